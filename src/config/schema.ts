@@ -1,0 +1,136 @@
+// Every configuration key the server knows, with its type and embedded default. Section and
+// key names are Mailman's, so an admin's mailman.cfg habits carry over; anything not listed
+// here is refused at start rather than silently ignored.
+
+export type KeyType = 'string' | 'int' | 'bool' | 'duration' | 'path' | 'port';
+
+export interface KeySpec {
+  type: KeyType;
+  default: string;
+  /** Allowed values for an enumerated string. */
+  choices?: readonly string[];
+  help?: string;
+}
+
+export type SectionSpec = Record<string, KeySpec>;
+
+const s = (def: string, help?: string): KeySpec => ({ type: 'string', default: def, help });
+const i = (def: string, help?: string): KeySpec => ({ type: 'int', default: def, help });
+const b = (def: string, help?: string): KeySpec => ({ type: 'bool', default: def, help });
+const d = (def: string, help?: string): KeySpec => ({ type: 'duration', default: def, help });
+const p = (def: string, help?: string): KeySpec => ({ type: 'path', default: def, help });
+const port = (def: string, help?: string): KeySpec => ({ type: 'port', default: def, help });
+const e = (def: string, choices: readonly string[], help?: string): KeySpec => ({ type: 'string', default: def, choices, help });
+
+export const SECTIONS: Record<string, SectionSpec> = {
+  mailman: {
+    site_owner: s('changeme@example.com', 'who receives mail for lists without owners'),
+    noreply_address: s('noreply', 'local part of the address notices come from'),
+    default_language: s('en'),
+    sender_headers: s('from from_ reply-to sender', 'where the sender is looked for, in order'),
+    listname_chars: s('[-_.0-9a-z]', 'characters allowed in a list name (a regex class)'),
+    pending_request_life: d('3d'),
+    moderator_request_life: d('180d'),
+    hold_digest: b('no'),
+    email_commands_max_lines: i('10'),
+  },
+  paths: {
+    var_dir: p('var', 'everything the server writes lives below this'),
+    queue_dir: p('$var_dir/queue'),
+    data_dir: p('$var_dir/data'),
+    log_dir: p('$var_dir/logs'),
+    lock_dir: p('$var_dir/locks'),
+    messages_dir: p('$var_dir/messages', 'the message store (held messages)'),
+    list_data_dir: p('$var_dir/lists'),
+    run_dir: p('$var_dir/run', 'pid, status and bound-port files'),
+    pid_file: p('$var_dir/master.pid'),
+  },
+  dsl: {
+    chain_dir: p('$var_dir/chains', 'site chains; a file here overrides a built-in of its name'),
+    pipeline_dir: p('$var_dir/pipelines', 'site pipelines; a file here overrides a built-in of its name'),
+  },
+  database: {
+    url: s('sqlite:///$data_dir/mailman.db', 'sqlite:///PATH or postgres://...'),
+    debug: b('no', 'log every SQL statement'),
+  },
+  webservice: {
+    hostname: s('127.0.0.1'),
+    port: port('8001'),
+    use_https: b('no'),
+    api_version: e('3.1', ['3.0', '3.1']),
+    admin_user: s('restadmin'),
+    admin_pass: s('restpass'),
+    show_tracebacks: b('yes'),
+  },
+  mta: {
+    lmtp_host: s('127.0.0.1'),
+    lmtp_port: port('8024'),
+    smtp_host: s('127.0.0.1'),
+    smtp_port: port('25'),
+    smtp_user: s(''),
+    smtp_pass: s(''),
+    smtp_secure_mode: e('smtp', ['smtp', 'smtps', 'starttls']),
+    max_recipients: i('500', 'recipients per SMTP transaction'),
+    max_sessions_per_connection: i('0', '0: reuse one connection without limit'),
+    delivery_retry_period: d('5d'),
+    verp_delimiter: s('+'),
+    max_autoresponses_per_day: i('10'),
+    remove_dkim_headers: b('no'),
+  },
+  antispam: {
+    header_checks: s(''),
+    jump_chain: s('hold'),
+  },
+};
+
+/** Runners the master knows how to start, with Mailman's defaults. */
+export const RUNNER_DEFAULTS: Record<string, { sleep_time: string; start: string }> = {
+  in: { sleep_time: '1s', start: 'yes' },
+  pipeline: { sleep_time: '1s', start: 'yes' },
+  out: { sleep_time: '1s', start: 'yes' },
+  virgin: { sleep_time: '1s', start: 'yes' },
+  retry: { sleep_time: '15m', start: 'yes' },
+  lmtp: { sleep_time: '1s', start: 'yes' },
+  rest: { sleep_time: '1s', start: 'yes' },
+};
+
+export function runnerSection(name: string): SectionSpec {
+  const def = RUNNER_DEFAULTS[name];
+  return {
+    instances: i('1', 'processes splitting the queue (a power of 2)'),
+    start: b(def?.start ?? 'yes'),
+    max_restarts: i('10', 'restarts within restart_window before giving up'),
+    sleep_time: d(def?.sleep_time ?? '1s', 'safety-net scan interval; new files wake the runner at once'),
+  };
+}
+
+export const LOG_NAMES = ['root', 'vette', 'smtp', 'error', 'runner', 'lmtp', 'http', 'master', 'dsl'] as const;
+
+export function loggingSection(): SectionSpec {
+  return {
+    level: e('info', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+    path: s('', 'file name under log_dir; empty: mailman.log'),
+  };
+}
+
+/** The spec of a section by its full name, or undefined if no such section exists. */
+export function sectionSpec(section: string): SectionSpec | undefined {
+  if (SECTIONS[section]) return SECTIONS[section];
+  const [head, tail] = splitSection(section);
+  if (head === 'runner' && tail && tail in RUNNER_DEFAULTS) return runnerSection(tail);
+  if (head === 'logging' && tail && (LOG_NAMES as readonly string[]).includes(tail)) return loggingSection();
+  return undefined;
+}
+
+export function splitSection(section: string): [string, string | undefined] {
+  const dot = section.indexOf('.');
+  return dot < 0 ? [section, undefined] : [section.slice(0, dot), section.slice(dot + 1)];
+}
+
+export function allSectionNames(): string[] {
+  return [
+    ...Object.keys(SECTIONS),
+    ...Object.keys(RUNNER_DEFAULTS).map((r) => `runner.${r}`),
+    ...LOG_NAMES.map((l) => `logging.${l}`),
+  ];
+}

@@ -1,0 +1,250 @@
+// The database rows, with Mailman's field names. EntitySchema (not decorators) lets the
+// mailing-list columns come straight from the settings table in list-settings.ts.
+import { EntitySchema, EntitySchemaColumnOptions } from 'typeorm';
+import { LIST_SETTINGS, SettingSpec } from './list-settings.js';
+
+export interface Domain {
+  id: number;
+  mail_host: string;
+  description: string;
+  alias_domain: string | null;
+}
+
+export const DomainEntity = new EntitySchema<Domain>({
+  name: 'Domain',
+  tableName: 'domain',
+  columns: {
+    id: { type: Number, primary: true, generated: 'increment' },
+    mail_host: { type: String, unique: true },
+    description: { type: String, default: '' },
+    alias_domain: { type: String, nullable: true },
+  },
+});
+
+/** A list row: identity plus every setting of LIST_SETTINGS. */
+export interface MailingList {
+  id: number;
+  list_name: string;
+  mail_host: string;
+  list_id: string;
+  display_name: string;
+  description: string;
+  info: string;
+  preferred_language: string;
+  advertised: boolean;
+  created_at: Date;
+  volume: number;
+  post_id: number;
+  next_digest_number: number;
+  last_post_at: Date | null;
+  posting_chain: string;
+  owner_chain: string;
+  posting_pipeline: string;
+  owner_pipeline: string;
+  emergency: boolean;
+  default_member_action: string;
+  default_nonmember_action: string;
+  subject_prefix: string;
+  include_rfc2369_headers: boolean;
+  allow_list_posts: boolean;
+  reply_goes_to_list: string;
+  reply_to_address: string;
+  first_strip_reply_to: boolean;
+  anonymous_list: boolean;
+  personalize: string;
+  admin_immed_notify: boolean;
+  respond_to_post_requests: boolean;
+  max_message_size: number;
+  max_num_recipients: number;
+  archive_policy: string;
+  [setting: string]: unknown;
+}
+
+export function settingColumn(spec: SettingSpec): EntitySchemaColumnOptions {
+  switch (spec.type) {
+    case 'bool':
+      return { type: Boolean, nullable: spec.nullable };
+    case 'int':
+      return { type: Number, nullable: spec.nullable };
+    case 'datetime':
+      return { type: 'datetime', nullable: true };
+    case 'text':
+      return { type: 'text', nullable: spec.nullable };
+    default:
+      return { type: String, nullable: spec.nullable };
+  }
+}
+
+const listColumns: Record<string, EntitySchemaColumnOptions> = {
+  id: { type: Number, primary: true, generated: 'increment' },
+};
+for (const spec of LIST_SETTINGS) listColumns[spec.name] = settingColumn(spec);
+listColumns.list_id = { type: String, unique: true };
+
+export const MailingListEntity = new EntitySchema<MailingList>({
+  name: 'MailingList',
+  tableName: 'mailinglist',
+  columns: listColumns as never,
+});
+
+export interface User {
+  id: number;
+  user_id: string; // uuid hex
+  display_name: string;
+  password: string | null;
+  created_on: Date;
+  is_server_owner: boolean;
+  preferred_address_id: number | null;
+}
+
+export const UserEntity = new EntitySchema<User>({
+  name: 'User',
+  tableName: 'user',
+  columns: {
+    id: { type: Number, primary: true, generated: 'increment' },
+    user_id: { type: String, unique: true },
+    display_name: { type: String, default: '' },
+    password: { type: String, nullable: true },
+    created_on: { type: 'datetime' },
+    is_server_owner: { type: Boolean, default: false },
+    preferred_address_id: { type: Number, nullable: true },
+  },
+});
+
+export interface Address {
+  id: number;
+  email: string;
+  original_email: string;
+  display_name: string;
+  registered_on: Date;
+  verified_on: Date | null;
+  user_id: number | null;
+}
+
+export const AddressEntity = new EntitySchema<Address>({
+  name: 'Address',
+  tableName: 'address',
+  columns: {
+    id: { type: Number, primary: true, generated: 'increment' },
+    email: { type: String, unique: true },
+    original_email: { type: String },
+    display_name: { type: String, default: '' },
+    registered_on: { type: 'datetime' },
+    verified_on: { type: 'datetime', nullable: true },
+    user_id: { type: Number, nullable: true },
+  },
+  indices: [{ name: 'ix_address_user_id', columns: ['user_id'] }],
+});
+
+export const ROLES = ['member', 'owner', 'moderator', 'nonmember'] as const;
+export type MemberRole = (typeof ROLES)[number];
+export const DELIVERY_MODES = ['regular', 'plaintext_digests', 'mime_digests', 'summary_digests'] as const;
+export const DELIVERY_STATUSES = ['enabled', 'by_user', 'by_bounces', 'by_moderator', 'unknown'] as const;
+
+export interface Member {
+  id: number;
+  member_id: string; // uuid hex
+  role: MemberRole;
+  list_id: string;
+  /** Subscribed as an address (address_id) or as a user (user_id: their preferred address). */
+  address_id: number | null;
+  user_id: number | null;
+  display_name: string;
+  moderation_action: string | null;
+  delivery_mode: string;
+  delivery_status: string;
+  receive_own_postings: boolean | null;
+  receive_list_copy: boolean | null;
+  acknowledge_posts: boolean | null;
+  hide_address: boolean | null;
+  preferred_language: string | null;
+  bounce_score: number;
+  last_bounce_received: Date | null;
+  last_warning_sent: Date | null;
+  total_warnings_sent: number;
+  subscribed_on: Date;
+}
+
+export const MemberEntity = new EntitySchema<Member>({
+  name: 'Member',
+  tableName: 'member',
+  columns: {
+    id: { type: Number, primary: true, generated: 'increment' },
+    member_id: { type: String, unique: true },
+    role: { type: String },
+    list_id: { type: String },
+    address_id: { type: Number, nullable: true },
+    user_id: { type: Number, nullable: true },
+    display_name: { type: String, default: '' },
+    moderation_action: { type: String, nullable: true },
+    delivery_mode: { type: String, default: 'regular' },
+    delivery_status: { type: String, default: 'enabled' },
+    receive_own_postings: { type: Boolean, nullable: true },
+    receive_list_copy: { type: Boolean, nullable: true },
+    acknowledge_posts: { type: Boolean, nullable: true },
+    hide_address: { type: Boolean, nullable: true },
+    preferred_language: { type: String, nullable: true },
+    bounce_score: { type: 'float', default: 0 },
+    last_bounce_received: { type: 'datetime', nullable: true },
+    last_warning_sent: { type: 'datetime', nullable: true },
+    total_warnings_sent: { type: Number, default: 0 },
+    subscribed_on: { type: 'datetime' },
+  },
+  indices: [
+    { name: 'ix_member_list_role', columns: ['list_id', 'role'] },
+    { name: 'ix_member_address', columns: ['address_id'] },
+  ],
+});
+
+/** A stored message (Mailman's message store): the bytes live in a file under messages_dir. */
+export interface StoredMessage {
+  id: number;
+  message_id: string;
+  message_id_hash: string;
+  path: string;
+}
+
+export const StoredMessageEntity = new EntitySchema<StoredMessage>({
+  name: 'StoredMessage',
+  tableName: 'message',
+  columns: {
+    id: { type: Number, primary: true, generated: 'increment' },
+    message_id: { type: String, unique: true },
+    message_id_hash: { type: String },
+    path: { type: String },
+  },
+});
+
+/** A moderation request (Mailman's _request): for now, held messages. */
+export interface ListRequest {
+  id: number;
+  list_id: string;
+  request_type: string;
+  key: string;
+  data: string; // JSON
+  created_at: Date;
+}
+
+export const ListRequestEntity = new EntitySchema<ListRequest>({
+  name: 'ListRequest',
+  tableName: '_request',
+  columns: {
+    id: { type: Number, primary: true, generated: 'increment' },
+    list_id: { type: String },
+    request_type: { type: String },
+    key: { type: String },
+    data: { type: 'text' },
+    created_at: { type: 'datetime' },
+  },
+  indices: [{ name: 'ix_request_list', columns: ['list_id', 'request_type'] }],
+});
+
+export const ALL_ENTITIES = [
+  DomainEntity,
+  MailingListEntity,
+  UserEntity,
+  AddressEntity,
+  MemberEntity,
+  StoredMessageEntity,
+  ListRequestEntity,
+];

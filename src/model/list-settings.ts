@@ -1,0 +1,94 @@
+// The mailing-list settings: Mailman's names, types and defaults in one table. The entity's
+// columns, the REST `config` resource and its validation all read this table, so a setting
+// is added in one place (plus a migration for its column).
+
+export type SettingType = 'string' | 'text' | 'bool' | 'int' | 'enum' | 'datetime';
+
+export interface SettingSpec {
+  name: string;
+  type: SettingType;
+  /** Default for a new list; a function when it depends on the list's name. */
+  default: unknown | ((ctx: { listName: string; mailHost: string }) => unknown);
+  choices?: readonly string[];
+  /** Read-only over REST (counters, identity). */
+  readonly?: boolean;
+  nullable?: boolean;
+  /** Names a chain or pipeline: must exist and compile to be assigned. */
+  names?: 'chain' | 'pipeline';
+}
+
+export const ACTIONS = ['hold', 'reject', 'discard', 'accept', 'defer'] as const;
+export type ModerationAction = (typeof ACTIONS)[number];
+
+const capitalise = (n: string) => n.charAt(0).toUpperCase() + n.slice(1);
+
+export const LIST_SETTINGS: readonly SettingSpec[] = [
+  // identity
+  { name: 'list_name', type: 'string', default: '', readonly: true },
+  { name: 'mail_host', type: 'string', default: '', readonly: true },
+  { name: 'list_id', type: 'string', default: '', readonly: true },
+  { name: 'display_name', type: 'string', default: ({ listName }: { listName: string }) => capitalise(listName) },
+  { name: 'description', type: 'string', default: '' },
+  { name: 'info', type: 'text', default: '' },
+  { name: 'preferred_language', type: 'string', default: 'en' },
+  { name: 'advertised', type: 'bool', default: true },
+  { name: 'created_at', type: 'datetime', default: null, readonly: true },
+  // counters
+  { name: 'volume', type: 'int', default: 1, readonly: true },
+  { name: 'post_id', type: 'int', default: 1, readonly: true },
+  { name: 'next_digest_number', type: 'int', default: 1, readonly: true },
+  { name: 'last_post_at', type: 'datetime', default: null, readonly: true, nullable: true },
+  // chains and pipelines
+  { name: 'posting_chain', type: 'string', default: 'default-posting-chain', names: 'chain' },
+  { name: 'owner_chain', type: 'string', default: 'default-owner-chain', names: 'chain' },
+  { name: 'posting_pipeline', type: 'string', default: 'default-posting-pipeline', names: 'pipeline' },
+  { name: 'owner_pipeline', type: 'string', default: 'default-owner-pipeline', names: 'pipeline' },
+  // posting and moderation
+  { name: 'emergency', type: 'bool', default: false },
+  { name: 'default_member_action', type: 'enum', choices: ACTIONS, default: 'defer' },
+  { name: 'default_nonmember_action', type: 'enum', choices: ACTIONS, default: 'hold' },
+  { name: 'administrivia', type: 'bool', default: true },
+  { name: 'require_explicit_destination', type: 'bool', default: true },
+  { name: 'max_num_recipients', type: 'int', default: 10 },
+  { name: 'max_message_size', type: 'int', default: 40 },
+  { name: 'respond_to_post_requests', type: 'bool', default: true },
+  { name: 'admin_immed_notify', type: 'bool', default: true },
+  { name: 'admin_notify_mchanges', type: 'bool', default: false },
+  // posting headers
+  { name: 'subject_prefix', type: 'string', default: ({ listName }: { listName: string }) => `[${capitalise(listName)}] ` },
+  { name: 'include_rfc2369_headers', type: 'bool', default: true },
+  { name: 'allow_list_posts', type: 'bool', default: true },
+  {
+    name: 'reply_goes_to_list',
+    type: 'enum',
+    choices: ['no_munging', 'point_to_list', 'explicit_header', 'explicit_header_only'],
+    default: 'no_munging',
+  },
+  { name: 'reply_to_address', type: 'string', default: '' },
+  { name: 'first_strip_reply_to', type: 'bool', default: false },
+  { name: 'anonymous_list', type: 'bool', default: false },
+  { name: 'personalize', type: 'enum', choices: ['none', 'individual', 'full'], default: 'none' },
+  // membership and archives
+  {
+    name: 'subscription_policy',
+    type: 'enum',
+    choices: ['open', 'confirm', 'moderate', 'confirm_then_moderate'],
+    default: 'confirm',
+  },
+  { name: 'unsubscription_policy', type: 'enum', choices: ['open', 'confirm', 'moderate', 'confirm_then_moderate'], default: 'confirm' },
+  { name: 'send_welcome_message', type: 'bool', default: true },
+  { name: 'send_goodbye_message', type: 'bool', default: true },
+  { name: 'member_roster_visibility', type: 'enum', choices: ['public', 'members', 'moderators'], default: 'moderators' },
+  { name: 'archive_policy', type: 'enum', choices: ['never', 'private', 'public'], default: 'public' },
+  { name: 'digests_enabled', type: 'bool', default: true },
+];
+
+export const SETTINGS_BY_NAME: ReadonlyMap<string, SettingSpec> = new Map(LIST_SETTINGS.map((s) => [s.name, s]));
+
+export function defaultSettings(listName: string, mailHost: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const spec of LIST_SETTINGS) {
+    out[spec.name] = typeof spec.default === 'function' ? (spec.default as (c: object) => unknown)({ listName, mailHost }) : spec.default;
+  }
+  return out;
+}

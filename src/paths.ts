@@ -1,0 +1,21 @@
+// Where the installed package lives, so built-in chains, pipelines and templates are found
+// whether we run from dist/ or from an installed copy, whatever the working directory.
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+
+function findPackageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'chains'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('mailman-ts: cannot find the package root (package.json beside chains/)');
+    dir = up;
+  }
+}
+
+export const PACKAGE_ROOT = findPackageRoot();
+export const BUILTIN_CHAIN_DIR = join(PACKAGE_ROOT, 'chains');
+export const BUILTIN_PIPELINE_DIR = join(PACKAGE_ROOT, 'pipelines');
+/** The compiled entry point a child process runs (the master forks it once per runner). */
+export const RUNNER_ENTRY = join(PACKAGE_ROOT, 'dist', 'src', 'master', 'child.js');

@@ -1,0 +1,167 @@
+// The switchboard: one directory per queue, one file per message. A write is durable before
+// enqueue() resolves (tmp file, fsync, rename, fsync of the directory); a runner claims a file
+// by renaming it to .bak and removes the .bak only once the message is safely elsewhere.
+import { promises as fs, mkdirSync, readdirSync, watch, FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { encodeQueueFile, decodeQueueFile, MsgData } from './qfile.js';
+
+const EXT = '.qmsg';
+const BAK = '.bak';
+const TMP = '.tmp';
+/** After this many recoveries a message is presumed to crash its runner, and is shunted. */
+export const MAX_BAK_COUNT = 3;
+
+let sequence = 0;
+
+export interface QueueEntry {
+  raw: Buffer;
+  msgdata: MsgData;
+}
+
+export class Switchboard {
+  readonly dir: string;
+
+  constructor(
+    readonly name: string,
+    queueDir: string,
+    readonly slice = 0,
+    readonly count = 1,
+  ) {
+    if (count < 1 || (count & (count - 1)) !== 0) throw new Error(`[runner.${name}] instances must be a power of 2, not ${count}`);
+    this.dir = join(queueDir, name);
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  /** Writes a message durably and returns its file base (name without extension). */
+  async enqueue(raw: Buffer, msgdata: MsgData): Promise<string> {
+    const now = Date.now();
+    const hash = createHash('sha1').update(raw).update(String(msgdata.listid ?? '')).update(`${now}.${process.pid}.${sequence}`).digest('hex');
+    // Millisecond time then a per-process sequence: name order is arrival order.
+    const base = `${String(now).padStart(14, '0')}.${String(sequence++ % 1_000_000).padStart(6, '0')}+${hash}`;
+    const data = encodeQueueFile(raw, msgdata);
+    const tmp = join(this.dir, base + TMP);
+    const fh = await fs.open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.rename(tmp, join(this.dir, base + EXT));
+    await syncDir(this.dir);
+    return base;
+  }
+
+  /** The file bases in this slice, oldest first. */
+  files(): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    return names
+      .filter((n) => n.endsWith(EXT))
+      .map((n) => n.slice(0, -EXT.length))
+      .filter((b) => this.inSlice(b))
+      .sort();
+  }
+
+  private inSlice(base: string): boolean {
+    if (this.count === 1) return true;
+    const hash = base.slice(base.indexOf('+') + 1);
+    const top = parseInt(hash.slice(0, 8), 16);
+    return Math.floor((top * this.count) / 0x1_0000_0000) === this.slice;
+  }
+
+  /** Claims a message: renamed to .bak first, so a crash mid-work leaves it recoverable. */
+  async dequeue(base: string): Promise<QueueEntry> {
+    const bak = join(this.dir, base + BAK);
+    await fs.rename(join(this.dir, base + EXT), bak);
+    return decodeQueueFile(await fs.readFile(bak));
+  }
+
+  /** The message is safely elsewhere (or delivered): drop the claim. */
+  async finish(base: string): Promise<void> {
+    await fs.rm(join(this.dir, base + BAK), { force: true });
+  }
+
+  /**
+   * At start-up, puts this slice's claimed files back in the queue. A file that keeps coming
+   * back (its runner died MAX_BAK_COUNT times on it) goes to `shunt` so the queue moves on;
+   * `mailman unshunt` can retry it. Returns what was done, for the log.
+   */
+  async recover(shunt: Switchboard): Promise<{ requeued: number; shunted: number }> {
+    let requeued = 0;
+    let shunted = 0;
+    for (const name of readdirSync(this.dir)) {
+      if (name.endsWith(TMP)) {
+        // A write that never completed was never acknowledged to anyone.
+        await fs.rm(join(this.dir, name), { force: true });
+        continue;
+      }
+      if (!name.endsWith(BAK)) continue;
+      const base = name.slice(0, -BAK.length);
+      if (!this.inSlice(base)) continue;
+      const path = join(this.dir, name);
+      let entry: QueueEntry;
+      try {
+        entry = decodeQueueFile(await fs.readFile(path));
+      } catch (err) {
+        // Unreadable metadata: keep the bytes in shunt rather than lose them.
+        const raw = await fs.readFile(path);
+        await shunt.enqueue(raw, { whichq: this.name, shunt_reason: `unreadable queue file: ${(err as Error).message}` });
+        await fs.rm(path);
+        shunted++;
+        continue;
+      }
+      const count = (entry.msgdata._bak_count ?? 0) + 1;
+      if (count >= MAX_BAK_COUNT) {
+        await shunt.enqueue(entry.raw, { ...entry.msgdata, _bak_count: count, whichq: this.name, shunt_reason: `its ${this.name} runner stopped ${count} times while handling it` });
+        await fs.rm(path);
+        shunted++;
+      } else {
+        const data = encodeQueueFile(entry.raw, { ...entry.msgdata, _bak_count: count });
+        const tmp = join(this.dir, base + TMP);
+        await fs.writeFile(tmp, data);
+        const fh = await fs.open(tmp, 'r+');
+        await fh.sync();
+        await fh.close();
+        await fs.rename(tmp, join(this.dir, base + EXT));
+        await fs.rm(path, { force: true });
+        requeued++;
+      }
+    }
+    if (requeued || shunted) await syncDir(this.dir);
+    return { requeued, shunted };
+  }
+
+  /** Calls back whenever a file may have arrived; the runner still scans, this only wakes it. */
+  watch(onChange: () => void): FSWatcher {
+    return watch(this.dir, { persistent: false }, () => onChange());
+  }
+
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await fs.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** All switchboards by queue name, for a process that writes to several queues. */
+export class Switchboards {
+  private readonly boards = new Map<string, Switchboard>();
+  constructor(readonly queueDir: string) {}
+  get(name: string): Switchboard {
+    let sb = this.boards.get(name);
+    if (!sb) this.boards.set(name, (sb = new Switchboard(name, this.queueDir)));
+    return sb;
+  }
+}
+
+export const QUEUE_NAMES = ['in', 'pipeline', 'out', 'virgin', 'retry', 'shunt', 'bad', 'command', 'bounces', 'archive', 'digest'] as const;

@@ -1,0 +1,124 @@
+// The one registry of everything a list admin can name in a `.chain` or `.pipeline` file
+// (rules, effects, handlers) and of the runners the master starts. Each component is a small
+// module that registers itself on import; loadBuiltins() imports them all, as Mailman's
+// scanner does, and a duplicate name is refused.
+import { readdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Message } from './email/message.js';
+import type { MsgData } from './queue/qfile.js';
+import type { MailingList } from './model/entities.js';
+import type { Services } from './services/services.js';
+
+/** The types a parameter may take in the language. */
+export type ParamType = 'string' | 'number' | 'size' | 'bool' | 'regex' | 'address' | 'action' | 'string-list';
+
+export interface ParamSpec {
+  name: string;
+  type: ParamType;
+  description?: string;
+  /** A literal, or `list.SETTING` to read the list's setting at run time. */
+  default?: unknown;
+  required?: boolean;
+}
+
+/** What every rule, effect and handler sees of the message being processed. */
+export interface MessageContext {
+  mlist: MailingList;
+  msg: Message;
+  msgdata: MsgData;
+  services: Services;
+  /** True under `mailman explain`: report, do not act. */
+  dryRun?: boolean;
+}
+
+export type Args = Record<string, unknown>;
+
+export interface RuleResult {
+  hit: boolean;
+  /** Appended to msgdata.moderation_reasons on a hit. */
+  reasons?: string[];
+  /** Merged into msgdata on a hit (e.g. member_moderation_action). */
+  msgdata?: Record<string, unknown>;
+}
+
+export interface Component {
+  name: string;
+  description: string;
+  params?: ParamSpec[];
+}
+
+export interface Rule extends Component {
+  /** Whether a hit or miss is recorded in rule_hits / rule_misses. */
+  record: boolean;
+  check(ctx: MessageContext, args: Args): RuleResult | Promise<RuleResult>;
+}
+
+/** What `run NAME` calls in a chain: the terminal effects (accept-message, hold-message ...). */
+export interface Effect extends Component {
+  run(ctx: MessageContext, args: Args): Promise<void>;
+}
+
+/** Raised by a handler to end the pipeline, as Mailman's DiscardMessage / RejectMessage. */
+export class DiscardMessage extends Error {}
+export class RejectMessage extends Error {}
+
+export interface Handler extends Component {
+  process(ctx: MessageContext, args: Args): void | Promise<void>;
+}
+
+export interface RunnerComponent extends Component {
+  /** Runs until stop() resolves; the master's child entry calls it. */
+  start(opts: { slice: number; count: number }): Promise<{ stop(): Promise<void> }>;
+}
+
+export class ComponentRegistry<T extends Component> {
+  private readonly items = new Map<string, T>();
+  constructor(readonly kind: string) {}
+
+  register(item: T): T {
+    if (this.items.has(item.name)) throw new Error(`duplicate ${this.kind} "${item.name}"`);
+    this.items.set(item.name, item);
+    return item;
+  }
+  get(name: string): T | undefined {
+    return this.items.get(name);
+  }
+  has(name: string): boolean {
+    return this.items.has(name);
+  }
+  names(): string[] {
+    return [...this.items.keys()].sort();
+  }
+  all(): T[] {
+    return this.names().map((n) => this.items.get(n)!);
+  }
+}
+
+export const registry = {
+  rules: new ComponentRegistry<Rule>('rule'),
+  effects: new ComponentRegistry<Effect>('effect'),
+  handlers: new ComponentRegistry<Handler>('handler'),
+};
+
+const SRC = dirname(fileURLToPath(import.meta.url));
+const COMPONENT_DIRS = ['moderation/rules', 'moderation/effects', 'delivery/handlers'];
+let loaded: Promise<void> | undefined;
+
+/** Imports every built-in component module once; each registers itself. */
+export function loadBuiltins(): Promise<void> {
+  loaded ??= (async () => {
+    for (const dir of COMPONENT_DIRS) {
+      const abs = join(SRC, dir);
+      for (const file of readdirSync(abs).sort()) {
+        if (file.endsWith('.js') && !file.endsWith('.d.js')) await import(pathToFileURL(join(abs, file)).href);
+      }
+    }
+  })();
+  return loaded;
+}
+
+/** A fingerprint of what is registered, so compiled chains are invalidated when it changes. */
+export function registryFingerprint(): string {
+  return [registry.rules, registry.effects, registry.handlers].map((r) => r.names().join(',')).join('|');
+}

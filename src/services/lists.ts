@@ -1,0 +1,99 @@
+import type { DataSource, Repository } from 'typeorm';
+import { MailingList, MailingListEntity, MemberEntity, ListRequestEntity } from '../model/entities.js';
+import { defaultSettings } from '../model/list-settings.js';
+import type { DomainManager } from './domains.js';
+import { BadRequestError, NotFoundError } from './errors.js';
+
+/** The addresses derived from a list's name, as Mailman names them. */
+export function listAddresses(mlist: Pick<MailingList, 'list_name' | 'mail_host'>) {
+  const at = `@${mlist.mail_host}`;
+  const n = mlist.list_name;
+  return {
+    posting: `${n}${at}`,
+    owner: `${n}-owner${at}`,
+    request: `${n}-request${at}`,
+    bounces: `${n}-bounces${at}`,
+    join: `${n}-join${at}`,
+    leave: `${n}-leave${at}`,
+    subscribe: `${n}-subscribe${at}`,
+    unsubscribe: `${n}-unsubscribe${at}`,
+    confirm: `${n}-confirm${at}`,
+  };
+}
+
+export class ListManager {
+  private readonly repo: Repository<MailingList>;
+  constructor(
+    private readonly ds: DataSource,
+    private readonly domains: DomainManager,
+    private readonly listnameChars: string,
+  ) {
+    this.repo = ds.getRepository(MailingListEntity);
+  }
+
+  async create(fqdnListname: string): Promise<MailingList> {
+    const fqdn = fqdnListname.trim().toLowerCase();
+    const at = fqdn.lastIndexOf('@');
+    if (at <= 0 || at === fqdn.length - 1) throw new BadRequestError(`Invalid list posting address: ${fqdnListname}`);
+    const listName = fqdn.slice(0, at);
+    const mailHost = fqdn.slice(at + 1);
+    if (!new RegExp(`^${this.listnameChars}+$`).test(listName)) {
+      throw new BadRequestError(`Invalid list name: ${listName} (allowed characters: ${this.listnameChars})`);
+    }
+    if (!(await this.domains.get(mailHost))) throw new BadRequestError(`Domain does not exist: ${mailHost}`);
+    const listId = `${listName}.${mailHost}`;
+    if (await this.repo.findOneBy({ list_id: listId })) throw new BadRequestError('Mailing list exists');
+    const row = { ...defaultSettings(listName, mailHost), list_name: listName, mail_host: mailHost, list_id: listId, created_at: new Date() };
+    return this.repo.save(this.repo.create(row as MailingList));
+  }
+
+  /** By list id (`ant.example.com`) or posting address (`ant@example.com`). */
+  async get(spec: string): Promise<MailingList | null> {
+    const s = spec.trim().toLowerCase();
+    if (s.includes('@')) {
+      const at = s.lastIndexOf('@');
+      return this.repo.findOneBy({ list_name: s.slice(0, at), mail_host: s.slice(at + 1) });
+    }
+    return this.repo.findOneBy({ list_id: s });
+  }
+
+  async require(spec: string): Promise<MailingList> {
+    const l = await this.get(spec);
+    if (!l) throw new NotFoundError(`No such list: ${spec}`);
+    return l;
+  }
+
+  all(): Promise<MailingList[]> {
+    return this.repo.find({ order: { list_id: 'ASC' } });
+  }
+
+  byDomain(mailHost: string): Promise<MailingList[]> {
+    return this.repo.find({ where: { mail_host: mailHost }, order: { list_id: 'ASC' } });
+  }
+
+  save(mlist: MailingList): Promise<MailingList> {
+    return this.repo.save(mlist);
+  }
+
+  /** Updates chosen columns only, so concurrent writers of other settings are not undone. */
+  async update(mlist: MailingList, changes: Record<string, unknown>): Promise<void> {
+    if (Object.keys(changes).length === 0) return;
+    await this.repo.update({ id: mlist.id }, changes as never);
+    Object.assign(mlist, changes);
+  }
+
+  async remove(spec: string): Promise<void> {
+    const l = await this.require(spec);
+    await this.ds.transaction(async (em) => {
+      await em.getRepository(MemberEntity).delete({ list_id: l.list_id });
+      await em.getRepository(ListRequestEntity).delete({ list_id: l.list_id });
+      await em.getRepository(MailingListEntity).delete({ id: l.id });
+    });
+  }
+
+  /** Counts a post delivered: Mailman's after-delivery bookkeeping. */
+  async recordPost(mlist: MailingList): Promise<void> {
+    await this.repo.increment({ id: mlist.id }, 'post_id', 1);
+    await this.repo.update({ id: mlist.id }, { last_post_at: new Date() } as never);
+  }
+}

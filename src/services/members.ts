@@ -1,0 +1,122 @@
+// Memberships: who is on a list in which role, and the rosters derived from them.
+import type { DataSource, Repository } from 'typeorm';
+import { In } from 'typeorm';
+import { Address, Member, MemberEntity, MemberRole, MailingList, ROLES, DELIVERY_MODES, DELIVERY_STATUSES } from '../model/entities.js';
+import { ACTIONS } from '../model/list-settings.js';
+import { UserManager, newUuid } from './users.js';
+import { BadRequestError, ConflictError } from './errors.js';
+import { listAddresses } from './lists.js';
+
+export interface MemberView {
+  member: Member;
+  address: Address;
+}
+
+export class MemberManager {
+  readonly repo: Repository<Member>;
+  constructor(
+    ds: DataSource,
+    private readonly users: UserManager,
+  ) {
+    this.repo = ds.getRepository(MemberEntity);
+  }
+
+  /**
+   * Adds an address to a list in a role. The subscription workflow (confirmation, approval)
+   * arrives with the membership issue; today a subscription is immediate.
+   */
+  async subscribe(mlist: MailingList, email: string, opts: { role?: MemberRole; displayName?: string; deliveryMode?: string; deliveryStatus?: string; verified?: boolean } = {}): Promise<MemberView> {
+    const role = opts.role ?? 'member';
+    if (!ROLES.includes(role)) throw new BadRequestError(`Invalid role: ${role}`);
+    if (opts.deliveryMode && !(DELIVERY_MODES as readonly string[]).includes(opts.deliveryMode)) throw new BadRequestError(`Invalid delivery_mode: ${opts.deliveryMode}`);
+    if (opts.deliveryStatus && !(DELIVERY_STATUSES as readonly string[]).includes(opts.deliveryStatus)) throw new BadRequestError(`Invalid delivery_status: ${opts.deliveryStatus}`);
+    const lower = email.trim().toLowerCase();
+    if (role !== 'nonmember' && lower === listAddresses(mlist).posting) throw new BadRequestError('The list posting address cannot be subscribed');
+    let address = await this.users.getAddress(lower);
+    if (!address) address = await this.users.createAddress(email, opts.displayName ?? '', opts.verified ?? false);
+    else if (opts.verified) await this.users.verify(address);
+    const existing = await this.repo.findOneBy({ list_id: mlist.list_id, role, address_id: address.id });
+    if (existing) throw new ConflictError('Member already subscribed');
+    const member = await this.repo.save(
+      this.repo.create({
+        member_id: newUuid(),
+        role,
+        list_id: mlist.list_id,
+        address_id: address.id,
+        user_id: null,
+        display_name: opts.displayName ?? address.display_name ?? '',
+        moderation_action: null,
+        delivery_mode: opts.deliveryMode ?? 'regular',
+        delivery_status: opts.deliveryStatus ?? 'enabled',
+        receive_own_postings: null,
+        receive_list_copy: null,
+        acknowledge_posts: null,
+        hide_address: null,
+        preferred_language: null,
+        bounce_score: 0,
+        last_bounce_received: null,
+        last_warning_sent: null,
+        total_warnings_sent: 0,
+        subscribed_on: new Date(),
+      }),
+    );
+    return { member, address };
+  }
+
+  async unsubscribe(member: Member): Promise<void> {
+    await this.repo.delete({ id: member.id });
+  }
+
+  getByMemberId(memberId: string): Promise<Member | null> {
+    return this.repo.findOneBy({ member_id: memberId.replace(/-/g, '').toLowerCase() });
+  }
+
+  /** Members of a list in a role (all roles when omitted), with their addresses, by email. */
+  async roster(listId: string, role?: MemberRole): Promise<MemberView[]> {
+    const members = await this.repo.find({ where: role ? { list_id: listId, role } : { list_id: listId }, order: { id: 'ASC' } });
+    return this.withAddresses(members);
+  }
+
+  async withAddresses(members: Member[]): Promise<MemberView[]> {
+    const ids = [...new Set(members.map((m) => m.address_id).filter((x): x is number => x != null))];
+    const addrs = ids.length ? await this.users.addresses.findBy({ id: In(ids) }) : [];
+    const byId = new Map(addrs.map((a) => [a.id, a]));
+    return members
+      .filter((m) => m.address_id != null && byId.has(m.address_id))
+      .map((m) => ({ member: m, address: byId.get(m.address_id!)! }))
+      .sort((a, b) => a.address.email.localeCompare(b.address.email));
+  }
+
+  async all(): Promise<MemberView[]> {
+    return this.withAddresses(await this.repo.find({ order: { id: 'ASC' } }));
+  }
+
+  /**
+   * The membership of an email in a role: through the address itself, or through any
+   * address of the user that owns it (Mailman's lookup for moderation).
+   */
+  async findMember(listId: string, email: string, role: MemberRole): Promise<Member | null> {
+    const address = await this.users.getAddress(email);
+    if (!address) return null;
+    const direct = await this.repo.findOneBy({ list_id: listId, role, address_id: address.id });
+    if (direct || !address.user_id) return direct;
+    const siblings = await this.users.addressesOfUser(address.user_id);
+    const found = await this.repo.findOneBy({ list_id: listId, role, address_id: In(siblings.map((a) => a.id)) });
+    return found ?? this.repo.findOneBy({ list_id: listId, role, user_id: address.user_id });
+  }
+
+  async setModerationAction(member: Member, action: string | null): Promise<void> {
+    if (action !== null && !(ACTIONS as readonly string[]).includes(action)) throw new BadRequestError(`Invalid moderation_action: ${action}`);
+    member.moderation_action = action;
+    await this.repo.save(member);
+  }
+
+  async update(member: Member, changes: Partial<Member>): Promise<Member> {
+    Object.assign(member, changes);
+    return this.repo.save(member);
+  }
+
+  async count(listId: string, role: MemberRole = 'member'): Promise<number> {
+    return this.repo.countBy({ list_id: listId, role });
+  }
+}

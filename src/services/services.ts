@@ -1,0 +1,48 @@
+// Everything a runner, the REST server or a CLI command needs, opened once per process.
+import type { DataSource } from 'typeorm';
+import type { Config } from '../config/config.js';
+import { openDatabase } from '../model/data-source.js';
+import { Switchboards } from '../queue/switchboard.js';
+import { DomainManager } from './domains.js';
+import { ListManager } from './lists.js';
+import { UserManager } from './users.js';
+import { MemberManager } from './members.js';
+import { MessageStore } from './message-store.js';
+import { RequestManager } from './requests.js';
+
+export class Services {
+  readonly domains: DomainManager;
+  readonly lists: ListManager;
+  readonly users: UserManager;
+  readonly members: MemberManager;
+  readonly messages: MessageStore;
+  readonly requests: RequestManager;
+  readonly queues: Switchboards;
+  readonly senderHeaders: readonly string[];
+
+  private constructor(
+    readonly config: Config,
+    readonly db: DataSource,
+  ) {
+    this.domains = new DomainManager(db);
+    this.lists = new ListManager(db, this.domains, config.get('mailman', 'listname_chars'));
+    this.users = new UserManager(db);
+    this.members = new MemberManager(db, this.users);
+    this.messages = new MessageStore(db, config.path('paths', 'messages_dir'));
+    this.requests = new RequestManager(db);
+    this.queues = new Switchboards(config.queueDir);
+    this.senderHeaders = config.get('mailman', 'sender_headers').split(/\s+/).filter(Boolean).map((h) => h.toLowerCase());
+  }
+
+  static async open(config: Config, opts: { migrate?: boolean } = {}): Promise<Services> {
+    return new Services(config, await openDatabase(config, opts));
+  }
+
+  get siteOwner(): string {
+    return this.config.get('mailman', 'site_owner');
+  }
+
+  async close(): Promise<void> {
+    if (this.db.isInitialized) await this.db.destroy();
+  }
+}

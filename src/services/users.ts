@@ -1,0 +1,71 @@
+// Users and addresses (Mailman's user manager).
+import type { DataSource, Repository } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { Address, AddressEntity, User, UserEntity } from '../model/entities.js';
+import { isValidEmail } from '../email/addresses.js';
+import { BadRequestError } from './errors.js';
+
+export const newUuid = (): string => randomUUID().replace(/-/g, '');
+
+export class UserManager {
+  readonly addresses: Repository<Address>;
+  readonly users: Repository<User>;
+  constructor(ds: DataSource) {
+    this.addresses = ds.getRepository(AddressEntity);
+    this.users = ds.getRepository(UserEntity);
+  }
+
+  getAddress(email: string): Promise<Address | null> {
+    return this.addresses.findOneBy({ email: email.trim().toLowerCase() });
+  }
+
+  async createAddress(email: string, displayName = '', verified = false): Promise<Address> {
+    const original = email.trim();
+    if (!isValidEmail(original)) throw new BadRequestError(`Invalid email address: ${email}`);
+    const existing = await this.getAddress(original);
+    if (existing) throw new BadRequestError(`Address already exists: ${original}`);
+    return this.addresses.save(
+      this.addresses.create({ email: original.toLowerCase(), original_email: original, display_name: displayName, registered_on: new Date(), verified_on: verified ? new Date() : null, user_id: null }),
+    );
+  }
+
+  /** The address row, created when missing (senders become addresses, as in Mailman). */
+  async ensureAddress(email: string, displayName = ''): Promise<Address> {
+    return (await this.getAddress(email)) ?? this.createAddress(email, displayName);
+  }
+
+  async createUser(email?: string, displayName = ''): Promise<User> {
+    const user = await this.users.save(this.users.create({ user_id: newUuid(), display_name: displayName, password: null, created_on: new Date(), is_server_owner: false, preferred_address_id: null }));
+    if (email) {
+      const addr = (await this.getAddress(email)) ?? (await this.createAddress(email, displayName));
+      if (addr.user_id && addr.user_id !== user.id) throw new BadRequestError(`Address belongs to another user: ${email}`);
+      addr.user_id = user.id;
+      await this.addresses.save(addr);
+    }
+    return user;
+  }
+
+  getUserById(id: number): Promise<User | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  getUserByUid(uid: string): Promise<User | null> {
+    return this.users.findOneBy({ user_id: uid.replace(/-/g, '').toLowerCase() });
+  }
+
+  async userOfAddress(email: string): Promise<User | null> {
+    const a = await this.getAddress(email);
+    return a?.user_id ? this.getUserById(a.user_id) : null;
+  }
+
+  addressesOfUser(userId: number): Promise<Address[]> {
+    return this.addresses.find({ where: { user_id: userId }, order: { id: 'ASC' } });
+  }
+
+  async verify(addr: Address): Promise<void> {
+    if (!addr.verified_on) {
+      addr.verified_on = new Date();
+      await this.addresses.save(addr);
+    }
+  }
+}
