@@ -67,9 +67,10 @@ export interface Handler extends Component {
   process(ctx: MessageContext, args: Args): void | Promise<void>;
 }
 
+/** A process the master starts: a queue runner, or a server (lmtp, rest). */
 export interface RunnerComponent extends Component {
-  /** Runs until stop() resolves; the master's child entry calls it. */
-  start(opts: { slice: number; count: number }): Promise<{ stop(): Promise<void> }>;
+  /** Starts working; resolves once running, with the way to stop it cleanly. */
+  start(env: { config: import('./config/config.js').Config; services: Services }, opts: { slice: number; count: number }): Promise<{ stop(): Promise<void> }>;
 }
 
 export class ComponentRegistry<T extends Component> {
@@ -99,10 +100,12 @@ export const registry = {
   rules: new ComponentRegistry<Rule>('rule'),
   effects: new ComponentRegistry<Effect>('effect'),
   handlers: new ComponentRegistry<Handler>('handler'),
+  runners: new ComponentRegistry<RunnerComponent>('runner'),
 };
 
 const SRC = dirname(fileURLToPath(import.meta.url));
 const COMPONENT_DIRS = ['moderation/rules', 'moderation/effects', 'delivery/handlers'];
+const RUNNER_DIR = 'runners/registered';
 let loaded: Promise<void> | undefined;
 
 /** Imports every built-in component module once; each registers itself. */
@@ -116,6 +119,19 @@ export function loadBuiltins(): Promise<void> {
     }
   })();
   return loaded;
+}
+
+let runnersLoaded: Promise<void> | undefined;
+
+/** Imports the runner modules (heavier: servers and SMTP), only in processes that run one. */
+export function loadRunners(): Promise<void> {
+  runnersLoaded ??= (async () => {
+    const abs = join(SRC, RUNNER_DIR);
+    for (const file of readdirSync(abs).sort()) {
+      if (file.endsWith('.js')) await import(pathToFileURL(join(abs, file)).href);
+    }
+  })();
+  return runnersLoaded;
 }
 
 /** A fingerprint of what is registered, so compiled chains are invalidated when it changes. */

@@ -22,8 +22,8 @@ function settingColumn(spec: SettingSpec): TableColumnOptions {
   return col(spec.name, type, { isNullable: spec.type === 'datetime' || !!spec.nullable, isUnique: spec.name === 'list_id' });
 }
 
-export class Initial0001 implements MigrationInterface {
-  name = 'Initial0001';
+export class Initial1764100000000 implements MigrationInterface {
+  name = 'Initial1764100000000';
 
   async up(q: QueryRunner): Promise<void> {
     const dt = q.connection.driver.options.type === 'postgres' ? 'timestamp' : 'datetime';
@@ -78,4 +78,4 @@ export class Initial0001 implements MigrationInterface {
   }
 }
 
-export const MIGRATIONS = [Initial0001];
+export const MIGRATIONS = [Initial1764100000000];

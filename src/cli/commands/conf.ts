@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { CliContext, CliError, out } from '../context.js';
+import { VERSION } from '../../version.js';
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('conf')
+    .description('Print the effective configuration (defaults overlaid by the site file).')
+    .option('-s, --section <section>', 'only this section')
+    .option('-k, --key <key>', 'only this key (in every section that has it, or in --section)')
+    .action((opts: { section?: string; key?: string }) => {
+      const dump = ctx.config.dump();
+      if (opts.section && !dump[opts.section]) throw new CliError(`No such section: ${opts.section}`);
+      const sections = opts.section ? [opts.section] : Object.keys(dump).sort();
+      let printed = 0;
+      for (const s of sections) {
+        for (const [k, v] of Object.entries(dump[s]).sort()) {
+          if (opts.key && k !== opts.key) continue;
+          printed++;
+          out(opts.key && opts.section ? v : `[${s}] ${k}: ${v.includes('\n') ? v.replace(/\n/g, '\n    ') : v}`);
+        }
+      }
+      if (opts.key && !printed) throw new CliError(`No such key: ${opts.key}`);
+    });
+
+  program
+    .command('version')
+    .description('Print the version.')
+    .action(() => out(`GNU Mailman compatible mailman-ts ${VERSION}`));
+}

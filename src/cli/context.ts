@@ -1,0 +1,43 @@
+// What every CLI command shares: the configuration from -C / $MAILMAN_CONFIG_FILE /
+// ./mailman.conf, and services opened on demand and closed at exit.
+import { Config, ConfigError } from '../config/config.js';
+import { configureLogging } from '../logging.js';
+import { Services } from '../services/services.js';
+
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+export class CliContext {
+  private cfg: Config | undefined;
+  private svc: Services | undefined;
+  configFile: string | undefined;
+
+  get config(): Config {
+    if (!this.cfg) {
+      try {
+        this.cfg = Config.load({ file: Config.locate(this.configFile) });
+      } catch (err) {
+        if (err instanceof ConfigError) throw new CliError(err.message, 2);
+        throw err;
+      }
+      configureLogging(this.cfg, 'cli');
+    }
+    return this.cfg;
+  }
+
+  async services(): Promise<Services> {
+    this.svc ??= await Services.open(this.config, { migrate: true });
+    return this.svc;
+  }
+
+  async close(): Promise<void> {
+    await this.svc?.close();
+  }
+}
+
+export function out(line = ''): void {
+  process.stdout.write(line + '\n');
+}

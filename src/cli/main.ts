@@ -1,0 +1,39 @@
+// The `mailman` command. Each command lives in its own module under commands/.
+import { Command, CommanderError } from 'commander';
+import { CliContext, CliError } from './context.js';
+import { VERSION } from '../version.js';
+import * as server from './commands/server.js';
+import * as conf from './commands/conf.js';
+import * as lists from './commands/lists.js';
+import * as members from './commands/members.js';
+import * as inject from './commands/inject.js';
+
+const ctx = new CliContext();
+const program = new Command('mailman')
+  .description('mailman-ts: GNU Mailman 3 Core compatible mailing-list server, with chains and pipelines in files.')
+  .version(VERSION, '--version', 'print the version')
+  .option('-C, --config <file>', 'configuration file (default: $MAILMAN_CONFIG_FILE, then ./mailman.conf)')
+  .showHelpAfterError('(run "mailman --help" or "mailman COMMAND --help" for usage)')
+  .exitOverride();
+
+program.hook('preAction', (cmd) => {
+  ctx.configFile = cmd.opts<{ config?: string }>().config;
+});
+
+for (const mod of [server, conf, lists, members, inject]) mod.register(program, ctx);
+
+try {
+  await program.parseAsync(process.argv);
+  await ctx.close();
+} catch (err) {
+  await ctx.close().catch(() => undefined);
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else if (err instanceof CliError) {
+    process.stderr.write(`mailman: ${err.message}\n`);
+    process.exitCode = err.exitCode;
+  } else {
+    process.stderr.write(`mailman: ${(err as Error).stack ?? err}\n`);
+    process.exitCode = 1;
+  }
+}

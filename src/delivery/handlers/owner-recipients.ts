@@ -1,0 +1,19 @@
+// Mail to -owner goes to the owners and moderators; a list without any falls back to the
+// site owner so the mail still reaches a person.
+import { registry } from '../../registry.js';
+
+registry.handlers.register({
+  name: 'owner-recipients',
+  description: 'Set the recipients to the list owners and moderators (else the site owner).',
+  async process({ mlist, msgdata, services }) {
+    const recipients = new Set<string>();
+    for (const role of ['owner', 'moderator'] as const) {
+      for (const { member, address } of await services.members.roster(mlist.list_id, role)) {
+        if (member.delivery_status === 'enabled') recipients.add(address.email);
+      }
+    }
+    msgdata.recipients = recipients.size ? [...recipients] : [services.siteOwner];
+    msgdata.nodecorate = true;
+    msgdata.verp = true;
+  },
+});

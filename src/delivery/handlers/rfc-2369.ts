@@ -1,0 +1,28 @@
+// The list headers of RFC 2369 and RFC 2919 that mail clients use for their list buttons.
+import { registry } from '../../registry.js';
+import { listAddresses } from '../../services/lists.js';
+
+const LIST_HEADERS = ['List-Id', 'List-Help', 'List-Owner', 'List-Unsubscribe', 'List-Subscribe', 'List-Post', 'List-Archive', 'Archived-At'];
+
+registry.handlers.register({
+  name: 'rfc-2369',
+  description: 'Add List-Id, List-Help, List-Owner, List-Unsubscribe, List-Subscribe and List-Post.',
+  process({ mlist, msg, msgdata }) {
+    if (!mlist.include_rfc2369_headers) return;
+    const a = listAddresses(mlist);
+    const listId = `<${mlist.list_id}>`;
+    for (const h of LIST_HEADERS) msg.remove(h);
+    msg.add('List-Id', mlist.description ? `${quoteDescription(mlist.description)} ${listId}` : listId);
+    msg.add('List-Help', `<mailto:${a.request}?subject=help>`);
+    msg.add('List-Owner', `<mailto:${a.owner}>`);
+    msg.add('List-Unsubscribe', `<mailto:${a.leave}>`);
+    msg.add('List-Subscribe', `<mailto:${a.join}>`);
+    // Internal notices carry the reduced set: no posting address to reply to.
+    if (msgdata.reduced_list_headers) return;
+    msg.add('List-Post', mlist.allow_list_posts ? `<mailto:${a.posting}>` : 'NO');
+  },
+});
+
+function quoteDescription(d: string): string {
+  return `"${d.replace(/["\\]/g, '\\$&')}"`;
+}

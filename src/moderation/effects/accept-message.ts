@@ -1,0 +1,13 @@
+// The accept chain's work: the post goes on to the pipeline queue.
+import { registry } from '../../registry.js';
+import { addRuleHeaders, vette } from '../vette.js';
+
+registry.effects.register({
+  name: 'accept-message',
+  description: 'Accept the post: record the rule outcomes and queue it for the pipeline.',
+  async run(ctx) {
+    addRuleHeaders(ctx);
+    await ctx.services.queues.get('pipeline').enqueue(ctx.msg.toBuffer(), ctx.msgdata);
+    vette(ctx, 'ACCEPT');
+  },
+});

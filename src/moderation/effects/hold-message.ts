@@ -1,0 +1,90 @@
+// Hold the post for a moderator: the bytes go to the message store, a held-message request
+// records why, and (per the list's settings) the moderators and the poster are told.
+import { registry, MessageContext } from '../../registry.js';
+import { addRuleHeaders, reasonsOf, vette } from '../vette.js';
+import { makeMessageId } from '../../email/message.js';
+import { canAcknowledge, sendNotice } from '../../email/notice.js';
+import { listAddresses } from '../../services/lists.js';
+import type { HeldMessageData } from '../../services/requests.js';
+
+registry.effects.register({
+  name: 'hold-message',
+  description: 'Hold the post for moderator approval and notify as the list is configured.',
+  async run(ctx) {
+    const { msg, mlist, services, msgdata } = ctx;
+    addRuleHeaders(ctx);
+    if (!msg.messageId) msg.set('Message-ID', makeMessageId(mlist.mail_host));
+    const messageId = msg.messageId!;
+    await services.messages.add(messageId, msg.toBuffer());
+    const sender = msg.senders(services.senderHeaders)[0] ?? '';
+    const reasons = reasonsOf(ctx);
+    const subject = msg.get('subject') || '(no subject)';
+    const data: HeldMessageData = {
+      ...Object.fromEntries(Object.entries(msgdata).filter(([k]) => !k.startsWith('_'))),
+      _mod_message_id: messageId,
+      _mod_listid: mlist.list_id,
+      _mod_sender: sender,
+      _mod_subject: subject,
+      _mod_reason: reasons.length ? reasons.join('; ') : 'N/A',
+      _mod_hold_date: new Date().toISOString().replace(/Z$/, ''),
+    };
+    const request = await services.requests.holdMessage(mlist.list_id, data);
+    vette(ctx, 'HOLD', { request_id: request.id });
+    await notifyPoster(ctx, sender, subject, reasons);
+    if (mlist.admin_immed_notify) await notifyModerators(ctx, sender, subject, reasons, request.id);
+  },
+});
+
+async function notifyPoster(ctx: MessageContext, sender: string, subject: string, reasons: string[]): Promise<void> {
+  const { msg, mlist, services } = ctx;
+  if (!sender || ctx.msgdata.fromusenet === true || !mlist.respond_to_post_requests) return;
+  const names = msg.headers.getList().map((l) => l.key);
+  if (!canAcknowledge((n) => msg.get(n), (n) => msg.has(n), names)) return;
+  const addrs = listAddresses(mlist);
+  await sendNotice(services, mlist, {
+    from: addrs.bounces,
+    to: sender,
+    subject: `Your message to ${addrs.posting} awaits moderator approval`,
+    text: [
+      `Your mail to '${mlist.display_name}' with the subject`,
+      '',
+      `    ${subject}`,
+      '',
+      'Is being held until the list moderator can review it for approval.',
+      '',
+      'The message is being held because:',
+      '',
+      ...reasons.map((r) => `    ${r}`),
+      '',
+      'Either the message will get posted to the list, or you will receive notification of',
+      "the moderator's decision.",
+      '',
+    ].join('\n'),
+  });
+}
+
+async function notifyModerators(ctx: MessageContext, sender: string, subject: string, reasons: string[], requestId: number): Promise<void> {
+  const { msg, mlist, services } = ctx;
+  const addrs = listAddresses(mlist);
+  await sendNotice(services, mlist, {
+    from: addrs.owner,
+    to: addrs.owner,
+    subject: `${addrs.posting} post from ${sender || 'an unknown sender'} requires approval`,
+    text: [
+      'As list administrator, your authorization is requested for the following mailing list posting:',
+      '',
+      `    List:    ${addrs.posting}`,
+      `    From:    ${sender || 'unknown'}`,
+      `    Subject: ${subject}`,
+      '',
+      'The message is being held because:',
+      '',
+      ...reasons.map((r) => `    ${r}`),
+      '',
+      `Held message request #${requestId}. Approve or reject it with the web interface or the REST API.`,
+      '',
+    ].join('\n'),
+    attach: [msg.toBuffer()],
+  });
+}
+

@@ -1,0 +1,19 @@
+// Mail that already went through this list carries its List-Post header: posting it again
+// would loop. Mailman adds no X-BeenThere, so List-Post is the marker.
+import { registry } from '../../registry.js';
+import { listAddresses } from '../../services/lists.js';
+import { parseAddresses } from '../../email/addresses.js';
+
+registry.rules.register({
+  name: 'loop',
+  description: "The message already carries this list's List-Post header.",
+  record: true,
+  check({ msg, mlist }) {
+    const posting = listAddresses(mlist).posting;
+    for (const value of msg.getAll('list-post')) {
+      const mailto = /<mailto:([^>]+)>/i.exec(value)?.[1] ?? value;
+      if (parseAddresses(mailto).some((a) => a.email === posting)) return { hit: true, reasons: ['Message has already been posted to this list'] };
+    }
+    return { hit: false };
+  },
+});

@@ -1,0 +1,25 @@
+// A member's own moderation action, or the list's default for members, decides the post.
+// `defer` means "no decision here": the rule misses and the chain goes on.
+import { registry } from '../../registry.js';
+import { senders } from '../senders.js';
+
+registry.rules.register({
+  name: 'member-moderation',
+  description: "The sender is a member whose moderation action (or the list's default_member_action) is not defer.",
+  record: true,
+  async check(ctx) {
+    const { mlist, services } = ctx;
+    for (const email of senders(ctx)) {
+      const member = await services.members.findMember(mlist.list_id, email, 'member');
+      if (!member) continue;
+      const action = member.moderation_action ?? mlist.default_member_action;
+      if (action === 'defer') return { hit: false };
+      return {
+        hit: true,
+        reasons: [`The message comes from a moderated member`],
+        msgdata: { member_moderation_action: action, moderation_sender: email },
+      };
+    }
+    return { hit: false };
+  },
+});

@@ -1,0 +1,67 @@
+// The `pipeline` runner: the list's handlers prepare an accepted post and fan it out to
+// the out (and later archive and digest) queues. A handler ends the run by throwing
+// DiscardMessage (logged) or RejectMessage (bounced to the sender).
+import { QueueRunner, QueueItem, RunnerEnv } from './runner.js';
+import type { DslCatalog } from '../dsl/catalog.js';
+import { runPipeline } from '../delivery/pipeline-executor.js';
+import { DiscardMessage, RejectMessage, MessageContext } from '../registry.js';
+import { logger } from '../logging.js';
+import { sendNotice } from '../email/notice.js';
+import { listAddresses } from '../services/lists.js';
+
+export class PipelineRunner extends QueueRunner {
+  constructor(env: RunnerEnv, protected readonly catalog: DslCatalog, slice: number, count: number, queue = 'pipeline') {
+    super(env, queue, slice, count);
+  }
+
+  protected pipelineName({ msgdata, mlist }: QueueItem): string {
+    return msgdata.to_owner ? mlist.owner_pipeline : mlist.posting_pipeline;
+  }
+
+  protected async dispose(item: QueueItem): Promise<void> {
+    const ctx: MessageContext = { mlist: item.mlist, msg: item.msg, msgdata: item.msgdata, services: this.env.services };
+    try {
+      await runPipeline(this.catalog, this.pipelineName(item), ctx);
+    } catch (err) {
+      if (err instanceof DiscardMessage) {
+        logger('vette').info({ list: item.mlist.list_id, message_id: item.msg.messageId, reason: err.message }, `DISCARD in pipeline: ${err.message}`);
+        return;
+      }
+      if (err instanceof RejectMessage) {
+        await bounceToSender(ctx, err.message);
+        return;
+      }
+      throw err;
+    }
+  }
+}
+
+async function bounceToSender(ctx: MessageContext, reason: string): Promise<void> {
+  const sender = ctx.msg.senders(ctx.services.senderHeaders)[0];
+  logger('vette').info({ list: ctx.mlist.list_id, message_id: ctx.msg.messageId, reason }, `REJECT in pipeline: ${reason}`);
+  if (!sender) return;
+  await sendNotice(ctx.services, ctx.mlist, {
+    from: listAddresses(ctx.mlist).owner,
+    to: sender,
+    subject: ctx.msg.get('subject') ?? '(no subject)',
+    text: `Your message to the ${ctx.mlist.display_name} mailing-list was rejected:\n\n    ${reason}\n`,
+    attach: [ctx.msg.toBuffer()],
+  });
+}
+
+/** The `virgin` runner: mail the server itself writes, through the `virgin` pipeline. */
+export class VirginRunner extends PipelineRunner {
+  constructor(env: RunnerEnv, catalog: DslCatalog, slice: number, count: number) {
+    super(env, catalog, slice, count, 'virgin');
+  }
+
+  protected override pipelineName(): string {
+    return 'virgin';
+  }
+
+  protected override async dispose(item: QueueItem): Promise<void> {
+    // Generated mail skips the list's own rewriting (subject prefix, Reply-To munging).
+    item.msgdata._fasttrack = true;
+    await super.dispose(item);
+  }
+}

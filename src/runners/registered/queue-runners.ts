@@ -1,0 +1,29 @@
+// The queue runners by Mailman's names: each worker process runs one slice of one queue.
+import { registry } from '../../registry.js';
+import type { QueueRunner, RunnerEnv } from '../runner.js';
+import { IncomingRunner } from '../in.js';
+import { PipelineRunner, VirginRunner } from '../pipeline.js';
+import { OutgoingRunner, RetryRunner } from '../out.js';
+import { openCatalog } from '../catalog.js';
+
+type Make = (env: RunnerEnv, slice: number, count: number) => Promise<QueueRunner>;
+
+const QUEUE_RUNNERS: [string, string, Make][] = [
+  ['in', 'Moderation: runs the list start chain on incoming posts.', async (env, s, c) => new IncomingRunner(env, await openCatalog(env.config), s, c)],
+  ['pipeline', "Runs the list's pipeline of handlers on accepted posts.", async (env, s, c) => new PipelineRunner(env, await openCatalog(env.config), s, c)],
+  ['virgin', 'Runs the virgin pipeline on mail the server generates.', async (env, s, c) => new VirginRunner(env, await openCatalog(env.config), s, c)],
+  ['out', 'Delivers prepared messages over SMTP.', async (env, s, c) => new OutgoingRunner(env, s, c)],
+  ['retry', 'Gives temporarily failed deliveries back to the out queue.', async (env, s, c) => new RetryRunner(env, s, c)],
+];
+
+for (const [name, description, make] of QUEUE_RUNNERS) {
+  registry.runners.register({
+    name,
+    description,
+    async start(env, { slice, count }) {
+      const runner = await make(env, slice, count);
+      await runner.start();
+      return { stop: () => runner.stop() };
+    },
+  });
+}

@@ -1,0 +1,53 @@
+// The two server "runners": LMTP in from the MTA and the REST API. Each writes the address it
+// bound to run_dir/NAME.json, so port 0 (tests) and `mailman status` both work.
+import { writeFileSync, mkdirSync, rmSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { registry } from '../../registry.js';
+import type { Config } from '../../config/config.js';
+import { startLmtpServer } from '../../mta/lmtp.js';
+import { startRestServer } from '../../rest/server.js';
+import { openCatalog } from '../catalog.js';
+
+function announce(config: Config, name: string, host: string, port: number): () => void {
+  const dir = config.runDir;
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.json`);
+  // Written aside then renamed: a reader never sees half a file.
+  writeFileSync(file + '.tmp', JSON.stringify({ host, port, pid: process.pid }));
+  renameSync(file + '.tmp', file);
+  return () => rmSync(file, { force: true });
+}
+
+registry.runners.register({
+  name: 'lmtp',
+  description: 'LMTP server receiving list mail from the MTA.',
+  async start({ config, services }) {
+    const server = await startLmtpServer(services, config);
+    const unannounce = announce(config, 'lmtp', config.get('mta', 'lmtp_host'), server.port);
+    return {
+      async stop() {
+        unannounce();
+        await server.close();
+      },
+    };
+  },
+});
+
+registry.runners.register({
+  name: 'rest',
+  description: 'The REST API (Mailman 3.0/3.1 compatible).',
+  async start({ config, services }) {
+    const catalog = await openCatalog(config);
+    const server = await startRestServer(services, config, {
+      chainExists: (n: string) => catalog.hasChain(n),
+      pipelineExists: (n: string) => catalog.hasPipeline(n),
+    });
+    const unannounce = announce(config, 'rest', config.get('webservice', 'hostname'), server.port);
+    return {
+      async stop() {
+        unannounce();
+        await server.close();
+      },
+    };
+  },
+});

@@ -1,0 +1,137 @@
+// The base queue runner, which owns the loop every runner shares: take the oldest file of
+// its slice, claim it, dispose of it, and drop the claim only once the message is safely
+// elsewhere. Any exception sends the message to `shunt` with the queue it came from; a
+// runner killed mid-message leaves a .bak that recover() puts back at the next start.
+import type { FSWatcher } from 'node:fs';
+import type { Logger } from 'pino';
+import { Switchboard } from '../queue/switchboard.js';
+import type { MsgData } from '../queue/qfile.js';
+import type { Services } from '../services/services.js';
+import type { Config } from '../config/config.js';
+import type { MailingList } from '../model/entities.js';
+import { Message } from '../email/message.js';
+import { logger } from '../logging.js';
+
+export interface RunnerEnv {
+  config: Config;
+  services: Services;
+}
+
+/** What dispose() asks of the loop: done with it, or put it back (with new metadata). */
+export type Disposition = void | { requeue: MsgData; pauseMs?: number };
+
+export interface QueueItem {
+  base: string;
+  msg: Message;
+  msgdata: MsgData;
+  mlist: MailingList;
+}
+
+export abstract class QueueRunner {
+  readonly switchboard: Switchboard;
+  protected readonly shunt: Switchboard;
+  protected readonly log: Logger;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  private arrived = false;
+  private watcher: FSWatcher | undefined;
+  private pausedUntil = 0;
+  private loopDone: Promise<void> | undefined;
+  /** Retry waits out its interval even when files arrive; others wake at once. */
+  protected wakeOnArrival = true;
+
+  constructor(
+    protected readonly env: RunnerEnv,
+    readonly queueName: string,
+    slice: number,
+    count: number,
+  ) {
+    this.switchboard = new Switchboard(queueName, env.config.queueDir, slice, count);
+    this.shunt = new Switchboard('shunt', env.config.queueDir);
+    this.log = logger('runner').child({ runner: `${queueName}:${slice}:${count}` });
+  }
+
+  protected abstract dispose(item: QueueItem): Promise<Disposition>;
+
+  get sleepMs(): number {
+    return this.env.config.durationMs(`runner.${this.queueName}`, 'sleep_time');
+  }
+
+  async start(): Promise<void> {
+    const { requeued, shunted } = await this.switchboard.recover(this.shunt);
+    if (requeued || shunted) this.log.warn({ requeued, shunted }, 'recovered claimed messages from a previous run');
+    if (this.wakeOnArrival) {
+      this.watcher = this.switchboard.watch(() => {
+        this.arrived = true;
+        this.wake?.();
+      });
+    }
+    this.loopDone = this.loop();
+  }
+
+  /** Finishes the message in hand, then returns. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.watcher?.close();
+    this.wake?.();
+    await this.loopDone;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      const pause = this.pausedUntil - Date.now();
+      if (pause > 0) {
+        await this.sleep(pause, false);
+        continue;
+      }
+      this.arrived = false;
+      let found = 0;
+      for (const base of this.switchboard.files()) {
+        if (this.stopping || this.pausedUntil > Date.now()) break;
+        found++;
+        await this.processOne(base);
+      }
+      if (!found && !this.arrived) await this.sleep(this.sleepMs, this.wakeOnArrival);
+      else if (!this.wakeOnArrival) await this.sleep(this.sleepMs, false);
+    }
+  }
+
+  private sleep(ms: number, wakeOnArrival: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        if (this.stopping || wakeOnArrival) done();
+      };
+    });
+  }
+
+  private async processOne(base: string): Promise<void> {
+    let raw: Buffer;
+    let msgdata: MsgData;
+    try {
+      ({ raw, msgdata } = await this.switchboard.dequeue(base));
+    } catch (err) {
+      // Another slice instance or a vanished file: nothing of ours to lose.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      this.log.error({ err, base }, 'cannot read queue file; leaving it claimed for recovery');
+      return;
+    }
+    try {
+      const mlist = msgdata.listid ? await this.env.services.lists.get(msgdata.listid) : null;
+      if (!mlist) throw new Error(`no such list: ${msgdata.listid ?? '(none given)'}`);
+      const result = await this.dispose({ base, msg: new Message(raw), msgdata, mlist });
+      if (result && 'requeue' in result) {
+        await this.switchboard.enqueue(raw, result.requeue);
+        if (result.pauseMs) this.pausedUntil = Date.now() + result.pauseMs;
+      }
+    } catch (err) {
+      this.log.error({ err, base, listid: msgdata.listid }, 'message processing failed; shunting it');
+      await this.shunt.enqueue(raw, { ...msgdata, whichq: this.queueName, shunt_reason: (err as Error).message });
+    }
+    await this.switchboard.finish(base);
+  }
+}

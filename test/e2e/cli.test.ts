@@ -1,0 +1,88 @@
+// The `mailman` command as an admin uses it: create, addmembers, members, lists, conf,
+// inject; then mail injected while the server was down is delivered once it starts.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestServer } from '../helpers/server.js';
+import { SmtpSink } from '../helpers/smtp-sink.js';
+import { makePost } from '../helpers/lmtp-client.js';
+
+let sink: SmtpSink;
+let server: TestServer;
+
+before(async () => {
+  sink = await new SmtpSink().start();
+  server = TestServer.prepare({ smtpPort: sink.port });
+});
+
+after(async () => {
+  await server?.cleanup();
+  await sink?.close();
+});
+
+test('create refuses an unknown domain unless asked to create it', async () => {
+  const refused = await server.cli(['create', 'bee@example.com']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /Undefined domain: example\.com \(use --domain/);
+  const created = await server.cli(['create', 'bee@example.com', '--domain', '--owner', 'queen@example.com']);
+  assert.equal(created.code, 0, created.stderr);
+  assert.equal(created.stdout.trim(), 'Created mailing list: bee@example.com');
+  const again = await server.cli(['create', 'bee@example.com']);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /Mailing list exists/);
+});
+
+test('lists shows the lists', async () => {
+  const res = await server.cli(['lists']);
+  assert.equal(res.code, 0, res.stderr);
+  assert.equal(res.stdout, '1 matching mailing list found:\nbee@example.com\n');
+});
+
+test('addmembers reads names and addresses from standard input, skipping duplicates and garbage', async () => {
+  const res = await server.cli(['addmembers', '-', 'bee@example.com'], 'Worker One <one@example.org>\ntwo@example.org\nnot an address\none@example.org\n');
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /Cannot parse as a valid email address \(skipping\): not an address/);
+  assert.match(res.stdout, /Already subscribed \(skipping\): one@example\.org/);
+  const members = await server.cli(['members', 'bee@example.com']);
+  assert.equal(members.stdout, 'Worker One <one@example.org>\ntwo@example.org\n');
+  const owners = await server.cli(['members', 'bee.example.com', '--role', 'owner', '--email-only']);
+  assert.equal(owners.stdout, 'queen@example.com\n');
+  assert.equal((await server.cli(['members', 'bee@example.com', '-c'])).stdout, '2\n');
+});
+
+test('conf prints the effective configuration', async () => {
+  const one = await server.cli(['conf', '-s', 'mta', '-k', 'smtp_port']);
+  assert.equal(one.stdout.trim(), String(sink.port));
+  const section = await server.cli(['conf', '-s', 'webservice']);
+  assert.match(section.stdout, /^\[webservice\] admin_user: restadmin$/m);
+  const bad = await server.cli(['conf', '-s', 'nosuch']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /No such section: nosuch/);
+});
+
+test('a bad configuration file is refused with its line', async () => {
+  const file = join(server.dir, 'bad.conf');
+  writeFileSync(file, '[mta]\nsmtp_prot: 25\n');
+  const res = await server.cli(['-C', file, 'lists']);
+  assert.equal(res.code, 2);
+  assert.match(res.stderr, /bad\.conf:2: unknown key "smtp_prot" in \[mta\]/);
+});
+
+test('a message injected while the server is down is delivered once it starts', async () => {
+  const file = join(server.dir, 'post.eml');
+  writeFileSync(file, makePost({ from: 'one@example.org', to: 'bee@example.com', subject: 'injected', messageId: '<injected@example.org>' }));
+  const res = await server.cli(['inject', 'bee@example.com', '-f', file]);
+  assert.equal(res.code, 0, res.stderr);
+  await server.boot();
+  await sink.waitFor(() => ['one@example.org', 'two@example.org'].every((m) => sink.copiesFor(m).length === 1), 20_000, 'injected post');
+  assert.equal(sink.copiesFor('two@example.org')[0].msg.get('subject'), '[Bee] injected');
+});
+
+test('help reads well', async () => {
+  const res = await server.cli(['--help']);
+  assert.equal(res.code, 0);
+  for (const cmd of ['start', 'stop', 'status', 'create', 'lists', 'addmembers', 'members', 'inject', 'conf', 'version']) {
+    assert.match(res.stdout, new RegExp(`^  ${cmd}\\b`, 'm'), cmd);
+  }
+});

@@ -1,0 +1,139 @@
+// Boots the real server (`mailman start --foreground`, master and runner processes) on
+// ephemeral ports in a temporary var dir, and talks to it as its users do.
+import { spawn, ChildProcess, execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../src/paths.js';
+
+const MAILMAN = join(PACKAGE_ROOT, 'bin', 'mailman.js');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface RestResponse {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  headers: Headers;
+}
+
+export class TestServer {
+  master!: ChildProcess;
+  lmtpPort = 0;
+  restPort = 0;
+  private exited: Promise<number | null> = Promise.resolve(null);
+
+  private constructor(
+    readonly dir: string,
+    readonly configFile: string,
+  ) {}
+
+  static async start(opts: { smtpPort: number; config?: string }): Promise<TestServer> {
+    const server = TestServer.prepare(opts);
+    await server.boot();
+    return server;
+  }
+
+  /** A configured but not yet running server, for CLI work before the first start. */
+  static prepare(opts: { smtpPort: number; config?: string }): TestServer {
+    const dir = mkdtempSync(join(tmpdir(), 'mailman-ts-'));
+    const configFile = join(dir, 'mailman.conf');
+    writeFileSync(
+      configFile,
+      [
+        '[mailman]',
+        'site_owner: postmaster@example.com',
+        '[paths]',
+        `var_dir: ${join(dir, 'var')}`,
+        '[webservice]',
+        'port: 0',
+        '[mta]',
+        'lmtp_port: 0',
+        `smtp_port: ${opts.smtpPort}`,
+        '[runner.retry]',
+        'sleep_time: 1s',
+        opts.config ?? '',
+      ].join('\n'),
+    );
+    return new TestServer(dir, configFile);
+  }
+
+  get varDir(): string {
+    return join(this.dir, 'var');
+  }
+
+  async boot(): Promise<void> {
+    for (const f of ['lmtp.json', 'rest.json']) rmSync(join(this.varDir, 'run', f), { force: true });
+    this.master = spawn(process.execPath, [MAILMAN, '-C', this.configFile, 'start', '--foreground', '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    this.exited = new Promise((resolve) => this.master.once('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const lmtp = this.readRun('lmtp');
+      const rest = this.readRun('rest');
+      if (lmtp && rest) {
+        this.lmtpPort = lmtp.port;
+        this.restPort = rest.port;
+        return;
+      }
+      if (this.master.exitCode !== null) throw new Error(`the server exited with ${this.master.exitCode} while starting`);
+      if (Date.now() > deadline) throw new Error('the server did not start within 30 s');
+      await sleep(50);
+    }
+  }
+
+  readRun(name: string): { port: number; pid: number } | undefined {
+    const file = join(this.varDir, 'run', `${name}.json`);
+    if (!existsSync(file)) return undefined;
+    try {
+      return JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The master's view of its runners (pids, restarts). */
+  status(): { runners: { name: string; slice: number; pid: number | null; restarts: number }[] } {
+    return JSON.parse(readFileSync(join(this.varDir, 'run', 'master.json'), 'utf8'));
+  }
+
+  runnerPid(name: string): number | null {
+    return this.status().runners.find((r) => r.name === name)?.pid ?? null;
+  }
+
+  async rest(method: string, path: string, body?: Record<string, unknown>): Promise<RestResponse> {
+    const res = await fetch(`http://127.0.0.1:${this.restPort}/3.1${path}`, {
+      method,
+      headers: { authorization: 'Basic ' + Buffer.from('restadmin:restpass').toString('base64'), ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  }
+
+  /** Runs a `mailman` CLI command against this server's configuration. */
+  cli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = execFile(process.execPath, [MAILMAN, '-C', this.configFile, ...args], (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      });
+      if (input !== undefined) child.stdin!.end(input);
+    });
+  }
+
+  async waitUntil(pred: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await pred())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await sleep(50);
+    }
+  }
+
+  async stop(): Promise<number | null> {
+    if (!this.master) return null;
+    if (this.master.exitCode === null) this.master.kill('SIGTERM');
+    return this.exited;
+  }
+
+  async cleanup(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

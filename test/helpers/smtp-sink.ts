@@ -1,0 +1,95 @@
+// A real SMTP server standing in for the MTA: it records every transaction it accepts.
+import { SMTPServer } from 'smtp-server';
+import { Message } from '../../src/email/message.js';
+
+export interface Received {
+  from: string;
+  to: string[];
+  raw: Buffer;
+  msg: Message;
+}
+
+export class SmtpSink {
+  readonly received: Received[] = [];
+  /** Delay before accepting DATA, to keep messages in flight (crash tests). */
+  delayMs = 0;
+  /** When set, every RCPT gets this reply (e.g. 451 to force retries). */
+  rcptReply: { code: number; message: string } | undefined;
+  private server: SMTPServer;
+  port = 0;
+  private waiters: { pred: () => boolean; resolve: () => void }[] = [];
+
+  constructor() {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      size: 0,
+      onRcptTo: (_addr, _session, cb) => {
+        if (this.rcptReply) return cb(Object.assign(new Error(this.rcptReply.message), { responseCode: this.rcptReply.code }));
+        cb();
+      },
+      onData: (stream, session, cb) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const raw = Buffer.concat(chunks);
+          const finish = () => {
+            this.received.push({
+              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+              to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
+              raw,
+              msg: new Message(raw),
+            });
+            cb();
+            this.check();
+          };
+          if (this.delayMs) setTimeout(finish, this.delayMs);
+          else finish();
+        });
+      },
+    });
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
+    this.port = (this.server as unknown as { server: { address(): { port: number } } }).server.address().port;
+    return this;
+  }
+
+  /** Copies delivered to one address. */
+  copiesFor(email: string, pred: (r: Received) => boolean = () => true): Received[] {
+    return this.received.filter((r) => r.to.includes(email.toLowerCase()) && pred(r));
+  }
+
+  /** Deliveries counted per recipient. */
+  get deliveries(): number {
+    return this.received.reduce((n, r) => n + r.to.length, 0);
+  }
+
+  waitFor(pred: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+    if (pred()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; sink has ${this.received.length} messages`)), timeoutMs);
+      this.waiters.push({
+        pred,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+
+  private check(): void {
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.pred()) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((r) => this.server.close(() => r()));
+  }
+}

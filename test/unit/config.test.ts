@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Config, ConfigError } from '../../src/config/config.js';
+
+function withFile(text: string, fn: (file: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'mm-conf-'));
+  try {
+    const file = join(dir, 'mailman.conf');
+    writeFileSync(file, text);
+    fn(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('embedded defaults are Mailman-like and paths derive from var_dir', () => {
+  const c = Config.load({ cwd: '/srv/mm' });
+  assert.equal(c.get('webservice', 'port'), '8001');
+  assert.equal(c.get('mta', 'lmtp_port'), '8024');
+  assert.equal(c.get('webservice', 'admin_user'), 'restadmin');
+  assert.equal(c.path('paths', 'queue_dir'), '/srv/mm/var/queue');
+  assert.equal(c.databaseUrl, 'sqlite:////srv/mm/var/data/mailman.db');
+  assert.equal(c.durationMs('runner.retry', 'sleep_time'), 15 * 60_000);
+});
+
+test('both key: value and key = value forms, comments and continuation lines', () => {
+  withFile('# site\n[mailman]\nsite_owner: owner@example.com\n[mta]\nsmtp_port = 2525\n[antispam]\nheader_checks:\n  X-Spam: yes\n  X-Bad: .*\n', (file) => {
+    const c = Config.load({ file });
+    assert.equal(c.get('mailman', 'site_owner'), 'owner@example.com');
+    assert.equal(c.int('mta', 'smtp_port'), 2525);
+    assert.equal(c.get('antispam', 'header_checks'), '\nX-Spam: yes\nX-Bad: .*');
+  });
+});
+
+test('an unknown key, an unknown section or a bad value is a clear error with file and line', () => {
+  withFile('[mta]\nsmtp_prot: 25\n', (file) => assert.throws(() => Config.load({ file }), (e: Error) => e instanceof ConfigError && /mailman\.conf:2: unknown key "smtp_prot" in \[mta\]/.test(e.message)));
+  withFile('[nosuch]\nx: 1\n', (file) => assert.throws(() => Config.load({ file }), /unknown section \[nosuch\]/));
+  withFile('[webservice]\nport: eighty\n', (file) => assert.throws(() => Config.load({ file }), /mailman\.conf:2: \[webservice\] port: "eighty" is not a port/));
+  withFile('[runner.out]\nsleep_time: soon\n', (file) => assert.throws(() => Config.load({ file }), /is not a duration/));
+  withFile('[runner.nosuch]\nstart: yes\n', (file) => assert.throws(() => Config.load({ file }), /unknown section \[runner\.nosuch\]/));
+});
