@@ -7,6 +7,7 @@ import * as conf from './commands/conf.js';
 import * as lists from './commands/lists.js';
 import * as members from './commands/members.js';
 import * as inject from './commands/inject.js';
+import * as queues from './commands/queues.js';
 
 const ctx = new CliContext();
 const program = new Command('mailman')
@@ -20,7 +21,7 @@ program.hook('preAction', (cmd) => {
   ctx.configFile = cmd.opts<{ config?: string }>().config;
 });
 
-for (const mod of [server, conf, lists, members, inject]) mod.register(program, ctx);
+for (const mod of [server, conf, lists, members, inject, queues]) mod.register(program, ctx);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,416 @@
+// The grammar of dsl.md §4 as a Chevrotain CstParser. Rules only consume tokens and call
+// subrules: no actions, no meaning. The concrete syntax tree keeps every token, so the AST
+// builder, the formatter and a future language server all start from the same tree.
+//
+// Two places accept more than the EBNF, so that src/dsl can say precisely what is wrong
+// instead of a generic "expected ...":
+//   - `file` takes definitions, chains and pipelines in any number and order (MM203 then
+//     says "exactly one chain or pipeline, last");
+//   - `action` takes any NAME with optional arguments (MM202 then says "unknown action",
+//     with a suggestion such as `run NAME`).
+import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import * as T from './tokens.js';
+
+/** Plain-English descriptions of the rules, for "expected a condition after 'if'". */
+const RULE_WHAT: Record<string, string> = {
+  file: "'let', 'rule', 'chain' or 'pipeline'",
+  definition: "'let' or 'rule'",
+  chainDecl: 'a chain',
+  pipelineDecl: 'a pipeline',
+  link: "a link ('if', 'for' or an action)",
+  action: 'an action',
+  target: "a chain name or 'to'",
+  chainName: 'a chain name',
+  step: 'a handler name',
+  condition: 'a condition',
+  conjunct: 'a condition',
+  negation: 'a condition',
+  test: 'a condition',
+  operand: "a rule, a value or 'header'",
+  predicate: "a test such as 'is', 'in' or 'matches'",
+  value: 'a value',
+  literal: 'a literal value',
+  list: "a list '[...]'",
+  path: 'a name',
+  args: "arguments '(name: value, ...)'",
+  arg: "an argument 'name: value'",
+};
+
+function label(type: TokenType): string {
+  return type.LABEL ?? type.name;
+}
+
+/** A token's text for a message, cut short when long (a whole unterminated string). */
+function quote(image: string): string {
+  return `'${image.length > 24 ? `${image.slice(0, 20)}…` : image}'`;
+}
+
+/** How a token found in the text is named in a message. */
+export function describeToken(token: IToken | undefined): string {
+  if (!token || token.tokenType === EOF) return 'the end of the file';
+  return quote(token.image);
+}
+
+/** ` after 'x'`, unless there is no sensible previous token (start of file, or recovery moved on). */
+function after(previous: IToken | undefined, actual: IToken | undefined): string {
+  if (!previous || previous.tokenType === EOF || !previous.image) return '';
+  if (actual && actual.tokenType !== EOF && !(previous.startOffset < actual.startOffset)) return '';
+  return ` after ${quote(previous.image)}`;
+}
+
+function oneOf(labels: string[]): string {
+  const unique = [...new Set(labels)];
+  if (unique.length <= 1) return unique[0] ?? 'something else';
+  return `${unique.slice(0, -1).join(', ')} or ${unique[unique.length - 1]}`;
+}
+
+/** Messages as "expected X after Y, found Z", the form MM201 promises. */
+export const errorMessages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage({ expected, actual, previous }) {
+    if (expected === EOF) return `unexpected ${describeToken(actual)}: expected ${RULE_WHAT.file}`;
+    return `expected ${label(expected)}${after(previous, actual)}, found ${describeToken(actual)}`;
+  },
+  buildNotAllInputParsedMessage({ firstRedundant }) {
+    return `unexpected ${describeToken(firstRedundant)}: expected ${RULE_WHAT.file}`;
+  },
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, previous, ruleName }) {
+    const what = RULE_WHAT[ruleName] ?? oneOf(expectedPathsPerAlt.flat().map((path) => label(path[0])));
+    return `expected ${what}${after(previous, actual[0])}, found ${describeToken(actual[0])}`;
+  },
+  buildEarlyExitMessage({ actual, previous, ruleName }) {
+    return `expected ${RULE_WHAT[ruleName] ?? 'more'}${after(previous, actual[0])}, found ${describeToken(actual[0])}`;
+  },
+};
+
+export class DslParser extends CstParser {
+  constructor() {
+    super(T.allTokens, {
+      recoveryEnabled: true,
+      maxLookahead: 3,
+      nodeLocationTracking: 'onlyOffset',
+      errorMessageProvider: errorMessages,
+    });
+    this.performSelfAnalysis();
+  }
+
+  // file = { definition | chain | pipeline }   (exactly one chain or pipeline, last: MM203)
+  public file = this.RULE('file', () => {
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.SUBRULE(this.definition) },
+        { ALT: () => this.SUBRULE(this.chainDecl) },
+        { ALT: () => this.SUBRULE(this.pipelineDecl) },
+      ]);
+    });
+  });
+
+  // definition = "let" NAME "=" value | "rule" NAME [ STRING ] "=" condition
+  public definition = this.RULE('definition', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Let);
+          this.CONSUME(T.Name);
+          this.CONSUME(T.Equals);
+          this.SUBRULE(this.value);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.RuleKw);
+          this.CONSUME2(T.Name);
+          this.OPTION(() => this.CONSUME(T.StringLit));
+          this.CONSUME2(T.Equals);
+          this.SUBRULE(this.condition);
+        },
+      },
+    ]);
+  });
+
+  // chain = "chain" chain-name [ STRING ] "{" { link } "}"
+  public chainDecl = this.RULE('chainDecl', () => {
+    this.CONSUME(T.Chain);
+    this.SUBRULE(this.chainName);
+    this.OPTION(() => this.CONSUME(T.StringLit));
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.link));
+    this.CONSUME(T.RBrace);
+  });
+
+  // link = "if" condition "then" action | action | "for" NAME "in" path "{" { link } "}"
+  public link = this.RULE('link', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.If);
+          this.SUBRULE(this.condition);
+          this.CONSUME(T.Then);
+          this.SUBRULE(this.action);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.For);
+          this.CONSUME(T.Name);
+          this.CONSUME(T.In);
+          this.SUBRULE(this.path);
+          this.CONSUME(T.LBrace);
+          this.MANY(() => this.SUBRULE(this.link));
+          this.CONSUME(T.RBrace);
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.action) },
+    ]);
+  });
+
+  // action = "accept" | ("hold"|"reject"|"discard") [STRING] | "defer" | "stop"
+  //        | ("jump"|"detour") target | "run" NAME [args]
+  //        | NAME [args]                     (not an action: MM202, reported in src/dsl)
+  public action = this.RULE('action', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Accept) },
+      {
+        ALT: () => {
+          this.OR2([{ ALT: () => this.CONSUME(T.Hold) }, { ALT: () => this.CONSUME(T.Reject) }, { ALT: () => this.CONSUME(T.Discard) }]);
+          this.OPTION(() => this.CONSUME(T.StringLit));
+        },
+      },
+      { ALT: () => this.CONSUME(T.Defer) },
+      { ALT: () => this.CONSUME(T.Stop) },
+      {
+        ALT: () => {
+          this.OR3([{ ALT: () => this.CONSUME(T.Jump) }, { ALT: () => this.CONSUME(T.Detour) }]);
+          this.SUBRULE(this.target);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Run);
+          this.CONSUME(T.Name);
+          this.OPTION2(() => this.SUBRULE(this.args));
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME2(T.Name, { LABEL: 'unknown' });
+          this.OPTION3(() => this.SUBRULE2(this.args));
+        },
+      },
+    ]);
+  });
+
+  // target = chain-name | "to" path [ "otherwise" path ]
+  public target = this.RULE('target', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.chainName) },
+      {
+        ALT: () => {
+          this.CONSUME(T.To);
+          this.SUBRULE(this.path);
+          this.OPTION(() => {
+            this.CONSUME(T.Otherwise);
+            this.SUBRULE2(this.path);
+          });
+        },
+      },
+    ]);
+  });
+
+  // chain-name = NAME | "accept" | "hold" | "reject" | "discard"
+  public chainName = this.RULE('chainName', () => {
+    this.CONSUME(T.ChainName);
+  });
+
+  // pipeline = "pipeline" NAME [ STRING ] "{" { step } "}"
+  public pipelineDecl = this.RULE('pipelineDecl', () => {
+    this.CONSUME(T.Pipeline);
+    this.CONSUME(T.Name);
+    this.OPTION(() => this.CONSUME(T.StringLit));
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.step));
+    this.CONSUME(T.RBrace);
+  });
+
+  // step = NAME [ args ] [ "when" condition ]
+  public step = this.RULE('step', () => {
+    this.CONSUME(T.Name);
+    this.OPTION(() => this.SUBRULE(this.args));
+    this.OPTION2(() => {
+      this.CONSUME(T.When);
+      this.SUBRULE(this.condition);
+    });
+  });
+
+  // condition = conjunct { "or" conjunct }
+  public condition = this.RULE('condition', () => {
+    this.SUBRULE(this.conjunct);
+    this.MANY(() => {
+      this.CONSUME(T.Or);
+      this.SUBRULE2(this.conjunct);
+    });
+  });
+
+  // conjunct = negation { "and" negation }
+  public conjunct = this.RULE('conjunct', () => {
+    this.SUBRULE(this.negation);
+    this.MANY(() => {
+      this.CONSUME(T.And);
+      this.SUBRULE2(this.negation);
+    });
+  });
+
+  // negation = "not" negation | "(" condition ")" | test
+  public negation = this.RULE('negation', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Not);
+          this.SUBRULE(this.negation);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          this.SUBRULE(this.condition);
+          this.CONSUME(T.RParen);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.test) },
+    ]);
+  });
+
+  // test = operand [ predicate ]
+  public test = this.RULE('test', () => {
+    this.SUBRULE(this.operand);
+    this.OPTION(() => this.SUBRULE(this.predicate));
+  });
+
+  // operand = path [ args ] | "header" STRING | literal
+  public operand = this.RULE('operand', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.SUBRULE(this.path);
+          this.OPTION(() => this.SUBRULE(this.args));
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Header);
+          this.CONSUME(T.StringLit);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.literal) },
+    ]);
+  });
+
+  // predicate = "is" [ "not" ] ( ( "a" | "an" ) NAME | value ) | [ "not" ] "in" value
+  //           | "contains" value | "matches" value | ( "starts" | "ends" ) "with" value
+  //           | ( "<" | "<=" | ">" | ">=" ) value | "exists" | "missing"
+  public predicate = this.RULE('predicate', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Is);
+          this.OPTION(() => this.CONSUME(T.Not));
+          this.OR2([
+            {
+              ALT: () => {
+                this.OR3([{ ALT: () => this.CONSUME(T.A) }, { ALT: () => this.CONSUME(T.An) }]);
+                this.CONSUME(T.Name, { LABEL: 'role' });
+              },
+            },
+            { ALT: () => this.SUBRULE(this.value) },
+          ]);
+        },
+      },
+      {
+        ALT: () => {
+          this.OPTION2(() => this.CONSUME2(T.Not));
+          this.CONSUME(T.In);
+          this.SUBRULE2(this.value);
+        },
+      },
+      {
+        ALT: () => {
+          this.OR4([
+            { ALT: () => this.CONSUME(T.Contains) },
+            { ALT: () => this.CONSUME(T.Matches) },
+            {
+              ALT: () => {
+                this.OR5([{ ALT: () => this.CONSUME(T.Starts) }, { ALT: () => this.CONSUME(T.Ends) }]);
+                this.CONSUME(T.With);
+              },
+            },
+            { ALT: () => this.CONSUME(T.Less) },
+            { ALT: () => this.CONSUME(T.LessEq) },
+            { ALT: () => this.CONSUME(T.Greater) },
+            { ALT: () => this.CONSUME(T.GreaterEq) },
+          ]);
+          this.SUBRULE3(this.value);
+        },
+      },
+      { ALT: () => this.CONSUME(T.Exists) },
+      { ALT: () => this.CONSUME(T.Missing) },
+    ]);
+  });
+
+  // value = literal | path
+  public value = this.RULE('value', () => {
+    this.OR([{ ALT: () => this.SUBRULE(this.literal) }, { ALT: () => this.SUBRULE(this.path) }]);
+  });
+
+  // literal = STRING | REGEX | NUMBER | SIZE | "true" | "false" | list
+  public literal = this.RULE('literal', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.StringLit) },
+      { ALT: () => this.CONSUME(T.RegexLit) },
+      { ALT: () => this.CONSUME(T.NumberLit) },
+      { ALT: () => this.CONSUME(T.Size) },
+      { ALT: () => this.CONSUME(T.True) },
+      { ALT: () => this.CONSUME(T.False) },
+      { ALT: () => this.SUBRULE(this.list) },
+    ]);
+  });
+
+  // list = "[" [ value { "," value } ] "]"
+  public list = this.RULE('list', () => {
+    this.CONSUME(T.LBracket);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.value) });
+    this.CONSUME(T.RBracket);
+  });
+
+  // path = NAME { "." WORD }
+  public path = this.RULE('path', () => {
+    this.CONSUME(T.Name);
+    this.MANY(() => {
+      this.CONSUME(T.Dot);
+      this.CONSUME(T.Word);
+    });
+  });
+
+  // args = "(" [ arg { "," arg } ] ")"
+  public args = this.RULE('args', () => {
+    this.CONSUME(T.LParen);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.arg) });
+    this.CONSUME(T.RParen);
+  });
+
+  // arg = WORD ":" value
+  public arg = this.RULE('arg', () => {
+    this.CONSUME(T.Word);
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.value);
+  });
+}
+
+/** The parser, built once per process (self-analysis is the slow part); re-fed via `input`. */
+export const dslParser = new DslParser();
+
+export type StartRule = 'file' | 'condition' | 'path';
+
+/** Parses tokens from a start rule; errors are left in `dslParser.errors`. */
+export function parseTokens(tokens: IToken[], start: StartRule = 'file'): CstNode {
+  dslParser.input = tokens;
+  return dslParser[start]();
+}

@@ -1,0 +1,118 @@
+// The tokens of the chain and pipeline language (dsl.md §3) and the one lexer built from
+// them. Tokens only: what a token means (a string's escapes, a size's bytes) is decided in
+// src/dsl, so this file stays a description of the text.
+//
+// A few tokens exist only to lex broken text into something the parser can still use
+// (an unterminated string is still a STRING to the parser); src/dsl/lex-parse.ts reports
+// them as MM1xx diagnostics, so one typo does not cascade into a page of syntax errors.
+import { createToken, Lexer, type TokenType } from 'chevrotain';
+
+/** Any identifier-like token: what may follow `.` or precede `:` (keywords included). */
+export const Word = createToken({ name: 'Word', pattern: Lexer.NA, label: 'a word' });
+/** What may name a chain: a NAME, or one of the four terminal chains that are also actions. */
+export const ChainName = createToken({ name: 'ChainName', pattern: Lexer.NA, label: 'a chain name' });
+
+export const Name = createToken({
+  name: 'Name',
+  pattern: /[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*/,
+  categories: [Word, ChainName],
+  label: 'a name',
+});
+
+// Reserved words, in the order of dsl.md §3. They are tried longest first (see allTokens) and
+// fall back to Name when the word goes on (`reject-message`, `andy`).
+const KEYWORDS = [
+  'chain', 'pipeline', 'let', 'rule', 'if', 'then', 'for', 'in', 'when',
+  'accept', 'hold', 'reject', 'discard', 'defer', 'stop', 'jump', 'detour', 'run', 'to', 'otherwise',
+  'and', 'or', 'not', 'is', 'a', 'an', 'contains', 'matches', 'starts', 'ends', 'with',
+  'exists', 'missing', 'header', 'true', 'false',
+] as const;
+export type Keyword = (typeof KEYWORDS)[number];
+
+/** The four actions that also name their terminal chain (`jump accept`). */
+const CHAIN_KEYWORDS: ReadonlySet<string> = new Set(['accept', 'hold', 'reject', 'discard']);
+
+function keyword(word: Keyword): TokenType {
+  const name = word.charAt(0).toUpperCase() + word.slice(1);
+  return createToken({
+    name,
+    pattern: new RegExp(word),
+    longer_alt: Name,
+    categories: CHAIN_KEYWORDS.has(word) ? [Word, ChainName] : [Word],
+    label: `'${word}'`,
+  });
+}
+
+export const keywords: Readonly<Record<Keyword, TokenType>> = Object.fromEntries(KEYWORDS.map((w) => [w, keyword(w)])) as Record<Keyword, TokenType>;
+export const {
+  chain: Chain, pipeline: Pipeline, let: Let, rule: RuleKw, if: If, then: Then, for: For, in: In, when: When,
+  accept: Accept, hold: Hold, reject: Reject, discard: Discard, defer: Defer, stop: Stop, jump: Jump,
+  detour: Detour, run: Run, to: To, otherwise: Otherwise, and: And, or: Or, not: Not, is: Is, a: A, an: An,
+  contains: Contains, matches: Matches, starts: Starts, ends: Ends, with: With, exists: Exists,
+  missing: Missing, header: Header, true: True, false: False,
+} = keywords;
+
+// Literals. SIZE comes before NUMBER so `40KB` is one token; a digit run glued to letters
+// (`40kb`, `3x`) or with a fraction but no unit (`1.5`) is a malformed size, still usable
+// where a SIZE is expected.
+export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\r\n]|\\.)*"/, label: 'a string' });
+export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\r\n]|\\.)*/, categories: [StringLit], label: 'a string' });
+export const RegexLit = createToken({
+  name: 'RegexLit',
+  pattern: /\/(?:[^/\\\r\n[]|\\.|\[(?:[^\]\\\r\n]|\\.)*\])*\/[A-Za-z]*/,
+  label: 'a regex',
+});
+export const UnterminatedRegex = createToken({ name: 'UnterminatedRegex', pattern: /\/[^\r\n]*/, categories: [RegexLit], label: 'a regex' });
+export const Size = createToken({ name: 'Size', pattern: /\d+(?:\.\d+)?(?:B|KB|MB|GB)(?![A-Za-z0-9_])/, label: 'a size' });
+export const BadNumber = createToken({
+  name: 'BadNumber',
+  pattern: /\d+(?:\.\d+)?[A-Za-z_][A-Za-z0-9_]*|\d+\.\d+/,
+  categories: [Size],
+  label: 'a size',
+});
+export const NumberLit = createToken({ name: 'NumberLit', pattern: /\d+/, label: 'a number' });
+
+// Punctuation. `<=` before `<`, `>=` before `>`.
+export const LBrace = createToken({ name: 'LBrace', pattern: /{/, label: "'{'" });
+export const RBrace = createToken({ name: 'RBrace', pattern: /}/, label: "'}'" });
+export const LParen = createToken({ name: 'LParen', pattern: /\(/, label: "'('" });
+export const RParen = createToken({ name: 'RParen', pattern: /\)/, label: "')'" });
+export const LBracket = createToken({ name: 'LBracket', pattern: /\[/, label: "'['" });
+export const RBracket = createToken({ name: 'RBracket', pattern: /]/, label: "']'" });
+export const Comma = createToken({ name: 'Comma', pattern: /,/, label: "','" });
+export const Colon = createToken({ name: 'Colon', pattern: /:/, label: "':'" });
+export const Equals = createToken({ name: 'Equals', pattern: /=/, label: "'='" });
+export const Dot = createToken({ name: 'Dot', pattern: /\./, label: "'.'" });
+export const LessEq = createToken({ name: 'LessEq', pattern: /<=/, label: "'<='" });
+export const Less = createToken({ name: 'Less', pattern: /</, label: "'<'" });
+export const GreaterEq = createToken({ name: 'GreaterEq', pattern: />=/, label: "'>='" });
+export const Greater = createToken({ name: 'Greater', pattern: />/, label: "'>'" });
+
+/** `#` to end of line; kept in the `comments` group for the formatter. */
+export const Comment = createToken({ name: 'Comment', pattern: /#[^\r\n]*/, group: 'comments' });
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\uFEFF]+/, group: Lexer.SKIPPED, line_breaks: true });
+
+// Longest keyword first: `an` must not win over `and`, nor `a` over `accept`.
+const keywordTokens = [...KEYWORDS].sort((x, y) => y.length - x.length).map((w) => keywords[w]);
+
+/** Every token type, in lexing order (the order matters: first match wins). */
+export const allTokens: TokenType[] = [
+  WhiteSpace,
+  Comment,
+  ...keywordTokens,
+  Name,
+  StringLit,
+  UnterminatedString,
+  RegexLit,
+  UnterminatedRegex,
+  Size,
+  BadNumber,
+  NumberLit,
+  LBrace, RBrace, LParen, RParen, LBracket, RBracket, Comma, Colon, Equals, Dot,
+  LessEq, Less, GreaterEq, Greater,
+  Word,
+  ChainName,
+];
+
+/** The lexer, built once per process: lexing a file is `dslLexer.tokenize(text)`. */
+export const dslLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: true });

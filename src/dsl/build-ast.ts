@@ -1,0 +1,346 @@
+// Stage 2: CST -> AST. A Chevrotain CST visitor (one method per grammar rule, checked at
+// construction) that keeps spans and decodes literals. It also reports the structural
+// problems the grammar lets through on purpose: MM203 (exactly one chain or pipeline, last)
+// and MM104 in reasons (`{path}` interpolation).
+//
+// After a syntax error the CST may miss pieces; an item that cannot be built is dropped (its
+// declaration is muted anyway, and no IR is produced from a file with errors).
+import type { CstNode, IToken } from 'chevrotain';
+import { dslParser } from '../../grammar/parser.js';
+import type * as C from '../../grammar/cst.js';
+import type * as A from './ast.js';
+import { Codes, type DiagnosticSink } from './diagnostics.js';
+import { decodeRegex, decodeSize, decodeString } from './literals.js';
+import type { Span } from './source.js';
+
+/** Thrown when a recovered CST node lacks a piece; caught where an item can be dropped. */
+class Incomplete extends Error {}
+
+function need<T>(items: T[] | undefined, index = 0): T {
+  const item = items?.[index];
+  if (item === undefined) throw new Incomplete();
+  return item;
+}
+
+function tokenSpan(t: IToken): Span {
+  if (!Number.isFinite(t.startOffset) || t.isInsertedInRecovery) throw new Incomplete();
+  return { start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 };
+}
+
+function join(a: Span, b: Span): Span {
+  return { start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
+}
+
+function ident(t: IToken): A.Ident {
+  return { name: t.image, span: tokenSpan(t) };
+}
+
+/** A `{a.b}` of a reason as a Path node, with spans inside the string token. */
+function templatePath(t: IToken, names: string[], offset: number): A.Path {
+  const parts: A.Ident[] = [];
+  let at = t.startOffset + offset + 1;
+  const text = t.image;
+  for (const name of names) {
+    const i = text.indexOf(name, at - t.startOffset);
+    at = t.startOffset + (i < 0 ? at - t.startOffset : i);
+    parts.push({ name, span: { start: at, end: at + name.length } });
+    at += name.length;
+  }
+  return { kind: 'Path', parts, span: { start: parts[0].span.start, end: parts[parts.length - 1].span.end } };
+}
+
+/** Predicates named by their first keyword: CST key, operator, words as written. */
+const SIMPLE_PREDICATES: readonly [Exclude<keyof C.PredicateCstChildren, 'value'>, A.PredicateOp, string][] = [
+  ['Contains', 'contains', 'contains'],
+  ['Matches', 'matches', 'matches'],
+  ['Starts', 'starts-with', 'starts with'],
+  ['Ends', 'ends-with', 'ends with'],
+  ['Less', '<', '<'],
+  ['LessEq', '<=', '<='],
+  ['Greater', '>', '>'],
+  ['GreaterEq', '>=', '>='],
+  ['Exists', 'exists', 'exists'],
+  ['Missing', 'missing', 'missing'],
+];
+
+const BaseVisitor = dslParser.getBaseCstVisitorConstructor();
+
+class AstBuilder extends BaseVisitor implements C.ICstNodeVisitor<unknown, unknown> {
+  constructor(private readonly sink: DiagnosticSink) {
+    super();
+    this.validateVisitor();
+  }
+
+  private build<T>(node: CstNode | undefined): T {
+    if (!node) throw new Incomplete();
+    return this.visit(node) as T;
+  }
+
+  /** Builds each node, dropping those recovery left incomplete. */
+  private buildAll<T>(nodes: CstNode[] | undefined): T[] {
+    const out: T[] = [];
+    for (const n of nodes ?? []) {
+      try {
+        out.push(this.build<T>(n));
+      } catch (e) {
+        if (!(e instanceof Incomplete)) throw e;
+      }
+    }
+    return out;
+  }
+
+  file(ctx: C.FileCstChildren): Omit<A.FileAst, 'file'> {
+    const all = [...(ctx.definition ?? []), ...(ctx.chainDecl ?? []), ...(ctx.pipelineDecl ?? [])];
+    all.sort((a, b) => (a.location?.startOffset ?? 0) - (b.location?.startOffset ?? 0));
+    const items = this.buildAll<A.Definition | A.Declaration>(all);
+    const definitions = items.filter((i): i is A.Definition => i.kind === 'Let' || i.kind === 'RuleDef');
+    const declarations = items.filter((i): i is A.Declaration => i.kind === 'Chain' || i.kind === 'Pipeline');
+    const span = items.length ? join(items[0].span, items[items.length - 1].span) : { start: 0, end: 0 };
+    return { kind: 'File', definitions, declarations, items, span };
+  }
+
+  definition(ctx: C.DefinitionCstChildren): A.Definition {
+    if (ctx.Let) {
+      const value = this.build<A.Value>(need(ctx.value));
+      return { kind: 'Let', name: ident(need(ctx.Name)), value, span: join(tokenSpan(ctx.Let[0]), value.span) };
+    }
+    const condition = this.build<A.Condition>(need(ctx.condition));
+    const description = ctx.StringLit ? this.string(ctx.StringLit[0]) : undefined;
+    return { kind: 'RuleDef', name: ident(need(ctx.Name)), description, condition, span: join(tokenSpan(need(ctx.Rule)), condition.span) };
+  }
+
+  chainDecl(ctx: C.ChainDeclCstChildren): A.ChainDecl {
+    const name = this.build<A.Ident>(need(ctx.chainName));
+    const links = this.buildAll<A.Link>(ctx.link);
+    const end = ctx.RBrace?.[0] && !ctx.RBrace[0].isInsertedInRecovery ? tokenSpan(ctx.RBrace[0]) : (links[links.length - 1]?.span ?? name.span);
+    return { kind: 'Chain', name, description: ctx.StringLit ? this.string(ctx.StringLit[0]) : undefined, links, span: join(tokenSpan(need(ctx.Chain)), end) };
+  }
+
+  chainName(ctx: C.ChainNameCstChildren): A.Ident {
+    return ident(need(ctx.ChainName));
+  }
+
+  link(ctx: C.LinkCstChildren): A.Link {
+    if (ctx.If) {
+      const condition = this.build<A.Condition>(need(ctx.condition));
+      const action = this.build<A.Action>(need(ctx.action));
+      return { kind: 'If', condition, action, span: join(tokenSpan(ctx.If[0]), action.span) };
+    }
+    if (ctx.For) {
+      const links = this.buildAll<A.Link>(ctx.link);
+      const source = this.build<A.Path>(need(ctx.path));
+      const end = ctx.RBrace?.[0] && !ctx.RBrace[0].isInsertedInRecovery ? tokenSpan(ctx.RBrace[0]) : source.span;
+      return { kind: 'For', variable: ident(need(ctx.Name)), source, links, span: join(tokenSpan(ctx.For[0]), end) };
+    }
+    const action = this.build<A.Action>(need(ctx.action));
+    return { kind: 'Do', action, span: action.span };
+  }
+
+  action(ctx: C.ActionCstChildren): A.Action {
+    if (ctx.Accept) return { kind: 'Accept', span: tokenSpan(ctx.Accept[0]) };
+    if (ctx.Defer) return { kind: 'Defer', span: tokenSpan(ctx.Defer[0]) };
+    if (ctx.Stop) return { kind: 'Stop', span: tokenSpan(ctx.Stop[0]) };
+    const disposition = ctx.Hold ?? ctx.Reject ?? ctx.Discard;
+    if (disposition) {
+      const kind = ctx.Hold ? 'Hold' : ctx.Reject ? 'Reject' : 'Discard';
+      const reason = ctx.StringLit ? this.reason(ctx.StringLit[0]) : undefined;
+      return { kind, reason, span: reason ? join(tokenSpan(disposition[0]), reason.span) : tokenSpan(disposition[0]) };
+    }
+    const jump = ctx.Jump ?? ctx.Detour;
+    if (jump) {
+      const target = this.build<A.Target>(need(ctx.target));
+      return { kind: ctx.Jump ? 'Jump' : 'Detour', target, span: join(tokenSpan(jump[0]), target.span) };
+    }
+    const args = ctx.args ? this.build<A.Args>(ctx.args[0]) : undefined;
+    if (ctx.Run) {
+      const effect = ident(need(ctx.Name));
+      return { kind: 'Run', effect, args, span: join(tokenSpan(ctx.Run[0]), args?.span ?? effect.span) };
+    }
+    const word = ident(need(ctx.unknown));
+    return { kind: 'UnknownAction', word, args, span: join(word.span, args?.span ?? word.span) };
+  }
+
+  target(ctx: C.TargetCstChildren): A.Target {
+    if (ctx.chainName) {
+      const name = this.build<A.Ident>(ctx.chainName[0]);
+      return { kind: 'NamedTarget', name, span: name.span };
+    }
+    const path = this.build<A.Path>(need(ctx.path));
+    const otherwise = ctx.Otherwise ? this.build<A.Path>(need(ctx.path, 1)) : undefined;
+    return { kind: 'ComputedTarget', path, otherwise, span: join(tokenSpan(need(ctx.To)), (otherwise ?? path).span) };
+  }
+
+  pipelineDecl(ctx: C.PipelineDeclCstChildren): A.PipelineDecl {
+    const name = ident(need(ctx.Name));
+    const steps = this.buildAll<A.Step>(ctx.step);
+    const end = ctx.RBrace?.[0] && !ctx.RBrace[0].isInsertedInRecovery ? tokenSpan(ctx.RBrace[0]) : (steps[steps.length - 1]?.span ?? name.span);
+    return { kind: 'Pipeline', name, description: ctx.StringLit ? this.string(ctx.StringLit[0]) : undefined, steps, span: join(tokenSpan(need(ctx.Pipeline)), end) };
+  }
+
+  step(ctx: C.StepCstChildren): A.Step {
+    const handler = ident(need(ctx.Name));
+    const args = ctx.args ? this.build<A.Args>(ctx.args[0]) : undefined;
+    const when = ctx.When ? this.build<A.Condition>(need(ctx.condition)) : undefined;
+    return { kind: 'Step', handler, args, when, span: join(handler.span, (when ?? args ?? handler).span) };
+  }
+
+  condition(ctx: C.ConditionCstChildren): A.Condition {
+    const operands = ctx.conjunct.map((c) => this.build<A.Condition>(c));
+    if (operands.length === 1) return operands[0];
+    return { kind: 'Or', operands, span: join(operands[0].span, operands[operands.length - 1].span) };
+  }
+
+  conjunct(ctx: C.ConjunctCstChildren): A.Condition {
+    const operands = ctx.negation.map((n) => this.build<A.Condition>(n));
+    if (operands.length === 1) return operands[0];
+    return { kind: 'And', operands, span: join(operands[0].span, operands[operands.length - 1].span) };
+  }
+
+  negation(ctx: C.NegationCstChildren): A.Condition {
+    if (ctx.Not) {
+      const operand = this.build<A.Condition>(need(ctx.negation));
+      return { kind: 'Not', operand, span: join(tokenSpan(ctx.Not[0]), operand.span) };
+    }
+    if (ctx.LParen) {
+      const inner = this.build<A.Condition>(need(ctx.condition));
+      // Parentheses only group; the span grows to include them so carets cover them.
+      return { ...inner, span: join(tokenSpan(ctx.LParen[0]), ctx.RParen?.[0] && !ctx.RParen[0].isInsertedInRecovery ? tokenSpan(ctx.RParen[0]) : inner.span) };
+    }
+    return this.build<A.Condition>(need(ctx.test));
+  }
+
+  test(ctx: C.TestCstChildren): A.TestCond {
+    const operand = this.build<A.Operand>(need(ctx.operand));
+    const predicate = ctx.predicate ? this.build<A.Predicate>(ctx.predicate[0]) : undefined;
+    return { kind: 'Test', operand, predicate, span: join(operand.span, (predicate ?? operand).span) };
+  }
+
+  operand(ctx: C.OperandCstChildren): A.Operand {
+    if (ctx.Header) {
+      const name = this.string(need(ctx.StringLit));
+      return { kind: 'Header', name, span: join(tokenSpan(ctx.Header[0]), name.span) };
+    }
+    if (ctx.literal) return this.build<A.Literal>(ctx.literal[0]);
+    const path = this.build<A.Path>(need(ctx.path));
+    const args = ctx.args ? this.build<A.Args>(ctx.args[0]) : undefined;
+    return { kind: 'Ref', path, args, span: join(path.span, (args ?? path).span) };
+  }
+
+  predicate(ctx: C.PredicateCstChildren): A.Predicate {
+    const value = ctx.value ? this.build<A.Value>(ctx.value[0]) : undefined;
+    const role = ctx.role ? ident(ctx.role[0]) : undefined;
+    const not = !!ctx.Not;
+    let op: A.PredicateOp;
+    let words: string;
+    let first: IToken;
+    if (ctx.Is) {
+      [op, words, first] = role ? [not ? 'is-not-a' : 'is-a', `is${not ? ' not' : ''} ${need(ctx.A ?? ctx.An).image}`, ctx.Is[0]] : [not ? 'is-not' : 'is', not ? 'is not' : 'is', ctx.Is[0]];
+    } else if (ctx.In) {
+      [op, words, first] = [not ? 'not-in' : 'in', not ? 'not in' : 'in', not ? need(ctx.Not) : ctx.In[0]];
+    } else {
+      const found = SIMPLE_PREDICATES.find(([key]) => ctx[key]);
+      if (!found) throw new Incomplete();
+      [, op, words] = found;
+      first = need(ctx[found[0]]);
+    }
+    if (op !== 'exists' && op !== 'missing' && !role && !value) throw new Incomplete();
+    const start = tokenSpan(first);
+    return { kind: 'Predicate', op, words, value, role, span: join(start, role?.span ?? value?.span ?? start) };
+  }
+
+  value(ctx: C.ValueCstChildren): A.Value {
+    if (ctx.literal) return this.build<A.Literal>(ctx.literal[0]);
+    return this.build<A.Path>(need(ctx.path));
+  }
+
+  literal(ctx: C.LiteralCstChildren): A.Literal {
+    if (ctx.StringLit) return this.string(ctx.StringLit[0]);
+    if (ctx.RegexLit) {
+      const t = ctx.RegexLit[0];
+      const { source, flags } = decodeRegex(t.image);
+      return { kind: 'Regex', source, flags, span: tokenSpan(t) };
+    }
+    if (ctx.NumberLit) return { kind: 'Number', value: Number(ctx.NumberLit[0].image), span: tokenSpan(ctx.NumberLit[0]) };
+    if (ctx.Size) return { kind: 'Size', bytes: decodeSize(ctx.Size[0].image).bytes, raw: ctx.Size[0].image, span: tokenSpan(ctx.Size[0]) };
+    if (ctx.True) return { kind: 'Bool', value: true, span: tokenSpan(ctx.True[0]) };
+    if (ctx.False) return { kind: 'Bool', value: false, span: tokenSpan(ctx.False[0]) };
+    return this.build<A.ListLit>(need(ctx.list));
+  }
+
+  list(ctx: C.ListCstChildren): A.ListLit {
+    const items = this.buildAll<A.Value>(ctx.value);
+    return { kind: 'List', items, span: join(tokenSpan(need(ctx.LBracket)), tokenSpan(need(ctx.RBracket))) };
+  }
+
+  path(ctx: C.PathCstChildren): A.Path {
+    const parts = [ident(need(ctx.Name)), ...(ctx.Word ?? []).map(ident)];
+    return { kind: 'Path', parts, span: join(parts[0].span, parts[parts.length - 1].span) };
+  }
+
+  args(ctx: C.ArgsCstChildren): A.Args {
+    const entries = (ctx.arg ?? []).map((a) => this.build<A.Arg>(a));
+    return { entries, span: join(tokenSpan(need(ctx.LParen)), tokenSpan(need(ctx.RParen))) };
+  }
+
+  arg(ctx: C.ArgCstChildren): A.Arg {
+    const name = ident(need(ctx.Word));
+    const value = this.build<A.Value>(need(ctx.value));
+    return { name, value, span: join(name.span, value.span) };
+  }
+
+  private string(t: IToken): A.StringLit {
+    return { kind: 'String', value: decodeString(t.image).value, raw: t.image, span: tokenSpan(t) };
+  }
+
+  /** A reason: a string whose `{path}` parts interpolate; their problems are MM104. */
+  private reason(t: IToken): A.TemplateLit {
+    const decoded = decodeString(t.image, true);
+    const bad = new Set<number>();
+    for (const p of decoded.problems) {
+      if (!p.template) continue;
+      const start = t.startOffset + p.offset;
+      bad.add(p.offset);
+      this.sink.error({ start, end: start + p.length }, Codes.BadEscape, p.message, p.hint);
+    }
+    const parts: (string | A.Path)[] = [];
+    for (const part of decoded.parts) {
+      if (typeof part === 'string') parts.push(part);
+      else if (!bad.has(part.offset)) parts.push(templatePath(t, part.path, part.offset));
+    }
+    return { ...this.string(t), parts };
+  }
+}
+
+/**
+ * Builds the AST of a file. `hadSyntaxErrors` mutes MM203 "no chain or pipeline" when the
+ * parser could not salvage the declaration.
+ */
+export function buildAst(cst: CstNode, file: string, sink: DiagnosticSink, hadSyntaxErrors: boolean): A.FileAst {
+  const builder = new AstBuilder(sink);
+  let ast: A.FileAst;
+  try {
+    ast = { ...(builder.visit(cst) as Omit<A.FileAst, 'file'>), file };
+  } catch (e) {
+    if (!(e instanceof Incomplete)) throw e;
+    ast = { kind: 'File', file, definitions: [], declarations: [], items: [], span: { start: 0, end: 0 } };
+  }
+  checkShape(ast, sink, hadSyntaxErrors);
+  return ast;
+}
+
+/** MM203: exactly one chain or pipeline, after every definition. */
+function checkShape(ast: A.FileAst, sink: DiagnosticSink, hadSyntaxErrors: boolean): void {
+  const [first, ...extra] = ast.declarations;
+  if (!first) {
+    if (!hadSyntaxErrors) sink.error({ start: 0, end: 1 }, Codes.NotOneDeclaration, 'the file declares no chain or pipeline', "a file ends with one 'chain NAME { … }' or 'pipeline NAME { … }'");
+    return;
+  }
+  for (const d of extra) {
+    sink.error(d.name.span, Codes.NotOneDeclaration, `a second ${d.kind === 'Chain' ? 'chain' : 'pipeline'} '${d.name.name}' in one file`, 'put each chain or pipeline in its own file, named after it');
+  }
+  for (const def of ast.definitions) {
+    if (def.span.start > first.span.start) {
+      sink.error(def.name.span, Codes.NotOneDeclaration, `'${def.name.name}' is defined after the ${first.kind === 'Chain' ? 'chain' : 'pipeline'}`, "move 'let' and 'rule' definitions before it");
+    }
+  }
+}

@@ -1,0 +1,45 @@
+// The compiler's front door: source text and file name in, IR and diagnostics out.
+//   lex + parse (lex-parse.ts) -> AST (build-ast.ts) -> names (resolve.ts) -> IR (lower.ts)
+// Every stage runs even after errors, so one pass reports as much as it can; a syntax error
+// mutes the semantic checks of its own declaration only. Any error means no IR.
+import { buildAst } from './build-ast.js';
+import { DiagnosticSink, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.js';
+import type { FileAst } from './ast.js';
+import type { DslIr } from './ir.js';
+import { lexAndParse } from './lex-parse.js';
+import { lower } from './lower.js';
+import { resolve, type Registries } from './resolve.js';
+import { SourceText } from './source.js';
+import { registry as globalRegistry } from '../registry.js';
+
+export interface CompileOptions {
+  /** Every chain name known (the catalog's); undefined: jump and detour targets are not checked. */
+  chainNames?: ReadonlySet<string>;
+  /** Every pipeline name known, so a jump to one is reported as the wrong kind (MM309). */
+  pipelineNames?: ReadonlySet<string>;
+  /** Where rules, effects and handlers are looked up; src/registry.ts's by default. */
+  registry?: Registries;
+}
+
+export interface CompileResult {
+  /** Present only when there is no error. */
+  ir?: DslIr;
+  /** Sorted by position. Warnings and notes do not prevent the IR. */
+  diagnostics: Diagnostic[];
+  /** The tree, even with errors (for tools: explain, fmt, a language server). */
+  ast: FileAst;
+  source: SourceText;
+}
+
+export function compile(text: string, file: string, options: CompileOptions = {}): CompileResult {
+  const source = new SourceText(file, text);
+  const registry = options.registry ?? globalRegistry;
+  const parsed = lexAndParse(source);
+  const sink = new DiagnosticSink(source);
+  sink.items.push(...parsed.diagnostics);
+  const ast = buildAst(parsed.cst, file, sink, parsed.syntaxErrorOffsets.length > 0);
+  const resolution = resolve(ast, { registry, chainNames: options.chainNames, pipelineNames: options.pipelineNames }, sink, parsed.syntaxErrorOffsets);
+  const ir = lower(ast, resolution, registry, source, sink);
+  const diagnostics = sortDiagnostics(sink.items);
+  return { ir: ir && !hasErrors(diagnostics) ? ir : undefined, diagnostics, ast, source };
+}

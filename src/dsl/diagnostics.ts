@@ -1,0 +1,140 @@
+// What every stage of the compiler reports, and the one text format of dsl.md §9:
+//
+//   var/chains/big-posts.chain:3:8: error MM301: unknown rule 'max-sise'
+//       if max-sise(limit: 2MB) then hold
+//          ^^^^^^^^
+//   hint: did you mean 'max-size'?
+//
+// Codes are constants so tests, REST clients and the docs agree on them.
+import { SourceText, sourceLine, type Span } from './source.js';
+
+export type Severity = 'error' | 'warning' | 'note';
+
+/** One finding. Lines and columns are 1-based code points; the end is exclusive. */
+export interface Diagnostic {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  severity: Severity;
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+/** The MM codes of dsl.md §9, by what they mean. */
+export const Codes = {
+  // MM1xx lexical
+  BadCharacter: 'MM101',
+  Unterminated: 'MM102',
+  MalformedNumber: 'MM103',
+  BadEscape: 'MM104',
+  // MM2xx syntax
+  Syntax: 'MM201',
+  UnknownAction: 'MM202',
+  NotOneDeclaration: 'MM203',
+  // MM3xx names
+  UnknownRule: 'MM301',
+  UnknownHandler: 'MM302',
+  UnknownChain: 'MM303',
+  UnknownName: 'MM304',
+  UnknownEffect: 'MM305',
+  UnknownRole: 'MM306',
+  Duplicate: 'MM307',
+  NameNotFile: 'MM308',
+  WrongKind: 'MM309',
+  SiteOverride: 'MM310',
+  // MM4xx types
+  UnknownParam: 'MM401',
+  MissingParam: 'MM402',
+  WrongArgType: 'MM403',
+  BadOperator: 'MM404',
+  BadRegex: 'MM405',
+  SlowRegex: 'MM406',
+  BadTarget: 'MM407',
+  // MM5xx graph
+  Cycle: 'MM501',
+  Unreachable: 'MM502',
+  NoDisposition: 'MM503',
+  DeferRecordsNothing: 'MM504',
+  PerCopyHandler: 'MM505',
+  NoOutgoing: 'MM506',
+} as const;
+export type Code = (typeof Codes)[keyof typeof Codes];
+
+/** Builds a diagnostic for a span of a source. */
+export function diagnostic(source: SourceText, span: Span, severity: Severity, code: Code, message: string, hint?: string): Diagnostic {
+  const from = source.position(span.start);
+  const to = source.position(Math.max(span.end, span.start));
+  const d: Diagnostic = { file: source.file, line: from.line, column: from.column, endLine: to.line, endColumn: to.column, severity, code, message };
+  if (hint !== undefined) d.hint = hint;
+  return d;
+}
+
+/** Collects diagnostics for one source; stages take one and push into it. */
+export class DiagnosticSink {
+  readonly items: Diagnostic[] = [];
+  constructor(readonly source: SourceText) {}
+
+  error(span: Span, code: Code, message: string, hint?: string): void {
+    this.items.push(diagnostic(this.source, span, 'error', code, message, hint));
+  }
+  warning(span: Span, code: Code, message: string, hint?: string): void {
+    this.items.push(diagnostic(this.source, span, 'warning', code, message, hint));
+  }
+  note(span: Span, code: Code, message: string, hint?: string): void {
+    this.items.push(diagnostic(this.source, span, 'note', code, message, hint));
+  }
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}
+
+/** File, then position, then code: the order they are printed in. */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return [...diagnostics].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)));
+}
+
+/**
+ * One diagnostic as text: the header, then (when the source is known) the line as written
+ * with carets under the span, then the hint. No trailing newline.
+ */
+export function formatDiagnostic(d: Diagnostic, source?: string): string {
+  const out = [`${d.file}:${d.line}:${d.column}: ${d.severity} ${d.code}: ${d.message}`];
+  const line = source === undefined ? undefined : sourceLine(source, d.line);
+  if (line !== undefined) {
+    out.push(line, caretLine(line, d));
+  }
+  if (d.hint) out.push(`hint: ${d.hint}`);
+  return out.join('\n');
+}
+
+/** Spaces (tabs where the source has tabs, so the carets line up) then one caret per code point. */
+function caretLine(line: string, d: Diagnostic): string {
+  const chars = [...line];
+  let pad = '';
+  for (let i = 0; i < d.column - 1; i++) pad += chars[i] === '\t' ? '\t' : ' ';
+  const last = d.endLine === d.line ? d.endColumn : chars.length + 1;
+  return pad + '^'.repeat(Math.max(1, last - d.column));
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** The closing line: `2 errors, 1 warning in 3 files`. */
+export function formatSummary(diagnostics: readonly Diagnostic[]): string {
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
+  const files = new Set(diagnostics.filter((d) => d.severity !== 'note').map((d) => d.file)).size;
+  return `${plural(errors, 'error')}, ${plural(warnings, 'warning')} in ${plural(files, 'file')}`;
+}
+
+/** Every diagnostic (sorted, blank line apart), then the summary. `sources` maps file to text. */
+export function formatReport(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string> | ((file: string) => string | undefined)): string {
+  const text = typeof sources === 'function' ? sources : (f: string) => sources.get(f);
+  const body = sortDiagnostics(diagnostics).map((d) => formatDiagnostic(d, text(d.file)));
+  return [...body, formatSummary(diagnostics)].join('\n\n');
+}

@@ -1,0 +1,237 @@
+// Stage 5: IR -> closures. Everything that can be decided once is decided here: registry
+// lookups are bound, regexes compiled, constant arguments frozen into one object, string
+// comparisons pre-lowercased. At message time a condition is one call down a small tree of
+// closures; nothing walks the AST or the IR.
+//
+// Conditions return `boolean` when every rule they call answered synchronously and a
+// promise otherwise, so a chain of synchronous rules never waits on the microtask queue.
+import type { Args, Effect, Handler, MessageContext, Rule, RuleResult } from '../registry.js';
+import type { ActionIr, ArgsIr, ChainIr, CondIr, DslIr, PipelineIr } from './ir.js';
+import type { Registries } from './resolve.js';
+import { describe, getter, template, test, truthy, type Cond, type Getter } from './values.js';
+
+export type { Cond, Getter } from './values.js';
+export type ArgsFn = (ctx: MessageContext) => Args;
+
+/** What a link does when its condition holds; `label` is how traces show it. */
+export type ExecAction =
+  | { kind: 'defer' | 'stop'; label: string }
+  /** accept/hold/reject/discard: append the reason, then jump to `chain`. */
+  | { kind: 'dispose'; label: string; chain: string; reason?: (ctx: MessageContext) => string }
+  | { kind: 'jump' | 'detour'; label: string; chain: string }
+  | { kind: 'jump-to' | 'detour-to'; label: string; to: Getter; otherwise?: Getter }
+  | { kind: 'run'; label: string; effect: Effect; args: ArgsFn };
+
+export interface ExecLink {
+  at: string;
+  /** Undefined: unconditional. */
+  test?: Cond;
+  action: ExecAction;
+}
+
+export interface ExecutableChain {
+  kind: 'chain';
+  name: string;
+  description?: string;
+  file: string;
+  links: readonly ExecLink[];
+  ir: ChainIr;
+}
+
+export interface ExecStep {
+  at: string;
+  handler: Handler;
+  args: ArgsFn;
+  when?: Cond;
+}
+
+export interface ExecutablePipeline {
+  kind: 'pipeline';
+  name: string;
+  description?: string;
+  file: string;
+  steps: readonly ExecStep[];
+  ir: PipelineIr;
+}
+
+export type Executable = ExecutableChain | ExecutablePipeline;
+
+export function buildExecutable(ir: DslIr, registry: Registries): Executable {
+  return ir.kind === 'chain' ? buildChain(ir, registry) : buildPipeline(ir, registry);
+}
+
+export function buildChain(ir: ChainIr, registry: Registries): ExecutableChain {
+  const b = new Builder(registry, ir);
+  const links = ir.links.map((l): ExecLink => ({ at: l.at, test: l.when && b.cond(l.when), action: b.action(l.action) }));
+  return { kind: 'chain', name: ir.name, description: ir.description, file: ir.file, links, ir };
+}
+
+export function buildPipeline(ir: PipelineIr, registry: Registries): ExecutablePipeline {
+  const b = new Builder(registry);
+  const steps = ir.steps.map((s): ExecStep => {
+    const handler = registry.handlers.get(s.handler);
+    if (!handler) throw new Error(`${ir.file}:${s.at}: handler '${s.handler}' is not registered`);
+    return { at: s.at, handler, args: b.args(s.args), when: s.when && b.cond(s.when) };
+  });
+  return { kind: 'pipeline', name: ir.name, description: ir.description, file: ir.file, steps, ir };
+}
+
+class Builder {
+  /** Local rules, built once and shared by every link that names them. */
+  private readonly localRules = new Map<string, Cond>();
+
+  constructor(
+    private readonly registry: Registries,
+    private readonly chain?: ChainIr,
+  ) {}
+
+  action(a: ActionIr): ExecAction {
+    switch (a.do) {
+      case 'accept':
+      case 'hold':
+      case 'reject':
+      case 'discard':
+        return { kind: 'dispose', label: a.do, chain: a.do, reason: 'reason' in a && a.reason ? template(a.reason) : undefined };
+      case 'defer':
+      case 'stop':
+        return { kind: a.do, label: a.do };
+      case 'jump':
+      case 'detour':
+        if ('chain' in a) return { kind: a.do, label: `${a.do} ${a.chain}`, chain: a.chain };
+        return {
+          kind: a.do === 'jump' ? 'jump-to' : 'detour-to',
+          label: `${a.do} to ${describe(a.to)}${a.otherwise ? ` otherwise ${describe(a.otherwise)}` : ''}`,
+          to: getter(a.to),
+          otherwise: a.otherwise && getter(a.otherwise),
+        };
+      case 'run': {
+        const effect = this.registry.effects.get(a.effect);
+        if (!effect) throw new Error(`effect '${a.effect}' is not registered`);
+        return { kind: 'run', label: `run ${a.effect}`, effect, args: this.args(a.args) };
+      }
+    }
+  }
+
+  cond(c: CondIr): Cond {
+    switch (c.op) {
+      case 'const': {
+        const v = c.value;
+        return () => v;
+      }
+      case 'rule': {
+        const rule = this.registry.rules.get(c.rule);
+        if (!rule) throw new Error(`${c.at}: rule '${c.rule}' is not registered`);
+        return ruleCond(rule, this.args(c.args));
+      }
+      case 'local-rule':
+        return this.localRule(c.rule);
+      case 'and':
+        return c.of.map((x) => this.cond(x)).reduceRight((rest, first) => and(first, rest));
+      case 'or':
+        return c.of.map((x) => this.cond(x)).reduceRight((rest, first) => or(first, rest));
+      case 'not':
+        return not(this.cond(c.of));
+      case 'truthy': {
+        const g = getter(c.value);
+        return (ctx) => truthy(g(ctx));
+      }
+      case 'test':
+        return test(c.pred, c.left, c.right);
+    }
+  }
+
+  private localRule(name: string): Cond {
+    let cond = this.localRules.get(name);
+    if (cond) return cond;
+    const def = this.chain?.rules[name];
+    if (!def) throw new Error(`rule '${name}' is not defined in ${this.chain?.file ?? 'this file'}`);
+    const inner = this.cond(def.when);
+    // A file's own rule records under its own name, hit or miss.
+    cond = (ctx) => {
+      const r = inner(ctx);
+      return typeof r === 'boolean' ? record(ctx, name, r) : r.then((v) => record(ctx, name, v));
+    };
+    this.localRules.set(name, cond);
+    return cond;
+  }
+
+  /** Constant arguments become one frozen object, passed to every call. */
+  args(ir: ArgsIr): ArgsFn {
+    const entries = Object.entries(ir).map(([k, v]) => [k, v, getter(v)] as const);
+    if (entries.every(([, v]) => 'lit' in v || 'regex' in v)) {
+      const fixed = Object.freeze(Object.fromEntries(entries.map(([k, , g]) => [k, g(undefined as unknown as MessageContext)])));
+      return () => fixed;
+    }
+    return (ctx) => {
+      const out: Args = {};
+      for (const [k, , g] of entries) out[k] = g(ctx);
+      return out;
+    };
+  }
+}
+
+// ---- rules and recording
+
+function isThenable<T>(x: T | Promise<T>): x is Promise<T> {
+  return typeof (x as { then?: unknown })?.then === 'function';
+}
+
+function ruleCond(rule: Rule, args: ArgsFn): Cond {
+  const recordAs = rule.record ? rule.name : undefined;
+  return (ctx) => {
+    const r = rule.check(ctx, args(ctx));
+    return isThenable(r) ? r.then((res) => settle(ctx, res, recordAs)) : settle(ctx, r, recordAs);
+  };
+}
+
+/** Records the outcome, and on a hit applies what the rule returned. */
+function settle(ctx: MessageContext, res: RuleResult, recordAs: string | undefined): boolean {
+  const hit = res.hit === true;
+  if (recordAs !== undefined) record(ctx, recordAs, hit);
+  if (hit) {
+    if (res.reasons && res.reasons.length > 0) appendReasons(ctx, res.reasons);
+    if (res.msgdata) Object.assign(ctx.msgdata, res.msgdata);
+  }
+  return hit;
+}
+
+function record(ctx: MessageContext, name: string, hit: boolean): boolean {
+  const key = hit ? 'rule_hits' : 'rule_misses';
+  const list = ctx.msgdata[key];
+  if (Array.isArray(list)) list.push(name);
+  else ctx.msgdata[key] = [name];
+  return hit;
+}
+
+export function appendReasons(ctx: MessageContext, reasons: readonly string[]): void {
+  const list = ctx.msgdata.moderation_reasons;
+  if (Array.isArray(list)) list.push(...reasons);
+  else ctx.msgdata.moderation_reasons = [...reasons];
+}
+
+// ---- combinators (synchronous unless an operand is not)
+
+function and(a: Cond, b: Cond): Cond {
+  return (ctx) => {
+    const r = a(ctx);
+    if (r === false) return false;
+    if (r === true) return b(ctx);
+    return r.then((v) => (v ? b(ctx) : false));
+  };
+}
+
+function or(a: Cond, b: Cond): Cond {
+  return (ctx) => {
+    const r = a(ctx);
+    if (r === true) return true;
+    if (r === false) return b(ctx);
+    return r.then((v) => (v ? true : b(ctx)));
+  };
+}
+
+function not(a: Cond): Cond {
+  return (ctx) => {
+    const r = a(ctx);
+    return typeof r === 'boolean' ? !r : r.then((v) => !v);
+  };
+}

@@ -1,0 +1,97 @@
+// The intermediate representation: what `mailman compile` writes and executable.ts turns
+// into closures. Plain JSON (no classes, no RegExp, no functions), versioned by `"ir": 1`.
+// Constants are folded (a `let` is replaced by its value, sizes are bytes, regexes are
+// {source, flags}); every node that can fail or be traced carries `at: "line:col"`.
+
+export const IR_VERSION = 1;
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export type DslIr = ChainIr | PipelineIr;
+
+export interface ChainIr {
+  ir: typeof IR_VERSION;
+  kind: 'chain';
+  name: string;
+  description?: string;
+  file: string;
+  at: string;
+  /** Chains this one may continue in (named jumps, detours and dispositions). */
+  targets: string[];
+  /** The file's own `rule` definitions, by name; a `local-rule` condition refers to one. */
+  rules: Record<string, LocalRuleIr>;
+  links: LinkIr[];
+}
+
+export interface LocalRuleIr {
+  at: string;
+  description?: string;
+  when: CondIr;
+}
+
+export interface LinkIr {
+  at: string;
+  /** Absent: an unconditional link (`truth`). */
+  when?: CondIr;
+  action: ActionIr;
+}
+
+export type ActionIr =
+  /** Append the reason, if any, then jump to the chain of the same name. */
+  | { do: 'accept' | 'hold' | 'reject' | 'discard'; reason?: TemplateIr }
+  | { do: 'defer' }
+  | { do: 'stop' }
+  | { do: 'jump' | 'detour'; chain: string }
+  /** The chain is named by a value read per message; `otherwise` when it is null. */
+  | { do: 'jump' | 'detour'; to: ValueIr; otherwise?: ValueIr }
+  | { do: 'run'; effect: string; args: ArgsIr };
+
+/** A reason: literal text and values, concatenated per message. */
+export type TemplateIr = (string | ValueIr)[];
+
+export type CondIr =
+  /** A registered rule; `args` includes the parameters' defaults. */
+  | { op: 'rule'; rule: string; args: ArgsIr; at: string }
+  /** A `rule` defined in the file (records under its own name). */
+  | { op: 'local-rule'; rule: string; at: string }
+  | { op: 'const'; value: boolean }
+  | { op: 'and' | 'or'; of: CondIr[] }
+  | { op: 'not'; of: CondIr }
+  /** A bare value used as a condition (`list.emergency`, `msgdata.approved`). */
+  | { op: 'truthy'; value: ValueIr; at: string }
+  | { op: 'test'; pred: TestOp; left: ValueIr; right?: ValueIr; at: string };
+
+export type TestOp =
+  | 'is' | 'is-not' | 'in' | 'not-in' | 'contains' | 'matches' | 'starts-with' | 'ends-with'
+  | '<' | '<=' | '>' | '>=' | 'exists' | 'missing';
+
+export type ValueIr =
+  | { lit: Json }
+  | { regex: { source: string; flags: string } }
+  | { list: ValueIr[] }
+  /** A list setting; `kb` when the setting is kept in KB and read as a size in bytes. */
+  | { setting: string; kb?: true }
+  | { msgdata: string }
+  /** The decoded values of a top-level header (a list; absent: empty). */
+  | { header: string }
+  /** `sender`, `sender.domain`, `sender.localpart`, `senders`, `size`. */
+  | { message: string };
+
+export type ArgsIr = Record<string, ValueIr>;
+
+export interface PipelineIr {
+  ir: typeof IR_VERSION;
+  kind: 'pipeline';
+  name: string;
+  description?: string;
+  file: string;
+  at: string;
+  steps: StepIr[];
+}
+
+export interface StepIr {
+  at: string;
+  handler: string;
+  args: ArgsIr;
+  when?: CondIr;
+}

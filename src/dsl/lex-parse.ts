@@ -1,0 +1,106 @@
+// Stage 1: text -> tokens -> concrete syntax tree, with every lexical (MM1xx) and syntax
+// (MM2xx) problem as a diagnostic. The parser recovers, so one file reports several errors.
+import { EOF, tokenMatcher, type CstNode, type IRecognitionException, type IToken } from 'chevrotain';
+import { dslLexer, Name, Word, NumberLit, Size, RegexLit, StringLit, BadNumber, UnterminatedString, UnterminatedRegex } from '../../grammar/tokens.js';
+import { dslParser, parseTokens, type StartRule } from '../../grammar/parser.js';
+import { Codes, DiagnosticSink, type Diagnostic } from './diagnostics.js';
+import { decodeRegex, decodeSize, decodeString, type LiteralProblem } from './literals.js';
+import type { SourceText, Span } from './source.js';
+
+export interface LexParseResult {
+  /** The tree; after syntax errors it holds what recovery salvaged. */
+  cst: CstNode;
+  tokens: IToken[];
+  /** `#` comments, in order, for the formatter. */
+  comments: IToken[];
+  diagnostics: Diagnostic[];
+  /** Offsets of syntax errors, so later stages can mute the declarations they fall in. */
+  syntaxErrorOffsets: number[];
+}
+
+const CHARACTER_HINTS: Record<string, string> = {
+  "'": 'strings are written in double quotes',
+  ';': 'links and steps need no separator',
+  '!': "write 'not'",
+  '&': "write 'and'",
+  '|': "write 'or'",
+  '-': 'a name may contain single hyphens between letters or digits',
+};
+
+const ACTIONS_HINT = 'the actions are accept, hold, reject, discard, defer, stop, jump, detour and run';
+
+export function lexAndParse(source: SourceText, start: StartRule = 'file'): LexParseResult {
+  const sink = new DiagnosticSink(source);
+  const lexed = dslLexer.tokenize(source.text);
+  for (const e of lexed.errors) {
+    const chars = source.text.slice(e.offset, e.offset + e.length);
+    sink.error({ start: e.offset, end: e.offset + e.length }, Codes.BadCharacter, `unexpected character${chars.length > 1 ? 's' : ''} '${chars}'`, CHARACTER_HINTS[chars[0]]);
+  }
+  const tokens = joinSpacedSizes(lexed.tokens);
+  for (const token of tokens) checkLiteral(token, sink);
+
+  const cst = parseTokens(tokens, start);
+  const syntaxErrorOffsets: number[] = [];
+  const seen = new Set<string>();
+  for (const e of dslParser.errors) {
+    const span = errorSpan(e, tokens, source.text.length);
+    const key = `${span.start}:${e.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    syntaxErrorOffsets.push(span.start);
+    sink.error(span, Codes.Syntax, e.message, syntaxHint(e));
+  }
+  return { cst, tokens, comments: (lexed.groups.comments ?? []) as IToken[], diagnostics: sink.items, syntaxErrorOffsets };
+}
+
+/** `40 KB`: a NUMBER then a unit NAME becomes one (malformed) SIZE, reported once as MM103. */
+function joinSpacedSizes(tokens: IToken[]): IToken[] {
+  const out: IToken[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const next = tokens[i + 1];
+    if (tokenMatcher(t, NumberLit) && next && tokenMatcher(next, Name) && /^(b|kb|mb|gb)$/i.test(next.image) && next.startLine === t.endLine) {
+      out.push({ ...t, image: `${t.image} ${next.image}`, endOffset: next.endOffset, endColumn: next.endColumn, tokenType: BadNumber, tokenTypeIdx: BadNumber.tokenTypeIdx! });
+      i++;
+      continue;
+    }
+    out.push(t);
+  }
+  return out;
+}
+
+function checkLiteral(token: IToken, sink: DiagnosticSink): void {
+  let problems: LiteralProblem[] = [];
+  const type = token.tokenType;
+  if (type === StringLit || type === UnterminatedString) problems = decodeString(token.image).problems;
+  else if (type === RegexLit || type === UnterminatedRegex) problems = decodeRegex(token.image).problems;
+  else if (type === Size || type === BadNumber) {
+    const p = decodeSize(token.image).problem;
+    if (p) problems = [p];
+  }
+  for (const p of problems) {
+    const start = token.startOffset + p.offset;
+    sink.error({ start, end: start + p.length }, p.code, p.message, p.hint);
+  }
+}
+
+function errorSpan(e: IRecognitionException, tokens: IToken[], textLength: number): Span {
+  const t = e.token;
+  if (t && t.tokenType !== EOF && Number.isFinite(t.startOffset) && t.endOffset !== undefined) return { start: t.startOffset, end: t.endOffset + 1 };
+  // At the end of the file: point just after the last token.
+  const last = tokens[tokens.length - 1];
+  const at = last ? last.endOffset! + 1 : textLength;
+  return { start: at, end: at + 1 };
+}
+
+function syntaxHint(e: IRecognitionException): string | undefined {
+  const rule = e.context?.ruleStack?.[e.context.ruleStack.length - 1];
+  const found = e.token;
+  if (found && tokenMatcher(found, Word) && !tokenMatcher(found, Name) && /^expected (a name|a condition|a value)/.test(e.message)) {
+    return `'${found.image}' is a reserved word; a name cannot be one`;
+  }
+  if (e.message.startsWith("expected 'then'")) return "a link reads 'if CONDITION then ACTION'";
+  if (rule === 'action') return ACTIONS_HINT;
+  if (e.message.startsWith("expected '}'")) return "each '{' needs a matching '}'";
+  return undefined;
+}

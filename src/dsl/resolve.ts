@@ -1,0 +1,394 @@
+// Stage 3: names. Every name in the file is looked up where it may live: rules, effects and
+// handlers in the registry; chains and pipelines in the global name table; `let` and `rule`
+// definitions in the file; list settings in the settings table. Unknown names get a
+// "did you mean" (MM301-MM305); arguments are checked against the parameters (MM401/402).
+//
+// The result is a side table from each Path to what it denotes, which the IR lowering reads.
+// A declaration holding a syntax error is skipped: its tree is incomplete, and its real
+// problem was already reported.
+import type * as A from './ast.js';
+import { pathText } from './ast.js';
+import { Codes, type DiagnosticSink } from './diagnostics.js';
+import { didYouMean } from './suggest.js';
+import { SETTINGS_BY_NAME } from '../model/list-settings.js';
+import type { Component, ComponentRegistry, Effect, Handler, ParamSpec, Rule } from '../registry.js';
+
+/** The registries names are resolved against (src/registry.ts's `registry` by default). */
+export interface Registries {
+  rules: Pick<ComponentRegistry<Rule>, 'get' | 'has' | 'names'>;
+  effects: Pick<ComponentRegistry<Effect>, 'get' | 'has' | 'names'>;
+  handlers: Pick<ComponentRegistry<Handler>, 'get' | 'has' | 'names'>;
+}
+
+export interface ResolveEnv {
+  registry: Registries;
+  /** Every chain name in the catalog; undefined: jump targets are not checked. */
+  chainNames?: ReadonlySet<string>;
+  /** Every pipeline name in the catalog (for MM309 on a jump to a pipeline). */
+  pipelineNames?: ReadonlySet<string>;
+}
+
+/** What a path denotes. */
+export type Binding =
+  | { kind: 'rule'; rule: Rule }
+  | { kind: 'local-rule'; def: A.RuleDef }
+  | { kind: 'const'; def: A.LetDef }
+  | { kind: 'setting'; name: string }
+  | { kind: 'msgdata'; key: string }
+  /** A message value: `sender`, `sender.domain`, `senders`, `size`, `recipients`. */
+  | { kind: 'message'; name: string }
+  | { kind: 'site'; path: string[] }
+  | { kind: 'loop-var'; link: A.ForLink };
+
+export interface Resolution {
+  paths: Map<A.Path, Binding>;
+  /** Declarations and definitions skipped because they hold a syntax error. */
+  muted: Set<A.Node>;
+}
+
+/** Names the language gives a meaning of their own (dsl.md §5.2). */
+const MESSAGE_VALUES = new Map<string, readonly string[]>([
+  ['sender', ['domain', 'localpart']],
+  ['senders', []],
+  ['recipients', ['count']],
+  ['size', []],
+]);
+const ROOTS = ['list', 'msgdata', 'site', ...MESSAGE_VALUES.keys()];
+const LINK_SOURCES = ['site.antispam.header_checks', 'list.header_matches'];
+const ACTION_WORDS = ['accept', 'hold', 'reject', 'discard', 'defer', 'stop', 'jump', 'detour', 'run', 'if', 'for'];
+
+/** The expected declaration name and kind, from a file named NAME.chain or NAME.pipeline. */
+export function expectedFromFile(file: string): { name: string; kind: 'Chain' | 'Pipeline' } | undefined {
+  const base = file.split(/[\\/]/).pop() ?? file;
+  const m = /^(.*)\.(chain|pipeline)$/.exec(base);
+  return m ? { name: m[1], kind: m[2] === 'chain' ? 'Chain' : 'Pipeline' } : undefined;
+}
+
+export function resolve(ast: A.FileAst, env: ResolveEnv, sink: DiagnosticSink, syntaxErrorOffsets: readonly number[]): Resolution {
+  const r = new Resolver(env, sink);
+  r.mute(ast.items, syntaxErrorOffsets);
+  r.file(ast);
+  return { paths: r.paths, muted: r.muted };
+}
+
+class Resolver {
+  readonly paths = new Map<A.Path, Binding>();
+  readonly muted = new Set<A.Node>();
+  /** For each muted item, the offset of its first syntax error. */
+  private readonly firstError = new Map<A.Node, number>();
+  private readonly lets = new Map<string, A.LetDef>();
+  private readonly rules = new Map<string, A.RuleDef>();
+  /** Definitions further down the file, for "defined below" hints. */
+  private later = new Set<string>();
+  private loopVars = new Map<string, A.ForLink>();
+  private inPipeline = false;
+
+  constructor(
+    private readonly env: ResolveEnv,
+    private readonly sink: DiagnosticSink,
+  ) {}
+
+  /** Each syntax error mutes the last item starting at or before it. */
+  mute(items: readonly (A.Definition | A.Declaration)[], offsets: readonly number[]): void {
+    for (const at of offsets) {
+      let owner: A.Node | undefined;
+      for (const item of items) if (item.span.start <= at) owner = item;
+      if (!owner) continue;
+      this.muted.add(owner);
+      this.firstError.set(owner, Math.min(at, this.firstError.get(owner) ?? Infinity));
+    }
+  }
+
+  file(ast: A.FileAst): void {
+    this.later = new Set(ast.definitions.map((d) => d.name.name));
+    for (const def of ast.definitions) {
+      this.later.delete(def.name.name);
+      if (!this.muted.has(def)) this.definition(def);
+      this.define(def);
+    }
+    const expected = expectedFromFile(ast.file);
+    for (const decl of ast.declarations) {
+      if (this.muted.has(decl)) {
+        // An unknown action word is a syntax problem: worth reporting even here.
+        if (decl.kind === 'Chain') this.unknownActions(decl.links, this.firstError.get(decl) ?? Infinity);
+        continue;
+      }
+      // A second declaration is MM203 already; the file name speaks for the first only.
+      const named = decl === ast.declarations[0] ? expected : undefined;
+      if (named && decl.kind !== named.kind) {
+        const is = decl.kind === 'Chain' ? 'a chain' : 'a pipeline';
+        this.sink.error(decl.name.span, Codes.WrongKind, `${is} in a .${named.kind.toLowerCase()} file`, `declare a ${named.kind.toLowerCase()} here, or rename the file to ${decl.name.name}.${decl.kind.toLowerCase()}`);
+      } else if (named && decl.name.name !== named.name) {
+        this.sink.error(decl.name.span, Codes.NameNotFile, `${decl.kind.toLowerCase()} '${decl.name.name}' is in a file named '${named.name}.${named.kind.toLowerCase()}'`, `name it '${named.name}', or rename the file to ${decl.name.name}.${decl.kind.toLowerCase()}`);
+      }
+      if (decl.kind === 'Chain') this.links(decl.links);
+      else this.pipeline(decl);
+    }
+  }
+
+  private define(def: A.Definition): void {
+    const name = def.name.name;
+    if (this.lets.has(name) || this.rules.has(name)) {
+      this.sink.error(def.name.span, Codes.Duplicate, `'${name}' is already defined in this file`);
+      return;
+    }
+    if (def.kind === 'RuleDef' && this.env.registry.rules.has(name)) {
+      this.sink.error(def.name.span, Codes.Duplicate, `rule '${name}' shadows the registered rule of that name`, 'give the rule a name of its own');
+      return;
+    }
+    if (def.kind === 'Let') this.lets.set(name, def);
+    else this.rules.set(name, def);
+  }
+
+  private definition(def: A.Definition): void {
+    if (def.kind === 'Let') this.value(def.value);
+    else this.condition(def.condition);
+  }
+
+  // ---- chains
+
+  private links(links: readonly A.Link[]): void {
+    for (const link of links) {
+      if (link.kind === 'If') this.condition(link.condition);
+      if (link.kind === 'For') {
+        this.forLink(link);
+        continue;
+      }
+      this.action(link.action);
+    }
+  }
+
+  /**
+   * MM202 only, for a declaration muted by a syntax error, and only before that error: after
+   * it, recovery may have made words of anything.
+   */
+  private unknownActions(links: readonly A.Link[], before: number): void {
+    let previous: A.Action | undefined;
+    for (const link of links) {
+      if (link.span.start >= before) return;
+      if (link.kind === 'For') {
+        this.unknownActions(link.links, before);
+        previous = undefined;
+        continue;
+      }
+      // `iff loop then …` makes two unknown words of one typo: report the first.
+      const echo = previous?.kind === 'UnknownAction' && !previous.args;
+      if (link.action.kind === 'UnknownAction' && !echo) this.action(link.action);
+      previous = link.action;
+    }
+  }
+
+  private forLink(link: A.ForLink): void {
+    const source = pathText(link.source);
+    if (!LINK_SOURCES.includes(source)) {
+      this.sink.error(link.source.span, Codes.UnknownName, `unknown link source '${source}'`, didYouMean(source, LINK_SOURCES) ?? `the link sources are ${LINK_SOURCES.join(' and ')}`);
+    }
+    const outer = this.loopVars;
+    this.loopVars = new Map(outer).set(link.variable.name, link);
+    this.links(link.links);
+    this.loopVars = outer;
+  }
+
+  private action(action: A.Action): void {
+    switch (action.kind) {
+      case 'Jump':
+      case 'Detour':
+        if (action.target.kind === 'NamedTarget') this.chainTarget(action.target.name);
+        else {
+          this.value(action.target.path);
+          if (action.target.otherwise) this.value(action.target.otherwise);
+        }
+        return;
+      case 'Run': {
+        const effect = this.env.registry.effects.get(action.effect.name);
+        if (!effect) {
+          this.sink.error(action.effect.span, Codes.UnknownEffect, `unknown effect '${action.effect.name}'`, didYouMean(action.effect.name, this.env.registry.effects.names()));
+        }
+        this.args(action.args, effect, action.effect, 'effect');
+        return;
+      }
+      case 'Hold':
+      case 'Reject':
+      case 'Discard':
+        for (const part of action.reason?.parts ?? []) if (typeof part !== 'string') this.value(part);
+        return;
+      case 'UnknownAction': {
+        const word = action.word.name;
+        const hint = this.env.registry.effects.has(word)
+          ? `to call the effect, write 'run ${word}'`
+          : (didYouMean(word, ACTION_WORDS) ?? 'the actions are accept, hold, reject, discard, defer, stop, jump, detour and run');
+        this.sink.error(action.word.span, Codes.UnknownAction, `unknown action '${word}'`, hint);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private chainTarget(name: A.Ident): void {
+    const { chainNames, pipelineNames } = this.env;
+    if (!chainNames || chainNames.has(name.name)) return;
+    if (pipelineNames?.has(name.name)) {
+      this.sink.error(name.span, Codes.WrongKind, `'${name.name}' is a pipeline, not a chain`, 'jump and detour go to chains');
+      return;
+    }
+    this.sink.error(name.span, Codes.UnknownChain, `unknown chain '${name.name}'`, didYouMean(name.name, chainNames));
+  }
+
+  // ---- pipelines
+
+  private pipeline(decl: A.PipelineDecl): void {
+    for (const step of decl.steps) {
+      const handler = this.env.registry.handlers.get(step.handler.name);
+      if (!handler) {
+        this.sink.error(step.handler.span, Codes.UnknownHandler, `unknown handler '${step.handler.name}'`, didYouMean(step.handler.name, this.env.registry.handlers.names()));
+      }
+      this.args(step.args, handler, step.handler, 'handler');
+      if (step.when) {
+        this.inPipeline = true;
+        this.condition(step.when);
+        this.inPipeline = false;
+      }
+    }
+  }
+
+  // ---- conditions
+
+  private condition(c: A.Condition): void {
+    switch (c.kind) {
+      case 'Or':
+      case 'And':
+        for (const o of c.operands) this.condition(o);
+        return;
+      case 'Not':
+        this.condition(c.operand);
+        return;
+      case 'Test':
+        if (c.operand.kind === 'Ref') {
+          if (c.predicate) {
+            this.value(c.operand.path);
+            if (c.operand.args) this.sink.error(c.operand.args.span, Codes.UnknownParam, `'${pathText(c.operand.path)}' takes no arguments`);
+          } else this.bareTest(c.operand);
+        } else if (c.operand.kind !== 'Header') this.value(c.operand);
+        if (c.predicate?.value) this.value(c.predicate.value);
+        return;
+    }
+  }
+
+  /** A Ref with no predicate: a rule, or a boolean value. */
+  private bareTest(ref: A.RefOperand): void {
+    const path = ref.path;
+    const [head, ...rest] = path.parts;
+    if (rest.length === 0) {
+      const local = this.rules.get(head.name);
+      const rule = this.env.registry.rules.get(head.name);
+      if (local || rule) {
+        if (this.inPipeline) {
+          this.sink.error(path.span, Codes.WrongKind, `rule '${head.name}' in a pipeline's 'when'`, "a step's condition may test headers, settings and msgdata, not rules");
+          return;
+        }
+        if (local) {
+          this.paths.set(path, { kind: 'local-rule', def: local });
+          if (ref.args) this.sink.error(ref.args.span, Codes.UnknownParam, `rule '${head.name}' is defined in this file and takes no arguments`);
+          return;
+        }
+        this.paths.set(path, { kind: 'rule', rule: rule! });
+        this.args(ref.args, rule, head, 'rule');
+        return;
+      }
+      if (this.lets.has(head.name) || this.loopVars.has(head.name) || MESSAGE_VALUES.has(head.name)) {
+        this.value(path);
+        return;
+      }
+      const candidates = [...(this.inPipeline ? [] : this.env.registry.rules.names()), ...(this.inPipeline ? [] : this.rules.keys())];
+      const hint = this.later.has(head.name) ? `'${head.name}' is defined further down; move its definition up` : didYouMean(head.name, candidates);
+      this.sink.error(head.span, Codes.UnknownRule, `unknown rule '${head.name}'`, hint);
+      return;
+    }
+    this.value(path);
+    if (ref.args) this.sink.error(ref.args.span, Codes.UnknownParam, `'${pathText(path)}' takes no arguments`);
+  }
+
+  // ---- values
+
+  private value(v: A.Value): void {
+    if (v.kind === 'List') {
+      for (const item of v.items) this.value(item);
+      return;
+    }
+    if (v.kind !== 'Path') return;
+    const binding = this.valuePath(v);
+    if (binding) this.paths.set(v, binding);
+  }
+
+  private valuePath(path: A.Path): Binding | undefined {
+    const [head, ...rest] = path.parts;
+    const name = head.name;
+    const loop = this.loopVars.get(name);
+    if (loop) return { kind: 'loop-var', link: loop };
+    if (rest.length === 0) {
+      const def = this.lets.get(name);
+      if (def) return { kind: 'const', def };
+      if (MESSAGE_VALUES.has(name)) return { kind: 'message', name };
+      if (this.rules.has(name) || this.env.registry.rules.has(name)) {
+        this.sink.error(path.span, Codes.BadOperator, `rule '${name}' is a condition, not a value`, `test it on its own: 'if ${name} then …'`);
+        return undefined;
+      }
+      const hint = this.later.has(name) ? `'${name}' is defined further down; move its definition up` : didYouMean(name, [...this.lets.keys(), ...ROOTS]);
+      this.sink.error(path.span, Codes.UnknownName, `unknown name '${name}'`, hint);
+      return undefined;
+    }
+    switch (name) {
+      case 'list': {
+        const setting = rest[0].name;
+        if (rest.length > 1 || !SETTINGS_BY_NAME.has(setting)) {
+          const what = rest.length > 1 ? pathText(path) : `list.${setting}`;
+          this.sink.error(path.span, Codes.UnknownName, `unknown list setting '${what}'`, rest.length > 1 ? undefined : didYouMean(setting, SETTINGS_BY_NAME.keys()));
+          return undefined;
+        }
+        return { kind: 'setting', name: setting };
+      }
+      case 'msgdata':
+        if (rest.length > 1) {
+          this.sink.error(path.span, Codes.UnknownName, `unknown msgdata key '${pathText(path)}'`, 'msgdata keys are one word: msgdata.KEY');
+          return undefined;
+        }
+        return { kind: 'msgdata', key: rest[0].name };
+      case 'site':
+        return { kind: 'site', path: rest.map((p) => p.name) };
+      default: {
+        const fields = MESSAGE_VALUES.get(name);
+        if (fields && rest.length === 1 && fields.includes(rest[0].name)) return { kind: 'message', name: pathText(path) };
+        if (fields) {
+          this.sink.error(path.span, Codes.UnknownName, `'${name}' has no '${rest.map((p) => p.name).join('.')}'`, fields.length ? `it has ${fields.map((f) => `${name}.${f}`).join(' and ')}` : undefined);
+          return undefined;
+        }
+        this.sink.error(head.span, Codes.UnknownName, `unknown name '${name}'`, didYouMean(name, [...this.lets.keys(), ...ROOTS]));
+        return undefined;
+      }
+    }
+  }
+
+  // ---- arguments
+
+  /** Checks arguments against a component's parameters; with no component (unknown), only resolves values. */
+  private args(args: A.Args | undefined, component: Component | undefined, owner: A.Ident, kind: string): void {
+    const declared: readonly ParamSpec[] = component?.params ?? [];
+    const given = new Set<string>();
+    for (const arg of args?.entries ?? []) {
+      const name = arg.name.name;
+      if (given.has(name)) this.sink.error(arg.name.span, Codes.Duplicate, `argument '${name}' is given twice`);
+      given.add(name);
+      if (component && !declared.some((p) => p.name === name)) {
+        const hint = didYouMean(name, declared.map((p) => p.name)) ?? (declared.length ? `${kind} '${owner.name}' takes ${declared.map((p) => p.name).join(', ')}` : `${kind} '${owner.name}' takes no arguments`);
+        this.sink.error(arg.name.span, Codes.UnknownParam, `${kind} '${owner.name}' has no parameter '${name}'`, hint);
+      }
+      this.value(arg.value);
+    }
+    for (const p of declared) {
+      if (p.required && p.default === undefined && !given.has(p.name)) {
+        this.sink.error(args?.span ?? owner.span, Codes.MissingParam, `${kind} '${owner.name}' needs the argument '${p.name}'`, `write ${owner.name}(${p.name}: …)`);
+      }
+    }
+  }
+}

@@ -1,0 +1,76 @@
+// A source file's text with its line table: turns the UTF-16 offsets the lexer gives into
+// the 1-based line and code-point column that diagnostics and the IR's `at` report.
+
+/** A half-open range of UTF-16 offsets into the source: [start, end). */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export class SourceText {
+  private readonly lineStarts: number[] = [0];
+
+  constructor(
+    readonly file: string,
+    readonly text: string,
+  ) {
+    for (let i = 0; i < text.length; i++) {
+      if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+    }
+  }
+
+  /** The 1-based line and code-point column of an offset (clamped to the text). */
+  position(offset: number): Position {
+    const at = Math.max(0, Math.min(Number.isFinite(offset) ? offset : this.text.length, this.text.length));
+    let lo = 0;
+    let hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.lineStarts[mid] <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: codePoints(this.text, this.lineStarts[lo], at) + 1 };
+  }
+
+  /** `line:col` of an offset, as IR nodes carry it. */
+  at(offset: number): string {
+    const { line, column } = this.position(offset);
+    return `${line}:${column}`;
+  }
+
+  /** The text of a 1-based line, without its line break. */
+  line(line: number): string | undefined {
+    return sourceLine(this.text, line);
+  }
+}
+
+/** The text of a 1-based line of `text`, without its line break. */
+export function sourceLine(text: string, line: number): string | undefined {
+  let start = 0;
+  for (let n = 1; n < line; n++) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) return undefined;
+    start = nl + 1;
+  }
+  const nl = text.indexOf('\n', start);
+  return text.slice(start, nl < 0 ? text.length : nl).replace(/\r$/, '');
+}
+
+/** Code points in text[from, to): a surrogate pair counts once. */
+function codePoints(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdbff || i + 1 >= to) n++;
+    else {
+      n++;
+      i++;
+    }
+  }
+  return n;
+}

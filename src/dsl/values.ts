@@ -1,0 +1,167 @@
+// Reading values and testing them, for executable.ts: a getter per IR value (a list setting,
+// a header, the sender ...) and a predicate per test, specialised once at build time. The
+// comparisons of dsl.md §5.2: strings ignore case, a test on a list holds when any element
+// passes, negated forms are exact negations.
+import type { MessageContext } from '../registry.js';
+import type { TemplateIr, TestOp, ValueIr } from './ir.js';
+
+export type Getter = (ctx: MessageContext) => unknown;
+export type Cond = (ctx: MessageContext) => boolean | Promise<boolean>;
+
+function setting(ctx: MessageContext, name: string): unknown {
+  return (ctx.mlist as unknown as Record<string, unknown>)[name];
+}
+
+function firstSender(ctx: MessageContext): string | undefined {
+  return ctx.msg.senders(ctx.services.senderHeaders)[0];
+}
+
+const MESSAGE_GETTERS: Record<string, Getter> = {
+  sender: firstSender,
+  'sender.domain': (ctx) => firstSender(ctx)?.split('@').pop(),
+  'sender.localpart': (ctx) => {
+    const s = firstSender(ctx);
+    return s === undefined ? undefined : s.slice(0, Math.max(0, s.lastIndexOf('@')));
+  },
+  senders: (ctx) => ctx.msg.senders(ctx.services.senderHeaders),
+  size: (ctx) => ctx.msg.toBuffer().length,
+};
+
+export function getter(v: ValueIr): Getter {
+  if ('lit' in v) {
+    const c = v.lit;
+    return () => c;
+  }
+  if ('regex' in v) {
+    const re = new RegExp(v.regex.source, v.regex.flags);
+    return () => re;
+  }
+  if ('list' in v) {
+    const items = v.list.map(getter);
+    return (ctx) => items.map((g) => g(ctx));
+  }
+  if ('setting' in v) {
+    const name = v.setting;
+    if (v.kb) {
+      return (ctx) => {
+        const x = setting(ctx, name);
+        return typeof x === 'number' ? x * 1024 : x;
+      };
+    }
+    return (ctx) => setting(ctx, name);
+  }
+  if ('msgdata' in v) {
+    const key = v.msgdata;
+    return (ctx) => ctx.msgdata[key];
+  }
+  if ('header' in v) {
+    const name = v.header;
+    return (ctx) => ctx.msg.getAll(name);
+  }
+  const g = MESSAGE_GETTERS[v.message];
+  if (!g) throw new Error(`'${v.message}' cannot be read`);
+  return g;
+}
+
+/** How a value reads in a trace label. */
+export function describe(v: ValueIr): string {
+  if ('lit' in v) return JSON.stringify(v.lit);
+  if ('regex' in v) return `/${v.regex.source}/${v.regex.flags}`;
+  if ('list' in v) return `[${v.list.map(describe).join(', ')}]`;
+  if ('setting' in v) return `list.${v.setting}`;
+  if ('msgdata' in v) return `msgdata.${v.msgdata}`;
+  if ('header' in v) return `header ${JSON.stringify(v.header)}`;
+  return v.message;
+}
+
+export function truthy(x: unknown): boolean {
+  return Array.isArray(x) ? x.length > 0 : !!x;
+}
+
+function text(x: unknown): string {
+  if (x === undefined || x === null) return '';
+  return Array.isArray(x) ? x.map(text).join(', ') : String(x);
+}
+
+export function template(parts: TemplateIr): (ctx: MessageContext) => string {
+  if (parts.every((p) => typeof p === 'string')) {
+    const fixed = parts.join('');
+    return () => fixed;
+  }
+  const pieces = parts.map((p) => (typeof p === 'string' ? () => p : getter(p)));
+  return (ctx) => {
+    let out = '';
+    for (const piece of pieces) out += text(piece(ctx));
+    return out;
+  };
+}
+
+// ---- predicates
+
+/** Strings compare ignoring case: fold both sides to lower case. */
+function fold(x: unknown): unknown {
+  if (typeof x === 'string') return x.toLowerCase();
+  if (Array.isArray(x)) return x.map(fold);
+  return x;
+}
+
+function num(x: unknown): number {
+  if (typeof x === 'number') return x;
+  if (typeof x === 'string' && x.trim() !== '') return Number(x);
+  return NaN;
+}
+
+/** A test holds on a list when any element passes it (dsl.md §5.2). */
+function any(l: unknown, f: (x: unknown) => boolean): boolean {
+  if (!Array.isArray(l)) return f(l);
+  for (const x of l) if (f(x)) return true;
+  return false;
+}
+
+type Pred = (left: unknown, right: unknown) => boolean;
+
+/** Each predicate receives the right side already folded (and a RegExp for `matches`). */
+const PREDICATES: Record<Exclude<TestOp, 'exists' | 'missing'>, Pred> = {
+  is: (l, r) => any(l, (x) => fold(x) === r),
+  'is-not': (l, r) => !PREDICATES.is(l, r),
+  in: (l, r) => (Array.isArray(r) ? any(l, (x) => r.includes(fold(x))) : typeof r === 'string' && any(l, (x) => typeof x === 'string' && r.includes(x.toLowerCase()))),
+  'not-in': (l, r) => !PREDICATES.in(l, r),
+  contains: (l, r) => typeof r === 'string' && any(l, (x) => typeof x === 'string' && x.toLowerCase().includes(r)),
+  'starts-with': (l, r) => typeof r === 'string' && any(l, (x) => typeof x === 'string' && x.toLowerCase().startsWith(r)),
+  'ends-with': (l, r) => typeof r === 'string' && any(l, (x) => typeof x === 'string' && x.toLowerCase().endsWith(r)),
+  matches: (l, r) => r instanceof RegExp && any(l, (x) => x !== undefined && x !== null && r.test(String(x))),
+  '<': (l, r) => any(l, (x) => num(x) < num(r)),
+  '<=': (l, r) => any(l, (x) => num(x) <= num(r)),
+  '>': (l, r) => any(l, (x) => num(x) > num(r)),
+  '>=': (l, r) => any(l, (x) => num(x) >= num(r)),
+};
+
+function prepareRight(op: TestOp, r: unknown): unknown {
+  if (op === 'matches') return r instanceof RegExp ? r : typeof r === 'string' ? safeRegex(r) : undefined;
+  return fold(r);
+}
+
+function safeRegex(source: string): RegExp | undefined {
+  try {
+    return new RegExp(source);
+  } catch {
+    return undefined; // a bad pattern read at run time misses (dsl.md §5.4)
+  }
+}
+
+export function test(op: TestOp, left: ValueIr, right: ValueIr | undefined): Cond {
+  if (op === 'exists' || op === 'missing') {
+    if (!('header' in left)) throw new Error(`'${op}' applies to headers only`);
+    const name = left.header;
+    return op === 'exists' ? (ctx) => ctx.msg.has(name) : (ctx) => !ctx.msg.has(name);
+  }
+  if (!right) throw new Error(`'${op}' needs a value`);
+  const l = getter(left);
+  const p = PREDICATES[op];
+  if ('lit' in right || 'regex' in right) {
+    const r = prepareRight(op, getter(right)(undefined as unknown as MessageContext));
+    return (ctx) => p(l(ctx), r);
+  }
+  const g = getter(right);
+  return (ctx) => p(l(ctx), prepareRight(op, g(ctx)));
+}

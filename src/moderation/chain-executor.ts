@@ -1,0 +1,132 @@
+// The moderation loop, as Mailman's core/chains.py with the semantics of dsl.md §5.1: links
+// run in order; a true condition runs its action, a false one moves on. `jump` continues in
+// another chain for good, `detour` comes back after the link when the other chain runs out,
+// `stop` ends everything. Running off the end of a chain with no detour to return to ends
+// with no disposition (the caller logs it; the message is dropped).
+//
+// Chains are looked up by name at each jump, in the catalog the caller passes.
+import type { MessageContext } from '../registry.js';
+import type { ExecutableChain } from '../dsl/executable.js';
+import { appendReasons } from '../dsl/executable.js';
+
+/** More link evaluations than this is a loop; the runner shunts the message. */
+export const MAX_LINK_EVALUATIONS = 10_000;
+
+/** Where chains come from (a DslCatalog). */
+export interface ChainSource {
+  chain(name: string): ExecutableChain | undefined;
+}
+
+/** One link visited: where it is, whether its condition held, what it did. */
+export interface TraceLink {
+  chain: string;
+  at: string;
+  /** Whether the condition held (true for an unconditional link). */
+  hit: boolean;
+  /** The action as written: `hold`, `jump moderation`, `run accept-message`. */
+  action: string;
+  /** For `jump to` and `detour to`: the chain the value named (`defer` when it said so). */
+  target?: string;
+  /** For `run` under dryRun: the effect was not run. */
+  skipped?: true;
+}
+
+export interface ChainTrace {
+  start: string;
+  links: TraceLink[];
+  /** Effects run, in order (under dryRun: those that would have run). */
+  effects: string[];
+  /** The chain whose `stop` ended processing; undefined when it ran out of links. */
+  disposition?: string;
+  evaluations: number;
+  dryRun: boolean;
+}
+
+export class ChainError extends Error {}
+
+interface Frame {
+  chain: ExecutableChain;
+  index: number;
+}
+
+function lookup(source: ChainSource, name: string, from?: string): ExecutableChain {
+  const chain = source.chain(name);
+  if (!chain) throw new ChainError(from ? `chain '${from}' continues in chain '${name}', which does not exist or does not compile` : `chain '${name}' does not exist or does not compile`);
+  return chain;
+}
+
+/** Runs the chain `start` and those it jumps and detours to on one message. */
+export async function runChain(catalog: ChainSource, start: string, ctx: MessageContext): Promise<ChainTrace> {
+  const msgdata = ctx.msgdata;
+  msgdata.rule_hits = [];
+  msgdata.rule_misses = [];
+  const dryRun = ctx.dryRun === true;
+  const trace: ChainTrace = { start, links: [], effects: [], evaluations: 0, dryRun };
+  const stack: Frame[] = [];
+  let chain = lookup(catalog, start);
+  let index = 0;
+
+  for (;;) {
+    if (index >= chain.links.length) {
+      const frame = stack.pop();
+      if (!frame) return trace;
+      chain = frame.chain;
+      index = frame.index;
+      continue;
+    }
+    if (++trace.evaluations > MAX_LINK_EVALUATIONS) {
+      throw new ChainError(`more than ${MAX_LINK_EVALUATIONS} link evaluations from chain '${start}' (last in '${chain.name}' at ${chain.links[index].at}): a jump loop`);
+    }
+    const link = chain.links[index++];
+    let hit = true;
+    if (link.test) {
+      const r = link.test(ctx);
+      hit = r === true || (r !== false && (await r));
+    }
+    const action = link.action;
+    const step: TraceLink = { chain: chain.name, at: link.at, hit, action: action.label };
+    trace.links.push(step);
+    if (!hit) continue;
+
+    switch (action.kind) {
+      case 'defer':
+        break;
+      case 'stop':
+        trace.disposition = chain.name;
+        return trace;
+      case 'dispose':
+        if (action.reason) appendReasons(ctx, [action.reason(ctx)]);
+        chain = lookup(catalog, action.chain, chain.name);
+        index = 0;
+        break;
+      case 'jump':
+        chain = lookup(catalog, action.chain, chain.name);
+        index = 0;
+        break;
+      case 'detour':
+        stack.push({ chain, index });
+        chain = lookup(catalog, action.chain, chain.name);
+        index = 0;
+        break;
+      case 'jump-to':
+      case 'detour-to': {
+        const value = action.to(ctx) ?? action.otherwise?.(ctx);
+        if (value === undefined || value === null || value === '') {
+          throw new ChainError(`${chain.name}:${link.at}: '${action.label}' found no value to name a chain`);
+        }
+        const name = String(value);
+        step.target = name;
+        if (name === 'defer') break; // the value says: no decision here, go on
+        if (action.kind === 'detour-to') stack.push({ chain, index });
+        chain = lookup(catalog, name, chain.name);
+        index = 0;
+        break;
+      }
+      case 'run':
+        trace.effects.push(action.effect.name);
+        if (dryRun) step.skipped = true;
+        else await action.effect.run(ctx, action.args(ctx));
+        break;
+    }
+  }
+}

@@ -1,0 +1,64 @@
+// The REST application: Mailman's API 3.0 and 3.1 on one Koa app. Order matters: the
+// error boundary wraps everything, then authentication, then the API root (which strips
+// /3.0 or /3.1 and remembers which), then body parsing, then the routes.
+import Koa from 'koa';
+import type { Context, Next } from 'koa';
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { Services } from '../services/services.js';
+import { errorBoundary } from './errors.js';
+import { basicAuth } from './auth.js';
+import { Api, API_VERSIONS, type ApiVersion, type RestState } from './helpers.js';
+import type { RestDeps, RestRouter } from './context.js';
+import * as system from './resources/system.js';
+import * as domains from './resources/domains.js';
+import * as lists from './resources/lists.js';
+import * as listconf from './resources/listconf.js';
+import * as held from './resources/held.js';
+import * as members from './resources/members.js';
+import * as addresses from './resources/addresses.js';
+import * as users from './resources/users.js';
+import * as roster from './resources/roster.js';
+
+export interface RestAppOptions {
+  /** `http://host:port`, no trailing slash: self_links and Locations are built on it. */
+  baseUrl: string;
+  chainExists?: (name: string) => boolean;
+  pipelineExists?: (name: string) => boolean;
+}
+
+/**
+ * Route order is significant where paths overlap: fixed segments (/lists/styles,
+ * /members/find, /held/count) before parameters, and roster's catch-all
+ * /lists/<list>/<role>/<email> last.
+ */
+const RESOURCES: readonly { routes(router: RestRouter, deps: RestDeps): void }[] = [system, domains, lists, listconf, held, members, addresses, users, roster];
+
+/** Strips the API root off the path; anything outside /3.0 and /3.1 is left to 404. */
+function apiRoot(baseUrl: string) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const m = /^\/(3\.[01])(\/.*)?$/.exec(ctx.path);
+    if (!m || !(API_VERSIONS as readonly string[]).includes(m[1])) return;
+    (ctx.state as RestState).api = new Api(baseUrl, m[1] as ApiVersion);
+    ctx.path = m[2] || '/';
+    await next();
+  };
+}
+
+export function createRestApp(services: Services, opts: RestAppOptions): Koa {
+  const app = new Koa();
+  const deps: RestDeps = { services, chainExists: opts.chainExists, pipelineExists: opts.pipelineExists };
+  const router: RestRouter = new Router<RestState>();
+  for (const resource of RESOURCES) resource.routes(router, deps);
+
+  app.use(errorBoundary);
+  app.use(basicAuth(services.config.get('webservice', 'admin_user'), services.config.get('webservice', 'admin_pass')));
+  app.use(apiRoot(opts.baseUrl.replace(/\/+$/, '')));
+  // DELETE too: mailmanclient sends form bodies with it (mass unsubscribe, pre_* flags).
+  app.use(bodyParser({ enableTypes: ['json', 'form'], parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'] }));
+  app.use(router.routes());
+  // A known path with the wrong method: 405 with Allow (501 for a method never routed);
+  // the boundary adds the error body.
+  app.use(router.allowedMethods());
+  return app;
+}

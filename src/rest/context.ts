@@ -1,0 +1,16 @@
+// What a resource module receives: the services, the chain/pipeline catalogue checks, and
+// the router it adds its routes to. Each module exports `routes(router, deps)`.
+import type Router from '@koa/router';
+import type { RouterContext } from '@koa/router';
+import type { Services } from '../services/services.js';
+import type { RestState } from './helpers.js';
+
+export interface RestDeps {
+  services: Services;
+  /** Whether a chain of that name exists and compiles; absent: names are not checked. */
+  chainExists?: (name: string) => boolean;
+  pipelineExists?: (name: string) => boolean;
+}
+
+export type RestRouter = Router<RestState>;
+export type RestContext = RouterContext<RestState>;

@@ -1,0 +1,132 @@
+// What every resource shares: absolute links and UUIDs per API version, http_etag, the
+// collection shape with paging, Mailman's datetime format, and the small replies.
+import { createHash } from 'node:crypto';
+import type { Context } from 'koa';
+import { RestError, badRequest } from './errors.js';
+
+export type ApiVersion = '3.0' | '3.1';
+export const API_VERSIONS: readonly ApiVersion[] = ['3.0', '3.1'];
+
+/** The API root a request came in on: it decides the links' prefix and how UUIDs look. */
+export class Api {
+  constructor(
+    readonly baseUrl: string,
+    readonly version: ApiVersion,
+  ) {}
+
+  /** An absolute link under this API root (`path` without the leading slash). */
+  pathTo(path: string): string {
+    return `${this.baseUrl}/${this.version}/${path}`;
+  }
+
+  /** A stored UUID (32 hex digits) as this API shows it: hex in 3.1, an integer in 3.0. */
+  fromUuid(hex: string): string {
+    return this.version === '3.0' ? BigInt(`0x${hex}`).toString(10) : hex;
+  }
+
+  /** A UUID as a client wrote it, back to 32 hex digits; undefined if it is not one. */
+  toUuid(text: string): string | undefined {
+    const s = text.trim();
+    if (this.version === '3.0') {
+      if (!/^\d{1,39}$/.test(s)) return undefined;
+      const n = BigInt(s);
+      return n < 1n << 128n ? n.toString(16).padStart(32, '0') : undefined;
+    }
+    const hex = s.replace(/^\{|\}$/g, '').replace(/-/g, '').toLowerCase();
+    return /^[0-9a-f]{32}$/.test(hex) ? hex : undefined;
+  }
+}
+
+export interface RestState {
+  api: Api;
+}
+
+export type Resource = Record<string, unknown>;
+
+/** Keys sorted at every level, so equal resources hash equally whatever their build order. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Resource)[k])]));
+  }
+  return value;
+}
+
+/** Mailman's http_etag: a quoted sha1 of the resource's canonical form (without the etag). */
+export function etag(resource: Resource): string {
+  return `"${createHash('sha1').update(JSON.stringify(canonical(resource))).digest('hex')}"`;
+}
+
+export function withEtag<T extends Resource>(resource: T): T & { http_etag: string } {
+  return { ...resource, http_etag: etag(resource) };
+}
+
+/** Mailman's datetimes: ISO 8601 in UTC without a zone suffix, to the second. */
+export function isoDate(d: Date | string | null | undefined): string | null {
+  if (d == null) return null;
+  const date = d instanceof Date ? d : new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(d) ? d : `${d}Z`);
+  if (Number.isNaN(date.getTime())) return typeof d === 'string' ? d : null;
+  return date.toISOString().slice(0, 19);
+}
+
+/** A query parameter as one string (the last when repeated). */
+export function queryParam(ctx: Context, name: string): string | undefined {
+  const v = ctx.query[name];
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+function intParam(ctx: Context, name: string, min: number): number | undefined {
+  const raw = queryParam(ctx, name);
+  if (raw === undefined) return undefined;
+  if (!/^-?\d+$/.test(raw.trim())) throw badRequest(`Invalid parameter "${name}": expected an integer, got ${raw}`);
+  const n = parseInt(raw, 10);
+  if (n < min) throw badRequest(`Invalid parameter "${name}": ${name} must be at least ${min}`);
+  return n;
+}
+
+/** `?count=N&page=P` (page 1-based); both absent means the whole collection. */
+export function paging(ctx: Context): { count: number; page: number } | undefined {
+  const count = intParam(ctx, 'count', 0);
+  const page = intParam(ctx, 'page', 1);
+  if (count === undefined && page === undefined) return undefined;
+  if (count === undefined) throw badRequest('Invalid parameter "page": count is required with page');
+  return { count, page: page ?? 1 };
+}
+
+/**
+ * Mailman's collection: `{start, total_size, entries?, http_etag}`, `entries` absent when
+ * empty. Only the requested page is rendered, so a page of a big roster stays cheap.
+ */
+export async function collection<T>(ctx: Context, items: readonly T[], render: (items: T[]) => Resource[] | Promise<Resource[]>): Promise<Resource> {
+  const p = paging(ctx);
+  const start = p ? (p.page - 1) * p.count : 0;
+  const slice = p ? items.slice(start, start + p.count) : items.slice();
+  const out: Resource = { start, total_size: items.length };
+  if (slice.length) out.entries = (await render(slice)).map((r) => withEtag(r));
+  return withEtag(out);
+}
+
+export function okay(ctx: Context, resource: Resource): void {
+  ctx.status = 200;
+  ctx.body = withEtag(resource);
+}
+
+/** 201 with the new resource's Location and an empty body, as mailmanclient expects. */
+export function created(ctx: Context, location: string): void {
+  // Body first: Koa turns a null body into 204 unless the status is set after it.
+  ctx.body = null;
+  ctx.status = 201;
+  ctx.set('Location', location);
+}
+
+export function noContent(ctx: Context): void {
+  ctx.status = 204;
+  ctx.body = null;
+}
+
+/** The API of the request, set by the version middleware in app.ts. */
+export function apiOf(ctx: Context): Api {
+  const api = (ctx.state as Partial<RestState>).api;
+  if (!api) throw new RestError(500, 'no API version on the request');
+  return api;
+}

@@ -1,0 +1,59 @@
+// /domains: the mail hosts lists live under. Deleting a domain deletes its lists.
+import type { Domain } from '../../model/entities.js';
+import { apiOf, collection, created, noContent, okay, type Api } from '../helpers.js';
+import { inputOf, str, validate, listOfStrings, email } from '../validate.js';
+import type { RestContext, RestDeps, RestRouter } from '../context.js';
+import { renderLists } from './lists.js';
+
+export function domainView(api: Api, d: Domain): Record<string, unknown> {
+  return {
+    alias_domain: d.alias_domain,
+    description: d.description,
+    mail_host: d.mail_host,
+    self_link: api.pathTo(`domains/${d.mail_host}`),
+  };
+}
+
+const optionalString = (v: unknown) => (v === null ? null : str(v));
+
+export function routes(router: RestRouter, { services }: RestDeps): void {
+  router.get('/domains', async (ctx) => {
+    const api = apiOf(ctx);
+    ctx.body = await collection(ctx, await services.domains.all(), (ds) => ds.map((d) => domainView(api, d)));
+  });
+
+  router.post('/domains', async (ctx) => {
+    // `owner` (one or more emails) is what Postorius sends; domain owners are not stored
+    // yet, so it is checked and otherwise ignored rather than refused.
+    const args = validate(inputOf(ctx), { mail_host: str, description: str, alias_domain: str, owner: (v) => listOfStrings(v).map(email) }, ['description', 'alias_domain', 'owner']);
+    const d = await services.domains.create(args.mail_host!, args.description ?? '', args.alias_domain || null);
+    created(ctx, apiOf(ctx).pathTo(`domains/${d.mail_host}`));
+  });
+
+  router.get('/domains/:host', async (ctx) => {
+    okay(ctx, domainView(apiOf(ctx), await services.domains.require(ctx.params.host)));
+  });
+
+  const update = (all: boolean) => async (ctx: RestContext) => {
+    const d = await services.domains.require(ctx.params.host);
+    const args = validate(inputOf(ctx), { description: str, alias_domain: optionalString }, all ? [] : 'all');
+    const changes: Partial<Domain> = {};
+    if (args.description !== undefined) changes.description = args.description;
+    if (args.alias_domain !== undefined) changes.alias_domain = args.alias_domain || null;
+    await services.domains.update(d, changes);
+    noContent(ctx);
+  };
+  router.patch('/domains/:host', update(false));
+  router.put('/domains/:host', update(true));
+
+  router.delete('/domains/:host', async (ctx) => {
+    await services.domains.remove(ctx.params.host);
+    noContent(ctx);
+  });
+
+  router.get('/domains/:host/lists', async (ctx) => {
+    const d = await services.domains.require(ctx.params.host);
+    const lists = await services.lists.byDomain(d.mail_host);
+    ctx.body = await collection(ctx, lists, (ls) => renderLists(services, apiOf(ctx), ls));
+  });
+}

@@ -1,0 +1,67 @@
+// /lists/<list>/held: messages held for moderation, in Mailman's shape. Moderating them
+// (POST {action}) arrives with the moderation issue.
+import libmime from 'libmime';
+import type { MailingList } from '../../model/entities.js';
+import type { HeldMessage } from '../../services/requests.js';
+import type { Services } from '../../services/services.js';
+import { Message } from '../../email/message.js';
+import { apiOf, collection, isoDate, okay, type Api, type Resource } from '../helpers.js';
+import { notFound } from '../errors.js';
+import type { RestDeps, RestRouter } from '../context.js';
+
+/** The Subject as written in the message, folded lines joined but not decoded. */
+function rawSubject(raw: Buffer): string | undefined {
+  const line = new Message(raw).headers.get('subject')[0];
+  if (line === undefined) return undefined;
+  const value = line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]/g, ' ');
+  return Buffer.from(value, 'binary').toString('utf8').trim();
+}
+
+function decoded(text: string): string {
+  try {
+    return libmime.decodeWords(text);
+  } catch {
+    return text;
+  }
+}
+
+const RENAMED = ['_mod_message_id', '_mod_sender', '_mod_subject', '_mod_reason', '_mod_hold_date'];
+
+async function renderHeld(services: Services, api: Api, mlist: MailingList, held: HeldMessage): Promise<Resource> {
+  const { request, data } = held;
+  const r: Resource = {};
+  // The message's metadata as it was held, less our private keys (those starting with _).
+  for (const [k, v] of Object.entries(data)) if (!k.startsWith('_')) r[k] = v;
+  for (const k of RENAMED) r[k.slice(5)] = data[k];
+  const raw = await services.messages.get(data._mod_message_id);
+  // A message missing from the store still shows, so a moderator can see and dispose of it.
+  r.msg = raw ? raw.toString('utf8') : '';
+  r.original_subject = (raw && rawSubject(raw)) ?? data._mod_subject;
+  r.subject = decoded(data._mod_subject ?? '');
+  r.hold_date = isoDate(data._mod_hold_date);
+  r.request_id = request.id;
+  r.self_link = api.pathTo(`lists/${mlist.list_id}/held/${request.id}`);
+  return r;
+}
+
+export function routes(router: RestRouter, { services }: RestDeps): void {
+  router.get('/lists/:list/held', async (ctx) => {
+    const mlist = await services.lists.require(ctx.params.list);
+    const api = apiOf(ctx);
+    const held = await services.requests.heldMessages(mlist.list_id);
+    ctx.body = await collection(ctx, held, (page) => Promise.all(page.map((h) => renderHeld(services, api, mlist, h))));
+  });
+
+  router.get('/lists/:list/held/count', async (ctx) => {
+    const mlist = await services.lists.require(ctx.params.list);
+    okay(ctx, { count: (await services.requests.heldMessages(mlist.list_id)).length });
+  });
+
+  router.get('/lists/:list/held/:id', async (ctx) => {
+    const mlist = await services.lists.require(ctx.params.list);
+    const id = /^\d+$/.test(ctx.params.id) ? Number(ctx.params.id) : NaN;
+    const held = Number.isSafeInteger(id) ? await services.requests.heldMessage(mlist.list_id, id) : undefined;
+    if (!held) throw notFound();
+    okay(ctx, await renderHeld(services, apiOf(ctx), mlist, held));
+  });
+}

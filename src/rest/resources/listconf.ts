@@ -1,0 +1,167 @@
+// /lists/<list>/config[/<attr>]: every list setting, driven by LIST_SETTINGS, plus the
+// read-only addresses Mailman derives from the name. PATCH changes what is given, PUT
+// needs every writable attribute; both answer 204.
+import type { MailingList } from '../../model/entities.js';
+import { LIST_SETTINGS, type SettingSpec } from '../../model/list-settings.js';
+import { listAddresses } from '../../services/lists.js';
+import type { Services } from '../../services/services.js';
+import { isoDate, noContent, okay } from '../helpers.js';
+import { badRequest, notFound } from '../errors.js';
+import { bool, inputOf, listOfStrings, nonNegativeInt, oneOf, str, type Converter, type Input } from '../validate.js';
+import type { RestContext, RestDeps, RestRouter } from '../context.js';
+
+interface Attribute {
+  get(mlist: MailingList): unknown;
+  /** Absent for a read-only attribute. */
+  convert?: Converter<unknown>;
+  /** Applies a converted value; by default it is the list column of the same name. */
+  column?: boolean;
+}
+
+function converterFor(spec: SettingSpec, deps: RestDeps): Converter<unknown> {
+  const nullable = (conv: Converter<unknown>): Converter<unknown> => (spec.nullable ? (v) => (v === null ? null : conv(v)) : conv);
+  switch (spec.type) {
+    case 'bool':
+      return nullable(bool);
+    case 'int':
+      return nullable(nonNegativeInt);
+    case 'enum':
+      return nullable(oneOf(spec.choices ?? []));
+    case 'datetime':
+      return nullable((v) => {
+        const d = new Date(str(v));
+        if (Number.isNaN(d.getTime())) throw new Error(`Expected an ISO 8601 date, got ${str(v)}`);
+        return d;
+      });
+    default:
+      if (spec.names) {
+        // A list may only name a chain or pipeline that exists and compiles.
+        const exists = spec.names === 'chain' ? deps.chainExists : deps.pipelineExists;
+        return (v) => {
+          const name = str(v).trim();
+          if (!name) throw new Error(`Expected a ${spec.names} name`);
+          if (exists && !exists(name)) throw new Error(`Unknown ${spec.names}: ${name}`);
+          return name;
+        };
+      }
+      return nullable(str);
+  }
+}
+
+/** The attribute table, built once per app from LIST_SETTINGS. */
+export function listAttributes(services: Services, deps: RestDeps): Map<string, Attribute> {
+  const attrs = new Map<string, Attribute>();
+  for (const spec of LIST_SETTINGS) {
+    attrs.set(spec.name, {
+      get: (l) => (spec.type === 'datetime' ? isoDate(l[spec.name] as Date | null) : l[spec.name]),
+      convert: spec.readonly ? undefined : converterFor(spec, deps),
+      column: true,
+    });
+  }
+  const derived: Record<string, (l: MailingList) => string> = {
+    fqdn_listname: (l) => listAddresses(l).posting,
+    posting_address: (l) => listAddresses(l).posting,
+    owner_address: (l) => listAddresses(l).owner,
+    request_address: (l) => listAddresses(l).request,
+    bounces_address: (l) => listAddresses(l).bounces,
+    join_address: (l) => listAddresses(l).join,
+    leave_address: (l) => listAddresses(l).leave,
+    no_reply_address: (l) => `${services.config.get('mailman', 'noreply_address')}@${l.mail_host}`,
+  };
+  for (const [name, get] of Object.entries(derived)) if (!attrs.has(name)) attrs.set(name, { get });
+  // Writable in Mailman, but there is no table for aliases yet: only "none" can be stored.
+  attrs.set('acceptable_aliases', {
+    get: () => [],
+    convert: (v) => {
+      const aliases = listOfStrings(v);
+      if (aliases.length) throw new Error('acceptable aliases are not supported yet; only an empty list is accepted');
+      return aliases;
+    },
+  });
+  return new Map([...attrs].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Converts the given attributes and stores the column-backed ones in one update. */
+async function apply(services: Services, attrs: Map<string, Attribute>, mlist: MailingList, input: Input): Promise<void> {
+  const invalid: string[] = [];
+  const changes: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(input)) {
+    const attr = attrs.get(key)!;
+    try {
+      const value = attr.convert!(raw);
+      if (attr.column) changes[key] = value;
+    } catch (err) {
+      invalid.push(`Invalid Parameter "${key}": ${(err as Error).message}.`);
+    }
+  }
+  if (invalid.length) throw badRequest(invalid.sort().join(' '));
+  await services.lists.update(mlist, changes);
+}
+
+function checkWritable(attrs: Map<string, Attribute>, keys: string[]): void {
+  for (const key of keys) {
+    const attr = attrs.get(key);
+    if (!attr) throw badRequest(`Unknown attribute: ${key}`);
+    if (!attr.convert) throw badRequest(`Read-only attribute: ${key}`);
+  }
+}
+
+export function routes(router: RestRouter, deps: RestDeps): void {
+  const { services } = deps;
+  const attrs = listAttributes(services, deps);
+  const writable = [...attrs].filter(([, a]) => a.convert).map(([k]) => k);
+
+  router.get('/lists/:list/config', async (ctx) => {
+    const mlist = await services.lists.require(ctx.params.list);
+    okay(ctx, Object.fromEntries([...attrs].map(([k, a]) => [k, a.get(mlist)])));
+  });
+
+  router.patch('/lists/:list/config', async (ctx) => {
+    const mlist = await services.lists.require(ctx.params.list);
+    const input = inputOf(ctx);
+    checkWritable(attrs, Object.keys(input));
+    await apply(services, attrs, mlist, input);
+    noContent(ctx);
+  });
+
+  router.put('/lists/:list/config', async (ctx) => {
+    const mlist = await services.lists.require(ctx.params.list);
+    const input = inputOf(ctx);
+    const unknown = Object.keys(input).filter((k) => !attrs.has(k));
+    if (unknown.length) throw badRequest(`Unexpected parameters: ${unknown.sort().join(', ')}`);
+    checkWritable(attrs, Object.keys(input));
+    const missing = writable.filter((k) => !(k in input));
+    if (missing.length) throw badRequest(`Missing Parameter: ${missing.join(', ')}`);
+    await apply(services, attrs, mlist, input);
+    noContent(ctx);
+  });
+
+  const attribute = (ctx: RestContext): [string, Attribute] => {
+    const name = ctx.params.attr;
+    const attr = attrs.get(name);
+    if (!attr) throw notFound(`Unknown attribute: ${name}`);
+    return [name, attr];
+  };
+
+  router.get('/lists/:list/config/:attr', async (ctx) => {
+    const mlist = await services.lists.require(ctx.params.list);
+    const [name, attr] = attribute(ctx);
+    okay(ctx, { [name]: attr.get(mlist) });
+  });
+
+  // PUT and PATCH of one attribute are the same: the body holds exactly that attribute.
+  const setOne = async (ctx: RestContext) => {
+    const mlist = await services.lists.require(ctx.params.list);
+    const [name, attr] = attribute(ctx);
+    if (!attr.convert) throw badRequest(`Read-only attribute: ${name}`);
+    const input = inputOf(ctx);
+    const keys = Object.keys(input);
+    if (keys.length > 1) throw badRequest(`Expected 1 attribute, got ${keys.length}`);
+    if (keys.length === 1 && keys[0] !== name) throw badRequest(`Unexpected parameters: ${keys[0]}`);
+    if (!keys.length) throw badRequest(`Missing Parameter: ${name}`);
+    await apply(services, attrs, mlist, input);
+    noContent(ctx);
+  };
+  router.patch('/lists/:list/config/:attr', setOne);
+  router.put('/lists/:list/config/:attr', setOne);
+}

@@ -1,0 +1,98 @@
+// /lists: the mailing lists, their styles, and the lists an address belongs to.
+import type { MailingList } from '../../model/entities.js';
+import { ROLES } from '../../model/entities.js';
+import type { Services } from '../../services/services.js';
+import { apiOf, collection, created, noContent, okay, queryParam, type Api, type Resource } from '../helpers.js';
+import { badRequest, notFound } from '../errors.js';
+import { bool, inputOf, oneOf, str, validate } from '../validate.js';
+import { DEFAULT_STYLE, LIST_STYLES, findStyle } from '../styles.js';
+import type { RestContext, RestDeps, RestRouter } from '../context.js';
+import { findMembers } from './members.js';
+
+/** Regular members per list, in one query rather than one per list. */
+async function memberCounts(services: Services, listIds: string[]): Promise<Map<string, number>> {
+  if (!listIds.length) return new Map();
+  const rows: { list_id: string; n: string | number }[] = await services.members.repo
+    .createQueryBuilder('m')
+    .select('m.list_id', 'list_id')
+    .addSelect('COUNT(*)', 'n')
+    .where('m.role = :role', { role: 'member' })
+    .andWhere('m.list_id IN (:...ids)', { ids: listIds })
+    .groupBy('m.list_id')
+    .getRawMany();
+  return new Map(rows.map((r) => [r.list_id, Number(r.n)]));
+}
+
+export async function renderLists(services: Services, api: Api, lists: MailingList[]): Promise<Resource[]> {
+  const counts = await memberCounts(
+    services,
+    lists.map((l) => l.list_id),
+  );
+  return lists.map((l) => ({
+    advertised: l.advertised,
+    description: l.description,
+    display_name: l.display_name,
+    fqdn_listname: `${l.list_name}@${l.mail_host}`,
+    list_id: l.list_id,
+    list_name: l.list_name,
+    mail_host: l.mail_host,
+    member_count: counts.get(l.list_id) ?? 0,
+    self_link: api.pathTo(`lists/${l.list_id}`),
+    volume: l.volume,
+  }));
+}
+
+export function routes(router: RestRouter, { services }: RestDeps): void {
+  router.get('/lists', async (ctx) => {
+    const raw = queryParam(ctx, 'advertised');
+    let onlyAdvertised = false;
+    try {
+      onlyAdvertised = raw === undefined ? false : bool(raw);
+    } catch (err) {
+      throw badRequest(`Invalid Parameter "advertised": ${(err as Error).message}.`);
+    }
+    const lists = (await services.lists.all()).filter((l) => !onlyAdvertised || l.advertised);
+    ctx.body = await collection(ctx, lists, (ls) => renderLists(services, apiOf(ctx), ls));
+  });
+
+  router.post('/lists', async (ctx) => {
+    const args = validate(inputOf(ctx), { fqdn_listname: str, style_name: str }, ['style_name']);
+    const style = findStyle(args.style_name ?? DEFAULT_STYLE);
+    if (!style) throw badRequest(`Unknown list style: ${args.style_name}`);
+    const mlist = await services.lists.create(args.fqdn_listname!);
+    await services.lists.update(mlist, style.settings);
+    created(ctx, apiOf(ctx).pathTo(`lists/${mlist.list_id}`));
+  });
+
+  router.get('/lists/styles', (ctx) => {
+    okay(ctx, {
+      default: DEFAULT_STYLE,
+      style_names: LIST_STYLES.map((s) => s.name),
+      styles: LIST_STYLES.map((s) => ({ name: s.name, description: s.description })),
+    });
+  });
+
+  // The lists a subscriber (email or user id) is on, in any role or the one asked for.
+  const find = async (ctx: RestContext) => {
+    const args = validate(inputOf(ctx, { query: true }), { subscriber: str, role: oneOf(ROLES), count: str, page: str }, ['role', 'count', 'page']);
+    const api = apiOf(ctx);
+    const members = await findMembers(services, api, { subscriber: args.subscriber!, role: args.role ?? undefined, exact: true });
+    const ids = [...new Set(members.map((m) => m.member.list_id))];
+    const lists = (await Promise.all(ids.map((id) => services.lists.get(id)))).filter((l): l is MailingList => !!l);
+    if (!lists.length) throw notFound('No matching mailing lists found');
+    lists.sort((a, b) => a.list_id.localeCompare(b.list_id));
+    ctx.body = await collection(ctx, lists, (ls) => renderLists(services, api, ls));
+  };
+  router.get('/lists/find', find);
+  router.post('/lists/find', find);
+
+  router.get('/lists/:list', async (ctx) => {
+    const mlist = await services.lists.require(ctx.params.list);
+    okay(ctx, (await renderLists(services, apiOf(ctx), [mlist]))[0]);
+  });
+
+  router.delete('/lists/:list', async (ctx) => {
+    await services.lists.remove(ctx.params.list);
+    noContent(ctx);
+  });
+}

@@ -1,0 +1,259 @@
+// /members: memberships in every role. Subscribing is immediate for now (the confirmation
+// and approval workflow is a later issue); the pre_* flags are accepted for that reason.
+import type { FindOptionsWhere } from 'typeorm';
+import { In } from 'typeorm';
+import type { Member, MemberRole, User } from '../../model/entities.js';
+import { DELIVERY_MODES, DELIVERY_STATUSES, ROLES } from '../../model/entities.js';
+import { ACTIONS } from '../../model/list-settings.js';
+import type { Services } from '../../services/services.js';
+import type { MemberView } from '../../services/members.js';
+import { ConflictError } from '../../services/errors.js';
+import { isValidEmail } from '../../email/addresses.js';
+import { apiOf, collection, created, isoDate, noContent, okay, type Api, type Resource } from '../helpers.js';
+import { badRequest, notFound } from '../errors.js';
+import { bool, inputOf, listOfStrings, oneOf, str, validate, type Input } from '../validate.js';
+import type { RestContext, RestDeps, RestRouter } from '../context.js';
+
+const ROLE_ORDER: Record<string, number> = { owner: 0, moderator: 1, member: 2, nonmember: 3 };
+
+/** Mailman's order for membership listings: by list, then owners, moderators, members, then email. */
+export function sortMembers(views: MemberView[]): MemberView[] {
+  return views.sort(
+    (a, b) =>
+      a.member.list_id.localeCompare(b.member.list_id) ||
+      (ROLE_ORDER[a.member.role] ?? 9) - (ROLE_ORDER[b.member.role] ?? 9) ||
+      a.address.email.localeCompare(b.address.email),
+  );
+}
+
+export function article(role: string): string {
+  return /^[aeiou]/.test(role) ? 'an' : 'a';
+}
+
+/** The users with these row ids, in one query. */
+export async function usersById(services: Services, ids: (number | null)[]): Promise<Map<number, User>> {
+  const wanted = [...new Set(ids.filter((x): x is number => x != null))];
+  const users = wanted.length ? await services.users.users.findBy({ id: In(wanted) }) : [];
+  return new Map(users.map((u) => [u.id, u]));
+}
+
+/** Member entries; the linked users are loaded in one query for the whole page. */
+export async function renderMembers(services: Services, api: Api, views: MemberView[]): Promise<Resource[]> {
+  const users = await usersById(
+    services,
+    views.flatMap((v) => [v.member.user_id, v.address.user_id]),
+  );
+  return views.map(({ member: m, address: a }) => {
+    const id = api.fromUuid(m.member_id);
+    const r: Resource = {
+      address: api.pathTo(`addresses/${a.email}`),
+      bounce_score: m.bounce_score,
+      delivery_mode: m.delivery_mode,
+      display_name: m.display_name,
+      email: a.email,
+      list_id: m.list_id,
+      member_id: id,
+      role: m.role,
+      self_link: api.pathTo(`members/${id}`),
+      // Subscribing a user (always their preferred address) is not offered yet.
+      subscription_mode: m.address_id != null ? 'as_address' : 'as_user',
+      total_warnings_sent: m.total_warnings_sent,
+    };
+    // Absent rather than null when unset, as Mailman: null means "the list's default".
+    if (m.moderation_action != null) r.moderation_action = m.moderation_action;
+    if (m.last_bounce_received) r.last_bounce_received = isoDate(m.last_bounce_received);
+    if (m.last_warning_sent) r.last_warning_sent = isoDate(m.last_warning_sent);
+    const user = users.get(m.user_id ?? a.user_id ?? -1);
+    if (user) r.user = api.pathTo(`users/${api.fromUuid(user.user_id)}`);
+    return r;
+  });
+}
+
+/** `?fields=a&fields=b` (or a `fields` input) keeps only those keys of each entry. */
+function pickFields(fields: string[] | undefined, resources: Resource[]): Resource[] {
+  if (!fields?.length) return resources;
+  return resources.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => fields.includes(k))));
+}
+
+export async function memberCollection(ctx: RestContext, services: Services, views: MemberView[], fields?: string[]): Promise<Resource> {
+  const api = apiOf(ctx);
+  const requested = fields ?? (ctx.query.fields === undefined ? undefined : listOfStrings(ctx.query.fields).flatMap((f) => f.split(',')));
+  return collection(ctx, views, async (page) => pickFields(requested, await renderMembers(services, api, page)));
+}
+
+export interface MemberQuery {
+  /** An email, a user id, or (unless exact) part of an email. */
+  subscriber?: string;
+  listId?: string;
+  role?: MemberRole;
+  moderation_action?: string;
+  delivery_mode?: string;
+  delivery_status?: string;
+  exact?: boolean;
+}
+
+/**
+ * Memberships matching every given criterion. A complete email address matches exactly
+ * (mailmanclient's is_owner and friends rely on that); any other text matches part of
+ * the email, for searching a roster.
+ */
+export async function findMembers(services: Services, api: Api, q: MemberQuery): Promise<MemberView[]> {
+  const where: FindOptionsWhere<Member> = {};
+  if (q.listId) where.list_id = q.listId;
+  if (q.role) where.role = q.role;
+  if (q.moderation_action) where.moderation_action = q.moderation_action;
+  if (q.delivery_mode) where.delivery_mode = q.delivery_mode;
+  if (q.delivery_status) where.delivery_status = q.delivery_status;
+  let views = await services.members.withAddresses(await services.members.repo.find({ where }));
+  if (q.subscriber !== undefined) {
+    const s = q.subscriber.trim().toLowerCase();
+    const uid = s.includes('@') ? undefined : api.toUuid(s);
+    if (uid) {
+      const user = await services.users.getUserByUid(uid);
+      if (!user) return [];
+      const ids = new Set((await services.users.addressesOfUser(user.id)).map((a) => a.id));
+      views = views.filter((v) => ids.has(v.address.id) || v.member.user_id === user.id);
+    } else if (q.exact || isValidEmail(s)) {
+      views = views.filter((v) => v.address.email === s);
+    } else {
+      views = views.filter((v) => v.address.email.includes(s));
+    }
+  }
+  return sortMembers(views);
+}
+
+export async function requireMember(services: Services, api: Api, id: string): Promise<MemberView> {
+  const hex = api.toUuid(id);
+  const member = hex ? await services.members.getByMemberId(hex) : null;
+  const [view] = member ? await services.members.withAddresses([member]) : [];
+  if (!view) throw notFound();
+  return view;
+}
+
+export function routes(router: RestRouter, { services }: RestDeps): void {
+  router.get('/members', async (ctx) => {
+    ctx.body = await memberCollection(ctx, services, sortMembers(await services.members.all()));
+  });
+
+  router.post('/members', async (ctx) => {
+    const api = apiOf(ctx);
+    const subscriber = (v: unknown) => {
+      const s = str(v).trim();
+      const uid = s.includes('@') ? undefined : api.toUuid(s);
+      if (uid) return { uid };
+      if (isValidEmail(s)) return { email: s };
+      throw new Error(`Expected an email address or a user id, got ${s}`);
+    };
+    const spec = {
+      list_id: str,
+      subscriber,
+      display_name: str,
+      role: oneOf(ROLES),
+      delivery_mode: oneOf(DELIVERY_MODES),
+      delivery_status: oneOf(DELIVERY_STATUSES),
+      pre_verified: bool,
+      pre_confirmed: bool,
+      pre_approved: bool,
+      send_welcome_message: bool,
+      invitation: bool,
+    };
+    const args = validate(inputOf(ctx), spec, ['display_name', 'role', 'delivery_mode', 'delivery_status', 'pre_verified', 'pre_confirmed', 'pre_approved', 'send_welcome_message', 'invitation']);
+    const mlist = await services.lists.get(args.list_id!);
+    if (!mlist) throw badRequest('No such list');
+    const role = args.role ?? 'member';
+    let email: string;
+    const sub = args.subscriber!;
+    if ('uid' in sub) {
+      // A user is subscribed through their preferred address (as_user is not offered yet).
+      const user = await services.users.getUserByUid(sub.uid!);
+      if (!user) throw badRequest('No such user');
+      const preferred = user.preferred_address_id ? await services.users.addresses.findOneBy({ id: user.preferred_address_id }) : null;
+      if (!preferred) throw badRequest('User has no preferred address');
+      email = preferred.email;
+    } else {
+      email = sub.email!;
+    }
+    let view: MemberView;
+    try {
+      view = await services.members.subscribe(mlist, email, {
+        role,
+        displayName: args.display_name,
+        deliveryMode: args.delivery_mode ?? undefined,
+        deliveryStatus: args.delivery_status ?? undefined,
+        verified: !!(args.pre_verified || args.invitation),
+      });
+    } catch (err) {
+      // Mailman answers 409 for a member, 400 naming the role for the other rosters.
+      if (err instanceof ConflictError && role !== 'member') {
+        throw badRequest(`${email.toLowerCase()} is already ${article(role)} ${role} of ${mlist.list_name}@${mlist.mail_host}`);
+      }
+      throw err;
+    }
+    created(ctx, api.pathTo(`members/${api.fromUuid(view.member.member_id)}`));
+  });
+
+  const find = async (ctx: RestContext) => {
+    const input: Input = inputOf(ctx, { query: true });
+    const args = validate(
+      input,
+      {
+        list_id: str,
+        subscriber: str,
+        role: oneOf(ROLES),
+        moderation_action: oneOf(ACTIONS),
+        delivery_mode: oneOf(DELIVERY_MODES),
+        delivery_status: oneOf(DELIVERY_STATUSES),
+        fields: listOfStrings,
+        // Paging is read from the query string by collection(); listed so it is not "unexpected".
+        count: str,
+        page: str,
+      },
+      'all',
+    );
+    let listId = args.list_id;
+    if (listId !== undefined) listId = (await services.lists.get(listId))?.list_id ?? listId;
+    const views = await findMembers(services, apiOf(ctx), {
+      subscriber: args.subscriber,
+      listId,
+      role: args.role ?? undefined,
+      moderation_action: args.moderation_action ?? undefined,
+      delivery_mode: args.delivery_mode ?? undefined,
+      delivery_status: args.delivery_status ?? undefined,
+    });
+    ctx.body = await memberCollection(ctx, services, views, args.fields?.flatMap((f) => f.split(',')));
+  };
+  router.get('/members/find', find);
+  router.post('/members/find', find);
+
+  router.get('/members/:id', async (ctx) => {
+    const api = apiOf(ctx);
+    const view = await requireMember(services, api, ctx.params.id);
+    okay(ctx, (await renderMembers(services, api, [view]))[0]);
+  });
+
+  router.patch('/members/:id', async (ctx) => {
+    const { member } = await requireMember(services, apiOf(ctx), ctx.params.id);
+    const args = validate(inputOf(ctx), { address: str, delivery_mode: oneOf(DELIVERY_MODES), moderation_action: oneOf(ACTIONS, { allowBlank: true }) }, 'all');
+    const changes: Partial<Member> = {};
+    if (args.address !== undefined) {
+      const address = await services.users.getAddress(args.address);
+      if (!address) throw badRequest('Address not registered');
+      const clash = await services.members.repo.findOneBy({ list_id: member.list_id, role: member.role, address_id: address.id });
+      if (clash && clash.id !== member.id) throw badRequest(`${address.email} is already ${article(member.role)} ${member.role} of ${member.list_id}`);
+      changes.address_id = address.id;
+    }
+    if (args.delivery_mode) changes.delivery_mode = args.delivery_mode;
+    // '' clears the override, so the list's default action applies again.
+    if (args.moderation_action !== undefined) changes.moderation_action = args.moderation_action;
+    await services.members.update(member, changes);
+    noContent(ctx);
+  });
+
+  router.delete('/members/:id', async (ctx) => {
+    const { member } = await requireMember(services, apiOf(ctx), ctx.params.id);
+    // Unsubscription is immediate until the workflow arrives; its flags are accepted.
+    validate(inputOf(ctx), { pre_confirmed: bool, pre_approved: bool }, 'all');
+    await services.members.unsubscribe(member);
+    noContent(ctx);
+  });
+}

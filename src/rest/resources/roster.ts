@@ -1,0 +1,59 @@
+// A list's rosters (/lists/<list>/roster/<role>) and one membership by role and email
+// (/lists/<list>/<role>/<email>, which mailmanclient's get_member and unsubscribe use).
+import type { MemberRole } from '../../model/entities.js';
+import { ROLES } from '../../model/entities.js';
+import { apiOf, noContent, okay } from '../helpers.js';
+import { notFound } from '../errors.js';
+import { bool, email, inputOf, listOfStrings, validate } from '../validate.js';
+import type { RestContext, RestDeps, RestRouter } from '../context.js';
+import { memberCollection, renderMembers } from './members.js';
+import type { Services } from '../../services/services.js';
+
+function roleOf(text: string): MemberRole {
+  if (!(ROLES as readonly string[]).includes(text)) throw notFound();
+  return text as MemberRole;
+}
+
+async function membership(services: Services, ctx: RestContext) {
+  const mlist = await services.lists.require(ctx.params.list);
+  const role = roleOf(ctx.params.role);
+  const address = await services.users.getAddress(ctx.params.email);
+  const member = address ? await services.members.repo.findOneBy({ list_id: mlist.list_id, role, address_id: address.id }) : null;
+  if (!member || !address) throw notFound();
+  return { member, address };
+}
+
+export function routes(router: RestRouter, { services }: RestDeps): void {
+  router.get('/lists/:list/roster/:role', async (ctx) => {
+    const mlist = await services.lists.require(ctx.params.list);
+    ctx.body = await memberCollection(ctx, services, await services.members.roster(mlist.list_id, roleOf(ctx.params.role)));
+  });
+
+  // Mass unsubscription: {emails: [...]} -> {email: whether it was removed}.
+  router.delete('/lists/:list/roster/:role', async (ctx) => {
+    const mlist = await services.lists.require(ctx.params.list);
+    const role = roleOf(ctx.params.role);
+    const args = validate(inputOf(ctx), { emails: (v) => listOfStrings(v).map(email) });
+    const result: Record<string, boolean> = {};
+    for (const e of args.emails!) {
+      const address = await services.users.getAddress(e);
+      const member = address ? await services.members.repo.findOneBy({ list_id: mlist.list_id, role, address_id: address.id }) : null;
+      if (member) await services.members.unsubscribe(member);
+      result[e] = !!member;
+    }
+    okay(ctx, result);
+  });
+
+  // Registered last: the more specific /lists/<list>/config|held|roster/... routes win.
+  router.get('/lists/:list/:role/:email', async (ctx) => {
+    const view = await membership(services, ctx);
+    okay(ctx, (await renderMembers(services, apiOf(ctx), [view]))[0]);
+  });
+
+  router.delete('/lists/:list/:role/:email', async (ctx) => {
+    const { member } = await membership(services, ctx);
+    validate(inputOf(ctx), { pre_confirmed: bool, pre_approved: bool }, 'all');
+    await services.members.unsubscribe(member);
+    noContent(ctx);
+  });
+}

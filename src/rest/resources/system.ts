@@ -1,0 +1,45 @@
+// /system: versions, the effective configuration (read-only), default preferences.
+import { MAILMAN_VERSION } from '../../version.js';
+import { apiOf, okay } from '../helpers.js';
+import { notFound } from '../errors.js';
+import type { RestDeps, RestRouter, RestContext } from '../context.js';
+
+export function routes(router: RestRouter, { services }: RestDeps): void {
+  const versions = (ctx: RestContext) => {
+    const api = apiOf(ctx);
+    okay(ctx, {
+      mailman_version: MAILMAN_VERSION,
+      // Mailman reports its Python; the runtime here is Node, and clients only display it.
+      python_version: `Node.js ${process.version}`,
+      api_version: api.version,
+      self_link: api.pathTo('system/versions'),
+    });
+  };
+  router.get('/system', versions);
+  router.get('/system/versions', versions);
+
+  router.get('/system/configuration', (ctx) => {
+    okay(ctx, { sections: Object.keys(services.config.dump()).sort() });
+  });
+
+  router.get('/system/configuration/:section', (ctx) => {
+    const dump = services.config.dump();
+    const section = Object.hasOwn(dump, ctx.params.section) ? dump[ctx.params.section] : undefined;
+    if (!section) throw notFound(`No such configuration section: ${ctx.params.section}`);
+    okay(ctx, { ...section });
+  });
+
+  // The system defaults at the bottom of the preference cascade (see inventory 5.6).
+  router.get('/system/preferences', (ctx) => {
+    okay(ctx, {
+      acknowledge_posts: false,
+      delivery_mode: 'regular',
+      delivery_status: 'enabled',
+      hide_address: true,
+      preferred_language: services.config.get('mailman', 'default_language'),
+      receive_list_copy: true,
+      receive_own_postings: true,
+      self_link: apiOf(ctx).pathTo('system/preferences'),
+    });
+  });
+}

@@ -1,0 +1,173 @@
+// The catalog: the built-in files all compile, site files override them by name, a broken
+// file is reported and left out without taking the others with it, and the IR is plain JSON.
+//
+// The built-in files name the project's rules, effects and handlers. These tests compile
+// them against a registry of their own holding stand-ins under those names (passed through
+// the `registry` option), so they check the files and the catalog, not the components.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DslCatalog } from '../../src/dsl/catalog.js';
+import { compile } from '../../src/dsl/compile.js';
+import { formatReport } from '../../src/dsl/diagnostics.js';
+import { buildChain } from '../../src/dsl/executable.js';
+import type { ChainIr } from '../../src/dsl/ir.js';
+import { runChain } from '../../src/moderation/chain-executor.js';
+import { runPipeline } from '../../src/delivery/pipeline-executor.js';
+import { ComponentRegistry, type Effect, type Handler, type Rule, type RuleResult } from '../../src/registry.js';
+import { CHAINS_DIR, PIPELINES_DIR, makeCtx } from './support.js';
+
+/** Stand-ins under the project's names: each rule answers from msgdata.answers[name]. */
+function standIns() {
+  const reg = { rules: new ComponentRegistry<Rule>('rule'), effects: new ComponentRegistry<Effect>('effect'), handlers: new ComponentRegistry<Handler>('handler') };
+  for (const [name, record] of [['loop', true], ['member-moderation', true], ['nonmember-moderation', true], ['any', false], ['truth', false]] as const) {
+    reg.rules.register({
+      name,
+      description: `stand-in for ${name}`,
+      record,
+      check: (ctx): RuleResult => {
+        if (name === 'any') return { hit: Array.isArray(ctx.msgdata.rule_hits) && ctx.msgdata.rule_hits.length > 0 };
+        const answer = (ctx.msgdata.answers as Record<string, RuleResult> | undefined)?.[name];
+        return answer ?? { hit: name === 'truth' };
+      },
+    });
+  }
+  for (const name of ['accept-message', 'hold-message', 'reject-message', 'discard-message', 'accept-owner']) {
+    reg.effects.register({ name, description: `stand-in for ${name}`, run: async (ctx) => void ((ctx.msgdata.done ??= []) as string[]).push(name) });
+  }
+  for (const name of ['member-recipients', 'owner-recipients', 'cook-headers', 'subject-prefix', 'rfc-2369', 'to-outgoing']) {
+    reg.handlers.register({ name, description: `stand-in for ${name}`, process: (ctx) => void ((ctx.msgdata.done ??= []) as string[]).push(name) });
+  }
+  return reg;
+}
+
+const BUILTINS = { builtinChains: CHAINS_DIR, builtinPipelines: PIPELINES_DIR };
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dsl-site-'));
+  dirs.push(dir);
+  return dir;
+}
+
+test('every built-in chain and pipeline compiles without a diagnostic', async () => {
+  const catalog = await DslCatalog.load(BUILTINS, { registry: standIns() });
+  assert.equal(catalog.diagnostics().length, 0, catalog.report());
+  assert.deepEqual(catalog.chainNames(), ['accept', 'default-owner-chain', 'default-posting-chain', 'discard', 'hold', 'moderation', 'reject']);
+  assert.deepEqual(catalog.pipelineNames(), ['default-owner-pipeline', 'default-posting-pipeline', 'virgin']);
+  assert.ok(catalog.entries().every((e) => e.origin === 'builtin' && e.ok && e.description));
+  assert.ok(catalog.hasChain('default-posting-chain') && !catalog.hasChain('virgin'));
+  assert.ok(catalog.hasPipeline('virgin') && !catalog.hasPipeline('accept'));
+});
+
+test('default-posting-chain: a held member post, a looping post, a non-member post, a plain post', async () => {
+  const catalog = await DslCatalog.load(BUILTINS, { registry: standIns() });
+  const run = async (answers: Record<string, RuleResult>) => {
+    const ctx = makeCtx({ msgdata: { answers } });
+    const trace = await runChain(catalog, 'default-posting-chain', ctx);
+    return { done: ctx.msgdata.done, hits: ctx.msgdata.rule_hits, misses: ctx.msgdata.rule_misses, disposition: trace.disposition };
+  };
+  assert.deepEqual(await run({ 'member-moderation': { hit: true, msgdata: { member_moderation_action: 'hold' } } }), {
+    done: ['hold-message'],
+    hits: ['member-moderation'],
+    misses: ['loop'],
+    disposition: 'hold',
+  });
+  assert.deepEqual(await run({ loop: { hit: true } }), { done: ['discard-message'], hits: ['loop'], misses: [], disposition: 'discard' });
+  assert.deepEqual(await run({ 'nonmember-moderation': { hit: true, msgdata: { member_moderation_action: 'reject' } } }), {
+    done: ['reject-message'],
+    hits: ['nonmember-moderation'],
+    misses: ['loop', 'member-moderation'],
+    disposition: 'reject',
+  });
+  assert.deepEqual(await run({}), { done: ['accept-message'], hits: [], misses: ['loop', 'member-moderation', 'nonmember-moderation'], disposition: 'accept' });
+});
+
+test('the owner chain and the built-in pipelines run their steps in order', async () => {
+  const catalog = await DslCatalog.load(BUILTINS, { registry: standIns() });
+  const owner = makeCtx();
+  assert.equal((await runChain(catalog, 'default-owner-chain', owner)).disposition, 'default-owner-chain');
+  assert.deepEqual(owner.msgdata.done, ['accept-owner']);
+  const steps = async (name: string) => {
+    const ctx = makeCtx();
+    await runPipeline(catalog, name, ctx);
+    return ctx.msgdata.done;
+  };
+  assert.deepEqual(await steps('default-posting-pipeline'), ['member-recipients', 'cook-headers', 'subject-prefix', 'rfc-2369', 'to-outgoing']);
+  assert.deepEqual(await steps('default-owner-pipeline'), ['owner-recipients', 'to-outgoing']);
+  assert.deepEqual(await steps('virgin'), ['cook-headers', 'rfc-2369', 'to-outgoing']);
+});
+
+test('a site file overrides the built-in of the same name (note MM310); missing site dirs are fine', async () => {
+  const site = tempDir();
+  writeFileSync(join(site, 'accept.chain'), '# Site accept: hold everything instead\nchain accept "Site accept" { jump hold }\n');
+  const catalog = await DslCatalog.load({ ...BUILTINS, siteChains: site, sitePipelines: join(site, 'missing') }, { registry: standIns() });
+  const entry = catalog.entries().find((e) => e.kind === 'chain' && e.name === 'accept');
+  assert.equal(entry?.origin, 'site');
+  assert.equal(entry?.overrides, join(CHAINS_DIR, 'accept.chain'));
+  assert.deepEqual(
+    catalog.diagnostics().map((d) => [d.file, d.severity, d.code, d.message]),
+    [[join(site, 'accept.chain'), 'note', 'MM310', "site chain 'accept' overrides the built-in one"]],
+  );
+  const ctx = makeCtx();
+  await runChain(catalog, 'default-posting-chain', ctx);
+  assert.deepEqual(ctx.msgdata.done, ['hold-message']);
+});
+
+test('a broken site file is left out and reported; the others still compile, even those naming it', async () => {
+  const site = tempDir();
+  mkdirSync(join(site, 'chains'));
+  writeFileSync(join(site, 'chains', 'broken.chain'), 'chain broken { if loopp then discard }\n');
+  writeFileSync(join(site, 'chains', 'uses-broken.chain'), 'chain uses-broken { detour broken  jump nowhere }\n');
+  writeFileSync(join(site, 'chains', 'fine.chain'), 'chain fine { detour broken  accept }\n');
+  const catalog = await DslCatalog.load({ ...BUILTINS, siteChains: join(site, 'chains') }, { registry: standIns() });
+  assert.ok(!catalog.hasChain('broken') && !catalog.hasChain('uses-broken') && catalog.hasChain('fine'));
+  assert.deepEqual([...catalog.diagnosticsByFile().keys()].sort(), [join(site, 'chains', 'broken.chain'), join(site, 'chains', 'uses-broken.chain')]);
+  assert.equal(
+    catalog.report(),
+    [
+      `${join(site, 'chains', 'broken.chain')}:1:19: error MM301: unknown rule 'loopp'`,
+      'chain broken { if loopp then discard }',
+      '                  ^^^^^',
+      "hint: did you mean 'loop'?",
+      '',
+      `${join(site, 'chains', 'uses-broken.chain')}:1:41: error MM303: unknown chain 'nowhere'`,
+      'chain uses-broken { detour broken  jump nowhere }',
+      '                                        ^^^^^^^',
+      '',
+      '2 errors, 0 warnings in 2 files',
+    ].join('\n'),
+  );
+  assert.ok(catalog.entries().some((e) => e.name === 'broken' && !e.ok));
+  await assert.rejects(runChain(catalog, 'fine', makeCtx()), /chain 'fine' continues in chain 'broken', which does not exist or does not compile/);
+});
+
+test('the IR is plain JSON: a round trip through text builds the same chain', async () => {
+  const file = join(CHAINS_DIR, 'default-posting-chain.chain');
+  const result = compile(readFileSync(file, 'utf8'), file, { registry: standIns() });
+  assert.deepEqual(result.diagnostics, [], formatReport(result.diagnostics, () => undefined));
+  const ir = result.ir as ChainIr;
+  const copy = JSON.parse(JSON.stringify(ir)) as ChainIr;
+  assert.deepEqual(copy, ir);
+  assert.equal(ir.ir, 1);
+  assert.deepEqual(ir.targets, ['discard', 'moderation', 'hold', 'accept']);
+  assert.deepEqual(ir.links[0], { at: '5:5', when: { op: 'rule', rule: 'loop', args: {}, at: '5:8' }, action: { do: 'discard' } });
+  assert.deepEqual(ir.links[4], { at: '9:5', action: { do: 'accept' } });
+  const chain = buildChain(copy, standIns());
+  assert.deepEqual(chain.links.map((l) => l.action.label), ['discard', 'jump moderation', 'jump moderation', 'hold', 'accept']);
+});
+
+test('constants are folded into the IR: let values, sizes in bytes, regexes as source and flags', () => {
+  const text = 'let big = 1.5MB\nlet pattern = /^\\[spam\\]/i\nchain c { if header "Subject" matches pattern and msgdata.size > big then hold }';
+  const { ir, diagnostics } = compile(text, 'c.chain', { registry: standIns() });
+  assert.deepEqual(diagnostics, []);
+  assert.deepEqual((ir as ChainIr).links[0].when, {
+    op: 'and',
+    of: [
+      { op: 'test', pred: 'matches', left: { header: 'Subject' }, right: { regex: { source: '^\\[spam\\]', flags: 'i' } }, at: '3:14' },
+      { op: 'test', pred: '>', left: { msgdata: 'size' }, right: { lit: 1572864 }, at: '3:51' },
+    ],
+  });
+});

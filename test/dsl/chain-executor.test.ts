@@ -1,0 +1,269 @@
+// The chain loop (dsl.md §5.1): jumps, detours, stop, defer, computed targets, recording of
+// rule hits and misses, reasons, dry runs and the loop guard. Chains are real files compiled
+// by the catalog; the rules and effects are small test components registered here.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DslCatalog } from '../../src/dsl/catalog.js';
+import { formatReport } from '../../src/dsl/diagnostics.js';
+import { ChainError, MAX_LINK_EVALUATIONS, runChain } from '../../src/moderation/chain-executor.js';
+import { registry, type Args, type MessageContext } from '../../src/registry.js';
+import { makeCtx } from './support.js';
+
+// ---- test components
+
+registry.rules.register({ name: 'test-hit', description: 'Always hits.', record: true, check: () => ({ hit: true }) });
+registry.rules.register({ name: 'test-miss', description: 'Never hits.', record: true, check: () => ({ hit: false }) });
+registry.rules.register({ name: 'test-quiet-hit', description: 'Hits, unrecorded.', record: false, check: () => ({ hit: true }) });
+registry.rules.register({ name: 'test-async-hit', description: 'Hits, later.', record: true, check: async () => ({ hit: true }) });
+registry.rules.register({
+  name: 'test-reason',
+  description: 'Hits with a reason and msgdata.',
+  record: true,
+  check: () => ({ hit: true, reasons: ['Because of a test'], msgdata: { member_moderation_action: 'hold', moderation_sender: 'anne@example.org' } }),
+});
+const seenArgs: Args[] = [];
+registry.rules.register({
+  name: 'test-args',
+  description: 'Hits when `want` equals msgdata.want; keeps its arguments.',
+  record: true,
+  params: [
+    { name: 'want', type: 'string', required: true },
+    { name: 'limit', type: 'size', default: 'list.max_message_size' },
+    { name: 'count', type: 'number', default: 3 },
+  ],
+  check: (ctx, args) => {
+    seenArgs.push(args);
+    return { hit: ctx.msgdata.want === args.want };
+  },
+});
+registry.effects.register({
+  name: 'test-effect',
+  description: 'Notes that it ran, with its tag.',
+  params: [{ name: 'tag', type: 'string', default: 'ran' }],
+  run: async (ctx, args) => {
+    ((ctx.msgdata.effects_run ??= []) as unknown[]).push(args.tag);
+  },
+});
+
+// ---- chains under test
+
+const TERMINALS = {
+  accept: 'chain accept { run test-effect(tag: "accept") stop }',
+  hold: 'chain hold { run test-effect(tag: "hold") stop }',
+  reject: 'chain reject { run test-effect(tag: "reject") stop }',
+  discard: 'chain discard { run test-effect(tag: "discard") stop }',
+};
+
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** Writes the chains to a fresh directory and loads them; every file must compile cleanly. */
+async function catalogOf(chains: Record<string, string>): Promise<DslCatalog> {
+  const dir = mkdtempSync(join(tmpdir(), 'dsl-chains-'));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries({ ...TERMINALS, ...chains })) writeFileSync(join(dir, `${name}.chain`), text);
+  const catalog = await DslCatalog.load({ builtinChains: dir, builtinPipelines: join(dir, 'none') });
+  assert.equal(catalog.diagnostics().length, 0, formatReport(catalog.diagnostics(), () => undefined));
+  return catalog;
+}
+
+const effectsRun = (ctx: MessageContext) => ctx.msgdata.effects_run;
+
+test('jump: continues in the target chain and never comes back', async () => {
+  const catalog = await catalogOf({
+    start: 'chain start { if test-miss then jump hold  if test-hit then jump other  run test-effect(tag: "not reached") }',
+    other: 'chain other { run test-effect(tag: "other") stop }',
+  });
+  const ctx = makeCtx();
+  const trace = await runChain(catalog, 'start', ctx);
+  assert.deepEqual(effectsRun(ctx), ['other']);
+  assert.equal(trace.disposition, 'other');
+  assert.deepEqual(trace.effects, ['test-effect']);
+  assert.deepEqual(
+    trace.links.map((l) => [l.chain, l.at, l.hit, l.action]),
+    [
+      ['start', '1:15', false, 'jump hold'],
+      ['start', '1:44', true, 'jump other'],
+      ['other', '1:15', true, 'run test-effect'],
+      ['other', '1:45', true, 'stop'],
+    ],
+  );
+});
+
+test('detour: runs the other chain, then resumes after the link', async () => {
+  const catalog = await catalogOf({
+    start: 'chain start { detour side  run test-effect(tag: "after") stop }',
+    side: 'chain side { run test-effect(tag: "side") }',
+  });
+  const ctx = makeCtx();
+  const trace = await runChain(catalog, 'start', ctx);
+  assert.deepEqual(effectsRun(ctx), ['side', 'after']);
+  assert.equal(trace.disposition, 'start');
+});
+
+test('a jump inside a detour keeps the pending detour (as in Mailman)', async () => {
+  const catalog = await catalogOf({
+    start: 'chain start { detour side  run test-effect(tag: "back") stop }',
+    side: 'chain side { jump side2 }',
+    side2: 'chain side2 { run test-effect(tag: "side2") }',
+  });
+  const ctx = makeCtx();
+  await runChain(catalog, 'start', ctx);
+  assert.deepEqual(effectsRun(ctx), ['side2', 'back']);
+});
+
+test('stop ends all processing, pending detours included', async () => {
+  const catalog = await catalogOf({
+    start: 'chain start { detour side  run test-effect(tag: "after") }',
+    side: 'chain side { stop }',
+  });
+  const ctx = makeCtx();
+  const trace = await runChain(catalog, 'start', ctx);
+  assert.equal(effectsRun(ctx), undefined);
+  assert.equal(trace.disposition, 'side');
+});
+
+test('running out of links with no detour ends with no disposition', async () => {
+  const catalog = await catalogOf({ start: 'chain start { if test-miss then accept }' });
+  const trace = await runChain(catalog, 'start', makeCtx());
+  assert.equal(trace.disposition, undefined);
+  assert.equal(trace.links.length, 1);
+});
+
+test('defer goes on to the next link; hits and misses are recorded in order', async () => {
+  const catalog = await catalogOf({
+    start: `chain start {
+      if test-hit then defer
+      if test-miss then defer
+      if test-quiet-hit then defer
+      if test-async-hit then defer
+      accept
+    }`,
+  });
+  const ctx = makeCtx({ msgdata: { rule_hits: ['stale'], rule_misses: ['stale'] } });
+  const trace = await runChain(catalog, 'start', ctx);
+  assert.deepEqual(ctx.msgdata.rule_hits, ['test-hit', 'test-async-hit']);
+  assert.deepEqual(ctx.msgdata.rule_misses, ['test-miss']);
+  assert.deepEqual(effectsRun(ctx), ['accept']);
+  assert.equal(trace.disposition, 'accept');
+});
+
+test('and/or short-circuit left to right; a file rule records under its own name', async () => {
+  const catalog = await catalogOf({
+    start: `rule both "Both test rules" = test-hit and test-miss
+    chain start {
+      if test-hit or test-miss then defer
+      if test-miss and test-hit then defer
+      if not (test-miss) then defer
+      if both then defer
+      stop
+    }`,
+  });
+  const ctx = makeCtx();
+  await runChain(catalog, 'start', ctx);
+  assert.deepEqual(ctx.msgdata.rule_hits, ['test-hit', 'test-hit']);
+  assert.deepEqual(ctx.msgdata.rule_misses, ['test-miss', 'test-miss', 'test-miss', 'both']);
+});
+
+test("a hit appends the rule's reasons and merges its msgdata; an action's reason is interpolated", async () => {
+  const catalog = await catalogOf({
+    start: 'chain start { if test-reason then hold "Held: {sender} on {list.display_name}, {{literal}" }',
+  });
+  const ctx = makeCtx({ msgdata: { moderation_reasons: ['Earlier'] } });
+  const trace = await runChain(catalog, 'start', ctx);
+  assert.deepEqual(ctx.msgdata.moderation_reasons, ['Earlier', 'Because of a test', 'Held: anne@example.org on Ant, {literal}']);
+  assert.equal(ctx.msgdata.member_moderation_action, 'hold');
+  assert.equal(ctx.msgdata.moderation_sender, 'anne@example.org');
+  assert.deepEqual(effectsRun(ctx), ['hold']);
+  assert.equal(trace.disposition, 'hold');
+});
+
+test('jump to msgdata.KEY: the value names the chain; defer goes on; otherwise when null', async () => {
+  const catalog = await catalogOf({
+    moderation: 'chain moderation { jump to msgdata.member_moderation_action }',
+    fallback: 'chain fallback { jump to msgdata.action otherwise msgdata.default_action  run test-effect(tag: "went on") }',
+  });
+  for (const action of ['accept', 'hold', 'reject', 'discard']) {
+    const ctx = makeCtx({ msgdata: { member_moderation_action: action } });
+    const trace = await runChain(catalog, 'moderation', ctx);
+    assert.deepEqual(effectsRun(ctx), [action]);
+    assert.equal(trace.links[0].target, action);
+  }
+  const deferred = makeCtx({ msgdata: { action: 'defer' } });
+  await runChain(catalog, 'fallback', deferred);
+  assert.deepEqual(effectsRun(deferred), ['went on']);
+  const otherwise = makeCtx({ msgdata: { default_action: 'discard' } });
+  await runChain(catalog, 'fallback', otherwise);
+  assert.deepEqual(effectsRun(otherwise), ['discard']);
+  await assert.rejects(runChain(catalog, 'moderation', makeCtx()), ChainError);
+  await assert.rejects(runChain(catalog, 'moderation', makeCtx({ msgdata: { member_moderation_action: 'nowhere' } })), /chain 'nowhere'/);
+});
+
+test('dryRun: effects are traced, not run', async () => {
+  const catalog = await catalogOf({ start: 'chain start { run test-effect(tag: "x")  accept }' });
+  const ctx = makeCtx({ dryRun: true });
+  const trace = await runChain(catalog, 'start', ctx);
+  assert.equal(effectsRun(ctx), undefined);
+  assert.deepEqual(trace.effects, ['test-effect', 'test-effect']);
+  assert.deepEqual(trace.links.filter((l) => l.skipped).map((l) => l.chain), ['start', 'accept']);
+  assert.equal(trace.dryRun, true);
+  assert.equal(trace.disposition, 'accept');
+});
+
+test('a jump loop is stopped after 10,000 link evaluations', async () => {
+  const catalog = await catalogOf({ start: 'chain start { if test-quiet-hit then defer  jump start }' });
+  await assert.rejects(runChain(catalog, 'start', makeCtx()), (e: Error) => e instanceof ChainError && e.message.includes(`more than ${MAX_LINK_EVALUATIONS}`));
+});
+
+test('an unknown start chain is an error for the runner to shunt', async () => {
+  const catalog = await catalogOf({});
+  await assert.rejects(runChain(catalog, 'no-such-chain', makeCtx()), /chain 'no-such-chain' does not exist/);
+});
+
+test('rule arguments: given values, list-setting defaults (KB as bytes), literal defaults; constant args are built once', async () => {
+  const catalog = await catalogOf({
+    start: 'chain start { if test-args(want: "yes") then accept  if test-args(want: "no", limit: 1MB) then hold  discard }',
+  });
+  seenArgs.length = 0;
+  const ctx = makeCtx({ msgdata: { want: 'no' } });
+  await runChain(catalog, 'start', ctx);
+  assert.deepEqual(effectsRun(ctx), ['hold']);
+  assert.deepEqual(seenArgs, [
+    { want: 'yes', limit: 40 * 1024, count: 3 },
+    { want: 'no', limit: 1024 * 1024, count: 3 },
+  ]);
+  seenArgs.length = 0;
+  await runChain(catalog, 'start', makeCtx({ msgdata: { want: 'no' } }));
+  assert.ok(Object.isFrozen(seenArgs[1]), 'constant arguments are one frozen object');
+});
+
+test('conditions on headers, list settings, msgdata and the sender', async () => {
+  const catalog = await catalogOf({
+    start: `let partners = ["partner.example", "Example.ORG"]
+    chain start {
+      if header "X-Spam" exists then run test-effect(tag: "x-spam exists")
+      if header "X-Ham" missing then run test-effect(tag: "x-ham missing")
+      if header "Subject" contains "HELLO" then run test-effect(tag: "contains")
+      if header "Subject" matches /^hel+o$/i then run test-effect(tag: "matches")
+      if header "Subject" is "hello" and not (header "Subject" is not "hello") then run test-effect(tag: "is")
+      if header "To" starts with "ant@" and header "To" ends with ".com" then run test-effect(tag: "starts-ends")
+      if list.default_member_action is "defer" and list.emergency is false then run test-effect(tag: "settings")
+      if list.max_message_size is 40KB and list.max_num_recipients >= 10 then run test-effect(tag: "numbers")
+      if not list.emergency then run test-effect(tag: "bool setting")
+      if msgdata.flag and msgdata.count > 2 and msgdata.count < 4 and msgdata.count <= 3 then run test-effect(tag: "msgdata")
+      if sender.domain in partners and sender.domain not in ["spam.example"] then run test-effect(tag: "in")
+      if header "Received" contains "second" then run test-effect(tag: "any of a list")
+      if header "X-Spam" is "yes" or list.emergency then run test-effect(tag: "not reached")
+      stop
+    }`,
+  });
+  const ctx = makeCtx({
+    headers: 'From: anne@example.org\nTo: ant@example.com\nSubject: Hello\nX-Spam: no\nReceived: first\nReceived: second\n',
+    msgdata: { flag: true, count: 3 },
+  });
+  await runChain(catalog, 'start', ctx);
+  assert.deepEqual(effectsRun(ctx), ['x-spam exists', 'x-ham missing', 'contains', 'matches', 'is', 'starts-ends', 'settings', 'numbers', 'bool setting', 'msgdata', 'in', 'any of a list']);
+});
