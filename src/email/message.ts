@@ -94,9 +94,11 @@ function splitHeaderBody(raw: Buffer): { header: Buffer; body: Buffer } {
   if (raw[0] === 0x0d && raw[1] === 0x0a) return { header: Buffer.alloc(0), body: raw.subarray(2) };
   const crlf = raw.indexOf('\r\n\r\n');
   const lf = raw.indexOf('\n\n');
-  if (crlf >= 0 && (lf < 0 || crlf < lf)) return { header: raw.subarray(0, crlf + 2), body: raw.subarray(crlf + 4) };
-  if (lf >= 0) return { header: raw.subarray(0, lf + 1), body: raw.subarray(lf + 2) };
-  return { header: raw, body: Buffer.alloc(0) };
+  // The blank line stays with the header block: an unedited block is re-emitted as it came.
+  if (crlf >= 0 && (lf < 0 || crlf < lf)) return { header: raw.subarray(0, crlf + 4), body: raw.subarray(crlf + 4) };
+  if (lf >= 0) return { header: raw.subarray(0, lf + 2), body: raw.subarray(lf + 2) };
+  // Headers only: give the block its terminating blank line.
+  return { header: Buffer.concat([raw, Buffer.from(raw.at(-1) === 0x0a ? '\r\n' : '\r\n\r\n')]), body: Buffer.alloc(0) };
 }
 
 function decodeHeaderValue(line: string): string {

@@ -57,7 +57,7 @@ export async function runMaster(config: Config): Promise<void> {
   const services = await Services.open(config, { migrate: true });
   await services.close();
   const catalog = await openCatalog(config);
-  for (const d of catalog.diagnostics()) log.error({ diagnostic: d }, 'chain or pipeline does not compile');
+  for (const d of catalog.diagnostics().filter((x) => x.severity === 'error')) log.error({ diagnostic: d }, 'chain or pipeline does not compile');
 
   const slices: Slice[] = [];
   for (const name of Object.keys(RUNNER_DEFAULTS)) {

@@ -37,7 +37,7 @@ function standIns() {
   for (const name of ['accept-message', 'hold-message', 'reject-message', 'discard-message', 'accept-owner']) {
     reg.effects.register({ name, description: `stand-in for ${name}`, run: async (ctx) => void ((ctx.msgdata.done ??= []) as string[]).push(name) });
   }
-  for (const name of ['member-recipients', 'owner-recipients', 'cook-headers', 'subject-prefix', 'rfc-2369', 'to-outgoing']) {
+  for (const name of ['member-recipients', 'owner-recipients', 'cook-headers', 'subject-prefix', 'rfc-2369', 'after-delivery', 'to-outgoing']) {
     reg.handlers.register({ name, description: `stand-in for ${name}`, process: (ctx) => void ((ctx.msgdata.done ??= []) as string[]).push(name) });
   }
   return reg;
@@ -95,7 +95,7 @@ test('the owner chain and the built-in pipelines run their steps in order', asyn
     await runPipeline(catalog, name, ctx);
     return ctx.msgdata.done;
   };
-  assert.deepEqual(await steps('default-posting-pipeline'), ['member-recipients', 'cook-headers', 'subject-prefix', 'rfc-2369', 'to-outgoing']);
+  assert.deepEqual(await steps('default-posting-pipeline'), ['member-recipients', 'cook-headers', 'subject-prefix', 'rfc-2369', 'after-delivery', 'to-outgoing']);
   assert.deepEqual(await steps('default-owner-pipeline'), ['owner-recipients', 'to-outgoing']);
   assert.deepEqual(await steps('virgin'), ['cook-headers', 'rfc-2369', 'to-outgoing']);
 });

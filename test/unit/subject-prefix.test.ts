@@ -19,3 +19,14 @@ for (const [input, prefix, expected] of cases) {
     assert.equal(prefixSubject(input, prefix, 7).subject, expected);
   });
 }
+
+import { Message } from '../../src/email/message.js';
+
+test('an unedited message re-serialises byte for byte; an edited one keeps its body', () => {
+  for (const raw of ['From: a@b.c\r\nSubject: x\r\n\r\nHello body\r\n', 'From: a@b.c\nSubject: x\n\nHello body\n']) {
+    assert.equal(new Message(Buffer.from(raw)).toBuffer().toString(), raw);
+    const m = new Message(Buffer.from(raw));
+    m.add('X-A', '1');
+    assert.match(m.toBuffer().toString(), /X-A: 1\r\n\r\nHello body\r?\n$/);
+  }
+});
