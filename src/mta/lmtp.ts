@@ -65,6 +65,8 @@ export async function startLmtpServer(services: Services, config: Config): Promi
   const verpDelimiter = config.get('mta', 'verp_delimiter');
   const server = new SMTPServer({
     lmtp: true,
+    // The MTA is local; a reverse DNS lookup per connection only adds latency.
+    disableReverseLookup: true,
     name: 'mailman-ts',
     banner: 'GNU Mailman compatible LMTP runner (mailman-ts)',
     authOptional: true,

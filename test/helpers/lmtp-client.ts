@@ -9,15 +9,22 @@ export interface LmtpResult {
   responses: Record<string, string>;
 }
 
-export async function sendLmtp(port: number, from: string, to: string[], raw: Buffer | string): Promise<LmtpResult> {
-  const conn = new SMTPConnection({ host: '127.0.0.1', port, lmtp: true, ignoreTLS: true, connectionTimeout: 10_000 });
-  await new Promise<void>((resolve, reject) => {
-    conn.once('error', reject);
-    conn.connect(() => resolve());
-  });
-  try {
-    return await new Promise<LmtpResult>((resolve, reject) => {
-      conn.send({ from, to }, typeof raw === 'string' ? Buffer.from(raw) : raw, (err, info) => {
+/** One LMTP connection reused for many messages, as an MTA's connection cache does. */
+export class LmtpSession {
+  private constructor(private readonly conn: SMTPConnection) {}
+
+  static async open(port: number): Promise<LmtpSession> {
+    const conn = new SMTPConnection({ host: '127.0.0.1', port, lmtp: true, ignoreTLS: true, connectionTimeout: 10_000 });
+    await new Promise<void>((resolve, reject) => {
+      conn.once('error', reject);
+      conn.connect(() => resolve());
+    });
+    return new LmtpSession(conn);
+  }
+
+  send(from: string, to: string[], raw: Buffer | string): Promise<LmtpResult> {
+    return new Promise<LmtpResult>((resolve, reject) => {
+      this.conn.send({ from, to }, typeof raw === 'string' ? Buffer.from(raw) : raw, (err, info) => {
         const e = err as (Error & { rejectedErrors?: { recipient: string; response: string }[]; rejected?: string[] }) | null;
         if (e && !e.rejectedErrors) return reject(e);
         const responses: Record<string, string> = {};
@@ -25,8 +32,20 @@ export async function sendLmtp(port: number, from: string, to: string[], raw: Bu
         resolve({ accepted: (info?.accepted as string[]) ?? [], rejected: e?.rejected ?? ((info?.rejected as string[]) ?? []), responses });
       });
     });
+  }
+
+  close(): void {
+    this.conn.quit();
+  }
+}
+
+/** One message over its own connection. */
+export async function sendLmtp(port: number, from: string, to: string[], raw: Buffer | string): Promise<LmtpResult> {
+  const session = await LmtpSession.open(port);
+  try {
+    return await session.send(from, to, raw);
   } finally {
-    conn.quit();
+    session.close();
   }
 }
 
