@@ -1,9 +1,9 @@
 // The effective configuration: embedded defaults overlaid by one site file. Typed getters
 // validate on load, so a bad value stops the server at start with the file and line.
 import { readFileSync, existsSync } from 'node:fs';
-import { resolve, dirname, isAbsolute } from 'node:path';
+import { resolve, isAbsolute } from 'node:path';
 import { parseIni } from './ini.js';
-import { sectionSpec, allSectionNames, KeySpec, RUNNER_DEFAULTS, LOG_NAMES } from './schema.js';
+import { sectionSpec, allSectionNames, KeySpec, RUNNER_DEFAULTS } from './schema.js';
 
 export class ConfigError extends Error {}
 
@@ -181,17 +181,5 @@ export class Config {
     }
     return out;
   }
-
-  /** The overrides a child process needs to see the same configuration as its parent. */
-  get baseDirectory(): string {
-    return this.baseDir;
-  }
-
-  static get logNames(): readonly string[] {
-    return LOG_NAMES;
-  }
 }
 
-export function configDirOf(file: string | undefined): string | undefined {
-  return file ? dirname(file) : undefined;
-}

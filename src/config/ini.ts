@@ -18,10 +18,8 @@ export function parseIni(text: string, file: string): IniEntry[] {
   const lines = text.split(/\r?\n/);
   lines.forEach((raw, idx) => {
     const lineNo = idx + 1;
-    if (/^\s*([#;].*)?$/.test(raw)) {
-      if (last && raw.trim() === '') last = last; // blank lines keep a multi-line value open
-      return;
-    }
+    // Blank and comment lines keep a multi-line value open; they add nothing to it.
+    if (/^\s*([#;].*)?$/.test(raw)) return;
     if (/^\s/.test(raw) && last) {
       last.value += '\n' + raw.trim();
       return;

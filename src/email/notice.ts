@@ -4,7 +4,8 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Services } from '../services/services.js';
 import type { MailingList } from '../model/entities.js';
 import type { MsgData } from '../queue/qfile.js';
-import { makeMessageId } from './message.js';
+import { makeMessageId, type Message } from './message.js';
+import { listAddresses } from '../services/lists.js';
 
 export interface Notice {
   from: string;
@@ -45,4 +46,22 @@ export function canAcknowledge(get: (name: string) => string | undefined, has: (
   if (auto && auto.toLowerCase() !== 'no') return false;
   if ((get('return-path') ?? '').trim() === '<>') return false;
   return true;
+}
+
+/**
+ * Bounces a post to its sender with the reasons and the original attached, from the list's
+ * -owner address so a reply reaches a person. Nothing is sent for a post without a sender.
+ */
+export async function sendRejection(services: Services, mlist: MailingList, msg: Message, reasons: string[]): Promise<void> {
+  const sender = msg.senders(services.senderHeaders)[0];
+  if (!sender) return;
+  const text = [
+    `Your message to the ${mlist.display_name} mailing-list was rejected for the following reasons:`,
+    '',
+    ...(reasons.length ? reasons : ['No reason given']).map((r) => `    ${r}`),
+    '',
+    'The original message as received by the list is attached.',
+    '',
+  ].join('\n');
+  await sendNotice(services, mlist, { from: listAddresses(mlist).owner, to: sender, subject: msg.get('subject') ?? '(no subject)', text, attach: [msg.toBuffer()] });
 }

@@ -6,8 +6,7 @@ import type { DslCatalog } from '../dsl/catalog.js';
 import { runPipeline } from '../delivery/pipeline-executor.js';
 import { DiscardMessage, RejectMessage, MessageContext } from '../registry.js';
 import { logger } from '../logging.js';
-import { sendNotice } from '../email/notice.js';
-import { listAddresses } from '../services/lists.js';
+import { sendRejection } from '../email/notice.js';
 
 export class PipelineRunner extends QueueRunner {
   constructor(env: RunnerEnv, protected readonly catalog: DslCatalog, slice: number, count: number, queue = 'pipeline') {
@@ -28,25 +27,13 @@ export class PipelineRunner extends QueueRunner {
         return;
       }
       if (err instanceof RejectMessage) {
-        await bounceToSender(ctx, err.message);
+        logger('vette').info({ list: item.mlist.list_id, message_id: item.msg.messageId, reason: err.message }, `REJECT in pipeline: ${err.message}`);
+        await sendRejection(this.env.services, item.mlist, item.msg, [err.message]);
         return;
       }
       throw err;
     }
   }
-}
-
-async function bounceToSender(ctx: MessageContext, reason: string): Promise<void> {
-  const sender = ctx.msg.senders(ctx.services.senderHeaders)[0];
-  logger('vette').info({ list: ctx.mlist.list_id, message_id: ctx.msg.messageId, reason }, `REJECT in pipeline: ${reason}`);
-  if (!sender) return;
-  await sendNotice(ctx.services, ctx.mlist, {
-    from: listAddresses(ctx.mlist).owner,
-    to: sender,
-    subject: ctx.msg.get('subject') ?? '(no subject)',
-    text: `Your message to the ${ctx.mlist.display_name} mailing-list was rejected:\n\n    ${reason}\n`,
-    attach: [ctx.msg.toBuffer()],
-  });
 }
 
 /** The `virgin` runner: mail the server itself writes, through the `virgin` pipeline. */
