@@ -2,6 +2,7 @@
 // mailing-list columns come straight from the settings table in list-settings.ts.
 import { EntitySchema, EntitySchemaColumnOptions } from 'typeorm';
 import { LIST_SETTINGS, SettingSpec } from './list-settings.js';
+import { AutoResponseRecordEntity } from './autoresponse.js';
 
 export interface Domain {
   id: number;
@@ -247,4 +248,5 @@ export const ALL_ENTITIES = [
   MemberEntity,
   StoredMessageEntity,
   ListRequestEntity,
+  AutoResponseRecordEntity,
 ];

@@ -9,6 +9,7 @@ import { UserManager } from './users.js';
 import { MemberManager } from './members.js';
 import { MessageStore } from './message-store.js';
 import { RequestManager } from './requests.js';
+import { AutoResponseManager } from './autoresponses.js';
 
 export class Services {
   readonly domains: DomainManager;
@@ -17,6 +18,7 @@ export class Services {
   readonly members: MemberManager;
   readonly messages: MessageStore;
   readonly requests: RequestManager;
+  readonly autoresponses: AutoResponseManager;
   readonly queues: Switchboards;
   readonly senderHeaders: readonly string[];
 
@@ -30,6 +32,7 @@ export class Services {
     this.members = new MemberManager(db, this.users);
     this.messages = new MessageStore(db, config.path('paths', 'messages_dir'));
     this.requests = new RequestManager(db);
+    this.autoresponses = new AutoResponseManager(db, config.int('mta', 'max_autoresponses_per_day'));
     this.queues = new Switchboards(config.queueDir);
     this.senderHeaders = config.get('mailman', 'sender_headers').split(/\s+/).filter(Boolean).map((h) => h.toLowerCase());
   }

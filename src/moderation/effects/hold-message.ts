@@ -41,6 +41,24 @@ async function notifyPoster(ctx: MessageContext, sender: string, subject: string
   const names = msg.headers.getList().map((l) => l.key);
   if (!canAcknowledge((n) => msg.get(n), (n) => msg.has(n), names)) return;
   const addrs = listAddresses(mlist);
+  const decision = await services.autoresponses.claim(mlist.list_id, sender, 'hold');
+  if (decision === 'silent') return;
+  if (decision === 'last-notice') {
+    await sendNotice(services, mlist, {
+      from: addrs.owner,
+      to: sender,
+      subject: 'Last autoresponse notification for today',
+      text: [
+        `The ${addrs.posting} mailing list has received ${services.config.int('mta', 'max_autoresponses_per_day')} messages from your address today,`,
+        'each of which got an automatic reply. To stop a possible mail loop between us, it will send you',
+        'no more automatic replies today. Your messages are still received and handled as usual.',
+        '',
+        `If this is a mistake, write to the list owners at ${addrs.owner}.`,
+        '',
+      ].join('\n'),
+    });
+    return;
+  }
   await sendNotice(services, mlist, {
     from: addrs.bounces,
     to: sender,

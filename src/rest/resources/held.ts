@@ -1,12 +1,14 @@
-// /lists/<list>/held: messages held for moderation, in Mailman's shape. Moderating them
-// (POST {action}) arrives with the moderation issue.
+// /lists/<list>/held: messages held for moderation, in Mailman's shape, and the moderator's
+// decision on one (POST {action, comment}).
 import libmime from 'libmime';
 import type { MailingList } from '../../model/entities.js';
 import type { HeldMessage } from '../../services/requests.js';
 import type { Services } from '../../services/services.js';
 import { Message } from '../../email/message.js';
-import { apiOf, collection, isoDate, okay, type Api, type Resource } from '../helpers.js';
-import { notFound } from '../errors.js';
+import { apiOf, collection, isoDate, noContent, okay, type Api, type Resource } from '../helpers.js';
+import { badRequest, notFound } from '../errors.js';
+import { listOfStrings, inputOf, oneOf, str, validate } from '../validate.js';
+import { HELD_ACTIONS, moderateHeldMessage, UnknownHeldMessage, type HeldAction } from '../../moderation/moderator.js';
 import type { RestDeps, RestRouter } from '../context.js';
 
 /** The Subject as written in the message, folded lines joined but not decoded. */
@@ -63,5 +65,21 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     const held = Number.isSafeInteger(id) ? await services.requests.heldMessage(mlist.list_id, id) : undefined;
     if (!held) throw notFound();
     okay(ctx, await renderHeld(services, apiOf(ctx), mlist, held));
+  });
+
+  router.post('/lists/:list/held/:id', async (ctx) => {
+    const mlist = await services.lists.require(ctx.params.list);
+    const id = /^\d+$/.test(ctx.params.id) ? Number(ctx.params.id) : NaN;
+    if (!Number.isSafeInteger(id)) throw notFound();
+    // mailmanclient sends `comment`; Mailman's own tests have used `reason` too.
+    const args = validate(inputOf(ctx), { action: oneOf(HELD_ACTIONS), comment: str, reason: str, forward: listOfStrings }, ['comment', 'reason', 'forward']);
+    if (!args.action) throw badRequest('Missing parameters: action');
+    try {
+      await moderateHeldMessage(services, mlist, id, args.action as HeldAction, { comment: args.comment ?? args.reason, forward: args.forward });
+    } catch (e) {
+      if (e instanceof UnknownHeldMessage) throw notFound();
+      throw e;
+    }
+    noContent(ctx);
   });
 }

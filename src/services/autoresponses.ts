@@ -1,0 +1,40 @@
+// The per-day limit on automatic replies to one address from one list ([mta]
+// max_autoresponses_per_day): below it a reply goes out; the reply that reaches it is
+// replaced by one "last notice for today"; beyond it the list stays silent until tomorrow.
+import type { DataSource, Repository } from 'typeorm';
+import { AutoResponseRecordEntity, type AutoResponseRecord, type ResponseType } from '../model/autoresponse.js';
+
+export type AutoResponseDecision = 'send' | 'last-notice' | 'silent';
+
+const today = (now: Date) => now.toISOString().slice(0, 10);
+
+export class AutoResponseManager {
+  private readonly repo: Repository<AutoResponseRecord>;
+  constructor(
+    ds: DataSource,
+    private readonly perDay: number,
+  ) {
+    this.repo = ds.getRepository(AutoResponseRecordEntity);
+  }
+
+  /** Decides whether `address` may get another automatic reply of `type` today, and records it if so. */
+  async claim(listId: string, address: string, type: ResponseType, now = new Date()): Promise<AutoResponseDecision> {
+    const key = { list_id: listId, address: address.toLowerCase(), response_type: type, date_sent: today(now) };
+    if (this.perDay > 0) {
+      const count = await this.repo.countBy(key);
+      if (count > this.perDay) return 'silent';
+      if (count === this.perDay) {
+        await this.repo.save(this.repo.create(key));
+        return 'last-notice';
+      }
+    }
+    await this.repo.save(this.repo.create(key));
+    return 'send';
+  }
+
+  /** The date of the last reply of `type` sent to `address`, for grace periods. */
+  async lastSent(listId: string, address: string, type: ResponseType): Promise<string | undefined> {
+    const row = await this.repo.findOne({ where: { list_id: listId, address: address.toLowerCase(), response_type: type }, order: { date_sent: 'DESC' } });
+    return row?.date_sent;
+  }
+}
