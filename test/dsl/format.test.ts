@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import type { IToken } from 'chevrotain';
+import fc from 'fast-check';
 import { dslLexer } from '../../grammar/tokens.js';
 import { compile } from '../../src/dsl/compile.js';
 import { format, MAX_WIDTH } from '../../src/dsl/format.js';
@@ -163,6 +164,26 @@ test('comments keep their place: trailing ones after one space, own-line ones in
 test('a blank line separates definitions from the chain, before its comments', () => {
   assert.equal(format('let a = 1\n# the chain\nchain x { accept }').text, 'let a = 1\n\n# the chain\nchain x {\n    accept\n}\n');
   assert.equal(format('# only a header\nchain x { accept }').text, '# only a header\nchain x {\n    accept\n}\n');
+});
+
+test('any soup of tokens, spaces, newlines and comments formats idempotently and keeps its tokens', () => {
+  const piece = fc.constantFrom(
+    'chain', 'pipeline', 'let', 'rule', 'if', 'then', 'for', 'in', 'when', 'accept', 'hold', 'jump', 'detour', 'run', 'to',
+    'otherwise', 'and', 'or', 'not', 'is', 'a', 'matches', 'starts', 'with', 'exists', 'header', 'true', 'loop', 'any',
+    'max-size', 'sender', '"text {sender}"', '/re#x/i', '40', 'KB', '2MB', '1.5', '{', '}', '(', ')', '[', ']', ',', ':',
+    '=', '.', '<', '>=', '# note\n',
+  );
+  const gap = fc.constantFrom(' ', '', '\n', '\n\n', '\t  ', '\r\n\n\n');
+  fc.assert(
+    fc.property(fc.array(fc.tuple(piece, gap), { maxLength: 60 }), (parts) => {
+      const text = parts.map(([p, g]) => p + g).join('');
+      const once = format(text);
+      assert.notEqual(once.skipped, 'unsafe', once.reason);
+      assert.equal(format(once.text).text, once.text);
+      assert.deepEqual(tokenStream(once.text), tokenStream(text));
+    }),
+    { numRuns: 500 },
+  );
 });
 
 // --- the command -------------------------------------------------------------------------
