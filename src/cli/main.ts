@@ -9,6 +9,7 @@ import * as members from './commands/members.js';
 import * as inject from './commands/inject.js';
 import * as queues from './commands/queues.js';
 import * as held from './commands/held.js';
+import * as fmt from './commands/fmt.js';
 
 const ctx = new CliContext();
 const program = new Command('mailman')
@@ -22,7 +23,7 @@ program.hook('preAction', (cmd) => {
   ctx.configFile = cmd.opts<{ config?: string }>().config;
 });
 
-for (const mod of [server, conf, lists, members, inject, queues, held]) mod.register(program, ctx);
+for (const mod of [server, conf, lists, members, inject, queues, held, fmt]) mod.register(program, ctx);
 
 try {
   await program.parseAsync(process.argv);
