@@ -269,7 +269,7 @@ class TracingChains implements ChainSource {
       this.current = log;
       const finish = (hit: boolean): boolean => {
         log.recorded = { hits: strings(ctx.msgdata.rule_hits).slice(hits), misses: strings(ctx.msgdata.rule_misses).slice(misses) };
-        log.tests = linkIr.when ? readTests(linkIr.when, ctx) : [];
+        log.tests = linkIr.when ? readTests(linkIr.when, ctx, ir.rules) : [];
         return hit;
       };
       const r = inner(ctx);
@@ -288,11 +288,18 @@ function describeEffect(e: unknown): string {
   return JSON.stringify(plain(e));
 }
 
-/** The inline tests and boolean values of a condition, with the values they read. */
-function readTests(c: CondIr, ctx: MessageContext): ExplainTest[] {
+/** The inline tests and boolean values of a condition (and of the file's own rules it names), with the values they read. */
+function readTests(c: CondIr, ctx: MessageContext, rules: ChainIr['rules']): ExplainTest[] {
   const out: ExplainTest[] = [];
+  const seen = new Set<string>();
   const walk = (x: CondIr): void => {
     switch (x.op) {
+      case 'local-rule':
+        if (!seen.has(x.rule) && rules[x.rule]) {
+          seen.add(x.rule);
+          walk(rules[x.rule].when);
+        }
+        break;
       case 'and':
       case 'or':
         x.of.forEach(walk);
@@ -354,8 +361,9 @@ export async function explainMessage(opts: ExplainOptions): Promise<ExplainTrace
   let trace: ChainTrace | undefined;
   let error: string | undefined;
   try {
-    trace = await runChain(chains, start, ctx);
+    await runChain(chains, start, ctx, (t) => (trace = t));
   } catch (err) {
+    // The runner would shunt the message; the links visited until then still explain why.
     error = (err as Error).message;
   }
 

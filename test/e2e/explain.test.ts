@@ -3,7 +3,7 @@
 // graphs parse as Graphviz; REST and the CLI give the same trace and the same DOT.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { instance } from '@viz-js/viz';
 import { TestServer } from '../helpers/server.js';
@@ -169,6 +169,59 @@ test('CLI explain: an unknown list is exit 1, an unreadable file exit 2', async 
   const badChain = await server.cli(['explain', '--list', 'ant@example.com', '--chain', 'nope', file('m.eml', MEMBER_POST)]);
   assert.equal(badChain.code, 1);
   assert.match(badChain.stderr, /chain 'nope' does not exist/);
+});
+
+const SITE_CHAIN = `# A site chain with inline tests, a rule of its own and an effect mid-chain.
+rule flagged "The subject sounds like spam" = header "Subject" matches /buy now/i
+chain explain-sample "Exercises explain" {
+    if list.emergency then hold
+    if flagged then run discard-message
+    if flagged and sender.domain is "example.net" then reject "Go away, {sender}"
+    accept
+}
+`;
+
+test('a site chain: values read by tests, a file rule recorded, reasons interpolated, effects reported in order', async () => {
+  const dir = join(server.varDir, 'chains');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'explain-sample.chain'), SITE_CHAIN);
+  const res = await server.cli(['explain', '--list', 'ant@example.com', '--chain', 'explain-sample', '--json', file('stranger2.eml', STRANGER_POST)]);
+  assert.equal(res.code, 0, res.stderr);
+  const t = JSON.parse(res.stdout);
+  assert.deepEqual(
+    t.links.map((l: { chain: string; at: string; taken: boolean }) => [l.chain, l.taken]),
+    [
+      ['explain-sample', false],
+      ['explain-sample', true],
+      ['explain-sample', true],
+      ['reject', true],
+      ['reject', true],
+    ],
+  );
+  assert.deepEqual(t.links.slice(0, 3).map((l: { at: string }) => l.at), ['4:5', '5:5', '6:5']);
+  const [emergency, flagged, both] = t.links;
+  assert.equal(emergency.file, join(dir, 'explain-sample.chain'));
+  assert.equal(emergency.source_text, 'if list.emergency then hold');
+  assert.deepEqual(emergency.tests, [{ test: 'list.emergency', left: false, hit: false }]);
+  assert.deepEqual(flagged.recorded, { hits: ['flagged'], misses: [] });
+  assert.deepEqual(flagged.tests, [{ test: 'header "Subject" matches /buy now/i', left: ['Buy now'], hit: true }]);
+  assert.match(flagged.effect, /^would run discard-message/);
+  assert.equal(both.condition, 'flagged and sender.domain is "example.net"');
+  assert.deepEqual(both.tests[1], { test: 'sender.domain is "example.net"', left: 'example.net', hit: true });
+  assert.equal(t.links[3].chain, 'reject');
+  assert.equal(t.disposition, 'reject');
+  assert.deepEqual(t.reasons, ['Go away, stranger@example.net']);
+  assert.deepEqual(t.rule_hits, ['flagged', 'flagged']);
+  assert.deepEqual(
+    t.effects.map((e: string) => e.split(':')[0]),
+    ['would run discard-message', 'would run reject-message'],
+  );
+
+  const text = await server.cli(['explain', '--list', 'ant@example.com', '--chain', 'explain-sample', file('stranger2.eml', STRANGER_POST)]);
+  assert.match(text.stdout, /^ +header "Subject" matches \/buy now\/i: read \["Buy now"\] -> true$/m);
+  assert.match(text.stdout, /^ +sender\.domain is "example\.net": read "example\.net" -> true$/m);
+  assert.match(text.stdout, /^decision: reject$/m);
+  assert.equal((await server.rest('GET', '/lists/ant.example.com/roster/nonmember')).body.total_size, 0);
 });
 
 test('mailman graph: DOT that Graphviz reads, SVG, a file, and the same DOT over REST', async () => {
