@@ -344,7 +344,9 @@ function sourceLine(file: string, at: string, cache: Map<string, string[] | null
   }
   const [line, col] = at.split(':').map(Number);
   const text = lines?.[line - 1];
-  return text === undefined ? '' : text.slice(Math.max(0, col - 1)).replace(/\s+#.*$/, '').trim();
+  if (text === undefined) return '';
+  // Up to a trailing comment; a # inside a string is text.
+  return (/^(?:[^"#]|"(?:[^"\\]|\\.)*")*/.exec(text.slice(Math.max(0, col - 1)))?.[0] ?? '').trim();
 }
 
 // ---- the front door

@@ -176,7 +176,7 @@ rule flagged "The subject sounds like spam" = header "Subject" matches /buy now/
 chain explain-sample "Exercises explain" {
     if list.emergency then hold
     if flagged then run discard-message
-    if flagged and sender.domain is "example.net" then reject "Go away, {sender}"
+    if flagged and sender.domain is "example.net" then reject "Go away #1, {sender}"   # strangers
     accept
 }
 `;
@@ -207,10 +207,11 @@ test('a site chain: values read by tests, a file rule recorded, reasons interpol
   assert.deepEqual(flagged.tests, [{ test: 'header "Subject" matches /buy now/i', left: ['Buy now'], hit: true }]);
   assert.match(flagged.effect, /^would run discard-message/);
   assert.equal(both.condition, 'flagged and sender.domain is "example.net"');
+  assert.equal(both.source_text, 'if flagged and sender.domain is "example.net" then reject "Go away #1, {sender}"');
   assert.deepEqual(both.tests[1], { test: 'sender.domain is "example.net"', left: 'example.net', hit: true });
   assert.equal(t.links[3].chain, 'reject');
   assert.equal(t.disposition, 'reject');
-  assert.deepEqual(t.reasons, ['Go away, stranger@example.net']);
+  assert.deepEqual(t.reasons, ['Go away #1, stranger@example.net']);
   assert.deepEqual(t.rule_hits, ['flagged', 'flagged']);
   assert.deepEqual(
     t.effects.map((e: string) => e.split(':')[0]),
