@@ -10,6 +10,7 @@ import * as inject from './commands/inject.js';
 import * as queues from './commands/queues.js';
 import * as held from './commands/held.js';
 import * as fmt from './commands/fmt.js';
+import * as explain from './commands/explain.js';
 
 const ctx = new CliContext();
 const program = new Command('mailman')
@@ -23,7 +24,7 @@ program.hook('preAction', (cmd) => {
   ctx.configFile = cmd.opts<{ config?: string }>().config;
 });
 
-for (const mod of [server, conf, lists, members, inject, queues, held, fmt]) mod.register(program, ctx);
+for (const mod of [server, conf, lists, members, inject, queues, held, fmt, explain]) mod.register(program, ctx);
 
 try {
   await program.parseAsync(process.argv);

@@ -55,13 +55,18 @@ function lookup(source: ChainSource, name: string, from?: string): ExecutableCha
   return chain;
 }
 
-/** Runs the chain `start` and those it jumps and detours to on one message. */
-export async function runChain(catalog: ChainSource, start: string, ctx: MessageContext): Promise<ChainTrace> {
+/**
+ * Runs the chain `start` and those it jumps and detours to on one message. `onTrace` gets
+ * the trace as it starts, so a caller (explain) still has the links visited if a chain
+ * error is thrown.
+ */
+export async function runChain(catalog: ChainSource, start: string, ctx: MessageContext, onTrace?: (trace: ChainTrace) => void): Promise<ChainTrace> {
   const msgdata = ctx.msgdata;
   msgdata.rule_hits = [];
   msgdata.rule_misses = [];
   const dryRun = ctx.dryRun === true;
   const trace: ChainTrace = { start, links: [], effects: [], evaluations: 0, dryRun };
+  onTrace?.(trace);
   const stack: Frame[] = [];
   let chain = lookup(catalog, start);
   let index = 0;

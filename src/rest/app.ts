@@ -19,20 +19,24 @@ import * as members from './resources/members.js';
 import * as addresses from './resources/addresses.js';
 import * as users from './resources/users.js';
 import * as roster from './resources/roster.js';
+import * as explain from './resources/explain.js';
+import type { DslCatalog } from '../dsl/catalog.js';
 
 export interface RestAppOptions {
   /** `http://host:port`, no trailing slash: self_links and Locations are built on it. */
   baseUrl: string;
   chainExists?: (name: string) => boolean;
   pipelineExists?: (name: string) => boolean;
+  catalog?: DslCatalog;
 }
 
 /**
  * Route order is significant where paths overlap: fixed segments (/lists/styles,
- * /members/find, /held/count) before parameters, and roster's catch-all
+ * /members/find, /held/count) before parameters, explain's /chains/<name>/graph before
+ * any /chains/<name> route, and roster's catch-all
  * /lists/<list>/<role>/<email> last.
  */
-const RESOURCES: readonly { routes(router: RestRouter, deps: RestDeps): void }[] = [system, domains, lists, listconf, held, members, addresses, users, roster];
+const RESOURCES: readonly { routes(router: RestRouter, deps: RestDeps): void }[] = [explain, system, domains, lists, listconf, held, members, addresses, users, roster];
 
 /** Strips the API root off the path; anything outside /3.0 and /3.1 is left to 404. */
 function apiRoot(baseUrl: string) {
@@ -47,7 +51,7 @@ function apiRoot(baseUrl: string) {
 
 export function createRestApp(services: Services, opts: RestAppOptions): Koa {
   const app = new Koa();
-  const deps: RestDeps = { services, chainExists: opts.chainExists, pipelineExists: opts.pipelineExists };
+  const deps: RestDeps = { services, chainExists: opts.chainExists, pipelineExists: opts.pipelineExists, catalog: opts.catalog };
   const router: RestRouter = new Router<RestState>();
   for (const resource of RESOURCES) resource.routes(router, deps);
 

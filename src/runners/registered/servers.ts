@@ -41,6 +41,7 @@ registry.runners.register({
     const server = await startRestServer(services, config, {
       chainExists: (n: string) => catalog.hasChain(n),
       pipelineExists: (n: string) => catalog.hasPipeline(n),
+      catalog,
     });
     const unannounce = announce(config, 'rest', config.get('webservice', 'hostname'), server.port);
     return {

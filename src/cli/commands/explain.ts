@@ -1,0 +1,93 @@
+// explain and graph: what a list's moderation would do with a message, and a chain or
+// pipeline drawn as a graph.
+//
+// `mailman explain --list LIST [--chain NAME] FILE` (FILE `-` reads standard input) prints
+// one line per link visited, then the decision; `--json` prints the trace of
+// src/moderation/explain.ts instead. Nothing is changed. Exit status: 0 explained (whatever
+// the decision); 1 unknown list, chain or pipeline, or a malformed message; 2 the file
+// cannot be read (as for a usage error).
+//
+// `mailman graph NAME [--kind chain|pipeline] [--format dot|svg] [--out FILE]` writes the
+// DOT (or SVG) of a chain or pipeline of the catalog. Exit status: 0 written; 1 no such name,
+// a name both a chain and a pipeline without --kind, or a file that does not compile; 2 a
+// bad option or an output file that cannot be written.
+import type { Command } from 'commander';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { CliContext, CliError } from '../context.js';
+import { openCatalog } from '../../runners/catalog.js';
+import { explainMessage, ExplainError, formatExplain } from '../../moderation/explain.js';
+import { GRAPH_FORMATS, renderGraph, toDot, type GraphFormat } from '../../dsl/graph-dot.js';
+import type { DslCatalog } from '../../dsl/catalog.js';
+import type { DslIr } from '../../dsl/ir.js';
+
+function readMessage(file: string): Buffer {
+  try {
+    return readFileSync(file === '-' ? 0 : file);
+  } catch (err) {
+    throw new CliError(`cannot read ${file === '-' ? 'standard input' : file}: ${(err as Error).message}`, 2);
+  }
+}
+
+/** The IR of a chain or pipeline by name, or a CliError saying why there is none. */
+export function findIr(catalog: DslCatalog, name: string, kind?: 'chain' | 'pipeline'): DslIr {
+  const entries = catalog.entries().filter((e) => e.name === name && (!kind || e.kind === kind));
+  if (entries.length === 0) throw new CliError(`no ${kind ?? 'chain or pipeline'} named '${name}'`);
+  if (entries.length > 1) throw new CliError(`'${name}' is both a chain and a pipeline: say which with --kind`);
+  const entry = entries[0];
+  const compiled = entry.kind === 'chain' ? catalog.chain(name) : catalog.pipeline(name);
+  if (!compiled) {
+    const diagnostics = catalog.diagnosticsByFile().get(entry.file) ?? [];
+    throw new CliError(`${entry.kind} '${name}' (${entry.file}) does not compile${diagnostics.length ? `; run \`mailman validate ${entry.file}\`` : ''}`);
+  }
+  return compiled.ir;
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('explain')
+    .argument('<file>', 'the message file (- for standard input)')
+    .description("Show what the list's moderation would do with a message, link by link, without doing it.")
+    .requiredOption('-l, --list <list>', 'the list (posting address or list id)')
+    .option('--chain <name>', "the start chain (default: the list's posting_chain)")
+    .option('--pipeline <name>', "the pipeline to show (default: the list's, when the message would be accepted)")
+    .option('--sender <address>', 'the envelope sender (default: X-MailFrom or Return-Path of the message)')
+    .option('--owner', "as mail to the list's -owner address (owner_chain)")
+    .option('--json', 'print the trace as JSON')
+    .action(async (file: string, opts: { list: string; chain?: string; pipeline?: string; sender?: string; owner?: boolean; json?: boolean }) => {
+      const raw = readMessage(file);
+      const services = await ctx.services();
+      const mlist = await services.lists.get(opts.list);
+      if (!mlist) throw new CliError(`No such list: ${opts.list}`);
+      const catalog = await openCatalog(ctx.config);
+      try {
+        const trace = await explainMessage({ services, catalog, mlist, raw, chain: opts.chain, pipeline: opts.pipeline, sender: opts.sender, owner: opts.owner });
+        process.stdout.write(opts.json ? JSON.stringify(trace, null, 2) + '\n' : formatExplain(trace));
+      } catch (err) {
+        if (err instanceof ExplainError) throw new CliError(err.message);
+        throw err;
+      }
+    });
+
+  program
+    .command('graph')
+    .argument('<name>', 'a chain or pipeline of the catalog')
+    .description('Draw a chain or pipeline as a Graphviz graph (DOT or SVG).')
+    .option('--kind <kind>', 'chain or pipeline, when a name is both')
+    .option('--format <format>', 'dot or svg', 'dot')
+    .option('-o, --out <file>', 'write to this file (default: standard output)')
+    .action(async (name: string, opts: { kind?: string; format: string; out?: string }) => {
+      if (opts.kind !== undefined && opts.kind !== 'chain' && opts.kind !== 'pipeline') throw new CliError(`--kind must be chain or pipeline, not '${opts.kind}'`, 2);
+      if (!(GRAPH_FORMATS as readonly string[]).includes(opts.format)) throw new CliError(`--format must be one of ${GRAPH_FORMATS.join(', ')}, not '${opts.format}'`, 2);
+      const catalog = await openCatalog(ctx.config);
+      const text = await renderGraph(toDot(findIr(catalog, name, opts.kind as 'chain' | 'pipeline' | undefined)), opts.format as GraphFormat);
+      if (!opts.out) {
+        process.stdout.write(text);
+        return;
+      }
+      try {
+        writeFileSync(opts.out, text);
+      } catch (err) {
+        throw new CliError(`cannot write ${opts.out}: ${(err as Error).message}`, 2);
+      }
+    });
+}

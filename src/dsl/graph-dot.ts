@@ -1,0 +1,248 @@
+// Chains and pipelines as Graphviz DOT, for `mailman graph` and GET /3.1/chains/{name}/graph.
+// Drawn from the IR alone, so the picture is of what runs, not of the file's layout.
+//
+// A chain: one box per link, labelled `LINE:COL` and the link as text. A solid edge is the
+// link's action (labelled with it), a dashed edge the miss to the next link; other chains
+// are rounded boxes outside the chain (`chain:NAME`), a computed target (`jump to
+// msgdata.X`) is a diamond naming the value. Running off the last link goes to `end`
+// (no disposition, or back to the chain that detoured here); `stop` to the octagon `stop`.
+// A pipeline: its steps in order from `start` to `end`; a step with `when` also has a
+// dashed edge around it, taken when the condition does not hold.
+//
+// Node names and the order of statements depend only on the IR: equal IR, equal text.
+import type { ActionIr, ArgsIr, ChainIr, CondIr, DslIr, PipelineIr, TestOp, ValueIr } from './ir.js';
+
+const PRED_WORDS: Record<TestOp, string> = {
+  is: 'is',
+  'is-not': 'is not',
+  in: 'in',
+  'not-in': 'not in',
+  contains: 'contains',
+  matches: 'matches',
+  'starts-with': 'starts with',
+  'ends-with': 'ends with',
+  '<': '<',
+  '<=': '<=',
+  '>': '>',
+  '>=': '>=',
+  exists: 'exists',
+  missing: 'missing',
+};
+
+/** A value as the language writes it. */
+export function valueText(v: ValueIr): string {
+  if ('lit' in v) return JSON.stringify(v.lit);
+  if ('regex' in v) return `/${v.regex.source}/${v.regex.flags}`;
+  if ('list' in v) return `[${v.list.map(valueText).join(', ')}]`;
+  if ('setting' in v) return `list.${v.setting}`;
+  if ('msgdata' in v) return `msgdata.${v.msgdata}`;
+  if ('header' in v) return `header ${JSON.stringify(v.header)}`;
+  return v.message;
+}
+
+function argsText(args: ArgsIr): string {
+  const entries = Object.entries(args);
+  return entries.length ? `(${entries.map(([k, v]) => `${k}: ${valueText(v)}`).join(', ')})` : '';
+}
+
+/** A condition as the language writes it (parenthesised where precedence needs it). */
+export function conditionText(c: CondIr | undefined): string {
+  if (!c) return 'always';
+  switch (c.op) {
+    case 'rule':
+      return c.rule + argsText(c.args);
+    case 'local-rule':
+      return c.rule;
+    case 'const':
+      return String(c.value);
+    case 'and':
+      return c.of.map((x) => (x.op === 'or' ? `(${conditionText(x)})` : conditionText(x))).join(' and ');
+    case 'or':
+      return c.of.map(conditionText).join(' or ');
+    case 'not':
+      return `not ${c.of.op === 'and' || c.of.op === 'or' ? `(${conditionText(c.of)})` : conditionText(c.of)}`;
+    case 'truthy':
+      return valueText(c.value);
+    case 'test':
+      return `${valueText(c.left)} ${PRED_WORDS[c.pred]}${c.right ? ` ${valueText(c.right)}` : ''}`;
+  }
+}
+
+/** An action as the language writes it. */
+export function actionText(a: ActionIr): string {
+  switch (a.do) {
+    case 'accept':
+    case 'hold':
+    case 'reject':
+    case 'discard': {
+      const reason = 'reason' in a && a.reason ? ` "${a.reason.map((p) => (typeof p === 'string' ? p : `{${valueText(p)}}`)).join('')}"` : '';
+      return a.do + reason;
+    }
+    case 'defer':
+    case 'stop':
+      return a.do;
+    case 'jump':
+    case 'detour':
+      if ('chain' in a) return `${a.do} ${a.chain}`;
+      return `${a.do} to ${valueText(a.to)}${a.otherwise ? ` otherwise ${valueText(a.otherwise)}` : ''}`;
+    case 'run':
+      return `run ${a.effect}${argsText(a.args)}`;
+  }
+}
+
+/** A link as one line of the language: `if COND then ACTION`, or the bare action. */
+export function linkText(link: { when?: CondIr; action: ActionIr }): string {
+  return link.when ? `if ${conditionText(link.when)} then ${actionText(link.action)}` : actionText(link.action);
+}
+
+/** A DOT string literal. */
+function q(s: string): string {
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
+
+function attrs(a: Record<string, string | undefined>): string {
+  const parts = Object.entries(a)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${q(v!)}`);
+  return parts.length ? ` [${parts.join(', ')}]` : '';
+}
+
+class Dot {
+  private readonly nodes: { id: string; line: string; optional: boolean }[] = [];
+  private readonly edges: string[] = [];
+  private readonly declared = new Set<string>();
+  private readonly referenced = new Set<string>();
+
+  /** An `optional` node is drawn only if some edge reaches it (`end` after a final accept). */
+  node(id: string, a: Record<string, string | undefined>, optional = false): void {
+    if (this.declared.has(id)) return;
+    this.declared.add(id);
+    this.nodes.push({ id, line: `  ${q(id)}${attrs(a)};`, optional });
+  }
+
+  edge(from: string, to: string, a: Record<string, string | undefined> = {}): void {
+    this.referenced.add(from).add(to);
+    this.edges.push(`  ${q(from)} -> ${q(to)}${attrs(a)};`);
+  }
+
+  render(name: string, title: string): string {
+    return [
+      `digraph ${q(name)} {`,
+      `  graph [label=${q(title)}, labelloc="t", fontname="Helvetica", rankdir="TB"];`,
+      '  node [shape="box", fontname="Helvetica", fontsize="10"];',
+      '  edge [fontname="Helvetica", fontsize="9"];',
+      ...this.nodes.filter((n) => !n.optional || this.referenced.has(n.id)).map((n) => n.line),
+      ...this.edges,
+      '}',
+      '',
+    ].join('\n');
+  }
+}
+
+const START = 'start';
+const END = 'end';
+const STOP = 'stop';
+const chainNode = (name: string) => `chain:${name}`;
+const linkNode = (i: number) => `link:${i + 1}`;
+const stepNode = (i: number) => `step:${i + 1}`;
+
+function title(kind: string, ir: { name: string; description?: string }): string {
+  return `${kind} ${ir.name}${ir.description ? `\n${ir.description}` : ''}`;
+}
+
+export function chainToDot(ir: ChainIr): string {
+  const dot = new Dot();
+  const n = ir.links.length;
+  const next = (i: number) => (i + 1 < n ? linkNode(i + 1) : END);
+  dot.node(START, { shape: 'circle', label: 'start' });
+  for (let i = 0; i < n; i++) {
+    const link = ir.links[i];
+    dot.node(linkNode(i), { label: `${link.at}\n${linkText(link)}` });
+  }
+  dot.node(END, { shape: 'doublecircle', label: 'end' }, true);
+  dot.edge(START, n ? linkNode(0) : END);
+
+  const staticTargets = new Set<string>();
+  for (const l of ir.links) if ('chain' in l.action) staticTargets.add(l.action.chain);
+  for (const l of ir.links) if (l.action.do === 'accept' || l.action.do === 'hold' || l.action.do === 'reject' || l.action.do === 'discard') staticTargets.add(l.action.do);
+  // Targets the chain declares but no link names: those a computed jump may reach.
+  const computedTargets = ir.targets.filter((t) => !staticTargets.has(t)).sort();
+
+  ir.links.forEach((link, i) => {
+    const from = linkNode(i);
+    const a = link.action;
+    const label = actionText(a);
+    switch (a.do) {
+      case 'accept':
+      case 'hold':
+      case 'reject':
+      case 'discard':
+        dot.node(chainNode(a.do), { label: a.do, style: 'rounded,bold' });
+        dot.edge(from, chainNode(a.do), { label });
+        break;
+      case 'defer':
+      case 'run':
+        dot.edge(from, next(i), { label });
+        break;
+      case 'stop':
+        dot.node(STOP, { shape: 'octagon', label: 'stop' });
+        dot.edge(from, STOP, { label });
+        break;
+      case 'jump':
+      case 'detour':
+        if ('chain' in a) {
+          dot.node(chainNode(a.chain), { label: a.chain, style: 'rounded,bold' });
+          dot.edge(from, chainNode(a.chain), { label: a.do });
+          if (a.do === 'detour') dot.edge(chainNode(a.chain), next(i), { style: 'dotted', label: 'returns' });
+        } else {
+          const computed = `computed:${i + 1}`;
+          dot.node(computed, { shape: 'diamond', label: `${valueText(a.to)}${a.otherwise ? `\notherwise ${valueText(a.otherwise)}` : ''}` });
+          dot.edge(from, computed, { label: `${a.do} to` });
+          for (const t of computedTargets) {
+            dot.node(chainNode(t), { label: t, style: 'rounded,bold' });
+            dot.edge(computed, chainNode(t), { label: t });
+            if (a.do === 'detour') dot.edge(chainNode(t), next(i), { style: 'dotted', label: 'returns' });
+          }
+          dot.edge(computed, next(i), { style: 'dashed', label: 'defer' });
+        }
+        break;
+    }
+    if (link.when) dot.edge(from, next(i), { style: 'dashed', label: 'miss' });
+  });
+  return dot.render(ir.name, title('chain', ir));
+}
+
+export function pipelineToDot(ir: PipelineIr): string {
+  const dot = new Dot();
+  const n = ir.steps.length;
+  const next = (i: number) => (i + 1 < n ? stepNode(i + 1) : END);
+  dot.node(START, { shape: 'circle', label: 'start' });
+  ir.steps.forEach((s, i) => {
+    dot.node(stepNode(i), { label: `${s.at}\n${s.handler}${argsText(s.args)}${s.when ? `\nwhen ${conditionText(s.when)}` : ''}` });
+  });
+  dot.node(END, { shape: 'doublecircle', label: 'end' });
+  dot.edge(START, n ? stepNode(0) : END);
+  ir.steps.forEach((s, i) => {
+    dot.edge(stepNode(i), next(i));
+    // The way around a step whose condition does not hold.
+    if (s.when) dot.edge(i === 0 ? START : stepNode(i - 1), next(i), { style: 'dashed', label: 'skip' });
+  });
+  return dot.render(ir.name, title('pipeline', ir));
+}
+
+export function toDot(ir: DslIr): string {
+  return ir.kind === 'chain' ? chainToDot(ir) : pipelineToDot(ir);
+}
+
+export type GraphFormat = 'dot' | 'svg';
+export const GRAPH_FORMATS: readonly GraphFormat[] = ['dot', 'svg'];
+
+let viz: Promise<{ renderString(dot: string, options: { format: string }): string }> | undefined;
+
+/** DOT as is, or laid out as SVG by Graphviz compiled to WebAssembly (no external program). */
+export async function renderGraph(dot: string, format: GraphFormat): Promise<string> {
+  if (format === 'dot') return dot;
+  // Loaded on first use: the WebAssembly module is large and most processes never draw.
+  viz ??= import('@viz-js/viz').then((m) => m.instance());
+  return (await viz).renderString(dot, { format: 'svg' });
+}
