@@ -2,6 +2,7 @@
 // released, so the list columns it creates are named here, not read from the live table.
 import { MigrationInterface, QueryRunner, Table, TableColumnOptions, TableIndex } from 'typeorm';
 import { SETTINGS_BY_NAME, SettingSpec } from '../list-settings.js';
+import { Delivery1764300000000 } from './0003-delivery.js';
 
 const INITIAL_LIST_SETTINGS = [
   'list_name', 'mail_host', 'list_id', 'display_name', 'description', 'info', 'preferred_language',
@@ -78,4 +79,7 @@ export class Initial1764100000000 implements MigrationInterface {
   }
 }
 
-export const MIGRATIONS = [Initial1764100000000];
+export const MIGRATIONS = [
+  Initial1764100000000,
+  Delivery1764300000000,
+];
