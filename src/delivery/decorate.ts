@@ -127,8 +127,11 @@ const ASCII = /^[\x00-\x7f]*$/;
 /** Charsets where ASCII text is the same bytes, so an ASCII footer can be appended as is. */
 const ASCII_COMPATIBLE = /^(us-ascii|ascii|utf-8|utf8|iso-8859-\d+|latin-?1|windows-125\d|cp125\d|koi8-[ru]|gb2312|gbk|gb18030|big5|euc-\w+|shift_jis|tis-620)$/;
 
-function newline(body: Buffer | string): string {
-  return body.includes('\r\n') ? '\r\n' : '\n';
+/** The line end the message uses: its body's, else its header block's. */
+function newline(msg: Message, body: Buffer | string = msg.body): string {
+  if (body.includes('\r\n')) return '\r\n';
+  if (body.includes('\n')) return '\n';
+  return msg.headers.build().includes('\r\n') ? '\r\n' : '\n';
 }
 
 function withNewlines(text: string, nl: string): string {
@@ -161,7 +164,7 @@ function addInline(msg: Message, ctype: ContentType, header: string, footer: str
     }
     outCharset = 'utf-8';
   }
-  const nl = newline(text);
+  const nl = newline(msg, text);
   const binary = (s: string) => Buffer.from(withNewlines(s, nl), 'utf8').toString('binary');
   const front = header ? binary(header) + (header.endsWith('\n') ? '' : nl) : '';
   const end = footer && text.length && !text.endsWith('\n') ? nl : '';
@@ -248,7 +251,7 @@ function textPart(text: string, nl: string): string {
 /** Header and footer as parts of an existing multipart/mixed; false if its structure is not found. */
 function addParts(msg: Message, boundary: string, header: string, footer: string): boolean {
   const body = msg.body.toString('binary');
-  const nl = newline(body);
+  const nl = newline(msg, body);
   const esc = boundary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const first = new RegExp(`(^|\\r?\\n)--${esc}[ \\t]*\\r?\\n`).exec(body);
   const close = new RegExp(`(^|\\r?\\n)--${esc}--`).exec(body);
@@ -268,7 +271,7 @@ const CONTENT_HEADERS = ['Content-Type', 'Content-Transfer-Encoding', 'Content-D
 
 /** The original becomes the middle part of a new multipart/mixed. */
 function wrap(msg: Message, header: string, footer: string): void {
-  const nl = newline(msg.body.length ? msg.body : msg.toBuffer());
+  const nl = newline(msg);
   const inner: string[] = [];
   for (const name of CONTENT_HEADERS) {
     for (const line of msg.headers.get(name) as string[]) inner.push(line.replace(/\r?\n/g, nl).replace(/\r?\n$/, ''));
