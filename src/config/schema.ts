@@ -33,6 +33,7 @@ export const SECTIONS: Record<string, SectionSpec> = {
     moderator_request_life: d('180d'),
     hold_digest: b('no'),
     email_commands_max_lines: i('10'),
+    filtered_messages_are_preservable: b('no', "content filter_action preserve keeps the post in the 'bad' queue"),
   },
   paths: {
     var_dir: p('var', 'everything the server writes lives below this'),
