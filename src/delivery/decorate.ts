@@ -9,6 +9,7 @@ import { Message } from '../email/message.js';
 import type { MailingList } from '../model/entities.js';
 import type { MsgData } from '../queue/qfile.js';
 import { listAddresses } from '../services/lists.js';
+import { parseContentType, type ContentType } from './mime-tree.js';
 
 /**
  * The built-in list:member:regular:footer: a separator, the list's name and address, and
@@ -104,23 +105,6 @@ export function decorate(original: Message, mlist: MailingList, msgdata: MsgData
   if (ctype.type === 'multipart/mixed' && ctype.params.boundary && addParts(msg, ctype.params.boundary, header, footer)) return msg;
   wrap(msg, header, footer);
   return msg;
-}
-
-interface ContentType {
-  type: string;
-  params: Record<string, string>;
-}
-
-export function parseContentType(value: string | undefined): ContentType {
-  if (!value) return { type: 'text/plain', params: {} };
-  const [head, ...rest] = value.split(';');
-  const params: Record<string, string> = {};
-  for (const p of rest) {
-    const eq = p.indexOf('=');
-    if (eq < 0) continue;
-    params[p.slice(0, eq).trim().toLowerCase()] = p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
-  }
-  return { type: head.trim().toLowerCase() || 'text/plain', params };
 }
 
 const ASCII = /^[\x00-\x7f]*$/;
