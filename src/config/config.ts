@@ -167,6 +167,11 @@ export class Config {
     return url;
   }
 
+  /** The `[HEAD.NAME]` sections the site file or overrides set, e.g. its archivers. */
+  sectionsUnder(head: string): string[] {
+    return [...this.values.keys()].filter((s) => s.startsWith(`${head}.`)).sort();
+  }
+
   runnerNames(): string[] {
     return Object.keys(RUNNER_DEFAULTS);
   }

@@ -33,6 +33,7 @@ export const SECTIONS: Record<string, SectionSpec> = {
     moderator_request_life: d('180d'),
     hold_digest: b('no'),
     email_commands_max_lines: i('10'),
+    filtered_messages_are_preservable: b('no', "content filter_action preserve keeps the post in the 'bad' queue"),
   },
   paths: {
     var_dir: p('var', 'everything the server writes lives below this'),
@@ -81,7 +82,21 @@ export const SECTIONS: Record<string, SectionSpec> = {
     header_checks: s(''),
     jump_chain: s('hold'),
   },
+  ARC: {
+    enabled: b('no', 'ARC verification and signing (not implemented yet: turning it on fails posts clearly)'),
+  },
 };
+
+/** A site archiver, `[archiver.NAME]`: the to-archive handler queues posts when one is enabled. */
+export function archiverSection(): SectionSpec {
+  return {
+    class: s('', 'the archiver implementation'),
+    enable: b('no'),
+    configuration: s(''),
+    clobber_date: e('maybe', ['always', 'never', 'maybe']),
+    clobber_skew: d('1d'),
+  };
+}
 
 /** Runners the master knows how to start, with Mailman's defaults. */
 export const RUNNER_DEFAULTS: Record<string, { sleep_time: string; start: string }> = {
@@ -119,6 +134,7 @@ export function sectionSpec(section: string): SectionSpec | undefined {
   const [head, tail] = splitSection(section);
   if (head === 'runner' && tail && tail in RUNNER_DEFAULTS) return runnerSection(tail);
   if (head === 'logging' && tail && (LOG_NAMES as readonly string[]).includes(tail)) return loggingSection();
+  if (head === 'archiver' && tail) return archiverSection();
   return undefined;
 }
 

@@ -81,6 +81,27 @@ export const LIST_SETTINGS: readonly SettingSpec[] = [
   { name: 'member_roster_visibility', type: 'enum', choices: ['public', 'members', 'moderators'], default: 'moderators' },
   { name: 'archive_policy', type: 'enum', choices: ['never', 'private', 'public'], default: 'public' },
   { name: 'digests_enabled', type: 'bool', default: true },
+  // delivery handlers
+  { name: 'filter_content', type: 'bool', default: false },
+  { name: 'filter_action', type: 'enum', choices: ['discard', 'reject', 'forward', 'preserve'], default: 'discard' },
+  // Content filter rows, one MIME type or file extension per line (Mailman keeps a table).
+  { name: 'filter_types', type: 'text', default: '' },
+  { name: 'pass_types', type: 'text', default: '' },
+  { name: 'filter_extensions', type: 'text', default: '' },
+  { name: 'pass_extensions', type: 'text', default: '' },
+  { name: 'collapse_alternatives', type: 'bool', default: true },
+  { name: 'convert_html_to_plaintext', type: 'bool', default: false },
+  { name: 'topics_enabled', type: 'bool', default: false },
+  // One topic per line, `NAME: REGEX` (Mailman's pickled (name, pattern, desc, flag) rows).
+  { name: 'topics', type: 'text', default: '' },
+  { name: 'topics_bodylines_limit', type: 'int', default: 5 },
+  { name: 'gateway_to_news', type: 'bool', default: false },
+  { name: 'linked_newsgroup', type: 'string', default: '' },
+  { name: 'dmarc_mitigate_unconditionally', type: 'bool', default: false },
+  { name: 'dmarc_wrapped_message_text', type: 'text', default: '' },
+  // The list:member:regular:header and :footer templates; a null footer is the built-in one.
+  { name: 'member_regular_header', type: 'text', default: '' },
+  { name: 'member_regular_footer', type: 'text', default: null, nullable: true },
 ];
 
 export const SETTINGS_BY_NAME: ReadonlyMap<string, SettingSpec> = new Map(LIST_SETTINGS.map((s) => [s.name, s]));

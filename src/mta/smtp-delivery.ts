@@ -84,6 +84,29 @@ export class SmtpDelivery {
     return result;
   }
 
+  /**
+   * One transaction per copy (personalised delivery). Once something went through, a lost
+   * connection leaves the remaining copies as temporary failures instead of failing them all.
+   */
+  async deliverEach(copies: { recipient: string; raw: Buffer }[], from: string): Promise<DeliveryResult> {
+    const result: DeliveryResult = { delivered: [], permanent: [], temporary: [] };
+    for (let i = 0; i < copies.length; i++) {
+      let one: DeliveryResult;
+      try {
+        one = await this.deliver(copies[i].raw, from, [copies[i].recipient]);
+      } catch (err) {
+        const decided = result.delivered.length + result.permanent.length + result.temporary.length;
+        if (!(err instanceof ConnectionFailure) || decided === 0) throw err;
+        for (const c of copies.slice(i)) result.temporary.push({ recipient: c.recipient, code: 444, response: err.message });
+        return result;
+      }
+      result.delivered.push(...one.delivered);
+      result.permanent.push(...one.permanent);
+      result.temporary.push(...one.temporary);
+    }
+    return result;
+  }
+
   private sort(result: DeliveryResult, recipient: string, e: SmtpError): void {
     const code = e.responseCode ?? 444;
     (isPermanent(code) ? result.permanent : result.temporary).push({ recipient, code, response: e.response ?? e.message });

@@ -5,6 +5,11 @@ import { QueueRunner, QueueItem, RunnerEnv, Disposition } from './runner.js';
 import { SmtpDelivery, ConnectionFailure } from '../mta/smtp-delivery.js';
 import { listAddresses } from '../services/lists.js';
 import { logger } from '../logging.js';
+import { decorate, shouldDecorate, type MemberData } from '../delivery/decorate.js';
+import { formatAddress } from '../email/addresses.js';
+import { Message } from '../email/message.js';
+import type { MailingList } from '../model/entities.js';
+import type { MsgData } from '../queue/qfile.js';
 
 const MAX_PAUSE_MS = 5 * 60_000;
 
@@ -26,7 +31,7 @@ export class OutgoingRunner extends QueueRunner {
     const smtpLog = logger('smtp');
     let result;
     try {
-      result = await this.smtp.deliver(msg.toBuffer(), from, recipients);
+      result = mlist.personalize === 'none' ? await this.smtp.deliver(this.bulkCopy(msg, mlist, msgdata, recipients), from, recipients) : await this.smtp.deliverEach(await this.personalCopies(msg, mlist, msgdata, recipients), from);
     } catch (err) {
       if (!(err instanceof ConnectionFailure)) throw err;
       this.failures++;
@@ -46,6 +51,32 @@ export class OutgoingRunner extends QueueRunner {
       }
       await this.env.services.queues.get('retry').enqueue(msg.toBuffer(), { ...msgdata, recipients: result.temporary.map((t) => t.recipient), deliver_until: until });
     }
+  }
+
+  /** Bulk delivery: one copy, decorated once without member data, for every recipient. */
+  private bulkCopy(msg: Message, mlist: MailingList, msgdata: MsgData, recipients: string[]): Buffer {
+    return shouldDecorate(msgdata, recipients) ? decorate(msg, mlist, msgdata).toBuffer() : msg.toBuffer();
+  }
+
+  /**
+   * Personalised delivery (personalize individual or full), one copy per recipient as
+   * Mailman's: X-Mailman-Copy for those also addressed directly (avoid-duplicates), the footer
+   * with the member's data, and for `full` the recipient in To.
+   */
+  private async personalCopies(msg: Message, mlist: MailingList, msgdata: MsgData, recipients: string[]): Promise<{ recipient: string; raw: Buffer }[]> {
+    const members = new Map<string, MemberData>();
+    for (const { member, address } of await this.env.services.members.roster(mlist.list_id, 'member')) {
+      members.set(address.email, { email: address.email, displayName: member.display_name || address.display_name, language: member.preferred_language ?? undefined });
+    }
+    const dup = new Set(Array.isArray(msgdata['add-dup-header']) ? (msgdata['add-dup-header'] as string[]) : []);
+    const decorating = shouldDecorate(msgdata, recipients);
+    return recipients.map((recipient) => {
+      const member = members.get(recipient.toLowerCase()) ?? { email: recipient };
+      const copy = decorating ? decorate(msg, mlist, msgdata, member) : new Message(msg.toBuffer());
+      if (dup.has(recipient.toLowerCase())) copy.set('X-Mailman-Copy', 'yes');
+      if (mlist.personalize === 'full') copy.set('To', formatAddress(recipient, member.displayName));
+      return { recipient, raw: copy.toBuffer() };
+    });
   }
 
   override async stop(): Promise<void> {

@@ -19,6 +19,13 @@ import { runPipeline } from '../../src/delivery/pipeline-executor.js';
 import { ComponentRegistry, type Effect, type Handler, type Rule, type RuleResult } from '../../src/registry.js';
 import { CHAINS_DIR, PIPELINES_DIR, makeCtx } from './support.js';
 
+/** Mailman's default-posting-pipeline, in order (inventory §3.1). */
+const POSTING_STEPS = [
+  'validate-authenticity', 'mime-delete', 'tagger', 'member-recipients', 'avoid-duplicates', 'cleanse', 'cleanse-dkim',
+  'cook-headers', 'subject-prefix', 'rfc-2369', 'to-archive', 'to-digest', 'to-usenet', 'after-delivery', 'acknowledge',
+  'dmarc', 'to-outgoing',
+];
+
 /** Stand-ins under the project's names: each rule answers from msgdata.answers[name]. */
 function standIns() {
   const reg = { rules: new ComponentRegistry<Rule>('rule'), effects: new ComponentRegistry<Effect>('effect'), handlers: new ComponentRegistry<Handler>('handler') };
@@ -37,7 +44,7 @@ function standIns() {
   for (const name of ['accept-message', 'hold-message', 'reject-message', 'discard-message', 'accept-owner']) {
     reg.effects.register({ name, description: `stand-in for ${name}`, run: async (ctx) => void ((ctx.msgdata.done ??= []) as string[]).push(name) });
   }
-  for (const name of ['member-recipients', 'owner-recipients', 'cook-headers', 'subject-prefix', 'rfc-2369', 'after-delivery', 'to-outgoing']) {
+  for (const name of [...POSTING_STEPS, 'owner-recipients']) {
     reg.handlers.register({ name, description: `stand-in for ${name}`, process: (ctx) => void ((ctx.msgdata.done ??= []) as string[]).push(name) });
   }
   return reg;
@@ -95,7 +102,7 @@ test('the owner chain and the built-in pipelines run their steps in order', asyn
     await runPipeline(catalog, name, ctx);
     return ctx.msgdata.done;
   };
-  assert.deepEqual(await steps('default-posting-pipeline'), ['member-recipients', 'cook-headers', 'subject-prefix', 'rfc-2369', 'after-delivery', 'to-outgoing']);
+  assert.deepEqual(await steps('default-posting-pipeline'), POSTING_STEPS);
   assert.deepEqual(await steps('default-owner-pipeline'), ['owner-recipients', 'to-outgoing']);
   assert.deepEqual(await steps('virgin'), ['cook-headers', 'rfc-2369', 'to-outgoing']);
 });

@@ -51,7 +51,11 @@ test('a member post reaches every member exactly once, with list headers and sub
     assert.equal(msg.get('precedence'), 'list');
     assert.match(msg.get('x-mailman-version') ?? '', /mailman-ts/);
     assert.equal(msg.get('message-id-hash'), msg.get('x-message-id-hash'));
-    assert.match(msg.body.toString(), /Hello, list\./);
+    // The body as posted, then the list's default footer, once.
+    assert.equal(
+      msg.body.toString(),
+      'Hello, list.\r\n_______________________________________________\r\nAnt mailing list -- ant@example.com\r\nTo unsubscribe send an email to ant-leave@example.com\r\n',
+    );
   }
 });
 

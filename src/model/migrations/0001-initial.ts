@@ -2,6 +2,7 @@
 // released, so the list columns it creates are named here, not read from the live table.
 import { MigrationInterface, QueryRunner, Table, TableColumnOptions, TableIndex } from 'typeorm';
 import { SETTINGS_BY_NAME, SettingSpec } from '../list-settings.js';
+import { Delivery1764300000000 } from './0003-delivery.js';
 import { AutoResponses1764400000000 } from './0004-autoresponses.js';
 
 const INITIAL_LIST_SETTINGS = [
@@ -79,4 +80,8 @@ export class Initial1764100000000 implements MigrationInterface {
   }
 }
 
-export const MIGRATIONS = [Initial1764100000000, AutoResponses1764400000000];
+export const MIGRATIONS = [
+  Initial1764100000000,
+  Delivery1764300000000,
+  AutoResponses1764400000000,
+];

@@ -1,0 +1,31 @@
+// Collects posts for the list's digest: each one is appended to the list's MMDF mailbox,
+// var/lists/LISTID/digest.mmdf. Building and sending the digest (size threshold, periodic
+// sending, the digest runner) is later work; the mailbox is what it will read.
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { registry } from '../../registry.js';
+import type { Config } from '../../config/config.js';
+
+const MMDF_DELIMITER = '\x01\x01\x01\x01\n';
+
+export function digestMailbox(config: Config, listId: string): string {
+  return join(config.path('paths', 'list_data_dir'), listId, 'digest.mmdf');
+}
+
+/** One MMDF entry: delimiter, a From_ line, the message with LF line ends, delimiter. */
+export function mmdfEntry(raw: Buffer, when = new Date()): Buffer {
+  const text = raw.toString('binary').replace(/\r\n/g, '\n');
+  const body = text.endsWith('\n') ? text : `${text}\n`;
+  return Buffer.from(`${MMDF_DELIMITER}From MAILER-DAEMON ${when.toUTCString()}\n${body}${MMDF_DELIMITER}`, 'binary');
+}
+
+registry.handlers.register({
+  name: 'to-digest',
+  description: "Append the post to the list's digest mailbox when digests are enabled.",
+  async process({ mlist, msg, msgdata, services, dryRun }) {
+    if (!mlist.digests_enabled || msgdata.isdigest || dryRun) return;
+    const file = digestMailbox(services.config, mlist.list_id);
+    await mkdir(join(file, '..'), { recursive: true });
+    await appendFile(file, mmdfEntry(msg.toBuffer()));
+  },
+});

@@ -1,0 +1,104 @@
+// Content filtering on real MIME messages: parts filtered by type and extension, pass lists,
+// alternatives collapsed, single-part multiparts recast, and the post disposed of by
+// filter_action when nothing acceptable is left.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { DeliveryWorld } from './support.js';
+import { DiscardMessage, RejectMessage } from '../../src/registry.js';
+import { MimePart } from '../../src/delivery/mime-tree.js';
+
+let world: DeliveryWorld;
+before(async () => {
+  world = await DeliveryWorld.open('[mailman]\nfiltered_messages_are_preservable: yes');
+});
+after(async () => {
+  await world?.close();
+});
+
+const HEAD = ['From: anne@example.org', 'To: ant@example.com', 'Subject: parts', 'Message-ID: <parts@example.org>', 'MIME-Version: 1.0'];
+
+function mixed(...parts: string[][]): string {
+  return [...HEAD, 'Content-Type: multipart/mixed; boundary="MIX"', '', 'This is a multi-part message.', ...parts.flatMap((p) => ['--MIX', ...p]), '--MIX--', ''].join('\r\n');
+}
+const TEXT = ['Content-Type: text/plain; charset=us-ascii', '', 'Hello.'];
+const HTML = ['Content-Type: text/html; charset=us-ascii', '', '<p>Hello.</p>'];
+const EXE = ['Content-Type: application/octet-stream; name="run.exe"', 'Content-Disposition: attachment; filename="run.exe"', 'Content-Transfer-Encoding: base64', '', 'TVqQAA=='];
+const PDF = ['Content-Type: application/pdf', 'Content-Disposition: attachment; filename*=utf-8\'\'R%C3%A9sum%C3%A9.PDF', 'Content-Transfer-Encoding: base64', '', 'JVBERi0='];
+const ALT = ['Content-Type: multipart/alternative; boundary="ALT"', '', '--ALT', ...TEXT, '--ALT', ...HTML, '--ALT--'];
+
+async function filter(raw: string, settings: Record<string, unknown>) {
+  await world.configure({ filter_content: true, filter_types: '', pass_types: '', filter_extensions: '', pass_extensions: '', collapse_alternatives: true, filter_action: 'discard', ...settings });
+  return world.run('mime-delete', world.ctx(raw));
+}
+
+test('the MIME tree writes an unchanged message back byte for byte', () => {
+  const raw = Buffer.from(mixed(TEXT, ALT, PDF));
+  const tree = MimePart.parse(raw);
+  assert.deepEqual([...tree.walk()].map((p) => p.type), ['multipart/mixed', 'text/plain', 'multipart/alternative', 'text/plain', 'text/html', 'application/pdf']);
+  assert.equal([...tree.walk()][5].extension, 'pdf');
+  assert.equal([...tree.walk()][5].filename, 'Résumé.PDF');
+  assert.equal(tree.toBuffer().toString(), raw.toString());
+});
+
+test('filter_content off: nothing happens', async () => {
+  await world.configure({ filter_content: false, filter_types: 'text/plain' });
+  const raw = mixed(TEXT, EXE);
+  const ctx = await world.run('mime-delete', world.ctx(raw));
+  assert.equal(ctx.msg.toBuffer().toString(), raw);
+});
+
+test('parts of a filtered type or extension are removed, and the post is marked', async () => {
+  const ctx = await filter(mixed(TEXT, EXE, PDF), { filter_extensions: 'exe' });
+  const tree = MimePart.parse(ctx.msg.toBuffer());
+  assert.deepEqual([...tree.walk()].map((p) => p.type), ['multipart/mixed', 'text/plain', 'application/pdf']);
+  assert.match(ctx.msg.get('x-content-filtered-by') ?? '', /^Mailman\/MimeDel /);
+  assert.match(ctx.msg.body.toString(), /^This is a multi-part message\.\r\n--MIX\r\nContent-Type: text\/plain; charset=us-ascii\r\n\r\nHello\.\r\n--MIX\r\nContent-Type: application\/pdf/);
+  assert.match(ctx.msg.body.toString(), /JVBERi0=\r\n--MIX--\r\n$/);
+  // By main type: every application/* part goes; the one part left replaces the multipart.
+  const single = await filter(mixed(TEXT, EXE, PDF), { filter_types: 'application' });
+  assert.equal(single.msg.get('content-type'), 'text/plain; charset=us-ascii');
+  assert.equal(single.msg.body.toString(), 'Hello.');
+});
+
+test('pass_types and pass_extensions keep only what they name', async () => {
+  const ctx = await filter(mixed(TEXT, EXE, PDF), { pass_types: 'multipart\ntext/plain\napplication/pdf' });
+  assert.deepEqual([...MimePart.parse(ctx.msg.toBuffer()).walk()].map((p) => p.type), ['multipart/mixed', 'text/plain', 'application/pdf']);
+  const ext = await filter(mixed(TEXT, EXE, PDF), { pass_extensions: '.pdf' });
+  assert.deepEqual([...MimePart.parse(ext.msg.toBuffer()).walk()].map((p) => p.type), ['multipart/mixed', 'text/plain', 'application/pdf']);
+});
+
+test('multipart/alternative collapses to its first alternative', async () => {
+  const nested = await filter(mixed(ALT, PDF), {});
+  assert.deepEqual([...MimePart.parse(nested.msg.toBuffer()).walk()].map((p) => p.type), ['multipart/mixed', 'text/plain', 'application/pdf']);
+  const outer = await filter([...HEAD, ...ALT, ''].join('\r\n'), {});
+  assert.equal(outer.msg.get('content-type'), 'text/plain; charset=us-ascii');
+  assert.equal(outer.msg.body.toString(), 'Hello.');
+  assert.equal(outer.msg.get('subject'), 'parts');
+  // With collapse_alternatives off, a clean post is untouched.
+  const raw = mixed(ALT, PDF);
+  const kept = await filter(raw, { collapse_alternatives: false });
+  assert.equal(kept.msg.toBuffer().toString(), raw);
+});
+
+test('a post of a filtered type is disposed of by filter_action', async () => {
+  const html = [...HEAD, ...HTML, ''].join('\r\n');
+  await assert.rejects(filter(html, { filter_types: 'text/html' }), (e) => e instanceof DiscardMessage && /explicitly disallowed/.test(e.message));
+  await assert.rejects(filter(html, { pass_types: 'text/plain', filter_action: 'reject' }), (e) => e instanceof RejectMessage && /not explicitly allowed/.test(e.message));
+  await assert.rejects(filter(mixed(EXE), { filter_extensions: 'exe' }), (e) => e instanceof DiscardMessage && /empty/.test(e.message));
+  await assert.rejects(filter(html, { filter_types: 'text/html', filter_action: 'preserve' }), DiscardMessage);
+  const bad = await world.queued('bad');
+  assert.equal(bad.length, 1);
+  assert.equal(bad[0].msg.messageId, '<parts@example.org>');
+  await assert.rejects(filter(html, { filter_types: 'text/html', filter_action: 'forward' }), DiscardMessage);
+  const notices = await world.queued('virgin');
+  assert.equal(notices.length, 1);
+  assert.deepEqual(notices[0].msgdata.recipients, ['ant-owner@example.com']);
+  assert.equal(notices[0].msg.get('subject'), 'Content filter message notification');
+  assert.match(notices[0].msg.body.toString(), /Content-Type: message\/rfc822[\s\S]*<p>Hello\.<\/p>/);
+});
+
+test('converting HTML to text fails clearly, only when switched on and HTML is there', async () => {
+  await filter(mixed(TEXT, PDF), { convert_html_to_plaintext: true });
+  await assert.rejects(filter(mixed(ALT, PDF), { convert_html_to_plaintext: true, collapse_alternatives: false }), /converting HTML to plain text is not implemented yet/);
+  await world.configure({ convert_html_to_plaintext: false });
+});
