@@ -6,7 +6,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Config } from '../config/config.js';
 import { ALL_ENTITIES } from './entities.js';
-import { MIGRATIONS } from './migrations/0001-initial.js';
+import { MIGRATIONS as INITIAL } from './migrations/0001-initial.js';
+import { Moderation1764200000000 } from './migrations/0002-moderation.js';
+
+const MIGRATIONS = [...INITIAL, Moderation1764200000000];
 
 export async function openDatabase(config: Config, opts: { migrate?: boolean } = {}): Promise<DataSource> {
   const url = config.databaseUrl;

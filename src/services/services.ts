@@ -9,6 +9,8 @@ import { UserManager } from './users.js';
 import { MemberManager } from './members.js';
 import { MessageStore } from './message-store.js';
 import { RequestManager } from './requests.js';
+import { BanManager } from './bans.js';
+import { HeaderMatchManager } from './header-matches.js';
 
 export class Services {
   readonly domains: DomainManager;
@@ -17,6 +19,8 @@ export class Services {
   readonly members: MemberManager;
   readonly messages: MessageStore;
   readonly requests: RequestManager;
+  readonly bans: BanManager;
+  readonly headerMatches: HeaderMatchManager;
   readonly queues: Switchboards;
   readonly senderHeaders: readonly string[];
 
@@ -30,6 +34,8 @@ export class Services {
     this.members = new MemberManager(db, this.users);
     this.messages = new MessageStore(db, config.path('paths', 'messages_dir'));
     this.requests = new RequestManager(db);
+    this.bans = new BanManager(db);
+    this.headerMatches = new HeaderMatchManager(db);
     this.queues = new Switchboards(config.queueDir);
     this.senderHeaders = config.get('mailman', 'sender_headers').split(/\s+/).filter(Boolean).map((h) => h.toLowerCase());
   }

@@ -18,7 +18,7 @@ const pk: TableColumnOptions = { name: 'id', type: 'integer', isPrimary: true, i
 const col = (name: string, type: string, extra: Partial<TableColumnOptions> = {}): TableColumnOptions => ({ name, type, ...extra });
 
 function settingColumn(spec: SettingSpec): TableColumnOptions {
-  const type = { bool: 'boolean', int: 'integer', datetime: 'datetime', text: 'text', string: 'varchar', enum: 'varchar' }[spec.type];
+  const type = { bool: 'boolean', int: 'integer', datetime: 'datetime', text: 'text', string: 'varchar', enum: 'varchar', 'string-list': 'text' }[spec.type];
   return col(spec.name, type, { isNullable: spec.type === 'datetime' || !!spec.nullable, isUnique: spec.name === 'list_id' });
 }
 
