@@ -6,8 +6,10 @@
 // The policy is read from TXT `_dmarc.<From domain>`, then `_dmarc.<organizational domain>`
 // (where `sp=` wins over `p=`). The organizational domain is the last two labels: no Public
 // Suffix List is bundled, so `a.b.example.co.uk` falls back to `co.uk` (which publishes no
-// policy, so such domains are judged by their own record only). As Mailman, a DNS failure
-// other than "no such name / no record" counts as a reason to mitigate, and is logged.
+// policy, so such domains are judged by their own record only). Several DMARC records are
+// all tried, any reject/quarantine counting. As Mailman 3.3 does, a DNS failure other than
+// "no such name / no record" is logged and the post is mitigated: a policy the list could
+// not see may still be seen by the members' servers.
 import { Resolver } from 'node:dns/promises';
 import { registry } from '../../registry.js';
 import { logger } from '../../logging.js';
@@ -47,20 +49,19 @@ async function policyAt(name: string, org: boolean, email: string): Promise<Look
   } catch (err) {
     const code = (err as { code?: string }).code ?? '';
     if (NO_RECORD.has(code)) return 'keep-looking';
-    logger('error').error({ email, name, code, err: (err as Error).message }, `DNS error: unable to query the DMARC policy of ${email} at ${name}; mitigating to be safe`);
+    logger('error').error({ email, name, code, err: (err as Error).message }, `DNS error: unable to query the DMARC policy of ${email} at ${name}; mitigating`);
     return 'mitigate';
   }
   const dmarc = records.map((r) => r.join('')).filter((t) => /^v=DMARC1;/i.test(t.trim()));
   if (dmarc.length === 0) return 'keep-looking';
-  if (dmarc.length > 1) {
-    logger('error').warn({ email, name, records: dmarc }, `${name} has ${dmarc.length} DMARC records; the policy is ignored`);
-    return 'none';
-  }
-  const record = dmarc[0];
-  const policy = ((org && /(?:^|[;\s])sp=(\w*)/i.exec(record)) || /(?:^|[;\s])p=(\w*)/i.exec(record))?.[1]?.toLowerCase();
-  if (policy === 'reject' || policy === 'quarantine') {
-    logger('vette').info({ email, name, policy }, `${email}: DMARC lookup for ${name} found p=${policy} in ${record}`);
-    return 'mitigate';
+  if (dmarc.length > 1) logger('error').warn({ email, name, records: dmarc }, `${name} has ${dmarc.length} DMARC records; testing them all`);
+  for (const record of dmarc) {
+    // `sp=` (subdomain policy) only counts at the organizational domain.
+    const policy = ((org && /(?:^|[;\s])sp=(\w*)/i.exec(record)) || /(?:^|[;\s])p=(\w*)/i.exec(record))?.[1]?.toLowerCase();
+    if (policy === 'reject' || policy === 'quarantine') {
+      logger('vette').info({ email, name, policy }, `${email}: DMARC lookup for ${name} found p=${policy} in ${record}`);
+      return 'mitigate';
+    }
   }
   return 'none';
 }
@@ -89,14 +90,12 @@ registry.rules.register({
     if (!from || !(await dmarcProhibits(from))) return { hit: false };
     // The flag is for the dmarc handler whatever the rule decides.
     msgdata.dmarc = true;
-    if (action === 'discard') return { hit: true, msgdata: { dmarc_action: 'discard', moderation_sender: from } };
+    if (action === 'discard') return { hit: true, reasons: ['DMARC moderation'], msgdata: { dmarc_action: 'discard', moderation_sender: from } };
     if (action === 'reject') {
       const notice =
         typeof mlist.dmarc_moderation_notice === 'string' && mlist.dmarc_moderation_notice.trim() !== ''
           ? mlist.dmarc_moderation_notice
           : `You are not allowed to post to this list From: a domain whose DMARC policy is reject or quarantine, so your message was rejected. If you think this is a mistake, contact the list owner at ${listAddresses(mlist).owner}.`;
-      // Mailman replaces the reasons: the notice is the whole story.
-      msgdata.moderation_reasons = [];
       return { hit: true, reasons: [notice], msgdata: { dmarc_action: 'reject', moderation_sender: from } };
     }
     return { hit: false };
