@@ -61,3 +61,14 @@ test('the list.header_matches link source: position order, LISTID-INDEX suffixes
   await h.services.headerMatches.clear(h.mlist);
   assert.deepEqual(await source.rows(ctx), []);
 });
+
+test("removing a list removes its header matches and its bans, not the global ones", async () => {
+  const gone = await h.services.lists.create('gone@example.com');
+  await h.services.headerMatches.add(gone, { header: 'subject', pattern: 'x' });
+  await h.services.bans.ban('a@example.org', 'gone.example.com');
+  await h.services.bans.ban('global@example.org');
+  await h.services.lists.remove('gone.example.com');
+  assert.deepEqual(await h.services.headerMatches.list(gone), []);
+  assert.deepEqual(await h.services.bans.list('gone.example.com'), []);
+  assert.equal(await h.services.bans.isBanned('global@example.org', 'ant.example.com'), true);
+});
