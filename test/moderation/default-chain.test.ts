@@ -119,3 +119,37 @@ test('a non-member post is held by default; an accept_these_nonmembers sender go
     await h.set({ accept_these_nonmembers: [] });
   }
 });
+
+test('a site chain can give the rules their own limits and test the list-of-strings settings', async () => {
+  const { compile } = await import('../../src/dsl/compile.js');
+  const { buildChain } = await import('../../src/dsl/executable.js');
+  const { registry } = await import('../../src/registry.js');
+  const text = [
+    'chain strict "Tighter limits" {',
+    '    if sender in list.hold_these_nonmembers then hold "listed"',
+    '    if max-size(limit: 1KB)                 then defer',
+    '    if max-recipients(limit: 2)             then defer',
+    '    if any                                  then hold',
+    '    accept',
+    '}',
+  ].join('\n');
+  const result = compile(text, 'strict.chain', { registry });
+  assert.deepEqual(result.diagnostics, []);
+  const strict = buildChain(result.ir as never, registry);
+  const local = { chain: (name: string) => (name === 'strict' ? strict : catalog.chain(name)) };
+  const go = async (raw: string) => {
+    const ctx = h.ctx(raw);
+    const trace = await runChain(local, 'strict', ctx);
+    return { disposition: trace.disposition, hits: ctx.msgdata.rule_hits, reasons: ctx.msgdata.moderation_reasons };
+  };
+  assert.deepEqual(await go(post()), { disposition: 'accept', hits: [], reasons: undefined });
+  const both = await go(post({ to: 'ant@example.com, b@example.net', body: 'x'.repeat(2048) }));
+  assert.equal(both.disposition, 'hold');
+  assert.deepEqual(both.hits, ['max-size', 'max-recipients']);
+  await h.set({ hold_these_nonmembers: ['anne@example.org'] });
+  try {
+    assert.deepEqual(await go(post()), { disposition: 'hold', hits: [], reasons: ['listed'] });
+  } finally {
+    await h.set({ hold_these_nonmembers: [] });
+  }
+});
