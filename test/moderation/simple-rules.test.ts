@@ -64,7 +64,10 @@ test('news-moderation hits only for a moderated newsgroup gateway', async () => 
 
 test('loop hits when the List-Post header names this list', async () => {
   assert.equal((await h.check('loop', post({ extra: ['List-Post: <mailto:bee@example.com>'] }))).hit, false);
-  assert.equal((await h.check('loop', post({ extra: ['List-Post: <mailto:ant@example.com>'] }))).hit, true);
+  const loop = await h.check('loop', post({ extra: ['List-Post: <mailto:ant@example.com>'] }));
+  assert.equal(loop.hit, true);
+  assert.equal(loop.msgdata?.moderation_sender, 'anne@example.org');
+  assert.equal((await h.check('loop', post({ extra: ['List-Post: ANT@example.com'] }))).hit, true, 'a bare address too');
   assert.equal((await h.check('loop', post())).hit, false);
 });
 
