@@ -40,6 +40,8 @@ export interface RuleResult {
   reasons?: string[];
   /** Merged into msgdata on a hit (e.g. member_moderation_action). */
   msgdata?: Record<string, unknown>;
+  /** Records the outcome under this name instead of the rule's (`header-match-SUFFIX`). */
+  recordAs?: string;
 }
 
 export interface Component {
@@ -65,6 +67,12 @@ export class RejectMessage extends Error {}
 
 export interface Handler extends Component {
   process(ctx: MessageContext, args: Args): void | Promise<void>;
+}
+
+/** Rows a chain's `for` loop iterates, read per message (`list.header_matches`). */
+export interface LinkSource extends Component {
+  fields: Record<string, ParamType>;
+  rows(ctx: MessageContext): Record<string, unknown>[] | Promise<Record<string, unknown>[]>;
 }
 
 /** A process the master starts: a queue runner, or a server (lmtp, rest). */
@@ -101,10 +109,11 @@ export const registry = {
   effects: new ComponentRegistry<Effect>('effect'),
   handlers: new ComponentRegistry<Handler>('handler'),
   runners: new ComponentRegistry<RunnerComponent>('runner'),
+  linkSources: new ComponentRegistry<LinkSource>('link source'),
 };
 
 const SRC = dirname(fileURLToPath(import.meta.url));
-const COMPONENT_DIRS = ['moderation/rules', 'moderation/effects', 'delivery/handlers'];
+const COMPONENT_DIRS = ['moderation/rules', 'moderation/effects', 'delivery/handlers', 'moderation/sources'];
 const RUNNER_DIR = 'runners/registered';
 let loaded: Promise<void> | undefined;
 

@@ -6,7 +6,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Config } from '../config/config.js';
 import { ALL_ENTITIES } from './entities.js';
-import { MIGRATIONS } from './migrations/0001-initial.js';
+import { MIGRATIONS } from './migrations/index.js';
+
 
 export async function openDatabase(config: Config, opts: { migrate?: boolean } = {}): Promise<DataSource> {
   const url = config.databaseUrl;

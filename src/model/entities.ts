@@ -61,6 +61,20 @@ export interface MailingList {
   [setting: string]: unknown;
 }
 
+/** A list of strings in a text column, as JSON; unreadable or absent text reads as []. */
+export const STRING_LIST = {
+  to: (value: unknown) => (value === undefined ? undefined : JSON.stringify(Array.isArray(value) ? value.map(String) : [])),
+  from: (value: unknown): string[] => {
+    if (typeof value !== 'string' || value === '') return [];
+    try {
+      const parsed = JSON.parse(value);
+      return Array.isArray(parsed) ? parsed.map(String) : [];
+    } catch {
+      return [];
+    }
+  },
+};
+
 export function settingColumn(spec: SettingSpec): EntitySchemaColumnOptions {
   switch (spec.type) {
     case 'bool':
@@ -71,6 +85,8 @@ export function settingColumn(spec: SettingSpec): EntitySchemaColumnOptions {
       return { type: 'datetime', nullable: true };
     case 'text':
       return { type: 'text', nullable: spec.nullable };
+    case 'string-list':
+      return { type: 'text', nullable: spec.nullable, transformer: STRING_LIST };
     default:
       return { type: String, nullable: spec.nullable };
   }
@@ -240,6 +256,54 @@ export const ListRequestEntity = new EntitySchema<ListRequest>({
   indices: [{ name: 'ix_request_list', columns: ['list_id', 'request_type'] }],
 });
 
+// moderation rules
+
+/** Mailman's `ban`: an email (exact, or a `^regex`) banned from one list, or globally (list_id null). */
+export interface Ban {
+  id: number;
+  email: string;
+  list_id: string | null;
+}
+
+export const BanEntity = new EntitySchema<Ban>({
+  name: 'Ban',
+  tableName: 'ban',
+  columns: {
+    id: { type: Number, primary: true, generated: 'increment' },
+    email: { type: String },
+    list_id: { type: String, nullable: true },
+  },
+  indices: [{ name: 'ix_ban_list_email', columns: ['list_id', 'email'] }],
+});
+
+/** Mailman's `headermatch`: a list's header filter, in position order. */
+export interface HeaderMatch {
+  id: number;
+  mailing_list_id: number;
+  position: number;
+  /** Lower-cased header name. */
+  header: string;
+  pattern: string;
+  /** An action name (accept hold reject discard defer); null: [antispam] jump_chain. */
+  chain: string | null;
+  tag: string | null;
+}
+
+export const HeaderMatchEntity = new EntitySchema<HeaderMatch>({
+  name: 'HeaderMatch',
+  tableName: 'headermatch',
+  columns: {
+    id: { type: Number, primary: true, generated: 'increment' },
+    mailing_list_id: { type: Number },
+    position: { type: Number },
+    header: { type: String },
+    pattern: { type: String },
+    chain: { type: String, nullable: true },
+    tag: { type: String, nullable: true },
+  },
+  indices: [{ name: 'ix_headermatch_list', columns: ['mailing_list_id', 'position'] }],
+});
+
 export const ALL_ENTITIES = [
   DomainEntity,
   MailingListEntity,
@@ -249,4 +313,6 @@ export const ALL_ENTITIES = [
   StoredMessageEntity,
   ListRequestEntity,
   AutoResponseRecordEntity,
+  BanEntity,
+  HeaderMatchEntity,
 ];

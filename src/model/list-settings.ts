@@ -2,7 +2,8 @@
 // columns, the REST `config` resource and its validation all read this table, so a setting
 // is added in one place (plus a migration for its column).
 
-export type SettingType = 'string' | 'text' | 'bool' | 'int' | 'enum' | 'datetime';
+export type SettingType = 'string' | 'text' | 'bool' | 'int' | 'enum' | 'datetime' | 'string-list';
+// 'string-list' is a list of strings, stored as JSON text (Mailman pickles these lists).
 
 export interface SettingSpec {
   name: string;
@@ -19,6 +20,16 @@ export interface SettingSpec {
 
 export const ACTIONS = ['hold', 'reject', 'discard', 'accept', 'defer'] as const;
 export type ModerationAction = (typeof ACTIONS)[number];
+
+/** Mailman's stock suspicious-header lines: known spam signatures of old. */
+const DEFAULT_BOUNCE_MATCHING_HEADERS = [
+  "# One 'header: regex' per line; a line starting with '#' is a comment.",
+  'to: friend@public.com',
+  'message-id: relay.comanche.denmark.eu',
+  'from: list@listme.com',
+  'from: .*@uplinkpro.com',
+  '',
+].join('\n');
 
 const capitalise = (n: string) => n.charAt(0).toUpperCase() + n.slice(1);
 
@@ -81,6 +92,25 @@ export const LIST_SETTINGS: readonly SettingSpec[] = [
   { name: 'member_roster_visibility', type: 'enum', choices: ['public', 'members', 'moderators'], default: 'moderators' },
   { name: 'archive_policy', type: 'enum', choices: ['never', 'private', 'public'], default: 'public' },
   { name: 'digests_enabled', type: 'bool', default: true },
+  // moderation rules
+  /** A password hash (REST hashes what it is given); null: the approved rule always misses. */
+  { name: 'moderator_password', type: 'string', default: null, nullable: true },
+  { name: 'accept_these_nonmembers', type: 'string-list', default: [] },
+  { name: 'hold_these_nonmembers', type: 'string-list', default: [] },
+  { name: 'reject_these_nonmembers', type: 'string-list', default: [] },
+  { name: 'discard_these_nonmembers', type: 'string-list', default: [] },
+  { name: 'acceptable_aliases', type: 'string-list', default: [] },
+  { name: 'bounce_matching_headers', type: 'text', default: DEFAULT_BOUNCE_MATCHING_HEADERS },
+  { name: 'newsgroup_moderation', type: 'enum', choices: ['none', 'open_moderated', 'moderated'], default: 'none' },
+  {
+    name: 'dmarc_mitigate_action',
+    type: 'enum',
+    choices: ['no_mitigation', 'munge_from', 'wrap_message', 'reject', 'discard'],
+    default: 'no_mitigation',
+  },
+  { name: 'dmarc_mitigate_unconditionally', type: 'bool', default: false },
+  { name: 'dmarc_moderation_notice', type: 'text', default: '' },
+  { name: 'dmarc_wrapped_message_text', type: 'text', default: '' },
   // delivery handlers
   { name: 'filter_content', type: 'bool', default: false },
   { name: 'filter_action', type: 'enum', choices: ['discard', 'reject', 'forward', 'preserve'], default: 'discard' },
@@ -97,8 +127,6 @@ export const LIST_SETTINGS: readonly SettingSpec[] = [
   { name: 'topics_bodylines_limit', type: 'int', default: 5 },
   { name: 'gateway_to_news', type: 'bool', default: false },
   { name: 'linked_newsgroup', type: 'string', default: '' },
-  { name: 'dmarc_mitigate_unconditionally', type: 'bool', default: false },
-  { name: 'dmarc_wrapped_message_text', type: 'text', default: '' },
   // The list:member:regular:header and :footer templates; a null footer is the built-in one.
   { name: 'member_regular_header', type: 'text', default: '' },
   { name: 'member_regular_footer', type: 'text', default: null, nullable: true },
@@ -109,7 +137,8 @@ export const SETTINGS_BY_NAME: ReadonlyMap<string, SettingSpec> = new Map(LIST_S
 export function defaultSettings(listName: string, mailHost: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const spec of LIST_SETTINGS) {
-    out[spec.name] = typeof spec.default === 'function' ? (spec.default as (c: object) => unknown)({ listName, mailHost }) : spec.default;
+    const d = typeof spec.default === 'function' ? (spec.default as (c: object) => unknown)({ listName, mailHost }) : spec.default;
+    out[spec.name] = Array.isArray(d) ? [...d] : d;
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import type { DataSource, Repository } from 'typeorm';
-import { MailingList, MailingListEntity, MemberEntity, ListRequestEntity } from '../model/entities.js';
+import { MailingList, MailingListEntity, MemberEntity, ListRequestEntity, BanEntity, HeaderMatchEntity } from '../model/entities.js';
 import { defaultSettings } from '../model/list-settings.js';
 import type { DomainManager } from './domains.js';
 import { BadRequestError, NotFoundError } from './errors.js';
@@ -87,6 +87,8 @@ export class ListManager {
     await this.ds.transaction(async (em) => {
       await em.getRepository(MemberEntity).delete({ list_id: l.list_id });
       await em.getRepository(ListRequestEntity).delete({ list_id: l.list_id });
+      await em.getRepository(BanEntity).delete({ list_id: l.list_id });
+      await em.getRepository(HeaderMatchEntity).delete({ mailing_list_id: l.id });
       await em.getRepository(MailingListEntity).delete({ id: l.id });
     });
   }

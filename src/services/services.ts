@@ -10,6 +10,8 @@ import { MemberManager } from './members.js';
 import { MessageStore } from './message-store.js';
 import { RequestManager } from './requests.js';
 import { AutoResponseManager } from './autoresponses.js';
+import { BanManager } from './bans.js';
+import { HeaderMatchManager } from './header-matches.js';
 
 export class Services {
   readonly domains: DomainManager;
@@ -19,6 +21,8 @@ export class Services {
   readonly messages: MessageStore;
   readonly requests: RequestManager;
   readonly autoresponses: AutoResponseManager;
+  readonly bans: BanManager;
+  readonly headerMatches: HeaderMatchManager;
   readonly queues: Switchboards;
   readonly senderHeaders: readonly string[];
 
@@ -33,6 +37,8 @@ export class Services {
     this.messages = new MessageStore(db, config.path('paths', 'messages_dir'));
     this.requests = new RequestManager(db);
     this.autoresponses = new AutoResponseManager(db, config.int('mta', 'max_autoresponses_per_day'));
+    this.bans = new BanManager(db);
+    this.headerMatches = new HeaderMatchManager(db);
     this.queues = new Switchboards(config.queueDir);
     this.senderHeaders = config.get('mailman', 'sender_headers').split(/\s+/).filter(Boolean).map((h) => h.toLowerCase());
   }

@@ -76,7 +76,7 @@ test('PATCH refuses unknown, read-only and badly typed values, changing nothing'
   assertError(await rest.patch('/lists/ant.example.com/config', { max_num_recipients: -3 }), 400, /^Invalid Parameter "max_num_recipients"/);
   assertError(await rest.patch('/lists/ant.example.com/config', { max_num_recipients: 'ten' }), 400, /^Invalid Parameter "max_num_recipients"/);
   assertError(await rest.patch('/lists/ant.example.com/config', { display_name: 'Changed', personalize: 'all' }), 400, /^Invalid Parameter "personalize"/);
-  assertError(await rest.patch('/lists/ant.example.com/config', { acceptable_aliases: ['alias@example.com'] }), 400, /^Invalid Parameter "acceptable_aliases"/);
+  assertError(await rest.patch('/lists/ant.example.com/config', { acceptable_aliases: ['alias@example.com', 5] }), 400, /^Invalid Parameter "acceptable_aliases"/);
   assert.deepEqual(await config(), before);
   // The empty list (or '', Mailman's form encoding of it) is accepted.
   assert.equal((await rest.patch('/lists/ant.example.com/config', { acceptable_aliases: '' }, { form: true })).status, 204);

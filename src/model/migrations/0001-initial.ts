@@ -2,8 +2,6 @@
 // released, so the list columns it creates are named here, not read from the live table.
 import { MigrationInterface, QueryRunner, Table, TableColumnOptions, TableIndex } from 'typeorm';
 import { SETTINGS_BY_NAME, SettingSpec } from '../list-settings.js';
-import { Delivery1764300000000 } from './0003-delivery.js';
-import { AutoResponses1764400000000 } from './0004-autoresponses.js';
 
 const INITIAL_LIST_SETTINGS = [
   'list_name', 'mail_host', 'list_id', 'display_name', 'description', 'info', 'preferred_language',
@@ -20,7 +18,7 @@ const pk: TableColumnOptions = { name: 'id', type: 'integer', isPrimary: true, i
 const col = (name: string, type: string, extra: Partial<TableColumnOptions> = {}): TableColumnOptions => ({ name, type, ...extra });
 
 function settingColumn(spec: SettingSpec): TableColumnOptions {
-  const type = { bool: 'boolean', int: 'integer', datetime: 'datetime', text: 'text', string: 'varchar', enum: 'varchar' }[spec.type];
+  const type = { bool: 'boolean', int: 'integer', datetime: 'datetime', text: 'text', string: 'varchar', enum: 'varchar', 'string-list': 'text' }[spec.type];
   return col(spec.name, type, { isNullable: spec.type === 'datetime' || !!spec.nullable, isUnique: spec.name === 'list_id' });
 }
 
@@ -80,8 +78,3 @@ export class Initial1764100000000 implements MigrationInterface {
   }
 }
 
-export const MIGRATIONS = [
-  Initial1764100000000,
-  Delivery1764300000000,
-  AutoResponses1764400000000,
-];

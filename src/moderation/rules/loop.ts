@@ -3,16 +3,20 @@
 import { registry } from '../../registry.js';
 import { listAddresses } from '../../services/lists.js';
 import { parseAddresses } from '../../email/addresses.js';
+import { senders } from '../senders.js';
 
 registry.rules.register({
   name: 'loop',
   description: "The message already carries this list's List-Post header.",
   record: true,
-  check({ msg, mlist }) {
+  check(ctx) {
+    const { msg, mlist } = ctx;
     const posting = listAddresses(mlist).posting;
     for (const value of msg.getAll('list-post')) {
       const mailto = /<mailto:([^>]+)>/i.exec(value)?.[1] ?? value;
-      if (parseAddresses(mailto).some((a) => a.email === posting)) return { hit: true, reasons: ['Message has already been posted to this list'] };
+      if (parseAddresses(mailto).some((a) => a.email === posting)) {
+        return { hit: true, reasons: ['Message has already been posted to this list'], msgdata: { moderation_sender: senders(ctx)[0] ?? 'N/A' } };
+      }
     }
     return { hit: false };
   },

@@ -1,5 +1,6 @@
 // A member's own moderation action, or the list's default for members, decides the post.
-// `defer` means "no decision here": the rule misses and the chain goes on.
+// `defer` means "no decision here": the rule misses and the chain goes on. A banned sender
+// is left to banned-address, so the rule misses for them.
 import { registry } from '../../registry.js';
 import { senders } from '../senders.js';
 
@@ -9,14 +10,16 @@ registry.rules.register({
   record: true,
   async check(ctx) {
     const { mlist, services } = ctx;
-    for (const email of senders(ctx)) {
+    const all = senders(ctx);
+    for (const email of all) if (await services.bans.isBanned(email, mlist.list_id)) return { hit: false };
+    for (const email of all) {
       const member = await services.members.findMember(mlist.list_id, email, 'member');
       if (!member) continue;
       const action = member.moderation_action ?? mlist.default_member_action;
       if (action === 'defer') return { hit: false };
       return {
         hit: true,
-        reasons: [`The message comes from a moderated member`],
+        reasons: ['The message comes from a moderated member'],
         msgdata: { member_moderation_action: action, moderation_sender: email },
       };
     }

@@ -1,36 +1,73 @@
-// Posts from people who are not members: the nonmember's own moderation action, else the
-// list's default_nonmember_action. Unknown senders are recorded as nonmembers, so a
-// moderator can later set an action for them (as Mailman does).
-import { registry } from '../../registry.js';
+// Posts from people who are not members, decided in Mailman's order: the nonmember's own
+// moderation action; else the list's legacy accept/hold/reject/discard_these_nonmembers
+// entries (an address, or a `^regex` matched from the start, ignoring case; an accept entry
+// means "no decision here"); else the list's default_nonmember_action. Unknown senders are
+// recorded as nonmembers, so a moderator can later give them an action (not under explain).
+import { registry, type RuleResult } from '../../registry.js';
+import { logger } from '../../logging.js';
 import { senders } from '../senders.js';
+
+const LEGACY = ['accept', 'hold', 'reject', 'discard'] as const;
+
+function decide(action: string, sender: string, reason: string): RuleResult {
+  if (action === 'defer') return { hit: false };
+  return { hit: true, reasons: [reason], msgdata: { member_moderation_action: action, moderation_sender: sender } };
+}
+
+/** Whether an entry of a *_these_nonmembers list names this sender. */
+export function legacyEntryMatches(entry: string, sender: string): boolean {
+  if (!entry.startsWith('^')) return entry.trim().toLowerCase() === sender;
+  try {
+    return new RegExp(`^(?:${entry.slice(1)})`, 'i').test(sender);
+  } catch (err) {
+    logger('vette').warn({ entry, err: (err as Error).message }, `bad regex in a *_these_nonmembers entry: ${entry}`);
+    return false;
+  }
+}
 
 registry.rules.register({
   name: 'nonmember-moderation',
-  description: "The sender is not a member; applies the nonmember's action or the list's default_nonmember_action.",
+  description: "The sender is not a member; applies the nonmember's action, the legacy *_these_nonmembers lists, or default_nonmember_action.",
   record: true,
   async check(ctx) {
-    const { mlist, services, dryRun } = ctx;
+    const { mlist, services, dryRun, msgdata } = ctx;
     const all = senders(ctx);
-    if (all.length === 0) {
-      const action = mlist.default_nonmember_action;
-      if (action === 'defer') return { hit: false };
-      return { hit: true, reasons: ['No sender was found in the message.'], msgdata: { member_moderation_action: action, moderation_sender: 'No sender' } };
-    }
+    for (const email of all) if (await services.bans.isBanned(email, mlist.list_id)) return { hit: false };
+    if (all.length === 0) return decide(mlist.default_nonmember_action, 'No sender', 'No sender was found in the message.');
+    if (msgdata.fromusenet) return { hit: false };
+
+    const nonmembers = new Map<string, string | null>();
+    let isMember = false;
     for (const email of all) {
-      if (await services.members.findMember(mlist.list_id, email, 'member')) return { hit: false };
-    }
-    let first: { email: string; action: string | null } | undefined;
-    for (const email of all) {
+      if (await services.members.findMember(mlist.list_id, email, 'member')) {
+        isMember = true;
+        continue;
+      }
       let nonmember = await services.members.findMember(mlist.list_id, email, 'nonmember');
-      if (!nonmember && !dryRun) nonmember = (await services.members.subscribe(mlist, email, { role: 'nonmember' })).member;
-      first ??= { email, action: nonmember?.moderation_action ?? null };
+      if (!nonmember && !dryRun) {
+        try {
+          nonmember = (await services.members.subscribe(mlist, email, { role: 'nonmember' })).member;
+        } catch {
+          nonmember = await services.members.findMember(mlist.list_id, email, 'nonmember'); // a concurrent post registered them
+        }
+      }
+      nonmembers.set(email, nonmember?.moderation_action ?? null);
     }
-    const action = first!.action ?? mlist.default_nonmember_action;
-    if (action === 'defer') return { hit: false };
-    return {
-      hit: true,
-      reasons: [`The message is not from a list member`],
-      msgdata: { member_moderation_action: action, moderation_sender: first!.email },
-    };
+    // A member among the senders: member-moderation has had its say.
+    if (isMember) return { hit: false };
+
+    for (const email of all) {
+      const own = nonmembers.get(email) ?? null;
+      if (own === 'defer') return { hit: false };
+      if (own !== null) return decide(own, email, 'The message is not from a list member');
+      for (const action of LEGACY) {
+        const entries = mlist[`${action}_these_nonmembers`];
+        if (!Array.isArray(entries)) continue;
+        if (!entries.some((e) => legacyEntryMatches(String(e), email))) continue;
+        if (action === 'accept') return { hit: false };
+        return decide(action, email, `The sender is in the nonmember ${action} list`);
+      }
+    }
+    return decide(mlist.default_nonmember_action, all[0], 'The message is not from a list member');
   },
 });

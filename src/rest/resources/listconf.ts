@@ -6,6 +6,7 @@ import { LIST_SETTINGS, type SettingSpec } from '../../model/list-settings.js';
 import { listAddresses } from '../../services/lists.js';
 import type { Services } from '../../services/services.js';
 import { isoDate, noContent, okay } from '../helpers.js';
+import { hashPassword } from '../passwords.js';
 import { badRequest, notFound } from '../errors.js';
 import { bool, inputOf, listOfStrings, nonNegativeInt, oneOf, str, type Converter, type Input } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
@@ -20,7 +21,13 @@ interface Attribute {
 
 function converterFor(spec: SettingSpec, deps: RestDeps): Converter<unknown> {
   const nullable = (conv: Converter<unknown>): Converter<unknown> => (spec.nullable ? (v) => (v === null ? null : conv(v)) : conv);
+  if (spec.name === 'moderator_password') {
+    // Stored hashed, as Mailman does; '' or null clears it (the approved rule then misses).
+    return (v) => (v === null || v === '' ? null : hashPassword(str(v)));
+  }
   switch (spec.type) {
+    case 'string-list':
+      return listOfStrings;
     case 'bool':
       return nullable(bool);
     case 'int':
@@ -69,15 +76,6 @@ export function listAttributes(services: Services, deps: RestDeps): Map<string, 
     no_reply_address: (l) => `${services.config.get('mailman', 'noreply_address')}@${l.mail_host}`,
   };
   for (const [name, get] of Object.entries(derived)) if (!attrs.has(name)) attrs.set(name, { get });
-  // Writable in Mailman, but there is no table for aliases yet: only "none" can be stored.
-  attrs.set('acceptable_aliases', {
-    get: () => [],
-    convert: (v) => {
-      const aliases = listOfStrings(v);
-      if (aliases.length) throw new Error('acceptable aliases are not supported yet; only an empty list is accepted');
-      return aliases;
-    },
-  });
   return new Map([...attrs].sort(([a], [b]) => a.localeCompare(b)));
 }
 

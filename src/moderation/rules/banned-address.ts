@@ -1,0 +1,18 @@
+// A banned sender's post is dropped (the default chain discards it): bans for this list and
+// global ones, exact addresses and `^regex` patterns.
+import { registry } from '../../registry.js';
+import { senders } from '../senders.js';
+
+registry.rules.register({
+  name: 'banned-address',
+  description: 'A sender of the message is banned from this list or from every list.',
+  record: true,
+  async check(ctx) {
+    for (const email of senders(ctx)) {
+      if (await ctx.services.bans.isBanned(email, ctx.mlist.list_id)) {
+        return { hit: true, reasons: [`Message sender ${email} is banned from this list`], msgdata: { moderation_sender: email } };
+      }
+    }
+    return { hit: false };
+  },
+});

@@ -1,0 +1,52 @@
+// One header filter: every value of `header` in every MIME part (attached messages
+// included), RFC 2047-decoded, searched with `pattern` ignoring case. It records as
+// `header-match-SUFFIX`, as Mailman names its per-filter rules. A pattern that does not
+// compile is logged and misses.
+import { registry } from '../../registry.js';
+import { logger } from '../../logging.js';
+import { senders } from '../senders.js';
+import { partsOf } from '../mime-parts.js';
+
+const compiled = new Map<string, RegExp | null>();
+
+function compile(pattern: string): RegExp | null {
+  let re = compiled.get(pattern);
+  if (re !== undefined) return re;
+  try {
+    re = new RegExp(pattern, 'i');
+  } catch (err) {
+    logger('vette').warn({ pattern, err: (err as Error).message }, `header-match: bad regex ${pattern}`);
+    re = null;
+  }
+  if (compiled.size > 1000) compiled.clear();
+  compiled.set(pattern, re);
+  return re;
+}
+
+registry.rules.register({
+  name: 'header-match',
+  description: 'A header, in any MIME part, matches a regex (ignoring case); records as header-match-SUFFIX.',
+  record: true,
+  params: [
+    { name: 'header', type: 'string', required: true, description: 'the header name' },
+    { name: 'pattern', type: 'string', required: true, description: 'a regex, searched ignoring case' },
+    { name: 'suffix', type: 'string', required: true, description: 'names the record: header-match-SUFFIX' },
+  ],
+  check(ctx, args) {
+    const header = String(args.header ?? '').trim();
+    const recordAs = `header-match-${String(args.suffix ?? '')}`;
+    const re = header ? compile(String(args.pattern ?? '')) : null;
+    if (!re) return { hit: false, recordAs };
+    for (const p of partsOf(ctx.msg)) {
+      if (p.part.getAll(header).some((v) => re.test(v))) {
+        return {
+          hit: true,
+          recordAs,
+          reasons: [`Header "${header}" matched a header rule`],
+          msgdata: { moderation_sender: senders(ctx)[0] ?? 'N/A' },
+        };
+      }
+    }
+    return { hit: false, recordAs };
+  },
+});

@@ -1,0 +1,39 @@
+// The list must be named explicitly in To, Cc, Resent-To or Resent-Cc (a Bcc'd list is a
+// spam sign): its posting address, or one of its acceptable_aliases. An alias starting with
+// `^` is a regex matched from the start of the address, ignoring case; one that does not
+// compile is taken literally. Mail gated from Usenet always passes.
+import { registry } from '../../registry.js';
+import { parseAddresses } from '../../email/addresses.js';
+import { listAddresses } from '../../services/lists.js';
+import { senders } from '../senders.js';
+import { escapeRegex } from '../mime-parts.js';
+
+const DESTINATION_HEADERS = ['to', 'cc', 'resent-to', 'resent-cc'];
+
+function aliasPattern(alias: string): RegExp {
+  try {
+    return new RegExp(`^(?:${alias})`, 'i');
+  } catch {
+    return new RegExp(`^${escapeRegex(alias)}`, 'i');
+  }
+}
+
+registry.rules.register({
+  name: 'implicit-dest',
+  description: 'The list (or an acceptable alias) is not among the To, Cc, Resent-To and Resent-Cc addresses.',
+  record: true,
+  check(ctx) {
+    const { mlist, msg, msgdata } = ctx;
+    if (!mlist.require_explicit_destination || msgdata.fromusenet) return { hit: false };
+    const recipients = new Set<string>();
+    for (const h of DESTINATION_HEADERS) for (const v of msg.getAll(h)) for (const a of parseAddresses(v)) recipients.add(a.email);
+    const aliases = Array.isArray(mlist.acceptable_aliases) ? (mlist.acceptable_aliases as unknown[]).map(String) : [];
+    const exact = new Set([listAddresses(mlist).posting, ...aliases.filter((a) => !a.startsWith('^')).map((a) => a.trim().toLowerCase())]);
+    for (const r of recipients) if (exact.has(r)) return { hit: false };
+    for (const alias of aliases.filter((a) => a.startsWith('^'))) {
+      const re = aliasPattern(alias);
+      for (const r of recipients) if (re.test(r)) return { hit: false };
+    }
+    return { hit: true, reasons: ['Message has implicit destination'], msgdata: { moderation_sender: senders(ctx)[0] ?? 'N/A' } };
+  },
+});

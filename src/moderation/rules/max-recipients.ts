@@ -1,0 +1,24 @@
+// Too many explicit recipients (To and Cc) looks like spam. Mailman's test is "at least the
+// limit", not "more than"; a limit of 0 turns the rule off.
+import { registry } from '../../registry.js';
+import { parseAddresses } from '../../email/addresses.js';
+import { senders } from '../senders.js';
+
+registry.rules.register({
+  name: 'max-recipients',
+  description: 'The message has at least `limit` To and Cc addresses (default: the list\'s max_num_recipients; 0: off).',
+  record: true,
+  params: [{ name: 'limit', type: 'number', default: 'list.max_num_recipients', description: 'the number of To and Cc addresses that is too many' }],
+  check(ctx, args) {
+    const limit = Number(args.limit ?? ctx.mlist.max_num_recipients);
+    if (!Number.isFinite(limit) || limit <= 0) return { hit: false };
+    let count = 0;
+    for (const h of ['to', 'cc']) for (const v of ctx.msg.getAll(h)) count += parseAddresses(v).length;
+    if (count < limit) return { hit: false };
+    return {
+      hit: true,
+      reasons: [`Message has ${count} recipients; the limit is fewer than ${limit}`],
+      msgdata: { moderation_sender: senders(ctx)[0] ?? 'N/A' },
+    };
+  },
+});

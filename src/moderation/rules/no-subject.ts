@@ -1,0 +1,12 @@
+import { registry } from '../../registry.js';
+import { senders } from '../senders.js';
+
+registry.rules.register({
+  name: 'no-subject',
+  description: 'The message has no Subject, or a blank one.',
+  record: true,
+  check(ctx) {
+    if ((ctx.msg.get('subject') ?? '').trim() !== '') return { hit: false };
+    return { hit: true, reasons: ['Message has no subject'], msgdata: { moderation_sender: senders(ctx)[0] ?? 'N/A' } };
+  },
+});

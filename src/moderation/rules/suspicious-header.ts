@@ -1,0 +1,53 @@
+// The list's bounce_matching_headers: one `header: regex` per line, `#` starting a comment.
+// Any value of the header that the regex finds a match in (ignoring case) flags the post.
+// Lines that cannot be used are logged and skipped.
+import { registry } from '../../registry.js';
+import { logger } from '../../logging.js';
+import { senders } from '../senders.js';
+
+export interface HeaderPattern {
+  header: string;
+  pattern: RegExp;
+  line: string;
+}
+
+/** The usable lines of a bounce_matching_headers text. */
+export function parseBounceMatchingHeaders(text: string, listId?: string): HeaderPattern[] {
+  const out: HeaderPattern[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const colon = line.indexOf(':');
+    const header = colon < 0 ? '' : line.slice(0, colon).trim().toLowerCase();
+    const source = colon < 0 ? '' : line.slice(colon + 1).trim();
+    if (!header || !source) {
+      logger('vette').warn({ list: listId, line }, `bad bounce_matching_headers line: ${line}`);
+      continue;
+    }
+    try {
+      out.push({ header, pattern: new RegExp(source, 'i'), line });
+    } catch (err) {
+      logger('vette').warn({ list: listId, line, err: (err as Error).message }, `bad regex in bounce_matching_headers: ${line}`);
+    }
+  }
+  return out;
+}
+
+registry.rules.register({
+  name: 'suspicious-header',
+  description: "A header matches one of the list's bounce_matching_headers lines.",
+  record: true,
+  check(ctx) {
+    const text = typeof ctx.mlist.bounce_matching_headers === 'string' ? ctx.mlist.bounce_matching_headers : '';
+    for (const { header, pattern } of parseBounceMatchingHeaders(text, ctx.mlist.list_id)) {
+      if (ctx.msg.getAll(header).some((v) => pattern.test(v))) {
+        return {
+          hit: true,
+          reasons: [`Header "${header}" matched a bounce_matching_headers line`],
+          msgdata: { moderation_sender: senders(ctx)[0] ?? 'N/A' },
+        };
+      }
+    }
+    return { hit: false };
+  },
+});

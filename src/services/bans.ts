@@ -1,0 +1,82 @@
+// Mailman's ban manager: an email, or a `^regex` matched case-insensitively from the start,
+// banned from one list or (list_id null) from every list. Bans stop subscriptions, and in
+// moderation they send a post to discard.
+import type { DataSource, Repository } from 'typeorm';
+import { IsNull } from 'typeorm';
+import { Ban, BanEntity } from '../model/entities.js';
+import { BadRequestError } from './errors.js';
+import { logger } from '../logging.js';
+
+export class BanManager {
+  readonly repo: Repository<Ban>;
+  constructor(ds: DataSource) {
+    this.repo = ds.getRepository(BanEntity);
+  }
+
+  private where(email: string, listId: string | null) {
+    return { email, list_id: listId === null ? IsNull() : listId };
+  }
+
+  /** Bans an email (lower-cased) or a `^regex` (kept as written); banning twice is a no-op. */
+  async ban(email: string, listId: string | null = null): Promise<Ban> {
+    const key = normalise(email);
+    if (key.startsWith('^')) {
+      try {
+        new RegExp(key, 'i');
+      } catch (err) {
+        throw new BadRequestError(`Invalid ban pattern ${key}: ${(err as Error).message}`);
+      }
+    }
+    const existing = await this.repo.findOneBy(this.where(key, listId));
+    return existing ?? this.repo.save(this.repo.create({ email: key, list_id: listId }));
+  }
+
+  /** Lifts a ban; false when there was none. */
+  async unban(email: string, listId: string | null = null): Promise<boolean> {
+    const res = await this.repo.delete(this.where(normalise(email), listId));
+    return (res.affected ?? 0) > 0;
+  }
+
+  /** The list's bans (listId given) or the global ones (null), in the order they were made. */
+  list(listId: string | null = null): Promise<Ban[]> {
+    return this.repo.find({ where: { list_id: listId === null ? IsNull() : listId }, order: { id: 'ASC' } });
+  }
+
+  /** Whether exactly this entry exists (no pattern matching), as REST's bans/<email> asks. */
+  async has(email: string, listId: string | null = null): Promise<boolean> {
+    return (await this.repo.countBy(this.where(normalise(email), listId))) > 0;
+  }
+
+  /**
+   * Mailman's order: an exact ban for the list, an exact global ban, then the list's
+   * patterns, then the global patterns. A pattern that does not compile matches nothing.
+   */
+  async isBanned(email: string, listId: string | null = null): Promise<boolean> {
+    const addr = email.trim().toLowerCase();
+    if (listId !== null && (await this.repo.countBy({ email: addr, list_id: listId }))) return true;
+    if (await this.repo.countBy({ email: addr, list_id: IsNull() })) return true;
+    const scopes: (string | null)[] = listId === null ? [null] : [listId, null];
+    for (const scope of scopes) {
+      for (const ban of await this.list(scope)) {
+        if (!ban.email.startsWith('^')) continue;
+        if (matchesBan(ban.email, addr)) return true;
+      }
+    }
+    return false;
+  }
+}
+
+function normalise(email: string): string {
+  const t = email.trim();
+  return t.startsWith('^') ? t : t.toLowerCase();
+}
+
+/** A ban pattern matches from the start of the address (Python's re.match), ignoring case. */
+export function matchesBan(pattern: string, email: string): boolean {
+  try {
+    return new RegExp(`^(?:${pattern.slice(1)})`, 'i').test(email);
+  } catch (err) {
+    logger('error').warn({ pattern, err: (err as Error).message }, `ban pattern ${pattern} does not compile`);
+    return false;
+  }
+}
