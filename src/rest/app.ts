@@ -20,6 +20,8 @@ import * as addresses from './resources/addresses.js';
 import * as users from './resources/users.js';
 import * as roster from './resources/roster.js';
 import * as explain from './resources/explain.js';
+import * as bans from './resources/bans.js';
+import * as headerMatches from './resources/header-matches.js';
 import type { DslCatalog } from '../dsl/catalog.js';
 
 export interface RestAppOptions {
@@ -36,7 +38,8 @@ export interface RestAppOptions {
  * any /chains/<name> route, and roster's catch-all
  * /lists/<list>/<role>/<email> last.
  */
-const RESOURCES: readonly { routes(router: RestRouter, deps: RestDeps): void }[] = [explain, system, domains, lists, listconf, held, members, addresses, users, roster];
+// roster last: its /lists/:list/:role/:email would shadow the fixed paths of the others.
+const RESOURCES: readonly { routes(router: RestRouter, deps: RestDeps): void }[] = [explain, system, domains, lists, listconf, held, members, addresses, users, bans, headerMatches, roster];
 
 /** Strips the API root off the path; anything outside /3.0 and /3.1 is left to 404. */
 function apiRoot(baseUrl: string) {

@@ -6,6 +6,7 @@ import { ACTIONS } from '../model/list-settings.js';
 import { UserManager, newUuid } from './users.js';
 import { BadRequestError, ConflictError } from './errors.js';
 import { listAddresses } from './lists.js';
+import type { BanManager } from './bans.js';
 
 export interface MemberView {
   member: Member;
@@ -17,6 +18,7 @@ export class MemberManager {
   constructor(
     ds: DataSource,
     private readonly users: UserManager,
+    private readonly bans?: BanManager,
   ) {
     this.repo = ds.getRepository(MemberEntity);
   }
@@ -32,6 +34,8 @@ export class MemberManager {
     if (opts.deliveryStatus && !(DELIVERY_STATUSES as readonly string[]).includes(opts.deliveryStatus)) throw new BadRequestError(`Invalid delivery_status: ${opts.deliveryStatus}`);
     const lower = email.trim().toLowerCase();
     if (role !== 'nonmember' && lower === listAddresses(mlist).posting) throw new BadRequestError('The list posting address cannot be subscribed');
+    // Nonmembers are recorded whatever their bans: the moderation rules check bans themselves.
+    if (role !== 'nonmember' && this.bans && (await this.bans.isBanned(lower, mlist.list_id))) throw new BadRequestError('Membership is banned');
     let address = await this.users.getAddress(lower);
     if (!address) address = await this.users.createAddress(email, opts.displayName ?? '', opts.verified ?? false);
     else if (opts.verified) await this.users.verify(address);

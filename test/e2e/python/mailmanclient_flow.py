@@ -1,0 +1,71 @@
+"""Drives mailman-ts with the real mailmanclient library, as Postorius would.
+
+Usage: mailmanclient_flow.py BASE_URL PHASE, where PHASE is `setup` (a domain, a list, its
+settings, members, owner, moderator, bans, header matches) or `moderate` (decides each held
+message by its sender). Prints one JSON object with what it saw; the Node test checks it and
+the mail that arrived at its SMTP sink.
+"""
+import json
+import sys
+
+from mailmanclient import Client
+
+base, phase = sys.argv[1], sys.argv[2]
+client = Client(base, 'restadmin', 'restpass')
+seen = {}
+
+if phase == 'setup':
+    domain = client.create_domain('example.com')
+    mlist = domain.create_list('ant')
+    settings = mlist.settings
+    settings['display_name'] = 'Ant'
+    settings['subject_prefix'] = '[Ant] '
+    settings['default_nonmember_action'] = 'hold'
+    settings['max_message_size'] = 40
+    settings['respond_to_post_requests'] = False
+    settings.save()
+    seen['settings'] = {k: mlist.settings[k] for k in ('display_name', 'subject_prefix', 'default_nonmember_action', 'max_message_size', 'posting_chain')}
+    try:
+        settings = mlist.settings
+        settings['max_message_size'] = 'lots'
+        settings.save()
+        seen['bad_setting'] = 'accepted'
+    except Exception as e:  # urllib HTTPError from the library
+        seen['bad_setting'] = getattr(e, 'code', str(e))
+    for email in ('anne@example.org', 'bart@example.org', 'cris@example.org'):
+        mlist.subscribe(email, pre_verified=True, pre_confirmed=True, pre_approved=True)
+    mlist.add_owner('boss@example.org')
+    mlist.add_moderator('mod@example.org')
+    seen['owners'] = sorted(m.email for m in mlist.owners)
+    seen['moderators'] = sorted(m.email for m in mlist.moderators)
+    seen['members'] = sorted(m.email for m in mlist.members)
+    bart = mlist.get_member('bart@example.org')
+    bart.moderation_action = 'hold'
+    bart.save()
+    seen['bart_action'] = mlist.get_member('bart@example.org').moderation_action
+    mlist.bans.add('spammer@example.net')
+    client.bans.add('^.*@evil\\.example$')
+    seen['list_bans'] = [str(b) for b in mlist.bans]
+    seen['global_bans'] = [str(b) for b in client.bans]
+    mlist.header_matches.add('X-Spam-Flag', 'YES', 'discard')
+    mlist.header_matches.add('X-Urgent', 'true', 'hold', tag='urgent')
+    seen['header_matches'] = [(h.header, h.pattern, h.action, h.position) for h in mlist.header_matches]
+    seen['user_of_anne'] = client.get_user('anne@example.org').addresses[0].email
+elif phase == 'moderate':
+    mlist = client.get_list('ant.example.com')
+    held = list(mlist.held)
+    seen['held'] = sorted((h.sender, h.subject, h.reason) for h in held)
+    for h in held:
+        if h.sender == 'bart@example.org':
+            h.accept()
+        elif h.sender == 'stranger@example.net':
+            h.reject('Please subscribe first')
+        elif h.sender == 'urgent@example.net':
+            h.discard()
+        else:
+            h.defer()
+    seen['left'] = sorted(h.sender for h in mlist.held)
+else:
+    sys.exit('unknown phase ' + phase)
+
+print(json.dumps(seen))
