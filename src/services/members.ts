@@ -39,6 +39,9 @@ export class MemberManager {
     let address = await this.users.getAddress(lower);
     if (!address) address = await this.users.createAddress(email, opts.displayName ?? '', opts.verified ?? false);
     else if (opts.verified) await this.users.verify(address);
+    // As Mailman's subscription workflow does: a subscribing address without a user gets one,
+    // so the member can be found (and managed) as a user, as Postorius expects.
+    if (role === 'member' && address.user_id === null) address = await this.users.linkNewUser(address);
     const existing = await this.repo.findOneBy({ list_id: mlist.list_id, role, address_id: address.id });
     if (existing) throw new ConflictError('Member already subscribed');
     const member = await this.repo.save(

@@ -45,6 +45,13 @@ export class UserManager {
     return user;
   }
 
+  /** Creates a user owning `addr`, preferred when verified; returns the updated address. */
+  async linkNewUser(addr: Address): Promise<Address> {
+    const user = await this.users.save(this.users.create({ user_id: newUuid(), display_name: addr.display_name, password: null, created_on: new Date(), is_server_owner: false, preferred_address_id: addr.verified_on ? addr.id : null }));
+    addr.user_id = user.id;
+    return this.addresses.save(addr);
+  }
+
   getUserById(id: number): Promise<User | null> {
     return this.users.findOneBy({ id });
   }

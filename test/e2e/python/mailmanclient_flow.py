@@ -60,7 +60,7 @@ elif phase == 'moderate':
             h.accept()
         elif h.sender == 'stranger@example.net':
             h.reject('Please subscribe first')
-        elif h.sender == 'urgent@example.net':
+        elif h.subject == 'Big one':
             h.discard()
         else:
             h.defer()
