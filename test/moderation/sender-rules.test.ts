@@ -71,7 +71,7 @@ test("member-moderation: the member's action, else default_member_action; defer 
     await h.set({ default_member_action: 'defer' });
   }
   // Another address of the member's user counts as the member.
-  const user = await h.services.users.createUser('mem@example.org');
+  const user = (await h.services.users.userOfAddress('mem@example.org'))!;
   await h.services.users.createAddress('mem.alt@example.org');
   const alt = await h.services.users.getAddress('mem.alt@example.org');
   alt!.user_id = user.id;
