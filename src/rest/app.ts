@@ -19,12 +19,16 @@ import * as members from './resources/members.js';
 import * as addresses from './resources/addresses.js';
 import * as users from './resources/users.js';
 import * as roster from './resources/roster.js';
+import * as chains from './resources/chains.js';
+import type { LiveCatalog } from '../runners/catalog.js';
 
 export interface RestAppOptions {
   /** `http://host:port`, no trailing slash: self_links and Locations are built on it. */
   baseUrl: string;
   chainExists?: (name: string) => boolean;
   pipelineExists?: (name: string) => boolean;
+  /** The live catalog: /chains, /pipelines, and the checks above when they are not given. */
+  catalog?: LiveCatalog;
 }
 
 /**
@@ -32,7 +36,7 @@ export interface RestAppOptions {
  * /members/find, /held/count) before parameters, and roster's catch-all
  * /lists/<list>/<role>/<email> last.
  */
-const RESOURCES: readonly { routes(router: RestRouter, deps: RestDeps): void }[] = [system, domains, lists, listconf, held, members, addresses, users, roster];
+const RESOURCES: readonly { routes(router: RestRouter, deps: RestDeps): void }[] = [system, chains, domains, lists, listconf, held, members, addresses, users, roster];
 
 /** Strips the API root off the path; anything outside /3.0 and /3.1 is left to 404. */
 function apiRoot(baseUrl: string) {
@@ -47,7 +51,14 @@ function apiRoot(baseUrl: string) {
 
 export function createRestApp(services: Services, opts: RestAppOptions): Koa {
   const app = new Koa();
-  const deps: RestDeps = { services, chainExists: opts.chainExists, pipelineExists: opts.pipelineExists };
+  const live = opts.catalog;
+  const deps: RestDeps = {
+    services,
+    // A name is assignable when some version of it is in force (ok or stale).
+    chainExists: opts.chainExists ?? (live && ((n) => live.snapshot().hasChain(n))),
+    pipelineExists: opts.pipelineExists ?? (live && ((n) => live.snapshot().hasPipeline(n))),
+    catalog: live,
+  };
   const router: RestRouter = new Router<RestState>();
   for (const resource of RESOURCES) resource.routes(router, deps);
 
