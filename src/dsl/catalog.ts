@@ -147,7 +147,13 @@ export class DslCatalog {
     // Site files win: keep the last file found under each name.
     const chosen = new Map<string, Found>();
     for (const f of files) chosen.set(key(f.kind, f.name), f);
-    const entries = [...chosen.values()];
+    // A file deleted since the scan is left out; the caller's next check sees it gone.
+    const texts = new Map<Found, string>();
+    for (const f of chosen.values()) {
+      const text = readText(f.file);
+      if (text !== undefined) texts.set(f, text);
+    }
+    const entries = [...texts.keys()];
     const chainNames = new Set(entries.filter((f) => f.kind === 'chain').map((f) => f.name));
     const pipelineNames = new Set(entries.filter((f) => f.kind === 'pipeline').map((f) => f.name));
     const namesKey = sha([...chainNames].sort().join(',') + '|' + [...pipelineNames].sort().join(','));
@@ -165,7 +171,7 @@ export class DslCatalog {
     const details = new Map<string, Detail>();
     const sources = new Map<string, string>();
     for (const f of entries) {
-      const text = readFileSync(f.file, 'utf8');
+      const text = texts.get(f)!;
       sources.set(f.file, text);
       const current = compileText(f, text);
       const diagnostics = [...current.result.diagnostics];
@@ -176,7 +182,9 @@ export class DslCatalog {
       let inForce: Compiled | undefined = current.executable ? current : undefined;
       let inForceSource: string | undefined;
       let from: CatalogEntry['inForce'];
-      if (inForce && f.origin === 'site' && options.lastGood?.get(f.kind, f.name) !== text) options.lastGood?.put(f.kind, f.name, text);
+      // Another process may have stored a newer good text meanwhile: store ours only if
+      // the file still holds it.
+      if (inForce && f.origin === 'site' && options.lastGood && options.lastGood.get(f.kind, f.name) !== text && readText(f.file) === text) options.lastGood.put(f.kind, f.name, text);
       if (!inForce && f.origin === 'site') {
         // The last good text of the site file, else the built-in it overrides.
         const previous = options.lastGood?.get(f.kind, f.name);
@@ -218,7 +226,11 @@ export class DslCatalog {
     // starts afresh.
     if (options.lastGood) {
       for (const kind of ['chain', 'pipeline'] as const) {
-        for (const name of options.lastGood.names(kind)) if (chosen.get(key(kind, name))?.origin !== 'site') options.lastGood.drop(kind, name);
+        const dir = kind === 'chain' ? dirs.siteChains : dirs.sitePipelines;
+        for (const name of options.lastGood.names(kind)) {
+          // Checked again on disk: a file created since this build's scan keeps its text.
+          if (chosen.get(key(kind, name))?.origin !== 'site' && !(dir && readText(join(dir, `${name}.${kind}`)) !== undefined)) options.lastGood.drop(kind, name);
+        }
       }
     }
     memo.sweep();
@@ -298,6 +310,14 @@ export class DslCatalog {
   /** All diagnostics in the dsl.md §9 text format, with the summary line. */
   report(): string {
     return formatReport(this.diagnostics(), this.sources);
+  }
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
   }
 }
 

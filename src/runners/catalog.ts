@@ -144,8 +144,13 @@ export class LiveCatalog {
   snapshot(): DslCatalog {
     const sig = this.siteSignature();
     if (sig !== this.signature) {
-      this.signature = sig;
-      this.current = this.build();
+      try {
+        this.current = this.build();
+        this.signature = sig;
+      } catch (err) {
+        // An unreadable directory or file: keep what is in force and try again next time.
+        logger('error').error({ err }, 'cannot reload the site chains and pipelines; the previous ones stay in force');
+      }
     }
     return this.current;
   }

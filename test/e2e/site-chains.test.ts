@@ -135,10 +135,39 @@ test('after a restart with the file still broken, the last good version is still
 
 test('fixing the file puts the new version in force and clears the report', async () => {
   writeFileSync(chainFile, good('Fixed and held'));
+  // The in runner notices the change by itself (fs.watch), before any message asks.
+  const dslStatus = () => JSON.parse(readFileSync(join(server.varDir, 'run', 'dsl.json'), 'utf8')) as { names: { name: string; status: string }[] };
+  await server.waitUntil(() => dslStatus().names.find((x) => x.name === 'hold-marked')?.status === 'ok', 20_000, 'the status file to show the fixed chain');
   const marked = await post(true);
   assert.match((await heldEntry(marked)).reason, /Fixed and held/);
   assert.equal((await server.rest('GET', '/chains/hold-marked')).body.status, 'ok');
   const status = await server.cli(['status']);
   assert.match(status.stdout, /Chains and pipelines: all \d+ compile/);
   assert.doesNotMatch(status.stdout, /stale/);
+});
+
+test('mailman listconf prints settings and sets them with the REST validation', async () => {
+  const shown = await server.cli(['listconf', 'ant@example.com', 'posting_chain', 'display_name']);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.equal(shown.stdout, 'display_name: Ant\nposting_chain: hold-marked\n');
+  const all = await server.cli(['listconf', LIST]);
+  assert.match(all.stdout, /^max_message_size: 40$/m);
+  assert.match(all.stdout, /^posting_address: ant@example.com$/m);
+
+  const refused = await server.cli(['listconf', LIST, '--set', 'display_name=Ants', '--set', 'posting_chain=no-such-chain']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /Invalid Parameter "posting_chain": Unknown chain: no-such-chain/);
+  assert.equal((await server.rest('GET', `/lists/${LIST}/config`)).body.display_name, 'Ant');
+  const readOnly = await server.cli(['listconf', LIST, '--set', 'list_id=x']);
+  assert.equal(readOnly.code, 1);
+  assert.match(readOnly.stderr, /Read-only attribute: list_id/);
+
+  const set = await server.cli(['listconf', LIST, '--set', 'display_name=Ants', '--set', 'posting_chain=default-posting-chain', '--set', 'advertised=no']);
+  assert.equal(set.code, 0, set.stderr);
+  assert.equal(set.stdout, 'advertised: false\ndisplay_name: Ants\nposting_chain: default-posting-chain\n');
+  const config = (await server.rest('GET', `/lists/${LIST}/config`)).body;
+  assert.deepEqual([config.display_name, config.posting_chain, config.advertised], ['Ants', 'default-posting-chain', false]);
+  const missing = await server.cli(['listconf', 'nope@example.com']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /No such list: nope@example.com/);
 });
