@@ -276,7 +276,7 @@ export function catalogOptions(config: Config): LiveCatalogOptions {
 }
 
 /** A live catalog of this configuration; call watch() in long-running processes. */
-export async function openLiveCatalog(config: Config, opts: { statusFile?: string } = {}): Promise<LiveCatalog> {
+export async function openLiveCatalog(config: Config, opts: { statusFile?: string; log?: boolean } = {}): Promise<LiveCatalog> {
   await loadBuiltins();
   return new LiveCatalog({ ...catalogOptions(config), ...opts });
 }

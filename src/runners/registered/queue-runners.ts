@@ -8,8 +8,11 @@ import { join } from 'node:path';
 import { openLiveCatalog, DSL_STATUS_FILE } from '../catalog.js';
 import type { Config } from '../../config/config.js';
 
-/** A live, watched catalog; slice 0 of `in` keeps the status file `mailman status` reads. */
-const live = async (config: Config, statusFile = false) => (await openLiveCatalog(config, statusFile ? { statusFile: join(config.runDir, DSL_STATUS_FILE) } : {})).watch();
+/**
+ * A live, watched catalog. Slice 0 of `in` speaks for all: it keeps the status file
+ * `mailman status` reads and logs what does not compile (once, not once per process).
+ */
+const live = async (config: Config, reporter = false) => (await openLiveCatalog(config, reporter ? { statusFile: join(config.runDir, DSL_STATUS_FILE) } : { log: false })).watch();
 
 type Make = (env: RunnerEnv, slice: number, count: number) => Promise<QueueRunner>;
 

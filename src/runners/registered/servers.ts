@@ -37,7 +37,7 @@ registry.runners.register({
   name: 'rest',
   description: 'The REST API (Mailman 3.0/3.1 compatible).',
   async start({ config, services }) {
-    const catalog = (await openLiveCatalog(config)).watch();
+    const catalog = (await openLiveCatalog(config, { log: false })).watch(); // the in runner logs
     const server = await startRestServer(services, config, { catalog });
     const unannounce = announce(config, 'rest', config.get('webservice', 'hostname'), server.port);
     return {
