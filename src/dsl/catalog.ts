@@ -1,13 +1,21 @@
-// Every chain and pipeline a process can use, compiled once at start-up: the built-in files
-// in the package's chains/ and pipelines/, overridden by name by the site's files. Names
-// are global, so jump and detour targets are checked against the whole set of files found
-// (whether or not those files compile). A file that does not compile is absent: a list
-// naming it has its messages shunted, and its diagnostics say why.
-import { readdir, readFile } from 'node:fs/promises';
+// Every chain and pipeline a process can use: the built-in files in the package's chains/
+// and pipelines/, overridden by name by the site's files. A DslCatalog is one immutable
+// snapshot: a runner takes one per message and runs the whole chain (every jump and detour)
+// or pipeline against it, so a reload elsewhere never mixes two versions in one run.
+//
+// Names are global, so jump and detour targets are checked against the whole set of files
+// found (whether or not those files compile). A file that does not compile does not take
+// its name away (dsl.md §6): the last good version of that name stays in force (status
+// "stale"), taken from the last-good store (a site file's previous good text) or, for a
+// site file overriding a built-in, the built-in. A name with no good version is "broken":
+// a list naming it has its messages shunted, and its diagnostics say why.
+import { readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { compile } from './compile.js';
+import { compile, type CompileResult } from './compile.js';
 import { Codes, diagnostic, formatReport, type Diagnostic } from './diagnostics.js';
 import { buildChain, buildPipeline, type ExecutableChain, type ExecutablePipeline } from './executable.js';
+import type { DslIr } from './ir.js';
 import type { Registries } from './resolve.js';
 import { registry as globalRegistry } from '../registry.js';
 
@@ -21,16 +29,70 @@ export interface CatalogDirs {
 
 export type DslKind = 'chain' | 'pipeline';
 
-/** One file of the catalog, compiled or not (for `GET /3.1/chains`). */
+/** ok: the file is in force; stale: it does not compile, an older good version is; broken: nothing is. */
+export type DslStatus = 'ok' | 'stale' | 'broken';
+
+/** One name of the catalog, compiled or not (for `GET /3.1/chains`). */
 export interface CatalogEntry {
   name: string;
   kind: DslKind;
   file: string;
   origin: 'builtin' | 'site';
+  /** Some version of the name is in force (status ok or stale). */
   ok: boolean;
+  status: DslStatus;
   description?: string;
   /** The built-in file this site file replaces. */
   overrides?: string;
+  /** For a stale name: where the version in force comes from. */
+  inForce?: 'last-good' | 'builtin';
+}
+
+/**
+ * Where a site file's last good text is kept between reloads and restarts
+ * (var/cache/dsl/ in a server). Only site names are stored.
+ */
+export interface LastGoodStore {
+  get(kind: DslKind, name: string): string | undefined;
+  put(kind: DslKind, name: string, text: string): void;
+  drop(kind: DslKind, name: string): void;
+  names(kind: DslKind): string[];
+}
+
+/**
+ * Compile results by file, text and name set, so a reload recompiles only what changed
+ * (and what a change of the name set may change). sweep() forgets what the last build did
+ * not use.
+ */
+export class CompileMemo {
+  private entries = new Map<string, Compiled>();
+  private used = new Set<string>();
+
+  get(key: string, make: () => Compiled): Compiled {
+    this.used.add(key);
+    let c = this.entries.get(key);
+    if (!c) {
+      c = make();
+      this.entries.set(key, c);
+    }
+    return c;
+  }
+
+  sweep(): void {
+    for (const k of this.entries.keys()) if (!this.used.has(k)) this.entries.delete(k);
+    this.used.clear();
+  }
+}
+
+interface Compiled {
+  result: CompileResult;
+  executable?: ExecutableChain | ExecutablePipeline;
+}
+
+export interface LoadOptions {
+  registry?: Registries;
+  lastGood?: LastGoodStore;
+  memo?: CompileMemo;
 }
 
 interface Found {
@@ -41,59 +103,141 @@ interface Found {
   overrides?: string;
 }
 
+/** What the catalog knows of one name beyond its entry. */
+interface Detail {
+  entry: CatalogEntry;
+  /** The file's text as found. */
+  source: string;
+  /** The text in force, when it is not the file's (stale). */
+  inForceSource?: string;
+  ir?: DslIr;
+  diagnostics: Diagnostic[];
+}
+
+const key = (kind: DslKind, name: string) => `${kind}:${name}`;
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
 export class DslCatalog {
   private constructor(
     private readonly chains: ReadonlyMap<string, ExecutableChain>,
     private readonly pipelines: ReadonlyMap<string, ExecutablePipeline>,
-    private readonly found: readonly CatalogEntry[],
-    private readonly byFile: ReadonlyMap<string, Diagnostic[]>,
+    private readonly details: ReadonlyMap<string, Detail>,
     private readonly sources: ReadonlyMap<string, string>,
+    /** Every name found, compiled or not: what jump and detour targets are checked against. */
+    readonly allChainNames: ReadonlySet<string>,
+    readonly allPipelineNames: ReadonlySet<string>,
   ) {}
 
   /** Reads and compiles every NAME.chain and NAME.pipeline; call after loadBuiltins(). */
-  static async load(dirs: CatalogDirs, options: { registry?: Registries } = {}): Promise<DslCatalog> {
+  static async load(dirs: CatalogDirs, options: LoadOptions = {}): Promise<DslCatalog> {
+    return DslCatalog.loadSync(dirs, options);
+  }
+
+  /**
+   * The same, synchronously: a runner checks for changed site files before each message
+   * and must not let another message start on the old snapshot while this one builds.
+   */
+  static loadSync(dirs: CatalogDirs, options: LoadOptions = {}): DslCatalog {
     const registry = options.registry ?? globalRegistry;
-    const files = [
-      ...(await scan(dirs.builtinChains, 'chain', 'builtin', undefined)),
-      ...(await scan(dirs.builtinPipelines, 'pipeline', 'builtin', undefined)),
-    ];
-    const byName = (kind: DslKind) => new Map(files.filter((f) => f.kind === kind).map((f) => [f.name, f]));
-    const builtinChains = byName('chain');
-    const builtinPipelines = byName('pipeline');
-    files.push(...(await scan(dirs.siteChains, 'chain', 'site', builtinChains)), ...(await scan(dirs.sitePipelines, 'pipeline', 'site', builtinPipelines)));
+    const memo = options.memo ?? new CompileMemo();
+    const files = [...scan(dirs.builtinChains, 'chain', 'builtin', undefined), ...scan(dirs.builtinPipelines, 'pipeline', 'builtin', undefined)];
+    const builtins = new Map(files.map((f) => [key(f.kind, f.name), f]));
+    files.push(...scan(dirs.siteChains, 'chain', 'site', builtins), ...scan(dirs.sitePipelines, 'pipeline', 'site', builtins));
 
     // Site files win: keep the last file found under each name.
     const chosen = new Map<string, Found>();
-    for (const f of files) chosen.set(`${f.kind}:${f.name}`, f);
-    const entries = [...chosen.values()];
+    for (const f of files) chosen.set(key(f.kind, f.name), f);
+    // A file deleted since the scan is left out; the caller's next check sees it gone.
+    const texts = new Map<Found, string>();
+    for (const f of chosen.values()) {
+      const text = readText(f.file);
+      if (text !== undefined) texts.set(f, text);
+    }
+    const entries = [...texts.keys()];
     const chainNames = new Set(entries.filter((f) => f.kind === 'chain').map((f) => f.name));
     const pipelineNames = new Set(entries.filter((f) => f.kind === 'pipeline').map((f) => f.name));
+    const namesKey = sha([...chainNames].sort().join(',') + '|' + [...pipelineNames].sort().join(','));
+
+    const compileText = (f: Found, text: string): Compiled =>
+      memo.get(`${f.kind}\0${f.file}\0${sha(text)}\0${namesKey}`, () => {
+        const result = compile(text, f.file, { chainNames, pipelineNames, registry });
+        const ir = result.ir;
+        const executable = ir?.kind === 'chain' ? buildChain(ir, registry) : ir?.kind === 'pipeline' ? buildPipeline(ir, registry) : undefined;
+        return { result, executable };
+      });
 
     const chains = new Map<string, ExecutableChain>();
     const pipelines = new Map<string, ExecutablePipeline>();
-    const byFile = new Map<string, Diagnostic[]>();
+    const details = new Map<string, Detail>();
     const sources = new Map<string, string>();
-    const catalogEntries: CatalogEntry[] = [];
     for (const f of entries) {
-      const text = await readFile(f.file, 'utf8');
+      const text = texts.get(f)!;
       sources.set(f.file, text);
-      const result = compile(text, f.file, { chainNames, pipelineNames, registry });
-      const diagnostics = [...result.diagnostics];
+      const current = compileText(f, text);
+      const diagnostics = [...current.result.diagnostics];
       if (f.overrides) {
-        const decl = result.ast.declarations[0];
-        diagnostics.push(diagnostic(result.source, decl?.name.span ?? { start: 0, end: 0 }, 'note', Codes.SiteOverride, `site ${f.kind} '${f.name}' overrides the built-in one`, `the built-in is ${f.overrides}`));
+        const decl = current.result.ast.declarations[0];
+        diagnostics.push(diagnostic(current.result.source, decl?.name.span ?? { start: 0, end: 0 }, 'note', Codes.SiteOverride, `site ${f.kind} '${f.name}' overrides the built-in one`, `the built-in is ${f.overrides}`));
       }
-      if (diagnostics.length) byFile.set(f.file, diagnostics);
-      const ir = result.ir;
-      if (ir?.kind === 'chain') chains.set(f.name, buildChain(ir, registry));
-      else if (ir?.kind === 'pipeline') pipelines.set(f.name, buildPipeline(ir, registry));
-      catalogEntries.push({ name: f.name, kind: f.kind, file: f.file, origin: f.origin, ok: !!ir, ...(ir?.description ? { description: ir.description } : {}), ...(f.overrides ? { overrides: f.overrides } : {}) });
+      let inForce: Compiled | undefined = current.executable ? current : undefined;
+      let inForceSource: string | undefined;
+      let from: CatalogEntry['inForce'];
+      // Another process may have stored a newer good text meanwhile: store ours only if
+      // the file still holds it.
+      if (inForce && f.origin === 'site' && options.lastGood && options.lastGood.get(f.kind, f.name) !== text && readText(f.file) === text) options.lastGood.put(f.kind, f.name, text);
+      if (!inForce && f.origin === 'site') {
+        // The last good text of the site file, else the built-in it overrides.
+        const previous = options.lastGood?.get(f.kind, f.name);
+        const fallbacks: [string | undefined, 'last-good' | 'builtin', Found][] = [
+          [previous, 'last-good', f],
+          [f.overrides ? readFileSync(f.overrides, 'utf8') : undefined, 'builtin', { ...f, file: f.overrides ?? f.file, origin: 'builtin' }],
+        ];
+        for (const [older, kindOf, as] of fallbacks) {
+          if (older === undefined || older === text) continue;
+          const c = compileText(as, older);
+          if (c.executable) {
+            inForce = c;
+            inForceSource = older;
+            from = kindOf;
+            break;
+          }
+        }
+      }
+      const exe = inForce?.executable;
+      if (exe && f.kind === 'chain') chains.set(f.name, exe as ExecutableChain);
+      if (exe && f.kind === 'pipeline') pipelines.set(f.name, exe as ExecutablePipeline);
+      const ir = inForce?.result.ir;
+      const status: DslStatus = current.executable ? 'ok' : inForce ? 'stale' : 'broken';
+      const description = ir?.description;
+      const entry: CatalogEntry = {
+        name: f.name,
+        kind: f.kind,
+        file: f.file,
+        origin: f.origin,
+        ok: !!inForce,
+        status,
+        ...(description ? { description } : {}),
+        ...(f.overrides ? { overrides: f.overrides } : {}),
+        ...(from ? { inForce: from } : {}),
+      };
+      details.set(key(f.kind, f.name), { entry, source: text, ...(inForceSource !== undefined ? { inForceSource } : {}), ...(ir ? { ir } : {}), diagnostics });
     }
-    catalogEntries.sort((a, b) => (a.kind + a.name < b.kind + b.name ? -1 : 1));
-    return new DslCatalog(chains, pipelines, catalogEntries, byFile, sources);
+    // A site file that is gone takes its last good text with it: a new file of that name
+    // starts afresh.
+    if (options.lastGood) {
+      for (const kind of ['chain', 'pipeline'] as const) {
+        const dir = kind === 'chain' ? dirs.siteChains : dirs.sitePipelines;
+        for (const name of options.lastGood.names(kind)) {
+          // Checked again on disk: a file created since this build's scan keeps its text.
+          if (chosen.get(key(kind, name))?.origin !== 'site' && !(dir && readText(join(dir, `${name}.${kind}`)) !== undefined)) options.lastGood.drop(kind, name);
+        }
+      }
+    }
+    memo.sweep();
+    return new DslCatalog(chains, pipelines, details, sources, chainNames, pipelineNames);
   }
 
-  /** The compiled chain, or undefined if there is none of that name or it does not compile. */
+  /** The chain in force, or undefined if there is none of that name or it never compiled. */
   chain(name: string): ExecutableChain | undefined {
     return this.chains.get(name);
   }
@@ -110,7 +254,7 @@ export class DslCatalog {
     return this.pipelines.has(name);
   }
 
-  /** Names of the chains that compiled, sorted. */
+  /** Names of the chains in force, sorted. */
   chainNames(): string[] {
     return [...this.chains.keys()].sort();
   }
@@ -119,19 +263,48 @@ export class DslCatalog {
     return [...this.pipelines.keys()].sort();
   }
 
-  /** Every file found, compiled or not. */
+  /** Every name found, compiled or not, sorted by kind then name. */
   entries(): CatalogEntry[] {
-    return [...this.found];
+    return [...this.details.values()].map((d) => d.entry).sort((a, b) => (a.kind + a.name < b.kind + b.name ? -1 : 1));
+  }
+
+  entry(kind: DslKind, name: string): CatalogEntry | undefined {
+    return this.details.get(key(kind, name))?.entry;
+  }
+
+  /** The file's text as found (for a stale name, the text that does not compile). */
+  source(kind: DslKind, name: string): string | undefined {
+    return this.details.get(key(kind, name))?.source;
+  }
+
+  /** For a stale name: the older text in force. */
+  inForceSource(kind: DslKind, name: string): string | undefined {
+    return this.details.get(key(kind, name))?.inForceSource;
+  }
+
+  /** The IR of the version in force. */
+  ir(kind: DslKind, name: string): DslIr | undefined {
+    return this.details.get(key(kind, name))?.ir;
+  }
+
+  /** The diagnostics of the file as found. */
+  diagnosticsOf(kind: DslKind, name: string): Diagnostic[] {
+    return this.details.get(key(kind, name))?.diagnostics ?? [];
   }
 
   /** Every diagnostic of every file (errors, warnings and notes). */
   diagnostics(): Diagnostic[] {
-    return [...this.byFile.values()].flat();
+    return [...this.details.values()].flatMap((d) => d.diagnostics);
   }
 
   /** Diagnostics by file; files without any are absent. */
   diagnosticsByFile(): ReadonlyMap<string, Diagnostic[]> {
-    return this.byFile;
+    return new Map([...this.details.values()].filter((d) => d.diagnostics.length).map((d) => [d.entry.file, d.diagnostics]));
+  }
+
+  /** The text of a file the catalog read, for formatting diagnostics. */
+  sourceOfFile(file: string): string | undefined {
+    return this.sources.get(file);
   }
 
   /** All diagnostics in the dsl.md §9 text format, with the summary line. */
@@ -140,22 +313,30 @@ export class DslCatalog {
   }
 }
 
-async function scan(dir: string | undefined, kind: DslKind, origin: 'builtin' | 'site', builtins: Map<string, Found> | undefined): Promise<Found[]> {
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function scan(dir: string | undefined, kind: DslKind, origin: 'builtin' | 'site', builtins: Map<string, Found> | undefined): Found[] {
   if (!dir) return [];
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = readdirSync(dir);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
   const suffix = `.${kind}`;
   return names
-    .filter((n) => n.endsWith(suffix) && n.length > suffix.length)
+    .filter((n) => n.endsWith(suffix) && n.length > suffix.length && !n.startsWith('.'))
     .sort()
     .map((n) => {
       const name = n.slice(0, -suffix.length);
-      const over = builtins?.get(name);
+      const over = builtins?.get(key(kind, name));
       return { name, kind, file: join(dir, n), origin, ...(over ? { overrides: over.file } : {}) };
     });
 }

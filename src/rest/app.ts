@@ -22,14 +22,16 @@ import * as roster from './resources/roster.js';
 import * as explain from './resources/explain.js';
 import * as bans from './resources/bans.js';
 import * as headerMatches from './resources/header-matches.js';
-import type { DslCatalog } from '../dsl/catalog.js';
+import * as chains from './resources/chains.js';
+import type { LiveCatalog } from '../runners/catalog.js';
 
 export interface RestAppOptions {
   /** `http://host:port`, no trailing slash: self_links and Locations are built on it. */
   baseUrl: string;
   chainExists?: (name: string) => boolean;
   pipelineExists?: (name: string) => boolean;
-  catalog?: DslCatalog;
+  /** The live catalog: /chains, /pipelines, and the checks above when they are not given. */
+  catalog?: LiveCatalog;
 }
 
 /**
@@ -38,8 +40,9 @@ export interface RestAppOptions {
  * any /chains/<name> route, and roster's catch-all
  * /lists/<list>/<role>/<email> last.
  */
+// explain first: its /chains/:name/graph must win over chains' /chains/:name routes.
 // roster last: its /lists/:list/:role/:email would shadow the fixed paths of the others.
-const RESOURCES: readonly { routes(router: RestRouter, deps: RestDeps): void }[] = [explain, system, domains, lists, listconf, held, members, addresses, users, bans, headerMatches, roster];
+const RESOURCES: readonly { routes(router: RestRouter, deps: RestDeps): void }[] = [explain, system, chains, domains, lists, listconf, held, members, addresses, users, bans, headerMatches, roster];
 
 /** Strips the API root off the path; anything outside /3.0 and /3.1 is left to 404. */
 function apiRoot(baseUrl: string) {
@@ -54,7 +57,14 @@ function apiRoot(baseUrl: string) {
 
 export function createRestApp(services: Services, opts: RestAppOptions): Koa {
   const app = new Koa();
-  const deps: RestDeps = { services, chainExists: opts.chainExists, pipelineExists: opts.pipelineExists, catalog: opts.catalog };
+  const live = opts.catalog;
+  const deps: RestDeps = {
+    services,
+    // A name is assignable when some version of it is in force (ok or stale).
+    chainExists: opts.chainExists ?? (live && ((n) => live.snapshot().hasChain(n))),
+    pipelineExists: opts.pipelineExists ?? (live && ((n) => live.snapshot().hasPipeline(n))),
+    catalog: live,
+  };
   const router: RestRouter = new Router<RestState>();
   for (const resource of RESOURCES) resource.routes(router, deps);
 

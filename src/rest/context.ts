@@ -4,15 +4,15 @@ import type Router from '@koa/router';
 import type { RouterContext } from '@koa/router';
 import type { Services } from '../services/services.js';
 import type { RestState } from './helpers.js';
-import type { DslCatalog } from '../dsl/catalog.js';
+import type { LiveCatalog } from '../runners/catalog.js';
 
 export interface RestDeps {
   services: Services;
   /** Whether a chain of that name exists and compiles; absent: names are not checked. */
   chainExists?: (name: string) => boolean;
   pipelineExists?: (name: string) => boolean;
-  /** The process's chains and pipelines (explain, graphs); absent: those answer 503. */
-  catalog?: DslCatalog;
+  /** The live chains and pipelines (the /chains and /pipelines resources); absent: 404. */
+  catalog?: LiveCatalog;
 }
 
 export type RestRouter = Router<RestState>;

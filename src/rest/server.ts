@@ -5,12 +5,12 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/config.js';
 import type { Services } from '../services/services.js';
 import { createRestApp } from './app.js';
-import type { DslCatalog } from '../dsl/catalog.js';
+import type { LiveCatalog } from '../runners/catalog.js';
 
 export interface RestServerOptions {
   chainExists?: (name: string) => boolean;
   pipelineExists?: (name: string) => boolean;
-  catalog?: DslCatalog;
+  catalog?: LiveCatalog;
 }
 
 export interface RestServer {

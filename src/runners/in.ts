@@ -1,21 +1,27 @@
 // The `in` runner: moderation. Runs the list's start chain (owner_chain for -owner mail,
 // posting_chain otherwise); the chain's terminal effect queues, holds, bounces or drops it.
 import { QueueRunner, QueueItem, RunnerEnv } from './runner.js';
-import type { DslCatalog } from '../dsl/catalog.js';
+import type { LiveCatalog } from './catalog.js';
 import { runChain } from '../moderation/chain-executor.js';
 import { listAddresses } from '../services/lists.js';
 import { logger } from '../logging.js';
 
 export class IncomingRunner extends QueueRunner {
-  constructor(env: RunnerEnv, private readonly catalog: DslCatalog, slice: number, count: number) {
+  constructor(env: RunnerEnv, private readonly catalog: LiveCatalog, slice: number, count: number) {
     super(env, 'in', slice, count);
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    this.catalog.close();
   }
 
   protected async dispose({ msg, msgdata, mlist }: QueueItem): Promise<void> {
     msgdata.envsender ??= `${this.env.config.get('mailman', 'noreply_address')}@${mlist.mail_host}`;
     const chain = msgdata.to_owner ? mlist.owner_chain : mlist.posting_chain;
     const ctx = { mlist, msg, msgdata, services: this.env.services };
-    const trace = await runChain(this.catalog, chain, ctx);
+    // One snapshot for the whole run: a reload meanwhile never mixes versions in one message.
+    const trace = await runChain(this.catalog.snapshot(), chain, ctx);
     if (!trace.disposition) {
       logger('vette').warn({ list: mlist.list_id, message_id: msg.messageId, chain, posting: listAddresses(mlist).posting }, `chain ${chain} ended without a disposition; message dropped`);
     }

@@ -2,15 +2,20 @@
 // the out (and later archive and digest) queues. A handler ends the run by throwing
 // DiscardMessage (logged) or RejectMessage (bounced to the sender).
 import { QueueRunner, QueueItem, RunnerEnv } from './runner.js';
-import type { DslCatalog } from '../dsl/catalog.js';
+import type { LiveCatalog } from './catalog.js';
 import { runPipeline } from '../delivery/pipeline-executor.js';
 import { DiscardMessage, RejectMessage, MessageContext } from '../registry.js';
 import { logger } from '../logging.js';
 import { sendRejection } from '../email/notice.js';
 
 export class PipelineRunner extends QueueRunner {
-  constructor(env: RunnerEnv, protected readonly catalog: DslCatalog, slice: number, count: number, queue = 'pipeline') {
+  constructor(env: RunnerEnv, protected readonly catalog: LiveCatalog, slice: number, count: number, queue = 'pipeline') {
     super(env, queue, slice, count);
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    this.catalog.close();
   }
 
   protected pipelineName({ msgdata, mlist }: QueueItem): string {
@@ -20,7 +25,7 @@ export class PipelineRunner extends QueueRunner {
   protected async dispose(item: QueueItem): Promise<void> {
     const ctx: MessageContext = { mlist: item.mlist, msg: item.msg, msgdata: item.msgdata, services: this.env.services };
     try {
-      await runPipeline(this.catalog, this.pipelineName(item), ctx);
+      await runPipeline(this.catalog.snapshot(), this.pipelineName(item), ctx);
     } catch (err) {
       if (err instanceof DiscardMessage) {
         logger('vette').info({ list: item.mlist.list_id, message_id: item.msg.messageId, reason: err.message }, `DISCARD in pipeline: ${err.message}`);
@@ -38,7 +43,7 @@ export class PipelineRunner extends QueueRunner {
 
 /** The `virgin` runner: mail the server itself writes, through the `virgin` pipeline. */
 export class VirginRunner extends PipelineRunner {
-  constructor(env: RunnerEnv, catalog: DslCatalog, slice: number, count: number) {
+  constructor(env: RunnerEnv, catalog: LiveCatalog, slice: number, count: number) {
     super(env, catalog, slice, count, 'virgin');
   }
 

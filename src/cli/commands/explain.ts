@@ -58,7 +58,7 @@ export function register(program: Command, ctx: CliContext): void {
       const services = await ctx.services();
       const mlist = await services.lists.get(opts.list);
       if (!mlist) throw new CliError(`No such list: ${opts.list}`);
-      const catalog = await openCatalog(ctx.config);
+      const catalog = await openCatalog(ctx.config, { log: false });
       try {
         const trace = await explainMessage({ services, catalog, mlist, raw, chain: opts.chain, pipeline: opts.pipeline, sender: opts.sender, owner: opts.owner });
         process.stdout.write(opts.json ? JSON.stringify(trace, null, 2) + '\n' : formatExplain(trace));
@@ -78,7 +78,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (name: string, opts: { kind?: string; format: string; out?: string }) => {
       if (opts.kind !== undefined && opts.kind !== 'chain' && opts.kind !== 'pipeline') throw new CliError(`--kind must be chain or pipeline, not '${opts.kind}'`, 2);
       if (!(GRAPH_FORMATS as readonly string[]).includes(opts.format)) throw new CliError(`--format must be one of ${GRAPH_FORMATS.join(', ')}, not '${opts.format}'`, 2);
-      const catalog = await openCatalog(ctx.config);
+      const catalog = await openCatalog(ctx.config, { log: false });
       const text = await renderGraph(toDot(findIr(catalog, name, opts.kind as 'chain' | 'pipeline' | undefined)), opts.format as GraphFormat);
       if (!opts.out) {
         process.stdout.write(text);

@@ -6,6 +6,30 @@ import { join } from 'node:path';
 import { CliContext, CliError, out } from '../context.js';
 import { readPid, isAlive } from '../../master/pidfile.js';
 import { PACKAGE_ROOT } from '../../paths.js';
+import type { DslStatusFile } from '../../runners/catalog.js';
+
+/** Chains and pipelines that do not compile, as the in runner last saw them. */
+function printDslStatus(file: string): void {
+  if (!existsSync(file)) return;
+  let status: DslStatusFile;
+  try {
+    status = JSON.parse(readFileSync(file, 'utf8')) as DslStatusFile;
+  } catch {
+    return;
+  }
+  const bad = status.names.filter((n) => n.status !== 'ok');
+  if (!bad.length) {
+    out(`Chains and pipelines: all ${status.names.length} compile`);
+    return;
+  }
+  out(`Chains and pipelines: ${bad.length} of ${status.names.length} do not compile`);
+  for (const n of bad) {
+    const why = n.status === 'stale' ? `stale (the ${n.in_force === 'builtin' ? 'built-in' : 'last good'} version is in force)` : 'broken (never compiled; its messages are shunted)';
+    out(`  ${n.kind} ${n.name}: ${why}`);
+    const d = n.diagnostics.find((x) => x.severity === 'error');
+    if (d) out(`    ${d.file}:${d.line}:${d.column}: ${d.severity} ${d.code}: ${d.message}`);
+  }
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -82,5 +106,6 @@ export function register(program: Command, ctx: CliContext): void {
         const state = r.gave_up ? 'DOWN (restart limit reached)' : r.pid ? `running, pid ${r.pid}` : 'restarting';
         out(`  ${`${r.name}:${r.slice}:${r.count}`.padEnd(14)} ${state}${r.restarts ? `, ${r.restarts} restart(s)` : ''}`);
       }
+      printDslStatus(join(config.runDir, 'dsl.json')); // runners/catalog.ts DSL_STATUS_FILE, without loading the compiler
     });
 }

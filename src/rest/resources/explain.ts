@@ -18,6 +18,7 @@ import { RestError, badRequest, notFound } from '../errors.js';
 import { explainMessage, ExplainError } from '../../moderation/explain.js';
 import { GRAPH_FORMATS, renderGraph, toDot, type GraphFormat } from '../../dsl/graph-dot.js';
 import type { DslCatalog } from '../../dsl/catalog.js';
+import type { LiveCatalog } from '../../runners/catalog.js';
 
 /** A raw message body larger than this is refused (413), as the JSON parser refuses its own. */
 const MAX_RAW_MESSAGE = 25 * 1024 * 1024;
@@ -32,9 +33,10 @@ function only31(ctx: Context): void {
   if (apiOf(ctx).version !== '3.1') throw notFound();
 }
 
-function need(catalog: DslCatalog | undefined): DslCatalog {
+/** The catalog's snapshot now: a request sees one consistent version, as a message does. */
+function need(catalog: LiveCatalog | undefined): DslCatalog {
   if (!catalog) throw new RestError(503, 'this server was started without the chain and pipeline catalog');
-  return catalog;
+  return catalog.snapshot();
 }
 
 async function readRaw(ctx: Context): Promise<Buffer> {

@@ -47,7 +47,11 @@ function converterFor(spec: SettingSpec, deps: RestDeps): Converter<unknown> {
         return (v) => {
           const name = str(v).trim();
           if (!name) throw new Error(`Expected a ${spec.names} name`);
-          if (exists && !exists(name)) throw new Error(`Unknown ${spec.names}: ${name}`);
+          if (exists && !exists(name)) {
+            // Known but never compiled is worth telling apart from a typo.
+            const found = deps.catalog?.snapshot().entry(spec.names!, name);
+            throw new Error(found ? `${spec.names} '${name}' has never compiled (see GET /3.1/${spec.names}s/${name})` : `Unknown ${spec.names}: ${name}`);
+          }
           return name;
         };
       }
@@ -79,8 +83,8 @@ export function listAttributes(services: Services, deps: RestDeps): Map<string, 
   return new Map([...attrs].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** Converts the given attributes and stores the column-backed ones in one update. */
-async function apply(services: Services, attrs: Map<string, Attribute>, mlist: MailingList, input: Input): Promise<void> {
+/** Converts the given attributes and stores the column-backed ones in one update (REST and `mailman listconf`). */
+export async function applySettings(services: Services, attrs: Map<string, Attribute>, mlist: MailingList, input: Input): Promise<void> {
   const invalid: string[] = [];
   const changes: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(input)) {
@@ -96,7 +100,7 @@ async function apply(services: Services, attrs: Map<string, Attribute>, mlist: M
   await services.lists.update(mlist, changes);
 }
 
-function checkWritable(attrs: Map<string, Attribute>, keys: string[]): void {
+export function checkWritable(attrs: Map<string, Attribute>, keys: string[]): void {
   for (const key of keys) {
     const attr = attrs.get(key);
     if (!attr) throw badRequest(`Unknown attribute: ${key}`);
@@ -118,7 +122,7 @@ export function routes(router: RestRouter, deps: RestDeps): void {
     const mlist = await services.lists.require(ctx.params.list);
     const input = inputOf(ctx);
     checkWritable(attrs, Object.keys(input));
-    await apply(services, attrs, mlist, input);
+    await applySettings(services, attrs, mlist, input);
     noContent(ctx);
   });
 
@@ -130,7 +134,7 @@ export function routes(router: RestRouter, deps: RestDeps): void {
     checkWritable(attrs, Object.keys(input));
     const missing = writable.filter((k) => !(k in input));
     if (missing.length) throw badRequest(`Missing Parameter: ${missing.join(', ')}`);
-    await apply(services, attrs, mlist, input);
+    await applySettings(services, attrs, mlist, input);
     noContent(ctx);
   });
 
@@ -157,7 +161,7 @@ export function routes(router: RestRouter, deps: RestDeps): void {
     if (keys.length > 1) throw badRequest(`Expected 1 attribute, got ${keys.length}`);
     if (keys.length === 1 && keys[0] !== name) throw badRequest(`Unexpected parameters: ${keys[0]}`);
     if (!keys.length) throw badRequest(`Missing Parameter: ${name}`);
-    await apply(services, attrs, mlist, input);
+    await applySettings(services, attrs, mlist, input);
     noContent(ctx);
   };
   router.patch('/lists/:list/config/:attr', setOne);

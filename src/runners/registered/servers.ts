@@ -6,7 +6,7 @@ import { registry } from '../../registry.js';
 import type { Config } from '../../config/config.js';
 import { startLmtpServer } from '../../mta/lmtp.js';
 import { startRestServer } from '../../rest/server.js';
-import { openCatalog } from '../catalog.js';
+import { openLiveCatalog } from '../catalog.js';
 
 function announce(config: Config, name: string, host: string, port: number): () => void {
   const dir = config.runDir;
@@ -37,17 +37,14 @@ registry.runners.register({
   name: 'rest',
   description: 'The REST API (Mailman 3.0/3.1 compatible).',
   async start({ config, services }) {
-    const catalog = await openCatalog(config);
-    const server = await startRestServer(services, config, {
-      chainExists: (n: string) => catalog.hasChain(n),
-      pipelineExists: (n: string) => catalog.hasPipeline(n),
-      catalog,
-    });
+    const catalog = (await openLiveCatalog(config, { log: false })).watch(); // the in runner logs
+    const server = await startRestServer(services, config, { catalog });
     const unannounce = announce(config, 'rest', config.get('webservice', 'hostname'), server.port);
     return {
       async stop() {
         unannounce();
         await server.close();
+        catalog.close();
       },
     };
   },

@@ -1,0 +1,178 @@
+// /chains and /pipelines: the language over REST (dsl.md §10), plus Mailman's
+// /system/chains and /system/pipelines name lists. Each /chains resource has a /pipelines
+// twin.
+//
+//   GET    /chains                  collection: name, description, origin, file, status
+//   GET    /chains/NAME             the same plus source, ir, lists, diagnostics
+//   PUT    /chains/NAME {source}    compile against the live names; 400 {title, description,
+//                                   diagnostics} and nothing written on an error; else
+//                                   written atomically to the site directory, in force at
+//                                   once, 200 with the resource (its warnings included).
+//                                   A new name is created the same way.
+//   DELETE /chains/NAME             204; a site override reverts to the built-in; 403 for a
+//                                   built-in; 409 while a list names it (or, for a chain,
+//                                   another chain jumps or detours to it).
+//   POST   /chains/validate {source[, name]}   200 {ok, diagnostics}; nothing stored.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { compile } from '../../dsl/compile.js';
+import { hasErrors, type Diagnostic } from '../../dsl/diagnostics.js';
+import type { DslCatalog, DslKind } from '../../dsl/catalog.js';
+import { writeAtomically, type LiveCatalog } from '../../runners/catalog.js';
+import type { MailingList } from '../../model/entities.js';
+import { apiOf, collection, noContent, okay, type Resource } from '../helpers.js';
+import { RestError, badRequest, notFound } from '../errors.js';
+import { inputOf, str, validate } from '../validate.js';
+import type { RestContext, RestDeps, RestRouter } from '../context.js';
+
+/** dsl.md §3's NAME: also what keeps a name a plain file name in the site directory. */
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*(-[A-Za-z0-9_]+)*$/;
+
+const KINDS: readonly { kind: DslKind; plural: string; settings: readonly (keyof MailingList)[] }[] = [
+  { kind: 'chain', plural: 'chains', settings: ['posting_chain', 'owner_chain'] },
+  { kind: 'pipeline', plural: 'pipelines', settings: ['posting_pipeline', 'owner_pipeline'] },
+];
+
+/** A diagnostic in formatDiagnostic's JSON form, with every key present. */
+function diagnosticJson(d: Diagnostic): Resource {
+  return { file: d.file, line: d.line, column: d.column, endLine: d.endLine, endColumn: d.endColumn, severity: d.severity, code: d.code, message: d.message, hint: d.hint ?? null };
+}
+
+/** 400 with the compiler's findings beside Mailman's title and description. */
+function refuse(ctx: RestContext, description: string, diagnostics: Diagnostic[]): void {
+  ctx.status = 400;
+  ctx.body = { title: '400 Bad Request', description, diagnostics: diagnostics.map(diagnosticJson) };
+}
+
+export function routes(router: RestRouter, deps: RestDeps): void {
+  const { services } = deps;
+  const live = (): LiveCatalog => {
+    if (!deps.catalog) throw new RestError(404, 'This server has no chain and pipeline catalog');
+    return deps.catalog;
+  };
+
+  router.get('/system/chains', (ctx) => okay(ctx, { chains: live().snapshot().chainNames() }));
+  router.get('/system/pipelines', (ctx) => okay(ctx, { pipelines: live().snapshot().pipelineNames() }));
+
+  for (const { kind, plural, settings } of KINDS) {
+    const usedBy = async (name: string): Promise<string[]> =>
+      (await services.lists.all())
+        .filter((l) => settings.some((s) => l[s] === name))
+        .map((l) => l.list_id)
+        .sort();
+
+    const summary = (ctx: RestContext, snap: DslCatalog, name: string): Resource => {
+      const e = snap.entry(kind, name)!;
+      return {
+        name: e.name,
+        description: e.description ?? '',
+        origin: e.origin,
+        file: e.file,
+        status: e.status,
+        self_link: apiOf(ctx).pathTo(`${plural}/${e.name}`),
+      };
+    };
+
+    const full = async (ctx: RestContext, snap: DslCatalog, name: string): Promise<Resource> => {
+      const e = snap.entry(kind, name)!;
+      const older = snap.inForceSource(kind, name);
+      return {
+        ...summary(ctx, snap, name),
+        ...(e.overrides ? { overrides: e.overrides } : {}),
+        ...(e.inForce ? { in_force: e.inForce } : {}),
+        source: snap.source(kind, name) ?? '',
+        ...(older !== undefined ? { in_force_source: older } : {}),
+        ir: snap.ir(kind, name) ?? null,
+        lists: await usedBy(name),
+        diagnostics: snap.diagnosticsOf(kind, name).map(diagnosticJson),
+      };
+    };
+
+    const known = (ctx: RestContext): { snap: DslCatalog; name: string } => {
+      const snap = live().snapshot();
+      const name = ctx.params.name;
+      if (!snap.entry(kind, name)) throw notFound(`No such ${kind}: ${name}`);
+      return { snap, name };
+    };
+
+    /** Compiles against the live name set, with this name added (PUT may create it). */
+    const check = (snap: DslCatalog, name: string, source: string, file: string) => {
+      const chainNames = new Set(snap.allChainNames);
+      const pipelineNames = new Set(snap.allPipelineNames);
+      (kind === 'chain' ? chainNames : pipelineNames).add(name);
+      return compile(source, file, { chainNames, pipelineNames });
+    };
+
+    router.get(`/${plural}`, async (ctx) => {
+      const snap = live().snapshot();
+      const names = snap
+        .entries()
+        .filter((e) => e.kind === kind)
+        .map((e) => e.name)
+        .sort();
+      ctx.body = await collection(ctx, names, (page) => page.map((n) => summary(ctx, snap, n)));
+    });
+
+    router.post(`/${plural}/validate`, (ctx) => {
+      const input = validate(inputOf(ctx), { source: str, name: str }, ['name']);
+      const source = input.source!;
+      const snap = live().snapshot();
+      // Without a name, the file is taken to be named after what it declares.
+      let name = input.name;
+      if (name === undefined) name = compile(source, '<source>').ast.declarations[0]?.name.name;
+      if (name !== undefined && !NAME.test(name)) throw badRequest(`Invalid ${kind} name: ${name}`);
+      const result = check(snap, name ?? '', source, name ? `${name}.${kind}` : `<source>`);
+      okay(ctx, { ok: !hasErrors(result.diagnostics), diagnostics: result.diagnostics.map(diagnosticJson) });
+    });
+
+    router.get(`/${plural}/:name`, async (ctx) => {
+      const { snap, name } = known(ctx);
+      okay(ctx, await full(ctx, snap, name));
+    });
+
+    router.put(`/${plural}/:name`, async (ctx) => {
+      const name = ctx.params.name;
+      if (!NAME.test(name)) throw badRequest(`Invalid ${kind} name: ${name}`);
+      const { source } = validate(inputOf(ctx), { source: str });
+      const catalog = live();
+      const dir = catalog.siteDir(kind);
+      if (!dir) throw new RestError(403, `No site ${kind} directory is configured`);
+      const file = join(dir, `${name}.${kind}`);
+      const result = check(catalog.snapshot(), name, source!, file);
+      if (hasErrors(result.diagnostics)) {
+        const errors = result.diagnostics.filter((d) => d.severity === 'error');
+        refuse(ctx, `${kind} '${name}' does not compile: ${errors.length} error${errors.length === 1 ? '' : 's'}, first: ${errors[0].code} ${errors[0].message} (line ${errors[0].line})`, result.diagnostics);
+        return;
+      }
+      writeAtomically(file, source!, dir, { mkdir: true });
+      const snap = catalog.reload();
+      okay(ctx, await full(ctx, snap, name));
+    });
+
+    router.delete(`/${plural}/:name`, async (ctx) => {
+      const { snap, name } = known(ctx);
+      const e = snap.entry(kind, name)!;
+      if (e.origin === 'builtin') throw new RestError(403, `The built-in ${kind} '${name}' cannot be deleted`);
+      // A site file overriding a built-in can always go: the name stays, as the built-in.
+      if (!e.overrides) {
+        const lists = await usedBy(name);
+        if (lists.length) throw new RestError(409, `${kind} '${name}' is in use by ${lists.join(', ')}`);
+        const chains =
+          kind === 'chain'
+            ? snap
+                .entries()
+                .filter((o) => o.kind === 'chain' && o.name !== name)
+                .filter((o) => {
+                  const ir = snap.ir('chain', o.name);
+                  return ir?.kind === 'chain' && ir.targets.includes(name);
+                })
+                .map((o) => o.name)
+            : [];
+        if (chains.length) throw new RestError(409, `chain '${name}' is the target of chain ${chains.join(', ')}`);
+      }
+      rmSync(e.file, { force: true });
+      live().reload();
+      noContent(ctx);
+    });
+  }
+}
