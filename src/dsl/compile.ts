@@ -24,6 +24,12 @@ export interface CompileOptions {
 export interface CompileResult {
   /** Present only when there is no error. */
   ir?: DslIr;
+  /**
+   * The IR as lowered even with errors (placeholders where something failed), for the graph
+   * checks of a whole catalog (graph.ts); absent when the declaration holds a syntax error.
+   * Never run it.
+   */
+  lowered?: DslIr;
   /** Sorted by position. Warnings and notes do not prevent the IR. */
   diagnostics: Diagnostic[];
   /** The tree, even with errors (for tools: explain, fmt, a language server). */
@@ -41,5 +47,5 @@ export function compile(text: string, file: string, options: CompileOptions = {}
   const resolution = resolve(ast, { registry, chainNames: options.chainNames, pipelineNames: options.pipelineNames }, sink, parsed.syntaxErrorOffsets);
   const ir = lower(ast, resolution, registry, source, sink);
   const diagnostics = sortDiagnostics(sink.items);
-  return { ir: ir && !hasErrors(diagnostics) ? ir : undefined, diagnostics, ast, source };
+  return { ir: ir && !hasErrors(diagnostics) ? ir : undefined, lowered: ir, diagnostics, ast, source };
 }

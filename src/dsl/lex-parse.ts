@@ -4,7 +4,7 @@ import { EOF, tokenMatcher, type CstNode, type IRecognitionException, type IToke
 import { dslLexer, Name, Word, NumberLit, Size, RegexLit, StringLit, BadNumber, UnterminatedString, UnterminatedRegex } from '../../grammar/tokens.js';
 import { dslParser, parseTokens, type StartRule } from '../../grammar/parser.js';
 import { Codes, DiagnosticSink, type Diagnostic } from './diagnostics.js';
-import { decodeRegex, decodeSize, decodeString, type LiteralProblem } from './literals.js';
+import { checkNumber, decodeRegex, decodeSize, decodeString, type LiteralProblem } from './literals.js';
 import type { SourceText, Span } from './source.js';
 
 export interface LexParseResult {
@@ -76,6 +76,9 @@ function checkLiteral(token: IToken, sink: DiagnosticSink): void {
   else if (type === RegexLit || type === UnterminatedRegex) problems = decodeRegex(token.image).problems;
   else if (type === Size || type === BadNumber) {
     const p = decodeSize(token.image).problem;
+    if (p) problems = [p];
+  } else if (type === NumberLit) {
+    const p = checkNumber(token.image);
     if (p) problems = [p];
   }
   for (const p of problems) {

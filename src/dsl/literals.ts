@@ -100,11 +100,25 @@ function escape(image: string, at: number, end: number): { decoded: string; leng
 }
 
 const UNITS: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };
+/** No message is a terabyte: a larger size is a typo. */
+const MAX_SIZE = 1024 ** 4;
+/** Whole numbers JavaScript holds exactly. */
+export const MAX_NUMBER = Number.MAX_SAFE_INTEGER;
+
+/** A NUMBER token's problem: out of the range numbers are held in exactly. */
+export function checkNumber(image: string): LiteralProblem | undefined {
+  if (Number(image) <= MAX_NUMBER) return undefined;
+  return { offset: 0, length: image.length, code: 'MM103', message: `number ${image.length > 24 ? `${image.slice(0, 20)}…` : image} is out of range`, hint: `numbers go up to ${MAX_NUMBER}` };
+}
 
 /** A SIZE token's bytes (1KB = 1024 bytes, as in Mailman), or a problem. */
 export function decodeSize(image: string): { bytes: number; problem?: LiteralProblem } {
   const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB)$/.exec(image);
-  if (m && !/\s/.test(image)) return { bytes: Math.round(parseFloat(m[1]) * UNITS[m[2]]) };
+  if (m && !/\s/.test(image)) {
+    const bytes = Math.round(parseFloat(m[1]) * UNITS[m[2]]);
+    if (bytes <= MAX_SIZE) return { bytes };
+    return { bytes: NaN, problem: { offset: 0, length: image.length, code: 'MM103', message: `size '${image}' is out of range`, hint: 'sizes go up to 1024GB' } };
+  }
   const number = /^\d+(?:\.\d+)?/.exec(image)?.[0] ?? image;
   const unit = image.slice(number.length).trim();
   const fix = UNITS[unit.toUpperCase()] ? `${number}${unit.toUpperCase()}` : undefined;
