@@ -8,6 +8,7 @@ import * as lists from './commands/lists.js';
 import * as members from './commands/members.js';
 import * as inject from './commands/inject.js';
 import * as queues from './commands/queues.js';
+import * as validate from './commands/validate.js';
 
 const ctx = new CliContext();
 const program = new Command('mailman')
@@ -21,7 +22,7 @@ program.hook('preAction', (cmd) => {
   ctx.configFile = cmd.opts<{ config?: string }>().config;
 });
 
-for (const mod of [server, conf, lists, members, inject, queues]) mod.register(program, ctx);
+for (const mod of [server, conf, lists, members, inject, queues, validate]) mod.register(program, ctx);
 
 try {
   await program.parseAsync(process.argv);

@@ -43,8 +43,11 @@ export type ActionIr =
   | { do: 'stop' }
   /** `at`: where the target name is written (for graph diagnostics). */
   | { do: 'jump' | 'detour'; chain: string; at?: string }
-  /** The chain is named by a value read per message; `otherwise` when it is null. */
-  | { do: 'jump' | 'detour'; to: ValueIr; otherwise?: ValueIr }
+  /**
+   * The chain is named by a value read per message; `otherwise` when it is null. `continues`:
+   * the value may be `defer`, so the chain may go on after this link.
+   */
+  | { do: 'jump' | 'detour'; to: ValueIr; otherwise?: ValueIr; continues?: true }
   | { do: 'run'; effect: string; args: ArgsIr }
   /** `for AS in SOURCE { links }`: the links once per row of a registered link source. */
   | { do: 'for'; as: string; source: string; links: LinkIr[] };

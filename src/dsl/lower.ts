@@ -224,7 +224,9 @@ class Lowering {
           return { do: op, chain: a.target.name.name, at: this.at(a.target.name) };
         }
         const to = this.jumpValue(a.target.path, op);
-        return a.target.otherwise ? { do: op, to, otherwise: this.jumpValue(a.target.otherwise, op) } : { do: op, to };
+        const out: I.ActionIr = a.target.otherwise ? { do: op, to, otherwise: this.jumpValue(a.target.otherwise, op) } : { do: op, to };
+        if (!this.neverDefers(a.target.path) || (a.target.otherwise && !this.neverDefers(a.target.otherwise))) out.continues = true;
+        return out;
       }
       case 'Run': {
         const effect = this.registry.effects.get(a.effect.name);
