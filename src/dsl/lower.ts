@@ -96,7 +96,8 @@ class Lowering {
     let ended: A.Link | undefined;
     let reported = false;
     for (const link of links) {
-      if (ended && !reported) {
+      // An unknown action word is MM202 already: do not call it unreachable as well.
+      if (ended && !reported && !(link.kind === 'Do' && link.action.kind === 'UnknownAction')) {
         reported = true; // once per run of unreachable links
         this.sink.warning(this.head(link).span, Codes.Unreachable, 'this link is never reached', `the link at line ${this.at(ended).split(':')[0]} always ends the chain; move this one above it, or remove it`);
       }

@@ -31,6 +31,8 @@ test('the built-in chains and pipelines are all there', () => {
     'default-posting-chain.chain',
     'default-posting-pipeline.pipeline',
     'discard.chain',
+    'dmarc.chain',
+    'header-match.chain',
     'hold.chain',
     'moderation.chain',
     'reject.chain',
