@@ -1,7 +1,7 @@
 // Stage 1: text -> tokens -> concrete syntax tree, with every lexical (MM1xx) and syntax
 // (MM2xx) problem as a diagnostic. The parser recovers, so one file reports several errors.
 import { EOF, tokenMatcher, type CstNode, type IRecognitionException, type IToken } from 'chevrotain';
-import { dslLexer, Name, Word, NumberLit, Size, RegexLit, StringLit, BadNumber, UnterminatedString, UnterminatedRegex } from '../../grammar/tokens.js';
+import { dslLexer, Name, Word, NumberLit, Size, RegexLit, StringLit, BadNumber, UnterminatedString, UnterminatedRegex, SingleQuotedString } from '../../grammar/tokens.js';
 import { dslParser, parseTokens, type StartRule } from '../../grammar/parser.js';
 import { Codes, DiagnosticSink, type Diagnostic } from './diagnostics.js';
 import { checkNumber, decodeRegex, decodeSize, decodeString, type LiteralProblem } from './literals.js';
@@ -42,12 +42,17 @@ export function lexAndParse(source: SourceText, start: StartRule = 'file'): LexP
   const cst = parseTokens(tokens, start);
   const syntaxErrorOffsets: number[] = [];
   const seen = new Set<string>();
+  // An unterminated string or regex swallows the rest of its line, so the parser's complaint
+  // about what follows only repeats it: keep the MM102, drop that MM201 (still muting).
+  const unterminatedEnds = new Set(tokens.filter((t) => t.tokenType === UnterminatedString || t.tokenType === UnterminatedRegex).map((t) => t.endOffset! + 1));
   for (const e of dslParser.errors) {
     const span = errorSpan(e, tokens, source.text.length);
     const key = `${span.start}:${e.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
     syntaxErrorOffsets.push(span.start);
+    const before = tokens[tokens.indexOf(e.token) - 1] ?? (e.token.tokenType === EOF ? tokens[tokens.length - 1] : undefined);
+    if (before && unterminatedEnds.has(before.endOffset! + 1)) continue;
     sink.error(span, Codes.Syntax, e.message, syntaxHint(e));
   }
   return { cst, tokens, comments: (lexed.groups.comments ?? []) as IToken[], diagnostics: sink.items, syntaxErrorOffsets };
@@ -72,7 +77,10 @@ function joinSpacedSizes(tokens: IToken[]): IToken[] {
 function checkLiteral(token: IToken, sink: DiagnosticSink): void {
   let problems: LiteralProblem[] = [];
   const type = token.tokenType;
-  if (type === StringLit || type === UnterminatedString) problems = decodeString(token.image).problems;
+  if (type === SingleQuotedString) {
+    const inner = token.image.slice(1, -1);
+    problems = [{ offset: 0, length: token.image.length, code: 'MM101', message: 'strings are written in double quotes', hint: `write "${inner.replace(/["\\]/g, '\\$&')}"` }];
+  } else if (type === StringLit || type === UnterminatedString) problems = decodeString(token.image).problems;
   else if (type === RegexLit || type === UnterminatedRegex) problems = decodeRegex(token.image).problems;
   else if (type === Size || type === BadNumber) {
     const p = decodeSize(token.image).problem;

@@ -6,7 +6,7 @@
 export interface LiteralProblem {
   offset: number;
   length: number;
-  code: 'MM102' | 'MM103' | 'MM104';
+  code: 'MM101' | 'MM102' | 'MM103' | 'MM104';
   message: string;
   hint?: string;
   /** Found only because the string is read as a template (`{path}`). */
@@ -134,7 +134,9 @@ export function decodeRegex(image: string): { source: string; flags: string; pro
   const problems: LiteralProblem[] = [];
   const close = lastUnescapedSlash(image);
   if (close <= 0) {
-    problems.push({ offset: 0, length: image.length, code: 'MM102', message: 'unterminated regex', hint: 'a regex ends with / on the same line; escape a / inside it as \\/' });
+    const openClass = /^\/(?:[^\\[]|\\.)*\[/.test(image) && !/\]/.test(image.slice(image.indexOf('[')));
+    const hint = openClass ? "a '[' opens a character class that runs to ']', so the closing / is inside it; write \\[ for a literal bracket" : 'a regex ends with / on the same line; escape a / inside it as \\/';
+    problems.push({ offset: 0, length: image.length, code: 'MM102', message: 'unterminated regex', hint });
     return { source: image.slice(1), flags: '', problems };
   }
   const flags = image.slice(close + 1);

@@ -12,7 +12,7 @@ import { pathText } from './ast.js';
 import { Codes, type DiagnosticSink } from './diagnostics.js';
 import type * as I from './ir.js';
 import { IR_VERSION } from './ir.js';
-import type { Registries, Resolution } from './resolve.js';
+import { PER_COPY_HANDLERS, type Registries, type Resolution } from './resolve.js';
 import type { SourceText } from './source.js';
 import { didYouMean } from './suggest.js';
 import { backtrackingRisk } from './regex-risk.js';
@@ -34,8 +34,6 @@ import type { ParamSpec } from '../registry.js';
 const FAILED_VALUE: I.ValueIr = { lit: null };
 const FAILED_COND: I.CondIr = { op: 'const', value: false };
 
-/** Handlers that run per copy in the out runner, never in a pipeline (MM505). */
-const PER_COPY_HANDLERS: ReadonlySet<string> = new Set(['decorate', 'arc-sign']);
 
 export function lower(ast: A.FileAst, res: Resolution, registry: Registries, source: SourceText, sink: DiagnosticSink): I.DslIr | undefined {
   const decl = ast.declarations[0];
@@ -234,7 +232,9 @@ class Lowering {
         return { do: 'run', effect: a.effect.name, args: this.args(a.args, effect?.params, `effect '${a.effect.name}'`) };
       }
       case 'UnknownAction':
-        return { do: 'defer' };
+        // A placeholder (the file has an MM202, so this IR is never run); `stop`, so the
+        // graph does not add "may run out of links" to the real problem.
+        return { do: 'stop' };
     }
   }
 
@@ -311,7 +311,8 @@ class Lowering {
     const at = this.at(c);
     const what = operandText(operand);
     const undefinedFor = (hint?: string): I.CondIr => {
-      this.sink.error(p.span, Codes.BadOperator, `'${p.words}' is not defined for ${describeType(lt)} (${what})`, hint);
+      const is = operand.kind === 'Header' ? 'text' : describeType(lt);
+      this.sink.error(p.span, Codes.BadOperator, `'${p.words}' is not defined for ${what}, which is ${is}`, hint);
       return FAILED_COND;
     };
     switch (p.op) {

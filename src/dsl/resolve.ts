@@ -9,7 +9,7 @@
 import type * as A from './ast.js';
 import { pathText } from './ast.js';
 import { Codes, type DiagnosticSink } from './diagnostics.js';
-import { didYouMean } from './suggest.js';
+import { closest, didYouMean } from './suggest.js';
 import { SETTINGS_BY_NAME } from '../model/list-settings.js';
 import { sectionSpec, allSectionNames } from '../config/schema.js';
 import { registry as globalRegistry, type Component, type ComponentRegistry, type Effect, type Handler, type LinkSource, type ParamSpec, type Rule } from '../registry.js';
@@ -66,6 +66,8 @@ const MESSAGE_VALUES = new Map<string, readonly string[]>([
   ['size', []],
 ]);
 const ROOTS = ['list', 'msgdata', 'site', ...MESSAGE_VALUES.keys()];
+/** Handlers that run per copy in the out runner, never in a pipeline (MM505). */
+export const PER_COPY_HANDLERS: ReadonlySet<string> = new Set(['decorate', 'arc-sign']);
 const ACTION_WORDS = ['accept', 'hold', 'reject', 'discard', 'defer', 'stop', 'jump', 'detour', 'run', 'if', 'for'];
 
 /** The expected declaration name and kind, from a file named NAME.chain or NAME.pipeline. */
@@ -268,7 +270,9 @@ class Resolver {
     for (const step of decl.steps) {
       const handler = this.env.registry.handlers.get(step.handler.name);
       const other = handler ? undefined : this.kindOf(step.handler.name);
-      if (other) {
+      if (PER_COPY_HANDLERS.has(step.handler.name)) {
+        // MM505 says what is wrong with it (lower.ts), registered or not.
+      } else if (other) {
         this.sink.error(step.handler.span, Codes.WrongKind, `'${step.handler.name}' is ${other}, not a handler`, 'a pipeline step names a registered handler');
       } else if (!handler) {
         this.sink.error(step.handler.span, Codes.UnknownHandler, `unknown handler '${step.handler.name}'`, didYouMean(step.handler.name, this.env.registry.handlers.names()));
@@ -400,7 +404,7 @@ class Resolver {
         const type = settingType(setting);
         if (rest.length > 1 || !type) {
           const what = rest.length > 1 ? pathText(path) : `list.${setting}`;
-          this.sink.error(path.span, Codes.UnknownName, `unknown list setting '${what}'`, rest.length > 1 ? (type ? `'list.${setting}' has no parts` : undefined) : didYouMean(setting, SETTINGS_BY_NAME.keys()));
+          this.sink.error(path.span, Codes.UnknownName, `unknown list setting '${what}'`, rest.length > 1 ? (type ? `'list.${setting}' has no parts` : undefined) : didYouMean(setting, SETTINGS_BY_NAME.keys())?.replace(/'(.*)'/, "'list.$1'"));
           return undefined;
         }
         return { kind: 'setting', name: setting, type };
@@ -418,12 +422,12 @@ class Resolver {
         const [section, key, ...more] = rest.map((p) => p.name);
         const spec = sectionSpec(section);
         if (!spec) {
-          this.sink.error(path.span, Codes.UnknownName, `unknown configuration section '${section}'`, didYouMean(section, allSectionNames()) ?? 'write site.SECTION.KEY, as in site.antispam.jump_chain');
+          this.sink.error(path.span, Codes.UnknownName, `unknown configuration section '${section}'`, didYouMean(section, allSectionNames())?.replace(/'(.*)'/, "'site.$1'") ?? 'write site.SECTION.KEY, as in site.antispam.jump_chain');
           return undefined;
         }
         const type = key === undefined ? undefined : siteType(section, key);
         if (!type || more.length) {
-          const hint = key === undefined ? `name a key of [${section}]: ${Object.keys(spec).join(', ')}` : more.length && type ? `'site.${section}.${key}' has no parts` : (didYouMean(key, Object.keys(spec)) ?? `the keys of [${section}] are ${Object.keys(spec).join(', ')}`);
+          const hint = key === undefined ? `name a key of [${section}]: ${Object.keys(spec).join(', ')}` : more.length && type ? `'site.${section}.${key}' has no parts` : (didYouMean(key, Object.keys(spec))?.replace(/'(.*)'/, `'site.${section}.$1'`) ?? `the keys of [${section}] are ${Object.keys(spec).join(', ')}`);
           this.sink.error(path.span, Codes.UnknownName, key === undefined ? `'site.${section}' is a section, not a value` : `unknown configuration key '${pathText(path).slice('site.'.length)}'`, hint);
           return undefined;
         }
@@ -435,7 +439,8 @@ class Resolver {
         const type = MESSAGE_TYPES.get(full);
         if (type) return { kind: 'message', name: full, type };
         if (fields) {
-          this.sink.error(path.span, Codes.UnknownName, `'${name}' has no '${rest.map((p) => p.name).join('.')}'`, fields.length ? `it has ${fields.map((f) => `${name}.${f}`).join(' and ')}` : undefined);
+          const guess = rest.length === 1 ? didYouMean(rest[0].name, fields)?.replace(/'(.*)'/, `'${name}.$1'`) : undefined;
+          this.sink.error(path.span, Codes.UnknownName, `'${name}' has no '${rest.map((p) => p.name).join('.')}'`, guess ?? (fields.length ? `it has ${fields.map((f) => `${name}.${f}`).join(' and ')}` : `'${name}' has no parts`));
           return undefined;
         }
         this.sink.error(head.span, Codes.UnknownName, `unknown name '${name}'`, didYouMean(name, [...this.lets.keys(), ...this.loopVars.keys(), ...ROOTS]));
@@ -470,20 +475,25 @@ class Resolver {
   private args(args: A.Args | undefined, component: Component | undefined, owner: A.Ident, kind: string): void {
     const declared: readonly ParamSpec[] = component?.params ?? [];
     const given = new Set<string>();
+    /** Parameters a misspelt argument was probably meant for: not also "missing". */
+    const meant = new Set<string>();
     for (const arg of args?.entries ?? []) {
       const name = arg.name.name;
       if (given.has(name)) this.sink.error(arg.name.span, Codes.Duplicate, `argument '${name}' is given twice`);
       given.add(name);
       if (component && !declared.some((p) => p.name === name)) {
-        const hint = didYouMean(name, declared.map((p) => p.name)) ?? (declared.length ? `${kind} '${owner.name}' takes ${declared.map((p) => p.name).join(', ')}` : `${kind} '${owner.name}' takes no arguments`);
+        const guess = closest(name, declared.map((p) => p.name));
+        if (guess) meant.add(guess);
+        const hint = guess ? `did you mean '${guess}'?` : declared.length ? `${kind} '${owner.name}' takes ${declared.map((p) => p.name).join(', ')}` : `${kind} '${owner.name}' takes no arguments`;
         this.sink.error(arg.name.span, Codes.UnknownParam, `${kind} '${owner.name}' has no parameter '${name}'`, hint);
       }
       this.value(arg.value);
     }
-    for (const p of declared) {
-      if (p.required && p.default === undefined && !given.has(p.name)) {
-        this.sink.error(args?.span ?? owner.span, Codes.MissingParam, `${kind} '${owner.name}' needs the argument '${p.name}'`, `write ${owner.name}(${p.name}: …)`);
-      }
+    const missing = declared.filter((p) => p.required && p.default === undefined && !given.has(p.name) && !meant.has(p.name)).map((p) => p.name);
+    if (missing.length) {
+      const list = missing.length === 1 ? `the argument '${missing[0]}'` : `the arguments ${missing.slice(0, -1).map((m) => `'${m}'`).join(', ')} and '${missing[missing.length - 1]}'`;
+      this.sink.error(args?.span ?? owner.span, Codes.MissingParam, `${kind} '${owner.name}' needs ${list}`, `write ${owner.name}(${[...(args?.entries ?? []).filter((a) => declared.some((p) => p.name === a.name.name)).map((a) => `${a.name.name}: …`), ...missing.map((m) => `${m}: …`)].join(', ')})`);
     }
   }
+
 }
