@@ -246,7 +246,7 @@ test('roles: an unknown role (MM306), a role test on a value that is not an addr
       '                              ^^^^^',
       "hint: did you mean 'member'?",
       '',
-      "broken.chain:1:45: error MM404: 'is not an' is not defined for a size (size)",
+      "broken.chain:1:45: error MM404: 'is not an' is not defined for size, which is a size",
       'chain broken { if sender is a membr or size is not an owner then accept }',
       '                                            ^^^^^^^^^^^^^^^',
       'hint: roles belong to addresses: sender, senders, recipients',
