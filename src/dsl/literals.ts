@@ -23,6 +23,7 @@ export interface DecodedString {
   problems: LiteralProblem[];
 }
 
+const NO_PROBLEMS: LiteralProblem[] = [];
 const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', n: '\n', t: '\t' };
 const PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*(?:\.[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)*$/;
 const ESCAPE_HINT = 'the escapes are \\" \\\\ \\n \\t and \\u{…}';
@@ -32,6 +33,11 @@ const ESCAPE_HINT = 'the escapes are \\" \\\\ \\n \\t and \\u{…}';
  * interpolation and `{{` a literal brace; otherwise braces are plain text.
  */
 export function decodeString(image: string, template = false): DecodedString {
+  // Most strings are plain: no escape, no brace, properly closed. Skip the character walk.
+  if (image.length >= 2 && image.charCodeAt(image.length - 1) === 34 && !image.includes('\\') && !(template && image.includes('{'))) {
+    const value = image.slice(1, -1);
+    return { value, parts: value ? [value] : [], problems: NO_PROBLEMS };
+  }
   const problems: LiteralProblem[] = [];
   const parts: TemplatePart[] = [];
   const terminated = image.length >= 2 && image.endsWith('"') && !endsWithEscape(image);
