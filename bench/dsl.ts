@@ -6,7 +6,8 @@ import { parseTokens, dslParser } from '../grammar/parser.js';
 import { buildAst } from '../src/dsl/build-ast.js';
 import { compile } from '../src/dsl/compile.js';
 import { DiagnosticSink } from '../src/dsl/diagnostics.js';
-import { lexAndParse } from '../src/dsl/lex-parse.js';
+import { lex, lexAndParse } from '../src/dsl/lex-parse.js';
+import { parseAstFast } from '../src/dsl/fast-parse.js';
 import { lower } from '../src/dsl/lower.js';
 import { resolve } from '../src/dsl/resolve.js';
 import { SourceText } from '../src/dsl/source.js';
@@ -41,7 +42,17 @@ const check = compile(text, 'big.chain', { chainNames });
 const errors = check.diagnostics.filter((d) => d.severity === 'error');
 if (errors.length) throw new Error(`the generated chain does not compile: ${JSON.stringify(errors.slice(0, 3))}`);
 
-const stages: Record<string, number[]> = { lex: [], parse: [], 'lex+parse (with checks)': [], ast: [], resolve: [], 'lower+check': [], 'compile (all)': [] };
+const stages: Record<string, number[]> = {
+  lex: [],
+  'parse to CST': [],
+  'lex+parse (with checks)': [],
+  'CST -> AST': [],
+  'lex (with checks)': [],
+  'parse to AST (fast path)': [],
+  resolve: [],
+  'lower+check': [],
+  'compile (all)': [],
+};
 for (let r = 0; r < RUNS + 3; r++) {
   const warm = r >= 3;
   const source = new SourceText('big.chain', text);
@@ -55,14 +66,19 @@ for (let r = 0; r < RUNS + 3; r++) {
   let ast = buildAst(parsed.cst, 'big.chain', sink, false);
   const tAst = time(() => (ast = buildAst(parsed.cst, 'big.chain', sink, false)));
   let res = resolve(ast, { registry, chainNames }, sink, []);
+  let lexed = lex(source, new DiagnosticSink(source));
+  const tLexChecked = time(() => (lexed = lex(source, new DiagnosticSink(source))));
+  const tFast = time(() => parseAstFast(lexed.tokens, 'big.chain', new DiagnosticSink(source)));
   const tResolve = time(() => (res = resolve(ast, { registry, chainNames }, sink, [])));
   const tLower = time(() => lower(ast, res, registry, source, sink));
   const tAll = time(() => compile(text, 'big.chain', { chainNames }));
   if (!warm) continue;
   stages.lex.push(tLex);
-  stages.parse.push(tParse);
+  stages['parse to CST'].push(tParse);
   stages['lex+parse (with checks)'].push(tLexParse);
-  stages.ast.push(tAst);
+  stages['CST -> AST'].push(tAst);
+  stages['lex (with checks)'].push(tLexChecked);
+  stages['parse to AST (fast path)'].push(tFast);
   stages.resolve.push(tResolve);
   stages['lower+check'].push(tLower);
   stages['compile (all)'].push(tAll);

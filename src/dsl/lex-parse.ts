@@ -29,8 +29,8 @@ const CHARACTER_HINTS: Record<string, string> = {
 
 const ACTIONS_HINT = 'the actions are accept, hold, reject, discard, defer, stop, jump, detour and run';
 
-export function lexAndParse(source: SourceText, start: StartRule = 'file'): LexParseResult {
-  const sink = new DiagnosticSink(source);
+/** Stage 1a: the tokens, with every lexical problem (MM1xx) in `sink`. */
+export function lex(source: SourceText, sink: DiagnosticSink): { tokens: IToken[]; comments: IToken[] } {
   const lexed = dslLexer.tokenize(source.text);
   for (const e of lexed.errors) {
     const chars = source.text.slice(e.offset, e.offset + e.length);
@@ -38,6 +38,17 @@ export function lexAndParse(source: SourceText, start: StartRule = 'file'): LexP
   }
   const tokens = joinSpacedSizes(lexed.tokens);
   for (const token of tokens) checkLiteral(token, sink);
+  return { tokens, comments: (lexed.groups.comments ?? []) as IToken[] };
+}
+
+export function lexAndParse(source: SourceText, start: StartRule = 'file', lexed?: { tokens: IToken[]; comments: IToken[]; diagnostics: Diagnostic[] }): LexParseResult {
+  const sink = new DiagnosticSink(source);
+  let tokens: IToken[];
+  let comments: IToken[];
+  if (lexed) {
+    ({ tokens, comments } = lexed);
+    sink.items.push(...lexed.diagnostics);
+  } else ({ tokens, comments } = lex(source, sink));
 
   const cst = parseTokens(tokens, start);
   const syntaxErrorOffsets: number[] = [];
@@ -55,7 +66,7 @@ export function lexAndParse(source: SourceText, start: StartRule = 'file'): LexP
     if (before && unterminatedEnds.has(before.endOffset! + 1)) continue;
     sink.error(span, Codes.Syntax, e.message, syntaxHint(e));
   }
-  return { cst, tokens, comments: (lexed.groups.comments ?? []) as IToken[], diagnostics: sink.items, syntaxErrorOffsets };
+  return { cst, tokens, comments, diagnostics: sink.items, syntaxErrorOffsets };
 }
 
 /** `40 KB`: a NUMBER then a unit NAME becomes one (malformed) SIZE, reported once as MM103. */
