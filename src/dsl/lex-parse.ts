@@ -1,6 +1,6 @@
 // Stage 1: text -> tokens -> concrete syntax tree, with every lexical (MM1xx) and syntax
 // (MM2xx) problem as a diagnostic. The parser recovers, so one file reports several errors.
-import { EOF, tokenMatcher, type CstNode, type IRecognitionException, type IToken } from 'chevrotain';
+import { EOF, tokenMatcher, type CstNode, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
 import { dslLexer, Name, Word, NumberLit, Size, RegexLit, StringLit, BadNumber, UnterminatedString, UnterminatedRegex, SingleQuotedString } from '../../grammar/tokens.js';
 import { dslParser, parseTokens, type StartRule } from '../../grammar/parser.js';
 import { Codes, DiagnosticSink, type Diagnostic } from './diagnostics.js';
@@ -71,8 +71,17 @@ export function lexAndParse(source: SourceText, start: StartRule = 'file', lexed
 
 /** `40 KB`: a NUMBER then a unit NAME becomes one (malformed) SIZE, reported once as MM103. */
 function joinSpacedSizes(tokens: IToken[]): IToken[] {
-  const out: IToken[] = [];
-  for (let i = 0; i < tokens.length; i++) {
+  // Nearly every file has none: find the first before copying anything.
+  let first = -1;
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    if (tokens[i].tokenType === NumberLit && tokens[i + 1].tokenType === Name && /^(b|kb|mb|gb)$/i.test(tokens[i + 1].image)) {
+      first = i;
+      break;
+    }
+  }
+  if (first < 0) return tokens;
+  const out: IToken[] = tokens.slice(0, first);
+  for (let i = first; i < tokens.length; i++) {
     const t = tokens[i];
     const next = tokens[i + 1];
     if (tokenMatcher(t, NumberLit) && next && tokenMatcher(next, Name) && /^(b|kb|mb|gb)$/i.test(next.image) && next.startLine === t.endLine) {
@@ -85,9 +94,13 @@ function joinSpacedSizes(tokens: IToken[]): IToken[] {
   return out;
 }
 
+/** Token types whose text needs checking; the rest (names, keywords, punctuation) never do. */
+const LITERAL_TYPES: ReadonlySet<TokenType> = new Set([SingleQuotedString, StringLit, UnterminatedString, RegexLit, UnterminatedRegex, Size, BadNumber, NumberLit]);
+
 function checkLiteral(token: IToken, sink: DiagnosticSink): void {
-  let problems: LiteralProblem[] = [];
   const type = token.tokenType;
+  if (!LITERAL_TYPES.has(type)) return;
+  let problems: LiteralProblem[] = [];
   if (type === SingleQuotedString) {
     const inner = token.image.slice(1, -1);
     problems = [{ offset: 0, length: token.image.length, code: 'MM101', message: 'strings are written in double quotes', hint: `write "${inner.replace(/["\\]/g, '\\$&')}"` }];
