@@ -22,6 +22,8 @@ export interface DslFile {
 }
 
 export interface CheckedFile extends DslFile {
+  /** Replaced by a later file of the same name and kind (a site or given file). */
+  overridden: boolean;
   name: string;
   kind: 'chain' | 'pipeline' | undefined;
   text: string;
@@ -72,7 +74,11 @@ function real(path: string): string {
  * two given files of one name get MM307.
  */
 export function checkWorkspace(files: readonly DslFile[], options: { registry?: Registries } = {}): WorkspaceResult {
-  const read = files.map((f) => ({ ...f, ...nameOf(f.path), text: readFileSync(f.path, 'utf8') }));
+  // A file named twice (a site file also given on the command line) is checked once, as given.
+  const last = new Map<string, number>();
+  files.forEach((f, i) => last.set(real(f.path), i));
+  const unique = files.filter((f, i) => last.get(real(f.path)) === i);
+  const read = unique.map((f) => ({ ...f, ...nameOf(f.path), text: readFileSync(f.path, 'utf8') }));
   // Undeclared kinds (an odd extension) take the kind their text declares.
   for (const f of read) if (!f.kind) f.kind = /^\s*(?:#[^\n]*\n\s*)*(?:(?:let|rule)\b[\s\S]*?)?\b(chain|pipeline)\s/m.exec(f.text)?.[1] as 'chain' | 'pipeline' | undefined;
   const chosen = new Map<string, (typeof read)[number]>();
@@ -92,7 +98,7 @@ export function checkWorkspace(files: readonly DslFile[], options: { registry?: 
   const seenGiven = new Map<string, string>();
   for (const f of read) {
     const result = compile(f.text, f.file, { chainNames, pipelineNames, registry: options.registry });
-    checked.push({ ...f, result });
+    checked.push({ ...f, result, overridden: chosen.get(`${f.kind}:${f.name}`) !== f });
     sources.set(f.file, f.text);
     sourceTexts.set(f.file, result.source);
     diagnostics.push(...result.diagnostics);

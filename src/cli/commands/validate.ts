@@ -49,7 +49,7 @@ async function check(ctx: CliContext, paths: string[]): Promise<{ ws: WorkspaceR
 }
 
 function print(diagnostics: Diagnostic[], ws: WorkspaceResult, count: number, format: 'text' | 'json'): void {
-  if (format === 'json') out(JSON.stringify(diagnostics.map((d) => ({ hint: undefined, ...d })), null, 2));
+  if (format === 'json') out(JSON.stringify(diagnostics, null, 2));
   else out(formatReport(diagnostics, ws.sources, count));
 }
 
@@ -84,7 +84,7 @@ export function register(program: Command, ctx: CliContext): void {
       mkdirSync(dir, { recursive: true });
       const summary: { name: string; kind: string; file: string; ok: boolean; out?: string; count?: number; errors: number }[] = [];
       for (const f of ws.files) {
-        if (!shown.has(f.file)) continue;
+        if (!shown.has(f.file) || f.overridden) continue; // a replaced built-in is not what runs
         const ir = f.result.ir;
         const errors = ws.diagnostics.filter((d) => d.file === f.file && d.severity === 'error').length;
         if (!ir || errors > 0) {
