@@ -51,8 +51,6 @@ function operandText(o: A.Operand): string {
 
 class Lowering {
   private readonly targets = new Set<string>();
-  /** The file's own rules that record (all of them), for MM504. */
-  private localRules = new Set<string>();
 
   constructor(
     private readonly res: Resolution,
@@ -68,9 +66,7 @@ class Lowering {
   chain(decl: A.ChainDecl, definitions: readonly A.Definition[]): I.ChainIr {
     const rules: Record<string, I.LocalRuleIr> = {};
     for (const def of definitions) {
-      if (def.kind !== 'RuleDef') continue;
-      this.localRules.add(def.name.name);
-      if (this.res.muted.has(def)) continue;
+      if (def.kind !== 'RuleDef' || this.res.muted.has(def)) continue;
       rules[def.name.name] = { at: this.at(def), ...(def.description ? { description: def.description.value } : {}), when: this.cond(def.condition) };
     }
     for (const def of definitions) if (def.kind === 'Let' && !this.res.muted.has(def)) this.value(def.value);

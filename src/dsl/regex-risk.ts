@@ -7,6 +7,7 @@
 export function backtrackingRisk(source: string): string | undefined {
   // One frame per open group: where it starts, and whether an unbounded repetition is inside.
   const stack: { start: number; inner: boolean }[] = [{ start: 0, inner: false }];
+  // A separator-led group is safe itself, but still counts as a repetition for the group around it.
   let i = 0;
   while (i < source.length) {
     const c = source[i];
@@ -29,7 +30,8 @@ export function backtrackingRisk(source: string): string | undefined {
       const group = stack.pop()!;
       i++;
       const q = quantifier(source, i);
-      if (q && q.unbounded && group.inner) return `the group '${source.slice(group.start, i)}' repeats a repetition`;
+      const text = source.slice(group.start, i);
+      if (q && q.unbounded && group.inner && !startsWithSeparator(text)) return `the group '${text}' repeats a repetition`;
       if (group.inner || q?.unbounded) stack[stack.length - 1].inner = true;
       i = q ? q.end : i;
       continue;
@@ -74,4 +76,19 @@ function classEnd(source: string, i: number): number {
   if (source[j] === ']') j++;
   while (j < source.length && source[j] !== ']') j += source[j] === '\\' ? 2 : 1;
   return j + 1;
+}
+
+/**
+ * Whether a group's body starts with one fixed character, as in (\.[a-z]+)*: each round must
+ * begin with it, so the rounds cannot split the text in many ways and there is no blow-up.
+ */
+function startsWithSeparator(group: string): boolean {
+  const body = group.replace(/^\((?:\?:|\?<[A-Za-z_$][\w$]*>)?/, '');
+  let atom: string;
+  if (body[0] === '\\') {
+    if (/^\\[dDwWsSbBpPux0-9]/.test(body)) return false; // a class or a back-reference
+    atom = body.slice(0, 2);
+  } else if (body[0] !== undefined && !'.[()|^$*+?{'.includes(body[0])) atom = body[0];
+  else return false;
+  return !/^[*+?{]/.test(body.slice(atom.length));
 }
