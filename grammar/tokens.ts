@@ -57,6 +57,8 @@ export const {
 // where a SIZE is expected.
 export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\r\n]|\\.)*"/, label: 'a string' });
 export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\r\n]|\\.)*/, categories: [StringLit], label: 'a string' });
+/** `'text'`: a string in the wrong quotes, lexed whole so one mistake is one MM101. */
+export const SingleQuotedString = createToken({ name: 'SingleQuotedString', pattern: /'[^'\r\n]*'/, categories: [StringLit], label: 'a string' });
 export const RegexLit = createToken({
   name: 'RegexLit',
   pattern: /\/(?:[^/\\\r\n[]|\\.|\[(?:[^\]\\\r\n]|\\.)*\])*\/[A-Za-z]*/,
@@ -103,6 +105,7 @@ export const allTokens: TokenType[] = [
   Name,
   StringLit,
   UnterminatedString,
+  SingleQuotedString,
   RegexLit,
   UnterminatedRegex,
   Size,

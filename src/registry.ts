@@ -40,7 +40,7 @@ export interface RuleResult {
   reasons?: string[];
   /** Merged into msgdata on a hit (e.g. member_moderation_action). */
   msgdata?: Record<string, unknown>;
-  /** Records the outcome under this name instead of the rule's (`header-match-SUFFIX`). */
+  /** The name recorded in rule_hits/rule_misses instead of the rule's name (header-match records `header-match-SUFFIX`). */
   recordAs?: string;
 }
 
@@ -69,8 +69,9 @@ export interface Handler extends Component {
   process(ctx: MessageContext, args: Args): void | Promise<void>;
 }
 
-/** Rows a chain's `for` loop iterates, read per message (`list.header_matches`). */
+/** What `for NAME in PATH { … }` iterates in a chain: rows read per message (dsl.md §5.4). */
 export interface LinkSource extends Component {
+  /** Field name -> type of each row, for the checker (e.g. {header:'string', pattern:'string', suffix:'string', action:'action'}). */
   fields: Record<string, ParamType>;
   rows(ctx: MessageContext): Record<string, unknown>[] | Promise<Record<string, unknown>[]>;
 }
@@ -108,8 +109,8 @@ export const registry = {
   rules: new ComponentRegistry<Rule>('rule'),
   effects: new ComponentRegistry<Effect>('effect'),
   handlers: new ComponentRegistry<Handler>('handler'),
-  runners: new ComponentRegistry<RunnerComponent>('runner'),
   linkSources: new ComponentRegistry<LinkSource>('link source'),
+  runners: new ComponentRegistry<RunnerComponent>('runner'),
 };
 
 const SRC = dirname(fileURLToPath(import.meta.url));
@@ -145,5 +146,5 @@ export function loadRunners(): Promise<void> {
 
 /** A fingerprint of what is registered, so compiled chains are invalidated when it changes. */
 export function registryFingerprint(): string {
-  return [registry.rules, registry.effects, registry.handlers].map((r) => r.names().join(',')).join('|');
+  return [registry.rules, registry.effects, registry.handlers, registry.linkSources].map((r) => r.names().join(',')).join('|');
 }

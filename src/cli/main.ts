@@ -12,6 +12,7 @@ import * as held from './commands/held.js';
 import * as fmt from './commands/fmt.js';
 import * as explain from './commands/explain.js';
 import * as listconf from './commands/listconf.js';
+import * as validate from './commands/validate.js';
 
 const ctx = new CliContext();
 const program = new Command('mailman')
@@ -25,7 +26,7 @@ program.hook('preAction', (cmd) => {
   ctx.configFile = cmd.opts<{ config?: string }>().config;
 });
 
-for (const mod of [server, conf, lists, members, inject, queues, held, fmt, explain, listconf]) mod.register(program, ctx);
+for (const mod of [server, conf, lists, members, inject, queues, held, fmt, explain, listconf, validate]) mod.register(program, ctx);
 
 try {
   await program.parseAsync(process.argv);

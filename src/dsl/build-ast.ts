@@ -22,16 +22,16 @@ function need<T>(items: T[] | undefined, index = 0): T {
   return item;
 }
 
-function tokenSpan(t: IToken): Span {
+export function tokenSpan(t: IToken): Span {
   if (!Number.isFinite(t.startOffset) || t.isInsertedInRecovery) throw new Incomplete();
   return { start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 };
 }
 
-function join(a: Span, b: Span): Span {
+export function join(a: Span, b: Span): Span {
   return { start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
 }
 
-function ident(t: IToken): A.Ident {
+export function ident(t: IToken): A.Ident {
   return { name: t.image, span: tokenSpan(t) };
 }
 
@@ -289,26 +289,34 @@ class AstBuilder extends BaseVisitor implements C.ICstNodeVisitor<unknown, unkno
   }
 
   private string(t: IToken): A.StringLit {
-    return { kind: 'String', value: decodeString(t.image).value, raw: t.image, span: tokenSpan(t) };
+    return stringLit(t);
   }
 
-  /** A reason: a string whose `{path}` parts interpolate; their problems are MM104. */
   private reason(t: IToken): A.TemplateLit {
-    const decoded = decodeString(t.image, true);
-    const bad = new Set<number>();
-    for (const p of decoded.problems) {
-      if (!p.template) continue;
-      const start = t.startOffset + p.offset;
-      bad.add(p.offset);
-      this.sink.error({ start, end: start + p.length }, Codes.BadEscape, p.message, p.hint);
-    }
-    const parts: (string | A.Path)[] = [];
-    for (const part of decoded.parts) {
-      if (typeof part === 'string') parts.push(part);
-      else if (!bad.has(part.offset)) parts.push(templatePath(t, part.path, part.offset));
-    }
-    return { ...this.string(t), parts };
+    return reasonLit(t, this.sink);
   }
+}
+
+export function stringLit(t: IToken): A.StringLit {
+  return { kind: 'String', value: decodeString(t.image).value, raw: t.image, span: tokenSpan(t) };
+}
+
+/** A reason: a string whose `{path}` parts interpolate; their problems are MM104. */
+export function reasonLit(t: IToken, sink: DiagnosticSink): A.TemplateLit {
+  const decoded = decodeString(t.image, true);
+  const bad = new Set<number>();
+  for (const p of decoded.problems) {
+    if (!p.template) continue;
+    const start = t.startOffset + p.offset;
+    bad.add(p.offset);
+    sink.error({ start, end: start + p.length }, Codes.BadEscape, p.message, p.hint);
+  }
+  const parts: (string | A.Path)[] = [];
+  for (const part of decoded.parts) {
+    if (typeof part === 'string') parts.push(part);
+    else if (!bad.has(part.offset)) parts.push(templatePath(t, part.path, part.offset));
+  }
+  return { ...stringLit(t), parts };
 }
 
 /**
@@ -329,7 +337,7 @@ export function buildAst(cst: CstNode, file: string, sink: DiagnosticSink, hadSy
 }
 
 /** MM203: exactly one chain or pipeline, after every definition. */
-function checkShape(ast: A.FileAst, sink: DiagnosticSink, hadSyntaxErrors: boolean): void {
+export function checkShape(ast: A.FileAst, sink: DiagnosticSink, hadSyntaxErrors: boolean): void {
   const [first, ...extra] = ast.declarations;
   if (!first) {
     if (!hadSyntaxErrors) sink.error({ start: 0, end: 1 }, Codes.NotOneDeclaration, 'the file declares no chain or pipeline', "a file ends with one 'chain NAME { … }' or 'pipeline NAME { … }'");

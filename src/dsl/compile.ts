@@ -2,11 +2,12 @@
 //   lex + parse (lex-parse.ts) -> AST (build-ast.ts) -> names (resolve.ts) -> IR (lower.ts)
 // Every stage runs even after errors, so one pass reports as much as it can; a syntax error
 // mutes the semantic checks of its own declaration only. Any error means no IR.
-import { buildAst } from './build-ast.js';
+import { buildAst, checkShape } from './build-ast.js';
+import { parseAstFast } from './fast-parse.js';
 import { DiagnosticSink, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import type { FileAst } from './ast.js';
 import type { DslIr } from './ir.js';
-import { lexAndParse } from './lex-parse.js';
+import { lex, lexAndParse } from './lex-parse.js';
 import { lower } from './lower.js';
 import { resolve, type Registries } from './resolve.js';
 import { SourceText } from './source.js';
@@ -24,6 +25,12 @@ export interface CompileOptions {
 export interface CompileResult {
   /** Present only when there is no error. */
   ir?: DslIr;
+  /**
+   * The IR as lowered even with errors (placeholders where something failed), for the graph
+   * checks of a whole catalog (graph.ts); absent when the declaration holds a syntax error.
+   * Never run it.
+   */
+  lowered?: DslIr;
   /** Sorted by position. Warnings and notes do not prevent the IR. */
   diagnostics: Diagnostic[];
   /** The tree, even with errors (for tools: explain, fmt, a language server). */
@@ -31,15 +38,35 @@ export interface CompileResult {
   source: SourceText;
 }
 
+/**
+ * Text to AST. Well-formed text takes the fast path (fast-parse.ts: no CST); anything with a
+ * lexical or syntax problem goes through the recovering parser, which reports it.
+ */
+function parse(source: SourceText, sink: DiagnosticSink): { ast: FileAst; syntaxErrorOffsets: number[] } {
+  const lexSink = new DiagnosticSink(source);
+  const lexed = lex(source, lexSink);
+  if (lexSink.items.length === 0) {
+    const fastSink = new DiagnosticSink(source);
+    const ast = parseAstFast(lexed.tokens, source.file, fastSink);
+    if (ast) {
+      sink.items.push(...fastSink.items);
+      checkShape(ast, sink, false);
+      return { ast, syntaxErrorOffsets: [] };
+    }
+  }
+  const parsed = lexAndParse(source, 'file', { ...lexed, diagnostics: lexSink.items });
+  sink.items.push(...parsed.diagnostics);
+  const ast = buildAst(parsed.cst, source.file, sink, parsed.syntaxErrorOffsets.length > 0);
+  return { ast, syntaxErrorOffsets: parsed.syntaxErrorOffsets };
+}
+
 export function compile(text: string, file: string, options: CompileOptions = {}): CompileResult {
   const source = new SourceText(file, text);
   const registry = options.registry ?? globalRegistry;
-  const parsed = lexAndParse(source);
   const sink = new DiagnosticSink(source);
-  sink.items.push(...parsed.diagnostics);
-  const ast = buildAst(parsed.cst, file, sink, parsed.syntaxErrorOffsets.length > 0);
-  const resolution = resolve(ast, { registry, chainNames: options.chainNames, pipelineNames: options.pipelineNames }, sink, parsed.syntaxErrorOffsets);
+  const { ast, syntaxErrorOffsets } = parse(source, sink);
+  const resolution = resolve(ast, { registry, chainNames: options.chainNames, pipelineNames: options.pipelineNames }, sink, syntaxErrorOffsets);
   const ir = lower(ast, resolution, registry, source, sink);
   const diagnostics = sortDiagnostics(sink.items);
-  return { ir: ir && !hasErrors(diagnostics) ? ir : undefined, diagnostics, ast, source };
+  return { ir: ir && !hasErrors(diagnostics) ? ir : undefined, lowered: ir, diagnostics, ast, source };
 }

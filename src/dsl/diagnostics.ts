@@ -124,17 +124,20 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** The closing line: `2 errors, 1 warning in 3 files`. */
-export function formatSummary(diagnostics: readonly Diagnostic[]): string {
+/**
+ * The closing line: `2 errors, 1 warning in 3 files`. `checked`: how many files were checked
+ * (`mailman validate`); without it, the files with an error or warning are counted.
+ */
+export function formatSummary(diagnostics: readonly Diagnostic[], checked?: number): string {
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
-  const files = new Set(diagnostics.filter((d) => d.severity !== 'note').map((d) => d.file)).size;
+  const files = checked ?? new Set(diagnostics.filter((d) => d.severity !== 'note').map((d) => d.file)).size;
   return `${plural(errors, 'error')}, ${plural(warnings, 'warning')} in ${plural(files, 'file')}`;
 }
 
 /** Every diagnostic (sorted, blank line apart), then the summary. `sources` maps file to text. */
-export function formatReport(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string> | ((file: string) => string | undefined)): string {
+export function formatReport(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string> | ((file: string) => string | undefined), checked?: number): string {
   const text = typeof sources === 'function' ? sources : (f: string) => sources.get(f);
   const body = sortDiagnostics(diagnostics).map((d) => formatDiagnostic(d, text(d.file)));
-  return [...body, formatSummary(diagnostics)].join('\n\n');
+  return [...body, formatSummary(diagnostics, checked)].join('\n\n');
 }

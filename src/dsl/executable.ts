@@ -5,9 +5,10 @@
 //
 // Conditions return `boolean` when every rule they call answered synchronously and a
 // promise otherwise, so a chain of synchronous rules never waits on the microtask queue.
-import type { Args, Effect, Handler, MessageContext, Rule, RuleResult } from '../registry.js';
-import type { ActionIr, ArgsIr, ChainIr, CondIr, DslIr, PipelineIr } from './ir.js';
-import type { Registries } from './resolve.js';
+import type { Args, Effect, Handler, LinkSource, MessageContext, Rule, RuleResult } from '../registry.js';
+import type { ActionIr, ArgsIr, ChainIr, CondIr, DslIr, PipelineIr, ValueIr } from './ir.js';
+import { linkSourcesOf, type Registries } from './resolve.js';
+import type { MemberRole } from '../model/entities.js';
 import { describe, getter, template, test, truthy, type Cond, type Getter } from './values.js';
 
 export type { Cond, Getter } from './values.js';
@@ -20,7 +21,9 @@ export type ExecAction =
   | { kind: 'dispose'; label: string; chain: string; reason?: (ctx: MessageContext) => string }
   | { kind: 'jump' | 'detour'; label: string; chain: string }
   | { kind: 'jump-to' | 'detour-to'; label: string; to: Getter; otherwise?: Getter }
-  | { kind: 'run'; label: string; effect: Effect; args: ArgsFn };
+  | { kind: 'run'; label: string; effect: Effect; args: ArgsFn }
+  /** `for AS in SOURCE { links }`: the executor runs `links` once per row, with the row as `as`. */
+  | { kind: 'for'; label: string; source: LinkSource; as: string; links: readonly ExecLink[] };
 
 export interface ExecLink {
   at: string;
@@ -62,7 +65,7 @@ export function buildExecutable(ir: DslIr, registry: Registries): Executable {
 
 export function buildChain(ir: ChainIr, registry: Registries): ExecutableChain {
   const b = new Builder(registry, ir);
-  const links = ir.links.map((l): ExecLink => ({ at: l.at, test: l.when && b.cond(l.when), action: b.action(l.action) }));
+  const links = b.links(ir.links);
   return { kind: 'chain', name: ir.name, description: ir.description, file: ir.file, links, ir };
 }
 
@@ -85,8 +88,17 @@ class Builder {
     private readonly chain?: ChainIr,
   ) {}
 
+  links(links: ChainIr['links']): ExecLink[] {
+    return links.map((l): ExecLink => ({ at: l.at, test: l.when && this.cond(l.when), action: this.action(l.action) }));
+  }
+
   action(a: ActionIr): ExecAction {
     switch (a.do) {
+      case 'for': {
+        const source = linkSourcesOf(this.registry).get(a.source);
+        if (!source) throw new Error(`link source '${a.source}' is not registered`);
+        return { kind: 'for', label: `for ${a.as} in ${a.source}`, source, as: a.as, links: this.links(a.links) };
+      }
       case 'accept':
       case 'hold':
       case 'reject':
@@ -137,6 +149,8 @@ class Builder {
       }
       case 'test':
         return test(c.pred, c.left, c.right);
+      case 'role':
+        return roleCond(c.left, c.role as MemberRole, c.negate);
     }
   }
 
@@ -184,10 +198,27 @@ function ruleCond(rule: Rule, args: ArgsFn): Cond {
   };
 }
 
-/** Records the outcome, and on a hit applies what the rule returned. */
+/** `is a ROLE`: any of the addresses holds the role on the list (through any address of its user). */
+function roleCond(left: ValueIr, role: MemberRole, negate: boolean): Cond {
+  const g = getter(left);
+  return async (ctx) => {
+    const v = g(ctx);
+    const emails = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string' && x !== '');
+    let found = false;
+    for (const email of emails) {
+      if (await ctx.services.members.findMember(ctx.mlist.list_id, email.toLowerCase(), role)) {
+        found = true;
+        break;
+      }
+    }
+    return found !== negate;
+  };
+}
+
+/** Records the outcome (under the name the rule asks for, if any), and on a hit applies what the rule returned. */
 function settle(ctx: MessageContext, res: RuleResult, recordAs: string | undefined): boolean {
   const hit = res.hit === true;
-  if (recordAs !== undefined) record(ctx, recordAs, hit);
+  if (recordAs !== undefined) record(ctx, res.recordAs ?? recordAs, hit);
   if (hit) {
     if (res.reasons && res.reasons.length > 0) appendReasons(ctx, res.reasons);
     if (res.msgdata) Object.assign(ctx.msgdata, res.msgdata);

@@ -10,7 +10,7 @@
 // dashed edge around it, taken when the condition does not hold.
 //
 // Node names and the order of statements depend only on the IR: equal IR, equal text.
-import type { ActionIr, ArgsIr, ChainIr, CondIr, DslIr, PipelineIr, TestOp, ValueIr } from './ir.js';
+import type { ActionIr, ArgsIr, ChainIr, CondIr, DslIr, LinkIr, PipelineIr, TestOp, ValueIr } from './ir.js';
 
 const PRED_WORDS: Record<TestOp, string> = {
   is: 'is',
@@ -37,6 +37,8 @@ export function valueText(v: ValueIr): string {
   if ('setting' in v) return `list.${v.setting}`;
   if ('msgdata' in v) return `msgdata.${v.msgdata}`;
   if ('header' in v) return `header ${JSON.stringify(v.header)}`;
+  if ('site' in v) return `site.${v.site}.${v.key}`;
+  if ('row' in v) return `${v.row}.${v.field}`;
   return v.message;
 }
 
@@ -65,6 +67,8 @@ export function conditionText(c: CondIr | undefined): string {
       return valueText(c.value);
     case 'test':
       return `${valueText(c.left)} ${PRED_WORDS[c.pred]}${c.right ? ` ${valueText(c.right)}` : ''}`;
+    case 'role':
+      return `${valueText(c.left)} is ${c.negate ? 'not ' : ''}a ${c.role}`;
   }
 }
 
@@ -87,6 +91,8 @@ export function actionText(a: ActionIr): string {
       return `${a.do} to ${valueText(a.to)}${a.otherwise ? ` otherwise ${valueText(a.otherwise)}` : ''}`;
     case 'run':
       return `run ${a.effect}${argsText(a.args)}`;
+    case 'for':
+      return `for ${a.as} in ${a.source}`;
   }
 }
 
@@ -152,24 +158,35 @@ function title(kind: string, ir: { name: string; description?: string }): string
 
 export function chainToDot(ir: ChainIr): string {
   const dot = new Dot();
-  const n = ir.links.length;
-  const next = (i: number) => (i + 1 < n ? linkNode(i + 1) : END);
   dot.node(START, { shape: 'circle', label: 'start' });
-  for (let i = 0; i < n; i++) {
-    const link = ir.links[i];
-    dot.node(linkNode(i), { label: `${link.at}\n${linkText(link)}` });
-  }
   dot.node(END, { shape: 'doublecircle', label: 'end' }, true);
-  dot.edge(START, n ? linkNode(0) : END);
+  dot.edge(START, ir.links.length ? linkNode(0) : END);
 
   const staticTargets = new Set<string>();
-  for (const l of ir.links) if ('chain' in l.action) staticTargets.add(l.action.chain);
-  for (const l of ir.links) if (l.action.do === 'accept' || l.action.do === 'hold' || l.action.do === 'reject' || l.action.do === 'discard') staticTargets.add(l.action.do);
+  const collect = (links: readonly LinkIr[]): void => {
+    for (const l of links) {
+      if ('chain' in l.action) staticTargets.add(l.action.chain);
+      if (l.action.do === 'accept' || l.action.do === 'hold' || l.action.do === 'reject' || l.action.do === 'discard') staticTargets.add(l.action.do);
+      if (l.action.do === 'for') collect(l.action.links);
+    }
+  };
+  collect(ir.links);
   // Targets the chain declares but no link names: those a computed jump may reach.
   const computedTargets = ir.targets.filter((t) => !staticTargets.has(t)).sort();
+  drawLinks(dot, ir.links, '', END, computedTargets);
+  return dot.render(ir.name, title('chain', ir));
+}
 
-  ir.links.forEach((link, i) => {
-    const from = linkNode(i);
+/**
+ * Draws `links` (ids `link:PREFIXn`) and their edges; `after` is where the last one goes on
+ * to: the end of the chain, or for a `for` body the loop node, which takes the next row.
+ */
+function drawLinks(dot: Dot, links: readonly LinkIr[], prefix: string, after: string, computedTargets: readonly string[]): void {
+  const id = (i: number) => (prefix ? `link:${prefix}${i + 1}` : linkNode(i));
+  const next = (i: number) => (i + 1 < links.length ? id(i + 1) : after);
+  links.forEach((link, i) => dot.node(id(i), { label: `${link.at}\n${linkText(link)}` }));
+  links.forEach((link, i) => {
+    const from = id(i);
     const a = link.action;
     const label = actionText(a);
     switch (a.do) {
@@ -188,6 +205,13 @@ export function chainToDot(ir: ChainIr): string {
         dot.node(STOP, { shape: 'octagon', label: 'stop' });
         dot.edge(from, STOP, { label });
         break;
+      case 'for': {
+        const body = `${prefix}${i + 1}.`;
+        dot.edge(from, a.links.length ? `link:${body}1` : next(i), { label: 'each row' });
+        drawLinks(dot, a.links, body, from, computedTargets);
+        dot.edge(from, next(i), { style: 'dashed', label: 'rows done' });
+        break;
+      }
       case 'jump':
       case 'detour':
         if ('chain' in a) {
@@ -195,7 +219,7 @@ export function chainToDot(ir: ChainIr): string {
           dot.edge(from, chainNode(a.chain), { label: a.do });
           if (a.do === 'detour') dot.edge(chainNode(a.chain), next(i), { style: 'dotted', label: 'returns' });
         } else {
-          const computed = `computed:${i + 1}`;
+          const computed = `computed:${prefix}${i + 1}`;
           dot.node(computed, { shape: 'diamond', label: `${valueText(a.to)}${a.otherwise ? `\notherwise ${valueText(a.otherwise)}` : ''}` });
           dot.edge(from, computed, { label: `${a.do} to` });
           for (const t of computedTargets) {
@@ -203,13 +227,12 @@ export function chainToDot(ir: ChainIr): string {
             dot.edge(computed, chainNode(t), { label: t });
             if (a.do === 'detour') dot.edge(chainNode(t), next(i), { style: 'dotted', label: 'returns' });
           }
-          dot.edge(computed, next(i), { style: 'dashed', label: 'defer' });
+          if (a.continues || !computedTargets.length) dot.edge(computed, next(i), { style: 'dashed', label: 'defer' });
         }
         break;
     }
     if (link.when) dot.edge(from, next(i), { style: 'dashed', label: 'miss' });
   });
-  return dot.render(ir.name, title('chain', ir));
 }
 
 export function pipelineToDot(ir: PipelineIr): string {

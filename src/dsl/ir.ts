@@ -41,10 +41,16 @@ export type ActionIr =
   | { do: 'accept' | 'hold' | 'reject' | 'discard'; reason?: TemplateIr }
   | { do: 'defer' }
   | { do: 'stop' }
-  | { do: 'jump' | 'detour'; chain: string }
-  /** The chain is named by a value read per message; `otherwise` when it is null. */
-  | { do: 'jump' | 'detour'; to: ValueIr; otherwise?: ValueIr }
-  | { do: 'run'; effect: string; args: ArgsIr };
+  /** `at`: where the target name is written (for graph diagnostics). */
+  | { do: 'jump' | 'detour'; chain: string; at?: string }
+  /**
+   * The chain is named by a value read per message; `otherwise` when it is null. `continues`:
+   * the value may be `defer`, so the chain may go on after this link.
+   */
+  | { do: 'jump' | 'detour'; to: ValueIr; otherwise?: ValueIr; continues?: true }
+  | { do: 'run'; effect: string; args: ArgsIr }
+  /** `for AS in SOURCE { links }`: the links once per row of a registered link source. */
+  | { do: 'for'; as: string; source: string; links: LinkIr[] };
 
 /** A reason: literal text and values, concatenated per message. */
 export type TemplateIr = (string | ValueIr)[];
@@ -59,7 +65,9 @@ export type CondIr =
   | { op: 'not'; of: CondIr }
   /** A bare value used as a condition (`list.emergency`, `msgdata.approved`). */
   | { op: 'truthy'; value: ValueIr; at: string }
-  | { op: 'test'; pred: TestOp; left: ValueIr; right?: ValueIr; at: string };
+  | { op: 'test'; pred: TestOp; left: ValueIr; right?: ValueIr; at: string }
+  /** `is a ROLE` / `is not a ROLE`: any address of `left` holds that role on the list. */
+  | { op: 'role'; left: ValueIr; role: string; negate: boolean; at: string };
 
 export type TestOp =
   | 'is' | 'is-not' | 'in' | 'not-in' | 'contains' | 'matches' | 'starts-with' | 'ends-with'
@@ -74,8 +82,12 @@ export type ValueIr =
   | { msgdata: string }
   /** The decoded values of a top-level header (a list; absent: empty). */
   | { header: string }
-  /** `sender`, `sender.domain`, `sender.localpart`, `senders`, `size`. */
-  | { message: string };
+  /** `sender`, `sender.domain`, `sender.localpart`, `senders`, `recipients`, `recipients.count`, `size`. */
+  | { message: string }
+  /** `site.SECTION.KEY`, read from the configuration; `as` converts the text. */
+  | { site: string; key: string; as?: 'number' | 'bool' | 'duration' }
+  /** A field of the row a `for` loop is at. */
+  | { row: string; field: string };
 
 export type ArgsIr = Record<string, ValueIr>;
 

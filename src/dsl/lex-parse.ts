@@ -1,10 +1,10 @@
 // Stage 1: text -> tokens -> concrete syntax tree, with every lexical (MM1xx) and syntax
 // (MM2xx) problem as a diagnostic. The parser recovers, so one file reports several errors.
-import { EOF, tokenMatcher, type CstNode, type IRecognitionException, type IToken } from 'chevrotain';
-import { dslLexer, Name, Word, NumberLit, Size, RegexLit, StringLit, BadNumber, UnterminatedString, UnterminatedRegex } from '../../grammar/tokens.js';
+import { EOF, tokenMatcher, type CstNode, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
+import { dslLexer, Name, Word, NumberLit, Size, RegexLit, StringLit, BadNumber, UnterminatedString, UnterminatedRegex, SingleQuotedString } from '../../grammar/tokens.js';
 import { dslParser, parseTokens, type StartRule } from '../../grammar/parser.js';
 import { Codes, DiagnosticSink, type Diagnostic } from './diagnostics.js';
-import { decodeRegex, decodeSize, decodeString, type LiteralProblem } from './literals.js';
+import { checkNumber, decodeRegex, decodeSize, decodeString, type LiteralProblem } from './literals.js';
 import type { SourceText, Span } from './source.js';
 
 export interface LexParseResult {
@@ -29,8 +29,8 @@ const CHARACTER_HINTS: Record<string, string> = {
 
 const ACTIONS_HINT = 'the actions are accept, hold, reject, discard, defer, stop, jump, detour and run';
 
-export function lexAndParse(source: SourceText, start: StartRule = 'file'): LexParseResult {
-  const sink = new DiagnosticSink(source);
+/** Stage 1a: the tokens, with every lexical problem (MM1xx) in `sink`. */
+export function lex(source: SourceText, sink: DiagnosticSink): { tokens: IToken[]; comments: IToken[] } {
   const lexed = dslLexer.tokenize(source.text);
   for (const e of lexed.errors) {
     const chars = source.text.slice(e.offset, e.offset + e.length);
@@ -38,25 +38,50 @@ export function lexAndParse(source: SourceText, start: StartRule = 'file'): LexP
   }
   const tokens = joinSpacedSizes(lexed.tokens);
   for (const token of tokens) checkLiteral(token, sink);
+  return { tokens, comments: (lexed.groups.comments ?? []) as IToken[] };
+}
+
+export function lexAndParse(source: SourceText, start: StartRule = 'file', lexed?: { tokens: IToken[]; comments: IToken[]; diagnostics: Diagnostic[] }): LexParseResult {
+  const sink = new DiagnosticSink(source);
+  let tokens: IToken[];
+  let comments: IToken[];
+  if (lexed) {
+    ({ tokens, comments } = lexed);
+    sink.items.push(...lexed.diagnostics);
+  } else ({ tokens, comments } = lex(source, sink));
 
   const cst = parseTokens(tokens, start);
   const syntaxErrorOffsets: number[] = [];
   const seen = new Set<string>();
+  // An unterminated string or regex swallows the rest of its line, so the parser's complaint
+  // about what follows only repeats it: keep the MM102, drop that MM201 (still muting).
+  const unterminatedEnds = new Set(tokens.filter((t) => t.tokenType === UnterminatedString || t.tokenType === UnterminatedRegex).map((t) => t.endOffset! + 1));
   for (const e of dslParser.errors) {
     const span = errorSpan(e, tokens, source.text.length);
     const key = `${span.start}:${e.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
     syntaxErrorOffsets.push(span.start);
+    const before = tokens[tokens.indexOf(e.token) - 1] ?? (e.token.tokenType === EOF ? tokens[tokens.length - 1] : undefined);
+    if (before && unterminatedEnds.has(before.endOffset! + 1)) continue;
     sink.error(span, Codes.Syntax, e.message, syntaxHint(e));
   }
-  return { cst, tokens, comments: (lexed.groups.comments ?? []) as IToken[], diagnostics: sink.items, syntaxErrorOffsets };
+  return { cst, tokens, comments, diagnostics: sink.items, syntaxErrorOffsets };
 }
 
 /** `40 KB`: a NUMBER then a unit NAME becomes one (malformed) SIZE, reported once as MM103. */
 function joinSpacedSizes(tokens: IToken[]): IToken[] {
-  const out: IToken[] = [];
-  for (let i = 0; i < tokens.length; i++) {
+  // Nearly every file has none: find the first before copying anything.
+  let first = -1;
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    if (tokens[i].tokenType === NumberLit && tokens[i + 1].tokenType === Name && /^(b|kb|mb|gb)$/i.test(tokens[i + 1].image)) {
+      first = i;
+      break;
+    }
+  }
+  if (first < 0) return tokens;
+  const out: IToken[] = tokens.slice(0, first);
+  for (let i = first; i < tokens.length; i++) {
     const t = tokens[i];
     const next = tokens[i + 1];
     if (tokenMatcher(t, NumberLit) && next && tokenMatcher(next, Name) && /^(b|kb|mb|gb)$/i.test(next.image) && next.startLine === t.endLine) {
@@ -69,13 +94,23 @@ function joinSpacedSizes(tokens: IToken[]): IToken[] {
   return out;
 }
 
+/** Token types whose text needs checking; the rest (names, keywords, punctuation) never do. */
+const LITERAL_TYPES: ReadonlySet<TokenType> = new Set([SingleQuotedString, StringLit, UnterminatedString, RegexLit, UnterminatedRegex, Size, BadNumber, NumberLit]);
+
 function checkLiteral(token: IToken, sink: DiagnosticSink): void {
-  let problems: LiteralProblem[] = [];
   const type = token.tokenType;
-  if (type === StringLit || type === UnterminatedString) problems = decodeString(token.image).problems;
+  if (!LITERAL_TYPES.has(type)) return;
+  let problems: LiteralProblem[] = [];
+  if (type === SingleQuotedString) {
+    const inner = token.image.slice(1, -1);
+    problems = [{ offset: 0, length: token.image.length, code: 'MM101', message: 'strings are written in double quotes', hint: `write "${inner.replace(/["\\]/g, '\\$&')}"` }];
+  } else if (type === StringLit || type === UnterminatedString) problems = decodeString(token.image).problems;
   else if (type === RegexLit || type === UnterminatedRegex) problems = decodeRegex(token.image).problems;
   else if (type === Size || type === BadNumber) {
     const p = decodeSize(token.image).problem;
+    if (p) problems = [p];
+  } else if (type === NumberLit) {
+    const p = checkNumber(token.image);
     if (p) problems = [p];
   }
   for (const p of problems) {

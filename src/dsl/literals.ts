@@ -6,7 +6,7 @@
 export interface LiteralProblem {
   offset: number;
   length: number;
-  code: 'MM102' | 'MM103' | 'MM104';
+  code: 'MM101' | 'MM102' | 'MM103' | 'MM104';
   message: string;
   hint?: string;
   /** Found only because the string is read as a template (`{path}`). */
@@ -23,6 +23,7 @@ export interface DecodedString {
   problems: LiteralProblem[];
 }
 
+const NO_PROBLEMS: LiteralProblem[] = [];
 const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', n: '\n', t: '\t' };
 const PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*(?:\.[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)*$/;
 const ESCAPE_HINT = 'the escapes are \\" \\\\ \\n \\t and \\u{…}';
@@ -32,6 +33,11 @@ const ESCAPE_HINT = 'the escapes are \\" \\\\ \\n \\t and \\u{…}';
  * interpolation and `{{` a literal brace; otherwise braces are plain text.
  */
 export function decodeString(image: string, template = false): DecodedString {
+  // Most strings are plain: no escape, no brace, properly closed. Skip the character walk.
+  if (image.length >= 2 && image.charCodeAt(image.length - 1) === 34 && !image.includes('\\') && !(template && image.includes('{'))) {
+    const value = image.slice(1, -1);
+    return { value, parts: value ? [value] : [], problems: NO_PROBLEMS };
+  }
   const problems: LiteralProblem[] = [];
   const parts: TemplatePart[] = [];
   const terminated = image.length >= 2 && image.endsWith('"') && !endsWithEscape(image);
@@ -100,11 +106,25 @@ function escape(image: string, at: number, end: number): { decoded: string; leng
 }
 
 const UNITS: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };
+/** No message is a terabyte: a larger size is a typo. */
+const MAX_SIZE = 1024 ** 4;
+/** Whole numbers JavaScript holds exactly. */
+export const MAX_NUMBER = Number.MAX_SAFE_INTEGER;
+
+/** A NUMBER token's problem: out of the range numbers are held in exactly. */
+export function checkNumber(image: string): LiteralProblem | undefined {
+  if (Number(image) <= MAX_NUMBER) return undefined;
+  return { offset: 0, length: image.length, code: 'MM103', message: `number ${image.length > 24 ? `${image.slice(0, 20)}…` : image} is out of range`, hint: `numbers go up to ${MAX_NUMBER}` };
+}
 
 /** A SIZE token's bytes (1KB = 1024 bytes, as in Mailman), or a problem. */
 export function decodeSize(image: string): { bytes: number; problem?: LiteralProblem } {
   const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB)$/.exec(image);
-  if (m && !/\s/.test(image)) return { bytes: Math.round(parseFloat(m[1]) * UNITS[m[2]]) };
+  if (m && !/\s/.test(image)) {
+    const bytes = Math.round(parseFloat(m[1]) * UNITS[m[2]]);
+    if (bytes <= MAX_SIZE) return { bytes };
+    return { bytes: NaN, problem: { offset: 0, length: image.length, code: 'MM103', message: `size '${image}' is out of range`, hint: 'sizes go up to 1024GB' } };
+  }
   const number = /^\d+(?:\.\d+)?/.exec(image)?.[0] ?? image;
   const unit = image.slice(number.length).trim();
   const fix = UNITS[unit.toUpperCase()] ? `${number}${unit.toUpperCase()}` : undefined;
@@ -120,7 +140,9 @@ export function decodeRegex(image: string): { source: string; flags: string; pro
   const problems: LiteralProblem[] = [];
   const close = lastUnescapedSlash(image);
   if (close <= 0) {
-    problems.push({ offset: 0, length: image.length, code: 'MM102', message: 'unterminated regex', hint: 'a regex ends with / on the same line; escape a / inside it as \\/' });
+    const openClass = /^\/(?:[^\\[]|\\.)*\[/.test(image) && !/\]/.test(image.slice(image.indexOf('[')));
+    const hint = openClass ? "a '[' opens a character class that runs to ']', so the closing / is inside it; write \\[ for a literal bracket" : 'a regex ends with / on the same line; escape a / inside it as \\/';
+    problems.push({ offset: 0, length: image.length, code: 'MM102', message: 'unterminated regex', hint });
     return { source: image.slice(1), flags: '', problems };
   }
   const flags = image.slice(close + 1);

@@ -9,15 +9,24 @@
 import type * as A from './ast.js';
 import { pathText } from './ast.js';
 import { Codes, type DiagnosticSink } from './diagnostics.js';
-import { didYouMean } from './suggest.js';
+import { closest, didYouMean } from './suggest.js';
 import { SETTINGS_BY_NAME } from '../model/list-settings.js';
-import type { Component, ComponentRegistry, Effect, Handler, ParamSpec, Rule } from '../registry.js';
+import { sectionSpec, allSectionNames } from '../config/schema.js';
+import { registry as globalRegistry, type Component, type ComponentRegistry, type Effect, type Handler, type LinkSource, type ParamSpec, type Rule } from '../registry.js';
+import { MESSAGE_TYPES, ROLES, fromParamType, msgdataKeys, msgdataType, settingType, siteType, type Ty } from './types.js';
 
 /** The registries names are resolved against (src/registry.ts's `registry` by default). */
 export interface Registries {
   rules: Pick<ComponentRegistry<Rule>, 'get' | 'has' | 'names'>;
   effects: Pick<ComponentRegistry<Effect>, 'get' | 'has' | 'names'>;
   handlers: Pick<ComponentRegistry<Handler>, 'get' | 'has' | 'names'>;
+  /** What `for` iterates; src/registry.ts's when absent. */
+  linkSources?: Pick<ComponentRegistry<LinkSource>, 'get' | 'has' | 'names'>;
+}
+
+/** The link sources of a Registries, falling back to the process's. */
+export function linkSourcesOf(r: Registries): Pick<ComponentRegistry<LinkSource>, 'get' | 'has' | 'names'> {
+  return r.linkSources ?? globalRegistry.linkSources;
 }
 
 export interface ResolveEnv {
@@ -33,15 +42,18 @@ export type Binding =
   | { kind: 'rule'; rule: Rule }
   | { kind: 'local-rule'; def: A.RuleDef }
   | { kind: 'const'; def: A.LetDef }
-  | { kind: 'setting'; name: string }
-  | { kind: 'msgdata'; key: string }
-  /** A message value: `sender`, `sender.domain`, `senders`, `size`, `recipients`. */
-  | { kind: 'message'; name: string }
-  | { kind: 'site'; path: string[] }
-  | { kind: 'loop-var'; link: A.ForLink };
+  | { kind: 'setting'; name: string; type: Ty }
+  | { kind: 'msgdata'; key: string; type: Ty }
+  /** A message value: `sender`, `sender.domain`, `senders`, `size`, `recipients`, `recipients.count`. */
+  | { kind: 'message'; name: string; type: Ty }
+  | { kind: 'site'; section: string; key: string; type: Ty }
+  /** A field of the current row of a `for` loop. */
+  | { kind: 'loop-var'; link: A.ForLink; field: string; type: Ty };
 
 export interface Resolution {
   paths: Map<A.Path, Binding>;
+  /** The link source of each `for`. */
+  sources: Map<A.ForLink, LinkSource>;
   /** Declarations and definitions skipped because they hold a syntax error. */
   muted: Set<A.Node>;
 }
@@ -54,7 +66,8 @@ const MESSAGE_VALUES = new Map<string, readonly string[]>([
   ['size', []],
 ]);
 const ROOTS = ['list', 'msgdata', 'site', ...MESSAGE_VALUES.keys()];
-const LINK_SOURCES = ['site.antispam.header_checks', 'list.header_matches'];
+/** Handlers that run per copy in the out runner, never in a pipeline (MM505). */
+export const PER_COPY_HANDLERS: ReadonlySet<string> = new Set(['decorate', 'arc-sign']);
 const ACTION_WORDS = ['accept', 'hold', 'reject', 'discard', 'defer', 'stop', 'jump', 'detour', 'run', 'if', 'for'];
 
 /** The expected declaration name and kind, from a file named NAME.chain or NAME.pipeline. */
@@ -68,11 +81,12 @@ export function resolve(ast: A.FileAst, env: ResolveEnv, sink: DiagnosticSink, s
   const r = new Resolver(env, sink);
   r.mute(ast.items, syntaxErrorOffsets);
   r.file(ast);
-  return { paths: r.paths, muted: r.muted };
+  return { paths: r.paths, muted: r.muted, sources: r.sources };
 }
 
 class Resolver {
   readonly paths = new Map<A.Path, Binding>();
+  readonly sources = new Map<A.ForLink, LinkSource>();
   readonly muted = new Set<A.Node>();
   /** For each muted item, the offset of its first syntax error. */
   private readonly firstError = new Map<A.Node, number>();
@@ -136,6 +150,10 @@ class Resolver {
       this.sink.error(def.name.span, Codes.Duplicate, `rule '${name}' shadows the registered rule of that name`, 'give the rule a name of its own');
       return;
     }
+    if (ROOTS.includes(name)) {
+      this.sink.error(def.name.span, Codes.Duplicate, `'${name}' is a name of the language and cannot be redefined`, `give the ${def.kind === 'Let' ? 'constant' : 'rule'} a name of its own`);
+      return;
+    }
     if (def.kind === 'Let') this.lets.set(name, def);
     else this.rules.set(name, def);
   }
@@ -179,12 +197,20 @@ class Resolver {
   }
 
   private forLink(link: A.ForLink): void {
-    const source = pathText(link.source);
-    if (!LINK_SOURCES.includes(source)) {
-      this.sink.error(link.source.span, Codes.UnknownName, `unknown link source '${source}'`, didYouMean(source, LINK_SOURCES) ?? `the link sources are ${LINK_SOURCES.join(' and ')}`);
+    const name = pathText(link.source);
+    const sources = linkSourcesOf(this.env.registry);
+    const source = sources.get(name);
+    if (source) this.sources.set(link, source);
+    else {
+      const known = sources.names();
+      this.sink.error(link.source.span, Codes.UnknownName, `unknown link source '${name}'`, didYouMean(name, known) ?? (known.length ? `the link sources are ${known.join(', ')}` : undefined));
+    }
+    const v = link.variable.name;
+    if (this.lets.has(v) || this.rules.has(v) || this.loopVars.has(v) || ROOTS.includes(v)) {
+      this.sink.error(link.variable.span, Codes.Duplicate, `loop variable '${v}' hides another name`, 'give the loop variable a name of its own');
     }
     const outer = this.loopVars;
-    this.loopVars = new Map(outer).set(link.variable.name, link);
+    this.loopVars = new Map(outer).set(v, link);
     this.links(link.links);
     this.loopVars = outer;
   }
@@ -201,7 +227,10 @@ class Resolver {
         return;
       case 'Run': {
         const effect = this.env.registry.effects.get(action.effect.name);
-        if (!effect) {
+        const other = this.kindOf(action.effect.name);
+        if (!effect && other) {
+          this.sink.error(action.effect.span, Codes.WrongKind, `'${action.effect.name}' is ${other}, not an effect`, `'run' calls an effect${didYouMean(action.effect.name, this.env.registry.effects.names())?.replace(/^did/, ': did') ?? ''}`);
+        } else if (!effect) {
           this.sink.error(action.effect.span, Codes.UnknownEffect, `unknown effect '${action.effect.name}'`, didYouMean(action.effect.name, this.env.registry.effects.names()));
         }
         this.args(action.args, effect, action.effect, 'effect');
@@ -240,7 +269,12 @@ class Resolver {
   private pipeline(decl: A.PipelineDecl): void {
     for (const step of decl.steps) {
       const handler = this.env.registry.handlers.get(step.handler.name);
-      if (!handler) {
+      const other = handler ? undefined : this.kindOf(step.handler.name);
+      if (PER_COPY_HANDLERS.has(step.handler.name)) {
+        // MM505 says what is wrong with it (lower.ts), registered or not.
+      } else if (other) {
+        this.sink.error(step.handler.span, Codes.WrongKind, `'${step.handler.name}' is ${other}, not a handler`, 'a pipeline step names a registered handler');
+      } else if (!handler) {
         this.sink.error(step.handler.span, Codes.UnknownHandler, `unknown handler '${step.handler.name}'`, didYouMean(step.handler.name, this.env.registry.handlers.names()));
       }
       this.args(step.args, handler, step.handler, 'handler');
@@ -271,8 +305,23 @@ class Resolver {
           } else this.bareTest(c.operand);
         } else if (c.operand.kind !== 'Header') this.value(c.operand);
         if (c.predicate?.value) this.value(c.predicate.value);
+        if (c.predicate?.role && !(ROLES as readonly string[]).includes(c.predicate.role.name)) {
+          const role = c.predicate.role;
+          this.sink.error(role.span, Codes.UnknownRole, `unknown role '${role.name}'`, didYouMean(role.name, ROLES) ?? `the roles are ${ROLES.join(', ')}`);
+        }
         return;
     }
+  }
+
+  /** What else a name is, for MM309: "a handler", "an effect", "a chain" … */
+  private kindOf(name: string): string | undefined {
+    const r = this.env.registry;
+    if (r.rules.has(name) || this.rules.has(name)) return 'a rule';
+    if (r.effects.has(name)) return 'an effect';
+    if (r.handlers.has(name)) return 'a handler';
+    if (this.env.chainNames?.has(name)) return 'a chain';
+    if (this.env.pipelineNames?.has(name)) return 'a pipeline';
+    return undefined;
   }
 
   /** A Ref with no predicate: a rule, or a boolean value. */
@@ -300,6 +349,11 @@ class Resolver {
         this.value(path);
         return;
       }
+      const other = this.kindOf(head.name);
+      if (other) {
+        this.sink.error(head.span, Codes.WrongKind, `'${head.name}' is ${other}, not a rule`, other === 'a chain' ? `to continue in the chain, write 'jump ${head.name}' or 'detour ${head.name}'` : other === 'an effect' ? `to call the effect, write 'then run ${head.name}'` : 'a condition tests rules and values');
+        return;
+      }
       const candidates = [...(this.inPipeline ? [] : this.env.registry.rules.names()), ...(this.inPipeline ? [] : this.rules.keys())];
       const hint = this.later.has(head.name) ? `'${head.name}' is defined further down; move its definition up` : didYouMean(head.name, candidates);
       this.sink.error(head.span, Codes.UnknownRule, `unknown rule '${head.name}'`, hint);
@@ -325,48 +379,94 @@ class Resolver {
     const [head, ...rest] = path.parts;
     const name = head.name;
     const loop = this.loopVars.get(name);
-    if (loop) return { kind: 'loop-var', link: loop };
+    if (loop) return this.loopField(path, loop);
     if (rest.length === 0) {
       const def = this.lets.get(name);
       if (def) return { kind: 'const', def };
-      if (MESSAGE_VALUES.has(name)) return { kind: 'message', name };
+      const type = MESSAGE_TYPES.get(name);
+      if (type) return { kind: 'message', name, type };
       if (this.rules.has(name) || this.env.registry.rules.has(name)) {
         this.sink.error(path.span, Codes.BadOperator, `rule '${name}' is a condition, not a value`, `test it on its own: 'if ${name} then …'`);
         return undefined;
       }
-      const hint = this.later.has(name) ? `'${name}' is defined further down; move its definition up` : didYouMean(name, [...this.lets.keys(), ...ROOTS]);
+      if (name === 'list' || name === 'msgdata' || name === 'site') {
+        const example = name === 'list' ? 'list.display_name' : name === 'msgdata' ? 'msgdata.approved' : 'site.antispam.jump_chain';
+        this.sink.error(path.span, Codes.UnknownName, `'${name}' alone is not a value`, `name one of its keys, as in ${example}`);
+        return undefined;
+      }
+      const hint = this.later.has(name) ? `'${name}' is defined further down; move its definition up` : didYouMean(name, [...this.lets.keys(), ...this.loopVars.keys(), ...ROOTS]);
       this.sink.error(path.span, Codes.UnknownName, `unknown name '${name}'`, hint);
       return undefined;
     }
     switch (name) {
       case 'list': {
         const setting = rest[0].name;
-        if (rest.length > 1 || !SETTINGS_BY_NAME.has(setting)) {
+        const type = settingType(setting);
+        if (rest.length > 1 || !type) {
           const what = rest.length > 1 ? pathText(path) : `list.${setting}`;
-          this.sink.error(path.span, Codes.UnknownName, `unknown list setting '${what}'`, rest.length > 1 ? undefined : didYouMean(setting, SETTINGS_BY_NAME.keys()));
+          this.sink.error(path.span, Codes.UnknownName, `unknown list setting '${what}'`, rest.length > 1 ? (type ? `'list.${setting}' has no parts` : undefined) : didYouMean(setting, SETTINGS_BY_NAME.keys())?.replace(/'(.*)'/, "'list.$1'"));
           return undefined;
         }
-        return { kind: 'setting', name: setting };
+        return { kind: 'setting', name: setting, type };
       }
-      case 'msgdata':
-        if (rest.length > 1) {
-          this.sink.error(path.span, Codes.UnknownName, `unknown msgdata key '${pathText(path)}'`, 'msgdata keys are one word: msgdata.KEY');
+      case 'msgdata': {
+        const type = msgdataType(rest[0].name);
+        if (rest.length > 1 || !type) {
+          const hint = rest.length > 1 ? 'msgdata keys are one word: msgdata.KEY' : (didYouMean(rest[0].name, msgdataKeys()) ?? 'the rule or handler that sets a msgdata key registers it with its type');
+          this.sink.error(path.span, Codes.UnknownName, `unknown msgdata key '${pathText(path).slice('msgdata.'.length)}'`, hint);
           return undefined;
         }
-        return { kind: 'msgdata', key: rest[0].name };
-      case 'site':
-        return { kind: 'site', path: rest.map((p) => p.name) };
+        return { kind: 'msgdata', key: rest[0].name, type };
+      }
+      case 'site': {
+        const [section, key, ...more] = rest.map((p) => p.name);
+        const spec = sectionSpec(section);
+        if (!spec) {
+          this.sink.error(path.span, Codes.UnknownName, `unknown configuration section '${section}'`, didYouMean(section, allSectionNames())?.replace(/'(.*)'/, "'site.$1'") ?? 'write site.SECTION.KEY, as in site.antispam.jump_chain');
+          return undefined;
+        }
+        const type = key === undefined ? undefined : siteType(section, key);
+        if (!type || more.length) {
+          const hint = key === undefined ? `name a key of [${section}]: ${Object.keys(spec).join(', ')}` : more.length && type ? `'site.${section}.${key}' has no parts` : (didYouMean(key, Object.keys(spec))?.replace(/'(.*)'/, `'site.${section}.$1'`) ?? `the keys of [${section}] are ${Object.keys(spec).join(', ')}`);
+          this.sink.error(path.span, Codes.UnknownName, key === undefined ? `'site.${section}' is a section, not a value` : `unknown configuration key '${pathText(path).slice('site.'.length)}'`, hint);
+          return undefined;
+        }
+        return { kind: 'site', section, key, type };
+      }
       default: {
         const fields = MESSAGE_VALUES.get(name);
-        if (fields && rest.length === 1 && fields.includes(rest[0].name)) return { kind: 'message', name: pathText(path) };
+        const full = pathText(path);
+        const type = MESSAGE_TYPES.get(full);
+        if (type) return { kind: 'message', name: full, type };
         if (fields) {
-          this.sink.error(path.span, Codes.UnknownName, `'${name}' has no '${rest.map((p) => p.name).join('.')}'`, fields.length ? `it has ${fields.map((f) => `${name}.${f}`).join(' and ')}` : undefined);
+          const guess = rest.length === 1 ? didYouMean(rest[0].name, fields)?.replace(/'(.*)'/, `'${name}.$1'`) : undefined;
+          this.sink.error(path.span, Codes.UnknownName, `'${name}' has no '${rest.map((p) => p.name).join('.')}'`, guess ?? (fields.length ? `it has ${fields.map((f) => `${name}.${f}`).join(' and ')}` : `'${name}' has no parts`));
           return undefined;
         }
-        this.sink.error(head.span, Codes.UnknownName, `unknown name '${name}'`, didYouMean(name, [...this.lets.keys(), ...ROOTS]));
+        this.sink.error(head.span, Codes.UnknownName, `unknown name '${name}'`, didYouMean(name, [...this.lets.keys(), ...this.loopVars.keys(), ...ROOTS]));
         return undefined;
       }
     }
+  }
+
+  /** `c.header`: a field of the row a `for` is at, typed by its link source. */
+  private loopField(path: A.Path, loop: A.ForLink): Binding | undefined {
+    const [head, ...rest] = path.parts;
+    const source = this.sources.get(loop);
+    if (rest.length !== 1) {
+      const fields = source ? Object.keys(source.fields) : [];
+      this.sink.error(path.span, Codes.UnknownName, rest.length === 0 ? `loop variable '${head.name}' is a row, not a value` : `'${pathText(path)}' goes too deep`, fields.length ? `name a field: ${fields.map((f) => `${head.name}.${f}`).join(', ')}` : undefined);
+      return undefined;
+    }
+    const field = rest[0].name;
+    if (!source) return { kind: 'loop-var', link: loop, field, type: 'unknown' }; // unknown source: reported at the 'for'
+    const type = source.fields[field];
+    if (!type) {
+      const fields = Object.keys(source.fields);
+      this.sink.error(rest[0].span, Codes.UnknownName, `rows of '${source.name}' have no field '${field}'`, didYouMean(field, fields) ?? `the fields are ${fields.join(', ')}`);
+      return undefined;
+    }
+    return { kind: 'loop-var', link: loop, field, type: fromParamType(type) };
   }
 
   // ---- arguments
@@ -375,20 +475,25 @@ class Resolver {
   private args(args: A.Args | undefined, component: Component | undefined, owner: A.Ident, kind: string): void {
     const declared: readonly ParamSpec[] = component?.params ?? [];
     const given = new Set<string>();
+    /** Parameters a misspelt argument was probably meant for: not also "missing". */
+    const meant = new Set<string>();
     for (const arg of args?.entries ?? []) {
       const name = arg.name.name;
       if (given.has(name)) this.sink.error(arg.name.span, Codes.Duplicate, `argument '${name}' is given twice`);
       given.add(name);
       if (component && !declared.some((p) => p.name === name)) {
-        const hint = didYouMean(name, declared.map((p) => p.name)) ?? (declared.length ? `${kind} '${owner.name}' takes ${declared.map((p) => p.name).join(', ')}` : `${kind} '${owner.name}' takes no arguments`);
+        const guess = closest(name, declared.map((p) => p.name));
+        if (guess) meant.add(guess);
+        const hint = guess ? `did you mean '${guess}'?` : declared.length ? `${kind} '${owner.name}' takes ${declared.map((p) => p.name).join(', ')}` : `${kind} '${owner.name}' takes no arguments`;
         this.sink.error(arg.name.span, Codes.UnknownParam, `${kind} '${owner.name}' has no parameter '${name}'`, hint);
       }
       this.value(arg.value);
     }
-    for (const p of declared) {
-      if (p.required && p.default === undefined && !given.has(p.name)) {
-        this.sink.error(args?.span ?? owner.span, Codes.MissingParam, `${kind} '${owner.name}' needs the argument '${p.name}'`, `write ${owner.name}(${p.name}: …)`);
-      }
+    const missing = declared.filter((p) => p.required && p.default === undefined && !given.has(p.name) && !meant.has(p.name)).map((p) => p.name);
+    if (missing.length) {
+      const list = missing.length === 1 ? `the argument '${missing[0]}'` : `the arguments ${missing.slice(0, -1).map((m) => `'${m}'`).join(', ')} and '${missing[missing.length - 1]}'`;
+      this.sink.error(args?.span ?? owner.span, Codes.MissingParam, `${kind} '${owner.name}' needs ${list}`, `write ${owner.name}(${[...(args?.entries ?? []).filter((a) => declared.some((p) => p.name === a.name.name)).map((a) => `${a.name.name}: …`), ...missing.map((m) => `${m}: …`)].join(', ')})`);
     }
   }
+
 }

@@ -3,6 +3,8 @@
 // comparisons of dsl.md §5.2: strings ignore case, a test on a list holds when any element
 // passes, negated forms are exact negations.
 import type { MessageContext } from '../registry.js';
+import { parseAddresses } from '../email/addresses.js';
+import { parseBool, parseDuration } from '../config/config.js';
 import type { TemplateIr, TestOp, ValueIr } from './ir.js';
 
 export type Getter = (ctx: MessageContext) => unknown;
@@ -24,8 +26,24 @@ const MESSAGE_GETTERS: Record<string, Getter> = {
     return s === undefined ? undefined : s.slice(0, Math.max(0, s.lastIndexOf('@')));
   },
   senders: (ctx) => ctx.msg.senders(ctx.services.senderHeaders),
+  recipients,
+  'recipients.count': (ctx) => recipients(ctx).length,
   size: (ctx) => ctx.msg.toBuffer().length,
 };
+
+/** The addresses of To and Cc, lower-cased, each once. */
+function recipients(ctx: MessageContext): string[] {
+  const out = new Set<string>();
+  for (const h of ['to', 'cc']) for (const v of ctx.msg.getAll(h)) for (const a of parseAddresses(v)) out.add(a.email);
+  return [...out];
+}
+
+/**
+ * The rows the `for` loops around the running link are at, by loop variable. The chain
+ * executor sets them; a loop variable's getter reads them. Keyed by the context so
+ * concurrent messages never see each other's rows.
+ */
+export const loopRows = new WeakMap<MessageContext, Record<string, Record<string, unknown>>>();
 
 export function getter(v: ValueIr): Getter {
   if ('lit' in v) {
@@ -58,6 +76,20 @@ export function getter(v: ValueIr): Getter {
     const name = v.header;
     return (ctx) => ctx.msg.getAll(name);
   }
+  if ('site' in v) {
+    const { site: section, key, as } = v;
+    return (ctx) => {
+      const text = ctx.services.config.get(section, key);
+      if (as === 'number') return Number(text);
+      if (as === 'bool') return parseBool(text);
+      if (as === 'duration') return parseDuration(text);
+      return text;
+    };
+  }
+  if ('row' in v) {
+    const { row, field } = v;
+    return (ctx) => loopRows.get(ctx)?.[row]?.[field];
+  }
   const g = MESSAGE_GETTERS[v.message];
   if (!g) throw new Error(`'${v.message}' cannot be read`);
   return g;
@@ -71,6 +103,8 @@ export function describe(v: ValueIr): string {
   if ('setting' in v) return `list.${v.setting}`;
   if ('msgdata' in v) return `msgdata.${v.msgdata}`;
   if ('header' in v) return `header ${JSON.stringify(v.header)}`;
+  if ('site' in v) return `site.${v.site}.${v.key}`;
+  if ('row' in v) return `${v.row}.${v.field}`;
   return v.message;
 }
 

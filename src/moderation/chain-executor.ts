@@ -7,7 +7,8 @@
 // Chains are looked up by name at each jump, in the catalog the caller passes.
 import type { MessageContext } from '../registry.js';
 import type { ExecutableChain } from '../dsl/executable.js';
-import { appendReasons } from '../dsl/executable.js';
+import { appendReasons, type ExecLink } from '../dsl/executable.js';
+import { loopRows } from '../dsl/values.js';
 
 /** More link evaluations than this is a loop; the runner shunts the message. */
 export const MAX_LINK_EVALUATIONS = 10_000;
@@ -29,6 +30,10 @@ export interface TraceLink {
   target?: string;
   /** For `run` under dryRun: the effect was not run. */
   skipped?: true;
+  /** Inside a `for`: the 0-based row of its link source. */
+  row?: number;
+  /** For a `for` link: how many rows its link source gave. */
+  rows?: number;
 }
 
 export interface ChainTrace {
@@ -44,15 +49,34 @@ export interface ChainTrace {
 
 export class ChainError extends Error {}
 
+/**
+ * Where the executor is in a chain: the chain's links, and one more level per `for` loop
+ * entered, each at a row of its link source.
+ */
+interface Level {
+  links: readonly ExecLink[];
+  index: number;
+  loop?: { as: string; rows: Record<string, unknown>[]; row: number };
+}
+
+/** A pending detour: the chain and the position (levels) to resume after. */
 interface Frame {
   chain: ExecutableChain;
-  index: number;
+  levels: Level[];
 }
 
 function lookup(source: ChainSource, name: string, from?: string): ExecutableChain {
   const chain = source.chain(name);
   if (!chain) throw new ChainError(from ? `chain '${from}' continues in chain '${name}', which does not exist or does not compile` : `chain '${name}' does not exist or does not compile`);
   return chain;
+}
+
+/** The loop rows in force at a position, for loop-variable getters. */
+function bindRows(ctx: MessageContext, levels: readonly Level[]): void {
+  if (levels.length === 1) return;
+  const rows: Record<string, Record<string, unknown>> = {};
+  for (const l of levels) if (l.loop) rows[l.loop.as] = l.loop.rows[l.loop.row];
+  loopRows.set(ctx, rows);
 }
 
 /**
@@ -69,69 +93,91 @@ export async function runChain(catalog: ChainSource, start: string, ctx: Message
   onTrace?.(trace);
   const stack: Frame[] = [];
   let chain = lookup(catalog, start);
-  let index = 0;
+  let levels: Level[] = [{ links: chain.links, index: 0 }];
+  const enter = (next: ExecutableChain) => {
+    chain = next;
+    levels = [{ links: next.links, index: 0 }];
+  };
 
-  for (;;) {
-    if (index >= chain.links.length) {
-      const frame = stack.pop();
-      if (!frame) return trace;
-      chain = frame.chain;
-      index = frame.index;
-      continue;
-    }
-    if (++trace.evaluations > MAX_LINK_EVALUATIONS) {
-      throw new ChainError(`more than ${MAX_LINK_EVALUATIONS} link evaluations from chain '${start}' (last in '${chain.name}' at ${chain.links[index].at}): a jump loop`);
-    }
-    const link = chain.links[index++];
-    let hit = true;
-    if (link.test) {
-      const r = link.test(ctx);
-      hit = r === true || (r !== false && (await r));
-    }
-    const action = link.action;
-    const step: TraceLink = { chain: chain.name, at: link.at, hit, action: action.label };
-    trace.links.push(step);
-    if (!hit) continue;
-
-    switch (action.kind) {
-      case 'defer':
-        break;
-      case 'stop':
-        trace.disposition = chain.name;
-        return trace;
-      case 'dispose':
-        if (action.reason) appendReasons(ctx, [action.reason(ctx)]);
-        chain = lookup(catalog, action.chain, chain.name);
-        index = 0;
-        break;
-      case 'jump':
-        chain = lookup(catalog, action.chain, chain.name);
-        index = 0;
-        break;
-      case 'detour':
-        stack.push({ chain, index });
-        chain = lookup(catalog, action.chain, chain.name);
-        index = 0;
-        break;
-      case 'jump-to':
-      case 'detour-to': {
-        const value = action.to(ctx) ?? action.otherwise?.(ctx);
-        if (value === undefined || value === null || value === '') {
-          throw new ChainError(`${chain.name}:${link.at}: '${action.label}' found no value to name a chain`);
+  try {
+    for (;;) {
+      const level = levels[levels.length - 1];
+      if (level.index >= level.links.length) {
+        if (level.loop && ++level.loop.row < level.loop.rows.length) {
+          level.index = 0; // the loop's next row
+          continue;
         }
-        const name = String(value);
-        step.target = name;
-        if (name === 'defer') break; // the value says: no decision here, go on
-        if (action.kind === 'detour-to') stack.push({ chain, index });
-        chain = lookup(catalog, name, chain.name);
-        index = 0;
-        break;
+        if (levels.length > 1) {
+          levels.pop(); // out of the loop: the link after it
+          continue;
+        }
+        const frame = stack.pop();
+        if (!frame) return trace;
+        chain = frame.chain;
+        levels = frame.levels;
+        continue;
       }
-      case 'run':
-        trace.effects.push(action.effect.name);
-        if (dryRun) step.skipped = true;
-        else await action.effect.run(ctx, action.args(ctx));
-        break;
+      if (++trace.evaluations > MAX_LINK_EVALUATIONS) {
+        throw new ChainError(`more than ${MAX_LINK_EVALUATIONS} link evaluations from chain '${start}' (last in '${chain.name}' at ${level.links[level.index].at}): a jump loop`);
+      }
+      const link = level.links[level.index++];
+      bindRows(ctx, levels);
+      let hit = true;
+      if (link.test) {
+        const r = link.test(ctx);
+        hit = r === true || (r !== false && (await r));
+      }
+      const action = link.action;
+      const step: TraceLink = { chain: chain.name, at: link.at, hit, action: action.label };
+      const loop = level.loop;
+      if (loop) step.row = loop.row;
+      trace.links.push(step);
+      if (!hit) continue;
+
+      switch (action.kind) {
+        case 'defer':
+          break;
+        case 'stop':
+          trace.disposition = chain.name;
+          return trace;
+        case 'dispose':
+          if (action.reason) appendReasons(ctx, [action.reason(ctx)]);
+          enter(lookup(catalog, action.chain, chain.name));
+          break;
+        case 'jump':
+          enter(lookup(catalog, action.chain, chain.name));
+          break;
+        case 'detour':
+          stack.push({ chain, levels: levels.map((l) => ({ ...l, loop: l.loop && { ...l.loop } })) });
+          enter(lookup(catalog, action.chain, chain.name));
+          break;
+        case 'jump-to':
+        case 'detour-to': {
+          const value = action.to(ctx) ?? action.otherwise?.(ctx);
+          if (value === undefined || value === null || value === '') {
+            throw new ChainError(`${chain.name}:${link.at}: '${action.label}' found no value to name a chain`);
+          }
+          const name = String(value);
+          step.target = name;
+          if (name === 'defer') break; // the value says: no decision here, go on
+          if (action.kind === 'detour-to') stack.push({ chain, levels: levels.map((l) => ({ ...l, loop: l.loop && { ...l.loop } })) });
+          enter(lookup(catalog, name, chain.name));
+          break;
+        }
+        case 'run':
+          trace.effects.push(action.effect.name);
+          if (dryRun) step.skipped = true;
+          else await action.effect.run(ctx, action.args(ctx));
+          break;
+        case 'for': {
+          const rows = await action.source.rows(ctx);
+          step.rows = rows.length;
+          if (rows.length > 0) levels.push({ links: action.links, index: 0, loop: { as: action.as, rows, row: 0 } });
+          break;
+        }
+      }
     }
+  } finally {
+    loopRows.delete(ctx);
   }
 }

@@ -16,7 +16,7 @@ import { buildChain } from '../../src/dsl/executable.js';
 import type { ChainIr } from '../../src/dsl/ir.js';
 import { runChain } from '../../src/moderation/chain-executor.js';
 import { runPipeline } from '../../src/delivery/pipeline-executor.js';
-import { ComponentRegistry, type Effect, type Handler, type Rule, type RuleResult } from '../../src/registry.js';
+import { ComponentRegistry, type Effect, type Handler, type LinkSource, type Rule, type RuleResult } from '../../src/registry.js';
 import { CHAINS_DIR, PIPELINES_DIR, makeCtx } from './support.js';
 
 /** Mailman's default-posting-pipeline, in order (inventory §3.1). */
@@ -32,7 +32,22 @@ const BEFORE = (rule: string) => ORDER.slice(0, ORDER.indexOf(rule));
 
 /** Stand-ins under the project's names: each rule answers from msgdata.answers[name]. */
 function standIns() {
-  const reg = { rules: new ComponentRegistry<Rule>('rule'), effects: new ComponentRegistry<Effect>('effect'), handlers: new ComponentRegistry<Handler>('handler') };
+  const reg = {
+    rules: new ComponentRegistry<Rule>('rule'),
+    effects: new ComponentRegistry<Effect>('effect'),
+    handlers: new ComponentRegistry<Handler>('handler'),
+    linkSources: new ComponentRegistry<LinkSource>('link source'),
+  };
+  reg.rules.register({
+    name: 'header-match',
+    description: 'stand-in for header-match',
+    record: true,
+    params: ['header', 'pattern', 'suffix'].map((name) => ({ name, type: 'string' as const, required: true })),
+    check: () => ({ hit: false }),
+  });
+  for (const name of ['site.antispam.header_checks', 'list.header_matches']) {
+    reg.linkSources.register({ name, description: `stand-in for ${name}`, fields: { header: 'string', pattern: 'string', suffix: 'string', action: 'action' }, rows: () => [] });
+  }
   for (const [name, record] of [...ORDER.map((n) => [n, true] as const), ['any', false], ['truth', false]] as const) {
     reg.rules.register({
       name,
@@ -66,7 +81,7 @@ function tempDir(): string {
 test('every built-in chain and pipeline compiles without a diagnostic', async () => {
   const catalog = await DslCatalog.load(BUILTINS, { registry: standIns() });
   assert.equal(catalog.diagnostics().length, 0, catalog.report());
-  assert.deepEqual(catalog.chainNames(), ['accept', 'default-owner-chain', 'default-posting-chain', 'discard', 'dmarc', 'hold', 'moderation', 'reject']);
+  assert.deepEqual(catalog.chainNames(), ['accept', 'default-owner-chain', 'default-posting-chain', 'discard', 'dmarc', 'header-match', 'hold', 'moderation', 'reject']);
   assert.deepEqual(catalog.pipelineNames(), ['default-owner-pipeline', 'default-posting-pipeline', 'virgin']);
   assert.ok(catalog.entries().every((e) => e.origin === 'builtin' && e.ok && e.description));
   assert.ok(catalog.hasChain('default-posting-chain') && !catalog.hasChain('virgin'));
@@ -163,26 +178,26 @@ test('the IR is plain JSON: a round trip through text builds the same chain', as
   const copy = JSON.parse(JSON.stringify(ir)) as ChainIr;
   assert.deepEqual(copy, ir);
   assert.equal(ir.ir, 1);
-  assert.deepEqual(ir.targets, ['dmarc', 'discard', 'accept', 'hold', 'moderation']);
-  assert.deepEqual(ir.links[0], { at: '5:5', when: { op: 'rule', rule: 'dmarc-mitigation', args: {}, at: '5:8' }, action: { do: 'jump', chain: 'dmarc' } });
+  assert.deepEqual(ir.targets, ['dmarc', 'discard', 'accept', 'hold', 'moderation', 'header-match']);
+  assert.deepEqual(ir.links[0], { at: '5:5', when: { op: 'rule', rule: 'dmarc-mitigation', args: {}, at: '5:8' }, action: { do: 'jump', chain: 'dmarc', at: '5:39' } });
   assert.deepEqual(ir.links[1], { at: '6:5', when: { op: 'rule', rule: 'no-senders', args: {}, at: '6:8' }, action: { do: 'discard' } });
   assert.deepEqual(ir.links.at(-1), { at: '23:5', action: { do: 'accept' } });
   const chain = buildChain(copy, standIns());
   assert.deepEqual(chain.links.map((l) => l.action.label), [
-    'jump dmarc', 'discard', 'accept', 'hold', 'discard', 'discard', 'jump moderation', 'jump moderation',
+    'jump dmarc', 'discard', 'accept', 'hold', 'discard', 'discard', 'jump moderation', 'detour header-match', 'jump moderation',
     ...Array(8).fill('defer'), 'hold', 'accept',
   ]);
 });
 
 test('constants are folded into the IR: let values, sizes in bytes, regexes as source and flags', () => {
-  const text = 'let big = 1.5MB\nlet pattern = /^\\[spam\\]/i\nchain c { if header "Subject" matches pattern and msgdata.size > big then hold }';
+  const text = 'let big = 1.5MB\nlet pattern = /^\\[spam\\]/i\nchain c { if header "Subject" matches pattern and size > big then hold }';
   const { ir, diagnostics } = compile(text, 'c.chain', { registry: standIns() });
   assert.deepEqual(diagnostics, []);
   assert.deepEqual((ir as ChainIr).links[0].when, {
     op: 'and',
     of: [
       { op: 'test', pred: 'matches', left: { header: 'Subject' }, right: { regex: { source: '^\\[spam\\]', flags: 'i' } }, at: '3:14' },
-      { op: 'test', pred: '>', left: { msgdata: 'size' }, right: { lit: 1572864 }, at: '3:51' },
+      { op: 'test', pred: '>', left: { message: 'size' }, right: { lit: 1572864 }, at: '3:51' },
     ],
   });
 });

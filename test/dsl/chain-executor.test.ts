@@ -10,7 +10,15 @@ import { DslCatalog } from '../../src/dsl/catalog.js';
 import { formatReport } from '../../src/dsl/diagnostics.js';
 import { ChainError, MAX_LINK_EVALUATIONS, runChain } from '../../src/moderation/chain-executor.js';
 import { registry, type Args, type MessageContext } from '../../src/registry.js';
+import { registerMsgdataKey } from '../../src/dsl/types.js';
 import { makeCtx } from './support.js';
+
+// msgdata keys the test chains read (a real component registers the keys it sets).
+registerMsgdataKey('action', 'action');
+registerMsgdataKey('default_action', 'action');
+registerMsgdataKey('flag', 'bool');
+registerMsgdataKey('count', 'number');
+registerMsgdataKey('next_chain', 'chain');
 
 // ---- test components
 
@@ -60,13 +68,14 @@ const TERMINALS = {
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** Writes the chains to a fresh directory and loads them; every file must compile cleanly. */
+/** Writes the chains to a fresh directory and loads them; every file must compile without an error. */
 async function catalogOf(chains: Record<string, string>): Promise<DslCatalog> {
   const dir = mkdtempSync(join(tmpdir(), 'dsl-chains-'));
   dirs.push(dir);
   for (const [name, text] of Object.entries({ ...TERMINALS, ...chains })) writeFileSync(join(dir, `${name}.chain`), text);
   const catalog = await DslCatalog.load({ builtinChains: dir, builtinPipelines: join(dir, 'none') });
-  assert.equal(catalog.diagnostics().length, 0, formatReport(catalog.diagnostics(), () => undefined));
+  const errors = catalog.diagnostics().filter((d) => d.severity === 'error');
+  assert.equal(errors.length, 0, formatReport(errors, () => undefined));
   return catalog;
 }
 
@@ -214,8 +223,10 @@ test('dryRun: effects are traced, not run', async () => {
 });
 
 test('a jump loop is stopped after 10,000 link evaluations', async () => {
-  const catalog = await catalogOf({ start: 'chain start { if test-quiet-hit then defer  jump start }' });
-  await assert.rejects(runChain(catalog, 'start', makeCtx()), (e: Error) => e instanceof ChainError && e.message.includes(`more than ${MAX_LINK_EVALUATIONS}`));
+  // A static cycle is MM501 at compile time; a chain named by a value read per message (a
+  // chain-typed msgdata key) is the way a loop can still happen, so the guard stays.
+  const catalog = await catalogOf({ start: 'chain start { if test-quiet-hit then defer  jump to msgdata.next_chain }' });
+  await assert.rejects(runChain(catalog, 'start', makeCtx({ msgdata: { next_chain: 'start' } })), (e: Error) => e instanceof ChainError && e.message.includes(`more than ${MAX_LINK_EVALUATIONS}`));
 });
 
 test('an unknown start chain is an error for the runner to shunt', async () => {

@@ -32,6 +32,7 @@ test('the built-in chains and pipelines are all there', () => {
     'default-posting-pipeline.pipeline',
     'discard.chain',
     'dmarc.chain',
+    'header-match.chain',
     'hold.chain',
     'moderation.chain',
     'reject.chain',

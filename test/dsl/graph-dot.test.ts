@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { instance } from '@viz-js/viz';
 import { DslCatalog } from '../../src/dsl/catalog.js';
 import { compile } from '../../src/dsl/compile.js';
-import type { ChainIr, CondIr, PipelineIr } from '../../src/dsl/ir.js';
+import type { ChainIr, CondIr, LinkIr, PipelineIr } from '../../src/dsl/ir.js';
 import { chainToDot, pipelineToDot, renderGraph, toDot } from '../../src/dsl/graph-dot.js';
 import { loadBuiltins } from '../../src/registry.js';
 import { CHAINS_DIR, PIPELINES_DIR } from './support.js';
@@ -54,6 +54,11 @@ function out(laid: Laid, from: string): Laid['edges'] {
   return laid.edges.filter((e) => e.tail === from);
 }
 
+/** The links of a loop body, nested loops included. */
+function flatten(links: readonly LinkIr[]): LinkIr[] {
+  return links.flatMap((l) => (l.action.do === 'for' ? [l, ...flatten(l.action.links)] : [l]));
+}
+
 /** The graph a chain's IR calls for (dsl.md §5.1), checked edge by edge. */
 function checkChain(ir: ChainIr): void {
   const laid = layOut(chainToDot(ir));
@@ -65,6 +70,7 @@ function checkChain(ir: ChainIr): void {
   assert.deepEqual(out(laid, 'start').map((e) => e.head), [n ? names[0] : 'end']);
 
   let computed = 0;
+  let bodyNodes = 0;
   const externals = new Set<string>();
   let reachesEnd = false;
   let stops = false;
@@ -73,6 +79,21 @@ function checkChain(ir: ChainIr): void {
     const label = labelOf(laid, node);
     for (const rule of ruleNames(link.when)) assert.ok(label.includes(rule), `${ir.name} ${link.at}: the label names ${rule}: ${label}`);
     const edges = out(laid, node);
+    const a0 = link.action;
+    if (a0.do === 'for') {
+      // A loop: each row runs the body (drawn as its own links, back to the loop node), then on.
+      const body = flatten(a0.links);
+      bodyNodes += body.length;
+      for (const b of body) if (b.action.do === 'accept' || b.action.do === 'hold' || b.action.do === 'reject' || b.action.do === 'discard') externals.add(b.action.do);
+      for (const b of body) if ('chain' in b.action) externals.add(b.action.chain);
+      computed += body.filter((b) => (b.action.do === 'jump' || b.action.do === 'detour') && 'to' in b.action).length;
+      assert.deepEqual(edges.filter((e) => e.style === 'dashed').map((e) => [e.head, e.label]), [[nextOf(i), 'rows done']]);
+      const each = edges.find((e) => e.label === 'each row');
+      assert.ok(each, `${ir.name} ${link.at}: the loop enters its body`);
+      if (a0.links.length) assert.ok(labelOf(laid, each.head).startsWith(`${a0.links[0].at}\n`));
+      if (i + 1 === n) reachesEnd = true;
+      return;
+    }
     const misses = edges.filter((e) => e.style === 'dashed');
     if (link.when) {
       assert.deepEqual(misses.map((e) => [e.head, e.label]), [[nextOf(i), 'miss']], `${ir.name} ${link.at}: one miss edge to the next link`);
@@ -115,14 +136,16 @@ function checkChain(ir: ChainIr): void {
           }
         } else {
           computed++;
-          assert.match(labelOf(laid, hit.head), /^msgdata\.|^list\.|^header /);
-          assert.ok(out(laid, hit.head).some((e) => e.head === nextOf(i) && e.label === 'defer'), 'a computed target may say defer');
-          if (i + 1 === n) reachesEnd = true;
+          assert.match(labelOf(laid, hit.head), /^msgdata\.|^list\.|^header |^site\./);
+          // Only a value that may be `defer` goes on to the next link.
+          const defers = out(laid, hit.head).some((e) => e.head === nextOf(i) && e.label === 'defer');
+          assert.equal(defers, !!a.continues || ir.targets.length === 0, 'a computed target goes on only when it may say defer');
+          if (defers && i + 1 === n) reachesEnd = true;
         }
         break;
     }
   });
-  const expectedNodes = 1 + n + externals.size + computed + (stops ? 1 : 0) + (reachesEnd ? 1 : 0);
+  const expectedNodes = 1 + n + bodyNodes + externals.size + computed + (stops ? 1 : 0) + (reachesEnd ? 1 : 0);
   // Targets only a computed jump reaches are drawn too (they are in ir.targets).
   const computedOnly = computed ? ir.targets.filter((t) => !externals.has(t)).length : 0;
   assert.equal(laid.nodes.length, expectedNodes + computedOnly, `${ir.name}: ${laid.nodes.map((x) => x.name).join(' ')}`);

@@ -9,7 +9,10 @@ import { DslCatalog } from '../../src/dsl/catalog.js';
 import { formatReport } from '../../src/dsl/diagnostics.js';
 import { PipelineError, runPipeline } from '../../src/delivery/pipeline-executor.js';
 import { DiscardMessage, RejectMessage, registry, type MessageContext } from '../../src/registry.js';
+import { registerMsgdataKey } from '../../src/dsl/types.js';
 import { makeCtx } from './support.js';
+
+registerMsgdataKey('flag', 'string'); // set by test-set-flag, read by a `when`
 
 const ran = (ctx: MessageContext) => ctx.msgdata.steps_run;
 
@@ -51,7 +54,9 @@ async function catalogOf(pipelines: Record<string, string>): Promise<DslCatalog>
   dirs.push(dir);
   for (const [name, text] of Object.entries(pipelines)) writeFileSync(join(dir, `${name}.pipeline`), text);
   const catalog = await DslCatalog.load({ builtinChains: join(dir, 'none'), builtinPipelines: dir });
-  assert.equal(catalog.diagnostics().length, 0, formatReport(catalog.diagnostics(), () => undefined));
+  // Test pipelines have no to-outgoing: the MM506 warning is expected, errors are not.
+  const errors = catalog.diagnostics().filter((d) => d.severity === 'error');
+  assert.equal(errors.length, 0, formatReport(errors, () => undefined));
   return catalog;
 }
 

@@ -1,0 +1,114 @@
+// `mailman validate` and `mailman compile`: check chain and pipeline files the way the
+// server will load them (dsl.md §9–10), before they reach a running list.
+//
+//   validate [PATH...]  every stage up to the graph; without paths, all built-in and site
+//                       files. Exit 0 clean, 1 with errors (or warnings under --strict),
+//                       2 on a usage error.
+//   compile [--out DIR] validate, then write each file's IR as NAME.chain.json /
+//                       NAME.pipeline.json.
+import type { Command } from 'commander';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
+import { CliContext, CliError, out } from '../context.js';
+import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../../paths.js';
+import { loadBuiltins } from '../../registry.js';
+import { formatReport, hasErrors, type Diagnostic } from '../../dsl/diagnostics.js';
+import { checkWorkspace, dslFilesIn, type DslFile, type WorkspaceResult } from '../../dsl/workspace.js';
+
+/** A path as shown: relative to the working directory when below it. */
+function show(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+function parseFormat(opts: { json?: boolean; format?: string }): 'text' | 'json' {
+  const format = opts.format ?? (opts.json ? 'json' : 'text');
+  if (format !== 'text' && format !== 'json') throw new CliError(`unknown format '${format}': use text or json`, 2);
+  return format;
+}
+
+/** Built-in and site files, then the given paths (which must exist), checked together. */
+async function check(ctx: CliContext, paths: string[]): Promise<{ ws: WorkspaceResult; shown: Set<string>; count: number }> {
+  for (const p of paths) {
+    if (!existsSync(p)) throw new CliError(`no such file: ${p}`, 2);
+    if (statSync(p).isDirectory()) throw new CliError(`${p} is a directory: name the .chain and .pipeline files in it`, 2);
+  }
+  await loadBuiltins();
+  const config = ctx.config;
+  const files: DslFile[] = [
+    ...dslFilesIn(BUILTIN_CHAIN_DIR, 'builtin', show),
+    ...dslFilesIn(BUILTIN_PIPELINE_DIR, 'builtin', show),
+    ...dslFilesIn(config.path('dsl', 'chain_dir'), 'site', show),
+    ...dslFilesIn(config.path('dsl', 'pipeline_dir'), 'site', show),
+    ...paths.map((p): DslFile => ({ file: p, path: p, origin: 'given' })),
+  ];
+  const ws = checkWorkspace(files);
+  // With paths, the other files are context only: report on the given ones.
+  const shown = new Set(paths.length ? paths : ws.files.map((f) => f.file));
+  return { ws, shown, count: shown.size };
+}
+
+function print(diagnostics: Diagnostic[], ws: WorkspaceResult, count: number, format: 'text' | 'json'): void {
+  if (format === 'json') out(JSON.stringify(diagnostics, null, 2));
+  else out(formatReport(diagnostics, ws.sources, count));
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('validate')
+    .description('Check chain and pipeline files: names, types, regexes, targets, cycles (default: every built-in and site file).')
+    .argument('[paths...]', '.chain and .pipeline files, checked against the built-in and site files')
+    .option('--json', 'diagnostics as JSON (same as --format json)')
+    .option('--format <format>', 'text or json', undefined)
+    .option('--strict', 'warnings fail too')
+    .action(async (paths: string[], opts: { json?: boolean; format?: string; strict?: boolean }) => {
+      const format = parseFormat(opts);
+      const { ws, shown, count } = await check(ctx, paths);
+      const diagnostics = ws.diagnostics.filter((d) => shown.has(d.file));
+      print(diagnostics, ws, count, format);
+      const failed = hasErrors(diagnostics) || (opts.strict === true && diagnostics.some((d) => d.severity === 'warning'));
+      process.exitCode = failed ? 1 : 0;
+    });
+
+  program
+    .command('compile')
+    .description('Validate every built-in and site file (or the given ones), then write each IR as NAME.chain.json or NAME.pipeline.json.')
+    .argument('[paths...]', 'only these files (checked against the built-in and site files)')
+    .option('--out <dir>', 'where to write the IR (default: the cache, $var_dir/cache/dsl)')
+    .option('--format <format>', 'text or json', undefined)
+    .option('--strict', 'warnings fail too')
+    .action(async (paths: string[], opts: { out?: string; format?: string; strict?: boolean }) => {
+      const format = parseFormat(opts);
+      const { ws, shown, count } = await check(ctx, paths);
+      const dir = opts.out ?? join(ctx.config.varDir, 'cache', 'dsl');
+      mkdirSync(dir, { recursive: true });
+      const summary: { name: string; kind: string; file: string; ok: boolean; out?: string; count?: number; errors: number }[] = [];
+      for (const f of ws.files) {
+        if (!shown.has(f.file) || f.overridden) continue; // a replaced built-in is not what runs
+        const ir = f.result.ir;
+        const errors = ws.diagnostics.filter((d) => d.file === f.file && d.severity === 'error').length;
+        if (!ir || errors > 0) {
+          summary.push({ name: f.name, kind: f.kind ?? '?', file: f.file, ok: false, errors });
+          continue;
+        }
+        const target = join(dir, `${ir.name}.${ir.kind}.json`);
+        writeFileSync(target, JSON.stringify(ir, null, 2) + '\n');
+        summary.push({ name: ir.name, kind: ir.kind, file: f.file, ok: true, out: show(target), count: ir.kind === 'chain' ? ir.links.length : ir.steps.length, errors: 0 });
+      }
+      const diagnostics = ws.diagnostics.filter((d) => shown.has(d.file));
+      if (format === 'json') out(JSON.stringify({ files: summary, diagnostics }, null, 2));
+      else {
+        const width = Math.max(0, ...summary.map((s) => s.name.length));
+        for (const s of summary) {
+          const what = s.ok ? `${s.count} ${s.kind === 'chain' ? 'link' : 'step'}${s.count === 1 ? '' : 's'}, ok -> ${s.out}` : `not compiled: ${s.errors} error${s.errors === 1 ? '' : 's'}`;
+          out(`${s.name.padEnd(width)}  ${s.kind.padEnd(8)}  ${what}`);
+        }
+        if (diagnostics.some((d) => d.severity !== 'note')) {
+          out();
+          out(formatReport(diagnostics, ws.sources, count));
+        }
+      }
+      const failed = hasErrors(diagnostics) || (opts.strict === true && diagnostics.some((d) => d.severity === 'warning'));
+      process.exitCode = failed ? 1 : 0;
+    });
+}

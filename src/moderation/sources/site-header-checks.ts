@@ -1,0 +1,37 @@
+// The site's header checks, `[antispam] header_checks`: one `Header: regex` per line. Each line
+// is a row for `for c in site.antispam.header_checks` (chains/header-match.chain), its suffix
+// `config-N` with N the line's index counting blank lines, as Mailman numbers them. A line
+// without a colon is skipped with a log line, so one typo does not disable the others.
+import { registry, type MessageContext } from '../../registry.js';
+import { logger } from '../../logging.js';
+
+export type HeaderCheckRow = {
+  header: string;
+  pattern: string;
+  suffix: string;
+  action: null;
+};
+
+/** The rows of a header_checks value (exported for tests). */
+export function parseHeaderChecks(value: string, warn: (message: string) => void = () => undefined): HeaderCheckRow[] {
+  const rows: HeaderCheckRow[] = [];
+  value.split(/\r?\n/).forEach((line, index) => {
+    if (line.trim() === '') return;
+    const colon = line.indexOf(':');
+    if (colon <= 0) {
+      warn(`[antispam] header_checks line ${index}: "${line.trim()}" is not "Header: regex"; skipped`);
+      return;
+    }
+    rows.push({ header: line.slice(0, colon).trim(), pattern: line.slice(colon + 1).trim(), suffix: `config-${index}`, action: null });
+  });
+  return rows;
+}
+
+registry.linkSources.register({
+  name: 'site.antispam.header_checks',
+  description: 'The [antispam] header_checks lines of the site configuration.',
+  fields: { header: 'string', pattern: 'string', suffix: 'string', action: 'action' },
+  rows(ctx: MessageContext) {
+    return parseHeaderChecks(ctx.services.config.get('antispam', 'header_checks'), (m) => logger('error').warn(m));
+  },
+});

@@ -1,0 +1,110 @@
+// Property: whatever text it is given, compile() returns, quickly, and either gives an IR or
+// at least one error, every diagnostic pointing inside the source (1-based line and column,
+// the column at most one past the end of its line). Inputs: random strings, random sequences
+// of the language's own tokens, and random edits of the real built-in files.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { compile } from '../../src/dsl/compile.js';
+import { loadBuiltins } from '../../src/registry.js';
+import { CHAINS_DIR, PIPELINES_DIR } from './support.js';
+
+await loadBuiltins();
+
+const REAL = [
+  ...readdirSync(CHAINS_DIR).filter((f) => f.endsWith('.chain')).map((f) => ({ file: f, text: readFileSync(join(CHAINS_DIR, f), 'utf8') })),
+  ...readdirSync(PIPELINES_DIR).filter((f) => f.endsWith('.pipeline')).map((f) => ({ file: f, text: readFileSync(join(PIPELINES_DIR, f), 'utf8') })),
+];
+const NAMES = {
+  chainNames: new Set(REAL.filter((r) => r.file.endsWith('.chain')).map((r) => r.file.replace(/\.chain$/, ''))),
+  pipelineNames: new Set(REAL.filter((r) => r.file.endsWith('.pipeline')).map((r) => r.file.replace(/\.pipeline$/, ''))),
+};
+
+/** A generous bound: a hang guard, not a performance assertion. */
+const HANG_MS = 2000;
+
+function check(text: string, file: string): void {
+  const started = Date.now();
+  const result = compile(text, file, NAMES);
+  const took = Date.now() - started;
+  assert.ok(took < HANG_MS, `compile took ${took} ms on ${JSON.stringify(text.slice(0, 200))}`);
+  const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  assert.ok(result.ir !== undefined || errors.length > 0, `neither IR nor error for ${JSON.stringify(text)}`);
+  if (result.ir) assert.equal(errors.length, 0);
+  const lines = text.split('\n').map((l) => [...l.replace(/\r$/, '')].length);
+  for (const d of result.diagnostics) {
+    const where = `${d.code} at ${d.line}:${d.column} in ${JSON.stringify(text)}`;
+    assert.ok(Number.isInteger(d.line) && d.line >= 1 && d.line <= lines.length, `line out of range: ${where}`);
+    assert.ok(Number.isInteger(d.column) && d.column >= 1 && d.column <= lines[d.line - 1] + 1, `column out of range: ${where}`);
+    assert.ok(d.endLine > d.line || (d.endLine === d.line && d.endColumn >= d.column), `end before start: ${where}`);
+    assert.match(d.code, /^MM[1-5]\d\d$/);
+  }
+}
+
+// The language's vocabulary, for token soups that get much further into the parser than noise.
+const WORDS = [
+  'chain', 'pipeline', 'let', 'rule', 'if', 'then', 'for', 'in', 'when', 'accept', 'hold', 'reject', 'discard', 'defer',
+  'stop', 'jump', 'detour', 'run', 'to', 'otherwise', 'and', 'or', 'not', 'is', 'a', 'an', 'contains', 'matches',
+  'starts', 'ends', 'with', 'exists', 'missing', 'header', 'true', 'false',
+  'loop', 'any', 'member-moderation', 'header-match', 'moderation', 'accept-message', 'cook-headers', 'to-outgoing',
+  'sender', 'senders', 'recipients', 'size', 'list', 'msgdata', 'site', 'c', 'x', 'member', 'antispam', 'jump_chain',
+  'header_checks', 'max_message_size', 'member_moderation_action', 'count', 'domain',
+  '{', '}', '(', ')', '[', ']', ',', ':', '=', '.', '<', '<=', '>', '>=',
+  '"Subject"', '"a {sender} b"', '"{"', '"\\q"', '"unterminated', '/a+/i', '/(a+)+/', '/(/', '/unterminated', '/x/g',
+  '42', '99999999999999999999', '40KB', '1.5MB', '40 KB', '3x', '1.5', '#comment\n', '\n', '\t', ';', "'q'", '@', '🙂',
+];
+const token = fc.constantFrom(...WORDS);
+const tokenSoup = fc.array(token, { maxLength: 40 }).map((ts) => ts.join(' '));
+const chainSoup = fc.array(token, { maxLength: 30 }).map((ts) => `chain x {\n  ${ts.join(' ')}\n}\n`);
+
+/** One edit of a text: delete, insert or swap characters, or delete, insert or swap tokens. */
+const edit = (text: string) =>
+  fc.oneof(
+    fc.record({ at: fc.nat(text.length), n: fc.integer({ min: 1, max: 8 }) }).map(({ at, n }) => text.slice(0, at) + text.slice(at + n)),
+    fc.record({ at: fc.nat(text.length), s: fc.string({ maxLength: 6 }) }).map(({ at, s }) => text.slice(0, at) + s + text.slice(at)),
+    fc.record({ a: fc.nat(text.length), b: fc.nat(text.length) }).map(({ a, b }) => {
+      const c = [...text];
+      if (a < c.length && b < c.length) [c[a], c[b]] = [c[b], c[a]];
+      return c.join('');
+    }),
+    fc.record({ i: fc.nat(200), t: token }).map(({ i, t }) => {
+      const parts = text.split(/(\s+)/);
+      parts.splice(i % (parts.length + 1), 0, ` ${t} `);
+      return parts.join('');
+    }),
+    fc.nat(200).map((i) => {
+      const parts = text.split(/(\s+)/);
+      parts.splice(i % Math.max(1, parts.length), 1);
+      return parts.join('');
+    }),
+    fc.record({ a: fc.nat(200), b: fc.nat(200) }).map(({ a, b }) => {
+      const parts = text.split(/(\s+)/);
+      const i = a % parts.length;
+      const j = b % parts.length;
+      [parts[i], parts[j]] = [parts[j], parts[i]];
+      return parts.join('');
+    }),
+  );
+const mutated = fc
+  .constantFrom(...REAL)
+  .chain((r) => fc.array(fc.constant(null), { minLength: 1, maxLength: 4 }).chain((edits) => edits.reduce((acc) => acc.chain((t) => edit(t)), fc.constant(r.text)).map((text) => ({ file: r.file, text }))));
+
+test('random strings: compile never throws, and reports inside the source', () => {
+  fc.assert(fc.property(fc.string({ maxLength: 200 }), (s) => check(s, 'x.chain')), { numRuns: 250 });
+  fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 100 }), (s) => check(s, 'x.pipeline')), { numRuns: 100 });
+});
+
+test('random token sequences of the language', () => {
+  fc.assert(fc.property(tokenSoup, (s) => check(s, 'x.chain')), { numRuns: 200 });
+  fc.assert(fc.property(chainSoup, (s) => check(s, 'x.chain')), { numRuns: 200 });
+});
+
+test('edits of the real chains and pipelines', () => {
+  fc.assert(fc.property(mutated, ({ file, text }) => check(text, file)), { numRuns: 300 });
+});
+
+test('the real files themselves compile to an IR', () => {
+  for (const r of REAL) check(r.text, r.file);
+});

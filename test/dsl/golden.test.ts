@@ -1,0 +1,102 @@
+// The golden corpus: broken files in test/dsl/golden/, each with the exact output of
+// `mailman validate test/dsl/golden/FILE` (run from the repository root) in FILE.expected.
+// The real CLI runs as a child process, so option parsing, the built-in and site files, the
+// graph checks and the exit code are all part of what is compared.
+//
+// Regenerate after a deliberate change with `UPDATE_GOLDEN=1 node --test dist/test/dsl/golden.test.js`,
+// then read every changed .expected file: each must be a message a list owner can act on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Codes } from '../../src/dsl/diagnostics.js';
+import { ROOT } from './support.js';
+
+const run = promisify(execFile);
+const GOLDEN = join('test', 'dsl', 'golden');
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+/** No site configuration: a temporary directory with none, so only built-in files are context. */
+const CWD_ENV = { ...process.env, MAILMAN_CONFIG_FILE: '' };
+
+async function validate(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  // An empty var dir keeps a developer's var/chains out of the comparison.
+  const varDir = mkdtempSync(join(tmpdir(), 'golden-var-'));
+  const conf = join(varDir, 'mailman.conf');
+  writeFileSync(conf, `[paths]\nvar_dir: ${varDir}\n`);
+  try {
+    const r = await run(process.execPath, [join('bin', 'mailman.js'), '-C', conf, 'validate', ...args], { cwd: ROOT, env: CWD_ENV });
+    return { ...r, code: 0 };
+  } catch (e) {
+    const err = e as { stdout: string; stderr: string; code: number };
+    return { stdout: err.stdout, stderr: err.stderr, code: err.code };
+  } finally {
+    rmSync(varDir, { recursive: true, force: true });
+  }
+}
+
+const files = readdirSync(join(ROOT, GOLDEN))
+  .filter((f) => /\.(chain|pipeline)$/.test(f))
+  .sort();
+
+test('the corpus is large and every file is named after what it declares', () => {
+  assert.ok(files.length >= 45, `${files.length} golden files`);
+  for (const f of files) {
+    const text = readFileSync(join(ROOT, GOLDEN, f), 'utf8');
+    const name = f.replace(/\.(chain|pipeline)$/, '');
+    // Files about MM203/MM308 are the exceptions that prove the rule.
+    if (['no-declaration.chain', 'wrong-name.chain'].includes(f)) continue;
+    assert.match(text, new RegExp(`\\b(chain|pipeline) ${name}\\b`), `${f} declares ${name}`);
+  }
+});
+
+const seen = new Set<string>();
+for (const f of files) {
+  test(`golden ${f}`, async () => {
+    const path = join(GOLDEN, f);
+    const { stdout, stderr, code } = await validate(path);
+    assert.equal(stderr, '');
+    for (const m of stdout.matchAll(/^\S+:\d+:\d+: (?:error|warning|note) (MM\d{3}):/gm)) seen.add(m[1]);
+    const expectedFile = join(ROOT, `${path}.expected`);
+    if (UPDATE) writeFileSync(expectedFile, stdout);
+    assert.equal(stdout, readFileSync(expectedFile, 'utf8'));
+    assert.equal(code, 1, 'every golden file has at least one error');
+  });
+}
+
+test('together, the golden files show every diagnostic code', () => {
+  const missing = Object.values(Codes).filter((c) => !seen.has(c));
+  assert.deepEqual(missing, []);
+});
+
+test('every built-in chain and pipeline validates without an error (exit 0)', async () => {
+  const { stdout, code } = await validate();
+  assert.equal(code, 0, stdout);
+  assert.match(stdout, /^0 errors, \d+ warnings? in \d+ files$/m);
+  const builtins = [...readdirSync(join(ROOT, 'chains')), ...readdirSync(join(ROOT, 'pipelines'))].filter((f) => /\.(chain|pipeline)$/.test(f));
+  assert.match(stdout, new RegExp(`in ${builtins.length} files\\n$`));
+  // And each one named on the command line.
+  const { code: named } = await validate(...builtins.map((f) => join(f.endsWith('.chain') ? 'chains' : 'pipelines', f)));
+  assert.equal(named, 0);
+});
+
+test('usage errors exit 2; --strict fails on warnings; --format json gives the diagnostic fields', async () => {
+  assert.equal((await validate('no/such/file.chain')).code, 2);
+  assert.equal((await validate('--format', 'yaml')).code, 2);
+  assert.equal((await validate('--no-such-option')).code, 2);
+  const warningOnly = join(tmpdir(), `warning-only-${process.pid}.chain`);
+  writeFileSync(warningOnly.replace(/[^/]+$/, 'warning-only.chain'), 'chain warning-only {\n    defer\n    accept\n}\n');
+  const file = warningOnly.replace(/[^/]+$/, 'warning-only.chain');
+  try {
+    assert.equal((await validate(file)).code, 0);
+    assert.equal((await validate('--strict', file)).code, 1);
+    const json = await validate('--format', 'json', file);
+    assert.deepEqual(JSON.parse(json.stdout), [
+      { file, line: 2, column: 5, endLine: 2, endColumn: 10, severity: 'warning', code: 'MM504', message: "an unconditional 'defer' does nothing", hint: 'remove it, or put it after a rule: if RULE then defer' },
+    ]);
+  } finally {
+    rmSync(file, { force: true });
+  }
+});
