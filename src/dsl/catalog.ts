@@ -13,6 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { compile, type CompileResult } from './compile.js';
+import { checkChainGraph } from './graph.js';
 import { Codes, diagnostic, formatReport, type Diagnostic } from './diagnostics.js';
 import { buildChain, buildPipeline, type ExecutableChain, type ExecutablePipeline } from './executable.js';
 import type { DslIr } from './ir.js';
@@ -232,6 +233,13 @@ export class DslCatalog {
           if (chosen.get(key(kind, name))?.origin !== 'site' && !(dir && readText(join(dir, `${name}.${kind}`)) !== undefined)) options.lastGood.drop(kind, name);
         }
       }
+    }
+    // Loops through several files are invisible file by file: report them on each file of
+    // the loop (status and REST show them; the executor's loop guard still shunts).
+    const irs = new Map([...chains].map(([n, c]) => [n, c.ir]));
+    for (const d of checkChainGraph(irs)) {
+      if (d.code !== 'MM501') continue;
+      for (const detail of details.values()) if (detail.ir?.kind === 'chain' && detail.ir.file === d.file) detail.diagnostics.push(d);
     }
     memo.sweep();
     return new DslCatalog(chains, pipelines, details, sources, chainNames, pipelineNames);

@@ -132,6 +132,13 @@ test('PUT refuses a source that does not compile, a name that is not the declare
   // A chain may only jump to a name that exists.
   const jump = await rest.put('/chains/jumper', { source: 'chain jumper { jump nowhere }' });
   assert.deepEqual(jump.body.diagnostics.map((d: { code: string }) => d.code), ['MM303']);
+  // Nor close a loop through the chains in force.
+  assert.equal((await rest.put('/chains/ping', { source: 'chain ping { accept }' })).status, 200);
+  assert.equal((await rest.put('/chains/pong', { source: 'chain pong { if loop then jump ping  discard }' })).status, 200);
+  const loop = await rest.put('/chains/ping', { source: 'chain ping { if emergency then detour pong  accept }' });
+  assertError(loop, 400, /does not compile: 1 error, first: MM501/);
+  assert.match(loop.body.diagnostics.find((d: { code: string }) => d.code === 'MM501').message, /ping → pong → ping/);
+  assert.equal(readFileSync(join(chainsDir(), 'ping.chain'), 'utf8'), 'chain ping { accept }');
 });
 
 test('DELETE: 403 for a built-in, 409 while a list or a chain uses it, 204 otherwise', async () => {

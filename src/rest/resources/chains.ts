@@ -17,6 +17,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { compile } from '../../dsl/compile.js';
 import { hasErrors, type Diagnostic } from '../../dsl/diagnostics.js';
+import { checkChainGraph } from '../../dsl/graph.js';
+import type { ChainIr } from '../../dsl/ir.js';
 import type { DslCatalog, DslKind } from '../../dsl/catalog.js';
 import { writeAtomically, type LiveCatalog } from '../../runners/catalog.js';
 import type { MailingList } from '../../model/entities.js';
@@ -100,7 +102,17 @@ export function routes(router: RestRouter, deps: RestDeps): void {
       const chainNames = new Set(snap.allChainNames);
       const pipelineNames = new Set(snap.allPipelineNames);
       (kind === 'chain' ? chainNames : pipelineNames).add(name);
-      return compile(source, file, { chainNames, pipelineNames });
+      const result = compile(source, file, { chainNames, pipelineNames });
+      if (result.ir?.kind !== 'chain') return result;
+      // A jump or detour that closes a loop through chains in force is refused too (MM501).
+      const irs = new Map<string, ChainIr>();
+      for (const n of snap.chainNames()) {
+        const ir = snap.ir('chain', n);
+        if (ir?.kind === 'chain') irs.set(n, ir);
+      }
+      irs.set(name, result.ir);
+      const cycles = checkChainGraph(irs, new Map([[file, result.source]])).filter((d) => d.code === 'MM501' && d.file === file);
+      return cycles.length ? { ...result, ir: undefined, diagnostics: [...result.diagnostics, ...cycles] } : result;
     };
 
     router.get(`/${plural}`, async (ctx) => {
