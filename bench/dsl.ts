@@ -1,6 +1,11 @@
 // `node dist/bench/dsl.js [--lines=10000] [--runs=20]`: the compiler on a generated chain,
 // warm, per stage (lex, parse to CST, AST, resolve, lower/check) and whole. Figures only.
 import { performance } from 'node:perf_hooks';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../src/paths.js';
 import { dslLexer } from '../grammar/tokens.js';
 import { parseTokens, dslParser } from '../grammar/parser.js';
 import { buildAst } from '../src/dsl/build-ast.js';
@@ -86,3 +91,23 @@ for (let r = 0; r < RUNS + 3; r++) {
 console.log(`${text.split('\n').length - 1} lines, ${text.length} characters, ${RUNS} warm runs (wall clock):`);
 console.log(`  ${'stage'.padEnd(24)} ${'fastest'.padStart(10)} ${'median'.padStart(10)}`);
 for (const [stage, xs] of Object.entries(stages)) console.log(`  ${stage.padEnd(24)} ${fastest(xs).toFixed(1).padStart(7)} ms ${median(xs).toFixed(1).padStart(7)} ms`);
+
+// Cold: a fresh `mailman validate` process on the same file, as a list admin runs it
+// (Node start-up, loading the compiler and the registry, the built-in files as context).
+const coldDir = mkdtempSync(join(tmpdir(), 'mailman-bench-dsl-'));
+try {
+  const file = join(coldDir, 'big.chain');
+  writeFileSync(file, text);
+  const cli = join(PACKAGE_ROOT, 'bin', 'mailman.js');
+  const wall = (argv: string[]): number => {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, [cli, ...argv], { cwd: coldDir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`mailman ${argv.join(' ')} exited ${r.status}: ${r.stdout}${r.stderr}`);
+    return performance.now() - t;
+  };
+  const cold = [0, 1, 2, 3, 4].map(() => wall(['validate', file]));
+  const bare = [0, 1, 2].map(() => wall(['--version']));
+  console.log(`  ${'cold mailman validate'.padEnd(24)} ${fastest(cold).toFixed(0).padStart(7)} ms ${median(cold).toFixed(0).padStart(7)} ms   (a bare 'mailman --version' process: ${fastest(bare).toFixed(0)} ms)`);
+} finally {
+  rmSync(coldDir, { recursive: true, force: true });
+}

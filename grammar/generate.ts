@@ -3,7 +3,7 @@
 //   grammar/diagrams.html  railroad diagrams of every rule, for readers of the language.
 // A test fails when either is stale. Regenerate with:
 //   npx tsc -p . && node dist/grammar/generate.js
-import { createSyntaxDiagramsCode, generateCstDts } from 'chevrotain';
+import { createSyntaxDiagramsCode, generateCstDts } from './chevrotain.js';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -8,7 +8,8 @@
 //     says "exactly one chain or pipeline, last");
 //   - `action` takes any NAME with optional arguments (MM202 then says "unknown action",
 //     with a suggestion such as `run NAME`).
-import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, EOF } from './chevrotain.js';
+import type { CstNode, IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
 import * as T from './tokens.js';
 
 /** Plain-English descriptions of the rules, for "expected a condition after 'if'". */

@@ -5,7 +5,8 @@
 // A few tokens exist only to lex broken text into something the parser can still use
 // (an unterminated string is still a STRING to the parser); src/dsl/lex-parse.ts reports
 // them as MM1xx diagnostics, so one typo does not cascade into a page of syntax errors.
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import { createToken, Lexer } from './chevrotain.js';
+import type { TokenType } from 'chevrotain';
 
 /** Any identifier-like token: what may follow `.` or precede `:` (keywords included). */
 export const Word = createToken({ name: 'Word', pattern: Lexer.NA, label: 'a word' });

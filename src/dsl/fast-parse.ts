@@ -6,7 +6,8 @@
 // or syntax error it falls back to the recovering CstParser and build-ast.ts, so every
 // diagnostic still comes from one place. Both paths must build the same AST: a test compares
 // them on the built-in files, the golden corpus and a generated 10,000-line chain.
-import { EmbeddedActionsParser, type IToken, type TokenType } from 'chevrotain';
+import { EmbeddedActionsParser } from '../../grammar/chevrotain.js';
+import type { IToken, TokenType } from 'chevrotain';
 import * as T from '../../grammar/tokens.js';
 import type * as A from './ast.js';
 import { ident, join, reasonLit, stringLit, tokenSpan } from './build-ast.js';

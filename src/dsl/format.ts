@@ -11,7 +11,8 @@
 // comment shares a line with code, where blank lines were (at most one, between items), and
 // where the author broke a long item (before `then`, `and`, `or`, `when`, or after a rule's
 // `=`).
-import { tokenMatcher, type CstElement, type CstNode, type IToken, type TokenType } from 'chevrotain';
+import { tokenMatcher } from '../../grammar/chevrotain.js';
+import type { CstElement, CstNode, IToken, TokenType } from 'chevrotain';
 import * as T from '../../grammar/tokens.js';
 import { parseTokens } from '../../grammar/parser.js';
 

@@ -1,6 +1,7 @@
 // Stage 1: text -> tokens -> concrete syntax tree, with every lexical (MM1xx) and syntax
 // (MM2xx) problem as a diagnostic. The parser recovers, so one file reports several errors.
-import { EOF, tokenMatcher, type CstNode, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
+import { EOF, tokenMatcher } from '../../grammar/chevrotain.js';
+import type { CstNode, IRecognitionException, IToken, TokenType } from 'chevrotain';
 import { dslLexer, Name, Word, NumberLit, Size, RegexLit, StringLit, BadNumber, UnterminatedString, UnterminatedRegex, SingleQuotedString } from '../../grammar/tokens.js';
 import { dslParser, parseTokens, type StartRule } from '../../grammar/parser.js';
 import { Codes, DiagnosticSink, type Diagnostic } from './diagnostics.js';
