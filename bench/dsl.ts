@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../src/paths.js';
-import { dslLexer } from '../grammar/tokens.js';
+import { tokenize } from '../grammar/tokens.js';
 import { parseTokens, dslParser } from '../grammar/parser.js';
 import { buildAst } from '../src/dsl/build-ast.js';
 import { compile } from '../src/dsl/compile.js';
@@ -61,8 +61,8 @@ const stages: Record<string, number[]> = {
 for (let r = 0; r < RUNS + 3; r++) {
   const warm = r >= 3;
   const source = new SourceText('big.chain', text);
-  let tokens = dslLexer.tokenize(text).tokens;
-  const tLex = time(() => (tokens = dslLexer.tokenize(text).tokens));
+  let tokens = tokenize(text).tokens;
+  const tLex = time(() => (tokens = tokenize(text).tokens));
   const tParse = time(() => parseTokens(tokens));
   if (dslParser.errors.length) throw new Error('parse errors');
   let parsed = lexAndParse(source);

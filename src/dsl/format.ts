@@ -12,6 +12,7 @@
 // where the author broke a long item (before `then`, `and`, `or`, `when`, or after a rule's
 // `=`).
 import { tokenMatcher } from '../../grammar/chevrotain.js';
+import { joinSpacedSizes } from './lex-parse.js';
 import type { CstElement, CstNode, IToken, TokenType } from 'chevrotain';
 import * as T from '../../grammar/tokens.js';
 import { parseTokens } from '../../grammar/parser.js';
@@ -53,20 +54,27 @@ interface Line {
   codeLength?: number;
 }
 
+/** `line:column`, 1-based, of an offset (the lexer tracks offsets only). */
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return `${line}:${offset - before.lastIndexOf('\n')}`;
+}
+
 export function format(text: string): FormatResult {
-  const lexed = T.dslLexer.tokenize(text);
+  const lexed = T.tokenize(text);
   if (lexed.errors.length > 0) {
     const e = lexed.errors[0];
-    return { text, changed: false, skipped: 'lexical-error', reason: `unexpected character at ${e.line}:${e.column}` };
+    return { text, changed: false, skipped: 'lexical-error', reason: `unexpected character at ${lineColumn(text, e.offset)}` };
   }
   const unterminated = lexed.tokens.find((t) => t.tokenType === T.UnterminatedString || t.tokenType === T.UnterminatedRegex);
   if (unterminated) {
     const what = unterminated.tokenType === T.UnterminatedString ? 'string' : 'regex';
-    return { text, changed: false, skipped: 'lexical-error', reason: `unterminated ${what} at ${unterminated.startLine}:${unterminated.startColumn}` };
+    return { text, changed: false, skipped: 'lexical-error', reason: `unterminated ${what} at ${lineColumn(text, unterminated.startOffset)}` };
   }
   const comments = (lexed.groups.comments ?? []) as IToken[];
   const all = [...lexed.tokens, ...comments].sort((a, b) => a.startOffset - b.startOffset);
-  const structure = findStructure(lexed.tokens);
+  const structure = findStructure(lexed.tokens, text);
   const out = layout(text, all, structure);
   const problem = sameTokens(all, out);
   if (problem) return { text, changed: false, skipped: 'unsafe', reason: problem };
@@ -76,28 +84,11 @@ export function format(text: string): FormatResult {
 // ---------------------------------------------------------------------------------------
 // Where items begin, from the concrete syntax tree.
 
-function findStructure(tokens: IToken[]): Structure {
+function findStructure(tokens: IToken[], text: string): Structure {
   const structure: Structure = { items: new Map(), argParens: new Set() };
-  const cst = parseTokens(joinSpacedSizes(tokens), 'file');
+  const cst = parseTokens(joinSpacedSizes(tokens, text), 'file');
   walk(cst, structure);
   return structure;
-}
-
-/**
- * `40 KB` is parsed as one (malformed) size, as the compiler does (lex-parse.ts), so the
- * unit is not taken for a new step. Only for the parse: both tokens are still emitted.
- */
-function joinSpacedSizes(tokens: IToken[]): IToken[] {
-  const out: IToken[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    const next = tokens[i + 1];
-    if (is(t, T.NumberLit) && next && next.tokenType === T.Name && /^(b|kb|mb|gb)$/i.test(next.image) && next.startLine === t.endLine) {
-      out.push({ ...t, image: `${t.image} ${next.image}`, endOffset: next.endOffset, tokenType: T.BadNumber, tokenTypeIdx: T.BadNumber.tokenTypeIdx! });
-      i++;
-    } else out.push(t);
-  }
-  return out;
 }
 
 const ITEM_RULES: Record<string, ItemKind | undefined> = {
@@ -342,7 +333,7 @@ function alignThen(lines: Line[]): void {
 
 /** The guard: the output lexes to the very tokens and comments of the input. */
 function sameTokens(input: IToken[], output: string): string | undefined {
-  const lexed = T.dslLexer.tokenize(output);
+  const lexed = T.tokenize(output);
   if (lexed.errors.length > 0) return 'the formatted text does not lex';
   const again = [...lexed.tokens, ...((lexed.groups.comments ?? []) as IToken[])].sort((a, b) => a.startOffset - b.startOffset);
   if (again.length !== input.length) return `the formatted text has ${again.length} tokens, not ${input.length}`;

@@ -2,7 +2,7 @@
 // (MM2xx) problem as a diagnostic. The parser recovers, so one file reports several errors.
 import { EOF, tokenMatcher } from '../../grammar/chevrotain.js';
 import type { CstNode, IRecognitionException, IToken, TokenType } from 'chevrotain';
-import { dslLexer, Name, Word, NumberLit, Size, RegexLit, StringLit, BadNumber, UnterminatedString, UnterminatedRegex, SingleQuotedString } from '../../grammar/tokens.js';
+import { tokenize, Name, Word, NumberLit, Size, RegexLit, StringLit, BadNumber, UnterminatedString, UnterminatedRegex, SingleQuotedString } from '../../grammar/tokens.js';
 import { dslParser, parseTokens, type StartRule } from '../../grammar/parser.js';
 import { Codes, DiagnosticSink, type Diagnostic } from './diagnostics.js';
 import { checkNumber, decodeRegex, decodeSize, decodeString, type LiteralProblem } from './literals.js';
@@ -32,12 +32,12 @@ const ACTIONS_HINT = 'the actions are accept, hold, reject, discard, defer, stop
 
 /** Stage 1a: the tokens, with every lexical problem (MM1xx) in `sink`. */
 export function lex(source: SourceText, sink: DiagnosticSink): { tokens: IToken[]; comments: IToken[] } {
-  const lexed = dslLexer.tokenize(source.text);
+  const lexed = tokenize(source.text);
   for (const e of lexed.errors) {
     const chars = source.text.slice(e.offset, e.offset + e.length);
     sink.error({ start: e.offset, end: e.offset + e.length }, Codes.BadCharacter, `unexpected character${chars.length > 1 ? 's' : ''} '${chars}'`, CHARACTER_HINTS[chars[0]]);
   }
-  const tokens = joinSpacedSizes(lexed.tokens);
+  const tokens = joinSpacedSizes(lexed.tokens, source.text);
   for (const token of tokens) checkLiteral(token, sink);
   return { tokens, comments: (lexed.groups.comments ?? []) as IToken[] };
 }
@@ -70,8 +70,12 @@ export function lexAndParse(source: SourceText, start: StartRule = 'file', lexed
   return { cst, tokens, comments, diagnostics: sink.items, syntaxErrorOffsets };
 }
 
-/** `40 KB`: a NUMBER then a unit NAME becomes one (malformed) SIZE, reported once as MM103. */
-function joinSpacedSizes(tokens: IToken[]): IToken[] {
+/**
+ * `40 KB`: a NUMBER then a unit NAME on the same line becomes one (malformed) SIZE, reported
+ * once as MM103 (and laid out as one by fmt). The lexer tracks offsets only, so "the same
+ * line" is read from the text between the two.
+ */
+export function joinSpacedSizes(tokens: IToken[], text: string): IToken[] {
   // Nearly every file has none: find the first before copying anything.
   let first = -1;
   for (let i = 0; i + 1 < tokens.length; i++) {
@@ -85,8 +89,8 @@ function joinSpacedSizes(tokens: IToken[]): IToken[] {
   for (let i = first; i < tokens.length; i++) {
     const t = tokens[i];
     const next = tokens[i + 1];
-    if (tokenMatcher(t, NumberLit) && next && tokenMatcher(next, Name) && /^(b|kb|mb|gb)$/i.test(next.image) && next.startLine === t.endLine) {
-      out.push({ ...t, image: `${t.image} ${next.image}`, endOffset: next.endOffset, endColumn: next.endColumn, tokenType: BadNumber, tokenTypeIdx: BadNumber.tokenTypeIdx! });
+    if (tokenMatcher(t, NumberLit) && next && tokenMatcher(next, Name) && /^(b|kb|mb|gb)$/i.test(next.image) && !/[\r\n]/.test(text.slice(t.endOffset! + 1, next.startOffset))) {
+      out.push({ ...t, image: `${t.image} ${next.image}`, endOffset: next.endOffset, tokenType: BadNumber, tokenTypeIdx: BadNumber.tokenTypeIdx! });
       i++;
       continue;
     }

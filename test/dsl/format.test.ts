@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import type { IToken } from 'chevrotain';
 import fc from 'fast-check';
-import { dslLexer } from '../../grammar/tokens.js';
+import { tokenize } from '../../grammar/tokens.js';
 import { compile } from '../../src/dsl/compile.js';
 import { format, MAX_WIDTH } from '../../src/dsl/format.js';
 import { loadBuiltins } from '../../src/registry.js';
@@ -40,7 +40,7 @@ const name = (file: string) => relative(ROOT, file);
 
 /** The tokens and comments of a text, in order, as comparable strings. */
 function tokenStream(text: string): string[] {
-  const lexed = dslLexer.tokenize(text);
+  const lexed = tokenize(text);
   const all = [...lexed.tokens, ...((lexed.groups.comments ?? []) as IToken[])].sort((a, b) => a.startOffset - b.startOffset);
   return all.map((t) => `${t.tokenType.name}:${t.tokenType.name === 'Comment' ? t.image.trimEnd() : t.image}`);
 }

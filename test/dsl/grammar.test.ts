@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dslLexer } from '../../grammar/tokens.js';
+import { tokenize } from '../../grammar/tokens.js';
 import { dslParser, parseTokens } from '../../grammar/parser.js';
 import { cstDts, diagramsHtml, grammarSourceDir } from '../../grammar/generate.js';
 import { lexAndParse } from '../../src/dsl/lex-parse.js';
@@ -12,7 +12,7 @@ import { SourceText } from '../../src/dsl/source.js';
 import { CHAINS_DIR, PIPELINES_DIR } from './support.js';
 
 function tokenNames(text: string): string[] {
-  const { tokens, errors } = dslLexer.tokenize(text);
+  const { tokens, errors } = tokenize(text);
   assert.deepEqual(errors, []);
   return tokens.map((t) => `${t.tokenType.name}:${t.image}`);
 }
@@ -67,7 +67,7 @@ test('sizes before numbers, strings, regexes and punctuation', () => {
 });
 
 test('comments are kept in their own group, not among the tokens', () => {
-  const { tokens, groups } = dslLexer.tokenize('# one\nchain x { # two\n accept }');
+  const { tokens, groups } = tokenize('# one\nchain x { # two\n accept }');
   assert.deepEqual(groups.comments.map((t) => t.image), ['# one', '# two']);
   assert.ok(tokens.every((t) => t.tokenType.name !== 'Comment'));
 });
@@ -93,15 +93,15 @@ test('the whole grammar parses: definitions, for, computed targets, every predic
       jump accept
       run effect-name(a: 1, b: "two", c: [1, 2], d: true, e: false, f: /x/)
     }`;
-  const { tokens } = dslLexer.tokenize(text);
+  const { tokens } = tokenize(text);
   parseTokens(tokens);
   assert.deepEqual(dslParser.errors.map((e) => e.message), []);
 });
 
 test('the parser is reused: a failed parse leaves nothing behind for the next one', () => {
-  parseTokens(dslLexer.tokenize('chain x { if then }').tokens);
+  parseTokens(tokenize('chain x { if then }').tokens);
   assert.ok(dslParser.errors.length > 0);
-  parseTokens(dslLexer.tokenize('pipeline p { first second(x: 1) when header "X" exists third }').tokens);
+  parseTokens(tokenize('pipeline p { first second(x: 1) when header "X" exists third }').tokens);
   assert.deepEqual(dslParser.errors, []);
 });
 
