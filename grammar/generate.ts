@@ -2,7 +2,7 @@
 //   grammar/cst.d.ts       the CST node types the AST builder is typed against;
 //   grammar/diagrams.html  railroad diagrams of every rule, for readers of the language.
 // A test fails when either is stale. Regenerate with:
-//   npx tsc -p . && node dist/grammar/generate.js
+//   npm run grammar
 import { createSyntaxDiagramsCode, generateCstDts } from './chevrotain.js';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
