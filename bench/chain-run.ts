@@ -5,34 +5,23 @@
 // on a real SQLite database, a member post, under dryRun so the accept effect is reported and
 // not run. Figures only.
 import { performance } from 'node:perf_hooks';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Config } from '../src/config/config.js';
-import { Services } from '../src/services/services.js';
 import { DslCatalog } from '../src/dsl/catalog.js';
 import { openCatalog } from '../src/runners/catalog.js';
 import { runChain } from '../src/moderation/chain-executor.js';
 import { Message } from '../src/email/message.js';
 import { ComponentRegistry, loadBuiltins, registry, type Effect, type Handler, type LinkSource, type MessageContext, type Rule } from '../src/registry.js';
 import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../src/paths.js';
-import { configureLogging } from '../src/logging.js';
 import { makePost } from '../test/helpers/lmtp-client.js';
+import { scratchSite } from './scratch-site.js';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const RUNS = Number(args.get('runs') ?? 200_000);
 const REAL_RUNS = Math.max(1, Math.round(RUNS / 100));
 
 await loadBuiltins();
-const dir = mkdtempSync(join(tmpdir(), 'mailman-bench-chain-'));
+const site = await scratchSite('chain');
 try {
-  const file = join(dir, 'mailman.conf');
-  writeFileSync(file, ['[paths]', `var_dir: ${join(dir, 'var')}`].join('\n'));
-  const config = Config.load({ file });
-  configureLogging(config, 'bench');
-  const services = await Services.open(config);
-  await services.domains.create('bench.example');
-  const mlist = await services.lists.create('bench@bench.example');
+  const { config, services, mlist } = site;
   await services.members.subscribe(mlist, 'anne@bench.example', { verified: true });
   const raw = Buffer.from(makePost({ from: 'anne@bench.example', to: 'bench@bench.example', subject: 'hello', messageId: '<chain-bench@bench.example>' }));
   const ctxFor = (): MessageContext => ({ mlist, msg: new Message(raw), msgdata: { listid: mlist.list_id, to_list: true }, services, dryRun: true });
@@ -65,7 +54,6 @@ try {
   const figures = { chain_engine_us_per_message: +engineUs.toFixed(2), chain_real_rules_us_per_message: +realUs.toFixed(1), engine_runs: RUNS, real_runs: REAL_RUNS };
   console.log(JSON.stringify(figures, null, 2));
   console.log(`\ndefault-posting-chain per message: ${figures.chain_engine_us_per_message} µs (engine), ${figures.chain_real_rules_us_per_message} µs (real rules on SQLite)`);
-  await services.close();
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  await site.close();
 }

@@ -4,31 +4,20 @@
 // store (held). Queue reads, parsing, every rule of the chain, the effect and the fsynced
 // write of the next queue file are all inside the figure. Figures only.
 import { performance } from 'node:perf_hooks';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Config } from '../src/config/config.js';
-import { Services } from '../src/services/services.js';
 import { IncomingRunner } from '../src/runners/in.js';
 import { openLiveCatalog } from '../src/runners/catalog.js';
-import { configureLogging } from '../src/logging.js';
 import { makePost } from '../test/helpers/lmtp-client.js';
+import { scratchSite } from './scratch-site.js';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const N = Number(args.get('messages') ?? 2000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function run(kind: 'member' | 'nonmember'): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'mailman-bench-in-'));
+  const site = await scratchSite('in');
   try {
-    const file = join(dir, 'mailman.conf');
-    // No poster notices for the held case: the figure is the chain's, not the virgin queue's.
-    writeFileSync(file, ['[paths]', `var_dir: ${join(dir, 'var')}`].join('\n'));
-    const config = Config.load({ file });
-    configureLogging(config, 'bench');
-    const services = await Services.open(config);
-    await services.domains.create('bench.example');
-    const mlist = await services.lists.create('bench@bench.example');
+    const { config, services, mlist } = site;
+    // No poster or moderator notices for the held case: the figure is the chain's, not the virgin queue's.
     await services.lists.update(mlist, { respond_to_post_requests: false, admin_immed_notify: false });
     for (let i = 0; i < 10; i++) await services.members.subscribe(mlist, `member${i}@bench.example`, { verified: true });
     const inq = services.queues.get('in');
@@ -46,10 +35,9 @@ async function run(kind: 'member' | 'nonmember'): Promise<number> {
     while (inq.files().length > 0 || !(await done())) await sleep(2);
     const ms = performance.now() - t0;
     await runner.stop();
-    await services.close();
     return ms;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await site.close();
   }
 }
 

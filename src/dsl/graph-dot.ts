@@ -10,6 +10,7 @@
 // dashed edge around it, taken when the condition does not hold.
 //
 // Node names and the order of statements depend only on the IR: equal IR, equal text.
+import { describe } from './values.js';
 import type { ActionIr, ArgsIr, ChainIr, CondIr, DslIr, LinkIr, PipelineIr, TestOp, ValueIr } from './ir.js';
 
 const PRED_WORDS: Record<TestOp, string> = {
@@ -29,18 +30,8 @@ const PRED_WORDS: Record<TestOp, string> = {
   missing: 'missing',
 };
 
-/** A value as the language writes it. */
-export function valueText(v: ValueIr): string {
-  if ('lit' in v) return JSON.stringify(v.lit);
-  if ('regex' in v) return `/${v.regex.source}/${v.regex.flags}`;
-  if ('list' in v) return `[${v.list.map(valueText).join(', ')}]`;
-  if ('setting' in v) return `list.${v.setting}`;
-  if ('msgdata' in v) return `msgdata.${v.msgdata}`;
-  if ('header' in v) return `header ${JSON.stringify(v.header)}`;
-  if ('site' in v) return `site.${v.site}.${v.key}`;
-  if ('row' in v) return `${v.row}.${v.field}`;
-  return v.message;
-}
+/** A value as the language writes it (the same text explain's traces use). */
+export const valueText: (v: ValueIr) => string = describe;
 
 function argsText(args: ArgsIr): string {
   const entries = Object.entries(args);
