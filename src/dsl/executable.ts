@@ -9,6 +9,7 @@ import type { Args, Effect, Handler, LinkSource, MessageContext, Rule, RuleResul
 import type { ActionIr, ArgsIr, ChainIr, CondIr, DslIr, PipelineIr, ValueIr } from './ir.js';
 import { linkSourcesOf, type Registries } from './resolve.js';
 import type { MemberRole } from '../model/entities.js';
+import { membership } from '../moderation/lookups.js';
 import { describe, getter, template, test, truthy, type Cond, type Getter } from './values.js';
 
 export type { Cond, Getter } from './values.js';
@@ -206,7 +207,7 @@ function roleCond(left: ValueIr, role: MemberRole, negate: boolean): Cond {
     const emails = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string' && x !== '');
     let found = false;
     for (const email of emails) {
-      if (await ctx.services.members.findMember(ctx.mlist.list_id, email.toLowerCase(), role)) {
+      if (await membership(ctx, email, role)) {
         found = true;
         break;
       }

@@ -2,6 +2,7 @@
 // global ones, exact addresses and `^regex` patterns.
 import { registry } from '../../registry.js';
 import { senders } from '../senders.js';
+import { isBanned } from '../lookups.js';
 
 registry.rules.register({
   name: 'banned-address',
@@ -9,7 +10,7 @@ registry.rules.register({
   record: true,
   async check(ctx) {
     for (const email of senders(ctx)) {
-      if (await ctx.services.bans.isBanned(email, ctx.mlist.list_id)) {
+      if (await isBanned(ctx, email)) {
         return { hit: true, reasons: [`Message sender ${email} is banned from this list`], msgdata: { moderation_sender: email } };
       }
     }

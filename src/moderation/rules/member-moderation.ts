@@ -3,6 +3,7 @@
 // is left to banned-address, so the rule misses for them.
 import { registry } from '../../registry.js';
 import { senders } from '../senders.js';
+import { isBanned, membership } from '../lookups.js';
 
 registry.rules.register({
   name: 'member-moderation',
@@ -11,9 +12,9 @@ registry.rules.register({
   async check(ctx) {
     const { mlist, services } = ctx;
     const all = senders(ctx);
-    for (const email of all) if (await services.bans.isBanned(email, mlist.list_id)) return { hit: false };
+    for (const email of all) if (await isBanned(ctx, email)) return { hit: false };
     for (const email of all) {
-      const member = await services.members.findMember(mlist.list_id, email, 'member');
+      const member = await membership(ctx, email, 'member');
       if (!member) continue;
       const action = member.moderation_action ?? mlist.default_member_action;
       if (action === 'defer') return { hit: false };

@@ -6,6 +6,7 @@
 import { registry, type RuleResult } from '../../registry.js';
 import { logger } from '../../logging.js';
 import { senders } from '../senders.js';
+import { isBanned, membership } from '../lookups.js';
 
 const LEGACY = ['accept', 'hold', 'reject', 'discard'] as const;
 
@@ -32,14 +33,14 @@ registry.rules.register({
   async check(ctx) {
     const { mlist, services, dryRun, msgdata } = ctx;
     const all = senders(ctx);
-    for (const email of all) if (await services.bans.isBanned(email, mlist.list_id)) return { hit: false };
+    for (const email of all) if (await isBanned(ctx, email)) return { hit: false };
     if (all.length === 0) return decide(mlist.default_nonmember_action, 'No sender', 'No sender was found in the message.');
     if (msgdata.fromusenet) return { hit: false };
 
     const nonmembers = new Map<string, string | null>();
     let isMember = false;
     for (const email of all) {
-      if (await services.members.findMember(mlist.list_id, email, 'member')) {
+      if (await membership(ctx, email, 'member')) {
         isMember = true;
         continue;
       }
