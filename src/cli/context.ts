@@ -2,7 +2,9 @@
 // ./mailman.conf, and services opened on demand and closed at exit.
 import { Config, ConfigError } from '../config/config.js';
 import { configureLogging } from '../logging.js';
-import { Services } from '../services/services.js';
+// Loaded when a command first needs the database: TypeORM costs ~200 ms at start, which
+// validate, fmt, graph and conf never need.
+import type { Services } from '../services/services.js';
 
 export class CliError extends Error {
   constructor(message: string, readonly exitCode = 1) {
@@ -29,7 +31,10 @@ export class CliContext {
   }
 
   async services(): Promise<Services> {
-    this.svc ??= await Services.open(this.config, { migrate: true });
+    if (!this.svc) {
+      const { Services } = await import('../services/services.js');
+      this.svc = await Services.open(this.config, { migrate: true });
+    }
     return this.svc;
   }
 

@@ -8,7 +8,7 @@ import { TextDecoder } from 'node:util';
 import { Message } from '../email/message.js';
 import type { MailingList } from '../model/entities.js';
 import type { MsgData } from '../queue/qfile.js';
-import { listAddresses } from '../services/lists.js';
+import { listAddresses } from '../model/list-addresses.js';
 import { parseContentType, type ContentType } from './mime-tree.js';
 
 /**

@@ -5,7 +5,7 @@ import type { Services } from '../services/services.js';
 import type { MailingList } from '../model/entities.js';
 import type { MsgData } from '../queue/qfile.js';
 import { makeMessageId, type Message } from './message.js';
-import { listAddresses } from '../services/lists.js';
+import { listAddresses } from '../model/list-addresses.js';
 
 export interface Notice {
   from: string;

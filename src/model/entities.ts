@@ -153,10 +153,8 @@ export const AddressEntity = new EntitySchema<Address>({
   indices: [{ name: 'ix_address_user_id', columns: ['user_id'] }],
 });
 
-export const ROLES = ['member', 'owner', 'moderator', 'nonmember'] as const;
-export type MemberRole = (typeof ROLES)[number];
-export const DELIVERY_MODES = ['regular', 'plaintext_digests', 'mime_digests', 'summary_digests'] as const;
-export const DELIVERY_STATUSES = ['enabled', 'by_user', 'by_bounces', 'by_moderator', 'unknown'] as const;
+export { ROLES, DELIVERY_MODES, DELIVERY_STATUSES, type MemberRole } from './vocabulary.js';
+import type { MemberRole } from './vocabulary.js';
 
 export interface Member {
   id: number;

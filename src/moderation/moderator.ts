@@ -4,7 +4,7 @@
 import { logger } from '../logging.js';
 import { Message } from '../email/message.js';
 import { sendNotice } from '../email/notice.js';
-import { listAddresses } from '../services/lists.js';
+import { listAddresses } from '../model/list-addresses.js';
 import type { MailingList } from '../model/entities.js';
 import type { Services } from '../services/services.js';
 import type { HeldMessage } from '../services/requests.js';

@@ -3,7 +3,7 @@
 import { QueueRunner, QueueItem, RunnerEnv } from './runner.js';
 import type { LiveCatalog } from './catalog.js';
 import { runChain } from '../moderation/chain-executor.js';
-import { listAddresses } from '../services/lists.js';
+import { listAddresses } from '../model/list-addresses.js';
 import { logger } from '../logging.js';
 
 export class IncomingRunner extends QueueRunner {

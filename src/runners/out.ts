@@ -3,7 +3,7 @@
 // and pauses the runner with growing back-off instead of spinning.
 import { QueueRunner, QueueItem, RunnerEnv, Disposition } from './runner.js';
 import { SmtpDelivery, ConnectionFailure } from '../mta/smtp-delivery.js';
-import { listAddresses } from '../services/lists.js';
+import { listAddresses } from '../model/list-addresses.js';
 import { logger } from '../logging.js';
 import { decorate, shouldDecorate, type MemberData } from '../delivery/decorate.js';
 import { formatAddress } from '../email/addresses.js';

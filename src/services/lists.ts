@@ -4,22 +4,8 @@ import { defaultSettings } from '../model/list-settings.js';
 import type { DomainManager } from './domains.js';
 import { BadRequestError, NotFoundError } from './errors.js';
 
-/** The addresses derived from a list's name, as Mailman names them. */
-export function listAddresses(mlist: Pick<MailingList, 'list_name' | 'mail_host'>) {
-  const at = `@${mlist.mail_host}`;
-  const n = mlist.list_name;
-  return {
-    posting: `${n}${at}`,
-    owner: `${n}-owner${at}`,
-    request: `${n}-request${at}`,
-    bounces: `${n}-bounces${at}`,
-    join: `${n}-join${at}`,
-    leave: `${n}-leave${at}`,
-    subscribe: `${n}-subscribe${at}`,
-    unsubscribe: `${n}-unsubscribe${at}`,
-    confirm: `${n}-confirm${at}`,
-  };
-}
+// Kept apart so that rules and handlers can use it without loading the database layer.
+export { listAddresses } from '../model/list-addresses.js';
 
 export class ListManager {
   private readonly repo: Repository<MailingList>;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { CliContext, CliError, out } from '../context.js';
 import { parseAddresses, formatAddress } from '../../email/addresses.js';
 import { ConflictError, BadRequestError } from '../../services/errors.js';
-import { ROLES, MemberRole } from '../../model/entities.js';
+import { ROLES, type MemberRole } from '../../model/vocabulary.js';
 
 const DELIVERY: Record<string, { mode: string; status?: string }> = {
   regular: { mode: 'regular' },

@@ -2,7 +2,7 @@
 // notice goes through the virgin queue like every message the list writes.
 import { registry } from '../../registry.js';
 import { sendNotice } from '../../email/notice.js';
-import { listAddresses } from '../../services/lists.js';
+import { listAddresses } from '../../model/list-addresses.js';
 
 registry.handlers.register({
   name: 'acknowledge',

@@ -4,7 +4,7 @@
 // msgdata['add-dup-header'], so personalised delivery can mark it X-Mailman-Copy: yes.
 import { registry } from '../../registry.js';
 import { formatAddress, parseAddresses } from '../../email/addresses.js';
-import { listAddresses } from '../../services/lists.js';
+import { listAddresses } from '../../model/list-addresses.js';
 
 const EXPLICIT = ['to', 'cc', 'resent-to', 'resent-cc'];
 

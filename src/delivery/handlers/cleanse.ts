@@ -4,7 +4,7 @@
 import { registry } from '../../registry.js';
 import { formatAddress } from '../../email/addresses.js';
 import { makeMessageId } from '../../email/message.js';
-import { listAddresses } from '../../services/lists.js';
+import { listAddresses } from '../../model/list-addresses.js';
 import { logger } from '../../logging.js';
 
 const ALWAYS = [

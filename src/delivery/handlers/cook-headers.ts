@@ -3,7 +3,7 @@
 import { registry, MessageContext } from '../../registry.js';
 import { MAILMAN_VERSION } from '../../version.js';
 import { formatAddress, parseAddresses, ParsedAddress } from '../../email/addresses.js';
-import { listAddresses } from '../../services/lists.js';
+import { listAddresses } from '../../model/list-addresses.js';
 
 registry.handlers.register({
   name: 'cook-headers',

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { registry, type MessageContext } from '../../registry.js';
 import { parseAddresses, type ParsedAddress } from '../../email/addresses.js';
 import { makeMessageId } from '../../email/message.js';
-import { listAddresses } from '../../services/lists.js';
+import { listAddresses } from '../../model/list-addresses.js';
 
 /** Outer headers a wrapped message keeps: prefixes end in '-', the rest are whole names. */
 const KEEPERS = ['archived-at', 'date', 'in-reply-to', 'list-', 'precedence', 'references', 'subject', 'to', 'x-mailman-'];

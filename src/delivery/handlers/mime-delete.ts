@@ -6,7 +6,7 @@
 import { registry, DiscardMessage, RejectMessage, type MessageContext } from '../../registry.js';
 import { MimePart } from '../mime-tree.js';
 import { sendNotice } from '../../email/notice.js';
-import { listAddresses } from '../../services/lists.js';
+import { listAddresses } from '../../model/list-addresses.js';
 import { logger } from '../../logging.js';
 import { VERSION } from '../../version.js';
 

@@ -1,6 +1,6 @@
 // The list headers of RFC 2369 and RFC 2919 that mail clients use for their list buttons.
 import { registry } from '../../registry.js';
-import { listAddresses } from '../../services/lists.js';
+import { listAddresses } from '../../model/list-addresses.js';
 
 const LIST_HEADERS = ['List-Id', 'List-Help', 'List-Owner', 'List-Unsubscribe', 'List-Subscribe', 'List-Post', 'List-Archive', 'Archived-At'];
 

@@ -4,7 +4,7 @@ import { registry, MessageContext } from '../../registry.js';
 import { addRuleHeaders, reasonsOf, vette } from '../vette.js';
 import { makeMessageId } from '../../email/message.js';
 import { canAcknowledge, sendNotice } from '../../email/notice.js';
-import { listAddresses } from '../../services/lists.js';
+import { listAddresses } from '../../model/list-addresses.js';
 import type { HeldMessageData } from '../../services/requests.js';
 
 registry.effects.register({

@@ -14,7 +14,7 @@ import { Resolver } from 'node:dns/promises';
 import { registry } from '../../registry.js';
 import { logger } from '../../logging.js';
 import { parseAddresses } from '../../email/addresses.js';
-import { listAddresses } from '../../services/lists.js';
+import { listAddresses } from '../../model/list-addresses.js';
 
 /** TXT lookup: each record is its strings, as node's resolveTxt returns them. */
 export type TxtResolver = (name: string) => Promise<string[][]>;

@@ -4,7 +4,7 @@
 // compile is taken literally. Mail gated from Usenet always passes.
 import { registry } from '../../registry.js';
 import { parseAddresses } from '../../email/addresses.js';
-import { listAddresses } from '../../services/lists.js';
+import { listAddresses } from '../../model/list-addresses.js';
 import { senders } from '../senders.js';
 import { escapeRegex } from '../mime-parts.js';
 

@@ -1,7 +1,7 @@
 // Mail that already went through this list carries its List-Post header: posting it again
 // would loop. Mailman adds no X-BeenThere, so List-Post is the marker.
 import { registry } from '../../registry.js';
-import { listAddresses } from '../../services/lists.js';
+import { listAddresses } from '../../model/list-addresses.js';
 import { parseAddresses } from '../../email/addresses.js';
 import { senders } from '../senders.js';
 

@@ -3,7 +3,7 @@
 // needs every writable attribute; both answer 204.
 import type { MailingList } from '../../model/entities.js';
 import { LIST_SETTINGS, type SettingSpec } from '../../model/list-settings.js';
-import { listAddresses } from '../../services/lists.js';
+import { listAddresses } from '../../model/list-addresses.js';
 import type { Services } from '../../services/services.js';
 import { isoDate, noContent, okay } from '../helpers.js';
 import { hashPassword } from '../passwords.js';
