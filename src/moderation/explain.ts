@@ -45,7 +45,8 @@ import { registry as globalRegistry, type Args, type Rule, type RuleResult } fro
 import type { Services } from '../services/services.js';
 import type { MailingList } from '../model/entities.js';
 import type { MsgData } from '../queue/qfile.js';
-import { Message, MalformedMessageError, makeMessageId, messageIdHash } from '../email/message.js';
+import { Message, MalformedMessageError } from '../email/message.js';
+import { arrivalMsgdata, stampArrival } from '../mta/arrival.js';
 import { buildChain, type ExecutableChain, type ExecutablePipeline } from '../dsl/executable.js';
 import type { Registries } from '../dsl/resolve.js';
 import type { ChainIr, CondIr, ValueIr } from '../dsl/ir.js';
@@ -159,14 +160,9 @@ function prepare(opts: ExplainOptions): { msg: Message; msgdata: MsgData } {
     throw err;
   }
   const { mlist, services } = opts;
-  if (!msg.messageId) msg.set('Message-ID', makeMessageId(mlist.mail_host));
-  const hash = messageIdHash(msg.messageId!);
-  msg.set('Message-ID-Hash', hash);
-  msg.set('X-Message-ID-Hash', hash);
   const envelope = opts.sender ?? msg.get('x-mailfrom') ?? /<([^>]*)>/.exec(msg.get('return-path') ?? '')?.[1] ?? msg.get('return-path')?.trim() ?? '';
-  msg.set('X-MailFrom', envelope);
-  const base: MsgData = { listid: mlist.list_id, original_size: opts.raw.length, received_time: Date.now() };
-  const msgdata: MsgData = opts.owner ? { ...base, subaddress: 'owner', to_owner: true, envsender: services.siteOwner } : { ...base, to_list: true };
+  stampArrival(msg, envelope, mlist.mail_host);
+  const msgdata = arrivalMsgdata(mlist.list_id, opts.owner ? 'owner' : undefined, services, Date.now(), opts.raw.length);
   msgdata.envsender ??= `${services.config.get('mailman', 'noreply_address')}@${mlist.mail_host}`;
   return { msg, msgdata };
 }

@@ -4,8 +4,8 @@
 import { SMTPServer, SMTPServerDataStream, SMTPServerSession, SMTPServerAddress } from 'smtp-server';
 import type { Services } from '../services/services.js';
 import type { Config } from '../config/config.js';
-import { Message, MalformedMessageError, makeMessageId, messageIdHash } from '../email/message.js';
-import type { MsgData } from '../queue/qfile.js';
+import { Message, MalformedMessageError } from '../email/message.js';
+import { arrivalMsgdata, stampArrival } from './arrival.js';
 import { logger } from '../logging.js';
 
 /** Sub-addresses Mailman routes, with the queue each goes to. */
@@ -48,14 +48,6 @@ export async function resolveRecipient(services: Services, address: string, verp
   const mlist = await services.lists.get(`${local.slice(0, dash)}@${domain}`);
   if (!mlist) return undefined;
   return { rcpt: address, listId: mlist.list_id, queue: sub.queue, subaddress: sub.subaddress };
-}
-
-function msgdataFor(t: LmtpTarget, services: Services, receivedAt: number, size: number): MsgData {
-  const base: MsgData = { listid: t.listId, original_size: size, received_time: receivedAt };
-  if (!t.subaddress) return { ...base, to_list: true };
-  if (t.subaddress === 'owner') return { ...base, subaddress: 'owner', to_owner: true, envsender: services.siteOwner };
-  if (t.subaddress === 'request') return { ...base, subaddress: 'request', to_request: true };
-  return { ...base, subaddress: t.subaddress };
 }
 
 type Session = SMTPServerSession & { targets?: LmtpTarget[] };
@@ -141,16 +133,12 @@ async function accept(services: Services, raw: Buffer, envelopeFrom: string, tar
     log.warn({ file, reason: err.message }, 'malformed message stored in shunt');
     return targets.map(() => '2.0.0 Message stored for administrator review');
   }
-  if (!msg.messageId) msg.set('Message-ID', makeMessageId(targets[0] ? targets[0].listId.slice(targets[0].listId.indexOf('.') + 1) : 'mailman.invalid'));
-  const hash = messageIdHash(msg.messageId!);
-  msg.set('Message-ID-Hash', hash);
-  msg.set('X-Message-ID-Hash', hash);
-  msg.set('X-MailFrom', envelopeFrom);
+  stampArrival(msg, envelopeFrom, targets[0] ? targets[0].listId.slice(targets[0].listId.indexOf('.') + 1) : 'mailman.invalid');
   const bytes = msg.toBuffer();
   return Promise.all(
     targets.map(async (t) => {
       try {
-        await services.queues.get(t.queue).enqueue(bytes, msgdataFor(t, services, receivedAt, raw.length));
+        await services.queues.get(t.queue).enqueue(bytes, arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, raw.length));
         return `2.0.0 Ok queued for ${t.queue}`;
       } catch (err) {
         log.error({ err, rcpt: t.rcpt }, 'enqueue failed');
