@@ -7,7 +7,7 @@
 // diagnostic still comes from one place. Both paths must build the same AST: a test compares
 // them on the built-in files, the golden corpus and a generated 10,000-line chain.
 import { EmbeddedActionsParser } from '../../grammar/chevrotain.js';
-import type { IToken, TokenType } from 'chevrotain';
+import type { IOrAlt, IToken, TokenType } from 'chevrotain';
 import * as T from '../../grammar/tokens.js';
 import type * as A from './ast.js';
 import { ident, join, reasonLit, stringLit, tokenSpan } from './build-ast.js';
@@ -19,6 +19,13 @@ type Item = A.Definition | A.Declaration;
 class AstParser extends EmbeddedActionsParser {
   /** Where MM104 problems of reasons go, for the parse under way. */
   sink!: DiagnosticSink;
+  /**
+   * Each OR's alternatives, built on first use and reused (Chevrotain's advice): a fresh
+   * array of closures per call was most of this parser's garbage. Only alternatives that
+   * capture nothing but `this` are cached.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private readonly alts: IOrAlt<any>[][] = [];
 
   constructor() {
     super(T.allTokens, { recoveryEnabled: false, maxLookahead: 3 });
@@ -28,18 +35,18 @@ class AstParser extends EmbeddedActionsParser {
   public file = this.RULE('file', (): Item[] => {
     const items: Item[] = [];
     this.MANY(() => {
-      const item = this.OR([
+      const item = this.OR((this.alts[0] ??= [
         { ALT: () => this.SUBRULE(this.definition) as Item },
         { ALT: () => this.SUBRULE(this.chainDecl) as Item },
         { ALT: () => this.SUBRULE(this.pipelineDecl) as Item },
-      ]);
+      ]));
       this.ACTION(() => items.push(item));
     });
     return items;
   });
 
   public definition = this.RULE('definition', (): A.Definition => {
-    return this.OR([
+    return this.OR((this.alts[1] ??= [
       {
         ALT: () => {
           const kw = this.CONSUME(T.Let);
@@ -59,7 +66,7 @@ class AstParser extends EmbeddedActionsParser {
           return this.ACTION((): A.RuleDef => ({ kind: 'RuleDef', name: ident(name), description: description ? stringLit(description) : undefined, condition, span: join(tokenSpan(kw), condition.span) }));
         },
       },
-    ]);
+    ]));
   });
 
   public chainDecl = this.RULE('chainDecl', (): A.ChainDecl => {
@@ -77,7 +84,7 @@ class AstParser extends EmbeddedActionsParser {
   });
 
   public link = this.RULE('link', (): A.Link => {
-    return this.OR([
+    return this.OR((this.alts[2] ??= [
       {
         ALT: () => {
           const kw = this.CONSUME(T.If);
@@ -109,15 +116,15 @@ class AstParser extends EmbeddedActionsParser {
           return this.ACTION((): A.DoLink => ({ kind: 'Do', action, span: action.span }));
         },
       },
-    ]);
+    ]));
   });
 
   public action = this.RULE('action', (): A.Action => {
-    return this.OR([
+    return this.OR((this.alts[3] ??= [
       { ALT: () => this.simple(this.CONSUME(T.Accept), 'Accept') },
       {
         ALT: () => {
-          const kw = this.OR2([{ ALT: () => this.CONSUME(T.Hold) }, { ALT: () => this.CONSUME(T.Reject) }, { ALT: () => this.CONSUME(T.Discard) }]);
+          const kw = this.OR2((this.alts[4] ??= [{ ALT: () => this.CONSUME(T.Hold) }, { ALT: () => this.CONSUME(T.Reject) }, { ALT: () => this.CONSUME(T.Discard) }]));
           const reason = this.OPTION(() => this.CONSUME(T.StringLit));
           return this.ACTION((): A.DispositionAction => {
             const kind = kw.tokenType === T.Hold ? 'Hold' : kw.tokenType === T.Reject ? 'Reject' : 'Discard';
@@ -130,7 +137,7 @@ class AstParser extends EmbeddedActionsParser {
       { ALT: () => this.simple(this.CONSUME(T.Stop), 'Stop') },
       {
         ALT: () => {
-          const kw = this.OR3([{ ALT: () => this.CONSUME(T.Jump) }, { ALT: () => this.CONSUME(T.Detour) }]);
+          const kw = this.OR3((this.alts[5] ??= [{ ALT: () => this.CONSUME(T.Jump) }, { ALT: () => this.CONSUME(T.Detour) }]));
           const target = this.SUBRULE(this.target);
           return this.ACTION((): A.JumpAction => ({ kind: kw.tokenType === T.Jump ? 'Jump' : 'Detour', target, span: join(tokenSpan(kw), target.span) }));
         },
@@ -156,7 +163,7 @@ class AstParser extends EmbeddedActionsParser {
           });
         },
       },
-    ]);
+    ]));
   });
 
   private simple(t: IToken, kind: 'Accept' | 'Defer' | 'Stop'): A.SimpleAction {
@@ -164,7 +171,7 @@ class AstParser extends EmbeddedActionsParser {
   }
 
   public target = this.RULE('target', (): A.Target => {
-    return this.OR([
+    return this.OR((this.alts[6] ??= [
       {
         ALT: () => {
           const name = this.CONSUME(T.ChainName);
@@ -185,7 +192,7 @@ class AstParser extends EmbeddedActionsParser {
           return this.ACTION((): A.ComputedTarget => ({ kind: 'ComputedTarget', path, otherwise, span: join(tokenSpan(kw), (otherwise ?? path).span) }));
         },
       },
-    ]);
+    ]));
   });
 
   public pipelineDecl = this.RULE('pipelineDecl', (): A.PipelineDecl => {
@@ -236,7 +243,7 @@ class AstParser extends EmbeddedActionsParser {
   });
 
   public negation = this.RULE('negation', (): A.Condition => {
-    return this.OR([
+    return this.OR((this.alts[7] ??= [
       {
         ALT: () => {
           const kw = this.CONSUME(T.Not);
@@ -253,7 +260,7 @@ class AstParser extends EmbeddedActionsParser {
         },
       },
       { ALT: () => this.SUBRULE(this.test) },
-    ]);
+    ]));
   });
 
   public test = this.RULE('test', (): A.TestCond => {
@@ -263,7 +270,7 @@ class AstParser extends EmbeddedActionsParser {
   });
 
   public operand = this.RULE('operand', (): A.Operand => {
-    return this.OR([
+    return this.OR((this.alts[8] ??= [
       {
         ALT: () => {
           const path = this.SUBRULE(this.path);
@@ -282,11 +289,11 @@ class AstParser extends EmbeddedActionsParser {
         },
       },
       { ALT: () => this.SUBRULE(this.literal) },
-    ]);
+    ]));
   });
 
   public predicate = this.RULE('predicate', (): A.Predicate => {
-    return this.OR([
+    return this.OR((this.alts[9] ??= [
       {
         ALT: () => {
           const is = this.CONSUME(T.Is);
@@ -294,7 +301,7 @@ class AstParser extends EmbeddedActionsParser {
           return this.OR2([
             {
               ALT: () => {
-                const a = this.OR3([{ ALT: () => this.CONSUME(T.A) }, { ALT: () => this.CONSUME(T.An) }]);
+                const a = this.OR3((this.alts[11] ??= [{ ALT: () => this.CONSUME(T.A) }, { ALT: () => this.CONSUME(T.An) }]));
                 const role = this.CONSUME(T.Name);
                 return this.ACTION((): A.Predicate => {
                   const r = ident(role);
@@ -321,12 +328,12 @@ class AstParser extends EmbeddedActionsParser {
       },
       {
         ALT: () => {
-          const picked = this.OR4([
+          const picked = this.OR4((this.alts[12] ??= [
             { ALT: () => [this.CONSUME(T.Contains), 'contains', 'contains'] as const },
             { ALT: () => [this.CONSUME(T.Matches), 'matches', 'matches'] as const },
             {
               ALT: () => {
-                const se = this.OR5([{ ALT: () => this.CONSUME(T.Starts) }, { ALT: () => this.CONSUME(T.Ends) }]);
+                const se = this.OR5((this.alts[13] ??= [{ ALT: () => this.CONSUME(T.Starts) }, { ALT: () => this.CONSUME(T.Ends) }]));
                 this.CONSUME(T.With);
                 return this.ACTION(() => (se.tokenType === T.Starts ? ([se, 'starts-with', 'starts with'] as const) : ([se, 'ends-with', 'ends with'] as const)));
               },
@@ -335,7 +342,7 @@ class AstParser extends EmbeddedActionsParser {
             { ALT: () => [this.CONSUME(T.LessEq), '<=', '<='] as const },
             { ALT: () => [this.CONSUME(T.Greater), '>', '>'] as const },
             { ALT: () => [this.CONSUME(T.GreaterEq), '>=', '>='] as const },
-          ]);
+          ]));
           const value = this.SUBRULE3(this.value);
           return this.ACTION((): A.Predicate => {
             const [kw, op, words] = picked;
@@ -345,7 +352,7 @@ class AstParser extends EmbeddedActionsParser {
       },
       { ALT: () => this.bare(this.CONSUME(T.Exists), 'exists') },
       { ALT: () => this.bare(this.CONSUME(T.Missing), 'missing') },
-    ]);
+    ]));
   });
 
   private bare(t: IToken, op: 'exists' | 'missing'): A.Predicate {
@@ -353,11 +360,11 @@ class AstParser extends EmbeddedActionsParser {
   }
 
   public value = this.RULE('value', (): A.Value => {
-    return this.OR([{ ALT: () => this.SUBRULE(this.literal) }, { ALT: () => this.SUBRULE(this.path) }]);
+    return this.OR((this.alts[14] ??= [{ ALT: () => this.SUBRULE(this.literal) }, { ALT: () => this.SUBRULE(this.path) }]));
   });
 
   public literal = this.RULE('literal', (): A.Literal => {
-    return this.OR([
+    return this.OR((this.alts[15] ??= [
       { ALT: () => this.lit(this.CONSUME(T.StringLit), T.StringLit) },
       { ALT: () => this.lit(this.CONSUME(T.RegexLit), T.RegexLit) },
       { ALT: () => this.lit(this.CONSUME(T.NumberLit), T.NumberLit) },
@@ -365,7 +372,7 @@ class AstParser extends EmbeddedActionsParser {
       { ALT: () => this.lit(this.CONSUME(T.True), T.True) },
       { ALT: () => this.lit(this.CONSUME(T.False), T.False) },
       { ALT: () => this.SUBRULE(this.list) },
-    ]);
+    ]));
   });
 
   private lit(t: IToken, type: TokenType): A.Literal {
