@@ -11,8 +11,15 @@ import * as queues from './commands/queues.js';
 import * as held from './commands/held.js';
 import * as fmt from './commands/fmt.js';
 import * as explain from './commands/explain.js';
+import * as components from './commands/components.js';
 import * as listconf from './commands/listconf.js';
 import * as validate from './commands/validate.js';
+
+// `mailman ... | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 const ctx = new CliContext();
 const program = new Command('mailman')
@@ -26,7 +33,7 @@ program.hook('preAction', (cmd) => {
   ctx.configFile = cmd.opts<{ config?: string }>().config;
 });
 
-for (const mod of [server, conf, lists, members, inject, queues, held, fmt, explain, listconf, validate]) mod.register(program, ctx);
+for (const mod of [server, conf, lists, members, inject, queues, held, fmt, explain, listconf, validate, components]) mod.register(program, ctx);
 
 try {
   await program.parseAsync(process.argv);

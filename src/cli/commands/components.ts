@@ -1,0 +1,34 @@
+// components: what a chain or pipeline file can name, read from the one registry, so the
+// list is never out of date: rules (with their parameters), effects for `run`, handlers for
+// pipeline steps, and the link sources of `for`.
+import type { Command } from 'commander';
+import { CliError, out } from '../context.js';
+import { loadBuiltins, registry, type Component, type ParamSpec } from '../../registry.js';
+
+const KINDS = { rules: registry.rules, effects: registry.effects, handlers: registry.handlers, sources: registry.linkSources } as const;
+type Kind = keyof typeof KINDS;
+
+function param(p: ParamSpec): string {
+  const def = p.default === undefined ? '' : typeof p.default === 'string' && p.default.startsWith('list.') ? ` = ${p.default}` : ` = ${JSON.stringify(p.default)}`;
+  return `${p.name}: ${p.type}${p.required ? '' : '?'}${def}`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('components')
+    .argument('[kind]', `${Object.keys(KINDS).join(', ')}; without it, all of them`)
+    .description('List the rules, effects, handlers and link sources that chain and pipeline files can name.')
+    .option('--json', 'as JSON')
+    .action(async (kind: string | undefined, opts: { json?: boolean }) => {
+      if (kind !== undefined && !(kind in KINDS)) throw new CliError(`Unknown kind: ${kind} (use ${Object.keys(KINDS).join(', ')})`, 2);
+      await loadBuiltins();
+      const kinds = (kind ? [kind] : Object.keys(KINDS)) as Kind[];
+      const listing = Object.fromEntries(kinds.map((k) => [k, (KINDS[k].all() as Component[]).map((c) => ({ name: c.name, description: c.description, params: c.params ?? [] }))]));
+      if (opts.json) return out(JSON.stringify(listing, null, 2));
+      for (const k of kinds) {
+        out(`${k}:`);
+        for (const c of listing[k]) out(`  ${c.name}${c.params.length ? `(${c.params.map(param).join(', ')})` : ''}\n      ${c.description}`);
+        out();
+      }
+    });
+}
