@@ -40,7 +40,6 @@ export interface RestAppOptions {
  * any /chains/<name> route, and roster's catch-all
  * /lists/<list>/<role>/<email> last.
  */
-// explain first: its /chains/:name/graph must win over chains' /chains/:name routes.
 // roster last: its /lists/:list/:role/:email would shadow the fixed paths of the others.
 const RESOURCES: readonly { routes(router: RestRouter, deps: RestDeps): void }[] = [explain, system, chains, domains, lists, listconf, held, members, addresses, users, bans, headerMatches, roster];
 

@@ -4,6 +4,8 @@
 //
 //   GET    /chains                  collection: name, description, origin, file, status
 //   GET    /chains/NAME             the same plus source, ir, lists, diagnostics
+//   GET    /chains/NAME/graph       (3.1) ?format=dot|svg: the version in force, drawn;
+//                                   409 if it has never compiled, 400 for another format
 //   PUT    /chains/NAME {source}    compile against the live names; 400 {title, description,
 //                                   diagnostics} and nothing written on an error; else
 //                                   written atomically to the site directory, in force at
@@ -22,7 +24,8 @@ import type { ChainIr } from '../../dsl/ir.js';
 import type { DslCatalog, DslKind } from '../../dsl/catalog.js';
 import { writeAtomically, type LiveCatalog } from '../../runners/catalog.js';
 import type { MailingList } from '../../model/entities.js';
-import { apiOf, collection, noContent, okay, type Resource } from '../helpers.js';
+import { apiOf, collection, noContent, okay, queryParam, type Resource } from '../helpers.js';
+import { GRAPH_FORMATS, renderGraph, toDot, type GraphFormat } from '../../dsl/graph-dot.js';
 import { RestError, badRequest, notFound } from '../errors.js';
 import { inputOf, str, validate } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
@@ -140,6 +143,19 @@ export function routes(router: RestRouter, deps: RestDeps): void {
     router.get(`/${plural}/:name`, async (ctx) => {
       const { snap, name } = known(ctx);
       okay(ctx, await full(ctx, snap, name));
+    });
+
+    // The chain or pipeline in force, drawn (src/dsl/graph-dot.ts); new in 3.1.
+    router.get(`/${plural}/:name/graph`, async (ctx) => {
+      if (apiOf(ctx).version !== '3.1') throw notFound();
+      const { snap, name } = known(ctx);
+      const format = queryParam(ctx, 'format') ?? 'dot';
+      if (!(GRAPH_FORMATS as readonly string[]).includes(format)) throw badRequest(`format must be one of ${GRAPH_FORMATS.join(', ')}`);
+      const compiled = kind === 'chain' ? snap.chain(name) : snap.pipeline(name);
+      if (!compiled) throw new RestError(409, `${kind} '${name}' has never compiled`);
+      ctx.body = await renderGraph(toDot(compiled.ir), format as GraphFormat);
+      ctx.type = format === 'svg' ? 'image/svg+xml; charset=utf-8' : 'text/vnd.graphviz; charset=utf-8';
+      ctx.status = 200;
     });
 
     router.put(`/${plural}/:name`, async (ctx) => {

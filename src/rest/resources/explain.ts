@@ -6,27 +6,18 @@
 //   or the whole body when it is sent as `message/rfc822`, the options then in the query.
 //   200 with the trace (plain JSON, no http_etag: a report, not a resource); 400 with no
 //   message, a malformed one or an unknown chain or pipeline; 404 for an unknown list.
-// GET /3.1/chains/{name}/graph and /3.1/pipelines/{name}/graph, `?format=dot|svg`: the
-//   graph of src/dsl/graph-dot.ts. 404 for an unknown name, 409 for a file that does not
-//   compile, 400 for another format.
 //
-// Both need the process's catalog (RestDeps.catalog); without one they answer 503.
+// It needs the process's catalog (RestDeps.catalog); without one it answers 503.
 import type { Context } from 'koa';
 import type { RestDeps, RestRouter } from '../context.js';
 import { apiOf, queryParam } from '../helpers.js';
 import { RestError, badRequest, notFound } from '../errors.js';
 import { explainMessage, ExplainError } from '../../moderation/explain.js';
-import { GRAPH_FORMATS, renderGraph, toDot, type GraphFormat } from '../../dsl/graph-dot.js';
 import type { DslCatalog } from '../../dsl/catalog.js';
 import type { LiveCatalog } from '../../runners/catalog.js';
 
 /** A raw message body larger than this is refused (413), as the JSON parser refuses its own. */
 const MAX_RAW_MESSAGE = 25 * 1024 * 1024;
-
-const CONTENT_TYPES: Record<GraphFormat, string> = {
-  dot: 'text/vnd.graphviz; charset=utf-8',
-  svg: 'image/svg+xml; charset=utf-8',
-};
 
 function only31(ctx: Context): void {
   // 3.0 is Mailman's API as it was; these resources are new in 3.1.
@@ -99,21 +90,4 @@ export function routes(router: RestRouter, deps: RestDeps): void {
       throw err;
     }
   });
-
-  for (const kind of ['chain', 'pipeline'] as const) {
-    router.get(`/${kind}s/:name/graph`, async (ctx) => {
-      only31(ctx);
-      const catalog = need(deps.catalog);
-      const format = queryParam(ctx, 'format') ?? 'dot';
-      if (!(GRAPH_FORMATS as readonly string[]).includes(format)) throw badRequest(`format must be one of ${GRAPH_FORMATS.join(', ')}`);
-      const name = ctx.params.name;
-      const entry = catalog.entries().find((e) => e.kind === kind && e.name === name);
-      if (!entry) throw notFound(`no ${kind} named '${name}'`);
-      const compiled = kind === 'chain' ? catalog.chain(name) : catalog.pipeline(name);
-      if (!compiled) throw new RestError(409, `${kind} '${name}' does not compile`);
-      ctx.body = await renderGraph(toDot(compiled.ir), format as GraphFormat);
-      ctx.type = CONTENT_TYPES[format as GraphFormat];
-      ctx.status = 200;
-    });
-  }
 }
