@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { CliContext, CliError, out } from '../context.js';
 import { readPid, isAlive } from '../../master/pidfile.js';
 import { PACKAGE_ROOT } from '../../paths.js';
+import { exposureProblems } from '../../config/exposure.js';
 import type { DslStatusFile } from '../../runners/catalog.js';
 
 /** Chains and pipelines that do not compile, as the in runner last saw them. */
@@ -41,6 +42,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('-q, --quiet', 'print nothing on success')
     .action(async (opts: { foreground?: boolean; quiet?: boolean }) => {
       const config = ctx.config;
+      const exposed = exposureProblems(config);
+      if (exposed.length > 0) throw new CliError(`refusing to start: ${exposed.join('; ')}`, 2);
       const pid = readPid(config);
       if (pid && isAlive(pid)) throw new CliError(`GNU Mailman (mailman-ts) is already running (master pid ${pid})`);
       if (opts.foreground) {
