@@ -11,12 +11,9 @@ import { listOfStrings, inputOf, oneOf, str, validate } from '../validate.js';
 import { HELD_ACTIONS, moderateHeldMessage, UnknownHeldMessage, type HeldAction } from '../../moderation/moderator.js';
 import type { RestDeps, RestRouter } from '../context.js';
 
-/** The Subject as written in the message, folded lines joined but not decoded. */
+/** The Subject as written in the message: folded lines joined, RFC 2047 words not decoded. */
 function rawSubject(raw: Buffer): string | undefined {
-  const line = new Message(raw).headers.get('subject')[0];
-  if (line === undefined) return undefined;
-  const value = line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]/g, ' ');
-  return Buffer.from(value, 'binary').toString('utf8').trim();
+  return new Message(raw).getEncoded('subject');
 }
 
 function decoded(text: string): string {
