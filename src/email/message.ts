@@ -228,10 +228,16 @@ const ADDRESS_HEADERS = new Set([
  */
 export function encodeHeaderValue(name: string, value: string): string {
   const text = value.replace(/[\r\n]+/g, ' ');
+  const address = ADDRESS_HEADERS.has(name.toLowerCase());
+  // Text that itself reads "=?charset?Q?...?=" (it came encoded twice) is encoded again, or
+  // every reader would decode it once more than its sender meant.
+  if (!address && ENCODED_WORD.test(text)) return libmime.encodeWord(text, 'Q', 52);
   if (/^[\x00-\x7f]*$/.test(text)) return text;
-  if (ADDRESS_HEADERS.has(name.toLowerCase())) return encodeAddressList(text);
+  if (address) return encodeAddressList(text);
   return libmime.encodeWords(text, 'Q', 52);
 }
+
+const ENCODED_WORD = /=\?[^?\s]+\?[bq]\?[^?\s]*\?=/i;
 
 /** Mailman's Message-ID-Hash: base32 of the sha1 of the id without angle brackets. */
 export function messageIdHash(messageId: string): string {

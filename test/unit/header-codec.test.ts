@@ -134,3 +134,13 @@ test('the encoded form keeps RFC 2047 words as written but decodes the bytes', (
   assert.equal(message([subjectLine(SUBJECT_FORMS[2][1])]).getEncoded('subject'), 'Grüße aus Köln');
   assert.equal(message(['From: a@example.org']).getEncoded('subject'), undefined);
 });
+
+test('text that reads as an encoded word is written so that it is decoded only once', () => {
+  // The sender meant the literal characters "=?utf-8?q?x?=": they arrived encoded once more.
+  const msg = message(['Subject: =?UTF-8?Q?about_=3D=3Futf-8=3Fq=3Fx=3F=3D_words?=']);
+  assert.equal(msg.get('subject'), 'about =?utf-8?q?x?= words');
+  msg.set('Subject', `[Team] ${msg.get('subject')}`);
+  assert.equal(new Message(msg.toBuffer()).get('subject'), '[Team] about =?utf-8?q?x?= words');
+  const line = headerLines(msg).filter((l) => l.startsWith('Subject:') || l.startsWith(' ')).join('');
+  assert.equal(libmime.decodeWords(line.slice('Subject: '.length)), '[Team] about =?utf-8?q?x?= words');
+});
