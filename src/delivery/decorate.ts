@@ -115,7 +115,7 @@ const ASCII_COMPATIBLE = /^(us-ascii|ascii|utf-8|utf8|iso-8859-\d+|latin-?1|wind
 function newline(msg: Message, body: Buffer | string = msg.body): string {
   if (body.includes('\r\n')) return '\r\n';
   if (body.includes('\n')) return '\n';
-  return msg.headers.build().includes('\r\n') ? '\r\n' : '\n';
+  return msg.headerBytes().includes('\r\n') ? '\r\n' : '\n';
 }
 
 function withNewlines(text: string, nl: string): string {
@@ -162,10 +162,11 @@ function addInline(msg: Message, ctype: ContentType, header: string, footer: str
   return true;
 }
 
+/** Sets one (ASCII) parameter on the Content-Type line as it is, so its other bytes (a raw UTF-8 name=) stay untouched. */
 function setParam(msg: Message, name: string, value: string): void {
-  const raw = msg.get('content-type') ?? 'text/plain';
+  const line = msg.rawLines('content-type')[0] ?? 'Content-Type: text/plain';
   const re = new RegExp(`(;\\s*${name}\\s*=\\s*)("[^"]*"|[^;\\s]*)`, 'i');
-  msg.set('Content-Type', re.test(raw) ? raw.replace(re, `$1"${value}"`) : `${raw}; ${name}="${value}"`);
+  msg.setRawLine('Content-Type', re.test(line) ? line.replace(re, `$1"${value}"`) : `${line.replace(/[\r\n]+$/, '')}; ${name}="${value}"`);
 }
 
 function decodeBody(body: Buffer, cte: string): Buffer | undefined {
@@ -258,7 +259,7 @@ function wrap(msg: Message, header: string, footer: string): void {
   const nl = newline(msg);
   const inner: string[] = [];
   for (const name of CONTENT_HEADERS) {
-    for (const line of msg.headers.get(name) as string[]) inner.push(line.replace(/\r?\n/g, nl).replace(/\r?\n$/, ''));
+    for (const line of msg.rawLines(name)) inner.push(line.replace(/\r?\n/g, nl).replace(/\r?\n$/, ''));
     msg.remove(name);
   }
   if (!inner.length) inner.push('Content-Type: text/plain; charset="us-ascii"');

@@ -133,11 +133,11 @@ export class MimePart {
    */
   replaceWith(sub: MimePart): void {
     for (const h of ['content-type', 'content-transfer-encoding', 'content-disposition', 'content-description']) this.msg.remove(h);
-    this.msg.add('Content-Type', sub.msg.get('content-type') ?? 'text/plain');
-    for (const h of ['Content-Transfer-Encoding', 'Content-Disposition', 'Content-Description']) {
-      const v = sub.msg.get(h);
-      if (v) this.msg.add(h, v);
-    }
+    // Copied as the lines are: a filename or description is never decoded and re-encoded.
+    const type = sub.msg.rawLines('content-type');
+    if (type.length) this.msg.addRawLines('Content-Type', type);
+    else this.msg.add('Content-Type', 'text/plain');
+    for (const h of ['Content-Transfer-Encoding', 'Content-Disposition', 'Content-Description']) this.msg.addRawLines(h, sub.msg.rawLines(h));
     this.children = sub.children;
     this.preamble = sub.preamble;
     this.epilogue = sub.epilogue;

@@ -3,7 +3,6 @@
 // comparisons of dsl.md §5.2: strings ignore case, a test on a list holds when any element
 // passes, negated forms are exact negations.
 import type { MessageContext } from '../registry.js';
-import { parseAddresses } from '../email/addresses.js';
 import { parseBool, parseDuration } from '../config/config.js';
 import type { TemplateIr, TestOp, ValueIr } from './ir.js';
 
@@ -34,7 +33,7 @@ const MESSAGE_GETTERS: Record<string, Getter> = {
 /** The addresses of To and Cc, lower-cased, each once. */
 function recipients(ctx: MessageContext): string[] {
   const out = new Set<string>();
-  for (const h of ['to', 'cc']) for (const v of ctx.msg.getAll(h)) for (const a of parseAddresses(v)) out.add(a.email);
+  for (const h of ['to', 'cc']) for (const a of ctx.msg.addresses(h)) out.add(a.email);
   return [...out];
 }
 

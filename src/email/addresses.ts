@@ -1,5 +1,6 @@
 // Address parsing for header values, on nodemailer's well-kept parser.
 import addressparser from 'nodemailer/lib/addressparser';
+import libmime from 'libmime';
 
 export interface ParsedAddress {
   name: string;
@@ -32,4 +33,26 @@ export function formatAddress(email: string, name?: string): string {
   if (!name) return email;
   const safe = /^[\w .!#$%&'*+\-/=?^`{|}~]*$/.test(name) && !/^\s|\s$/.test(name) ? name : JSON.stringify(name);
   return `${safe} <${email}>`;
+}
+
+/**
+ * A display name as a header carries it: an atom run when it is one, a quoted string when it
+ * is other printable ASCII, else RFC 2047 words (UTF-8 Q, which libmime limits to the
+ * characters RFC 2047 section 5 allows in a phrase).
+ */
+export function encodePhrase(name: string): string {
+  if (/^[\w .!#$%&'*+\-/=?^`{|}~]*$/.test(name) && !/^\s|\s$/.test(name)) return name;
+  if (/^[\x20-\x7e]*$/.test(name)) return `"${name.replace(/["\\]/g, '\\$&')}"`;
+  return libmime.encodeWord(name, 'Q', 52);
+}
+
+/** An address list written for a header: each display name through encodePhrase, groups kept. */
+export function encodeAddressList(value: string): string {
+  const one = (a: { name?: string; address?: string; group?: unknown[] }): string => {
+    if (Array.isArray(a.group)) return `${encodePhrase(a.name ?? '')}: ${(a.group as typeof a[]).map(one).join(', ')};`;
+    return a.name ? `${encodePhrase(a.name)} <${a.address ?? ''}>` : (a.address ?? '');
+  };
+  const list = addressparser(value).map(one).join(', ');
+  // Nothing parseable as addresses: still never write raw 8-bit, encode it as text.
+  return list || libmime.encodeWords(value, 'Q', 52);
 }

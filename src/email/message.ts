@@ -1,16 +1,22 @@
 // A message as Mailman handles it: the original bytes, with header edits on a structure
-// that re-serialises untouched header lines and the whole body byte for byte.
+// that re-serialises untouched header lines and the whole body byte for byte. Header values
+// are read through one decoder and written through one encoder, both at the end of the file.
 import { Headers } from 'mailsplit';
 import libmime from 'libmime';
 import { createHash, randomBytes } from 'node:crypto';
-import { parseAddresses } from './addresses.js';
+import { encodeAddressList, parseAddresses, type ParsedAddress } from './addresses.js';
 
 export class MalformedMessageError extends Error {}
 
 const HEADER_LINE = /^[!-9;-~]+:/; // a field name is printable ASCII except ':'
 
 export class Message {
-  readonly headers: Headers;
+  /**
+   * mailsplit's header block: lines as binary strings, exactly as they arrived. Private so that
+   * nothing reads a value undecoded; every read goes through decodeHeaderValue, every write
+   * through encodeHeaderValue.
+   */
+  private readonly headers: Headers;
   body: Buffer;
 
   constructor(raw: Buffer) {
@@ -32,33 +38,79 @@ export class Message {
     return new Message(raw);
   }
 
-  /** The first value of a header, RFC 2047-decoded and unfolded; undefined when absent. */
+  /** The first value of a header, decoded (see decodeHeaderValue); undefined when absent. */
   get(name: string): string | undefined {
-    if (!this.headers.hasHeader(name)) return undefined;
-    return this.headers.getFirst(name);
+    return this.getAll(name)[0];
   }
 
   /** Every value of a header, decoded. */
   getAll(name: string): string[] {
-    return this.headers.get(name).map((line) => decodeHeaderValue(line));
+    return this.headers.get(name).map((line) => decodeHeaderValue(rawValue(line)));
+  }
+
+  /**
+   * The addresses in every occurrence of an address header. The list is parsed before RFC 2047
+   * words are decoded, as RFC 2047 section 6.2 requires: a display name that decodes to
+   * "boss@example.org <boss@example.org>," must stay a name and never become an address.
+   */
+  addresses(name: string): ParsedAddress[] {
+    return this.headers
+      .get(name)
+      .flatMap((line) => parseAddresses(undecodedWords(line)))
+      .map((a) => ({ email: a.email, name: decodeWords(a.name).replace(/[\r\n]+/g, ' ').trim() }));
+  }
+
+  /** The first value with its bytes decoded but RFC 2047 words as written (Mailman's original_subject). */
+  getEncoded(name: string): string | undefined {
+    const line = this.headers.get(name)[0];
+    return line === undefined ? undefined : undecodedWords(line).trim();
   }
 
   has(name: string): boolean {
     return this.headers.hasHeader(name);
   }
 
+  /** The header names in order (lower-cased, repeated when a header repeats). */
+  names(): string[] {
+    return this.headers.getList().map((l) => l.key);
+  }
+
+  /** A header's lines exactly as they arrived, folds included: for copying one unchanged. */
+  rawLines(name: string): string[] {
+    return this.headers.get(name);
+  }
+
+  /** Appends whole lines from rawLines(), byte for byte (no decoding, no re-encoding). */
+  addRawLines(name: string, lines: string[]): void {
+    for (const line of lines) this.headers.addFormatted(name, line, this.headers.getList().length);
+  }
+
+  /** The header block as it would be sent. */
+  headerBytes(): Buffer {
+    return this.headers.build();
+  }
+
   /** Appends a header at the end of the header block (Mailman's msg[name] = value). */
   add(name: string, value: string): void {
-    this.headers.add(name, encodeHeaderValue(value), this.headers.getList().length);
+    this.headers.add(name, encodeHeaderValue(name, value), this.headers.getList().length);
   }
 
   /** Replaces every occurrence of a header with one value, in place of the first. */
   set(name: string, value: string): void {
+    this.replace(name, (at) => this.headers.add(name, encodeHeaderValue(name, value), at));
+  }
+
+  /** As set(), with a whole line already in wire form (from rawLines(), edited in ASCII). */
+  setRawLine(name: string, line: string): void {
+    this.replace(name, (at) => this.headers.addFormatted(name, line, at));
+  }
+
+  private replace(name: string, put: (at: number) => void): void {
     const list = this.headers.getList();
     const key = name.toLowerCase();
     const at = list.findIndex((l) => l.key === key);
     this.headers.remove(name);
-    this.headers.add(name, encodeHeaderValue(value), at < 0 ? list.length : at);
+    put(at < 0 ? this.headers.getList().length : at);
   }
 
   remove(name: string): void {
@@ -78,7 +130,7 @@ export class Message {
         if (env) for (const a of parseAddresses(env)) out.push(a.email);
         continue;
       }
-      for (const v of this.getAll(h)) for (const a of parseAddresses(v)) out.push(a.email);
+      for (const a of this.addresses(h)) out.push(a.email);
     }
     return [...new Set(out)];
   }
@@ -101,22 +153,91 @@ function splitHeaderBody(raw: Buffer): { header: Buffer; body: Buffer } {
   return { header: Buffer.concat([raw, Buffer.from(raw.at(-1) === 0x0a ? '\r\n' : '\r\n\r\n')]), body: Buffer.alloc(0) };
 }
 
-function decodeHeaderValue(line: string): string {
-  const colon = line.indexOf(':');
-  const value = line.slice(colon + 1).replace(/\r?\n[ \t]/g, ' ');
-  const bin = Buffer.from(value, 'binary').toString('utf8');
+/** What follows the colon of a header line (binary string, folds kept). */
+function rawValue(line: string): string {
+  return line.slice(line.indexOf(':') + 1);
+}
+
+function undecodedWords(line: string): string {
+  return unfold(decodeBytes(rawValue(line)));
+}
+
+/** RFC 5322 unfolding: a line break followed by white space is removed, the space kept. */
+function unfold(value: string): string {
+  return value.replace(/\r?\n(?=[ \t])/g, '');
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+/**
+ * windows-1252's 0x80-0x9F, from the WHATWG Encoding Standard's index; the five bytes it leaves
+ * undefined stay their C1 code points, as WHATWG decodes them. (Node's TextDecoder reads
+ * "windows-1252" as ISO-8859-1, and iconv-lite turns those five into U+FFFD.)
+ */
+const CP1252_HIGH = '\u20ac\x81\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\x8d\u017d\x8f\x90\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\x9d\u017e\u0178';
+
+/**
+ * Header bytes (a binary string, one char per byte) as text. 8-bit headers are UTF-8 when they
+ * are valid UTF-8 (RFC 6532; Postfix passes them so with SMTPUTF8). Anything else came from a
+ * legacy client, almost always Western: it is read as windows-1252, the superset of Latin-1's
+ * printable range that browsers use for "latin1" too. It maps every byte, so nothing is lost or
+ * turned into U+FFFD, and valid UTF-8 is never mistaken for it (stray 8-bit Latin-1 is
+ * practically never valid UTF-8).
+ */
+export function decodeBytes(binary: string): string {
+  if (!/[^\x00-\x7f]/.test(binary)) return binary;
+  const bytes = Buffer.from(binary, 'binary');
   try {
-    return libmime.decodeWords(bin).trim();
+    return UTF8.decode(bytes);
   } catch {
-    return bin.trim();
+    return binary.replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]);
   }
 }
 
-/** Header values are kept as binary strings by mailsplit: non-ASCII goes out as RFC 2047. */
-export function encodeHeaderValue(value: string): string {
-  if (/^[\x00-\x7f]*$/.test(value)) return value;
-  return libmime.encodeWords(value, 'Q', 52);
+/** RFC 2047 encoded words decoded; a word in a charset libmime cannot read stays as written. */
+function decodeWords(text: string): string {
+  if (!text.includes('=?')) return text;
+  try {
+    return libmime.decodeWords(text);
+  } catch {
+    return text;
+  }
 }
+
+/**
+ * The one way a header value is read: unfolded, 8-bit bytes decoded (decodeBytes), RFC 2047
+ * words decoded, trimmed. A line break a decoded word smuggled in becomes a space: a header
+ * value is one line wherever it is quoted (notices, `mailman held`, a rewritten header).
+ */
+function decodeHeaderValue(raw: string): string {
+  return decodeWords(unfold(decodeBytes(raw))).replace(/[\r\n]+/g, ' ').trim();
+}
+
+/** Headers whose values are address lists (or, for List-Id, a phrase and an angle-addr). */
+const ADDRESS_HEADERS = new Set([
+  'from', 'sender', 'reply-to', 'to', 'cc', 'bcc', 'mail-followup-to', 'mail-reply-to',
+  'resent-from', 'resent-sender', 'resent-to', 'resent-cc', 'resent-bcc', 'list-id',
+]);
+
+/**
+ * The one way a header value is written: values are text (what get() returns) and leave as
+ * 7-bit RFC 2047. Unstructured text (Subject, X-*) is encoded word by word in UTF-8 Q, in
+ * words short enough that mailsplit folds the line under 78 columns, each word split on a
+ * character boundary. In address headers only display names may be encoded, so the list
+ * is parsed and each name written as an atom, a quoted string, or encoded words. Line
+ * breaks become spaces: a value can never start a new header.
+ */
+export function encodeHeaderValue(name: string, value: string): string {
+  const text = value.replace(/[\r\n]+/g, ' ');
+  const address = ADDRESS_HEADERS.has(name.toLowerCase());
+  // Text that itself reads "=?charset?Q?...?=" (it came encoded twice) is encoded again, or
+  // every reader would decode it once more than its sender meant.
+  if (!address && ENCODED_WORD.test(text)) return libmime.encodeWord(text, 'Q', 52);
+  if (/^[\x00-\x7f]*$/.test(text)) return text;
+  if (address) return encodeAddressList(text);
+  return libmime.encodeWords(text, 'Q', 52);
+}
+
+const ENCODED_WORD = /=\?[^?\s]+\?[bq]\?[^?\s]*\?=/i;
 
 /** Mailman's Message-ID-Hash: base32 of the sha1 of the id without angle brackets. */
 export function messageIdHash(messageId: string): string {

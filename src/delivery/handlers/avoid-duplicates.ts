@@ -3,7 +3,7 @@
 // sends; everyone else explicitly addressed keeps the list copy and is noted in
 // msgdata['add-dup-header'], so personalised delivery can mark it X-Mailman-Copy: yes.
 import { registry } from '../../registry.js';
-import { formatAddress, parseAddresses } from '../../email/addresses.js';
+import { formatAddress } from '../../email/addresses.js';
 import { listAddresses } from '../../model/list-addresses.js';
 
 const EXPLICIT = ['to', 'cc', 'resent-to', 'resent-cc'];
@@ -20,12 +20,10 @@ registry.handlers.register({
     // Cc keeps its order and the first spelling of each address; it is rewritten below.
     const cc = new Map<string, string>();
     for (const h of EXPLICIT) {
-      for (const value of msg.getAll(h)) {
-        for (const addr of parseAddresses(value)) {
-          if (own.has(addr.email)) continue;
-          explicit.add(addr.email);
-          if (h === 'cc' && !cc.has(addr.email)) cc.set(addr.email, formatAddress(addr.email, addr.name));
-        }
+      for (const addr of msg.addresses(h)) {
+        if (own.has(addr.email)) continue;
+        explicit.add(addr.email);
+        if (h === 'cc' && !cc.has(addr.email)) cc.set(addr.email, formatAddress(addr.email, addr.name));
       }
     }
     if (explicit.size === 0) return;

@@ -23,7 +23,7 @@ registry.handlers.register({
     if (!mlist.anonymous_list) return;
     logger('vette').info({ list: mlist.list_id, from: msg.get('from') }, 'post anonymized');
     for (const h of IDENTIFYING) msg.remove(h);
-    const names = [...new Set(msg.headers.getList().map((l: { key: string }) => l.key))];
+    const names = [...new Set(msg.names())];
     for (const key of names) {
       if (key.startsWith('x-') && !ANONYMOUS_KEEP.some((re) => re.test(`${key}:`))) msg.remove(key);
     }

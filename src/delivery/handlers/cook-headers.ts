@@ -2,7 +2,7 @@
 // munging the list owner chose with reply_goes_to_list.
 import { registry, MessageContext } from '../../registry.js';
 import { MAILMAN_VERSION } from '../../version.js';
-import { formatAddress, parseAddresses, ParsedAddress } from '../../email/addresses.js';
+import { formatAddress, parseAddresses, type ParsedAddress } from '../../email/addresses.js';
 import { listAddresses } from '../../model/list-addresses.js';
 
 registry.handlers.register({
@@ -23,7 +23,7 @@ registry.handlers.register({
 
 function mungeReplyTo({ msg, mlist }: MessageContext): void {
   const policy = mlist.reply_goes_to_list;
-  const original = msg.getAll('reply-to').flatMap(parseAddresses);
+  const original = msg.addresses('reply-to');
   const wanted: ParsedAddress[] = [];
   const add = (a: ParsedAddress) => {
     if (!wanted.some((w) => w.email === a.email)) wanted.push(a);
@@ -44,7 +44,7 @@ function addListToCc({ msg, mlist }: MessageContext): void {
   const policy = mlist.reply_goes_to_list;
   if (mlist.personalize !== 'full' || policy === 'point_to_list' || policy === 'explicit_header_only' || mlist.anonymous_list) return;
   const posting = listAddresses(mlist).posting;
-  const cc = msg.getAll('cc').flatMap(parseAddresses);
+  const cc = msg.addresses('cc');
   if (cc.some((a) => a.email === posting)) return;
   cc.push({ name: mlist.description, email: posting });
   msg.set('Cc', cc.map((a) => formatAddress(a.email, a.name)).join(', '));

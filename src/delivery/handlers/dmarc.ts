@@ -3,10 +3,9 @@
 // DMARC, so the list takes the From. munge_from rewrites From to "NAME via LIST" at the
 // posting address; wrap_message sends the original inside a message from the list. The
 // author goes to Reply-To (no Reply-To munging) or Cc (otherwise), so replies still reach them.
-import libmime from 'libmime';
 import { randomBytes } from 'node:crypto';
 import { registry, type MessageContext } from '../../registry.js';
-import { parseAddresses, type ParsedAddress } from '../../email/addresses.js';
+import { type ParsedAddress } from '../../email/addresses.js';
 import { makeMessageId } from '../../email/message.js';
 import { listAddresses } from '../../model/list-addresses.js';
 
@@ -22,17 +21,16 @@ function mitigation({ mlist, msgdata }: MessageContext): string | undefined {
   return action;
 }
 
-/** A display name for a header we write: RFC 2047 when it is not plain ASCII. */
+/** A quoted display name; Message.set encodes it as RFC 2047 words when it is not ASCII. */
 function displayAddress(email: string, name: string): string {
   if (!name) return email;
-  if (/^[\x20-\x7e]*$/.test(name)) return `"${name.replace(/["\\]/g, '\\$&')}" <${email}>`;
-  return `${libmime.encodeWord(name, 'Q', 52)} <${email}>`;
+  return `"${name.replace(/["\\]/g, '\\$&')}" <${email}>`;
 }
 
 /** The munged From and the header (Reply-To or Cc) that carries the author, as Mailman computes them. */
 async function mungedHeaders(ctx: MessageContext): Promise<[string, string][]> {
   const { mlist, msg, msgdata, services } = ctx;
-  const froms = msg.getAll('from').flatMap(parseAddresses);
+  const froms = msg.addresses('from');
   let author: ParsedAddress;
   if (froms.length === 1) author = froms[0];
   else author = { name: '', email: String(msgdata.original_sender ?? msg.senders(services.senderHeaders)[0] ?? '') };
@@ -45,7 +43,7 @@ async function mungedHeaders(ctx: MessageContext): Promise<[string, string][]> {
   realname = realname.replace(/@([^ .]+\.)+[^ .]+$/, '---');
   const out: [string, string][] = [['From', displayAddress(listAddresses(mlist).posting, `${realname} via ${mlist.display_name}`)]];
   const carrier = mlist.reply_goes_to_list === 'no_munging' ? 'Reply-To' : 'Cc';
-  const existing = msg.getAll(carrier).flatMap(parseAddresses);
+  const existing = msg.addresses(carrier);
   if (author.email && !existing.some((a) => a.email === author.email)) existing.push(author);
   if (existing.length) out.push([carrier, existing.map((a) => displayAddress(a.email, a.name)).join(', ')]);
   return out;
@@ -59,7 +57,7 @@ async function wrapMessage(ctx: MessageContext): Promise<void> {
   const { mlist, msg, msgdata } = ctx;
   const original = msg.toBuffer();
   const munged = await mungedHeaders(ctx);
-  const keys = [...new Set(msg.headers.getList().map((l: { key: string }) => l.key))];
+  const keys = [...new Set(msg.names())];
   for (const key of keys) {
     if (!KEEPERS.some((k) => (k.endsWith('-') ? key.startsWith(k) : key === k))) msg.remove(key);
   }

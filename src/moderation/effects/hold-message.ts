@@ -38,7 +38,7 @@ registry.effects.register({
 async function notifyPoster(ctx: MessageContext, sender: string, subject: string, reasons: string[]): Promise<void> {
   const { msg, mlist, services } = ctx;
   if (!sender || ctx.msgdata.fromusenet === true || !mlist.respond_to_post_requests) return;
-  const names = msg.headers.getList().map((l) => l.key);
+  const names = msg.names();
   if (!canAcknowledge((n) => msg.get(n), (n) => msg.has(n), names)) return;
   const addrs = listAddresses(mlist);
   const decision = await services.autoresponses.claim(mlist.list_id, sender, 'hold');

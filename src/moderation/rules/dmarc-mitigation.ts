@@ -13,7 +13,6 @@
 import { Resolver } from 'node:dns/promises';
 import { registry } from '../../registry.js';
 import { logger } from '../../logging.js';
-import { parseAddresses } from '../../email/addresses.js';
 import { listAddresses } from '../../model/list-addresses.js';
 
 /** TXT lookup: each record is its strings, as node's resolveTxt returns them. */
@@ -86,7 +85,7 @@ registry.rules.register({
     const { mlist, msg, msgdata } = ctx;
     const action = mlist.dmarc_mitigate_action;
     if (!action || action === 'no_mitigation') return { hit: false };
-    const from = parseAddresses(msg.get('from') ?? '')[0]?.email;
+    const from = msg.addresses('from')[0]?.email;
     if (!from || !(await dmarcProhibits(from))) return { hit: false };
     // The flag is for the dmarc handler whatever the rule decides.
     msgdata.dmarc = true;

@@ -3,7 +3,6 @@
 // `^` is a regex matched from the start of the address, ignoring case; one that does not
 // compile is taken literally. Mail gated from Usenet always passes.
 import { registry } from '../../registry.js';
-import { parseAddresses } from '../../email/addresses.js';
 import { listAddresses } from '../../model/list-addresses.js';
 import { senders } from '../senders.js';
 import { escapeRegex } from '../mime-parts.js';
@@ -26,7 +25,7 @@ registry.rules.register({
     const { mlist, msg, msgdata } = ctx;
     if (!mlist.require_explicit_destination || msgdata.fromusenet) return { hit: false };
     const recipients = new Set<string>();
-    for (const h of DESTINATION_HEADERS) for (const v of msg.getAll(h)) for (const a of parseAddresses(v)) recipients.add(a.email);
+    for (const h of DESTINATION_HEADERS) for (const a of msg.addresses(h)) recipients.add(a.email);
     const aliases = Array.isArray(mlist.acceptable_aliases) ? (mlist.acceptable_aliases as unknown[]).map(String) : [];
     const exact = new Set([listAddresses(mlist).posting, ...aliases.filter((a) => !a.startsWith('^')).map((a) => a.trim().toLowerCase())]);
     for (const r of recipients) if (exact.has(r)) return { hit: false };

@@ -1,7 +1,6 @@
 // Too many explicit recipients (To and Cc) looks like spam. Mailman's test is "at least the
 // limit", not "more than"; a limit of 0 turns the rule off.
 import { registry } from '../../registry.js';
-import { parseAddresses } from '../../email/addresses.js';
 import { senders } from '../senders.js';
 
 registry.rules.register({
@@ -13,7 +12,7 @@ registry.rules.register({
     const limit = Number(args.limit ?? ctx.mlist.max_num_recipients);
     if (!Number.isFinite(limit) || limit <= 0) return { hit: false };
     let count = 0;
-    for (const h of ['to', 'cc']) for (const v of ctx.msg.getAll(h)) count += parseAddresses(v).length;
+    for (const h of ['to', 'cc']) count += ctx.msg.addresses(h).length;
     if (count < limit) return { hit: false };
     return {
       hit: true,

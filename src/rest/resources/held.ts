@@ -1,6 +1,5 @@
 // /lists/<list>/held: messages held for moderation, in Mailman's shape, and the moderator's
 // decision on one (POST {action, comment}).
-import libmime from 'libmime';
 import type { MailingList } from '../../model/entities.js';
 import type { HeldMessage } from '../../services/requests.js';
 import type { Services } from '../../services/services.js';
@@ -11,20 +10,9 @@ import { listOfStrings, inputOf, oneOf, str, validate } from '../validate.js';
 import { HELD_ACTIONS, moderateHeldMessage, UnknownHeldMessage, type HeldAction } from '../../moderation/moderator.js';
 import type { RestDeps, RestRouter } from '../context.js';
 
-/** The Subject as written in the message, folded lines joined but not decoded. */
+/** The Subject as written in the message: folded lines joined, RFC 2047 words not decoded. */
 function rawSubject(raw: Buffer): string | undefined {
-  const line = new Message(raw).headers.get('subject')[0];
-  if (line === undefined) return undefined;
-  const value = line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]/g, ' ');
-  return Buffer.from(value, 'binary').toString('utf8').trim();
-}
-
-function decoded(text: string): string {
-  try {
-    return libmime.decodeWords(text);
-  } catch {
-    return text;
-  }
+  return new Message(raw).getEncoded('subject');
 }
 
 const RENAMED = ['_mod_message_id', '_mod_sender', '_mod_subject', '_mod_reason', '_mod_hold_date'];
@@ -39,7 +27,8 @@ async function renderHeld(services: Services, api: Api, mlist: MailingList, held
   // A message missing from the store still shows, so a moderator can see and dispose of it.
   r.msg = raw ? raw.toString('utf8') : '';
   r.original_subject = (raw && rawSubject(raw)) ?? data._mod_subject;
-  r.subject = decoded(data._mod_subject ?? '');
+  // Stored as text already (Message.get decoded it): decoding again would mangle a literal "=?".
+  r.subject = data._mod_subject ?? '';
   r.hold_date = isoDate(data._mod_hold_date);
   r.request_id = request.id;
   r.self_link = api.pathTo(`lists/${mlist.list_id}/held/${request.id}`);
