@@ -77,8 +77,15 @@ export async function runMaster(config: Config): Promise<void> {
   // Migrate once here so the runners never race to create the schema.
   const services = await Services.open(config, { migrate: true });
   await services.close();
-  const catalog = await openCatalog(config);
-  for (const d of catalog.diagnostics().filter((x) => x.severity === 'error')) log.error({ diagnostic: d }, 'chain or pipeline does not compile');
+  // Only a report for the log: a chain that breaks the compiler itself must not stop the
+  // master (the runners would never start, and nothing would say why); the in runner
+  // reports the same files in the status file.
+  try {
+    const catalog = await openCatalog(config);
+    for (const d of catalog.diagnostics().filter((x) => x.severity === 'error')) log.error({ diagnostic: d }, 'chain or pipeline does not compile');
+  } catch (err) {
+    log.error({ err }, 'could not check the chains and pipelines');
+  }
 
   const slices: Slice[] = [];
   for (const name of Object.keys(RUNNER_DEFAULTS)) {

@@ -5,6 +5,7 @@
 import { promises as fs, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { FileHandle } from 'node:fs/promises';
 
 /** A header block larger than this is not a header block: the message is shunted whole. */
 export const MAX_HEADER_BYTES = 1 << 20;
@@ -54,30 +55,43 @@ function isAlive(pid: number): boolean {
  */
 export async function spoolMessage(stream: Readable, dir: string, maxSize: number): Promise<SpooledMessage> {
   const file = join(dir, `${process.pid}.${Date.now()}.${sequence++}`);
-  const fh = await fs.open(file, 'w');
   const scan = new HeaderScanner();
   let size = 0;
   let oversize = false;
   let hasNul = false;
+  // A failed open or write (disk full) must not stop the reading: the client is still
+  // sending, and only once its final dot is read can each RCPT be answered 451 in step.
+  let writeError: unknown;
+  let fh: FileHandle | undefined;
+  try {
+    fh = await fs.open(file, 'w');
+  } catch (err) {
+    writeError = err;
+  }
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       size += chunk.length;
-      if (oversize) continue;
-      if (maxSize > 0 && size > maxSize) {
-        oversize = true;
-        await fh.truncate(0);
-        continue;
+      if (oversize || writeError) continue;
+      try {
+        if (maxSize > 0 && size > maxSize) {
+          oversize = true;
+          await fh!.truncate(0);
+          continue;
+        }
+        if (!hasNul && chunk.includes(0)) hasNul = true;
+        scan.push(chunk);
+        for (let done = 0; done < chunk.length; ) done += (await fh!.write(chunk, done, chunk.length - done)).bytesWritten;
+      } catch (err) {
+        writeError = err;
       }
-      if (!hasNul && chunk.includes(0)) hasNul = true;
-      scan.push(chunk);
-      for (let done = 0; done < chunk.length; ) done += (await fh.write(chunk, done, chunk.length - done)).bytesWritten;
     }
+    if (writeError) throw writeError;
   } catch (err) {
-    await fh.close().catch(() => undefined);
+    await fh?.close().catch(() => undefined);
     await fs.rm(file, { force: true });
     throw err;
   }
-  await fh.close();
+  await fh!.close();
   const end = oversize ? undefined : scan.headerEnd(size);
   return { file, size, oversize, hasNul, ...(end === undefined ? {} : { header: scan.prefix().subarray(0, end), bodyOffset: end }) };
 }
