@@ -14,6 +14,10 @@ import * as explain from './commands/explain.js';
 import * as components from './commands/components.js';
 import * as listconf from './commands/listconf.js';
 import * as validate from './commands/validate.js';
+import { applyServerUmask } from '../master/umask.js';
+
+// Before any command can write under var (the master and its runners inherit it too).
+applyServerUmask();
 
 // `mailman ... | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -66,6 +66,10 @@ export const SECTIONS: Record<string, SectionSpec> = {
   mta: {
     lmtp_host: s('127.0.0.1'),
     lmtp_port: port('8024'),
+    lmtp_max_message_size: i('26214400', 'bytes (25 MiB); advertised as SIZE, larger mail is refused with 552; 0: no limit'),
+    lmtp_max_clients: i('100', 'simultaneous LMTP connections; one more is told 421 (try later); 0: no limit'),
+    lmtp_max_recipients: i('100', 'distinct RCPT TO per LMTP transaction; one more is told 452; 0: no limit'),
+    lmtp_timeout: d('5m', 'an LMTP connection idle this long is closed with 421'),
     smtp_host: s('127.0.0.1'),
     smtp_port: port('25'),
     smtp_user: s(''),

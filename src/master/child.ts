@@ -4,8 +4,11 @@ import { Config } from '../config/config.js';
 import { configureLogging, logger } from '../logging.js';
 import { Services } from '../services/services.js';
 import { loadBuiltins, loadRunners, registry } from '../registry.js';
+import { applyServerUmask } from './umask.js';
 
 async function main(): Promise<void> {
+  // Inherited from the master already; set again so a runner started any other way is no laxer.
+  applyServerUmask();
   const [name, sliceArg = '0', countArg = '1'] = process.argv.slice(2);
   const slice = Number(sliceArg);
   const count = Number(countArg);

@@ -1,12 +1,17 @@
 // The LMTP server the MTA hands list mail to. Each recipient is resolved at RCPT (unknown
 // list: 550 5.1.1), and after DATA each gets its own reply, 250 only once the message is
-// on disk in its queue. A message we cannot parse is still kept, in `shunt`.
+// on disk in its queue. A message we cannot parse is still kept, in `shunt`. DATA goes to a
+// spool file as it arrives, within the [mta] lmtp_* limits (size, clients, recipients,
+// idle time); one list address named in several RCPTs is queued once.
 import { SMTPServer, SMTPServerDataStream, SMTPServerSession, SMTPServerAddress } from 'smtp-server';
 import type { Services } from '../services/services.js';
 import type { Config } from '../config/config.js';
 import { Message, MalformedMessageError } from '../email/message.js';
 import { arrivalMsgdata, stampArrival } from './arrival.js';
 import { logger } from '../logging.js';
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { openSpoolDir, spoolMessage, MAX_HEADER_BYTES, type SpooledMessage } from './spool.js';
 
 /** Sub-addresses Mailman routes, with the queue each goes to. */
 const SUBADDRESSES: Record<string, { queue: string; subaddress: string }> = {
@@ -52,9 +57,35 @@ export async function resolveRecipient(services: Services, address: string, verp
 
 type Session = SMTPServerSession & { targets?: LmtpTarget[] };
 
+/** The [mta] limits the LMTP server enforces, read once at start. */
+export interface LmtpLimits {
+  maxMessageSize: number;
+  maxClients: number;
+  maxRecipients: number;
+  timeoutMs: number;
+}
+
+export function lmtpLimits(config: Config): LmtpLimits {
+  // A negative value is read as 0, "no limit", like the library's own falsy options.
+  const nonNegative = (key: string) => Math.max(0, config.int('mta', key));
+  return {
+    maxMessageSize: nonNegative('lmtp_max_message_size'),
+    maxClients: nonNegative('lmtp_max_clients'),
+    maxRecipients: nonNegative('lmtp_max_recipients'),
+    timeoutMs: config.durationMs('mta', 'lmtp_timeout'),
+  };
+}
+
+/** Where DATA is spooled: beside the queues (same disk), a dot-directory so no one takes it for one. */
+export function lmtpSpoolDir(config: Config): string {
+  return join(config.queueDir, '.spool');
+}
+
 export async function startLmtpServer(services: Services, config: Config): Promise<{ port: number; close(): Promise<void> }> {
   const log = logger('lmtp');
   const verpDelimiter = config.get('mta', 'verp_delimiter');
+  const limits = lmtpLimits(config);
+  const spoolDir = openSpoolDir(lmtpSpoolDir(config));
   const server = new SMTPServer({
     lmtp: true,
     // The MTA is local; a reverse DNS lookup per connection only adds latency.
@@ -64,6 +95,17 @@ export async function startLmtpServer(services: Services, config: Config): Promi
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
+    // SIZE is advertised in the LHLO reply and a MAIL FROM SIZE= over it gets 552 from the
+    // library; a message that turns out larger during DATA is refused in onData, one 552
+    // per recipient (the library's own rejectOversized counts recipients after collapsing
+    // repeats, which would leave an LMTP client waiting for replies).
+    ...(limits.maxMessageSize ? { size: limits.maxMessageSize } : {}),
+    ...(limits.maxClients ? { maxClients: limits.maxClients } : {}),
+    ...(limits.maxRecipients ? { maxRecipients: limits.maxRecipients } : {}),
+    socketTimeout: limits.timeoutMs,
+    // The master kills a runner that has not stopped within 20 s; an idle connection the
+    // MTA keeps in its cache must not hold the stop that long.
+    closeTimeout: 5_000,
     onRcptTo(address: SMTPServerAddress, session: Session, callback: (err?: Error | null) => void) {
       resolveRecipient(services, address.address, verpDelimiter).then(
         (target) => {
@@ -81,22 +123,19 @@ export async function startLmtpServer(services: Services, config: Config): Promi
       );
     },
     onData(stream: SMTPServerDataStream, session: Session, callback: (err?: Error | null, message?: string | (string | Error)[]) => void) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('error', (err) => callback(err));
-      stream.on('end', () => {
-        const targets = session.targets ?? [];
-        session.targets = [];
-        const raw = Buffer.concat(chunks);
-        const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-        accept(services, raw, envelopeFrom, targets).then(
-          (replies) => callback(null, replies),
-          (err) => {
-            log.error({ err }, 'could not queue message');
-            callback(Object.assign(new Error('4.3.0 Requested action aborted: error in processing'), { responseCode: 451 }));
-          },
-        );
-      });
+      const targets = session.targets ?? [];
+      session.targets = [];
+      const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+      // Always one reply per accepted RCPT (RFC 2033), never a single error: the library
+      // would repeat an error once per distinct address, not once per RCPT.
+      const each = (reply: string | Error) => targets.map(() => reply);
+      receive(services, stream, spoolDir, limits, envelopeFrom, targets).then(
+        (replies) => callback(null, replies),
+        (err) => {
+          log.error({ err }, 'could not queue message');
+          callback(null, each(Object.assign(new Error('4.3.0 Requested action aborted: error in processing'), { responseCode: 451 })));
+        },
+      );
     },
     onMailFrom(_address, session: Session, callback) {
       session.targets = [];
@@ -112,20 +151,40 @@ export async function startLmtpServer(services: Services, config: Config): Promi
   return { port: addr.port, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-/** Writes the message once per target queue and returns one LMTP reply per recipient. */
-async function accept(services: Services, raw: Buffer, envelopeFrom: string, targets: LmtpTarget[]): Promise<(string | Error)[]> {
+/** Spools the DATA stream, queues the message and returns one reply per RCPT. */
+async function receive(services: Services, stream: SMTPServerDataStream, spoolDir: string, limits: LmtpLimits, envelopeFrom: string, targets: LmtpTarget[]): Promise<(string | Error)[]> {
+  const spooled = await spoolMessage(stream, spoolDir, limits.maxMessageSize);
+  try {
+    if (spooled.oversize) {
+      logger('lmtp').info({ size: spooled.size, limit: limits.maxMessageSize }, 'message over the size limit refused');
+      const tooBig = Object.assign(new Error(`5.3.4 Message size exceeds fixed maximum message size ${limits.maxMessageSize}`), { responseCode: 552 });
+      return targets.map(() => tooBig);
+    }
+    return await accept(services, spooled, envelopeFrom, targets);
+  } finally {
+    await rm(spooled.file, { force: true });
+  }
+}
+
+/** The same list and sub-address named twice (or in two spellings) is one delivery. */
+function targetKey(t: LmtpTarget): string {
+  return `${t.listId}\0${t.queue}\0${t.subaddress ?? ''}`;
+}
+
+/** Writes the message once per distinct target queue and returns one LMTP reply per recipient. */
+async function accept(services: Services, spooled: SpooledMessage, envelopeFrom: string, targets: LmtpTarget[]): Promise<(string | Error)[]> {
   const log = logger('lmtp');
   const receivedAt = Date.now();
   let msg: Message;
   try {
-    msg = Message.parseStrict(raw);
+    msg = parseSpooled(spooled);
   } catch (err) {
     if (!(err instanceof MalformedMessageError)) throw err;
     // Kept whole in shunt, so an admin can look at it and `unshunt` it; the MTA is told we have it.
-    const file = await services.queues.get('shunt').enqueue(raw, {
+    const file = await services.queues.get('shunt').enqueueFrom(Buffer.alloc(0), spooled.file, 0, {
       whichq: 'in',
       shunt_reason: `malformed message: ${err.message}`,
-      lmtp_recipients: targets.map((t) => t.rcpt),
+      lmtp_recipients: [...new Set(targets.map((t) => t.rcpt))],
       listid: targets[0]?.listId,
       envelope_sender: envelopeFrom,
       received_time: receivedAt,
@@ -134,16 +193,32 @@ async function accept(services: Services, raw: Buffer, envelopeFrom: string, tar
     return targets.map(() => '2.0.0 Message stored for administrator review');
   }
   stampArrival(msg, envelopeFrom, targets[0] ? targets[0].listId.slice(targets[0].listId.indexOf('.') + 1) : 'mailman.invalid');
-  const bytes = msg.toBuffer();
-  return Promise.all(
-    targets.map(async (t) => {
-      try {
-        await services.queues.get(t.queue).enqueue(bytes, arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, raw.length));
-        return `2.0.0 Ok queued for ${t.queue}`;
-      } catch (err) {
-        log.error({ err, rcpt: t.rcpt }, 'enqueue failed');
-        return Object.assign(new Error('4.3.0 Requested action aborted: error in processing'), { responseCode: 451 });
-      }
-    }),
-  );
+  const head = msg.headers.build();
+  const queued = new Map<string, Promise<string | Error>>();
+  for (const t of targets) {
+    const key = targetKey(t);
+    if (queued.has(key)) continue;
+    queued.set(
+      key,
+      services.queues
+        .get(t.queue)
+        .enqueueFrom(head, spooled.file, spooled.bodyOffset!, arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size))
+        .then(
+          () => `2.0.0 Ok queued for ${t.queue}`,
+          (err) => {
+            log.error({ err, rcpt: t.rcpt }, 'enqueue failed');
+            return Object.assign(new Error('4.3.0 Requested action aborted: error in processing'), { responseCode: 451 });
+          },
+        ),
+    );
+  }
+  return Promise.all(targets.map((t) => queued.get(targetKey(t))!));
+}
+
+/** Message.parseStrict's checks, on a message whose body stays on disk. */
+function parseSpooled(spooled: SpooledMessage): Message {
+  if (spooled.size === 0) throw new MalformedMessageError('the message is empty');
+  if (spooled.hasNul) throw new MalformedMessageError('the message contains a NUL byte');
+  if (!spooled.header) throw new MalformedMessageError(`the header block is larger than ${MAX_HEADER_BYTES} bytes`);
+  return Message.parseStrict(spooled.header);
 }

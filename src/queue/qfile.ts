@@ -11,8 +11,12 @@ export type MsgData = Record<string, unknown> & {
 export const QFILE_VERSION = 1;
 
 export function encodeQueueFile(raw: Buffer, msgdata: MsgData): Buffer {
-  const meta = JSON.stringify({ ...msgdata, version: QFILE_VERSION });
-  return Buffer.concat([Buffer.from(meta + '\n', 'utf8'), raw]);
+  return Buffer.concat([encodeMetadataLine(msgdata), raw]);
+}
+
+/** The first line of a queue file; the message's bytes follow it. */
+export function encodeMetadataLine(msgdata: MsgData): Buffer {
+  return Buffer.from(JSON.stringify({ ...msgdata, version: QFILE_VERSION }) + '\n', 'utf8');
 }
 
 export function decodeQueueFile(data: Buffer): { raw: Buffer; msgdata: MsgData } {

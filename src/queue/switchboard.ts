@@ -2,13 +2,16 @@
 // enqueue() resolves (tmp file, fsync, rename, fsync of the directory); a runner claims a file
 // by renaming it to .bak and removes the .bak only once the message is safely elsewhere.
 import { promises as fs, mkdirSync, readdirSync, watch, FSWatcher } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { encodeQueueFile, decodeQueueFile, MsgData } from './qfile.js';
+import { encodeQueueFile, encodeMetadataLine, decodeQueueFile, MsgData } from './qfile.js';
 
 const EXT = '.qmsg';
 const BAK = '.bak';
 const TMP = '.tmp';
+/** Copy buffer for enqueueFrom: large enough to be quick, small next to any message limit. */
+const COPY_CHUNK = 1 << 20;
 /** After this many recoveries a message is presumed to crash its runner, and is shunted. */
 export const MAX_BAK_COUNT = 3;
 
@@ -35,19 +38,52 @@ export class Switchboard {
 
   /** Writes a message durably and returns its file base (name without extension). */
   async enqueue(raw: Buffer, msgdata: MsgData): Promise<string> {
+    return this.write(raw, msgdata, async (fh) => {
+      await fh.writeFile(encodeQueueFile(raw, msgdata));
+    });
+  }
+
+  /**
+   * Like enqueue(), for a message that is on disk rather than in memory (a large LMTP
+   * message spooled as it arrived): `head`, then the bytes of `file` from `offset`, copied
+   * a chunk at a time so the message is never whole in this process's memory.
+   */
+  async enqueueFrom(head: Buffer, file: string, offset: number, msgdata: MsgData): Promise<string> {
+    return this.write(head, msgdata, async (fh) => {
+      await writeAll(fh, encodeMetadataLine(msgdata));
+      await writeAll(fh, head);
+      const src = await fs.open(file, 'r');
+      try {
+        const buf = Buffer.allocUnsafe(COPY_CHUNK);
+        for (let pos = offset; ; ) {
+          const { bytesRead } = await src.read(buf, 0, buf.length, pos);
+          if (bytesRead === 0) break;
+          await writeAll(fh, buf.subarray(0, bytesRead));
+          pos += bytesRead;
+        }
+      } finally {
+        await src.close();
+      }
+    });
+  }
+
+  /** The durable write both enqueues share: tmp file, fsync, rename, fsync of the directory. */
+  private async write(seed: Buffer, msgdata: MsgData, fill: (fh: FileHandle) => Promise<void>): Promise<string> {
     const now = Date.now();
-    const hash = createHash('sha1').update(raw).update(String(msgdata.listid ?? '')).update(`${now}.${process.pid}.${sequence}`).digest('hex');
+    const hash = createHash('sha1').update(seed).update(String(msgdata.listid ?? '')).update(`${now}.${process.pid}.${sequence}`).digest('hex');
     // Millisecond time then a per-process sequence: name order is arrival order.
     const base = `${String(now).padStart(14, '0')}.${String(sequence++ % 1_000_000).padStart(6, '0')}+${hash}`;
-    const data = encodeQueueFile(raw, msgdata);
     const tmp = join(this.dir, base + TMP);
     const fh = await fs.open(tmp, 'w');
     try {
-      await fh.writeFile(data);
+      await fill(fh);
       await fh.sync();
-    } finally {
-      await fh.close();
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      await fs.rm(tmp, { force: true });
+      throw err;
     }
+    await fh.close();
     await fs.rename(tmp, join(this.dir, base + EXT));
     await syncDir(this.dir);
     return base;
@@ -142,6 +178,10 @@ export class Switchboard {
     return watch(this.dir, { persistent: false }, () => onChange());
   }
 
+}
+
+async function writeAll(fh: FileHandle, data: Buffer): Promise<void> {
+  for (let done = 0; done < data.length; ) done += (await fh.write(data, done, data.length - done)).bytesWritten;
 }
 
 async function syncDir(dir: string): Promise<void> {

@@ -8,6 +8,9 @@ import { readPid, isAlive } from '../../master/pidfile.js';
 import { PACKAGE_ROOT } from '../../paths.js';
 import { exposureProblems } from '../../config/exposure.js';
 import type { DslStatusFile } from '../../runners/catalog.js';
+import { describeRunner, type MasterStatusFile } from '../../master/status.js';
+import { queueBacklogs, formatAge, type QueueBacklog } from '../../queue/backlog.js';
+import { RUNNER_DEFAULTS } from '../../config/schema.js';
 
 /** Chains and pipelines that do not compile, as the in runner last saw them. */
 function printDslStatus(file: string): void {
@@ -95,20 +98,71 @@ export function register(program: Command, ctx: CliContext): void {
 
   program
     .command('status')
-    .description('Tell whether the master is running, and the state of each runner.')
+    .description('Tell whether the master is running, the state of each runner, and mail no runner is taking. Exit status: 0 running, 1 not running, 3 running with a runner down, failing at start or crash-looping.')
     .action(() => {
       const config = ctx.config;
       const pid = readPid(config);
       if (!pid) throw new CliError('GNU Mailman (mailman-ts) is not running', 1);
       if (!isAlive(pid)) throw new CliError(`GNU Mailman (mailman-ts) is not running (stale lock for pid ${pid}; "mailman start" will clear it)`, 1);
       out(`GNU Mailman (mailman-ts) is running (master pid: ${pid})`);
-      const statusFile = join(config.runDir, 'master.json');
-      if (!existsSync(statusFile)) return;
-      const status = JSON.parse(readFileSync(statusFile, 'utf8')) as { runners: { name: string; slice: number; count: number; pid: number | null; restarts: number; gave_up: boolean }[] };
-      for (const r of status.runners) {
-        const state = r.gave_up ? 'DOWN (restart limit reached)' : r.pid ? `running, pid ${r.pid}` : 'restarting';
-        out(`  ${`${r.name}:${r.slice}:${r.count}`.padEnd(14)} ${state}${r.restarts ? `, ${r.restarts} restart(s)` : ''}`);
-      }
+      const status = readMasterStatus(join(config.runDir, 'master.json'));
+      const problems = status ? printRunners(status) : [];
+      printBacklog(config.queueDir, status);
       printDslStatus(join(config.runDir, 'dsl.json')); // runners/catalog.ts DSL_STATUS_FILE, without loading the compiler
+      if (problems.length) {
+        out(`Problems: ${problems.join('; ')}`);
+        process.exitCode = 3;
+      }
     });
+}
+
+function readMasterStatus(file: string): MasterStatusFile | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as MasterStatusFile;
+  } catch {
+    return undefined; // not written yet: the master is starting
+  }
+}
+
+/** One line per runner slice; returns what is wrong, for the summary and the exit status. */
+function printRunners(status: MasterStatusFile): string[] {
+  const problems: string[] = [];
+  for (const r of status.runners) {
+    const { health, text } = describeRunner(r);
+    const id = `${r.name}:${r.slice}:${r.count}`;
+    out(`  ${id.padEnd(14)} ${text}`);
+    if (health === 'down') problems.push(`${id} is down`);
+    else if (health === 'failing-at-start') problems.push(`${id} fails at start`);
+    else if (health === 'crash-looping') problems.push(`${id} is crash-looping`);
+  }
+  return problems;
+}
+
+/** Why mail in a queue no runner takes is there, for the queues that have no runner yet. */
+const UNHANDLED: Record<string, string> = {
+  command: '-request, -join, -leave and -confirm mail; there is no command runner yet',
+  bounces: 'mail to -bounces; there is no bounce runner yet',
+  archive: 'posts for the enabled archivers; there is no archive runner yet',
+  digest: 'there is no digest runner yet',
+  bad: 'messages kept by content filtering (filter_action preserve)',
+};
+
+/** Queues with mail waiting that no runner takes, then the shunt queue. */
+function printBacklog(queueDir: string, status: MasterStatusFile | undefined): void {
+  const now = Date.now();
+  const backlog = queueBacklogs(queueDir);
+  const age = (q: QueueBacklog) => `${q.count} message${q.count === 1 ? '' : 's'}, oldest ${formatAge(now - q.oldest)} ago`;
+  if (status) {
+    const slices = (name: string) => status.runners.filter((r) => r.name === name);
+    const stalled = backlog.filter((q) => q.name !== 'shunt' && (slices(q.name).length === 0 || slices(q.name).some((r) => r.gave_up)));
+    if (stalled.length) {
+      out('Queues with mail no runner is taking:');
+      for (const q of stalled) {
+        const why = slices(q.name).length ? `its runner is down` : q.name in RUNNER_DEFAULTS ? `[runner.${q.name}] start is off` : (UNHANDLED[q.name] ?? 'no runner takes this queue');
+        out(`  ${q.name.padEnd(14)} ${age(q)} (${why})`);
+      }
+    }
+  }
+  const shunt = backlog.find((q) => q.name === 'shunt');
+  if (shunt) out(`Shunted: ${age(shunt)}; "mailman qfile" shows one, "mailman unshunt" retries them`);
 }

@@ -1,0 +1,137 @@
+// `mailman status` as an admin relies on it, against the real server and the real CLI: mail
+// acknowledged into a queue no runner takes (-request, -join, -leave, -confirm, -bounces,
+// an injected digest) and shunted mail are shown with counts and ages; a runner that cannot
+// start is shown as such, with exit status 3, until the master gives up on it. And what the
+// server and the CLI write under var is not open to other users.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import { createServer, Server } from 'node:net';
+import { join, relative } from 'node:path';
+import { TestServer } from '../helpers/server.js';
+import { SmtpSink } from '../helpers/smtp-sink.js';
+import { sendLmtp, makePost } from '../helpers/lmtp-client.js';
+
+let sink: SmtpSink;
+let server: TestServer;
+
+before(async () => {
+  sink = await new SmtpSink().start();
+  server = await TestServer.start({ smtpPort: sink.port });
+  assert.equal((await server.rest('POST', '/domains', { mail_host: 'example.com' })).status, 201);
+  assert.equal((await server.rest('POST', '/lists', { fqdn_listname: 'ant@example.com' })).status, 201);
+  const res = await server.rest('POST', '/members', { list_id: 'ant.example.com', subscriber: 'anne@example.org', pre_verified: true, pre_confirmed: true, pre_approved: true });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+});
+
+after(async () => {
+  await server?.cleanup();
+  await sink?.close();
+});
+
+const post = (to: string, subject: string, from = 'anne@example.org') => makePost({ from, to, subject });
+
+test('a healthy server: status exits 0 and lists no stalled queue', async () => {
+  const res = await server.cli(['status']);
+  assert.equal(res.code, 0, res.stdout + res.stderr);
+  assert.match(res.stdout, /^ {2}lmtp:0:1\s+running, pid \d+$/m);
+  assert.doesNotMatch(res.stdout, /no runner is taking|Shunted|Problems/);
+});
+
+test('mail to -request, -join, -leave, -confirm and -bounces, an injected digest and shunted mail are all shown by status', async () => {
+  for (const sub of ['request', 'join', 'leave', 'confirm', 'bounces']) {
+    const res = await sendLmtp(server.lmtpPort, 'anne@example.org', [`ant-${sub}@example.com`], post(`ant-${sub}@example.com`, sub));
+    assert.deepEqual(res.accepted, [`ant-${sub}@example.com`]);
+  }
+  const malformed = await sendLmtp(server.lmtpPort, 'anne@example.org', ['ant@example.com'], 'not a header\r\n\r\nbody\r\n');
+  assert.deepEqual(malformed.accepted, ['ant@example.com']);
+  const file = join(server.dir, 'digest.eml');
+  writeFileSync(file, post('ant@example.com', 'for the digest'));
+  const inject = await server.cli(['inject', 'ant@example.com', '--queue', 'digest', '-f', file]);
+  assert.equal(inject.code, 0, inject.stderr);
+
+  const res = await server.cli(['status']);
+  assert.equal(res.code, 0, res.stdout + res.stderr);
+  assert.match(res.stdout, /^Queues with mail no runner is taking:$/m);
+  assert.match(res.stdout, /^ {2}command\s+4 messages, oldest \d+s ago \(-request, -join, -leave and -confirm mail; there is no command runner yet\)$/m);
+  assert.match(res.stdout, /^ {2}bounces\s+1 message, oldest \d+s ago \(mail to -bounces; there is no bounce runner yet\)$/m);
+  assert.match(res.stdout, /^ {2}digest\s+1 message, oldest \d+s ago/m);
+  assert.match(res.stdout, /^Shunted: 1 message, oldest \d+s ago; "mailman qfile" shows one, "mailman unshunt" retries them$/m);
+  // Queues a runner takes are not listed, whatever is passing through them.
+  assert.doesNotMatch(res.stdout, /^ {2}(in|pipeline|out|virgin|retry) +\d+ message/m);
+});
+
+test('after a post, a hold and CLI writes, nothing under var is open to other users, and the group cannot write', async () => {
+  await sendLmtp(server.lmtpPort, 'anne@example.org', ['ant@example.com'], post('ant@example.com', 'delivered'));
+  await sendLmtp(server.lmtpPort, 'stranger@example.net', ['ant@example.com'], post('ant@example.com', 'held', 'stranger@example.net'));
+  await server.waitUntil(async () => (await server.rest('GET', '/lists/ant.example.com/held')).body?.total_size === 1, 20_000, 'the held post');
+  await sink.waitFor(() => sink.copiesFor('anne@example.org').length >= 1, 20_000, 'the delivered post');
+  const seen: string[] = [];
+  const open: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      const mode = statSync(path).mode & 0o777;
+      const rel = relative(server.varDir, path);
+      seen.push(rel);
+      if (mode & 0o027) open.push(`${rel} ${mode.toString(8)}`);
+      if (entry.isDirectory()) walk(path);
+    }
+  };
+  const varMode = statSync(server.varDir).mode & 0o777;
+  if (varMode & 0o027) open.push(`var ${varMode.toString(8)}`);
+  walk(server.varDir);
+  // The kinds of file the issue names are all there to be checked.
+  for (const kind of [/^data\/mailman\.db$/, /^queue\/command\/.+\.qmsg$/, /^queue\/digest\/.+\.qmsg$/, /^queue\/shunt\/.+\.qmsg$/, /^messages\/.+/, /^logs\/.+/]) {
+    assert.ok(seen.some((p) => kind.test(p)), `expected a file like ${kind} under var; saw ${seen.join(', ')}`);
+  }
+  assert.deepEqual(open, [], 'files or directories others can reach, or the group can write');
+});
+
+/** A port taken by someone else, so the LMTP runner (and only it) cannot start. */
+async function takePort(): Promise<{ port: number; server: Server }> {
+  const holder = createServer();
+  await new Promise<void>((r) => holder.listen(0, '127.0.0.1', () => r()));
+  return { port: (holder.address() as { port: number }).port, server: holder };
+}
+
+test('a runner that cannot start is shown as failing at start, then as down once the master gives up; exit status 3', async () => {
+  const taken = await takePort();
+  const broken = TestServer.prepare({ smtpPort: sink.port, config: ['[mta]', `lmtp_port: ${taken.port}`, '[runner.lmtp]', 'max_restarts: 4'].join('\n') });
+  try {
+    const start = await broken.cli(['start']);
+    assert.equal(start.code, 0, start.stderr);
+    // While the master still retries it.
+    let res = await broken.cli(['status']);
+    await broken.waitUntil(async () => {
+      res = await broken.cli(['status']);
+      return /lmtp:0:1\s+FAILING AT START/.test(res.stdout) || /lmtp:0:1\s+DOWN/.test(res.stdout);
+    }, 120_000, 'status to show the LMTP runner failing');
+    assert.equal(res.code, 3, res.stdout);
+    assert.match(res.stdout, /^ {2}lmtp:0:1\s+(FAILING AT START: exited \d+ time\(s\) before it was ready \(last: exit code 1\)|DOWN: )/m);
+    assert.match(res.stdout, /^Problems: lmtp:0:1 (fails at start|is down)$/m);
+    assert.match(res.stdout, /^ {2}in:0:1\s+running, pid \d+$/m, 'the other runners are up');
+    // Once the restarts are used up.
+    await broken.waitUntil(async () => {
+      res = await broken.cli(['status']);
+      return /lmtp:0:1\s+DOWN/.test(res.stdout);
+    }, 120_000, 'the master to give up on the LMTP runner');
+    assert.equal(res.code, 3, res.stdout);
+    assert.match(res.stdout, /^ {2}lmtp:0:1\s+DOWN: it failed at start 5 time\(s\) in a row \(last: exit code 1\); the master gave up on it\. See the error log, fix the cause, then "mailman restart"$/m);
+    assert.match(res.stdout, /^Problems: lmtp:0:1 is down$/m);
+  } finally {
+    await broken.cli(['stop']);
+    await broken.cleanup();
+    await new Promise((r) => taken.server.close(r));
+  }
+});
+
+test('an unknown queue directory with mail is shown too', async () => {
+  // A queue a newer version (or another tool) writes to, which no runner here takes.
+  const dir = join(server.varDir, 'queue', 'nntp');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(dir, { recursive: true });
+  appendFileSync(join(dir, `${String(Date.now() - 3_600_000).padStart(14, '0')}.000001+abc.qmsg`), '{}\n');
+  const res = await server.cli(['status']);
+  assert.match(res.stdout, /^ {2}nntp\s+1 message, oldest 1h 0m ago \(no runner takes this queue\)$/m);
+});
