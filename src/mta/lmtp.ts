@@ -193,7 +193,7 @@ async function accept(services: Services, spooled: SpooledMessage, envelopeFrom:
     return targets.map(() => '2.0.0 Message stored for administrator review');
   }
   stampArrival(msg, envelopeFrom, targets[0] ? targets[0].listId.slice(targets[0].listId.indexOf('.') + 1) : 'mailman.invalid');
-  const head = msg.headers.build();
+  const head = msg.headerBytes();
   const queued = new Map<string, Promise<string | Error>>();
   for (const t of targets) {
     const key = targetKey(t);
