@@ -23,6 +23,8 @@ export class PatternError extends Error {
   constructor(
     readonly pattern: string,
     readonly reason: string,
+    /** A construct that needs backtracking (back-references, look-arounds), not a typo. */
+    readonly unsupported = false,
   ) {
     super(`invalid regex ${JSON.stringify(pattern)}: ${reason}`);
     this.name = 'PatternError';
@@ -65,6 +67,7 @@ export function isPattern(x: unknown): x is Pattern {
 // Patterns repeat (every post is checked against the same rows): keep the compiled ones.
 const cache = new Map<string, Pattern | PatternError>();
 const CACHE_SIZE = 2000;
+const reported = new WeakSet<PatternError>();
 
 /** The compiled pattern; throws PatternError when the engine refuses it. */
 export function compilePattern(source: string, opts: PatternOptions = {}): Pattern {
@@ -87,11 +90,16 @@ export function compilePattern(source: string, opts: PatternOptions = {}): Patte
 
 /** Why the pattern is refused, or undefined when it compiles. */
 export function patternProblem(source: string, opts: PatternOptions = {}): string | undefined {
+  return patternRefusal(source, opts)?.reason;
+}
+
+/** The refusal, or undefined when the pattern compiles. */
+export function patternRefusal(source: string, opts: PatternOptions = {}): PatternError | undefined {
   try {
     compilePattern(source, opts);
     return undefined;
   } catch (err) {
-    if (err instanceof PatternError) return err.reason;
+    if (err instanceof PatternError) return err;
     throw err;
   }
 }
@@ -102,7 +110,9 @@ export function tryPattern(source: string, opts: PatternOptions = {}, onError?: 
     return compilePattern(source, opts);
   } catch (err) {
     if (!(err instanceof PatternError)) throw err;
-    onError?.(err.reason);
+    // Once per refused pattern while it is cached, not once per message it is tried on.
+    if (!reported.has(err)) onError?.(err.reason);
+    reported.add(err);
     return undefined;
   }
 }
@@ -120,7 +130,9 @@ function compileRe2(source: string, flags: string): RE2JS {
   try {
     return RE2JS.compile(translated, bits);
   } catch (err) {
-    const why = String((err as Error).message ?? err).replace(/^error parsing regexp: /, '');
+    let why = String((err as Error).message ?? err).replace(/^error parsing regexp: /, '');
+    // The engine spells the flags as a (?i) prefix; the admin did not write it.
+    if (bits !== 0) why = why.replace(/`\(\?[ims]+\)/, '`');
     throw new PatternError(source, hintFor(why));
   }
 }
@@ -128,7 +140,7 @@ function compileRe2(source: string, flags: string): RE2JS {
 /** RE2's own words, with the remedy where the construct exists in Python or JavaScript but not in RE2. */
 function hintFor(why: string): string {
   if (/\(\?x|\(\?#/.test(why)) return `${why} (verbose mode and (?#...) comments are not supported; write the pattern without them)`;
-  if (/repeat count|repetition size/.test(why)) return `${why} (a repetition count is at most 1000)`;
+  if (/repeat count|repetition size/.test(why) && Math.max(...(why.match(/\d+/g) ?? ['0']).map(Number)) > 1000) return `${why} (a repetition count is at most 1000)`;
   return why;
 }
 
@@ -160,7 +172,7 @@ function translate(source: string): string {
         }
       }
       if (!inClass && ((n >= '1' && n <= '9') || (n === 'k' && source[i + 2] === '<'))) {
-        throw new PatternError(source, `back-references (\\${n}${n === 'k' ? '<name>' : ''}) need a backtracking engine; patterns here run in linear time and cannot use them`);
+        throw new PatternError(source, `back-references (\\${n}${n === 'k' ? '<name>' : ''}) need a backtracking engine; patterns here run in linear time and cannot use them`, true);
       }
       out += c + n;
       i++;
@@ -181,7 +193,7 @@ function translate(source: string): string {
     }
     if (c === '(' && source[i + 1] === '?') {
       const rest = source.slice(i);
-      for (const [re, why] of UNSUPPORTED) if (re.test(rest)) throw new PatternError(source, why);
+      for (const [re, why] of UNSUPPORTED) if (re.test(rest)) throw new PatternError(source, why, true);
     }
     out += c;
   }

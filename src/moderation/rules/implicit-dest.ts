@@ -6,16 +6,13 @@ import { registry } from '../../registry.js';
 import { parseAddresses } from '../../email/addresses.js';
 import { listAddresses } from '../../model/list-addresses.js';
 import { senders } from '../senders.js';
-import { escapeRegex } from '../mime-parts.js';
+import { tryPattern, type Pattern } from '../patterns.js';
 
 const DESTINATION_HEADERS = ['to', 'cc', 'resent-to', 'resent-cc'];
 
-function aliasPattern(alias: string): RegExp {
-  try {
-    return new RegExp(`^(?:${alias})`, 'i');
-  } catch {
-    return new RegExp(`^${escapeRegex(alias)}`, 'i');
-  }
+function aliasPattern(alias: string): Pattern {
+  const literal = alias.toLowerCase();
+  return tryPattern(alias, { ignoreCase: true, fromStart: true }) ?? { source: alias, flags: 'i', test: (r) => r.toLowerCase().startsWith(literal) };
 }
 
 registry.rules.register({
