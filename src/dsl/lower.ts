@@ -1,6 +1,7 @@
 // Stage 4: AST + resolution -> checked IR. The type checker of dsl.md §9's MM4xx lives here,
 // next to the lowering it guards: every value gets a type (types.ts), and predicates (MM404),
-// arguments (MM403), regexes (MM405 invalid, MM406 needing backtracking) and `jump to` values (MM407) are checked against
+// arguments (MM403), regexes (MM405 invalid, MM406 needing backtracking, which the linear
+// engine refuses) and `jump to` values (MM407) are checked against
 // it while constants are folded (`let` values, sizes, parameter defaults). The flow of each
 // chain is checked on the way (MM502 unreachable links, MM504 a `defer` recording nothing),
 // and each pipeline's steps (MM505, MM506).
@@ -15,7 +16,7 @@ import { IR_VERSION } from './ir.js';
 import { PER_COPY_HANDLERS, type Registries, type Resolution } from './resolve.js';
 import type { SourceText } from './source.js';
 import { didYouMean } from './suggest.js';
-import { patternRefusal, type PatternOptions } from '../moderation/patterns.js';
+import { patternRefusal, type PatternError, type PatternOptions } from '../moderation/patterns.js';
 import {
   ACTION_VALUES,
   KB_SETTINGS,
@@ -441,11 +442,14 @@ class Lowering {
     if (this.checkedRegexes.has(v)) return; // a `let` used twice is reported once
     this.checkedRegexes.add(v);
     // Bad flags are MM104, reported by the lexer stage; check the pattern alone here.
-    const refused = patternRefusal(v.source, { flags: v.flags.replace(/[^imsu]/g, '') });
-    if (!refused) return;
-    if (refused.unsupported) {
-      this.sink.error(v.span, Codes.BacktrackingRegex, `this regex cannot run in linear time: ${refused.reason.replace(/;.*$/, '')}`, 'regexes run on a linear-time engine (RE2), so a header cannot stall the server; test the parts separately, e.g. with a second `matches` or `not ... matches`');
-    } else this.sink.error(v.span, Codes.BadRegex, `invalid regex: ${refused.reason}`);
+    this.refused(v.span, patternRefusal(v.source, { flags: v.flags.replace(/[^imsu]/g, '') }));
+  }
+
+  private refused(span: A.Node['span'], refusal: PatternError | undefined): void {
+    if (!refusal) return;
+    if (refusal.unsupported) {
+      this.sink.error(span, Codes.BacktrackingRegex, `this regex cannot run in linear time: ${refusal.reason.replace(/;.*$/, '')}`, 'regexes run on a linear-time engine (RE2), so a header cannot stall the server; test the parts separately, e.g. with a second `matches` or `not ... matches`');
+    } else this.sink.error(span, Codes.BadRegex, `invalid regex: ${refusal.reason}`);
   }
 
   private readonly checkedPatterns = new Set<A.StringLit>();
@@ -459,10 +463,7 @@ class Lowering {
     }
     if (s?.kind !== 'String' || this.checkedPatterns.has(s)) return;
     this.checkedPatterns.add(s);
-    const refused = patternRefusal(s.value, opts);
-    if (!refused) return;
-    if (refused.unsupported) this.sink.error(s.span, Codes.BacktrackingRegex, `this pattern cannot run in linear time: ${refused.reason.replace(/;.*$/, '')}`);
-    else this.sink.error(s.span, Codes.BadRegex, `invalid regex: ${refused.reason}`);
+    this.refused(s.span, patternRefusal(s.value, opts));
   }
 
   /** Whether a path reads the message or its metadata (text a sender chose). */

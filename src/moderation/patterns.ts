@@ -9,7 +9,14 @@
 // Mailman's settings are Python regexes, the chain language's are JavaScript-style; the few
 // spellings RE2 writes differently (\Z, \uXXXX, \u{X}) are translated, the rest of both
 // dialects ((?i), (?P<name>...), (?<name>...), \A, non-greedy, classes, \p{L}) RE2 reads as is.
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
+
+// Loaded on the first compile: most processes (out, retry, lmtp) never compile a pattern.
+let engine: typeof RE2JS | undefined;
+function re2js(): typeof RE2JS {
+  return (engine ??= (createRequire(import.meta.url)('re2js') as { RE2JS: typeof RE2JS }).RE2JS);
+}
 
 /** A compiled pattern. Only `test` matches: no other code should see the engine. */
 export interface Pattern {
@@ -119,16 +126,17 @@ export function tryPattern(source: string, opts: PatternOptions = {}, onError?: 
 
 function compileRe2(source: string, flags: string): RE2JS {
   if (source.length > MAX_PATTERN_LENGTH) throw new PatternError(source.slice(0, 40) + '…', `longer than ${MAX_PATTERN_LENGTH} characters`);
+  const RE2 = re2js();
   let bits = 0;
   for (const f of flags) {
-    if (f === 'i') bits |= RE2JS.CASE_INSENSITIVE;
-    else if (f === 'm') bits |= RE2JS.MULTILINE;
-    else if (f === 's') bits |= RE2JS.DOTALL;
+    if (f === 'i') bits |= RE2.CASE_INSENSITIVE;
+    else if (f === 'm') bits |= RE2.MULTILINE;
+    else if (f === 's') bits |= RE2.DOTALL;
     else if (f !== 'u') throw new PatternError(source, `unknown flag '${f}'`);
   }
   const translated = translate(source);
   try {
-    return RE2JS.compile(translated, bits);
+    return RE2.compile(translated, bits);
   } catch (err) {
     let why = String((err as Error).message ?? err).replace(/^error parsing regexp: /, '');
     // The engine spells the flags as a (?i) prefix; the admin did not write it.

@@ -7,6 +7,7 @@ import { Ban, BanEntity } from '../model/entities.js';
 import { BadRequestError } from './errors.js';
 import { logger } from '../logging.js';
 import { patternProblem, tryPattern } from '../moderation/patterns.js';
+import { ADDRESS_PATTERN as BAN_PATTERN } from '../moderation/setting-patterns.js';
 
 export class BanManager {
   readonly repo: Repository<Ban>;
@@ -71,5 +72,3 @@ export function matchesBan(pattern: string, email: string): boolean {
   const re = tryPattern(pattern, BAN_PATTERN, (why) => logger('error').warn({ pattern, err: why }, `ban pattern ${pattern} does not compile`));
   return re?.test(email) ?? false;
 }
-
-const BAN_PATTERN = { ignoreCase: true, fromStart: true };

@@ -5,6 +5,7 @@ import { HeaderMatch, HeaderMatchEntity, MailingList } from '../model/entities.j
 import { ACTIONS } from '../model/list-settings.js';
 import { BadRequestError, NotFoundError } from './errors.js';
 import { patternProblem } from '../moderation/patterns.js';
+import { HEADER_PATTERN } from '../moderation/setting-patterns.js';
 
 export interface HeaderMatchInput {
   header: string;
@@ -100,7 +101,7 @@ export class HeaderMatchManager {
 
 /** Mailman searches a header filter's pattern ignoring case. */
 function checkPattern(pattern: string): void {
-  const why = patternProblem(pattern, { ignoreCase: true });
+  const why = patternProblem(pattern, HEADER_PATTERN);
   if (why) throw new BadRequestError(`Invalid pattern ${pattern}: ${why}`);
 }
 

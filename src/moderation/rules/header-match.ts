@@ -7,9 +7,10 @@ import { logger } from '../../logging.js';
 import { senders } from '../senders.js';
 import { partsOf } from '../mime-parts.js';
 import { tryPattern } from '../patterns.js';
+import { HEADER_PATTERN } from '../setting-patterns.js';
 
 function compile(pattern: string) {
-  return tryPattern(pattern, { ignoreCase: true }, (why) => logger('vette').warn({ pattern, err: why }, `header-match: bad regex ${pattern}`));
+  return tryPattern(pattern, HEADER_PATTERN, (why) => logger('vette').warn({ pattern, err: why }, `header-match: bad regex ${pattern}`));
 }
 
 registry.rules.register({
@@ -18,7 +19,7 @@ registry.rules.register({
   record: true,
   params: [
     { name: 'header', type: 'string', required: true, description: 'the header name' },
-    { name: 'pattern', type: 'string', required: true, description: 'a regex, searched ignoring case', pattern: { ignoreCase: true } },
+    { name: 'pattern', type: 'string', required: true, description: 'a regex, searched ignoring case', pattern: HEADER_PATTERN },
     { name: 'suffix', type: 'string', required: true, description: 'names the record: header-match-SUFFIX' },
   ],
   check(ctx, args) {

@@ -7,12 +7,13 @@ import { parseAddresses } from '../../email/addresses.js';
 import { listAddresses } from '../../model/list-addresses.js';
 import { senders } from '../senders.js';
 import { tryPattern, type Pattern } from '../patterns.js';
+import { ADDRESS_PATTERN } from '../setting-patterns.js';
 
 const DESTINATION_HEADERS = ['to', 'cc', 'resent-to', 'resent-cc'];
 
 function aliasPattern(alias: string): Pattern {
   const literal = alias.toLowerCase();
-  return tryPattern(alias, { ignoreCase: true, fromStart: true }) ?? { source: alias, flags: 'i', test: (r) => r.toLowerCase().startsWith(literal) };
+  return tryPattern(alias, ADDRESS_PATTERN) ?? { source: alias, flags: 'i', test: (r) => r.toLowerCase().startsWith(literal) };
 }
 
 registry.rules.register({

@@ -8,6 +8,7 @@ import { logger } from '../../logging.js';
 import { senders } from '../senders.js';
 import { isBanned, membership } from '../lookups.js';
 import { tryPattern } from '../patterns.js';
+import { ADDRESS_PATTERN } from '../setting-patterns.js';
 
 const LEGACY = ['accept', 'hold', 'reject', 'discard'] as const;
 
@@ -19,7 +20,7 @@ function decide(action: string, sender: string, reason: string): RuleResult {
 /** Whether an entry of a *_these_nonmembers list names this sender. */
 export function legacyEntryMatches(entry: string, sender: string): boolean {
   if (!entry.startsWith('^')) return entry.trim().toLowerCase() === sender;
-  const re = tryPattern(entry, { ignoreCase: true, fromStart: true }, (why) => logger('vette').warn({ entry, err: why }, `bad regex in a *_these_nonmembers entry: ${entry}`));
+  const re = tryPattern(entry, ADDRESS_PATTERN, (why) => logger('vette').warn({ entry, err: why }, `bad regex in a *_these_nonmembers entry: ${entry}`));
   return re?.test(sender) ?? false;
 }
 
