@@ -20,6 +20,8 @@ export interface ParamSpec {
   /** A literal, or `list.SETTING` to read the list's setting at run time. */
   default?: unknown;
   required?: boolean;
+  /** A regex given as a string: a constant argument is checked as one (MM405, MM406), with these options. */
+  pattern?: { ignoreCase?: boolean; fromStart?: boolean };
 }
 
 /** What every rule, effect and handler sees of the message being processed. */

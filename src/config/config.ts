@@ -24,6 +24,8 @@ export function parseBool(text: string): boolean {
 }
 
 function checkValue(spec: KeySpec, value: string): void {
+  const why = spec.check?.(value);
+  if (why) throw new ConfigError(why);
   switch (spec.type) {
     case 'int':
       if (!/^-?\d+$/.test(value.trim())) throw new ConfigError(`"${value}" is not a whole number`);

@@ -2,6 +2,8 @@
 // key names are Mailman's, so an admin's mailman.cfg habits carry over; anything not listed
 // here is refused at start rather than silently ignored.
 
+import { headerChecksProblem, listnameCharsProblem } from '../moderation/setting-patterns.js';
+
 export type KeyType = 'string' | 'int' | 'bool' | 'duration' | 'path' | 'port';
 
 export interface KeySpec {
@@ -10,6 +12,8 @@ export interface KeySpec {
   /** Allowed values for an enumerated string. */
   choices?: readonly string[];
   help?: string;
+  /** A further check of the value: why it is refused, or undefined. */
+  check?: (value: string) => string | undefined;
 }
 
 export type SectionSpec = Record<string, KeySpec>;
@@ -28,7 +32,7 @@ export const SECTIONS: Record<string, SectionSpec> = {
     noreply_address: s('noreply', 'local part of the address notices come from'),
     default_language: s('en'),
     sender_headers: s('from from_ reply-to sender', 'where the sender is looked for, in order'),
-    listname_chars: s('[-_.0-9a-z]', 'characters allowed in a list name (a regex class)'),
+    listname_chars: { ...s('[-_.0-9a-z]', 'characters allowed in a list name (a regex class)'), check: listnameCharsProblem },
     pending_request_life: d('3d'),
     moderator_request_life: d('180d'),
     hold_digest: b('no'),
@@ -83,7 +87,7 @@ export const SECTIONS: Record<string, SectionSpec> = {
     remove_dkim_headers: b('no'),
   },
   antispam: {
-    header_checks: s(''),
+    header_checks: { ...s('', 'one `Header: regex` per line, searched ignoring case'), check: headerChecksProblem },
     jump_chain: s('hold'),
   },
   ARC: {

@@ -51,7 +51,7 @@ export const Codes = {
   WrongArgType: 'MM403',
   BadOperator: 'MM404',
   BadRegex: 'MM405',
-  SlowRegex: 'MM406',
+  BacktrackingRegex: 'MM406',
   BadTarget: 'MM407',
   // MM5xx graph
   Cycle: 'MM501',

@@ -1,6 +1,7 @@
 // Stage 4: AST + resolution -> checked IR. The type checker of dsl.md §9's MM4xx lives here,
 // next to the lowering it guards: every value gets a type (types.ts), and predicates (MM404),
-// arguments (MM403), regexes (MM405, MM406) and `jump to` values (MM407) are checked against
+// arguments (MM403), regexes (MM405 invalid, MM406 needing backtracking, which the linear
+// engine refuses) and `jump to` values (MM407) are checked against
 // it while constants are folded (`let` values, sizes, parameter defaults). The flow of each
 // chain is checked on the way (MM502 unreachable links, MM504 a `defer` recording nothing),
 // and each pipeline's steps (MM505, MM506).
@@ -15,7 +16,7 @@ import { IR_VERSION } from './ir.js';
 import { PER_COPY_HANDLERS, type Registries, type Resolution } from './resolve.js';
 import type { SourceText } from './source.js';
 import { didYouMean } from './suggest.js';
-import { backtrackingRisk } from './regex-risk.js';
+import { patternRefusal, type PatternError, type PatternOptions } from '../moderation/patterns.js';
 import {
   ACTION_VALUES,
   KB_SETTINGS,
@@ -359,6 +360,11 @@ class Lowering {
         if (re !== 'regex' && !(re === 'string' && !literal) && re !== 'unknown') {
           return wrongValue("'matches' takes a regex", 'write it between slashes, as in /^\\[spam\\]/i');
         }
+        if (value.kind === 'Path' && this.fromMessage(value)) {
+          // A sender must never choose the pattern (nor make one that stalls the runner).
+          return wrongValue("'matches' takes a regex from the chain, a setting or a row, not one read from the message", 'compare message values with is, in, contains, starts with or ends with');
+        }
+        this.stringPattern(value, {});
         break;
       default: // < <= > >=
         if (!isNumeric(le)) return undefinedFor(`'${p.words}' compares numbers and sizes`);
@@ -431,22 +437,40 @@ class Lowering {
 
   private readonly checkedRegexes = new Set<A.RegexLit>();
 
-  /** MM405 for a pattern JavaScript refuses, MM406 for one that may backtrack for ever. */
+  /** MM405 for a pattern the linear-time engine refuses (bad syntax, or back-references and look-arounds). */
   private regex(v: A.RegexLit): void {
     if (this.checkedRegexes.has(v)) return; // a `let` used twice is reported once
     this.checkedRegexes.add(v);
-    try {
-      // Bad flags are MM104, reported by the lexer stage; check the pattern alone here.
-      new RegExp(v.source, v.flags.replace(/[^imsu]/g, ''));
-    } catch (e) {
-      const why = (e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
-      this.sink.error(v.span, Codes.BadRegex, `invalid regex: ${why.charAt(0).toLowerCase()}${why.slice(1)}`);
-      return;
+    // Bad flags are MM104, reported by the lexer stage; check the pattern alone here.
+    this.refused(v.span, patternRefusal(v.source, { flags: v.flags.replace(/[^imsu]/g, '') }));
+  }
+
+  private refused(span: A.Node['span'], refusal: PatternError | undefined): void {
+    if (!refusal) return;
+    if (refusal.unsupported) {
+      this.sink.error(span, Codes.BacktrackingRegex, `this regex cannot run in linear time: ${refusal.reason.replace(/;.*$/, '')}`, 'regexes run on a linear-time engine (RE2), so a header cannot stall the server; test the parts separately, e.g. with a second `matches` or `not ... matches`');
+    } else this.sink.error(span, Codes.BadRegex, `invalid regex: ${refusal.reason}`);
+  }
+
+  private readonly checkedPatterns = new Set<A.StringLit>();
+
+  /** A constant string used as a pattern (a `let`, a rule's pattern argument) is checked like a regex literal. */
+  private stringPattern(v: A.Value, opts: PatternOptions): void {
+    let s: A.Value | undefined = v;
+    if (s.kind === 'Path') {
+      const b = this.res.paths.get(s);
+      s = b?.kind === 'const' ? b.def.value : undefined;
     }
-    const risk = backtrackingRisk(v.source);
-    if (risk) {
-      this.sink.warning(v.span, Codes.SlowRegex, `this regex may take exponential time on some messages: ${risk}`, 'make the inner repetition unambiguous, as in (a+)+ -> a+, or (\\w+\\s?)* -> [\\w\\s]*');
-    }
+    if (s?.kind !== 'String' || this.checkedPatterns.has(s)) return;
+    this.checkedPatterns.add(s);
+    this.refused(s.span, patternRefusal(s.value, opts));
+  }
+
+  /** Whether a path reads the message or its metadata (text a sender chose). */
+  private fromMessage(p: A.Path): boolean {
+    const b = this.res.paths.get(p);
+    if (b?.kind === 'const') return b.def.value.kind === 'Path' && this.fromMessage(b.def.value);
+    return b?.kind === 'message' || b?.kind === 'msgdata';
   }
 
   private path(p: A.Path): I.ValueIr {
@@ -488,6 +512,8 @@ class Lowering {
       if (!fitsParam(given, spec.type)) {
         const hint = spec.type === 'size' ? 'write a size as 40KB or 2MB' : spec.type === 'regex' ? 'write a regex between slashes, as in /^re:/i' : spec.type === 'string' ? 'write a string in double quotes' : undefined;
         this.sink.error(a.value.span, Codes.WrongArgType, `argument '${a.name.name}' of ${owner} takes ${describeType(spec.type === 'string-list' ? 'string[]' : (spec.type as Ty))}, not ${describeType(given)}`, hint);
+      } else if (spec.pattern) {
+        this.stringPattern(a.value, spec.pattern);
       } else if (spec.type === 'action' && a.value.kind === 'String' && !(ACTION_VALUES as readonly string[]).includes(a.value.value)) {
         this.sink.error(a.value.span, Codes.WrongArgType, `"${a.value.value}" is not an action`, didYouMean(a.value.value, ACTION_VALUES) ?? `the actions are ${ACTION_VALUES.join(', ')}`);
       }

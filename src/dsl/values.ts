@@ -5,6 +5,7 @@
 import type { MessageContext } from '../registry.js';
 import { parseBool, parseDuration } from '../config/config.js';
 import type { TemplateIr, TestOp, ValueIr } from './ir.js';
+import { compilePattern, isPattern, tryPattern } from '../moderation/patterns.js';
 
 export type Getter = (ctx: MessageContext) => unknown;
 export type Cond = (ctx: MessageContext) => boolean | Promise<boolean>;
@@ -50,7 +51,8 @@ export function getter(v: ValueIr): Getter {
     return () => c;
   }
   if ('regex' in v) {
-    const re = new RegExp(v.regex.source, v.regex.flags);
+    // Checked by the lowering (MM405/MM406): a refusal here is a stale or hand-made IR, and throws.
+    const re = compilePattern(v.regex.source, { flags: v.regex.flags });
     return () => re;
   }
   if ('list' in v) {
@@ -153,7 +155,7 @@ function any(l: unknown, f: (x: unknown) => boolean): boolean {
 
 type Pred = (left: unknown, right: unknown) => boolean;
 
-/** Each predicate receives the right side already folded (and a RegExp for `matches`). */
+/** Each predicate receives the right side already folded (and a compiled Pattern for `matches`). */
 const PREDICATES: Record<Exclude<TestOp, 'exists' | 'missing'>, Pred> = {
   is: (l, r) => any(l, (x) => fold(x) === r),
   'is-not': (l, r) => !PREDICATES.is(l, r),
@@ -162,7 +164,7 @@ const PREDICATES: Record<Exclude<TestOp, 'exists' | 'missing'>, Pred> = {
   contains: (l, r) => typeof r === 'string' && any(l, (x) => typeof x === 'string' && x.toLowerCase().includes(r)),
   'starts-with': (l, r) => typeof r === 'string' && any(l, (x) => typeof x === 'string' && x.toLowerCase().startsWith(r)),
   'ends-with': (l, r) => typeof r === 'string' && any(l, (x) => typeof x === 'string' && x.toLowerCase().endsWith(r)),
-  matches: (l, r) => r instanceof RegExp && any(l, (x) => x !== undefined && x !== null && r.test(String(x))),
+  matches: (l, r) => isPattern(r) && any(l, (x) => x !== undefined && x !== null && r.test(String(x))),
   '<': (l, r) => any(l, (x) => num(x) < num(r)),
   '<=': (l, r) => any(l, (x) => num(x) <= num(r)),
   '>': (l, r) => any(l, (x) => num(x) > num(r)),
@@ -170,16 +172,9 @@ const PREDICATES: Record<Exclude<TestOp, 'exists' | 'missing'>, Pred> = {
 };
 
 function prepareRight(op: TestOp, r: unknown): unknown {
-  if (op === 'matches') return r instanceof RegExp ? r : typeof r === 'string' ? safeRegex(r) : undefined;
+  // A pattern read at run time (a setting, a row) that does not compile misses (dsl.md §5.4).
+  if (op === 'matches') return isPattern(r) ? r : typeof r === 'string' ? tryPattern(r) : undefined;
   return fold(r);
-}
-
-function safeRegex(source: string): RegExp | undefined {
-  try {
-    return new RegExp(source);
-  } catch {
-    return undefined; // a bad pattern read at run time misses (dsl.md §5.4)
-  }
 }
 
 export function test(op: TestOp, left: ValueIr, right: ValueIr | undefined): Cond {

@@ -53,6 +53,7 @@ import type { ChainIr, CondIr, ValueIr } from '../dsl/ir.js';
 import { getter, test as makeTest, truthy } from '../dsl/values.js';
 import { conditionText, valueText } from '../dsl/graph-dot.js';
 import { runChain, type ChainSource, type ChainTrace } from './chain-executor.js';
+import { isPattern } from './patterns.js';
 
 export const EXPLAIN_VERSION = 1;
 
@@ -171,7 +172,7 @@ function prepare(opts: ExplainOptions): { msg: Message; msgdata: MsgData } {
 
 function plain(x: unknown): unknown {
   if (x === undefined) return null;
-  if (x instanceof RegExp) return `/${x.source}/${x.flags}`;
+  if (x instanceof RegExp || isPattern(x)) return `/${x.source}/${x.flags}`;
   if (x instanceof Date) return x.toISOString();
   if (Buffer.isBuffer(x)) return x.toString('utf8');
   if (Array.isArray(x)) return x.map(plain);

@@ -6,6 +6,8 @@ import { IsNull } from 'typeorm';
 import { Ban, BanEntity } from '../model/entities.js';
 import { BadRequestError } from './errors.js';
 import { logger } from '../logging.js';
+import { patternProblem, tryPattern } from '../moderation/patterns.js';
+import { ADDRESS_PATTERN as BAN_PATTERN } from '../moderation/setting-patterns.js';
 
 export class BanManager {
   readonly repo: Repository<Ban>;
@@ -20,13 +22,8 @@ export class BanManager {
   /** Bans an email (lower-cased) or a `^regex` (kept as written); banning twice is a no-op. */
   async ban(email: string, listId: string | null = null): Promise<Ban> {
     const key = normalise(email);
-    if (key.startsWith('^')) {
-      try {
-        new RegExp(key, 'i');
-      } catch (err) {
-        throw new BadRequestError(`Invalid ban pattern ${key}: ${(err as Error).message}`);
-      }
-    }
+    const why = key.startsWith('^') ? patternProblem(key, BAN_PATTERN) : undefined;
+    if (why) throw new BadRequestError(`Invalid ban pattern ${key}: ${why}`);
     const existing = await this.repo.findOneBy(this.where(key, listId));
     return existing ?? this.repo.save(this.repo.create({ email: key, list_id: listId }));
   }
@@ -72,10 +69,6 @@ function normalise(email: string): string {
 
 /** A ban pattern matches from the start of the address (Python's re.match), ignoring case. */
 export function matchesBan(pattern: string, email: string): boolean {
-  try {
-    return new RegExp(`^(?:${pattern.slice(1)})`, 'i').test(email);
-  } catch (err) {
-    logger('error').warn({ pattern, err: (err as Error).message }, `ban pattern ${pattern} does not compile`);
-    return false;
-  }
+  const re = tryPattern(pattern, BAN_PATTERN, (why) => logger('error').warn({ pattern, err: why }, `ban pattern ${pattern} does not compile`));
+  return re?.test(email) ?? false;
 }

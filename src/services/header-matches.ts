@@ -4,6 +4,8 @@ import type { DataSource, Repository } from 'typeorm';
 import { HeaderMatch, HeaderMatchEntity, MailingList } from '../model/entities.js';
 import { ACTIONS } from '../model/list-settings.js';
 import { BadRequestError, NotFoundError } from './errors.js';
+import { patternProblem } from '../moderation/patterns.js';
+import { HEADER_PATTERN } from '../moderation/setting-patterns.js';
 
 export interface HeaderMatchInput {
   header: string;
@@ -37,11 +39,7 @@ export class HeaderMatchManager {
     if (!header) throw new BadRequestError('A header match needs a header');
     if (!pattern) throw new BadRequestError('A header match needs a pattern');
     checkAction(input.action);
-    try {
-      new RegExp(pattern, 'i');
-    } catch (err) {
-      throw new BadRequestError(`Invalid pattern ${pattern}: ${(err as Error).message}`);
-    }
+    checkPattern(pattern);
     return this.ds.transaction(async (em) => {
       const repo = em.getRepository(HeaderMatchEntity);
       const rows = await repo.find({ where: { mailing_list_id: mlist.id }, order: { position: 'ASC', id: 'ASC' } });
@@ -72,7 +70,11 @@ export class HeaderMatchManager {
   async update(mlist: Pick<MailingList, 'id'>, position: number, changes: Partial<HeaderMatchInput>): Promise<HeaderMatch> {
     const row = await this.get(mlist, position);
     if (changes.header !== undefined) row.header = changes.header.trim().toLowerCase();
-    if (changes.pattern !== undefined) row.pattern = changes.pattern;
+    if (changes.pattern !== undefined) {
+      if (!changes.pattern) throw new BadRequestError('A header match needs a pattern');
+      checkPattern(changes.pattern);
+      row.pattern = changes.pattern;
+    }
     if (changes.action !== undefined) {
       checkAction(changes.action);
       row.chain = changes.action;
@@ -95,6 +97,12 @@ export class HeaderMatchManager {
   async clear(mlist: Pick<MailingList, 'id'>): Promise<void> {
     await this.repo.delete({ mailing_list_id: mlist.id });
   }
+}
+
+/** Mailman searches a header filter's pattern ignoring case. */
+function checkPattern(pattern: string): void {
+  const why = patternProblem(pattern, HEADER_PATTERN);
+  if (why) throw new BadRequestError(`Invalid pattern ${pattern}: ${why}`);
 }
 
 function checkAction(action: string | null | undefined): void {

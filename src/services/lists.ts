@@ -3,6 +3,7 @@ import { MailingList, MailingListEntity, MemberEntity, ListRequestEntity, BanEnt
 import { defaultSettings } from '../model/list-settings.js';
 import type { DomainManager } from './domains.js';
 import { BadRequestError, NotFoundError } from './errors.js';
+import { compilePattern } from '../moderation/patterns.js';
 
 // Kept apart so that rules and handlers can use it without loading the database layer.
 export { listAddresses } from '../model/list-addresses.js';
@@ -23,7 +24,7 @@ export class ListManager {
     if (at <= 0 || at === fqdn.length - 1) throw new BadRequestError(`Invalid list posting address: ${fqdnListname}`);
     const listName = fqdn.slice(0, at);
     const mailHost = fqdn.slice(at + 1);
-    if (!new RegExp(`^${this.listnameChars}+$`).test(listName)) {
+    if (!compilePattern(`^${this.listnameChars}+$`).test(listName)) {
       throw new BadRequestError(`Invalid list name: ${listName} (allowed characters: ${this.listnameChars})`);
     }
     if (!(await this.domains.get(mailHost))) throw new BadRequestError(`Domain does not exist: ${mailHost}`);

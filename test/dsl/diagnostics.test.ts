@@ -215,7 +215,7 @@ test('escapes, regex flags, regex syntax and reason interpolation', () => {
       '                           ^^',
       'hint: the escapes are \\" \\\\ \\n \\t and \\u{…}',
       '',
-      'broken.chain:1:40: error MM405: invalid regex: unterminated group',
+      'broken.chain:1:40: error MM405: invalid regex: missing closing ): `a(`',
       text,
       '                                       ^^^^^',
       '',

@@ -4,10 +4,12 @@
 import { registry } from '../../registry.js';
 import type { Message } from '../../email/message.js';
 import { logger } from '../../logging.js';
+import { tryPattern, type Pattern } from '../../moderation/patterns.js';
+import { HEADER_PATTERN } from '../../moderation/setting-patterns.js';
 
 export interface Topic {
   name: string;
-  pattern: RegExp;
+  pattern: Pattern;
 }
 
 /** The list's `topics` setting: one `NAME: REGEX` per line; bad lines are logged and skipped. */
@@ -23,11 +25,8 @@ export function parseTopics(text: string, listId = ''): Topic[] {
     }
     // Mailman joins a topic's pattern lines with | and matches ignoring case.
     const source = t.slice(colon + 1).trim().split(/\s*\n\s*/).join('|');
-    try {
-      topics.push({ name: t.slice(0, colon).trim(), pattern: new RegExp(source, 'i') });
-    } catch (err) {
-      logger('error').warn({ list: listId, line: t, err: (err as Error).message }, 'bad topic regex');
-    }
+    const pattern = tryPattern(source, HEADER_PATTERN, (why) => logger('error').warn({ list: listId, line: t, err: why }, 'bad topic regex'));
+    if (pattern) topics.push({ name: t.slice(0, colon).trim(), pattern });
   }
   return topics;
 }

@@ -6,21 +6,11 @@ import { registry } from '../../registry.js';
 import { logger } from '../../logging.js';
 import { senders } from '../senders.js';
 import { partsOf } from '../mime-parts.js';
+import { tryPattern } from '../patterns.js';
+import { HEADER_PATTERN } from '../setting-patterns.js';
 
-const compiled = new Map<string, RegExp | null>();
-
-function compile(pattern: string): RegExp | null {
-  let re = compiled.get(pattern);
-  if (re !== undefined) return re;
-  try {
-    re = new RegExp(pattern, 'i');
-  } catch (err) {
-    logger('vette').warn({ pattern, err: (err as Error).message }, `header-match: bad regex ${pattern}`);
-    re = null;
-  }
-  if (compiled.size > 1000) compiled.clear();
-  compiled.set(pattern, re);
-  return re;
+function compile(pattern: string) {
+  return tryPattern(pattern, HEADER_PATTERN, (why) => logger('vette').warn({ pattern, err: why }, `header-match: bad regex ${pattern}`));
 }
 
 registry.rules.register({
@@ -29,7 +19,7 @@ registry.rules.register({
   record: true,
   params: [
     { name: 'header', type: 'string', required: true, description: 'the header name' },
-    { name: 'pattern', type: 'string', required: true, description: 'a regex, searched ignoring case' },
+    { name: 'pattern', type: 'string', required: true, description: 'a regex, searched ignoring case', pattern: HEADER_PATTERN },
     { name: 'suffix', type: 'string', required: true, description: 'names the record: header-match-SUFFIX' },
   ],
   check(ctx, args) {

@@ -5,16 +5,14 @@
 import { registry } from '../../registry.js';
 import { listAddresses } from '../../model/list-addresses.js';
 import { senders } from '../senders.js';
-import { escapeRegex } from '../mime-parts.js';
+import { tryPattern, type Pattern } from '../patterns.js';
+import { ADDRESS_PATTERN } from '../setting-patterns.js';
 
 const DESTINATION_HEADERS = ['to', 'cc', 'resent-to', 'resent-cc'];
 
-function aliasPattern(alias: string): RegExp {
-  try {
-    return new RegExp(`^(?:${alias})`, 'i');
-  } catch {
-    return new RegExp(`^${escapeRegex(alias)}`, 'i');
-  }
+function aliasPattern(alias: string): Pattern {
+  const literal = alias.toLowerCase();
+  return tryPattern(alias, ADDRESS_PATTERN) ?? { source: alias, flags: 'i', test: (r) => r.toLowerCase().startsWith(literal) };
 }
 
 registry.rules.register({

@@ -7,6 +7,8 @@ import { registry, type RuleResult } from '../../registry.js';
 import { logger } from '../../logging.js';
 import { senders } from '../senders.js';
 import { isBanned, membership } from '../lookups.js';
+import { tryPattern } from '../patterns.js';
+import { ADDRESS_PATTERN } from '../setting-patterns.js';
 
 const LEGACY = ['accept', 'hold', 'reject', 'discard'] as const;
 
@@ -18,12 +20,8 @@ function decide(action: string, sender: string, reason: string): RuleResult {
 /** Whether an entry of a *_these_nonmembers list names this sender. */
 export function legacyEntryMatches(entry: string, sender: string): boolean {
   if (!entry.startsWith('^')) return entry.trim().toLowerCase() === sender;
-  try {
-    return new RegExp(`^(?:${entry.slice(1)})`, 'i').test(sender);
-  } catch (err) {
-    logger('vette').warn({ entry, err: (err as Error).message }, `bad regex in a *_these_nonmembers entry: ${entry}`);
-    return false;
-  }
+  const re = tryPattern(entry, ADDRESS_PATTERN, (why) => logger('vette').warn({ entry, err: why }, `bad regex in a *_these_nonmembers entry: ${entry}`));
+  return re?.test(sender) ?? false;
 }
 
 registry.rules.register({

@@ -4,10 +4,12 @@
 import { registry } from '../../registry.js';
 import { logger } from '../../logging.js';
 import { senders } from '../senders.js';
+import { tryPattern, type Pattern } from '../patterns.js';
+import { HEADER_PATTERN } from '../setting-patterns.js';
 
 export interface HeaderPattern {
   header: string;
-  pattern: RegExp;
+  pattern: Pattern;
   line: string;
 }
 
@@ -24,11 +26,8 @@ export function parseBounceMatchingHeaders(text: string, listId?: string): Heade
       logger('vette').warn({ list: listId, line }, `bad bounce_matching_headers line: ${line}`);
       continue;
     }
-    try {
-      out.push({ header, pattern: new RegExp(source, 'i'), line });
-    } catch (err) {
-      logger('vette').warn({ list: listId, line, err: (err as Error).message }, `bad regex in bounce_matching_headers: ${line}`);
-    }
+    const pattern = tryPattern(source, HEADER_PATTERN, (why) => logger('vette').warn({ list: listId, line, err: why }, `bad regex in bounce_matching_headers: ${line}`));
+    if (pattern) out.push({ header, pattern, line });
   }
   return out;
 }

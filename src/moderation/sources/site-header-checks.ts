@@ -4,28 +4,9 @@
 // without a colon is skipped with a log line, so one typo does not disable the others.
 import { registry, type MessageContext } from '../../registry.js';
 import { logger } from '../../logging.js';
+import { parseHeaderChecks } from '../setting-patterns.js';
 
-export type HeaderCheckRow = {
-  header: string;
-  pattern: string;
-  suffix: string;
-  action: null;
-};
-
-/** The rows of a header_checks value (exported for tests). */
-export function parseHeaderChecks(value: string, warn: (message: string) => void = () => undefined): HeaderCheckRow[] {
-  const rows: HeaderCheckRow[] = [];
-  value.split(/\r?\n/).forEach((line, index) => {
-    if (line.trim() === '') return;
-    const colon = line.indexOf(':');
-    if (colon <= 0) {
-      warn(`[antispam] header_checks line ${index}: "${line.trim()}" is not "Header: regex"; skipped`);
-      return;
-    }
-    rows.push({ header: line.slice(0, colon).trim(), pattern: line.slice(colon + 1).trim(), suffix: `config-${index}`, action: null });
-  });
-  return rows;
-}
+export { parseHeaderChecks, type HeaderCheckRow } from '../setting-patterns.js';
 
 registry.linkSources.register({
   name: 'site.antispam.header_checks',

@@ -8,6 +8,7 @@ import type { Services } from '../../services/services.js';
 import { isoDate, noContent, okay } from '../helpers.js';
 import { hashPassword } from '../passwords.js';
 import { badRequest, notFound } from '../errors.js';
+import { listSettingPatternProblem } from '../../moderation/setting-patterns.js';
 import { bool, inputOf, listOfStrings, nonNegativeInt, oneOf, str, type Converter, type Input } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
 
@@ -20,6 +21,17 @@ interface Attribute {
 }
 
 function converterFor(spec: SettingSpec, deps: RestDeps): Converter<unknown> {
+  const conv = baseConverter(spec, deps);
+  // Settings that hold regexes refuse one that does not compile (400), not miss on every post.
+  return (v) => {
+    const value = conv(v);
+    const why = listSettingPatternProblem(spec.name, value);
+    if (why) throw new Error(why);
+    return value;
+  };
+}
+
+function baseConverter(spec: SettingSpec, deps: RestDeps): Converter<unknown> {
   const nullable = (conv: Converter<unknown>): Converter<unknown> => (spec.nullable ? (v) => (v === null ? null : conv(v)) : conv);
   if (spec.name === 'moderator_password') {
     // Stored hashed, as Mailman does; '' or null clears it (the approved rule then misses).
