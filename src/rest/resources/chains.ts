@@ -25,7 +25,8 @@ import type { DslCatalog, DslKind } from '../../dsl/catalog.js';
 import { writeAtomically, type LiveCatalog } from '../../runners/catalog.js';
 import type { MailingList } from '../../model/entities.js';
 import { apiOf, collection, noContent, okay, queryParam, type Resource } from '../helpers.js';
-import { GRAPH_FORMATS, renderGraph, toDot, type GraphFormat } from '../../dsl/graph-dot.js';
+import { GRAPH_FORMATS, toDot, type GraphFormat } from '../../dsl/graph-dot.js';
+import { drawGraph, type GraphLimits } from '../graph-job.js';
 import { RestError, badRequest, notFound } from '../errors.js';
 import { inputOf, str, validate } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
@@ -51,6 +52,11 @@ function refuse(ctx: RestContext, description: string, diagnostics: Diagnostic[]
 
 export function routes(router: RestRouter, deps: RestDeps): void {
   const { services } = deps;
+  const graphLimits: GraphLimits = {
+    maxNodes: services.config.int('webservice', 'graph_max_nodes'),
+    timeoutMs: services.config.durationMs('webservice', 'graph_timeout'),
+    concurrency: 2,
+  };
   const live = (): LiveCatalog => {
     if (!deps.catalog) throw new RestError(404, 'This server has no chain and pipeline catalog');
     return deps.catalog;
@@ -153,7 +159,8 @@ export function routes(router: RestRouter, deps: RestDeps): void {
       if (!(GRAPH_FORMATS as readonly string[]).includes(format)) throw badRequest(`format must be one of ${GRAPH_FORMATS.join(', ')}`);
       const compiled = kind === 'chain' ? snap.chain(name) : snap.pipeline(name);
       if (!compiled) throw new RestError(409, `${kind} '${name}' has never compiled`);
-      ctx.body = await renderGraph(toDot(compiled.ir), format as GraphFormat);
+      // SVG is laid out in a worker thread, within limits: a big chain must not stall REST.
+      ctx.body = await drawGraph(compiled.ir, format as GraphFormat, graphLimits, toDot);
       ctx.type = format === 'svg' ? 'image/svg+xml; charset=utf-8' : 'text/vnd.graphviz; charset=utf-8';
       ctx.status = 200;
     });
