@@ -32,7 +32,7 @@ before(async () => {
     lastGoodDir: join(site, 'cache'),
     log: false,
   });
-  rest = await RestHarness.start({ catalog, conf: '[webservice]\ngraph_max_nodes: 300\ngraph_timeout: 300ms' });
+  rest = await RestHarness.start({ catalog, conf: '[webservice]\ngraph_max_nodes: 300\ngraph_timeout: 3s' });
 });
 after(async () => {
   await rest?.close();
@@ -56,18 +56,18 @@ test('SVG of a chain over graph_max_nodes: 413 with the reason; its DOT is still
 });
 
 test('a drawing past graph_timeout is stopped with 413, and REST answers other requests while it runs', async () => {
-  assert.equal((await rest.put('/chains/slow', { source: bigChain('slow', 250) })).status, 200);
+  assert.equal((await rest.put('/chains/slow', { source: bigChain('slow', 290) })).status, 200);
   const order: string[] = [];
   const drawing = rest.get('/chains/slow/graph?format=svg').then((r) => (order.push('graph'), r));
-  await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 200));
   const system = await rest.get('/system');
   order.push('system');
   assert.equal(system.status, 200);
   const svg = await drawing;
-  assertError(svg, 413, /could not be drawn within 300 ms/);
+  assertError(svg, 413, /could not be drawn within 3000 ms/);
   assert.deepEqual(order, ['system', 'graph'], 'GET /system did not wait for the layout');
-  // Several at once wait their turn and each ends the same way; the server keeps answering.
-  const many = await Promise.all([1, 2, 3].map(() => rest.get('/chains/slow/graph?format=svg')));
+  // Two at once (the limit) end the same way; the server keeps answering.
+  const many = await Promise.all([1, 2].map(() => rest.get('/chains/slow/graph?format=svg')));
   for (const r of many) assertError(r, 413);
   assert.equal((await rest.get('/system')).status, 200);
 });

@@ -33,6 +33,13 @@ import type { RestContext, RestDeps, RestRouter } from '../context.js';
 
 /** dsl.md §3's NAME: also what keeps a name a plain file name in the site directory. */
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*(-[A-Za-z0-9_]+)*$/;
+/** The name becomes a file name (NAME.chain, and its last-good copy): well under 255 bytes. */
+const MAX_NAME_LENGTH = 100;
+
+function checkName(kind: DslKind, name: string): void {
+  if (name.length > MAX_NAME_LENGTH) throw badRequest(`Invalid ${kind} name: longer than ${MAX_NAME_LENGTH} characters`);
+  if (!NAME.test(name)) throw badRequest(`Invalid ${kind} name: ${name}`);
+}
 
 const KINDS: readonly { kind: DslKind; plural: string; settings: readonly (keyof MailingList)[] }[] = [
   { kind: 'chain', plural: 'chains', settings: ['posting_chain', 'owner_chain'] },
@@ -141,7 +148,7 @@ export function routes(router: RestRouter, deps: RestDeps): void {
       // Without a name, the file is taken to be named after what it declares.
       let name = input.name;
       if (name === undefined) name = compile(source, '<source>').ast.declarations[0]?.name.name;
-      if (name !== undefined && !NAME.test(name)) throw badRequest(`Invalid ${kind} name: ${name}`);
+      if (name !== undefined) checkName(kind, name);
       const result = check(snap, name ?? '', source, name ? `${name}.${kind}` : `<source>`);
       okay(ctx, { ok: !hasErrors(result.diagnostics), diagnostics: result.diagnostics.map(diagnosticJson) });
     });
@@ -167,7 +174,7 @@ export function routes(router: RestRouter, deps: RestDeps): void {
 
     router.put(`/${plural}/:name`, async (ctx) => {
       const name = ctx.params.name;
-      if (!NAME.test(name)) throw badRequest(`Invalid ${kind} name: ${name}`);
+      checkName(kind, name);
       const { source } = validate(inputOf(ctx), { source: str });
       const catalog = live();
       const dir = catalog.siteDir(kind);

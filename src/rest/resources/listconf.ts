@@ -8,7 +8,7 @@ import type { Services } from '../../services/services.js';
 import { isoDate, noContent, okay } from '../helpers.js';
 import { hashPassword } from '../passwords.js';
 import { badRequest, notFound } from '../errors.js';
-import { bool, inputOf, listOfStrings, nonNegativeInt, oneOf, str, type Converter, type Input } from '../validate.js';
+import { bool, inputOf, listOfStrings, multiLine, nonNegativeInt, oneLine, oneOf, optionalEmail, str, type Converter, type Input } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
 
 interface Attribute {
@@ -28,6 +28,8 @@ function converterFor(spec: SettingSpec, deps: RestDeps): Converter<unknown> {
   switch (spec.type) {
     case 'string-list':
       return listOfStrings;
+    case 'text':
+      return nullable(multiLine);
     case 'bool':
       return nullable(bool);
     case 'int':
@@ -55,7 +57,8 @@ function converterFor(spec: SettingSpec, deps: RestDeps): Converter<unknown> {
           return name;
         };
       }
-      return nullable(str);
+      // One line: a string setting may be written into a header (List-Id, From, Subject).
+      return nullable(spec.address ? optionalEmail : oneLine);
   }
 }
 
