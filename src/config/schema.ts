@@ -66,6 +66,8 @@ export const SECTIONS: Record<string, SectionSpec> = {
     admin_user: s('restadmin'),
     admin_pass: s('restpass'),
     show_tracebacks: b('yes'),
+    graph_max_nodes: i('300', 'links or steps beyond which GET .../graph?format=svg is refused (413)'),
+    graph_timeout: d('10s', 'wall time one SVG drawing may take in its worker thread'),
   },
   mta: {
     lmtp_host: s('127.0.0.1'),

@@ -3,6 +3,8 @@
 // is added in one place (plus a migration for its column).
 
 export type SettingType = 'string' | 'text' | 'bool' | 'int' | 'enum' | 'datetime' | 'string-list';
+// 'string' is one line (it may be written into a header: display_name, description,
+// subject_prefix); 'text' may have several (footers, notices, one-entry-per-line tables).
 // 'string-list' is a list of strings, stored as JSON text (Mailman pickles these lists).
 
 export interface SettingSpec {
@@ -14,6 +16,8 @@ export interface SettingSpec {
   /** Read-only over REST (counters, identity). */
   readonly?: boolean;
   nullable?: boolean;
+  /** One email address ('' for none): it is written into the headers of outgoing mail. */
+  address?: true;
   /** Names a chain or pipeline: must exist and compile to be assigned. */
   names?: 'chain' | 'pipeline';
 }
@@ -75,7 +79,7 @@ export const LIST_SETTINGS: readonly SettingSpec[] = [
     choices: ['no_munging', 'point_to_list', 'explicit_header', 'explicit_header_only'],
     default: 'no_munging',
   },
-  { name: 'reply_to_address', type: 'string', default: '' },
+  { name: 'reply_to_address', type: 'string', default: '', address: true },
   { name: 'first_strip_reply_to', type: 'bool', default: false },
   { name: 'anonymous_list', type: 'bool', default: false },
   { name: 'personalize', type: 'enum', choices: ['none', 'individual', 'full'], default: 'none' },

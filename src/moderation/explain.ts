@@ -16,7 +16,7 @@
 //     list_id, message_id, sender,           the first sender, as the rules see it
 //     chain,                                 the start chain
 //     links: [{                              every link visited, in order
-//       chain, at: "LINE:COL", file, source_text,
+//       chain, at: "LINE:COL", row?, file, source_text,   row: inside a `for` loop
 //       condition,                           the condition as text ("always": unconditional)
 //       rules: [{name, hit, args?, reasons?}],   registered rules called, in call order
 //       tests: [{test, left, right?, hit}],  inline tests and boolean values with the values
@@ -47,9 +47,9 @@ import type { MailingList } from '../model/entities.js';
 import type { MsgData } from '../queue/qfile.js';
 import { Message, MalformedMessageError } from '../email/message.js';
 import { arrivalMsgdata, stampArrival } from '../mta/arrival.js';
-import { buildChain, type ExecutableChain, type ExecutablePipeline } from '../dsl/executable.js';
+import { buildChain, type ExecLink, type ExecutableChain, type ExecutablePipeline } from '../dsl/executable.js';
 import type { Registries } from '../dsl/resolve.js';
-import type { ChainIr, CondIr, ValueIr } from '../dsl/ir.js';
+import type { ChainIr, CondIr, LinkIr, ValueIr } from '../dsl/ir.js';
 import { getter, test as makeTest, truthy } from '../dsl/values.js';
 import { conditionText, valueText } from '../dsl/graph-dot.js';
 import { runChain, type ChainSource, type ChainTrace } from './chain-executor.js';
@@ -84,6 +84,8 @@ export interface ExplainLink {
   recorded: { hits: string[]; misses: string[] };
   taken: boolean;
   action: string;
+  /** Inside a `for` loop: the row (0-based) the link was evaluated for. */
+  row?: number;
   target?: string;
   effect?: string;
 }
@@ -230,10 +232,7 @@ class TracingChains implements ChainSource {
     const original = this.catalog.chain(name);
     if (!original) return undefined;
     const rebuilt = buildChain(original.ir, this.registry);
-    const chain: ExecutableChain = {
-      ...rebuilt,
-      links: rebuilt.links.map((link, i) => (link.test ? { ...link, test: this.observe(original.ir, i, link.test) } : link)),
-    };
+    const chain: ExecutableChain = { ...rebuilt, links: this.observeAll(original.ir, rebuilt.links, original.ir.links) };
     this.built.set(name, chain);
     return chain;
   }
@@ -256,8 +255,20 @@ class TracingChains implements ChainSource {
     return traced;
   }
 
-  private observe(ir: ChainIr, index: number, inner: (ctx: MessageContext) => boolean | Promise<boolean>) {
-    const linkIr = ir.links[index];
+  /**
+   * Every conditional link observed, those inside `for` loops too: the loops' links are
+   * where a list's header filters run, and each of their evaluations is a step of the trace.
+   */
+  private observeAll(ir: ChainIr, links: readonly ExecLink[], irs: readonly LinkIr[]): ExecLink[] {
+    return links.map((link, i) => {
+      const linkIr = irs[i];
+      let out: ExecLink = link.test ? { ...link, test: this.observe(ir, linkIr, link.test) } : link;
+      if (out.action.kind === 'for' && linkIr.action.do === 'for') out = { ...out, action: { ...out.action, links: this.observeAll(ir, out.action.links, linkIr.action.links) } };
+      return out;
+    });
+  }
+
+  private observe(ir: ChainIr, linkIr: LinkIr, inner: (ctx: MessageContext) => boolean | Promise<boolean>) {
     return (ctx: MessageContext): boolean | Promise<boolean> => {
       const hits = strings(ctx.msgdata.rule_hits).length;
       const misses = strings(ctx.msgdata.rule_misses).length;
@@ -371,8 +382,12 @@ export async function explainMessage(opts: ExplainOptions): Promise<ExplainTrace
   let logIndex = 0;
   for (const step of trace?.links ?? []) {
     const chain = chains.chain(step.chain)!;
-    const linkIr = chain.ir.links.find((l) => l.at === step.at)!;
-    const log = linkIr.when ? chains.logs[logIndex++] : undefined;
+    // A step may be a link inside a `for` loop, so the chain's links are searched at every depth.
+    const linkIr = linkAt(chain.ir.links, step.at);
+    if (!linkIr) throw new Error(`explain: chain '${step.chain}' has no link at ${step.at}`);
+    // Each conditional link logged one entry as it was evaluated, in the trace's order.
+    const next = linkIr.when ? chains.logs[logIndex] : undefined;
+    const log = next && next.chain === step.chain && next.at === step.at ? chains.logs[logIndex++] : undefined;
     const link: ExplainLink = {
       chain: step.chain,
       at: step.at,
@@ -385,6 +400,7 @@ export async function explainMessage(opts: ExplainOptions): Promise<ExplainTrace
       taken: step.hit,
       action: step.action,
     };
+    if (step.row !== undefined) link.row = step.row;
     if (step.target !== undefined) link.target = step.target;
     if (linkIr.action.do === 'run' && step.hit) link.effect = wouldRun(linkIr.action.effect, opts.registry ?? globalRegistry);
     links.push(link);
@@ -425,6 +441,18 @@ export async function explainMessage(opts: ExplainOptions): Promise<ExplainTrace
   if (pipelineName !== undefined) result.pipeline = await explainPipeline(catalog, pipelineName, ctx);
   if (error) result.error = error;
   return result;
+}
+
+/** The link written at `at`, at the top level or inside a `for` loop. */
+function linkAt(links: readonly LinkIr[], at: string): LinkIr | undefined {
+  for (const link of links) {
+    if (link.at === at) return link;
+    if (link.action.do === 'for') {
+      const inner = linkAt(link.action.links, at);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
 }
 
 function wouldRun(effect: string, registry: Registries): string {

@@ -78,8 +78,36 @@ export function oneOf<T extends string>(choices: readonly T[], opts: { allowBlan
 
 export const email: Converter<string> = (value) => {
   const t = single(value).trim();
-  if (!isValidEmail(t)) throw new Error(`Expected a valid email address, got ${t}`);
+  // 254: the longest address SMTP carries (RFC 5321's path limit less the brackets).
+  if (!isValidEmail(t) || t.length > 254) throw new Error(`Expected a valid email address, got ${t}`);
   return t;
+};
+
+/**
+ * CR, LF and the other control characters (tab aside). A value that can reach a header
+ * (a display name, a description, a subject prefix) must not hold a line break: written
+ * into a header it would start a header of the sender's choosing (`Bcc: ...`).
+ */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+/** Text on one line: refused when it holds a line break or another control character. */
+export const oneLine: Converter<string> = (value) => {
+  const t = single(value);
+  if (CONTROL.test(t)) throw new Error('Expected one line of text, without line breaks or control characters');
+  return t;
+};
+
+/** Text of several lines (a footer, a notice): line breaks are kept, other control characters refused. */
+export const multiLine: Converter<string> = (value) => {
+  const t = single(value);
+  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(t)) throw new Error('Expected text without control characters other than line breaks and tabs');
+  return t;
+};
+
+/** One email address, or '' for none (an optional address setting). */
+export const optionalEmail: Converter<string> = (value) => {
+  const t = single(value).trim();
+  return t === '' ? '' : email(t);
 };
 
 /** A list of strings; one value is a list of one, and '' is the empty list (Mailman's contract with Postorius). */

@@ -2,6 +2,24 @@ import type { DataSource, Repository } from 'typeorm';
 import { Domain, DomainEntity, MailingListEntity, MemberEntity, MailingList } from '../model/entities.js';
 import { BadRequestError, NotFoundError } from './errors.js';
 
+/**
+ * A mail host as DNS names one (RFC 1035 labels): letters, digits and inner hyphens, each
+ * label at most 63 characters, at least two labels, 253 characters in all, and a last label
+ * that is not all digits (`123` or `10.0.0.1` is not a domain mail can be addressed to).
+ */
+export function isValidDomainName(host: string): boolean {
+  if (host.length > 253) return false;
+  const labels = host.split('.');
+  if (labels.length < 2) return false;
+  if (!labels.every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(l))) return false;
+  return !/^\d+$/.test(labels[labels.length - 1]);
+}
+
+/** A domain's description: one line, as it may be shown in headers and notices. */
+function checkDescription(description: string): void {
+  if (/[\x00-\x08\x0a-\x1f\x7f]/.test(description)) throw new BadRequestError('Invalid description: line breaks and control characters are not allowed');
+}
+
 export class DomainManager {
   private readonly repo: Repository<Domain>;
   constructor(private readonly ds: DataSource) {
@@ -10,7 +28,10 @@ export class DomainManager {
 
   async create(mailHost: string, description = '', aliasDomain: string | null = null): Promise<Domain> {
     const host = mailHost.trim().toLowerCase();
-    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(host)) throw new BadRequestError(`Invalid domain name: ${mailHost}`);
+    if (!isValidDomainName(host)) throw new BadRequestError(`Invalid domain name: ${mailHost}`);
+    checkDescription(description);
+    aliasDomain = aliasDomain?.trim().toLowerCase() || null;
+    if (aliasDomain !== null && !isValidDomainName(aliasDomain)) throw new BadRequestError(`Invalid alias domain: ${aliasDomain}`);
     if (await this.repo.findOneBy({ mail_host: host })) throw new BadRequestError(`Duplicate email host: ${host}`);
     return this.repo.save(this.repo.create({ mail_host: host, description, alias_domain: aliasDomain }));
   }
@@ -34,6 +55,11 @@ export class DomainManager {
   }
 
   async update(domain: Domain, changes: Partial<Pick<Domain, 'description' | 'alias_domain'>>): Promise<Domain> {
+    if (changes.description != null) checkDescription(changes.description);
+    if (changes.alias_domain) {
+      changes = { ...changes, alias_domain: changes.alias_domain.trim().toLowerCase() };
+      if (!isValidDomainName(changes.alias_domain!)) throw new BadRequestError(`Invalid alias domain: ${changes.alias_domain}`);
+    }
     Object.assign(domain, changes);
     return this.repo.save(domain);
   }

@@ -8,6 +8,9 @@ import { compilePattern } from '../moderation/patterns.js';
 // Kept apart so that rules and handlers can use it without loading the database layer.
 export { listAddresses } from '../model/list-addresses.js';
 
+/** 64 (RFC 5321's local part) less `-unsubscribe`, the longest address suffix. */
+const MAX_LIST_NAME = 64 - '-unsubscribe'.length;
+
 export class ListManager {
   private readonly repo: Repository<MailingList>;
   constructor(
@@ -27,6 +30,11 @@ export class ListManager {
     if (!compilePattern(`^${this.listnameChars}+$`).test(listName)) {
       throw new BadRequestError(`Invalid list name: ${listName} (allowed characters: ${this.listnameChars})`);
     }
+    // The name is the local part of the list's addresses (and of -bounces, -request ...):
+    // a dot may not lead, end or double it (RFC 5322's dot-atom), and 64 is SMTP's limit
+    // less room for the longest suffix.
+    if (/^\.|\.$|\.\./.test(listName)) throw new BadRequestError(`Invalid list name: ${listName} (a dot may not start or end it, nor follow another)`);
+    if (listName.length > MAX_LIST_NAME) throw new BadRequestError(`Invalid list name: ${listName} (at most ${MAX_LIST_NAME} characters)`);
     if (!(await this.domains.get(mailHost))) throw new BadRequestError(`Domain does not exist: ${mailHost}`);
     const listId = `${listName}.${mailHost}`;
     if (await this.repo.findOneBy({ list_id: listId })) throw new BadRequestError('Mailing list exists');

@@ -255,3 +255,28 @@ test('mailman graph: DOT that Graphviz reads, SVG, a file, and the same DOT over
   assert.equal((await restRaw('GET', '/3.1/pipelines/default-posting-chain/graph')).status, 404);
   assert.equal((await restRaw('GET', '/3.1/chains/moderation/graph?format=png')).status, 400);
 });
+
+// issue 9 item 6: the header filters run inside a `for` loop of the header-match chain; explain
+// used to look for their links only at the chain's top level and answered 500 (reading 'when').
+test('explain with a list header filter: every filter row is a link of the trace, over REST and the CLI', async () => {
+  assert.equal((await server.rest('POST', '/lists', { fqdn_listname: 'bee@example.com' })).status, 201);
+  const row = await server.rest('POST', '/lists/bee.example.com/header-matches', { header: 'Subject', pattern: 'buy now', action: 'discard' });
+  assert.equal(row.status, 201, JSON.stringify(row.body));
+  assert.equal((await server.rest('POST', '/lists/bee.example.com/header-matches', { header: 'X-Spam', pattern: 'yes' })).status, 201);
+
+  const res = await server.rest('POST', '/lists/bee.example.com/explain', { message: STRANGER_POST.replace('To: ant@', 'To: bee@') });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const inLoop = res.body.links.filter((l: { chain: string; row?: number }) => l.chain === 'header-match' && l.row !== undefined);
+  assert.deepEqual(
+    inLoop.map((l: { row: number; taken: boolean }) => [l.row, l.taken]),
+    [[0, true]],
+    'the first row matches "Buy now" and jumps; the second is never reached',
+  );
+  assert.deepEqual(inLoop[0].rules.map((r: { name: string; hit: boolean }) => [r.name, r.hit]), [['header-match', true]]);
+  assert.equal(inLoop[0].target, 'discard');
+  assert.equal(res.body.disposition, 'discard');
+
+  const cli = await server.cli(['explain', '--list', 'bee@example.com', '--json', file('bee.eml', STRANGER_POST.replace('To: ant@', 'To: bee@'))]);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.deepEqual(JSON.parse(cli.stdout), res.body);
+});

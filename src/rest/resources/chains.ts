@@ -25,13 +25,21 @@ import type { DslCatalog, DslKind } from '../../dsl/catalog.js';
 import { writeAtomically, type LiveCatalog } from '../../runners/catalog.js';
 import type { MailingList } from '../../model/entities.js';
 import { apiOf, collection, noContent, okay, queryParam, type Resource } from '../helpers.js';
-import { GRAPH_FORMATS, renderGraph, toDot, type GraphFormat } from '../../dsl/graph-dot.js';
+import { GRAPH_FORMATS, toDot, type GraphFormat } from '../../dsl/graph-dot.js';
+import { drawGraph, type GraphLimits } from '../graph-job.js';
 import { RestError, badRequest, notFound } from '../errors.js';
 import { inputOf, str, validate } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
 
 /** dsl.md §3's NAME: also what keeps a name a plain file name in the site directory. */
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*(-[A-Za-z0-9_]+)*$/;
+/** The name becomes a file name (NAME.chain, and its last-good copy): well under 255 bytes. */
+const MAX_NAME_LENGTH = 100;
+
+function checkName(kind: DslKind, name: string): void {
+  if (name.length > MAX_NAME_LENGTH) throw badRequest(`Invalid ${kind} name: longer than ${MAX_NAME_LENGTH} characters`);
+  if (!NAME.test(name)) throw badRequest(`Invalid ${kind} name: ${name}`);
+}
 
 const KINDS: readonly { kind: DslKind; plural: string; settings: readonly (keyof MailingList)[] }[] = [
   { kind: 'chain', plural: 'chains', settings: ['posting_chain', 'owner_chain'] },
@@ -51,6 +59,11 @@ function refuse(ctx: RestContext, description: string, diagnostics: Diagnostic[]
 
 export function routes(router: RestRouter, deps: RestDeps): void {
   const { services } = deps;
+  const graphLimits: GraphLimits = {
+    maxNodes: services.config.int('webservice', 'graph_max_nodes'),
+    timeoutMs: services.config.durationMs('webservice', 'graph_timeout'),
+    concurrency: 2,
+  };
   const live = (): LiveCatalog => {
     if (!deps.catalog) throw new RestError(404, 'This server has no chain and pipeline catalog');
     return deps.catalog;
@@ -135,7 +148,7 @@ export function routes(router: RestRouter, deps: RestDeps): void {
       // Without a name, the file is taken to be named after what it declares.
       let name = input.name;
       if (name === undefined) name = compile(source, '<source>').ast.declarations[0]?.name.name;
-      if (name !== undefined && !NAME.test(name)) throw badRequest(`Invalid ${kind} name: ${name}`);
+      if (name !== undefined) checkName(kind, name);
       const result = check(snap, name ?? '', source, name ? `${name}.${kind}` : `<source>`);
       okay(ctx, { ok: !hasErrors(result.diagnostics), diagnostics: result.diagnostics.map(diagnosticJson) });
     });
@@ -153,14 +166,15 @@ export function routes(router: RestRouter, deps: RestDeps): void {
       if (!(GRAPH_FORMATS as readonly string[]).includes(format)) throw badRequest(`format must be one of ${GRAPH_FORMATS.join(', ')}`);
       const compiled = kind === 'chain' ? snap.chain(name) : snap.pipeline(name);
       if (!compiled) throw new RestError(409, `${kind} '${name}' has never compiled`);
-      ctx.body = await renderGraph(toDot(compiled.ir), format as GraphFormat);
+      // SVG is laid out in a worker thread, within limits: a big chain must not stall REST.
+      ctx.body = await drawGraph(compiled.ir, format as GraphFormat, graphLimits, toDot);
       ctx.type = format === 'svg' ? 'image/svg+xml; charset=utf-8' : 'text/vnd.graphviz; charset=utf-8';
       ctx.status = 200;
     });
 
     router.put(`/${plural}/:name`, async (ctx) => {
       const name = ctx.params.name;
-      if (!NAME.test(name)) throw badRequest(`Invalid ${kind} name: ${name}`);
+      checkName(kind, name);
       const { source } = validate(inputOf(ctx), { source: str });
       const catalog = live();
       const dir = catalog.siteDir(kind);

@@ -1,7 +1,7 @@
 // /domains: the mail hosts lists live under. Deleting a domain deletes its lists.
 import type { Domain } from '../../model/entities.js';
 import { apiOf, collection, created, noContent, okay, type Api } from '../helpers.js';
-import { inputOf, str, validate, listOfStrings, email } from '../validate.js';
+import { inputOf, oneLine, str, validate, listOfStrings, email } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
 import { renderLists } from './lists.js';
 
@@ -25,7 +25,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   router.post('/domains', async (ctx) => {
     // `owner` (one or more emails) is what Postorius sends; domain owners are not stored
     // yet, so it is checked and otherwise ignored rather than refused.
-    const args = validate(inputOf(ctx), { mail_host: str, description: str, alias_domain: str, owner: (v) => listOfStrings(v).map(email) }, ['description', 'alias_domain', 'owner']);
+    const args = validate(inputOf(ctx), { mail_host: str, description: oneLine, alias_domain: str, owner: (v) => listOfStrings(v).map(email) }, ['description', 'alias_domain', 'owner']);
     const d = await services.domains.create(args.mail_host!, args.description ?? '', args.alias_domain || null);
     created(ctx, apiOf(ctx).pathTo(`domains/${d.mail_host}`));
   });
@@ -36,7 +36,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
 
   const update = (all: boolean) => async (ctx: RestContext) => {
     const d = await services.domains.require(ctx.params.host);
-    const args = validate(inputOf(ctx), { description: str, alias_domain: optionalString }, all ? [] : 'all');
+    const args = validate(inputOf(ctx), { description: oneLine, alias_domain: optionalString }, all ? [] : 'all');
     const changes: Partial<Domain> = {};
     if (args.description !== undefined) changes.description = args.description;
     if (args.alias_domain !== undefined) changes.alias_domain = args.alias_domain || null;

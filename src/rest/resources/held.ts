@@ -6,7 +6,7 @@ import type { Services } from '../../services/services.js';
 import { Message } from '../../email/message.js';
 import { apiOf, collection, isoDate, noContent, okay, type Api, type Resource } from '../helpers.js';
 import { badRequest, notFound } from '../errors.js';
-import { listOfStrings, inputOf, oneOf, str, validate } from '../validate.js';
+import { email, listOfStrings, inputOf, multiLine, oneOf, validate } from '../validate.js';
 import { HELD_ACTIONS, moderateHeldMessage, UnknownHeldMessage, type HeldAction } from '../../moderation/moderator.js';
 import type { RestDeps, RestRouter } from '../context.js';
 
@@ -61,7 +61,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     const id = /^\d+$/.test(ctx.params.id) ? Number(ctx.params.id) : NaN;
     if (!Number.isSafeInteger(id)) throw notFound();
     // mailmanclient sends `comment`; Mailman's own tests have used `reason` too.
-    const args = validate(inputOf(ctx), { action: oneOf(HELD_ACTIONS), comment: str, reason: str, forward: listOfStrings }, ['comment', 'reason', 'forward']);
+    const args = validate(inputOf(ctx), { action: oneOf(HELD_ACTIONS), comment: multiLine, reason: multiLine, forward: (v) => listOfStrings(v).map(email) }, ['comment', 'reason', 'forward']);
     if (!args.action) throw badRequest('Missing parameters: action');
     try {
       await moderateHeldMessage(services, mlist, id, args.action as HeldAction, { comment: args.comment ?? args.reason, forward: args.forward });

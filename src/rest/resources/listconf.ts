@@ -9,7 +9,7 @@ import { isoDate, noContent, okay } from '../helpers.js';
 import { hashPassword } from '../passwords.js';
 import { badRequest, notFound } from '../errors.js';
 import { listSettingPatternProblem } from '../../moderation/setting-patterns.js';
-import { bool, inputOf, listOfStrings, nonNegativeInt, oneOf, str, type Converter, type Input } from '../validate.js';
+import { bool, inputOf, listOfStrings, multiLine, nonNegativeInt, oneLine, oneOf, optionalEmail, str, type Converter, type Input } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
 
 interface Attribute {
@@ -40,6 +40,8 @@ function baseConverter(spec: SettingSpec, deps: RestDeps): Converter<unknown> {
   switch (spec.type) {
     case 'string-list':
       return listOfStrings;
+    case 'text':
+      return nullable(multiLine);
     case 'bool':
       return nullable(bool);
     case 'int':
@@ -67,7 +69,8 @@ function baseConverter(spec: SettingSpec, deps: RestDeps): Converter<unknown> {
           return name;
         };
       }
-      return nullable(str);
+      // One line: a string setting may be written into a header (List-Id, From, Subject).
+      return nullable(spec.address ? optionalEmail : oneLine);
   }
 }
 

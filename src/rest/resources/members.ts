@@ -11,7 +11,7 @@ import { ConflictError } from '../../services/errors.js';
 import { isValidEmail } from '../../email/addresses.js';
 import { apiOf, collection, created, isoDate, noContent, okay, type Api, type Resource } from '../helpers.js';
 import { badRequest, notFound } from '../errors.js';
-import { bool, inputOf, listOfStrings, oneOf, str, validate, type Input } from '../validate.js';
+import { bool, inputOf, listOfStrings, oneLine, oneOf, str, validate, type Input } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
 
 const ROLE_ORDER: Record<string, number> = { owner: 0, moderator: 1, member: 2, nonmember: 3 };
@@ -147,7 +147,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     const spec = {
       list_id: str,
       subscriber,
-      display_name: str,
+      display_name: oneLine,
       role: oneOf(ROLES),
       delivery_mode: oneOf(DELIVERY_MODES),
       delivery_status: oneOf(DELIVERY_STATUSES),

@@ -4,7 +4,7 @@ import type { Services } from '../../services/services.js';
 import { isValidEmail } from '../../email/addresses.js';
 import { apiOf, collection, created, isoDate, okay, type Api, type Resource } from '../helpers.js';
 import { badRequest, notFound } from '../errors.js';
-import { bool, email, inputOf, str, validate } from '../validate.js';
+import { bool, email, inputOf, oneLine, str, validate } from '../validate.js';
 import { hashPassword, randomPassword } from '../passwords.js';
 import type { RestDeps, RestRouter } from '../context.js';
 import { renderAddresses } from './addresses.js';
@@ -37,7 +37,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   });
 
   router.post('/users', async (ctx) => {
-    const args = validate(inputOf(ctx), { email, display_name: str, password: str, is_server_owner: bool }, 'all');
+    const args = validate(inputOf(ctx), { email, display_name: oneLine, password: str, is_server_owner: bool }, 'all');
     // Checked first: the user row must not be created when its address cannot be linked.
     if (args.email && (await services.users.getAddress(args.email))?.user_id != null) throw badRequest(`User already exists: ${args.email}`);
     const user = await services.users.createUser(args.email, args.display_name ?? '');

@@ -1,0 +1,13 @@
+// The worker thread behind GET /3.1/{chains,pipelines}/NAME/graph?format=svg: Graphviz
+// (WebAssembly) lays out one graph here, so a big layout never blocks the REST event loop,
+// and the memory its instance grows to goes away with the thread when it ends.
+import { parentPort, workerData } from 'node:worker_threads';
+import { renderGraph, toDot, type GraphFormat } from '../dsl/graph-dot.js';
+import type { DslIr } from '../dsl/ir.js';
+
+const { ir, format } = workerData as { ir: DslIr; format: GraphFormat };
+// Loading Graphviz is the same work for every graph; the time limit is for the layout, so
+// the parent is told when loading is over.
+await renderGraph('digraph {}', 'svg');
+parentPort!.postMessage({ ready: true });
+parentPort!.postMessage({ svg: await renderGraph(toDot(ir), format) });
