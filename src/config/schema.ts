@@ -68,6 +68,7 @@ export const SECTIONS: Record<string, SectionSpec> = {
     show_tracebacks: b('yes'),
     graph_max_nodes: i('300', 'links or steps beyond which GET .../graph?format=svg is refused (413)'),
     graph_timeout: d('10s', 'wall time one SVG drawing may take in its worker thread'),
+    explain_timeout: d('30s', 'wall time one POST .../explain may take in its worker thread (503 when passed)'),
   },
   mta: {
     lmtp_host: s('127.0.0.1'),

@@ -32,6 +32,7 @@ export interface RestAppOptions {
   pipelineExists?: (name: string) => boolean;
   /** The live catalog: /chains, /pipelines, and the checks above when they are not given. */
   catalog?: LiveCatalog;
+  onClose?: (release: () => void) => void;
 }
 
 /**
@@ -63,6 +64,7 @@ export function createRestApp(services: Services, opts: RestAppOptions): Koa {
     chainExists: opts.chainExists ?? (live && ((n) => live.snapshot().hasChain(n))),
     pipelineExists: opts.pipelineExists ?? (live && ((n) => live.snapshot().hasPipeline(n))),
     catalog: live,
+    onClose: opts.onClose,
   };
   const router: RestRouter = new Router<RestState>();
   for (const resource of RESOURCES) resource.routes(router, deps);

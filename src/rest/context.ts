@@ -13,6 +13,8 @@ export interface RestDeps {
   pipelineExists?: (name: string) => boolean;
   /** The live chains and pipelines (the /chains and /pipelines resources); absent: 404. */
   catalog?: LiveCatalog;
+  /** Registers what to release when the server closes (worker threads). */
+  onClose?: (release: () => void) => void;
 }
 
 export type RestRouter = Router<RestState>;

@@ -32,12 +32,14 @@ export async function startRestServer(services: Services, config: Config, opts: 
   // Like Mailman, use_https only changes the links: TLS is the front proxy's job.
   const scheme = config.bool('webservice', 'use_https') ? 'https' : 'http';
   const host = hostname.includes(':') ? `[${hostname}]` : hostname;
-  const app = createRestApp(services, { baseUrl: `${scheme}://${host}:${port}`, ...opts });
+  const releases: (() => void)[] = [];
+  const app = createRestApp(services, { baseUrl: `${scheme}://${host}:${port}`, ...opts, onClose: (release) => releases.push(release) });
   server.on('request', app.callback());
   return {
     port,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const release of releases) release();
         server.close((err) => (err ? reject(err) : resolve()));
         // Idle keep-alive connections would otherwise hold close() open.
         server.closeIdleConnections();

@@ -12,8 +12,7 @@ import type { Context } from 'koa';
 import type { RestDeps, RestRouter } from '../context.js';
 import { apiOf, queryParam } from '../helpers.js';
 import { RestError, badRequest, notFound } from '../errors.js';
-import { explainMessage, ExplainError } from '../../moderation/explain.js';
-import type { DslCatalog } from '../../dsl/catalog.js';
+import { ExplainPool } from '../explain-job.js';
 import type { LiveCatalog } from '../../runners/catalog.js';
 
 /** A raw message body larger than this is refused (413), as the JSON parser refuses its own. */
@@ -24,10 +23,8 @@ function only31(ctx: Context): void {
   if (apiOf(ctx).version !== '3.1') throw notFound();
 }
 
-/** The catalog's snapshot now: a request sees one consistent version, as a message does. */
-function need(catalog: LiveCatalog | undefined): DslCatalog {
+function need(catalog: LiveCatalog | undefined): void {
   if (!catalog) throw new RestError(503, 'this server was started without the chain and pipeline catalog');
-  return catalog.snapshot();
 }
 
 async function readRaw(ctx: Context): Promise<Buffer> {
@@ -57,6 +54,9 @@ function flag(fields: Record<string, unknown>, name: string): boolean {
 
 export function routes(router: RestRouter, deps: RestDeps): void {
   const { services } = deps;
+  // The run itself happens in a worker thread with its own catalog, read from the same files.
+  const pool = new ExplainPool(services.config, { timeoutMs: services.config.durationMs('webservice', 'explain_timeout'), heapMb: 512 });
+  deps.onClose?.(() => pool.close());
 
   router.post('/lists/:list/explain', async (ctx) => {
     only31(ctx);
@@ -73,21 +73,15 @@ export function routes(router: RestRouter, deps: RestDeps): void {
     }
     if (raw.length === 0) throw badRequest("no message: send it as the field 'message', or as a message/rfc822 body");
     const mlist = await services.lists.require(ctx.params.list);
-    try {
-      ctx.body = await explainMessage({
-        services,
-        catalog: need(deps.catalog),
-        mlist,
-        raw,
-        chain: optionalString(fields, 'chain'),
-        pipeline: optionalString(fields, 'pipeline'),
-        sender: optionalString(fields, 'sender'),
-        owner: flag(fields, 'owner'),
-      });
-      ctx.status = 200;
-    } catch (err) {
-      if (err instanceof ExplainError) throw badRequest(err.message);
-      throw err;
-    }
+    need(deps.catalog);
+    ctx.body = await pool.explain({
+      list: mlist.list_id,
+      raw,
+      chain: optionalString(fields, 'chain'),
+      pipeline: optionalString(fields, 'pipeline'),
+      sender: optionalString(fields, 'sender'),
+      owner: flag(fields, 'owner'),
+    });
+    ctx.status = 200;
   });
 }
