@@ -101,7 +101,7 @@ export function checkWorkspace(files: readonly DslFile[], options: { registry?: 
     checked.push({ ...f, result, overridden: chosen.get(`${f.kind}:${f.name}`) !== f });
     sources.set(f.file, f.text);
     sourceTexts.set(f.file, result.source);
-    diagnostics.push(...result.diagnostics);
+    for (const d of result.diagnostics) diagnostics.push(d); // not push(...): a broken file may have very many
     const decl = result.ast.declarations[0];
     const span = decl?.name.span ?? { start: 0, end: 1 };
     const key = `${f.kind}:${f.name}`;
@@ -126,6 +126,6 @@ export function checkWorkspace(files: readonly DslFile[], options: { registry?: 
     if (ir?.kind === 'chain') chains.set(ir.name, ir);
   }
   const shown = new Set(checked.map((c) => c.file));
-  diagnostics.push(...checkChainGraph(chains, sourceTexts).filter((d) => shown.has(d.file)));
+  for (const d of checkChainGraph(chains, sourceTexts)) if (shown.has(d.file)) diagnostics.push(d);
   return { files: checked, diagnostics: sortDiagnostics(diagnostics), sources };
 }
