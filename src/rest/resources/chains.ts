@@ -25,7 +25,7 @@ import type { DslCatalog, DslKind } from '../../dsl/catalog.js';
 import { writeAtomically, type LiveCatalog } from '../../runners/catalog.js';
 import type { MailingList } from '../../model/entities.js';
 import { apiOf, collection, noContent, okay, queryParam, type Resource } from '../helpers.js';
-import { GRAPH_FORMATS, renderGraph, toDot, type GraphFormat } from '../../dsl/graph-dot.js';
+import { GRAPH_FORMATS, GraphTooLarge, renderGraph, toDot, type GraphFormat } from '../../dsl/graph-dot.js';
 import { RestError, badRequest, notFound } from '../errors.js';
 import { inputOf, str, validate } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
@@ -153,7 +153,12 @@ export function routes(router: RestRouter, deps: RestDeps): void {
       if (!(GRAPH_FORMATS as readonly string[]).includes(format)) throw badRequest(`format must be one of ${GRAPH_FORMATS.join(', ')}`);
       const compiled = kind === 'chain' ? snap.chain(name) : snap.pipeline(name);
       if (!compiled) throw new RestError(409, `${kind} '${name}' has never compiled`);
-      ctx.body = await renderGraph(toDot(compiled.ir), format as GraphFormat);
+      try {
+        ctx.body = await renderGraph(toDot(compiled.ir), format as GraphFormat);
+      } catch (err) {
+        if (err instanceof GraphTooLarge) throw badRequest(`${kind} '${name}': ${err.message}`);
+        throw err;
+      }
       ctx.type = format === 'svg' ? 'image/svg+xml; charset=utf-8' : 'text/vnd.graphviz; charset=utf-8';
       ctx.status = 200;
     });
