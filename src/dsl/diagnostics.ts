@@ -51,6 +51,8 @@ export const Codes = {
   NameNotFile: 'MM308',
   WrongKind: 'MM309',
   SiteOverride: 'MM310',
+  /** A password or key (site.webservice.admin_pass, list.moderator_password …): never readable. */
+  Secret: 'MM311',
   // MM4xx types
   UnknownParam: 'MM401',
   MissingParam: 'MM402',

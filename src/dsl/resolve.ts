@@ -12,7 +12,7 @@ import { Codes, type DiagnosticSink } from './diagnostics.js';
 import { closest, didYouMean } from './suggest.js';
 import { MAX_NESTING } from '../../grammar/limits.js';
 import { SETTINGS_BY_NAME } from '../model/list-settings.js';
-import { sectionSpec, allSectionNames } from '../config/schema.js';
+import { sectionSpec, allSectionNames, isSecretKey, SECRET_NAME } from '../config/schema.js';
 import { registry as globalRegistry, type Component, type ComponentRegistry, type Effect, type Handler, type LinkSource, type ParamSpec, type Rule } from '../registry.js';
 import { MESSAGE_TYPES, ROLES, fromParamType, msgdataKeys, msgdataType, settingType, siteType, type Ty } from './types.js';
 
@@ -453,6 +453,10 @@ class Resolver {
           this.sink.error(path.span, Codes.UnknownName, `unknown list setting '${what}'`, rest.length > 1 ? (type ? `'list.${setting}' has no parts` : undefined) : didYouMean(setting, SETTINGS_BY_NAME.keys())?.replace(/'(.*)'/, "'list.$1'"));
           return undefined;
         }
+        if (SETTINGS_BY_NAME.get(setting)?.secret || SECRET_NAME.test(setting)) {
+          this.secret(path, `list.${setting}`);
+          return undefined;
+        }
         return { kind: 'setting', name: setting, type };
       }
       case 'msgdata': {
@@ -477,6 +481,10 @@ class Resolver {
           this.sink.error(path.span, Codes.UnknownName, key === undefined ? `'site.${section}' is a section, not a value` : `unknown configuration key '${pathText(path).slice('site.'.length)}'`, hint);
           return undefined;
         }
+        if (isSecretKey(section, key!)) {
+          this.secret(path, `site.${section}.${key}`);
+          return undefined;
+        }
         return { kind: 'site', section, key, type };
       }
       default: {
@@ -493,6 +501,15 @@ class Resolver {
         return undefined;
       }
     }
+  }
+
+  /**
+   * MM311: passwords and keys are not values of the language. Refused here, where every
+   * `list.X` and `site.S.K` (conditions, arguments, reasons, lets) is resolved, so no
+   * reason, trace or `explain` can ever show one.
+   */
+  private secret(path: A.Path, what: string): void {
+    this.sink.error(path.span, Codes.Secret, `'${what}' is a secret: chains and pipelines cannot read passwords or keys`, 'test something else; a rule that needs a secret reads it itself (as approved does with the moderator password)');
   }
 
   /** `c.header`: a field of the row a `for` is at, typed by its link source. */
