@@ -13,6 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { compile, type CompileResult } from './compile.js';
+import { readSourceFile } from './source.js';
 import { checkChainGraph } from './graph.js';
 import { Codes, diagnostic, formatReport, type Diagnostic } from './diagnostics.js';
 import { buildChain, buildPipeline, type ExecutableChain, type ExecutablePipeline } from './executable.js';
@@ -336,7 +337,7 @@ export class DslCatalog {
 
 function readText(file: string): string | undefined {
   try {
-    return readFileSync(file, 'utf8');
+    return readSourceFile(file);
   } catch {
     return undefined;
   }

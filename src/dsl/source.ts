@@ -1,3 +1,6 @@
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { MAX_SOURCE_CHARS } from '../../grammar/limits.js';
+
 // A source file's text with its line table: turns the UTF-16 offsets the lexer gives into
 // the 1-based line and code-point column that diagnostics and the IR's `at` report.
 
@@ -90,4 +93,24 @@ function codePoints(text: string, from: number, to: number): number {
     }
   }
   return n;
+}
+
+/**
+ * A chain or pipeline file's text, read no further than a file of the largest size allowed
+ * could reach: a huge file (an accident, or an attack) is not taken into memory whole, and
+ * what is read is still over the limit, so compile() refuses it (MM205) without lexing it.
+ */
+export function readSourceFile(path: string): string {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit; one unit more than allowed is enough.
+  const cap = MAX_SOURCE_CHARS * 3 + 4;
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= cap) return readFileSync(fd, 'utf8');
+    const buf = Buffer.alloc(cap);
+    const n = readSync(fd, buf, 0, cap, 0);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -2,14 +2,14 @@
 // global, so each file is compiled against the names of all the others (built-in, site, and
 // the files named on the command line, later ones overriding earlier ones by name), and the
 // graph checks (graph.ts) run over every chain at once.
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { compile, type CompileResult } from './compile.js';
 import { Codes, diagnostic, sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { checkChainGraph } from './graph.js';
 import type { ChainIr } from './ir.js';
 import type { Registries } from './resolve.js';
-import type { SourceText } from './source.js';
+import { readSourceFile, type SourceText } from './source.js';
 
 export type FileOrigin = 'builtin' | 'site' | 'given';
 
@@ -78,7 +78,7 @@ export function checkWorkspace(files: readonly DslFile[], options: { registry?: 
   const last = new Map<string, number>();
   files.forEach((f, i) => last.set(real(f.path), i));
   const unique = files.filter((f, i) => last.get(real(f.path)) === i);
-  const read = unique.map((f) => ({ ...f, ...nameOf(f.path), text: readFileSync(f.path, 'utf8') }));
+  const read = unique.map((f) => ({ ...f, ...nameOf(f.path), text: readSourceFile(f.path) }));
   // Undeclared kinds (an odd extension) take the kind their text declares.
   for (const f of read) if (!f.kind) f.kind = /^\s*(?:#[^\n]*\n\s*)*(?:(?:let|rule)\b[\s\S]*?)?\b(chain|pipeline)\s/m.exec(f.text)?.[1] as 'chain' | 'pipeline' | undefined;
   const chosen = new Map<string, (typeof read)[number]>();

@@ -120,12 +120,17 @@ test('an exception inside a stage is MM206 on that file; the catalog keeps the o
     writeFileSync(join(site, 'chains', 'boom.chain'), 'chain boom {\n    if boom then hold\n    accept\n}\n');
     writeFileSync(join(site, 'chains', 'deep.chain'), chain(`if ${'('.repeat(700)}true${')'.repeat(700)} then accept`).replace('chain x', 'chain deep'));
     writeFileSync(join(site, 'chains', 'fine.chain'), 'chain fine {\n    if loop then discard\n    accept\n}\n');
+    // 8 MB: read only as far as the limit needs, and refused unlexed.
+    writeFileSync(join(site, 'chains', 'huge.chain'), 'chain huge {\n    accept\n}\n' + `# ${'x'.repeat(8 * 1024 * 1024)}\n`);
     const catalog = DslCatalog.loadSync({ builtinChains: CHAINS_DIR, builtinPipelines: PIPELINES_DIR, siteChains: join(site, 'chains') }, { registry: throwing });
     assert.equal(catalog.entry('chain', 'boom')?.status, 'broken');
     assert.deepEqual(catalog.diagnosticsOf('chain', 'boom').map((d) => d.code), ['MM206']);
     assert.equal(catalog.entry('chain', 'deep')?.status, 'broken');
     assert.deepEqual(catalog.diagnosticsOf('chain', 'deep').map((d) => d.code), ['MM204']);
     assert.equal(catalog.entry('chain', 'fine')?.status, 'ok');
+    assert.equal(catalog.entry('chain', 'huge')?.status, 'broken');
+    assert.deepEqual(catalog.diagnosticsOf('chain', 'huge').map((d) => d.code), ['MM205']);
+    assert.ok(catalog.source('chain', 'huge')!.length <= MAX_SOURCE_CHARS * 3 + 4);
     assert.ok(catalog.chain('default-posting-chain'));
   } finally {
     rmSync(site, { recursive: true, force: true });
