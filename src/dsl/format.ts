@@ -107,7 +107,10 @@ function walk(node: CstNode, structure: Structure): void {
   let kind = ITEM_RULES[node.name];
   if (node.name === 'link') kind = node.children.If ? 'if' : node.children.For ? 'for' : 'action';
   if (kind) {
-    const first = firstOffset(node);
+    // The parser tracks each node's first offset; walking the subtree (a whole chain for its
+    // declaration) is the fallback for nodes recovery made up.
+    const tracked = node.location?.startOffset;
+    const first = tracked !== undefined && Number.isFinite(tracked) ? tracked : firstOffset(node);
     if (first !== undefined && !structure.items.has(first)) structure.items.set(first, kind);
   }
   if (node.name === 'args') for (const p of node.children.LParen ?? []) if (isToken(p) && isReal(p)) structure.argParens.add(p.startOffset);
