@@ -11,6 +11,7 @@
 import { CstParser, EOF } from './chevrotain.js';
 import type { CstNode, IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
 import * as T from './tokens.js';
+import { parseLimitProblem, type LimitProblem } from './limits.js';
 
 /** Plain-English descriptions of the rules, for "expected a condition after 'if'". */
 const RULE_WHAT: Record<string, string> = {
@@ -410,8 +411,18 @@ export const dslParser = new DslParser();
 
 export type StartRule = 'file' | 'condition' | 'path';
 
-/** Parses tokens from a start rule; errors are left in `dslParser.errors`. */
-export function parseTokens(tokens: IToken[], start: StartRule = 'file'): CstNode {
+/**
+ * Parses tokens from a start rule; errors are left in `dslParser.errors`. Tokens past a limit
+ * of limits.ts (too deep, too many) are not parsed at all, since the parser would overflow
+ * the stack: the tree is then an empty node of the start rule, with no parser error, and
+ * `refused` says why (src/dsl reports it as a diagnostic).
+ */
+export function parseTokens(tokens: IToken[], start: StartRule = 'file'): CstNode & { refused?: LimitProblem } {
+  const refused = parseLimitProblem(tokens);
+  if (refused) {
+    dslParser.input = [];
+    return { name: start, children: {}, refused };
+  }
   dslParser.input = tokens;
   return dslParser[start]();
 }

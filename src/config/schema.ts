@@ -14,6 +14,8 @@ export interface KeySpec {
   help?: string;
   /** A further check of the value: why it is refused, or undefined. */
   check?: (value: string) => string | undefined;
+  /** A password, key or credential: never a value a chain or pipeline may read (isSecretKey). */
+  secret?: true;
 }
 
 export type SectionSpec = Record<string, KeySpec>;
@@ -25,6 +27,7 @@ const d = (def: string, help?: string): KeySpec => ({ type: 'duration', default:
 const p = (def: string, help?: string): KeySpec => ({ type: 'path', default: def, help });
 const port = (def: string, help?: string): KeySpec => ({ type: 'port', default: def, help });
 const e = (def: string, choices: readonly string[], help?: string): KeySpec => ({ type: 'string', default: def, choices, help });
+const secret = (spec: KeySpec): KeySpec => ({ ...spec, secret: true });
 
 export const SECTIONS: Record<string, SectionSpec> = {
   mailman: {
@@ -55,7 +58,7 @@ export const SECTIONS: Record<string, SectionSpec> = {
     pipeline_dir: p('$var_dir/pipelines', 'site pipelines; a file here overrides a built-in of its name'),
   },
   database: {
-    url: s('sqlite:///$data_dir/mailman.db', 'sqlite:///PATH or postgres://...'),
+    url: secret(s('sqlite:///$data_dir/mailman.db', 'sqlite:///PATH or postgres://... (may hold a password)')),
     debug: b('no', 'log every SQL statement'),
   },
   webservice: {
@@ -64,7 +67,7 @@ export const SECTIONS: Record<string, SectionSpec> = {
     use_https: b('no'),
     api_version: e('3.1', ['3.0', '3.1']),
     admin_user: s('restadmin'),
-    admin_pass: s('restpass'),
+    admin_pass: secret(s('restpass')),
     show_tracebacks: b('yes'),
     graph_max_nodes: i('300', 'links or steps beyond which GET .../graph?format=svg is refused (413)'),
     graph_timeout: d('10s', 'wall time one SVG drawing may take in its worker thread'),
@@ -80,7 +83,7 @@ export const SECTIONS: Record<string, SectionSpec> = {
     smtp_host: s('127.0.0.1'),
     smtp_port: port('25'),
     smtp_user: s(''),
-    smtp_pass: s(''),
+    smtp_pass: secret(s('')),
     smtp_secure_mode: e('smtp', ['smtp', 'smtps', 'starttls']),
     max_recipients: i('500', 'recipients per SMTP transaction'),
     max_sessions_per_connection: i('0', '0: reuse one connection without limit'),
@@ -148,6 +151,17 @@ export function sectionSpec(section: string): SectionSpec | undefined {
   if (head === 'archiver' && tail) return archiverSection();
   return undefined;
 }
+
+/**
+ * Whether a key holds a secret. The flag in the schema decides; a key named like a credential
+ * counts too, so a key added later without the flag is not readable by mistake.
+ */
+export function isSecretKey(section: string, key: string): boolean {
+  return sectionSpec(section)?.[key]?.secret === true || SECRET_NAME.test(key);
+}
+
+/** Key names that hold credentials whatever their flag says. */
+export const SECRET_NAME = /pass(word)?|secret|token|private|credential|(^|_)key$|api_?key/i;
 
 export function splitSection(section: string): [string, string | undefined] {
   const dot = section.indexOf('.');

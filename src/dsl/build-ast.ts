@@ -7,6 +7,7 @@
 // declaration is muted anyway, and no IR is produced from a file with errors).
 import type { CstNode, IToken } from 'chevrotain';
 import { dslParser } from '../../grammar/parser.js';
+import { MAX_LINKS } from '../../grammar/limits.js';
 import type * as C from '../../grammar/cst.js';
 import type * as A from './ast.js';
 import { Codes, type DiagnosticSink } from './diagnostics.js';
@@ -343,6 +344,13 @@ export function checkShape(ast: A.FileAst, sink: DiagnosticSink, hadSyntaxErrors
     if (!hadSyntaxErrors) sink.error({ start: 0, end: 1 }, Codes.NotOneDeclaration, 'the file declares no chain or pipeline', "a file ends with one 'chain NAME { … }' or 'pipeline NAME { … }'");
     return;
   }
+  for (const d of ast.declarations) {
+    const count = d.kind === 'Pipeline' ? d.steps.length : countLinks(d.links);
+    if (count > MAX_LINKS) {
+      const what = d.kind === 'Pipeline' ? 'steps' : 'links';
+      sink.error(d.name.span, Codes.TooLarge, `${d.kind === 'Pipeline' ? 'pipeline' : 'chain'} '${d.name.name}' has ${count} ${what}; the limit is ${MAX_LINKS}`, 'split it into several chains joined by jump or detour');
+    }
+  }
   for (const d of extra) {
     sink.error(d.name.span, Codes.NotOneDeclaration, `a second ${d.kind === 'Chain' ? 'chain' : 'pipeline'} '${d.name.name}' in one file`, 'put each chain or pipeline in its own file, named after it');
   }
@@ -351,4 +359,15 @@ export function checkShape(ast: A.FileAst, sink: DiagnosticSink, hadSyntaxErrors
       sink.error(def.name.span, Codes.NotOneDeclaration, `'${def.name.name}' is defined after the ${first.kind === 'Chain' ? 'chain' : 'pipeline'}`, "move 'let' and 'rule' definitions before it");
     }
   }
+}
+
+/** Links of a chain, those inside `for` blocks included; without recursion. */
+function countLinks(links: readonly A.Link[]): number {
+  let n = 0;
+  const todo: (readonly A.Link[])[] = [links];
+  for (let run = todo.pop(); run; run = todo.pop()) {
+    n += run.length;
+    for (const l of run) if (l.kind === 'For') todo.push(l.links);
+  }
+  return n;
 }

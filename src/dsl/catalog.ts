@@ -13,6 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { compile, type CompileResult } from './compile.js';
+import { readSourceFile } from './source.js';
 import { checkChainGraph } from './graph.js';
 import { Codes, diagnostic, formatReport, type Diagnostic } from './diagnostics.js';
 import { buildChain, buildPipeline, type ExecutableChain, type ExecutablePipeline } from './executable.js';
@@ -163,8 +164,15 @@ export class DslCatalog {
       memo.get(`${f.kind}\0${f.file}\0${sha(text)}\0${namesKey}`, () => {
         const result = compile(text, f.file, { chainNames, pipelineNames, registry });
         const ir = result.ir;
-        const executable = ir?.kind === 'chain' ? buildChain(ir, registry) : ir?.kind === 'pipeline' ? buildPipeline(ir, registry) : undefined;
-        return { result, executable };
+        try {
+          const executable = ir?.kind === 'chain' ? buildChain(ir, registry) : ir?.kind === 'pipeline' ? buildPipeline(ir, registry) : undefined;
+          return { result, executable };
+        } catch (err) {
+          // compile() never throws; building the closures might (a component gone since):
+          // the file is then broken or stale like any file that does not compile.
+          const failure = diagnostic(result.source, { start: 0, end: 1 }, 'error', Codes.CompilerFailure, `the compiled ${f.kind} cannot be built (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)})`);
+          return { result: { ...result, ir: undefined, diagnostics: [...result.diagnostics, failure] } };
+        }
       });
 
     const chains = new Map<string, ExecutableChain>();
@@ -237,7 +245,13 @@ export class DslCatalog {
     // Loops through several files are invisible file by file: report them on each file of
     // the loop (status and REST show them; the executor's loop guard still shunts).
     const irs = new Map([...chains].map(([n, c]) => [n, c.ir]));
-    for (const d of checkChainGraph(irs)) {
+    let graph: Diagnostic[] = [];
+    try {
+      graph = checkChainGraph(irs);
+    } catch {
+      // The loops are only reported here; the executor's loop guard still stops them.
+    }
+    for (const d of graph) {
       if (d.code !== 'MM501') continue;
       for (const detail of details.values()) if (detail.ir?.kind === 'chain' && detail.ir.file === d.file) detail.diagnostics.push(d);
     }
@@ -323,7 +337,7 @@ export class DslCatalog {
 
 function readText(file: string): string | undefined {
   try {
-    return readFileSync(file, 'utf8');
+    return readSourceFile(file);
   } catch {
     return undefined;
   }

@@ -4,7 +4,8 @@
 // mutes the semantic checks of its own declaration only. Any error means no IR.
 import { buildAst, checkShape } from './build-ast.js';
 import { parseAstFast } from './fast-parse.js';
-import { DiagnosticSink, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.js';
+import { Codes, DiagnosticSink, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.js';
+import { MAX_SOURCE_CHARS } from '../../grammar/limits.js';
 import type { FileAst } from './ast.js';
 import type { DslIr } from './ir.js';
 import { lex, lexAndParse } from './lex-parse.js';
@@ -49,21 +50,47 @@ function parse(source: SourceText, sink: DiagnosticSink): { ast: FileAst; syntax
     const fastSink = new DiagnosticSink(source);
     const ast = parseAstFast(lexed.tokens, source.file, fastSink);
     if (ast) {
-      sink.items.push(...fastSink.items);
+      for (const d of fastSink.items) sink.items.push(d);
       checkShape(ast, sink, false);
       return { ast, syntaxErrorOffsets: [] };
     }
   }
   const parsed = lexAndParse(source, 'file', { ...lexed, diagnostics: lexSink.items });
-  sink.items.push(...parsed.diagnostics);
+  for (const d of parsed.diagnostics) sink.items.push(d); // not push(...): a broken file may have very many
   const ast = buildAst(parsed.cst, source.file, sink, parsed.syntaxErrorOffsets.length > 0);
   return { ast, syntaxErrorOffsets: parsed.syntaxErrorOffsets };
 }
 
+/** The tree of a file nothing could be salvaged from. */
+function emptyAst(file: string): FileAst {
+  return { kind: 'File', file, definitions: [], declarations: [], items: [], span: { start: 0, end: 0 } };
+}
+
+/**
+ * Compiles one file. It never throws: whatever goes wrong inside a stage becomes an MM206 error
+ * on this file, so one file can never take down a runner, `validate` of other files, or the
+ * catalog (which keeps the file's last good version in force).
+ */
 export function compile(text: string, file: string, options: CompileOptions = {}): CompileResult {
   const source = new SourceText(file, text);
-  const registry = options.registry ?? globalRegistry;
   const sink = new DiagnosticSink(source);
+  if (text.length > MAX_SOURCE_CHARS) {
+    // Not even lexed: a file this size is a mistake, and lexing it would stall the caller.
+    sink.error({ start: 0, end: 1 }, Codes.TooLarge, `the file is ${text.length} characters long; the limit is ${MAX_SOURCE_CHARS}`, 'split it into several chains joined by jump or detour');
+    return { diagnostics: sink.items, ast: emptyAst(file), source };
+  }
+  try {
+    return compileChecked(source, sink, options);
+  } catch (err) {
+    const why = err instanceof RangeError ? 'the file is too complex to compile' : 'the compiler failed on this file';
+    const fresh = new DiagnosticSink(source);
+    fresh.error({ start: 0, end: 1 }, Codes.CompilerFailure, `${why} (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)})`, 'simplify the file; if it looks ordinary, please report it with the file attached');
+    return { diagnostics: fresh.items, ast: emptyAst(file), source };
+  }
+}
+
+function compileChecked(source: SourceText, sink: DiagnosticSink, options: CompileOptions): CompileResult {
+  const registry = options.registry ?? globalRegistry;
   const { ast, syntaxErrorOffsets } = parse(source, sink);
   const resolution = resolve(ast, { registry, chainNames: options.chainNames, pipelineNames: options.pipelineNames }, sink, syntaxErrorOffsets);
   const ir = lower(ast, resolution, registry, source, sink);

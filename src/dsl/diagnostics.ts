@@ -34,6 +34,12 @@ export const Codes = {
   Syntax: 'MM201',
   UnknownAction: 'MM202',
   NotOneDeclaration: 'MM203',
+  /** Nesting past grammar/limits.ts's MAX_NESTING (brackets, `not`, rules and lets built on each other). */
+  TooDeep: 'MM204',
+  /** A file, literal, or chain past a size limit of grammar/limits.ts. */
+  TooLarge: 'MM205',
+  /** The compiler failed on this file (a bug, or a limit not yet known): the file does not compile. */
+  CompilerFailure: 'MM206',
   // MM3xx names
   UnknownRule: 'MM301',
   UnknownHandler: 'MM302',
@@ -45,6 +51,8 @@ export const Codes = {
   NameNotFile: 'MM308',
   WrongKind: 'MM309',
   SiteOverride: 'MM310',
+  /** A password or key (site.webservice.admin_pass, list.moderator_password …): never readable. */
+  Secret: 'MM311',
   // MM4xx types
   UnknownParam: 'MM401',
   MissingParam: 'MM402',
@@ -105,10 +113,27 @@ export function formatDiagnostic(d: Diagnostic, source?: string): string {
   const out = [`${d.file}:${d.line}:${d.column}: ${d.severity} ${d.code}: ${d.message}`];
   const line = source === undefined ? undefined : sourceLine(source, d.line);
   if (line !== undefined) {
-    out.push(line, caretLine(line, d));
+    const shown = excerpt(line, d);
+    out.push(shown.line, caretLine(shown.line, shown.d));
   }
   if (d.hint) out.push(`hint: ${d.hint}`);
   return out.join('\n');
+}
+
+/** Code points of a line shown in full; a longer line (a huge literal) is shown around the column. */
+const MAX_SHOWN = 160;
+
+function excerpt(line: string, d: Diagnostic): { line: string; d: Diagnostic } {
+  if (line.length <= MAX_SHOWN) return { line, d };
+  const chars = [...line];
+  if (chars.length <= MAX_SHOWN) return { line, d };
+  const start = Math.max(0, Math.min(d.column - 1 - 20, chars.length - MAX_SHOWN));
+  const end = Math.min(chars.length, start + MAX_SHOWN);
+  const lead = start > 0 ? '…' : '';
+  const text = lead + chars.slice(start, end).join('') + (end < chars.length ? '…' : '');
+  const shift = start - lead.length;
+  const endColumn = d.endLine === d.line ? Math.min(d.endColumn - shift, end - shift + 1) : d.endColumn;
+  return { line: text, d: { ...d, column: d.column - shift, endColumn, endLine: d.endLine === d.line ? d.line : d.endLine } };
 }
 
 /** Spaces (tabs where the source has tabs, so the carets line up) then one caret per code point. */

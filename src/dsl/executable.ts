@@ -139,9 +139,9 @@ class Builder {
       case 'local-rule':
         return this.localRule(c.rule);
       case 'and':
-        return c.of.map((x) => this.cond(x)).reduceRight((rest, first) => and(first, rest));
+        return all(c.of.map((x) => this.cond(x)), false);
       case 'or':
-        return c.of.map((x) => this.cond(x)).reduceRight((rest, first) => or(first, rest));
+        return all(c.of.map((x) => this.cond(x)), true);
       case 'not':
         return not(this.cond(c.of));
       case 'truthy': {
@@ -243,22 +243,22 @@ export function appendReasons(ctx: MessageContext, reasons: readonly string[]): 
 
 // ---- combinators (synchronous unless an operand is not)
 
-function and(a: Cond, b: Cond): Cond {
-  return (ctx) => {
-    const r = a(ctx);
-    if (r === false) return false;
-    if (r === true) return b(ctx);
-    return r.then((v) => (v ? b(ctx) : false));
+/**
+ * `and` (stop on the first false) and `or` (stop on the first true) over any number of
+ * operands, in a loop: a chain of two-operand closures would be one stack frame per operand,
+ * and a long `a or b or c …` would overflow the stack at message time.
+ */
+function all(operands: readonly Cond[], stopOn: boolean): Cond {
+  if (operands.length === 1) return operands[0];
+  const from = (ctx: MessageContext, start: number): boolean | Promise<boolean> => {
+    for (let i = start; i < operands.length; i++) {
+      const r = operands[i](ctx);
+      if (typeof r !== 'boolean') return r.then((v) => (v === stopOn ? stopOn : from(ctx, i + 1)));
+      if (r === stopOn) return stopOn;
+    }
+    return !stopOn;
   };
-}
-
-function or(a: Cond, b: Cond): Cond {
-  return (ctx) => {
-    const r = a(ctx);
-    if (r === true) return true;
-    if (r === false) return b(ctx);
-    return r.then((v) => (v ? true : b(ctx)));
-  };
+  return (ctx) => from(ctx, 0);
 }
 
 function not(a: Cond): Cond {

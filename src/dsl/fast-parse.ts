@@ -9,6 +9,7 @@
 import { EmbeddedActionsParser } from '../../grammar/chevrotain.js';
 import type { IOrAlt, IToken, TokenType } from 'chevrotain';
 import * as T from '../../grammar/tokens.js';
+import { parseLimitProblem } from '../../grammar/limits.js';
 import type * as A from './ast.js';
 import { ident, join, reasonLit, stringLit, tokenSpan } from './build-ast.js';
 import type { DiagnosticSink } from './diagnostics.js';
@@ -454,6 +455,9 @@ let parser: AstParser | undefined;
  * `sink`, as build-ast.ts reports them.
  */
 export function parseAstFast(tokens: IToken[], file: string, sink: DiagnosticSink): A.FileAst | undefined {
+  // Past a limit of grammar/limits.ts this parser would overflow the stack; the recovering
+  // path reports the limit (MM204/MM205).
+  if (parseLimitProblem(tokens)) return undefined;
   parser ??= new AstParser();
   parser.sink = sink;
   parser.input = tokens;

@@ -16,12 +16,13 @@ import { joinSpacedSizes } from './lex-parse.js';
 import type { CstElement, CstNode, IToken, TokenType } from 'chevrotain';
 import * as T from '../../grammar/tokens.js';
 import { parseTokens } from '../../grammar/parser.js';
+import { MAX_SOURCE_CHARS, parseLimitProblem } from '../../grammar/limits.js';
 
 export interface FormatResult {
   text: string;
   changed: boolean;
   /** Why the text was returned as it was, if it was not formatted. */
-  skipped?: 'lexical-error' | 'unsafe';
+  skipped?: 'lexical-error' | 'unsafe' | 'too-large';
   /** For `skipped`: what the problem is, in words. */
   reason?: string;
 }
@@ -62,7 +63,11 @@ function lineColumn(text: string, offset: number): string {
 }
 
 export function format(text: string): FormatResult {
+  if (text.length > MAX_SOURCE_CHARS) return { text, changed: false, skipped: 'too-large', reason: `the file is longer than ${MAX_SOURCE_CHARS} characters` };
   const lexed = T.tokenize(text);
+  // The parser below would overflow the stack past these limits (grammar/limits.ts).
+  const limit = parseLimitProblem(lexed.tokens);
+  if (limit) return { text, changed: false, skipped: 'too-large', reason: `${limit.message} at ${lineColumn(text, limit.start)}` };
   if (lexed.errors.length > 0) {
     const e = lexed.errors[0];
     return { text, changed: false, skipped: 'lexical-error', reason: `unexpected character at ${lineColumn(text, e.offset)}` };
@@ -102,7 +107,10 @@ function walk(node: CstNode, structure: Structure): void {
   let kind = ITEM_RULES[node.name];
   if (node.name === 'link') kind = node.children.If ? 'if' : node.children.For ? 'for' : 'action';
   if (kind) {
-    const first = firstOffset(node);
+    // The parser tracks each node's first offset; walking the subtree (a whole chain for its
+    // declaration) is the fallback for nodes recovery made up.
+    const tracked = node.location?.startOffset;
+    const first = tracked !== undefined && Number.isFinite(tracked) ? tracked : firstOffset(node);
     if (first !== undefined && !structure.items.has(first)) structure.items.set(first, kind);
   }
   if (node.name === 'args') for (const p of node.children.LParen ?? []) if (isToken(p) && isReal(p)) structure.argParens.add(p.startOffset);
@@ -302,7 +310,7 @@ function alignThen(lines: Line[]): void {
   const flush = () => {
     const ifs = run.filter((l) => l.thenAt !== undefined);
     if (ifs.length > 1) {
-      const column = Math.max(...ifs.map((l) => l.thenAt!));
+      const column = ifs.reduce((m, l) => Math.max(m, l.thenAt!), 0);
       const fits = ifs.every((l) => (l.codeLength ?? l.text.length) + column - l.thenAt! <= MAX_WIDTH);
       if (fits) {
         for (const l of ifs) l.text = l.text.slice(0, l.thenAt!) + ' '.repeat(column - l.thenAt!) + l.text.slice(l.thenAt!);

@@ -253,9 +253,45 @@ export const GRAPH_FORMATS: readonly GraphFormat[] = ['dot', 'svg'];
 
 let viz: Promise<{ renderString(dot: string, options: { format: string }): string }> | undefined;
 
-/** DOT as is, or laid out as SVG by Graphviz compiled to WebAssembly (no external program). */
+/**
+ * The largest graph laid out as SVG. Graphviz's layout grows much faster than the graph (a
+ * 3,000-link chain took 5 s and 2 GB; 100 generated links with their shared targets take
+ * seconds); DOT text is linear and always given.
+ */
+export const MAX_SVG_NODES = 200;
+export const MAX_SVG_EDGES = 400;
+
+/** A graph too large to lay out; `message` says so and what to do instead. */
+export class GraphTooLarge extends Error {
+  constructor(
+    readonly nodes: number,
+    readonly edges: number,
+  ) {
+    super(`the graph has ${nodes} nodes and ${edges} edges; SVG is drawn for at most ${MAX_SVG_NODES} nodes and ${MAX_SVG_EDGES} edges: ask for the DOT text instead and lay it out elsewhere, or split the chain`);
+    this.name = 'GraphTooLarge';
+  }
+}
+
+/** Nodes and edges of DOT text as written here: one statement per line. */
+export function graphSize(dot: string): { nodes: number; edges: number } {
+  let nodes = 0;
+  let edges = 0;
+  for (const line of dot.split('\n')) {
+    if (!line.startsWith('  "')) continue;
+    if (/^ {2}"(?:[^"\\]|\\.)*" -> /.test(line)) edges++;
+    else nodes++;
+  }
+  return { nodes, edges };
+}
+
+/**
+ * DOT as is, or laid out as SVG by Graphviz compiled to WebAssembly (no external program).
+ * Throws GraphTooLarge for SVG of a graph past MAX_SVG_NODES or MAX_SVG_EDGES.
+ */
 export async function renderGraph(dot: string, format: GraphFormat): Promise<string> {
   if (format === 'dot') return dot;
+  const size = graphSize(dot);
+  if (size.nodes > MAX_SVG_NODES || size.edges > MAX_SVG_EDGES) throw new GraphTooLarge(size.nodes, size.edges);
   // Loaded on first use: the WebAssembly module is large and most processes never draw.
   viz ??= import('@viz-js/viz').then((m) => m.instance());
   return (await viz).renderString(dot, { format: 'svg' });

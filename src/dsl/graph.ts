@@ -109,33 +109,46 @@ export function checkChainGraph(chains: ReadonlyMap<string, ChainIr>, sources?: 
 
 /** The cycles of the graph: each strongly connected component with a loop, as one cycle through it. */
 function cycles(chains: ReadonlyMap<string, ChainIr>, edges: ReadonlyMap<string, Edge[]>): string[][] {
-  // Tarjan's algorithm, iterative enough for thousands of chains.
+  // Tarjan's algorithm with an explicit stack of frames: a path of jumps through thousands
+  // of site files must not be a recursion as deep.
   let index = 0;
   const idx = new Map<string, number>();
   const low = new Map<string, number>();
   const onStack = new Set<string>();
   const stack: string[] = [];
   const components: string[][] = [];
-  const strong = (v: string) => {
-    idx.set(v, index);
-    low.set(v, index++);
-    stack.push(v);
-    onStack.add(v);
-    for (const e of edges.get(v) ?? []) {
-      if (!idx.has(e.to)) {
-        strong(e.to);
-        low.set(v, Math.min(low.get(v)!, low.get(e.to)!));
-      } else if (onStack.has(e.to)) low.set(v, Math.min(low.get(v)!, idx.get(e.to)!));
-    }
-    if (low.get(v) === idx.get(v)) {
-      const comp: string[] = [];
-      let w: string;
-      do {
-        w = stack.pop()!;
-        onStack.delete(w);
-        comp.push(w);
-      } while (w !== v);
-      components.push(comp);
+  const strong = (root: string) => {
+    const frames: { v: string; out: Edge[]; i: number }[] = [];
+    const enter = (v: string) => {
+      idx.set(v, index);
+      low.set(v, index++);
+      stack.push(v);
+      onStack.add(v);
+      frames.push({ v, out: edges.get(v) ?? [], i: 0 });
+    };
+    enter(root);
+    while (frames.length) {
+      const f = frames[frames.length - 1];
+      if (f.i < f.out.length) {
+        const to = f.out[f.i++].to;
+        if (!idx.has(to)) enter(to);
+        else if (onStack.has(to)) low.set(f.v, Math.min(low.get(f.v)!, idx.get(to)!));
+        continue;
+      }
+      frames.pop();
+      const v = f.v;
+      if (low.get(v) === idx.get(v)) {
+        const comp: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          comp.push(w);
+        } while (w !== v);
+        components.push(comp);
+      }
+      const parent = frames[frames.length - 1];
+      if (parent) low.set(parent.v, Math.min(low.get(parent.v)!, low.get(v)!));
     }
   };
   for (const name of [...chains.keys()].sort()) if (!idx.has(name)) strong(name);

@@ -4,6 +4,7 @@ import { EOF, tokenMatcher } from '../../grammar/chevrotain.js';
 import type { CstNode, IRecognitionException, IToken, TokenType } from 'chevrotain';
 import { tokenize, Name, Word, NumberLit, Size, RegexLit, StringLit, BadNumber, UnterminatedString, UnterminatedRegex, SingleQuotedString } from '../../grammar/tokens.js';
 import { dslParser, parseTokens, type StartRule } from '../../grammar/parser.js';
+import { MAX_LITERAL_CHARS, type LimitProblem } from '../../grammar/limits.js';
 import { Codes, DiagnosticSink, type Diagnostic } from './diagnostics.js';
 import { checkNumber, decodeRegex, decodeSize, decodeString, type LiteralProblem } from './literals.js';
 import type { SourceText, Span } from './source.js';
@@ -48,11 +49,16 @@ export function lexAndParse(source: SourceText, start: StartRule = 'file', lexed
   let comments: IToken[];
   if (lexed) {
     ({ tokens, comments } = lexed);
-    sink.items.push(...lexed.diagnostics);
+    for (const d of lexed.diagnostics) sink.items.push(d);
   } else ({ tokens, comments } = lex(source, sink));
 
   const cst = parseTokens(tokens, start);
   const syntaxErrorOffsets: number[] = [];
+  if (cst.refused) {
+    reportLimit(cst.refused, sink);
+    syntaxErrorOffsets.push(cst.refused.start);
+    return { cst, tokens, comments, diagnostics: sink.items, syntaxErrorOffsets };
+  }
   const seen = new Set<string>();
   // An unterminated string or regex swallows the rest of its line, so the parser's complaint
   // about what follows only repeats it: keep the MM102, drop that MM201 (still muting).
@@ -102,9 +108,20 @@ export function joinSpacedSizes(tokens: IToken[], text: string): IToken[] {
 /** Token types whose text needs checking; the rest (names, keywords, punctuation) never do. */
 const LITERAL_TYPES: ReadonlySet<TokenType> = new Set([SingleQuotedString, StringLit, UnterminatedString, RegexLit, UnterminatedRegex, Size, BadNumber, NumberLit]);
 
+/** A limit of grammar/limits.ts as its diagnostic (MM204 or MM205). */
+export function reportLimit(p: LimitProblem, sink: DiagnosticSink): void {
+  sink.error({ start: p.start, end: p.end }, p.kind === 'depth' ? Codes.TooDeep : Codes.TooLarge, p.message, p.hint);
+}
+
 function checkLiteral(token: IToken, sink: DiagnosticSink): void {
   const type = token.tokenType;
   if (!LITERAL_TYPES.has(type)) return;
+  if (token.image.length > MAX_LITERAL_CHARS) {
+    // Pointing at the opening quote or slash: the whole literal would be one long caret line.
+    const what = type === RegexLit || type === UnterminatedRegex ? 'regex' : 'string';
+    sink.error({ start: token.startOffset, end: token.startOffset + 1 }, Codes.TooLarge, `this ${what} is ${token.image.length} characters long; the limit is ${MAX_LITERAL_CHARS}`, `keep long lists of addresses or patterns in list settings or header checks, not in the file`);
+    return;
+  }
   let problems: LiteralProblem[] = [];
   if (type === SingleQuotedString) {
     const inner = token.image.slice(1, -1);

@@ -346,7 +346,11 @@ class Lowering {
         break;
       case 'in':
       case 'not-in':
-        if (!isList(rt) && !(isText(re) && re !== 'unknown') && re !== 'unknown') return wrongValue(`'${p.words}' takes a list`, 'write a list as ["a", "b"]');
+        // A list only: `x in "partner.example"` was once a substring test, so that
+        // `evil@ner.example` passed a check meant for one domain (issue 9).
+        if (!isList(rt) && rt !== 'unknown') {
+          return wrongValue(`'${p.words}' takes a list, not ${describeType(rt)}`, isText(re) ? `write a list, as in ${what} ${p.words} ["a", "b"]; to look inside text, write '… contains …'` : 'write a list as ["a", "b"]');
+        }
         if (!comparable(le, re)) return undefinedFor(`${what} is ${describeType(lt)}; the list holds ${describeType(rt)}`);
         break;
       case 'contains':

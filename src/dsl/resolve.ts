@@ -10,8 +10,9 @@ import type * as A from './ast.js';
 import { pathText } from './ast.js';
 import { Codes, type DiagnosticSink } from './diagnostics.js';
 import { closest, didYouMean } from './suggest.js';
+import { MAX_NESTING } from '../../grammar/limits.js';
 import { SETTINGS_BY_NAME } from '../model/list-settings.js';
-import { sectionSpec, allSectionNames } from '../config/schema.js';
+import { sectionSpec, allSectionNames, isSecretKey, SECRET_NAME } from '../config/schema.js';
 import { registry as globalRegistry, type Component, type ComponentRegistry, type Effect, type Handler, type LinkSource, type ParamSpec, type Rule } from '../registry.js';
 import { MESSAGE_TYPES, ROLES, fromParamType, msgdataKeys, msgdataType, settingType, siteType, type Ty } from './types.js';
 
@@ -92,6 +93,10 @@ class Resolver {
   private readonly firstError = new Map<A.Node, number>();
   private readonly lets = new Map<string, A.LetDef>();
   private readonly rules = new Map<string, A.RuleDef>();
+  /** How deep each definition nests, through the definitions it names (MM204). */
+  private readonly depths = new Map<string, number>();
+  /** Definitions refused by MM204: their uses are left unresolved without another error. */
+  private readonly tooDeep = new Set<string>();
   /** Definitions further down the file, for "defined below" hints. */
   private later = new Set<string>();
   private loopVars = new Map<string, A.ForLink>();
@@ -118,7 +123,8 @@ class Resolver {
     for (const def of ast.definitions) {
       this.later.delete(def.name.name);
       if (!this.muted.has(def)) this.definition(def);
-      this.define(def);
+      if (this.measure(def)) this.define(def);
+      else this.tooDeep.add(def.name.name);
     }
     const expected = expectedFromFile(ast.file);
     for (const decl of ast.declarations) {
@@ -156,6 +162,44 @@ class Resolver {
     }
     if (def.kind === 'Let') this.lets.set(name, def);
     else this.rules.set(name, def);
+  }
+
+  /**
+   * MM204 for a definition built on others deeper than MAX_NESTING: rules calling rules and
+   * lets naming lets are unfolded level by level by the later stages and at message time,
+   * so their nesting adds up like parentheses do. A definition too deep is not kept.
+   */
+  private measure(def: A.Definition): boolean {
+    const name = def.name.name;
+    const depth = def.kind === 'Let' ? this.valueDepth(def.value) : this.condDepth(def.condition);
+    if (depth > MAX_NESTING) {
+      this.sink.error(def.name.span, Codes.TooDeep, `'${name}' nests ${depth} levels deep through the rules and constants it uses; the limit is ${MAX_NESTING}`, 'build it from fewer layers of rules and constants');
+      return false;
+    }
+    if (!this.depths.has(name)) this.depths.set(name, depth);
+    return true;
+  }
+
+  /** Levels of a condition, counting the definitions it names at their own depth. */
+  private condDepth(c: A.Condition): number {
+    switch (c.kind) {
+      case 'Or':
+      case 'And':
+        return 1 + c.operands.reduce((m, o) => Math.max(m, this.condDepth(o)), 0);
+      case 'Not':
+        return 1 + this.condDepth(c.operand);
+      case 'Test': {
+        const left = c.operand.kind === 'Header' ? 0 : c.operand.kind === 'Ref' ? this.valueDepth(c.operand.path) : this.valueDepth(c.operand);
+        const args = c.operand.kind === 'Ref' ? (c.operand.args?.entries ?? []).reduce((m, a) => Math.max(m, this.valueDepth(a.value)), 0) : 0;
+        return Math.max(1, left, args, c.predicate?.value ? this.valueDepth(c.predicate.value) : 0);
+      }
+    }
+  }
+
+  private valueDepth(v: A.Value): number {
+    if (v.kind === 'List') return 1 + v.items.reduce((m, i) => Math.max(m, this.valueDepth(i)), 0);
+    if (v.kind === 'Path' && v.parts.length === 1) return 1 + (this.depths.get(v.parts[0].name) ?? 0);
+    return 1;
   }
 
   private definition(def: A.Definition): void {
@@ -329,6 +373,7 @@ class Resolver {
     const path = ref.path;
     const [head, ...rest] = path.parts;
     if (rest.length === 0) {
+      if (this.tooDeep.has(head.name)) return;
       const local = this.rules.get(head.name);
       const rule = this.env.registry.rules.get(head.name);
       if (local || rule) {
@@ -381,6 +426,7 @@ class Resolver {
     const loop = this.loopVars.get(name);
     if (loop) return this.loopField(path, loop);
     if (rest.length === 0) {
+      if (this.tooDeep.has(name)) return undefined;
       const def = this.lets.get(name);
       if (def) return { kind: 'const', def };
       const type = MESSAGE_TYPES.get(name);
@@ -407,6 +453,10 @@ class Resolver {
           this.sink.error(path.span, Codes.UnknownName, `unknown list setting '${what}'`, rest.length > 1 ? (type ? `'list.${setting}' has no parts` : undefined) : didYouMean(setting, SETTINGS_BY_NAME.keys())?.replace(/'(.*)'/, "'list.$1'"));
           return undefined;
         }
+        if (SETTINGS_BY_NAME.get(setting)?.secret || SECRET_NAME.test(setting)) {
+          this.secret(path, `list.${setting}`);
+          return undefined;
+        }
         return { kind: 'setting', name: setting, type };
       }
       case 'msgdata': {
@@ -431,6 +481,10 @@ class Resolver {
           this.sink.error(path.span, Codes.UnknownName, key === undefined ? `'site.${section}' is a section, not a value` : `unknown configuration key '${pathText(path).slice('site.'.length)}'`, hint);
           return undefined;
         }
+        if (isSecretKey(section, key!)) {
+          this.secret(path, `site.${section}.${key}`);
+          return undefined;
+        }
         return { kind: 'site', section, key, type };
       }
       default: {
@@ -447,6 +501,15 @@ class Resolver {
         return undefined;
       }
     }
+  }
+
+  /**
+   * MM311: passwords and keys are not values of the language. Refused here, where every
+   * `list.X` and `site.S.K` (conditions, arguments, reasons, lets) is resolved, so no
+   * reason, trace or `explain` can ever show one.
+   */
+  private secret(path: A.Path, what: string): void {
+    this.sink.error(path.span, Codes.Secret, `'${what}' is a secret: chains and pipelines cannot read passwords or keys`, 'test something else; a rule that needs a secret reads it itself (as approved does with the moderator password)');
   }
 
   /** `c.header`: a field of the row a `for` is at, typed by its link source. */

@@ -110,6 +110,8 @@ export function settingType(name: string): Ty | undefined {
       return 'number';
     case 'enum':
       return spec.choices && spec.choices.every((c) => (ACTION_VALUES as readonly string[]).includes(c)) ? 'action' : 'string';
+    case 'string-list':
+      return 'string[]';
     default:
       return spec.names === 'chain' ? 'chain' : 'string';
   }

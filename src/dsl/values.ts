@@ -4,6 +4,8 @@
 // passes, negated forms are exact negations.
 import type { MessageContext } from '../registry.js';
 import { parseBool, parseDuration } from '../config/config.js';
+import { isSecretKey, SECRET_NAME } from '../config/schema.js';
+import { SETTINGS_BY_NAME } from '../model/list-settings.js';
 import type { TemplateIr, TestOp, ValueIr } from './ir.js';
 import { compilePattern, isPattern, tryPattern } from '../moderation/patterns.js';
 
@@ -61,6 +63,7 @@ export function getter(v: ValueIr): Getter {
   }
   if ('setting' in v) {
     const name = v.setting;
+    if (SETTINGS_BY_NAME.get(name)?.secret || SECRET_NAME.test(name)) throw new Error(`list.${name} is a secret and cannot be read`);
     if (v.kb) {
       return (ctx) => {
         const x = setting(ctx, name);
@@ -79,6 +82,8 @@ export function getter(v: ValueIr): Getter {
   }
   if ('site' in v) {
     const { site: section, key, as } = v;
+    // The compiler refuses secrets (MM311); an IR from elsewhere must not read one either.
+    if (isSecretKey(section, key)) throw new Error(`site.${section}.${key} is a secret and cannot be read`);
     return (ctx) => {
       const text = ctx.services.config.get(section, key);
       if (as === 'number') return Number(text);
@@ -159,7 +164,12 @@ type Pred = (left: unknown, right: unknown) => boolean;
 const PREDICATES: Record<Exclude<TestOp, 'exists' | 'missing'>, Pred> = {
   is: (l, r) => any(l, (x) => fold(x) === r),
   'is-not': (l, r) => !PREDICATES.is(l, r),
-  in: (l, r) => (Array.isArray(r) ? any(l, (x) => r.includes(fold(x))) : typeof r === 'string' && any(l, (x) => typeof x === 'string' && r.includes(x.toLowerCase()))),
+  // Membership only, never a substring test: a single value (an untyped one read at run
+  // time) is a list of one.
+  in: (l, r) => {
+    const list = Array.isArray(r) ? r : r === undefined || r === null ? [] : [r];
+    return any(l, (x) => list.includes(fold(x)));
+  },
   'not-in': (l, r) => !PREDICATES.in(l, r),
   contains: (l, r) => typeof r === 'string' && any(l, (x) => typeof x === 'string' && x.toLowerCase().includes(r)),
   'starts-with': (l, r) => typeof r === 'string' && any(l, (x) => typeof x === 'string' && x.toLowerCase().startsWith(r)),

@@ -2,14 +2,14 @@
 // global, so each file is compiled against the names of all the others (built-in, site, and
 // the files named on the command line, later ones overriding earlier ones by name), and the
 // graph checks (graph.ts) run over every chain at once.
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { compile, type CompileResult } from './compile.js';
 import { Codes, diagnostic, sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { checkChainGraph } from './graph.js';
 import type { ChainIr } from './ir.js';
 import type { Registries } from './resolve.js';
-import type { SourceText } from './source.js';
+import { readSourceFile, type SourceText } from './source.js';
 
 export type FileOrigin = 'builtin' | 'site' | 'given';
 
@@ -78,7 +78,7 @@ export function checkWorkspace(files: readonly DslFile[], options: { registry?: 
   const last = new Map<string, number>();
   files.forEach((f, i) => last.set(real(f.path), i));
   const unique = files.filter((f, i) => last.get(real(f.path)) === i);
-  const read = unique.map((f) => ({ ...f, ...nameOf(f.path), text: readFileSync(f.path, 'utf8') }));
+  const read = unique.map((f) => ({ ...f, ...nameOf(f.path), text: readSourceFile(f.path) }));
   // Undeclared kinds (an odd extension) take the kind their text declares.
   for (const f of read) if (!f.kind) f.kind = /^\s*(?:#[^\n]*\n\s*)*(?:(?:let|rule)\b[\s\S]*?)?\b(chain|pipeline)\s/m.exec(f.text)?.[1] as 'chain' | 'pipeline' | undefined;
   const chosen = new Map<string, (typeof read)[number]>();
@@ -101,7 +101,7 @@ export function checkWorkspace(files: readonly DslFile[], options: { registry?: 
     checked.push({ ...f, result, overridden: chosen.get(`${f.kind}:${f.name}`) !== f });
     sources.set(f.file, f.text);
     sourceTexts.set(f.file, result.source);
-    diagnostics.push(...result.diagnostics);
+    for (const d of result.diagnostics) diagnostics.push(d); // not push(...): a broken file may have very many
     const decl = result.ast.declarations[0];
     const span = decl?.name.span ?? { start: 0, end: 1 };
     const key = `${f.kind}:${f.name}`;
@@ -126,6 +126,6 @@ export function checkWorkspace(files: readonly DslFile[], options: { registry?: 
     if (ir?.kind === 'chain') chains.set(ir.name, ir);
   }
   const shown = new Set(checked.map((c) => c.file));
-  diagnostics.push(...checkChainGraph(chains, sourceTexts).filter((d) => shown.has(d.file)));
+  for (const d of checkChainGraph(chains, sourceTexts)) if (shown.has(d.file)) diagnostics.push(d);
   return { files: checked, diagnostics: sortDiagnostics(diagnostics), sources };
 }

@@ -20,6 +20,8 @@ export interface SettingSpec {
   address?: true;
   /** Names a chain or pipeline: must exist and compile to be assigned. */
   names?: 'chain' | 'pipeline';
+  /** A password or key: chains and pipelines may not read it (src/dsl/resolve.ts). */
+  secret?: true;
 }
 
 export const ACTIONS = ['hold', 'reject', 'discard', 'accept', 'defer'] as const;
@@ -98,7 +100,7 @@ export const LIST_SETTINGS: readonly SettingSpec[] = [
   { name: 'digests_enabled', type: 'bool', default: true },
   // moderation rules
   /** A password hash (REST hashes what it is given); null: the approved rule always misses. */
-  { name: 'moderator_password', type: 'string', default: null, nullable: true },
+  { name: 'moderator_password', type: 'string', default: null, nullable: true, secret: true },
   { name: 'accept_these_nonmembers', type: 'string-list', default: [] },
   { name: 'hold_these_nonmembers', type: 'string-list', default: [] },
   { name: 'reject_these_nonmembers', type: 'string-list', default: [] },

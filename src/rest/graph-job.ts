@@ -4,7 +4,7 @@
 // WebAssembly memory only ever grows while its instance lives.
 import { Worker } from 'node:worker_threads';
 import type { DslIr } from '../dsl/ir.js';
-import type { GraphFormat } from '../dsl/graph-dot.js';
+import { GraphTooLarge, MAX_SVG_EDGES, MAX_SVG_NODES, graphSize as dotSize, type GraphFormat } from '../dsl/graph-dot.js';
 import { RestError } from './errors.js';
 
 export interface GraphLimits {
@@ -89,5 +89,8 @@ export async function drawGraph(ir: DslIr, format: GraphFormat, limits: GraphLim
   if (size > limits.maxNodes) {
     throw tooLarge(`${ir.kind} '${ir.name}' has ${size} ${ir.kind === 'chain' ? 'links' : 'steps'}; SVG is drawn for at most ${limits.maxNodes} ([webservice] graph_max_nodes); ask for format=dot instead`);
   }
+  // The language's own bound on what Graphviz is given (nodes and edges of the DOT text).
+  const dot = dotSize(toDot(ir));
+  if (dot.nodes > MAX_SVG_NODES || dot.edges > MAX_SVG_EDGES) throw tooLarge(`${ir.kind} '${ir.name}': ${new GraphTooLarge(dot.nodes, dot.edges).message}`);
   return slot(limits.concurrency, () => inWorker(ir, format, limits.timeoutMs));
 }

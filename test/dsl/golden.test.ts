@@ -66,8 +66,15 @@ for (const f of files) {
   });
 }
 
+/**
+ * MM206 is what compile() says when a stage throws: no well-formed or broken file can produce
+ * it unless the compiler has a bug, so test/dsl/limits.test.ts shows it with a registry that
+ * throws instead.
+ */
+const NOT_FROM_A_FILE: readonly string[] = [Codes.CompilerFailure];
+
 test('together, the golden files show every diagnostic code', () => {
-  const missing = Object.values(Codes).filter((c) => !seen.has(c));
+  const missing = Object.values(Codes).filter((c) => !seen.has(c) && !NOT_FROM_A_FILE.includes(c));
   assert.deepEqual(missing, []);
 });
 

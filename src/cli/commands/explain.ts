@@ -16,7 +16,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { CliContext, CliError } from '../context.js';
 import { openCatalog } from '../../runners/catalog.js';
 import { explainMessage, ExplainError, formatExplain } from '../../moderation/explain.js';
-import { GRAPH_FORMATS, renderGraph, toDot, type GraphFormat } from '../../dsl/graph-dot.js';
+import { GRAPH_FORMATS, GraphTooLarge, renderGraph, toDot, type GraphFormat } from '../../dsl/graph-dot.js';
 import type { DslCatalog } from '../../dsl/catalog.js';
 import type { DslIr } from '../../dsl/ir.js';
 
@@ -79,7 +79,13 @@ export function register(program: Command, ctx: CliContext): void {
       if (opts.kind !== undefined && opts.kind !== 'chain' && opts.kind !== 'pipeline') throw new CliError(`--kind must be chain or pipeline, not '${opts.kind}'`, 2);
       if (!(GRAPH_FORMATS as readonly string[]).includes(opts.format)) throw new CliError(`--format must be one of ${GRAPH_FORMATS.join(', ')}, not '${opts.format}'`, 2);
       const catalog = await openCatalog(ctx.config, { log: false });
-      const text = await renderGraph(toDot(findIr(catalog, name, opts.kind as 'chain' | 'pipeline' | undefined)), opts.format as GraphFormat);
+      let text: string;
+      try {
+        text = await renderGraph(toDot(findIr(catalog, name, opts.kind as 'chain' | 'pipeline' | undefined)), opts.format as GraphFormat);
+      } catch (err) {
+        if (err instanceof GraphTooLarge) throw new CliError(`${name}: ${err.message}`);
+        throw err;
+      }
       if (!opts.out) {
         process.stdout.write(text);
         return;

@@ -2,10 +2,11 @@
 // layout (src/dsl/format.ts). Without paths: the built-in chains/ and pipelines/, and the
 // site's [dsl] chain_dir and pipeline_dir when they exist.
 import type { Command } from 'commander';
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliContext, CliError, out } from '../context.js';
 import { format } from '../../dsl/format.js';
+import { readSourceFile } from '../../dsl/source.js';
 import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../../paths.js';
 
 const EXTENSIONS = ['.chain', '.pipeline'];
@@ -20,7 +21,7 @@ export function register(program: Command, ctx: CliContext): void {
       const files = collectFiles(paths.length > 0 ? paths : defaultDirs(ctx), paths.length > 0);
       let changed = 0;
       for (const file of files) {
-        const text = readFileSync(file, 'utf8');
+        const text = readSourceFile(file);
         const result = format(text);
         if (result.skipped) process.stderr.write(`mailman fmt: ${file}: left as it is: ${result.reason}\n`);
         if (!result.changed) continue;
