@@ -175,3 +175,14 @@ export function allSectionNames(): string[] {
     ...LOG_NAMES.map((l) => `logging.${l}`),
   ];
 }
+
+/**
+ * A secret's value as it may be shown to a client over the network: empty stays empty, a URL
+ * keeps everything but its password, anything else is masked whole.
+ */
+export function shownValue(section: string, key: string, value: string): string {
+  if (!isSecretKey(section, key) || value === '') return value;
+  const url = /^([a-z][a-z0-9+.-]*:\/\/)([^/@]*)@(.*)$/i.exec(value);
+  if (url) return `${url[1]}${url[2].replace(/:.*$/, ':********')}@${url[3]}`;
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : '********';
+}

@@ -2,10 +2,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { RestHarness, assertEtag, assertError } from './harness.js';
 import { MAILMAN_VERSION } from '../../src/version.js';
+import { shownValue } from '../../src/config/schema.js';
 
 let rest: RestHarness;
 before(async () => {
-  rest = await RestHarness.start({ conf: '[mailman]\nsite_owner: boss@example.com' });
+  rest = await RestHarness.start({ conf: '[mailman]\nsite_owner: boss@example.com\n[mta]\nsmtp_user: relay\nsmtp_pass: s3cret-relay' });
 });
 after(async () => {
   await rest.close();
@@ -49,6 +50,23 @@ test('configuration: section names, one section with effective values, 404 for a
   assert.equal(ws.body.port, '0');
   assertError(await rest.get('/system/configuration/nonesuch'), 404, 'No such configuration section: nonesuch');
   assertError(await rest.get('/system/configuration/constructor'), 404);
+});
+
+test('configuration never shows a password: set ones are masked, URLs keep all but theirs', async () => {
+  const mta = await rest.get('/system/configuration/mta');
+  assert.equal(mta.body.smtp_user, 'relay');
+  assert.equal(mta.body.smtp_pass, '********');
+  const ws = await rest.get('/system/configuration/webservice');
+  assert.equal(ws.body.admin_user, 'restadmin');
+  assert.equal(ws.body.admin_pass, '********');
+  for (const section of (await rest.get('/system/configuration')).body.sections as string[]) {
+    const text = (await rest.get(`/system/configuration/${section}`)).text;
+    assert.ok(!text.includes('s3cret-relay') && !text.includes('restpass'), section);
+  }
+  assert.equal(shownValue('database', 'url', 'postgres://mailman:hunter2@db.example/mailman'), 'postgres://mailman:********@db.example/mailman');
+  assert.equal(shownValue('database', 'url', 'sqlite:////var/lib/mailman/data/mailman.db'), 'sqlite:////var/lib/mailman/data/mailman.db');
+  assert.equal(shownValue('mta', 'smtp_pass', ''), '');
+  assert.equal(shownValue('mta', 'smtp_user', 'relay'), 'relay');
 });
 
 test('GET /system/preferences gives the system defaults', async () => {

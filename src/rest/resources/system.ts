@@ -2,6 +2,7 @@
 import { MAILMAN_VERSION } from '../../version.js';
 import { apiOf, okay } from '../helpers.js';
 import { notFound } from '../errors.js';
+import { shownValue } from '../../config/schema.js';
 import type { RestDeps, RestRouter, RestContext } from '../context.js';
 
 export function routes(router: RestRouter, { services }: RestDeps): void {
@@ -26,7 +27,9 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     const dump = services.config.dump();
     const section = Object.hasOwn(dump, ctx.params.section) ? dump[ctx.params.section] : undefined;
     if (!section) throw notFound(`No such configuration section: ${ctx.params.section}`);
-    okay(ctx, { ...section });
+    // Passwords stay in mailman.conf: the API shows that one is set, not what it is.
+    const name = ctx.params.section;
+    okay(ctx, Object.fromEntries(Object.entries(section).map(([key, value]) => [key, shownValue(name, key, value)])));
   });
 
   // The system defaults at the bottom of the preference cascade (see inventory 5.6).
