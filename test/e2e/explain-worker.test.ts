@@ -14,8 +14,7 @@ before(async () => {
   sink = await new SmtpSink().start();
   // No explanation fits in a millisecond: every one is stopped by the timeout.
   server = await TestServer.start({ smtpPort: sink.port, config: '[webservice]\nexplain_timeout: 1ms' });
-  assert.equal((await server.rest('POST', '/domains', { mail_host: 'example.com' })).status, 201);
-  assert.equal((await server.rest('POST', '/lists', { fqdn_listname: 'ant@example.com' })).status, 201);
+  await server.createList('ant@example.com');
 });
 
 after(async () => {

@@ -16,12 +16,7 @@ const THIEF = 'thief@evil.example';
 before(async () => {
   sink = await new SmtpSink().start();
   server = await TestServer.start({ smtpPort: sink.port });
-  assert.equal((await server.rest('POST', '/domains', { mail_host: 'example.com' })).status, 201);
-  assert.equal((await server.rest('POST', '/lists', { fqdn_listname: 'ant@example.com' })).status, 201);
-  for (const email of MEMBERS) {
-    const res = await server.rest('POST', '/members', { list_id: 'ant.example.com', subscriber: email, pre_verified: true, pre_confirmed: true, pre_approved: true });
-    assert.equal(res.status, 201, JSON.stringify(res.body));
-  }
+  await server.createList('ant@example.com', MEMBERS);
 });
 
 after(async () => {

@@ -47,14 +47,7 @@ function refused(res: { status: number; body: { title?: string; description?: st
 before(async () => {
   sink = await new SmtpSink().start();
   server = await TestServer.start({ smtpPort: sink.port });
-  assert.equal((await server.rest('POST', '/domains', { mail_host: 'example.com' })).status, 201);
-  for (const list of ['ant', 'bee']) {
-    assert.equal((await server.rest('POST', '/lists', { fqdn_listname: `${list}@example.com` })).status, 201);
-    for (const email of MEMBERS) {
-      const res = await server.rest('POST', '/members', { list_id: `${list}.example.com`, subscriber: email, pre_verified: true, pre_confirmed: true, pre_approved: true });
-      assert.equal(res.status, 201, JSON.stringify(res.body));
-    }
-  }
+  for (const list of ['ant', 'bee']) await server.createList(`${list}@example.com`, MEMBERS);
 });
 
 after(async () => {

@@ -22,14 +22,9 @@ before(async () => {
     smtpPort: sink.port,
     config: ['[mta]', `lmtp_max_message_size: ${LIMIT}`, 'lmtp_max_clients: 4', 'lmtp_max_recipients: 10', 'lmtp_timeout: 8s'].join('\n'),
   });
-  assert.equal((await server.rest('POST', '/domains', { mail_host: 'example.com' })).status, 201);
-  assert.equal((await server.rest('POST', '/lists', { fqdn_listname: 'ant@example.com' })).status, 201);
+  await server.createList('ant@example.com', MEMBERS);
   // The list's own size rule (40 KB) would hold the large post; the LMTP limit is what is tested.
   assert.equal((await server.rest('PATCH', '/lists/ant.example.com/config', { max_message_size: 0 })).status, 204);
-  for (const email of MEMBERS) {
-    const res = await server.rest('POST', '/members', { list_id: 'ant.example.com', subscriber: email, pre_verified: true, pre_confirmed: true, pre_approved: true });
-    assert.equal(res.status, 201, JSON.stringify(res.body));
-  }
 });
 
 after(async () => {

@@ -18,10 +18,7 @@ let server: TestServer;
 before(async () => {
   sink = await new SmtpSink().start();
   server = await TestServer.start({ smtpPort: sink.port });
-  assert.equal((await server.rest('POST', '/domains', { mail_host: 'example.com' })).status, 201);
-  assert.equal((await server.rest('POST', '/lists', { fqdn_listname: 'ant@example.com' })).status, 201);
-  const res = await server.rest('POST', '/members', { list_id: 'ant.example.com', subscriber: 'anne@example.org', pre_verified: true, pre_confirmed: true, pre_approved: true });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
+  await server.createList('ant@example.com', ['anne@example.org']);
 });
 
 after(async () => {
@@ -105,8 +102,9 @@ test('a runner that cannot start is shown as failing at start, then as down once
     let res = await broken.cli(['status']);
     await broken.waitUntil(async () => {
       res = await broken.cli(['status']);
-      return /lmtp:0:1\s+FAILING AT START/.test(res.stdout) || /lmtp:0:1\s+DOWN/.test(res.stdout);
-    }, 120_000, 'status to show the LMTP runner failing');
+      // The other runners may still be starting on a busy machine.
+      return (/lmtp:0:1\s+FAILING AT START/.test(res.stdout) || /lmtp:0:1\s+DOWN/.test(res.stdout)) && /^ {2}in:0:1\s+running/m.test(res.stdout);
+    }, 120_000, 'status to show the LMTP runner failing and the in runner up');
     assert.equal(res.code, 3, res.stdout);
     assert.match(res.stdout, /^ {2}lmtp:0:1\s+(FAILING AT START: exited \d+ time\(s\) before it was ready \(last: exit code 1\)|DOWN: )/m);
     assert.match(res.stdout, /^Problems: lmtp:0:1 (fails at start|is down)$/m);

@@ -22,12 +22,7 @@ let server: TestServer;
 before(async () => {
   sink = await new SmtpSink().start();
   server = await TestServer.start({ smtpPort: sink.port });
-  assert.equal((await server.rest('POST', '/domains', { mail_host: 'example.com' })).status, 201);
-  assert.equal((await server.rest('POST', '/lists', { fqdn_listname: 'team@example.com' })).status, 201);
-  for (const email of ['anne@example.org', 'bart@example.org']) {
-    const res = await server.rest('POST', '/members', { list_id: 'team.example.com', subscriber: email, pre_verified: true, pre_confirmed: true, pre_approved: true });
-    assert.equal(res.status, 201, JSON.stringify(res.body));
-  }
+  await server.createList('team@example.com', ['anne@example.org', 'bart@example.org']);
 });
 
 after(async () => {

@@ -102,6 +102,16 @@ export class TestServer {
     return this.status().runners.find((r) => r.name === name)?.pid ?? null;
   }
 
+  /** A list, its domain created on first use, with members subscribed as an admin does it. */
+  async createList(fqdn: string, members: readonly string[] = []): Promise<void> {
+    const domain = fqdn.slice(fqdn.lastIndexOf('@') + 1);
+    if ((await this.rest('GET', `/domains/${domain}`)).status === 404) expectStatus(await this.rest('POST', '/domains', { mail_host: domain }), 201);
+    expectStatus(await this.rest('POST', '/lists', { fqdn_listname: fqdn }), 201);
+    for (const email of members) {
+      expectStatus(await this.rest('POST', '/members', { list_id: fqdn.replace('@', '.'), subscriber: email, pre_verified: true, pre_confirmed: true, pre_approved: true }), 201);
+    }
+  }
+
   async rest(method: string, path: string, body?: Record<string, unknown>): Promise<RestResponse> {
     const res = await fetch(`http://127.0.0.1:${this.restPort}/3.1${path}`, {
       method,
@@ -140,4 +150,8 @@ export class TestServer {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+function expectStatus(res: RestResponse, status: number): void {
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
 }
