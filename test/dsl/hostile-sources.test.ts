@@ -13,7 +13,7 @@ import { compile } from '../../src/dsl/compile.js';
 import { checkWorkspace, dslFilesIn } from '../../src/dsl/workspace.js';
 import { format } from '../../src/dsl/format.js';
 import { chainEdges, checkChainGraph } from '../../src/dsl/graph.js';
-import { GraphTooLarge, MAX_SVG_NODES, renderGraph, toDot } from '../../src/dsl/graph-dot.js';
+import { GraphTooLarge, MAX_SVG_EDGES, MAX_SVG_NODES, graphSize, renderGraph, toDot } from '../../src/dsl/graph-dot.js';
 import { buildExecutable } from '../../src/dsl/executable.js';
 import { runChain } from '../../src/moderation/chain-executor.js';
 import { MAX_NESTING } from '../../grammar/limits.js';
@@ -62,8 +62,9 @@ async function exercise(text: string, dir: string): Promise<void> {
     });
     assert.match(dot, /^digraph /);
     await timed('graph --format svg', text, async () => {
-      const size = (dot.match(/\n {2}"/g) ?? []).length;
-      if (size <= MAX_SVG_NODES) return; // laid out elsewhere; here only the refusal is timed
+      // The renderer's own count decides; what it would lay out is timed elsewhere.
+      const size = graphSize(dot);
+      if (size.nodes <= MAX_SVG_NODES && size.edges <= MAX_SVG_EDGES) return;
       await assert.rejects(renderGraph(dot, 'svg'), GraphTooLarge);
     });
   }
@@ -112,6 +113,12 @@ const long = fc.oneof(
 const WORDS = ['chain', 'x', '{', '}', '(', ')', '[', ']', 'not', 'if', 'then', 'and', 'or', 'accept', 'hold', 'for', 'c', 'in', '"s"', '/r/', ',', '.', 'loop', 'let', 'rule', '=', '\n'];
 const soup = fc.array(fc.constantFrom(...WORDS), { minLength: 100, maxLength: 5000 }).map((ts) => ts.join(' '));
 
+// Shapes once found by a random run, kept so that every run tries them.
+const FOUND: Record<string, string[]> = {
+  'deeply nested sources': ['chain x {\nfor c in site.antispam.header_checks {\ndefer\n}\naccept\n}\n'],
+  'very long sources': [`chain x {\n${'    if loop then jump to msgdata.member_moderation_action otherwise msgdata.dmarc_action\n'.repeat(28)}    accept\n}\n`],
+};
+
 for (const [name, arb, runs] of [
   ['deeply nested sources', nested, 40],
   ['very long sources', long, 25],
@@ -120,7 +127,8 @@ for (const [name, arb, runs] of [
   test(`${name}: validate, fmt, graph and explain each end within 2 s, with diagnostics, never an exception`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hostile-'));
     try {
-      await fc.assert(fc.asyncProperty(arb as fc.Arbitrary<string>, (text) => exercise(text, dir)), { numRuns: runs });
+      const examples = (FOUND[name] ?? []).map((text) => [text] as [string]);
+      await fc.assert(fc.asyncProperty(arb as fc.Arbitrary<string>, (text) => exercise(text, dir)), { numRuns: runs, examples });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,6 +3,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Message } from '../../src/email/message.js';
+import { Config } from '../../src/config/config.js';
 import { defaultSettings } from '../../src/model/list-settings.js';
 import type { MailingList } from '../../src/model/entities.js';
 import type { MsgData } from '../../src/queue/qfile.js';
@@ -30,6 +31,7 @@ export function makeCtx(opts: CtxOptions = {}): MessageContext {
   const headers = opts.headers ?? 'From: Anne <anne@example.org>\nTo: ant@example.com\nSubject: Hello\n';
   const msg = new Message(Buffer.from(`${headers}\nHello, list.\n`));
   const mlist = { id: 1, ...defaultSettings('ant', 'example.com'), list_id: 'ant.example.com', ...opts.list } as unknown as MailingList;
-  const services = { senderHeaders: ['from'] } as unknown as Services;
+  // The embedded defaults: link sources such as site.antispam.header_checks read the config.
+  const services = { senderHeaders: ['from'], config: Config.load() } as unknown as Services;
   return { mlist, msg, msgdata: { ...opts.msgdata }, services, dryRun: opts.dryRun };
 }
