@@ -69,7 +69,8 @@ export const SECTIONS: Record<string, SectionSpec> = {
     admin_user: s('restadmin'),
     admin_pass: secret(s('restpass')),
     show_tracebacks: b('yes'),
-    graph_max_nodes: i('300', 'links or steps beyond which GET .../graph?format=svg is refused (413)'),
+    // At most the language's own SVG bound (200 nodes, src/dsl/graph-dot.ts); only lower is useful.
+    graph_max_nodes: i('200', 'links or steps beyond which GET .../graph?format=svg is refused (413); SVG is never drawn past 200 nodes or 400 edges whatever this says'),
     graph_timeout: d('10s', 'wall time one SVG drawing may take in its worker thread'),
     explain_timeout: d('30s', 'wall time one POST .../explain may take in its worker thread (503 when passed)'),
   },

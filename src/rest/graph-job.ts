@@ -4,7 +4,7 @@
 // WebAssembly memory only ever grows while its instance lives.
 import { Worker } from 'node:worker_threads';
 import type { DslIr } from '../dsl/ir.js';
-import { GraphTooLarge, MAX_SVG_EDGES, MAX_SVG_NODES, graphSize as dotSize, type GraphFormat } from '../dsl/graph-dot.js';
+import { GraphTooLarge, MAX_SVG_EDGES, MAX_SVG_NODES, graphSize, type GraphFormat } from '../dsl/graph-dot.js';
 import { RestError } from './errors.js';
 
 export interface GraphLimits {
@@ -17,7 +17,7 @@ export interface GraphLimits {
 }
 
 /** How many boxes the graph will have: every link, those inside `for` loops too. */
-export function graphSize(ir: DslIr): number {
+export function boxCount(ir: DslIr): number {
   if (ir.kind === 'pipeline') return ir.steps.length;
   let n = 0;
   const stack = [ir.links];
@@ -49,10 +49,10 @@ async function slot<T>(limit: number, job: () => Promise<T>): Promise<T> {
   }
 }
 
-function inWorker(ir: DslIr, format: GraphFormat, timeoutMs: number): Promise<string> {
+function inWorker(ir: DslIr, dot: string, format: GraphFormat, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./graph-worker.js', import.meta.url), {
-      workerData: { ir, format },
+      workerData: { dot, format },
       // The JS heap is capped here; Graphviz's own memory is bounded by the time limit.
       resourceLimits: { maxOldGenerationSizeMb: 256 },
     });
@@ -85,12 +85,13 @@ function inWorker(ir: DslIr, format: GraphFormat, timeoutMs: number): Promise<st
 /** The graph as DOT (drawn here: linear and cheap) or SVG (laid out in a worker, within the limits). */
 export async function drawGraph(ir: DslIr, format: GraphFormat, limits: GraphLimits, toDot: (ir: DslIr) => string): Promise<string> {
   if (format === 'dot') return toDot(ir);
-  const size = graphSize(ir);
+  const size = boxCount(ir);
   if (size > limits.maxNodes) {
     throw tooLarge(`${ir.kind} '${ir.name}' has ${size} ${ir.kind === 'chain' ? 'links' : 'steps'}; SVG is drawn for at most ${limits.maxNodes} ([webservice] graph_max_nodes); ask for format=dot instead`);
   }
   // The language's own bound on what Graphviz is given (nodes and edges of the DOT text).
-  const dot = dotSize(toDot(ir));
-  if (dot.nodes > MAX_SVG_NODES || dot.edges > MAX_SVG_EDGES) throw tooLarge(`${ir.kind} '${ir.name}': ${new GraphTooLarge(dot.nodes, dot.edges).message}`);
-  return slot(limits.concurrency, () => inWorker(ir, format, limits.timeoutMs));
+  const dot = toDot(ir);
+  const drawn = graphSize(dot);
+  if (drawn.nodes > MAX_SVG_NODES || drawn.edges > MAX_SVG_EDGES) throw tooLarge(`${ir.kind} '${ir.name}': ${new GraphTooLarge(drawn.nodes, drawn.edges).message}`);
+  return slot(limits.concurrency, () => inWorker(ir, dot, format, limits.timeoutMs));
 }

@@ -2,12 +2,12 @@
 // (WebAssembly) lays out one graph here, so a big layout never blocks the REST event loop,
 // and the memory its instance grows to goes away with the thread when it ends.
 import { parentPort, workerData } from 'node:worker_threads';
-import { renderGraph, toDot, type GraphFormat } from '../dsl/graph-dot.js';
-import type { DslIr } from '../dsl/ir.js';
+import { renderGraph, type GraphFormat } from '../dsl/graph-dot.js';
 
-const { ir, format } = workerData as { ir: DslIr; format: GraphFormat };
+// The DOT text, already written and measured by the parent.
+const { dot, format } = workerData as { dot: string; format: GraphFormat };
 // Loading Graphviz is the same work for every graph; the time limit is for the layout, so
 // the parent is told when loading is over.
 await renderGraph('digraph {}', 'svg');
 parentPort!.postMessage({ ready: true });
-parentPort!.postMessage({ svg: await renderGraph(toDot(ir), format) });
+parentPort!.postMessage({ svg: await renderGraph(dot, format) });
