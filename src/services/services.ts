@@ -2,6 +2,7 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config/config.js';
 import { openDatabase } from '../model/data-source.js';
+import { openSql, type Sql } from '../model/sql.js';
 import { Switchboards } from '../queue/switchboard.js';
 import { DomainManager } from './domains.js';
 import { ListManager } from './lists.js';
@@ -25,11 +26,14 @@ export class Services {
   readonly headerMatches: HeaderMatchManager;
   readonly queues: Switchboards;
   readonly senderHeaders: readonly string[];
+  /** Prepared raw SQL for the hot paths; everything else goes through TypeORM. */
+  readonly sql: Sql;
 
   private constructor(
     readonly config: Config,
     readonly db: DataSource,
   ) {
+    this.sql = openSql(db);
     this.domains = new DomainManager(db);
     this.lists = new ListManager(db, this.domains, config.get('mailman', 'listname_chars'));
     this.users = new UserManager(db);
