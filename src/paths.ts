@@ -18,4 +18,7 @@ export const PACKAGE_ROOT = findPackageRoot();
 export const BUILTIN_CHAIN_DIR = join(PACKAGE_ROOT, 'chains');
 export const BUILTIN_PIPELINE_DIR = join(PACKAGE_ROOT, 'pipelines');
 /** The compiled entry point a child process runs (the master forks it once per runner). */
-export const RUNNER_ENTRY = join(PACKAGE_ROOT, 'dist', 'src', 'master', 'child.js');
+/** A worker process hosting runner slices (src/master/host.ts). */
+export const HOST_ENTRY = join(PACKAGE_ROOT, 'dist', 'src', 'master', 'host.js');
+/** The one-off process that migrates the database and checks the chains before runners start. */
+export const PREPARE_ENTRY = join(PACKAGE_ROOT, 'dist', 'src', 'master', 'prepare.js');

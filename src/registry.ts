@@ -78,10 +78,19 @@ export interface LinkSource extends Component {
   rows(ctx: MessageContext): Record<string, unknown>[] | Promise<Record<string, unknown>[]>;
 }
 
-/** A process the master starts: a queue runner, or a server (lmtp, rest). */
+/** A running runner slice: how to stop it, and (for a loop) a promise that rejects if it dies. */
+export interface RunnerHandle {
+  stop(): Promise<void>;
+  done?: Promise<void>;
+}
+
+/**
+ * What the master starts in a worker process: a queue runner, or a server (lmtp, rest).
+ * `blame`: the previous process here crashed, so a message it left claimed may be the cause.
+ */
 export interface RunnerComponent extends Component {
   /** Starts working; resolves once running, with the way to stop it cleanly. */
-  start(env: { config: import('./config/config.js').Config; services: Services }, opts: { slice: number; count: number }): Promise<{ stop(): Promise<void> }>;
+  start(env: { config: import('./config/config.js').Config; services: Services }, opts: { slice: number; count: number; blame?: boolean }): Promise<RunnerHandle>;
 }
 
 export class ComponentRegistry<T extends Component> {

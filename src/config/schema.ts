@@ -114,20 +114,21 @@ export function archiverSection(): SectionSpec {
 }
 
 /** Runners the master knows how to start, with Mailman's defaults. */
-export const RUNNER_DEFAULTS: Record<string, { sleep_time: string; start: string }> = {
-  in: { sleep_time: '1s', start: 'yes' },
-  pipeline: { sleep_time: '1s', start: 'yes' },
-  out: { sleep_time: '1s', start: 'yes' },
-  virgin: { sleep_time: '1s', start: 'yes' },
-  retry: { sleep_time: '15m', start: 'yes' },
-  lmtp: { sleep_time: '1s', start: 'yes' },
-  rest: { sleep_time: '1s', start: 'yes' },
+export const RUNNER_DEFAULTS: Record<string, { sleep_time: string; start: string; process: string }> = {
+  in: { sleep_time: '1s', start: 'yes', process: 'queues' },
+  pipeline: { sleep_time: '1s', start: 'yes', process: 'queues' },
+  out: { sleep_time: '1s', start: 'yes', process: 'queues' },
+  virgin: { sleep_time: '1s', start: 'yes', process: 'queues' },
+  retry: { sleep_time: '15m', start: 'yes', process: 'queues' },
+  lmtp: { sleep_time: '1s', start: 'yes', process: 'lmtp' },
+  rest: { sleep_time: '1s', start: 'yes', process: 'rest' },
 };
 
 export function runnerSection(name: string): SectionSpec {
   const def = RUNNER_DEFAULTS[name];
   return {
-    instances: i('1', 'processes splitting the queue (a power of 2)'),
+    instances: i('1', 'slices splitting the queue (a power of 2), each in its own process'),
+    process: s(def?.process ?? 'queues', 'the worker process this runner lives in: runners naming the same process share one per slice; a name of its own isolates it'),
     start: b(def?.start ?? 'yes'),
     max_restarts: i('10', 'restarts within restart_window before giving up'),
     sleep_time: d(def?.sleep_time ?? '1s', 'safety-net scan interval; new files wake the runner at once'),

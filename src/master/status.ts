@@ -11,6 +11,8 @@ export interface RunnerStatus {
   name: string;
   slice: number;
   count: number;
+  /** The worker process hosting it (`queues:0`); runners of one process share its pid. */
+  process?: string;
   pid: number | null;
   /** Restarts within the window (kept for readers of the first version of this file). */
   restarts: number;
@@ -21,7 +23,8 @@ export interface RunnerStatus {
   ready?: boolean;
   /** Exits in a row before the process was ready: a runner that cannot start. */
   failed_starts?: number;
-  last_exit?: { code: number | null; signal: string | null; at: string; before_ready: boolean } | null;
+  /** How it last stopped: its process's exit code or signal, or the error its loop died of. */
+  last_exit?: { code: number | null; signal: string | null; at: string; before_ready: boolean; error?: string } | null;
   gave_up: boolean;
 }
 
@@ -36,7 +39,7 @@ export type RunnerHealth = 'ok' | 'starting' | 'failing-at-start' | 'crash-loopi
 /** A runner slice's health and the line `mailman status` prints for it. */
 export function describeRunner(r: RunnerStatus, now = Date.now()): { health: RunnerHealth; text: string } {
   const recent = r.restarted_at ? r.restarted_at.filter((t) => now - Date.parse(t) < RESTART_WINDOW_MS).length : r.restarts;
-  const exit = r.last_exit ? (r.last_exit.signal ? `killed by ${r.last_exit.signal}` : `exit code ${r.last_exit.code}`) : '';
+  const exit = r.last_exit ? (r.last_exit.signal ? `killed by ${r.last_exit.signal}` : r.last_exit.error ? `error: ${r.last_exit.error.slice(0, 200)}` : `exit code ${r.last_exit.code}`) : '';
   const failedStarts = r.failed_starts ?? 0;
   if (r.gave_up) {
     const why = r.last_exit?.before_ready ? `it failed at start ${failedStarts} time(s) in a row` : `it stopped ${r.restarts + 1} times within ${RESTART_WINDOW_MS / 60_000} minutes`;

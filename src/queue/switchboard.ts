@@ -125,10 +125,12 @@ export class Switchboard {
 
   /**
    * At start-up, puts this slice's claimed files back in the queue. A file that keeps coming
-   * back (its runner died MAX_BAK_COUNT times on it) goes to `shunt` so the queue moves on;
+   * back (its runner crashed MAX_BAK_COUNT times on it, when `blame` says the runner crashed
+   * rather than was killed from outside) goes to `shunt` so the queue moves on;
    * `mailman unshunt` can retry it. Returns what was done, for the log.
    */
-  async recover(shunt: Switchboard): Promise<{ requeued: number; shunted: number }> {
+  async recover(shunt: Switchboard, opts: { blame?: boolean } = {}): Promise<{ requeued: number; shunted: number }> {
+    const blame = opts.blame ?? true;
     let requeued = 0;
     let shunted = 0;
     for (const name of readdirSync(this.dir)) {
@@ -141,6 +143,12 @@ export class Switchboard {
       const base = name.slice(0, -BAK.length);
       if (!this.inSlice(base)) continue;
       const path = join(this.dir, name);
+      if (!blame) {
+        // Nothing suggests this message hurt anyone: it goes back as it was, strikes unchanged.
+        await fs.rename(path, join(this.dir, base + EXT));
+        requeued++;
+        continue;
+      }
       let entry: QueueEntry;
       try {
         entry = decodeQueueFile(await fs.readFile(path));

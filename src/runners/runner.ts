@@ -57,8 +57,13 @@ export abstract class QueueRunner {
     return this.env.config.durationMs(`runner.${this.queueName}`, 'sleep_time');
   }
 
-  async start(): Promise<void> {
-    const { requeued, shunted } = await this.switchboard.recover(this.shunt);
+  /**
+   * `blame`: the process this runner last lived in crashed, so a message it left claimed may
+   * be why, and counts one more strike towards shunt. A process killed from outside (SIGKILL,
+   * a whole-server crash, a restart) blames nothing: its messages go back as they were.
+   */
+  async start(opts: { blame?: boolean } = {}): Promise<void> {
+    const { requeued, shunted } = await this.switchboard.recover(this.shunt, { blame: opts.blame ?? true });
     if (requeued || shunted) this.log.warn({ requeued, shunted }, 'recovered claimed messages from a previous run');
     if (this.wakeOnArrival) {
       this.watcher = this.switchboard.watch(() => {
@@ -69,12 +74,17 @@ export abstract class QueueRunner {
     this.loopDone = this.loop();
   }
 
+  /** Settles when the loop ends: resolves after stop(), rejects if the loop itself failed. */
+  get done(): Promise<void> | undefined {
+    return this.loopDone;
+  }
+
   /** Finishes the message in hand, then returns. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.watcher?.close();
     this.wake?.();
-    await this.loopDone;
+    await this.loopDone?.catch(() => undefined);
   }
 
   private async loop(): Promise<void> {

@@ -138,7 +138,7 @@ test('mailman status reports the runners, and stop ends the server cleanly', asy
   const status = await server.cli(['status']);
   assert.equal(status.code, 0, status.stderr);
   assert.match(status.stdout, /is running \(master pid: \d+\)/);
-  assert.match(status.stdout, /out:0:1\s+running/);
+  assert.match(status.stdout, /out:0:1\s+queues:0\s+\d+ queued\s+running, pid \d+/);
   const stop = await server.cli(['stop']);
   assert.equal(stop.code, 0, stop.stderr);
   assert.equal(await server.stop(), 0);

@@ -31,7 +31,7 @@ const post = (to: string, subject: string, from = 'anne@example.org') => makePos
 test('a healthy server: status exits 0 and lists no stalled queue', async () => {
   const res = await server.cli(['status']);
   assert.equal(res.code, 0, res.stdout + res.stderr);
-  assert.match(res.stdout, /^ {2}lmtp:0:1\s+running, pid \d+$/m);
+  assert.match(res.stdout, /^ {2}lmtp:0:1\s+lmtp:0\s+-\s+running, pid \d+$/m);
   assert.doesNotMatch(res.stdout, /no runner is taking|Shunted|Problems/);
 });
 
@@ -103,19 +103,19 @@ test('a runner that cannot start is shown as failing at start, then as down once
     await broken.waitUntil(async () => {
       res = await broken.cli(['status']);
       // The other runners may still be starting on a busy machine.
-      return (/lmtp:0:1\s+FAILING AT START/.test(res.stdout) || /lmtp:0:1\s+DOWN/.test(res.stdout)) && /^ {2}in:0:1\s+running/m.test(res.stdout);
+      return (/lmtp:0:1\s.*FAILING AT START/.test(res.stdout) || /lmtp:0:1\s.*DOWN/.test(res.stdout)) && /^ {2}in:0:1\s+queues:0\s+\d+ queued\s+running/m.test(res.stdout);
     }, 120_000, 'status to show the LMTP runner failing and the in runner up');
     assert.equal(res.code, 3, res.stdout);
-    assert.match(res.stdout, /^ {2}lmtp:0:1\s+(FAILING AT START: exited \d+ time\(s\) before it was ready \(last: exit code 1\)|DOWN: )/m);
+    assert.match(res.stdout, /^ {2}lmtp:0:1\s+lmtp:0\s+-\s+(FAILING AT START: exited \d+ time\(s\) before it was ready \(last: error: listen EADDRINUSE[^)]*\)|DOWN: )/m);
     assert.match(res.stdout, /^Problems: lmtp:0:1 (fails at start|is down)$/m);
-    assert.match(res.stdout, /^ {2}in:0:1\s+running, pid \d+$/m, 'the other runners are up');
+    assert.match(res.stdout, /^ {2}in:0:1\s+queues:0\s+\d+ queued\s+running, pid \d+$/m, 'the other runners are up');
     // Once the restarts are used up.
     await broken.waitUntil(async () => {
       res = await broken.cli(['status']);
-      return /lmtp:0:1\s+DOWN/.test(res.stdout);
+      return /lmtp:0:1\s.*DOWN/.test(res.stdout);
     }, 120_000, 'the master to give up on the LMTP runner');
     assert.equal(res.code, 3, res.stdout);
-    assert.match(res.stdout, /^ {2}lmtp:0:1\s+DOWN: it failed at start 5 time\(s\) in a row \(last: exit code 1\); the master gave up on it\. See the error log, fix the cause, then "mailman restart"$/m);
+    assert.match(res.stdout, /^ {2}lmtp:0:1\s+lmtp:0\s+-\s+DOWN: it failed at start 5 time\(s\) in a row \(last: error: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+\); the master gave up on it\. See the error log, fix the cause, then "mailman restart"$/m);
     assert.match(res.stdout, /^Problems: lmtp:0:1 is down$/m);
   } finally {
     await broken.cli(['stop']);

@@ -11,6 +11,7 @@ import type { DslStatusFile } from '../../runners/catalog.js';
 import { describeRunner, type MasterStatusFile } from '../../master/status.js';
 import { queueBacklogs, formatAge, type QueueBacklog } from '../../queue/backlog.js';
 import { RUNNER_DEFAULTS } from '../../config/schema.js';
+import { Switchboard } from '../../queue/switchboard.js';
 
 /** Chains and pipelines that do not compile, as the in runner last saw them. */
 function printDslStatus(file: string): void {
@@ -106,7 +107,7 @@ export function register(program: Command, ctx: CliContext): void {
       if (!isAlive(pid)) throw new CliError(`GNU Mailman (mailman-ts) is not running (stale lock for pid ${pid}; "mailman start" will clear it)`, 1);
       out(`GNU Mailman (mailman-ts) is running (master pid: ${pid})`);
       const status = readMasterStatus(join(config.runDir, 'master.json'));
-      const problems = status ? printRunners(status) : [];
+      const problems = status ? printRunners(status, config.queueDir) : [];
       printBacklog(config.queueDir, status);
       printDslStatus(join(config.runDir, 'dsl.json')); // runners/catalog.ts DSL_STATUS_FILE, without loading the compiler
       if (problems.length) {
@@ -125,17 +126,29 @@ function readMasterStatus(file: string): MasterStatusFile | undefined {
 }
 
 /** One line per runner slice; returns what is wrong, for the summary and the exit status. */
-function printRunners(status: MasterStatusFile): string[] {
+function printRunners(status: MasterStatusFile, queueDir: string): string[] {
   const problems: string[] = [];
   for (const r of status.runners) {
     const { health, text } = describeRunner(r);
     const id = `${r.name}:${r.slice}:${r.count}`;
-    out(`  ${id.padEnd(14)} ${text}`);
+    const depth = queueDepth(queueDir, r.name, r.slice, r.count);
+    // Columns: the runner slice, the worker process hosting it, its queue's depth, its state.
+    out(`  ${id.padEnd(14)} ${(r.process ?? '').padEnd(10)} ${(depth === undefined ? '-' : `${depth} queued`).padEnd(10)} ${text}`);
     if (health === 'down') problems.push(`${id} is down`);
     else if (health === 'failing-at-start') problems.push(`${id} fails at start`);
     else if (health === 'crash-looping') problems.push(`${id} is crash-looping`);
   }
   return problems;
+}
+
+/** Messages waiting in a queue runner's slice (servers have no queue: undefined). */
+function queueDepth(queueDir: string, name: string, slice: number, count: number): number | undefined {
+  if (!existsSync(join(queueDir, name))) return undefined;
+  try {
+    return new Switchboard(name, queueDir, slice, count).files().length;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Why mail in a queue no runner takes is there, for the queues that have no runner yet. */

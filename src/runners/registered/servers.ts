@@ -1,12 +1,10 @@
 // The two server "runners": LMTP in from the MTA and the REST API. Each writes the address it
-// bound to run_dir/NAME.json, so port 0 (tests) and `mailman status` both work.
+// bound to run_dir/NAME.json, so port 0 (tests) and `mailman status` both work. Their
+// implementations are imported on start, so a process that hosts neither never loads Koa.
 import { writeFileSync, mkdirSync, rmSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { registry } from '../../registry.js';
 import type { Config } from '../../config/config.js';
-import { startLmtpServer } from '../../mta/lmtp.js';
-import { startRestServer } from '../../rest/server.js';
-import { openLiveCatalog } from '../catalog.js';
 
 function announce(config: Config, name: string, host: string, port: number): () => void {
   const dir = config.runDir;
@@ -22,6 +20,7 @@ registry.runners.register({
   name: 'lmtp',
   description: 'LMTP server receiving list mail from the MTA.',
   async start({ config, services }) {
+    const { startLmtpServer } = await import('../../mta/lmtp.js');
     const server = await startLmtpServer(services, config);
     const unannounce = announce(config, 'lmtp', config.get('mta', 'lmtp_host'), server.port);
     return {
@@ -37,6 +36,8 @@ registry.runners.register({
   name: 'rest',
   description: 'The REST API (Mailman 3.0/3.1 compatible).',
   async start({ config, services }) {
+    const { openLiveCatalog } = await import('../catalog.js');
+    const { startRestServer } = await import('../../rest/server.js');
     const catalog = (await openLiveCatalog(config, { log: false })).watch(); // the in runner logs
     const server = await startRestServer(services, config, { catalog });
     const unannounce = announce(config, 'rest', config.get('webservice', 'hostname'), server.port);

@@ -1,0 +1,105 @@
+// A worker process: hosts one or more runner slices, forked by the master as
+// `host.js PROCESS-KEY NAME:SLICE:COUNT...` with the master's configuration in
+// MAILMAN_CONFIG_FILE. The runners share the process's database connection and event loop;
+// each is started, reported and restarted on its own, so one runner that cannot start or
+// whose loop dies leaves the others working while the master decides when to retry it.
+import { Config } from '../config/config.js';
+import { configureLogging, logger } from '../logging.js';
+import { Services } from '../services/services.js';
+import { loadRunners, registry, type RunnerHandle } from '../registry.js';
+import { applyServerUmask } from './umask.js';
+import { parseSliceArg, sliceId, type RunnerSlice } from './plan.js';
+import type { HostToMaster, MasterToHost } from './host-protocol.js';
+
+async function main(): Promise<void> {
+  // Inherited from the master already; set again so a runner started any other way is no laxer.
+  applyServerUmask();
+  const [key = 'runner:0', ...sliceArgs] = process.argv.slice(2);
+  const slices = sliceArgs.map(parseSliceArg);
+  const config = Config.load({ file: Config.locate() });
+  configureLogging(config, key);
+  const log = logger('runner').child({ process: key });
+  // The master says whether the last process in this place died of something a message may
+  // have caused (a crash); only then does a message found claimed count against it.
+  const blame = process.env.MAILMAN_RECOVERY_BLAME === '1';
+  await loadRunners();
+  const services = await Services.open(config, { migrate: false });
+  const send = (m: HostToMaster) => process.send?.(m);
+
+  const running = new Map<string, RunnerHandle>();
+  const starting = new Set<string>();
+  let stopping = false;
+
+  const start = async (r: RunnerSlice, blameThis: boolean) => {
+    const id = sliceId(r);
+    if (running.has(id) || starting.has(id) || stopping) return;
+    starting.add(id);
+    const rlog = log.child({ runner: `${r.name}:${r.slice}:${r.count}` });
+    let handle: RunnerHandle;
+    try {
+      const component = registry.runners.get(r.name);
+      if (!component) throw new Error(`no runner named "${r.name}" (known: ${registry.runners.names().join(', ')})`);
+      handle = await component.start({ config, services }, { slice: r.slice, count: r.count, blame: blameThis });
+    } catch (err) {
+      starting.delete(id);
+      rlog.error({ err }, 'runner failed to start');
+      logger('error').error({ err, runner: id }, 'runner failed to start');
+      send({ type: 'exited', runner: id, beforeReady: true, error: (err as Error).message ?? String(err) });
+      return;
+    }
+    starting.delete(id);
+    running.set(id, handle);
+    rlog.info('runner started');
+    send({ type: 'ready', runner: id });
+    // A loop that dies is this runner's failure alone: the master restarts it after its
+    // back-off, in this same process, and the other runners here never notice.
+    handle.done?.then(
+      () => undefined,
+      async (err: unknown) => {
+        if (running.get(id) !== handle) return;
+        running.delete(id);
+        rlog.error({ err }, 'runner loop failed');
+        logger('error').error({ err, runner: id }, 'runner loop failed');
+        await handle.stop().catch(() => undefined);
+        send({ type: 'exited', runner: id, beforeReady: false, error: (err as Error)?.message ?? String(err) });
+      },
+    );
+  };
+
+  process.on('message', (m: MasterToHost) => {
+    if (m?.type === 'start') {
+      const r = parseSliceArg(m.runner);
+      void start(r, true);
+    }
+  });
+
+  await Promise.all(slices.map((r) => start(r, blame)));
+
+  const stop = async (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ why }, 'process stopping');
+    try {
+      await Promise.all([...running.values()].map((h) => h.stop().catch((err) => log.error({ err }, 'runner did not stop cleanly'))));
+      await services.close();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  // Log files are opened per write; nothing to reopen, but SIGHUP must not kill us.
+  process.on('SIGHUP', () => log.info('SIGHUP'));
+  // The master is gone (even killed -9): do not linger as an orphan.
+  process.on('disconnect', () => void stop('master went away'));
+}
+
+main().catch((err) => {
+  try {
+    logger('error').fatal({ err }, 'worker process failed to start');
+  } catch {
+    /* logging itself may be what failed */
+  }
+  console.error(`mailman worker ${process.argv.slice(2).join(' ')}: ${(err as Error).stack ?? err}`);
+  process.exit(1);
+});
