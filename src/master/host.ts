@@ -10,10 +10,12 @@ import { loadRunners, registry, type RunnerHandle } from '../registry.js';
 import { applyServerUmask } from './umask.js';
 import { parseSliceArg, sliceId, type RunnerSlice } from './plan.js';
 import type { HostToMaster, MasterToHost } from './host-protocol.js';
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 
 async function main(): Promise<void> {
-  // Inherited from the master already; set again so a runner started any other way is no laxer.
-  applyServerUmask();
+  // Inherited from the master already; set again so a runner started any other way is no
+  // laxer (a thread shares its process's umask and may not set it).
+  if (isMainThread) applyServerUmask();
   const [key = 'runner:0', ...sliceArgs] = process.argv.slice(2);
   const slices = sliceArgs.map(parseSliceArg);
   const config = Config.load({ file: Config.locate() });
@@ -22,9 +24,10 @@ async function main(): Promise<void> {
   // The master says whether the last process in this place died of something a message may
   // have caused (a crash); only then does a message found claimed count against it.
   const blame = process.env.MAILMAN_RECOVERY_BLAME === '1';
+  if (isMainThread && process.env.MAILMAN_RUNNER_THREADS === '1' && slices.length > 1) return runInThreads(key, sliceArgs);
   await loadRunners();
   const services = await Services.open(config, { migrate: false });
-  const send = (m: HostToMaster) => process.send?.(m);
+  const send = (m: HostToMaster) => (isMainThread ? process.send?.(m) : parentPort?.postMessage(m));
 
   const running = new Map<string, RunnerHandle>();
   const starting = new Set<string>();
@@ -66,15 +69,19 @@ async function main(): Promise<void> {
     );
   };
 
-  process.on('message', (m: MasterToHost) => {
+  const onMessage = (m: MasterToHost | { type: 'stop' }) => {
     if (m?.type === 'start') {
       const r = parseSliceArg(m.runner);
-      void start(r, true);
+      if (slices.some((x) => sliceId(x) === sliceId(r))) void start(r, true);
     }
-  });
+    else if (m?.type === 'stop') void stop('stop');
+  };
+  if (isMainThread) process.on('message', onMessage);
+  else parentPort?.on('message', onMessage);
 
   await Promise.all(slices.map((r) => start(r, blame)));
 
+  // Declared before use by onMessage's 'stop'; hoisting would do, clarity does better.
   const stop = async (why: string) => {
     if (stopping) return;
     stopping = true;
@@ -86,12 +93,44 @@ async function main(): Promise<void> {
       process.exit(0);
     }
   };
+  if (!isMainThread) return;
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   // Log files are opened per write; nothing to reopen, but SIGHUP must not kill us.
   process.on('SIGHUP', () => log.info('SIGHUP'));
   // The master is gone (even killed -9): do not linger as an orphan.
   process.on('disconnect', () => void stop('master went away'));
+}
+
+/**
+ * One process, a worker thread per runner: measured as the issue's option (b) and kept as an
+ * experiment (MAILMAN_RUNNER_THREADS=1); see docs/architecture.md for why it is not the default.
+ */
+async function runInThreads(key: string, sliceArgs: string[]): Promise<void> {
+  const env = { ...process.env };
+  delete env.MAILMAN_RUNNER_THREADS;
+  const workers = sliceArgs.map((arg) => {
+    const w = new Worker(new URL(import.meta.url), { argv: [key, arg], env });
+    w.on('message', (m: HostToMaster) => process.send?.(m));
+    w.on('error', (err) => console.error(`mailman worker thread ${arg}: ${err.stack ?? err}`));
+    return w;
+  });
+  // A thread that dies takes its runner with it: the process exits, so the master restarts all.
+  workers.forEach((w) => w.on('exit', () => !stopping && process.exit(1)));
+  let stopping = false;
+  process.on('message', (m: MasterToHost) => {
+    if (m?.type === 'start') workers.forEach((w) => w.postMessage(m));
+  });
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await Promise.all(workers.map((w) => new Promise((done) => { w.once('exit', done); w.postMessage({ type: 'stop' }); })));
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  process.on('SIGHUP', () => undefined);
+  process.on('disconnect', () => void stop());
 }
 
 main().catch((err) => {

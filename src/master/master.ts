@@ -80,6 +80,8 @@ interface ProcState {
 /** Exits that come from outside the process: nothing it was handling is to blame. */
 const EXTERNAL_SIGNALS = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP']);
 
+const WORKER_EXEC_ARGV = (process.env.MAILMAN_WORKER_EXEC_ARGV ?? '').split(/\s+/).filter(Boolean);
+
 const restartDelay = (restarts: number) => Math.min(30_000, 250 * 2 ** restarts);
 
 export async function runMaster(config: Config): Promise<void> {
@@ -164,6 +166,7 @@ export async function runMaster(config: Config): Promise<void> {
     const todo = proc.runners.filter((r) => !r.gaveUp);
     if (!todo.length) return;
     const child = fork(HOST_ENTRY, [proc.plan.key, ...todo.map(sliceArg)], {
+      execArgv: [...process.execArgv, ...WORKER_EXEC_ARGV],
       env: { ...env, MAILMAN_RECOVERY_BLAME: proc.crashed ? '1' : '0' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/paths.js';
+import type { MasterStatusFile } from '../../src/master/status.js';
 
 const MAILMAN = join(PACKAGE_ROOT, 'bin', 'mailman.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -94,8 +95,8 @@ export class TestServer {
   }
 
   /** The master's view of its runners (pids, restarts). */
-  status(): { runners: { name: string; slice: number; pid: number | null; restarts: number }[] } {
-    return JSON.parse(readFileSync(join(this.varDir, 'run', 'master.json'), 'utf8'));
+  status(): MasterStatusFile {
+    return JSON.parse(readFileSync(join(this.varDir, 'run', 'master.json'), 'utf8')) as MasterStatusFile;
   }
 
   runnerPid(name: string): number | null {
