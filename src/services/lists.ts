@@ -103,7 +103,7 @@ export class ListManager {
 
   /** Counts a post delivered: Mailman's after-delivery bookkeeping. */
   async recordPost(mlist: MailingList): Promise<void> {
-    await this.repo.increment({ id: mlist.id }, 'post_id', 1);
-    await this.repo.update({ id: mlist.id }, { last_post_at: new Date() } as never);
+    // One statement, so the count and the time change together; done once per post.
+    await this.sql.run('UPDATE mailinglist SET post_id = post_id + 1, last_post_at = ? WHERE id = ?', [new Date(), mlist.id]);
   }
 }

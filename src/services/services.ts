@@ -42,7 +42,7 @@ export class Services {
     this.autoresponses = new AutoResponseManager(db, config.int('mta', 'max_autoresponses_per_day'));
     this.bans = new BanManager(db, this.sql);
     this.members = new MemberManager(db, this.sql, this.users, this.bans);
-    this.headerMatches = new HeaderMatchManager(db);
+    this.headerMatches = new HeaderMatchManager(db, this.sql);
     this.queues = new Switchboards(config.queueDir);
     this.senderHeaders = config.get('mailman', 'sender_headers').split(/\s+/).filter(Boolean).map((h) => h.toLowerCase());
   }
