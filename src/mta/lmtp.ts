@@ -15,6 +15,9 @@ import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { openSpoolDir, spoolMessage, MAX_HEADER_BYTES, type SpooledMessage } from './spool.js';
 
+/** A message up to this size is received in memory, without a spool file. */
+const MEMORY_SPOOL_BYTES = 256 * 1024;
+
 /** Sub-addresses Mailman routes, with the queue each goes to. */
 const SUBADDRESSES: Record<string, { queue: string; subaddress: string }> = {
   bounces: { queue: 'bounces', subaddress: 'bounces' },
@@ -199,7 +202,7 @@ export async function startLmtpServer(services: Services, config: Config): Promi
 
 /** Spools the DATA stream, queues the message and returns one reply per RCPT. */
 async function receive(services: Services, stream: SMTPServerDataStream, spoolDir: string, limits: LmtpLimits, envelopeFrom: string, targets: LmtpTarget[]): Promise<(string | Error)[]> {
-  const spooled = await spoolMessage(stream, spoolDir, limits.maxMessageSize);
+  const spooled = await spoolMessage(stream, spoolDir, limits.maxMessageSize, MEMORY_SPOOL_BYTES);
   try {
     if (spooled.oversize) {
       logger('lmtp').info({ size: spooled.size, limit: limits.maxMessageSize }, 'message over the size limit refused');
@@ -208,7 +211,7 @@ async function receive(services: Services, stream: SMTPServerDataStream, spoolDi
     }
     return await accept(services, spooled, envelopeFrom, targets);
   } finally {
-    await rm(spooled.file, { force: true });
+    if (spooled.file) await rm(spooled.file, { force: true });
   }
 }
 
@@ -227,29 +230,33 @@ async function accept(services: Services, spooled: SpooledMessage, envelopeFrom:
   } catch (err) {
     if (!(err instanceof MalformedMessageError)) throw err;
     // Kept whole in shunt, so an admin can look at it and `unshunt` it; the MTA is told we have it.
-    const file = await services.queues.get('shunt').enqueueFrom(Buffer.alloc(0), spooled.file, 0, {
+    const shunt = services.queues.get('shunt');
+    const md = {
       whichq: 'in',
       shunt_reason: `malformed message: ${err.message}`,
       lmtp_recipients: [...new Set(targets.map((t) => t.rcpt))],
       listid: targets[0]?.listId,
       envelope_sender: envelopeFrom,
       received_time: receivedAt,
-    });
+    };
+    const file = spooled.data ? await shunt.enqueue(spooled.data, md) : await shunt.enqueueFrom(Buffer.alloc(0), spooled.file!, 0, md);
     log.warn({ file, reason: err.message }, 'malformed message stored in shunt');
     return targets.map(() => '2.0.0 Message stored for administrator review');
   }
   stampArrival(msg, envelopeFrom, targets[0] ? targets[0].listId.slice(targets[0].listId.indexOf('.') + 1) : 'mailman.invalid');
   const head = msg.headerBytes();
+  // In memory: the stamped header and the body as received, one buffer for every queue.
+  const whole = spooled.data ? Buffer.concat([head, spooled.data.subarray(spooled.bodyOffset!)]) : undefined;
   const queued = new Map<string, Promise<string | Error>>();
   for (const t of targets) {
     const key = targetKey(t);
     if (queued.has(key)) continue;
     queued.set(
       key,
-      services.queues
-        .get(t.queue)
-        .enqueueFrom(head, spooled.file, spooled.bodyOffset!, arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size))
-        .then(
+      (whole
+        ? services.queues.get(t.queue).enqueue(whole, arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size))
+        : services.queues.get(t.queue).enqueueFrom(head, spooled.file!, spooled.bodyOffset!, arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size))
+      ).then(
           () => `2.0.0 Ok queued for ${t.queue}`,
           (err) => {
             log.error({ err, rcpt: t.rcpt }, 'enqueue failed');
