@@ -16,6 +16,19 @@ export interface Sql {
   get<T extends Row = Row>(text: string, params?: readonly SqlValue[]): Promise<T | undefined>;
   /** A statement run for its effect: rows changed. */
   run(text: string, params?: readonly SqlValue[]): Promise<number>;
+  /**
+   * Statements run in order as one transaction: all take effect or none; rows changed by
+   * each. Later statements find earlier rows by their keys (subqueries), not by ids handed
+   * back, so nothing outside the database runs in between: on SQLite the batch runs
+   * synchronously on the one connection, so no other query of this process can interleave
+   * with it (inside a transaction another caller has open, it nests as a savepoint).
+   */
+  batch(statements: readonly SqlStatement[]): Promise<number[]>;
+}
+
+export interface SqlStatement {
+  text: string;
+  params?: readonly SqlValue[];
 }
 
 /** SQLite answers 0/1 and PostgreSQL true/false: callers read booleans through this. */
@@ -31,9 +44,13 @@ interface SqliteStatement {
 }
 interface SqliteDatabase {
   prepare(text: string): SqliteStatement;
+  transaction<F extends (...args: never[]) => unknown>(fn: F): F;
 }
-interface PgPool {
+interface PgQueryable {
   query(q: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: Row[]; rowCount: number | null }>;
+}
+interface PgPool extends PgQueryable {
+  connect(): Promise<PgQueryable & { release(err?: Error | boolean): void }>;
 }
 
 /** better-sqlite3 binds neither booleans nor Dates: they go in as TypeORM stores them. */
@@ -57,6 +74,10 @@ class SqliteSql implements Sql {
   }
   async run(text: string, params: readonly SqlValue[] = []): Promise<number> {
     return this.statement(text).run(...params.map(sqliteParam)).changes;
+  }
+  async batch(statements: readonly SqlStatement[]): Promise<number[]> {
+    const prepared = statements.map((s) => ({ stmt: this.statement(s.text), params: (s.params ?? []).map(sqliteParam) }));
+    return this.db.transaction(() => prepared.map((p) => p.stmt.run(...p.params).changes))();
   }
 }
 
@@ -83,6 +104,21 @@ class PostgresSql implements Sql {
   }
   async run(text: string, params: readonly SqlValue[] = []): Promise<number> {
     return (await this.pool.query({ ...this.statement(text), values: [...params] })).rowCount ?? 0;
+  }
+  async batch(statements: readonly SqlStatement[]): Promise<number[]> {
+    const client = await this.pool.connect();
+    try {
+      await client.query({ text: 'BEGIN' });
+      const counts: number[] = [];
+      for (const s of statements) counts.push((await client.query({ ...this.statement(s.text), values: [...(s.params ?? [])] })).rowCount ?? 0);
+      await client.query({ text: 'COMMIT' });
+      client.release();
+      return counts;
+    } catch (err) {
+      await client.query({ text: 'ROLLBACK' }).catch(() => undefined);
+      client.release(err as Error);
+      throw err;
+    }
   }
 }
 

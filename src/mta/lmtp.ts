@@ -3,7 +3,9 @@
 // on disk in its queue. A message we cannot parse is still kept, in `shunt`. DATA goes to a
 // spool file as it arrives, within the [mta] lmtp_* limits (size, clients, recipients,
 // idle time); one list address named in several RCPTs is queued once.
-import { SMTPServer, SMTPServerDataStream, SMTPServerSession, SMTPServerAddress } from 'smtp-server';
+import { SMTPServer, SMTPServerDataStream, SMTPServerSession, SMTPServerAddress, SMTPServerOptions } from 'smtp-server';
+import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import type { Socket } from 'node:net';
 import type { Services } from '../services/services.js';
 import type { Config } from '../config/config.js';
 import { Message, MalformedMessageError } from '../email/message.js';
@@ -12,6 +14,9 @@ import { logger } from '../logging.js';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { openSpoolDir, spoolMessage, MAX_HEADER_BYTES, type SpooledMessage } from './spool.js';
+
+/** A message up to this size is received in memory, without a spool file. */
+const MEMORY_SPOOL_BYTES = 256 * 1024;
 
 /** Sub-addresses Mailman routes, with the queue each goes to. */
 const SUBADDRESSES: Record<string, { queue: string; subaddress: string }> = {
@@ -81,12 +86,55 @@ export function lmtpSpoolDir(config: Config): string {
   return join(config.queueDir, '.spool');
 }
 
+/** The parts of smtp-server's connection that PromptServer drives (not in its public API). */
+interface ConnectionInternals {
+  _server: { options: { maxClients?: number }; connections: Set<unknown> };
+  name: string;
+  _setListeners(callback: () => void): void;
+  connectionReady(): void;
+  send(code: number, text: string, context: false): void;
+  on(event: string, listener: (arg: unknown) => void): void;
+}
+interface ServerInternals {
+  connections: Set<unknown>;
+  _onError(err: unknown): void;
+  _onClientConnect(data: unknown): void;
+}
+
+/** True while the library still has the internals PromptServer needs. */
+const PROMPT_GREETING = ['_setListeners', 'connectionReady', 'send'].every((m) => typeof (SMTPConnection.prototype as unknown as Record<string, unknown>)[m] === 'function');
+
+/**
+ * smtp-server holds the greeting of every new connection for a fixed 100 ms, to catch spam
+ * clients that talk before the banner; no option turns it off. Our only client is the site's
+ * own MTA, and a post that opens a connection would pay those 100 ms, so the connection is
+ * set up here as the library's connect() and init() do, without the timer. Input before the
+ * greeting is still refused ("You talk too soon"): the library answers it until the session
+ * is ready. Should a new version of the library lack these internals, its own connect() runs,
+ * delay included.
+ */
+class PromptServer extends SMTPServer {
+  override connect(socket: Socket, socketOptions: unknown): void {
+    if (!PROMPT_GREETING) return (SMTPServer.prototype as unknown as { connect(s: Socket, o: unknown): void }).connect.call(this, socket, socketOptions);
+    const self = this as unknown as ServerInternals;
+    const connection = new SMTPConnection(this as never, socket as never, socketOptions as never) as unknown as ConnectionInternals;
+    self.connections.add(connection);
+    connection.on('error', (err) => self._onError(err));
+    connection.on('connect', (data) => self._onClientConnect(data));
+    connection._setListeners(() => {
+      const max = connection._server.options.maxClients;
+      if (max && connection._server.connections.size > max) return connection.send(421, `${connection.name} Too many connected clients, try again in a moment`, false);
+      connection.connectionReady();
+    });
+  }
+}
+
 export async function startLmtpServer(services: Services, config: Config): Promise<{ port: number; close(): Promise<void> }> {
   const log = logger('lmtp');
   const verpDelimiter = config.get('mta', 'verp_delimiter');
   const limits = lmtpLimits(config);
   const spoolDir = openSpoolDir(lmtpSpoolDir(config));
-  const server = new SMTPServer({
+  const options: SMTPServerOptions = {
     lmtp: true,
     // The MTA is local; a reverse DNS lookup per connection only adds latency.
     disableReverseLookup: true,
@@ -141,7 +189,8 @@ export async function startLmtpServer(services: Services, config: Config): Promi
       session.targets = [];
       callback();
     },
-  });
+  };
+  const server = new PromptServer(options);
   server.on('error', (err) => log.error({ err }, 'LMTP server error'));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -153,7 +202,7 @@ export async function startLmtpServer(services: Services, config: Config): Promi
 
 /** Spools the DATA stream, queues the message and returns one reply per RCPT. */
 async function receive(services: Services, stream: SMTPServerDataStream, spoolDir: string, limits: LmtpLimits, envelopeFrom: string, targets: LmtpTarget[]): Promise<(string | Error)[]> {
-  const spooled = await spoolMessage(stream, spoolDir, limits.maxMessageSize);
+  const spooled = await spoolMessage(stream, spoolDir, limits.maxMessageSize, MEMORY_SPOOL_BYTES);
   try {
     if (spooled.oversize) {
       logger('lmtp').info({ size: spooled.size, limit: limits.maxMessageSize }, 'message over the size limit refused');
@@ -162,7 +211,7 @@ async function receive(services: Services, stream: SMTPServerDataStream, spoolDi
     }
     return await accept(services, spooled, envelopeFrom, targets);
   } finally {
-    await rm(spooled.file, { force: true });
+    if (spooled.file) await rm(spooled.file, { force: true });
   }
 }
 
@@ -181,29 +230,33 @@ async function accept(services: Services, spooled: SpooledMessage, envelopeFrom:
   } catch (err) {
     if (!(err instanceof MalformedMessageError)) throw err;
     // Kept whole in shunt, so an admin can look at it and `unshunt` it; the MTA is told we have it.
-    const file = await services.queues.get('shunt').enqueueFrom(Buffer.alloc(0), spooled.file, 0, {
+    const shunt = services.queues.get('shunt');
+    const md = {
       whichq: 'in',
       shunt_reason: `malformed message: ${err.message}`,
       lmtp_recipients: [...new Set(targets.map((t) => t.rcpt))],
       listid: targets[0]?.listId,
       envelope_sender: envelopeFrom,
       received_time: receivedAt,
-    });
+    };
+    const file = spooled.data ? await shunt.enqueue(spooled.data, md) : await shunt.enqueueFrom(Buffer.alloc(0), spooled.file!, 0, md);
     log.warn({ file, reason: err.message }, 'malformed message stored in shunt');
     return targets.map(() => '2.0.0 Message stored for administrator review');
   }
   stampArrival(msg, envelopeFrom, targets[0] ? targets[0].listId.slice(targets[0].listId.indexOf('.') + 1) : 'mailman.invalid');
   const head = msg.headerBytes();
+  // In memory: the stamped header and the body as received, one buffer for every queue.
+  const whole = spooled.data ? Buffer.concat([head, spooled.data.subarray(spooled.bodyOffset!)]) : undefined;
   const queued = new Map<string, Promise<string | Error>>();
   for (const t of targets) {
     const key = targetKey(t);
     if (queued.has(key)) continue;
     queued.set(
       key,
-      services.queues
-        .get(t.queue)
-        .enqueueFrom(head, spooled.file, spooled.bodyOffset!, arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size))
-        .then(
+      (whole
+        ? services.queues.get(t.queue).enqueue(whole, arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size))
+        : services.queues.get(t.queue).enqueueFrom(head, spooled.file!, spooled.bodyOffset!, arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size))
+      ).then(
           () => `2.0.0 Ok queued for ${t.queue}`,
           (err) => {
             log.error({ err, rcpt: t.rcpt }, 'enqueue failed');

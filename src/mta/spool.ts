@@ -2,6 +2,9 @@
 // whole in the LMTP process's memory. Only the header block is kept in memory (it is
 // stamped and re-written); the body is copied from the spool file into each queue file.
 // The spool file needs no fsync: the queue files made from it are fsynced before 250.
+// A message within the memory limit the caller gives never gets a spool file at all: most
+// posts are a few kilobytes, and creating, re-reading and removing a file for each costs
+// more than the queue write itself.
 import { promises as fs, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -11,8 +14,10 @@ import type { FileHandle } from 'node:fs/promises';
 export const MAX_HEADER_BYTES = 1 << 20;
 
 export interface SpooledMessage {
-  /** The spool file holding every byte received (none once the size limit was passed). */
-  file: string;
+  /** The spool file holding every byte received (none once the size limit was passed); absent when `data` holds them. */
+  file?: string;
+  /** Every byte received, for a message that stayed within the memory limit. */
+  data?: Buffer;
   /** Bytes received. */
   size: number;
   /** True when `size` went over the limit; nothing past the limit was written. */
@@ -49,11 +54,12 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * Reads the DATA stream to its end into a new spool file. Past `maxSize` (0: no limit) the
- * rest is read and dropped, so the session stays in step and can answer 552. The caller
- * removes the file; on error it is removed here.
+ * Reads the DATA stream to its end: into memory while it is within `memoryLimit` bytes,
+ * into a new spool file from the chunk that passes it (0: a file from the start). Past
+ * `maxSize` (0: no limit) the rest is read and dropped, so the session stays in step and can
+ * answer 552. The caller removes the file; on error it is removed here.
  */
-export async function spoolMessage(stream: Readable, dir: string, maxSize: number): Promise<SpooledMessage> {
+export async function spoolMessage(stream: Readable, dir: string, maxSize: number, memoryLimit = 0): Promise<SpooledMessage> {
   const file = join(dir, `${process.pid}.${Date.now()}.${sequence++}`);
   const scan = new HeaderScanner();
   let size = 0;
@@ -63,10 +69,20 @@ export async function spoolMessage(stream: Readable, dir: string, maxSize: numbe
   // sending, and only once its final dot is read can each RCPT be answered 451 in step.
   let writeError: unknown;
   let fh: FileHandle | undefined;
-  try {
-    fh = await fs.open(file, 'w');
-  } catch (err) {
-    writeError = err;
+  let held: Buffer[] | undefined = [];
+  const write = async (chunk: Buffer) => {
+    for (let done = 0; done < chunk.length; ) done += (await fh!.write(chunk, done, chunk.length - done)).bytesWritten;
+  };
+  const openFile = async () => {
+    try {
+      fh = await fs.open(file, 'w');
+    } catch (err) {
+      writeError = err;
+    }
+  };
+  if (memoryLimit <= 0) {
+    held = undefined;
+    await openFile();
   }
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -75,12 +91,24 @@ export async function spoolMessage(stream: Readable, dir: string, maxSize: numbe
       try {
         if (maxSize > 0 && size > maxSize) {
           oversize = true;
-          await fh!.truncate(0);
+          held = held && [];
+          await fh?.truncate(0);
           continue;
         }
         if (!hasNul && chunk.includes(0)) hasNul = true;
         scan.push(chunk);
-        for (let done = 0; done < chunk.length; ) done += (await fh!.write(chunk, done, chunk.length - done)).bytesWritten;
+        if (held && size <= memoryLimit) {
+          held.push(chunk);
+          continue;
+        }
+        if (held) {
+          // Over the memory limit: what was held goes to the file first.
+          await openFile();
+          if (writeError) continue;
+          for (const h of held) await write(h);
+          held = undefined;
+        }
+        await write(chunk);
       } catch (err) {
         writeError = err;
       }
@@ -88,12 +116,13 @@ export async function spoolMessage(stream: Readable, dir: string, maxSize: numbe
     if (writeError) throw writeError;
   } catch (err) {
     await fh?.close().catch(() => undefined);
-    await fs.rm(file, { force: true });
+    if (fh || memoryLimit <= 0) await fs.rm(file, { force: true });
     throw err;
   }
-  await fh!.close();
+  await fh?.close();
   const end = oversize ? undefined : scan.headerEnd(size);
-  return { file, size, oversize, hasNul, ...(end === undefined ? {} : { header: scan.prefix().subarray(0, end), bodyOffset: end }) };
+  const where = held ? { data: Buffer.concat(held) } : { file };
+  return { ...where, size, oversize, hasNul, ...(end === undefined ? {} : { header: scan.prefix().subarray(0, end), bodyOffset: end }) };
 }
 
 /**

@@ -1,6 +1,9 @@
 // The switchboard: one directory per queue, one file per message. A write is durable before
 // enqueue() resolves (tmp file, fsync, rename, fsync of the directory); a runner claims a file
 // by renaming it to .bak and removes the .bak only once the message is safely elsewhere.
+// Writes to one directory that are in flight together share its fsync (group commit): a
+// rename that lands while a directory fsync is running waits for the next one, which starts
+// as soon as the running one ends and covers every rename made meanwhile.
 import { promises as fs, mkdirSync, readdirSync, watch, FSWatcher } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,8 +25,45 @@ export interface QueueEntry {
   msgdata: MsgData;
 }
 
+/**
+ * Group commit of one directory's entries. sync() resolves after an fsync of the directory
+ * that began after sync() was called, so every rename made before the call is durable; all
+ * callers waiting when an fsync begins share it.
+ */
+class DirectorySync {
+  private running = false;
+  private waiting: { resolve: () => void; reject: (err: unknown) => void }[] = [];
+  constructor(private readonly dir: string) {}
+
+  sync(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    while (this.waiting.length) {
+      const batch = this.waiting;
+      this.waiting = [];
+      try {
+        await syncDir(this.dir);
+        for (const w of batch) w.resolve();
+      } catch (err) {
+        for (const w of batch) w.reject(err);
+      }
+    }
+    this.running = false;
+  }
+}
+
+/** One group per directory in this process, whichever Switchboard objects write there. */
+const directorySyncs = new Map<string, DirectorySync>();
+
 export class Switchboard {
   readonly dir: string;
+  private readonly dirSync: DirectorySync;
 
   constructor(
     readonly name: string,
@@ -34,6 +74,9 @@ export class Switchboard {
     if (count < 1 || (count & (count - 1)) !== 0) throw new Error(`[runner.${name}] instances must be a power of 2, not ${count}`);
     this.dir = join(queueDir, name);
     mkdirSync(this.dir, { recursive: true });
+    let ds = directorySyncs.get(this.dir);
+    if (!ds) directorySyncs.set(this.dir, (ds = new DirectorySync(this.dir)));
+    this.dirSync = ds;
   }
 
   /** Writes a message durably and returns its file base (name without extension). */
@@ -85,7 +128,7 @@ export class Switchboard {
     }
     await fh.close();
     await fs.rename(tmp, join(this.dir, base + EXT));
-    await syncDir(this.dir);
+    await this.dirSync.sync();
     return base;
   }
 
@@ -177,7 +220,7 @@ export class Switchboard {
         requeued++;
       }
     }
-    if (requeued || shunted) await syncDir(this.dir);
+    if (requeued || shunted) await this.dirSync.sync();
     return { requeued, shunted };
   }
 

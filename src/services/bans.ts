@@ -8,10 +8,14 @@ import { BadRequestError } from './errors.js';
 import { logger } from '../logging.js';
 import { patternProblem, tryPattern } from '../moderation/patterns.js';
 import { ADDRESS_PATTERN as BAN_PATTERN } from '../moderation/setting-patterns.js';
+import type { Sql } from '../model/sql.js';
 
 export class BanManager {
   readonly repo: Repository<Ban>;
-  constructor(ds: DataSource) {
+  constructor(
+    ds: DataSource,
+    private readonly sql: Sql,
+  ) {
     this.repo = ds.getRepository(BanEntity);
   }
 
@@ -51,7 +55,10 @@ export class BanManager {
    */
   async isBanned(email: string, listId: string | null = null): Promise<boolean> {
     const addr = email.trim().toLowerCase();
-    const rows = await this.repo.find({ where: listId === null ? { list_id: IsNull() } : [{ list_id: listId }, { list_id: IsNull() }], order: { id: 'ASC' } });
+    const rows =
+      listId === null
+        ? await this.sql.all<{ email: string; list_id: string | null }>('SELECT email, list_id FROM ban WHERE list_id IS NULL ORDER BY id')
+        : await this.sql.all<{ email: string; list_id: string | null }>('SELECT email, list_id FROM ban WHERE list_id = ? OR list_id IS NULL ORDER BY id', [listId]);
     if (rows.length === 0) return false;
     const scopes: (string | null)[] = listId === null ? [null] : [listId, null];
     for (const scope of scopes) if (rows.some((b) => b.list_id === scope && b.email === addr)) return true;

@@ -1,6 +1,8 @@
 import type { DataSource, Repository } from 'typeorm';
 import { Domain, DomainEntity, MailingListEntity, MemberEntity, MailingList } from '../model/entities.js';
 import { BadRequestError, NotFoundError } from './errors.js';
+import type { Sql } from '../model/sql.js';
+import { RowReader } from './rows.js';
 
 /**
  * A mail host as DNS names one (RFC 1035 labels): letters, digits and inner hyphens, each
@@ -22,8 +24,13 @@ function checkDescription(description: string): void {
 
 export class DomainManager {
   private readonly repo: Repository<Domain>;
-  constructor(private readonly ds: DataSource) {
+  private readonly rows: RowReader<Domain>;
+  constructor(
+    private readonly ds: DataSource,
+    private readonly sql: Sql,
+  ) {
     this.repo = ds.getRepository(DomainEntity);
+    this.rows = new RowReader(ds, DomainEntity);
   }
 
   async create(mailHost: string, description = '', aliasDomain: string | null = null): Promise<Domain> {
@@ -50,8 +57,9 @@ export class DomainManager {
     return this.repo.find({ order: { mail_host: 'ASC' } });
   }
 
+  /** Asked for every LMTP recipient: one prepared query. */
   async byAlias(host: string): Promise<Domain | null> {
-    return this.repo.findOneBy({ alias_domain: host.toLowerCase() });
+    return this.rows.readOne(await this.sql.get(`SELECT ${this.rows.columns} FROM ${this.rows.table} WHERE alias_domain = ?`, [host.toLowerCase()]));
   }
 
   async update(domain: Domain, changes: Partial<Pick<Domain, 'description' | 'alias_domain'>>): Promise<Domain> {

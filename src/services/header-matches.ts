@@ -6,6 +6,8 @@ import { ACTIONS } from '../model/list-settings.js';
 import { BadRequestError, NotFoundError } from './errors.js';
 import { patternProblem } from '../moderation/patterns.js';
 import { HEADER_PATTERN } from '../moderation/setting-patterns.js';
+import type { Sql } from '../model/sql.js';
+import { RowReader } from './rows.js';
 
 export interface HeaderMatchInput {
   header: string;
@@ -17,13 +19,20 @@ export interface HeaderMatchInput {
 
 export class HeaderMatchManager {
   readonly repo: Repository<HeaderMatch>;
-  constructor(private readonly ds: DataSource) {
+  private readonly rows: RowReader<HeaderMatch>;
+  private readonly listSql: string;
+  constructor(
+    private readonly ds: DataSource,
+    private readonly sql: Sql,
+  ) {
     this.repo = ds.getRepository(HeaderMatchEntity);
+    this.rows = new RowReader(ds, HeaderMatchEntity);
+    this.listSql = `SELECT ${this.rows.columns} FROM ${this.rows.table} WHERE mailing_list_id = ? ORDER BY position, id`;
   }
 
-  /** The list's rows in position order (positions are 0, 1, 2 ...). */
-  list(mlist: Pick<MailingList, 'id'>): Promise<HeaderMatch[]> {
-    return this.repo.find({ where: { mailing_list_id: mlist.id }, order: { position: 'ASC', id: 'ASC' } });
+  /** The list's rows in position order (positions are 0, 1, 2 ...); read for every post. */
+  async list(mlist: Pick<MailingList, 'id'>): Promise<HeaderMatch[]> {
+    return (await this.sql.all(this.listSql, [mlist.id])).map((r) => this.rows.read(r));
   }
 
   async get(mlist: Pick<MailingList, 'id'>, position: number): Promise<HeaderMatch> {

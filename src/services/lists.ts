@@ -4,6 +4,8 @@ import { defaultSettings } from '../model/list-settings.js';
 import type { DomainManager } from './domains.js';
 import { BadRequestError, NotFoundError } from './errors.js';
 import { compilePattern } from '../moderation/patterns.js';
+import type { Sql } from '../model/sql.js';
+import { RowReader } from './rows.js';
 
 // Kept apart so that rules and handlers can use it without loading the database layer.
 export { listAddresses } from '../model/list-addresses.js';
@@ -13,12 +15,19 @@ const MAX_LIST_NAME = 64 - '-unsubscribe'.length;
 
 export class ListManager {
   private readonly repo: Repository<MailingList>;
+  private readonly rows: RowReader<MailingList>;
+  private readonly byIdSql: string;
+  private readonly byAddressSql: string;
   constructor(
     private readonly ds: DataSource,
+    private readonly sql: Sql,
     private readonly domains: DomainManager,
     private readonly listnameChars: string,
   ) {
     this.repo = ds.getRepository(MailingListEntity);
+    this.rows = new RowReader(ds, MailingListEntity);
+    this.byIdSql = `SELECT ${this.rows.columns} FROM ${this.rows.table} WHERE list_id = ?`;
+    this.byAddressSql = `SELECT ${this.rows.columns} FROM ${this.rows.table} WHERE list_name = ? AND mail_host = ?`;
   }
 
   async create(fqdnListname: string): Promise<MailingList> {
@@ -42,14 +51,18 @@ export class ListManager {
     return this.repo.save(this.repo.create(row as MailingList));
   }
 
-  /** By list id (`ant.example.com`) or posting address (`ant@example.com`). */
+  /**
+   * By list id (`ant.example.com`) or posting address (`ant@example.com`). Read afresh each
+   * time (one prepared query, every setting as findOneBy gives it): a change another
+   * process made is in force for the next message.
+   */
   async get(spec: string): Promise<MailingList | null> {
     const s = spec.trim().toLowerCase();
     if (s.includes('@')) {
       const at = s.lastIndexOf('@');
-      return this.repo.findOneBy({ list_name: s.slice(0, at), mail_host: s.slice(at + 1) });
+      return this.rows.readOne(await this.sql.get(this.byAddressSql, [s.slice(0, at), s.slice(at + 1)]));
     }
-    return this.repo.findOneBy({ list_id: s });
+    return this.rows.readOne(await this.sql.get(this.byIdSql, [s]));
   }
 
   async require(spec: string): Promise<MailingList> {
@@ -90,7 +103,7 @@ export class ListManager {
 
   /** Counts a post delivered: Mailman's after-delivery bookkeeping. */
   async recordPost(mlist: MailingList): Promise<void> {
-    await this.repo.increment({ id: mlist.id }, 'post_id', 1);
-    await this.repo.update({ id: mlist.id }, { last_post_at: new Date() } as never);
+    // One statement, so the count and the time change together; done once per post.
+    await this.sql.run('UPDATE mailinglist SET post_id = post_id + 1, last_post_at = ? WHERE id = ?', [new Date(), mlist.id]);
   }
 }

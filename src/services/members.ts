@@ -7,6 +7,9 @@ import { UserManager, newUuid } from './users.js';
 import { BadRequestError, ConflictError } from './errors.js';
 import { listAddresses } from './lists.js';
 import type { BanManager } from './bans.js';
+import type { Sql, SqlStatement } from '../model/sql.js';
+import { RowReader } from './rows.js';
+import { isValidEmail } from '../email/addresses.js';
 
 export interface MemberView {
   member: Member;
@@ -15,12 +18,23 @@ export interface MemberView {
 
 export class MemberManager {
   readonly repo: Repository<Member>;
+  private readonly rows: RowReader<Member>;
+  private readonly q: { byAddress: string; byUserAddresses: string; byUser: string; byMemberId: string };
   constructor(
     ds: DataSource,
+    private readonly sql: Sql,
     private readonly users: UserManager,
     private readonly bans?: BanManager,
   ) {
     this.repo = ds.getRepository(MemberEntity);
+    this.rows = new RowReader(ds, MemberEntity);
+    const select = `SELECT ${this.rows.columns} FROM member WHERE list_id = ? AND role = ?`;
+    this.q = {
+      byAddress: `${select} AND address_id = ? ORDER BY id LIMIT 1`,
+      byUserAddresses: `${select} AND address_id IN (SELECT id FROM address WHERE user_id = ?) ORDER BY id LIMIT 1`,
+      byUser: `${select} AND user_id = ? ORDER BY id LIMIT 1`,
+      byMemberId: `SELECT ${this.rows.columns} FROM member WHERE member_id = ?`,
+    };
   }
 
   /**
@@ -36,38 +50,48 @@ export class MemberManager {
     if (role !== 'nonmember' && lower === listAddresses(mlist).posting) throw new BadRequestError('The list posting address cannot be subscribed');
     // Nonmembers are recorded whatever their bans: the moderation rules check bans themselves.
     if (role !== 'nonmember' && this.bans && (await this.bans.isBanned(lower, mlist.list_id))) throw new BadRequestError('Membership is banned');
-    let address = await this.users.getAddress(lower);
-    if (!address) address = await this.users.createAddress(email, opts.displayName ?? '', opts.verified ?? false);
-    else if (opts.verified) await this.users.verify(address);
+    // Every check first, then every write as one transaction (one commit, no half-made
+    // subscription): the address if new, its verification, its user, the membership. The
+    // writes find the address and user by their unique keys, so nothing runs between them.
+    const address = await this.users.getAddress(lower);
+    if (address && (await this.sql.get(this.q.byAddress, [mlist.list_id, role, address.id]))) throw new ConflictError('Member already subscribed');
+    const now = new Date();
+    const writes: SqlStatement[] = [];
+    if (!address) {
+      const original = email.trim();
+      if (!isValidEmail(original)) throw new BadRequestError(`Invalid email address: ${email}`);
+      writes.push({
+        text: 'INSERT INTO address (email, original_email, display_name, registered_on, verified_on, user_id) VALUES (?, ?, ?, ?, ?, NULL)',
+        params: [lower, original, opts.displayName ?? '', now, opts.verified ? now : null],
+      });
+    } else if (opts.verified && !address.verified_on) {
+      writes.push({ text: 'UPDATE address SET verified_on = ? WHERE id = ? AND verified_on IS NULL', params: [now, address.id] });
+    }
     // As Mailman's subscription workflow does: a subscribing address without a user gets one,
-    // so the member can be found (and managed) as a user, as Postorius expects.
-    if (role === 'member' && address.user_id === null) address = await this.users.linkNewUser(address);
-    const existing = await this.repo.findOneBy({ list_id: mlist.list_id, role, address_id: address.id });
-    if (existing) throw new ConflictError('Member already subscribed');
-    const member = await this.repo.save(
-      this.repo.create({
-        member_id: newUuid(),
-        role,
-        list_id: mlist.list_id,
-        address_id: address.id,
-        user_id: null,
-        display_name: opts.displayName ?? address.display_name ?? '',
-        moderation_action: null,
-        delivery_mode: opts.deliveryMode ?? 'regular',
-        delivery_status: opts.deliveryStatus ?? 'enabled',
-        receive_own_postings: null,
-        receive_list_copy: null,
-        acknowledge_posts: null,
-        hide_address: null,
-        preferred_language: null,
-        bounce_score: 0,
-        last_bounce_received: null,
-        last_warning_sent: null,
-        total_warnings_sent: 0,
-        subscribed_on: new Date(),
-      }),
-    );
-    return { member, address };
+    // so the member can be found (and managed) as a user, as Postorius expects. The address
+    // is the user's preferred one when verified.
+    if (role === 'member' && !address?.user_id) {
+      const uid = newUuid();
+      writes.push(
+        {
+          text: 'INSERT INTO "user" (user_id, display_name, password, created_on, is_server_owner, preferred_address_id) SELECT ?, display_name, NULL, ?, ?, CASE WHEN verified_on IS NULL THEN NULL ELSE id END FROM address WHERE email = ?',
+          params: [uid, now, false, lower],
+        },
+        { text: 'UPDATE address SET user_id = (SELECT id FROM "user" WHERE user_id = ?) WHERE email = ?', params: [uid, lower] },
+      );
+    }
+    const memberId = newUuid();
+    writes.push({
+      text:
+        'INSERT INTO member (member_id, role, list_id, address_id, user_id, display_name, moderation_action, delivery_mode, delivery_status, bounce_score, total_warnings_sent, subscribed_on) ' +
+        'SELECT ?, ?, ?, id, NULL, COALESCE(?, display_name, \'\'), NULL, ?, ?, 0, 0, ? FROM address WHERE email = ?',
+      params: [memberId, role, mlist.list_id, opts.displayName ?? null, opts.deliveryMode ?? 'regular', opts.deliveryStatus ?? 'enabled', now, lower],
+    });
+    await this.sql.batch(writes);
+    const member = this.rows.readOne(await this.sql.get(this.q.byMemberId, [memberId]));
+    const stored = await this.users.getAddress(lower);
+    if (!member || !stored) throw new Error(`subscription of ${lower} to ${mlist.list_id} was not stored`);
+    return { member, address: stored };
   }
 
   async unsubscribe(member: Member): Promise<void> {
@@ -103,13 +127,13 @@ export class MemberManager {
    * address of the user that owns it (Mailman's lookup for moderation).
    */
   async findMember(listId: string, email: string, role: MemberRole): Promise<Member | null> {
+    // Asked for each sender of each post by the moderation rules: prepared raw queries.
     const address = await this.users.getAddress(email);
     if (!address) return null;
-    const direct = await this.repo.findOneBy({ list_id: listId, role, address_id: address.id });
+    const direct = this.rows.readOne(await this.sql.get(this.q.byAddress, [listId, role, address.id]));
     if (direct || !address.user_id) return direct;
-    const siblings = await this.users.addressesOfUser(address.user_id);
-    const found = await this.repo.findOneBy({ list_id: listId, role, address_id: In(siblings.map((a) => a.id)) });
-    return found ?? this.repo.findOneBy({ list_id: listId, role, user_id: address.user_id });
+    const found = this.rows.readOne(await this.sql.get(this.q.byUserAddresses, [listId, role, address.user_id]));
+    return found ?? this.rows.readOne(await this.sql.get(this.q.byUser, [listId, role, address.user_id]));
   }
 
   async setModerationAction(member: Member, action: string | null): Promise<void> {

@@ -34,15 +34,15 @@ export class Services {
     readonly db: DataSource,
   ) {
     this.sql = openSql(db);
-    this.domains = new DomainManager(db);
-    this.lists = new ListManager(db, this.domains, config.get('mailman', 'listname_chars'));
-    this.users = new UserManager(db);
+    this.domains = new DomainManager(db, this.sql);
+    this.lists = new ListManager(db, this.sql, this.domains, config.get('mailman', 'listname_chars'));
+    this.users = new UserManager(db, this.sql);
     this.messages = new MessageStore(db, config.path('paths', 'messages_dir'));
     this.requests = new RequestManager(db);
     this.autoresponses = new AutoResponseManager(db, config.int('mta', 'max_autoresponses_per_day'));
-    this.bans = new BanManager(db);
-    this.members = new MemberManager(db, this.users, this.bans);
-    this.headerMatches = new HeaderMatchManager(db);
+    this.bans = new BanManager(db, this.sql);
+    this.members = new MemberManager(db, this.sql, this.users, this.bans);
+    this.headerMatches = new HeaderMatchManager(db, this.sql);
     this.queues = new Switchboards(config.queueDir);
     this.senderHeaders = config.get('mailman', 'sender_headers').split(/\s+/).filter(Boolean).map((h) => h.toLowerCase());
   }

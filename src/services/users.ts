@@ -4,19 +4,29 @@ import { randomUUID } from 'node:crypto';
 import { Address, AddressEntity, User, UserEntity } from '../model/entities.js';
 import { isValidEmail } from '../email/addresses.js';
 import { BadRequestError } from './errors.js';
+import type { Sql } from '../model/sql.js';
+import { RowReader } from './rows.js';
 
 export const newUuid = (): string => randomUUID().replace(/-/g, '');
 
 export class UserManager {
   readonly addresses: Repository<Address>;
   readonly users: Repository<User>;
-  constructor(ds: DataSource) {
+  /** Address rows read by raw SQL (a lookup per sender per post, per subscribe). */
+  readonly addressRows: RowReader<Address>;
+  private readonly byEmailSql: string;
+  constructor(
+    ds: DataSource,
+    private readonly sql: Sql,
+  ) {
     this.addresses = ds.getRepository(AddressEntity);
     this.users = ds.getRepository(UserEntity);
+    this.addressRows = new RowReader(ds, AddressEntity);
+    this.byEmailSql = `SELECT ${this.addressRows.columns} FROM address WHERE email = ?`;
   }
 
-  getAddress(email: string): Promise<Address | null> {
-    return this.addresses.findOneBy({ email: email.trim().toLowerCase() });
+  async getAddress(email: string): Promise<Address | null> {
+    return this.addressRows.readOne(await this.sql.get(this.byEmailSql, [email.trim().toLowerCase()]));
   }
 
   async createAddress(email: string, displayName = '', verified = false): Promise<Address> {

@@ -171,3 +171,17 @@ test('a 20 MB message within the limit arrives whole at every member', async () 
   }
   assert.equal(readdirSync(join(server.varDir, 'queue', '.spool')).length, 0, 'the spool is emptied');
 });
+
+test('every new connection is greeted with the LMTP banner and can post at once', async () => {
+  // The greeting is sent without the library's early-talker wait; what is checked here is
+  // only that it arrives, whole, on each of several connections opened one after another.
+  for (let i = 0; i < 3; i++) {
+    const { client } = await hello(server.lmtpPort);
+    assert.match(client.greeting.text, /^220 \S+ LMTP /);
+    client.close();
+  }
+  const id = `<greeted-${Date.now()}@example.org>`;
+  const res = await sendLmtp(server.lmtpPort, 'anne@example.org', ['ant@example.com'], makePost({ from: 'anne@example.org', to: 'ant@example.com', subject: 'greeted', messageId: id }));
+  assert.deepEqual(res.accepted, ['ant@example.com']);
+  await sink.waitFor(() => MEMBERS.every((m) => sink.copiesFor(m, (r) => r.msg.messageId === id).length === 1), 20_000, 'greeted post');
+});

@@ -105,6 +105,28 @@ test('a malformed message is kept in the shunt queue, not lost', async () => {
   assert.equal(files.length, 1);
 });
 
+test('a list setting or membership changed over REST is in force for the next post, without a restart', async () => {
+  // REST and the runners are different processes: each post must see the change just made.
+  const post = async (from: string, tag: string) => {
+    const messageId = `<${tag}@example.org>`;
+    const res = await sendLmtp(server.lmtpPort, from, ['ant@example.com'], makePost({ from, to: 'ant@example.com', subject: 'Setting', messageId }));
+    assert.deepEqual(res.accepted, ['ant@example.com']);
+    return (r: { msg: { messageId?: string } }) => r.msg.messageId === messageId;
+  };
+  for (const prefix of ['[Ant v2]', '[Ant v3]']) {
+    assert.equal((await server.rest('PATCH', '/lists/ant.example.com/config', { subject_prefix: `${prefix} ` })).status, 204);
+    const isPost = await post('anne@example.org', `prefix-${prefix.slice(5, 7)}`);
+    await sink.waitFor(() => sink.copiesFor('bart@example.org', isPost).length === 1, 20_000, `post with ${prefix}`);
+    assert.equal(sink.copiesFor('bart@example.org', isPost)[0].msg.get('subject'), `${prefix} Setting`);
+  }
+  // A sender subscribed over REST posts as a member at once (not held as a nonmember).
+  assert.equal((await server.rest('POST', '/members', { list_id: 'ant.example.com', subscriber: 'dora@example.org', pre_verified: true, pre_confirmed: true, pre_approved: true })).status, 201);
+  const isPost = await post('dora@example.org', 'new-member');
+  await sink.waitFor(() => [...MEMBERS, 'dora@example.org'].every((m) => sink.copiesFor(m, isPost).length === 1), 20_000, 'the new member\'s post');
+  assert.equal((await server.rest('DELETE', '/lists/ant.example.com/member/dora@example.org')).status, 204);
+  assert.equal((await server.rest('PATCH', '/lists/ant.example.com/config', { subject_prefix: '[Ant] ' })).status, 204);
+});
+
 test('runners killed with SIGKILL while mail is queued are restarted and every message is delivered', async () => {
   sink.delayMs = 400; // keep messages in flight in the out runner
   const ids = Array.from({ length: 8 }, (_, i) => `<crash-${i}@example.org>`);

@@ -21,14 +21,17 @@ export class TestServer {
   lmtpPort = 0;
   restPort = 0;
   private exited: Promise<number | null> = Promise.resolve(null);
+  /** Options for node itself (e.g. --cpu-prof); the master's children inherit them. */
+  nodeArgs: string[] = [];
 
   private constructor(
     readonly dir: string,
     readonly configFile: string,
   ) {}
 
-  static async start(opts: { smtpPort: number; config?: string }): Promise<TestServer> {
+  static async start(opts: { smtpPort: number; config?: string; nodeArgs?: string[] }): Promise<TestServer> {
     const server = TestServer.prepare(opts);
+    server.nodeArgs = opts.nodeArgs ?? [];
     await server.boot();
     return server;
   }
@@ -63,7 +66,7 @@ export class TestServer {
 
   async boot(): Promise<void> {
     for (const f of ['lmtp.json', 'rest.json']) rmSync(join(this.varDir, 'run', f), { force: true });
-    this.master = spawn(process.execPath, [MAILMAN, '-C', this.configFile, 'start', '--foreground', '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    this.master = spawn(process.execPath, [...this.nodeArgs, MAILMAN, '-C', this.configFile, 'start', '--foreground', '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
     this.exited = new Promise((resolve) => this.master.once('exit', (code) => resolve(code)));
     const deadline = Date.now() + 90_000; // generous: runners take 30 s to start on a loaded 2-core machine
     for (;;) {

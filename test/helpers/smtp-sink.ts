@@ -1,5 +1,6 @@
 // A real SMTP server standing in for the MTA: it records every transaction it accepts.
 import { SMTPServer } from 'smtp-server';
+import { performance } from 'node:perf_hooks';
 import { Message } from '../../src/email/message.js';
 
 export interface Received {
@@ -7,6 +8,8 @@ export interface Received {
   to: string[];
   raw: Buffer;
   msg: Message;
+  /** performance.now() when the transaction was accepted (bench latency). */
+  at: number;
 }
 
 export class SmtpSink {
@@ -41,6 +44,7 @@ export class SmtpSink {
               to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
               raw,
               msg: new Message(raw),
+              at: performance.now(),
             });
             cb();
             this.check();

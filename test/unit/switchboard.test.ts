@@ -65,3 +65,32 @@ test('a claimed file is recovered at start, and shunted once it keeps crashing i
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('concurrent enqueues to one queue share directory fsyncs and each is in place when its promise resolves', async () => {
+  const dir = tmp();
+  try {
+    // Two switchboards on one directory (as two runners of one process write to `out`).
+    const a = new Switchboard('out', dir);
+    const b = new Switchboard('out', dir);
+    const N = 60;
+    const seenAtResolve: boolean[] = [];
+    const writes = Array.from({ length: N }, (_, i) =>
+      (i % 2 ? a : b).enqueue(Buffer.from(`Subject: ${i}\r\n\r\nbody ${i}\r\n`), { listid: 'ant.example.com', n: i }).then((base) => {
+        // Resolved: the file is under its final name, never still a .tmp.
+        seenAtResolve[i] = readdirSync(a.dir).includes(`${base}.qmsg`);
+        return base;
+      }),
+    );
+    const bases = await Promise.all(writes);
+    assert.equal(seenAtResolve.filter(Boolean).length, N);
+    assert.deepEqual(a.files(), [...bases].sort());
+    assert.ok(!readdirSync(a.dir).some((f) => f.endsWith('.tmp')));
+    const ns = await Promise.all(bases.map(async (base) => (await a.dequeue(base)).msgdata.n as number));
+    assert.deepEqual(ns, Array.from({ length: N }, (_, i) => i));
+    // A write that starts after the others have resolved still gets its own fsync.
+    const late = await a.enqueue(Buffer.from('Subject: late\r\n\r\nx\r\n'), { listid: 'ant.example.com' });
+    assert.deepEqual(a.files(), [late]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
