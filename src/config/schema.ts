@@ -114,11 +114,11 @@ export function archiverSection(): SectionSpec {
 }
 
 /** Runners the master knows how to start, with Mailman's defaults. */
-export const RUNNER_DEFAULTS: Record<string, { sleep_time: string; start: string; process: string }> = {
-  in: { sleep_time: '1s', start: 'yes', process: 'queues' },
-  pipeline: { sleep_time: '1s', start: 'yes', process: 'queues' },
-  out: { sleep_time: '1s', start: 'yes', process: 'queues' },
-  virgin: { sleep_time: '1s', start: 'yes', process: 'queues' },
+export const RUNNER_DEFAULTS: Record<string, { sleep_time: string; start: string; process: string; concurrency?: string }> = {
+  in: { sleep_time: '1s', start: 'yes', process: 'queues', concurrency: '4' },
+  pipeline: { sleep_time: '1s', start: 'yes', process: 'queues', concurrency: '4' },
+  out: { sleep_time: '1s', start: 'yes', process: 'queues', concurrency: '4' },
+  virgin: { sleep_time: '1s', start: 'yes', process: 'queues', concurrency: '2' },
   retry: { sleep_time: '15m', start: 'yes', process: 'queues' },
   lmtp: { sleep_time: '1s', start: 'yes', process: 'lmtp' },
   rest: { sleep_time: '1s', start: 'yes', process: 'rest' },
@@ -128,6 +128,7 @@ export function runnerSection(name: string): SectionSpec {
   const def = RUNNER_DEFAULTS[name];
   return {
     instances: i('1', 'slices splitting the queue (a power of 2), each in its own process'),
+    concurrency: i(def?.concurrency ?? '1', 'messages of its queue a runner slice handles at once (1 to 64)'),
     process: s(def?.process ?? 'queues', 'the worker process this runner lives in: runners naming the same process share one per slice; a name of its own isolates it'),
     start: b(def?.start ?? 'yes'),
     max_restarts: i('10', 'restarts within restart_window before giving up'),

@@ -13,6 +13,7 @@ import { arrivalMsgdata, stampArrival } from './arrival.js';
 import { logger } from '../logging.js';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
+import { RecentArrivals } from './recent-arrivals.js';
 import { openSpoolDir, spoolMessage, MAX_HEADER_BYTES, type SpooledMessage } from './spool.js';
 
 /** A message up to this size is received in memory, without a spool file. */
@@ -134,6 +135,7 @@ export async function startLmtpServer(services: Services, config: Config): Promi
   const verpDelimiter = config.get('mta', 'verp_delimiter');
   const limits = lmtpLimits(config);
   const spoolDir = openSpoolDir(lmtpSpoolDir(config));
+  const recent = new RecentArrivals(join(config.queueDir, '.lmtp-recent'));
   const options: SMTPServerOptions = {
     lmtp: true,
     // The MTA is local; a reverse DNS lookup per connection only adds latency.
@@ -177,7 +179,7 @@ export async function startLmtpServer(services: Services, config: Config): Promi
       // Always one reply per accepted RCPT (RFC 2033), never a single error: the library
       // would repeat an error once per distinct address, not once per RCPT.
       const each = (reply: string | Error) => targets.map(() => reply);
-      receive(services, stream, spoolDir, limits, envelopeFrom, targets).then(
+      receive(services, stream, spoolDir, limits, envelopeFrom, targets, recent).then(
         (replies) => callback(null, replies),
         (err) => {
           log.error({ err }, 'could not queue message');
@@ -197,11 +199,20 @@ export async function startLmtpServer(services: Services, config: Config): Promi
     server.listen(config.int('mta', 'lmtp_port'), config.get('mta', 'lmtp_host'), () => resolve());
   });
   const addr = (server as unknown as { server: { address(): { port: number } } }).server.address();
-  return { port: addr.port, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    port: addr.port,
+    close: () =>
+      new Promise<void>((r) =>
+        server.close(() => {
+          recent.close();
+          r();
+        }),
+      ),
+  };
 }
 
 /** Spools the DATA stream, queues the message and returns one reply per RCPT. */
-async function receive(services: Services, stream: SMTPServerDataStream, spoolDir: string, limits: LmtpLimits, envelopeFrom: string, targets: LmtpTarget[]): Promise<(string | Error)[]> {
+async function receive(services: Services, stream: SMTPServerDataStream, spoolDir: string, limits: LmtpLimits, envelopeFrom: string, targets: LmtpTarget[], recent: RecentArrivals): Promise<(string | Error)[]> {
   const spooled = await spoolMessage(stream, spoolDir, limits.maxMessageSize, MEMORY_SPOOL_BYTES);
   try {
     if (spooled.oversize) {
@@ -209,7 +220,7 @@ async function receive(services: Services, stream: SMTPServerDataStream, spoolDi
       const tooBig = Object.assign(new Error(`5.3.4 Message size exceeds fixed maximum message size ${limits.maxMessageSize}`), { responseCode: 552 });
       return targets.map(() => tooBig);
     }
-    return await accept(services, spooled, envelopeFrom, targets);
+    return await accept(services, spooled, envelopeFrom, targets, recent);
   } finally {
     if (spooled.file) await rm(spooled.file, { force: true });
   }
@@ -221,7 +232,7 @@ function targetKey(t: LmtpTarget): string {
 }
 
 /** Writes the message once per distinct target queue and returns one LMTP reply per recipient. */
-async function accept(services: Services, spooled: SpooledMessage, envelopeFrom: string, targets: LmtpTarget[]): Promise<(string | Error)[]> {
+async function accept(services: Services, spooled: SpooledMessage, envelopeFrom: string, targets: LmtpTarget[], recent: RecentArrivals): Promise<(string | Error)[]> {
   const log = logger('lmtp');
   const receivedAt = Date.now();
   let msg: Message;
@@ -251,13 +262,24 @@ async function accept(services: Services, spooled: SpooledMessage, envelopeFrom:
   for (const t of targets) {
     const key = targetKey(t);
     if (queued.has(key)) continue;
+    // A re-send of what we queued but could not acknowledge (in memory only: a message large
+    // enough to be spooled to disk is rare, and hashing it would mean reading it again).
+    const arrival = spooled.data ? RecentArrivals.key(envelopeFrom, spooled.data, key) : undefined;
+    if (arrival && recent.has(arrival)) {
+      log.warn({ rcpt: t.rcpt, message_id: msg.messageId }, 'the MTA re-sent a message already queued; acknowledged, not queued again');
+      queued.set(key, Promise.resolve(`2.0.0 Ok already queued for ${t.queue}`));
+      continue;
+    }
     queued.set(
       key,
       (whole
         ? services.queues.get(t.queue).enqueue(whole, arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size))
         : services.queues.get(t.queue).enqueueFrom(head, spooled.file!, spooled.bodyOffset!, arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size))
       ).then(
-          () => `2.0.0 Ok queued for ${t.queue}`,
+          () => {
+            if (arrival) recent.add(arrival);
+            return `2.0.0 Ok queued for ${t.queue}`;
+          },
           (err) => {
             log.error({ err, rcpt: t.rcpt }, 'enqueue failed');
             return Object.assign(new Error('4.3.0 Requested action aborted: error in processing'), { responseCode: 451 });

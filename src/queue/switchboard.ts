@@ -4,7 +4,7 @@
 // Writes to one directory that are in flight together share its fsync (group commit): a
 // rename that lands while a directory fsync is running waits for the next one, which starts
 // as soon as the running one ends and covers every rename made meanwhile.
-import { promises as fs, mkdirSync, readdirSync, watch, FSWatcher } from 'node:fs';
+import { promises as fs, mkdirSync, readdirSync, statSync, watch, FSWatcher } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -145,6 +145,15 @@ export class Switchboard {
       .map((n) => n.slice(0, -EXT.length))
       .filter((b) => this.inSlice(b))
       .sort();
+  }
+
+  /** A waiting file's size in bytes, or -1 once it is gone (claimed by another). */
+  size(base: string): number {
+    try {
+      return statSync(join(this.dir, base + EXT)).size;
+    } catch {
+      return -1;
+    }
   }
 
   private inSlice(base: string): boolean {

@@ -12,6 +12,9 @@ import type { MailingList } from '../model/entities.js';
 import { Message } from '../email/message.js';
 import { logger } from '../logging.js';
 
+/** Past this many bytes of messages in hand, a runner takes no more until one is done. */
+const IN_FLIGHT_BYTES = 32 << 20;
+
 export interface RunnerEnv {
   config: Config;
   services: Services;
@@ -87,8 +90,18 @@ export abstract class QueueRunner {
     await this.loopDone?.catch(() => undefined);
   }
 
+  /**
+   * Up to `[runner.NAME] concurrency` messages at once, and no more than IN_FLIGHT_BYTES of
+   * them unless it is one alone: each hop's wait on its disk (two fsyncs) overlaps the others',
+   * and the switchboard folds their directory syncs into one (group commit).
+   */
   private async loop(): Promise<void> {
-    while (!this.stopping) {
+    const limit = Math.min(64, Math.max(1, this.env.config.int(`runner.${this.queueName}`, 'concurrency')));
+    const inFlight = new Map<string, { done: Promise<void>; bytes: number }>();
+    let bytes = 0;
+    let failure: { err: unknown } | undefined;
+    const full = (next: number) => inFlight.size >= limit || (inFlight.size > 0 && bytes + next > IN_FLIGHT_BYTES);
+    while (!this.stopping && !failure) {
       const pause = this.pausedUntil - Date.now();
       if (pause > 0) {
         await this.sleep(pause, false);
@@ -97,13 +110,29 @@ export abstract class QueueRunner {
       this.arrived = false;
       let found = 0;
       for (const base of this.switchboard.files()) {
-        if (this.stopping || this.pausedUntil > Date.now()) break;
+        if (this.stopping || failure || this.pausedUntil > Date.now()) break;
+        if (inFlight.has(base)) continue;
+        const size = limit > 1 ? this.switchboard.size(base) : 0;
+        if (size < 0) continue; // taken meanwhile
         found++;
-        await this.processOne(base);
+        while (full(size)) await Promise.race([...inFlight.values()].map((f) => f.done));
+        if (this.stopping || failure || this.pausedUntil > Date.now()) break;
+        bytes += size;
+        const done = this.processOne(base)
+          .catch((err: unknown) => {
+            failure ??= { err };
+          })
+          .finally(() => {
+            inFlight.delete(base);
+            bytes -= size;
+          });
+        inFlight.set(base, { done, bytes: size });
       }
       if (!found && !this.arrived) await this.sleep(this.sleepMs, this.wakeOnArrival);
       else if (!this.wakeOnArrival) await this.sleep(this.sleepMs, false);
     }
+    await Promise.all([...inFlight.values()].map((f) => f.done));
+    if (failure) throw failure.err;
   }
 
   private sleep(ms: number, wakeOnArrival: boolean): Promise<void> {

@@ -39,7 +39,10 @@ class Mta {
         for (;;) {
           if (this.stopped) return;
           try {
-            session ??= await LmtpSession.open(server.lmtpPort);
+            // A restarted LMTP runner binds a new ephemeral port in tests: read where it is now.
+            const port = server.readRun('lmtp')?.port;
+            if (!port) throw new Error('LMTP is not up');
+            session ??= await LmtpSession.open(port);
             const s = session;
             // A connection to a process that was killed may never answer: an MTA times out.
             const res = await withTimeout(s.send(MEMBERS[0], [list], makePost({ from: MEMBERS[0], to: list, subject: `kill ${id}`, messageId: id })), 10_000);

@@ -1,0 +1,85 @@
+// Messages the LMTP runner queued lately, so that an MTA re-sending one it never heard us
+// acknowledge (we were killed after the queue file was safe and before the 250 went out)
+// gets its 250 without the post going to the list twice. An MTA re-sends the same bytes to
+// the same recipients; anything new differs at least in its Received header, so an exact
+// match of envelope sender, bytes and list is a re-send and nothing else.
+//
+// Kept in memory and in an append-only file beside the queues, written without fsync: the
+// page cache outlives a killed process, which is the case this is for; after a machine crash
+// the worst outcome is a post delivered twice, as before. Bounded in entries and in age.
+import { appendFileSync, closeSync, openSync, readFileSync, renameSync, writeFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+
+/** Long enough for an MTA's retry after our restart (Postfix: minutes), short enough to stay small. */
+const WINDOW_MS = 60 * 60_000;
+const MAX_ENTRIES = 20_000;
+/** Read at start: at most this much of the file's end. */
+const MAX_READ = 4 << 20;
+
+export class RecentArrivals {
+  private readonly seen = new Map<string, number>();
+  private fd: number;
+  private appended = 0;
+
+  constructor(private readonly file: string) {
+    this.load();
+    this.fd = openSync(file, 'a');
+  }
+
+  /** The key of one message for one list queue: what a re-send would repeat exactly. */
+  static key(envelopeFrom: string, raw: Buffer, target: string): string {
+    return createHash('sha256').update(envelopeFrom).update('\0').update(target).update('\0').update(raw).digest('base64url').slice(0, 32);
+  }
+
+  has(key: string, now = Date.now()): boolean {
+    const at = this.seen.get(key);
+    return at !== undefined && now - at < WINDOW_MS;
+  }
+
+  /** Call once the queue file is durable and before the reply. */
+  add(key: string, now = Date.now()): void {
+    this.seen.delete(key); // re-inserted last: Map order is age order
+    this.seen.set(key, now);
+    appendFileSync(this.fd, `${now} ${key}\n`);
+    if (++this.appended > MAX_ENTRIES || this.seen.size > MAX_ENTRIES) this.compact(now);
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  private load(): void {
+    let text = '';
+    try {
+      const size = statSync(this.file).size;
+      const buf = readFileSync(this.file);
+      text = buf.subarray(Math.max(0, size - MAX_READ)).toString('latin1');
+    } catch {
+      return;
+    }
+    const now = Date.now();
+    for (const line of text.split('\n')) {
+      const m = /^(\d{1,15}) ([A-Za-z0-9_-]{32})$/.exec(line);
+      if (m && now - Number(m[1]) < WINDOW_MS) this.seen.set(m[2], Number(m[1]));
+    }
+    this.trim(now);
+  }
+
+  private trim(now: number): void {
+    for (const [key, at] of this.seen) {
+      if (this.seen.size <= MAX_ENTRIES && now - at < WINDOW_MS) break;
+      this.seen.delete(key);
+    }
+  }
+
+  /** Rewrites the file with what is still in the window, so it never grows without bound. */
+  private compact(now: number): void {
+    this.trim(now);
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, [...this.seen].map(([k, at]) => `${at} ${k}\n`).join(''));
+    renameSync(tmp, this.file);
+    closeSync(this.fd);
+    this.fd = openSync(this.file, 'a');
+    this.appended = 0;
+  }
+}
