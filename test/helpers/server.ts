@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/paths.js';
+import { freshDatabase, type TestDatabase } from './database.js';
 
 const MAILMAN = join(PACKAGE_ROOT, 'bin', 'mailman.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,6 +25,7 @@ export class TestServer {
   private constructor(
     readonly dir: string,
     readonly configFile: string,
+    readonly database: TestDatabase,
   ) {}
 
   static async start(opts: { smtpPort: number; config?: string }): Promise<TestServer> {
@@ -36,6 +38,7 @@ export class TestServer {
   static prepare(opts: { smtpPort: number; config?: string }): TestServer {
     const dir = mkdtempSync(join(tmpdir(), 'mailman-ts-'));
     const configFile = join(dir, 'mailman.conf');
+    const database = freshDatabase();
     writeFileSync(
       configFile,
       [
@@ -48,12 +51,13 @@ export class TestServer {
         '[mta]',
         'lmtp_port: 0',
         `smtp_port: ${opts.smtpPort}`,
+        database.conf,
         '[runner.retry]',
         'sleep_time: 1s',
         opts.config ?? '',
       ].join('\n'),
     );
-    return new TestServer(dir, configFile);
+    return new TestServer(dir, configFile, database);
   }
 
   get varDir(): string {
@@ -148,6 +152,7 @@ export class TestServer {
 
   async cleanup(): Promise<void> {
     await this.stop();
+    this.database.drop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
