@@ -82,3 +82,20 @@ test('one statement run many times at once, across pooled connections, and a fai
   assert.equal((await other.get<{ email: string }>(`SELECT email FROM address WHERE email = ?`, ['b@example.org']))?.email, 'b@example.org');
   assert.deepEqual((await services.sql.all<{ mail_host: string }>(`SELECT mail_host FROM domain ORDER BY mail_host`)).map((r) => r.mail_host), ['example.com', 'example.net']);
 });
+
+test('a date written by a process in one time zone reads back as the same instant in another', async () => {
+  const saved = process.env.TZ;
+  try {
+    process.env.TZ = 'Pacific/Auckland';
+    const when = new Date('2026-07-01T23:30:00.250Z');
+    const address = await services.users.createAddress('tz@example.org', '', true);
+    await services.users.addresses.update({ id: address.id }, { verified_on: when });
+    process.env.TZ = 'America/New_York';
+    assert.equal((await services.users.getAddress('tz@example.org'))?.verified_on?.getTime(), when.getTime());
+    const row = await services.sql.get(`SELECT verified_on FROM address WHERE email = ?`, ['tz@example.org']);
+    assert.equal(asDate(row?.verified_on)?.getTime(), when.getTime());
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
+});
