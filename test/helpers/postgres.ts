@@ -20,12 +20,15 @@ export class PostgresMissing extends Error {}
 /** The newest /usr/lib/postgresql/N/bin holding initdb and pg_ctl, or undefined. */
 export function postgresBinDir(): string | undefined {
   const root = '/usr/lib/postgresql';
-  if (process.env.MAILMAN_TEST_PG_BIN) return process.env.MAILMAN_TEST_PG_BIN;
+  const has = (bin: string) => existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'pg_ctl'));
+  // Another installation's bin directory (not Debian's layout), if the site has one.
+  const own = process.env.MAILMAN_TEST_PG_BIN;
+  if (own) return has(own) ? own : undefined;
   if (!existsSync(root)) return undefined;
   const versions = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
   for (const v of versions) {
     const bin = join(root, v, 'bin');
-    if (existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'pg_ctl'))) return bin;
+    if (has(bin)) return bin;
   }
   return undefined;
 }
