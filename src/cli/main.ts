@@ -1,6 +1,7 @@
 // The `mailman` command. Each command lives in its own module under commands/.
 import { Command, CommanderError } from 'commander';
 import { CliContext, CliError } from './context.js';
+import { ConfigError } from '../config/config.js';
 import { VERSION } from '../version.js';
 import * as server from './commands/server.js';
 import * as conf from './commands/conf.js';
@@ -49,6 +50,10 @@ try {
   } else if (err instanceof CliError) {
     process.stderr.write(`mailman: ${err.message}\n`);
     process.exitCode = err.exitCode;
+  } else if (err instanceof ConfigError) {
+    // Found only once the database is opened (a [database] class that disagrees with its url).
+    process.stderr.write(`mailman: ${err.message}\n`);
+    process.exitCode = 2;
   } else {
     process.stderr.write(`mailman: ${(err as Error).stack ?? err}\n`);
     process.exitCode = 1;

@@ -161,6 +161,25 @@ export class Config {
     return this.path('paths', 'run_dir');
   }
 
+  /**
+   * The database kind [database] class names, checked against its url: a site that names
+   * PostgreSQL but still points at a SQLite file (or the reverse) is refused at start.
+   */
+  get databaseKind(): 'sqlite' | 'postgres' {
+    const cls = this.get('database', 'class');
+    const kind = /sqlite/i.test(cls) ? 'sqlite' : 'postgres';
+    const url = this.databaseUrl;
+    const urlKind = /^sqlite:\/\/\//.test(url) ? 'sqlite' : /^postgres(ql)?:\/\//.test(url) ? 'postgres' : undefined;
+    if (!urlKind) throw new ConfigError(`[database] url: unsupported database url (use sqlite:///PATH or postgres://USER@HOST:PORT/NAME)`);
+    if (urlKind !== kind) {
+      throw new ConfigError(
+        `[database] class is ${cls} but url is a ${urlKind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} url: ` +
+          (kind === 'postgres' ? 'set url: postgres://USER@HOST:PORT/NAME' : 'set class: mailman.database.postgresql.PostgreSQLDatabase'),
+      );
+    }
+    return kind;
+  }
+
   /** The database URL with $paths expanded and a relative SQLite path made absolute. */
   get databaseUrl(): string {
     const url = this.get('database', 'url');

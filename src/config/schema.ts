@@ -29,6 +29,9 @@ const port = (def: string, help?: string): KeySpec => ({ type: 'port', default: 
 const e = (def: string, choices: readonly string[], help?: string): KeySpec => ({ type: 'string', default: def, choices, help });
 const secret = (spec: KeySpec): KeySpec => ({ ...spec, secret: true });
 
+/** [database] class as Mailman spells it, with short names for the same two kinds. */
+export const DATABASE_CLASSES = ['mailman.database.sqlite.SQLiteDatabase', 'mailman.database.postgresql.PostgreSQLDatabase', 'sqlite', 'postgresql'] as const;
+
 export const SECTIONS: Record<string, SectionSpec> = {
   mailman: {
     site_owner: s('changeme@example.com', 'who receives mail for lists without owners'),
@@ -58,6 +61,7 @@ export const SECTIONS: Record<string, SectionSpec> = {
     pipeline_dir: p('$var_dir/pipelines', 'site pipelines; a file here overrides a built-in of its name'),
   },
   database: {
+    class: e('mailman.database.sqlite.SQLiteDatabase', DATABASE_CLASSES, 'the database kind; url must be of the same kind (short names sqlite, postgresql also accepted)'),
     url: secret(s('sqlite:///$data_dir/mailman.db', 'sqlite:///PATH or postgres://... (may hold a password)')),
     debug: b('no', 'log every SQL statement'),
   },

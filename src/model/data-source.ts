@@ -10,15 +10,16 @@ import { MIGRATIONS } from './migrations/index.js';
 
 
 export async function openDatabase(config: Config, opts: { migrate?: boolean } = {}): Promise<DataSource> {
+  const kind = config.databaseKind; // refuses a [database] class that disagrees with the url
   const url = config.databaseUrl;
   const debug = config.bool('database', 'debug');
   let ds: DataSource;
-  const sqlite = /^sqlite:\/\/\/(.*)$/.exec(url);
-  if (sqlite) {
-    mkdirSync(dirname(sqlite[1]), { recursive: true });
+  if (kind === 'sqlite') {
+    const file = url.slice('sqlite:///'.length);
+    mkdirSync(dirname(file), { recursive: true });
     ds = new DataSource({
       type: 'better-sqlite3',
-      database: sqlite[1],
+      database: file,
       entities: ALL_ENTITIES,
       migrations: MIGRATIONS,
       logging: debug,
@@ -30,10 +31,8 @@ export async function openDatabase(config: Config, opts: { migrate?: boolean } =
         db.pragma('foreign_keys = ON');
       },
     });
-  } else if (/^postgres(ql)?:\/\//.test(url)) {
-    ds = new DataSource({ type: 'postgres', url, entities: ALL_ENTITIES, migrations: MIGRATIONS, logging: debug });
   } else {
-    throw new Error(`[database] url: unsupported database "${url}" (use sqlite:///PATH or postgres://...)`);
+    ds = new DataSource({ type: 'postgres', url, entities: ALL_ENTITIES, migrations: MIGRATIONS, logging: debug });
   }
   await ds.initialize();
   if (opts.migrate ?? true) await ds.runMigrations({ transaction: 'all' });

@@ -82,7 +82,7 @@ export function settingColumn(spec: SettingSpec): EntitySchemaColumnOptions {
     case 'int':
       return { type: Number, nullable: spec.nullable };
     case 'datetime':
-      return { type: 'datetime', nullable: true };
+      return { type: Date, nullable: true };
     case 'text':
       return { type: 'text', nullable: spec.nullable };
     case 'string-list':
@@ -122,7 +122,7 @@ export const UserEntity = new EntitySchema<User>({
     user_id: { type: String, unique: true },
     display_name: { type: String, default: '' },
     password: { type: String, nullable: true },
-    created_on: { type: 'datetime' },
+    created_on: { type: Date },
     is_server_owner: { type: Boolean, default: false },
     preferred_address_id: { type: Number, nullable: true },
   },
@@ -146,8 +146,8 @@ export const AddressEntity = new EntitySchema<Address>({
     email: { type: String, unique: true },
     original_email: { type: String },
     display_name: { type: String, default: '' },
-    registered_on: { type: 'datetime' },
-    verified_on: { type: 'datetime', nullable: true },
+    registered_on: { type: Date },
+    verified_on: { type: Date, nullable: true },
     user_id: { type: Number, nullable: true },
   },
   indices: [{ name: 'ix_address_user_id', columns: ['user_id'] }],
@@ -200,10 +200,10 @@ export const MemberEntity = new EntitySchema<Member>({
     hide_address: { type: Boolean, nullable: true },
     preferred_language: { type: String, nullable: true },
     bounce_score: { type: 'float', default: 0 },
-    last_bounce_received: { type: 'datetime', nullable: true },
-    last_warning_sent: { type: 'datetime', nullable: true },
+    last_bounce_received: { type: Date, nullable: true },
+    last_warning_sent: { type: Date, nullable: true },
     total_warnings_sent: { type: Number, default: 0 },
-    subscribed_on: { type: 'datetime' },
+    subscribed_on: { type: Date },
   },
   indices: [
     { name: 'ix_member_list_role', columns: ['list_id', 'role'] },
@@ -249,7 +249,7 @@ export const ListRequestEntity = new EntitySchema<ListRequest>({
     request_type: { type: String },
     key: { type: String },
     data: { type: 'text' },
-    created_at: { type: 'datetime' },
+    created_at: { type: Date },
   },
   indices: [{ name: 'ix_request_list', columns: ['list_id', 'request_type'] }],
 });

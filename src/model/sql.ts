@@ -3,6 +3,7 @@
 // statements are written with `?` placeholders in SQL both SQLite and PostgreSQL accept, and
 // each is prepared once per connection (better-sqlite3 statement cache; named pg statements).
 // Anything outside the hot paths stays on TypeORM.
+import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 
 export type SqlValue = string | number | boolean | null | Date;
@@ -46,12 +47,24 @@ interface SqliteDatabase {
   prepare(text: string): SqliteStatement;
   transaction<F extends (...args: never[]) => unknown>(fn: F): F;
 }
+interface PgTypes {
+  getTypeParser(oid: number, format?: string): (value: string) => unknown;
+}
 interface PgQueryable {
-  query(q: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: Row[]; rowCount: number | null }>;
+  query(q: { name?: string; text: string; values?: unknown[]; types?: PgTypes }): Promise<{ rows: Row[]; rowCount: number | null }>;
 }
 interface PgPool extends PgQueryable {
   connect(): Promise<PgQueryable & { release(err?: Error | boolean): void }>;
 }
+
+/** `?` outside quoted strings and identifiers becomes `$1`, `$2`...: PostgreSQL's placeholders. */
+export function numberPlaceholders(text: string): string {
+  let n = 0;
+  return text.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|\?/g, (m) => (m === '?' ? `$${++n}` : m));
+}
+
+const INT8 = 20;
+const NUMERIC = 1700;
 
 /** better-sqlite3 binds neither booleans nor Dates: they go in as TypeORM stores them. */
 const sqliteParam = (v: SqlValue): unknown => (v === true ? 1 : v === false ? 0 : v instanceof Date ? v.toISOString().replace('T', ' ').replace('Z', '') : v);
@@ -83,15 +96,29 @@ class SqliteSql implements Sql {
 
 class PostgresSql implements Sql {
   readonly dialect = 'postgres';
-  private readonly names = new Map<string, { name: string; text: string }>();
-  constructor(private readonly pool: PgPool) {}
+  private readonly names = new Map<string, { name: string; text: string; types: PgTypes }>();
+  /**
+   * count(*) and sum() are bigint/numeric, which pg hands back as strings; SQLite gives
+   * numbers. Read them as numbers here (counts stay far below 2^53) so callers see one type.
+   */
+  private readonly types: PgTypes;
+  constructor(
+    private readonly pool: PgPool,
+    base: PgTypes,
+  ) {
+    this.types = {
+      getTypeParser: (oid, format) => (oid === INT8 || oid === NUMERIC) && format !== 'binary' ? (v: string) => Number(v) : base.getTypeParser(oid, format),
+    };
+  }
 
-  /** `?` becomes `$n` once per statement; the name makes pg prepare it once per connection. */
-  private statement(text: string): { name: string; text: string } {
+  /**
+   * Named after its text, so pg prepares it once per pooled connection and two Sql objects on
+   * one pool never give one name to two statements.
+   */
+  private statement(text: string): { name: string; text: string; types: PgTypes } {
     let s = this.names.get(text);
     if (!s) {
-      let n = 0;
-      s = { name: `mm_${this.names.size}`, text: text.replace(/\?/g, () => `$${++n}`) };
+      s = { name: `mm_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text: numberPlaceholders(text), types: this.types };
       this.names.set(text, s);
     }
     return s;
@@ -124,8 +151,8 @@ class PostgresSql implements Sql {
 
 /** The raw side of an initialised TypeORM data source. */
 export function openSql(ds: DataSource): Sql {
-  const driver = ds.driver as unknown as { databaseConnection?: SqliteDatabase; master?: PgPool };
+  const driver = ds.driver as unknown as { databaseConnection?: SqliteDatabase; master?: PgPool; postgres?: { types: PgTypes } };
   if (ds.options.type === 'better-sqlite3') return new SqliteSql(driver.databaseConnection!);
-  if (ds.options.type === 'postgres') return new PostgresSql(driver.master!);
+  if (ds.options.type === 'postgres') return new PostgresSql(driver.master!, driver.postgres!.types);
   throw new Error(`no raw SQL for database type ${ds.options.type}`);
 }

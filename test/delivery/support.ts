@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Config } from '../../src/config/config.js';
 import { Services } from '../../src/services/services.js';
+import { freshDatabase, type TestDatabase } from '../helpers/database.js';
 import { Message } from '../../src/email/message.js';
 import { registry, loadBuiltins, type MessageContext } from '../../src/registry.js';
 import type { MailingList, Member } from '../../src/model/entities.js';
@@ -15,6 +16,7 @@ export class DeliveryWorld {
     readonly dir: string,
     readonly services: Services,
     public mlist: MailingList,
+    readonly database: TestDatabase,
   ) {}
 
   /** A var dir with the domain example.com and the list ant@example.com; `conf` is appended to the site file. */
@@ -22,11 +24,12 @@ export class DeliveryWorld {
     await loadBuiltins();
     const dir = mkdtempSync(join(tmpdir(), 'mailman-delivery-'));
     const file = join(dir, 'mailman.conf');
-    writeFileSync(file, ['[mailman]', 'site_owner: postmaster@example.com', '[paths]', `var_dir: ${join(dir, 'var')}`, conf].join('\n'));
+    const database = freshDatabase();
+    writeFileSync(file, ['[mailman]', 'site_owner: postmaster@example.com', '[paths]', `var_dir: ${join(dir, 'var')}`, database.conf, conf].join('\n'));
     const services = await Services.open(Config.load({ file }));
     await services.domains.create('example.com');
     const mlist = await services.lists.create('ant@example.com');
-    return new DeliveryWorld(dir, services, mlist);
+    return new DeliveryWorld(dir, services, mlist, database);
   }
 
   async subscribe(email: string, prefs: Partial<Member> = {}, displayName?: string): Promise<Member> {
@@ -66,6 +69,7 @@ export class DeliveryWorld {
 
   async close(): Promise<void> {
     await this.services.close();
+    this.database.drop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

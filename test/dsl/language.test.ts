@@ -18,15 +18,17 @@ import { parseHeaderChecks } from '../../src/moderation/sources/site-header-chec
 import { loadBuiltins, registry, type MessageContext } from '../../src/registry.js';
 import { Services } from '../../src/services/services.js';
 import { CHAINS_DIR, PIPELINES_DIR } from './support.js';
+import { freshDatabase } from '../helpers/database.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dsl-language-'));
+const database = freshDatabase();
 let services: Services;
 let mlist: MailingList;
 
 before(async () => {
   await loadBuiltins();
   const conf = join(dir, 'mailman.conf');
-  writeFileSync(conf, ['[paths]', `var_dir: ${join(dir, 'var')}`, '[antispam]', 'header_checks:', '    X-Spam: ^yes', '', '    Subject: viagra', 'jump_chain: discard', '[mta]', 'max_recipients: 7'].join('\n'));
+  writeFileSync(conf, ['[paths]', `var_dir: ${join(dir, 'var')}`, database.conf, '[antispam]', 'header_checks:', '    X-Spam: ^yes', '', '    Subject: viagra', 'jump_chain: discard', '[mta]', 'max_recipients: 7'].join('\n'));
   services = await Services.open(Config.load({ file: conf }), { migrate: true });
   await services.domains.create('example.com');
   mlist = await services.lists.create('ant@example.com');
@@ -35,6 +37,7 @@ before(async () => {
 });
 after(async () => {
   await services?.close();
+  database.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import type { MasterStatusFile } from '../../src/master/status.js';
+import { freshDatabase, type TestDatabase } from './database.js';
 
 const MAILMAN = join(PACKAGE_ROOT, 'bin', 'mailman.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,6 +28,7 @@ export class TestServer {
   private constructor(
     readonly dir: string,
     readonly configFile: string,
+    readonly database: TestDatabase,
   ) {}
 
   static async start(opts: { smtpPort: number; config?: string; nodeArgs?: string[] }): Promise<TestServer> {
@@ -40,6 +42,7 @@ export class TestServer {
   static prepare(opts: { smtpPort: number; config?: string }): TestServer {
     const dir = mkdtempSync(join(tmpdir(), 'mailman-ts-'));
     const configFile = join(dir, 'mailman.conf');
+    const database = freshDatabase();
     writeFileSync(
       configFile,
       [
@@ -52,12 +55,13 @@ export class TestServer {
         '[mta]',
         'lmtp_port: 0',
         `smtp_port: ${opts.smtpPort}`,
+        database.conf,
         '[runner.retry]',
         'sleep_time: 1s',
         opts.config ?? '',
       ].join('\n'),
     );
-    return new TestServer(dir, configFile);
+    return new TestServer(dir, configFile, database);
   }
 
   get varDir(): string {
@@ -152,6 +156,7 @@ export class TestServer {
 
   async cleanup(): Promise<void> {
     await this.stop();
+    this.database.drop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

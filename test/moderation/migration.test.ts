@@ -5,14 +5,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { freshDatabase } from '../helpers/database.js';
 import { Initial1764100000000 } from '../../src/model/migrations/0001-initial.js';
 import { Moderation1764200000000 } from '../../src/model/migrations/0002-moderation.js';
 
 test('0002 adds the moderation columns and tables to an existing database, and down() removes them', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mailman-mig-'));
-  const open = (migrations: (new () => object)[]) =>
-    new DataSource({ type: 'better-sqlite3', database: join(dir, 'db.sqlite'), migrations: migrations as never }).initialize();
+  const database = freshDatabase();
+  const where: DataSourceOptions = database.url ? { type: 'postgres', url: database.url } : { type: 'better-sqlite3', database: join(dir, 'db.sqlite') };
+  const open = (migrations: (new () => object)[]) => new DataSource({ ...where, migrations: migrations as never }).initialize();
   try {
     let ds = await open([Initial1764100000000]);
     await ds.runMigrations();
@@ -22,9 +24,9 @@ test('0002 adds the moderation columns and tables to an existing database, and d
         administrivia, require_explicit_destination, max_num_recipients, max_message_size, respond_to_post_requests, admin_immed_notify, admin_notify_mchanges,
         subject_prefix, include_rfc2369_headers, allow_list_posts, reply_goes_to_list, reply_to_address, first_strip_reply_to, anonymous_list, personalize,
         subscription_policy, unsubscription_policy, send_welcome_message, send_goodbye_message, member_roster_visibility, archive_policy, digests_enabled)
-       VALUES ('ant', 'example.com', 'ant.example.com', 'Ant', '', '', 'en', 1, '2026-01-01', 1, 7, 1, 'default-posting-chain', 'default-owner-chain',
-        'default-posting-pipeline', 'default-owner-pipeline', 0, 'defer', 'hold', 1, 1, 10, 40, 1, 1, 0, '[Ant] ', 1, 1, 'no_munging', '', 0, 0, 'none',
-        'confirm', 'confirm', 1, 1, 'moderators', 'public', 1)`,
+       VALUES ('ant', 'example.com', 'ant.example.com', 'Ant', '', '', 'en', TRUE, '2026-01-01', 1, 7, 1, 'default-posting-chain', 'default-owner-chain',
+        'default-posting-pipeline', 'default-owner-pipeline', FALSE, 'defer', 'hold', TRUE, TRUE, 10, 40, TRUE, TRUE, FALSE, '[Ant] ', TRUE, TRUE, 'no_munging', '', FALSE, FALSE, 'none',
+        'confirm', 'confirm', TRUE, TRUE, 'moderators', 'public', TRUE)`,
     );
     await ds.destroy();
     ds = await open([Initial1764100000000, Moderation1764200000000]);
@@ -38,11 +40,14 @@ test('0002 adds the moderation columns and tables to an existing database, and d
     await ds.query("INSERT INTO ban (email, list_id) VALUES ('x@example.org', NULL)");
     await ds.query("INSERT INTO headermatch (mailing_list_id, position, header, pattern, chain, tag) VALUES (1, 0, 'subject', 'x', NULL, NULL)");
     await ds.undoLastMigration();
-    const cols = (await ds.query('PRAGMA table_info(mailinglist)')).map((c: { name: string }) => c.name);
+    const q = ds.createQueryRunner();
+    const cols = (await q.getTable('mailinglist'))!.columns.map((c) => c.name);
     assert.ok(!cols.includes('accept_these_nonmembers') && cols.includes('post_id'));
-    assert.deepEqual((await ds.query("SELECT name FROM sqlite_master WHERE name IN ('ban', 'headermatch')")), []);
+    assert.deepEqual([await q.hasTable('ban'), await q.hasTable('headermatch')], [false, false]);
+    await q.release();
     await ds.destroy();
   } finally {
+    database.drop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

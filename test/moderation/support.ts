@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Config } from '../../src/config/config.js';
 import { Services } from '../../src/services/services.js';
+import { freshDatabase, type TestDatabase } from '../helpers/database.js';
 import { Message } from '../../src/email/message.js';
 import { loadBuiltins, registry, type MessageContext, type RuleResult, type Args } from '../../src/registry.js';
 import type { MailingList } from '../../src/model/entities.js';
@@ -15,17 +16,19 @@ export class RulesHarness {
     readonly dir: string,
     readonly services: Services,
     readonly mlist: MailingList,
+    readonly database: TestDatabase,
   ) {}
 
   static async start(conf = ''): Promise<RulesHarness> {
     const dir = mkdtempSync(join(tmpdir(), 'mailman-rules-'));
     const file = join(dir, 'mailman.conf');
-    writeFileSync(file, ['[paths]', `var_dir: ${join(dir, 'var')}`, conf].join('\n'));
+    const database = freshDatabase();
+    writeFileSync(file, ['[paths]', `var_dir: ${join(dir, 'var')}`, database.conf, conf].join('\n'));
     const services = await Services.open(Config.load({ file }));
     await loadBuiltins();
     await services.domains.create('example.com');
     const mlist = await services.lists.create('ant@example.com');
-    return new RulesHarness(dir, services, mlist);
+    return new RulesHarness(dir, services, mlist, database);
   }
 
   /** Changes list settings for the rest of a test (saved, so reloaded lists see them too). */
@@ -49,6 +52,7 @@ export class RulesHarness {
 
   async close(): Promise<void> {
     await this.services.close();
+    this.database.drop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { Config } from '../../src/config/config.js';
 import { Services } from '../../src/services/services.js';
+import { freshDatabase, type TestDatabase } from '../helpers/database.js';
 import { startRestServer, type RestServer, type RestServerOptions } from '../../src/rest/server.js';
 
 export interface Reply {
@@ -30,16 +31,18 @@ export class RestHarness {
     readonly dir: string,
     readonly services: Services,
     readonly server: RestServer,
+    readonly database: TestDatabase,
   ) {}
 
   static async start(opts: RestServerOptions & { conf?: string } = {}): Promise<RestHarness> {
     const dir = mkdtempSync(join(tmpdir(), 'mailman-rest-'));
     const file = join(dir, 'mailman.conf');
-    writeFileSync(file, ['[paths]', `var_dir: ${join(dir, 'var')}`, '[webservice]', 'port: 0', opts.conf ?? ''].join('\n'));
+    const database = freshDatabase();
+    writeFileSync(file, ['[paths]', `var_dir: ${join(dir, 'var')}`, database.conf, '[webservice]', 'port: 0', opts.conf ?? ''].join('\n'));
     const config = Config.load({ file });
     const services = await Services.open(config);
     const server = await startRestServer(services, config, opts);
-    return new RestHarness(dir, services, server);
+    return new RestHarness(dir, services, server, database);
   }
 
   /** The API root, as self_links should start. */
@@ -86,6 +89,7 @@ export class RestHarness {
   async close(): Promise<void> {
     await this.server.close();
     await this.services.close();
+    this.database.drop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -42,3 +42,30 @@ test('an unknown key, an unknown section or a bad value is a clear error with fi
   withFile('[runner.out]\nsleep_time: soon\n', (file) => assert.throws(() => Config.load({ file }), /is not a duration/));
   withFile('[runner.nosuch]\nstart: yes\n', (file) => assert.throws(() => Config.load({ file }), /unknown section \[runner\.nosuch\]/));
 });
+
+test('[database] class as Mailman names it, short names too; a class that disagrees with the url is refused at start', async () => {
+  assert.equal(Config.load({ cwd: '/srv/mm' }).databaseKind, 'sqlite', 'SQLite is the embedded default');
+  withFile('[database]\nclass: mailman.database.postgresql.PostgreSQLDatabase\nurl: postgres://mailman:secret@db.example.com:5432/mailman\n', (file) => {
+    assert.equal(Config.load({ file }).databaseKind, 'postgres');
+  });
+  withFile('[database]\nclass: postgresql\nurl: postgresql://mailman@localhost/mailman\n', (file) => assert.equal(Config.load({ file }).databaseKind, 'postgres'));
+  withFile('[database]\nclass: sqlite\nurl: sqlite:///tmp/x.db\n', (file) => assert.equal(Config.load({ file }).databaseKind, 'sqlite'));
+  withFile('[database]\nclass: mailman.database.mysql.MySQLDatabase\n', (file) => assert.throws(() => Config.load({ file }), /\[database\] class: "mailman\.database\.mysql\.MySQLDatabase" is not one of/));
+  withFile('[database]\nclass: postgresql\n', (file) => {
+    const c = Config.load({ file });
+    assert.throws(() => c.databaseKind, (e: Error) => e instanceof ConfigError && /class is postgresql but url is a SQLite url: set url: postgres:\/\//.test(e.message));
+  });
+  withFile('[database]\nurl: postgres://mailman@localhost/mailman\n', (file) => {
+    assert.throws(() => Config.load({ file }).databaseKind, /class is mailman\.database\.sqlite\.SQLiteDatabase but url is a PostgreSQL url: set class: mailman\.database\.postgresql\.PostgreSQLDatabase/);
+  });
+  withFile('[database]\nurl: mysql://x@y/z\n', (file) => assert.throws(() => Config.load({ file }).databaseKind, /unsupported database url/));
+  // The server opens its database through the same check, before touching anything.
+  const { openDatabase } = await import('../../src/model/data-source.js');
+  const dir = mkdtempSync(join(tmpdir(), 'mm-conf-'));
+  try {
+    writeFileSync(join(dir, 'mailman.conf'), `[paths]\nvar_dir: ${dir}/var\n[database]\nclass: postgresql\n`);
+    await assert.rejects(openDatabase(Config.load({ file: join(dir, 'mailman.conf') })), /class is postgresql but url is a SQLite url/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

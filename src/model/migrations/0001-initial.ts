@@ -26,7 +26,8 @@ export class Initial1764100000000 implements MigrationInterface {
   name = 'Initial1764100000000';
 
   async up(q: QueryRunner): Promise<void> {
-    const dt = q.connection.driver.options.type === 'postgres' ? 'timestamp' : 'datetime';
+    // With time zone on PostgreSQL: processes in different TZs read the same instant back.
+    const dt = q.connection.driver.options.type === 'postgres' ? 'timestamptz' : 'datetime';
     const fix = (c: TableColumnOptions) => (c.type === 'datetime' ? { ...c, type: dt } : c);
     await q.createTable(new Table({
       name: 'domain',
