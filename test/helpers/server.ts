@@ -26,8 +26,12 @@ export class TestServer {
     readonly configFile: string,
   ) {}
 
-  static async start(opts: { smtpPort: number; config?: string }): Promise<TestServer> {
+  /** Node flags for the master (its runners inherit them through fork), e.g. --cpu-prof for a bench. */
+  nodeArgs: string[] = [];
+
+  static async start(opts: { smtpPort: number; config?: string; nodeArgs?: string[] }): Promise<TestServer> {
     const server = TestServer.prepare(opts);
+    server.nodeArgs = opts.nodeArgs ?? [];
     await server.boot();
     return server;
   }
@@ -62,7 +66,7 @@ export class TestServer {
 
   async boot(): Promise<void> {
     for (const f of ['lmtp.json', 'rest.json']) rmSync(join(this.varDir, 'run', f), { force: true });
-    this.master = spawn(process.execPath, [MAILMAN, '-C', this.configFile, 'start', '--foreground', '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    this.master = spawn(process.execPath, [...this.nodeArgs, MAILMAN, '-C', this.configFile, 'start', '--foreground', '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
     this.exited = new Promise((resolve) => this.master.once('exit', (code) => resolve(code)));
     const deadline = Date.now() + 90_000; // generous: runners take 30 s to start on a loaded 2-core machine
     for (;;) {
@@ -94,7 +98,7 @@ export class TestServer {
   }
 
   /** The master's view of its runners (pids, restarts). */
-  status(): { runners: { name: string; slice: number; pid: number | null; restarts: number }[] } {
+  status(): { runners: { name: string; slice: number; count: number; pid: number | null; restarts: number }[] } {
     return JSON.parse(readFileSync(join(this.varDir, 'run', 'master.json'), 'utf8'));
   }
 
