@@ -41,7 +41,7 @@ export class Services {
     this.requests = new RequestManager(db);
     this.autoresponses = new AutoResponseManager(db, config.int('mta', 'max_autoresponses_per_day'));
     this.bans = new BanManager(db);
-    this.members = new MemberManager(db, this.users, this.bans);
+    this.members = new MemberManager(db, this.users, this.bans, this.sql);
     this.headerMatches = new HeaderMatchManager(db);
     this.queues = new Switchboards(config.queueDir);
     this.senderHeaders = config.get('mailman', 'sender_headers').split(/\s+/).filter(Boolean).map((h) => h.toLowerCase());
