@@ -127,19 +127,30 @@ export class SmtpConnection {
   }
 
   private onData(chunk: string): void {
-    this.buffer += chunk;
-    for (let nl = this.buffer.indexOf('\n'); nl >= 0; nl = this.buffer.indexOf('\n')) {
-      const line = this.buffer.slice(0, nl).replace(/\r$/, '');
-      this.buffer = this.buffer.slice(nl + 1);
-      this.lines.push(line);
-      if (line.length >= 4 && line[3] === '-') continue;
+    const text = this.buffer ? this.buffer + chunk : chunk;
+    // A reply per recipient: walk the lines in place, one slice each, no per-line regex.
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      const end = nl > start && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+      const line = text.slice(start, end);
+      start = nl + 1;
+      if (line.length >= 4 && line.charCodeAt(3) === 0x2d /* - */) {
+        this.lines.push(line);
+        continue;
+      }
       const code = Number(line.slice(0, 3));
-      const reply = { code: Number.isInteger(code) && code >= 200 ? code : 0, text: this.lines.map((l) => l.slice(4)).join('\n') };
-      this.lines = [];
+      let body = line.slice(4);
+      if (this.lines.length) {
+        this.lines.push(line);
+        body = this.lines.map((l) => l.slice(4)).join('\n');
+        this.lines = [];
+      }
+      const reply = { code: Number.isInteger(code) && code >= 200 ? code : 0, text: body };
       const w = this.waiting.shift();
       if (w) w.resolve(reply);
       else this.replies.push(reply);
     }
+    this.buffer = start < text.length ? text.slice(start) : '';
     // A server that never ends a line must not grow us without bound.
     if (this.buffer.length > 64 * 1024) this.fail(new ConnectionLost('reply line too long'));
   }

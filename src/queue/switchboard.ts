@@ -122,10 +122,10 @@ export class Switchboard {
 
   /** The message is safely elsewhere (or delivered): drop the claim, then its progress. */
   async finish(base: string): Promise<void> {
-    await fs.rm(join(this.dir, base + BAK), { force: true });
+    await unlinkIfThere(join(this.dir, base + BAK));
     // Second: a crash in between leaves a sidecar without a message, which recover() drops;
     // the other order could leave a message without its progress and re-send it whole.
-    await fs.rm(join(this.dir, base + DONE), { force: true });
+    await unlinkIfThere(join(this.dir, base + DONE));
   }
 
   /**
@@ -223,6 +223,15 @@ export class Switchboard {
     return watch(this.dir, { persistent: false }, () => onChange());
   }
 
+}
+
+/** unlink, where fs.rm({ force }) would lstat first: once per message per queue, it shows. */
+async function unlinkIfThere(path: string): Promise<void> {
+  try {
+    await fs.unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 }
 
 async function writeAll(fh: FileHandle, data: Buffer): Promise<void> {
