@@ -1,8 +1,11 @@
-// Outgoing SMTP through nodemailer's pooled transport: one connection reused across messages
-// (PIPELINING when the MTA offers it), recipients batched [mta] max_recipients per
-// transaction, and every refusal sorted into permanent or temporary as Mailman does.
+// Outgoing SMTP: recipients batched [mta] max_recipients per transaction, up to
+// [mta] max_delivery_threads transactions in flight on as many reused connections, and every
+// refusal sorted into permanent or temporary as Mailman does. Plain SMTP (the local MTA, the
+// hot path) goes through our own pipelining client; SMTPS, STARTTLS and AUTH go through
+// nodemailer's pooled transport, whose per-recipient cost matters less where TLS dominates.
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Config } from '../config/config.js';
+import { SmtpConnection, ConnectionLost, wireFormat, type TransactionOutcome, type ClientOptions } from './smtp-client.js';
 
 export interface DeliveryResult {
   delivered: string[];
@@ -15,6 +18,164 @@ export interface DeliveryResult {
 /** The MTA could not be reached or dropped us: nothing was decided about the recipients. */
 export class ConnectionFailure extends Error {}
 
+/**
+ * Told the recipients of each transaction once their fate is final (delivered or refused for
+ * good), before that connection starts its next transaction: the out runner records them so
+ * a crash re-sends only the rest.
+ */
+export type OnDecided = (recipients: string[]) => Promise<void>;
+
+const isPermanent = (code: number) => code >= 500 && code !== 552;
+
+/** A message as both transports want it: nodemailer takes the bytes, our client the wire form. */
+class Prepared {
+  private wireForm: Buffer | undefined;
+  constructor(readonly raw: Buffer) {}
+  /** Serialised for DATA once, however many batches and connections carry it. */
+  get wire(): Buffer {
+    return (this.wireForm ??= wireFormat(this.raw));
+  }
+}
+
+interface Transport {
+  send(from: string, recipients: string[], msg: Prepared): Promise<TransactionOutcome>;
+  close(): void;
+}
+
+interface Job {
+  recipients: string[];
+  msg: Prepared;
+}
+
+export const MAX_DELIVERY_THREADS = 64;
+
+export class SmtpDelivery {
+  private readonly transport: Transport;
+  private readonly chunk: number;
+  private readonly threads: number;
+  readonly where: string;
+
+  constructor(config: Config) {
+    this.chunk = Math.max(1, config.int('mta', 'max_recipients'));
+    this.threads = Math.min(MAX_DELIVERY_THREADS, Math.max(1, config.int('mta', 'max_delivery_threads')));
+    const host = config.get('mta', 'smtp_host');
+    const port = config.int('mta', 'smtp_port');
+    this.where = `${host}:${port}`;
+    const perConnection = config.int('mta', 'max_sessions_per_connection');
+    const plain = config.get('mta', 'smtp_secure_mode') === 'smtp' && !config.get('mta', 'smtp_user');
+    this.transport = plain
+      ? new PipelinedTransport({ host, port, connectionTimeoutMs: 30_000, socketTimeoutMs: 120_000 }, this.threads, perConnection)
+      : new NodemailerTransport(config, this.threads, perConnection);
+  }
+
+  /** Sends one message to its recipients, batched; throws ConnectionFailure when nothing could be decided. */
+  deliver(raw: Buffer, from: string, recipients: string[], onDecided?: OnDecided): Promise<DeliveryResult> {
+    const msg = new Prepared(raw);
+    const jobs: Job[] = [];
+    for (let i = 0; i < recipients.length; i += this.chunk) jobs.push({ recipients: recipients.slice(i, i + this.chunk), msg });
+    return this.run(jobs, from, onDecided);
+  }
+
+  /** One transaction per copy (personalised delivery), several in flight. */
+  deliverEach(copies: { recipient: string; raw: Buffer }[], from: string, onDecided?: OnDecided): Promise<DeliveryResult> {
+    return this.run(
+      copies.map((c) => ({ recipients: [c.recipient], msg: new Prepared(c.raw) })),
+      from,
+      onDecided,
+    );
+  }
+
+  /**
+   * Runs the transactions, `threads` at a time. Once a connection is lost no new transaction
+   * starts: if nothing at all was decided the whole message stays queued (ConnectionFailure),
+   * otherwise what is left is a temporary failure for the retry queue.
+   */
+  private async run(jobs: Job[], from: string, onDecided?: OnDecided): Promise<DeliveryResult> {
+    const result: DeliveryResult = { delivered: [], permanent: [], temporary: [] };
+    let next = 0;
+    let lost: Error | undefined;
+    const undecided: string[] = [];
+    const worker = async () => {
+      while (next < jobs.length && !lost) {
+        const job = jobs[next++];
+        let out: TransactionOutcome;
+        try {
+          out = await this.transport.send(from, job.recipients, job.msg);
+        } catch (err) {
+          if (!(err instanceof ConnectionLost)) throw err;
+          lost ??= err;
+          for (const r of job.recipients) undecided.push(r);
+          return;
+        }
+        for (const r of out.accepted) result.delivered.push(r);
+        const final: string[] = out.refused.length ? out.accepted.slice() : out.accepted;
+        for (const f of out.refused) {
+          if (isPermanent(f.code)) {
+            result.permanent.push(f);
+            final.push(f.recipient);
+          } else result.temporary.push(f);
+        }
+        if (onDecided && final.length) await onDecided(final);
+      }
+    };
+    const settled = await Promise.allSettled(Array.from({ length: Math.min(this.threads, jobs.length) }, worker));
+    for (const s of settled) if (s.status === 'rejected') throw s.reason;
+    if (lost) {
+      for (const job of jobs.slice(next)) for (const r of job.recipients) undecided.push(r);
+      if (!result.delivered.length && !result.permanent.length && !result.temporary.length) throw new ConnectionFailure(`cannot deliver to ${this.where}: ${lost.message}`);
+      for (const r of undecided) result.temporary.push({ recipient: r, code: 444, response: lost.message });
+    }
+    return result;
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}
+
+/** Our pipelining client: up to `size` connections, kept open between messages. */
+class PipelinedTransport implements Transport {
+  private readonly idle: SmtpConnection[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly opts: ClientOptions,
+    private readonly size: number,
+    /** Transactions per connection before it is renewed; 0: no limit. */
+    private readonly perConnection: number,
+  ) {}
+
+  async send(from: string, recipients: string[], msg: Prepared): Promise<TransactionOutcome> {
+    for (let attempt = 0; ; attempt++) {
+      let conn = this.idle.pop();
+      while (conn && !conn.alive) conn = this.idle.pop();
+      const reused = !!conn;
+      conn ??= await SmtpConnection.open(this.opts);
+      try {
+        const out = await conn.send(from, recipients, msg.wire);
+        this.release(conn);
+        return out;
+      } catch (err) {
+        conn.close();
+        // A kept connection the server had closed while idle answers nothing at all: the
+        // transaction never started, so one more try on a fresh connection is safe.
+        if (err instanceof ConnectionLost && reused && !conn.answered && attempt === 0) continue;
+        throw err;
+      }
+    }
+  }
+
+  private release(conn: SmtpConnection): void {
+    if (this.closed || !conn.alive || this.idle.length >= this.size || (this.perConnection > 0 && conn.transactions >= this.perConnection)) conn.close();
+    else this.idle.push(conn);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const c of this.idle.splice(0)) c.close();
+  }
+}
+
 interface SmtpError extends Error {
   code?: string;
   responseCode?: number;
@@ -23,20 +184,16 @@ interface SmtpError extends Error {
   rejectedErrors?: SmtpError[];
 }
 
-const isPermanent = (code: number) => code >= 500 && code !== 552;
-
-export class SmtpDelivery {
+/** nodemailer's pooled transport, for TLS and AUTH. */
+class NodemailerTransport implements Transport {
   private readonly transport: Transporter;
-  private readonly chunk: number;
 
-  constructor(config: Config) {
+  constructor(config: Config, size: number, perConnection: number) {
     const mode = config.get('mta', 'smtp_secure_mode');
     const user = config.get('mta', 'smtp_user');
-    const perConnection = config.int('mta', 'max_sessions_per_connection');
-    this.chunk = Math.max(1, config.int('mta', 'max_recipients'));
     this.transport = nodemailer.createTransport({
       pool: true,
-      maxConnections: 1,
+      maxConnections: size,
       maxMessages: perConnection > 0 ? perConnection : Infinity,
       host: config.get('mta', 'smtp_host'),
       port: config.int('mta', 'smtp_port'),
@@ -49,72 +206,20 @@ export class SmtpDelivery {
     });
   }
 
-  /** Sends one message to its recipients, batched; throws ConnectionFailure when nothing could be decided. */
-  async deliver(raw: Buffer, from: string, recipients: string[]): Promise<DeliveryResult> {
-    const result: DeliveryResult = { delivered: [], permanent: [], temporary: [] };
-    for (let i = 0; i < recipients.length; i += this.chunk) {
-      const batch = recipients.slice(i, i + this.chunk);
-      try {
-        const info = await this.transport.sendMail({ envelope: { from, to: batch }, raw });
-        const refused = new Set<string>();
-        for (const e of ((info as { rejectedErrors?: SmtpError[] }).rejectedErrors ?? [])) {
-          if (e.recipient) refused.add(e.recipient);
-          this.sort(result, e.recipient ?? '', e);
-        }
-        result.delivered.push(...batch.filter((r) => !refused.has(r)));
-      } catch (err) {
-        const e = err as SmtpError;
-        if (e.code === 'EENVELOPE' && e.rejectedErrors?.length) {
-          for (const r of e.rejectedErrors) this.sort(result, r.recipient ?? '', r);
-          continue;
-        }
-        if (e.responseCode) {
-          // The MTA refused the whole transaction (MAIL FROM or DATA): same fate for the batch.
-          for (const r of batch) this.sort(result, r, e);
-          continue;
-        }
-        if (result.delivered.length || result.permanent.length || result.temporary.length) {
-          // Some batches went through: the rest are simply still to do.
-          for (const r of recipients.slice(i)) result.temporary.push({ recipient: r, code: 444, response: e.message });
-          return result;
-        }
-        throw new ConnectionFailure(`cannot deliver to ${this.describe()}: ${e.message}`);
-      }
+  async send(from: string, recipients: string[], msg: Prepared): Promise<TransactionOutcome> {
+    const refusal = (recipient: string, e: SmtpError) => ({ recipient, code: e.responseCode ?? 444, response: e.response ?? e.message });
+    try {
+      const info = await this.transport.sendMail({ envelope: { from, to: recipients }, raw: msg.raw });
+      const rejected = (info as { rejectedErrors?: SmtpError[] }).rejectedErrors ?? [];
+      const refusedSet = new Set(rejected.map((e) => e.recipient));
+      return { accepted: recipients.filter((r) => !refusedSet.has(r)), refused: rejected.map((e) => refusal(e.recipient ?? '', e)) };
+    } catch (err) {
+      const e = err as SmtpError;
+      if (e.code === 'EENVELOPE' && e.rejectedErrors?.length) return { accepted: [], refused: e.rejectedErrors.map((r) => refusal(r.recipient ?? '', r)) };
+      // The MTA refused the whole transaction (MAIL FROM or DATA): same fate for the batch.
+      if (e.responseCode) return { accepted: [], refused: recipients.map((r) => refusal(r, e)) };
+      throw new ConnectionLost(e.message);
     }
-    return result;
-  }
-
-  /**
-   * One transaction per copy (personalised delivery). Once something went through, a lost
-   * connection leaves the remaining copies as temporary failures instead of failing them all.
-   */
-  async deliverEach(copies: { recipient: string; raw: Buffer }[], from: string): Promise<DeliveryResult> {
-    const result: DeliveryResult = { delivered: [], permanent: [], temporary: [] };
-    for (let i = 0; i < copies.length; i++) {
-      let one: DeliveryResult;
-      try {
-        one = await this.deliver(copies[i].raw, from, [copies[i].recipient]);
-      } catch (err) {
-        const decided = result.delivered.length + result.permanent.length + result.temporary.length;
-        if (!(err instanceof ConnectionFailure) || decided === 0) throw err;
-        for (const c of copies.slice(i)) result.temporary.push({ recipient: c.recipient, code: 444, response: err.message });
-        return result;
-      }
-      result.delivered.push(...one.delivered);
-      result.permanent.push(...one.permanent);
-      result.temporary.push(...one.temporary);
-    }
-    return result;
-  }
-
-  private sort(result: DeliveryResult, recipient: string, e: SmtpError): void {
-    const code = e.responseCode ?? 444;
-    (isPermanent(code) ? result.permanent : result.temporary).push({ recipient, code, response: e.response ?? e.message });
-  }
-
-  private describe(): string {
-    const o = (this.transport as unknown as { options: { host: string; port: number } }).options;
-    return `${o.host}:${o.port}`;
   }
 
   close(): void {

@@ -13,6 +13,8 @@ import { encodeQueueFile, encodeMetadataLine, decodeQueueFile, MsgData } from '.
 const EXT = '.qmsg';
 const BAK = '.bak';
 const TMP = '.tmp';
+/** Progress sidecar of a claimed file: the recipients already done, one per line. */
+const DONE = '.done';
 /** Copy buffer for enqueueFrom: large enough to be quick, small next to any message limit. */
 const COPY_CHUNK = 1 << 20;
 /** After this many recoveries a message is presumed to crash its runner, and is shunted. */
@@ -170,9 +172,38 @@ export class Switchboard {
     return decodeQueueFile(await fs.readFile(bak));
   }
 
-  /** The message is safely elsewhere (or delivered): drop the claim. */
+  /** The message is safely elsewhere (or delivered): drop the claim, then its progress. */
   async finish(base: string): Promise<void> {
-    await fs.rm(join(this.dir, base + BAK), { force: true });
+    await unlinkIfThere(join(this.dir, base + BAK));
+    // Second: a crash in between leaves a sidecar without a message, which recover() drops;
+    // the other order could leave a message without its progress and re-send it whole.
+    await unlinkIfThere(join(this.dir, base + DONE));
+  }
+
+  /**
+   * Records recipients of a claimed message as done (delivered, or refused for good), so
+   * that recover() puts the message back with only the others. A plain append without
+   * fsync: a killed process leaves its writes in the page cache, so this holds against
+   * SIGKILL at any instant; after a machine crash the record may be short and some
+   * recipients get the message twice, which is the safe way to fail (never lost). A line
+   * cut short by a kill mid-write has no newline and is ignored.
+   */
+  async recordDone(base: string, recipients: readonly string[]): Promise<void> {
+    if (recipients.length) await fs.appendFile(join(this.dir, base + DONE), recipients.join('\n') + '\n');
+  }
+
+  /** What recordDone() wrote for a file, whole lines only. */
+  private async doneOf(base: string): Promise<Set<string> | undefined> {
+    let text: string;
+    try {
+      text = await fs.readFile(join(this.dir, base + DONE), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    const lines = text.split('\n');
+    lines.pop(); // after the last newline: empty, or a line a kill cut short
+    return new Set(lines);
   }
 
   /**
@@ -185,7 +216,15 @@ export class Switchboard {
     const blame = opts.blame ?? true;
     let requeued = 0;
     let shunted = 0;
-    for (const name of readdirSync(this.dir)) {
+    const names = readdirSync(this.dir);
+    const present = new Set(names);
+    for (const name of names) {
+      if (name.endsWith(DONE)) {
+        // Progress whose message is gone (finished, or crashed between the two removals).
+        const base = name.slice(0, -DONE.length);
+        if (this.inSlice(base) && !present.has(base + BAK) && !present.has(base + EXT)) await fs.rm(join(this.dir, name), { force: true });
+        continue;
+      }
       if (name.endsWith(TMP)) {
         // A write that never completed was never acknowledged to anyone.
         await fs.rm(join(this.dir, name), { force: true });
@@ -195,7 +234,7 @@ export class Switchboard {
       const base = name.slice(0, -BAK.length);
       if (!this.inSlice(base)) continue;
       const path = join(this.dir, name);
-      if (!blame) {
+      if (!blame && !present.has(base + DONE)) {
         // Nothing suggests this message hurt anyone: it goes back as it was, strikes unchanged.
         await fs.rename(path, join(this.dir, base + EXT));
         requeued++;
@@ -212,13 +251,18 @@ export class Switchboard {
         shunted++;
         continue;
       }
-      const count = (entry.msgdata._bak_count ?? 0) + 1;
-      if (count >= MAX_BAK_COUNT) {
-        await shunt.enqueue(entry.raw, { ...entry.msgdata, _bak_count: count, whichq: this.name, shunt_reason: `its ${this.name} runner stopped ${count} times while handling it` });
+      // Strikes only when the runner crashed: see `blame` above.
+      const count = (entry.msgdata._bak_count ?? 0) + (blame ? 1 : 0);
+      const msgdata: MsgData = blame ? { ...entry.msgdata, _bak_count: count } : { ...entry.msgdata };
+      const done = await this.doneOf(base);
+      if (done && Array.isArray(msgdata.recipients)) msgdata.recipients = (msgdata.recipients as string[]).filter((r) => !done.has(r));
+      if (blame && count >= MAX_BAK_COUNT) {
+        await shunt.enqueue(entry.raw, { ...msgdata, whichq: this.name, shunt_reason: `its ${this.name} runner stopped ${count} times while handling it` });
         await fs.rm(path);
+        if (done) await fs.rm(join(this.dir, base + DONE), { force: true });
         shunted++;
       } else {
-        const data = encodeQueueFile(entry.raw, { ...entry.msgdata, _bak_count: count });
+        const data = encodeQueueFile(entry.raw, msgdata);
         const tmp = join(this.dir, base + TMP);
         await fs.writeFile(tmp, data);
         const fh = await fs.open(tmp, 'r+');
@@ -226,6 +270,8 @@ export class Switchboard {
         await fh.close();
         await fs.rename(tmp, join(this.dir, base + EXT));
         await fs.rm(path, { force: true });
+        // Only now: the requeued file no longer names the recipients it records.
+        if (done) await fs.rm(join(this.dir, base + DONE), { force: true });
         requeued++;
       }
     }
@@ -238,6 +284,15 @@ export class Switchboard {
     return watch(this.dir, { persistent: false }, () => onChange());
   }
 
+}
+
+/** unlink, where fs.rm({ force }) would lstat first: once per message per queue, it shows. */
+async function unlinkIfThere(path: string): Promise<void> {
+  try {
+    await fs.unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 }
 
 async function writeAll(fh: FileHandle, data: Buffer): Promise<void> {

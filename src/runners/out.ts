@@ -22,16 +22,19 @@ export class OutgoingRunner extends QueueRunner {
     this.smtp = new SmtpDelivery(env.config);
   }
 
-  protected async dispose({ msg, msgdata, mlist }: QueueItem): Promise<Disposition> {
+  protected async dispose({ base, msg, msgdata, mlist }: QueueItem): Promise<Disposition> {
     const recipients = Array.isArray(msgdata.recipients) ? (msgdata.recipients as string[]) : [];
     if (recipients.length === 0) return;
     const deliverAfter = typeof msgdata.deliver_after === 'number' ? msgdata.deliver_after : 0;
     if (deliverAfter > Date.now()) return { requeue: msgdata, pauseMs: Math.min(deliverAfter - Date.now(), this.sleepMs) };
     const from = typeof msgdata.sender === 'string' && msgdata.sender ? msgdata.sender : listAddresses(mlist).bounces;
     const smtpLog = logger('smtp');
+    // After each transaction, before that connection's next one: a crash from here on re-sends
+    // only what no transaction has settled yet (Switchboard.recover reads this back).
+    const onDecided = (done: string[]) => this.switchboard.recordDone(base, done);
     let result;
     try {
-      result = mlist.personalize === 'none' ? await this.smtp.deliver(this.bulkCopy(msg, mlist, msgdata, recipients), from, recipients) : await this.smtp.deliverEach(await this.personalCopies(msg, mlist, msgdata, recipients), from);
+      result = mlist.personalize === 'none' ? await this.smtp.deliver(this.bulkCopy(msg, mlist, msgdata, recipients), from, recipients, onDecided) : await this.smtp.deliverEach(await this.personalCopies(msg, mlist, msgdata, recipients), from, onDecided);
     } catch (err) {
       if (!(err instanceof ConnectionFailure)) throw err;
       this.failures++;
@@ -64,10 +67,7 @@ export class OutgoingRunner extends QueueRunner {
    * with the member's data, and for `full` the recipient in To.
    */
   private async personalCopies(msg: Message, mlist: MailingList, msgdata: MsgData, recipients: string[]): Promise<{ recipient: string; raw: Buffer }[]> {
-    const members = new Map<string, MemberData>();
-    for (const { member, address } of await this.env.services.members.roster(mlist.list_id, 'member')) {
-      members.set(address.email, { email: address.email, displayName: member.display_name || address.display_name, language: member.preferred_language ?? undefined });
-    }
+    const members: Map<string, MemberData> = await this.env.services.members.deliveryData(mlist.list_id);
     const dup = new Set(Array.isArray(msgdata['add-dup-header']) ? (msgdata['add-dup-header'] as string[]) : []);
     const decorating = shouldDecorate(msgdata, recipients);
     return recipients.map((recipient) => {

@@ -18,6 +18,15 @@ export class SmtpSink {
   delayMs = 0;
   /** When set, every RCPT gets this reply (e.g. 451 to force retries). */
   rcptReply: { code: number; message: string } | undefined;
+  /** A reply per recipient (undefined: accept), for refusals of some recipients only. */
+  rcptReplyFor: ((address: string) => { code: number; message: string } | undefined) | undefined;
+  /** This many of the next messages are read whole, then the connection is cut without a reply. */
+  dropNext = 0;
+  /** Connections cut by dropNext so far. */
+  dropped = 0;
+  /** Messages being received at once, now and at most so far. */
+  inFlight = 0;
+  maxInFlight = 0;
   private server: SMTPServer;
   port = 0;
   private waiters: { pred: () => boolean; resolve: () => void }[] = [];
@@ -30,15 +39,26 @@ export class SmtpSink {
       logger: false,
       size: 0,
       onRcptTo: (_addr, _session, cb) => {
-        if (this.rcptReply) return cb(Object.assign(new Error(this.rcptReply.message), { responseCode: this.rcptReply.code }));
+        const reply = this.rcptReply ?? this.rcptReplyFor?.(_addr.address.toLowerCase());
+        if (reply) return cb(Object.assign(new Error(reply.message), { responseCode: reply.code }));
         cb();
       },
       onData: (stream, session, cb) => {
         const chunks: Buffer[] = [];
+        this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
           const raw = Buffer.concat(chunks);
+          if (this.dropNext > 0) {
+            this.inFlight--;
+            // The outcome a client cannot know: the message was sent, no reply ever comes.
+            this.dropNext--;
+            this.dropped++;
+            for (const c of (this.server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections) if (c.id === session.id) c._socket.destroy();
+            return;
+          }
           const finish = () => {
+            this.inFlight--;
             this.received.push({
               from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
               to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
@@ -57,6 +77,8 @@ export class SmtpSink {
   }
 
   async start(): Promise<this> {
+    // A client that dies mid-session (the crash tests kill it) resets its connection: not ours to fail on.
+    this.server.on('error', () => undefined);
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
     this.port = (this.server as unknown as { server: { address(): { port: number } } }).server.address().port;
     return this;

@@ -41,6 +41,8 @@ test('an unknown key, an unknown section or a bad value is a clear error with fi
   withFile('[webservice]\nport: eighty\n', (file) => assert.throws(() => Config.load({ file }), /mailman\.conf:2: \[webservice\] port: "eighty" is not a port/));
   withFile('[runner.out]\nsleep_time: soon\n', (file) => assert.throws(() => Config.load({ file }), /is not a duration/));
   withFile('[runner.nosuch]\nstart: yes\n', (file) => assert.throws(() => Config.load({ file }), /unknown section \[runner\.nosuch\]/));
+  for (const bad of ['0', '65', '-1', 'many']) withFile(`[mta]\nmax_delivery_threads: ${bad}\n`, (file) => assert.throws(() => Config.load({ file }), /max_delivery_threads/));
+  withFile('[mta]\nmax_delivery_threads: 64\n', (file) => assert.equal(Config.load({ file }).int('mta', 'max_delivery_threads'), 64));
 });
 
 test('[database] class as Mailman names it, short names too; a class that disagrees with the url is refused at start', async () => {

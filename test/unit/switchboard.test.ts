@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync, appendFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Switchboard, MAX_BAK_COUNT } from '../../src/queue/switchboard.js';
@@ -90,6 +90,47 @@ test('concurrent enqueues to one queue share directory fsyncs and each is in pla
     // A write that starts after the others have resolved still gets its own fsync.
     const late = await a.enqueue(Buffer.from('Subject: late\r\n\r\nx\r\n'), { listid: 'ant.example.com' });
     assert.deepEqual(a.files(), [late]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('recovery puts a claimed file back with only the recipients not recorded as done, and drops the record', async () => {
+  const dir = tmp();
+  try {
+    const sb = new Switchboard('out', dir);
+    const shunt = new Switchboard('shunt', dir);
+    const base = await sb.enqueue(Buffer.from('Subject: s\r\n\r\nb\r\n'), { listid: 'ant.example.com', recipients: ['a@x', 'b@x', 'c@x', 'd@x'] });
+    await sb.dequeue(base);
+    await sb.recordDone(base, ['a@x']);
+    await sb.recordDone(base, ['c@x']);
+    // A write cut short by the kill: no newline, so not a record.
+    appendFileSync(join(sb.dir, base + '.done'), 'b@');
+    assert.deepEqual(await sb.recover(shunt), { requeued: 1, shunted: 0 });
+    assert.deepEqual(readdirSync(sb.dir), [base + '.qmsg']);
+    assert.deepEqual((await sb.dequeue(base)).msgdata.recipients, ['b@x', 'd@x']);
+    // Finished: no record outlives its message, even one left by a crash between the removals.
+    await sb.recordDone(base, ['b@x']);
+    await sb.finish(base);
+    assert.deepEqual(readdirSync(sb.dir), []);
+    writeFileSync(join(sb.dir, base + '.done'), 'd@x\n');
+    await sb.recover(shunt);
+    assert.deepEqual(readdirSync(sb.dir), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('recovery of a queue without recipients is untouched by progress records', async () => {
+  const dir = tmp();
+  try {
+    const sb = new Switchboard('pipeline', dir);
+    const base = await sb.enqueue(Buffer.from('x'), { listid: 'ant.example.com', n: 7 });
+    await sb.dequeue(base);
+    assert.deepEqual(await sb.recover(new Switchboard('shunt', dir)), { requeued: 1, shunted: 0 });
+    const entry = await sb.dequeue(base);
+    assert.equal(entry.msgdata.n, 7);
+    assert.equal(entry.msgdata.recipients, undefined);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

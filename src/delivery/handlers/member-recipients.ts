@@ -8,13 +8,6 @@ registry.handlers.register({
   async process({ mlist, msg, msgdata, services }) {
     if (Array.isArray(msgdata.recipients)) return;
     const sender = msg.senders(services.senderHeaders)[0];
-    const roster = await services.members.roster(mlist.list_id, 'member');
-    const recipients: string[] = [];
-    for (const { member, address } of roster) {
-      if (member.delivery_mode !== 'regular' || member.delivery_status !== 'enabled') continue;
-      if (address.email === sender && member.receive_own_postings === false) continue;
-      recipients.push(address.email);
-    }
-    msgdata.recipients = recipients;
+    msgdata.recipients = await services.members.regularRecipients(mlist.list_id, sender);
   },
 });

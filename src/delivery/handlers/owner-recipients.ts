@@ -8,9 +8,7 @@ registry.handlers.register({
   async process({ mlist, msgdata, services }) {
     const recipients = new Set<string>();
     for (const role of ['owner', 'moderator'] as const) {
-      for (const { member, address } of await services.members.roster(mlist.list_id, role)) {
-        if (member.delivery_status === 'enabled') recipients.add(address.email);
-      }
+      for (const email of await services.members.enabledInRole(mlist.list_id, role)) recipients.add(email);
     }
     msgdata.recipients = recipients.size ? [...recipients] : [services.siteOwner];
     msgdata.nodecorate = true;

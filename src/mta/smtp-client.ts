@@ -1,0 +1,263 @@
+// A small SMTP client for the hot path: plain SMTP to the local MTA, where nodemailer's
+// per-recipient address parsing (punycode, tokenising, per-RCPT callbacks) was the out
+// runner's floor. One transaction at a time per connection; with PIPELINING (RFC 2920) the
+// whole envelope and DATA go in one write and the replies are read back in order. The
+// message is serialised for the wire (CRLF, dot-stuffed, terminated) once and shared by
+// every batch and connection. TLS and AUTH stay with nodemailer (smtp-delivery.ts).
+import { connect, type Socket } from 'node:net';
+import { hostname } from 'node:os';
+
+export interface Reply {
+  code: number;
+  text: string;
+}
+
+/** The outcome of one transaction: who was accepted, and every refusal with its reply. */
+export interface TransactionOutcome {
+  accepted: string[];
+  refused: { recipient: string; code: number; response: string }[];
+}
+
+/** The connection failed or closed before the transaction was decided. */
+export class ConnectionLost extends Error {}
+
+/** A message ready for DATA: CRLF line ends, leading dots doubled, ".\r\n" appended. */
+export function wireFormat(raw: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(raw.length + (raw.length >> 6) + 8);
+  let n = 0;
+  let atLineStart = true;
+  let buf = out;
+  const grow = () => {
+    const bigger = Buffer.allocUnsafe(buf.length * 2);
+    buf.copy(bigger, 0, 0, n);
+    buf = bigger;
+  };
+  for (let i = 0; i < raw.length; i++) {
+    if (n + 3 >= buf.length) grow();
+    const c = raw[i];
+    if (atLineStart && c === 0x2e) buf[n++] = 0x2e;
+    if (c === 0x0a) {
+      if (i === 0 || raw[i - 1] !== 0x0d) buf[n++] = 0x0d;
+      buf[n++] = 0x0a;
+      atLineStart = true;
+      continue;
+    }
+    if (c === 0x0d && raw[i + 1] !== 0x0a) {
+      // A bare CR becomes a line end too: the wire has no other kind.
+      buf[n++] = 0x0d;
+      buf[n++] = 0x0a;
+      atLineStart = true;
+      continue;
+    }
+    buf[n++] = c;
+    atLineStart = false;
+  }
+  if (n + 5 >= buf.length) grow();
+  if (!atLineStart) {
+    buf[n++] = 0x0d;
+    buf[n++] = 0x0a;
+  }
+  buf[n++] = 0x2e;
+  buf[n++] = 0x0d;
+  buf[n++] = 0x0a;
+  return buf.subarray(0, n);
+}
+
+/** An address for MAIL FROM / RCPT TO: no CR, LF or angle brackets can get through. */
+const pathOf = (addr: string) => `<${addr.replace(/[\r\n<>]/g, '')}>`;
+
+const EHLO_NAME = hostname() || 'localhost';
+
+export interface ClientOptions {
+  host: string;
+  port: number;
+  connectionTimeoutMs: number;
+  socketTimeoutMs: number;
+}
+
+export class SmtpConnection {
+  private socket!: Socket;
+  private buffer = '';
+  /** Lines of the reply being read (multi-line replies end with "NNN "). */
+  private lines: string[] = [];
+  private waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
+  private replies: Reply[] = [];
+  private failure: Error | undefined;
+  pipelining = false;
+  transactions = 0;
+  /** The current transaction has had at least one reply. */
+  answered = false;
+
+  private constructor(private readonly opts: ClientOptions) {}
+
+  get alive(): boolean {
+    return !this.failure;
+  }
+
+  static async open(opts: ClientOptions): Promise<SmtpConnection> {
+    const c = new SmtpConnection(opts);
+    await c.connect();
+    return c;
+  }
+
+  private async connect(): Promise<void> {
+    this.socket = connect({ host: this.opts.host, port: this.opts.port });
+    this.socket.setNoDelay(true);
+    this.socket.setEncoding('latin1');
+    const timer = setTimeout(() => this.fail(new ConnectionLost(`connection to ${this.opts.host}:${this.opts.port} timed out`)), this.opts.connectionTimeoutMs);
+    this.socket.on('data', (chunk: string) => this.onData(chunk));
+    this.socket.on('error', (err) => this.fail(new ConnectionLost(err.message)));
+    this.socket.on('close', () => this.fail(new ConnectionLost('connection closed by the server')));
+    this.socket.setTimeout(this.opts.socketTimeoutMs, () => this.fail(new ConnectionLost('the server stopped answering')));
+    try {
+      const greeting = await this.read();
+      if (greeting.code !== 220) throw new ConnectionLost(`greeting refused: ${greeting.code} ${greeting.text}`);
+      let ehlo = await this.command(`EHLO ${EHLO_NAME}`);
+      if (ehlo.code !== 250) {
+        ehlo = await this.command(`HELO ${EHLO_NAME}`);
+        if (ehlo.code !== 250) throw new ConnectionLost(`HELO refused: ${ehlo.code} ${ehlo.text}`);
+      }
+      this.pipelining = /^PIPELINING\b/im.test(ehlo.text);
+    } catch (err) {
+      this.close();
+      throw err instanceof ConnectionLost ? err : new ConnectionLost((err as Error).message);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private onData(chunk: string): void {
+    const text = this.buffer ? this.buffer + chunk : chunk;
+    // A reply per recipient: walk the lines in place, one slice each, no per-line regex.
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      const end = nl > start && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+      const line = text.slice(start, end);
+      start = nl + 1;
+      if (line.length >= 4 && line.charCodeAt(3) === 0x2d /* - */) {
+        this.lines.push(line);
+        continue;
+      }
+      const code = Number(line.slice(0, 3));
+      let body = line.slice(4);
+      if (this.lines.length) {
+        this.lines.push(line);
+        body = this.lines.map((l) => l.slice(4)).join('\n');
+        this.lines = [];
+      }
+      const reply = { code: Number.isInteger(code) && code >= 200 ? code : 0, text: body };
+      const w = this.waiting.shift();
+      if (w) w.resolve(reply);
+      else this.replies.push(reply);
+    }
+    this.buffer = start < text.length ? text.slice(start) : '';
+    // A server that never ends a line must not grow us without bound.
+    if (this.buffer.length > 64 * 1024) this.fail(new ConnectionLost('reply line too long'));
+  }
+
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    for (const w of this.waiting.splice(0)) w.reject(err);
+    this.socket.destroy();
+  }
+
+  private read(): Promise<Reply> {
+    const r = this.replies.shift();
+    if (r) {
+      this.answered = true;
+      return Promise.resolve(r);
+    }
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) =>
+      this.waiting.push({
+        resolve: (reply) => {
+          this.answered = true;
+          resolve(reply);
+        },
+        reject,
+      }),
+    );
+  }
+
+  private write(data: string | Buffer): void {
+    if (this.failure) throw this.failure;
+    if (typeof data === 'string') this.socket.write(data, 'latin1');
+    else this.socket.write(data);
+  }
+
+  private async command(line: string): Promise<Reply> {
+    this.write(line + '\r\n');
+    return this.read();
+  }
+
+  /**
+   * One transaction. A refusal of MAIL FROM or of the message refuses every recipient with
+   * that reply; RCPT refusals are per recipient. Throws ConnectionLost when the outcome is
+   * unknown (nothing was accepted for sure).
+   */
+  async send(from: string, recipients: readonly string[], wire: Buffer): Promise<TransactionOutcome> {
+    this.transactions++;
+    this.answered = false;
+    const refused: TransactionOutcome['refused'] = [];
+    const accepted: string[] = [];
+    let mail: Reply;
+    let data: Reply;
+    if (this.pipelining) {
+      let envelope = `MAIL FROM:${pathOf(from)}\r\n`;
+      for (const r of recipients) envelope += `RCPT TO:${pathOf(r)}\r\n`;
+      this.write(envelope + 'DATA\r\n');
+      mail = await this.read();
+      for (const r of recipients) {
+        const reply = await this.read();
+        if (mail.code === 250 && reply.code === 250) accepted.push(r);
+        else if (mail.code === 250) refused.push({ recipient: r, code: reply.code, response: `${reply.code} ${reply.text}` });
+      }
+      data = await this.read();
+    } else {
+      mail = await this.command(`MAIL FROM:${pathOf(from)}`);
+      if (mail.code === 250) {
+        for (const r of recipients) {
+          const reply = await this.command(`RCPT TO:${pathOf(r)}`);
+          if (reply.code === 250 || reply.code === 251) accepted.push(r);
+          else refused.push({ recipient: r, code: reply.code, response: `${reply.code} ${reply.text}` });
+        }
+      }
+      data = mail.code === 250 && accepted.length ? await this.command('DATA') : { code: 503, text: 'not sent' };
+    }
+    if (data.code === 354) {
+      if (mail.code !== 250 || !accepted.length) {
+        // Nobody to deliver to, but a server that said 354 waits for a message: end it empty.
+        this.write('.\r\n');
+        await this.read();
+        return mail.code !== 250 ? this.refuseAll(recipients, mail, refused) : { accepted, refused };
+      }
+      this.write(wire);
+      const final = await this.read();
+      if (final.code !== 250) return this.refuseAll(accepted, final, refused);
+      return { accepted, refused };
+    }
+    // No message was taken: reset so the next transaction starts clean.
+    if (mail.code === 250) await this.command('RSET');
+    if (mail.code !== 250) return this.refuseAll(recipients, mail, refused);
+    if (!accepted.length) return { accepted, refused };
+    return this.refuseAll(accepted, data, refused);
+  }
+
+  private refuseAll(recipients: readonly string[], reply: Reply, refused: TransactionOutcome['refused']): TransactionOutcome {
+    if (reply.code === 421) throw new ConnectionLost(`${reply.code} ${reply.text}`);
+    for (const r of recipients) refused.push({ recipient: r, code: reply.code, response: `${reply.code} ${reply.text}` });
+    return { accepted: [], refused };
+  }
+
+  close(): void {
+    if (this.failure) return;
+    try {
+      this.write('QUIT\r\n');
+      this.socket.end();
+    } catch {
+      /* already gone */
+    }
+    this.failure = new ConnectionLost('closed');
+  }
+}
