@@ -6,7 +6,7 @@
 // throw-away PostgreSQL. Figures only; nothing here asserts on time.
 //
 //   node dist/bench/table.js [--members=1000] [--messages=200] [--small-members=100]
-//       [--small-messages=100] [--burst-members=10] [--burst-posts=30] [--timeout=900]
+//       [--small-messages=100] [--burst-members=10] [--burst-posts=30] [--timeout=900] [--sample-ms=500]
 //       [--mailman3] [--no-bench-py] [--database=sqlite|postgres] [--config='[section]\nkey: v']
 import { TestServer } from '../test/helpers/server.js';
 import { startThrowawayPostgres } from '../test/helpers/postgres.js';
@@ -31,6 +31,9 @@ const shape: Shape = {
   burstMembers: num('burst-members', 10),
   burstPosts: num('burst-posts', 30),
   timeoutS: num('timeout', 900),
+  // Not faster by default: on 2 cores the sampler's own CPU (about 1 ms per server process and
+  // sample) would be taken from the server it measures.
+  sampleMs: num('sample-ms', 500),
 };
 const withMailman3 = args.has('mailman3') || (process.env.MAILMAN3 ?? '') === '1';
 const withBenchPy = withMailman3 && !args.has('no-bench-py');
@@ -121,28 +124,31 @@ function printBreakdown(f: Figures): void {
 async function main(): Promise<void> {
   const benchDir = sharedBenchDir();
   if (withMailman3 && !benchDir) throw new Error('MAILMAN3=1 needs the shared bench (../shared/bench with setup.sh, bench.py, sink.py) or MAILMAN_SHARED_BENCH=DIR');
-  let pg: { url: string; stop(): Promise<void> | void } | undefined;
-  let dbConfig = '';
-  if (database === 'postgres') {
-    pg = await startThrowawayPostgres();
-    const url = pg.url.endsWith('/') ? pg.url + 'postgres' : pg.url;
-    dbConfig = `[database]\nclass: mailman.database.postgresql.PostgreSQLDatabase\nurl: ${url}`;
-    log(`mailman-ts on a throw-away PostgreSQL: ${url}`);
-  } else if (database !== 'sqlite') throw new Error(`--database: sqlite or postgres, not ${database}`);
-
+  if (database !== 'sqlite' && database !== 'postgres') throw new Error(`--database: sqlite or postgres, not ${database}`);
   const sink: BenchSink = benchDir ? await PySink.start(join(benchDir, 'sink.py')) : await NodeSink.start();
   log(`sink: ${sink.kind} on port ${sink.port}`);
   const ours: { figures?: Figures; benchPy?: BenchPyFigures } = {};
   const theirs: { figures?: Figures; benchPy?: BenchPyFigures } = {};
-  const started = await startOurs(sink, dbConfig);
+  // Whatever fails, the sink, the server and the throw-away cluster do not outlive the bench.
+  let pg: { url: string; stop(): Promise<void> | void } | undefined;
+  let server: TestServer | undefined;
   try {
+    let dbConfig = '';
+    if (database === 'postgres') {
+      pg = await startThrowawayPostgres();
+      const url = pg.url.endsWith('/') ? pg.url + 'postgres' : pg.url;
+      dbConfig = `[database]\nclass: mailman.database.postgresql.PostgreSQLDatabase\nurl: ${url}`;
+      log(`mailman-ts on a throw-away PostgreSQL: ${url}`);
+    }
+    const started = await startOurs(sink, dbConfig);
+    server = started.server;
     ours.figures = await measure(started.target, shape, log);
     if (withBenchPy) {
       log('mailman-ts: shared bench.py');
       ours.benchPy = await benchPy(benchDir!, started.target, (sink as PySink).httpPort, shape);
     }
   } finally {
-    await started.server.cleanup();
+    await server?.cleanup();
     await sink.close();
     await pg?.stop();
   }

@@ -31,6 +31,8 @@ export interface Shape {
   burstPosts: number;
   /** Give up waiting for deliveries after this long. */
   timeoutS: number;
+  /** PSS sampling period: each sample reads smaps_rollup of every server process (~1 ms each). */
+  sampleMs: number;
 }
 
 export interface Figures {
@@ -142,10 +144,11 @@ function post(list: string, subject: string, messageId: string): string {
  * set-up is the MTA's, and its connection cache keeps it open), waits for count×members
  * deliveries, and returns each post's start time by Message-ID and the first start.
  */
-async function burst(target: Target, list: string, count: number, members: number, tag: string, timeoutS: number): Promise<{ t0: number; started: Map<string, number>; lastAt: number }> {
+async function burst(target: Target, list: string, count: number, members: number, tag: string, timeoutS: number, onStart: () => void = () => {}): Promise<{ t0: number; started: Map<string, number>; lastAt: number }> {
   const base = await quietCount(target.sink);
   const lmtp = await LmtpSession.open(target.lmtpPort);
   const started = new Map<string, number>();
+  onStart();
   const t0 = Date.now();
   for (let i = 0; i < count; i++) {
     const id = `<bench.${tag}.${i}@bench.invalid>`;
@@ -207,15 +210,13 @@ export async function measure(target: Target, shape: Shape, log: (msg: string) =
   // (5), (1), (2), (6): the big list, watched from its first subscription to its last delivery.
   const bigList = `big@${domain}`;
   const bigId = await freshList(rest, bigList);
-  const memWatch = new ProcWatch(target.roots, target.label);
+  const memWatch = new ProcWatch(target.roots, target.label, shape.sampleMs);
   memWatch.start();
   log(`${target.name}: subscribing ${shape.members} members one by one`);
   const subscribeS = await subscribe(rest, bigId, shape.members, tag);
   log(`${target.name}: ${shape.messages} posts to ${shape.members} members`);
-  await quietCount(target.sink);
   const cpuWatch = new ProcWatch(target.roots, target.label, 1000);
-  cpuWatch.start();
-  const big = await burst(target, bigList, shape.messages, shape.members, `big.${tag}`, shape.timeoutS);
+  const big = await burst(target, bigList, shape.messages, shape.members, `big.${tag}`, shape.timeoutS, () => cpuWatch.start());
   const cpu = cpuWatch.stop();
   const mem = memWatch.stop();
 
