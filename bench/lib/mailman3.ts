@@ -61,8 +61,12 @@ export async function startMailman3(o: Mailman3Options, log: (m: string) => void
       if (pid === masterPid()) return 'master';
       // Runners are started as `runner -C CFG --runner=NAME:SLICE:COUNT`; gunicorn workers
       // of the REST runner carry their parent's command line.
-      const m = /--runner[= ]([^:\s]+)/.exec(cmdline(pid).join(' '));
-      return m ? m[1] : comm;
+      const argv = cmdline(pid);
+      const m = /--runner[= ]([^:\s]+)/.exec(argv.join(' '));
+      if (m) return m[1];
+      // Commands the runners start now and then (`mailman -C CFG gatenews`): name the command.
+      const i = argv.findIndex((a) => a.endsWith('/mailman'));
+      return i >= 0 ? `mailman ${argv[argv.length - 1]}` : comm;
     },
   };
 }
@@ -75,6 +79,8 @@ export async function stopMailman3(o: Mailman3Options, log: (m: string) => void)
 
 /** The shared bench.py's own figures for one server, as the table's rows. */
 export interface BenchPyFigures {
+  /** bench.py's own JSON of each run, for what the rows leave out. */
+  raw?: Record<string, unknown>;
   deliveries_per_s?: number;
   cpu_us_per_delivery?: number;
   subscribe_s?: number;
@@ -117,5 +123,6 @@ export async function benchPy(benchDir: string, t: Target, sinkHttpPort: number,
     server_processes: proc.server_procs,
     posts_per_s: small.messages_per_s,
     burst_p50_ms: b.msg_latency_s_p50 !== undefined ? Math.round(b.msg_latency_s_p50 * 1000) : undefined,
+    raw: { big, small, burst: b },
   };
 }
