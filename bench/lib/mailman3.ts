@@ -72,8 +72,11 @@ export async function startMailman3(o: Mailman3Options, log: (m: string) => void
 }
 
 export async function stopMailman3(o: Mailman3Options, log: (m: string) => void): Promise<void> {
-  log('GNU Mailman 3: stop.sh');
-  const r = await run('bash', [join(o.benchDir, 'stop.sh')], scriptEnv(o));
+  // --wipe: every sitting starts from an empty database and empty queues (a kept instance
+  // grows by thousands of users per sitting, and an interrupted one resumes old deliveries).
+  const keep = process.env.MM3_KEEP === '1';
+  log(`GNU Mailman 3: stop.sh${keep ? '' : ' --wipe'}`);
+  const r = await run('bash', [join(o.benchDir, 'stop.sh'), ...(keep ? [] : ['--wipe'])], scriptEnv(o));
   process.stderr.write(r.stdout);
 }
 
