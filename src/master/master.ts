@@ -167,7 +167,9 @@ export async function runMaster(config: Config): Promise<void> {
     if (!todo.length) return;
     const child = fork(HOST_ENTRY, [proc.plan.key, ...todo.map(sliceArg)], {
       execArgv: [...process.execArgv, ...WORKER_EXEC_ARGV],
-      env: { ...env, MAILMAN_RECOVERY_BLAME: proc.crashed ? '1' : '0' },
+      // Several runners share a process and each queue write ends in fsyncs, which run on
+      // libuv's thread pool: the default four would queue the runners behind one another.
+      env: { UV_THREADPOOL_SIZE: '8', ...env, MAILMAN_RECOVERY_BLAME: proc.crashed ? '1' : '0' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     proc.child = child;

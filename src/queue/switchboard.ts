@@ -4,15 +4,20 @@
 // Writes to one directory that are in flight together share its fsync (group commit): a
 // rename that lands while a directory fsync is running waits for the next one, which starts
 // as soon as the running one ends and covers every rename made meanwhile.
-import { promises as fs, mkdirSync, readdirSync, statSync, watch, FSWatcher } from 'node:fs';
+import { promises as fs, appendFileSync, existsSync, renameSync, unlinkSync, mkdirSync, readdirSync, statSync, watch, FSWatcher } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
+import { currentHop, derivedBase, type Hop } from './hop.js';
 import { encodeQueueFile, encodeMetadataLine, decodeQueueFile, MsgData } from './qfile.js';
 
 const EXT = '.qmsg';
 const BAK = '.bak';
 const TMP = '.tmp';
+/** A .tmp this old has no live writer: no write of ours takes a minute. */
+const STALE_TMP_MS = 60_000;
+/** Written by a hop whose runner has not yet dropped its claim: see hop.ts. */
+const PEND = '.pend';
 /** Progress sidecar of a claimed file: the recipients already done, one per line. */
 const DONE = '.done';
 /** Copy buffer for enqueueFrom: large enough to be quick, small next to any message limit. */
@@ -114,10 +119,23 @@ export class Switchboard {
 
   /** The durable write both enqueues share: tmp file, fsync, rename, fsync of the directory. */
   private async write(seed: Buffer, msgdata: MsgData, fill: (fh: FileHandle) => Promise<void>): Promise<string> {
+    const hop = currentHop();
+    const derived = hop && derivedBase(hop, this.name);
+    if (hop && derived) {
+      const pend = join(this.dir, derived + PEND);
+      // The hop's second pass (its runner was killed before dropping its claim): what the
+      // first pass wrote is here already, or was promoted and is being handled.
+      if (existsSync(pend)) {
+        hop.pending.push(pend);
+        return derived;
+      }
+      if (existsSync(join(this.dir, derived + EXT)) || existsSync(join(this.dir, derived + BAK))) return derived;
+      msgdata._hop_from = `${hop.queue}/${hop.base}`;
+    }
     const now = Date.now();
     const hash = createHash('sha1').update(seed).update(String(msgdata.listid ?? '')).update(`${now}.${process.pid}.${sequence}`).digest('hex');
     // Millisecond time then a per-process sequence: name order is arrival order.
-    const base = `${String(now).padStart(14, '0')}.${String(sequence++ % 1_000_000).padStart(6, '0')}+${hash}`;
+    const base = derived ?? `${String(now).padStart(14, '0')}.${String(sequence++ % 1_000_000).padStart(6, '0')}+${hash}`;
     const tmp = join(this.dir, base + TMP);
     const fh = await fs.open(tmp, 'w');
     try {
@@ -129,8 +147,9 @@ export class Switchboard {
       throw err;
     }
     await fh.close();
-    await fs.rename(tmp, join(this.dir, base + EXT));
+    await fs.rename(tmp, join(this.dir, base + (hop ? PEND : EXT)));
     await this.dirSync.sync();
+    if (hop) hop.pending.push(join(this.dir, base + PEND));
     return base;
   }
 
@@ -173,11 +192,13 @@ export class Switchboard {
   }
 
   /** The message is safely elsewhere (or delivered): drop the claim, then its progress. */
-  async finish(base: string): Promise<void> {
-    await unlinkIfThere(join(this.dir, base + BAK));
+  async finish(base: string, hop?: Hop): Promise<void> {
+    unlinkIfThere(join(this.dir, base + BAK));
+    // The claim is gone: what the hop wrote becomes the next queues' to take.
+    for (const pend of hop?.pending ?? []) renameSync(pend, pend.slice(0, -PEND.length) + EXT);
     // Second: a crash in between leaves a sidecar without a message, which recover() drops;
     // the other order could leave a message without its progress and re-send it whole.
-    await unlinkIfThere(join(this.dir, base + DONE));
+    unlinkIfThere(join(this.dir, base + DONE));
   }
 
   /**
@@ -189,7 +210,10 @@ export class Switchboard {
    * cut short by a kill mid-write has no newline and is ignored.
    */
   async recordDone(base: string, recipients: readonly string[]): Promise<void> {
-    if (recipients.length) await fs.appendFile(join(this.dir, base + DONE), recipients.join('\n') + '\n');
+    // Synchronous on purpose: an async append waits its turn in libuv's thread pool behind
+    // the fsyncs of every queue write in this process, and each millisecond it waits is a
+    // millisecond in which a kill re-sends what the MTA already has.
+    if (recipients.length) appendFileSync(join(this.dir, base + DONE), recipients.join('\n') + '\n');
   }
 
   /** What recordDone() wrote for a file, whole lines only. */
@@ -225,9 +249,25 @@ export class Switchboard {
         if (this.inSlice(base) && !present.has(base + BAK) && !present.has(base + EXT)) await fs.rm(join(this.dir, name), { force: true });
         continue;
       }
+      if (name.endsWith(PEND)) {
+        // A hop's file whose runner dropped its claim and was killed before renaming it:
+        // promote it, unless the claim is still there (that runner will redo the hop).
+        if (!(await this.upstreamClaimed(join(this.dir, name)))) {
+          await fs.rename(join(this.dir, name), join(this.dir, name.slice(0, -PEND.length) + EXT));
+          requeued++;
+        }
+        continue;
+      }
       if (name.endsWith(TMP)) {
-        // A write that never completed was never acknowledged to anyone.
-        await fs.rm(join(this.dir, name), { force: true });
+        // A write that never completed was never acknowledged to anyone. One still being
+        // written (by a runner of this process that started first, or by LMTP) is young:
+        // left alone, and a later recovery takes it if its writer died.
+        const path = join(this.dir, name);
+        try {
+          if (Date.now() - statSync(path).mtimeMs > STALE_TMP_MS) await fs.rm(path, { force: true });
+        } catch {
+          /* gone meanwhile: it was being written */
+        }
         continue;
       }
       if (!name.endsWith(BAK)) continue;
@@ -279,6 +319,20 @@ export class Switchboard {
     return { requeued, shunted };
   }
 
+  /** Whether the queue file that wrote this `.pend` is still claimed (or waiting) upstream. */
+  private async upstreamClaimed(pend: string): Promise<boolean> {
+    let from: unknown;
+    try {
+      from = decodeQueueFile(await fs.readFile(pend)).msgdata._hop_from;
+    } catch {
+      return false;
+    }
+    const m = typeof from === 'string' ? /^([a-z0-9_-]+)\/([0-9.]+\+[0-9a-f]+)$/.exec(from) : null;
+    if (!m) return false;
+    const dir = join(this.dir, '..', m[1]);
+    return existsSync(join(dir, m[2] + BAK)) || existsSync(join(dir, m[2] + EXT));
+  }
+
   /** Calls back whenever a file may have arrived; the runner still scans, this only wakes it. */
   watch(onChange: () => void): FSWatcher {
     return watch(this.dir, { persistent: false }, () => onChange());
@@ -287,9 +341,14 @@ export class Switchboard {
 }
 
 /** unlink, where fs.rm({ force }) would lstat first: once per message per queue, it shows. */
-async function unlinkIfThere(path: string): Promise<void> {
+/**
+ * Synchronous on purpose, like recordDone(): between the next queue's file being durable and
+ * this claim going, a kill makes the message handled twice; an async unlink would wait in the
+ * thread pool behind other writes' fsyncs and keep that window open for milliseconds.
+ */
+function unlinkIfThere(path: string): void {
   try {
-    await fs.unlink(path);
+    unlinkSync(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }

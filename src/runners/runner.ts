@@ -5,6 +5,7 @@
 import type { FSWatcher } from 'node:fs';
 import type { Logger } from 'pino';
 import { Switchboard } from '../queue/switchboard.js';
+import { newHop, withinHop } from '../queue/hop.js';
 import type { MsgData } from '../queue/qfile.js';
 import type { Services } from '../services/services.js';
 import type { Config } from '../config/config.js';
@@ -159,10 +160,11 @@ export abstract class QueueRunner {
       this.log.error({ err, base }, 'cannot read queue file; leaving it claimed for recovery');
       return;
     }
+    const hop = newHop(this.queueName, base);
     try {
       const mlist = msgdata.listid ? await this.env.services.lists.get(msgdata.listid) : null;
       if (!mlist) throw new Error(`no such list: ${msgdata.listid ?? '(none given)'}`);
-      const result = await this.dispose({ base, msg: new Message(raw), msgdata, mlist });
+      const result = await withinHop(hop, () => this.dispose({ base, msg: new Message(raw), msgdata, mlist }));
       if (result && 'requeue' in result) {
         await this.switchboard.enqueue(raw, result.requeue);
         if (result.pauseMs) this.pausedUntil = Date.now() + result.pauseMs;
@@ -171,6 +173,6 @@ export abstract class QueueRunner {
       this.log.error({ err, base, listid: msgdata.listid }, 'message processing failed; shunting it');
       await this.shunt.enqueue(raw, { ...msgdata, whichq: this.queueName, shunt_reason: (err as Error).message });
     }
-    await this.switchboard.finish(base);
+    await this.switchboard.finish(base, hop);
   }
 }
