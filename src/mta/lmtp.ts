@@ -135,7 +135,7 @@ export async function startLmtpServer(services: Services, config: Config): Promi
   const verpDelimiter = config.get('mta', 'verp_delimiter');
   const limits = lmtpLimits(config);
   const spoolDir = openSpoolDir(lmtpSpoolDir(config));
-  const recent = new RecentArrivals(join(config.queueDir, '.lmtp-recent'));
+  const recent = new RecentArrivals(join(config.runDir, 'lmtp-recent'));
   const options: SMTPServerOptions = {
     lmtp: true,
     // The MTA is local; a reverse DNS lookup per connection only adds latency.

@@ -4,10 +4,11 @@
 // the same recipients; anything new differs at least in its Received header, so an exact
 // match of envelope sender, bytes and list is a re-send and nothing else.
 //
-// Kept in memory and in an append-only file beside the queues, written without fsync: the
+// Kept in memory and in an append-only file in run_dir, written without fsync: the
 // page cache outlives a killed process, which is the case this is for; after a machine crash
 // the worst outcome is a post delivered twice, as before. Bounded in entries and in age.
-import { appendFileSync, closeSync, openSync, readFileSync, renameSync, writeFileSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createHash } from 'node:crypto';
 
 /** Long enough for an MTA's retry after our restart (Postfix: minutes), short enough to stay small. */
@@ -22,6 +23,7 @@ export class RecentArrivals {
   private appended = 0;
 
   constructor(private readonly file: string) {
+    mkdirSync(dirname(file), { recursive: true });
     this.load();
     this.fd = openSync(file, 'a');
   }

@@ -144,9 +144,10 @@ test('eight whole-server crashes 0.5-1.5 s apart: every post reaches every membe
     console.log(`whole server: ${delivered} deliveries of ${ids.length * MEMBERS.length}, lost ${lost}, duplicates ${duplicates} (${((duplicates / (ids.length * MEMBERS.length)) * 100).toFixed(2)}%)`);
     assert.equal(lost, 0);
     assert.equal(readdirSync(join(server.varDir, 'queue', 'shunt')).filter((f) => f.endsWith('.qmsg')).length, 0, 'nothing shunted: a crash of the whole server is no message\'s fault');
-    // At-least-once delivery: a copy the MTA took just before a kill may go twice. Whole
-    // posts sent twice to every member would be far more than this.
-    assert.ok(duplicates <= ids.length * MEMBERS.length * 0.01, `${duplicates} duplicates`);
+    // At-least-once delivery: a transaction the MTA accepted in the instant before a kill,
+    // before its 250 was read, goes again (SMTP's own window, RFC 1047): a few posts of the
+    // 300 at most. Re-sending what was already recorded, or every hop in flight, is far more.
+    assert.ok(duplicates <= ids.length * MEMBERS.length * 0.05, `${duplicates} duplicates`);
   } finally {
     await server.cleanup();
   }
@@ -187,6 +188,32 @@ test('a worker process killed each time it comes up: the master gives up, nothin
     assert.equal(tally(ids).lost, 0);
   } finally {
     sink.delayMs = 0;
+    await server.cleanup();
+  }
+});
+
+test('an MTA offering again a message already queued (it never heard the 250) gets 250, and the list gets the post once', async () => {
+  sink.received.length = 0;
+  const server = await TestServer.start({ smtpPort: sink.port });
+  try {
+    await server.createList('again@kill.example', MEMBERS.slice(0, 3));
+    const raw = makePost({ from: MEMBERS[0], to: 'again@kill.example', subject: 'offered twice', messageId: '<again-1@kill.example>' });
+    for (let i = 0; i < 2; i++) {
+      const session = await LmtpSession.open(server.lmtpPort);
+      const res = await session.send(MEMBERS[0], ['again@kill.example'], raw);
+      session.close();
+      assert.deepEqual(res.accepted, ['again@kill.example']);
+    }
+    // A new message with the same Message-ID is a new message (an MTA adds its own Received).
+    const edited = makePost({ from: MEMBERS[0], to: 'again@kill.example', subject: 'offered twice, edited', messageId: '<again-1@kill.example>' });
+    const session = await LmtpSession.open(server.lmtpPort);
+    await session.send(MEMBERS[0], ['again@kill.example'], edited);
+    session.close();
+    await server.waitUntil(() => sink.received.filter((r) => r.msg.get('subject')?.includes('edited')).length >= 1, 30_000, 'the edited post');
+    await sleep(1000);
+    const copies = sink.received.filter((r) => r.msg.messageId === '<again-1@kill.example>' && !r.msg.get('subject')?.includes('edited')).reduce((n, r) => n + r.to.length, 0);
+    assert.equal(copies, 3, 'one copy per member of the message offered twice');
+  } finally {
     await server.cleanup();
   }
 });
