@@ -124,7 +124,8 @@ function payload(r: FuzzRequest): { type?: string; data?: string } {
     case 'broken-json':
       return { type: 'application/json', data: JSON.stringify(r.body).slice(0, -1) };
     case 'rfc822':
-      return { type: 'message/rfc822', data: String(r.body.message ?? 'Subject: x\n\nbody\n') };
+      // fast-check's objects may have no prototype: String() of one throws, JSON does not.
+      return { type: 'message/rfc822', data: typeof r.body.message === 'string' ? r.body.message : r.body.message === undefined ? 'Subject: x\n\nbody\n' : JSON.stringify(r.body.message) };
     case 'form': {
       const params = new URLSearchParams();
       for (const [k, v] of Object.entries(r.body)) for (const item of Array.isArray(v) ? v : [v]) params.append(k, typeof item === 'object' ? JSON.stringify(item) : String(item));
