@@ -42,8 +42,10 @@ export class RecentArrivals {
   add(key: string, now = Date.now()): void {
     this.seen.delete(key); // re-inserted last: Map order is age order
     this.seen.set(key, now);
+    if (this.seen.size > MAX_ENTRIES) this.seen.delete(this.seen.keys().next().value as string);
     appendFileSync(this.fd, `${now} ${key}\n`);
-    if (++this.appended > MAX_ENTRIES || this.seen.size > MAX_ENTRIES) this.compact(now);
+    // The file is rewritten once per MAX_ENTRIES appends, never per add once the map is full.
+    if (++this.appended > MAX_ENTRIES) this.compact(now);
   }
 
   close(): void {
