@@ -98,8 +98,12 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   // Log files are opened per write; nothing to reopen, but SIGHUP must not kill us.
   process.on('SIGHUP', () => log.info('SIGHUP'));
-  // The master is gone (even killed -9): do not linger as an orphan.
-  process.on('disconnect', () => void stop('master went away'));
+  // The master is gone (even killed -9): leave at once, as if killed with it. Finishing the
+  // messages in hand would race a new master, whose runners recover the same claims.
+  process.on('disconnect', () => {
+    log.warn('master went away; exiting, messages in hand stay claimed for recovery');
+    process.exit(1);
+  });
 }
 
 /**

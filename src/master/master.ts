@@ -14,6 +14,7 @@ import { HOST_ENTRY, PREPARE_ENTRY } from '../paths.js';
 import { planProcesses, sliceArg, sliceId, type ProcessPlan, type RunnerSlice } from './plan.js';
 import type { HostToMaster, MasterToHost } from './host-protocol.js';
 import { readPid, isAlive } from './pidfile.js';
+import { reapLeftoverWorkers } from './leftovers.js';
 import { RESTART_WINDOW_MS, type MasterStatusFile } from './status.js';
 import { applyServerUmask } from './umask.js';
 
@@ -98,6 +99,8 @@ export async function runMaster(config: Config): Promise<void> {
   const pidFile = config.path('paths', 'pid_file');
   const statusFile = join(config.runDir, 'master.json');
   mkdirSync(config.runDir, { recursive: true });
+  const reaped = await reapLeftoverWorkers(statusFile);
+  if (reaped.length) log.warn({ pids: reaped }, 'killed worker processes a dead master left running');
 
   const env = { ...process.env, MAILMAN_UNDER_MASTER_CONTROL: '1', ...(config.file ? { MAILMAN_CONFIG_FILE: config.file } : {}) };
   let plans: ProcessPlan[];

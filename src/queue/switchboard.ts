@@ -4,7 +4,7 @@
 // Writes to one directory that are in flight together share its fsync (group commit): a
 // rename that lands while a directory fsync is running waits for the next one, which starts
 // as soon as the running one ends and covers every rename made meanwhile.
-import { promises as fs, appendFileSync, existsSync, renameSync, unlinkSync, mkdirSync, readdirSync, statSync, watch, FSWatcher } from 'node:fs';
+import { promises as fs, appendFileSync, closeSync, existsSync, fsync, mkdirSync, openSync, readdirSync, readFileSync, statSync, watch, writeSync, FSWatcher } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -20,6 +20,12 @@ const STALE_TMP_MS = 60_000;
 const PEND = '.pend';
 /** Progress sidecar of a claimed file: the recipients already done, one per line. */
 const DONE = '.done';
+/**
+ * Below this size a queue file is read and written with synchronous calls, fsync excepted:
+ * from the page cache they take microseconds, where each call through libuv's thread pool
+ * costs a round trip and a wake-up of the loop. Larger files keep the loop free.
+ */
+const SYNC_IO_BYTES = 256 << 10;
 /** Copy buffer for enqueueFrom: large enough to be quick, small next to any message limit. */
 const COPY_CHUNK = 1 << 20;
 /** After this many recoveries a message is presumed to crash its runner, and is shunted. */
@@ -40,6 +46,8 @@ export interface QueueEntry {
 class DirectorySync {
   private running = false;
   private waiting: { resolve: () => void; reject: (err: unknown) => void }[] = [];
+  /** Kept open for the life of the process: one fsync per group, not open, fsync, close. */
+  private fd: number | undefined;
   constructor(private readonly dir: string) {}
 
   sync(): Promise<void> {
@@ -55,13 +63,19 @@ class DirectorySync {
       const batch = this.waiting;
       this.waiting = [];
       try {
-        await syncDir(this.dir);
+        await this.syncOnce();
         for (const w of batch) w.resolve();
       } catch (err) {
         for (const w of batch) w.reject(err);
       }
     }
     this.running = false;
+  }
+
+  private async syncOnce(): Promise<void> {
+    this.fd ??= openSync(this.dir, 'r');
+    const fd = this.fd;
+    await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
   }
 }
 
@@ -88,6 +102,8 @@ export class Switchboard {
 
   /** Writes a message durably and returns its file base (name without extension). */
   async enqueue(raw: Buffer, msgdata: MsgData): Promise<string> {
+    // Encoded only once write() has added the hop's origin to the metadata.
+    if (raw.length < SYNC_IO_BYTES) return this.write(raw, msgdata, { small: () => encodeQueueFile(raw, msgdata) });
     return this.write(raw, msgdata, async (fh) => {
       await fh.writeFile(encodeQueueFile(raw, msgdata));
     });
@@ -118,7 +134,7 @@ export class Switchboard {
   }
 
   /** The durable write both enqueues share: tmp file, fsync, rename, fsync of the directory. */
-  private async write(seed: Buffer, msgdata: MsgData, fill: (fh: FileHandle) => Promise<void>): Promise<string> {
+  private async write(seed: Buffer, msgdata: MsgData, fill: { small: () => Buffer } | ((fh: FileHandle) => Promise<void>)): Promise<string> {
     const hop = currentHop();
     const derived = hop && derivedBase(hop, this.name);
     if (hop && derived) {
@@ -137,16 +153,19 @@ export class Switchboard {
     // Millisecond time then a per-process sequence: name order is arrival order.
     const base = derived ?? `${String(now).padStart(14, '0')}.${String(sequence++ % 1_000_000).padStart(6, '0')}+${hash}`;
     const tmp = join(this.dir, base + TMP);
-    const fh = await fs.open(tmp, 'w');
-    try {
-      await fill(fh);
-      await fh.sync();
-    } catch (err) {
-      await fh.close().catch(() => undefined);
-      await fs.rm(tmp, { force: true });
-      throw err;
+    if (typeof fill !== 'function') await writeSmall(tmp, fill.small());
+    else {
+      const fh = await fs.open(tmp, 'w');
+      try {
+        await fill(fh);
+        await fh.sync();
+      } catch (err) {
+        await fh.close().catch(() => undefined);
+        await fs.rm(tmp, { force: true });
+        throw err;
+      }
+      await fh.close();
     }
-    await fh.close();
     await fs.rename(tmp, join(this.dir, base + (hop ? PEND : EXT)));
     await this.dirSync.sync();
     if (hop) hop.pending.push(join(this.dir, base + PEND));
@@ -185,20 +204,26 @@ export class Switchboard {
   }
 
   /** Claims a message: renamed to .bak first, so a crash mid-work leaves it recoverable. */
-  async dequeue(base: string): Promise<QueueEntry> {
+  async dequeue(base: string, sizeHint = Infinity): Promise<QueueEntry> {
     const bak = join(this.dir, base + BAK);
     await fs.rename(join(this.dir, base + EXT), bak);
-    return decodeQueueFile(await fs.readFile(bak));
+    return decodeQueueFile(sizeHint < SYNC_IO_BYTES ? readFileSync(bak) : await fs.readFile(bak));
   }
 
-  /** The message is safely elsewhere (or delivered): drop the claim, then its progress. */
+  /**
+   * The message is safely elsewhere (or delivered): drop the claim, then promote what the
+   * hop wrote, then drop its progress. A kill between any two steps is safe: without the
+   * claim, recover() promotes the hop's `.pend` files and drops the sidecar.
+   */
   async finish(base: string, hop?: Hop): Promise<void> {
-    unlinkIfThere(join(this.dir, base + BAK));
+    await unlinkIfThere(join(this.dir, base + BAK));
     // The claim is gone: what the hop wrote becomes the next queues' to take.
-    for (const pend of hop?.pending ?? []) renameSync(pend, pend.slice(0, -PEND.length) + EXT);
-    // Second: a crash in between leaves a sidecar without a message, which recover() drops;
+    await Promise.all((hop?.pending ?? []).map(promote));
+    // Last: a crash in between leaves a sidecar without a message, which recover() drops;
     // the other order could leave a message without its progress and re-send it whole.
-    unlinkIfThere(join(this.dir, base + DONE));
+    // Only a sidecar this process wrote can be here: recover() removed any older one.
+    const done = join(this.dir, base + DONE);
+    if (sidecars.delete(done)) await unlinkIfThere(done);
   }
 
   /**
@@ -213,7 +238,10 @@ export class Switchboard {
     // Synchronous on purpose: an async append waits its turn in libuv's thread pool behind
     // the fsyncs of every queue write in this process, and each millisecond it waits is a
     // millisecond in which a kill re-sends what the MTA already has.
-    if (recipients.length) appendFileSync(join(this.dir, base + DONE), recipients.join('\n') + '\n');
+    if (!recipients.length) return;
+    const file = join(this.dir, base + DONE);
+    appendFileSync(file, recipients.join('\n') + '\n');
+    sidecars.add(file);
   }
 
   /** What recordDone() wrote for a file, whole lines only. */
@@ -253,8 +281,7 @@ export class Switchboard {
         // A hop's file whose runner dropped its claim and was killed before renaming it:
         // promote it, unless the claim is still there (that runner will redo the hop).
         if (!(await this.upstreamClaimed(join(this.dir, name)))) {
-          await fs.rename(join(this.dir, name), join(this.dir, name.slice(0, -PEND.length) + EXT));
-          requeued++;
+          if (await promote(join(this.dir, name))) requeued++;
         }
         continue;
       }
@@ -335,36 +362,59 @@ export class Switchboard {
 
   /** Calls back whenever a file may have arrived; the runner still scans, this only wakes it. */
   watch(onChange: () => void): FSWatcher {
-    return watch(this.dir, { persistent: false }, () => onChange());
+    // Only a name that a runner could take wakes it: this process's own temporary files,
+    // claims and removals would otherwise make every runner rescan its directory.
+    return watch(this.dir, { persistent: false }, (_event, name) => {
+      if (!name || name.endsWith(EXT)) onChange();
+    });
   }
 
 }
 
 /** unlink, where fs.rm({ force }) would lstat first: once per message per queue, it shows. */
-/**
- * Synchronous on purpose, like recordDone(): between the next queue's file being durable and
- * this claim going, a kill makes the message handled twice; an async unlink would wait in the
- * thread pool behind other writes' fsyncs and keep that window open for milliseconds.
- */
-function unlinkIfThere(path: string): void {
+async function unlinkIfThere(path: string): Promise<void> {
   try {
-    unlinkSync(path);
+    await fs.unlink(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }
 
-async function writeAll(fh: FileHandle, data: Buffer): Promise<void> {
-  for (let done = 0; done < data.length; ) done += (await fh.write(data, done, data.length - done)).bytesWritten;
+/**
+ * A hop's `.pend` becomes `.qmsg`. Two may try: the runner that wrote it, once its claim is
+ * gone, and the recovery of a runner starting beside it in the same process, which sees no
+ * claim; the first rename wins, and the other finds nothing left to do. Returns whether
+ * this call promoted it.
+ */
+async function promote(pend: string): Promise<boolean> {
+  try {
+    await fs.rename(pend, pend.slice(0, -PEND.length) + EXT);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const fh = await fs.open(dir, 'r');
+/** The `.done` sidecars recordDone() wrote in this process, so finish() unlinks only those. */
+const sidecars = new Set<string>();
+
+/** A small file written whole: open, write and close from the loop, only the fsync in the pool. */
+async function writeSmall(path: string, data: Buffer): Promise<void> {
+  const fd = openSync(path, 'w');
   try {
-    await fh.sync();
-  } finally {
-    await fh.close();
+    for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+    await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+  } catch (err) {
+    closeSync(fd);
+    await fs.rm(path, { force: true });
+    throw err;
   }
+  closeSync(fd);
+}
+
+async function writeAll(fh: FileHandle, data: Buffer): Promise<void> {
+  for (let done = 0; done < data.length; ) done += (await fh.write(data, done, data.length - done)).bytesWritten;
 }
 
 /** All switchboards by queue name, for a process that writes to several queues. */

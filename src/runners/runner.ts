@@ -119,7 +119,7 @@ export abstract class QueueRunner {
         while (full(size)) await Promise.race([...inFlight.values()].map((f) => f.done));
         if (this.stopping || failure || this.pausedUntil > Date.now()) break;
         bytes += size;
-        const done = this.processOne(base)
+        const done = this.processOne(base, limit > 1 ? size : Infinity)
           .catch((err: unknown) => {
             failure ??= { err };
           })
@@ -149,11 +149,12 @@ export abstract class QueueRunner {
     });
   }
 
-  private async processOne(base: string): Promise<void> {
+  /** `size`: the file's size when the loop looked, so a small one is read in one call. */
+  private async processOne(base: string, size: number): Promise<void> {
     let raw: Buffer;
     let msgdata: MsgData;
     try {
-      ({ raw, msgdata } = await this.switchboard.dequeue(base));
+      ({ raw, msgdata } = await this.switchboard.dequeue(base, size));
     } catch (err) {
       // Another slice instance or a vanished file: nothing of ours to lose.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;

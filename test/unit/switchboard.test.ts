@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, readdirSync, appendFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Switchboard, MAX_BAK_COUNT } from '../../src/queue/switchboard.js';
+import { newHop, withinHop } from '../../src/queue/hop.js';
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'mm-queue-'));
@@ -131,6 +132,39 @@ test('recovery of a queue without recipients is untouched by progress records', 
     const entry = await sb.dequeue(base);
     assert.equal(entry.msgdata.n, 7);
     assert.equal(entry.msgdata.recipients, undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a hop\'s file waits while its upstream claim stands, whoever recovers first; it is written once, promoted once', async () => {
+  const dir = tmp();
+  try {
+    const pipeline = new Switchboard('pipeline', dir);
+    const out = new Switchboard('out', dir);
+    const shunt = new Switchboard('shunt', dir);
+    const raw = Buffer.from('Subject: s\r\n\r\nb\r\n');
+    const upstream = await pipeline.enqueue(raw, { listid: 'ant.example.com' });
+    const entry = await pipeline.dequeue(upstream);
+    // The first pass writes the next queue's file, then the process dies before dropping its claim.
+    const first = newHop('pipeline', upstream);
+    const written = await withinHop(first, () => out.enqueue(entry.raw, { ...entry.msgdata, recipients: ['a@x'] }));
+    assert.deepEqual(readdirSync(out.dir), [written + '.pend']);
+    // The out runner recovers first: the claim upstream stands, so the file is not its to take.
+    assert.deepEqual(await out.recover(shunt, { blame: false }), { requeued: 0, shunted: 0 });
+    assert.deepEqual(readdirSync(out.dir), [written + '.pend']);
+    // The pipeline runner recovers its claim and redoes the hop: same name, nothing written twice.
+    assert.deepEqual(await pipeline.recover(shunt, { blame: false }), { requeued: 1, shunted: 0 });
+    const again = await pipeline.dequeue(upstream);
+    const second = newHop('pipeline', upstream);
+    assert.equal(await withinHop(second, () => out.enqueue(again.raw, { ...again.msgdata, recipients: ['a@x'] })), written);
+    // A recovery starting beside it promotes the file in the instant the claim is gone: the
+    // runner's own promotion then finds nothing to do, and does not fail.
+    await pipeline.finish(upstream, { ...second, pending: [] });
+    assert.deepEqual(await out.recover(shunt, { blame: false }), { requeued: 1, shunted: 0 });
+    await pipeline.finish(upstream, second);
+    assert.deepEqual(readdirSync(out.dir), [written + '.qmsg']);
+    assert.deepEqual(readdirSync(pipeline.dir), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,6 +8,9 @@ import type { Config } from '../../config/config.js';
 
 const MMDF_DELIMITER = '\x01\x01\x01\x01\n';
 
+/** List directories made in this process: a mkdir per post is a syscall that fails every time. */
+const madeDirs = new Set<string>();
+
 export function digestMailbox(config: Config, listId: string): string {
   return join(config.path('paths', 'list_data_dir'), listId, 'digest.mmdf');
 }
@@ -25,7 +28,18 @@ registry.handlers.register({
   async process({ mlist, msg, msgdata, services, dryRun }) {
     if (!mlist.digests_enabled || msgdata.isdigest || dryRun) return;
     const file = digestMailbox(services.config, mlist.list_id);
-    await mkdir(join(file, '..'), { recursive: true });
-    await appendFile(file, mmdfEntry(msg.toBuffer()));
+    const dir = join(file, '..');
+    const entry = mmdfEntry(msg.toBuffer());
+    if (madeDirs.has(dir)) {
+      try {
+        return await appendFile(file, entry);
+      } catch (err) {
+        // The list's directory went with a deleted list of the same name: made again below.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    await mkdir(dir, { recursive: true });
+    madeDirs.add(dir);
+    await appendFile(file, entry);
   },
 });
