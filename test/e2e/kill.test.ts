@@ -30,12 +30,15 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 /** Offers posts one after another to whatever LMTP port the server has now, retrying each until it is acknowledged. */
 class Mta {
   acknowledged = 0;
+  /** The post being offered and not yet acknowledged, if any. */
+  offering: string | undefined;
   private stopped = false;
   done: Promise<void>;
   constructor(server: TestServer, ids: string[], list: string) {
     this.done = (async () => {
       let session: LmtpSession | undefined;
       for (const id of ids) {
+        this.offering = id;
         for (;;) {
           if (this.stopped) return;
           try {
@@ -58,6 +61,7 @@ class Mta {
           session = undefined;
           await sleep(100);
         }
+        this.offering = undefined;
         this.acknowledged++;
       }
       session?.close();
@@ -77,10 +81,13 @@ interface KillWindow {
 /**
  * Copies per post per member at the sink, and what is missing or doubled. A duplicate whose
  * first copy the sink accepted while a kill was under way is SMTP's own window (RFC 1047): the
- * DATA was on the wire, the sink said 250, and nobody was left to read it. Any other duplicate
- * is ours: something recorded as done was sent again.
+ * DATA was on the wire, the sink said 250, and nobody was left to read it. So is, on the LMTP
+ * side, a post the MTA was offering when the kill came: queued, but its 250 never heard, and
+ * offered again (recent-arrivals.ts answers most of those; the instant between the queue
+ * file's rename and its record is still open). Any other duplicate is ours: something
+ * recorded as done was sent again.
  */
-function tally(ids: string[], windows: KillWindow[] = []): { lost: number; duplicates: number; delivered: number; outsideWindows: number } {
+function tally(ids: string[], windows: KillWindow[] = [], offeredAtKill: ReadonlySet<string> = new Set()): { lost: number; duplicates: number; delivered: number; outsideWindows: number; strays: string[] } {
   const first = new Map<string, number>();
   const copies = new Map<string, number>();
   for (const r of sink.received) {
@@ -95,6 +102,7 @@ function tally(ids: string[], windows: KillWindow[] = []): { lost: number; dupli
   let duplicates = 0;
   let delivered = 0;
   let outsideWindows = 0;
+  const strays = new Set<string>();
   for (const id of ids) {
     for (const m of MEMBERS) {
       const key = `${id} ${m}`;
@@ -103,10 +111,13 @@ function tally(ids: string[], windows: KillWindow[] = []): { lost: number; dupli
       else duplicates += n - 1;
       delivered += n;
       const at = first.get(key) ?? 0;
-      if (n > 1 && !windows.some((w) => at >= w.from && at <= w.to)) outsideWindows += n - 1;
+      if (n > 1 && !offeredAtKill.has(id) && !windows.some((w) => at >= w.from && at <= w.to)) {
+        outsideWindows += n - 1;
+        strays.add(`${id} first at ${at.toFixed(0)}, again at ${sink.received.filter((r) => r.msg.messageId === id).map((r) => r.at.toFixed(0)).join(', ')}`);
+      }
     }
   }
-  return { lost, duplicates, delivered, outsideWindows };
+  return { lost, duplicates, delivered, outsideWindows, strays: [...strays] };
 }
 
 async function deliveredAll(server: TestServer, ids: string[], timeoutMs: number): Promise<void> {
@@ -144,11 +155,13 @@ test('eight whole-server crashes 0.5-1.5 s apart: every post reaches every membe
     await server.createList('crash@kill.example', MEMBERS);
     const ids = Array.from({ length: 300 }, (_, i) => `<server-${i}@kill.example>`);
     const windows: KillWindow[] = [];
+    const offeredAtKill = new Set<string>();
     const mta = new Mta(server, ids, 'crash@kill.example');
     for (let k = 0; k < 8; k++) {
       await sleep(500 + Math.random() * 1000);
       // Everything at once, as a power cut or the OOM killer on the whole group would.
       const from = performance.now();
+      if (mta.offering) offeredAtKill.add(mta.offering);
       for (const pid of processTree(server.master.pid!)) {
         try {
           process.kill(pid, 'SIGKILL');
@@ -163,10 +176,11 @@ test('eight whole-server crashes 0.5-1.5 s apart: every post reaches every membe
     await mta.done;
     await deliveredAll(server, ids, 180_000);
     await sleep(1000); // late duplicates, if any, arrive now
-    const { lost, duplicates, delivered, outsideWindows } = tally(ids, windows);
-    console.log(`whole server: ${delivered} deliveries of ${ids.length * MEMBERS.length}, lost ${lost}, duplicates ${duplicates} (${((duplicates / (ids.length * MEMBERS.length)) * 100).toFixed(2)}%), of them outside SMTP's window ${outsideWindows}`);
+    const { lost, duplicates, delivered, outsideWindows, strays } = tally(ids, windows, offeredAtKill);
+    console.log(`whole server: ${delivered} deliveries of ${ids.length * MEMBERS.length}, lost ${lost}, duplicates ${duplicates} (${((duplicates / (ids.length * MEMBERS.length)) * 100).toFixed(2)}%), of them outside SMTP's and LMTP's windows ${outsideWindows}`);
     assert.equal(lost, 0);
-    assert.equal(outsideWindows, 0, 'a copy recorded as sent was sent again after the crash');
+    const crashes = windows.map((w) => `${w.from.toFixed(0)}-${w.to.toFixed(0)}`).join(' ');
+    assert.equal(outsideWindows, 0, `sent again though recorded as sent: ${strays.join('; ')} (crashes: ${crashes})`);
     assert.equal(readdirSync(join(server.varDir, 'queue', 'shunt')).filter((f) => f.endsWith('.qmsg')).length, 0, 'nothing shunted: a crash of the whole server is no message\'s fault');
     // At-least-once delivery: a transaction whose DATA was on the wire when the kill came
     // goes again (SMTP's own window, above): one post per crash under load at most.
@@ -236,6 +250,40 @@ test('an MTA offering again a message already queued (it never heard the 250) ge
     await sleep(1000);
     const copies = sink.received.filter((r) => r.msg.messageId === '<again-1@kill.example>' && !r.msg.get('subject')?.includes('edited')).reduce((n, r) => n + r.to.length, 0);
     assert.equal(copies, 3, 'one copy per member of the message offered twice');
+  } finally {
+    await server.cleanup();
+  }
+});
+
+test('workers outlive a killed master only until the next master starts: it kills them before recovering their claims', async () => {
+  sink.received.length = 0;
+  const server = await TestServer.start({ smtpPort: sink.port });
+  try {
+    await server.createList('orphan@kill.example', MEMBERS);
+    const queuesPid = server.status().runners.find((r) => r.name === 'out')!.pid!;
+    const lmtpPid = server.status().runners.find((r) => r.name === 'lmtp')!.pid!;
+    // A worker that cannot act on its master's death (stopped, or busy in a long native call)
+    // would still hold its claims when the next master's runners recover them.
+    process.kill(queuesPid, 'SIGSTOP');
+    process.kill(server.master.pid!, 'SIGKILL');
+    await server.stop();
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // The other workers see their master go and leave by themselves.
+    await server.waitUntil(() => !alive(lmtpPid), 10_000, 'the LMTP worker to exit after its master');
+    assert.ok(alive(queuesPid), 'the stopped worker is still there');
+    await server.boot();
+    assert.ok(!alive(queuesPid), 'the new master killed the old worker before starting its own');
+    const ids = Array.from({ length: 5 }, (_, i) => `<orphan-${i}@kill.example>`);
+    await new Mta(server, ids, 'orphan@kill.example').done;
+    await deliveredAll(server, ids, 60_000);
+    assert.equal(tally(ids).duplicates, 0);
   } finally {
     await server.cleanup();
   }
