@@ -265,21 +265,33 @@ async function accept(services: Services, spooled: SpooledMessage, envelopeFrom:
     // A re-send of what we queued but could not acknowledge (in memory only: a message large
     // enough to be spooled to disk is rare, and hashing it would mean reading it again).
     const arrival = spooled.data ? RecentArrivals.key(envelopeFrom, spooled.data, key) : undefined;
-    if (arrival && recent.has(arrival)) {
+    const seen = arrival ? recent.get(arrival) : undefined;
+    if (seen) {
       log.warn({ rcpt: t.rcpt, message_id: msg.messageId }, 'the MTA re-sent a message already queued; acknowledged, not queued again');
-      queued.set(key, Promise.resolve(`2.0.0 Ok already queued for ${t.queue}`));
+      // Recorded, then killed before its file was renamed into the queue: in it goes now.
+      const committed = seen.file ? services.queues.get(t.queue).commitTmp(seen.file) : Promise.resolve(false);
+      queued.set(
+        key,
+        committed.then(
+          () => `2.0.0 Ok already queued for ${t.queue}`,
+          (err) => {
+            log.error({ err, rcpt: t.rcpt }, 'enqueue failed');
+            return Object.assign(new Error('4.3.0 Requested action aborted: error in processing'), { responseCode: 451 });
+          },
+        ),
+      );
       continue;
     }
+    // Recorded in the instant between the file being synced and its entering the queue, so
+    // that no kill finds it queued and unrecorded (then a re-send would be a second post).
+    const record = arrival ? (base: string) => recent.add(arrival, Date.now(), base) : undefined;
     queued.set(
       key,
       (whole
-        ? services.queues.get(t.queue).enqueue(whole, arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size))
+        ? services.queues.get(t.queue).enqueue(whole, arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size), { beforeCommit: record })
         : services.queues.get(t.queue).enqueueFrom(head, spooled.file!, spooled.bodyOffset!, arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size))
       ).then(
-          () => {
-            if (arrival) recent.add(arrival);
-            return `2.0.0 Ok queued for ${t.queue}`;
-          },
+          () => `2.0.0 Ok queued for ${t.queue}`,
           (err) => {
             log.error({ err, rcpt: t.rcpt }, 'enqueue failed');
             return Object.assign(new Error('4.3.0 Requested action aborted: error in processing'), { responseCode: 451 });

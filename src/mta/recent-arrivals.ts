@@ -4,6 +4,12 @@
 // the same recipients; anything new differs at least in its Received header, so an exact
 // match of envelope sender, bytes and list is a re-send and nothing else.
 //
+// A message is recorded with the name of its queue file once that file is written and
+// synced, and before it is renamed into the queue: so there is no instant in which it is in
+// the queue unrecorded. A kill between the record and the rename leaves a complete `.tmp`;
+// the re-send finds the record and puts that file in the queue then (Switchboard.commitTmp),
+// so nothing recorded is ever lost either.
+//
 // Kept in memory and in an append-only file in run_dir, written without fsync: the
 // page cache outlives a killed process, which is the case this is for; after a machine crash
 // the worst outcome is a post delivered twice, as before. Bounded in entries and in age.
@@ -11,14 +17,19 @@ import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, renameSyn
 import { dirname } from 'node:path';
 import { createHash } from 'node:crypto';
 
-/** Long enough for an MTA's retry after our restart (Postfix: minutes), short enough to stay small. */
-const WINDOW_MS = 60 * 60_000;
+/**
+ * Long enough for an MTA's retry after our restart (Postfix: minutes), short enough to stay
+ * small; well inside the age at which queue recovery removes a `.tmp` (STALE_TMP_MS), so a
+ * recorded file is still there when its re-send comes.
+ */
+export const RECENT_WINDOW_MS = 60 * 60_000;
+const WINDOW_MS = RECENT_WINDOW_MS;
 const MAX_ENTRIES = 20_000;
 /** Read at start: at most this much of the file's end. */
 const MAX_READ = 4 << 20;
 
 export class RecentArrivals {
-  private readonly seen = new Map<string, number>();
+  private readonly seen = new Map<string, { at: number; file?: string }>();
   private fd: number;
   private appended = 0;
 
@@ -34,16 +45,21 @@ export class RecentArrivals {
   }
 
   has(key: string, now = Date.now()): boolean {
-    const at = this.seen.get(key);
-    return at !== undefined && now - at < WINDOW_MS;
+    return this.get(key, now) !== undefined;
   }
 
-  /** Call once the queue file is durable and before the reply. */
-  add(key: string, now = Date.now()): void {
+  /** The record of a message seen in the window: when, and the queue file it went to. */
+  get(key: string, now = Date.now()): { at: number; file?: string } | undefined {
+    const entry = this.seen.get(key);
+    return entry && now - entry.at < WINDOW_MS ? entry : undefined;
+  }
+
+  /** Call once the queue file is written and synced, before it enters the queue and before the reply. */
+  add(key: string, now = Date.now(), file?: string): void {
     this.seen.delete(key); // re-inserted last: Map order is age order
-    this.seen.set(key, now);
+    this.seen.set(key, { at: now, file });
     if (this.seen.size > MAX_ENTRIES) this.seen.delete(this.seen.keys().next().value as string);
-    appendFileSync(this.fd, `${now} ${key}\n`);
+    appendFileSync(this.fd, line(key, this.seen.get(key)!));
     // The file is rewritten once per MAX_ENTRIES appends, never per add once the map is full.
     if (++this.appended > MAX_ENTRIES) this.compact(now);
   }
@@ -63,14 +79,14 @@ export class RecentArrivals {
     }
     const now = Date.now();
     for (const line of text.split('\n')) {
-      const m = /^(\d{1,15}) ([A-Za-z0-9_-]{32})$/.exec(line);
-      if (m && now - Number(m[1]) < WINDOW_MS) this.seen.set(m[2], Number(m[1]));
+      const m = /^(\d{1,15}) ([A-Za-z0-9_-]{32})(?: ([0-9.]{1,40}\+[0-9a-f]{40}))?$/.exec(line);
+      if (m && now - Number(m[1]) < WINDOW_MS) this.seen.set(m[2], { at: Number(m[1]), file: m[3] });
     }
     this.trim(now);
   }
 
   private trim(now: number): void {
-    for (const [key, at] of this.seen) {
+    for (const [key, { at }] of this.seen) {
       if (this.seen.size <= MAX_ENTRIES && now - at < WINDOW_MS) break;
       this.seen.delete(key);
     }
@@ -80,10 +96,12 @@ export class RecentArrivals {
   private compact(now: number): void {
     this.trim(now);
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, [...this.seen].map(([k, at]) => `${at} ${k}\n`).join(''));
+    writeFileSync(tmp, [...this.seen].map(([k, entry]) => line(k, entry)).join(''));
     renameSync(tmp, this.file);
     closeSync(this.fd);
     this.fd = openSync(this.file, 'a');
     this.appended = 0;
   }
 }
+
+const line = (key: string, entry: { at: number; file?: string }) => `${entry.at} ${key}${entry.file ? ` ${entry.file}` : ''}\n`;

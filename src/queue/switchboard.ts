@@ -14,8 +14,12 @@ import { encodeQueueFile, encodeMetadataLine, decodeQueueFile, MsgData } from '.
 const EXT = '.qmsg';
 const BAK = '.bak';
 const TMP = '.tmp';
-/** A .tmp this old has no live writer: no write of ours takes a minute. */
-const STALE_TMP_MS = 60_000;
+/**
+ * A .tmp this old is removed at recovery. No write of ours takes a minute, but LMTP may have
+ * recorded a written `.tmp` as received the instant before a kill (recent-arrivals.ts) and
+ * puts it in the queue when the MTA offers it again: kept well past that record's window.
+ */
+const STALE_TMP_MS = 2 * 60 * 60_000;
 /** Written by a hop whose runner has not yet dropped its claim: see hop.ts. */
 const PEND = '.pend';
 /** Progress sidecar of a claimed file: the recipients already done, one per line. */
@@ -101,12 +105,37 @@ export class Switchboard {
   }
 
   /** Writes a message durably and returns its file base (name without extension). */
-  async enqueue(raw: Buffer, msgdata: MsgData): Promise<string> {
+  /**
+   * `beforeCommit` is told the file's base once its bytes are synced and before it is renamed
+   * into the queue: LMTP records the message as received there (see commitTmp()).
+   */
+  async enqueue(raw: Buffer, msgdata: MsgData, opts: { beforeCommit?: (base: string) => void } = {}): Promise<string> {
     // Encoded only once write() has added the hop's origin to the metadata.
-    if (raw.length < SYNC_IO_BYTES) return this.write(raw, msgdata, { small: () => encodeQueueFile(raw, msgdata) });
-    return this.write(raw, msgdata, async (fh) => {
-      await fh.writeFile(encodeQueueFile(raw, msgdata));
-    });
+    if (raw.length < SYNC_IO_BYTES) return this.write(raw, msgdata, { small: () => encodeQueueFile(raw, msgdata) }, opts.beforeCommit);
+    return this.write(
+      raw,
+      msgdata,
+      async (fh) => {
+        await fh.writeFile(encodeQueueFile(raw, msgdata));
+      },
+      opts.beforeCommit,
+    );
+  }
+
+  /**
+   * Puts in the queue a file that enqueue() wrote and synced and whose `beforeCommit` ran,
+   * but whose rename a kill prevented. Returns false when there is no such `.tmp` (it was
+   * renamed, and may have been handled since).
+   */
+  async commitTmp(base: string): Promise<boolean> {
+    try {
+      await fs.rename(join(this.dir, base + TMP), join(this.dir, base + EXT));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+    await this.dirSync.sync();
+    return true;
   }
 
   /**
@@ -134,7 +163,7 @@ export class Switchboard {
   }
 
   /** The durable write both enqueues share: tmp file, fsync, rename, fsync of the directory. */
-  private async write(seed: Buffer, msgdata: MsgData, fill: { small: () => Buffer } | ((fh: FileHandle) => Promise<void>)): Promise<string> {
+  private async write(seed: Buffer, msgdata: MsgData, fill: { small: () => Buffer } | ((fh: FileHandle) => Promise<void>), beforeCommit?: (base: string) => void): Promise<string> {
     const hop = currentHop();
     const derived = hop && derivedBase(hop, this.name);
     if (hop && derived) {
@@ -166,6 +195,7 @@ export class Switchboard {
       }
       await fh.close();
     }
+    beforeCommit?.(base);
     await fs.rename(tmp, join(this.dir, base + (hop ? PEND : EXT)));
     await this.dirSync.sync();
     if (hop) hop.pending.push(join(this.dir, base + PEND));

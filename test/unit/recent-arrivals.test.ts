@@ -46,3 +46,24 @@ test('the record stays bounded however many messages arrive', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the queue file a message went to is remembered with it, across a restart', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mm-recent-'));
+  try {
+    const file = join(dir, 'lmtp-recent');
+    const key = RecentArrivals.key('anne@example.org', Buffer.from('x'), 'ant.example.com');
+    const other = RecentArrivals.key('anne@example.org', Buffer.from('y'), 'ant.example.com');
+    const base = '01796585962768.000000+37641fe9d7d2339c6b50b72f226d3d317fdc6db5';
+    const first = new RecentArrivals(file);
+    first.add(key, Date.now(), base);
+    first.add(other);
+    first.close();
+    const again = new RecentArrivals(file);
+    assert.equal(again.get(key)?.file, base);
+    assert.equal(again.get(other)?.file, undefined);
+    assert.ok(again.has(other));
+    again.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, readdirSync, appendFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync, appendFileSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Switchboard, MAX_BAK_COUNT } from '../../src/queue/switchboard.js';
@@ -165,6 +165,38 @@ test('a hop\'s file waits while its upstream claim stands, whoever recovers firs
     await pipeline.finish(upstream, second);
     assert.deepEqual(readdirSync(out.dir), [written + '.qmsg']);
     assert.deepEqual(readdirSync(pipeline.dir), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('what is told before the commit is a complete file not yet queued; a kill there leaves it for commitTmp', async () => {
+  const dir = tmp();
+  try {
+    const sb = new Switchboard('in', dir);
+    const raw = Buffer.from('Subject: s\r\n\r\nb\r\n');
+    let told = '';
+    const base = await sb.enqueue(raw, { listid: 'ant.example.com' }, {
+      beforeCommit: (b) => {
+        told = b;
+        assert.deepEqual(readdirSync(sb.dir), [b + '.tmp'], 'synced, and not yet in the queue');
+        assert.ok(readFileSync(join(sb.dir, b + '.tmp')).includes(raw));
+      },
+    });
+    assert.equal(told, base);
+    assert.deepEqual(sb.files(), [base]);
+    // Killed between the record and the rename (here: the record itself throws).
+    await assert.rejects(sb.enqueue(raw, { listid: 'ant.example.com' }, { beforeCommit: (b) => { told = b; throw new Error('killed'); } }));
+    assert.deepEqual(sb.files(), [base]);
+    assert.equal(await sb.commitTmp(told), true);
+    assert.deepEqual(sb.files(), [base, told].sort());
+    assert.deepEqual((await sb.dequeue(told)).raw, raw);
+    // Renamed already (and maybe handled since): nothing to do.
+    assert.equal(await sb.commitTmp(told), false);
+    // Recovery leaves a young .tmp alone: it may be such a file, waiting for its re-send.
+    await sb.enqueue(raw, { listid: 'ant.example.com' }, { beforeCommit: () => { throw new Error('killed'); } }).catch(() => undefined);
+    await sb.recover(new Switchboard('shunt', dir), { blame: false });
+    assert.equal(readdirSync(sb.dir).filter((f) => f.endsWith('.tmp')).length, 1);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
