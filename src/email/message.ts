@@ -18,6 +18,11 @@ export class Message {
    */
   private readonly headers: Headers;
   body: Buffer;
+  /**
+   * addresses() by header name, parsed once: a chain asks for the senders in rule after rule.
+   * Emptied by every header edit, all of which go through this class.
+   */
+  private readonly parsedAddresses = new Map<string, readonly ParsedAddress[]>();
 
   constructor(raw: Buffer) {
     const split = splitHeaderBody(raw);
@@ -54,10 +59,16 @@ export class Message {
    * "boss@example.org <boss@example.org>," must stay a name and never become an address.
    */
   addresses(name: string): ParsedAddress[] {
-    return this.headers
-      .get(name)
-      .flatMap((line) => parseAddresses(undecodedWords(line)))
-      .map((a) => ({ email: a.email, name: decodeWords(a.name).replace(/[\r\n]+/g, ' ').trim() }));
+    const key = name.toLowerCase();
+    let parsed = this.parsedAddresses.get(key);
+    if (!parsed) {
+      parsed = this.headers
+        .get(name)
+        .flatMap((line) => parseAddresses(undecodedWords(line)))
+        .map((a) => Object.freeze({ email: a.email, name: decodeWords(a.name).replace(/[\r\n]+/g, ' ').trim() }));
+      this.parsedAddresses.set(key, parsed);
+    }
+    return parsed.slice();
   }
 
   /** The first value with its bytes decoded but RFC 2047 words as written (Mailman's original_subject). */
@@ -82,6 +93,7 @@ export class Message {
 
   /** Appends whole lines from rawLines(), byte for byte (no decoding, no re-encoding). */
   addRawLines(name: string, lines: string[]): void {
+    this.parsedAddresses.clear();
     for (const line of lines) this.headers.addFormatted(name, line, this.headers.getList().length);
   }
 
@@ -92,6 +104,7 @@ export class Message {
 
   /** Appends a header at the end of the header block (Mailman's msg[name] = value). */
   add(name: string, value: string): void {
+    this.parsedAddresses.clear();
     this.headers.add(name, encodeHeaderValue(name, value), this.headers.getList().length);
   }
 
@@ -106,6 +119,7 @@ export class Message {
   }
 
   private replace(name: string, put: (at: number) => void): void {
+    this.parsedAddresses.clear();
     const list = this.headers.getList();
     const key = name.toLowerCase();
     const at = list.findIndex((l) => l.key === key);
@@ -114,6 +128,7 @@ export class Message {
   }
 
   remove(name: string): void {
+    this.parsedAddresses.clear();
     this.headers.remove(name);
   }
 

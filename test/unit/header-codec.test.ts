@@ -144,3 +144,22 @@ test('text that reads as an encoded word is written so that it is decoded only o
   const line = headerLines(msg).filter((l) => l.startsWith('Subject:') || l.startsWith(' ')).join('');
   assert.equal(libmime.decodeWords(line.slice('Subject: '.length)), '[Team] about =?utf-8?q?x?= words');
 });
+
+test('addresses are parsed once per header and follow every edit of it', () => {
+  const msg = new Message(Buffer.from('From: Anne <anne@example.org>\r\nCc: b@example.org\r\n\r\nbody\r\n'));
+  assert.deepEqual(msg.addresses('from'), [{ email: 'anne@example.org', name: 'Anne' }]);
+  assert.deepEqual(msg.senders(['from', 'cc']), ['anne@example.org', 'b@example.org']);
+  const got = msg.addresses('cc');
+  got.pop(); // a caller's copy: the message's own stays whole
+  assert.deepEqual(msg.addresses('CC'), [{ email: 'b@example.org', name: '' }]);
+  msg.set('From', 'Bart <bart@example.org>');
+  assert.deepEqual(msg.addresses('from'), [{ email: 'bart@example.org', name: 'Bart' }]);
+  msg.add('Cc', 'c@example.org');
+  assert.deepEqual(msg.addresses('cc').map((a) => a.email), ['b@example.org', 'c@example.org']);
+  msg.remove('cc');
+  assert.deepEqual(msg.addresses('cc'), []);
+  msg.addRawLines('Cc', ['Cc: d@example.org']);
+  assert.deepEqual(msg.addresses('cc').map((a) => a.email), ['d@example.org']);
+  msg.setRawLine('From', 'From: e@example.org');
+  assert.deepEqual(msg.senders(['from']), ['e@example.org']);
+});
