@@ -60,11 +60,24 @@ export const bool: Converter<boolean> = (value) => {
   throw new Error(`Invalid boolean value: ${single(value)}`);
 };
 
+/** The largest value an integer column holds on both databases (PostgreSQL's `integer`). */
+export const MAX_DB_INT = 2_147_483_647;
+
 export const nonNegativeInt: Converter<number> = (value) => {
   const t = single(value).trim();
   if (!/^\d+$/.test(t)) throw new Error(`Expected a non-negative integer: ${t}`);
-  return parseInt(t, 10);
+  const n = parseInt(t, 10);
+  // Beyond it PostgreSQL refuses the statement (SQLite would store it): a 400, never a 500.
+  if (n > MAX_DB_INT) throw new Error(`Expected a non-negative integer no larger than ${MAX_DB_INT}: ${t}`);
+  return n;
 };
+
+/** A row number from a path (`/held/ID`, `/header-matches/N`), or undefined when no row can have it. */
+export function rowNumber(text: string): number | undefined {
+  if (!/^\d{1,10}$/.test(text)) return undefined;
+  const n = Number(text);
+  return n <= MAX_DB_INT ? n : undefined;
+}
 
 /** One of a fixed set of names; with allowBlank, '' means "none" (null). */
 export function oneOf<T extends string>(choices: readonly T[], opts: { allowBlank?: boolean } = {}): Converter<T | null> {

@@ -68,7 +68,14 @@ test('after a post, a hold and CLI writes, nothing under var is open to other us
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
-      const mode = statSync(path).mode & 0o777;
+      let mode: number;
+      try {
+        mode = statSync(path).mode & 0o777;
+      } catch (err) {
+        // A runner still finishing (a claim or a .done dropped after the last copy went out).
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw err;
+      }
       const rel = relative(server.varDir, path);
       seen.push(rel);
       if (mode & 0o027) open.push(`${rel} ${mode.toString(8)}`);

@@ -108,3 +108,15 @@ test('users, members and held-message forwards: display names on one line, forwa
   assert.equal((await rest.get('/lists/ant.example.com/roster/member')).body.total_size, 0, 'no member was added by a refused request');
   assertError(await rest.post('/lists/ant.example.com/held/1', { action: 'accept', forward: [INJECTED] }), 400, /Invalid Parameter "forward"/);
 });
+
+test('numbers past what an integer column holds: 404 for a row in the path, 400 for a value, never 500 (PostgreSQL refuses them)', async () => {
+  const huge = '99999999999999999999';
+  for (const path of [`/lists/ant.example.com/header-matches/${huge}`, '/lists/ant.example.com/header-matches/2147483648', `/lists/ant.example.com/held/${huge}`, '/lists/ant.example.com/held/9007199254740991']) {
+    assertError(await rest.call('GET', path), 404);
+  }
+  assertError(await rest.call('PUT', `/lists/ant.example.com/header-matches/${huge}`, { header: 'x-spam', pattern: 'yes' }), 404);
+  assertError(await rest.call('POST', `/lists/ant.example.com/held/${huge}`, { action: 'discard' }), 404);
+  assertError(await rest.call('PATCH', '/lists/ant.example.com/config', { max_message_size: '2147483648' }), 400, /no larger than 2147483647/);
+  assert.equal((await rest.call('PATCH', '/lists/ant.example.com/config', { max_message_size: '2147483647' })).status, 204);
+  assertError(await rest.call('POST', '/lists/ant.example.com/header-matches', { header: 'x-spam', pattern: 'yes', position: huge }), 400);
+});

@@ -5,7 +5,7 @@ import type { HeaderMatch, MailingList } from '../../model/entities.js';
 import type { HeaderMatchInput } from '../../services/header-matches.js';
 import { apiOf, collection, created, noContent, okay, type Api, type Resource } from '../helpers.js';
 import { notFound } from '../errors.js';
-import { inputOf, nonNegativeInt, str, validate } from '../validate.js';
+import { inputOf, nonNegativeInt, rowNumber, str, validate } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
 
 /** '' clears the action or tag, as Postorius sends an empty select. */
@@ -27,8 +27,9 @@ function render(api: Api, mlist: MailingList, row: HeaderMatch): Resource {
 }
 
 function positionOf(ctx: RestContext): number {
-  if (!/^\d+$/.test(ctx.params.position)) throw notFound();
-  return Number(ctx.params.position);
+  const position = rowNumber(ctx.params.position);
+  if (position === undefined) throw notFound();
+  return position;
 }
 
 export function routes(router: RestRouter, { services }: RestDeps): void {

@@ -6,7 +6,7 @@ import type { Services } from '../../services/services.js';
 import { Message } from '../../email/message.js';
 import { apiOf, collection, isoDate, noContent, okay, type Api, type Resource } from '../helpers.js';
 import { badRequest, notFound } from '../errors.js';
-import { email, listOfStrings, inputOf, multiLine, oneOf, validate } from '../validate.js';
+import { email, listOfStrings, inputOf, multiLine, oneOf, rowNumber, validate } from '../validate.js';
 import { HELD_ACTIONS, moderateHeldMessage, UnknownHeldMessage, type HeldAction } from '../../moderation/moderator.js';
 import type { RestDeps, RestRouter } from '../context.js';
 
@@ -50,16 +50,16 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
 
   router.get('/lists/:list/held/:id', async (ctx) => {
     const mlist = await services.lists.require(ctx.params.list);
-    const id = /^\d+$/.test(ctx.params.id) ? Number(ctx.params.id) : NaN;
-    const held = Number.isSafeInteger(id) ? await services.requests.heldMessage(mlist.list_id, id) : undefined;
+    const id = rowNumber(ctx.params.id);
+    const held = id !== undefined ? await services.requests.heldMessage(mlist.list_id, id) : undefined;
     if (!held) throw notFound();
     okay(ctx, await renderHeld(services, apiOf(ctx), mlist, held));
   });
 
   router.post('/lists/:list/held/:id', async (ctx) => {
     const mlist = await services.lists.require(ctx.params.list);
-    const id = /^\d+$/.test(ctx.params.id) ? Number(ctx.params.id) : NaN;
-    if (!Number.isSafeInteger(id)) throw notFound();
+    const id = rowNumber(ctx.params.id);
+    if (id === undefined) throw notFound();
     // mailmanclient sends `comment`; Mailman's own tests have used `reason` too.
     const args = validate(inputOf(ctx), { action: oneOf(HELD_ACTIONS), comment: multiLine, reason: multiLine, forward: (v) => listOfStrings(v).map(email) }, ['comment', 'reason', 'forward']);
     if (!args.action) throw badRequest('Missing parameters: action');
