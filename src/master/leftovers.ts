@@ -12,13 +12,23 @@ const WAIT_MS = 10_000;
 /** USER_HZ: /proc/PID/stat counts a process's start in these ticks since boot. */
 const TICKS_PER_S = 100;
 
-/** When a process started (ms since the epoch), from /proc; undefined if it is gone. */
-function startedAt(pid: number): number | undefined {
+/** The fields of /proc/PID/stat after the command name (state first), or undefined once it is gone. */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** When a process started (ms since the epoch), from /proc; undefined if it is gone. */
+function startedAt(pid: number): number | undefined {
+  const fields = statFields(pid);
+  if (!fields) return undefined;
+  try {
     const uptimeS = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
-    return Date.now() - uptimeS * 1000 + (ticks / TICKS_PER_S) * 1000;
+    return Date.now() - uptimeS * 1000 + (Number(fields[19]) / TICKS_PER_S) * 1000;
   } catch {
     return undefined;
   }
@@ -69,10 +79,6 @@ export async function reapLeftoverWorkers(statusFile: string): Promise<number[]>
 /** Alive and not a zombie: a killed orphan stays one until init reaps it, and holds nothing. */
 function running(pid: number): boolean {
   if (!isAlive(pid)) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  const fields = statFields(pid);
+  return fields !== undefined && fields[0] !== 'Z';
 }

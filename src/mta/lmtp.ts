@@ -259,6 +259,11 @@ async function accept(services: Services, spooled: SpooledMessage, envelopeFrom:
   // In memory: the stamped header and the body as received, one buffer for every queue.
   const whole = spooled.data ? Buffer.concat([head, spooled.data.subarray(spooled.bodyOffset!)]) : undefined;
   const queued = new Map<string, Promise<string | Error>>();
+  // The MTA keeps the message and offers it again later.
+  const tempFailure = (err: unknown, rcpt: string) => {
+    log.error({ err, rcpt }, 'enqueue failed');
+    return Object.assign(new Error('4.3.0 Requested action aborted: error in processing'), { responseCode: 451 });
+  };
   for (const t of targets) {
     const key = targetKey(t);
     if (queued.has(key)) continue;
@@ -274,10 +279,7 @@ async function accept(services: Services, spooled: SpooledMessage, envelopeFrom:
         key,
         committed.then(
           () => `2.0.0 Ok already queued for ${t.queue}`,
-          (err) => {
-            log.error({ err, rcpt: t.rcpt }, 'enqueue failed');
-            return Object.assign(new Error('4.3.0 Requested action aborted: error in processing'), { responseCode: 451 });
-          },
+          (err) => tempFailure(err, t.rcpt),
         ),
       );
       continue;
@@ -292,10 +294,7 @@ async function accept(services: Services, spooled: SpooledMessage, envelopeFrom:
         : services.queues.get(t.queue).enqueueFrom(head, spooled.file!, spooled.bodyOffset!, arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size))
       ).then(
           () => `2.0.0 Ok queued for ${t.queue}`,
-          (err) => {
-            log.error({ err, rcpt: t.rcpt }, 'enqueue failed');
-            return Object.assign(new Error('4.3.0 Requested action aborted: error in processing'), { responseCode: 451 });
-          },
+          (err) => tempFailure(err, t.rcpt),
         ),
     );
   }

@@ -22,8 +22,7 @@ import { createHash } from 'node:crypto';
  * small; well inside the age at which queue recovery removes a `.tmp` (STALE_TMP_MS), so a
  * recorded file is still there when its re-send comes.
  */
-export const RECENT_WINDOW_MS = 60 * 60_000;
-const WINDOW_MS = RECENT_WINDOW_MS;
+const WINDOW_MS = 60 * 60_000;
 const MAX_ENTRIES = 20_000;
 /** Read at start: at most this much of the file's end. */
 const MAX_READ = 4 << 20;

@@ -1,14 +1,14 @@
 // The switchboard: one directory per queue, one file per message. A write is durable before
 // enqueue() resolves (tmp file, fsync, rename, fsync of the directory); a runner claims a file
 // by renaming it to .bak and removes the .bak only once the message is safely elsewhere.
-// Writes to one directory that are in flight together share its fsync (group commit): a
-// rename that lands while a directory fsync is running waits for the next one, which starts
-// as soon as the running one ends and covers every rename made meanwhile.
-import { promises as fs, appendFileSync, closeSync, existsSync, fsync, mkdirSync, openSync, readdirSync, readFileSync, statSync, watch, writeSync, FSWatcher } from 'node:fs';
+// Writes to one directory that are in flight together share its fsync (group commit, in
+// durable-io.ts).
+import { promises as fs, appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, watch, FSWatcher } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { currentHop, derivedBase, type Hop } from './hop.js';
+import { directorySync, unlinkIfThere, writeAll, writeSmall, type DirectorySync } from './durable-io.js';
 import { encodeQueueFile, encodeMetadataLine, decodeQueueFile, MsgData } from './qfile.js';
 
 const EXT = '.qmsg';
@@ -42,50 +42,6 @@ export interface QueueEntry {
   msgdata: MsgData;
 }
 
-/**
- * Group commit of one directory's entries. sync() resolves after an fsync of the directory
- * that began after sync() was called, so every rename made before the call is durable; all
- * callers waiting when an fsync begins share it.
- */
-class DirectorySync {
-  private running = false;
-  private waiting: { resolve: () => void; reject: (err: unknown) => void }[] = [];
-  /** Kept open for the life of the process: one fsync per group, not open, fsync, close. */
-  private fd: number | undefined;
-  constructor(private readonly dir: string) {}
-
-  sync(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-      if (!this.running) void this.drain();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    this.running = true;
-    while (this.waiting.length) {
-      const batch = this.waiting;
-      this.waiting = [];
-      try {
-        await this.syncOnce();
-        for (const w of batch) w.resolve();
-      } catch (err) {
-        for (const w of batch) w.reject(err);
-      }
-    }
-    this.running = false;
-  }
-
-  private async syncOnce(): Promise<void> {
-    this.fd ??= openSync(this.dir, 'r');
-    const fd = this.fd;
-    await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
-  }
-}
-
-/** One group per directory in this process, whichever Switchboard objects write there. */
-const directorySyncs = new Map<string, DirectorySync>();
-
 export class Switchboard {
   readonly dir: string;
   private readonly dirSync: DirectorySync;
@@ -99,13 +55,11 @@ export class Switchboard {
     if (count < 1 || (count & (count - 1)) !== 0) throw new Error(`[runner.${name}] instances must be a power of 2, not ${count}`);
     this.dir = join(queueDir, name);
     mkdirSync(this.dir, { recursive: true });
-    let ds = directorySyncs.get(this.dir);
-    if (!ds) directorySyncs.set(this.dir, (ds = new DirectorySync(this.dir)));
-    this.dirSync = ds;
+    this.dirSync = directorySync(this.dir);
   }
 
-  /** Writes a message durably and returns its file base (name without extension). */
   /**
+   * Writes a message durably and returns its file base (name without extension).
    * `beforeCommit` is told the file's base once its bytes are synced and before it is renamed
    * into the queue: LMTP records the message as received there (see commitTmp()).
    */
@@ -401,15 +355,6 @@ export class Switchboard {
 
 }
 
-/** unlink, where fs.rm({ force }) would lstat first: once per message per queue, it shows. */
-async function unlinkIfThere(path: string): Promise<void> {
-  try {
-    await fs.unlink(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-}
-
 /**
  * A hop's `.pend` becomes `.qmsg`. Two may try: the runner that wrote it, once its claim is
  * gone, and the recovery of a runner starting beside it in the same process, which sees no
@@ -428,24 +373,6 @@ async function promote(pend: string): Promise<boolean> {
 
 /** The `.done` sidecars recordDone() wrote in this process, so finish() unlinks only those. */
 const sidecars = new Set<string>();
-
-/** A small file written whole: open, write and close from the loop, only the fsync in the pool. */
-async function writeSmall(path: string, data: Buffer): Promise<void> {
-  const fd = openSync(path, 'w');
-  try {
-    for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
-    await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
-  } catch (err) {
-    closeSync(fd);
-    await fs.rm(path, { force: true });
-    throw err;
-  }
-  closeSync(fd);
-}
-
-async function writeAll(fh: FileHandle, data: Buffer): Promise<void> {
-  for (let done = 0; done < data.length; ) done += (await fh.write(data, done, data.length - done)).bytesWritten;
-}
 
 /** All switchboards by queue name, for a process that writes to several queues. */
 export class Switchboards {

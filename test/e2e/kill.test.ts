@@ -10,6 +10,7 @@ import { TestServer } from '../helpers/server.js';
 import { SmtpSink } from '../helpers/smtp-sink.js';
 import { makePost, LmtpSession } from '../helpers/lmtp-client.js';
 import { processTree } from '../helpers/processes.js';
+import { isAlive } from '../../src/master/pidfile.js';
 
 const MEMBERS = Array.from({ length: 50 }, (_, i) => `m${i}@kill.example`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -272,19 +273,11 @@ test('workers outlive a killed master only until the next master starts: it kill
     process.kill(queuesPid, 'SIGSTOP');
     process.kill(server.master.pid!, 'SIGKILL');
     await server.stop();
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     // The other workers see their master go and leave by themselves.
-    await server.waitUntil(() => !alive(lmtpPid), 10_000, 'the LMTP worker to exit after its master');
-    assert.ok(alive(queuesPid), 'the stopped worker is still there');
+    await server.waitUntil(() => !isAlive(lmtpPid), 10_000, 'the LMTP worker to exit after its master');
+    assert.ok(isAlive(queuesPid), 'the stopped worker is still there');
     await server.boot();
-    assert.ok(!alive(queuesPid), 'the new master killed the old worker before starting its own');
+    assert.ok(!isAlive(queuesPid), 'the new master killed the old worker before starting its own');
     const ids = Array.from({ length: 5 }, (_, i) => `<orphan-${i}@kill.example>`);
     await new Mta(server, ids, 'orphan@kill.example').done;
     await deliveredAll(server, ids, 60_000);

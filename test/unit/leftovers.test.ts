@@ -8,15 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reapLeftoverWorkers } from '../../src/master/leftovers.js';
 import { HOST_ENTRY } from '../../src/paths.js';
+import { isAlive } from '../../src/master/pidfile.js';
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** A process whose command line names the worker entry point without being one. */
 function lookalike(): ChildProcess {
@@ -40,12 +33,12 @@ test('a worker the dead master named is killed; another program, or a process st
     await new Promise((r) => setTimeout(r, 300)); // all three running
     // Named an hour before the lookalike started: its pid was given out again since.
     assert.deepEqual(await reapLeftoverWorkers(statusFile(dir, [other.pid!, recycled.pid!, 999_999_999], 3600)), []);
-    assert.ok(alive(other.pid!) && alive(recycled.pid!));
+    assert.ok(isAlive(other.pid!) && isAlive(recycled.pid!));
     // Named after it started: a leftover worker, killed and waited for.
     assert.deepEqual(await reapLeftoverWorkers(statusFile(dir, [other.pid!, worker.pid!], 0)), [worker.pid]);
     if (worker.exitCode === null && worker.signalCode === null) await new Promise((r) => worker.once('exit', r));
     assert.equal(worker.signalCode, 'SIGKILL');
-    assert.ok(alive(other.pid!), 'not our program: never killed');
+    assert.ok(isAlive(other.pid!), 'not our program: never killed');
     // No status file (a clean stop removes it): nothing to do.
     assert.deepEqual(await reapLeftoverWorkers(join(dir, 'absent.json')), []);
   } finally {
