@@ -5,8 +5,9 @@
 // The master loads neither the database layer nor the compiler: it lives as long as the
 // server, and every megabyte it holds is held all that time.
 import { fork, ChildProcess } from 'node:child_process';
-import { writeFileSync, readFileSync, rmSync, mkdirSync, renameSync, openSync, closeSync, writeSync, statSync, chmodSync } from 'node:fs';
+import { rmSync, mkdirSync, openSync, closeSync, writeSync, statSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileAtomically } from '../queue/atomic-file.js';
 import type { Config } from '../config/config.js';
 import { RUNNER_DEFAULTS } from '../config/schema.js';
 import { logger } from '../logging.js';
@@ -146,8 +147,7 @@ export async function runMaster(config: Config): Promise<void> {
         gave_up: r.gaveUp,
       })),
     };
-    writeFileSync(statusFile + '.tmp', JSON.stringify(status, null, 2));
-    renameSync(statusFile + '.tmp', statusFile);
+    writeFileAtomically(statusFile, JSON.stringify(status, null, 2));
   };
 
   /**

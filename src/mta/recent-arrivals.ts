@@ -13,8 +13,9 @@
 // Kept in memory and in an append-only file in run_dir, written without fsync: the
 // page cache outlives a killed process, which is the case this is for; after a machine crash
 // the worst outcome is a post delivered twice, as before. Bounded in entries and in age.
-import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileAtomically } from '../queue/atomic-file.js';
 import { createHash } from 'node:crypto';
 
 /**
@@ -94,9 +95,7 @@ export class RecentArrivals {
   /** Rewrites the file with what is still in the window, so it never grows without bound. */
   private compact(now: number): void {
     this.trim(now);
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, [...this.seen].map(([k, entry]) => line(k, entry)).join(''));
-    renameSync(tmp, this.file);
+    writeFileAtomically(this.file, [...this.seen].map(([k, entry]) => line(k, entry)).join(''));
     closeSync(this.fd);
     this.fd = openSync(this.file, 'a');
     this.appended = 0;

@@ -3,6 +3,7 @@
 import type { DataSource, Repository } from 'typeorm';
 import { promises as fs, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomicallyAsync } from '../queue/atomic-file.js';
 import { StoredMessage, StoredMessageEntity } from '../model/entities.js';
 import { messageIdHash } from '../email/message.js';
 
@@ -23,15 +24,7 @@ export class MessageStore {
     const hash = messageIdHash(messageId);
     const rel = join(hash.slice(0, 2), hash.slice(2, 4), hash);
     const path = join(this.dir, rel);
-    await fs.mkdir(join(this.dir, hash.slice(0, 2), hash.slice(2, 4)), { recursive: true });
-    const fh = await fs.open(path + '.tmp', 'w');
-    try {
-      await fh.writeFile(raw);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fs.rename(path + '.tmp', path);
+    await writeFileAtomicallyAsync(path, raw, { mkdir: true });
     return this.repo.save(this.repo.create({ message_id: messageId, message_id_hash: hash, path: rel }));
   }
 

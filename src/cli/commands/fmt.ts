@@ -2,8 +2,9 @@
 // layout (src/dsl/format.ts). Without paths: the built-in chains/ and pipelines/, and the
 // site's [dsl] chain_dir and pipeline_dir when they exist.
 import type { Command } from 'commander';
-import { existsSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../../queue/atomic-file.js';
 import { CliContext, CliError, out } from '../context.js';
 import { format } from '../../dsl/format.js';
 import { readSourceFile } from '../../dsl/source.js';
@@ -67,12 +68,9 @@ function collectFiles(paths: string[], explicit: boolean): string[] {
 
 /** A reader (a runner reloading site files) sees the old file or the new one, never half. */
 function writeAtomically(file: string, text: string): void {
-  const temp = `${file}.fmt-${process.pid}.tmp`;
   try {
-    writeFileSync(temp, text, { mode: statSync(file).mode & 0o777 });
-    renameSync(temp, file);
+    writeFileAtomically(file, text, { mode: statSync(file).mode & 0o777 });
   } catch (err) {
-    if (existsSync(temp)) unlinkSync(temp);
     throw new CliError(`${file}: cannot write: ${(err as Error).message}`);
   }
 }

@@ -1,18 +1,16 @@
 // The two server "runners": LMTP in from the MTA and the REST API. Each writes the address it
 // bound to run_dir/NAME.json, so port 0 (tests) and `mailman status` both work. Their
 // implementations are imported on start, so a process that hosts neither never loads Koa.
-import { writeFileSync, mkdirSync, rmSync, renameSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../../queue/atomic-file.js';
 import { registry } from '../../registry.js';
 import type { Config } from '../../config/config.js';
 
 function announce(config: Config, name: string, host: string, port: number): () => void {
   const dir = config.runDir;
-  mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.json`);
-  // Written aside then renamed: a reader never sees half a file.
-  writeFileSync(file + '.tmp', JSON.stringify({ host, port, pid: process.pid }));
-  renameSync(file + '.tmp', file);
+  writeFileAtomically(file, JSON.stringify({ host, port, pid: process.pid }), { mkdir: true });
   return () => rmSync(file, { force: true });
 }
 
