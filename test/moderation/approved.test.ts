@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { RulesHarness, post } from './support.js';
-import { hashPassword } from '../../src/rest/passwords.js';
+import { hashPassword } from '../../src/services/passwords.js';
 import { walk, decodedText } from '../../src/moderation/mime-parts.js';
 
 let h: RulesHarness;

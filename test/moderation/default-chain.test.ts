@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { RulesHarness, post } from './support.js';
 import { DslCatalog } from '../../src/dsl/catalog.js';
 import { runChain } from '../../src/moderation/chain-executor.js';
-import { hashPassword } from '../../src/rest/passwords.js';
+import { hashPassword } from '../../src/services/passwords.js';
 import { setDmarcResolver } from '../../src/moderation/rules/dmarc-mitigation.js';
 import { CHAINS_DIR, PIPELINES_DIR } from '../dsl/support.js';
 import type { MsgData } from '../../src/queue/qfile.js';

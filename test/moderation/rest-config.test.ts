@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { RestHarness, assertError } from '../rest/harness.js';
-import { verifyPassword } from '../../src/rest/passwords.js';
+import { verifyPassword } from '../../src/services/passwords.js';
 
 let rest: RestHarness;
 before(async () => {

@@ -4,7 +4,7 @@
 // same pseudo-header wherever it appears in the other text parts (HTML included). Not under
 // `explain` (dryRun). A password found, valid or not, sets msgdata.has_approved.
 import { registry, type MessageContext } from '../../registry.js';
-import { verifyPassword } from '../../rest/passwords.js';
+import { verifyPassword } from '../../services/passwords.js';
 import { timingSafeEqual } from 'node:crypto';
 import { decodeCharset, decodedBytes, encodeLike, escapeRegex, firstTextPlain, partsOf, spliceBody, type MimePart } from '../mime-parts.js';
 

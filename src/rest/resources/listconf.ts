@@ -6,7 +6,7 @@ import { LIST_SETTINGS, type SettingSpec } from '../../model/list-settings.js';
 import { listAddresses } from '../../model/list-addresses.js';
 import type { Services } from '../../services/services.js';
 import { isoDate, noContent, okay } from '../helpers.js';
-import { hashPassword } from '../passwords.js';
+import { hashPassword } from '../../services/passwords.js';
 import { badRequest, notFound } from '../errors.js';
 import { listSettingPatternProblem } from '../../moderation/setting-patterns.js';
 import { bool, inputOf, listOfStrings, multiLine, nonNegativeInt, oneLine, oneOf, optionalEmail, str, type Converter, type Input } from '../validate.js';

@@ -5,7 +5,7 @@ import { isValidEmail } from '../../email/addresses.js';
 import { apiOf, collection, created, isoDate, okay, type Api, type Resource } from '../helpers.js';
 import { badRequest, notFound } from '../errors.js';
 import { bool, email, inputOf, oneLine, str, validate } from '../validate.js';
-import { hashPassword, randomPassword } from '../passwords.js';
+import { hashPassword, randomPassword } from '../../services/passwords.js';
 import type { RestDeps, RestRouter } from '../context.js';
 import { renderAddresses } from './addresses.js';
 

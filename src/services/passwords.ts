@@ -1,5 +1,5 @@
-// Password hashes for users created over REST. Mailman stores passlib hashes; here scrypt
-// from node:crypto, self-describing so the parameters can change later.
+// Password hashes for users and for list moderator/poster passwords (the Approved: rule checks
+// them). Mailman stores passlib hashes; here scrypt from node:crypto, self-describing so the parameters can change.
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 
 const N = 16384;
