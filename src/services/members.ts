@@ -1,5 +1,5 @@
 // Memberships: who is on a list in which role, and the rosters derived from them.
-import type { DataSource, Repository } from 'typeorm';
+import type { DataSource, FindOptionsWhere, Repository } from 'typeorm';
 import { In } from 'typeorm';
 import { Address, Member, MemberEntity, MemberRole, MailingList, ROLES, DELIVERY_MODES, DELIVERY_STATUSES } from '../model/entities.js';
 import { ACTIONS } from '../model/list-settings.js';
@@ -14,6 +14,32 @@ import { isValidEmail } from '../email/addresses.js';
 export interface MemberView {
   member: Member;
   address: Address;
+}
+
+/** What a membership search may name; every given criterion must hold. */
+export interface MemberQuery {
+  /** An email or (unless exact) part of one. */
+  subscriber?: string;
+  /** The user (hex uuid) whose addresses or user-level memberships match. */
+  subscriberUid?: string;
+  listId?: string;
+  role?: MemberRole;
+  moderation_action?: string;
+  delivery_mode?: string;
+  delivery_status?: string;
+  exact?: boolean;
+}
+
+const ROLE_ORDER: Record<string, number> = { owner: 0, moderator: 1, member: 2, nonmember: 3 };
+
+/** Mailman's order for membership listings: by list, then owners, moderators, members, then email. */
+export function sortMembers(views: MemberView[]): MemberView[] {
+  return views.sort(
+    (a, b) =>
+      a.member.list_id.localeCompare(b.member.list_id) ||
+      (ROLE_ORDER[a.member.role] ?? 9) - (ROLE_ORDER[b.member.role] ?? 9) ||
+      a.address.email.localeCompare(b.address.email),
+  );
 }
 
 /** What personalised delivery needs of a member, read without hydrating the member. */
@@ -173,6 +199,50 @@ export class MemberManager {
 
   async all(): Promise<MemberView[]> {
     return this.withAddresses(await this.repo.find({ order: { id: 'ASC' } }));
+  }
+
+  /**
+   * Memberships matching every given criterion, in Mailman's listing order. A complete email
+   * address matches exactly (mailmanclient's is_owner and friends rely on that); any other
+   * text matches part of the email, for searching a roster.
+   */
+  async find(q: MemberQuery): Promise<MemberView[]> {
+    const where: FindOptionsWhere<Member> = {};
+    if (q.listId) where.list_id = q.listId;
+    if (q.role) where.role = q.role;
+    if (q.moderation_action) where.moderation_action = q.moderation_action;
+    if (q.delivery_mode) where.delivery_mode = q.delivery_mode;
+    if (q.delivery_status) where.delivery_status = q.delivery_status;
+    let views = await this.withAddresses(await this.repo.find({ where }));
+    if (q.subscriberUid !== undefined) {
+      const user = await this.users.getUserByUid(q.subscriberUid);
+      if (!user) return [];
+      const ids = new Set((await this.users.addressesOfUser(user.id)).map((a) => a.id));
+      views = views.filter((v) => ids.has(v.address.id) || v.member.user_id === user.id);
+    } else if (q.subscriber !== undefined) {
+      const s = q.subscriber.trim().toLowerCase();
+      views = views.filter((v) => (q.exact || isValidEmail(s) ? v.address.email === s : v.address.email.includes(s)));
+    }
+    return sortMembers(views);
+  }
+
+  /** The membership of exactly this address in a role, if any. */
+  getMembership(listId: string, role: MemberRole, addressId: number): Promise<Member | null> {
+    return this.repo.findOneBy({ list_id: listId, role, address_id: addressId });
+  }
+
+  /** Regular members per list, in one query rather than one per list. */
+  async countsByList(listIds: string[]): Promise<Map<string, number>> {
+    if (!listIds.length) return new Map();
+    const rows: { list_id: string; n: string | number }[] = await this.repo
+      .createQueryBuilder('m')
+      .select('m.list_id', 'list_id')
+      .addSelect('COUNT(*)', 'n')
+      .where('m.role = :role', { role: 'member' })
+      .andWhere('m.list_id IN (:...ids)', { ids: listIds })
+      .groupBy('m.list_id')
+      .getRawMany();
+    return new Map(rows.map((r) => [r.list_id, Number(r.n)]));
   }
 
   /**

@@ -1,5 +1,6 @@
 // Users and addresses (Mailman's user manager).
 import type { DataSource, Repository } from 'typeorm';
+import { In } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { Address, AddressEntity, User, UserEntity } from '../model/entities.js';
 import { isValidEmail } from '../email/addresses.js';
@@ -60,6 +61,17 @@ export class UserManager {
     const user = await this.users.save(this.users.create({ user_id: newUuid(), display_name: addr.display_name, password: null, created_on: new Date(), is_server_owner: false, preferred_address_id: addr.verified_on ? addr.id : null }));
     addr.user_id = user.id;
     return this.addresses.save(addr);
+  }
+
+  /** The users with these row ids, in one query. */
+  async usersById(ids: (number | null)[]): Promise<Map<number, User>> {
+    const wanted = [...new Set(ids.filter((x): x is number => x != null))];
+    const users = wanted.length ? await this.users.findBy({ id: In(wanted) }) : [];
+    return new Map(users.map((u) => [u.id, u]));
+  }
+
+  preferredAddress(user: User): Promise<Address | null> {
+    return user.preferred_address_id ? this.addresses.findOneBy({ id: user.preferred_address_id }) : Promise.resolve(null);
   }
 
   getUserById(id: number): Promise<User | null> {

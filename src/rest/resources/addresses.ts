@@ -4,13 +4,10 @@ import type { Services } from '../../services/services.js';
 import { apiOf, collection, isoDate, okay, type Api, type Resource } from '../helpers.js';
 import { notFound } from '../errors.js';
 import type { RestDeps, RestRouter } from '../context.js';
-import { findMembers, memberCollection, usersById } from './members.js';
+import { findMembers, memberCollection } from './members.js';
 
 export async function renderAddresses(services: Services, api: Api, addresses: Address[]): Promise<Resource[]> {
-  const users = await usersById(
-    services,
-    addresses.map((a) => a.user_id),
-  );
+  const users = await services.users.usersById(addresses.map((a) => a.user_id));
   return addresses.map((a) => {
     const r: Resource = {
       email: a.email,

@@ -9,25 +9,8 @@ import { DEFAULT_STYLE, LIST_STYLES, findStyle } from '../styles.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
 import { findMembers } from './members.js';
 
-/** Regular members per list, in one query rather than one per list. */
-async function memberCounts(services: Services, listIds: string[]): Promise<Map<string, number>> {
-  if (!listIds.length) return new Map();
-  const rows: { list_id: string; n: string | number }[] = await services.members.repo
-    .createQueryBuilder('m')
-    .select('m.list_id', 'list_id')
-    .addSelect('COUNT(*)', 'n')
-    .where('m.role = :role', { role: 'member' })
-    .andWhere('m.list_id IN (:...ids)', { ids: listIds })
-    .groupBy('m.list_id')
-    .getRawMany();
-  return new Map(rows.map((r) => [r.list_id, Number(r.n)]));
-}
-
 export async function renderLists(services: Services, api: Api, lists: MailingList[]): Promise<Resource[]> {
-  const counts = await memberCounts(
-    services,
-    lists.map((l) => l.list_id),
-  );
+  const counts = await services.members.countsByList(lists.map((l) => l.list_id));
   return lists.map((l) => ({
     advertised: l.advertised,
     description: l.description,

@@ -1,12 +1,10 @@
 // /members: memberships in every role. Subscribing is immediate for now (the confirmation
 // and approval workflow is a later issue); the pre_* flags are accepted for that reason.
-import type { FindOptionsWhere } from 'typeorm';
-import { In } from 'typeorm';
-import type { Member, MemberRole, User } from '../../model/entities.js';
+import type { Member } from '../../model/entities.js';
 import { DELIVERY_MODES, DELIVERY_STATUSES, ROLES } from '../../model/entities.js';
 import { ACTIONS } from '../../model/list-settings.js';
 import type { Services } from '../../services/services.js';
-import type { MemberView } from '../../services/members.js';
+import type { MemberQuery, MemberView } from '../../services/members.js';
 import { ConflictError } from '../../services/errors.js';
 import { isValidEmail } from '../../email/addresses.js';
 import { apiOf, collection, created, isoDate, noContent, okay, type Api, type Resource } from '../helpers.js';
@@ -14,35 +12,13 @@ import { badRequest, notFound } from '../errors.js';
 import { bool, inputOf, listOfStrings, oneLine, oneOf, str, validate, type Input } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
 
-const ROLE_ORDER: Record<string, number> = { owner: 0, moderator: 1, member: 2, nonmember: 3 };
-
-/** Mailman's order for membership listings: by list, then owners, moderators, members, then email. */
-export function sortMembers(views: MemberView[]): MemberView[] {
-  return views.sort(
-    (a, b) =>
-      a.member.list_id.localeCompare(b.member.list_id) ||
-      (ROLE_ORDER[a.member.role] ?? 9) - (ROLE_ORDER[b.member.role] ?? 9) ||
-      a.address.email.localeCompare(b.address.email),
-  );
-}
-
 export function article(role: string): string {
   return /^[aeiou]/.test(role) ? 'an' : 'a';
 }
 
-/** The users with these row ids, in one query. */
-export async function usersById(services: Services, ids: (number | null)[]): Promise<Map<number, User>> {
-  const wanted = [...new Set(ids.filter((x): x is number => x != null))];
-  const users = wanted.length ? await services.users.users.findBy({ id: In(wanted) }) : [];
-  return new Map(users.map((u) => [u.id, u]));
-}
-
 /** Member entries; the linked users are loaded in one query for the whole page. */
 export async function renderMembers(services: Services, api: Api, views: MemberView[]): Promise<Resource[]> {
-  const users = await usersById(
-    services,
-    views.flatMap((v) => [v.member.user_id, v.address.user_id]),
-  );
+  const users = await services.users.usersById(views.flatMap((v) => [v.member.user_id, v.address.user_id]));
   return views.map(({ member: m, address: a }) => {
     const id = api.fromUuid(m.member_id);
     const r: Resource = {
@@ -81,45 +57,14 @@ export async function memberCollection(ctx: RestContext, services: Services, vie
   return collection(ctx, views, async (page) => pickFields(requested, await renderMembers(services, api, page)));
 }
 
-export interface MemberQuery {
-  /** An email, a user id, or (unless exact) part of an email. */
-  subscriber?: string;
-  listId?: string;
-  role?: MemberRole;
-  moderation_action?: string;
-  delivery_mode?: string;
-  delivery_status?: string;
-  exact?: boolean;
-}
-
 /**
- * Memberships matching every given criterion. A complete email address matches exactly
- * (mailmanclient's is_owner and friends rely on that); any other text matches part of
- * the email, for searching a roster.
+ * A REST `subscriber` is an email, part of one, or a user id in the API's form; the search
+ * itself is the member service's.
  */
-export async function findMembers(services: Services, api: Api, q: MemberQuery): Promise<MemberView[]> {
-  const where: FindOptionsWhere<Member> = {};
-  if (q.listId) where.list_id = q.listId;
-  if (q.role) where.role = q.role;
-  if (q.moderation_action) where.moderation_action = q.moderation_action;
-  if (q.delivery_mode) where.delivery_mode = q.delivery_mode;
-  if (q.delivery_status) where.delivery_status = q.delivery_status;
-  let views = await services.members.withAddresses(await services.members.repo.find({ where }));
-  if (q.subscriber !== undefined) {
-    const s = q.subscriber.trim().toLowerCase();
-    const uid = s.includes('@') ? undefined : api.toUuid(s);
-    if (uid) {
-      const user = await services.users.getUserByUid(uid);
-      if (!user) return [];
-      const ids = new Set((await services.users.addressesOfUser(user.id)).map((a) => a.id));
-      views = views.filter((v) => ids.has(v.address.id) || v.member.user_id === user.id);
-    } else if (q.exact || isValidEmail(s)) {
-      views = views.filter((v) => v.address.email === s);
-    } else {
-      views = views.filter((v) => v.address.email.includes(s));
-    }
-  }
-  return sortMembers(views);
+export function findMembers(services: Services, api: Api, q: MemberQuery): Promise<MemberView[]> {
+  const s = q.subscriber?.trim();
+  const uid = s !== undefined && !s.includes('@') ? api.toUuid(s) : undefined;
+  return services.members.find(uid ? { ...q, subscriber: undefined, subscriberUid: uid } : q);
 }
 
 export async function requireMember(services: Services, api: Api, id: string): Promise<MemberView> {
@@ -132,7 +77,7 @@ export async function requireMember(services: Services, api: Api, id: string): P
 
 export function routes(router: RestRouter, { services }: RestDeps): void {
   router.get('/members', async (ctx) => {
-    ctx.body = await memberCollection(ctx, services, sortMembers(await services.members.all()));
+    ctx.body = await memberCollection(ctx, services, await services.members.find({}));
   });
 
   router.post('/members', async (ctx) => {
@@ -167,7 +112,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
       // A user is subscribed through their preferred address (as_user is not offered yet).
       const user = await services.users.getUserByUid(sub.uid!);
       if (!user) throw badRequest('No such user');
-      const preferred = user.preferred_address_id ? await services.users.addresses.findOneBy({ id: user.preferred_address_id }) : null;
+      const preferred = await services.users.preferredAddress(user);
       if (!preferred) throw badRequest('User has no preferred address');
       email = preferred.email;
     } else {
@@ -238,7 +183,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     if (args.address !== undefined) {
       const address = await services.users.getAddress(args.address);
       if (!address) throw badRequest('Address not registered');
-      const clash = await services.members.repo.findOneBy({ list_id: member.list_id, role: member.role, address_id: address.id });
+      const clash = await services.members.getMembership(member.list_id, member.role, address.id);
       if (clash && clash.id !== member.id) throw badRequest(`${address.email} is already ${article(member.role)} ${member.role} of ${member.list_id}`);
       changes.address_id = address.id;
     }

@@ -18,7 +18,7 @@ async function membership(services: Services, ctx: RestContext) {
   const mlist = await services.lists.require(ctx.params.list);
   const role = roleOf(ctx.params.role);
   const address = await services.users.getAddress(ctx.params.email);
-  const member = address ? await services.members.repo.findOneBy({ list_id: mlist.list_id, role, address_id: address.id }) : null;
+  const member = address ? await services.members.getMembership(mlist.list_id, role, address.id) : null;
   if (!member || !address) throw notFound();
   return { member, address };
 }
@@ -37,7 +37,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     const result: Record<string, boolean> = {};
     for (const e of args.emails!) {
       const address = await services.users.getAddress(e);
-      const member = address ? await services.members.repo.findOneBy({ list_id: mlist.list_id, role, address_id: address.id }) : null;
+      const member = address ? await services.members.getMembership(mlist.list_id, role, address.id) : null;
       if (member) await services.members.unsubscribe(member);
       result[e] = !!member;
     }
