@@ -32,6 +32,18 @@ export interface MessageContext {
   services: Services;
   /** True under `mailman explain`: report, do not act. */
   dryRun?: boolean;
+  /**
+   * State of this one run, kept on its context rather than in module tables so concurrent
+   * messages never share it and nothing outlives the message.
+   */
+  run?: RunState;
+}
+
+export interface RunState {
+  /** The row each `for` loop around the running link is at, by loop variable (the chain executor sets it). */
+  loopRows?: Record<string, Record<string, unknown>>;
+  /** Database answers the rules of one chain run share (moderation/lookups.ts). */
+  lookups?: Map<string, Promise<unknown>>;
 }
 
 export type Args = Record<string, unknown>;

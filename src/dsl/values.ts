@@ -40,13 +40,6 @@ function recipients(ctx: MessageContext): string[] {
   return [...out];
 }
 
-/**
- * The rows the `for` loops around the running link are at, by loop variable. The chain
- * executor sets them; a loop variable's getter reads them. Keyed by the context so
- * concurrent messages never see each other's rows.
- */
-export const loopRows = new WeakMap<MessageContext, Record<string, Record<string, unknown>>>();
-
 export function getter(v: ValueIr): Getter {
   if ('lit' in v) {
     const c = v.lit;
@@ -94,7 +87,7 @@ export function getter(v: ValueIr): Getter {
   }
   if ('row' in v) {
     const { row, field } = v;
-    return (ctx) => loopRows.get(ctx)?.[row]?.[field];
+    return (ctx) => ctx.run?.loopRows?.[row]?.[field];
   }
   const g = MESSAGE_GETTERS[v.message];
   if (!g) throw new Error(`'${v.message}' cannot be read`);

@@ -8,7 +8,6 @@
 import type { MessageContext } from '../registry.js';
 import type { ExecutableChain } from '../dsl/executable.js';
 import { appendReasons, type ExecLink } from '../dsl/executable.js';
-import { loopRows } from '../dsl/values.js';
 
 /** More link evaluations than this is a loop; the runner shunts the message. */
 export const MAX_LINK_EVALUATIONS = 10_000;
@@ -76,7 +75,7 @@ function bindRows(ctx: MessageContext, levels: readonly Level[]): void {
   if (levels.length === 1) return;
   const rows: Record<string, Record<string, unknown>> = {};
   for (const l of levels) if (l.loop) rows[l.loop.as] = l.loop.rows[l.loop.row];
-  loopRows.set(ctx, rows);
+  (ctx.run ??= {}).loopRows = rows;
 }
 
 /**
@@ -178,6 +177,6 @@ export async function runChain(catalog: ChainSource, start: string, ctx: Message
       }
     }
   } finally {
-    loopRows.delete(ctx);
+    if (ctx.run) ctx.run.loopRows = undefined;
   }
 }

@@ -4,12 +4,8 @@
 import type { Member, MemberRole } from '../model/entities.js';
 import type { MessageContext } from '../registry.js';
 
-const answers = new WeakMap<object, Map<string, Promise<unknown>>>();
-
 function once<T>(ctx: MessageContext, key: string, load: () => Promise<T>): Promise<T> {
-  // Keyed by the message's metadata object: one per message, shared by every rule of its run.
-  let table = answers.get(ctx.msgdata);
-  if (!table) answers.set(ctx.msgdata, (table = new Map()));
+  const table = ((ctx.run ??= {}).lookups ??= new Map());
   let answer = table.get(key) as Promise<T> | undefined;
   if (!answer) table.set(key, (answer = load()));
   return answer;
