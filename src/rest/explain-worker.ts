@@ -7,7 +7,7 @@ import { Config } from '../config/config.js';
 import { configureLogging } from '../logging.js';
 import { Services } from '../services/services.js';
 import { openLiveCatalog } from '../runners/catalog.js';
-import { explainMessage, ExplainError } from '../moderation/explain.js';
+import { explainMessage, ExplainError } from '../explain/index.js';
 import { NotFoundError } from '../services/errors.js';
 
 export interface ExplainJob {

@@ -3,7 +3,7 @@
 //
 // `mailman explain --list LIST [--chain NAME] FILE` (FILE `-` reads standard input) prints
 // one line per link visited, then the decision; `--json` prints the trace of
-// src/moderation/explain.ts instead. Nothing is changed. Exit status: 0 explained (whatever
+// src/explain/ instead. Nothing is changed. Exit status: 0 explained (whatever
 // the decision); 1 unknown list, chain or pipeline, or a malformed message; 2 the file
 // cannot be read (as for a usage error).
 //
@@ -15,7 +15,7 @@ import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CliContext, CliError } from '../context.js';
 import { openCatalog } from '../../runners/catalog.js';
-import { explainMessage, ExplainError, formatExplain } from '../../moderation/explain.js';
+import { explainMessage, ExplainError, formatExplain } from '../../explain/index.js';
 import { GRAPH_FORMATS, GraphTooLarge, renderGraph, toDot, type GraphFormat } from '../../dsl/graph-dot.js';
 import type { DslCatalog } from '../../dsl/catalog.js';
 import type { DslIr } from '../../dsl/ir.js';

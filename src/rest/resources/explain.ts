@@ -1,6 +1,6 @@
 // What the chain language adds to API 3.1 for looking before leaping:
 //
-// POST /3.1/lists/{list}/explain: the moderation trace of src/moderation/explain.ts for a
+// POST /3.1/lists/{list}/explain: the moderation trace of src/explain/ for a
 //   message, nothing changed. The message is the field `message` of a JSON or form body,
 //   with optional `chain`, `pipeline`, `sender` (envelope) and `owner` (as -owner mail);
 //   or the whole body when it is sent as `message/rfc822`, the options then in the query.
