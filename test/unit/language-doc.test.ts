@@ -55,7 +55,7 @@ function rowOf(text: string, name: string): string | undefined {
   return text.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
 }
 
-test('every registered rule, effect and handler has a row in its table, with its parameters, and no row is stale', async () => {
+test('each registered rule, effect and handler has a row, naming its parameters; no row is stale', async () => {
   const listing = await registered();
   const tables = { rules: '### Rules', effects: '### Effects', handlers: '### Handlers' } as const;
   for (const [kind, heading] of Object.entries(tables) as [keyof typeof tables, string][]) {
@@ -64,10 +64,13 @@ test('every registered rule, effect and handler has a row in its table, with its
     assert.ok(names.length > 0, `nothing registered as ${kind}`);
     for (const c of listing[kind]) {
       const row = rowOf(text, c.name);
-      assert.ok(row, `docs/language.md '${heading}' has no row for the registered ${kind.slice(0, -1)} '${c.name}'`);
-      for (const p of c.params) assert.ok(row.includes(`\`${p.name}`), `the row of '${c.name}' does not name its parameter '${p.name}'`);
+      assert.ok(row, `docs/language.md '${heading}' has no row for the registered ${kind} entry '${c.name}'`);
+      for (const p of c.params) {
+        assert.ok(row.includes(`\`${p.name}`), `the row of '${c.name}' does not name its parameter '${p.name}'`);
+      }
     }
-    assert.deepEqual(firstCells(text).sort(), [...names].sort(), `the table under '${heading}' lists names that are not registered as ${kind}`);
+    const listed = firstCells(text).sort();
+    assert.deepEqual(listed, [...names].sort(), `the table under '${heading}' lists names not registered as ${kind}`);
   }
 });
 
@@ -83,7 +86,8 @@ test('the code table has exactly the codes of src/dsl/diagnostics.ts', () => {
   const text = section('### Codes');
   const rows = [...text.matchAll(/^\| (MM\d{3}) \|/gm)].map((m) => m[1]);
   for (const code of codes) assert.ok(rows.includes(code), `docs/language.md has no row for ${code}`);
-  assert.deepEqual([...rows].sort(), [...new Set(codes)].sort(), 'the code table lists a code src/dsl/diagnostics.ts does not have');
+  const known = [...new Set(codes)].sort();
+  assert.deepEqual([...rows].sort(), known, 'the code table lists a code src/dsl/diagnostics.ts does not have');
 });
 
 /** A heading's anchor as GitHub makes it: lower case, punctuation dropped, spaces to hyphens. */
