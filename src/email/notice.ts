@@ -1,11 +1,7 @@
-// Messages the server itself writes (hold notices, rejections): built with nodemailer's
-// MailComposer and sent through the virgin queue, so they get the list headers too.
+// Messages the server itself writes (hold notices, rejections), built with nodemailer's
+// MailComposer; services/notices.ts sends them.
 import MailComposer from 'nodemailer/lib/mail-composer';
-import type { Services } from '../services/services.js';
-import type { MailingList } from '../model/entities.js';
-import type { MsgData } from '../queue/qfile.js';
-import { makeMessageId, type Message } from './message.js';
-import { listAddresses } from '../model/list-addresses.js';
+import { makeMessageId } from './message.js';
 
 export interface Notice {
   from: string;
@@ -31,12 +27,6 @@ export async function buildNotice(n: Notice, domain: string): Promise<Buffer> {
   return composer.compile().build();
 }
 
-/** Queues a notice for delivery to its recipients through the list's virgin pipeline. */
-export async function sendNotice(services: Services, mlist: MailingList, n: Notice, extra: MsgData = {}): Promise<void> {
-  const raw = await buildNotice(n, mlist.mail_host);
-  await services.queues.get('virgin').enqueue(raw, { listid: mlist.list_id, recipients: [n.to], reduced_list_headers: true, nodecorate: true, ...extra });
-}
-
 /** Mailman's can_acknowledge: never auto-answer mail that is itself automatic or list mail. */
 export function canAcknowledge(get: (name: string) => string | undefined, has: (name: string) => boolean, headerNames: string[]): boolean {
   if (has('x-no-ack') || has('precedence')) return false;
@@ -46,22 +36,4 @@ export function canAcknowledge(get: (name: string) => string | undefined, has: (
   if (auto && auto.toLowerCase() !== 'no') return false;
   if ((get('return-path') ?? '').trim() === '<>') return false;
   return true;
-}
-
-/**
- * Bounces a post to its sender with the reasons and the original attached, from the list's
- * -owner address so a reply reaches a person. Nothing is sent for a post without a sender.
- */
-export async function sendRejection(services: Services, mlist: MailingList, msg: Message, reasons: string[]): Promise<void> {
-  const sender = msg.senders(services.senderHeaders)[0];
-  if (!sender) return;
-  const text = [
-    `Your message to the ${mlist.display_name} mailing-list was rejected for the following reasons:`,
-    '',
-    ...(reasons.length ? reasons : ['No reason given']).map((r) => `    ${r}`),
-    '',
-    'The original message as received by the list is attached.',
-    '',
-  ].join('\n');
-  await sendNotice(services, mlist, { from: listAddresses(mlist).owner, to: sender, subject: msg.get('subject') ?? '(no subject)', text, attach: [msg.toBuffer()] });
 }

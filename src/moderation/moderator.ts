@@ -3,7 +3,7 @@
 // decision; any of them may also forward a copy. Shared by the REST API and the CLI.
 import { logger } from '../logging.js';
 import { Message } from '../email/message.js';
-import { sendNotice } from '../email/notice.js';
+import { sendNotice } from '../services/notices.js';
 import { listAddresses } from '../model/list-addresses.js';
 import type { MailingList } from '../model/entities.js';
 import type { Services } from '../services/services.js';

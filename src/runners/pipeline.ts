@@ -6,7 +6,7 @@ import type { LiveCatalog } from './catalog.js';
 import { runPipeline } from '../delivery/pipeline-executor.js';
 import { DiscardMessage, RejectMessage, MessageContext } from '../registry.js';
 import { logger } from '../logging.js';
-import { sendRejection } from '../email/notice.js';
+import { sendRejection } from '../services/notices.js';
 
 export class PipelineRunner extends QueueRunner {
   constructor(env: RunnerEnv, protected readonly catalog: LiveCatalog, slice: number, count: number, queue = 'pipeline') {

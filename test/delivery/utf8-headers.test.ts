@@ -9,7 +9,7 @@ import { DeliveryWorld } from './support.js';
 import { Message } from '../../src/email/message.js';
 import { registry, type MessageContext } from '../../src/registry.js';
 import { decorate } from '../../src/delivery/decorate.js';
-import { sendRejection } from '../../src/email/notice.js';
+import { sendRejection } from '../../src/services/notices.js';
 import { plainText } from '../helpers/mime-text.js';
 
 type Form = [label: string, encode: (text: string) => Buffer];

@@ -1,7 +1,7 @@
 // A member who asked for it (acknowledge_posts) is told their post reached the list. The
 // notice goes through the virgin queue like every message the list writes.
 import { registry } from '../../registry.js';
-import { sendNotice } from '../../email/notice.js';
+import { sendNotice } from '../../services/notices.js';
 import { listAddresses } from '../../model/list-addresses.js';
 
 registry.handlers.register({

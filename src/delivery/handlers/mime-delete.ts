@@ -5,7 +5,7 @@
 // needs an external converter and is not implemented yet: that setting fails clearly.
 import { registry, DiscardMessage, RejectMessage, type MessageContext } from '../../registry.js';
 import { MimePart } from '../mime-tree.js';
-import { sendNotice } from '../../email/notice.js';
+import { sendNotice } from '../../services/notices.js';
 import { listAddresses } from '../../model/list-addresses.js';
 import { logger } from '../../logging.js';
 import { VERSION } from '../../version.js';

@@ -3,7 +3,8 @@
 import { registry, MessageContext } from '../../registry.js';
 import { addRuleHeaders, reasonsOf, vette } from '../vette.js';
 import { makeMessageId } from '../../email/message.js';
-import { canAcknowledge, sendNotice } from '../../email/notice.js';
+import { canAcknowledge } from '../../email/notice.js';
+import { sendNotice } from '../../services/notices.js';
 import { listAddresses } from '../../model/list-addresses.js';
 import type { HeldMessageData } from '../../services/requests.js';
 

@@ -1,7 +1,7 @@
 // Reject the post: the sender gets the reasons and the original back.
 import { registry } from '../../registry.js';
 import { addRuleHeaders, reasonsOf, vette } from '../vette.js';
-import { sendRejection } from '../../email/notice.js';
+import { sendRejection } from '../../services/notices.js';
 
 registry.effects.register({
   name: 'reject-message',
