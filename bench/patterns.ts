@@ -3,7 +3,7 @@
 // and the classic exponential shapes on a Subject of N `a` and a `!`. Figures only; V8 is
 // skipped where it would run for minutes.
 import { performance } from 'node:perf_hooks';
-import { compilePattern } from '../src/moderation/patterns.js';
+import { compilePattern } from '../src/patterns/patterns.js';
 
 const TYPICAL = ['^\\[SPAM\\]', 'viagra|cialis|casino', '^Re:\\s+.*(urgent|winner)', '[A-Z0-9._%+-]+@example\\.(com|org)', '^[^@]+@(lists\\.)?example\\.com$', 'X-Spam-Score: \\*{5,}'];
 const SUBJECT = 'Re: [Team] The quarterly meeting agenda for next Tuesday, please review the attached winner file';

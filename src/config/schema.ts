@@ -2,7 +2,7 @@
 // key names are Mailman's, so an admin's mailman.cfg habits carry over; anything not listed
 // here is refused at start rather than silently ignored.
 
-import { headerChecksProblem, listnameCharsProblem } from '../moderation/setting-patterns.js';
+import { headerChecksProblem, listnameCharsProblem } from '../patterns/setting-patterns.js';
 
 export type KeyType = 'string' | 'int' | 'bool' | 'duration' | 'path' | 'port';
 

@@ -9,7 +9,7 @@ import type { Args, Effect, Handler, LinkSource, MessageContext, Rule, RuleResul
 import type { ActionIr, ArgsIr, ChainIr, CondIr, DslIr, PipelineIr, ValueIr } from './ir.js';
 import { linkSourcesOf, type Registries } from './resolve.js';
 import type { MemberRole } from '../model/entities.js';
-import { membership } from '../moderation/lookups.js';
+import { membership } from './lookups.js';
 import { describe, getter, template, test, truthy, type Cond, type Getter } from './values.js';
 
 export type { Cond, Getter } from './values.js';

@@ -16,7 +16,7 @@ import { IR_VERSION } from './ir.js';
 import { PER_COPY_HANDLERS, type Registries, type Resolution } from './resolve.js';
 import type { SourceText } from './source.js';
 import { didYouMean } from './suggest.js';
-import { patternRefusal, type PatternError, type PatternOptions } from '../moderation/patterns.js';
+import { patternRefusal, type PatternError, type PatternOptions } from '../patterns/patterns.js';
 import {
   ACTION_VALUES,
   KB_SETTINGS,

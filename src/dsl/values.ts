@@ -7,7 +7,7 @@ import { parseBool, parseDuration } from '../config/config.js';
 import { isSecretKey, SECRET_NAME } from '../config/schema.js';
 import { SETTINGS_BY_NAME } from '../model/list-settings.js';
 import type { TemplateIr, TestOp, ValueIr } from './ir.js';
-import { compilePattern, isPattern, tryPattern } from '../moderation/patterns.js';
+import { compilePattern, isPattern, tryPattern } from '../patterns/patterns.js';
 
 export type Getter = (ctx: MessageContext) => unknown;
 export type Cond = (ctx: MessageContext) => boolean | Promise<boolean>;

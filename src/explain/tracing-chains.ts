@@ -9,7 +9,7 @@ import type { ChainIr, CondIr, LinkIr, ValueIr } from '../dsl/ir.js';
 import { getter, test as makeTest, truthy } from '../dsl/values.js';
 import { conditionText, valueText } from '../dsl/graph-dot.js';
 import type { ChainSource } from '../moderation/chain-executor.js';
-import { isPattern } from '../moderation/patterns.js';
+import { isPattern } from '../patterns/patterns.js';
 import type { ExplainCatalog, ExplainRule, ExplainTest } from './trace.js';
 
 // ---- making values JSON

@@ -6,8 +6,8 @@ import { IsNull } from 'typeorm';
 import { Ban, BanEntity } from '../model/entities.js';
 import { BadRequestError } from './errors.js';
 import { logger } from '../logging.js';
-import { patternProblem, tryPattern } from '../moderation/patterns.js';
-import { ADDRESS_PATTERN as BAN_PATTERN } from '../moderation/setting-patterns.js';
+import { patternProblem, tryPattern } from '../patterns/patterns.js';
+import { ADDRESS_PATTERN as BAN_PATTERN } from '../patterns/setting-patterns.js';
 import type { Sql } from '../model/sql.js';
 
 export class BanManager {

@@ -4,8 +4,8 @@ import type { DataSource, Repository } from 'typeorm';
 import { HeaderMatch, HeaderMatchEntity, MailingList } from '../model/entities.js';
 import { ACTIONS } from '../model/list-settings.js';
 import { BadRequestError, NotFoundError } from './errors.js';
-import { patternProblem } from '../moderation/patterns.js';
-import { HEADER_PATTERN } from '../moderation/setting-patterns.js';
+import { patternProblem } from '../patterns/patterns.js';
+import { HEADER_PATTERN } from '../patterns/setting-patterns.js';
 import type { Sql } from '../model/sql.js';
 import { RowReader } from './rows.js';
 

@@ -3,7 +3,7 @@ import { MailingList, MailingListEntity, MemberEntity, ListRequestEntity, BanEnt
 import { defaultSettings } from '../model/list-settings.js';
 import type { DomainManager } from './domains.js';
 import { BadRequestError, NotFoundError } from './errors.js';
-import { compilePattern } from '../moderation/patterns.js';
+import { compilePattern } from '../patterns/patterns.js';
 import type { Sql } from '../model/sql.js';
 import { RowReader } from './rows.js';
 

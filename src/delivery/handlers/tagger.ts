@@ -4,8 +4,8 @@
 import { registry } from '../../registry.js';
 import type { Message } from '../../email/message.js';
 import { logger } from '../../logging.js';
-import { tryPattern, type Pattern } from '../../moderation/patterns.js';
-import { HEADER_PATTERN } from '../../moderation/setting-patterns.js';
+import { tryPattern, type Pattern } from '../../patterns/patterns.js';
+import { HEADER_PATTERN } from '../../patterns/setting-patterns.js';
 
 export interface Topic {
   name: string;

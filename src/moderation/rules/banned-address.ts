@@ -2,7 +2,7 @@
 // global ones, exact addresses and `^regex` patterns.
 import { registry } from '../../registry.js';
 import { senders } from '../senders.js';
-import { isBanned } from '../lookups.js';
+import { isBanned } from '../../dsl/lookups.js';
 
 registry.rules.register({
   name: 'banned-address',

@@ -6,8 +6,8 @@ import { registry } from '../../registry.js';
 import { logger } from '../../logging.js';
 import { senders } from '../senders.js';
 import { partsOf } from '../mime-parts.js';
-import { tryPattern } from '../patterns.js';
-import { HEADER_PATTERN } from '../setting-patterns.js';
+import { tryPattern } from '../../patterns/patterns.js';
+import { HEADER_PATTERN } from '../../patterns/setting-patterns.js';
 
 function compile(pattern: string) {
   return tryPattern(pattern, HEADER_PATTERN, (why) => logger('vette').warn({ pattern, err: why }, `header-match: bad regex ${pattern}`));

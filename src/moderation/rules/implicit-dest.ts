@@ -5,8 +5,8 @@
 import { registry } from '../../registry.js';
 import { listAddresses } from '../../model/list-addresses.js';
 import { senders } from '../senders.js';
-import { tryPattern, type Pattern } from '../patterns.js';
-import { ADDRESS_PATTERN } from '../setting-patterns.js';
+import { tryPattern, type Pattern } from '../../patterns/patterns.js';
+import { ADDRESS_PATTERN } from '../../patterns/setting-patterns.js';
 
 const DESTINATION_HEADERS = ['to', 'cc', 'resent-to', 'resent-cc'];
 

@@ -3,7 +3,7 @@
 // is left to banned-address, so the rule misses for them.
 import { registry } from '../../registry.js';
 import { senders } from '../senders.js';
-import { isBanned, membership } from '../lookups.js';
+import { isBanned, membership } from '../../dsl/lookups.js';
 
 registry.rules.register({
   name: 'member-moderation',

@@ -6,9 +6,9 @@
 import { registry, type RuleResult } from '../../registry.js';
 import { logger } from '../../logging.js';
 import { senders } from '../senders.js';
-import { isBanned, membership } from '../lookups.js';
-import { tryPattern } from '../patterns.js';
-import { ADDRESS_PATTERN } from '../setting-patterns.js';
+import { isBanned, membership } from '../../dsl/lookups.js';
+import { tryPattern } from '../../patterns/patterns.js';
+import { ADDRESS_PATTERN } from '../../patterns/setting-patterns.js';
 
 const LEGACY = ['accept', 'hold', 'reject', 'discard'] as const;
 

@@ -4,8 +4,8 @@
 import { registry } from '../../registry.js';
 import { logger } from '../../logging.js';
 import { senders } from '../senders.js';
-import { tryPattern, type Pattern } from '../patterns.js';
-import { HEADER_PATTERN } from '../setting-patterns.js';
+import { tryPattern, type Pattern } from '../../patterns/patterns.js';
+import { HEADER_PATTERN } from '../../patterns/setting-patterns.js';
 
 export interface HeaderPattern {
   header: string;

@@ -4,9 +4,9 @@
 // without a colon is skipped with a log line, so one typo does not disable the others.
 import { registry, type MessageContext } from '../../registry.js';
 import { logger } from '../../logging.js';
-import { parseHeaderChecks } from '../setting-patterns.js';
+import { parseHeaderChecks } from '../../patterns/setting-patterns.js';
 
-export { parseHeaderChecks, type HeaderCheckRow } from '../setting-patterns.js';
+export { parseHeaderChecks, type HeaderCheckRow } from '../../patterns/setting-patterns.js';
 
 registry.linkSources.register({
   name: 'site.antispam.header_checks',

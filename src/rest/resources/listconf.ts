@@ -8,7 +8,7 @@ import type { Services } from '../../services/services.js';
 import { isoDate, noContent, okay } from '../helpers.js';
 import { hashPassword } from '../../services/passwords.js';
 import { badRequest, notFound } from '../errors.js';
-import { listSettingPatternProblem } from '../../moderation/setting-patterns.js';
+import { listSettingPatternProblem } from '../../patterns/setting-patterns.js';
 import { bool, inputOf, listOfStrings, multiLine, nonNegativeInt, oneLine, oneOf, optionalEmail, str, type Converter, type Input } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
 
