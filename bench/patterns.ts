@@ -1,4 +1,4 @@
-// `node dist/bench/patterns.js`: the admin-regex engine (src/moderation/patterns.ts, RE2 via
+// `node dist/bench/patterns.js`: the admin-regex engine (src/patterns/patterns.ts, RE2 via
 // re2js) against V8's backtracking RegExp: compile and match time on typical header patterns,
 // and the classic exponential shapes on a Subject of N `a` and a `!`. Figures only; V8 is
 // skipped where it would run for minutes.

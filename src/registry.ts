@@ -42,7 +42,7 @@ export interface MessageContext {
 export interface RunState {
   /** The row each `for` loop around the running link is at, by loop variable (the chain executor sets it). */
   loopRows?: Record<string, Record<string, unknown>>;
-  /** Database answers the rules of one chain run share (moderation/lookups.ts). */
+  /** Database answers the rules of one chain run share (dsl/lookups.ts). */
   lookups?: Map<string, Promise<unknown>>;
 }
 

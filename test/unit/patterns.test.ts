@@ -1,4 +1,4 @@
-// The one place admin regexes are compiled (src/moderation/patterns.ts): the Python syntax
+// The one place admin regexes are compiled (src/patterns/patterns.ts): the Python syntax
 // Mailman's settings use and the chain language's JavaScript-style syntax both compile to the
 // linear-time engine with Mailman's meaning; what needs backtracking is refused with a reason;
 // and a bad [antispam] header_checks stops `mailman` at start with the file and line.
