@@ -1,20 +1,9 @@
-// The `mailman` command. Each command lives in its own module under commands/.
+// The `mailman` command. Each command lives in its own module under commands/ (listed in commands/index.ts).
 import { Command, CommanderError } from 'commander';
 import { CliContext, CliError } from './context.js';
 import { ConfigError } from '../config/config.js';
 import { VERSION } from '../version.js';
-import * as server from './commands/server.js';
-import * as conf from './commands/conf.js';
-import * as lists from './commands/lists.js';
-import * as members from './commands/members.js';
-import * as inject from './commands/inject.js';
-import * as queues from './commands/queues.js';
-import * as held from './commands/held.js';
-import * as fmt from './commands/fmt.js';
-import * as explain from './commands/explain.js';
-import * as components from './commands/components.js';
-import * as listconf from './commands/listconf.js';
-import * as validate from './commands/validate.js';
+import { COMMANDS } from './commands/index.js';
 import { applyServerUmask } from '../master/umask.js';
 
 // Before any command can write under var (the master and its runners inherit it too).
@@ -38,7 +27,7 @@ program.hook('preAction', (cmd) => {
   ctx.configFile = cmd.opts<{ config?: string }>().config;
 });
 
-for (const mod of [server, conf, lists, members, inject, queues, held, fmt, explain, listconf, validate, components]) mod.register(program, ctx);
+for (const command of COMMANDS) command.register(program, ctx);
 
 try {
   await program.parseAsync(process.argv);

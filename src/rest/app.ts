@@ -10,19 +10,7 @@ import { errorBoundary } from './errors.js';
 import { basicAuth } from './auth.js';
 import { Api, API_VERSIONS, type ApiVersion, type RestState } from './helpers.js';
 import type { RestDeps, RestRouter } from './context.js';
-import * as system from './resources/system.js';
-import * as domains from './resources/domains.js';
-import * as lists from './resources/lists.js';
-import * as listconf from './resources/listconf.js';
-import * as held from './resources/held.js';
-import * as members from './resources/members.js';
-import * as addresses from './resources/addresses.js';
-import * as users from './resources/users.js';
-import * as roster from './resources/roster.js';
-import * as explain from './resources/explain.js';
-import * as bans from './resources/bans.js';
-import * as headerMatches from './resources/header-matches.js';
-import * as chains from './resources/chains.js';
+import { RESOURCES } from './resources/index.js';
 import type { LiveCatalog } from '../runners/catalog.js';
 
 export interface RestAppOptions {
@@ -34,15 +22,6 @@ export interface RestAppOptions {
   catalog?: LiveCatalog;
   onClose?: (release: () => void) => void;
 }
-
-/**
- * Route order is significant where paths overlap: fixed segments (/lists/styles,
- * /members/find, /held/count) before parameters, explain's /chains/<name>/graph before
- * any /chains/<name> route, and roster's catch-all
- * /lists/<list>/<role>/<email> last.
- */
-// roster last: its /lists/:list/:role/:email would shadow the fixed paths of the others.
-const RESOURCES: readonly { routes(router: RestRouter, deps: RestDeps): void }[] = [explain, system, chains, domains, lists, listconf, held, members, addresses, users, bans, headerMatches, roster];
 
 /** Strips the API root off the path; anything outside /3.0 and /3.1 is left to 404. */
 function apiRoot(baseUrl: string) {

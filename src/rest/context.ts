@@ -19,3 +19,8 @@ export interface RestDeps {
 
 export type RestRouter = Router<RestState>;
 export type RestContext = RouterContext<RestState>;
+
+/** A resource module: it adds its routes to the router (src/rest/resources/index.ts lists them). */
+export interface RestResource {
+  routes(router: RestRouter, deps: RestDeps): void;
+}
