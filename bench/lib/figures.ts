@@ -82,7 +82,7 @@ class Rest {
    * costs the driver about a millisecond of CPU per request, taken from the server it
    * measures on a 2-core machine.
    */
-  async call(method: string, path: string, form?: Record<string, string>, ok = [200, 201, 202, 204]): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  async call(method: string, path: string, form?: Record<string, string>, ok = [200, 201, 202, 204]): Promise<{ status: number; body: any }> {
     const payload = form ? new URLSearchParams(form).toString() : undefined;
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = request(

@@ -93,7 +93,7 @@ export interface BenchPyFigures {
   burst_p50_ms?: number;
 }
 
-async function benchPyOnce(benchDir: string, t: Target, sinkHttpPort: number, members: number, messages: number, list: string): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function benchPyOnce(benchDir: string, t: Target, sinkHttpPort: number, members: number, messages: number, list: string): Promise<Record<string, any>> {
   const args = [
     join(benchDir, 'bench.py'),
     '--rest', t.restBase, '--rest-user', t.restAuth.user, '--rest-pass', t.restAuth.pass,
