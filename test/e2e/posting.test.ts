@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { TestServer } from '../helpers/server.js';
 import { SmtpSink } from '../helpers/smtp-sink.js';
 import { sendLmtp, makePost } from '../helpers/lmtp-client.js';
+import { barrierPost } from '../helpers/barrier.js';
 
 let sink: SmtpSink;
 let server: TestServer;
@@ -34,8 +35,8 @@ test('a member post reaches every member exactly once, with list headers and sub
   assert.deepEqual(res.accepted, ['ant@example.com']);
   const isPost = (r: { msg: { messageId?: string } }) => r.msg.messageId === messageId;
   await sink.waitFor(() => MEMBERS.every((m) => sink.copiesFor(m, isPost).length >= 1), 20_000, 'three copies');
-  // Give a duplicate the chance to show up before counting.
-  await new Promise((r) => setTimeout(r, 300));
+  // Count once the server has finished with the post: a duplicate would be at the sink by then.
+  await barrierPost(server, sink);
   for (const m of MEMBERS) {
     const copies = sink.copiesFor(m, isPost);
     assert.equal(copies.length, 1, `${m} got ${copies.length} copies`);
