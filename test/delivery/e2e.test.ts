@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { TestServer } from '../helpers/server.js';
 import { SmtpSink, type Received } from '../helpers/smtp-sink.js';
 import { sendLmtp, makePost } from '../helpers/lmtp-client.js';
+import { barrierPost } from '../helpers/barrier.js';
 import { Config } from '../../src/config/config.js';
 import { Services } from '../../src/services/services.js';
 import type { Member } from '../../src/model/entities.js';
@@ -14,7 +15,6 @@ let server: TestServer;
 let services: Services;
 const MEMBERS = ['anne@example.org', 'bart@example.org', 'cris@example.net'];
 const FOOTER = '_______________________________________________\r\nAnt mailing list -- ant@example.com\r\nTo unsubscribe send an email to ant-leave@example.com\r\n';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 before(async () => {
   sink = await new SmtpSink().start();
@@ -43,13 +43,13 @@ async function setPrefs(list: string, email: string, prefs: Partial<Member>): Pr
   await services.members.update(member, prefs);
 }
 
-/** Posts, then waits for the copies; a little more time lets a duplicate show before counting. */
+/** Posts, then waits for the copies and a barrier post: a duplicate would be at the sink by then. */
 async function deliver(raw: string, messageId: string, expect: string[], from = 'anne@example.org', list = 'ant@example.com'): Promise<Map<string, Received[]>> {
   const res = await sendLmtp(server.lmtpPort, from, [list], raw);
   assert.deepEqual(res.accepted, [list]);
   const isPost = (r: Received) => r.msg.messageId === messageId;
   await sink.waitFor(() => expect.every((m) => sink.copiesFor(m, isPost).length >= 1), 20_000, `copies of ${messageId}`);
-  await sleep(300);
+  await barrierPost(server, sink);
   return new Map(MEMBERS.map((m) => [m, sink.copiesFor(m, isPost)]));
 }
 

@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { TestServer } from '../helpers/server.js';
 import { SmtpSink } from '../helpers/smtp-sink.js';
 import { sendLmtp, makePost } from '../helpers/lmtp-client.js';
+import { barrierPost } from '../helpers/barrier.js';
 
 const BATCH = 10;
 const THREADS = 3;
 let sink: SmtpSink;
 let server: TestServer;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const members = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}@example.org`);
 
 before(async () => {
@@ -52,7 +52,8 @@ test('refusals per recipient with several transactions in flight: 5xx dropped, 4
   sink.delayMs = 0;
   const temporary = list.filter((m) => refusal(m) && refusal(m)!.code !== 550);
   await sink.waitFor(() => temporary.every((m) => copies(m, id) >= 1), 30_000, 'the retried recipients');
-  await sleep(1500); // a retry cycle more: a permanent failure retried would show now
+  // Once the retry queue is empty too, a permanent failure wrongly retried would be at the sink.
+  await barrierPost(server, sink);
   for (const m of list) assert.equal(copies(m, id), refusal(m)?.code === 550 ? 0 : 1, m);
 });
 
@@ -65,7 +66,7 @@ test('a connection cut after the message, before the reply: those recipients are
   await post('cut@example.com', list[1], id);
   await sink.waitFor(() => list.every((m) => copies(m, id) >= 1), 30_000, 'every member');
   assert.equal(sink.dropped, 2);
-  await sleep(500);
+  await barrierPost(server, sink);
   for (const m of list) assert.equal(copies(m, id), 1, m);
 });
 
@@ -86,7 +87,7 @@ test('the out runner killed mid-delivery of a large list: after restart only wha
   }, 30_000, 'the out runner to be restarted');
   sink.delayMs = 0;
   await sink.waitFor(() => list.every((m) => copies(m, id) >= 1), 60_000, 'every member');
-  await sleep(500);
+  await barrierPost(server, sink);
   const duplicates = list.reduce((n, m) => n + copies(m, id) - 1, 0);
   // Only the transactions in flight when the process died can go out twice.
   assert.ok(duplicates <= THREADS * BATCH, `${duplicates} duplicates (${deliveredBefore} delivered before the kill)`);

@@ -10,6 +10,7 @@ import { PACKAGE_ROOT } from '../../src/paths.js';
 import { TestServer } from '../helpers/server.js';
 import { SmtpSink, type Received } from '../helpers/smtp-sink.js';
 import { LmtpSession } from '../helpers/lmtp-client.js';
+import { barrierPost } from '../helpers/barrier.js';
 
 const LIST = 'ant.example.com';
 const BUILTIN = readFileSync(join(PACKAGE_ROOT, 'chains', 'default-posting-chain.chain'), 'utf8');
@@ -82,7 +83,7 @@ test('moving a rule, changing its action and adding a header-match link change w
   await post('normal', ['Subject: Hello', 'X-Bulk: no']);
   await sink.waitFor(() => sink.copiesFor('bart@example.org', isPost('normal')).length === 1, 20_000, 'the normal post');
 
-  await new Promise((r) => setTimeout(r, 300));
+  await barrierPost(server, sink);
   for (const tag of ['moved', 'bulk']) assert.equal(sink.copiesFor('bart@example.org', isPost(tag)).length, 0, `${tag} reached a member`);
   assert.equal(server.runnerPid('in'), inPid, 'the in runner was not restarted');
 });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { TestServer } from '../helpers/server.js';
 import { SmtpSink } from '../helpers/smtp-sink.js';
 import { sendLmtp, makePost } from '../helpers/lmtp-client.js';
+import { barrierPost } from '../helpers/barrier.js';
 
 let sink: SmtpSink;
 let server: TestServer;
@@ -50,7 +51,7 @@ test('an injected Bcc in list settings never reaches outgoing mail', async () =>
   assert.deepEqual(res.accepted, ['ant@example.com']);
   const isPost = (r: { msg: { messageId?: string } }) => r.msg.messageId === messageId;
   await sink.waitFor(() => MEMBERS.every((m) => sink.copiesFor(m, isPost).length >= 1), 20_000, 'a copy for each member');
-  await new Promise((r) => setTimeout(r, 300)); // room for a stray copy to show up
+  await barrierPost(server, sink); // a stray copy would be at the sink by now
   const posts = sink.received.filter(isPost);
   assert.deepEqual([...new Set(posts.flatMap((p) => p.to))].sort(), MEMBERS);
   for (const p of posts) {

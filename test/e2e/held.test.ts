@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { TestServer } from '../helpers/server.js';
 import { SmtpSink, type Received } from '../helpers/smtp-sink.js';
 import { LmtpSession, makePost } from '../helpers/lmtp-client.js';
+import { barrierPost } from '../helpers/barrier.js';
 
 let sink: SmtpSink;
 let server: TestServer;
@@ -46,7 +47,8 @@ async function hold(from: string, tag: string): Promise<number> {
 }
 
 const copiesOf = (tag: string) => (r: Received) => r.msg.messageId === `<${tag}@example.net>`;
-const quiet = () => new Promise((r) => setTimeout(r, 500));
+/** Until the server has finished with every decision so far: what it sends is at the sink. */
+const quiet = () => barrierPost(server, sink);
 
 test('accept: the held post reaches every member once, approved, without re-running the chain', async () => {
   const id = await hold('stranger@example.net', 'accept-me');

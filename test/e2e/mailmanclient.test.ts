@@ -9,6 +9,7 @@ import { PACKAGE_ROOT } from '../../src/paths.js';
 import { TestServer } from '../helpers/server.js';
 import { SmtpSink, type Received } from '../helpers/smtp-sink.js';
 import { LmtpSession, makePost } from '../helpers/lmtp-client.js';
+import { barrierPost } from '../helpers/barrier.js';
 
 const PYTHON = '/usr/bin/python3';
 const FLOW = join(PACKAGE_ROOT, 'test', 'e2e', 'python', 'mailmanclient_flow.py');
@@ -86,7 +87,7 @@ test('mailmanclient sets up a list; mail is moderated by what it set; its decisi
   const refusal = (r: Received) => /rejected/.test(r.msg.get('subject') ?? '');
   await sink.waitFor(() => sink.copiesFor('stranger@example.net', refusal).length === 1, 20_000, 'the refusal');
   assert.match(sink.copiesFor('stranger@example.net', refusal)[0].raw.toString(), /Please subscribe first/);
-  await new Promise((r) => setTimeout(r, 500));
+  await barrierPost(server, sink);
   for (const tag of ['stranger', 'list-banned', 'site-banned', 'spam-flag', 'urgent', 'big']) {
     for (const m of MEMBERS) assert.equal(sink.copiesFor(m, isPost(tag)).length, 0, `${m} got ${tag}`);
   }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import type { MasterStatusFile } from '../../src/master/status.js';
 import { freshDatabase, type TestDatabase } from './database.js';
+import { waitFor } from './wait.js';
 
 const MAILMAN = join(PACKAGE_ROOT, 'bin', 'mailman.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -140,12 +141,8 @@ export class TestServer {
     });
   }
 
-  async waitUntil(pred: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await pred())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(50);
-    }
+  waitUntil(pred: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+    return waitFor(pred, what, timeoutMs);
   }
 
   async stop(): Promise<number | null> {

@@ -6,9 +6,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RestHarness, assertError } from './harness.js';
+import { waitFor } from '../helpers/wait.js';
 import { LiveCatalog } from '../../src/runners/catalog.js';
 import { loadBuiltins } from '../../src/registry.js';
 import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../../src/paths.js';
@@ -58,8 +60,16 @@ test('SVG of a chain over graph_max_nodes: 413 with the reason; its DOT is still
 test('a drawing past graph_timeout is stopped with 413, and REST answers other requests while it runs', async () => {
   assert.equal((await rest.put('/chains/slow', { source: bigChain('slow', 190) })).status, 200);
   const order: string[] = [];
+  // The harness's REST server runs in this process: its layout worker is seen being made.
+  let workers = 0;
+  const counted = () => workers++;
+  subscribe('worker_threads', counted);
   const drawing = rest.get('/chains/slow/graph?format=svg').then((r) => (order.push('graph'), r));
-  await new Promise((r) => setTimeout(r, 200));
+  try {
+    await waitFor(() => workers > 0, 'the layout to start in a worker', 20_000);
+  } finally {
+    unsubscribe('worker_threads', counted);
+  }
   const system = await rest.get('/system');
   order.push('system');
   assert.equal(system.status, 200);

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,8 @@ test('a worker the dead master named is killed; another program, or a process st
   const recycled = lookalike();
   const worker = lookalike();
   try {
-    await new Promise((r) => setTimeout(r, 300)); // all three running
+    // 'spawn' comes once the new program is running: its command line is its own, not ours.
+    await Promise.all([other, recycled, worker].map((c) => once(c, 'spawn')));
     // Named an hour before the lookalike started: its pid was given out again since.
     assert.deepEqual(await reapLeftoverWorkers(statusFile(dir, [other.pid!, recycled.pid!, 999_999_999], 3600)), []);
     assert.ok(isAlive(other.pid!) && isAlive(recycled.pid!));
