@@ -17,7 +17,6 @@ let sink: SmtpSink;
 let server: TestServer;
 let lmtp: LmtpSession;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function flow(phase: string): Promise<any> {
   return new Promise((resolve, reject) => {
     execFile(PYTHON, [FLOW, `http://127.0.0.1:${server.restPort}/3.1`, phase], (err, stdout, stderr) => {

@@ -13,7 +13,6 @@ import { startRestServer, type RestServer, type RestServerOptions } from '../../
 export interface Reply {
   status: number;
   headers: Headers;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
   text: string;
 }
