@@ -21,8 +21,8 @@ export class Message {
    * through encodeHeaderValue.
    */
   private readonly headers: Headers;
-  /** The blank line a message without headers starts with, which mailsplit's block drops. */
-  private readonly bareHead: Buffer;
+  /** The blank line a message without headers starts with, which mailsplit's block drops; gone once headers are edited. */
+  private bareHead: Buffer | undefined;
   private content: Buffer;
   /**
    * addresses() by header name, parsed once: a chain asks for the senders in rule after rule.
@@ -38,7 +38,7 @@ export class Message {
   constructor(raw: Buffer) {
     const split = splitHeaderBody(raw);
     this.headers = new Headers(split.header);
-    this.bareHead = split.header.length ? Buffer.alloc(0) : raw.subarray(0, raw.length - split.body.length);
+    if (split.header.length === 0) this.bareHead = raw.subarray(0, raw.length - split.body.length);
     this.content = split.body;
   }
 
@@ -57,6 +57,7 @@ export class Message {
   }
 
   private edited(): void {
+    this.bareHead = undefined;
     this.parsedAddresses.clear();
     this.tree = undefined;
   }
@@ -130,7 +131,7 @@ export class Message {
 
   /** The header block as it would be sent. */
   headerBytes(): Buffer {
-    return this.bareHead.length && this.headers.getList().length === 0 ? this.bareHead : this.headers.build();
+    return this.bareHead ?? this.headers.build();
   }
 
   /** Appends a header at the end of the header block (Mailman's msg[name] = value). */

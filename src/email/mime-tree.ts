@@ -196,7 +196,7 @@ export class MimePart {
     for (let i = 0; i < delims.length && !delims[i].close; i++) {
       const next = delims[i + 1];
       // Without a close delimiter, or past the part budget, the last part runs to the end.
-      const rest = !next || capped || budget.parts >= MAX_PARTS - 1;
+      const rest = !next || budget.parts >= MAX_PARTS - 1;
       const stop = rest ? s.length : next.start;
       const raw = Buffer.from(s.slice(delims[i].end, stop), 'latin1');
       const child = new MimePart(new Message(raw), this.type, raw, depth + 1, budget);
