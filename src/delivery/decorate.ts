@@ -191,7 +191,8 @@ function wrap(msg: Message, header: string, footer: string): void {
   msg.set('MIME-Version', '1.0');
   msg.add('Content-Type', `multipart/mixed; boundary="${boundary}"`);
   // The body's last line break doubles as the delimiter's, as the post came.
-  const body = msg.body.subarray(0, msg.body.length - (msg.body.at(-1) === 0x0a ? (msg.body.at(-2) === 0x0d ? 2 : 1) : 0));
+  const end = msg.body.at(-1) === 0x0a ? (msg.body.at(-2) === 0x0d ? 2 : 1) : 0;
+  const body = msg.body.subarray(0, msg.body.length - end);
   const parts: Buffer[] = [Buffer.concat([Buffer.from(`${inner.join(nl)}${nl}${nl}`, 'latin1'), body])];
   if (header) parts.unshift(textPart(header, nl));
   if (footer) parts.push(textPart(footer, nl));

@@ -9,7 +9,9 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  * undefined stay their C1 code points, as WHATWG decodes them. (Node's TextDecoder reads
  * "windows-1252" as ISO-8859-1, and iconv-lite turns those five into U+FFFD.)
  */
-const CP1252_HIGH = '\u20ac\x81\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\x8d\u017d\x8f\x90\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\x9d\u017e\u0178';
+const CP1252_HIGH =
+  '\u20ac\x81\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\x8d\u017d\x8f' +
+  '\x90\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\x9d\u017e\u0178';
 
 /**
  * Undeclared 8-bit bytes (a binary string, one char per byte) as text. They are UTF-8 when they

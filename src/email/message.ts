@@ -21,7 +21,7 @@ export class Message {
    * through encodeHeaderValue.
    */
   private readonly headers: Headers;
-  /** The blank line a message without headers starts with, which mailsplit's block drops; gone once headers are edited. */
+  /** The blank line a headerless message starts with, which mailsplit's block drops; gone once headers are edited. */
   private bareHead: Buffer | undefined;
   private content: Buffer;
   /**

@@ -24,7 +24,9 @@ export function parseStructured(raw: string | undefined): StructuredValue {
     return { value: '', params: {} };
   }
   const params: Record<string, string> = {};
-  for (const [name, v] of Object.entries(parsed.params ?? {})) if (name) params[name.toLowerCase()] = decodeWords(String(v));
+  for (const [name, v] of Object.entries(parsed.params ?? {})) {
+    if (name) params[name.toLowerCase()] = decodeWords(String(v));
+  }
   return { value: String(parsed.value ?? '').trim().toLowerCase(), params };
 }
 

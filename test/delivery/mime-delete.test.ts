@@ -31,6 +31,11 @@ async function filter(raw: string, settings: Record<string, unknown>) {
   return world.run('mime-delete', world.ctx(raw));
 }
 
+/** The types of a message's parts, from its bytes as they would be sent. */
+function types(m: Message): string[] {
+  return [...new Message(m.toBuffer()).mime().walk()].map((p) => p.type);
+}
+
 test('the MIME tree writes an unchanged message back byte for byte', () => {
   const raw = Buffer.from(mixed(TEXT, ALT, PDF));
   const tree = new Message(raw).mime();
@@ -62,14 +67,14 @@ test('parts of a filtered type or extension are removed, and the post is marked'
 
 test('pass_types and pass_extensions keep only what they name', async () => {
   const ctx = await filter(mixed(TEXT, EXE, PDF), { pass_types: 'multipart\ntext/plain\napplication/pdf' });
-  assert.deepEqual([...new Message(ctx.msg.toBuffer()).mime().walk()].map((p) => p.type), ['multipart/mixed', 'text/plain', 'application/pdf']);
+  assert.deepEqual(types(ctx.msg), ['multipart/mixed', 'text/plain', 'application/pdf']);
   const ext = await filter(mixed(TEXT, EXE, PDF), { pass_extensions: '.pdf' });
-  assert.deepEqual([...new Message(ext.msg.toBuffer()).mime().walk()].map((p) => p.type), ['multipart/mixed', 'text/plain', 'application/pdf']);
+  assert.deepEqual(types(ext.msg), ['multipart/mixed', 'text/plain', 'application/pdf']);
 });
 
 test('multipart/alternative collapses to its first alternative', async () => {
   const nested = await filter(mixed(ALT, PDF), {});
-  assert.deepEqual([...new Message(nested.msg.toBuffer()).mime().walk()].map((p) => p.type), ['multipart/mixed', 'text/plain', 'application/pdf']);
+  assert.deepEqual(types(nested.msg), ['multipart/mixed', 'text/plain', 'application/pdf']);
   const outer = await filter([...HEAD, ...ALT, ''].join('\r\n'), {});
   assert.equal(outer.msg.get('content-type'), 'text/plain; charset=us-ascii');
   assert.equal(outer.msg.body.toString(), 'Hello.');

@@ -20,7 +20,8 @@ test('parameters: RFC 2231 continuations, encoded and not, join and decode their
   assert.deepEqual(latin, { value: 'text/plain', params: { charset: 'iso-8859-1', name: 'Grüße.txt' } });
   assert.equal(parseStructured('attachment; title*0="Part "; title*1="two"').params.title, 'Part two');
   // Outlook's RFC 2047 words in a quoted filename are read as every mail reader shows them.
-  assert.equal(parseStructured('attachment; filename="=?utf-8?q?Gr=C3=BC=C3=9Fe?=.txt"').params.filename, 'Grüße.txt');
+  const outlook = parseStructured('attachment; filename="=?utf-8?q?Gr=C3=BC=C3=9Fe?=.txt"');
+  assert.equal(outlook.params.filename, 'Grüße.txt');
   // A type that is not type/subtype is the default, with the parameters it had.
   assert.deepEqual(parseContentType('text; charset=utf-8'), { value: 'text/plain', params: { charset: 'utf-8' } });
   assert.deepEqual(parseContentType(undefined, 'message/rfc822'), { value: 'message/rfc822', params: {} });
@@ -29,7 +30,8 @@ test('parameters: RFC 2231 continuations, encoded and not, join and decode their
 test('a part reads its filename from RFC 2231 continuations in either header', () => {
   const raw = Buffer.from(crlf([
     'Content-Type: multipart/mixed; boundary="b"', '', '--b',
-    'Content-Type: application/pdf', `Content-Disposition: attachment;`, ` filename*0*=utf-8''%E2%82%AC-Rech;`, ` filename*1*=nung.PDF`,
+    'Content-Type: application/pdf',
+    `Content-Disposition: attachment;`, ` filename*0*=utf-8''%E2%82%AC-Rech;`, ` filename*1*=nung.PDF`,
     'Content-Transfer-Encoding: base64', '', 'JVBERi0=', '--b',
     `Content-Type: application/octet-stream; name*0="long-"; name*1="name.tar.gz"`, '', 'x', '--b--', '',
   ]));
@@ -45,7 +47,8 @@ test('quoted-printable: white space after a soft break\'s "=" is padding, before
   const body = Buffer.from('a  =\r\nb= \t\r\nc=\nd   \r\ne=3D=C3=BC =ZZ\r\n');
   assert.equal(decodeTransfer(body, 'quoted-printable').toString('utf8'), 'a  bcd\r\ne=ü =ZZ\r\n');
   // The same bytes read the same whichever text part carries them.
-  const msg = new Message(Buffer.concat([Buffer.from('Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'), body]));
+  const head = 'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n';
+  const msg = new Message(Buffer.concat([Buffer.from(head), body]));
   assert.equal(msg.mime().decodedText(), 'a  bcd\r\ne=ü =ZZ\r\n');
   // Encoding keeps hard breaks in the part's line ends, escapes trailing space, folds at 76.
   const enc = encodeTransfer(Buffer.from(`${'x'.repeat(80)}\nend \n`), 'quoted-printable', '\n').toString();
@@ -64,14 +67,17 @@ test('malformed bodies degrade instead of throwing: bad base64, unknown charset,
 
 /** A post with a preamble, transport padding, an attached message, LF inside one part, an epilogue. */
 const NESTED = crlf([
-  'From: anne@example.org', 'Subject: nested', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="outer"', '',
+  'From: anne@example.org', 'Subject: nested', 'MIME-Version: 1.0',
+  'Content-Type: multipart/mixed; boundary="outer"', '',
   'This is a preamble.', '--outer  ',
   'Content-Type: multipart/alternative; boundary=inner', '', '--inner',
-  'Content-Type: text/plain; charset=iso-8859-1', 'Content-Transfer-Encoding: quoted-printable', '', 'Gr=FC=DFe, Approved: x', '--inner',
+  'Content-Type: text/plain; charset=iso-8859-1', 'Content-Transfer-Encoding: quoted-printable', '',
+  'Gr=FC=DFe, Approved: x', '--inner',
   'Content-Type: text/html; charset=utf-8', '', '<p>Hi</p>', '--inner--', '', '--outer',
   'Content-Type: message/rfc822', '',
   'From: bob@example.org', 'Subject: inner', 'Content-Type: multipart/mixed; boundary=deep', '', '--deep',
-  'Content-Type: application/octet-stream', 'Content-Transfer-Encoding: base64', '', 'AAECAw==', '--deep', '', 'no headers at all', '--deep--', '',
+  'Content-Type: application/octet-stream', 'Content-Transfer-Encoding: base64', '', 'AAECAw==',
+  '--deep', '', 'no headers at all', '--deep--', '',
   '--outer', 'Content-Type: text/plain', '', 'lf\nlines\n', '--outer--', 'epilogue', '',
 ]);
 
@@ -89,7 +95,9 @@ test('nested multiparts and attached messages are walked parents first, with the
   assert.equal(parts[5].msg.get('subject'), 'inner');
   assert.equal(firstTextPlain(msg.mime()), parts[2]);
   // multipart/digest children without a Content-Type are messages.
-  const digest = new Message(Buffer.from(crlf(['Content-Type: multipart/digest; boundary=d', '', '--d', '', 'Subject: one', '', 'hi', '--d--', ''])));
+  const digest = new Message(Buffer.from(crlf([
+    'Content-Type: multipart/digest; boundary=d', '', '--d', '', 'Subject: one', '', 'hi', '--d--', '',
+  ])));
   assert.deepEqual([...digest.mime().walk()].map((p) => p.type), ['multipart/digest', 'message/rfc822', 'text/plain']);
 });
 
@@ -101,7 +109,8 @@ test('editing one part leaves every other byte as it came', () => {
   parts[2].setDecodedBytes(Buffer.from('Gr\xfc\xdfe!', 'latin1'));
   parts[7].setDecodedBytes(Buffer.from('edited\r\n'));
   root.commit();
-  const expected = NESTED.replace('Gr=FC=DFe, Approved: x', 'Gr=FC=DFe!').replace('\r\n\r\nno headers at all', '\r\n\r\nedited\r\n');
+  const expected = NESTED.replace('Gr=FC=DFe, Approved: x', 'Gr=FC=DFe!')
+    .replace('\r\n\r\nno headers at all', '\r\n\r\nedited\r\n');
   assert.equal(msg.toBuffer().toString('latin1'), expected);
   // Dropping a part rebuilds only its container; the others keep their delimiters and padding.
   const again = new Message(Buffer.from(NESTED));
@@ -132,7 +141,8 @@ test('a Message owns its tree: parsed once, parsed again after any edit', () => 
 });
 
 test('a multipart without its close delimiter still has its parts; rebuilt, it gets one', () => {
-  const msg = new Message(Buffer.from(crlf(['Content-Type: multipart/mixed; boundary=b', '', '--b', '', 'one', '--b', '', 'two'])));
+  const unclosed = crlf(['Content-Type: multipart/mixed; boundary=b', '', '--b', '', 'one', '--b', '', 'two']);
+  const msg = new Message(Buffer.from(unclosed));
   const root = msg.mime();
   assert.deepEqual(root.children?.map((p) => p.decodedText()), ['one', 'two']);
   assert.equal(root.toBuffer().toString(), msg.toBuffer().toString());
@@ -140,18 +150,22 @@ test('a multipart without its close delimiter still has its parts; rebuilt, it g
   root.commit();
   assert.equal(msg.body.toString(), '--b\r\n\r\ntwo\r\n--b--\r\n');
   // No delimiter at all: one opaque part, as a reader shows it.
-  assert.equal(new Message(Buffer.from('Content-Type: multipart/mixed; boundary=zz\r\n\r\nplain\r\n')).mime().isContainer, false);
+  const opaque = new Message(Buffer.from('Content-Type: multipart/mixed; boundary=zz\r\n\r\nplain\r\n'));
+  assert.equal(opaque.mime().isContainer, false);
 });
 
 test('hostile structure is bounded: nesting depth, part count, part header size', () => {
   const depth = 2000;
   let body = 'leaf\r\n';
-  for (let i = depth; i > 0; i--) body = `Content-Type: multipart/mixed; boundary=b${i}\r\n\r\n--b${i}\r\n${body}\r\n--b${i}--\r\n`;
+  for (let i = depth; i > 0; i--) {
+    body = `Content-Type: multipart/mixed; boundary=b${i}\r\n\r\n--b${i}\r\n${body}\r\n--b${i}--\r\n`;
+  }
   const deep = new Message(Buffer.from(body));
   const levels = [...deep.mime().walk()];
   assert.equal(levels.length, MAX_DEPTH + 1);
   assert.equal(deep.mime().toBuffer().toString(), body);
-  const many = crlf(['Content-Type: multipart/mixed; boundary=m', '', ...Array.from({ length: MAX_PARTS * 3 }, (_, i) => `--m\r\n\r\n${i}`), '--m--', '']);
+  const delimited = Array.from({ length: MAX_PARTS * 3 }, (_, i) => `--m\r\n\r\n${i}`);
+  const many = crlf(['Content-Type: multipart/mixed; boundary=m', '', ...delimited, '--m--', '']);
   const wide = new Message(Buffer.from(many));
   const root = wide.mime();
   assert.ok([...root.walk()].length <= MAX_PARTS);
@@ -161,7 +175,11 @@ test('hostile structure is bounded: nesting depth, part count, part header size'
   // The first part goes; the rest, parsed or not, stays as it came.
   const wideBody = many.slice(many.indexOf('\r\n\r\n') + 4);
   assert.equal(wide.body.toString(), `--m\r\n${wideBody.slice(wideBody.indexOf('\r\n1\r\n'))}`);
-  const fat = crlf(['Content-Type: multipart/mixed; boundary=f', '', '--f', `X-Pad: ${'p'.repeat(70 * 1024)}`, 'Content-Type: multipart/mixed; boundary=g', '', '--g', '', 'x', '--g--', '--f--', '']);
+  const fat = crlf([
+    'Content-Type: multipart/mixed; boundary=f', '', '--f',
+    `X-Pad: ${'p'.repeat(70 * 1024)}`, 'Content-Type: multipart/mixed; boundary=g', '',
+    '--g', '', 'x', '--g--', '--f--', '',
+  ]);
   const parts = [...new Message(Buffer.from(fat)).mime().walk()];
   assert.equal(parts.length, 2);
   assert.equal(parts[1].isContainer, false);
@@ -169,7 +187,12 @@ test('hostile structure is bounded: nesting depth, part count, part header size'
 
 test('new parts: MimeNode chooses the headers, the body reads back as the text', () => {
   const ascii = textPart('Read the rules.\n', '\r\n').toString();
-  assert.equal(ascii, 'Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\nContent-Disposition: inline\r\n\r\nRead the rules.');
+  const head = [
+    'Content-Type: text/plain; charset=us-ascii',
+    'Content-Transfer-Encoding: 7bit',
+    'Content-Disposition: inline',
+  ].join('\r\n');
+  assert.equal(ascii, `${head}\r\n\r\nRead the rules.`);
   for (const text of ['-- Liste für Ameisen\nbye\n', '日本語のフッター\n']) {
     const part = MimePart.fromBytes(textPart(text, '\n'));
     assert.equal(part.params.charset, 'utf-8');
