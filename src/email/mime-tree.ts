@@ -43,7 +43,9 @@ export class MimePart {
     budget: Budget,
   ) {
     budget.parts++;
-    if (depth >= MAX_DEPTH || budget.parts >= MAX_PARTS || this.msg.headerBytes().length > MAX_PART_HEADER) return;
+    // The message's own header block is bounded where it arrives (LMTP); a part's is bounded here.
+    const fatHeader = depth > 0 && this.msg.headerBytes().length > MAX_PART_HEADER;
+    if (depth >= MAX_DEPTH || budget.parts >= MAX_PARTS || fatHeader) return;
     const { type, params } = this.contentType;
     if (type.startsWith('multipart/') && params.boundary) this.split(params.boundary, depth, budget);
     else if (type === 'message/rfc822' && msg.body.length && !isEncoded(this.transferEncoding)) {
