@@ -3,13 +3,15 @@
 // digests get the post without them. A single text/plain body gets them inline; a
 // multipart/mixed post gets them as inline text/plain parts; anything else is wrapped in a
 // multipart/mixed between them.
-import { randomBytes } from 'node:crypto';
-import { TextDecoder } from 'node:util';
 import { Message } from '../email/message.js';
+import { parseContentType, type StructuredValue } from '../email/params.js';
+import { decodeTransfer, encodeTransfer, isKnownEncoding, normalizeEncoding } from '../email/transfer-encoding.js';
+import { decodeTextStrictly } from '../email/charset.js';
+import { MimePart } from '../email/mime-tree.js';
+import { multipartBody, newBoundary, textPart } from '../email/new-part.js';
 import type { MailingList } from '../model/entities.js';
 import type { MsgData } from '../queue/qfile.js';
 import { listAddresses } from '../model/list-addresses.js';
-import { parseContentType, type ContentType } from './mime-tree.js';
 
 /**
  * The built-in list:member:regular:footer: a separator, the list's name and address, and
@@ -100,9 +102,9 @@ export function decorate(original: Message, mlist: MailingList, msgdata: MsgData
   const footer = expand(footerTemplate(mlist), subs);
   const msg = new Message(original.toBuffer());
   if (!header && !footer) return msg;
-  const ctype = parseContentType(msg.get('content-type'));
-  if (ctype.type === 'text/plain' && addInline(msg, ctype, header, footer)) return msg;
-  if (ctype.type === 'multipart/mixed' && ctype.params.boundary && addParts(msg, ctype.params.boundary, header, footer)) return msg;
+  const ctype = parseContentType(msg.getEncoded('content-type'));
+  if (ctype.value === 'text/plain' && addInline(msg, ctype, header, footer)) return msg;
+  if (ctype.value === 'multipart/mixed' && addParts(msg, header, footer)) return msg;
   wrap(msg, header, footer);
   return msg;
 }
@@ -123,11 +125,11 @@ function withNewlines(text: string, nl: string): string {
 }
 
 /** Header, body, footer in the part's own charset and transfer encoding; false if it cannot be done faithfully. */
-function addInline(msg: Message, ctype: ContentType, header: string, footer: string): boolean {
+function addInline(msg: Message, ctype: StructuredValue, header: string, footer: string): boolean {
   const charset = (ctype.params.charset ?? 'us-ascii').toLowerCase();
-  const cte = (msg.get('content-transfer-encoding') ?? '7bit').trim().toLowerCase();
-  const decoded = decodeBody(msg.body, cte);
-  if (decoded === undefined) return false;
+  const cte = normalizeEncoding(msg.get('content-transfer-encoding'));
+  if (!isKnownEncoding(cte)) return false;
+  const decoded = decodeTransfer(msg.body, cte);
   let text: string;
   let outCharset = charset;
   const added = header + footer;
@@ -135,17 +137,9 @@ function addInline(msg: Message, ctype: ContentType, header: string, footer: str
     text = decoded.toString('binary');
   } else {
     // Non-ASCII decoration: the body moves to UTF-8 when its charset is known to us.
-    let decoder: TextDecoder;
-    try {
-      decoder = new TextDecoder(charset, { fatal: true });
-    } catch {
-      return false;
-    }
-    try {
-      text = Buffer.from(decoder.decode(decoded), 'utf8').toString('binary');
-    } catch {
-      return false;
-    }
+    const unicode = decodeTextStrictly(decoded, charset);
+    if (unicode === undefined) return false;
+    text = Buffer.from(unicode, 'utf8').toString('binary');
     outCharset = 'utf-8';
   }
   const nl = newline(msg, text);
@@ -154,7 +148,7 @@ function addInline(msg: Message, ctype: ContentType, header: string, footer: str
   const end = footer && text.length && !text.endsWith('\n') ? nl : '';
   const result = Buffer.from(front + text + end + (footer ? binary(footer) : ''), 'binary');
   if (outCharset !== charset) setParam(msg, 'charset', outCharset);
-  if (cte === 'base64' || cte === 'quoted-printable') msg.body = encodeBody(result, cte, nl);
+  if (cte === 'base64' || cte === 'quoted-printable') msg.body = encodeTransfer(result, cte, nl);
   else {
     msg.body = result;
     if (!ASCII.test(result.toString('binary')) && (cte === '7bit' || !msg.has('content-transfer-encoding'))) msg.set('Content-Transfer-Encoding', '8bit');
@@ -169,86 +163,16 @@ function setParam(msg: Message, name: string, value: string): void {
   msg.setRawLine('Content-Type', re.test(line) ? line.replace(re, `$1"${value}"`) : `${line.replace(/[\r\n]+$/, '')}; ${name}="${value}"`);
 }
 
-function decodeBody(body: Buffer, cte: string): Buffer | undefined {
-  switch (cte) {
-    case '7bit':
-    case '8bit':
-    case 'binary':
-      return body;
-    case 'base64':
-      return Buffer.from(body.toString('ascii').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
-    case 'quoted-printable':
-      return decodeQuotedPrintable(body.toString('binary'));
-    default:
-      return undefined;
-  }
-}
-
-function decodeQuotedPrintable(s: string): Buffer {
-  const text = s.replace(/=\r?\n/g, '');
-  const out: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '=' && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 1, i + 3))) {
-      out.push(parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else out.push(text.charCodeAt(i) & 0xff);
-  }
-  return Buffer.from(out);
-}
-
-function encodeBody(data: Buffer, cte: string, nl: string): Buffer {
-  if (cte === 'base64') return Buffer.from(data.toString('base64').replace(/.{76}/g, `$&${nl}`).replace(new RegExp(`${nl}$`), '') + nl);
-  // quoted-printable, line by line, soft breaks at 76.
-  const lines = data.toString('binary').split(/\r?\n/);
-  const encoded = lines.map((line) => {
-    let out = '';
-    let width = 0;
-    for (let i = 0; i < line.length; i++) {
-      const code = line.charCodeAt(i);
-      const last = i === line.length - 1;
-      let piece: string;
-      if (code === 0x3d || code > 0x7e || (code < 0x20 && code !== 0x09) || (last && (code === 0x20 || code === 0x09))) piece = `=${code.toString(16).toUpperCase().padStart(2, '0')}`;
-      else piece = line[i];
-      if (width + piece.length > 75) {
-        out += `=${nl}`;
-        width = 0;
-      }
-      out += piece;
-      width += piece.length;
-    }
-    return out;
-  });
-  return Buffer.from(encoded.join(nl), 'binary');
-}
-
-function textPart(text: string, nl: string): string {
-  const ascii = ASCII.test(text);
-  return [
-    `Content-Type: text/plain; charset="${ascii ? 'us-ascii' : 'utf-8'}"`,
-    `Content-Transfer-Encoding: ${ascii ? '7bit' : 'base64'}`,
-    'Content-Disposition: inline',
-    '',
-    ascii ? withNewlines(text, nl).replace(new RegExp(`${nl}$`), '') : Buffer.from(text, 'utf8').toString('base64').replace(/.{76}/g, `$&${nl}`),
-  ].join(nl);
-}
-
-/** Header and footer as parts of an existing multipart/mixed; false if its structure is not found. */
-function addParts(msg: Message, boundary: string, header: string, footer: string): boolean {
-  const body = msg.body.toString('binary');
-  const nl = newline(msg, body);
-  const esc = boundary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const first = new RegExp(`(^|\\r?\\n)--${esc}[ \\t]*\\r?\\n`).exec(body);
-  const close = new RegExp(`(^|\\r?\\n)--${esc}--`).exec(body);
-  if (!first || !close || close.index < first.index) return false;
-  const firstAt = first.index + first[1].length;
-  const closeAt = close.index + close[1].length;
-  let out = body.slice(0, firstAt);
-  if (header) out += `--${boundary}${nl}${textPart(header, nl)}${nl}`;
-  out += body.slice(firstAt, closeAt);
-  if (footer) out += `--${boundary}${nl}${textPart(footer, nl)}${nl}`;
-  out += body.slice(closeAt);
-  msg.body = Buffer.from(out, 'binary');
+/** Header and footer as parts of an existing multipart/mixed; false if it has no parts to go between. */
+function addParts(msg: Message, header: string, footer: string): boolean {
+  const root = msg.mime();
+  if (!root.children?.length) return false;
+  const nl = newline(msg);
+  const parts = [...root.children];
+  if (header) parts.unshift(MimePart.fromBytes(textPart(header, nl)));
+  if (footer) parts.push(MimePart.fromBytes(textPart(footer, nl)));
+  root.setChildren(parts);
+  root.commit();
   return true;
 }
 
@@ -263,14 +187,14 @@ function wrap(msg: Message, header: string, footer: string): void {
     msg.remove(name);
   }
   if (!inner.length) inner.push('Content-Type: text/plain; charset="us-ascii"');
-  const boundary = `===============${randomBytes(12).toString('hex')}==`;
+  const boundary = newBoundary();
   msg.set('MIME-Version', '1.0');
   msg.add('Content-Type', `multipart/mixed; boundary="${boundary}"`);
-  const parts: Buffer[] = [];
-  if (header) parts.push(Buffer.from(`--${boundary}${nl}${textPart(header, nl)}${nl}`, 'binary'));
-  parts.push(Buffer.from(`--${boundary}${nl}${inner.join(nl)}${nl}${nl}`, 'binary'), msg.body);
-  const endsNl = msg.body.length === 0 || msg.body.subarray(-1)[0] === 0x0a;
-  if (footer) parts.push(Buffer.from(`${endsNl ? '' : nl}--${boundary}${nl}${textPart(footer, nl)}${nl}`, 'binary'));
-  parts.push(Buffer.from(`${!footer && !endsNl ? nl : ''}--${boundary}--${nl}`, 'binary'));
-  msg.body = Buffer.concat(parts);
+  // The body's last line break doubles as the delimiter's, as the post came.
+  const end = msg.body.at(-1) === 0x0a ? (msg.body.at(-2) === 0x0d ? 2 : 1) : 0;
+  const body = msg.body.subarray(0, msg.body.length - end);
+  const parts: Buffer[] = [Buffer.concat([Buffer.from(`${inner.join(nl)}${nl}${nl}`, 'latin1'), body])];
+  if (header) parts.unshift(textPart(header, nl));
+  if (footer) parts.push(textPart(footer, nl));
+  msg.body = multipartBody(boundary, parts, nl);
 }

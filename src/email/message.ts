@@ -5,6 +5,10 @@ import { Headers } from 'mailsplit';
 import libmime from 'libmime';
 import { createHash, randomBytes } from 'node:crypto';
 import { encodeAddressList, parseAddresses, type ParsedAddress } from './addresses.js';
+import { decodeBytes } from './charset.js';
+import { parseMime, type MimePart } from './mime-tree.js';
+
+export { decodeBytes };
 
 export class MalformedMessageError extends Error {}
 
@@ -17,17 +21,45 @@ export class Message {
    * through encodeHeaderValue.
    */
   private readonly headers: Headers;
-  body: Buffer;
+  /** The blank line a headerless message starts with, which mailsplit's block drops; gone once headers are edited. */
+  private bareHead: Buffer | undefined;
+  private content: Buffer;
   /**
    * addresses() by header name, parsed once: a chain asks for the senders in rule after rule.
    * Emptied by every header edit, all of which go through this class.
    */
   private readonly parsedAddresses = new Map<string, readonly ParsedAddress[]>();
+  /**
+   * The MIME part tree, parsed on first use: rule after rule walks the same parts. Dropped by
+   * every edit of the body or the headers (a new Content-Type may make it another tree).
+   */
+  private tree: MimePart | undefined;
 
   constructor(raw: Buffer) {
     const split = splitHeaderBody(raw);
     this.headers = new Headers(split.header);
-    this.body = split.body;
+    if (split.header.length === 0) this.bareHead = raw.subarray(0, raw.length - split.body.length);
+    this.content = split.body;
+  }
+
+  get body(): Buffer {
+    return this.content;
+  }
+
+  set body(body: Buffer) {
+    this.content = body;
+    this.tree = undefined;
+  }
+
+  /** The message's MIME part tree; the root is this message. */
+  mime(): MimePart {
+    return (this.tree ??= parseMime(this));
+  }
+
+  private edited(): void {
+    this.bareHead = undefined;
+    this.parsedAddresses.clear();
+    this.tree = undefined;
   }
 
   /** Refuses what cannot be treated as a message, so it is shunted instead of mangled. */
@@ -93,18 +125,18 @@ export class Message {
 
   /** Appends whole lines from rawLines(), byte for byte (no decoding, no re-encoding). */
   addRawLines(name: string, lines: string[]): void {
-    this.parsedAddresses.clear();
+    this.edited();
     for (const line of lines) this.headers.addFormatted(name, line, this.headers.getList().length);
   }
 
   /** The header block as it would be sent. */
   headerBytes(): Buffer {
-    return this.headers.build();
+    return this.bareHead ?? this.headers.build();
   }
 
   /** Appends a header at the end of the header block (Mailman's msg[name] = value). */
   add(name: string, value: string): void {
-    this.parsedAddresses.clear();
+    this.edited();
     this.headers.add(name, encodeHeaderValue(name, value), this.headers.getList().length);
   }
 
@@ -119,7 +151,7 @@ export class Message {
   }
 
   private replace(name: string, put: (at: number) => void): void {
-    this.parsedAddresses.clear();
+    this.edited();
     const list = this.headers.getList();
     const key = name.toLowerCase();
     const at = list.findIndex((l) => l.key === key);
@@ -128,7 +160,7 @@ export class Message {
   }
 
   remove(name: string): void {
-    this.parsedAddresses.clear();
+    this.edited();
     this.headers.remove(name);
   }
 
@@ -151,7 +183,7 @@ export class Message {
   }
 
   toBuffer(): Buffer {
-    return Buffer.concat([this.headers.build(), this.body]);
+    return Buffer.concat([this.headerBytes(), this.content]);
   }
 }
 
@@ -180,32 +212,6 @@ function undecodedWords(line: string): string {
 /** RFC 5322 unfolding: a line break followed by white space is removed, the space kept. */
 function unfold(value: string): string {
   return value.replace(/\r?\n(?=[ \t])/g, '');
-}
-
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-/**
- * windows-1252's 0x80-0x9F, from the WHATWG Encoding Standard's index; the five bytes it leaves
- * undefined stay their C1 code points, as WHATWG decodes them. (Node's TextDecoder reads
- * "windows-1252" as ISO-8859-1, and iconv-lite turns those five into U+FFFD.)
- */
-const CP1252_HIGH = '\u20ac\x81\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\x8d\u017d\x8f\x90\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\x9d\u017e\u0178';
-
-/**
- * Header bytes (a binary string, one char per byte) as text. 8-bit headers are UTF-8 when they
- * are valid UTF-8 (RFC 6532; Postfix passes them so with SMTPUTF8). Anything else came from a
- * legacy client, almost always Western: it is read as windows-1252, the superset of Latin-1's
- * printable range that browsers use for "latin1" too. It maps every byte, so nothing is lost or
- * turned into U+FFFD, and valid UTF-8 is never mistaken for it (stray 8-bit Latin-1 is
- * practically never valid UTF-8).
- */
-export function decodeBytes(binary: string): string {
-  if (!/[^\x00-\x7f]/.test(binary)) return binary;
-  const bytes = Buffer.from(binary, 'binary');
-  try {
-    return UTF8.decode(bytes);
-  } catch {
-    return binary.replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]);
-  }
 }
 
 /** RFC 2047 encoded words decoded; a word in a charset libmime cannot read stays as written. */

@@ -52,10 +52,15 @@ test('a multipart/mixed post gets the footer as a last inline text/plain part', 
   const parts = out.body.toString().split(/\r\n--XYZ/);
   assert.equal(parts.length, 6);
   assert.equal(parts[0], 'preamble');
-  assert.equal(parts[1], '\r\nContent-Type: text/plain; charset="us-ascii"\r\nContent-Transfer-Encoding: 7bit\r\nContent-Disposition: inline\r\n\r\nRead the rules.');
+  const partHead = [
+    'Content-Type: text/plain; charset=us-ascii',
+    'Content-Transfer-Encoding: 7bit',
+    'Content-Disposition: inline',
+  ].join('\r\n');
+  assert.equal(parts[1], `\r\n${partHead}\r\n\r\nRead the rules.`);
   assert.equal(parts[2], '\r\nContent-Type: text/plain\r\n\r\nHello.');
   assert.match(parts[3], /application\/pdf[\s\S]*JVBERi0=$/);
-  assert.equal(parts[4], `\r\nContent-Type: text/plain; charset="us-ascii"\r\nContent-Transfer-Encoding: 7bit\r\nContent-Disposition: inline\r\n\r\n${FOOTER.replace(/\r\n$/, '')}`);
+  assert.equal(parts[4], `\r\n${partHead}\r\n\r\n${FOOTER.replace(/\r\n$/, '')}`);
   assert.equal(parts[5], '--\r\n');
 });
 
@@ -72,7 +77,8 @@ test('anything else is wrapped in a multipart/mixed with the footer after it', (
   assert.equal(parts.length, 4);
   assert.equal(parts[0], '');
   assert.equal(parts[1], `\r\nContent-Type: multipart/alternative; boundary="ALT"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n${alt}`);
-  assert.match(parts[2], /^\r\nContent-Type: text\/plain; charset="us-ascii"\r\n[\s\S]*\r\n\r\n_{47}\r\nAnt mailing list -- ant@example.com\r\nTo unsubscribe send an email to ant-leave@example.com\r\n$/);
+  assert.match(parts[2], /^\r\nContent-Type: text\/plain; charset=us-ascii\r\n[\s\S]*\r\n\r\n_{47}\r\n/);
+  assert.ok(parts[2].endsWith(`\r\n${FOOTER.replace(/^_+\r\n/, '')}`), parts[2]);
   assert.equal(parts[3], '--\r\n');
   // An HTML post is wrapped the same way, so its HTML is not touched.
   const html = decorate(message([...FROM, 'Content-Type: text/html; charset=utf-8'], '<p>Hi</p>\r\n'), list());

@@ -90,7 +90,12 @@ test('a multipart post gets the footer as its last part', async () => {
   assert.equal(parts.length, 4);
   assert.equal(parts[0], '--b1\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nSee attached.');
   assert.match(parts[1], /application\/octet-stream[\s\S]*AAECAw==$/);
-  assert.equal(parts[2], `\r\nContent-Type: text/plain; charset="us-ascii"\r\nContent-Transfer-Encoding: 7bit\r\nContent-Disposition: inline\r\n\r\n${FOOTER.replace(/\r\n$/, '')}`);
+  const partHead = [
+    'Content-Type: text/plain; charset=us-ascii',
+    'Content-Transfer-Encoding: 7bit',
+    'Content-Disposition: inline',
+  ].join('\r\n');
+  assert.equal(parts[2], `\r\n${partHead}\r\n\r\n${FOOTER.replace(/\r\n$/, '')}`);
   assert.equal(parts[3], '--\r\n');
   assert.equal(msg.body.toString().split(FOOTER.split('\r\n')[1]).length, 2, 'the footer once');
 });

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { RulesHarness, post } from './support.js';
 import { hashPassword } from '../../src/services/passwords.js';
-import { walk, decodedText } from '../../src/moderation/mime-parts.js';
+import type { MimePart } from '../../src/email/mime-tree.js';
 
 let h: RulesHarness;
 before(async () => {
@@ -70,10 +70,10 @@ test('in a multipart/alternative post the line goes from the plain part and the 
   ].join('\n');
   const r = await h.check('approved', raw);
   assert.equal(r.hit, true);
-  const parts = walk(r.ctx.msg);
+  const parts: MimePart[] = [...r.ctx.msg.mime().walk()];
   assert.deepEqual(parts.map((p) => p.type), ['multipart/alternative', 'text/plain', 'text/html']);
-  assert.equal(decodedText(parts[1]), 'Hello \u2713\n');
-  assert.equal(decodedText(parts[2]).replace(/\r?\n$/, ''), '<p></p><p>Hello \u2713</p>');
+  assert.equal(parts[1].decodedText(), 'Hello \u2713\n');
+  assert.equal(parts[2].decodedText().replace(/\r?\n$/, ''), '<p></p><p>Hello \u2713</p>');
   const whole = r.ctx.msg.toBuffer().toString();
   assert.doesNotMatch(whole, /s3cret/);
   assert.match(whole, /preamble/);

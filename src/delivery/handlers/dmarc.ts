@@ -3,10 +3,10 @@
 // DMARC, so the list takes the From. munge_from rewrites From to "NAME via LIST" at the
 // posting address; wrap_message sends the original inside a message from the list. The
 // author goes to Reply-To (no Reply-To munging) or Cc (otherwise), so replies still reach them.
-import { randomBytes } from 'node:crypto';
 import { registry, type MessageContext } from '../../registry.js';
 import { type ParsedAddress } from '../../email/addresses.js';
 import { makeMessageId } from '../../email/message.js';
+import { messagePart, multipartBody, newBoundary, textPart } from '../../email/new-part.js';
 import { listAddresses } from '../../model/list-addresses.js';
 
 /** Outer headers a wrapped message keeps: prefixes end in '-', the rest are whole names. */
@@ -66,23 +66,9 @@ async function wrapMessage(ctx: MessageContext): Promise<void> {
   for (const [name, value] of munged) msg.add(name, value);
   const text = String(mlist.dmarc_wrapped_message_text ?? '');
   if (text && msgdata.dmarc) {
-    const boundary = `===============${randomBytes(12).toString('hex')}==`;
+    const boundary = newBoundary();
     msg.add('Content-Type', `multipart/mixed; boundary="${boundary}"`);
-    const ascii = /^[\x00-\x7f]*$/.test(text);
-    const textPart = [
-      `--${boundary}`,
-      `Content-Type: text/plain; charset="${ascii ? 'us-ascii' : 'utf-8'}"`,
-      `Content-Transfer-Encoding: ${ascii ? '7bit' : 'base64'}`,
-      'Content-Disposition: inline',
-      '',
-      ascii ? text.replace(/\r?\n/g, '\r\n') : Buffer.from(text, 'utf8').toString('base64').replace(/.{76}/g, '$&\r\n'),
-      `--${boundary}`,
-      'Content-Type: message/rfc822',
-      'Content-Disposition: inline',
-      '',
-      '',
-    ].join('\r\n');
-    msg.body = Buffer.concat([Buffer.from(textPart, 'binary'), original, Buffer.from(`\r\n--${boundary}--\r\n`)]);
+    msg.body = multipartBody(boundary, [textPart(text, '\r\n'), messagePart(original, '\r\n')], '\r\n');
   } else {
     msg.add('Content-Type', 'message/rfc822');
     msg.add('Content-Disposition', 'inline');

@@ -4,7 +4,7 @@
 // with one part becomes that part. Off on every list by default. Converting HTML to text
 // needs an external converter and is not implemented yet: that setting fails clearly.
 import { registry, DiscardMessage, RejectMessage, type MessageContext } from '../../registry.js';
-import { MimePart } from '../mime-tree.js';
+import type { MimePart } from '../../email/mime-tree.js';
 import { sendNotice } from '../../services/notices.js';
 import { listAddresses } from '../../model/list-addresses.js';
 import { logger } from '../../logging.js';
@@ -111,7 +111,7 @@ registry.handlers.register({
       filterExts: entries(mlist.filter_extensions, true),
       passExts: entries(mlist.pass_extensions, true),
     };
-    const root = new MimePart(msg);
+    const root = msg.mime();
     const outer = refusal(root, f);
     if (outer) await dispose(ctx, outer);
     const partsBefore = [...root.walk()].length;
@@ -125,7 +125,7 @@ registry.handlers.register({
       throw new Error(`mime-delete: converting HTML to plain text is not implemented yet; turn convert_html_to_plaintext off for ${mlist.list_id}`);
     }
     if (!root.dirty && [...root.walk()].length === partsBefore) return;
-    root.toBuffer();
+    root.commit();
     msg.set('X-Content-Filtered-By', `Mailman/MimeDel ${VERSION}`);
   },
 });

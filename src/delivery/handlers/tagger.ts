@@ -3,6 +3,7 @@
 // filters no member by them, and neither do we.
 import { registry } from '../../registry.js';
 import type { Message } from '../../email/message.js';
+import { firstTextPlain } from '../../email/mime-tree.js';
 import { logger } from '../../logging.js';
 import { tryPattern, type Pattern } from '../../patterns/patterns.js';
 import { HEADER_PATTERN } from '../../patterns/setting-patterns.js';
@@ -31,12 +32,15 @@ export function parseTopics(text: string, listId = ''): Topic[] {
   return topics;
 }
 
-/** The first `limit` body lines that look like headers (0: none, negative: all). */
+/**
+ * The first `limit` lines that look like headers in the first text/plain part (0: none,
+ * negative: all), read decoded so a quoted-printable or base64 body is matched as it reads.
+ */
 function bodyHeaderLines(msg: Message, limit: number): string[] {
   if (limit === 0) return [];
-  const ctype = (msg.get('content-type') ?? 'text/plain').toLowerCase();
-  if (!ctype.startsWith('text/plain')) return [];
-  const lines = msg.body.toString('utf8').split(/\r?\n/);
+  const part = firstTextPlain(msg.mime());
+  if (!part) return [];
+  const lines = part.decodedText().split(/\r?\n/);
   const out: string[] = [];
   for (const line of lines) {
     if (limit > 0 && out.length >= limit) break;

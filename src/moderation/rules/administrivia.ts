@@ -4,7 +4,7 @@
 // word is a command word and the number of words after it is within that command's range.
 import { registry } from '../../registry.js';
 import { senders } from '../senders.js';
-import { decodedText, firstTextPlain } from '../mime-parts.js';
+import { firstTextPlain } from '../../email/mime-tree.js';
 
 /** Command word -> [fewest, most] arguments, as Mailman's administrivia check knows them. */
 export const COMMAND_WORDS: Readonly<Record<string, readonly [number, number]>> = {
@@ -39,11 +39,11 @@ registry.rules.register({
     if (!mlist.administrivia) return { hit: false };
     const hit = { hit: true, reasons: ['Message contains administrivia'], msgdata: { moderation_sender: senders(ctx)[0] ?? 'N/A' } };
     if (looksLikeCommand(msg.get('subject') ?? '')) return hit;
-    const part = firstTextPlain(msg);
+    const part = firstTextPlain(msg.mime());
     if (!part) return { hit: false };
     const max = services.config ? services.config.int('mailman', 'email_commands_max_lines') : 10;
     let seen = 0;
-    for (const line of decodedText(part).split(/\r?\n/)) {
+    for (const line of part.decodedText().split(/\r?\n/)) {
       if (line.trim() === '') continue;
       if (++seen > max) break;
       if (looksLikeCommand(line)) return hit;

@@ -6,7 +6,8 @@
 import { registry, type MessageContext } from '../../registry.js';
 import { verifyPassword } from '../../services/passwords.js';
 import { timingSafeEqual } from 'node:crypto';
-import { decodeCharset, decodedBytes, encodeLike, escapeRegex, firstTextPlain, partsOf, spliceBody, type MimePart } from '../mime-parts.js';
+import { firstTextPlain } from '../../email/mime-tree.js';
+import { decodeText } from '../../email/charset.js';
 
 export const APPROVED_HEADERS = ['approve', 'approved', 'x-approve', 'x-approved'];
 
@@ -29,11 +30,12 @@ function fromHeaders(ctx: MessageContext): string | undefined {
 
 /** The password from the first non-blank line of the first text/plain part, and the line's removal. */
 function fromBody(ctx: MessageContext): { password: string; header: string; strip(): void } | undefined {
-  const part = firstTextPlain(ctx.msg);
+  const root = ctx.msg.mime();
+  const part = firstTextPlain(root);
   if (!part) return undefined;
   // Lines are found on the bytes (read as latin1, one char per byte), so removing one
   // leaves every other byte as it was, whatever the charset.
-  const bytes = decodedBytes(part).toString('latin1');
+  const bytes = part.decodedBytes().toString('latin1');
   const lines = bytes.split(/(?<=\n)/);
   const index = lines.findIndex((l) => l.trim() !== '');
   if (index < 0) return undefined;
@@ -43,28 +45,29 @@ function fromBody(ctx: MessageContext): { password: string; header: string; stri
   const header = line.slice(0, colon);
   if (!APPROVED_HEADERS.includes(header.toLowerCase())) return undefined;
   const raw = line.slice(colon + 1).trim();
-  const password = decodeCharset(Buffer.from(raw, 'latin1'), part.params.charset);
+  const password = decodeText(Buffer.from(raw, 'latin1'), part.params.charset);
   return {
     password,
     header,
     strip: () => {
-      const edits: { part: MimePart; body: Buffer }[] = [];
       lines.splice(index, 1);
-      edits.push({ part, body: encodeLike(part, Buffer.from(lines.join(''), 'latin1')) });
+      part.setDecodedBytes(Buffer.from(lines.join(''), 'latin1'));
       // The same pseudo-header in the other text parts (an HTML alternative, say).
       const pattern = new RegExp(`${escapeRegex(header)}:(\\s|&nbsp;)*${escapeRegex(raw)}`, 'g');
-      for (const other of partsOf(ctx.msg)) {
-        if (other === part || other.children.length > 0 || !other.type.startsWith('text/')) continue;
-        const text = decodedBytes(other).toString('latin1');
+      for (const other of root.walk()) {
+        if (other === part || other.isContainer || !other.type.startsWith('text/')) continue;
+        const text = other.decodedBytes().toString('latin1');
         if (!pattern.test(text)) continue;
         pattern.lastIndex = 0;
-        edits.push({ part: other, body: encodeLike(other, Buffer.from(text.replace(pattern, ''), 'latin1')) });
+        other.setDecodedBytes(Buffer.from(text.replace(pattern, ''), 'latin1'));
       }
-      // Last part first, so the earlier offsets stay valid.
-      edits.sort((a, b) => b.part.start - a.part.start);
-      for (const e of edits) spliceBody(ctx.msg, e.part, e.body);
+      root.commit();
     },
   };
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 registry.rules.register({

@@ -3,7 +3,6 @@
 // parts carry at least MASTHEAD_THRESHOLD lines of the digest masthead.
 import { registry } from '../../registry.js';
 import { senders } from '../senders.js';
-import { decodedText, partsOf } from '../mime-parts.js';
 
 /** Mailman's [mailman] masthead_threshold default. */
 export const MASTHEAD_THRESHOLD = 4;
@@ -39,9 +38,9 @@ registry.rules.register({
     if (!services.config?.bool('mailman', 'hold_digest')) return { hit: false };
     const sender = { moderation_sender: senders(ctx)[0] ?? 'N/A' };
     if (DIGEST_SUBJECT.test(msg.get('subject') ?? '')) return { hit: true, reasons: ['Message has a digest subject'], msgdata: sender };
-    const text = partsOf(msg)
-      .filter((p) => p.type.startsWith('text/') && p.children.length === 0)
-      .map(decodedText)
+    const text = [...msg.mime().walk()]
+      .filter((p) => p.type.startsWith('text/') && !p.isContainer)
+      .map((p) => p.decodedText())
       .join('');
     let matches = 0;
     for (const line of DIGEST_MASTHEAD.split('\n')) {

@@ -5,7 +5,6 @@
 import { registry } from '../../registry.js';
 import { logger } from '../../logging.js';
 import { senders } from '../senders.js';
-import { partsOf } from '../mime-parts.js';
 import { tryPattern } from '../../patterns/patterns.js';
 import { HEADER_PATTERN } from '../../patterns/setting-patterns.js';
 
@@ -27,8 +26,8 @@ registry.rules.register({
     const recordAs = `header-match-${String(args.suffix ?? '')}`;
     const re = header ? compile(String(args.pattern ?? '')) : null;
     if (!re) return { hit: false, recordAs };
-    for (const p of partsOf(ctx.msg)) {
-      if (p.part.getAll(header).some((v) => re.test(v))) {
+    for (const p of ctx.msg.mime().walk()) {
+      if (p.msg.getAll(header).some((v) => re.test(v))) {
         return {
           hit: true,
           recordAs,
