@@ -69,6 +69,11 @@ export class RejectMessage extends Error {}
 
 export interface Handler extends Component {
   process(ctx: MessageContext, args: Args): void | Promise<void>;
+  /**
+   * Applied by the out runner to each copy it sends, never as a pipeline step: a pipeline
+   * naming it gets MM505.
+   */
+  perCopy?: boolean;
 }
 
 /** What `for NAME in PATH { … }` iterates in a chain: rows read per message (dsl.md §5.4). */

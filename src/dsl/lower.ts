@@ -117,7 +117,7 @@ class Lowering {
   pipeline(decl: A.PipelineDecl): I.PipelineIr {
     const steps: I.StepIr[] = decl.steps.map((step) => {
       const handler = this.registry.handlers.get(step.handler.name);
-      checkStep(step, this.sink);
+      checkStep(step, handler, this.sink);
       const args = this.args(step.args, handler?.params, `handler '${step.handler.name}'`);
       const out: I.StepIr = { at: this.at(step), handler: step.handler.name, args };
       if (step.when) out.when = this.cond(step.when);

@@ -59,8 +59,6 @@ export interface Resolution {
   muted: Set<A.Node>;
 }
 
-/** Handlers that run per copy in the out runner, never in a pipeline (MM505). */
-export const PER_COPY_HANDLERS: ReadonlySet<string> = new Set(['decorate', 'arc-sign']);
 const ACTION_WORDS = ['accept', 'hold', 'reject', 'discard', 'defer', 'stop', 'jump', 'detour', 'run', 'if', 'for'];
 
 /** The expected declaration name and kind, from a file named NAME.chain or NAME.pipeline. */
@@ -324,9 +322,8 @@ class Resolver extends ConditionResolver {
     for (const step of decl.steps) {
       const handler = this.env.registry.handlers.get(step.handler.name);
       const other = handler ? undefined : this.kindOf(step.handler.name);
-      if (PER_COPY_HANDLERS.has(step.handler.name)) {
-        // MM505 says what is wrong with it (lower.ts), registered or not.
-      } else if (other) {
+      // A per-copy handler is registered: MM505 (check/steps.ts) says what is wrong with the step.
+      if (other) {
         this.sink.error(
           step.handler.span,
           Codes.WrongKind,

@@ -2,11 +2,11 @@
 // and a pipeline with no `to-outgoing` delivers nothing (MM506).
 import type * as A from '../ast.js';
 import { Codes, type DiagnosticSink } from '../diagnostics.js';
-import { PER_COPY_HANDLERS } from '../resolve.js';
+import type { Handler } from '../../registry.js';
 
 /** MM505 for a step naming a handler the out runner applies to each copy. */
-export function checkStep(step: A.Step, sink: DiagnosticSink): void {
-  if (!PER_COPY_HANDLERS.has(step.handler.name)) return;
+export function checkStep(step: A.Step, handler: Handler | undefined, sink: DiagnosticSink): void {
+  if (!handler?.perCopy) return;
   sink.warning(
     step.handler.span,
     Codes.PerCopyHandler,
