@@ -5,8 +5,7 @@
 // on a real SQLite database, a member post, under dryRun so the accept effect is reported and
 // not run. Figures only.
 import { performance } from 'node:perf_hooks';
-import { DslCatalog } from '../src/dsl/catalog.js';
-import { openCatalog } from '../src/runners/catalog.js';
+import { DslCatalog, openCatalog } from '../src/dsl/index.js';
 import { runChain } from '../src/moderation/chain-executor.js';
 import { Message } from '../src/email/message.js';
 import { ComponentRegistry, loadBuiltins, registry, type Effect, type Handler, type LinkSource, type MessageContext, type Rule } from '../src/registry.js';

@@ -9,13 +9,12 @@ import { PACKAGE_ROOT } from '../src/paths.js';
 import { tokenize } from '../grammar/tokens.js';
 import { parseTokens, dslParser } from '../grammar/parser.js';
 import { buildAst } from '../src/dsl/build-ast.js';
-import { compile } from '../src/dsl/compile.js';
+import { compile, SourceText } from '../src/dsl/index.js';
 import { DiagnosticSink } from '../src/dsl/diagnostics.js';
 import { lex, lexAndParse } from '../src/dsl/lex-parse.js';
 import { parseAstFast } from '../src/dsl/fast-parse.js';
 import { lower } from '../src/dsl/lower.js';
 import { resolve } from '../src/dsl/resolve.js';
-import { SourceText } from '../src/dsl/source.js';
 import { loadBuiltins, registry } from '../src/registry.js';
 import { GENERATED_TARGETS, generateChain } from './gen-chain.js';
 

@@ -5,7 +5,7 @@
 // write of the next queue file are all inside the figure. Figures only.
 import { performance } from 'node:perf_hooks';
 import { IncomingRunner } from '../src/runners/in.js';
-import { openLiveCatalog } from '../src/runners/catalog.js';
+import { openLiveCatalog } from '../src/dsl/index.js';
 import { makePost } from '../test/helpers/lmtp-client.js';
 import { scratchSite } from './scratch-site.js';
 

@@ -5,7 +5,7 @@
 import { Config } from '../config/config.js';
 import { configureLogging, logger } from '../logging.js';
 import { Services } from '../services/services.js';
-import { openCatalog } from '../runners/catalog.js';
+import { openCatalog } from '../dsl/index.js';
 import { applyServerUmask } from './umask.js';
 
 async function main(): Promise<void> {

@@ -47,11 +47,22 @@ import type { MailingList } from '../model/entities.js';
 import type { MsgData } from '../queue/qfile.js';
 import { Message, MalformedMessageError } from '../email/message.js';
 import { arrivalMsgdata, stampArrival } from '../mta/arrival.js';
-import { buildChain, type ExecLink, type ExecutableChain, type ExecutablePipeline } from '../dsl/executable.js';
-import type { Registries } from '../dsl/resolve.js';
-import type { ChainIr, CondIr, LinkIr, ValueIr } from '../dsl/ir.js';
-import { getter, test as makeTest, truthy } from '../dsl/values.js';
-import { conditionText, valueText } from '../dsl/graph-dot.js';
+import {
+  buildChain,
+  type ChainIr,
+  type CondIr,
+  conditionText,
+  type ExecLink,
+  type ExecutableChain,
+  type ExecutablePipeline,
+  getter,
+  type LinkIr,
+  makeTest,
+  type Registries,
+  truthy,
+  type ValueIr,
+  valueText,
+} from '../dsl/index.js';
 import { runChain, type ChainSource, type ChainTrace } from './chain-executor.js';
 import { isPattern } from './patterns.js';
 

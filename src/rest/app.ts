@@ -23,7 +23,7 @@ import * as explain from './resources/explain.js';
 import * as bans from './resources/bans.js';
 import * as headerMatches from './resources/header-matches.js';
 import * as chains from './resources/chains.js';
-import type { LiveCatalog } from '../runners/catalog.js';
+import type { LiveCatalog } from '../dsl/index.js';
 
 export interface RestAppOptions {
   /** `http://host:port`, no trailing slash: self_links and Locations are built on it. */

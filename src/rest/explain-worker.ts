@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Config } from '../config/config.js';
 import { configureLogging } from '../logging.js';
 import { Services } from '../services/services.js';
-import { openLiveCatalog } from '../runners/catalog.js';
+import { openLiveCatalog } from '../dsl/index.js';
 import { explainMessage, ExplainError } from '../moderation/explain.js';
 import { NotFoundError } from '../services/errors.js';
 

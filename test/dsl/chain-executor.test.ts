@@ -6,11 +6,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DslCatalog } from '../../src/dsl/catalog.js';
-import { formatReport } from '../../src/dsl/diagnostics.js';
+import { DslCatalog, formatReport, registerMsgdataKey } from '../../src/dsl/index.js';
 import { ChainError, MAX_LINK_EVALUATIONS, runChain } from '../../src/moderation/chain-executor.js';
 import { registry, type Args, type MessageContext } from '../../src/registry.js';
-import { registerMsgdataKey } from '../../src/dsl/types.js';
 import { makeCtx } from './support.js';
 
 // msgdata keys the test chains read (a real component registers the keys it sets).

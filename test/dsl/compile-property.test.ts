@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { compile } from '../../src/dsl/compile.js';
+import { compile } from '../../src/dsl/index.js';
 import { loadBuiltins } from '../../src/registry.js';
 import { CHAINS_DIR, PIPELINES_DIR } from './support.js';
 

@@ -2,8 +2,14 @@
 // header, the source line as written, carets under the span, an optional hint.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compile, type CompileOptions } from '../../src/dsl/compile.js';
-import { formatDiagnostic, formatReport, formatSummary, type Diagnostic } from '../../src/dsl/diagnostics.js';
+import {
+  compile,
+  type CompileOptions,
+  type Diagnostic,
+  formatDiagnostic,
+  formatReport,
+  formatSummary,
+} from '../../src/dsl/index.js';
 import { registry } from '../../src/registry.js';
 
 registry.rules.register({

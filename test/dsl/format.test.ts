@@ -11,8 +11,7 @@ import { basename, join, relative } from 'node:path';
 import type { IToken } from 'chevrotain';
 import fc from 'fast-check';
 import { tokenize } from '../../grammar/tokens.js';
-import { compile } from '../../src/dsl/compile.js';
-import { format, MAX_WIDTH } from '../../src/dsl/format.js';
+import { compile, format, MAX_WIDTH } from '../../src/dsl/index.js';
 import { loadBuiltins } from '../../src/registry.js';
 import { CHAINS_DIR, PIPELINES_DIR, ROOT } from './support.js';
 

@@ -4,9 +4,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { instance } from '@viz-js/viz';
-import { DslCatalog } from '../../src/dsl/catalog.js';
-import { compile } from '../../src/dsl/compile.js';
-import type { ChainIr, CondIr, LinkIr, PipelineIr } from '../../src/dsl/ir.js';
+import { type ChainIr, compile, type CondIr, DslCatalog, type LinkIr, type PipelineIr } from '../../src/dsl/index.js';
 import { chainToDot, pipelineToDot, renderGraph, toDot } from '../../src/dsl/graph-dot.js';
 import { loadBuiltins } from '../../src/registry.js';
 import { CHAINS_DIR, PIPELINES_DIR } from './support.js';

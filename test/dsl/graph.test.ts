@@ -7,10 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { compile } from '../../src/dsl/compile.js';
-import { checkChainGraph } from '../../src/dsl/graph.js';
-import type { ChainIr } from '../../src/dsl/ir.js';
-import type { SourceText } from '../../src/dsl/source.js';
+import { type ChainIr, checkChainGraph, compile, type SourceText } from '../../src/dsl/index.js';
 import { loadBuiltins } from '../../src/registry.js';
 import { ROOT } from './support.js';
 

@@ -9,12 +9,20 @@ import fc from 'fast-check';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compile } from '../../src/dsl/compile.js';
-import { checkWorkspace, dslFilesIn } from '../../src/dsl/workspace.js';
-import { format } from '../../src/dsl/format.js';
+import {
+  buildExecutable,
+  checkWorkspace,
+  compile,
+  dslFilesIn,
+  format,
+  graphSize,
+  GraphTooLarge,
+  MAX_SVG_EDGES,
+  MAX_SVG_NODES,
+  renderGraph,
+  toDot,
+} from '../../src/dsl/index.js';
 import { chainEdges, checkChainGraph } from '../../src/dsl/graph.js';
-import { GraphTooLarge, MAX_SVG_EDGES, MAX_SVG_NODES, graphSize, renderGraph, toDot } from '../../src/dsl/graph-dot.js';
-import { buildExecutable } from '../../src/dsl/executable.js';
 import { runChain } from '../../src/moderation/chain-executor.js';
 import { MAX_NESTING } from '../../grammar/limits.js';
 import { loadBuiltins, registry } from '../../src/registry.js';

@@ -5,11 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DslCatalog } from '../../src/dsl/catalog.js';
-import { formatReport } from '../../src/dsl/diagnostics.js';
+import { DslCatalog, formatReport, registerMsgdataKey } from '../../src/dsl/index.js';
 import { PipelineError, runPipeline } from '../../src/delivery/pipeline-executor.js';
 import { DiscardMessage, RejectMessage, registry, type MessageContext } from '../../src/registry.js';
-import { registerMsgdataKey } from '../../src/dsl/types.js';
 import { makeCtx } from './support.js';
 
 registerMsgdataKey('flag', 'string'); // set by test-set-flag, read by a `when`

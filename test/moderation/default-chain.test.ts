@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { RulesHarness, post } from './support.js';
-import { DslCatalog } from '../../src/dsl/catalog.js';
+import { DslCatalog } from '../../src/dsl/index.js';
 import { runChain } from '../../src/moderation/chain-executor.js';
 import { hashPassword } from '../../src/rest/passwords.js';
 import { setDmarcResolver } from '../../src/moderation/rules/dmarc-mitigation.js';

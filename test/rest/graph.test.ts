@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RestHarness, assertError } from './harness.js';
-import { LiveCatalog } from '../../src/runners/catalog.js';
+import { LiveCatalog } from '../../src/dsl/index.js';
 import { loadBuiltins } from '../../src/registry.js';
 import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../../src/paths.js';
 

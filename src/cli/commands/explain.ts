@@ -14,11 +14,17 @@
 import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CliContext, CliError } from '../context.js';
-import { openCatalog } from '../../runners/catalog.js';
+import {
+  type DslCatalog,
+  type DslIr,
+  GRAPH_FORMATS,
+  type GraphFormat,
+  GraphTooLarge,
+  openCatalog,
+  renderGraph,
+  toDot,
+} from '../../dsl/index.js';
 import { explainMessage, ExplainError, formatExplain } from '../../moderation/explain.js';
-import { GRAPH_FORMATS, GraphTooLarge, renderGraph, toDot, type GraphFormat } from '../../dsl/graph-dot.js';
-import type { DslCatalog } from '../../dsl/catalog.js';
-import type { DslIr } from '../../dsl/ir.js';
 
 function readMessage(file: string): Buffer {
   try {

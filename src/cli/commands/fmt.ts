@@ -5,8 +5,7 @@ import type { Command } from 'commander';
 import { existsSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliContext, CliError, out } from '../context.js';
-import { format } from '../../dsl/format.js';
-import { readSourceFile } from '../../dsl/source.js';
+import { format, readSourceFile } from '../../dsl/index.js';
 import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../../paths.js';
 
 const EXTENSIONS = ['.chain', '.pipeline'];

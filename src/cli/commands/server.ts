@@ -7,7 +7,7 @@ import { CliContext, CliError, out } from '../context.js';
 import { readPid, isAlive } from '../../master/pidfile.js';
 import { PACKAGE_ROOT } from '../../paths.js';
 import { exposureProblems } from '../../config/exposure.js';
-import type { DslStatusFile } from '../../runners/catalog.js';
+import type { DslStatusFile } from '../../dsl/index.js';
 import { describeRunner, type MasterStatusFile } from '../../master/status.js';
 import { queueBacklogs, formatAge, type QueueBacklog } from '../../queue/backlog.js';
 import { RUNNER_DEFAULTS } from '../../config/schema.js';
@@ -109,7 +109,7 @@ export function register(program: Command, ctx: CliContext): void {
       const status = readMasterStatus(join(config.runDir, 'master.json'));
       const problems = status ? printRunners(status, config.queueDir) : [];
       printBacklog(config.queueDir, status);
-      printDslStatus(join(config.runDir, 'dsl.json')); // runners/catalog.ts DSL_STATUS_FILE, without loading the compiler
+      printDslStatus(join(config.runDir, 'dsl.json')); // dsl/live-catalog.ts DSL_STATUS_FILE, without loading the compiler
       if (problems.length) {
         out(`Problems: ${problems.join('; ')}`);
         process.exitCode = 3;

@@ -12,8 +12,15 @@ import { isAbsolute, join, relative } from 'node:path';
 import { CliContext, CliError, out } from '../context.js';
 import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../../paths.js';
 import { loadBuiltins } from '../../registry.js';
-import { formatReport, hasErrors, type Diagnostic } from '../../dsl/diagnostics.js';
-import { checkWorkspace, dslFilesIn, type DslFile, type WorkspaceResult } from '../../dsl/workspace.js';
+import {
+  checkWorkspace,
+  type Diagnostic,
+  type DslFile,
+  dslFilesIn,
+  formatReport,
+  hasErrors,
+  type WorkspaceResult,
+} from '../../dsl/index.js';
 
 /** A path as shown: relative to the working directory when below it. */
 function show(path: string): string {

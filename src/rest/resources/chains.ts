@@ -17,15 +17,22 @@
 //   POST   /chains/validate {source[, name]}   200 {ok, diagnostics}; nothing stored.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { compile } from '../../dsl/compile.js';
-import { hasErrors, type Diagnostic } from '../../dsl/diagnostics.js';
-import { checkChainGraph } from '../../dsl/graph.js';
-import type { ChainIr } from '../../dsl/ir.js';
-import type { DslCatalog, DslKind } from '../../dsl/catalog.js';
-import { writeAtomically, type LiveCatalog } from '../../runners/catalog.js';
+import {
+  type ChainIr,
+  checkChainGraph,
+  compile,
+  type Diagnostic,
+  type DslCatalog,
+  type DslKind,
+  GRAPH_FORMATS,
+  type GraphFormat,
+  hasErrors,
+  type LiveCatalog,
+  toDot,
+  writeAtomically,
+} from '../../dsl/index.js';
 import type { MailingList } from '../../model/entities.js';
 import { apiOf, collection, noContent, okay, queryParam, type Resource } from '../helpers.js';
-import { GRAPH_FORMATS, toDot, type GraphFormat } from '../../dsl/graph-dot.js';
 import { drawGraph, type GraphLimits } from '../graph-job.js';
 import { RestError, badRequest, notFound } from '../errors.js';
 import { inputOf, str, validate } from '../validate.js';

@@ -10,7 +10,7 @@ import type { Config } from '../../config/config.js';
  * `mailman status` reads and logs what does not compile (once, not once per process).
  */
 async function live(config: Config, reporter = false) {
-  const { openLiveCatalog, DSL_STATUS_FILE } = await import('../catalog.js');
+  const { openLiveCatalog, DSL_STATUS_FILE } = await import('../../dsl/index.js');
   return (await openLiveCatalog(config, reporter ? { statusFile: join(config.runDir, DSL_STATUS_FILE) } : { log: false })).watch();
 }
 

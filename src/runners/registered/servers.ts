@@ -36,7 +36,7 @@ registry.runners.register({
   name: 'rest',
   description: 'The REST API (Mailman 3.0/3.1 compatible).',
   async start({ config, services }) {
-    const { openLiveCatalog } = await import('../catalog.js');
+    const { openLiveCatalog } = await import('../../dsl/index.js');
     const { startRestServer } = await import('../../rest/server.js');
     const catalog = (await openLiveCatalog(config, { log: false })).watch(); // the in runner logs
     const server = await startRestServer(services, config, { catalog });

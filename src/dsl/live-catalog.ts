@@ -15,9 +15,9 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
-import { CompileMemo, DslCatalog, type CatalogDirs, type DslKind, type LastGoodStore } from '../dsl/catalog.js';
-import { formatDiagnostic, type Diagnostic } from '../dsl/diagnostics.js';
-import type { Registries } from '../dsl/resolve.js';
+import { CompileMemo, DslCatalog, type CatalogDirs, type DslKind, type LastGoodStore } from './catalog.js';
+import { formatDiagnostic, type Diagnostic } from './diagnostics.js';
+import type { Registries } from './resolve.js';
 import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../paths.js';
 import { loadBuiltins } from '../registry.js';
 import { logger } from '../logging.js';
