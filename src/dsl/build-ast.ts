@@ -341,22 +341,44 @@ export function buildAst(cst: CstNode, file: string, sink: DiagnosticSink, hadSy
 export function checkShape(ast: A.FileAst, sink: DiagnosticSink, hadSyntaxErrors: boolean): void {
   const [first, ...extra] = ast.declarations;
   if (!first) {
-    if (!hadSyntaxErrors) sink.error({ start: 0, end: 1 }, Codes.NotOneDeclaration, 'the file declares no chain or pipeline', "a file ends with one 'chain NAME { … }' or 'pipeline NAME { … }'");
+    if (!hadSyntaxErrors) {
+      sink.error(
+        { start: 0, end: 1 },
+        Codes.NotOneDeclaration,
+        'the file declares no chain or pipeline',
+        "a file ends with one 'chain NAME { … }' or 'pipeline NAME { … }'",
+      );
+    }
     return;
   }
   for (const d of ast.declarations) {
     const count = d.kind === 'Pipeline' ? d.steps.length : countLinks(d.links);
     if (count > MAX_LINKS) {
       const what = d.kind === 'Pipeline' ? 'steps' : 'links';
-      sink.error(d.name.span, Codes.TooLarge, `${d.kind === 'Pipeline' ? 'pipeline' : 'chain'} '${d.name.name}' has ${count} ${what}; the limit is ${MAX_LINKS}`, 'split it into several chains joined by jump or detour');
+      sink.error(
+        d.name.span,
+        Codes.TooLarge,
+        `${d.kind === 'Pipeline' ? 'pipeline' : 'chain'} '${d.name.name}' has ${count} ${what}; the limit is ${MAX_LINKS}`,
+        'split it into several chains joined by jump or detour',
+      );
     }
   }
   for (const d of extra) {
-    sink.error(d.name.span, Codes.NotOneDeclaration, `a second ${d.kind === 'Chain' ? 'chain' : 'pipeline'} '${d.name.name}' in one file`, 'put each chain or pipeline in its own file, named after it');
+    sink.error(
+      d.name.span,
+      Codes.NotOneDeclaration,
+      `a second ${d.kind === 'Chain' ? 'chain' : 'pipeline'} '${d.name.name}' in one file`,
+      'put each chain or pipeline in its own file, named after it',
+    );
   }
   for (const def of ast.definitions) {
     if (def.span.start > first.span.start) {
-      sink.error(def.name.span, Codes.NotOneDeclaration, `'${def.name.name}' is defined after the ${first.kind === 'Chain' ? 'chain' : 'pipeline'}`, "move 'let' and 'rule' definitions before it");
+      sink.error(
+        def.name.span,
+        Codes.NotOneDeclaration,
+        `'${def.name.name}' is defined after the ${first.kind === 'Chain' ? 'chain' : 'pipeline'}`,
+        "move 'let' and 'rule' definitions before it",
+      );
     }
   }
 }

@@ -19,7 +19,7 @@ import { Codes, diagnostic, formatReport, type Diagnostic } from './diagnostics.
 import { buildChain, buildPipeline, type ExecutableChain, type ExecutablePipeline } from './executable.js';
 import type { DslIr } from './ir.js';
 import type { Registries } from './resolve.js';
-import { registry as globalRegistry } from '../registry.js';
+import { registryFingerprint } from '../registry.js';
 
 export interface CatalogDirs {
   builtinChains: string;
@@ -92,7 +92,8 @@ interface Compiled {
 }
 
 export interface LoadOptions {
-  registry?: Registries;
+  /** What the files are compiled against; kept by the catalog (DslCatalog.registry). */
+  registry: Registries;
   lastGood?: LastGoodStore;
   memo?: CompileMemo;
 }
@@ -121,6 +122,8 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
 export class DslCatalog {
   private constructor(
+    /** The registry this catalog's files were compiled against. */
+    readonly registry: Registries,
     private readonly chains: ReadonlyMap<string, ExecutableChain>,
     private readonly pipelines: ReadonlyMap<string, ExecutablePipeline>,
     private readonly details: ReadonlyMap<string, Detail>,
@@ -130,8 +133,8 @@ export class DslCatalog {
     readonly allPipelineNames: ReadonlySet<string>,
   ) {}
 
-  /** Reads and compiles every NAME.chain and NAME.pipeline; call after loadBuiltins(). */
-  static async load(dirs: CatalogDirs, options: LoadOptions = {}): Promise<DslCatalog> {
+  /** Reads and compiles every NAME.chain and NAME.pipeline against the registry given. */
+  static async load(dirs: CatalogDirs, options: LoadOptions): Promise<DslCatalog> {
     return DslCatalog.loadSync(dirs, options);
   }
 
@@ -139,12 +142,15 @@ export class DslCatalog {
    * The same, synchronously: a runner checks for changed site files before each message
    * and must not let another message start on the old snapshot while this one builds.
    */
-  static loadSync(dirs: CatalogDirs, options: LoadOptions = {}): DslCatalog {
-    const registry = options.registry ?? globalRegistry;
+  static loadSync(dirs: CatalogDirs, options: LoadOptions): DslCatalog {
+    const registry = options.registry;
     const memo = options.memo ?? new CompileMemo();
     const files = [...scan(dirs.builtinChains, 'chain', 'builtin', undefined), ...scan(dirs.builtinPipelines, 'pipeline', 'builtin', undefined)];
     const builtins = new Map(files.map((f) => [key(f.kind, f.name), f]));
-    files.push(...scan(dirs.siteChains, 'chain', 'site', builtins), ...scan(dirs.sitePipelines, 'pipeline', 'site', builtins));
+    files.push(
+      ...scan(dirs.siteChains, 'chain', 'site', builtins),
+      ...scan(dirs.sitePipelines, 'pipeline', 'site', builtins),
+    );
 
     // Site files win: keep the last file found under each name.
     const chosen = new Map<string, Found>();
@@ -158,7 +164,9 @@ export class DslCatalog {
     const entries = [...texts.keys()];
     const chainNames = new Set(entries.filter((f) => f.kind === 'chain').map((f) => f.name));
     const pipelineNames = new Set(entries.filter((f) => f.kind === 'pipeline').map((f) => f.name));
-    const namesKey = sha([...chainNames].sort().join(',') + '|' + [...pipelineNames].sort().join(','));
+    // What a file compiles to depends on the names around it and on what is registered.
+    const names = [...chainNames].sort().join(',') + '|' + [...pipelineNames].sort().join(',');
+    const namesKey = sha(`${names}\0${registryFingerprint(registry)}`);
 
     const compileText = (f: Found, text: string): Compiled =>
       memo.get(`${f.kind}\0${f.file}\0${sha(text)}\0${namesKey}`, () => {
@@ -186,7 +194,9 @@ export class DslCatalog {
       const diagnostics = [...current.result.diagnostics];
       if (f.overrides) {
         const decl = current.result.ast.declarations[0];
-        diagnostics.push(diagnostic(current.result.source, decl?.name.span ?? { start: 0, end: 0 }, 'note', Codes.SiteOverride, `site ${f.kind} '${f.name}' overrides the built-in one`, `the built-in is ${f.overrides}`));
+        diagnostics.push(
+          diagnostic(current.result.source, decl?.name.span ?? { start: 0, end: 0 }, 'note', Codes.SiteOverride, `site ${f.kind} '${f.name}' overrides the built-in one`, `the built-in is ${f.overrides}`),
+        );
       }
       let inForce: Compiled | undefined = current.executable ? current : undefined;
       let inForceSource: string | undefined;
@@ -256,7 +266,7 @@ export class DslCatalog {
       for (const detail of details.values()) if (detail.ir?.kind === 'chain' && detail.ir.file === d.file) detail.diagnostics.push(d);
     }
     memo.sweep();
-    return new DslCatalog(chains, pipelines, details, sources, chainNames, pipelineNames);
+    return new DslCatalog(registry, chains, pipelines, details, sources, chainNames, pipelineNames);
   }
 
   /** The chain in force, or undefined if there is none of that name or it never compiled. */

@@ -7,7 +7,7 @@
 // promise otherwise, so a chain of synchronous rules never waits on the microtask queue.
 import type { Args, Effect, Handler, LinkSource, MessageContext, Rule, RuleResult } from '../registry.js';
 import type { ActionIr, ArgsIr, ChainIr, CondIr, DslIr, PipelineIr, ValueIr } from './ir.js';
-import { linkSourcesOf, type Registries } from './resolve.js';
+import type { Registries } from './resolve.js';
 import type { MemberRole } from '../model/entities.js';
 import { membership } from '../moderation/lookups.js';
 import { describe, getter, template, test, truthy, type Cond, type Getter } from './values.js';
@@ -96,7 +96,7 @@ class Builder {
   action(a: ActionIr): ExecAction {
     switch (a.do) {
       case 'for': {
-        const source = linkSourcesOf(this.registry).get(a.source);
+        const source = this.registry.linkSources.get(a.source);
         if (!source) throw new Error(`link source '${a.source}' is not registered`);
         return { kind: 'for', label: `for ${a.as} in ${a.source}`, source, as: a.as, links: this.links(a.links) };
       }

@@ -36,7 +36,11 @@ export function chainEdges(ir: ChainIr): Edge[] {
           break;
         case 'jump':
         case 'detour':
-          if ('chain' in a) edges.push({ from: ir.name, to: a.chain, kind: a.do, at: a.at ?? link.at, length: [...a.chain].length });
+          if ('chain' in a) {
+            edges.push(
+              { from: ir.name, to: a.chain, kind: a.do, at: a.at ?? link.at, length: [...a.chain].length },
+            );
+          }
           else for (const d of DISPOSITIONS) if (ir.targets.includes(d)) edges.push({ from: ir.name, to: d, kind: a.do, at: link.at, length: 0 });
           break;
         case 'for':

@@ -36,7 +36,12 @@ export function lex(source: SourceText, sink: DiagnosticSink): { tokens: IToken[
   const lexed = tokenize(source.text);
   for (const e of lexed.errors) {
     const chars = source.text.slice(e.offset, e.offset + e.length);
-    sink.error({ start: e.offset, end: e.offset + e.length }, Codes.BadCharacter, `unexpected character${chars.length > 1 ? 's' : ''} '${chars}'`, CHARACTER_HINTS[chars[0]]);
+    sink.error(
+      { start: e.offset, end: e.offset + e.length },
+      Codes.BadCharacter,
+      `unexpected character${chars.length > 1 ? 's' : ''} '${chars}'`,
+      CHARACTER_HINTS[chars[0]],
+    );
   }
   const tokens = joinSpacedSizes(lexed.tokens, source.text);
   for (const token of tokens) checkLiteral(token, sink);
@@ -96,7 +101,9 @@ export function joinSpacedSizes(tokens: IToken[], text: string): IToken[] {
     const t = tokens[i];
     const next = tokens[i + 1];
     if (tokenMatcher(t, NumberLit) && next && tokenMatcher(next, Name) && /^(b|kb|mb|gb)$/i.test(next.image) && !/[\r\n]/.test(text.slice(t.endOffset! + 1, next.startOffset))) {
-      out.push({ ...t, image: `${t.image} ${next.image}`, endOffset: next.endOffset, tokenType: BadNumber, tokenTypeIdx: BadNumber.tokenTypeIdx! });
+      out.push(
+        { ...t, image: `${t.image} ${next.image}`, endOffset: next.endOffset, tokenType: BadNumber, tokenTypeIdx: BadNumber.tokenTypeIdx! },
+      );
       i++;
       continue;
     }
@@ -119,7 +126,12 @@ function checkLiteral(token: IToken, sink: DiagnosticSink): void {
   if (token.image.length > MAX_LITERAL_CHARS) {
     // Pointing at the opening quote or slash: the whole literal would be one long caret line.
     const what = type === RegexLit || type === UnterminatedRegex ? 'regex' : 'string';
-    sink.error({ start: token.startOffset, end: token.startOffset + 1 }, Codes.TooLarge, `this ${what} is ${token.image.length} characters long; the limit is ${MAX_LITERAL_CHARS}`, `keep long lists of addresses or patterns in list settings or header checks, not in the file`);
+    sink.error(
+      { start: token.startOffset, end: token.startOffset + 1 },
+      Codes.TooLarge,
+      `this ${what} is ${token.image.length} characters long; the limit is ${MAX_LITERAL_CHARS}`,
+      `keep long lists of addresses or patterns in list settings or header checks, not in the file`,
+    );
     return;
   }
   let problems: LiteralProblem[] = [];

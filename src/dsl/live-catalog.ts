@@ -19,7 +19,6 @@ import { CompileMemo, DslCatalog, type CatalogDirs, type DslKind, type LastGoodS
 import { formatDiagnostic, type Diagnostic } from './diagnostics.js';
 import type { Registries } from './resolve.js';
 import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../paths.js';
-import { loadBuiltins } from '../registry.js';
 import { logger } from '../logging.js';
 
 /** The status file the `in` runner keeps for `mailman status`. */
@@ -107,7 +106,8 @@ export interface LiveCatalogOptions {
   lastGoodDir?: string;
   /** Written on every change of status (the in runner's var/run/dsl.json). */
   statusFile?: string;
-  registry?: Registries;
+  /** What the files are compiled against: the process's registry, built at its start. */
+  registry: Registries;
   /** Log names that do not compile (default true); a one-off reader (the CLI) does not. */
   log?: boolean;
 }
@@ -128,6 +128,11 @@ export class LiveCatalog {
   /** Per name, what was last reported, so a reload logs only what changed. */
   private reported = new Map<string, string>();
   private statusText = '';
+
+  /** What this catalog's files are compiled against (REST compiles uploads against it too). */
+  get registry(): Registries {
+    return this.options.registry;
+  }
 
   constructor(readonly options: LiveCatalogOptions) {
     this.lastGood = options.lastGoodDir ? new FileLastGoodStore(options.lastGoodDir) : undefined;
@@ -189,7 +194,8 @@ export class LiveCatalog {
   }
 
   private build(): DslCatalog {
-    const catalog = DslCatalog.loadSync(this.options.dirs, { registry: this.options.registry, lastGood: this.lastGood, memo: this.memo });
+    const { dirs, registry } = this.options;
+    const catalog = DslCatalog.loadSync(dirs, { registry, lastGood: this.lastGood, memo: this.memo });
     this.report(catalog);
     return catalog;
   }
@@ -203,7 +209,9 @@ export class LiveCatalog {
       const k = `${e.kind}:${e.name}`;
       const state = JSON.stringify([e.status, diagnostics]);
       seen.set(k, state);
-      names.push({ kind: e.kind, name: e.name, origin: e.origin, file: e.file, status: e.status, ...(e.inForce ? { in_force: e.inForce } : {}), diagnostics });
+      names.push(
+        { kind: e.kind, name: e.name, origin: e.origin, file: e.file, status: e.status, ...(e.inForce ? { in_force: e.inForce } : {}), diagnostics },
+      );
       if (this.reported.get(k) === state || this.options.log === false) continue;
       if (e.status !== 'ok') {
         const text = diagnostics
@@ -263,7 +271,7 @@ export class LiveCatalog {
 }
 
 /** The site and built-in directories and the last-good store of a configuration. */
-export function catalogOptions(config: Config): LiveCatalogOptions {
+export function catalogOptions(config: Config, registry: Registries): LiveCatalogOptions {
   return {
     dirs: {
       builtinChains: BUILTIN_CHAIN_DIR,
@@ -272,17 +280,20 @@ export function catalogOptions(config: Config): LiveCatalogOptions {
       sitePipelines: config.path('dsl', 'pipeline_dir'),
     },
     lastGoodDir: join(config.varDir, 'cache', 'dsl', 'last-good'),
+    registry,
   };
 }
 
 /** A live catalog of this configuration; call watch() in long-running processes. */
-export async function openLiveCatalog(config: Config, opts: { statusFile?: string; log?: boolean } = {}): Promise<LiveCatalog> {
-  await loadBuiltins();
-  return new LiveCatalog({ ...catalogOptions(config), ...opts });
+export function openLiveCatalog(
+  config: Config,
+  registry: Registries,
+  opts: { statusFile?: string; log?: boolean } = {},
+): LiveCatalog {
+  return new LiveCatalog({ ...catalogOptions(config, registry), ...opts });
 }
 
 /** One snapshot, with last good versions in force (the master at start, the CLI). */
-export async function openCatalog(config: Config, opts: { log?: boolean } = {}): Promise<DslCatalog> {
-  await loadBuiltins();
-  return new LiveCatalog({ ...catalogOptions(config), ...opts }).snapshot();
+export function openCatalog(config: Config, registry: Registries, opts: { log?: boolean } = {}): DslCatalog {
+  return new LiveCatalog({ ...catalogOptions(config, registry), ...opts }).snapshot();
 }

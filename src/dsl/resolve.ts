@@ -14,24 +14,18 @@ import { Codes, type DiagnosticSink } from './diagnostics.js';
 import { didYouMean } from './suggest.js';
 import { MAX_NESTING } from '../../grammar/limits.js';
 import type { ComponentRegistry, Effect, Handler, LinkSource, Rule } from '../registry.js';
-import { registry as globalRegistry } from '../registry.js';
 import type { Ty } from './types.js';
 import { NestingDepths } from './nesting.js';
 import { ROOTS, type RootedBinding } from './resolve-paths.js';
 import { ConditionResolver } from './resolve-conditions.js';
 
-/** The registries names are resolved against (src/registry.ts's `registry` by default). */
+/** What names are resolved against: the part of a Registry (src/registry.ts) files can name. */
 export interface Registries {
   rules: Pick<ComponentRegistry<Rule>, 'get' | 'has' | 'names'>;
   effects: Pick<ComponentRegistry<Effect>, 'get' | 'has' | 'names'>;
   handlers: Pick<ComponentRegistry<Handler>, 'get' | 'has' | 'names'>;
-  /** What `for` iterates; src/registry.ts's when absent. */
-  linkSources?: Pick<ComponentRegistry<LinkSource>, 'get' | 'has' | 'names'>;
-}
-
-/** The link sources of a Registries, falling back to the process's. */
-export function linkSourcesOf(r: Registries): Pick<ComponentRegistry<LinkSource>, 'get' | 'has' | 'names'> {
-  return r.linkSources ?? globalRegistry.linkSources;
+  /** What `for` iterates. */
+  linkSources: Pick<ComponentRegistry<LinkSource>, 'get' | 'has' | 'names'>;
 }
 
 export interface ResolveEnv {
@@ -223,7 +217,7 @@ class Resolver extends ConditionResolver {
 
   private forLink(link: A.ForLink): void {
     const name = pathText(link.source);
-    const sources = linkSourcesOf(this.env.registry);
+    const sources = this.env.registry.linkSources;
     const source = sources.get(name);
     if (source) this.sources.set(link, source);
     else {

@@ -73,7 +73,7 @@ function real(path: string): string {
  * (built-in, then site, then given); a site or given file overriding a built-in gets MM310;
  * two given files of one name get MM307.
  */
-export function checkWorkspace(files: readonly DslFile[], options: { registry?: Registries } = {}): WorkspaceResult {
+export function checkWorkspace(files: readonly DslFile[], options: { registry: Registries }): WorkspaceResult {
   // A file named twice (a site file also given on the command line) is checked once, as given.
   const last = new Map<string, number>();
   files.forEach((f, i) => last.set(real(f.path), i));
@@ -108,13 +108,17 @@ export function checkWorkspace(files: readonly DslFile[], options: { registry?: 
     if (f.origin !== 'builtin') {
       const builtin = builtins.get(key);
       if (builtin && real(builtin.path) !== real(f.path)) {
-        diagnostics.push(diagnostic(result.source, span, 'note', Codes.SiteOverride, `this ${f.kind} replaces the built-in ${f.kind} '${f.name}'`, `the built-in is ${builtin.file}; lists naming '${f.name}' will use this file`));
+        diagnostics.push(
+          diagnostic(result.source, span, 'note', Codes.SiteOverride, `this ${f.kind} replaces the built-in ${f.kind} '${f.name}'`, `the built-in is ${builtin.file}; lists naming '${f.name}' will use this file`),
+        );
       }
     }
     if (f.origin !== 'builtin') {
       const first = seenGiven.get(key);
       if (first !== undefined && f.origin === 'given') {
-        diagnostics.push(diagnostic(result.source, span, 'error', Codes.Duplicate, `${f.kind} '${f.name}' is also in ${first}`, 'names are global: give one of them another name (and file name)'));
+        diagnostics.push(
+          diagnostic(result.source, span, 'error', Codes.Duplicate, `${f.kind} '${f.name}' is also in ${first}`, 'names are global: give one of them another name (and file name)'),
+        );
       } else if (f.origin === 'given') seenGiven.set(key, f.file);
     }
   }

@@ -41,7 +41,7 @@
 // so a `when` that depends on an earlier handler's work may read differently in the runner.
 import { readFileSync } from 'node:fs';
 import type { MessageContext } from '../registry.js';
-import { registry as globalRegistry, type Args, type Rule, type RuleResult } from '../registry.js';
+import type { Args, Rule, RuleResult } from '../registry.js';
 import type { Services } from '../services/services.js';
 import type { MailingList } from '../model/entities.js';
 import type { MsgData } from '../queue/qfile.js';
@@ -129,6 +129,8 @@ export interface ExplainTrace {
 export interface ExplainCatalog {
   chain(name: string): ExecutableChain | undefined;
   pipeline(name: string): ExecutablePipeline | undefined;
+  /** What its chains were built against. */
+  readonly registry: Registries;
 }
 
 export interface ExplainOptions {
@@ -144,7 +146,7 @@ export interface ExplainOptions {
   sender?: string;
   /** As mail to the list's -owner address. */
   owner?: boolean;
-  /** The registry the chains are rebuilt against; default: the global one. */
+  /** The registry the chains are rebuilt against; default: the catalog's. */
   registry?: Registries;
 }
 
@@ -234,6 +236,7 @@ class TracingChains implements ChainSource {
       },
       effects: base.effects,
       handlers: base.handlers,
+      linkSources: base.linkSources,
     };
   }
 
@@ -377,7 +380,8 @@ export async function explainMessage(opts: ExplainOptions): Promise<ExplainTrace
   if (opts.pipeline !== undefined && !catalog.pipeline(opts.pipeline)) throw new ExplainError(`pipeline '${opts.pipeline}' does not exist or does not compile`);
   const { msg, msgdata } = prepare(opts);
   const ctx: MessageContext = { mlist, msg, msgdata, services, dryRun: true };
-  const chains = new TracingChains(catalog, opts.registry ?? globalRegistry);
+  const registry = opts.registry ?? catalog.registry;
+  const chains = new TracingChains(catalog, registry);
 
   let trace: ChainTrace | undefined;
   let error: string | undefined;
@@ -413,7 +417,7 @@ export async function explainMessage(opts: ExplainOptions): Promise<ExplainTrace
     };
     if (step.row !== undefined) link.row = step.row;
     if (step.target !== undefined) link.target = step.target;
-    if (linkIr.action.do === 'run' && step.hit) link.effect = wouldRun(linkIr.action.effect, opts.registry ?? globalRegistry);
+    if (linkIr.action.do === 'run' && step.hit) link.effect = wouldRun(linkIr.action.effect, registry);
     links.push(link);
   }
 
@@ -429,7 +433,7 @@ export async function explainMessage(opts: ExplainOptions): Promise<ExplainTrace
     if (ruleHits.length) headers['X-Mailman-Rule-Hits'] = ruleHits.join('; ');
     if (ruleMisses.length) headers['X-Mailman-Rule-Misses'] = ruleMisses.join('; ');
   }
-  const effects = [...chains.ruleEffects, ...effectNames.map((n) => wouldRun(n, opts.registry ?? globalRegistry))];
+  const effects = [...chains.ruleEffects, ...effectNames.map((n) => wouldRun(n, registry))];
   if (error) effects.push(`would shunt the message: ${error}`);
   else if (!trace?.disposition) effects.push(`would drop the message: chain '${start}' ended without a disposition`);
 

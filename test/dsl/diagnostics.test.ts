@@ -10,7 +10,7 @@ import {
   formatReport,
   formatSummary,
 } from '../../src/dsl/index.js';
-import { registry } from '../../src/registry.js';
+import { registry } from '../helpers/registry.js';
 
 registry.rules.register({
   name: 'test-max-size',
@@ -32,6 +32,7 @@ registry.handlers.register({ name: 'test-cook-headers', description: 'Test handl
 const NAMES: CompileOptions = {
   chainNames: new Set(['accept', 'hold', 'reject', 'discard', 'moderation', 'big-posts', 'broken']),
   pipelineNames: new Set(['virgin']),
+  registry,
 };
 
 /** Compiles and renders every diagnostic as `mailman validate` prints it. */

@@ -26,7 +26,8 @@ export function register(program: Command, ctx: CliContext): void {
       const deps = { services, chainExists: undefined as ((n: string) => boolean) | undefined, pipelineExists: undefined as ((n: string) => boolean) | undefined };
       if (opts.set.length) {
         const { openCatalog } = await import('../../dsl/index.js');
-        const catalog = await openCatalog(ctx.config, { log: false });
+        const { buildRegistry } = await import('../../registry.js');
+        const catalog = openCatalog(ctx.config, await buildRegistry(), { log: false });
         deps.chainExists = (n) => catalog.hasChain(n);
         deps.pipelineExists = (n) => catalog.hasPipeline(n);
       }

@@ -109,7 +109,8 @@ export function register(program: Command, ctx: CliContext): void {
       const status = readMasterStatus(join(config.runDir, 'master.json'));
       const problems = status ? printRunners(status, config.queueDir) : [];
       printBacklog(config.queueDir, status);
-      printDslStatus(join(config.runDir, 'dsl.json')); // dsl/live-catalog.ts DSL_STATUS_FILE, without loading the compiler
+      // dsl/live-catalog.ts's DSL_STATUS_FILE, named here so as not to load the compiler.
+      printDslStatus(join(config.runDir, 'dsl.json'));
       if (problems.length) {
         out(`Problems: ${problems.join('; ')}`);
         process.exitCode = 3;

@@ -1,9 +1,9 @@
 // `decorate`: the list's header and footer, added by the out runner to each copy it sends
 // (with the member's own values in a personalized list), so it is registered as a per-copy
 // handler. A pipeline naming it is warned (MM505) and the step leaves the message alone.
-import { registry } from '../../registry.js';
+import { defineHandler } from '../../registry.js';
 
-registry.handlers.register({
+export default defineHandler({
   name: 'decorate',
   description: "Add the list's header and footer; applied by the out runner to each copy, not a pipeline step.",
   perCopy: true,

@@ -4,7 +4,7 @@
 // posting address; wrap_message sends the original inside a message from the list. The
 // author goes to Reply-To (no Reply-To munging) or Cc (otherwise), so replies still reach them.
 import { randomBytes } from 'node:crypto';
-import { registry, type MessageContext } from '../../registry.js';
+import { defineHandler, type MessageContext } from '../../registry.js';
 import { type ParsedAddress } from '../../email/addresses.js';
 import { makeMessageId } from '../../email/message.js';
 import { listAddresses } from '../../model/list-addresses.js';
@@ -90,7 +90,7 @@ async function wrapMessage(ctx: MessageContext): Promise<void> {
   }
 }
 
-registry.handlers.register({
+export default defineHandler({
   name: 'dmarc',
   description: 'Apply the DMARC mitigation (munge_from or wrap_message) to posts from DMARC-strict domains.',
   async process(ctx) {

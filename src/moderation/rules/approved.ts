@@ -3,7 +3,7 @@
 // never reaches the members: the headers are removed, or the body line is, along with the
 // same pseudo-header wherever it appears in the other text parts (HTML included). Not under
 // `explain` (dryRun). A password found, valid or not, sets msgdata.has_approved.
-import { registry, type MessageContext } from '../../registry.js';
+import { defineRule, type MessageContext } from '../../registry.js';
 import { verifyPassword } from '../../rest/passwords.js';
 import { timingSafeEqual } from 'node:crypto';
 import { decodeCharset, decodedBytes, encodeLike, escapeRegex, firstTextPlain, partsOf, spliceBody, type MimePart } from '../mime-parts.js';
@@ -67,7 +67,7 @@ function fromBody(ctx: MessageContext): { password: string; header: string; stri
   };
 }
 
-registry.rules.register({
+export default defineRule({
   name: 'approved',
   description: "The message carries the list's moderator password in an Approved: header or first body line.",
   record: true,

@@ -125,7 +125,7 @@ export function routes(router: RestRouter, deps: RestDeps): void {
       const chainNames = new Set(snap.allChainNames);
       const pipelineNames = new Set(snap.allPipelineNames);
       (kind === 'chain' ? chainNames : pipelineNames).add(name);
-      const result = compile(source, file, { chainNames, pipelineNames });
+      const result = compile(source, file, { chainNames, pipelineNames, registry: snap.registry });
       if (result.ir?.kind !== 'chain') return result;
       // A jump or detour that closes a loop through chains in force is refused too (MM501).
       const irs = new Map<string, ChainIr>();
@@ -154,7 +154,9 @@ export function routes(router: RestRouter, deps: RestDeps): void {
       const snap = live().snapshot();
       // Without a name, the file is taken to be named after what it declares.
       let name = input.name;
-      if (name === undefined) name = compile(source, '<source>').ast.declarations[0]?.name.name;
+      if (name === undefined) {
+        name = compile(source, '<source>', { registry: snap.registry }).ast.declarations[0]?.name.name;
+      }
       if (name !== undefined) checkName(kind, name);
       const result = check(snap, name ?? '', source, name ? `${name}.${kind}` : `<source>`);
       okay(ctx, { ok: !hasErrors(result.diagnostics), diagnostics: result.diagnostics.map(diagnosticJson) });
