@@ -145,7 +145,10 @@ export class DslCatalog {
   static loadSync(dirs: CatalogDirs, options: LoadOptions): DslCatalog {
     const registry = options.registry;
     const memo = options.memo ?? new CompileMemo();
-    const files = [...scan(dirs.builtinChains, 'chain', 'builtin', undefined), ...scan(dirs.builtinPipelines, 'pipeline', 'builtin', undefined)];
+    const files = [
+      ...scan(dirs.builtinChains, 'chain', 'builtin', undefined),
+      ...scan(dirs.builtinPipelines, 'pipeline', 'builtin', undefined),
+    ];
     const builtins = new Map(files.map((f) => [key(f.kind, f.name), f]));
     files.push(
       ...scan(dirs.siteChains, 'chain', 'site', builtins),
@@ -173,12 +176,19 @@ export class DslCatalog {
         const result = compile(text, f.file, { chainNames, pipelineNames, registry });
         const ir = result.ir;
         try {
-          const executable = ir?.kind === 'chain' ? buildChain(ir, registry) : ir?.kind === 'pipeline' ? buildPipeline(ir, registry) : undefined;
+          const executable =
+            ir?.kind === 'chain'
+              ? buildChain(ir, registry)
+              : ir?.kind === 'pipeline'
+                ? buildPipeline(ir, registry)
+                : undefined;
           return { result, executable };
         } catch (err) {
           // compile() never throws; building the closures might (a component gone since):
           // the file is then broken or stale like any file that does not compile.
-          const failure = diagnostic(result.source, { start: 0, end: 1 }, 'error', Codes.CompilerFailure, `the compiled ${f.kind} cannot be built (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)})`);
+          const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+          const message = `the compiled ${f.kind} cannot be built (${why})`;
+          const failure = diagnostic(result.source, { start: 0, end: 1 }, 'error', Codes.CompilerFailure, message);
           return { result: { ...result, ir: undefined, diagnostics: [...result.diagnostics, failure] } };
         }
       });
@@ -195,7 +205,14 @@ export class DslCatalog {
       if (f.overrides) {
         const decl = current.result.ast.declarations[0];
         diagnostics.push(
-          diagnostic(current.result.source, decl?.name.span ?? { start: 0, end: 0 }, 'note', Codes.SiteOverride, `site ${f.kind} '${f.name}' overrides the built-in one`, `the built-in is ${f.overrides}`),
+          diagnostic(
+            current.result.source,
+            decl?.name.span ?? { start: 0, end: 0 },
+            'note',
+            Codes.SiteOverride,
+            `site ${f.kind} '${f.name}' overrides the built-in one`,
+            `the built-in is ${f.overrides}`,
+          ),
         );
       }
       let inForce: Compiled | undefined = current.executable ? current : undefined;
@@ -203,13 +220,20 @@ export class DslCatalog {
       let from: CatalogEntry['inForce'];
       // Another process may have stored a newer good text meanwhile: store ours only if
       // the file still holds it.
-      if (inForce && f.origin === 'site' && options.lastGood && options.lastGood.get(f.kind, f.name) !== text && readText(f.file) === text) options.lastGood.put(f.kind, f.name, text);
+      const store = options.lastGood;
+      if (inForce && f.origin === 'site' && store && store.get(f.kind, f.name) !== text && readText(f.file) === text) {
+        store.put(f.kind, f.name, text);
+      }
       if (!inForce && f.origin === 'site') {
         // The last good text of the site file, else the built-in it overrides.
         const previous = options.lastGood?.get(f.kind, f.name);
         const fallbacks: [string | undefined, 'last-good' | 'builtin', Found][] = [
           [previous, 'last-good', f],
-          [f.overrides ? readFileSync(f.overrides, 'utf8') : undefined, 'builtin', { ...f, file: f.overrides ?? f.file, origin: 'builtin' }],
+          [
+            f.overrides ? readFileSync(f.overrides, 'utf8') : undefined,
+            'builtin',
+            { ...f, file: f.overrides ?? f.file, origin: 'builtin' },
+          ],
         ];
         for (const [older, kindOf, as] of fallbacks) {
           if (older === undefined || older === text) continue;
@@ -239,7 +263,8 @@ export class DslCatalog {
         ...(f.overrides ? { overrides: f.overrides } : {}),
         ...(from ? { inForce: from } : {}),
       };
-      details.set(key(f.kind, f.name), { entry, source: text, ...(inForceSource !== undefined ? { inForceSource } : {}), ...(ir ? { ir } : {}), diagnostics });
+      const stale = inForceSource !== undefined ? { inForceSource } : {};
+      details.set(key(f.kind, f.name), { entry, source: text, ...stale, ...(ir ? { ir } : {}), diagnostics });
     }
     // A site file that is gone takes its last good text with it: a new file of that name
     // starts afresh.
@@ -248,7 +273,8 @@ export class DslCatalog {
         const dir = kind === 'chain' ? dirs.siteChains : dirs.sitePipelines;
         for (const name of options.lastGood.names(kind)) {
           // Checked again on disk: a file created since this build's scan keeps its text.
-          if (chosen.get(key(kind, name))?.origin !== 'site' && !(dir && readText(join(dir, `${name}.${kind}`)) !== undefined)) options.lastGood.drop(kind, name);
+          const onDisk = !!dir && readText(join(dir, `${name}.${kind}`)) !== undefined;
+          if (chosen.get(key(kind, name))?.origin !== 'site' && !onDisk) options.lastGood.drop(kind, name);
         }
       }
     }
@@ -263,7 +289,9 @@ export class DslCatalog {
     }
     for (const d of graph) {
       if (d.code !== 'MM501') continue;
-      for (const detail of details.values()) if (detail.ir?.kind === 'chain' && detail.ir.file === d.file) detail.diagnostics.push(d);
+      for (const detail of details.values()) {
+        if (detail.ir?.kind === 'chain' && detail.ir.file === d.file) detail.diagnostics.push(d);
+      }
     }
     memo.sweep();
     return new DslCatalog(registry, chains, pipelines, details, sources, chainNames, pipelineNames);
@@ -331,7 +359,8 @@ export class DslCatalog {
 
   /** Diagnostics by file; files without any are absent. */
   diagnosticsByFile(): ReadonlyMap<string, Diagnostic[]> {
-    return new Map([...this.details.values()].filter((d) => d.diagnostics.length).map((d) => [d.entry.file, d.diagnostics]));
+    const withProblems = [...this.details.values()].filter((d) => d.diagnostics.length);
+    return new Map(withProblems.map((d) => [d.entry.file, d.diagnostics]));
   }
 
   /** The text of a file the catalog read, for formatting diagnostics. */
@@ -353,7 +382,12 @@ function readText(file: string): string | undefined {
   }
 }
 
-function scan(dir: string | undefined, kind: DslKind, origin: 'builtin' | 'site', builtins: Map<string, Found> | undefined): Found[] {
+function scan(
+  dir: string | undefined,
+  kind: DslKind,
+  origin: 'builtin' | 'site',
+  builtins: Map<string, Found> | undefined,
+): Found[] {
   if (!dir) return [];
   let names: string[];
   try {

@@ -104,7 +104,8 @@ class Builder {
       case 'hold':
       case 'reject':
       case 'discard':
-        return { kind: 'dispose', label: a.do, chain: a.do, reason: 'reason' in a && a.reason ? template(a.reason) : undefined };
+        const reason = 'reason' in a && a.reason ? template(a.reason) : undefined;
+        return { kind: 'dispose', label: a.do, chain: a.do, reason };
       case 'defer':
       case 'stop':
         return { kind: a.do, label: a.do };
@@ -174,7 +175,9 @@ class Builder {
   args(ir: ArgsIr): ArgsFn {
     const entries = Object.entries(ir).map(([k, v]) => [k, v, getter(v)] as const);
     if (entries.every(([, v]) => 'lit' in v || 'regex' in v)) {
-      const fixed = Object.freeze(Object.fromEntries(entries.map(([k, , g]) => [k, g(undefined as unknown as MessageContext)])));
+      // Literals and regexes read nothing of the message: evaluated once, with no context.
+      const none = undefined as unknown as MessageContext;
+      const fixed = Object.freeze(Object.fromEntries(entries.map(([k, , g]) => [k, g(none)])));
       return () => fixed;
     }
     return (ctx) => {

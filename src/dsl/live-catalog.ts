@@ -12,7 +12,20 @@
 // Last good versions (dsl.md §6) live in var/cache/dsl/last-good/, shared by every process
 // and kept across restarts: a site file that stops compiling leaves its previous text (or
 // the built-in it overrides) in force, reported as stale.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, watch, writeSync, type FSWatcher } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  watch,
+  writeSync,
+  type FSWatcher,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import { CompileMemo, DslCatalog, type CatalogDirs, type DslKind, type LastGoodStore } from './catalog.js';
@@ -27,7 +40,15 @@ export const DSL_STATUS_FILE = 'dsl.json';
 export interface DslStatusFile {
   pid: number;
   updated: string;
-  names: { kind: DslKind; name: string; origin: string; file: string; status: string; in_force?: string; diagnostics: Diagnostic[] }[];
+  names: {
+    kind: DslKind;
+    name: string;
+    origin: string;
+    file: string;
+    status: string;
+    in_force?: string;
+    diagnostics: Diagnostic[];
+  }[];
 }
 
 /** Writes a file so that readers see the old or the new text, never a part: temp, fsync, rename. */
@@ -114,7 +135,8 @@ export interface LiveCatalogOptions {
 
 /** One line per diagnostic for logs and `mailman status`. */
 function summary(kind: DslKind, name: string, status: string, inForce: string | undefined): string {
-  if (status === 'stale') return `${kind} '${name}' does not compile; the ${inForce === 'builtin' ? 'built-in' : 'last good'} version stays in force`;
+  const version = inForce === 'builtin' ? 'built-in' : 'last good';
+  if (status === 'stale') return `${kind} '${name}' does not compile; the ${version} version stays in force`;
   return `${kind} '${name}' does not compile and has no good version; messages for it are shunted`;
 }
 
@@ -209,18 +231,22 @@ export class LiveCatalog {
       const k = `${e.kind}:${e.name}`;
       const state = JSON.stringify([e.status, diagnostics]);
       seen.set(k, state);
-      names.push(
-        { kind: e.kind, name: e.name, origin: e.origin, file: e.file, status: e.status, ...(e.inForce ? { in_force: e.inForce } : {}), diagnostics },
-      );
+      const { kind, name, origin, file, status } = e;
+      names.push({ kind, name, origin, file, status, ...(e.inForce ? { in_force: e.inForce } : {}), diagnostics });
       if (this.reported.get(k) === state || this.options.log === false) continue;
       if (e.status !== 'ok') {
         const text = diagnostics
           .filter((d) => d.severity === 'error')
           .map((d) => formatDiagnostic(d, catalog.sourceOfFile(d.file)))
           .join('\n\n');
-        logger('error').error({ kind: e.kind, name: e.name, file: e.file, status: e.status, codes: diagnostics.map((d) => d.code) }, `${summary(e.kind, e.name, e.status, e.inForce)}\n${text}`);
+        const what = { kind: e.kind, name: e.name, file: e.file, status: e.status };
+        logger('error').error(
+          { ...what, codes: diagnostics.map((d) => d.code) },
+          `${summary(e.kind, e.name, e.status, e.inForce)}\n${text}`,
+        );
       } else if (this.reported.has(k) && JSON.parse(this.reported.get(k)!)[0] !== 'ok') {
-        logger('error').info({ kind: e.kind, name: e.name, file: e.file, status: e.status }, `${e.kind} '${e.name}' compiles again and is in force`);
+        const what = { kind: e.kind, name: e.name, file: e.file, status: e.status };
+        logger('error').info(what, `${e.kind} '${e.name}' compiles again and is in force`);
       }
     }
     this.reported = seen;
