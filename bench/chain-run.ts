@@ -5,20 +5,28 @@
 // on a real SQLite database, a member post, under dryRun so the accept effect is reported and
 // not run. Figures only.
 import { performance } from 'node:perf_hooks';
-import { DslCatalog } from '../src/dsl/catalog.js';
-import { openCatalog } from '../src/runners/catalog.js';
+import { DslCatalog, openCatalog } from '../src/dsl/index.js';
 import { runChain } from '../src/moderation/chain-executor.js';
 import { Message } from '../src/email/message.js';
-import { ComponentRegistry, loadBuiltins, registry, type Effect, type Handler, type LinkSource, type MessageContext, type Rule } from '../src/registry.js';
+import {
+  buildRegistry,
+  ComponentRegistry,
+  type Effect,
+  type Handler,
+  type LinkSource,
+  type MessageContext,
+  type Rule,
+} from '../src/registry.js';
 import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../src/paths.js';
 import { makePost } from '../test/helpers/lmtp-client.js';
 import { scratchSite } from './scratch-site.js';
+
+const registry = await buildRegistry();
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const RUNS = Number(args.get('runs') ?? 200_000);
 const REAL_RUNS = Math.max(1, Math.round(RUNS / 100));
 
-await loadBuiltins();
 const site = await scratchSite('chain');
 try {
   const { config, services, mlist } = site;
@@ -38,7 +46,7 @@ try {
   for (const e of registry.effects.all()) quick.effects.register({ ...e, run: async () => undefined });
   for (const h of registry.handlers.all()) quick.handlers.register(h);
   const engine = DslCatalog.loadSync({ builtinChains: BUILTIN_CHAIN_DIR, builtinPipelines: BUILTIN_PIPELINE_DIR }, { registry: quick });
-  const real = await openCatalog(config, { log: false });
+  const real = openCatalog(config, registry, { log: false });
 
   const measure = async (catalog: DslCatalog, runs: number): Promise<number> => {
     for (let i = 0; i < Math.min(runs, 1000); i++) await runChain(catalog, 'default-posting-chain', ctxFor());

@@ -9,21 +9,21 @@ import { PACKAGE_ROOT } from '../src/paths.js';
 import { tokenize } from '../grammar/tokens.js';
 import { parseTokens, dslParser } from '../grammar/parser.js';
 import { buildAst } from '../src/dsl/build-ast.js';
-import { compile } from '../src/dsl/compile.js';
+import { compile, SourceText } from '../src/dsl/index.js';
 import { DiagnosticSink } from '../src/dsl/diagnostics.js';
 import { lex, lexAndParse } from '../src/dsl/lex-parse.js';
 import { parseAstFast } from '../src/dsl/fast-parse.js';
 import { lower } from '../src/dsl/lower.js';
 import { resolve } from '../src/dsl/resolve.js';
-import { SourceText } from '../src/dsl/source.js';
-import { loadBuiltins, registry } from '../src/registry.js';
+import { buildRegistry } from '../src/registry.js';
 import { GENERATED_TARGETS, generateChain } from './gen-chain.js';
+
+const registry = await buildRegistry();
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const LINES = Number(args.get('lines') ?? 10_000);
 const RUNS = Number(args.get('runs') ?? 20);
 
-await loadBuiltins();
 const text = generateChain(LINES);
 const chainNames = new Set([...GENERATED_TARGETS, 'big']);
 
@@ -43,7 +43,7 @@ function time(fn: () => void): number {
   return performance.now() - t;
 }
 
-const check = compile(text, 'big.chain', { chainNames });
+const check = compile(text, 'big.chain', { chainNames, registry });
 const errors = check.diagnostics.filter((d) => d.severity === 'error');
 if (errors.length) throw new Error(`the generated chain does not compile: ${JSON.stringify(errors.slice(0, 3))}`);
 
@@ -76,7 +76,7 @@ for (let r = 0; r < RUNS + 3; r++) {
   const tFast = time(() => parseAstFast(lexed.tokens, 'big.chain', new DiagnosticSink(source)));
   const tResolve = time(() => (res = resolve(ast, { registry, chainNames }, sink, [])));
   const tLower = time(() => lower(ast, res, registry, source, sink));
-  const tAll = time(() => compile(text, 'big.chain', { chainNames }));
+  const tAll = time(() => compile(text, 'big.chain', { chainNames, registry }));
   if (!warm) continue;
   stages.lex.push(tLex);
   stages['parse to CST'].push(tParse);

@@ -5,9 +5,10 @@
 // write of the next queue file are all inside the figure. Figures only.
 import { performance } from 'node:perf_hooks';
 import { IncomingRunner } from '../src/runners/in.js';
-import { openLiveCatalog } from '../src/runners/catalog.js';
+import { openLiveCatalog } from '../src/dsl/index.js';
 import { makePost } from '../test/helpers/lmtp-client.js';
 import { scratchSite } from './scratch-site.js';
+import { buildRegistry } from '../src/registry.js';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const N = Number(args.get('messages') ?? 2000);
@@ -26,7 +27,7 @@ async function run(kind: 'member' | 'nonmember'): Promise<number> {
       const raw = Buffer.from(makePost({ from, to: 'bench@bench.example', subject: `post ${i}`, messageId: `<in-${kind}-${i}@bench.example>` }));
       await inq.enqueue(raw, { listid: mlist.list_id, original_size: raw.length, received_time: Date.now(), to_list: true });
     }
-    const catalog = await openLiveCatalog(config, { log: false });
+    const catalog = openLiveCatalog(config, await buildRegistry(), { log: false });
     const runner = new IncomingRunner({ config, services }, catalog, 0, 1);
     const t0 = performance.now();
     await runner.start();

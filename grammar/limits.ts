@@ -75,7 +75,13 @@ export function nestingProblem(tokens: readonly IToken[]): LimitProblem | undefi
 export function tokenCountProblem(tokens: readonly IToken[]): LimitProblem | undefined {
   if (tokens.length <= MAX_TOKENS) return undefined;
   const t = tokens[MAX_TOKENS];
-  return { kind: 'size', start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1, message: `the file has more than ${MAX_TOKENS} words and symbols`, hint: 'split it into several chains joined by jump or detour' };
+  return {
+    kind: 'size',
+    start: t.startOffset,
+    end: (t.endOffset ?? t.startOffset) + 1,
+    message: `the file has more than ${MAX_TOKENS} words and symbols`,
+    hint: 'split it into several chains joined by jump or detour',
+  };
 }
 
 /** The first problem that keeps the parsers from running on these tokens. */

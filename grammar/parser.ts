@@ -8,81 +8,11 @@
 //     says "exactly one chain or pipeline, last");
 //   - `action` takes any NAME with optional arguments (MM202 then says "unknown action",
 //     with a suggestion such as `run NAME`).
-import { CstParser, EOF } from './chevrotain.js';
-import type { CstNode, IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
+import { CstParser } from './chevrotain.js';
+import type { CstNode, IToken } from 'chevrotain';
+import { errorMessages } from './error-messages.js';
 import * as T from './tokens.js';
 import { parseLimitProblem, type LimitProblem } from './limits.js';
-
-/** Plain-English descriptions of the rules, for "expected a condition after 'if'". */
-const RULE_WHAT: Record<string, string> = {
-  file: "'let', 'rule', 'chain' or 'pipeline'",
-  definition: "'let' or 'rule'",
-  chainDecl: 'a chain',
-  pipelineDecl: 'a pipeline',
-  link: "a link ('if', 'for' or an action)",
-  action: 'an action',
-  target: "a chain name or 'to'",
-  chainName: 'a chain name',
-  step: 'a handler name',
-  condition: 'a condition',
-  conjunct: 'a condition',
-  negation: 'a condition',
-  test: 'a condition',
-  operand: "a rule, a value or 'header'",
-  predicate: "a test such as 'is', 'in' or 'matches'",
-  value: 'a value',
-  literal: 'a literal value',
-  list: "a list '[...]'",
-  path: 'a name',
-  args: "arguments '(name: value, ...)'",
-  arg: "an argument 'name: value'",
-};
-
-function label(type: TokenType): string {
-  return type.LABEL ?? type.name;
-}
-
-/** A token's text for a message, cut short when long (a whole unterminated string). */
-function quote(image: string): string {
-  return `'${image.length > 24 ? `${image.slice(0, 20)}…` : image}'`;
-}
-
-/** How a token found in the text is named in a message. */
-export function describeToken(token: IToken | undefined): string {
-  if (!token || token.tokenType === EOF) return 'the end of the file';
-  return quote(token.image);
-}
-
-/** ` after 'x'`, unless there is no sensible previous token (start of file, or recovery moved on). */
-function after(previous: IToken | undefined, actual: IToken | undefined): string {
-  if (!previous || previous.tokenType === EOF || !previous.image) return '';
-  if (actual && actual.tokenType !== EOF && !(previous.startOffset < actual.startOffset)) return '';
-  return ` after ${quote(previous.image)}`;
-}
-
-function oneOf(labels: string[]): string {
-  const unique = [...new Set(labels)];
-  if (unique.length <= 1) return unique[0] ?? 'something else';
-  return `${unique.slice(0, -1).join(', ')} or ${unique[unique.length - 1]}`;
-}
-
-/** Messages as "expected X after Y, found Z", the form MM201 promises. */
-export const errorMessages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage({ expected, actual, previous }) {
-    if (expected === EOF) return `unexpected ${describeToken(actual)}: expected ${RULE_WHAT.file}`;
-    return `expected ${label(expected)}${after(previous, actual)}, found ${describeToken(actual)}`;
-  },
-  buildNotAllInputParsedMessage({ firstRedundant }) {
-    return `unexpected ${describeToken(firstRedundant)}: expected ${RULE_WHAT.file}`;
-  },
-  buildNoViableAltMessage({ expectedPathsPerAlt, actual, previous, ruleName }) {
-    const what = RULE_WHAT[ruleName] ?? oneOf(expectedPathsPerAlt.flat().map((path) => label(path[0])));
-    return `expected ${what}${after(previous, actual[0])}, found ${describeToken(actual[0])}`;
-  },
-  buildEarlyExitMessage({ actual, previous, ruleName }) {
-    return `expected ${RULE_WHAT[ruleName] ?? 'more'}${after(previous, actual[0])}, found ${describeToken(actual[0])}`;
-  },
-};
 
 export class DslParser extends CstParser {
   constructor() {
@@ -173,7 +103,11 @@ export class DslParser extends CstParser {
       { ALT: () => this.CONSUME(T.Accept) },
       {
         ALT: () => {
-          this.OR2([{ ALT: () => this.CONSUME(T.Hold) }, { ALT: () => this.CONSUME(T.Reject) }, { ALT: () => this.CONSUME(T.Discard) }]);
+          this.OR2([
+            { ALT: () => this.CONSUME(T.Hold) },
+            { ALT: () => this.CONSUME(T.Reject) },
+            { ALT: () => this.CONSUME(T.Discard) },
+          ]);
           this.OPTION(() => this.CONSUME(T.StringLit));
         },
       },

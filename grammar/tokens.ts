@@ -44,7 +44,9 @@ function keyword(word: Keyword): TokenType {
   });
 }
 
-export const keywords: Readonly<Record<Keyword, TokenType>> = Object.fromEntries(KEYWORDS.map((w) => [w, keyword(w)])) as Record<Keyword, TokenType>;
+export const keywords: Readonly<Record<Keyword, TokenType>> = Object.fromEntries(
+  KEYWORDS.map((w) => [w, keyword(w)]),
+) as Record<Keyword, TokenType>;
 export const {
   chain: Chain, pipeline: Pipeline, let: Let, rule: RuleKw, if: If, then: Then, for: For, in: In, when: When,
   accept: Accept, hold: Hold, reject: Reject, discard: Discard, defer: Defer, stop: Stop, jump: Jump,
@@ -57,16 +59,35 @@ export const {
 // (`40kb`, `3x`) or with a fraction but no unit (`1.5`) is a malformed size, still usable
 // where a SIZE is expected.
 export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\r\n]|\\.)*"/, label: 'a string' });
-export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\r\n]|\\.)*/, categories: [StringLit], label: 'a string' });
+export const UnterminatedString = createToken({
+  name: 'UnterminatedString',
+  pattern: /"(?:[^"\\\r\n]|\\.)*/,
+  categories: [StringLit],
+  label: 'a string',
+});
 /** `'text'`: a string in the wrong quotes, lexed whole so one mistake is one MM101. */
-export const SingleQuotedString = createToken({ name: 'SingleQuotedString', pattern: /'[^'\r\n]*'/, categories: [StringLit], label: 'a string' });
+export const SingleQuotedString = createToken({
+  name: 'SingleQuotedString',
+  pattern: /'[^'\r\n]*'/,
+  categories: [StringLit],
+  label: 'a string',
+});
 export const RegexLit = createToken({
   name: 'RegexLit',
   pattern: /\/(?:[^/\\\r\n[]|\\.|\[(?:[^\]\\\r\n]|\\.)*\])*\/[A-Za-z]*/,
   label: 'a regex',
 });
-export const UnterminatedRegex = createToken({ name: 'UnterminatedRegex', pattern: /\/[^\r\n]*/, categories: [RegexLit], label: 'a regex' });
-export const Size = createToken({ name: 'Size', pattern: /\d+(?:\.\d+)?(?:B|KB|MB|GB)(?![A-Za-z0-9_])/, label: 'a size' });
+export const UnterminatedRegex = createToken({
+  name: 'UnterminatedRegex',
+  pattern: /\/[^\r\n]*/,
+  categories: [RegexLit],
+  label: 'a regex',
+});
+export const Size = createToken({
+  name: 'Size',
+  pattern: /\d+(?:\.\d+)?(?:B|KB|MB|GB)(?![A-Za-z0-9_])/,
+  label: 'a size',
+});
 export const BadNumber = createToken({
   name: 'BadNumber',
   pattern: /\d+(?:\.\d+)?[A-Za-z_][A-Za-z0-9_]*|\d+\.\d+/,
@@ -93,7 +114,12 @@ export const Greater = createToken({ name: 'Greater', pattern: />/, label: "'>'"
 
 /** `#` to end of line; kept in the `comments` group for the formatter. */
 export const Comment = createToken({ name: 'Comment', pattern: /#[^\r\n]*/, group: 'comments' });
-export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\uFEFF]+/, group: Lexer.SKIPPED, line_breaks: true });
+export const WhiteSpace = createToken({
+  name: 'WhiteSpace',
+  pattern: /[ \t\r\n\f\uFEFF]+/,
+  group: Lexer.SKIPPED,
+  line_breaks: true,
+});
 
 // Longest keyword first: `an` must not win over `and`, nor `a` over `accept`.
 const keywordTokens = [...KEYWORDS].sort((x, y) => y.length - x.length).map((w) => keywords[w]);
@@ -129,6 +155,8 @@ export const dslLexer = new Lexer(allTokens, { positionTracking: 'onlyOffset', e
 export function tokenize(text: string): ILexingResult {
   const result = dslLexer.tokenize(text);
   for (const t of result.tokens) t.endOffset = t.startOffset + t.image.length - 1;
-  for (const group of Object.values(result.groups)) for (const t of group) t.endOffset = t.startOffset + t.image.length - 1;
+  for (const group of Object.values(result.groups)) {
+    for (const t of group) t.endOffset = t.startOffset + t.image.length - 1;
+  }
   return result;
 }

@@ -1,7 +1,8 @@
-// The one registry of everything a list admin can name in a `.chain` or `.pipeline` file
-// (rules, effects, handlers) and of the runners the master starts. Each component is a small
-// module that registers itself on import; loadBuiltins() imports them all, as Mailman's
-// scanner does, and a duplicate name is refused.
+// The registry of everything a list admin can name in a `.chain` or `.pipeline` file (rules,
+// effects, handlers, link sources) and of the runners the master starts. Each component is a
+// small module whose default export is the component; buildRegistry() imports them all at a
+// process's start, as Mailman's scanner does, and the Registry it returns is passed to what
+// needs it. There is no process-wide registry.
 import { readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -9,6 +10,7 @@ import type { Message } from './email/message.js';
 import type { MsgData } from './queue/qfile.js';
 import type { MailingList } from './model/entities.js';
 import type { Services } from './services/services.js';
+import type { Config } from './config/config.js';
 
 /** The types a parameter may take in the language. */
 export type ParamType = 'string' | 'number' | 'size' | 'bool' | 'regex' | 'address' | 'action' | 'string-list';
@@ -81,6 +83,11 @@ export class RejectMessage extends Error {}
 
 export interface Handler extends Component {
   process(ctx: MessageContext, args: Args): void | Promise<void>;
+  /**
+   * Applied by the out runner to each copy it sends, never as a pipeline step: a pipeline
+   * naming it gets MM505.
+   */
+  perCopy?: boolean;
 }
 
 /** What `for NAME in PATH { … }` iterates in a chain: rows read per message (dsl.md §5.4). */
@@ -96,13 +103,20 @@ export interface RunnerHandle {
   done?: Promise<void>;
 }
 
+/** What a runner is started with: the process's configuration, services and registry. */
+export interface RunnerStartEnv {
+  config: Config;
+  services: Services;
+  registry: Registry;
+}
+
 /**
  * What the master starts in a worker process: a queue runner, or a server (lmtp, rest).
  * `blame`: the previous process here crashed, so a message it left claimed may be the cause.
  */
 export interface RunnerComponent extends Component {
   /** Starts working; resolves once running, with the way to stop it cleanly. */
-  start(env: { config: import('./config/config.js').Config; services: Services }, opts: { slice: number; count: number; blame?: boolean }): Promise<RunnerHandle>;
+  start(env: RunnerStartEnv, opts: { slice: number; count: number; blame?: boolean }): Promise<RunnerHandle>;
 }
 
 export class ComponentRegistry<T extends Component> {
@@ -128,46 +142,78 @@ export class ComponentRegistry<T extends Component> {
   }
 }
 
-export const registry = {
-  rules: new ComponentRegistry<Rule>('rule'),
-  effects: new ComponentRegistry<Effect>('effect'),
-  handlers: new ComponentRegistry<Handler>('handler'),
-  linkSources: new ComponentRegistry<LinkSource>('link source'),
-  runners: new ComponentRegistry<RunnerComponent>('runner'),
-};
+/** Everything a process can name: what chains and pipelines call, and the runners. */
+export interface Registry {
+  rules: ComponentRegistry<Rule>;
+  effects: ComponentRegistry<Effect>;
+  handlers: ComponentRegistry<Handler>;
+  linkSources: ComponentRegistry<LinkSource>;
+  runners: ComponentRegistry<RunnerComponent>;
+}
+
+/** A registry with nothing in it, for a test or a tool that registers its own components. */
+export function emptyRegistry(): Registry {
+  return {
+    rules: new ComponentRegistry<Rule>('rule'),
+    effects: new ComponentRegistry<Effect>('effect'),
+    handlers: new ComponentRegistry<Handler>('handler'),
+    linkSources: new ComponentRegistry<LinkSource>('link source'),
+    runners: new ComponentRegistry<RunnerComponent>('runner'),
+  };
+}
+
+// Typed identities: a component module writes `export default defineRule({...})` and its
+// object is checked (and its methods' parameters typed) as what its folder holds.
+export const defineRule = (rule: Rule): Rule => rule;
+export const defineEffect = (effect: Effect): Effect => effect;
+export const defineHandler = (handler: Handler): Handler => handler;
+export const defineLinkSource = (source: LinkSource): LinkSource => source;
+export const defineRunners = (...runners: RunnerComponent[]): RunnerComponent[] => runners;
 
 const SRC = dirname(fileURLToPath(import.meta.url));
-const COMPONENT_DIRS = ['moderation/rules', 'moderation/effects', 'delivery/handlers', 'moderation/sources'];
+/** Each folder of component modules, and the part of the registry its default exports go to. */
+const COMPONENT_DIRS = [
+  ['moderation/rules', 'rules'],
+  ['moderation/effects', 'effects'],
+  ['delivery/handlers', 'handlers'],
+  ['moderation/sources', 'linkSources'],
+] as const satisfies readonly (readonly [string, keyof Registry])[];
 const RUNNER_DIR = 'runners/registered';
-let loaded: Promise<void> | undefined;
 
-/** Imports every built-in component module once; each registers itself. */
-export function loadBuiltins(): Promise<void> {
-  loaded ??= (async () => {
-    for (const dir of COMPONENT_DIRS) {
-      const abs = join(SRC, dir);
-      for (const file of readdirSync(abs).sort()) {
-        if (file.endsWith('.js') && !file.endsWith('.d.js')) await import(pathToFileURL(join(abs, file)).href);
-      }
-    }
-  })();
-  return loaded;
+async function registerFolder(dir: string, into: ComponentRegistry<Component>): Promise<void> {
+  const abs = join(SRC, dir);
+  for (const file of readdirSync(abs).sort()) {
+    if (!file.endsWith('.js') || file.endsWith('.d.js')) continue;
+    const mod = (await import(pathToFileURL(join(abs, file)).href)) as { default?: Component | Component[] };
+    if (!mod.default) throw new Error(`${dir}/${file} exports no component (export default one)`);
+    for (const component of [mod.default].flat()) into.register(component);
+  }
 }
 
-let runnersLoaded: Promise<void> | undefined;
-
-/** Imports the runner modules (heavier: servers and SMTP), only in processes that run one. */
-export function loadRunners(): Promise<void> {
-  runnersLoaded ??= (async () => {
-    const abs = join(SRC, RUNNER_DIR);
-    for (const file of readdirSync(abs).sort()) {
-      if (file.endsWith('.js')) await import(pathToFileURL(join(abs, file)).href);
-    }
-  })();
-  return runnersLoaded;
+/**
+ * The registry of this process, built at start from the component modules (one file each,
+ * as Mailman's scanner finds them) and passed to whatever compiles or runs chains and
+ * pipelines. A duplicate name is refused. `runners`: also the runner modules (heavier:
+ * servers and SMTP), only in processes that run one.
+ */
+export async function buildRegistry(opts: { runners?: boolean } = {}): Promise<Registry> {
+  const registry = emptyRegistry();
+  for (const [dir, kind] of COMPONENT_DIRS) {
+    await registerFolder(dir, registry[kind] as ComponentRegistry<Component>);
+  }
+  if (opts.runners) await registerFolder(RUNNER_DIR, registry.runners as ComponentRegistry<Component>);
+  return registry;
 }
 
-/** A fingerprint of what is registered, so compiled chains are invalidated when it changes. */
-export function registryFingerprint(): string {
-  return [registry.rules, registry.effects, registry.handlers, registry.linkSources].map((r) => r.names().join(',')).join('|');
+type Named = Pick<ComponentRegistry<Component>, 'names'>;
+
+/** A fingerprint of what a registry holds, so compiled chains are invalidated when it changes. */
+export function registryFingerprint(registry: {
+  rules: Named;
+  effects: Named;
+  handlers: Named;
+  linkSources: Named;
+}): string {
+  const parts = [registry.rules, registry.effects, registry.handlers, registry.linkSources];
+  return parts.map((r) => r.names().join(',')).join('|');
 }

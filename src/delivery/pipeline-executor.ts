@@ -3,7 +3,7 @@
 // throwing DiscardMessage or RejectMessage (src/registry.ts); they reach the caller as is,
 // and so does any other error (a bug: the runner shunts the message).
 import type { MessageContext } from '../registry.js';
-import type { ExecutablePipeline } from '../dsl/executable.js';
+import type { ExecutablePipeline } from '../dsl/index.js';
 
 /** Where pipelines come from (a DslCatalog). */
 export interface PipelineSource {

@@ -23,6 +23,12 @@ function need<T>(items: T[] | undefined, index = 0): T {
   return item;
 }
 
+/** The span of a closing bracket, unless recovery made it up. */
+function closing(tokens: IToken[] | undefined): Span | undefined {
+  const t = tokens?.[0];
+  return t && !t.isInsertedInRecovery ? tokenSpan(t) : undefined;
+}
+
 export function tokenSpan(t: IToken): Span {
   if (!Number.isFinite(t.startOffset) || t.isInsertedInRecovery) throw new Incomplete();
   return { start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 };
@@ -107,14 +113,16 @@ class AstBuilder extends BaseVisitor implements C.ICstNodeVisitor<unknown, unkno
     }
     const condition = this.build<A.Condition>(need(ctx.condition));
     const description = ctx.StringLit ? this.string(ctx.StringLit[0]) : undefined;
-    return { kind: 'RuleDef', name: ident(need(ctx.Name)), description, condition, span: join(tokenSpan(need(ctx.Rule)), condition.span) };
+    const span = join(tokenSpan(need(ctx.Rule)), condition.span);
+    return { kind: 'RuleDef', name: ident(need(ctx.Name)), description, condition, span };
   }
 
   chainDecl(ctx: C.ChainDeclCstChildren): A.ChainDecl {
     const name = this.build<A.Ident>(need(ctx.chainName));
     const links = this.buildAll<A.Link>(ctx.link);
-    const end = ctx.RBrace?.[0] && !ctx.RBrace[0].isInsertedInRecovery ? tokenSpan(ctx.RBrace[0]) : (links[links.length - 1]?.span ?? name.span);
-    return { kind: 'Chain', name, description: ctx.StringLit ? this.string(ctx.StringLit[0]) : undefined, links, span: join(tokenSpan(need(ctx.Chain)), end) };
+    const end = closing(ctx.RBrace) ?? links[links.length - 1]?.span ?? name.span;
+    const description = ctx.StringLit ? this.string(ctx.StringLit[0]) : undefined;
+    return { kind: 'Chain', name, description, links, span: join(tokenSpan(need(ctx.Chain)), end) };
   }
 
   chainName(ctx: C.ChainNameCstChildren): A.Ident {
@@ -174,8 +182,9 @@ class AstBuilder extends BaseVisitor implements C.ICstNodeVisitor<unknown, unkno
   pipelineDecl(ctx: C.PipelineDeclCstChildren): A.PipelineDecl {
     const name = ident(need(ctx.Name));
     const steps = this.buildAll<A.Step>(ctx.step);
-    const end = ctx.RBrace?.[0] && !ctx.RBrace[0].isInsertedInRecovery ? tokenSpan(ctx.RBrace[0]) : (steps[steps.length - 1]?.span ?? name.span);
-    return { kind: 'Pipeline', name, description: ctx.StringLit ? this.string(ctx.StringLit[0]) : undefined, steps, span: join(tokenSpan(need(ctx.Pipeline)), end) };
+    const end = closing(ctx.RBrace) ?? steps[steps.length - 1]?.span ?? name.span;
+    const description = ctx.StringLit ? this.string(ctx.StringLit[0]) : undefined;
+    return { kind: 'Pipeline', name, description, steps, span: join(tokenSpan(need(ctx.Pipeline)), end) };
   }
 
   step(ctx: C.StepCstChildren): A.Step {
@@ -205,7 +214,7 @@ class AstBuilder extends BaseVisitor implements C.ICstNodeVisitor<unknown, unkno
     if (ctx.LParen) {
       const inner = this.build<A.Condition>(need(ctx.condition));
       // Parentheses only group; the span grows to include them so carets cover them.
-      return { ...inner, span: join(tokenSpan(ctx.LParen[0]), ctx.RParen?.[0] && !ctx.RParen[0].isInsertedInRecovery ? tokenSpan(ctx.RParen[0]) : inner.span) };
+      return { ...inner, span: join(tokenSpan(ctx.LParen[0]), closing(ctx.RParen) ?? inner.span) };
     }
     return this.build<A.Condition>(need(ctx.test));
   }
@@ -235,7 +244,9 @@ class AstBuilder extends BaseVisitor implements C.ICstNodeVisitor<unknown, unkno
     let words: string;
     let first: IToken;
     if (ctx.Is) {
-      [op, words, first] = role ? [not ? 'is-not-a' : 'is-a', `is${not ? ' not' : ''} ${need(ctx.A ?? ctx.An).image}`, ctx.Is[0]] : [not ? 'is-not' : 'is', not ? 'is not' : 'is', ctx.Is[0]];
+      [op, words, first] = role
+        ? [not ? 'is-not-a' : 'is-a', `is${not ? ' not' : ''} ${need(ctx.A ?? ctx.An).image}`, ctx.Is[0]]
+        : [not ? 'is-not' : 'is', not ? 'is not' : 'is', ctx.Is[0]];
     } else if (ctx.In) {
       [op, words, first] = [not ? 'not-in' : 'in', not ? 'not in' : 'in', not ? need(ctx.Not) : ctx.In[0]];
     } else {
@@ -261,8 +272,14 @@ class AstBuilder extends BaseVisitor implements C.ICstNodeVisitor<unknown, unkno
       const { source, flags } = decodeRegex(t.image);
       return { kind: 'Regex', source, flags, span: tokenSpan(t) };
     }
-    if (ctx.NumberLit) return { kind: 'Number', value: Number(ctx.NumberLit[0].image), span: tokenSpan(ctx.NumberLit[0]) };
-    if (ctx.Size) return { kind: 'Size', bytes: decodeSize(ctx.Size[0].image).bytes, raw: ctx.Size[0].image, span: tokenSpan(ctx.Size[0]) };
+    if (ctx.NumberLit) {
+      const t = ctx.NumberLit[0];
+      return { kind: 'Number', value: Number(t.image), span: tokenSpan(t) };
+    }
+    if (ctx.Size) {
+      const t = ctx.Size[0];
+      return { kind: 'Size', bytes: decodeSize(t.image).bytes, raw: t.image, span: tokenSpan(t) };
+    }
     if (ctx.True) return { kind: 'Bool', value: true, span: tokenSpan(ctx.True[0]) };
     if (ctx.False) return { kind: 'Bool', value: false, span: tokenSpan(ctx.False[0]) };
     return this.build<A.ListLit>(need(ctx.list));
@@ -341,22 +358,44 @@ export function buildAst(cst: CstNode, file: string, sink: DiagnosticSink, hadSy
 export function checkShape(ast: A.FileAst, sink: DiagnosticSink, hadSyntaxErrors: boolean): void {
   const [first, ...extra] = ast.declarations;
   if (!first) {
-    if (!hadSyntaxErrors) sink.error({ start: 0, end: 1 }, Codes.NotOneDeclaration, 'the file declares no chain or pipeline', "a file ends with one 'chain NAME { … }' or 'pipeline NAME { … }'");
+    if (!hadSyntaxErrors) {
+      sink.error(
+        { start: 0, end: 1 },
+        Codes.NotOneDeclaration,
+        'the file declares no chain or pipeline',
+        "a file ends with one 'chain NAME { … }' or 'pipeline NAME { … }'",
+      );
+    }
     return;
   }
   for (const d of ast.declarations) {
     const count = d.kind === 'Pipeline' ? d.steps.length : countLinks(d.links);
     if (count > MAX_LINKS) {
       const what = d.kind === 'Pipeline' ? 'steps' : 'links';
-      sink.error(d.name.span, Codes.TooLarge, `${d.kind === 'Pipeline' ? 'pipeline' : 'chain'} '${d.name.name}' has ${count} ${what}; the limit is ${MAX_LINKS}`, 'split it into several chains joined by jump or detour');
+      sink.error(
+        d.name.span,
+        Codes.TooLarge,
+        `${d.kind.toLowerCase()} '${d.name.name}' has ${count} ${what}; the limit is ${MAX_LINKS}`,
+        'split it into several chains joined by jump or detour',
+      );
     }
   }
   for (const d of extra) {
-    sink.error(d.name.span, Codes.NotOneDeclaration, `a second ${d.kind === 'Chain' ? 'chain' : 'pipeline'} '${d.name.name}' in one file`, 'put each chain or pipeline in its own file, named after it');
+    sink.error(
+      d.name.span,
+      Codes.NotOneDeclaration,
+      `a second ${d.kind === 'Chain' ? 'chain' : 'pipeline'} '${d.name.name}' in one file`,
+      'put each chain or pipeline in its own file, named after it',
+    );
   }
   for (const def of ast.definitions) {
     if (def.span.start > first.span.start) {
-      sink.error(def.name.span, Codes.NotOneDeclaration, `'${def.name.name}' is defined after the ${first.kind === 'Chain' ? 'chain' : 'pipeline'}`, "move 'let' and 'rule' definitions before it");
+      sink.error(
+        def.name.span,
+        Codes.NotOneDeclaration,
+        `'${def.name.name}' is defined after the ${first.kind === 'Chain' ? 'chain' : 'pipeline'}`,
+        "move 'let' and 'rule' definitions before it",
+      );
     }
   }
 }

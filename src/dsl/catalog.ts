@@ -19,7 +19,7 @@ import { Codes, diagnostic, formatReport, type Diagnostic } from './diagnostics.
 import { buildChain, buildPipeline, type ExecutableChain, type ExecutablePipeline } from './executable.js';
 import type { DslIr } from './ir.js';
 import type { Registries } from './resolve.js';
-import { registry as globalRegistry } from '../registry.js';
+import { registryFingerprint } from '../registry.js';
 
 export interface CatalogDirs {
   builtinChains: string;
@@ -92,7 +92,8 @@ interface Compiled {
 }
 
 export interface LoadOptions {
-  registry?: Registries;
+  /** What the files are compiled against; kept by the catalog (DslCatalog.registry). */
+  registry: Registries;
   lastGood?: LastGoodStore;
   memo?: CompileMemo;
 }
@@ -121,6 +122,8 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
 export class DslCatalog {
   private constructor(
+    /** The registry this catalog's files were compiled against. */
+    readonly registry: Registries,
     private readonly chains: ReadonlyMap<string, ExecutableChain>,
     private readonly pipelines: ReadonlyMap<string, ExecutablePipeline>,
     private readonly details: ReadonlyMap<string, Detail>,
@@ -130,8 +133,8 @@ export class DslCatalog {
     readonly allPipelineNames: ReadonlySet<string>,
   ) {}
 
-  /** Reads and compiles every NAME.chain and NAME.pipeline; call after loadBuiltins(). */
-  static async load(dirs: CatalogDirs, options: LoadOptions = {}): Promise<DslCatalog> {
+  /** Reads and compiles every NAME.chain and NAME.pipeline against the registry given. */
+  static async load(dirs: CatalogDirs, options: LoadOptions): Promise<DslCatalog> {
     return DslCatalog.loadSync(dirs, options);
   }
 
@@ -139,12 +142,18 @@ export class DslCatalog {
    * The same, synchronously: a runner checks for changed site files before each message
    * and must not let another message start on the old snapshot while this one builds.
    */
-  static loadSync(dirs: CatalogDirs, options: LoadOptions = {}): DslCatalog {
-    const registry = options.registry ?? globalRegistry;
+  static loadSync(dirs: CatalogDirs, options: LoadOptions): DslCatalog {
+    const registry = options.registry;
     const memo = options.memo ?? new CompileMemo();
-    const files = [...scan(dirs.builtinChains, 'chain', 'builtin', undefined), ...scan(dirs.builtinPipelines, 'pipeline', 'builtin', undefined)];
+    const files = [
+      ...scan(dirs.builtinChains, 'chain', 'builtin', undefined),
+      ...scan(dirs.builtinPipelines, 'pipeline', 'builtin', undefined),
+    ];
     const builtins = new Map(files.map((f) => [key(f.kind, f.name), f]));
-    files.push(...scan(dirs.siteChains, 'chain', 'site', builtins), ...scan(dirs.sitePipelines, 'pipeline', 'site', builtins));
+    files.push(
+      ...scan(dirs.siteChains, 'chain', 'site', builtins),
+      ...scan(dirs.sitePipelines, 'pipeline', 'site', builtins),
+    );
 
     // Site files win: keep the last file found under each name.
     const chosen = new Map<string, Found>();
@@ -158,19 +167,28 @@ export class DslCatalog {
     const entries = [...texts.keys()];
     const chainNames = new Set(entries.filter((f) => f.kind === 'chain').map((f) => f.name));
     const pipelineNames = new Set(entries.filter((f) => f.kind === 'pipeline').map((f) => f.name));
-    const namesKey = sha([...chainNames].sort().join(',') + '|' + [...pipelineNames].sort().join(','));
+    // What a file compiles to depends on the names around it and on what is registered.
+    const names = [...chainNames].sort().join(',') + '|' + [...pipelineNames].sort().join(',');
+    const namesKey = sha(`${names}\0${registryFingerprint(registry)}`);
 
     const compileText = (f: Found, text: string): Compiled =>
       memo.get(`${f.kind}\0${f.file}\0${sha(text)}\0${namesKey}`, () => {
         const result = compile(text, f.file, { chainNames, pipelineNames, registry });
         const ir = result.ir;
         try {
-          const executable = ir?.kind === 'chain' ? buildChain(ir, registry) : ir?.kind === 'pipeline' ? buildPipeline(ir, registry) : undefined;
+          const executable =
+            ir?.kind === 'chain'
+              ? buildChain(ir, registry)
+              : ir?.kind === 'pipeline'
+                ? buildPipeline(ir, registry)
+                : undefined;
           return { result, executable };
         } catch (err) {
           // compile() never throws; building the closures might (a component gone since):
           // the file is then broken or stale like any file that does not compile.
-          const failure = diagnostic(result.source, { start: 0, end: 1 }, 'error', Codes.CompilerFailure, `the compiled ${f.kind} cannot be built (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)})`);
+          const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+          const message = `the compiled ${f.kind} cannot be built (${why})`;
+          const failure = diagnostic(result.source, { start: 0, end: 1 }, 'error', Codes.CompilerFailure, message);
           return { result: { ...result, ir: undefined, diagnostics: [...result.diagnostics, failure] } };
         }
       });
@@ -186,20 +204,36 @@ export class DslCatalog {
       const diagnostics = [...current.result.diagnostics];
       if (f.overrides) {
         const decl = current.result.ast.declarations[0];
-        diagnostics.push(diagnostic(current.result.source, decl?.name.span ?? { start: 0, end: 0 }, 'note', Codes.SiteOverride, `site ${f.kind} '${f.name}' overrides the built-in one`, `the built-in is ${f.overrides}`));
+        diagnostics.push(
+          diagnostic(
+            current.result.source,
+            decl?.name.span ?? { start: 0, end: 0 },
+            'note',
+            Codes.SiteOverride,
+            `site ${f.kind} '${f.name}' overrides the built-in one`,
+            `the built-in is ${f.overrides}`,
+          ),
+        );
       }
       let inForce: Compiled | undefined = current.executable ? current : undefined;
       let inForceSource: string | undefined;
       let from: CatalogEntry['inForce'];
       // Another process may have stored a newer good text meanwhile: store ours only if
       // the file still holds it.
-      if (inForce && f.origin === 'site' && options.lastGood && options.lastGood.get(f.kind, f.name) !== text && readText(f.file) === text) options.lastGood.put(f.kind, f.name, text);
+      const store = options.lastGood;
+      if (inForce && f.origin === 'site' && store && store.get(f.kind, f.name) !== text && readText(f.file) === text) {
+        store.put(f.kind, f.name, text);
+      }
       if (!inForce && f.origin === 'site') {
         // The last good text of the site file, else the built-in it overrides.
         const previous = options.lastGood?.get(f.kind, f.name);
         const fallbacks: [string | undefined, 'last-good' | 'builtin', Found][] = [
           [previous, 'last-good', f],
-          [f.overrides ? readFileSync(f.overrides, 'utf8') : undefined, 'builtin', { ...f, file: f.overrides ?? f.file, origin: 'builtin' }],
+          [
+            f.overrides ? readFileSync(f.overrides, 'utf8') : undefined,
+            'builtin',
+            { ...f, file: f.overrides ?? f.file, origin: 'builtin' },
+          ],
         ];
         for (const [older, kindOf, as] of fallbacks) {
           if (older === undefined || older === text) continue;
@@ -229,7 +263,8 @@ export class DslCatalog {
         ...(f.overrides ? { overrides: f.overrides } : {}),
         ...(from ? { inForce: from } : {}),
       };
-      details.set(key(f.kind, f.name), { entry, source: text, ...(inForceSource !== undefined ? { inForceSource } : {}), ...(ir ? { ir } : {}), diagnostics });
+      const stale = inForceSource !== undefined ? { inForceSource } : {};
+      details.set(key(f.kind, f.name), { entry, source: text, ...stale, ...(ir ? { ir } : {}), diagnostics });
     }
     // A site file that is gone takes its last good text with it: a new file of that name
     // starts afresh.
@@ -238,7 +273,8 @@ export class DslCatalog {
         const dir = kind === 'chain' ? dirs.siteChains : dirs.sitePipelines;
         for (const name of options.lastGood.names(kind)) {
           // Checked again on disk: a file created since this build's scan keeps its text.
-          if (chosen.get(key(kind, name))?.origin !== 'site' && !(dir && readText(join(dir, `${name}.${kind}`)) !== undefined)) options.lastGood.drop(kind, name);
+          const onDisk = !!dir && readText(join(dir, `${name}.${kind}`)) !== undefined;
+          if (chosen.get(key(kind, name))?.origin !== 'site' && !onDisk) options.lastGood.drop(kind, name);
         }
       }
     }
@@ -253,10 +289,12 @@ export class DslCatalog {
     }
     for (const d of graph) {
       if (d.code !== 'MM501') continue;
-      for (const detail of details.values()) if (detail.ir?.kind === 'chain' && detail.ir.file === d.file) detail.diagnostics.push(d);
+      for (const detail of details.values()) {
+        if (detail.ir?.kind === 'chain' && detail.ir.file === d.file) detail.diagnostics.push(d);
+      }
     }
     memo.sweep();
-    return new DslCatalog(chains, pipelines, details, sources, chainNames, pipelineNames);
+    return new DslCatalog(registry, chains, pipelines, details, sources, chainNames, pipelineNames);
   }
 
   /** The chain in force, or undefined if there is none of that name or it never compiled. */
@@ -321,7 +359,8 @@ export class DslCatalog {
 
   /** Diagnostics by file; files without any are absent. */
   diagnosticsByFile(): ReadonlyMap<string, Diagnostic[]> {
-    return new Map([...this.details.values()].filter((d) => d.diagnostics.length).map((d) => [d.entry.file, d.diagnostics]));
+    const withProblems = [...this.details.values()].filter((d) => d.diagnostics.length);
+    return new Map(withProblems.map((d) => [d.entry.file, d.diagnostics]));
   }
 
   /** The text of a file the catalog read, for formatting diagnostics. */
@@ -343,7 +382,12 @@ function readText(file: string): string | undefined {
   }
 }
 
-function scan(dir: string | undefined, kind: DslKind, origin: 'builtin' | 'site', builtins: Map<string, Found> | undefined): Found[] {
+function scan(
+  dir: string | undefined,
+  kind: DslKind,
+  origin: 'builtin' | 'site',
+  builtins: Map<string, Found> | undefined,
+): Found[] {
   if (!dir) return [];
   let names: string[];
   try {

@@ -12,15 +12,14 @@ import { lex, lexAndParse } from './lex-parse.js';
 import { lower } from './lower.js';
 import { resolve, type Registries } from './resolve.js';
 import { SourceText } from './source.js';
-import { registry as globalRegistry } from '../registry.js';
 
 export interface CompileOptions {
   /** Every chain name known (the catalog's); undefined: jump and detour targets are not checked. */
   chainNames?: ReadonlySet<string>;
   /** Every pipeline name known, so a jump to one is reported as the wrong kind (MM309). */
   pipelineNames?: ReadonlySet<string>;
-  /** Where rules, effects and handlers are looked up; src/registry.ts's by default. */
-  registry?: Registries;
+  /** Where rules, effects, handlers and link sources are looked up. */
+  registry: Registries;
 }
 
 export interface CompileResult {
@@ -71,12 +70,17 @@ function emptyAst(file: string): FileAst {
  * on this file, so one file can never take down a runner, `validate` of other files, or the
  * catalog (which keeps the file's last good version in force).
  */
-export function compile(text: string, file: string, options: CompileOptions = {}): CompileResult {
+export function compile(text: string, file: string, options: CompileOptions): CompileResult {
   const source = new SourceText(file, text);
   const sink = new DiagnosticSink(source);
   if (text.length > MAX_SOURCE_CHARS) {
     // Not even lexed: a file this size is a mistake, and lexing it would stall the caller.
-    sink.error({ start: 0, end: 1 }, Codes.TooLarge, `the file is ${text.length} characters long; the limit is ${MAX_SOURCE_CHARS}`, 'split it into several chains joined by jump or detour');
+    sink.error(
+      { start: 0, end: 1 },
+      Codes.TooLarge,
+      `the file is ${text.length} characters long; the limit is ${MAX_SOURCE_CHARS}`,
+      'split it into several chains joined by jump or detour',
+    );
     return { diagnostics: sink.items, ast: emptyAst(file), source };
   }
   try {
@@ -84,15 +88,20 @@ export function compile(text: string, file: string, options: CompileOptions = {}
   } catch (err) {
     const why = err instanceof RangeError ? 'the file is too complex to compile' : 'the compiler failed on this file';
     const fresh = new DiagnosticSink(source);
-    fresh.error({ start: 0, end: 1 }, Codes.CompilerFailure, `${why} (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)})`, 'simplify the file; if it looks ordinary, please report it with the file attached');
+    fresh.error(
+      { start: 0, end: 1 },
+      Codes.CompilerFailure,
+      `${why} (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)})`,
+      'simplify the file; if it looks ordinary, please report it with the file attached',
+    );
     return { diagnostics: fresh.items, ast: emptyAst(file), source };
   }
 }
 
 function compileChecked(source: SourceText, sink: DiagnosticSink, options: CompileOptions): CompileResult {
-  const registry = options.registry ?? globalRegistry;
+  const { registry, chainNames, pipelineNames } = options;
   const { ast, syntaxErrorOffsets } = parse(source, sink);
-  const resolution = resolve(ast, { registry, chainNames: options.chainNames, pipelineNames: options.pipelineNames }, sink, syntaxErrorOffsets);
+  const resolution = resolve(ast, { registry, chainNames, pipelineNames }, sink, syntaxErrorOffsets);
   const ir = lower(ast, resolution, registry, source, sink);
   const diagnostics = sortDiagnostics(sink.items);
   return { ir: ir && !hasErrors(diagnostics) ? ir : undefined, lowered: ir, diagnostics, ast, source };

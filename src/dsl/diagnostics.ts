@@ -72,10 +72,18 @@ export const Codes = {
 export type Code = (typeof Codes)[keyof typeof Codes];
 
 /** Builds a diagnostic for a span of a source. */
-export function diagnostic(source: SourceText, span: Span, severity: Severity, code: Code, message: string, hint?: string): Diagnostic {
+export function diagnostic(
+  source: SourceText,
+  span: Span,
+  severity: Severity,
+  code: Code,
+  message: string,
+  hint?: string,
+): Diagnostic {
   const from = source.position(span.start);
   const to = source.position(Math.max(span.end, span.start));
-  const d: Diagnostic = { file: source.file, line: from.line, column: from.column, endLine: to.line, endColumn: to.column, severity, code, message };
+  const at = { line: from.line, column: from.column, endLine: to.line, endColumn: to.column };
+  const d: Diagnostic = { file: source.file, ...at, severity, code, message };
   if (hint !== undefined) d.hint = hint;
   return d;
 }
@@ -102,7 +110,10 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
 
 /** File, then position, then code: the order they are printed in. */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  return [...diagnostics].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)));
+  const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return [...diagnostics].sort(
+    (a, b) => order(a.file, b.file) || a.line - b.line || a.column - b.column || order(a.code, b.code),
+  );
 }
 
 /**
@@ -133,7 +144,7 @@ function excerpt(line: string, d: Diagnostic): { line: string; d: Diagnostic } {
   const text = lead + chars.slice(start, end).join('') + (end < chars.length ? '…' : '');
   const shift = start - lead.length;
   const endColumn = d.endLine === d.line ? Math.min(d.endColumn - shift, end - shift + 1) : d.endColumn;
-  return { line: text, d: { ...d, column: d.column - shift, endColumn, endLine: d.endLine === d.line ? d.line : d.endLine } };
+  return { line: text, d: { ...d, column: d.column - shift, endColumn } };
 }
 
 /** Spaces (tabs where the source has tabs, so the carets line up) then one caret per code point. */
@@ -161,7 +172,11 @@ export function formatSummary(diagnostics: readonly Diagnostic[], checked?: numb
 }
 
 /** Every diagnostic (sorted, blank line apart), then the summary. `sources` maps file to text. */
-export function formatReport(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string> | ((file: string) => string | undefined), checked?: number): string {
+export function formatReport(
+  diagnostics: readonly Diagnostic[],
+  sources: ReadonlyMap<string, string> | ((file: string) => string | undefined),
+  checked?: number,
+): string {
   const text = typeof sources === 'function' ? sources : (f: string) => sources.get(f);
   const body = sortDiagnostics(diagnostics).map((d) => formatDiagnostic(d, text(d.file)));
   return [...body, formatSummary(diagnostics, checked)].join('\n\n');

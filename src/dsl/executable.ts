@@ -7,7 +7,7 @@
 // promise otherwise, so a chain of synchronous rules never waits on the microtask queue.
 import type { Args, Effect, Handler, LinkSource, MessageContext, Rule, RuleResult } from '../registry.js';
 import type { ActionIr, ArgsIr, ChainIr, CondIr, DslIr, PipelineIr, ValueIr } from './ir.js';
-import { linkSourcesOf, type Registries } from './resolve.js';
+import type { Registries } from './resolve.js';
 import type { MemberRole } from '../model/entities.js';
 import { membership } from './lookups.js';
 import { describe, getter, template, test, truthy, type Cond, type Getter } from './values.js';
@@ -96,7 +96,7 @@ class Builder {
   action(a: ActionIr): ExecAction {
     switch (a.do) {
       case 'for': {
-        const source = linkSourcesOf(this.registry).get(a.source);
+        const source = this.registry.linkSources.get(a.source);
         if (!source) throw new Error(`link source '${a.source}' is not registered`);
         return { kind: 'for', label: `for ${a.as} in ${a.source}`, source, as: a.as, links: this.links(a.links) };
       }
@@ -104,7 +104,8 @@ class Builder {
       case 'hold':
       case 'reject':
       case 'discard':
-        return { kind: 'dispose', label: a.do, chain: a.do, reason: 'reason' in a && a.reason ? template(a.reason) : undefined };
+        const reason = 'reason' in a && a.reason ? template(a.reason) : undefined;
+        return { kind: 'dispose', label: a.do, chain: a.do, reason };
       case 'defer':
       case 'stop':
         return { kind: a.do, label: a.do };
@@ -174,7 +175,9 @@ class Builder {
   args(ir: ArgsIr): ArgsFn {
     const entries = Object.entries(ir).map(([k, v]) => [k, v, getter(v)] as const);
     if (entries.every(([, v]) => 'lit' in v || 'regex' in v)) {
-      const fixed = Object.freeze(Object.fromEntries(entries.map(([k, , g]) => [k, g(undefined as unknown as MessageContext)])));
+      // Literals and regexes read nothing of the message: evaluated once, with no context.
+      const none = undefined as unknown as MessageContext;
+      const fixed = Object.freeze(Object.fromEntries(entries.map(([k, , g]) => [k, g(none)])));
       return () => fixed;
     }
     return (ctx) => {

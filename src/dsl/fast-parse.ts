@@ -6,30 +6,24 @@
 // or syntax error it falls back to the recovering CstParser and build-ast.ts, so every
 // diagnostic still comes from one place. Both paths must build the same AST: a test compares
 // them on the built-in files, the golden corpus and a generated 10,000-line chain.
-import { EmbeddedActionsParser } from '../../grammar/chevrotain.js';
-import type { IOrAlt, IToken, TokenType } from 'chevrotain';
+// The rules of conditions and values are in fast-parse-conditions.ts, this parser's base.
+import type { IToken } from 'chevrotain';
 import * as T from '../../grammar/tokens.js';
 import { parseLimitProblem } from '../../grammar/limits.js';
 import type * as A from './ast.js';
-import { ident, join, reasonLit, stringLit, tokenSpan } from './build-ast.js';
+import { ident, join, reasonLit, tokenSpan } from './build-ast.js';
 import type { DiagnosticSink } from './diagnostics.js';
-import { decodeRegex, decodeSize } from './literals.js';
+import * as N from './fast-parse-nodes.js';
+import { ConditionParser } from './fast-parse-conditions.js';
 
 type Item = A.Definition | A.Declaration;
 
-class AstParser extends EmbeddedActionsParser {
+class AstParser extends ConditionParser {
   /** Where MM104 problems of reasons go, for the parse under way. */
   sink!: DiagnosticSink;
-  /**
-   * Each OR's alternatives, built on first use and reused (Chevrotain's advice): a fresh
-   * array of closures per call was most of this parser's garbage. Only alternatives that
-   * capture nothing but `this` are cached.
-   */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private readonly alts: IOrAlt<any>[][] = [];
 
   constructor() {
-    super(T.allTokens, { recoveryEnabled: false, maxLookahead: 3 });
+    super();
     this.performSelfAnalysis();
   }
 
@@ -54,7 +48,7 @@ class AstParser extends EmbeddedActionsParser {
           const name = this.CONSUME(T.Name);
           this.CONSUME(T.Equals);
           const value = this.SUBRULE(this.value);
-          return this.ACTION((): A.LetDef => ({ kind: 'Let', name: ident(name), value, span: join(tokenSpan(kw), value.span) }));
+          return this.ACTION(() => N.letDef(kw, name, value));
         },
       },
       {
@@ -64,7 +58,7 @@ class AstParser extends EmbeddedActionsParser {
           const description = this.OPTION(() => this.CONSUME(T.StringLit));
           this.CONSUME2(T.Equals);
           const condition = this.SUBRULE(this.condition);
-          return this.ACTION((): A.RuleDef => ({ kind: 'RuleDef', name: ident(name), description: description ? stringLit(description) : undefined, condition, span: join(tokenSpan(kw), condition.span) }));
+          return this.ACTION(() => N.ruleDef(kw, name, description, condition));
         },
       },
     ]));
@@ -81,7 +75,7 @@ class AstParser extends EmbeddedActionsParser {
       this.ACTION(() => links.push(link));
     });
     const end = this.CONSUME(T.RBrace);
-    return this.ACTION(() => ({ kind: 'Chain', name: ident(name), description: description ? stringLit(description) : undefined, links, span: join(tokenSpan(kw), tokenSpan(end)) }));
+    return this.ACTION(() => N.chainDecl(kw, name, description, links, end));
   });
 
   public link = this.RULE('link', (): A.Link => {
@@ -92,7 +86,9 @@ class AstParser extends EmbeddedActionsParser {
           const condition = this.SUBRULE(this.condition);
           this.CONSUME(T.Then);
           const action = this.SUBRULE(this.action);
-          return this.ACTION((): A.IfLink => ({ kind: 'If', condition, action, span: join(tokenSpan(kw), action.span) }));
+          return this.ACTION((): A.IfLink => {
+            return { kind: 'If', condition, action, span: join(tokenSpan(kw), action.span) };
+          });
         },
       },
       {
@@ -108,7 +104,7 @@ class AstParser extends EmbeddedActionsParser {
             this.ACTION(() => links.push(link));
           });
           const end = this.CONSUME(T.RBrace);
-          return this.ACTION((): A.ForLink => ({ kind: 'For', variable: ident(variable), source, links, span: join(tokenSpan(kw), tokenSpan(end)) }));
+          return this.ACTION(() => N.forLink(kw, variable, source, links, end));
         },
       },
       {
@@ -125,7 +121,11 @@ class AstParser extends EmbeddedActionsParser {
       { ALT: () => this.simple(this.CONSUME(T.Accept), 'Accept') },
       {
         ALT: () => {
-          const kw = this.OR2((this.alts[4] ??= [{ ALT: () => this.CONSUME(T.Hold) }, { ALT: () => this.CONSUME(T.Reject) }, { ALT: () => this.CONSUME(T.Discard) }]));
+          const kw = this.OR2((this.alts[4] ??= [
+            { ALT: () => this.CONSUME(T.Hold) },
+            { ALT: () => this.CONSUME(T.Reject) },
+            { ALT: () => this.CONSUME(T.Discard) },
+          ]));
           const reason = this.OPTION(() => this.CONSUME(T.StringLit));
           return this.ACTION((): A.DispositionAction => {
             const kind = kw.tokenType === T.Hold ? 'Hold' : kw.tokenType === T.Reject ? 'Reject' : 'Discard';
@@ -138,9 +138,15 @@ class AstParser extends EmbeddedActionsParser {
       { ALT: () => this.simple(this.CONSUME(T.Stop), 'Stop') },
       {
         ALT: () => {
-          const kw = this.OR3((this.alts[5] ??= [{ ALT: () => this.CONSUME(T.Jump) }, { ALT: () => this.CONSUME(T.Detour) }]));
+          const kw = this.OR3((this.alts[5] ??= [
+            { ALT: () => this.CONSUME(T.Jump) },
+            { ALT: () => this.CONSUME(T.Detour) },
+          ]));
           const target = this.SUBRULE(this.target);
-          return this.ACTION((): A.JumpAction => ({ kind: kw.tokenType === T.Jump ? 'Jump' : 'Detour', target, span: join(tokenSpan(kw), target.span) }));
+          return this.ACTION((): A.JumpAction => {
+            const kind = kw.tokenType === T.Jump ? 'Jump' : 'Detour';
+            return { kind, target, span: join(tokenSpan(kw), target.span) };
+          });
         },
       },
       {
@@ -190,7 +196,7 @@ class AstParser extends EmbeddedActionsParser {
             this.CONSUME(T.Otherwise);
             return this.SUBRULE2(this.path);
           });
-          return this.ACTION((): A.ComputedTarget => ({ kind: 'ComputedTarget', path, otherwise, span: join(tokenSpan(kw), (otherwise ?? path).span) }));
+          return this.ACTION(() => N.computedTarget(kw, path, otherwise));
         },
       },
     ]));
@@ -207,7 +213,7 @@ class AstParser extends EmbeddedActionsParser {
       this.ACTION(() => steps.push(step));
     });
     const end = this.CONSUME(T.RBrace);
-    return this.ACTION(() => ({ kind: 'Pipeline', name: ident(name), description: description ? stringLit(description) : undefined, steps, span: join(tokenSpan(kw), tokenSpan(end)) }));
+    return this.ACTION(() => N.pipelineDecl(kw, name, description, steps, end));
   });
 
   public step = this.RULE('step', (): A.Step => {
@@ -223,228 +229,6 @@ class AstParser extends EmbeddedActionsParser {
     });
   });
 
-  public condition = this.RULE('condition', (): A.Condition => {
-    const operands: A.Condition[] = [this.SUBRULE(this.conjunct)];
-    this.MANY(() => {
-      this.CONSUME(T.Or);
-      const c = this.SUBRULE2(this.conjunct);
-      this.ACTION(() => operands.push(c));
-    });
-    return this.ACTION(() => (operands.length === 1 ? operands[0] : { kind: 'Or', operands, span: join(operands[0].span, operands[operands.length - 1].span) }));
-  });
-
-  public conjunct = this.RULE('conjunct', (): A.Condition => {
-    const operands: A.Condition[] = [this.SUBRULE(this.negation)];
-    this.MANY(() => {
-      this.CONSUME(T.And);
-      const c = this.SUBRULE2(this.negation);
-      this.ACTION(() => operands.push(c));
-    });
-    return this.ACTION(() => (operands.length === 1 ? operands[0] : { kind: 'And', operands, span: join(operands[0].span, operands[operands.length - 1].span) }));
-  });
-
-  public negation = this.RULE('negation', (): A.Condition => {
-    return this.OR((this.alts[7] ??= [
-      {
-        ALT: () => {
-          const kw = this.CONSUME(T.Not);
-          const operand = this.SUBRULE(this.negation);
-          return this.ACTION((): A.NotCond => ({ kind: 'Not', operand, span: join(tokenSpan(kw), operand.span) }));
-        },
-      },
-      {
-        ALT: () => {
-          const open = this.CONSUME(T.LParen);
-          const inner = this.SUBRULE(this.condition);
-          const close = this.CONSUME(T.RParen);
-          return this.ACTION(() => ({ ...inner, span: join(tokenSpan(open), tokenSpan(close)) }));
-        },
-      },
-      { ALT: () => this.SUBRULE(this.test) },
-    ]));
-  });
-
-  public test = this.RULE('test', (): A.TestCond => {
-    const operand = this.SUBRULE(this.operand);
-    const predicate = this.OPTION(() => this.SUBRULE(this.predicate));
-    return this.ACTION(() => ({ kind: 'Test', operand, predicate, span: join(operand.span, (predicate ?? operand).span) }));
-  });
-
-  public operand = this.RULE('operand', (): A.Operand => {
-    return this.OR((this.alts[8] ??= [
-      {
-        ALT: () => {
-          const path = this.SUBRULE(this.path);
-          const args = this.OPTION(() => this.SUBRULE(this.args));
-          return this.ACTION((): A.RefOperand => ({ kind: 'Ref', path, args, span: join(path.span, (args ?? path).span) }));
-        },
-      },
-      {
-        ALT: () => {
-          const kw = this.CONSUME(T.Header);
-          const name = this.CONSUME(T.StringLit);
-          return this.ACTION((): A.HeaderOperand => {
-            const n = stringLit(name);
-            return { kind: 'Header', name: n, span: join(tokenSpan(kw), n.span) };
-          });
-        },
-      },
-      { ALT: () => this.SUBRULE(this.literal) },
-    ]));
-  });
-
-  public predicate = this.RULE('predicate', (): A.Predicate => {
-    return this.OR((this.alts[9] ??= [
-      {
-        ALT: () => {
-          const is = this.CONSUME(T.Is);
-          const not = this.OPTION(() => this.CONSUME(T.Not));
-          return this.OR2([
-            {
-              ALT: () => {
-                const a = this.OR3((this.alts[11] ??= [{ ALT: () => this.CONSUME(T.A) }, { ALT: () => this.CONSUME(T.An) }]));
-                const role = this.CONSUME(T.Name);
-                return this.ACTION((): A.Predicate => {
-                  const r = ident(role);
-                  return { kind: 'Predicate', op: not ? 'is-not-a' : 'is-a', words: `is${not ? ' not' : ''} ${a.image}`, value: undefined, role: r, span: join(tokenSpan(is), r.span) };
-                });
-              },
-            },
-            {
-              ALT: () => {
-                const value = this.SUBRULE(this.value);
-                return this.ACTION((): A.Predicate => ({ kind: 'Predicate', op: not ? 'is-not' : 'is', words: not ? 'is not' : 'is', value, role: undefined, span: join(tokenSpan(is), value.span) }));
-              },
-            },
-          ]);
-        },
-      },
-      {
-        ALT: () => {
-          const not = this.OPTION2(() => this.CONSUME2(T.Not));
-          const kw = this.CONSUME(T.In);
-          const value = this.SUBRULE2(this.value);
-          return this.ACTION((): A.Predicate => ({ kind: 'Predicate', op: not ? 'not-in' : 'in', words: not ? 'not in' : 'in', value, role: undefined, span: join(tokenSpan(not ?? kw), value.span) }));
-        },
-      },
-      {
-        ALT: () => {
-          const picked = this.OR4((this.alts[12] ??= [
-            { ALT: () => [this.CONSUME(T.Contains), 'contains', 'contains'] as const },
-            { ALT: () => [this.CONSUME(T.Matches), 'matches', 'matches'] as const },
-            {
-              ALT: () => {
-                const se = this.OR5((this.alts[13] ??= [{ ALT: () => this.CONSUME(T.Starts) }, { ALT: () => this.CONSUME(T.Ends) }]));
-                this.CONSUME(T.With);
-                return this.ACTION(() => (se.tokenType === T.Starts ? ([se, 'starts-with', 'starts with'] as const) : ([se, 'ends-with', 'ends with'] as const)));
-              },
-            },
-            { ALT: () => [this.CONSUME(T.Less), '<', '<'] as const },
-            { ALT: () => [this.CONSUME(T.LessEq), '<=', '<='] as const },
-            { ALT: () => [this.CONSUME(T.Greater), '>', '>'] as const },
-            { ALT: () => [this.CONSUME(T.GreaterEq), '>=', '>='] as const },
-          ]));
-          const value = this.SUBRULE3(this.value);
-          return this.ACTION((): A.Predicate => {
-            const [kw, op, words] = picked;
-            return { kind: 'Predicate', op, words, value, role: undefined, span: join(tokenSpan(kw), value.span) };
-          });
-        },
-      },
-      { ALT: () => this.bare(this.CONSUME(T.Exists), 'exists') },
-      { ALT: () => this.bare(this.CONSUME(T.Missing), 'missing') },
-    ]));
-  });
-
-  private bare(t: IToken, op: 'exists' | 'missing'): A.Predicate {
-    return this.ACTION(() => ({ kind: 'Predicate', op, words: op, value: undefined, role: undefined, span: tokenSpan(t) }));
-  }
-
-  public value = this.RULE('value', (): A.Value => {
-    return this.OR((this.alts[14] ??= [{ ALT: () => this.SUBRULE(this.literal) }, { ALT: () => this.SUBRULE(this.path) }]));
-  });
-
-  public literal = this.RULE('literal', (): A.Literal => {
-    return this.OR((this.alts[15] ??= [
-      { ALT: () => this.lit(this.CONSUME(T.StringLit), T.StringLit) },
-      { ALT: () => this.lit(this.CONSUME(T.RegexLit), T.RegexLit) },
-      { ALT: () => this.lit(this.CONSUME(T.NumberLit), T.NumberLit) },
-      { ALT: () => this.lit(this.CONSUME(T.Size), T.Size) },
-      { ALT: () => this.lit(this.CONSUME(T.True), T.True) },
-      { ALT: () => this.lit(this.CONSUME(T.False), T.False) },
-      { ALT: () => this.SUBRULE(this.list) },
-    ]));
-  });
-
-  private lit(t: IToken, type: TokenType): A.Literal {
-    return this.ACTION((): A.Literal => {
-      switch (type) {
-        case T.StringLit:
-          return stringLit(t);
-        case T.RegexLit: {
-          const { source, flags } = decodeRegex(t.image);
-          return { kind: 'Regex', source, flags, span: tokenSpan(t) };
-        }
-        case T.NumberLit:
-          return { kind: 'Number', value: Number(t.image), span: tokenSpan(t) };
-        case T.Size:
-          return { kind: 'Size', bytes: decodeSize(t.image).bytes, raw: t.image, span: tokenSpan(t) };
-        default:
-          return { kind: 'Bool', value: type === T.True, span: tokenSpan(t) };
-      }
-    });
-  }
-
-  public list = this.RULE('list', (): A.ListLit => {
-    const open = this.CONSUME(T.LBracket);
-    const items: A.Value[] = [];
-    this.MANY_SEP({
-      SEP: T.Comma,
-      DEF: () => {
-        const v = this.SUBRULE(this.value);
-        this.ACTION(() => items.push(v));
-      },
-    });
-    const close = this.CONSUME(T.RBracket);
-    return this.ACTION(() => ({ kind: 'List', items, span: join(tokenSpan(open), tokenSpan(close)) }));
-  });
-
-  public path = this.RULE('path', (): A.Path => {
-    const parts = [this.CONSUME(T.Name)];
-    this.MANY(() => {
-      this.CONSUME(T.Dot);
-      const w = this.CONSUME(T.Word);
-      this.ACTION(() => parts.push(w));
-    });
-    return this.ACTION(() => {
-      const ids = parts.map(ident);
-      return { kind: 'Path', parts: ids, span: join(ids[0].span, ids[ids.length - 1].span) };
-    });
-  });
-
-  public args = this.RULE('args', (): A.Args => {
-    const open = this.CONSUME(T.LParen);
-    const entries: A.Arg[] = [];
-    this.MANY_SEP({
-      SEP: T.Comma,
-      DEF: () => {
-        const a = this.SUBRULE(this.arg);
-        this.ACTION(() => entries.push(a));
-      },
-    });
-    const close = this.CONSUME(T.RParen);
-    return this.ACTION(() => ({ entries, span: join(tokenSpan(open), tokenSpan(close)) }));
-  });
-
-  public arg = this.RULE('arg', (): A.Arg => {
-    const name = this.CONSUME(T.Word);
-    this.CONSUME(T.Colon);
-    const value = this.SUBRULE(this.value);
-    return this.ACTION(() => {
-      const n = ident(name);
-      return { name: n, value, span: join(n.span, value.span) };
-    });
-  });
 }
 
 let parser: AstParser | undefined;
@@ -463,8 +247,5 @@ export function parseAstFast(tokens: IToken[], file: string, sink: DiagnosticSin
   parser.input = tokens;
   const items = parser.file();
   if (parser.errors.length > 0) return undefined;
-  const definitions = items.filter((i): i is A.Definition => i.kind === 'Let' || i.kind === 'RuleDef');
-  const declarations = items.filter((i): i is A.Declaration => i.kind === 'Chain' || i.kind === 'Pipeline');
-  const span = items.length ? join(items[0].span, items[items.length - 1].span) : { start: 0, end: 0 };
-  return { kind: 'File', definitions, declarations, items, span, file };
+  return N.fileAst(items, file);
 }

@@ -63,19 +63,41 @@ function lineColumn(text: string, offset: number): string {
 }
 
 export function format(text: string): FormatResult {
-  if (text.length > MAX_SOURCE_CHARS) return { text, changed: false, skipped: 'too-large', reason: `the file is longer than ${MAX_SOURCE_CHARS} characters` };
+  if (text.length > MAX_SOURCE_CHARS) return {
+    text,
+    changed: false,
+    skipped: 'too-large',
+    reason: `the file is longer than ${MAX_SOURCE_CHARS} characters`,
+  };
   const lexed = T.tokenize(text);
   // The parser below would overflow the stack past these limits (grammar/limits.ts).
   const limit = parseLimitProblem(lexed.tokens);
-  if (limit) return { text, changed: false, skipped: 'too-large', reason: `${limit.message} at ${lineColumn(text, limit.start)}` };
+  if (limit) return {
+    text,
+    changed: false,
+    skipped: 'too-large',
+    reason: `${limit.message} at ${lineColumn(text, limit.start)}`,
+  };
   if (lexed.errors.length > 0) {
     const e = lexed.errors[0];
-    return { text, changed: false, skipped: 'lexical-error', reason: `unexpected character at ${lineColumn(text, e.offset)}` };
+    return {
+      text,
+      changed: false,
+      skipped: 'lexical-error',
+      reason: `unexpected character at ${lineColumn(text, e.offset)}`,
+    };
   }
-  const unterminated = lexed.tokens.find((t) => t.tokenType === T.UnterminatedString || t.tokenType === T.UnterminatedRegex);
+  const unterminated = lexed.tokens.find(
+    (t) => t.tokenType === T.UnterminatedString || t.tokenType === T.UnterminatedRegex,
+  );
   if (unterminated) {
     const what = unterminated.tokenType === T.UnterminatedString ? 'string' : 'regex';
-    return { text, changed: false, skipped: 'lexical-error', reason: `unterminated ${what} at ${lineColumn(text, unterminated.startOffset)}` };
+    return {
+      text,
+      changed: false,
+      skipped: 'lexical-error',
+      reason: `unterminated ${what} at ${lineColumn(text, unterminated.startOffset)}`,
+    };
   }
   const comments = (lexed.groups.comments ?? []) as IToken[];
   const all = [...lexed.tokens, ...comments].sort((a, b) => a.startOffset - b.startOffset);
@@ -113,7 +135,9 @@ function walk(node: CstNode, structure: Structure): void {
     const first = tracked !== undefined && Number.isFinite(tracked) ? tracked : firstOffset(node);
     if (first !== undefined && !structure.items.has(first)) structure.items.set(first, kind);
   }
-  if (node.name === 'args') for (const p of node.children.LParen ?? []) if (isToken(p) && isReal(p)) structure.argParens.add(p.startOffset);
+  if (node.name === 'args') {
+    for (const p of node.children.LParen ?? []) if (isToken(p) && isReal(p)) structure.argParens.add(p.startOffset);
+  }
   for (const children of Object.values(node.children)) {
     for (const child of children) if (!isToken(child)) walk(child, structure);
   }
@@ -177,7 +201,8 @@ function place(tokens: IToken[], structure: Structure): Placed[] {
     p.depth = depth;
     if (isComment(t)) continue;
     p.item = structure.items.get(t.startOffset);
-    if (!p.item && depth === 0 && !is(prevCode, T.Dot) && !is(p.next, T.Colon) && TOP_LEVEL_WORDS.some((type) => is(t, type))) {
+    const topLevelWord = TOP_LEVEL_WORDS.some((type) => is(t, type));
+    if (!p.item && depth === 0 && !is(prevCode, T.Dot) && !is(p.next, T.Colon) && topLevelWord) {
       p.item = is(t, T.Let) || is(t, T.RuleKw) ? 'definition' : 'declaration';
     }
     if (p.item) itemFirst = t;
@@ -230,7 +255,8 @@ function layout(text: string, tokens: IToken[], structure: Structure): string {
       if (role === 'item' || role === 'close') inItem = role === 'item';
       const between = role === 'item' || role === 'close' || (role === 'comment' && betweenItems(p)) || !inItem;
       // A blank line from the source is kept between items, not inside one nor at a block's edge.
-      if (prev && !is(prev, T.LBrace) && !closes && between && hasBlankLine(text, prev, t) && current?.role !== 'blank') {
+      const blankBefore = prev && !is(prev, T.LBrace) && !closes && between && hasBlankLine(text, prev, t);
+      if (blankBefore && current?.role !== 'blank') {
         lines.push({ text: '', depth: p.depth, role: 'blank' });
       }
       if (p.item === 'declaration' && p.depth === 0) separateDeclaration(lines);
@@ -313,7 +339,9 @@ function alignThen(lines: Line[]): void {
       const column = ifs.reduce((m, l) => Math.max(m, l.thenAt!), 0);
       const fits = ifs.every((l) => (l.codeLength ?? l.text.length) + column - l.thenAt! <= MAX_WIDTH);
       if (fits) {
-        for (const l of ifs) l.text = l.text.slice(0, l.thenAt!) + ' '.repeat(column - l.thenAt!) + l.text.slice(l.thenAt!);
+        for (const l of ifs) {
+          l.text = l.text.slice(0, l.thenAt!) + ' '.repeat(column - l.thenAt!) + l.text.slice(l.thenAt!);
+        }
       }
     }
     run = [];
@@ -321,7 +349,8 @@ function alignThen(lines: Line[]): void {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     const continued = lines[i + 1]?.role === 'continuation';
-    const member = line.role === 'item' && !continued && (line.kind === 'if' ? line.thenAt !== undefined : line.kind === 'action');
+    const aligned = line.kind === 'if' ? line.thenAt !== undefined : line.kind === 'action';
+    const member = line.role === 'item' && !continued && aligned;
     const passes = line.role === 'comment';
     if (member && (run.length === 0 || line.depth === runDepth)) {
       run.push(line);
@@ -343,7 +372,8 @@ function alignThen(lines: Line[]): void {
 function sameTokens(input: IToken[], output: string): string | undefined {
   const lexed = T.tokenize(output);
   if (lexed.errors.length > 0) return 'the formatted text does not lex';
-  const again = [...lexed.tokens, ...((lexed.groups.comments ?? []) as IToken[])].sort((a, b) => a.startOffset - b.startOffset);
+  const comments = (lexed.groups.comments ?? []) as IToken[];
+  const again = [...lexed.tokens, ...comments].sort((a, b) => a.startOffset - b.startOffset);
   if (again.length !== input.length) return `the formatted text has ${again.length} tokens, not ${input.length}`;
   for (let i = 0; i < input.length; i++) {
     if (again[i].tokenType !== input[i].tokenType || image(again[i]) !== image(input[i])) {

@@ -70,7 +70,8 @@ export function actionText(a: ActionIr): string {
     case 'hold':
     case 'reject':
     case 'discard': {
-      const reason = 'reason' in a && a.reason ? ` "${a.reason.map((p) => (typeof p === 'string' ? p : `{${valueText(p)}}`)).join('')}"` : '';
+      const part = (p: string | ValueIr) => (typeof p === 'string' ? p : `{${valueText(p)}}`);
+      const reason = 'reason' in a && a.reason ? ` "${a.reason.map(part).join('')}"` : '';
       return a.do + reason;
     }
     case 'defer':
@@ -157,7 +158,8 @@ export function chainToDot(ir: ChainIr): string {
   const collect = (links: readonly LinkIr[]): void => {
     for (const l of links) {
       if ('chain' in l.action) staticTargets.add(l.action.chain);
-      if (l.action.do === 'accept' || l.action.do === 'hold' || l.action.do === 'reject' || l.action.do === 'discard') staticTargets.add(l.action.do);
+      const d = l.action.do;
+      if (d === 'accept' || d === 'hold' || d === 'reject' || d === 'discard') staticTargets.add(d);
       if (l.action.do === 'for') collect(l.action.links);
     }
   };
@@ -172,7 +174,13 @@ export function chainToDot(ir: ChainIr): string {
  * Draws `links` (ids `link:PREFIXn`) and their edges; `after` is where the last one goes on
  * to: the end of the chain, or for a `for` body the loop node, which takes the next row.
  */
-function drawLinks(dot: Dot, links: readonly LinkIr[], prefix: string, after: string, computedTargets: readonly string[]): void {
+function drawLinks(
+  dot: Dot,
+  links: readonly LinkIr[],
+  prefix: string,
+  after: string,
+  computedTargets: readonly string[],
+): void {
   const id = (i: number) => (prefix ? `link:${prefix}${i + 1}` : linkNode(i));
   const next = (i: number) => (i + 1 < links.length ? id(i + 1) : after);
   links.forEach((link, i) => dot.node(id(i), { label: `${link.at}\n${linkText(link)}` }));
@@ -211,7 +219,8 @@ function drawLinks(dot: Dot, links: readonly LinkIr[], prefix: string, after: st
           if (a.do === 'detour') dot.edge(chainNode(a.chain), next(i), { style: 'dotted', label: 'returns' });
         } else {
           const computed = `computed:${prefix}${i + 1}`;
-          dot.node(computed, { shape: 'diamond', label: `${valueText(a.to)}${a.otherwise ? `\notherwise ${valueText(a.otherwise)}` : ''}` });
+          const otherwise = a.otherwise ? `\notherwise ${valueText(a.otherwise)}` : '';
+          dot.node(computed, { shape: 'diamond', label: `${valueText(a.to)}${otherwise}` });
           dot.edge(from, computed, { label: `${a.do} to` });
           for (const t of computedTargets) {
             dot.node(chainNode(t), { label: t, style: 'rounded,bold' });
@@ -232,7 +241,8 @@ export function pipelineToDot(ir: PipelineIr): string {
   const next = (i: number) => (i + 1 < n ? stepNode(i + 1) : END);
   dot.node(START, { shape: 'circle', label: 'start' });
   ir.steps.forEach((s, i) => {
-    dot.node(stepNode(i), { label: `${s.at}\n${s.handler}${argsText(s.args)}${s.when ? `\nwhen ${conditionText(s.when)}` : ''}` });
+    const when = s.when ? `\nwhen ${conditionText(s.when)}` : '';
+    dot.node(stepNode(i), { label: `${s.at}\n${s.handler}${argsText(s.args)}${when}` });
   });
   dot.node(END, { shape: 'doublecircle', label: 'end' });
   dot.edge(START, n ? stepNode(0) : END);
@@ -267,7 +277,11 @@ export class GraphTooLarge extends Error {
     readonly nodes: number,
     readonly edges: number,
   ) {
-    super(`the graph has ${nodes} nodes and ${edges} edges; SVG is drawn for at most ${MAX_SVG_NODES} nodes and ${MAX_SVG_EDGES} edges: ask for the DOT text instead and lay it out elsewhere, or split the chain`);
+    super(
+      `the graph has ${nodes} nodes and ${edges} edges; ` +
+        `SVG is drawn for at most ${MAX_SVG_NODES} nodes and ${MAX_SVG_EDGES} edges: ` +
+        'ask for the DOT text instead and lay it out elsewhere, or split the chain',
+    );
     this.name = 'GraphTooLarge';
   }
 }

@@ -36,8 +36,16 @@ export function chainEdges(ir: ChainIr): Edge[] {
           break;
         case 'jump':
         case 'detour':
-          if ('chain' in a) edges.push({ from: ir.name, to: a.chain, kind: a.do, at: a.at ?? link.at, length: [...a.chain].length });
-          else for (const d of DISPOSITIONS) if (ir.targets.includes(d)) edges.push({ from: ir.name, to: d, kind: a.do, at: link.at, length: 0 });
+          if ('chain' in a) {
+            edges.push(
+              { from: ir.name, to: a.chain, kind: a.do, at: a.at ?? link.at, length: [...a.chain].length },
+            );
+          }
+          else {
+            for (const d of DISPOSITIONS) {
+              if (ir.targets.includes(d)) edges.push({ from: ir.name, to: d, kind: a.do, at: link.at, length: 0 });
+            }
+          }
           break;
         case 'for':
           walk(a.links);
@@ -74,7 +82,10 @@ export function mayRunOut(ir: ChainIr): boolean {
   return !ir.links.some(ends);
 }
 
-export function checkChainGraph(chains: ReadonlyMap<string, ChainIr>, sources?: ReadonlyMap<string, SourceText>): Diagnostic[] {
+export function checkChainGraph(
+  chains: ReadonlyMap<string, ChainIr>,
+  sources?: ReadonlyMap<string, SourceText>,
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   const edges = new Map<string, Edge[]>();
   for (const [name, ir] of chains) edges.set(name, chainEdges(ir).filter((e) => chains.has(e.to)));
@@ -88,7 +99,17 @@ export function checkChainGraph(chains: ReadonlyMap<string, ChainIr>, sources?: 
       const edge = edges.get(from)!.find((e) => e.to === to)!;
       const ir = chains.get(from)!;
       out.push(
-        at(ir, edge.at, edge.length, sources, 'error', 'MM501', `${edge.kind} to '${to}' closes a cycle: ${path}`, 'a message would go round until the loop guard shunts it; break the cycle, or use detour to a chain that does not come back'),
+        at(
+          ir,
+          edge.at,
+          edge.length,
+          sources,
+          'error',
+          'MM501',
+          `${edge.kind} to '${to}' closes a cycle: ${path}`,
+          'a message would go round until the loop guard shunts it; ' +
+            'break the cycle, or use detour to a chain that does not come back',
+        ),
       );
     }
   }
@@ -98,10 +119,21 @@ export function checkChainGraph(chains: ReadonlyMap<string, ChainIr>, sources?: 
   for (const list of edges.values()) for (const e of list) (e.kind === 'jump' ? jumpedTo : detouredTo).add(e.to);
   for (const [name, ir] of chains) {
     if (!mayRunOut(ir)) continue;
-    if (detouredTo.has(name) && !jumpedTo.has(name)) continue; // a detour comes back: running out is how it returns
+    // A detour comes back: running out is how it returns.
+    if (detouredTo.has(name) && !jumpedTo.has(name)) continue;
     const nameAt = chainNameAt(ir, sources);
     out.push(
-      at(ir, nameAt.at, nameAt.length, sources, 'warning', 'MM503', `chain '${name}' may run out of links with no disposition, and the message is then dropped`, "end it with an unconditional accept, hold, reject, discard, jump or stop; a chain reached only by 'detour' may run out"),
+      at(
+        ir,
+        nameAt.at,
+        nameAt.length,
+        sources,
+        'warning',
+        'MM503',
+        `chain '${name}' may run out of links with no disposition, and the message is then dropped`,
+        'end it with an unconditional accept, hold, reject, discard, jump or stop; ' +
+          "a chain reached only by 'detour' may run out",
+      ),
     );
   }
   return out;
@@ -190,7 +222,10 @@ function cycles(chains: ReadonlyMap<string, ChainIr>, edges: ReadonlyMap<string,
 }
 
 /** Where the chain's name is written: after `chain` at the declaration. */
-function chainNameAt(ir: ChainIr, sources: ReadonlyMap<string, SourceText> | undefined): { at: string; length: number } {
+function chainNameAt(
+  ir: ChainIr,
+  sources: ReadonlyMap<string, SourceText> | undefined,
+): { at: string; length: number } {
   const source = sources?.get(ir.file);
   const length = [...ir.name].length;
   if (source) {
@@ -202,14 +237,34 @@ function chainNameAt(ir: ChainIr, sources: ReadonlyMap<string, SourceText> | und
   return { at: ir.at, length: 'chain'.length };
 }
 
-function at(ir: ChainIr, where: string, length: number, sources: ReadonlyMap<string, SourceText> | undefined, severity: Diagnostic['severity'], code: 'MM501' | 'MM503', message: string, hint: string): Diagnostic {
+function at(
+  ir: ChainIr,
+  where: string,
+  length: number,
+  sources: ReadonlyMap<string, SourceText> | undefined,
+  severity: Diagnostic['severity'],
+  code: 'MM501' | 'MM503',
+  message: string,
+  hint: string,
+): Diagnostic {
   const [line, column] = where.split(':').map(Number);
   const source = sources?.get(ir.file);
   if (source) {
     const offset = offsetOf(source.text, line, column);
-    return diagnostic(source, { start: offset, end: offset + Math.max(1, lengthInUnits(source.text, offset, length)) }, severity, code, message, hint);
+    const end = offset + Math.max(1, lengthInUnits(source.text, offset, length));
+    return diagnostic(source, { start: offset, end }, severity, code, message, hint);
   }
-  return { file: ir.file, line, column, endLine: line, endColumn: column + Math.max(1, length), severity, code, message, hint };
+  return {
+    file: ir.file,
+    line,
+    column,
+    endLine: line,
+    endColumn: column + Math.max(1, length),
+    severity,
+    code,
+    message,
+    hint,
+  };
 }
 
 /** The UTF-16 offset of a 1-based line and code-point column. */

@@ -2,7 +2,19 @@
 // (MM2xx) problem as a diagnostic. The parser recovers, so one file reports several errors.
 import { EOF, tokenMatcher } from '../../grammar/chevrotain.js';
 import type { CstNode, IRecognitionException, IToken, TokenType } from 'chevrotain';
-import { tokenize, Name, Word, NumberLit, Size, RegexLit, StringLit, BadNumber, UnterminatedString, UnterminatedRegex, SingleQuotedString } from '../../grammar/tokens.js';
+import {
+  tokenize,
+  Name,
+  Word,
+  NumberLit,
+  Size,
+  RegexLit,
+  StringLit,
+  BadNumber,
+  UnterminatedString,
+  UnterminatedRegex,
+  SingleQuotedString,
+} from '../../grammar/tokens.js';
 import { dslParser, parseTokens, type StartRule } from '../../grammar/parser.js';
 import { MAX_LITERAL_CHARS, type LimitProblem } from '../../grammar/limits.js';
 import { Codes, DiagnosticSink, type Diagnostic } from './diagnostics.js';
@@ -36,14 +48,23 @@ export function lex(source: SourceText, sink: DiagnosticSink): { tokens: IToken[
   const lexed = tokenize(source.text);
   for (const e of lexed.errors) {
     const chars = source.text.slice(e.offset, e.offset + e.length);
-    sink.error({ start: e.offset, end: e.offset + e.length }, Codes.BadCharacter, `unexpected character${chars.length > 1 ? 's' : ''} '${chars}'`, CHARACTER_HINTS[chars[0]]);
+    sink.error(
+      { start: e.offset, end: e.offset + e.length },
+      Codes.BadCharacter,
+      `unexpected character${chars.length > 1 ? 's' : ''} '${chars}'`,
+      CHARACTER_HINTS[chars[0]],
+    );
   }
   const tokens = joinSpacedSizes(lexed.tokens, source.text);
   for (const token of tokens) checkLiteral(token, sink);
   return { tokens, comments: (lexed.groups.comments ?? []) as IToken[] };
 }
 
-export function lexAndParse(source: SourceText, start: StartRule = 'file', lexed?: { tokens: IToken[]; comments: IToken[]; diagnostics: Diagnostic[] }): LexParseResult {
+export function lexAndParse(
+  source: SourceText,
+  start: StartRule = 'file',
+  lexed?: { tokens: IToken[]; comments: IToken[]; diagnostics: Diagnostic[] },
+): LexParseResult {
   const sink = new DiagnosticSink(source);
   let tokens: IToken[];
   let comments: IToken[];
@@ -62,14 +83,16 @@ export function lexAndParse(source: SourceText, start: StartRule = 'file', lexed
   const seen = new Set<string>();
   // An unterminated string or regex swallows the rest of its line, so the parser's complaint
   // about what follows only repeats it: keep the MM102, drop that MM201 (still muting).
-  const unterminatedEnds = new Set(tokens.filter((t) => t.tokenType === UnterminatedString || t.tokenType === UnterminatedRegex).map((t) => t.endOffset! + 1));
+  const unterminated = tokens.filter((t) => t.tokenType === UnterminatedString || t.tokenType === UnterminatedRegex);
+  const unterminatedEnds = new Set(unterminated.map((t) => t.endOffset! + 1));
   for (const e of dslParser.errors) {
     const span = errorSpan(e, tokens, source.text.length);
     const key = `${span.start}:${e.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
     syntaxErrorOffsets.push(span.start);
-    const before = tokens[tokens.indexOf(e.token) - 1] ?? (e.token.tokenType === EOF ? tokens[tokens.length - 1] : undefined);
+    const before =
+      tokens[tokens.indexOf(e.token) - 1] ?? (e.token.tokenType === EOF ? tokens[tokens.length - 1] : undefined);
     if (before && unterminatedEnds.has(before.endOffset! + 1)) continue;
     sink.error(span, Codes.Syntax, e.message, syntaxHint(e));
   }
@@ -85,7 +108,8 @@ export function joinSpacedSizes(tokens: IToken[], text: string): IToken[] {
   // Nearly every file has none: find the first before copying anything.
   let first = -1;
   for (let i = 0; i + 1 < tokens.length; i++) {
-    if (tokens[i].tokenType === NumberLit && tokens[i + 1].tokenType === Name && /^(b|kb|mb|gb)$/i.test(tokens[i + 1].image)) {
+    const [t, next] = [tokens[i], tokens[i + 1]];
+    if (t.tokenType === NumberLit && next.tokenType === Name && /^(b|kb|mb|gb)$/i.test(next.image)) {
       first = i;
       break;
     }
@@ -95,8 +119,17 @@ export function joinSpacedSizes(tokens: IToken[], text: string): IToken[] {
   for (let i = first; i < tokens.length; i++) {
     const t = tokens[i];
     const next = tokens[i + 1];
-    if (tokenMatcher(t, NumberLit) && next && tokenMatcher(next, Name) && /^(b|kb|mb|gb)$/i.test(next.image) && !/[\r\n]/.test(text.slice(t.endOffset! + 1, next.startOffset))) {
-      out.push({ ...t, image: `${t.image} ${next.image}`, endOffset: next.endOffset, tokenType: BadNumber, tokenTypeIdx: BadNumber.tokenTypeIdx! });
+    const unitAfter = next && tokenMatcher(next, Name) && /^(b|kb|mb|gb)$/i.test(next.image);
+    if (tokenMatcher(t, NumberLit) && unitAfter && !/[\r\n]/.test(text.slice(t.endOffset! + 1, next.startOffset))) {
+      out.push(
+        {
+          ...t,
+          image: `${t.image} ${next.image}`,
+          endOffset: next.endOffset,
+          tokenType: BadNumber,
+          tokenTypeIdx: BadNumber.tokenTypeIdx!,
+        },
+      );
       i++;
       continue;
     }
@@ -106,7 +139,16 @@ export function joinSpacedSizes(tokens: IToken[], text: string): IToken[] {
 }
 
 /** Token types whose text needs checking; the rest (names, keywords, punctuation) never do. */
-const LITERAL_TYPES: ReadonlySet<TokenType> = new Set([SingleQuotedString, StringLit, UnterminatedString, RegexLit, UnterminatedRegex, Size, BadNumber, NumberLit]);
+const LITERAL_TYPES: ReadonlySet<TokenType> = new Set([
+  SingleQuotedString,
+  StringLit,
+  UnterminatedString,
+  RegexLit,
+  UnterminatedRegex,
+  Size,
+  BadNumber,
+  NumberLit,
+]);
 
 /** A limit of grammar/limits.ts as its diagnostic (MM204 or MM205). */
 export function reportLimit(p: LimitProblem, sink: DiagnosticSink): void {
@@ -119,13 +161,20 @@ function checkLiteral(token: IToken, sink: DiagnosticSink): void {
   if (token.image.length > MAX_LITERAL_CHARS) {
     // Pointing at the opening quote or slash: the whole literal would be one long caret line.
     const what = type === RegexLit || type === UnterminatedRegex ? 'regex' : 'string';
-    sink.error({ start: token.startOffset, end: token.startOffset + 1 }, Codes.TooLarge, `this ${what} is ${token.image.length} characters long; the limit is ${MAX_LITERAL_CHARS}`, `keep long lists of addresses or patterns in list settings or header checks, not in the file`);
+    sink.error(
+      { start: token.startOffset, end: token.startOffset + 1 },
+      Codes.TooLarge,
+      `this ${what} is ${token.image.length} characters long; the limit is ${MAX_LITERAL_CHARS}`,
+      `keep long lists of addresses or patterns in list settings or header checks, not in the file`,
+    );
     return;
   }
   let problems: LiteralProblem[] = [];
   if (type === SingleQuotedString) {
     const inner = token.image.slice(1, -1);
-    problems = [{ offset: 0, length: token.image.length, code: 'MM101', message: 'strings are written in double quotes', hint: `write "${inner.replace(/["\\]/g, '\\$&')}"` }];
+    const hint = `write "${inner.replace(/["\\]/g, '\\$&')}"`;
+    const message = 'strings are written in double quotes';
+    problems = [{ offset: 0, length: token.image.length, code: 'MM101', message, hint }];
   } else if (type === StringLit || type === UnterminatedString) problems = decodeString(token.image).problems;
   else if (type === RegexLit || type === UnterminatedRegex) problems = decodeRegex(token.image).problems;
   else if (type === Size || type === BadNumber) {
@@ -143,7 +192,10 @@ function checkLiteral(token: IToken, sink: DiagnosticSink): void {
 
 function errorSpan(e: IRecognitionException, tokens: IToken[], textLength: number): Span {
   const t = e.token;
-  if (t && t.tokenType !== EOF && Number.isFinite(t.startOffset) && t.endOffset !== undefined) return { start: t.startOffset, end: t.endOffset + 1 };
+  if (t && t.tokenType !== EOF && Number.isFinite(t.startOffset) && t.endOffset !== undefined) return {
+    start: t.startOffset,
+    end: t.endOffset + 1,
+  };
   // At the end of the file: point just after the last token.
   const last = tokens[tokens.length - 1];
   const at = last ? last.endOffset! + 1 : textLength;
@@ -153,7 +205,8 @@ function errorSpan(e: IRecognitionException, tokens: IToken[], textLength: numbe
 function syntaxHint(e: IRecognitionException): string | undefined {
   const rule = e.context?.ruleStack?.[e.context.ruleStack.length - 1];
   const found = e.token;
-  if (found && tokenMatcher(found, Word) && !tokenMatcher(found, Name) && /^expected (a name|a condition|a value)/.test(e.message)) {
+  const wantedName = /^expected (a name|a condition|a value)/.test(e.message);
+  if (found && tokenMatcher(found, Word) && !tokenMatcher(found, Name) && wantedName) {
     return `'${found.image}' is a reserved word; a name cannot be one`;
   }
   if (e.message.startsWith("expected 'then'")) return "a link reads 'if CONDITION then ACTION'";

@@ -34,7 +34,8 @@ const ESCAPE_HINT = 'the escapes are \\" \\\\ \\n \\t and \\u{…}';
  */
 export function decodeString(image: string, template = false): DecodedString {
   // Most strings are plain: no escape, no brace, properly closed. Skip the character walk.
-  if (image.length >= 2 && image.charCodeAt(image.length - 1) === 34 && !image.includes('\\') && !(template && image.includes('{'))) {
+  const closed = image.length >= 2 && image.charCodeAt(image.length - 1) === 34;
+  if (closed && !image.includes('\\') && !(template && image.includes('{'))) {
     const value = image.slice(1, -1);
     return { value, parts: value ? [value] : [], problems: NO_PROBLEMS };
   }
@@ -42,7 +43,17 @@ export function decodeString(image: string, template = false): DecodedString {
   const parts: TemplatePart[] = [];
   const terminated = image.length >= 2 && image.endsWith('"') && !endsWithEscape(image);
   const end = terminated ? image.length - 1 : image.length;
-  if (!terminated) problems.push({ offset: 0, length: image.length, code: 'MM102', message: 'unterminated string', hint: 'a string ends with " on the same line' });
+  if (!terminated) {
+    problems.push(
+      {
+        offset: 0,
+        length: image.length,
+        code: 'MM102',
+        message: 'unterminated string',
+        hint: 'a string ends with " on the same line',
+      },
+    );
+  }
   let text = '';
   let value = '';
   for (let i = 1; i < end; i++) {
@@ -62,13 +73,31 @@ export function decodeString(image: string, template = false): DecodedString {
       }
       const close = image.indexOf('}', i + 1);
       if (close < 0 || close >= end) {
-        problems.push({ offset: i, length: end - i, code: 'MM104', message: "unclosed '{' in a reason", hint: "write '{{' for a literal brace", template: true });
+        problems.push(
+          {
+            offset: i,
+            length: end - i,
+            code: 'MM104',
+            message: "unclosed '{' in a reason",
+            hint: "write '{{' for a literal brace",
+            template: true,
+          },
+        );
         text += image.slice(i, end);
         break;
       }
       const path = image.slice(i + 1, close).trim();
       if (!PATH.test(path)) {
-        problems.push({ offset: i, length: close - i + 1, code: 'MM104', message: `'{${path}}' is not a value to interpolate`, hint: "interpolate a path such as {sender} or {list.display_name}; write '{{' for a literal brace", template: true });
+        problems.push(
+          {
+            offset: i,
+            length: close - i + 1,
+            code: 'MM104',
+            message: `'{${path}}' is not a value to interpolate`,
+            hint: "interpolate a path such as {sender} or {list.display_name}; write '{{' for a literal brace",
+            template: true,
+          },
+        );
       }
       if (text) parts.push(text);
       value += text + image.slice(i, close + 1);
@@ -99,10 +128,15 @@ function escape(image: string, at: number, end: number): { decoded: string; leng
     const cp = m ? parseInt(m[1], 16) : NaN;
     if (m && cp <= 0x10ffff) return { decoded: String.fromCodePoint(cp), length: m[0].length };
     const length = m ? m[0].length : 2;
-    return { decoded: '', length, problem: { offset: at, length, code: 'MM104', message: `bad escape '${image.slice(at, at + length)}'`, hint: 'write a code point as \\u{1F600}, at most 10FFFF' } };
+    const problem = badEscape(image, at, length, 'write a code point as \\u{1F600}, at most 10FFFF');
+    return { decoded: '', length, problem };
   }
   const length = next === undefined || at + 1 >= end ? 1 : 2;
-  return { decoded: '', length, problem: { offset: at, length, code: 'MM104', message: `bad escape '${image.slice(at, at + length)}'`, hint: ESCAPE_HINT } };
+  return { decoded: '', length, problem: badEscape(image, at, length, ESCAPE_HINT) };
+}
+
+function badEscape(image: string, at: number, length: number, hint: string): LiteralProblem {
+  return { offset: at, length, code: 'MM104', message: `bad escape '${image.slice(at, at + length)}'`, hint };
 }
 
 const UNITS: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };
@@ -114,7 +148,13 @@ export const MAX_NUMBER = Number.MAX_SAFE_INTEGER;
 /** A NUMBER token's problem: out of the range numbers are held in exactly. */
 export function checkNumber(image: string): LiteralProblem | undefined {
   if (Number(image) <= MAX_NUMBER) return undefined;
-  return { offset: 0, length: image.length, code: 'MM103', message: `number ${image.length > 24 ? `${image.slice(0, 20)}…` : image} is out of range`, hint: `numbers go up to ${MAX_NUMBER}` };
+  return {
+    offset: 0,
+    length: image.length,
+    code: 'MM103',
+    message: `number ${image.length > 24 ? `${image.slice(0, 20)}…` : image} is out of range`,
+    hint: `numbers go up to ${MAX_NUMBER}`,
+  };
 }
 
 /** A SIZE token's bytes (1KB = 1024 bytes, as in Mailman), or a problem. */
@@ -123,13 +163,19 @@ export function decodeSize(image: string): { bytes: number; problem?: LiteralPro
   if (m && !/\s/.test(image)) {
     const bytes = Math.round(parseFloat(m[1]) * UNITS[m[2]]);
     if (bytes <= MAX_SIZE) return { bytes };
-    return { bytes: NaN, problem: { offset: 0, length: image.length, code: 'MM103', message: `size '${image}' is out of range`, hint: 'sizes go up to 1024GB' } };
+    const message = `size '${image}' is out of range`;
+    const hint = 'sizes go up to 1024GB';
+    return { bytes: NaN, problem: { offset: 0, length: image.length, code: 'MM103', message, hint } };
   }
   const number = /^\d+(?:\.\d+)?/.exec(image)?.[0] ?? image;
   const unit = image.slice(number.length).trim();
   const fix = UNITS[unit.toUpperCase()] ? `${number}${unit.toUpperCase()}` : undefined;
   const message = unit ? `malformed size '${image}'` : `malformed number '${image}'`;
-  const hint = fix ? `write '${fix}'` : unit ? 'a size is a number glued to B, KB, MB or GB, as in 40KB' : 'numbers are whole; for a size add a unit, as in 1.5MB';
+  const hint = fix
+    ? `write '${fix}'`
+    : unit
+      ? 'a size is a number glued to B, KB, MB or GB, as in 40KB'
+      : 'numbers are whole; for a size add a unit, as in 1.5MB';
   return { bytes: NaN, problem: { offset: 0, length: image.length, code: 'MM103', message, hint } };
 }
 
@@ -141,7 +187,9 @@ export function decodeRegex(image: string): { source: string; flags: string; pro
   const close = lastUnescapedSlash(image);
   if (close <= 0) {
     const openClass = /^\/(?:[^\\[]|\\.)*\[/.test(image) && !/\]/.test(image.slice(image.indexOf('[')));
-    const hint = openClass ? "a '[' opens a character class that runs to ']', so the closing / is inside it; write \\[ for a literal bracket" : 'a regex ends with / on the same line; escape a / inside it as \\/';
+    const hint = openClass
+      ? "a '[' opens a character class that runs to ']', so the closing / is inside it; write \\[ for a literal bracket"
+      : 'a regex ends with / on the same line; escape a / inside it as \\/';
     problems.push({ offset: 0, length: image.length, code: 'MM102', message: 'unterminated regex', hint });
     return { source: image.slice(1), flags: '', problems };
   }
@@ -149,7 +197,15 @@ export function decodeRegex(image: string): { source: string; flags: string; pro
   for (let i = 0; i < flags.length; i++) {
     const f = flags[i];
     if (!FLAGS.includes(f) || flags.indexOf(f) !== i) {
-      problems.push({ offset: close + 1 + i, length: 1, code: 'MM104', message: `bad regex flag '${f}'`, hint: 'the flags are i, m, s and u, each at most once' });
+      problems.push(
+        {
+          offset: close + 1 + i,
+          length: 1,
+          code: 'MM104',
+          message: `bad regex flag '${f}'`,
+          hint: 'the flags are i, m, s and u, each at most once',
+        },
+      );
     }
   }
   return { source: image.slice(1, close), flags, problems };

@@ -39,7 +39,10 @@ export class SourceText {
   private column(from: number, at: number): number {
     if (!this.astral) return at - from;
     const last = this.last;
-    const count = last.from === from && last.at <= at ? last.count + codePoints(this.text, last.at, at) : codePoints(this.text, from, at);
+    const count =
+      last.from === from && last.at <= at
+        ? last.count + codePoints(this.text, last.at, at)
+        : codePoints(this.text, from, at);
     this.last = { from, at, count };
     return count;
   }

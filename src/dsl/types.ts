@@ -10,7 +10,17 @@ import type { ParamType } from '../registry.js';
  * `action`: accept, hold, reject, discard or defer; `disposition`: the four without defer;
  * `chain`: the name of a chain; `unknown`: not known until run time (checks are skipped).
  */
-export type BaseType = 'string' | 'address' | 'number' | 'size' | 'bool' | 'regex' | 'action' | 'disposition' | 'chain' | 'unknown';
+export type BaseType =
+  | 'string'
+  | 'address'
+  | 'number'
+  | 'size'
+  | 'bool'
+  | 'regex'
+  | 'action'
+  | 'disposition'
+  | 'chain'
+  | 'unknown';
 export type Ty = BaseType | `${BaseType}[]`;
 
 export const ACTION_VALUES = ['accept', 'hold', 'reject', 'discard', 'defer'] as const;
@@ -109,7 +119,7 @@ export function settingType(name: string): Ty | undefined {
     case 'int':
       return 'number';
     case 'enum':
-      return spec.choices && spec.choices.every((c) => (ACTION_VALUES as readonly string[]).includes(c)) ? 'action' : 'string';
+      return spec.choices?.every((c) => (ACTION_VALUES as readonly string[]).includes(c)) ? 'action' : 'string';
     case 'string-list':
       return 'string[]';
     default:

@@ -56,7 +56,9 @@ export function getter(v: ValueIr): Getter {
   }
   if ('setting' in v) {
     const name = v.setting;
-    if (SETTINGS_BY_NAME.get(name)?.secret || SECRET_NAME.test(name)) throw new Error(`list.${name} is a secret and cannot be read`);
+    if (SETTINGS_BY_NAME.get(name)?.secret || SECRET_NAME.test(name)) {
+      throw new Error(`list.${name} is a secret and cannot be read`);
+    }
     if (v.kb) {
       return (ctx) => {
         const x = setting(ctx, name);
@@ -165,7 +167,8 @@ const PREDICATES: Record<Exclude<TestOp, 'exists' | 'missing'>, Pred> = {
   },
   'not-in': (l, r) => !PREDICATES.in(l, r),
   contains: (l, r) => typeof r === 'string' && any(l, (x) => typeof x === 'string' && x.toLowerCase().includes(r)),
-  'starts-with': (l, r) => typeof r === 'string' && any(l, (x) => typeof x === 'string' && x.toLowerCase().startsWith(r)),
+  'starts-with': (l, r) =>
+    typeof r === 'string' && any(l, (x) => typeof x === 'string' && x.toLowerCase().startsWith(r)),
   'ends-with': (l, r) => typeof r === 'string' && any(l, (x) => typeof x === 'string' && x.toLowerCase().endsWith(r)),
   matches: (l, r) => isPattern(r) && any(l, (x) => x !== undefined && x !== null && r.test(String(x))),
   '<': (l, r) => any(l, (x) => num(x) < num(r)),

@@ -39,8 +39,15 @@ export interface WorkspaceResult {
   sources: Map<string, string>;
 }
 
+/** What a file declares: its first declaration after comments and definitions. */
+const DECLARED_KIND = /^\s*(?:#[^\n]*\n\s*)*(?:(?:let|rule)\b[\s\S]*?)?\b(chain|pipeline)\s/m;
+
 /** NAME.chain and NAME.pipeline files of a directory, sorted; none when it does not exist. */
-export function dslFilesIn(dir: string | undefined, origin: FileOrigin, show: (path: string) => string = (p) => p): DslFile[] {
+export function dslFilesIn(
+  dir: string | undefined,
+  origin: FileOrigin,
+  show: (path: string) => string = (p) => p,
+): DslFile[] {
   if (!dir) return [];
   let names: string[];
   try {
@@ -73,14 +80,14 @@ function real(path: string): string {
  * (built-in, then site, then given); a site or given file overriding a built-in gets MM310;
  * two given files of one name get MM307.
  */
-export function checkWorkspace(files: readonly DslFile[], options: { registry?: Registries } = {}): WorkspaceResult {
+export function checkWorkspace(files: readonly DslFile[], options: { registry: Registries }): WorkspaceResult {
   // A file named twice (a site file also given on the command line) is checked once, as given.
   const last = new Map<string, number>();
   files.forEach((f, i) => last.set(real(f.path), i));
   const unique = files.filter((f, i) => last.get(real(f.path)) === i);
   const read = unique.map((f) => ({ ...f, ...nameOf(f.path), text: readSourceFile(f.path) }));
   // Undeclared kinds (an odd extension) take the kind their text declares.
-  for (const f of read) if (!f.kind) f.kind = /^\s*(?:#[^\n]*\n\s*)*(?:(?:let|rule)\b[\s\S]*?)?\b(chain|pipeline)\s/m.exec(f.text)?.[1] as 'chain' | 'pipeline' | undefined;
+  for (const f of read) f.kind ??= DECLARED_KIND.exec(f.text)?.[1] as 'chain' | 'pipeline' | undefined;
   const chosen = new Map<string, (typeof read)[number]>();
   const builtins = new Map<string, (typeof read)[number]>();
   for (const f of read) {
@@ -108,13 +115,31 @@ export function checkWorkspace(files: readonly DslFile[], options: { registry?: 
     if (f.origin !== 'builtin') {
       const builtin = builtins.get(key);
       if (builtin && real(builtin.path) !== real(f.path)) {
-        diagnostics.push(diagnostic(result.source, span, 'note', Codes.SiteOverride, `this ${f.kind} replaces the built-in ${f.kind} '${f.name}'`, `the built-in is ${builtin.file}; lists naming '${f.name}' will use this file`));
+        diagnostics.push(
+          diagnostic(
+            result.source,
+            span,
+            'note',
+            Codes.SiteOverride,
+            `this ${f.kind} replaces the built-in ${f.kind} '${f.name}'`,
+            `the built-in is ${builtin.file}; lists naming '${f.name}' will use this file`,
+          ),
+        );
       }
     }
     if (f.origin !== 'builtin') {
       const first = seenGiven.get(key);
       if (first !== undefined && f.origin === 'given') {
-        diagnostics.push(diagnostic(result.source, span, 'error', Codes.Duplicate, `${f.kind} '${f.name}' is also in ${first}`, 'names are global: give one of them another name (and file name)'));
+        diagnostics.push(
+          diagnostic(
+            result.source,
+            span,
+            'error',
+            Codes.Duplicate,
+            `${f.kind} '${f.name}' is also in ${first}`,
+            'names are global: give one of them another name (and file name)',
+          ),
+        );
       } else if (f.origin === 'given') seenGiven.set(key, f.file);
     }
   }

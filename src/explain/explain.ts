@@ -6,10 +6,7 @@
 // or sent. The pipeline that would follow is shown step by step with its `when`s evaluated.
 import { readFileSync } from 'node:fs';
 import type { MessageContext } from '../registry.js';
-import { registry as globalRegistry } from '../registry.js';
-import type { Registries } from '../dsl/resolve.js';
-import type { LinkIr } from '../dsl/ir.js';
-import { conditionText } from '../dsl/graph-dot.js';
+import { conditionText, type LinkIr, type Registries } from '../dsl/index.js';
 import { runChain, type ChainTrace } from '../moderation/chain-executor.js';
 import {
   EXPLAIN_VERSION,
@@ -64,7 +61,8 @@ export async function explainMessage(opts: ExplainOptions): Promise<ExplainTrace
   if (opts.pipeline !== undefined && !catalog.pipeline(opts.pipeline)) throw new ExplainError(`pipeline '${opts.pipeline}' does not exist or does not compile`);
   const { msg, msgdata } = prepareMessage(opts);
   const ctx: MessageContext = { mlist, msg, msgdata, services, dryRun: true };
-  const chains = new TracingChains(catalog, opts.registry ?? globalRegistry);
+  const registry = opts.registry ?? catalog.registry;
+  const chains = new TracingChains(catalog, registry);
 
   let trace: ChainTrace | undefined;
   let error: string | undefined;
@@ -100,7 +98,7 @@ export async function explainMessage(opts: ExplainOptions): Promise<ExplainTrace
     };
     if (step.row !== undefined) link.row = step.row;
     if (step.target !== undefined) link.target = step.target;
-    if (linkIr.action.do === 'run' && step.hit) link.effect = wouldRun(linkIr.action.effect, opts.registry ?? globalRegistry);
+    if (linkIr.action.do === 'run' && step.hit) link.effect = wouldRun(linkIr.action.effect, registry);
     links.push(link);
   }
 
@@ -116,7 +114,7 @@ export async function explainMessage(opts: ExplainOptions): Promise<ExplainTrace
     if (ruleHits.length) headers['X-Mailman-Rule-Hits'] = ruleHits.join('; ');
     if (ruleMisses.length) headers['X-Mailman-Rule-Misses'] = ruleMisses.join('; ');
   }
-  const effects = [...chains.ruleEffects, ...effectNames.map((n) => wouldRun(n, opts.registry ?? globalRegistry))];
+  const effects = [...chains.ruleEffects, ...effectNames.map((n) => wouldRun(n, registry))];
   if (error) effects.push(`would shunt the message: ${error}`);
   else if (!trace?.disposition) effects.push(`would drop the message: chain '${start}' ended without a disposition`);
 

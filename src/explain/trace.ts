@@ -42,8 +42,7 @@
 // so a `when` that depends on an earlier handler's work may read differently in the runner.
 import type { Services } from '../services/services.js';
 import type { MailingList } from '../model/entities.js';
-import type { ExecutableChain, ExecutablePipeline } from '../dsl/executable.js';
-import type { Registries } from '../dsl/resolve.js';
+import type { ExecutableChain, ExecutablePipeline, Registries } from '../dsl/index.js';
 
 export const EXPLAIN_VERSION = 1;
 
@@ -108,6 +107,8 @@ export interface ExplainTrace {
 export interface ExplainCatalog {
   chain(name: string): ExecutableChain | undefined;
   pipeline(name: string): ExecutablePipeline | undefined;
+  /** What its chains were built against. */
+  readonly registry: Registries;
 }
 
 export interface ExplainOptions {
@@ -123,7 +124,7 @@ export interface ExplainOptions {
   sender?: string;
   /** As mail to the list's -owner address. */
   owner?: boolean;
-  /** The registry the chains are rebuilt against; default: the global one. */
+  /** The registry the chains are rebuilt against; default: the catalog's. */
   registry?: Registries;
 }
 

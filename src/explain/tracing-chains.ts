@@ -3,11 +3,21 @@
 // The catalog's own closures, which the runners share, are never touched.
 import type { MessageContext } from '../registry.js';
 import type { Args, Rule, RuleResult } from '../registry.js';
-import { buildChain, type ExecLink, type ExecutableChain } from '../dsl/executable.js';
-import type { Registries } from '../dsl/resolve.js';
-import type { ChainIr, CondIr, LinkIr, ValueIr } from '../dsl/ir.js';
-import { getter, test as makeTest, truthy } from '../dsl/values.js';
-import { conditionText, valueText } from '../dsl/graph-dot.js';
+import {
+  buildChain,
+  conditionText,
+  getter,
+  makeTest,
+  truthy,
+  valueText,
+  type ChainIr,
+  type CondIr,
+  type ExecLink,
+  type ExecutableChain,
+  type LinkIr,
+  type Registries,
+  type ValueIr,
+} from '../dsl/index.js';
 import type { ChainSource } from '../moderation/chain-executor.js';
 import { isPattern } from '../patterns/patterns.js';
 import type { ExplainCatalog, ExplainRule, ExplainTest } from './trace.js';
@@ -65,6 +75,7 @@ export class TracingChains implements ChainSource {
       },
       effects: base.effects,
       handlers: base.handlers,
+      linkSources: base.linkSources,
     };
   }
 

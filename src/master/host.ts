@@ -6,7 +6,7 @@
 import { Config } from '../config/config.js';
 import { configureLogging, logger } from '../logging.js';
 import { Services } from '../services/services.js';
-import { loadRunners, registry, type RunnerHandle } from '../registry.js';
+import { buildRegistry, type RunnerHandle } from '../registry.js';
 import { applyServerUmask } from './umask.js';
 import { parseSliceArg, sliceId, type RunnerSlice } from './plan.js';
 import type { HostToMaster, MasterToHost } from './host-protocol.js';
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   // have caused (a crash); only then does a message found claimed count against it.
   const blame = process.env.MAILMAN_RECOVERY_BLAME === '1';
   if (isMainThread && process.env.MAILMAN_RUNNER_THREADS === '1' && slices.length > 1) return runInThreads(key, sliceArgs);
-  await loadRunners();
+  const registry = await buildRegistry({ runners: true });
   const services = await Services.open(config, { migrate: false });
   const send = (m: HostToMaster) => (isMainThread ? process.send?.(m) : parentPort?.postMessage(m));
 
@@ -42,7 +42,8 @@ async function main(): Promise<void> {
     try {
       const component = registry.runners.get(r.name);
       if (!component) throw new Error(`no runner named "${r.name}" (known: ${registry.runners.names().join(', ')})`);
-      handle = await component.start({ config, services }, { slice: r.slice, count: r.count, blame: blameThis });
+      const where = { slice: r.slice, count: r.count, blame: blameThis };
+      handle = await component.start({ config, services, registry }, where);
     } catch (err) {
       starting.delete(id);
       rlog.error({ err }, 'runner failed to start');

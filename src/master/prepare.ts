@@ -5,7 +5,8 @@
 import { Config } from '../config/config.js';
 import { configureLogging, logger } from '../logging.js';
 import { Services } from '../services/services.js';
-import { openCatalog } from '../runners/catalog.js';
+import { openCatalog } from '../dsl/index.js';
+import { buildRegistry } from '../registry.js';
 import { applyServerUmask } from './umask.js';
 
 async function main(): Promise<void> {
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
   // server (the runners would never start, and nothing would say why); the in runner
   // reports the same files in the status file.
   try {
-    const catalog = await openCatalog(config);
+    const catalog = openCatalog(config, await buildRegistry());
     for (const d of catalog.diagnostics().filter((x) => x.severity === 'error')) log.error({ diagnostic: d }, 'chain or pipeline does not compile');
   } catch (err) {
     log.error({ err }, 'could not check the chains and pipelines');

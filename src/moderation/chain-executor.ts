@@ -6,8 +6,7 @@
 //
 // Chains are looked up by name at each jump, in the catalog the caller passes.
 import type { MessageContext } from '../registry.js';
-import type { ExecutableChain } from '../dsl/executable.js';
-import { appendReasons, type ExecLink } from '../dsl/executable.js';
+import { appendReasons, type ExecLink, type ExecutableChain } from '../dsl/index.js';
 
 /** More link evaluations than this is a loop; the runner shunts the message. */
 export const MAX_LINK_EVALUATIONS = 10_000;

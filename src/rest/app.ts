@@ -11,7 +11,7 @@ import { basicAuth } from './auth.js';
 import { Api, API_VERSIONS, type ApiVersion, type RestState } from './helpers.js';
 import type { RestDeps, RestRouter } from './context.js';
 import { RESOURCES } from './resources/index.js';
-import type { LiveCatalog } from '../runners/catalog.js';
+import type { LiveCatalog } from '../dsl/index.js';
 
 export interface RestAppOptions {
   /** `http://host:port`, no trailing slash: self_links and Locations are built on it. */

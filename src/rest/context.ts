@@ -4,7 +4,7 @@ import type Router from '@koa/router';
 import type { RouterContext } from '@koa/router';
 import type { Services } from '../services/services.js';
 import type { RestState } from './helpers.js';
-import type { LiveCatalog } from '../runners/catalog.js';
+import type { LiveCatalog } from '../dsl/index.js';
 
 export interface RestDeps {
   services: Services;

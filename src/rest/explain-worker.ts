@@ -6,7 +6,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Config } from '../config/config.js';
 import { configureLogging } from '../logging.js';
 import { Services } from '../services/services.js';
-import { openLiveCatalog } from '../runners/catalog.js';
+import { openLiveCatalog } from '../dsl/index.js';
+import { buildRegistry } from '../registry.js';
 import { explainMessage, ExplainError } from '../explain/index.js';
 import { NotFoundError } from '../services/errors.js';
 
@@ -26,7 +27,8 @@ const { configFile, cwd } = workerData as { configFile?: string; cwd: string };
 const config = Config.load({ file: configFile, cwd });
 configureLogging(config, 'rest');
 const services = await Services.open(config);
-const catalog = await openLiveCatalog(config, { log: false });
+// A thread of its own: it builds its own registry, as any process does at its start.
+const catalog = openLiveCatalog(config, await buildRegistry(), { log: false });
 
 parentPort!.on('message', (job: ExplainJob) => {
   void run(job).then((reply) => parentPort!.postMessage(reply));

@@ -3,8 +3,7 @@
 // of time or heap. Terminating the thread is what gives its memory back: Graphviz's
 // WebAssembly memory only ever grows while its instance lives.
 import { Worker } from 'node:worker_threads';
-import type { DslIr } from '../dsl/ir.js';
-import { GraphTooLarge, MAX_SVG_EDGES, MAX_SVG_NODES, graphSize, type GraphFormat } from '../dsl/graph-dot.js';
+import { type DslIr, type GraphFormat, graphSize, GraphTooLarge, MAX_SVG_EDGES, MAX_SVG_NODES } from '../dsl/index.js';
 import { RestError } from './errors.js';
 
 export interface GraphLimits {

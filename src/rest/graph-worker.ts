@@ -2,7 +2,7 @@
 // (WebAssembly) lays out one graph here, so a big layout never blocks the REST event loop,
 // and the memory its instance grows to goes away with the thread when it ends.
 import { parentPort, workerData } from 'node:worker_threads';
-import { renderGraph, type GraphFormat } from '../dsl/graph-dot.js';
+import { renderGraph, type GraphFormat } from '../dsl/index.js';
 
 // The DOT text, already written and measured by the parent.
 const { dot, format } = workerData as { dot: string; format: GraphFormat };

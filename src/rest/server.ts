@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/config.js';
 import type { Services } from '../services/services.js';
 import { createRestApp } from './app.js';
-import type { LiveCatalog } from '../runners/catalog.js';
+import type { LiveCatalog } from '../dsl/index.js';
 
 export interface RestServerOptions {
   chainExists?: (name: string) => boolean;

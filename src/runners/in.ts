@@ -1,7 +1,7 @@
 // The `in` runner: moderation. Runs the list's start chain (owner_chain for -owner mail,
 // posting_chain otherwise); the chain's terminal effect queues, holds, bounces or drops it.
 import { QueueRunner, QueueItem, RunnerEnv } from './runner.js';
-import type { LiveCatalog } from './catalog.js';
+import type { LiveCatalog } from '../dsl/index.js';
 import { runChain } from '../moderation/chain-executor.js';
 import { listAddresses } from '../model/list-addresses.js';
 import { logger } from '../logging.js';

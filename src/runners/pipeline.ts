@@ -2,7 +2,7 @@
 // the out (and later archive and digest) queues. A handler ends the run by throwing
 // DiscardMessage (logged) or RejectMessage (bounced to the sender).
 import { QueueRunner, QueueItem, RunnerEnv } from './runner.js';
-import type { LiveCatalog } from './catalog.js';
+import type { LiveCatalog } from '../dsl/index.js';
 import { runPipeline } from '../delivery/pipeline-executor.js';
 import { DiscardMessage, RejectMessage, MessageContext } from '../registry.js';
 import { logger } from '../logging.js';

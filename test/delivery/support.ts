@@ -7,7 +7,8 @@ import { Config } from '../../src/config/config.js';
 import { Services } from '../../src/services/services.js';
 import { freshDatabase, type TestDatabase } from '../helpers/database.js';
 import { Message } from '../../src/email/message.js';
-import { registry, loadBuiltins, type MessageContext } from '../../src/registry.js';
+import { type MessageContext } from '../../src/registry.js';
+import { registry } from '../helpers/registry.js';
 import type { MailingList, Member } from '../../src/model/entities.js';
 import type { MsgData } from '../../src/queue/qfile.js';
 
@@ -21,7 +22,6 @@ export class DeliveryWorld {
 
   /** A var dir with the domain example.com and the list ant@example.com; `conf` is appended to the site file. */
   static async open(conf = ''): Promise<DeliveryWorld> {
-    await loadBuiltins();
     const dir = mkdtempSync(join(tmpdir(), 'mailman-delivery-'));
     const file = join(dir, 'mailman.conf');
     const database = freshDatabase();

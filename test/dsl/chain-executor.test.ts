@@ -6,11 +6,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DslCatalog } from '../../src/dsl/catalog.js';
-import { formatReport } from '../../src/dsl/diagnostics.js';
+import { DslCatalog, formatReport, registerMsgdataKey } from '../../src/dsl/index.js';
 import { ChainError, MAX_LINK_EVALUATIONS, runChain } from '../../src/moderation/chain-executor.js';
-import { registry, type Args, type MessageContext } from '../../src/registry.js';
-import { registerMsgdataKey } from '../../src/dsl/types.js';
+import { type Args, type MessageContext } from '../../src/registry.js';
+import { registry } from '../helpers/registry.js';
 import { makeCtx } from './support.js';
 
 // msgdata keys the test chains read (a real component registers the keys it sets).
@@ -73,7 +72,7 @@ async function catalogOf(chains: Record<string, string>): Promise<DslCatalog> {
   const dir = mkdtempSync(join(tmpdir(), 'dsl-chains-'));
   dirs.push(dir);
   for (const [name, text] of Object.entries({ ...TERMINALS, ...chains })) writeFileSync(join(dir, `${name}.chain`), text);
-  const catalog = await DslCatalog.load({ builtinChains: dir, builtinPipelines: join(dir, 'none') });
+  const catalog = await DslCatalog.load({ builtinChains: dir, builtinPipelines: join(dir, 'none') }, { registry });
   const errors = catalog.diagnostics().filter((d) => d.severity === 'error');
   assert.equal(errors.length, 0, formatReport(errors, () => undefined));
   return catalog;

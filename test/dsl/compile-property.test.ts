@@ -7,11 +7,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { compile } from '../../src/dsl/compile.js';
-import { loadBuiltins } from '../../src/registry.js';
+import { compile } from '../../src/dsl/index.js';
+import { registry } from '../helpers/registry.js';
 import { CHAINS_DIR, PIPELINES_DIR } from './support.js';
-
-await loadBuiltins();
 
 const REAL = [
   ...readdirSync(CHAINS_DIR).filter((f) => f.endsWith('.chain')).map((f) => ({ file: f, text: readFileSync(join(CHAINS_DIR, f), 'utf8') })),
@@ -20,6 +18,7 @@ const REAL = [
 const NAMES = {
   chainNames: new Set(REAL.filter((r) => r.file.endsWith('.chain')).map((r) => r.file.replace(/\.chain$/, ''))),
   pipelineNames: new Set(REAL.filter((r) => r.file.endsWith('.pipeline')).map((r) => r.file.replace(/\.pipeline$/, ''))),
+  registry,
 };
 
 /** A generous bound: a hang guard, not a performance assertion. */

@@ -2,9 +2,15 @@
 // header, the source line as written, carets under the span, an optional hint.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compile, type CompileOptions } from '../../src/dsl/compile.js';
-import { formatDiagnostic, formatReport, formatSummary, type Diagnostic } from '../../src/dsl/diagnostics.js';
-import { registry } from '../../src/registry.js';
+import {
+  compile,
+  type CompileOptions,
+  type Diagnostic,
+  formatDiagnostic,
+  formatReport,
+  formatSummary,
+} from '../../src/dsl/index.js';
+import { registry } from '../helpers/registry.js';
 
 registry.rules.register({
   name: 'test-max-size',
@@ -26,6 +32,7 @@ registry.handlers.register({ name: 'test-cook-headers', description: 'Test handl
 const NAMES: CompileOptions = {
   chainNames: new Set(['accept', 'hold', 'reject', 'discard', 'moderation', 'big-posts', 'broken']),
   pipelineNames: new Set(['virgin']),
+  registry,
 };
 
 /** Compiles and renders every diagnostic as `mailman validate` prints it. */

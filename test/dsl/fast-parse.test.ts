@@ -11,7 +11,7 @@ import { buildAst } from '../../src/dsl/build-ast.js';
 import { DiagnosticSink } from '../../src/dsl/diagnostics.js';
 import { parseAstFast } from '../../src/dsl/fast-parse.js';
 import { lex, lexAndParse } from '../../src/dsl/lex-parse.js';
-import { SourceText } from '../../src/dsl/source.js';
+import { SourceText } from '../../src/dsl/index.js';
 import { generateChain } from '../../bench/gen-chain.js';
 import { CHAINS_DIR, PIPELINES_DIR, ROOT } from './support.js';
 

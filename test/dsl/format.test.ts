@@ -2,7 +2,7 @@
 // broken-file corpus), keeps every token and comment in order, never changes what a file
 // compiles to, gives the expected text for a few fixtures, and the command's --check exit
 // codes are as dsl.md §10 says.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -11,9 +11,8 @@ import { basename, join, relative } from 'node:path';
 import type { IToken } from 'chevrotain';
 import fc from 'fast-check';
 import { tokenize } from '../../grammar/tokens.js';
-import { compile } from '../../src/dsl/compile.js';
-import { format, MAX_WIDTH } from '../../src/dsl/format.js';
-import { loadBuiltins } from '../../src/registry.js';
+import { compile, format, MAX_WIDTH } from '../../src/dsl/index.js';
+import { registry } from '../helpers/registry.js';
 import { CHAINS_DIR, PIPELINES_DIR, ROOT } from './support.js';
 
 const FIXTURES = join(ROOT, 'test', 'dsl', 'fmt-fixtures');
@@ -54,10 +53,6 @@ function withoutPositions(value: unknown): unknown {
   return value;
 }
 
-before(async () => {
-  await loadBuiltins();
-});
-
 test('the fixture corpus is there', () => {
   assert.ok(fixtures.length >= 15, `only ${fixtures.length} fixtures`);
   assert.equal(builtins.length, readdirSync(CHAINS_DIR).length + readdirSync(PIPELINES_DIR).length);
@@ -85,10 +80,10 @@ for (const file of everything) {
 
 for (const file of everything) {
   const text = readFileSync(file, 'utf8');
-  const before = compile(text, basename(file));
+  const before = compile(text, basename(file), { registry });
   if (!before.ir) continue;
   test(`${name(file)}: compiles to the same IR after formatting`, () => {
-    const after = compile(format(text).text, basename(file));
+    const after = compile(format(text).text, basename(file), { registry });
     assert.ok(after.ir, 'still compiles');
     assert.deepEqual(withoutPositions(after.ir), withoutPositions(before.ir));
   });
@@ -97,7 +92,8 @@ for (const file of everything) {
 for (const file of [...builtins, ...fixtures]) {
   test(`${name(file)}: formatting reports the same problems`, () => {
     const text = readFileSync(file, 'utf8');
-    const problems = (t: string) => compile(t, basename(file)).diagnostics.map((d) => `${d.severity} ${d.code} ${d.message}`);
+    const problems = (t: string) =>
+      compile(t, basename(file), { registry }).diagnostics.map((d) => `${d.severity} ${d.code} ${d.message}`);
     assert.deepEqual(problems(format(text).text), problems(text));
   });
 }

@@ -12,7 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Codes } from '../../src/dsl/diagnostics.js';
+import { Codes } from '../../src/dsl/index.js';
 import { ROOT } from './support.js';
 
 const run = promisify(execFile);

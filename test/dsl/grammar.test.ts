@@ -8,7 +8,7 @@ import { tokenize } from '../../grammar/tokens.js';
 import { dslParser, parseTokens } from '../../grammar/parser.js';
 import { cstDts, diagramsHtml, grammarSourceDir } from '../../grammar/generate.js';
 import { lexAndParse } from '../../src/dsl/lex-parse.js';
-import { SourceText } from '../../src/dsl/source.js';
+import { SourceText } from '../../src/dsl/index.js';
 import { CHAINS_DIR, PIPELINES_DIR } from './support.js';
 
 function tokenNames(text: string): string[] {

@@ -4,11 +4,9 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { instance } from '@viz-js/viz';
-import { DslCatalog } from '../../src/dsl/catalog.js';
-import { compile } from '../../src/dsl/compile.js';
-import type { ChainIr, CondIr, LinkIr, PipelineIr } from '../../src/dsl/ir.js';
+import { type ChainIr, compile, type CondIr, DslCatalog, type LinkIr, type PipelineIr } from '../../src/dsl/index.js';
 import { chainToDot, pipelineToDot, renderGraph, toDot } from '../../src/dsl/graph-dot.js';
-import { loadBuiltins } from '../../src/registry.js';
+import { registry } from '../helpers/registry.js';
 import { CHAINS_DIR, PIPELINES_DIR } from './support.js';
 
 interface Laid {
@@ -20,9 +18,8 @@ let viz: Awaited<ReturnType<typeof instance>>;
 let catalog: DslCatalog;
 
 before(async () => {
-  await loadBuiltins();
   viz = await instance();
-  catalog = await DslCatalog.load({ builtinChains: CHAINS_DIR, builtinPipelines: PIPELINES_DIR });
+  catalog = await DslCatalog.load({ builtinChains: CHAINS_DIR, builtinPipelines: PIPELINES_DIR }, { registry });
 });
 
 /** Lays the graph out and reads it back: Graphviz fails on anything that is not DOT. */
@@ -205,7 +202,7 @@ const SAMPLE_PIPELINE = `pipeline graph-sample-pipeline {
 
 function compiled<T>(text: string, file: string): T {
   const chainNames = new Set([...catalog.chainNames(), 'graph-sample']);
-  const result = compile(text, file, { chainNames, pipelineNames: new Set(catalog.pipelineNames()) });
+  const result = compile(text, file, { chainNames, pipelineNames: new Set(catalog.pipelineNames()), registry });
   assert.ok(result.ir, result.diagnostics.map((d) => d.message).join('\n'));
   return result.ir as T;
 }

@@ -7,14 +7,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { compile } from '../../src/dsl/compile.js';
-import { checkChainGraph } from '../../src/dsl/graph.js';
-import type { ChainIr } from '../../src/dsl/ir.js';
-import type { SourceText } from '../../src/dsl/source.js';
-import { loadBuiltins } from '../../src/registry.js';
+import { type ChainIr, checkChainGraph, compile, type SourceText } from '../../src/dsl/index.js';
+import { registry } from '../helpers/registry.js';
 import { ROOT } from './support.js';
-
-await loadBuiltins();
 
 const TERMINALS: Record<string, string> = {
   accept: 'chain accept { run accept-message stop }',
@@ -30,7 +25,7 @@ function graph(chains: Record<string, string>): string[] {
   const irs = new Map<string, ChainIr>();
   const sources = new Map<string, SourceText>();
   for (const [name, text] of Object.entries(all)) {
-    const r = compile(text, `${name}.chain`, { chainNames });
+    const r = compile(text, `${name}.chain`, { chainNames, registry });
     if (r.lowered?.kind === 'chain') irs.set(name, r.lowered);
     sources.set(`${name}.chain`, r.source);
   }

@@ -9,22 +9,32 @@ import fc from 'fast-check';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compile } from '../../src/dsl/compile.js';
-import { checkWorkspace, dslFilesIn } from '../../src/dsl/workspace.js';
-import { format } from '../../src/dsl/format.js';
+import {
+  buildExecutable,
+  checkWorkspace,
+  compile,
+  dslFilesIn,
+  format,
+  graphSize,
+  GraphTooLarge,
+  MAX_SVG_EDGES,
+  MAX_SVG_NODES,
+  renderGraph,
+  toDot,
+} from '../../src/dsl/index.js';
 import { chainEdges, checkChainGraph } from '../../src/dsl/graph.js';
-import { GraphTooLarge, MAX_SVG_EDGES, MAX_SVG_NODES, graphSize, renderGraph, toDot } from '../../src/dsl/graph-dot.js';
-import { buildExecutable } from '../../src/dsl/executable.js';
 import { runChain } from '../../src/moderation/chain-executor.js';
 import { MAX_NESTING } from '../../grammar/limits.js';
-import { loadBuiltins, registry } from '../../src/registry.js';
+import { registry } from '../helpers/registry.js';
 import { CHAINS_DIR, PIPELINES_DIR, makeCtx } from './support.js';
-
-await loadBuiltins();
 
 const HANG_MS = 2000;
 const BUILTINS = [...dslFilesIn(CHAINS_DIR, 'builtin'), ...dslFilesIn(PIPELINES_DIR, 'builtin')];
-const NAMES = { chainNames: new Set(['accept', 'hold', 'reject', 'discard', 'moderation', 'x']), pipelineNames: new Set<string>() };
+const NAMES = {
+  chainNames: new Set(['accept', 'hold', 'reject', 'discard', 'moderation', 'x']),
+  pipelineNames: new Set<string>(),
+  registry,
+};
 
 async function timed<T>(what: string, text: string, f: () => T | Promise<T>): Promise<T> {
   const started = Date.now();
@@ -39,7 +49,8 @@ async function exercise(text: string, dir: string): Promise<void> {
   // validate: the file among the built-ins, as `mailman validate FILE` checks it.
   const file = join(dir, 'x.chain');
   writeFileSync(file, text);
-  const ws = await timed('validate', text, () => checkWorkspace([...BUILTINS, { file, path: file, origin: 'given' }]));
+  const given = { file, path: file, origin: 'given' } as const;
+  const ws = await timed('validate', text, () => checkWorkspace([...BUILTINS, given], { registry }));
   const mine = ws.files.find((f) => f.path === file)!;
   const errors = mine.result.diagnostics.filter((d) => d.severity === 'error');
   assert.ok(mine.result.ir !== undefined || errors.length > 0, 'neither IR nor error');

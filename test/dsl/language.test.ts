@@ -9,13 +9,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Config } from '../../src/config/config.js';
-import { DslCatalog } from '../../src/dsl/catalog.js';
-import { formatReport } from '../../src/dsl/diagnostics.js';
+import { DslCatalog, formatReport } from '../../src/dsl/index.js';
 import { Message } from '../../src/email/message.js';
 import type { MailingList } from '../../src/model/entities.js';
 import { runChain } from '../../src/moderation/chain-executor.js';
 import { parseHeaderChecks } from '../../src/moderation/sources/site-header-checks.js';
-import { loadBuiltins, registry, type MessageContext } from '../../src/registry.js';
+import { type MessageContext } from '../../src/registry.js';
+import { registry } from '../helpers/registry.js';
 import { Services } from '../../src/services/services.js';
 import { CHAINS_DIR, PIPELINES_DIR } from './support.js';
 import { freshDatabase } from '../helpers/database.js';
@@ -26,7 +26,6 @@ let services: Services;
 let mlist: MailingList;
 
 before(async () => {
-  await loadBuiltins();
   const conf = join(dir, 'mailman.conf');
   writeFileSync(conf, ['[paths]', `var_dir: ${join(dir, 'var')}`, database.conf, '[antispam]', 'header_checks:', '    X-Spam: ^yes', '', '    Subject: viagra', 'jump_chain: discard', '[mta]', 'max_recipients: 7'].join('\n'));
   services = await Services.open(Config.load({ file: conf }), { migrate: true });
@@ -65,7 +64,8 @@ function ctxFor(headers: string, msgdata: Record<string, unknown> = {}, dryRun =
 async function catalogWith(chains: Record<string, string>): Promise<DslCatalog> {
   const site = mkdtempSync(join(dir, 'chains-'));
   for (const [name, text] of Object.entries(chains)) writeFileSync(join(site, `${name}.chain`), text);
-  const catalog = await DslCatalog.load({ builtinChains: CHAINS_DIR, builtinPipelines: PIPELINES_DIR, siteChains: site });
+  const dirs = { builtinChains: CHAINS_DIR, builtinPipelines: PIPELINES_DIR, siteChains: site };
+  const catalog = await DslCatalog.load(dirs, { registry });
   const errors = catalog.diagnostics().filter((d) => d.severity === 'error');
   assert.deepEqual(errors, [], formatReport(errors, () => undefined));
   return catalog;

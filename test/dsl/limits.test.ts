@@ -8,24 +8,20 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compile } from '../../src/dsl/compile.js';
+import { buildChain, compile, DslCatalog, format, type Registries, SourceText } from '../../src/dsl/index.js';
 import { parseTokens, dslParser } from '../../grammar/parser.js';
 import { tokenize } from '../../grammar/tokens.js';
 import { MAX_LINKS, MAX_LITERAL_CHARS, MAX_NESTING, MAX_SOURCE_CHARS, MAX_TOKENS } from '../../grammar/limits.js';
 import { parseAstFast } from '../../src/dsl/fast-parse.js';
 import { DiagnosticSink } from '../../src/dsl/diagnostics.js';
-import { SourceText } from '../../src/dsl/source.js';
-import { DslCatalog } from '../../src/dsl/catalog.js';
-import { buildChain } from '../../src/dsl/executable.js';
 import { runChain } from '../../src/moderation/chain-executor.js';
-import { format } from '../../src/dsl/format.js';
-import { loadBuiltins, registry } from '../../src/registry.js';
-import type { Registries } from '../../src/dsl/resolve.js';
+import { registry } from '../helpers/registry.js';
 import { CHAINS_DIR, PIPELINES_DIR, makeCtx } from './support.js';
 
-await loadBuiltins();
-
-const codes = (text: string, file = 'x.chain') => compile(text, file).diagnostics.filter((d) => d.severity === 'error').map((d) => d.code);
+const codes = (text: string, file = 'x.chain') =>
+  compile(text, file, { registry })
+    .diagnostics.filter((d) => d.severity === 'error')
+    .map((d) => d.code);
 const chain = (body: string, defs = '') => `${defs}\nchain x {\n    ${body}\n}\n`;
 
 test('nesting past the limit is MM204 from both parsers, never a stack overflow', () => {
@@ -59,7 +55,7 @@ test('nesting past the limit is MM204 from both parsers, never a stack overflow'
 
 test('rules and constants built on one another count their nesting together', () => {
   const rules = Array.from({ length: 200 }, (_, i) => (i === 0 ? 'rule r0 = header "X" exists' : `rule r${i} = not r${i - 1}`)).join('\n');
-  const result = compile(chain('if r199 then hold', rules), 'x.chain');
+  const result = compile(chain('if r199 then hold', rules), 'x.chain', { registry });
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   assert.deepEqual([...new Set(errors.map((e) => e.code))], ['MM204']);
   assert.match(errors[0].message, /'r\d+' nests \d+ levels deep/);
@@ -86,14 +82,16 @@ test('sizes past the limits are MM205: the file, its tokens, a literal, the link
 test('a long or/and chain compiles and runs without a closure per operand on the stack', async () => {
   const n = 30_000;
   const text = chain(`if ${Array(n).fill('header "X-No" exists').join(' or ')} or header "X-Yes" exists then stop`);
-  const result = compile(text, 'x.chain', { chainNames: new Set(['accept', 'hold', 'reject', 'discard', 'x']) });
+  const chainNames = new Set(['accept', 'hold', 'reject', 'discard', 'x']);
+  const result = compile(text, 'x.chain', { chainNames, registry });
   assert.ok(result.ir, JSON.stringify(result.diagnostics.slice(0, 2)));
   const exe = buildChain(result.ir.kind === 'chain' ? result.ir : assert.fail(), registry);
   const catalog = { chain: (name: string) => (name === 'x' ? exe : undefined) };
   const ctx = makeCtx({ headers: 'From: anne@example.org\nX-Yes: 1\nSubject: hi\n', dryRun: true });
   const trace = await runChain(catalog as never, 'x', ctx);
   assert.equal(trace.links[0]?.hit, true);
-  const and = compile(chain(`if ${Array(n).fill('header "Subject" exists').join(' and ')} then hold`), 'x.chain');
+  const tests = Array(n).fill('header "Subject" exists').join(' and ');
+  const and = compile(chain(`if ${tests} then hold`), 'x.chain', { registry });
   assert.ok(and.ir);
 });
 

@@ -5,11 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DslCatalog } from '../../src/dsl/catalog.js';
-import { formatReport } from '../../src/dsl/diagnostics.js';
+import { DslCatalog, formatReport, registerMsgdataKey } from '../../src/dsl/index.js';
 import { PipelineError, runPipeline } from '../../src/delivery/pipeline-executor.js';
-import { DiscardMessage, RejectMessage, registry, type MessageContext } from '../../src/registry.js';
-import { registerMsgdataKey } from '../../src/dsl/types.js';
+import { DiscardMessage, RejectMessage, type MessageContext } from '../../src/registry.js';
+import { registry } from '../helpers/registry.js';
 import { makeCtx } from './support.js';
 
 registerMsgdataKey('flag', 'string'); // set by test-set-flag, read by a `when`
@@ -53,7 +52,7 @@ async function catalogOf(pipelines: Record<string, string>): Promise<DslCatalog>
   const dir = mkdtempSync(join(tmpdir(), 'dsl-pipelines-'));
   dirs.push(dir);
   for (const [name, text] of Object.entries(pipelines)) writeFileSync(join(dir, `${name}.pipeline`), text);
-  const catalog = await DslCatalog.load({ builtinChains: join(dir, 'none'), builtinPipelines: dir });
+  const catalog = await DslCatalog.load({ builtinChains: join(dir, 'none'), builtinPipelines: dir }, { registry });
   // Test pipelines have no to-outgoing: the MM506 warning is expected, errors are not.
   const errors = catalog.diagnostics().filter((d) => d.severity === 'error');
   assert.equal(errors.length, 0, formatReport(errors, () => undefined));

@@ -3,7 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { RulesHarness, post } from './support.js';
-import { DslCatalog } from '../../src/dsl/catalog.js';
+import { DslCatalog } from '../../src/dsl/index.js';
+import { registry } from '../helpers/registry.js';
 import { runChain } from '../../src/moderation/chain-executor.js';
 import { hashPassword } from '../../src/services/passwords.js';
 import { setDmarcResolver } from '../../src/moderation/rules/dmarc-mitigation.js';
@@ -14,7 +15,7 @@ let h: RulesHarness;
 let catalog: DslCatalog;
 before(async () => {
   h = await RulesHarness.start();
-  catalog = await DslCatalog.load({ builtinChains: CHAINS_DIR, builtinPipelines: PIPELINES_DIR });
+  catalog = await DslCatalog.load({ builtinChains: CHAINS_DIR, builtinPipelines: PIPELINES_DIR }, { registry });
   assert.equal(catalog.diagnostics().filter((d) => d.severity === 'error').length, 0, catalog.report());
   await h.services.members.subscribe(h.mlist, 'anne@example.org');
   await h.set({ moderator_password: hashPassword('s3cret') });
@@ -123,7 +124,6 @@ test('a non-member post is held by default; an accept_these_nonmembers sender go
 test('a site chain can give the rules their own limits and test the list-of-strings settings', async () => {
   const { compile } = await import('../../src/dsl/compile.js');
   const { buildChain } = await import('../../src/dsl/executable.js');
-  const { registry } = await import('../../src/registry.js');
   const text = [
     'chain strict "Tighter limits" {',
     '    if sender in list.hold_these_nonmembers then hold "listed"',

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { RulesHarness, post } from './support.js';
-import { registry } from '../../src/registry.js';
+import { registry } from '../helpers/registry.js';
 
 let h: RulesHarness;
 before(async () => {
@@ -45,7 +45,7 @@ test('move, update and delete keep the positions dense', async () => {
 
 test('the list.header_matches link source: position order, LISTID-INDEX suffixes, null action', async () => {
   const source = registry.linkSources.get('list.header_matches');
-  assert.ok(source, 'registered by loadBuiltins');
+  assert.ok(source, 'registered by buildRegistry');
   assert.deepEqual(source.fields, { header: 'string', pattern: 'string', suffix: 'string', action: 'action' });
   await h.services.headerMatches.update(h.mlist, 0, { action: null });
   const ctx = h.ctx(post());

@@ -7,7 +7,8 @@ import { Config } from '../../src/config/config.js';
 import { Services } from '../../src/services/services.js';
 import { freshDatabase, type TestDatabase } from '../helpers/database.js';
 import { Message } from '../../src/email/message.js';
-import { loadBuiltins, registry, type MessageContext, type RuleResult, type Args } from '../../src/registry.js';
+import { type MessageContext, type RuleResult, type Args } from '../../src/registry.js';
+import { registry } from '../helpers/registry.js';
 import type { MailingList } from '../../src/model/entities.js';
 import type { MsgData } from '../../src/queue/qfile.js';
 
@@ -25,7 +26,6 @@ export class RulesHarness {
     const database = freshDatabase();
     writeFileSync(file, ['[paths]', `var_dir: ${join(dir, 'var')}`, database.conf, conf].join('\n'));
     const services = await Services.open(Config.load({ file }));
-    await loadBuiltins();
     await services.domains.create('example.com');
     const mlist = await services.lists.create('ant@example.com');
     return new RulesHarness(dir, services, mlist, database);

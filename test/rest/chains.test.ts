@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RestHarness, assertEtag, assertError } from './harness.js';
-import { LiveCatalog } from '../../src/runners/catalog.js';
-import { loadBuiltins } from '../../src/registry.js';
+import { LiveCatalog } from '../../src/dsl/index.js';
+import { registry } from '../helpers/registry.js';
 import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../../src/paths.js';
 
 let rest: RestHarness;
@@ -23,14 +23,13 @@ function newCatalog(): LiveCatalog {
   return new LiveCatalog({
     dirs: { builtinChains: BUILTIN_CHAIN_DIR, builtinPipelines: BUILTIN_PIPELINE_DIR, siteChains: chainsDir(), sitePipelines: pipelinesDir() },
     lastGoodDir: lastGoodDir(),
-    log: false,
+    log: false,    registry,
   });
 }
 
 const marker = (name: string, reason: string) => `chain ${name} "Hold marked mail" {\n    if header "X-Mark" exists then hold "${reason}"\n    jump default-posting-chain\n}\n`;
 
 before(async () => {
-  await loadBuiltins();
   site = mkdtempSync(join(tmpdir(), 'rest-chains-'));
   live = newCatalog();
   rest = await RestHarness.start({ catalog: live });

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RestHarness, assertError } from './harness.js';
 import { waitFor } from '../helpers/wait.js';
-import { LiveCatalog } from '../../src/runners/catalog.js';
-import { loadBuiltins } from '../../src/registry.js';
+import { LiveCatalog } from '../../src/dsl/index.js';
+import { registry } from '../helpers/registry.js';
 import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../../src/paths.js';
 
 let rest: RestHarness;
@@ -27,12 +27,12 @@ function bigChain(name: string, n: number): string {
 }
 
 before(async () => {
-  await loadBuiltins();
   site = mkdtempSync(join(tmpdir(), 'rest-graph-'));
   const catalog = new LiveCatalog({
     dirs: { builtinChains: BUILTIN_CHAIN_DIR, builtinPipelines: BUILTIN_PIPELINE_DIR, siteChains: join(site, 'chains'), sitePipelines: join(site, 'pipelines') },
     lastGoodDir: join(site, 'cache'),
     log: false,
+    registry,
   });
   rest = await RestHarness.start({ catalog, conf: '[webservice]\ngraph_max_nodes: 300\ngraph_timeout: 3s' });
 });

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RestHarness, assertError } from './harness.js';
-import { LiveCatalog } from '../../src/runners/catalog.js';
-import { loadBuiltins } from '../../src/registry.js';
+import { LiveCatalog } from '../../src/dsl/index.js';
+import { registry } from '../helpers/registry.js';
 import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../../src/paths.js';
 
 let rest: RestHarness;
@@ -17,12 +17,11 @@ let site: string;
 const INJECTED = 'a@b.example\r\nBcc: thief@evil.example';
 
 before(async () => {
-  await loadBuiltins();
   site = mkdtempSync(join(tmpdir(), 'rest-refused-'));
   const catalog = new LiveCatalog({
     dirs: { builtinChains: BUILTIN_CHAIN_DIR, builtinPipelines: BUILTIN_PIPELINE_DIR, siteChains: join(site, 'chains'), sitePipelines: join(site, 'pipelines') },
     lastGoodDir: join(site, 'cache'),
-    log: false,
+    log: false,    registry,
   });
   rest = await RestHarness.start({ catalog });
   assert.equal((await rest.post('/domains', { mail_host: 'example.com' })).status, 201);

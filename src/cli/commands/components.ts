@@ -3,9 +3,15 @@
 // pipeline steps, and the link sources of `for`.
 import type { Command } from 'commander';
 import { CliError, out } from '../context.js';
-import { loadBuiltins, registry, type Component, type ParamSpec } from '../../registry.js';
+import { buildRegistry, type Component, type ParamSpec, type Registry } from '../../registry.js';
 
-const KINDS = { rules: registry.rules, effects: registry.effects, handlers: registry.handlers, sources: registry.linkSources } as const;
+/** Each kind the command lists, and the part of the registry it is. */
+const KINDS = {
+  rules: 'rules',
+  effects: 'effects',
+  handlers: 'handlers',
+  sources: 'linkSources',
+} as const satisfies Record<string, keyof Registry>;
 type Kind = keyof typeof KINDS;
 
 function param(p: ParamSpec): string {
@@ -21,9 +27,11 @@ export function register(program: Command): void {
     .option('--json', 'as JSON')
     .action(async (kind: string | undefined, opts: { json?: boolean }) => {
       if (kind !== undefined && !(kind in KINDS)) throw new CliError(`Unknown kind: ${kind} (use ${Object.keys(KINDS).join(', ')})`, 2);
-      await loadBuiltins();
+      const registry = await buildRegistry();
       const kinds = (kind ? [kind] : Object.keys(KINDS)) as Kind[];
-      const listing = Object.fromEntries(kinds.map((k) => [k, (KINDS[k].all() as Component[]).map((c) => ({ name: c.name, description: c.description, params: c.params ?? [] }))]));
+      const describe = (c: Component) => ({ name: c.name, description: c.description, params: c.params ?? [] });
+      const all = (k: Kind) => registry[KINDS[k]].all() as Component[];
+      const listing = Object.fromEntries(kinds.map((k) => [k, all(k).map(describe)]));
       if (opts.json) return out(JSON.stringify(listing, null, 2));
       for (const k of kinds) {
         out(`${k}:`);

@@ -14,11 +14,18 @@
 import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CliContext, CliError } from '../context.js';
-import { openCatalog } from '../../runners/catalog.js';
+import {
+  type DslCatalog,
+  type DslIr,
+  GRAPH_FORMATS,
+  type GraphFormat,
+  GraphTooLarge,
+  openCatalog,
+  renderGraph,
+  toDot,
+} from '../../dsl/index.js';
 import { explainMessage, ExplainError, formatExplain } from '../../explain/index.js';
-import { GRAPH_FORMATS, GraphTooLarge, renderGraph, toDot, type GraphFormat } from '../../dsl/graph-dot.js';
-import type { DslCatalog } from '../../dsl/catalog.js';
-import type { DslIr } from '../../dsl/ir.js';
+import { buildRegistry } from '../../registry.js';
 
 function readMessage(file: string): Buffer {
   try {
@@ -58,7 +65,7 @@ export function register(program: Command, ctx: CliContext): void {
       const services = await ctx.services();
       const mlist = await services.lists.get(opts.list);
       if (!mlist) throw new CliError(`No such list: ${opts.list}`);
-      const catalog = await openCatalog(ctx.config, { log: false });
+      const catalog = openCatalog(ctx.config, await buildRegistry(), { log: false });
       try {
         const trace = await explainMessage({ services, catalog, mlist, raw, chain: opts.chain, pipeline: opts.pipeline, sender: opts.sender, owner: opts.owner });
         process.stdout.write(opts.json ? JSON.stringify(trace, null, 2) + '\n' : formatExplain(trace));
@@ -78,7 +85,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (name: string, opts: { kind?: string; format: string; out?: string }) => {
       if (opts.kind !== undefined && opts.kind !== 'chain' && opts.kind !== 'pipeline') throw new CliError(`--kind must be chain or pipeline, not '${opts.kind}'`, 2);
       if (!(GRAPH_FORMATS as readonly string[]).includes(opts.format)) throw new CliError(`--format must be one of ${GRAPH_FORMATS.join(', ')}, not '${opts.format}'`, 2);
-      const catalog = await openCatalog(ctx.config, { log: false });
+      const catalog = openCatalog(ctx.config, await buildRegistry(), { log: false });
       let text: string;
       try {
         text = await renderGraph(toDot(findIr(catalog, name, opts.kind as 'chain' | 'pipeline' | undefined)), opts.format as GraphFormat);

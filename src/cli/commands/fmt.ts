@@ -6,8 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../../queue/atomic-file.js';
 import { CliContext, CliError, out } from '../context.js';
-import { format } from '../../dsl/format.js';
-import { readSourceFile } from '../../dsl/source.js';
+import { format, readSourceFile } from '../../dsl/index.js';
 import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../../paths.js';
 
 const EXTENSIONS = ['.chain', '.pipeline'];

@@ -25,8 +25,9 @@ export function register(program: Command, ctx: CliContext): void {
       if (!mlist) throw new CliError(`No such list: ${list}`);
       const deps = { services, chainExists: undefined as ((n: string) => boolean) | undefined, pipelineExists: undefined as ((n: string) => boolean) | undefined };
       if (opts.set.length) {
-        const { openCatalog } = await import('../../runners/catalog.js');
-        const catalog = await openCatalog(ctx.config, { log: false });
+        const { openCatalog } = await import('../../dsl/index.js');
+        const { buildRegistry } = await import('../../registry.js');
+        const catalog = openCatalog(ctx.config, await buildRegistry(), { log: false });
         deps.chainExists = (n) => catalog.hasChain(n);
         deps.pipelineExists = (n) => catalog.hasPipeline(n);
       }

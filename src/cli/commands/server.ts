@@ -7,7 +7,7 @@ import { CliContext, CliError, out } from '../context.js';
 import { readPid, isAlive } from '../../master/pidfile.js';
 import { PACKAGE_ROOT } from '../../paths.js';
 import { exposureProblems } from '../../config/exposure.js';
-import type { DslStatusFile } from '../../runners/catalog.js';
+import type { DslStatusFile } from '../../dsl/index.js';
 import { describeRunner, type MasterStatusFile } from '../../master/status.js';
 import { queueBacklogs, formatAge, type QueueBacklog } from '../../queue/backlog.js';
 import { RUNNER_DEFAULTS } from '../../config/schema.js';
@@ -109,7 +109,8 @@ export function register(program: Command, ctx: CliContext): void {
       const status = readMasterStatus(join(config.runDir, 'master.json'));
       const problems = status ? printRunners(status, config.queueDir) : [];
       printBacklog(config.queueDir, status);
-      printDslStatus(join(config.runDir, 'dsl.json')); // runners/catalog.ts DSL_STATUS_FILE, without loading the compiler
+      // dsl/live-catalog.ts's DSL_STATUS_FILE, named here so as not to load the compiler.
+      printDslStatus(join(config.runDir, 'dsl.json'));
       if (problems.length) {
         out(`Problems: ${problems.join('; ')}`);
         process.exitCode = 3;

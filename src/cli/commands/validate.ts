@@ -11,9 +11,16 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { CliContext, CliError, out } from '../context.js';
 import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../../paths.js';
-import { loadBuiltins } from '../../registry.js';
-import { formatReport, hasErrors, type Diagnostic } from '../../dsl/diagnostics.js';
-import { checkWorkspace, dslFilesIn, type DslFile, type WorkspaceResult } from '../../dsl/workspace.js';
+import { buildRegistry } from '../../registry.js';
+import {
+  checkWorkspace,
+  type Diagnostic,
+  type DslFile,
+  dslFilesIn,
+  formatReport,
+  hasErrors,
+  type WorkspaceResult,
+} from '../../dsl/index.js';
 
 /** A path as shown: relative to the working directory when below it. */
 function show(path: string): string {
@@ -33,7 +40,7 @@ async function check(ctx: CliContext, paths: string[]): Promise<{ ws: WorkspaceR
     if (!existsSync(p)) throw new CliError(`no such file: ${p}`, 2);
     if (statSync(p).isDirectory()) throw new CliError(`${p} is a directory: name the .chain and .pipeline files in it`, 2);
   }
-  await loadBuiltins();
+  const registry = await buildRegistry();
   const config = ctx.config;
   const files: DslFile[] = [
     ...dslFilesIn(BUILTIN_CHAIN_DIR, 'builtin', show),
@@ -42,7 +49,7 @@ async function check(ctx: CliContext, paths: string[]): Promise<{ ws: WorkspaceR
     ...dslFilesIn(config.path('dsl', 'pipeline_dir'), 'site', show),
     ...paths.map((p): DslFile => ({ file: p, path: p, origin: 'given' })),
   ];
-  const ws = checkWorkspace(files);
+  const ws = checkWorkspace(files, { registry });
   // With paths, the other files are context only: report on the given ones.
   const shown = new Set(paths.length ? paths : ws.files.map((f) => f.file));
   return { ws, shown, count: shown.size };

@@ -1,10 +1,10 @@
 // A member who asked for it (acknowledge_posts) is told their post reached the list. The
 // notice goes through the virgin queue like every message the list writes.
-import { registry } from '../../registry.js';
+import { defineHandler } from '../../registry.js';
 import { sendNotice } from '../../services/notices.js';
 import { listAddresses } from '../../model/list-addresses.js';
 
-registry.handlers.register({
+export default defineHandler({
   name: 'acknowledge',
   description: 'Send a post acknowledgement to a poster whose acknowledge_posts preference is on.',
   async process({ mlist, msg, msgdata, services, dryRun }) {

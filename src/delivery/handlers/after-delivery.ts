@@ -1,8 +1,8 @@
 // Bookkeeping once a post is on its way: the time of the last post and the post counter
 // (which a `%d` in subject_prefix shows).
-import { registry } from '../../registry.js';
+import { defineHandler } from '../../registry.js';
 
-registry.handlers.register({
+export default defineHandler({
   name: 'after-delivery',
   description: "Record the list's last post time and count the post (post_id).",
   async process({ mlist, services }) {

@@ -2,13 +2,13 @@
 // (receive_list_copy off) are dropped from the list's recipients and from the Cc the list
 // sends; everyone else explicitly addressed keeps the list copy and is noted in
 // msgdata['add-dup-header'], so personalised delivery can mark it X-Mailman-Copy: yes.
-import { registry } from '../../registry.js';
+import { defineHandler } from '../../registry.js';
 import { formatAddress } from '../../email/addresses.js';
 import { listAddresses } from '../../model/list-addresses.js';
 
 const EXPLICIT = ['to', 'cc', 'resent-to', 'resent-cc'];
 
-registry.handlers.register({
+export default defineHandler({
   name: 'avoid-duplicates',
   description: 'Drop explicitly addressed members who do not want a list copy (receive_list_copy off).',
   async process({ mlist, msg, msgdata, services }) {

@@ -1,10 +1,10 @@
 // A list rewrites Subject, adds headers and a footer, so the poster's DKIM signature will no
 // longer verify; sites that prefer no signature to a broken one set [mta] remove_dkim_headers.
-import { registry } from '../../registry.js';
+import { defineHandler } from '../../registry.js';
 
 const SIGNATURE_HEADERS = ['DomainKey-Signature', 'DKIM-Signature', 'Authentication-Results'];
 
-registry.handlers.register({
+export default defineHandler({
   name: 'cleanse-dkim',
   description: 'Remove DKIM-Signature, DomainKey-Signature and Authentication-Results when [mta] remove_dkim_headers is on.',
   process({ msg, services }) {

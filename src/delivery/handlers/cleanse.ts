@@ -1,7 +1,7 @@
 // Headers that must not reach the members: moderator passwords, requests for receipts that
 // would send every member's read-receipt to the poster, a stale Archived-At. On an anonymous
 // list, also everything that names the poster, and From/Reply-To become the list.
-import { registry } from '../../registry.js';
+import { defineHandler } from '../../registry.js';
 import { formatAddress } from '../../email/addresses.js';
 import { makeMessageId } from '../../email/message.js';
 import { listAddresses } from '../../model/list-addresses.js';
@@ -15,7 +15,7 @@ const IDENTIFYING = ['From', 'Reply-To', 'Sender', 'Organization', 'Return-Path'
 /** Mailman's [mailman] anonymous_list_keep_headers default: X- headers that say nothing of the poster. */
 export const ANONYMOUS_KEEP = [/^x-mailman-/i, /^x-content-filtered-by:/i, /^x-topics:/i, /^x-ack:/i, /^x-beenthere:/i, /^x-list-administrivia:/i, /^x-spam-/i];
 
-registry.handlers.register({
+export default defineHandler({
   name: 'cleanse',
   description: 'Remove Approved and receipt-request headers; anonymise the post on an anonymous list.',
   process({ mlist, msg }) {

@@ -1,11 +1,11 @@
 // The headers every list copy carries: X-Mailman-Version, Precedence, and the Reply-To / Cc
 // munging the list owner chose with reply_goes_to_list.
-import { registry, MessageContext } from '../../registry.js';
+import { defineHandler, MessageContext } from '../../registry.js';
 import { MAILMAN_VERSION } from '../../version.js';
 import { formatAddress, parseAddresses, type ParsedAddress } from '../../email/addresses.js';
 import { listAddresses } from '../../model/list-addresses.js';
 
-registry.handlers.register({
+export default defineHandler({
   name: 'cook-headers',
   description: 'Add X-Mailman-Version and Precedence: list, and munge Reply-To and Cc as configured.',
   process(ctx) {

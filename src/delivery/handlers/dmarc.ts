@@ -3,7 +3,7 @@
 // DMARC, so the list takes the From. munge_from rewrites From to "NAME via LIST" at the
 // posting address; wrap_message sends the original inside a message from the list. The
 // author goes to Reply-To (no Reply-To munging) or Cc (otherwise), so replies still reach them.
-import { registry, type MessageContext } from '../../registry.js';
+import { defineHandler, type MessageContext } from '../../registry.js';
 import { type ParsedAddress } from '../../email/addresses.js';
 import { makeMessageId } from '../../email/message.js';
 import { messagePart, multipartBody, newBoundary, textPart } from '../../email/new-part.js';
@@ -76,7 +76,7 @@ async function wrapMessage(ctx: MessageContext): Promise<void> {
   }
 }
 
-registry.handlers.register({
+export default defineHandler({
   name: 'dmarc',
   description: 'Apply the DMARC mitigation (munge_from or wrap_message) to posts from DMARC-strict domains.',
   async process(ctx) {

@@ -1,8 +1,8 @@
 // Who gets a copy of a post: the regular (non-digest) members with delivery enabled, minus
 // the poster when they chose not to receive their own postings.
-import { registry } from '../../registry.js';
+import { defineHandler } from '../../registry.js';
 
-registry.handlers.register({
+export default defineHandler({
   name: 'member-recipients',
   description: 'Set the recipients to the regular members whose delivery is enabled.',
   async process({ mlist, msg, msgdata, services }) {

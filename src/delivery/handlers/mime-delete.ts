@@ -3,7 +3,7 @@
 // removed, multipart/alternative collapses to its first alternative, and a multipart left
 // with one part becomes that part. Off on every list by default. Converting HTML to text
 // needs an external converter and is not implemented yet: that setting fails clearly.
-import { registry, DiscardMessage, RejectMessage, type MessageContext } from '../../registry.js';
+import { defineHandler, DiscardMessage, RejectMessage, type MessageContext } from '../../registry.js';
 import type { MimePart } from '../../email/mime-tree.js';
 import { sendNotice } from '../../services/notices.js';
 import { listAddresses } from '../../model/list-addresses.js';
@@ -99,7 +99,7 @@ async function dispose(ctx: MessageContext, why: string): Promise<never> {
   throw new DiscardMessage(why);
 }
 
-registry.handlers.register({
+export default defineHandler({
   name: 'mime-delete',
   description: "Filter the post's MIME parts by the list's content filter, when filter_content is on.",
   async process(ctx) {

@@ -1,8 +1,8 @@
 // Mail to -owner goes to the owners and moderators; a list without any falls back to the
 // site owner so the mail still reaches a person.
-import { registry } from '../../registry.js';
+import { defineHandler } from '../../registry.js';
 
-registry.handlers.register({
+export default defineHandler({
   name: 'owner-recipients',
   description: 'Set the recipients to the list owners and moderators (else the site owner).',
   async process({ mlist, msgdata, services }) {

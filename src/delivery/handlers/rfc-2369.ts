@@ -1,10 +1,10 @@
 // The list headers of RFC 2369 and RFC 2919 that mail clients use for their list buttons.
-import { registry } from '../../registry.js';
+import { defineHandler } from '../../registry.js';
 import { listAddresses } from '../../model/list-addresses.js';
 
 const LIST_HEADERS = ['List-Id', 'List-Help', 'List-Owner', 'List-Unsubscribe', 'List-Subscribe', 'List-Post', 'List-Archive', 'Archived-At'];
 
-registry.handlers.register({
+export default defineHandler({
   name: 'rfc-2369',
   description: 'Add List-Id, List-Help, List-Owner, List-Unsubscribe, List-Subscribe and List-Post.',
   process({ mlist, msg, msgdata }) {

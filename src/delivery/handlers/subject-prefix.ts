@@ -1,7 +1,7 @@
 // Puts the list's subject_prefix in front of the subject exactly once: an existing copy is
 // removed first, and any run of reply markers (Re:, Aw:, Sv:, Vs:, Re[2]:) collapses into
 // one "Re: " after the prefix, so threads do not grow "[List] Re: [List] Re: ...".
-import { registry } from '../../registry.js';
+import { defineHandler } from '../../registry.js';
 
 const REPLY_MARKERS = /^(\s*(re|aw|sv|vs)\s*(\[\d+\])?\s*:\s*)+/i;
 
@@ -24,7 +24,7 @@ export function prefixSubject(subject: string, prefix: string, postId: number): 
   return { subject: `${shown}${recolon}${text}`, stripped };
 }
 
-registry.handlers.register({
+export default defineHandler({
   name: 'subject-prefix',
   description: "Prefix the Subject with the list's subject_prefix, once, keeping a single Re:.",
   process({ mlist, msg, msgdata }) {

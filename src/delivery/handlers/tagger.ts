@@ -1,7 +1,7 @@
 // Topics: a list may name topics by regular expression; a post whose Subject, Keywords or
 // first header-like body lines match is tagged with X-Topics. Mailman stores topics but
 // filters no member by them, and neither do we.
-import { registry } from '../../registry.js';
+import { defineHandler } from '../../registry.js';
 import type { Message } from '../../email/message.js';
 import { firstTextPlain } from '../../email/mime-tree.js';
 import { logger } from '../../logging.js';
@@ -54,7 +54,7 @@ function bodyHeaderLines(msg: Message, limit: number): string[] {
   return out;
 }
 
-registry.handlers.register({
+export default defineHandler({
   name: 'tagger',
   description: "Tag a post with X-Topics when it matches one of the list's topics (topics_enabled).",
   process({ mlist, msg, msgdata }) {

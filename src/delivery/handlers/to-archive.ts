@@ -1,7 +1,7 @@
 // Hands a copy of the post to the archive queue, where each enabled site archiver
 // ([archiver.NAME] enable: yes) will take it. Nothing is queued when no archiver is enabled,
 // the list never archives, or the poster asked for no archiving.
-import { registry } from '../../registry.js';
+import { defineHandler } from '../../registry.js';
 import type { Config } from '../../config/config.js';
 
 /** The names of the site's enabled archivers. */
@@ -9,7 +9,7 @@ export function enabledArchivers(config: Config): string[] {
   return config.sectionsUnder('archiver').filter((s) => config.bool(s, 'enable')).map((s) => s.slice('archiver.'.length));
 }
 
-registry.handlers.register({
+export default defineHandler({
   name: 'to-archive',
   description: 'Queue a copy for the archivers, unless archive_policy is never or the post says X-No-Archive.',
   async process({ mlist, msg, msgdata, services, dryRun }) {

@@ -3,7 +3,7 @@
 // sending, the digest runner) is later work; the mailbox is what it will read.
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { registry } from '../../registry.js';
+import { defineHandler } from '../../registry.js';
 import type { Config } from '../../config/config.js';
 
 const MMDF_DELIMITER = '\x01\x01\x01\x01\n';
@@ -22,7 +22,7 @@ export function mmdfEntry(raw: Buffer, when = new Date()): Buffer {
   return Buffer.from(`${MMDF_DELIMITER}From MAILER-DAEMON ${when.toUTCString()}\n${body}${MMDF_DELIMITER}`, 'binary');
 }
 
-registry.handlers.register({
+export default defineHandler({
   name: 'to-digest',
   description: "Append the post to the list's digest mailbox when digests are enabled.",
   async process({ mlist, msg, msgdata, services, dryRun }) {

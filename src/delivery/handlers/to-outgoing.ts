@@ -1,6 +1,6 @@
-import { registry } from '../../registry.js';
+import { defineHandler } from '../../registry.js';
 
-registry.handlers.register({
+export default defineHandler({
   name: 'to-outgoing',
   description: 'Queue the message for SMTP delivery by the out runner.',
   async process({ mlist, msg, msgdata, services }) {

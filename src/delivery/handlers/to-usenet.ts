@@ -1,9 +1,9 @@
 // The mail-to-news gateway. Off on every list by default; the nntp runner does not exist
 // yet, so a list that turns gateway_to_news on fails its posts clearly rather than
 // dropping the news copy without a word.
-import { registry } from '../../registry.js';
+import { defineHandler } from '../../registry.js';
 
-registry.handlers.register({
+export default defineHandler({
   name: 'to-usenet',
   description: "Queue a copy for the list's linked newsgroup when gateway_to_news is on.",
   process({ mlist, msgdata }) {

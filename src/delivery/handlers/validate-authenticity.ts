@@ -2,9 +2,9 @@
 // Authentication-Results header). ARC is off unless [ARC] enabled; the verifier is not
 // written yet, so a site that turns it on gets a clear failure instead of silently
 // unverified mail.
-import { registry } from '../../registry.js';
+import { defineHandler } from '../../registry.js';
 
-registry.handlers.register({
+export default defineHandler({
   name: 'validate-authenticity',
   description: 'Verify DKIM, DMARC and ARC and record an Authentication-Results header, when [ARC] enabled is on.',
   process({ services }) {

@@ -1,8 +1,8 @@
 // The accept chain's work: the post goes on to the pipeline queue.
-import { registry } from '../../registry.js';
+import { defineEffect } from '../../registry.js';
 import { addRuleHeaders, vette } from '../vette.js';
 
-registry.effects.register({
+export default defineEffect({
   name: 'accept-message',
   description: 'Accept the post: record the rule outcomes and queue it for the pipeline.',
   async run(ctx) {

@@ -1,8 +1,8 @@
 // Mail to -owner is not moderated: straight to the (owner) pipeline.
-import { registry } from '../../registry.js';
+import { defineEffect } from '../../registry.js';
 import { vette } from '../vette.js';
 
-registry.effects.register({
+export default defineEffect({
   name: 'accept-owner',
   description: "Queue mail for the list's owners for the owner pipeline, unmoderated.",
   async run(ctx) {

@@ -1,7 +1,7 @@
-import { registry } from '../../registry.js';
+import { defineEffect } from '../../registry.js';
 import { vette } from '../vette.js';
 
-registry.effects.register({
+export default defineEffect({
   name: 'discard-message',
   description: 'Drop the message; only the vette log keeps a trace.',
   async run(ctx) {

@@ -1,6 +1,6 @@
 // Hold the post for a moderator: the bytes go to the message store, a held-message request
 // records why, and (per the list's settings) the moderators and the poster are told.
-import { registry, MessageContext } from '../../registry.js';
+import { defineEffect, MessageContext } from '../../registry.js';
 import { addRuleHeaders, reasonsOf, vette } from '../vette.js';
 import { makeMessageId } from '../../email/message.js';
 import { canAcknowledge } from '../../email/notice.js';
@@ -8,7 +8,7 @@ import { sendNotice } from '../../services/notices.js';
 import { listAddresses } from '../../model/list-addresses.js';
 import type { HeldMessageData } from '../../services/requests.js';
 
-registry.effects.register({
+export default defineEffect({
   name: 'hold-message',
   description: 'Hold the post for moderator approval and notify as the list is configured.',
   async run(ctx) {

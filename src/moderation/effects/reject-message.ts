@@ -1,9 +1,9 @@
 // Reject the post: the sender gets the reasons and the original back.
-import { registry } from '../../registry.js';
+import { defineEffect } from '../../registry.js';
 import { addRuleHeaders, reasonsOf, vette } from '../vette.js';
 import { sendRejection } from '../../services/notices.js';
 
-registry.effects.register({
+export default defineEffect({
   name: 'reject-message',
   description: 'Reject the post: the sender gets the reasons and the original message back.',
   async run(ctx) {

@@ -2,7 +2,7 @@
 // whole list). Looks at the Subject, then at the first non-blank lines of the first
 // text/plain part, up to [mailman] email_commands_max_lines: a line counts when its first
 // word is a command word and the number of words after it is within that command's range.
-import { registry } from '../../registry.js';
+import { defineRule } from '../../registry.js';
 import { senders } from '../senders.js';
 import { firstTextPlain } from '../../email/mime-tree.js';
 
@@ -30,7 +30,7 @@ function looksLikeCommand(line: string): boolean {
   return n >= range[0] && n <= range[1];
 }
 
-registry.rules.register({
+export default defineRule({
   name: 'administrivia',
   description: 'The message looks like an email command (subscribe, unsubscribe ...) sent to the list.',
   record: true,

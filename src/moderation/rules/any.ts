@@ -1,7 +1,7 @@
 // Collects the deferred checks: true when any rule recorded a hit so far.
-import { registry } from '../../registry.js';
+import { defineRule } from '../../registry.js';
 
-registry.rules.register({
+export default defineRule({
   name: 'any',
   description: 'Any earlier rule hit.',
   record: false,

@@ -3,7 +3,7 @@
 // never reaches the members: the headers are removed, or the body line is, along with the
 // same pseudo-header wherever it appears in the other text parts (HTML included). Not under
 // `explain` (dryRun). A password found, valid or not, sets msgdata.has_approved.
-import { registry, type MessageContext } from '../../registry.js';
+import { defineRule, type MessageContext } from '../../registry.js';
 import { verifyPassword } from '../../services/passwords.js';
 import { timingSafeEqual } from 'node:crypto';
 import { firstTextPlain } from '../../email/mime-tree.js';
@@ -70,7 +70,7 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-registry.rules.register({
+export default defineRule({
   name: 'approved',
   description: "The message carries the list's moderator password in an Approved: header or first body line.",
   record: true,

@@ -1,10 +1,10 @@
 // A banned sender's post is dropped (the default chain discards it): bans for this list and
 // global ones, exact addresses and `^regex` patterns.
-import { registry } from '../../registry.js';
+import { defineRule } from '../../registry.js';
 import { senders } from '../senders.js';
-import { isBanned } from '../../dsl/lookups.js';
+import { isBanned } from '../../dsl/index.js';
 
-registry.rules.register({
+export default defineRule({
   name: 'banned-address',
   description: 'A sender of the message is banned from this list or from every list.',
   record: true,

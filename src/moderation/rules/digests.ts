@@ -1,7 +1,7 @@
 // A digest sent back to the list, whole or quoted. Off unless [mailman] hold_digest is yes.
 // It hits on a digest Subject (`... Digest, Vol N, Issue N` at the end), or when the text
 // parts carry at least MASTHEAD_THRESHOLD lines of the digest masthead.
-import { registry } from '../../registry.js';
+import { defineRule } from '../../registry.js';
 import { senders } from '../senders.js';
 
 /** Mailman's [mailman] masthead_threshold default. */
@@ -29,7 +29,7 @@ export const DIGEST_MASTHEAD = [
 
 const DIGEST_SUBJECT = /\s*Digest, Vol \d+, Issue \d+$/;
 
-registry.rules.register({
+export default defineRule({
   name: 'digests',
   description: 'The message is (or quotes) a list digest; only when [mailman] hold_digest is yes.',
   record: true,

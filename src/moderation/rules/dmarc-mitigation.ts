@@ -11,7 +11,7 @@
 // "no such name / no record" is logged and the post is mitigated: a policy the list could
 // not see may still be seen by the members' servers.
 import { Resolver } from 'node:dns/promises';
-import { registry } from '../../registry.js';
+import { defineRule } from '../../registry.js';
 import { logger } from '../../logging.js';
 import { listAddresses } from '../../model/list-addresses.js';
 
@@ -77,7 +77,7 @@ export async function dmarcProhibits(email: string): Promise<boolean> {
   return (await policyAt(`_dmarc.${org}`, true, email)) === 'mitigate';
 }
 
-registry.rules.register({
+export default defineRule({
   name: 'dmarc-mitigation',
   description: "The From: domain publishes a DMARC reject/quarantine policy and the list's dmarc_mitigate_action is reject or discard (munge_from and wrap_message only flag the post).",
   record: true,

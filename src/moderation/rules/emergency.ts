@@ -1,8 +1,8 @@
 // A list in emergency moderation holds every post a moderator has not already approved.
-import { registry } from '../../registry.js';
+import { defineRule } from '../../registry.js';
 import { senders } from '../senders.js';
 
-registry.rules.register({
+export default defineRule({
   name: 'emergency',
   description: 'The list is in emergency moderation and the post was not approved by a moderator.',
   record: true,

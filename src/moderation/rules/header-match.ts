@@ -2,7 +2,7 @@
 // included), RFC 2047-decoded, searched with `pattern` ignoring case. It records as
 // `header-match-SUFFIX`, as Mailman names its per-filter rules. A pattern that does not
 // compile is logged and misses.
-import { registry } from '../../registry.js';
+import { defineRule } from '../../registry.js';
 import { logger } from '../../logging.js';
 import { senders } from '../senders.js';
 import { tryPattern } from '../../patterns/patterns.js';
@@ -12,7 +12,7 @@ function compile(pattern: string) {
   return tryPattern(pattern, HEADER_PATTERN, (why) => logger('vette').warn({ pattern, err: why }, `header-match: bad regex ${pattern}`));
 }
 
-registry.rules.register({
+export default defineRule({
   name: 'header-match',
   description: 'A header, in any MIME part, matches a regex (ignoring case); records as header-match-SUFFIX.',
   record: true,

@@ -2,7 +2,7 @@
 // spam sign): its posting address, or one of its acceptable_aliases. An alias starting with
 // `^` is a regex matched from the start of the address, ignoring case; one that does not
 // compile is taken literally. Mail gated from Usenet always passes.
-import { registry } from '../../registry.js';
+import { defineRule } from '../../registry.js';
 import { listAddresses } from '../../model/list-addresses.js';
 import { senders } from '../senders.js';
 import { tryPattern, type Pattern } from '../../patterns/patterns.js';
@@ -15,7 +15,7 @@ function aliasPattern(alias: string): Pattern {
   return tryPattern(alias, ADDRESS_PATTERN) ?? { source: alias, flags: 'i', test: (r) => r.toLowerCase().startsWith(literal) };
 }
 
-registry.rules.register({
+export default defineRule({
   name: 'implicit-dest',
   description: 'The list (or an acceptable alias) is not among the To, Cc, Resent-To and Resent-Cc addresses.',
   record: true,

@@ -1,11 +1,11 @@
 // Mail that already went through this list carries its List-Post header: posting it again
 // would loop. Mailman adds no X-BeenThere, so List-Post is the marker.
-import { registry } from '../../registry.js';
+import { defineRule } from '../../registry.js';
 import { listAddresses } from '../../model/list-addresses.js';
 import { parseAddresses } from '../../email/addresses.js';
 import { senders } from '../senders.js';
 
-registry.rules.register({
+export default defineRule({
   name: 'loop',
   description: "The message already carries this list's List-Post header.",
   record: true,

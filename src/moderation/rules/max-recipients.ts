@@ -1,9 +1,9 @@
 // Too many explicit recipients (To and Cc) looks like spam. Mailman's test is "at least the
 // limit", not "more than"; a limit of 0 turns the rule off.
-import { registry } from '../../registry.js';
+import { defineRule } from '../../registry.js';
 import { senders } from '../senders.js';
 
-registry.rules.register({
+export default defineRule({
   name: 'max-recipients',
   description: 'The message has at least `limit` To and Cc addresses (default: the list\'s max_num_recipients; 0: off).',
   record: true,

@@ -1,10 +1,10 @@
 // Posts bigger than the list allows. The list's max_message_size is in KB (1 KB = 1024
 // bytes, 0: no limit); the language hands the rule its `limit` in bytes. The size is the
 // message as received (msgdata.original_size), as Mailman measures it.
-import { registry } from '../../registry.js';
+import { defineRule } from '../../registry.js';
 import { senders } from '../senders.js';
 
-registry.rules.register({
+export default defineRule({
   name: 'max-size',
   description: "The message is bigger than `limit` (default: the list's max_message_size in KB; 0: off).",
   record: true,

@@ -1,16 +1,16 @@
 // A member's own moderation action, or the list's default for members, decides the post.
 // `defer` means "no decision here": the rule misses and the chain goes on. A banned sender
 // is left to banned-address, so the rule misses for them.
-import { registry } from '../../registry.js';
+import { defineRule } from '../../registry.js';
 import { senders } from '../senders.js';
-import { isBanned, membership } from '../../dsl/lookups.js';
+import { isBanned, membership } from '../../dsl/index.js';
 
-registry.rules.register({
+export default defineRule({
   name: 'member-moderation',
   description: "The sender is a member whose moderation action (or the list's default_member_action) is not defer.",
   record: true,
   async check(ctx) {
-    const { mlist, services } = ctx;
+    const { mlist } = ctx;
     const all = senders(ctx);
     for (const email of all) if (await isBanned(ctx, email)) return { hit: false };
     for (const email of all) {

@@ -1,9 +1,9 @@
 // A list gatewayed to a moderated newsgroup holds every post: the group's moderator is the
 // list's moderator.
-import { registry } from '../../registry.js';
+import { defineRule } from '../../registry.js';
 import { senders } from '../senders.js';
 
-registry.rules.register({
+export default defineRule({
   name: 'news-moderation',
   description: "The list's newsgroup_moderation is 'moderated'.",
   record: true,

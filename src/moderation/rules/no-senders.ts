@@ -1,8 +1,8 @@
 // A message with no sender address at all cannot be moderated, answered or attributed.
-import { registry } from '../../registry.js';
+import { defineRule } from '../../registry.js';
 import { senders } from '../senders.js';
 
-registry.rules.register({
+export default defineRule({
   name: 'no-senders',
   description: 'The message has no valid sender address.',
   record: true,

@@ -1,7 +1,7 @@
-import { registry } from '../../registry.js';
+import { defineRule } from '../../registry.js';
 import { senders } from '../senders.js';
 
-registry.rules.register({
+export default defineRule({
   name: 'no-subject',
   description: 'The message has no Subject, or a blank one.',
   record: true,

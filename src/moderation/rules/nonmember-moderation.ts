@@ -3,10 +3,10 @@
 // entries (an address, or a `^regex` matched from the start, ignoring case; an accept entry
 // means "no decision here"); else the list's default_nonmember_action. Unknown senders are
 // recorded as nonmembers, so a moderator can later give them an action (not under explain).
-import { registry, type RuleResult } from '../../registry.js';
+import { defineRule, type RuleResult } from '../../registry.js';
 import { logger } from '../../logging.js';
 import { senders } from '../senders.js';
-import { isBanned, membership } from '../../dsl/lookups.js';
+import { isBanned, membership } from '../../dsl/index.js';
 import { tryPattern } from '../../patterns/patterns.js';
 import { ADDRESS_PATTERN } from '../../patterns/setting-patterns.js';
 
@@ -24,7 +24,7 @@ export function legacyEntryMatches(entry: string, sender: string): boolean {
   return re?.test(sender) ?? false;
 }
 
-registry.rules.register({
+export default defineRule({
   name: 'nonmember-moderation',
   description: "The sender is not a member; applies the nonmember's action, the legacy *_these_nonmembers lists, or default_nonmember_action.",
   record: true,

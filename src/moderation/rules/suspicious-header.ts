@@ -1,7 +1,7 @@
 // The list's bounce_matching_headers: one `header: regex` per line, `#` starting a comment.
 // Any value of the header that the regex finds a match in (ignoring case) flags the post.
 // Lines that cannot be used are logged and skipped.
-import { registry } from '../../registry.js';
+import { defineRule } from '../../registry.js';
 import { logger } from '../../logging.js';
 import { senders } from '../senders.js';
 import { tryPattern, type Pattern } from '../../patterns/patterns.js';
@@ -32,7 +32,7 @@ export function parseBounceMatchingHeaders(text: string, listId?: string): Heade
   return out;
 }
 
-registry.rules.register({
+export default defineRule({
   name: 'suspicious-header',
   description: "A header matches one of the list's bounce_matching_headers lines.",
   record: true,

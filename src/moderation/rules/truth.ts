@@ -1,6 +1,6 @@
-import { registry } from '../../registry.js';
+import { defineRule } from '../../registry.js';
 
-registry.rules.register({
+export default defineRule({
   name: 'truth',
   description: 'Always hits; the condition of an unconditional link.',
   record: false,

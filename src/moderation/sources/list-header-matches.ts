@@ -1,9 +1,9 @@
 // `for r in list.header_matches`: the list's header filters, one row per filter in position
 // order. The suffix names the rule's record (`header-match-ant.example.com-0`), as Mailman's
 // per-list header-match rules are named; a null action means [antispam] jump_chain.
-import { registry } from '../../registry.js';
+import { defineLinkSource } from '../../registry.js';
 
-registry.linkSources.register({
+export default defineLinkSource({
   name: 'list.header_matches',
   description: "The list's header filters (header, pattern, action), in position order.",
   fields: { header: 'string', pattern: 'string', suffix: 'string', action: 'action' },

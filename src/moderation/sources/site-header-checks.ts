@@ -2,13 +2,13 @@
 // is a row for `for c in site.antispam.header_checks` (chains/header-match.chain), its suffix
 // `config-N` with N the line's index counting blank lines, as Mailman numbers them. A line
 // without a colon is skipped with a log line, so one typo does not disable the others.
-import { registry, type MessageContext } from '../../registry.js';
+import { defineLinkSource, type MessageContext } from '../../registry.js';
 import { logger } from '../../logging.js';
 import { parseHeaderChecks } from '../../patterns/setting-patterns.js';
 
 export { parseHeaderChecks, type HeaderCheckRow } from '../../patterns/setting-patterns.js';
 
-registry.linkSources.register({
+export default defineLinkSource({
   name: 'site.antispam.header_checks',
   description: 'The [antispam] header_checks lines of the site configuration.',
   fields: { header: 'string', pattern: 'string', suffix: 'string', action: 'action' },

@@ -17,15 +17,22 @@
 //   POST   /chains/validate {source[, name]}   200 {ok, diagnostics}; nothing stored.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { compile } from '../../dsl/compile.js';
-import { hasErrors, type Diagnostic } from '../../dsl/diagnostics.js';
-import { checkChainGraph } from '../../dsl/graph.js';
-import type { ChainIr } from '../../dsl/ir.js';
-import type { DslCatalog, DslKind } from '../../dsl/catalog.js';
-import { writeAtomically, type LiveCatalog } from '../../runners/catalog.js';
+import { writeFileAtomically } from '../../queue/atomic-file.js';
+import {
+  type ChainIr,
+  checkChainGraph,
+  compile,
+  type Diagnostic,
+  type DslCatalog,
+  type DslKind,
+  GRAPH_FORMATS,
+  type GraphFormat,
+  hasErrors,
+  type LiveCatalog,
+  toDot,
+} from '../../dsl/index.js';
 import type { MailingList } from '../../model/entities.js';
 import { apiOf, collection, noContent, okay, queryParam, type Resource } from '../helpers.js';
-import { GRAPH_FORMATS, toDot, type GraphFormat } from '../../dsl/graph-dot.js';
 import { drawGraph, type GraphLimits } from '../graph-job.js';
 import { RestError, badRequest, notFound } from '../errors.js';
 import { inputOf, str, validate } from '../validate.js';
@@ -118,7 +125,7 @@ export function routes(router: RestRouter, deps: RestDeps): void {
       const chainNames = new Set(snap.allChainNames);
       const pipelineNames = new Set(snap.allPipelineNames);
       (kind === 'chain' ? chainNames : pipelineNames).add(name);
-      const result = compile(source, file, { chainNames, pipelineNames });
+      const result = compile(source, file, { chainNames, pipelineNames, registry: snap.registry });
       if (result.ir?.kind !== 'chain') return result;
       // A jump or detour that closes a loop through chains in force is refused too (MM501).
       const irs = new Map<string, ChainIr>();
@@ -147,7 +154,9 @@ export function routes(router: RestRouter, deps: RestDeps): void {
       const snap = live().snapshot();
       // Without a name, the file is taken to be named after what it declares.
       let name = input.name;
-      if (name === undefined) name = compile(source, '<source>').ast.declarations[0]?.name.name;
+      if (name === undefined) {
+        name = compile(source, '<source>', { registry: snap.registry }).ast.declarations[0]?.name.name;
+      }
       if (name !== undefined) checkName(kind, name);
       const result = check(snap, name ?? '', source, name ? `${name}.${kind}` : `<source>`);
       okay(ctx, { ok: !hasErrors(result.diagnostics), diagnostics: result.diagnostics.map(diagnosticJson) });
@@ -186,7 +195,7 @@ export function routes(router: RestRouter, deps: RestDeps): void {
         refuse(ctx, `${kind} '${name}' does not compile: ${errors.length} error${errors.length === 1 ? '' : 's'}, first: ${errors[0].code} ${errors[0].message} (line ${errors[0].line})`, result.diagnostics);
         return;
       }
-      writeAtomically(file, source!, dir, { mkdir: true });
+      writeFileAtomically(file, source!, { mkdir: true });
       const snap = catalog.reload();
       okay(ctx, await full(ctx, snap, name));
     });

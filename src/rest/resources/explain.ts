@@ -13,7 +13,7 @@ import type { RestDeps, RestRouter } from '../context.js';
 import { apiOf, queryParam } from '../helpers.js';
 import { RestError, badRequest, notFound } from '../errors.js';
 import { ExplainPool } from '../explain-job.js';
-import type { LiveCatalog } from '../../runners/catalog.js';
+import type { LiveCatalog } from '../../dsl/index.js';
 
 /** A raw message body larger than this is refused (413), as the JSON parser refuses its own. */
 const MAX_RAW_MESSAGE = 25 * 1024 * 1024;

@@ -1,6 +1,6 @@
 // The queue runners by Mailman's names. Registration is light: a runner's implementation
 // (and what it pulls in: the DSL, SMTP) is imported only by a process that starts it.
-import { registry } from '../../registry.js';
+import { defineRunners, type Registry, type RunnerComponent } from '../../registry.js';
 import type { QueueRunner, RunnerEnv } from '../runner.js';
 import { join } from 'node:path';
 import type { Config } from '../../config/config.js';
@@ -9,29 +9,49 @@ import type { Config } from '../../config/config.js';
  * A live, watched catalog. Slice 0 of `in` speaks for all: it keeps the status file
  * `mailman status` reads and logs what does not compile (once, not once per process).
  */
-async function live(config: Config, reporter = false) {
-  const { openLiveCatalog, DSL_STATUS_FILE } = await import('../catalog.js');
-  return (await openLiveCatalog(config, reporter ? { statusFile: join(config.runDir, DSL_STATUS_FILE) } : { log: false })).watch();
+async function live(config: Config, registry: Registry, reporter = false) {
+  const { openLiveCatalog, DSL_STATUS_FILE } = await import('../../dsl/index.js');
+  const opts = reporter ? { statusFile: join(config.runDir, DSL_STATUS_FILE) } : { log: false };
+  return openLiveCatalog(config, registry, opts).watch();
 }
 
-type Make = (env: RunnerEnv, slice: number, count: number) => Promise<QueueRunner>;
+type Make = (env: RunnerEnv, slice: number, count: number, registry: Registry) => Promise<QueueRunner>;
 
 const QUEUE_RUNNERS: [string, string, Make][] = [
-  ['in', 'Moderation: runs the list start chain on incoming posts.', async (env, s, c) => new (await import('../in.js')).IncomingRunner(env, await live(env.config, s === 0), s, c)],
-  ['pipeline', "Runs the list's pipeline of handlers on accepted posts.", async (env, s, c) => new (await import('../pipeline.js')).PipelineRunner(env, await live(env.config), s, c)],
-  ['virgin', 'Runs the virgin pipeline on mail the server generates.', async (env, s, c) => new (await import('../pipeline.js')).VirginRunner(env, await live(env.config), s, c)],
+  [
+    'in',
+    'Moderation: runs the list start chain on incoming posts.',
+    async (env, s, c, r) => {
+      const { IncomingRunner } = await import('../in.js');
+      return new IncomingRunner(env, await live(env.config, r, s === 0), s, c);
+    },
+  ],
+  [
+    'pipeline',
+    "Runs the list's pipeline of handlers on accepted posts.",
+    async (env, s, c, r) => new (await import('../pipeline.js')).PipelineRunner(env, await live(env.config, r), s, c),
+  ],
+  [
+    'virgin',
+    'Runs the virgin pipeline on mail the server generates.',
+    async (env, s, c, r) => new (await import('../pipeline.js')).VirginRunner(env, await live(env.config, r), s, c),
+  ],
   ['out', 'Delivers prepared messages over SMTP.', async (env, s, c) => new (await import('../out.js')).OutgoingRunner(env, s, c)],
-  ['retry', 'Gives temporarily failed deliveries back to the out queue.', async (env, s, c) => new (await import('../out.js')).RetryRunner(env, s, c)],
+  [
+    'retry',
+    'Gives temporarily failed deliveries back to the out queue.',
+    async (env, s, c) => new (await import('../out.js')).RetryRunner(env, s, c),
+  ],
 ];
 
-for (const [name, description, make] of QUEUE_RUNNERS) {
-  registry.runners.register({
+export default defineRunners(
+  ...QUEUE_RUNNERS.map(([name, description, make]): RunnerComponent => ({
     name,
     description,
     async start(env, { slice, count, blame }) {
-      const runner = await make(env, slice, count);
+      const runner = await make(env, slice, count, env.registry);
       await runner.start({ blame: blame ?? true });
       return { stop: () => runner.stop(), done: runner.done };
     },
-  });
-}
+  })),
+);

@@ -4,7 +4,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../../queue/atomic-file.js';
-import { registry } from '../../registry.js';
+import { defineRunners, type RunnerComponent } from '../../registry.js';
 import type { Config } from '../../config/config.js';
 
 function announce(config: Config, name: string, host: string, port: number): () => void {
@@ -14,7 +14,7 @@ function announce(config: Config, name: string, host: string, port: number): () 
   return () => rmSync(file, { force: true });
 }
 
-registry.runners.register({
+const lmtp: RunnerComponent = {
   name: 'lmtp',
   description: 'LMTP server receiving list mail from the MTA.',
   async start({ config, services }) {
@@ -28,15 +28,15 @@ registry.runners.register({
       },
     };
   },
-});
+};
 
-registry.runners.register({
+const rest: RunnerComponent = {
   name: 'rest',
   description: 'The REST API (Mailman 3.0/3.1 compatible).',
-  async start({ config, services }) {
-    const { openLiveCatalog } = await import('../catalog.js');
+  async start({ config, services, registry }) {
+    const { openLiveCatalog } = await import('../../dsl/index.js');
     const { startRestServer } = await import('../../rest/server.js');
-    const catalog = (await openLiveCatalog(config, { log: false })).watch(); // the in runner logs
+    const catalog = openLiveCatalog(config, registry, { log: false }).watch(); // the in runner logs
     const server = await startRestServer(services, config, { catalog });
     const unannounce = announce(config, 'rest', config.get('webservice', 'hostname'), server.port);
     return {
@@ -47,4 +47,6 @@ registry.runners.register({
       },
     };
   },
-});
+};
+
+export default defineRunners(lmtp, rest);

@@ -12,14 +12,22 @@
 // Last good versions (dsl.md §6) live in var/cache/dsl/last-good/, shared by every process
 // and kept across restarts: a site file that stops compiling leaves its previous text (or
 // the built-in it overrides) in force, reported as stale.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, watch, writeSync, type FSWatcher } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  watch,
+  type FSWatcher,
+} from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../queue/atomic-file.js';
 import type { Config } from '../config/config.js';
-import { CompileMemo, DslCatalog, type CatalogDirs, type DslKind, type LastGoodStore } from '../dsl/catalog.js';
-import { formatDiagnostic, type Diagnostic } from '../dsl/diagnostics.js';
-import type { Registries } from '../dsl/resolve.js';
+import { CompileMemo, DslCatalog, type CatalogDirs, type DslKind, type LastGoodStore } from './catalog.js';
+import { formatDiagnostic, type Diagnostic } from './diagnostics.js';
+import type { Registries } from './resolve.js';
 import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../paths.js';
-import { loadBuiltins } from '../registry.js';
 import { logger } from '../logging.js';
 
 /** The status file the `in` runner keeps for `mailman status`. */
@@ -28,36 +36,15 @@ export const DSL_STATUS_FILE = 'dsl.json';
 export interface DslStatusFile {
   pid: number;
   updated: string;
-  names: { kind: DslKind; name: string; origin: string; file: string; status: string; in_force?: string; diagnostics: Diagnostic[] }[];
-}
-
-/** Writes a file so that readers see the old or the new text, never a part: temp, fsync, rename. */
-export function writeAtomically(file: string, text: string, dir: string, opts: { mkdir?: boolean } = {}): void {
-  if (opts.mkdir) mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${file.slice(dir.length + 1)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  try {
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    /* some file systems cannot fsync a directory; the rename is still atomic */
-  }
+  names: {
+    kind: DslKind;
+    name: string;
+    origin: string;
+    file: string;
+    status: string;
+    in_force?: string;
+    diagnostics: Diagnostic[];
+  }[];
 }
 
 /** Last good texts as files: DIR/NAME.chain and DIR/NAME.pipeline. */
@@ -79,7 +66,7 @@ export class FileLastGoodStore implements LastGoodStore {
   put(kind: DslKind, name: string, text: string): void {
     try {
       mkdirSync(this.dir, { recursive: true });
-      writeAtomically(this.file(kind, name), text, this.dir);
+      writeFileAtomically(this.file(kind, name), text);
     } catch (err) {
       logger('error').error({ err, kind, name }, 'cannot keep the last good version of a site file');
     }
@@ -107,14 +94,16 @@ export interface LiveCatalogOptions {
   lastGoodDir?: string;
   /** Written on every change of status (the in runner's var/run/dsl.json). */
   statusFile?: string;
-  registry?: Registries;
+  /** What the files are compiled against: the process's registry, built at its start. */
+  registry: Registries;
   /** Log names that do not compile (default true); a one-off reader (the CLI) does not. */
   log?: boolean;
 }
 
 /** One line per diagnostic for logs and `mailman status`. */
 function summary(kind: DslKind, name: string, status: string, inForce: string | undefined): string {
-  if (status === 'stale') return `${kind} '${name}' does not compile; the ${inForce === 'builtin' ? 'built-in' : 'last good'} version stays in force`;
+  const version = inForce === 'builtin' ? 'built-in' : 'last good';
+  if (status === 'stale') return `${kind} '${name}' does not compile; the ${version} version stays in force`;
   return `${kind} '${name}' does not compile and has no good version; messages for it are shunted`;
 }
 
@@ -128,6 +117,11 @@ export class LiveCatalog {
   /** Per name, what was last reported, so a reload logs only what changed. */
   private reported = new Map<string, string>();
   private statusText = '';
+
+  /** What this catalog's files are compiled against (REST compiles uploads against it too). */
+  get registry(): Registries {
+    return this.options.registry;
+  }
 
   constructor(readonly options: LiveCatalogOptions) {
     this.lastGood = options.lastGoodDir ? new FileLastGoodStore(options.lastGoodDir) : undefined;
@@ -189,7 +183,8 @@ export class LiveCatalog {
   }
 
   private build(): DslCatalog {
-    const catalog = DslCatalog.loadSync(this.options.dirs, { registry: this.options.registry, lastGood: this.lastGood, memo: this.memo });
+    const { dirs, registry } = this.options;
+    const catalog = DslCatalog.loadSync(dirs, { registry, lastGood: this.lastGood, memo: this.memo });
     this.report(catalog);
     return catalog;
   }
@@ -203,16 +198,22 @@ export class LiveCatalog {
       const k = `${e.kind}:${e.name}`;
       const state = JSON.stringify([e.status, diagnostics]);
       seen.set(k, state);
-      names.push({ kind: e.kind, name: e.name, origin: e.origin, file: e.file, status: e.status, ...(e.inForce ? { in_force: e.inForce } : {}), diagnostics });
+      const { kind, name, origin, file, status } = e;
+      names.push({ kind, name, origin, file, status, ...(e.inForce ? { in_force: e.inForce } : {}), diagnostics });
       if (this.reported.get(k) === state || this.options.log === false) continue;
       if (e.status !== 'ok') {
         const text = diagnostics
           .filter((d) => d.severity === 'error')
           .map((d) => formatDiagnostic(d, catalog.sourceOfFile(d.file)))
           .join('\n\n');
-        logger('error').error({ kind: e.kind, name: e.name, file: e.file, status: e.status, codes: diagnostics.map((d) => d.code) }, `${summary(e.kind, e.name, e.status, e.inForce)}\n${text}`);
+        const what = { kind: e.kind, name: e.name, file: e.file, status: e.status };
+        logger('error').error(
+          { ...what, codes: diagnostics.map((d) => d.code) },
+          `${summary(e.kind, e.name, e.status, e.inForce)}\n${text}`,
+        );
       } else if (this.reported.has(k) && JSON.parse(this.reported.get(k)!)[0] !== 'ok') {
-        logger('error').info({ kind: e.kind, name: e.name, file: e.file, status: e.status }, `${e.kind} '${e.name}' compiles again and is in force`);
+        const what = { kind: e.kind, name: e.name, file: e.file, status: e.status };
+        logger('error').info(what, `${e.kind} '${e.name}' compiles again and is in force`);
       }
     }
     this.reported = seen;
@@ -222,9 +223,7 @@ export class LiveCatalog {
         this.statusText = body;
         const status: DslStatusFile = { pid: process.pid, updated: new Date().toISOString(), names };
         try {
-          const dir = join(this.options.statusFile, '..');
-          mkdirSync(dir, { recursive: true });
-          writeAtomically(this.options.statusFile, JSON.stringify(status, null, 2), dir);
+          writeFileAtomically(this.options.statusFile, JSON.stringify(status, null, 2), { mkdir: true });
         } catch (err) {
           logger('error').error({ err }, 'cannot write the chain and pipeline status file');
         }
@@ -263,7 +262,7 @@ export class LiveCatalog {
 }
 
 /** The site and built-in directories and the last-good store of a configuration. */
-export function catalogOptions(config: Config): LiveCatalogOptions {
+export function catalogOptions(config: Config, registry: Registries): LiveCatalogOptions {
   return {
     dirs: {
       builtinChains: BUILTIN_CHAIN_DIR,
@@ -272,17 +271,20 @@ export function catalogOptions(config: Config): LiveCatalogOptions {
       sitePipelines: config.path('dsl', 'pipeline_dir'),
     },
     lastGoodDir: join(config.varDir, 'cache', 'dsl', 'last-good'),
+    registry,
   };
 }
 
 /** A live catalog of this configuration; call watch() in long-running processes. */
-export async function openLiveCatalog(config: Config, opts: { statusFile?: string; log?: boolean } = {}): Promise<LiveCatalog> {
-  await loadBuiltins();
-  return new LiveCatalog({ ...catalogOptions(config), ...opts });
+export function openLiveCatalog(
+  config: Config,
+  registry: Registries,
+  opts: { statusFile?: string; log?: boolean } = {},
+): LiveCatalog {
+  return new LiveCatalog({ ...catalogOptions(config, registry), ...opts });
 }
 
 /** One snapshot, with last good versions in force (the master at start, the CLI). */
-export async function openCatalog(config: Config, opts: { log?: boolean } = {}): Promise<DslCatalog> {
-  await loadBuiltins();
-  return new LiveCatalog({ ...catalogOptions(config), ...opts }).snapshot();
+export function openCatalog(config: Config, registry: Registries, opts: { log?: boolean } = {}): DslCatalog {
+  return new LiveCatalog({ ...catalogOptions(config, registry), ...opts }).snapshot();
 }

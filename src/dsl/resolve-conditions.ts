@@ -1,0 +1,235 @@
+// Stage 3, the names in conditions and values: rules (registered or defined in the file),
+// `let` constants, loop variables' fields, and the language's own roots (resolve-paths.ts).
+// resolve.ts walks the declarations and calls in here for every condition and value.
+import type * as A from './ast.js';
+import { pathText } from './ast.js';
+import { Codes, type DiagnosticSink } from './diagnostics.js';
+import { didYouMean } from './suggest.js';
+import type { Component, LinkSource } from '../registry.js';
+import { MESSAGE_TYPES, ROLES, fromParamType } from './types.js';
+import { checkParams } from './resolve-params.js';
+import { MESSAGE_VALUES, ROOTS, resolveRooted } from './resolve-paths.js';
+import type { Binding, ResolveEnv } from './resolve.js';
+
+/** A key of each root, for the hint when a root is used alone. */
+const EXAMPLE_KEYS: Record<string, string> = {
+  list: 'list.display_name',
+  msgdata: 'msgdata.approved',
+  site: 'site.antispam.jump_chain',
+};
+
+export abstract class ConditionResolver {
+  readonly paths = new Map<A.Path, Binding>();
+  readonly sources = new Map<A.ForLink, LinkSource>();
+  protected readonly lets = new Map<string, A.LetDef>();
+  protected readonly rules = new Map<string, A.RuleDef>();
+  /** Definitions refused by MM204: their uses are left unresolved without another error. */
+  protected readonly tooDeep = new Set<string>();
+  /** Definitions further down the file, for "defined below" hints. */
+  protected later = new Set<string>();
+  protected loopVars = new Map<string, A.ForLink>();
+  protected inPipeline = false;
+
+  constructor(
+    protected readonly env: ResolveEnv,
+    protected readonly sink: DiagnosticSink,
+  ) {}
+
+  // ---- conditions
+
+  protected condition(c: A.Condition): void {
+    switch (c.kind) {
+      case 'Or':
+      case 'And':
+        for (const o of c.operands) this.condition(o);
+        return;
+      case 'Not':
+        this.condition(c.operand);
+        return;
+      case 'Test':
+        if (c.operand.kind === 'Ref') {
+          if (c.predicate) {
+            this.value(c.operand.path);
+            if (c.operand.args) {
+              this.sink.error(
+                c.operand.args.span,
+                Codes.UnknownParam,
+                `'${pathText(c.operand.path)}' takes no arguments`,
+              );
+            }
+          } else this.bareTest(c.operand);
+        } else if (c.operand.kind !== 'Header') this.value(c.operand);
+        if (c.predicate?.value) this.value(c.predicate.value);
+        if (c.predicate?.role && !(ROLES as readonly string[]).includes(c.predicate.role.name)) {
+          const role = c.predicate.role;
+          this.sink.error(
+            role.span,
+            Codes.UnknownRole,
+            `unknown role '${role.name}'`,
+            didYouMean(role.name, ROLES) ?? `the roles are ${ROLES.join(', ')}`,
+          );
+        }
+        return;
+    }
+  }
+
+  /** What else a name is, for MM309: "a handler", "an effect", "a chain" … */
+  protected kindOf(name: string): string | undefined {
+    const r = this.env.registry;
+    if (r.rules.has(name) || this.rules.has(name)) return 'a rule';
+    if (r.effects.has(name)) return 'an effect';
+    if (r.handlers.has(name)) return 'a handler';
+    if (this.env.chainNames?.has(name)) return 'a chain';
+    if (this.env.pipelineNames?.has(name)) return 'a pipeline';
+    return undefined;
+  }
+
+  /** A Ref with no predicate: a rule, or a boolean value. */
+  private bareTest(ref: A.RefOperand): void {
+    const path = ref.path;
+    const [head, ...rest] = path.parts;
+    if (rest.length === 0) {
+      if (this.tooDeep.has(head.name)) return;
+      const local = this.rules.get(head.name);
+      const rule = this.env.registry.rules.get(head.name);
+      if (local || rule) {
+        if (this.inPipeline) {
+          this.sink.error(
+            path.span,
+            Codes.WrongKind,
+            `rule '${head.name}' in a pipeline's 'when'`,
+            "a step's condition may test headers, settings and msgdata, not rules",
+          );
+          return;
+        }
+        if (local) {
+          this.paths.set(path, { kind: 'local-rule', def: local });
+          if (ref.args) {
+            this.sink.error(
+              ref.args.span,
+              Codes.UnknownParam,
+              `rule '${head.name}' is defined in this file and takes no arguments`,
+            );
+          }
+          return;
+        }
+        this.paths.set(path, { kind: 'rule', rule: rule! });
+        this.args(ref.args, rule, head, 'rule');
+        return;
+      }
+      if (this.lets.has(head.name) || this.loopVars.has(head.name) || MESSAGE_VALUES.has(head.name)) {
+        this.value(path);
+        return;
+      }
+      const other = this.kindOf(head.name);
+      if (other) {
+        const hint =
+          other === 'a chain'
+            ? `to continue in the chain, write 'jump ${head.name}' or 'detour ${head.name}'`
+            : other === 'an effect'
+              ? `to call the effect, write 'then run ${head.name}'`
+              : 'a condition tests rules and values';
+        this.sink.error(head.span, Codes.WrongKind, `'${head.name}' is ${other}, not a rule`, hint);
+        return;
+      }
+      const candidates = this.inPipeline ? [] : [...this.env.registry.rules.names(), ...this.rules.keys()];
+      const hint = this.later.has(head.name)
+        ? `'${head.name}' is defined further down; move its definition up`
+        : didYouMean(head.name, candidates);
+      this.sink.error(head.span, Codes.UnknownRule, `unknown rule '${head.name}'`, hint);
+      return;
+    }
+    this.value(path);
+    if (ref.args) this.sink.error(ref.args.span, Codes.UnknownParam, `'${pathText(path)}' takes no arguments`);
+  }
+
+  // ---- values
+
+  protected value(v: A.Value): void {
+    if (v.kind === 'List') {
+      for (const item of v.items) this.value(item);
+      return;
+    }
+    if (v.kind !== 'Path') return;
+    const binding = this.valuePath(v);
+    if (binding) this.paths.set(v, binding);
+  }
+
+  private valuePath(path: A.Path): Binding | undefined {
+    const [head, ...rest] = path.parts;
+    const name = head.name;
+    const loop = this.loopVars.get(name);
+    if (loop) return this.loopField(path, loop);
+    if (rest.length === 0) {
+      if (this.tooDeep.has(name)) return undefined;
+      const def = this.lets.get(name);
+      if (def) return { kind: 'const', def };
+      const type = MESSAGE_TYPES.get(name);
+      if (type) return { kind: 'message', name, type };
+      if (this.rules.has(name) || this.env.registry.rules.has(name)) {
+        this.sink.error(
+          path.span,
+          Codes.BadOperator,
+          `rule '${name}' is a condition, not a value`,
+          `test it on its own: 'if ${name} then …'`,
+        );
+        return undefined;
+      }
+      if (name === 'list' || name === 'msgdata' || name === 'site') {
+        const example = EXAMPLE_KEYS[name];
+        this.sink.error(
+          path.span,
+          Codes.UnknownName,
+          `'${name}' alone is not a value`,
+          `name one of its keys, as in ${example}`,
+        );
+        return undefined;
+      }
+      const hint = this.later.has(name)
+        ? `'${name}' is defined further down; move its definition up`
+        : didYouMean(name, [...this.lets.keys(), ...this.loopVars.keys(), ...ROOTS]);
+      this.sink.error(path.span, Codes.UnknownName, `unknown name '${name}'`, hint);
+      return undefined;
+    }
+    return resolveRooted(path, this.sink, () => [...this.lets.keys(), ...this.loopVars.keys(), ...ROOTS]);
+  }
+
+  /** `c.header`: a field of the row a `for` is at, typed by its link source. */
+  private loopField(path: A.Path, loop: A.ForLink): Binding | undefined {
+    const [head, ...rest] = path.parts;
+    const source = this.sources.get(loop);
+    if (rest.length !== 1) {
+      const fields = source ? Object.keys(source.fields) : [];
+      this.sink.error(
+        path.span,
+        Codes.UnknownName,
+        rest.length === 0 ? `loop variable '${head.name}' is a row, not a value` : `'${pathText(path)}' goes too deep`,
+        fields.length ? `name a field: ${fields.map((f) => `${head.name}.${f}`).join(', ')}` : undefined,
+      );
+      return undefined;
+    }
+    const field = rest[0].name;
+    // An unknown source was reported at the `for`.
+    if (!source) return { kind: 'loop-var', link: loop, field, type: 'unknown' };
+    const type = source.fields[field];
+    if (!type) {
+      const fields = Object.keys(source.fields);
+      this.sink.error(
+        rest[0].span,
+        Codes.UnknownName,
+        `rows of '${source.name}' have no field '${field}'`,
+        didYouMean(field, fields) ?? `the fields are ${fields.join(', ')}`,
+      );
+      return undefined;
+    }
+    return { kind: 'loop-var', link: loop, field, type: fromParamType(type) };
+  }
+
+  // ---- arguments
+
+  /** Checks arguments against a component's parameters; with no component (unknown), only resolves values. */
+  protected args(args: A.Args | undefined, component: Component | undefined, owner: A.Ident, kind: string): void {
+    checkParams(args, component, owner, kind, this.sink);
+    for (const arg of args?.entries ?? []) this.value(arg.value);
+  }
+}
