@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { TestServer } from '../test/helpers/server.js';
 import { SmtpSink } from '../test/helpers/smtp-sink.js';
 import { makePost, LmtpSession } from '../test/helpers/lmtp-client.js';
-import { RUNNER_DEFAULTS } from '../src/config/schema.js';
+import { runnerTable } from '../src/registry.js';
 import { processTree, pssMiB, cpuMs, PssSampler } from '../test/helpers/processes.js';
 
 const args = new Map(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')] as [string, string]; }));
@@ -15,8 +15,9 @@ const M = Number(args.get('members') ?? 1000);
 const N = Number(args.get('messages') ?? 100);
 const only = args.get('model');
 
-const perRunner = Object.keys(RUNNER_DEFAULTS).map((n) => `[runner.${n}]\nprocess: ${n}`).join('\n');
-const allInOne = Object.keys(RUNNER_DEFAULTS).map((n) => `[runner.${n}]\nprocess: all`).join('\n');
+const RUNNERS = Object.keys(await runnerTable());
+const perRunner = RUNNERS.map((n) => `[runner.${n}]\nprocess: ${n}`).join('\n');
+const allInOne = RUNNERS.map((n) => `[runner.${n}]\nprocess: all`).join('\n');
 const MODELS: { name: string; config: string; env?: Record<string, string> }[] = [
   { name: 'a: queue runners share a process, LMTP and REST apart (default)', config: '' },
   { name: 'b: one process, a worker thread per runner', config: allInOne, env: { MAILMAN_RUNNER_THREADS: '1' } },

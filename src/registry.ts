@@ -11,6 +11,7 @@ import type { MsgData } from './queue/qfile.js';
 import type { MailingList } from './model/entities.js';
 import type { Services } from './services/services.js';
 import type { Config } from './config/config.js';
+import type { RunnerDefaults, RunnerTable } from './config/schema.js';
 
 /** The types a parameter may take in the language. */
 export type ParamType = 'string' | 'number' | 'size' | 'bool' | 'regex' | 'address' | 'action' | 'string-list';
@@ -115,6 +116,8 @@ export interface RunnerStartEnv {
  * `blame`: the previous process here crashed, so a message it left claimed may be the cause.
  */
 export interface RunnerComponent extends Component {
+  /** Its `[runner.NAME]` settings where they differ from every runner's (process, concurrency...). */
+  defaults?: RunnerDefaults;
   /** Starts working; resolves once running, with the way to stop it cleanly. */
   start(env: RunnerStartEnv, opts: { slice: number; count: number; blame?: boolean }): Promise<RunnerHandle>;
 }
@@ -180,14 +183,35 @@ const COMPONENT_DIRS = [
 ] as const satisfies readonly (readonly [string, keyof Registry])[];
 const RUNNER_DIR = 'runners/registered';
 
-async function registerFolder(dir: string, into: ComponentRegistry<Component>): Promise<void> {
+/** The default exports of a folder's modules, in file order and each module's own order. */
+async function componentsIn(dir: string): Promise<Component[]> {
   const abs = join(SRC, dir);
+  const out: Component[] = [];
   for (const file of readdirSync(abs).sort()) {
     if (!file.endsWith('.js') || file.endsWith('.d.js')) continue;
     const mod = (await import(pathToFileURL(join(abs, file)).href)) as { default?: Component | Component[] };
     if (!mod.default) throw new Error(`${dir}/${file} exports no component (export default one)`);
-    for (const component of [mod.default].flat()) into.register(component);
+    out.push(...[mod.default].flat());
   }
+  return out;
+}
+
+async function registerFolder(dir: string, into: ComponentRegistry<Component>): Promise<void> {
+  for (const component of await componentsIn(dir)) into.register(component);
+}
+
+/**
+ * The runners and their defaults, in registration order, for Config.load: light (a runner
+ * module imports its implementation only when started), so the master and every command can
+ * afford it.
+ */
+export async function runnerTable(): Promise<RunnerTable> {
+  const table: Record<string, RunnerDefaults> = {};
+  for (const runner of (await componentsIn(RUNNER_DIR)) as RunnerComponent[]) {
+    if (Object.hasOwn(table, runner.name)) throw new Error(`duplicate runner "${runner.name}"`);
+    table[runner.name] = runner.defaults ?? {};
+  }
+  return table;
 }
 
 /**

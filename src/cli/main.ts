@@ -4,6 +4,7 @@ import { CliContext, CliError } from './context.js';
 import { ConfigError } from '../config/config.js';
 import { VERSION } from '../version.js';
 import { COMMANDS } from './commands/index.js';
+import { runnerTable } from '../registry.js';
 import { applyServerUmask } from '../master/umask.js';
 
 // Before any command can write under var (the master and its runners inherit it too).
@@ -23,8 +24,9 @@ const program = new Command('mailman')
   .showHelpAfterError('(run "mailman --help" or "mailman COMMAND --help" for usage)')
   .exitOverride();
 
-program.hook('preAction', (cmd) => {
+program.hook('preAction', async (cmd) => {
   ctx.configFile = cmd.opts<{ config?: string }>().config;
+  ctx.runners = await runnerTable();
 });
 
 for (const command of COMMANDS) command.register(program, ctx);

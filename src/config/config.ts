@@ -3,7 +3,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve, isAbsolute } from 'node:path';
 import { parseIni } from './ini.js';
-import { sectionSpec, allSectionNames, KeySpec, RUNNER_DEFAULTS } from './schema.js';
+import { sectionSpec, allSectionNames, KeySpec, type RunnerTable } from './schema.js';
 
 export class ConfigError extends Error {}
 
@@ -54,6 +54,11 @@ export interface ConfigOptions {
   /** Overrides applied on top of the file, as section -> key -> value (tests use these). */
   overrides?: Record<string, Record<string, string>>;
   cwd?: string;
+  /**
+   * The runners this process knows and their defaults (registry.ts runnerTable()): their
+   * `[runner.NAME]` sections are valid; without it, any runner section is refused.
+   */
+  runners?: RunnerTable;
 }
 
 export class Config {
@@ -61,9 +66,12 @@ export class Config {
   private readonly values = new Map<string, Map<string, string>>();
   private readonly baseDir: string;
 
-  private constructor(file: string | undefined, baseDir: string) {
+  private readonly runners: RunnerTable;
+
+  private constructor(file: string | undefined, baseDir: string, runners: RunnerTable) {
     this.file = file;
     this.baseDir = baseDir;
+    this.runners = runners;
   }
 
   /** Finds the site file the way the CLI promises: -C, $MAILMAN_CONFIG_FILE, ./mailman.conf. */
@@ -77,7 +85,7 @@ export class Config {
   static load(opts: ConfigOptions = {}): Config {
     const cwd = opts.cwd ?? process.cwd();
     const file = opts.file;
-    const config = new Config(file, cwd);
+    const config = new Config(file, cwd, opts.runners ?? {});
     if (file) {
       if (!existsSync(file)) throw new ConfigError(`configuration file ${file} does not exist`);
       const entries = parseIni(readFileSync(file, 'utf8'), file);
@@ -93,9 +101,9 @@ export class Config {
   }
 
   private set(section: string, key: string, value: string, where: string): void {
-    const spec = sectionSpec(section);
+    const spec = sectionSpec(section, this.runners);
     if (!spec) {
-      throw new ConfigError(`${where}: unknown section [${section}]; known sections: ${allSectionNames().join(', ')}`);
+      throw new ConfigError(`${where}: unknown section [${section}]; known sections: ${allSectionNames(this.runners).join(', ')}`);
     }
     const keySpec = spec[key];
     if (!keySpec) {
@@ -113,7 +121,7 @@ export class Config {
 
   /** The raw (uninterpolated) value: the file's, else the embedded default. */
   raw(section: string, key: string): string {
-    const spec = sectionSpec(section);
+    const spec = sectionSpec(section, this.runners);
     if (!spec || !spec[key]) throw new ConfigError(`no configuration key [${section}] ${key}`);
     return this.values.get(section)?.get(key) ?? spec[key].default;
   }
@@ -193,15 +201,16 @@ export class Config {
     return [...this.values.keys()].filter((s) => s.startsWith(`${head}.`)).sort();
   }
 
+  /** The runners this configuration was loaded knowing, in registration order. */
   runnerNames(): string[] {
-    return Object.keys(RUNNER_DEFAULTS);
+    return Object.keys(this.runners);
   }
 
   /** Every section and key with its effective value, for `mailman conf` and REST. */
   dump(): Record<string, Record<string, string>> {
     const out: Record<string, Record<string, string>> = {};
-    for (const name of allSectionNames()) {
-      const spec = sectionSpec(name)!;
+    for (const name of allSectionNames(this.runners)) {
+      const spec = sectionSpec(name, this.runners)!;
       out[name] = {};
       for (const key of Object.keys(spec)) out[name][key] = this.get(name, key);
     }

@@ -118,26 +118,28 @@ export function archiverSection(): SectionSpec {
   };
 }
 
-/** Runners the master knows how to start, with Mailman's defaults. */
-export const RUNNER_DEFAULTS: Record<string, { sleep_time: string; start: string; process: string; concurrency?: string }> = {
-  in: { sleep_time: '1s', start: 'yes', process: 'queues', concurrency: '4' },
-  pipeline: { sleep_time: '1s', start: 'yes', process: 'queues', concurrency: '4' },
-  out: { sleep_time: '1s', start: 'yes', process: 'queues', concurrency: '4' },
-  virgin: { sleep_time: '1s', start: 'yes', process: 'queues', concurrency: '2' },
-  retry: { sleep_time: '15m', start: 'yes', process: 'queues' },
-  lmtp: { sleep_time: '1s', start: 'yes', process: 'lmtp' },
-  rest: { sleep_time: '1s', start: 'yes', process: 'rest' },
-};
+/**
+ * What a runner's registration may set in its `[runner.NAME]` section (src/runners/registered);
+ * every other key takes the default all runners share.
+ */
+export interface RunnerDefaults {
+  process?: string;
+  concurrency?: number;
+  sleep_time?: string;
+  start?: boolean;
+}
 
-export function runnerSection(name: string): SectionSpec {
-  const def = RUNNER_DEFAULTS[name];
+/** The runners a process knows, by name, in the order they are registered (Mailman's: in, pipeline, out...). */
+export type RunnerTable = Readonly<Record<string, RunnerDefaults>>;
+
+export function runnerSection(def: RunnerDefaults = {}): SectionSpec {
   return {
     instances: i('1', 'slices splitting the queue (a power of 2), each in its own process'),
-    concurrency: i(def?.concurrency ?? '1', 'messages of its queue a runner slice handles at once (1 to 64)'),
-    process: s(def?.process ?? 'queues', 'the worker process this runner lives in: runners naming the same process share one per slice; a name of its own isolates it'),
-    start: b(def?.start ?? 'yes'),
+    concurrency: i(String(def.concurrency ?? 1), 'messages of its queue a runner slice handles at once (1 to 64)'),
+    process: s(def.process ?? 'queues', 'the worker process this runner lives in: runners naming the same process share one per slice; a name of its own isolates it'),
+    start: b(def.start === false ? 'no' : 'yes'),
     max_restarts: i('10', 'restarts within restart_window before giving up'),
-    sleep_time: d(def?.sleep_time ?? '1s', 'safety-net scan interval; new files wake the runner at once'),
+    sleep_time: d(def.sleep_time ?? '1s', 'safety-net scan interval; new files wake the runner at once'),
   };
 }
 
@@ -150,11 +152,14 @@ export function loggingSection(): SectionSpec {
   };
 }
 
-/** The spec of a section by its full name, or undefined if no such section exists. */
-export function sectionSpec(section: string): SectionSpec | undefined {
+/**
+ * The spec of a section by its full name, or undefined if no such section exists. `[runner.NAME]`
+ * exists for the runners of the table given (a process without one knows no runner sections).
+ */
+export function sectionSpec(section: string, runners: RunnerTable = {}): SectionSpec | undefined {
   if (SECTIONS[section]) return SECTIONS[section];
   const [head, tail] = splitSection(section);
-  if (head === 'runner' && tail && tail in RUNNER_DEFAULTS) return runnerSection(tail);
+  if (head === 'runner' && tail && Object.hasOwn(runners, tail)) return runnerSection(runners[tail]);
   if (head === 'logging' && tail && (LOG_NAMES as readonly string[]).includes(tail)) return loggingSection();
   if (head === 'archiver' && tail) return archiverSection();
   return undefined;
@@ -176,10 +181,10 @@ export function splitSection(section: string): [string, string | undefined] {
   return dot < 0 ? [section, undefined] : [section.slice(0, dot), section.slice(dot + 1)];
 }
 
-export function allSectionNames(): string[] {
+export function allSectionNames(runners: RunnerTable = {}): string[] {
   return [
     ...Object.keys(SECTIONS),
-    ...Object.keys(RUNNER_DEFAULTS).map((r) => `runner.${r}`),
+    ...Object.keys(runners).map((r) => `runner.${r}`),
     ...LOG_NAMES.map((l) => `logging.${l}`),
   ];
 }

@@ -6,7 +6,7 @@
 import { Config } from '../config/config.js';
 import { configureLogging, logger } from '../logging.js';
 import { Services } from '../services/services.js';
-import { buildRegistry, type RunnerHandle } from '../registry.js';
+import { buildRegistry, runnerTable, type RunnerHandle } from '../registry.js';
 import { applyServerUmask } from './umask.js';
 import { parseSliceArg, sliceId, type RunnerSlice } from './plan.js';
 import type { HostToMaster, MasterToHost } from './host-protocol.js';
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   if (isMainThread) applyServerUmask();
   const [key = 'runner:0', ...sliceArgs] = process.argv.slice(2);
   const slices = sliceArgs.map(parseSliceArg);
-  const config = Config.load({ file: Config.locate() });
+  const config = Config.load({ file: Config.locate(), runners: await runnerTable() });
   configureLogging(config, key);
   const log = logger('runner').child({ process: key });
   // The master says whether the last process in this place died of something a message may

@@ -9,7 +9,6 @@ import { rmSync, mkdirSync, openSync, closeSync, writeSync, statSync, chmodSync 
 import { dirname, join } from 'node:path';
 import { writeFileAtomically } from '../queue/atomic-file.js';
 import type { Config } from '../config/config.js';
-import { RUNNER_DEFAULTS } from '../config/schema.js';
 import { logger } from '../logging.js';
 import { HOST_ENTRY, PREPARE_ENTRY } from '../paths.js';
 import { planProcesses, sliceArg, sliceId, type ProcessPlan, type RunnerSlice } from './plan.js';
@@ -123,7 +122,7 @@ export async function runMaster(config: Config): Promise<void> {
     }
   }
   // The status file lists runners in Mailman's order (in, pipeline, out...), not by process.
-  const order = Object.keys(RUNNER_DEFAULTS);
+  const order = config.runnerNames();
   runners.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name) || a.slice - b.slice);
 
   let stopping = false;

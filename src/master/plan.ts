@@ -4,7 +4,6 @@
 // servers the outside world talks to (LMTP, REST) get their own. `[runner.NAME] process`
 // moves a runner into a process of its own (or back to Mailman's one-per-runner shape).
 import type { Config } from '../config/config.js';
-import { RUNNER_DEFAULTS } from '../config/schema.js';
 
 export interface RunnerSlice {
   name: string;
@@ -25,7 +24,7 @@ const PROCESS_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 /** The worker processes to start, in a stable order, each with the runner slices it hosts. */
 export function planProcesses(config: Config): ProcessPlan[] {
   const plans = new Map<string, ProcessPlan>();
-  for (const name of Object.keys(RUNNER_DEFAULTS)) {
+  for (const name of config.runnerNames()) {
     const section = `runner.${name}`;
     if (!config.bool(section, 'start')) continue;
     const group = config.get(section, 'process').trim().toLowerCase();

@@ -6,12 +6,12 @@ import { Config } from '../config/config.js';
 import { configureLogging, logger } from '../logging.js';
 import { Services } from '../services/services.js';
 import { openCatalog } from '../dsl/index.js';
-import { buildRegistry } from '../registry.js';
+import { buildRegistry, runnerTable } from '../registry.js';
 import { applyServerUmask } from './umask.js';
 
 async function main(): Promise<void> {
   applyServerUmask();
-  const config = Config.load({ file: Config.locate() });
+  const config = Config.load({ file: Config.locate(), runners: await runnerTable() });
   configureLogging(config, 'prepare');
   const log = logger('master');
   const services = await Services.open(config, { migrate: true });

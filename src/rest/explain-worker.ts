@@ -7,7 +7,7 @@ import { Config } from '../config/config.js';
 import { configureLogging } from '../logging.js';
 import { Services } from '../services/services.js';
 import { openLiveCatalog } from '../dsl/index.js';
-import { buildRegistry } from '../registry.js';
+import { buildRegistry, runnerTable } from '../registry.js';
 import { explainMessage, ExplainError } from '../explain/index.js';
 import { NotFoundError } from '../services/errors.js';
 
@@ -24,7 +24,7 @@ export interface ExplainJob {
 export type ExplainReply = { id: number; trace: unknown } | { id: number; refused: 'bad' | 'missing' | 'failed'; message: string };
 
 const { configFile, cwd } = workerData as { configFile?: string; cwd: string };
-const config = Config.load({ file: configFile, cwd });
+const config = Config.load({ file: configFile, cwd, runners: await runnerTable() });
 configureLogging(config, 'rest');
 const services = await Services.open(config);
 // A thread of its own: it builds its own registry, as any process does at its start.

@@ -9,6 +9,7 @@ import { barrierPost } from '../helpers/barrier.js';
 import { Config } from '../../src/config/config.js';
 import { Services } from '../../src/services/services.js';
 import type { Member } from '../../src/model/entities.js';
+import { runners } from '../helpers/registry.js';
 
 let sink: SmtpSink;
 let server: TestServer;
@@ -28,7 +29,7 @@ before(async () => {
     }
   }
   // Preferences have no REST resource yet: set them in the server's database.
-  services = await Services.open(Config.load({ file: server.configFile }), { migrate: false });
+  services = await Services.open(Config.load({ file: server.configFile, runners }), { migrate: false });
 });
 
 after(async () => {

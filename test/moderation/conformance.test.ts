@@ -11,6 +11,7 @@ import { SmtpSink } from '../helpers/smtp-sink.js';
 import { LmtpSession, makePost } from '../helpers/lmtp-client.js';
 import { Config } from '../../src/config/config.js';
 import { Services } from '../../src/services/services.js';
+import { runners } from '../helpers/registry.js';
 
 let sink: SmtpSink;
 let server: TestServer;
@@ -71,7 +72,7 @@ before(async () => {
   const moddy = (await rest('GET', '/lists/ant.example.com/roster/member')).body.entries.find((e: { email: string }) => e.email === 'moddy@example.org');
   await rest('PATCH', `/members/${moddy.member_id}`, { moderation_action: 'reject' });
   // No REST resource for bans yet: the ban goes in through the service, on the server's database.
-  const services = await Services.open(Config.load({ file: server.configFile }), { migrate: false });
+  const services = await Services.open(Config.load({ file: server.configFile, runners }), { migrate: false });
   try {
     await services.bans.ban('^.*@banned\\.example$');
   } finally {

@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Config, ConfigError } from '../../src/config/config.js';
+import { runners } from '../helpers/registry.js';
 
 function withFile(text: string, fn: (file: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'mm-conf-'));
@@ -17,13 +18,27 @@ function withFile(text: string, fn: (file: string) => void): void {
 }
 
 test('embedded defaults are Mailman-like and paths derive from var_dir', () => {
-  const c = Config.load({ cwd: '/srv/mm' });
+  const c = Config.load({ cwd: '/srv/mm', runners });
   assert.equal(c.get('webservice', 'port'), '8001');
   assert.equal(c.get('mta', 'lmtp_port'), '8024');
   assert.equal(c.get('webservice', 'admin_user'), 'restadmin');
   assert.equal(c.path('paths', 'queue_dir'), '/srv/mm/var/queue');
   assert.equal(c.databaseUrl, 'sqlite:////srv/mm/var/data/mailman.db');
   assert.equal(c.durationMs('runner.retry', 'sleep_time'), 15 * 60_000);
+});
+
+test("a runner's defaults come from its registration, in Mailman's order", () => {
+  const c = Config.load({ cwd: '/srv/mm', runners });
+  assert.deepEqual(c.runnerNames(), ['in', 'pipeline', 'out', 'virgin', 'retry', 'lmtp', 'rest']);
+  assert.equal(c.int('runner.in', 'concurrency'), 4);
+  assert.equal(c.int('runner.virgin', 'concurrency'), 2);
+  assert.equal(c.int('runner.retry', 'concurrency'), 1, 'unset on the registration: the default every runner shares');
+  assert.equal(c.get('runner.lmtp', 'process'), 'lmtp');
+  assert.equal(c.get('runner.out', 'process'), 'queues');
+  assert.equal(c.bool('runner.rest', 'start'), true);
+  withFile('[runner.out]\nconcurrency: 8\n', (file) => assert.equal(Config.load({ file, runners }).int('runner.out', 'concurrency'), 8));
+  // A process that was given no runners knows no runner sections: nothing is read by guess.
+  withFile('[runner.out]\nstart: no\n', (file) => assert.throws(() => Config.load({ file }), /unknown section \[runner\.out\]/));
 });
 
 test('both key: value and key = value forms, comments and continuation lines', () => {
@@ -39,8 +54,8 @@ test('an unknown key, an unknown section or a bad value is a clear error with fi
   withFile('[mta]\nsmtp_prot: 25\n', (file) => assert.throws(() => Config.load({ file }), (e: Error) => e instanceof ConfigError && /mailman\.conf:2: unknown key "smtp_prot" in \[mta\]/.test(e.message)));
   withFile('[nosuch]\nx: 1\n', (file) => assert.throws(() => Config.load({ file }), /unknown section \[nosuch\]/));
   withFile('[webservice]\nport: eighty\n', (file) => assert.throws(() => Config.load({ file }), /mailman\.conf:2: \[webservice\] port: "eighty" is not a port/));
-  withFile('[runner.out]\nsleep_time: soon\n', (file) => assert.throws(() => Config.load({ file }), /is not a duration/));
-  withFile('[runner.nosuch]\nstart: yes\n', (file) => assert.throws(() => Config.load({ file }), /unknown section \[runner\.nosuch\]/));
+  withFile('[runner.out]\nsleep_time: soon\n', (file) => assert.throws(() => Config.load({ file, runners }), /is not a duration/));
+  withFile('[runner.nosuch]\nstart: yes\n', (file) => assert.throws(() => Config.load({ file, runners }), /unknown section \[runner\.nosuch\]/));
   for (const bad of ['0', '65', '-1', 'many']) withFile(`[mta]\nmax_delivery_threads: ${bad}\n`, (file) => assert.throws(() => Config.load({ file }), /max_delivery_threads/));
   withFile('[mta]\nmax_delivery_threads: 64\n', (file) => assert.equal(Config.load({ file }).int('mta', 'max_delivery_threads'), 64));
 });

@@ -10,7 +10,6 @@ import { exposureProblems } from '../../config/exposure.js';
 import type { DslStatusFile } from '../../dsl/index.js';
 import { describeRunner, type MasterStatusFile } from '../../master/status.js';
 import { queueBacklogs, formatAge, type QueueBacklog } from '../../queue/backlog.js';
-import { RUNNER_DEFAULTS } from '../../config/schema.js';
 import { Switchboard } from '../../queue/switchboard.js';
 
 /** Chains and pipelines that do not compile, as the in runner last saw them. */
@@ -108,7 +107,7 @@ export function register(program: Command, ctx: CliContext): void {
       out(`GNU Mailman (mailman-ts) is running (master pid: ${pid})`);
       const status = readMasterStatus(join(config.runDir, 'master.json'));
       const problems = status ? printRunners(status, config.queueDir) : [];
-      printBacklog(config.queueDir, status);
+      printBacklog(config.queueDir, status, config.runnerNames());
       // dsl/live-catalog.ts's DSL_STATUS_FILE, named here so as not to load the compiler.
       printDslStatus(join(config.runDir, 'dsl.json'));
       if (problems.length) {
@@ -162,7 +161,7 @@ const UNHANDLED: Record<string, string> = {
 };
 
 /** Queues with mail waiting that no runner takes, then the shunt queue. */
-function printBacklog(queueDir: string, status: MasterStatusFile | undefined): void {
+function printBacklog(queueDir: string, status: MasterStatusFile | undefined, runners: readonly string[]): void {
   const now = Date.now();
   const backlog = queueBacklogs(queueDir);
   const age = (q: QueueBacklog) => `${q.count} message${q.count === 1 ? '' : 's'}, oldest ${formatAge(now - q.oldest)} ago`;
@@ -172,7 +171,7 @@ function printBacklog(queueDir: string, status: MasterStatusFile | undefined): v
     if (stalled.length) {
       out('Queues with mail no runner is taking:');
       for (const q of stalled) {
-        const why = slices(q.name).length ? `its runner is down` : q.name in RUNNER_DEFAULTS ? `[runner.${q.name}] start is off` : (UNHANDLED[q.name] ?? 'no runner takes this queue');
+        const why = slices(q.name).length ? `its runner is down` : runners.includes(q.name) ? `[runner.${q.name}] start is off` : (UNHANDLED[q.name] ?? 'no runner takes this queue');
         out(`  ${q.name.padEnd(14)} ${age(q)} (${why})`);
       }
     }

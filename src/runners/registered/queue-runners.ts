@@ -4,6 +4,7 @@ import { defineRunners, type Registry, type RunnerComponent } from '../../regist
 import type { QueueRunner, RunnerEnv } from '../runner.js';
 import { join } from 'node:path';
 import type { Config } from '../../config/config.js';
+import type { RunnerDefaults } from '../../config/schema.js';
 
 /**
  * A live, watched catalog. Slice 0 of `in` speaks for all: it keeps the status file
@@ -17,37 +18,56 @@ async function live(config: Config, registry: Registry, reporter = false) {
 
 type Make = (env: RunnerEnv, slice: number, count: number, registry: Registry) => Promise<QueueRunner>;
 
-const QUEUE_RUNNERS: [string, string, Make][] = [
-  [
-    'in',
-    'Moderation: runs the list start chain on incoming posts.',
-    async (env, s, c, r) => {
+interface QueueRunnerSpec {
+  name: string;
+  description: string;
+  defaults: RunnerDefaults;
+  make: Make;
+}
+
+// In Mailman's order, which `mailman status` keeps. Every queue runner shares the `queues`
+// process by default; the busy ones handle several messages at once.
+const QUEUE_RUNNERS: QueueRunnerSpec[] = [
+  {
+    name: 'in',
+    description: 'Moderation: runs the list start chain on incoming posts.',
+    defaults: { process: 'queues', concurrency: 4 },
+    make: async (env, s, c, r) => {
       const { IncomingRunner } = await import('../in.js');
       return new IncomingRunner(env, await live(env.config, r, s === 0), s, c);
     },
-  ],
-  [
-    'pipeline',
-    "Runs the list's pipeline of handlers on accepted posts.",
-    async (env, s, c, r) => new (await import('../pipeline.js')).PipelineRunner(env, await live(env.config, r), s, c),
-  ],
-  [
-    'virgin',
-    'Runs the virgin pipeline on mail the server generates.',
-    async (env, s, c, r) => new (await import('../pipeline.js')).VirginRunner(env, await live(env.config, r), s, c),
-  ],
-  ['out', 'Delivers prepared messages over SMTP.', async (env, s, c) => new (await import('../out.js')).OutgoingRunner(env, s, c)],
-  [
-    'retry',
-    'Gives temporarily failed deliveries back to the out queue.',
-    async (env, s, c) => new (await import('../out.js')).RetryRunner(env, s, c),
-  ],
+  },
+  {
+    name: 'pipeline',
+    description: "Runs the list's pipeline of handlers on accepted posts.",
+    defaults: { process: 'queues', concurrency: 4 },
+    make: async (env, s, c, r) => new (await import('../pipeline.js')).PipelineRunner(env, await live(env.config, r), s, c),
+  },
+  {
+    name: 'out',
+    description: 'Delivers prepared messages over SMTP.',
+    defaults: { process: 'queues', concurrency: 4 },
+    make: async (env, s, c) => new (await import('../out.js')).OutgoingRunner(env, s, c),
+  },
+  {
+    name: 'virgin',
+    description: 'Runs the virgin pipeline on mail the server generates.',
+    defaults: { process: 'queues', concurrency: 2 },
+    make: async (env, s, c, r) => new (await import('../pipeline.js')).VirginRunner(env, await live(env.config, r), s, c),
+  },
+  {
+    name: 'retry',
+    description: 'Gives temporarily failed deliveries back to the out queue.',
+    defaults: { process: 'queues', sleep_time: '15m' },
+    make: async (env, s, c) => new (await import('../out.js')).RetryRunner(env, s, c),
+  },
 ];
 
 export default defineRunners(
-  ...QUEUE_RUNNERS.map(([name, description, make]): RunnerComponent => ({
+  ...QUEUE_RUNNERS.map(({ name, description, defaults, make }): RunnerComponent => ({
     name,
     description,
+    defaults,
     async start(env, { slice, count, blame }) {
       const runner = await make(env, slice, count, env.registry);
       await runner.start({ blame: blame ?? true });

@@ -17,6 +17,7 @@ function announce(config: Config, name: string, host: string, port: number): () 
 const lmtp: RunnerComponent = {
   name: 'lmtp',
   description: 'LMTP server receiving list mail from the MTA.',
+  defaults: { process: 'lmtp' },
   async start({ config, services }) {
     const { startLmtpServer } = await import('../../mta/lmtp.js');
     const server = await startLmtpServer(services, config);
@@ -33,6 +34,7 @@ const lmtp: RunnerComponent = {
 const rest: RunnerComponent = {
   name: 'rest',
   description: 'The REST API (Mailman 3.0/3.1 compatible).',
+  defaults: { process: 'rest' },
   async start({ config, services, registry }) {
     const { openLiveCatalog } = await import('../../dsl/index.js');
     const { startRestServer } = await import('../../rest/server.js');
