@@ -1,4 +1,4 @@
-// A large, valid chain file for measuring the compiler (dsl.md §1: 10,000 lines compiled warm
+// A large, valid chain file for measuring the compiler (docs/language.md#goals: 10,000 lines compiled warm
 // in at most 100 ms). The links mix what real files hold: registered rules with and without
 // arguments, header tests with regexes and lists, settings, reasons with interpolation,
 // detours, `for` loops and comments, one link (or loop line) per line.

@@ -11,7 +11,7 @@ import * as T from './tokens.js';
 
 /** Levels of `(`, `[`, `{` and consecutive `not`s, together. */
 export const MAX_NESTING = 64;
-/** Characters of one file (dsl.md §12's 10,000-line chain is about 720,000). */
+/** Characters of one file (the 10,000-line chain of docs/language.md#limits is about 720,000). */
 export const MAX_SOURCE_CHARS = 1_000_000;
 /** Tokens of one file (the 10,000-line chain has about 108,000). */
 export const MAX_TOKENS = 150_000;

@@ -1,4 +1,4 @@
-// The grammar of dsl.md §4 as a Chevrotain CstParser. Rules only consume tokens and call
+// The grammar of docs/language.md#grammar as a Chevrotain CstParser. Rules only consume tokens and call
 // subrules: no actions, no meaning. The concrete syntax tree keeps every token, so the AST
 // builder, the formatter and a future language server all start from the same tree.
 //

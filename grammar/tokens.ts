@@ -1,4 +1,4 @@
-// The tokens of the chain and pipeline language (dsl.md §3) and the one lexer built from
+// The tokens of the chain and pipeline language (docs/language.md#lexical-structure) and the one lexer built from
 // them. Tokens only: what a token means (a string's escapes, a size's bytes) is decided in
 // src/dsl, so this file stays a description of the text.
 //
@@ -20,7 +20,7 @@ export const Name = createToken({
   label: 'a name',
 });
 
-// Reserved words, in the order of dsl.md §3. They are tried longest first (see allTokens) and
+// Reserved words, in the order of docs/language.md#lexical-structure. They are tried longest first (see allTokens) and
 // fall back to Name when the word goes on (`reject-message`, `andy`).
 const KEYWORDS = [
   'chain', 'pipeline', 'let', 'rule', 'if', 'then', 'for', 'in', 'when',

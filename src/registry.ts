@@ -91,7 +91,7 @@ export interface Handler extends Component {
   perCopy?: boolean;
 }
 
-/** What `for NAME in PATH { … }` iterates in a chain: rows read per message (dsl.md §5.4). */
+/** What `for NAME in PATH { … }` iterates in a chain: rows read per message (docs/language.md#link-sources-and-for-loops). */
 export interface LinkSource extends Component {
   /** Field name -> type of each row, for the checker (e.g. {header:'string', pattern:'string', suffix:'string', action:'action'}). */
   fields: Record<string, ParamType>;

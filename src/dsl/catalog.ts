@@ -5,7 +5,7 @@
 //
 // Names are global, so jump and detour targets are checked against the whole set of files
 // found (whether or not those files compile). A file that does not compile does not take
-// its name away (dsl.md §6): the last good version of that name stays in force (status
+// its name away (docs/language.md#last-good-versions): the last good version of that name stays in force (status
 // "stale"), taken from the last-good store (a site file's previous good text) or, for a
 // site file overriding a built-in, the built-in. A name with no good version is "broken":
 // a list naming it has its messages shunted, and its diagnostics say why.
@@ -368,7 +368,7 @@ export class DslCatalog {
     return this.sources.get(file);
   }
 
-  /** All diagnostics in the dsl.md §9 text format, with the summary line. */
+  /** All diagnostics in the text format of docs/language.md#diagnostics, with the summary line. */
   report(): string {
     return formatReport(this.diagnostics(), this.sources);
   }

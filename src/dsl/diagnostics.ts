@@ -1,4 +1,4 @@
-// What every stage of the compiler reports, and the one text format of dsl.md §9:
+// What every stage of the compiler reports, and the one text format of docs/language.md#diagnostics:
 //
 //   var/chains/big-posts.chain:3:8: error MM301: unknown rule 'max-sise'
 //       if max-sise(limit: 2MB) then hold
@@ -23,7 +23,7 @@ export interface Diagnostic {
   hint?: string;
 }
 
-/** The MM codes of dsl.md §9, by what they mean. */
+/** The MM codes (docs/language.md#codes), by what they mean. */
 export const Codes = {
   // MM1xx lexical
   BadCharacter: 'MM101',

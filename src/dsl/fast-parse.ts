@@ -1,4 +1,4 @@
-// The fast path of `compile` (dsl.md §12's fallback for 10k lines in 100 ms): the same
+// The fast path of `compile` (10k lines in 100 ms, with a fallback: docs/language.md#compilation): the same
 // grammar as grammar/parser.ts, as an EmbeddedActionsParser that builds the AST directly, with
 // no concrete syntax tree in between and no error recovery.
 //

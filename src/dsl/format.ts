@@ -1,4 +1,4 @@
-// `mailman fmt`: the canonical layout of a chain or pipeline file (dsl.md §1, §10).
+// `mailman fmt`: the canonical layout of a chain or pipeline file (docs/language.md#formatting).
 //
 // A token-stream formatter: the text is re-emitted token by token, comments included, and
 // only the whitespace between tokens is decided here. The parser's tree (built even after

@@ -1,4 +1,4 @@
-// Checks on the whole set of chains, which no single file can decide (dsl.md §6 "graph"):
+// Checks on the whole set of chains, which no single file can decide (docs/language.md#compilation, "graph"):
 //   MM501  a jump/detour cycle, across any number of files (an error: every edge is known,
 //          computed targets being typed, so a cycle is certain, not a guess);
 //   MM503  a chain that may run out of links with no disposition (the message is dropped),

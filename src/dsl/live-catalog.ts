@@ -9,7 +9,7 @@
 // messages already running keep the snapshot they took. fs.watch only makes the reload (and
 // its log lines and status file) happen without waiting for mail.
 //
-// Last good versions (dsl.md §6) live in var/cache/dsl/last-good/, shared by every process
+// Last good versions (docs/language.md#last-good-versions) live in var/cache/dsl/last-good/, shared by every process
 // and kept across restarts: a site file that stops compiling leaves its previous text (or
 // the built-in it overrides) in force, reported as stale.
 import {

@@ -1,4 +1,4 @@
-// The names the language itself gives a meaning (dsl.md §5.2): the message values (`sender`,
+// The names the language itself gives a meaning (docs/language.md#what-a-path-can-name): the message values (`sender`,
 // `recipients.count` …), `list.SETTING`, `msgdata.KEY` and `site.SECTION.KEY`, each looked up
 // in its own table, with a "did you mean" when it is not there (MM301) and a refusal when it
 // names a secret (MM311).

@@ -1,5 +1,5 @@
 // "did you mean …?": the closest valid name, if it is close enough to be a typo (edit
-// distance at most 0.4 × the length of what was written, dsl.md §9).
+// distance at most 0.4 × the length of what was written, docs/language.md#diagnostics).
 
 /** Levenshtein distance, with one row of memory. */
 export function editDistance(a: string, b: string): number {

@@ -1,4 +1,4 @@
-// The types the checker gives values (dsl.md §5.2), and where typed values come from:
+// The types the checker gives values (docs/language.md#values-and-types), and where typed values come from:
 // list settings, msgdata keys, site configuration keys, message values, link-source rows.
 // A type decides which predicates apply (MM404), which arguments fit a parameter (MM403)
 // and which chains a `jump to` may reach (MM407, and the graph's edges).
@@ -128,7 +128,7 @@ export function settingType(name: string): Ty | undefined {
 }
 
 /**
- * The msgdata keys a file may read, with their types (dsl.md §5.2: msgdata is registered and
+ * The msgdata keys a file may read, with their types (docs/language.md#what-a-path-can-name: msgdata is registered and
  * typed). Rules and handlers that set a key of their own register it with registerMsgdataKey.
  */
 const MSGDATA_KEYS = new Map<string, Ty>([
@@ -199,7 +199,7 @@ export function siteType(section: string, key: string): Ty | undefined {
   }
 }
 
-/** Message values (dsl.md §5.2) and their types. */
+/** Message values (docs/language.md#what-a-path-can-name) and their types. */
 export const MESSAGE_TYPES: ReadonlyMap<string, Ty> = new Map<string, Ty>([
   ['sender', 'address'],
   ['sender.domain', 'string'],

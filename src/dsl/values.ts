@@ -1,6 +1,6 @@
 // Reading values and testing them, for executable.ts: a getter per IR value (a list setting,
 // a header, the sender ...) and a predicate per test, specialised once at build time. The
-// comparisons of dsl.md §5.2: strings ignore case, a test on a list holds when any element
+// comparisons of docs/language.md#conditions: strings ignore case, a test on a list holds when any element
 // passes, negated forms are exact negations.
 import type { MessageContext } from '../registry.js';
 import { parseBool, parseDuration } from '../config/config.js';
@@ -146,7 +146,7 @@ function num(x: unknown): number {
   return NaN;
 }
 
-/** A test holds on a list when any element passes it (dsl.md §5.2). */
+/** A test holds on a list when any element passes it (docs/language.md#conditions). */
 function any(l: unknown, f: (x: unknown) => boolean): boolean {
   if (!Array.isArray(l)) return f(l);
   for (const x of l) if (f(x)) return true;
@@ -178,7 +178,7 @@ const PREDICATES: Record<Exclude<TestOp, 'exists' | 'missing'>, Pred> = {
 };
 
 function prepareRight(op: TestOp, r: unknown): unknown {
-  // A pattern read at run time (a setting, a row) that does not compile misses (dsl.md §5.4).
+  // A pattern read at run time (a setting, a row) that does not compile misses (docs/language.md#conditions).
   if (op === 'matches') return isPattern(r) ? r : typeof r === 'string' ? tryPattern(r) : undefined;
   return fold(r);
 }

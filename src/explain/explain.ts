@@ -29,7 +29,7 @@ const EFFECT_DISPOSITION: Record<string, Disposition> = {
   'reject-message': 'reject',
   'discard-message': 'discard',
 };
-/** The effects that write X-Mailman-Rule-Hits/-Misses (dsl.md §5.1). */
+/** The effects that write X-Mailman-Rule-Hits/-Misses (docs/language.md#recording-and-reasons). */
 const RULE_HEADER_EFFECTS = new Set(['accept-message', 'hold-message', 'reject-message']);
 const DISPOSITIONS = new Set<string>(['accept', 'hold', 'reject', 'discard']);
 

@@ -52,7 +52,7 @@ export class TracingChains implements ChainSource {
   private readonly built = new Map<string, ExecutableChain>();
   /** One entry per conditional link evaluated, in order. */
   readonly logs: LinkLog[] = [];
-  /** Side effects rules returned instead of performing (dsl.md §5.3). */
+  /** Side effects rules returned instead of performing (docs/language.md#recording-and-reasons). */
   readonly ruleEffects: string[] = [];
   private current: LinkLog | undefined;
   private readonly registry: Registries;

@@ -1,4 +1,4 @@
-// The moderation loop, as Mailman's core/chains.py with the semantics of dsl.md §5.1: links
+// The moderation loop, as Mailman's core/chains.py with the semantics of docs/language.md#semantics-of-chains: links
 // run in order; a true condition runs its action, a false one moves on. `jump` continues in
 // another chain for good, `detour` comes back after the link when the other chain runs out,
 // `stop` ends everything. Running off the end of a chain with no detour to return to ends

@@ -1,4 +1,4 @@
-// The chain loop (dsl.md §5.1): jumps, detours, stop, defer, computed targets, recording of
+// The chain loop (docs/language.md#semantics-of-chains): jumps, detours, stop, defer, computed targets, recording of
 // rule hits and misses, reasons, dry runs and the loop guard. Chains are real files compiled
 // by the catalog; the rules and effects are small test components registered here.
 import { test, after } from 'node:test';

@@ -1,4 +1,4 @@
-// Broken sources and the exact diagnostics they produce, in dsl.md §9's text format:
+// Broken sources and the exact diagnostics they produce, in the text format of docs/language.md#diagnostics:
 // header, the source line as written, carets under the span, an optional hint.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,7 +42,7 @@ function report(file: string, text: string): string {
   return diagnostics.map((d) => formatDiagnostic(d, text)).join('\n\n');
 }
 
-test('an unknown rule, with a "did you mean" (the dsl.md §9 example)', () => {
+test('an unknown rule, with a "did you mean" (the example of docs/language.md#diagnostics)', () => {
   const text = ['# Posts over 2 MB wait for a moderator', 'chain big-posts {', '    if test-max-sise(limit: 2MB) then hold', '    accept', '}', ''].join('\n');
   assert.equal(
     report('var/chains/big-posts.chain', text),

@@ -1,7 +1,7 @@
 // `mailman fmt`: the layout is idempotent on every file we have (built-ins, fixtures, the
 // broken-file corpus), keeps every token and comment in order, never changes what a file
 // compiles to, gives the expected text for a few fixtures, and the command's --check exit
-// codes are as dsl.md §10 says.
+// codes are as docs/language.md#formatting says.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -1,5 +1,5 @@
-// The lexer and parser: every built-in file parses cleanly, tokens are classified as dsl.md
-// §3 says, and the generated grammar artefacts are up to date.
+// The lexer and parser: every built-in file parses cleanly, tokens are classified as
+// docs/language.md#lexical-structure says, and the generated grammar artefacts are up to date.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';

@@ -56,7 +56,7 @@ function flatten(links: readonly LinkIr[]): LinkIr[] {
   return links.flatMap((l) => (l.action.do === 'for' ? [l, ...flatten(l.action.links)] : [l]));
 }
 
-/** The graph a chain's IR calls for (dsl.md §5.1), checked edge by edge. */
+/** The graph a chain's IR calls for (docs/language.md#actions), checked edge by edge. */
 function checkChain(ir: ChainIr): void {
   const laid = layOut(chainToDot(ir));
   const n = ir.links.length;

@@ -1,5 +1,5 @@
 // `mailman validate` and `mailman compile`: check chain and pipeline files the way the
-// server will load them (dsl.md §9–10), before they reach a running list.
+// server will load them (docs/language.md#command-line), before they reach a running list.
 //
 //   validate [PATH...]  every stage up to the graph; without paths, all built-in and site
 //                       files. Exit 0 clean, 1 with errors (or warnings under --strict),

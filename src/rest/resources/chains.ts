@@ -1,4 +1,4 @@
-// /chains and /pipelines: the language over REST (dsl.md §10), plus Mailman's
+// /chains and /pipelines: the language over REST (docs/language.md#rest), plus Mailman's
 // /system/chains and /system/pipelines name lists. Each /chains resource has a /pipelines
 // twin.
 //
@@ -38,7 +38,7 @@ import { RestError, badRequest, notFound } from '../errors.js';
 import { inputOf, str, validate } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
 
-/** dsl.md §3's NAME: also what keeps a name a plain file name in the site directory. */
+/** A NAME (docs/language.md#lexical-structure): also what keeps a name a plain file name in the site directory. */
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*(-[A-Za-z0-9_]+)*$/;
 /** The name becomes a file name (NAME.chain, and its last-good copy): well under 255 bytes. */
 const MAX_NAME_LENGTH = 100;
