@@ -31,8 +31,21 @@ const site = await scratchSite('chain');
 try {
   const { config, services, mlist } = site;
   await services.members.subscribe(mlist, 'anne@bench.example', { verified: true });
-  const raw = Buffer.from(makePost({ from: 'anne@bench.example', to: 'bench@bench.example', subject: 'hello', messageId: '<chain-bench@bench.example>' }));
-  const ctxFor = (): MessageContext => ({ mlist, msg: new Message(raw), msgdata: { listid: mlist.list_id, to_list: true }, services, dryRun: true });
+  const raw = Buffer.from(
+    makePost({
+      from: 'anne@bench.example',
+      to: 'bench@bench.example',
+      subject: 'hello',
+      messageId: '<chain-bench@bench.example>',
+    }),
+  );
+  const ctxFor = (): MessageContext => ({
+    mlist,
+    msg: new Message(raw),
+    msgdata: { listid: mlist.list_id, to_list: true },
+    services,
+    dryRun: true,
+  });
 
   // The same rule names and parameters, each answering "miss" at once; effects do nothing.
   const quick = {
@@ -45,7 +58,10 @@ try {
   for (const r of registry.rules.all()) quick.rules.register({ ...r, check: () => ({ hit: false }) });
   for (const e of registry.effects.all()) quick.effects.register({ ...e, run: async () => undefined });
   for (const h of registry.handlers.all()) quick.handlers.register(h);
-  const engine = DslCatalog.loadSync({ builtinChains: BUILTIN_CHAIN_DIR, builtinPipelines: BUILTIN_PIPELINE_DIR }, { registry: quick });
+  const engine = DslCatalog.loadSync(
+    { builtinChains: BUILTIN_CHAIN_DIR, builtinPipelines: BUILTIN_PIPELINE_DIR },
+    { registry: quick },
+  );
   const real = openCatalog(config, registry, { log: false });
 
   const measure = async (catalog: DslCatalog, runs: number): Promise<number> => {
@@ -59,9 +75,16 @@ try {
   if (check.disposition !== 'accept') throw new Error(`the member post was not accepted: ${check.disposition}`);
   const engineUs = await measure(engine, RUNS);
   const realUs = await measure(real, REAL_RUNS);
-  const figures = { chain_engine_us_per_message: +engineUs.toFixed(2), chain_real_rules_us_per_message: +realUs.toFixed(1), engine_runs: RUNS, real_runs: REAL_RUNS };
+  const figures = {
+    chain_engine_us_per_message: +engineUs.toFixed(2),
+    chain_real_rules_us_per_message: +realUs.toFixed(1),
+    engine_runs: RUNS,
+    real_runs: REAL_RUNS,
+  };
   console.log(JSON.stringify(figures, null, 2));
-  console.log(`\ndefault-posting-chain per message: ${figures.chain_engine_us_per_message} µs (engine), ${figures.chain_real_rules_us_per_message} µs (real rules on SQLite)`);
+  console.log(
+    `\ndefault-posting-chain per message: ${figures.chain_engine_us_per_message} µs (engine), ${figures.chain_real_rules_us_per_message} µs (real rules on SQLite)`,
+  );
 } finally {
   await site.close();
 }

@@ -54,14 +54,28 @@ async function main(): Promise<void> {
   if (prof) mkdirSync(prof, { recursive: true });
   const sink = await new SmtpSink().start();
   // Node refuses --cpu-prof in NODE_OPTIONS; as a flag of the master, fork() hands it to every runner.
-  const server = await TestServer.start({ smtpPort: sink.port, config: extraConfig, nodeArgs: prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [] });
+  const server = await TestServer.start({
+    smtpPort: sink.port,
+    config: extraConfig,
+    nodeArgs: prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [],
+  });
   try {
     const members = Array.from({ length: M }, (_, i) => `member${i}@bench.example`);
     await server.createList('bench@bench.example', members);
     const list = 'bench@bench.example';
     // One post first, so caches, JIT and connections are warm before counting.
     const lmtp = await LmtpSession.open(server.lmtpPort);
-    const post = (i: number) => lmtp.send('member0@bench.example', [list], makePost({ from: 'member0@bench.example', to: list, subject: `post ${i}`, messageId: `<bench-${i}-${Date.now()}@bench.example>` }));
+    const post = (i: number) =>
+      lmtp.send(
+        'member0@bench.example',
+        [list],
+        makePost({
+          from: 'member0@bench.example',
+          to: list,
+          subject: `post ${i}`,
+          messageId: `<bench-${i}-${Date.now()}@bench.example>`,
+        }),
+      );
     await post(-1);
     await sink.waitFor(() => sink.deliveries >= M, 120_000, 'warm-up post');
     // Let the warm-up settle (retry sleeps, log writes) before the first sample.
@@ -106,8 +120,10 @@ async function main(): Promise<void> {
       sink_transactions: sink.received.length,
     };
     console.log(JSON.stringify(figures, null, 2));
-    console.log(`\nM=${M} N=${N}: ${figures.deliveries_per_s} deliveries/s, server CPU ${figures.server_cpu_us_per_delivery} us/delivery ` +
-      `(out ${perProcess.out ?? '?'}, pipeline ${perProcess.pipeline ?? '?'}); sink+client ${figures.bench_process_cpu_us_per_delivery} us/delivery`);
+    console.log(
+      `\nM=${M} N=${N}: ${figures.deliveries_per_s} deliveries/s, server CPU ${figures.server_cpu_us_per_delivery} us/delivery ` +
+        `(out ${perProcess.out ?? '?'}, pipeline ${perProcess.pipeline ?? '?'}); sink+client ${figures.bench_process_cpu_us_per_delivery} us/delivery`,
+    );
   } finally {
     await server.cleanup();
     await sink.close();

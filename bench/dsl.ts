@@ -90,7 +90,8 @@ for (let r = 0; r < RUNS + 3; r++) {
 }
 console.log(`${text.split('\n').length - 1} lines, ${text.length} characters, ${RUNS} warm runs (wall clock):`);
 console.log(`  ${'stage'.padEnd(24)} ${'fastest'.padStart(10)} ${'median'.padStart(10)}`);
-for (const [stage, xs] of Object.entries(stages)) console.log(`  ${stage.padEnd(24)} ${fastest(xs).toFixed(1).padStart(7)} ms ${median(xs).toFixed(1).padStart(7)} ms`);
+for (const [stage, xs] of Object.entries(stages))
+  console.log(`  ${stage.padEnd(24)} ${fastest(xs).toFixed(1).padStart(7)} ms ${median(xs).toFixed(1).padStart(7)} ms`);
 
 // Cold: a fresh `mailman validate` process on the same file, as a list admin runs it
 // (Node start-up, loading the compiler and the registry, the built-in files as context).
@@ -107,7 +108,9 @@ try {
   };
   const cold = [0, 1, 2, 3, 4].map(() => wall(['validate', file]));
   const bare = [0, 1, 2].map(() => wall(['--version']));
-  console.log(`  ${'cold mailman validate'.padEnd(24)} ${fastest(cold).toFixed(0).padStart(7)} ms ${median(cold).toFixed(0).padStart(7)} ms   (a bare 'mailman --version' process: ${fastest(bare).toFixed(0)} ms)`);
+  console.log(
+    `  ${'cold mailman validate'.padEnd(24)} ${fastest(cold).toFixed(0).padStart(7)} ms ${median(cold).toFixed(0).padStart(7)} ms   (a bare 'mailman --version' process: ${fastest(bare).toFixed(0)} ms)`,
+  );
 } finally {
   rmSync(coldDir, { recursive: true, force: true });
 }

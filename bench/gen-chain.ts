@@ -16,13 +16,21 @@ export function generateChain(lines: number, name = 'big'): string {
     (i) => [`    if header "X-Check-${i}" matches /^spam-${i}\\b/i then hold "Check ${i} failed for {sender}"`],
     (i) => [`    if member-moderation and not loop then defer                 # ${i}`],
     (i) => [`    if header "Subject" contains "offer ${i}" or header "X-Mailer" is "bulk-${i}" then discard`],
-    (i) => [`    if size > ${(i % 50) + 1}MB and list.emergency is false then reject "Too big ({size} bytes) for {list.display_name}"`],
+    (i) => [
+      `    if size > ${(i % 50) + 1}MB and list.emergency is false then reject "Too big ({size} bytes) for {list.display_name}"`,
+    ],
     (i) => [`    if sender.domain in ["d${i}.example", "e${i}.example"] then jump moderation`],
     () => ['    if big-post then hold'],
     (i) => [`    if header-match(header: "X-Tag", pattern: "tag-${i}", suffix: "s${i}") then defer`],
     () => ['    if recipients.count >= list.max_num_recipients then defer'],
-    (i) => [`    if header "X-Spam-Score" exists and header "X-Spam-Score" starts with "${i % 10}" then detour header-match`],
-    () => ['    for c in site.antispam.header_checks {', '        if header-match(header: c.header, pattern: c.pattern, suffix: c.suffix) then defer', '    }'],
+    (i) => [
+      `    if header "X-Spam-Score" exists and header "X-Spam-Score" starts with "${i % 10}" then detour header-match`,
+    ],
+    () => [
+      '    for c in site.antispam.header_checks {',
+      '        if header-match(header: c.header, pattern: c.pattern, suffix: c.suffix) then defer',
+      '    }',
+    ],
   ];
   let i = 0;
   while (out.length < lines - 3) out.push(...templates[i % templates.length](i++));

@@ -20,19 +20,34 @@ async function run(kind: 'member' | 'nonmember'): Promise<number> {
     const { config, services, mlist } = site;
     // No poster or moderator notices for the held case: the figure is the chain's, not the virgin queue's.
     await services.lists.update(mlist, { respond_to_post_requests: false, admin_immed_notify: false });
-    for (let i = 0; i < 10; i++) await services.members.subscribe(mlist, `member${i}@bench.example`, { verified: true });
+    for (let i = 0; i < 10; i++)
+      await services.members.subscribe(mlist, `member${i}@bench.example`, { verified: true });
     const inq = services.queues.get('in');
     for (let i = 0; i < N; i++) {
       const from = kind === 'member' ? `member${i % 10}@bench.example` : `stranger${i}@elsewhere.example`;
-      const raw = Buffer.from(makePost({ from, to: 'bench@bench.example', subject: `post ${i}`, messageId: `<in-${kind}-${i}@bench.example>` }));
-      await inq.enqueue(raw, { listid: mlist.list_id, original_size: raw.length, received_time: Date.now(), to_list: true });
+      const raw = Buffer.from(
+        makePost({
+          from,
+          to: 'bench@bench.example',
+          subject: `post ${i}`,
+          messageId: `<in-${kind}-${i}@bench.example>`,
+        }),
+      );
+      await inq.enqueue(raw, {
+        listid: mlist.list_id,
+        original_size: raw.length,
+        received_time: Date.now(),
+        to_list: true,
+      });
     }
     const catalog = openLiveCatalog(config, await buildRegistry(), { log: false });
     const runner = new IncomingRunner({ config, services }, catalog, 0, 1);
     const t0 = performance.now();
     await runner.start();
     const done = async () =>
-      kind === 'member' ? services.queues.get('pipeline').files().length >= N : (await services.requests.heldMessages(mlist.list_id)).length >= N;
+      kind === 'member'
+        ? services.queues.get('pipeline').files().length >= N
+        : (await services.requests.heldMessages(mlist.list_id)).length >= N;
     while (inq.files().length > 0 || !(await done())) await sleep(2);
     const ms = performance.now() - t0;
     await runner.stop();
@@ -52,4 +67,6 @@ const figures = {
   in_runner_nonmember_held_ms: +(held / N).toFixed(3),
 };
 console.log(JSON.stringify(figures, null, 2));
-console.log(`\nin runner alone, default posting chain: ${figures.in_runner_member_posts_per_s} member posts/s accepted, ${figures.in_runner_nonmember_held_per_s} non-member posts/s held`);
+console.log(
+  `\nin runner alone, default posting chain: ${figures.in_runner_member_posts_per_s} member posts/s accepted, ${figures.in_runner_nonmember_held_per_s} non-member posts/s held`,
+);

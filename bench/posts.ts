@@ -53,13 +53,24 @@ function mainThreadCpuMs(pid: number): number {
 /** One entry per server process, named after the runners it hosts (several share one). */
 function serverPids(server: TestServer): Map<string, number> {
   const byPid = new Map<number, string[]>();
-  for (const r of server.status().runners) if (r.pid) byPid.set(r.pid, [...(byPid.get(r.pid) ?? []), `${r.name}${r.slice ? ':' + r.slice : ''}`]);
-  return new Map([...byPid].map(([pid, names]) => [names.length > 3 ? `${names[0]}+${names.length - 1}` : names.join('+'), pid]));
+  for (const r of server.status().runners)
+    if (r.pid) byPid.set(r.pid, [...(byPid.get(r.pid) ?? []), `${r.name}${r.slice ? ':' + r.slice : ''}`]);
+  return new Map(
+    [...byPid].map(([pid, names]) => [names.length > 3 ? `${names[0]}+${names.length - 1}` : names.join('+'), pid]),
+  );
 }
 
 /** CPU of each process, and of its event-loop thread as `NAME.loop` (the rest is the thread pool's fs work). */
 function cpuOf(pids: Map<string, number>): Map<string, number> {
-  return new Map([...pids].flatMap(([k, pid]) => [[k, cpuMs(pid)], [`${k}.loop`, mainThreadCpuMs(pid)]] as [string, number][]));
+  return new Map(
+    [...pids].flatMap(
+      ([k, pid]) =>
+        [
+          [k, cpuMs(pid)],
+          [`${k}.loop`, mainThreadCpuMs(pid)],
+        ] as [string, number][],
+    ),
+  );
 }
 
 function cpuDelta(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
@@ -82,18 +93,37 @@ const pct = (xs: number[], q: number) => {
 async function subscribeAll(server: TestServer, listId: string, count: number, prefix: string): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < count; i++) {
-    const res = await server.rest('POST', '/members', { list_id: listId, subscriber: `${prefix}${i}@bench.example`, pre_verified: true, pre_confirmed: true, pre_approved: true });
+    const res = await server.rest('POST', '/members', {
+      list_id: listId,
+      subscriber: `${prefix}${i}@bench.example`,
+      pre_verified: true,
+      pre_confirmed: true,
+      pre_approved: true,
+    });
     if (res.status !== 201) throw new Error(`subscribe failed: ${res.status} ${JSON.stringify(res.body)}`);
   }
   return performance.now() - t0;
 }
 
-async function postsPerSecond(server: TestServer, sink: SmtpSink, round: number): Promise<{ posts_per_s: number; ms: number }> {
+async function postsPerSecond(
+  server: TestServer,
+  sink: SmtpSink,
+  round: number,
+): Promise<{ posts_per_s: number; ms: number }> {
   const before = sink.deliveries;
   const lmtp = await LmtpSession.open(server.lmtpPort);
   const t0 = performance.now();
   for (let i = 0; i < N; i++) {
-    await lmtp.send('member0@bench.example', ['big@bench.example'], makePost({ from: 'member0@bench.example', to: 'big@bench.example', subject: `post ${i}`, messageId: `<big-${round}-${i}@bench.example>` }));
+    await lmtp.send(
+      'member0@bench.example',
+      ['big@bench.example'],
+      makePost({
+        from: 'member0@bench.example',
+        to: 'big@bench.example',
+        subject: `post ${i}`,
+        messageId: `<big-${round}-${i}@bench.example>`,
+      }),
+    );
   }
   await sink.waitFor(() => sink.deliveries - before >= N * M, 600_000, 'all deliveries');
   const ms = performance.now() - t0;
@@ -101,20 +131,31 @@ async function postsPerSecond(server: TestServer, sink: SmtpSink, round: number)
   return { posts_per_s: +((N / ms) * 1000).toFixed(1), ms };
 }
 
-async function burstLatency(server: TestServer, sink: SmtpSink, round: number): Promise<{ p50: number; p95: number; max: number }> {
+async function burstLatency(
+  server: TestServer,
+  sink: SmtpSink,
+  round: number,
+): Promise<{ p50: number; p95: number; max: number }> {
   const acked = new Map<string, number>();
   const lmtp = await LmtpSession.open(server.lmtpPort);
   for (let i = 0; i < BURST; i++) {
     const id = `<small-${round}-${i}@bench.example>`;
     // Back to back on the one connection, as an MTA flushes a burst (and Mailman's bench sends).
-    await lmtp.send('member0@bench.example', ['small@bench.example'], makePost({ from: 'member0@bench.example', to: 'small@bench.example', subject: `burst ${i}`, messageId: id }));
+    await lmtp.send(
+      'member0@bench.example',
+      ['small@bench.example'],
+      makePost({ from: 'member0@bench.example', to: 'small@bench.example', subject: `burst ${i}`, messageId: id }),
+    );
     acked.set(id, performance.now());
   }
   const ids = [...acked.keys()];
-  const count = (id: string) => sink.received.filter((r) => r.msg.messageId === id).reduce((n, r) => n + r.to.length, 0);
+  const count = (id: string) =>
+    sink.received.filter((r) => r.msg.messageId === id).reduce((n, r) => n + r.to.length, 0);
   await sink.waitFor(() => ids.every((id) => count(id) >= 10), 60_000, 'burst deliveries');
   lmtp.close();
-  const lats = ids.map((id) => Math.max(...sink.received.filter((r) => r.msg.messageId === id).map((r) => r.at)) - acked.get(id)!);
+  const lats = ids.map(
+    (id) => Math.max(...sink.received.filter((r) => r.msg.messageId === id).map((r) => r.at)) - acked.get(id)!,
+  );
   return { p50: +pct(lats, 50).toFixed(1), p95: +pct(lats, 95).toFixed(1), max: +Math.max(...lats).toFixed(1) };
 }
 
@@ -122,7 +163,11 @@ async function burstLatency(server: TestServer, sink: SmtpSink, round: number): 
 function summariseProfiles(dir: string, names: Map<number, string>): void {
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
     const pid = Number(/^CPU\.\d+\.\d+\.(\d+)\./.exec(file)?.[1]);
-    const prof = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[]; timeDeltas: number[] };
+    const prof = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+      nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+      samples: number[];
+      timeDeltas: number[];
+    };
     // Start-up (module loading, list set-up) is not what a post costs: samples of the first
     // --prof-skip seconds of each process are left out.
     const self = new Map<number, number>();
@@ -143,7 +188,8 @@ function summariseProfiles(dir: string, names: Map<number, string>): void {
     }
     const top = [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 15);
     console.log(`\n== ${names.get(pid) ?? 'pid ' + pid} (${file}): ${(total / 1000).toFixed(0)} ms busy`);
-    for (const [k, t] of top) console.log(`  ${(t / 1000).toFixed(1).padStart(8)} ms ${((100 * t) / total).toFixed(1).padStart(5)}%  ${k}`);
+    for (const [k, t] of top)
+      console.log(`  ${(t / 1000).toFixed(1).padStart(8)} ms ${((100 * t) / total).toFixed(1).padStart(5)}%  ${k}`);
   }
 }
 
@@ -152,12 +198,16 @@ async function main(): Promise<void> {
   // by every runner it forks (fork() passes execArgv on).
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const sink = await new SmtpSink().start();
-  const server = await TestServer.start({ smtpPort: sink.port, nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
+  const server = await TestServer.start({
+    smtpPort: sink.port,
+    nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  });
   const names = new Map<number, string>();
   const results: Record<string, unknown>[] = [];
   try {
     await server.rest('POST', '/domains', { mail_host: 'bench.example' });
-    for (const l of ['small', 'big', 'subs']) await server.rest('POST', '/lists', { fqdn_listname: `${l}@bench.example` });
+    for (const l of ['small', 'big', 'subs'])
+      await server.rest('POST', '/lists', { fqdn_listname: `${l}@bench.example` });
     await subscribeAll(server, 'small.bench.example', 10, 'member');
     await subscribeAll(server, 'big.bench.example', M, 'member');
     const pids = serverPids(server);
@@ -199,7 +249,10 @@ async function main(): Promise<void> {
           col('posts/s', (r) => r[`posts_per_s_M${M}_N${N}`] as number),
           col('p50 latency ms', (r) => (r[`latency_ms_10_members_burst${BURST}`] as { p50: number }).p50),
           col(`${SUBSCRIBES} subscribes s`, (r) => r[`subscribe_${SUBSCRIBES}_s`] as number),
-          col('REST CPU s per 1000 subscribes', (r) => +(((r.subscribe_cpu_ms as Record<string, number>).rest ?? 0) / SUBSCRIBES).toFixed(2)),
+          col(
+            'REST CPU s per 1000 subscribes',
+            (r) => +(((r.subscribe_cpu_ms as Record<string, number>).rest ?? 0) / SUBSCRIBES).toFixed(2),
+          ),
         ].join('; '),
     );
   } finally {

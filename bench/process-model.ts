@@ -10,7 +10,12 @@ import { makePost, LmtpSession } from '../test/helpers/lmtp-client.js';
 import { runnerTable } from '../src/registry.js';
 import { processTree, pssMiB, cpuMs, PssSampler } from '../test/helpers/processes.js';
 
-const args = new Map(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=')] as [string, string]; }));
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, ...v] = a.replace(/^--/, '').split('=');
+    return [k, v.join('=')] as [string, string];
+  }),
+);
 const M = Number(args.get('members') ?? 1000);
 const N = Number(args.get('messages') ?? 100);
 const only = args.get('model');
@@ -22,7 +27,7 @@ const MODELS: { name: string; config: string; env?: Record<string, string> }[] =
   { name: 'a: queue runners share a process, LMTP and REST apart (default)', config: '' },
   { name: 'b: one process, a worker thread per runner', config: allInOne, env: { MAILMAN_RUNNER_THREADS: '1' } },
   { name: 'c: a process per runner, lazy imports', config: perRunner },
-  { name: 'd: LMTP in the queue runners\' process, REST apart', config: '[runner.lmtp]\nprocess: queues' },
+  { name: "d: LMTP in the queue runners' process, REST apart", config: '[runner.lmtp]\nprocess: queues' },
 ];
 
 async function measure(model: (typeof MODELS)[number], sink: SmtpSink) {
@@ -43,7 +48,16 @@ async function measure(model: (typeof MODELS)[number], sink: SmtpSink) {
     const t0 = performance.now();
     const lmtp = await LmtpSession.open(server.lmtpPort);
     for (let i = 0; i < N; i++) {
-      await lmtp.send('m0@bench.example', ['pm@bench.example'], makePost({ from: 'm0@bench.example', to: 'pm@bench.example', subject: `pm ${i}`, messageId: `<pm-${i}-${Date.now()}@bench.example>` }));
+      await lmtp.send(
+        'm0@bench.example',
+        ['pm@bench.example'],
+        makePost({
+          from: 'm0@bench.example',
+          to: 'pm@bench.example',
+          subject: `pm ${i}`,
+          messageId: `<pm-${i}-${Date.now()}@bench.example>`,
+        }),
+      );
     }
     lmtp.close();
     await sink.waitFor(() => sink.deliveries - before >= N * M, 600_000, 'all deliveries');
@@ -52,9 +66,22 @@ async function measure(model: (typeof MODELS)[number], sink: SmtpSink) {
     const treeAfter = processTree(root);
     const cpu = treeAfter.reduce((a, p) => a + cpuMs(p), 0) - cpu0;
     const status = server.status() as { runners: { name: string; pid: number | null }[] };
-    const label = (pid: number) => (pid === root ? 'master' : status.runners.filter((r) => r.pid === pid).map((r) => r.name).join('+') || 'other');
+    const label = (pid: number) =>
+      pid === root
+        ? 'master'
+        : status.runners
+            .filter((r) => r.pid === pid)
+            .map((r) => r.name)
+            .join('+') || 'other';
     const by = Object.fromEntries([...sampler.peakByPid].map(([pid, mib]) => [`${label(pid)}`, Math.round(mib)]));
-    return { processes: tree.length, idle_pss_mib: Math.round(idle), peak_pss_mib: Math.round(sampler.peak), deliveries_per_s: Math.round((N * M) / seconds), cpu_us_per_delivery: +((cpu * 1000) / (N * M)).toFixed(1), peak_pss_by_process: by };
+    return {
+      processes: tree.length,
+      idle_pss_mib: Math.round(idle),
+      peak_pss_mib: Math.round(sampler.peak),
+      deliveries_per_s: Math.round((N * M) / seconds),
+      cpu_us_per_delivery: +((cpu * 1000) / (N * M)).toFixed(1),
+      peak_pss_by_process: by,
+    };
   } finally {
     await server.cleanup();
   }

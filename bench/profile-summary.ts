@@ -18,7 +18,11 @@ interface Profile {
 // --window=FROM-TO (µs of CLOCK_MONOTONIC, as bench/delivery.js prints it): only samples taken then.
 const opts = process.argv.slice(2).filter((a) => a.startsWith('--'));
 const [file, topArg = '25'] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const win = opts.find((a) => a.startsWith('--window='))?.slice('--window='.length).split('-').map(Number);
+const win = opts
+  .find((a) => a.startsWith('--window='))
+  ?.slice('--window='.length)
+  .split('-')
+  .map(Number);
 const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(p.nodes.map((n) => [n.id, n]));
 const self = new Map<number, number>();
@@ -56,6 +60,8 @@ for (const [id, us] of self) {
 const top = Number(topArg);
 const pct = (us: number) => ((100 * us) / total).toFixed(1).padStart(5) + '%';
 console.log(`${file}: ${(total / 1000).toFixed(0)} ms busy sampled (${(idle / 1000).toFixed(0)} ms idle left out)`);
-for (const [k, v] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(v)} ${(v / 1000).toFixed(0).padStart(6)} ms  ${k}`);
+for (const [k, v] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, top))
+  console.log(`${pct(v)} ${(v / 1000).toFixed(0).padStart(6)} ms  ${k}`);
 console.log('-- by package/dir');
-for (const [k, v] of [...byPkg].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`${pct(v)} ${(v / 1000).toFixed(0).padStart(6)} ms  ${k}`);
+for (const [k, v] of [...byPkg].sort((a, b) => b[1] - a[1]).slice(0, 12))
+  console.log(`${pct(v)} ${(v / 1000).toFixed(0).padStart(6)} ms  ${k}`);

@@ -89,16 +89,27 @@ interface Row {
 function rows(s: Shape): Row[] {
   return [
     { title: `M=${s.members}, N=${s.messages}: deliveries/s`, key: 'deliveries_per_s', better: 'higher', unit: '' },
-    { title: `server CPU per delivery (${s.members} members)`, key: 'cpu_us_per_delivery', better: 'lower', unit: ' µs' },
+    {
+      title: `server CPU per delivery (${s.members} members)`,
+      key: 'cpu_us_per_delivery',
+      better: 'lower',
+      unit: ' µs',
+    },
     { title: `M=${s.smallMembers}, N=${s.smallMessages}: posts/s`, key: 'posts_per_s', better: 'higher', unit: '' },
-    { title: `p50 post latency, ${s.burstMembers} members, ${s.burstPosts} posts in a burst`, key: 'burst_p50_ms', better: 'lower', unit: ' ms' },
+    {
+      title: `p50 post latency, ${s.burstMembers} members, ${s.burstPosts} posts in a burst`,
+      key: 'burst_p50_ms',
+      better: 'lower',
+      unit: ' ms',
+    },
     { title: `${s.members} POST /members one by one`, key: 'subscribe_s', better: 'lower', unit: ' s' },
     { title: `whole server, peak PSS (M=${s.members} run)`, key: 'peak_pss_mb', better: 'lower', unit: ' MB' },
     { title: 'server processes', key: 'server_processes', better: 'none', unit: '' },
   ];
 }
 
-const fmt = (v: number | undefined, unit: string) => (v === undefined || Number.isNaN(v) ? 'n/a' : `${v.toLocaleString('en-US')}${unit}`);
+const fmt = (v: number | undefined, unit: string) =>
+  v === undefined || Number.isNaN(v) ? 'n/a' : `${v.toLocaleString('en-US')}${unit}`;
 
 function ratio(ours: number | undefined, theirs: number | undefined, better: Row['better']): string {
   if (ours === undefined || theirs === undefined || !ours || !theirs) return '';
@@ -110,21 +121,44 @@ function ratio(ours: number | undefined, theirs: number | undefined, better: Row
 
 function table(header: string[], body: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
-  return [line(header), '|' + widths.map((w, i) => (i === 0 ? '-' : '-').repeat(w + 1) + (i === 0 ? '-' : ':')).join('|') + '|', ...body.map(line)].join('\n');
+  const line = (cells: string[]) =>
+    '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
+  return [
+    line(header),
+    '|' + widths.map((w, i) => (i === 0 ? '-' : '-').repeat(w + 1) + (i === 0 ? '-' : ':')).join('|') + '|',
+    ...body.map(line),
+  ].join('\n');
 }
 
 function printBreakdown(f: Figures): void {
-  console.log(`\n${f.server}: server CPU by process over the M=${f.members} N=${f.messages} delivery run (${f.server_cpu_s} s in all)`);
-  console.log(table(['process', 'pid', 'CPU s', 'µs/delivery'], f.cpu_by_process.map((p) => [p.label, String(p.pid), p.cpu_s.toFixed(2), p.us_per_delivery.toFixed(1)])));
-  console.log(`\n${f.server}: PSS by process at the peak (${f.peak_pss_mb} MB, ${f.server_processes} processes; ${f.pss_samples} samples, at most ${f.max_server_processes} processes)`);
-  console.log(table(['process', 'pid', 'PSS MB'], f.pss_by_process_mb.map((p) => [p.label, String(p.pid), p.mb.toFixed(1)])));
+  console.log(
+    `\n${f.server}: server CPU by process over the M=${f.members} N=${f.messages} delivery run (${f.server_cpu_s} s in all)`,
+  );
+  console.log(
+    table(
+      ['process', 'pid', 'CPU s', 'µs/delivery'],
+      f.cpu_by_process.map((p) => [p.label, String(p.pid), p.cpu_s.toFixed(2), p.us_per_delivery.toFixed(1)]),
+    ),
+  );
+  console.log(
+    `\n${f.server}: PSS by process at the peak (${f.peak_pss_mb} MB, ${f.server_processes} processes; ${f.pss_samples} samples, at most ${f.max_server_processes} processes)`,
+  );
+  console.log(
+    table(
+      ['process', 'pid', 'PSS MB'],
+      f.pss_by_process_mb.map((p) => [p.label, String(p.pid), p.mb.toFixed(1)]),
+    ),
+  );
 }
 
 async function main(): Promise<void> {
   const benchDir = sharedBenchDir();
-  if (withMailman3 && !benchDir) throw new Error('MAILMAN3=1 needs the shared bench (../shared/bench with setup.sh, bench.py, sink.py) or MAILMAN_SHARED_BENCH=DIR');
-  if (database !== 'sqlite' && database !== 'postgres') throw new Error(`--database: sqlite or postgres, not ${database}`);
+  if (withMailman3 && !benchDir)
+    throw new Error(
+      'MAILMAN3=1 needs the shared bench (../shared/bench with setup.sh, bench.py, sink.py) or MAILMAN_SHARED_BENCH=DIR',
+    );
+  if (database !== 'sqlite' && database !== 'postgres')
+    throw new Error(`--database: sqlite or postgres, not ${database}`);
   const sink: BenchSink = benchDir ? await PySink.start(join(benchDir, 'sink.py')) : await NodeSink.start();
   log(`sink: ${sink.kind} on port ${sink.port}`);
   const ours: { figures?: Figures; benchPy?: BenchPyFigures } = {};
@@ -172,20 +206,53 @@ async function main(): Promise<void> {
     }
   }
 
-  console.log(JSON.stringify({ database, sink: sink.kind, shape, mailman_ts: ours, ...(withMailman3 ? { mailman3: theirs } : {}) }, null, 2));
+  console.log(
+    JSON.stringify(
+      { database, sink: sink.kind, shape, mailman_ts: ours, ...(withMailman3 ? { mailman3: theirs } : {}) },
+      null,
+      2,
+    ),
+  );
   const rs = rows(shape);
   const o = ours.figures!;
   console.log(`\nmailman-ts (database ${database}, sink ${sink.kind}), driver bench/table.ts`);
   if (!withMailman3) {
-    console.log(table(['figure', 'mailman-ts'], rs.map((r) => [r.title, fmt(o[r.key] as number, r.unit)])));
+    console.log(
+      table(
+        ['figure', 'mailman-ts'],
+        rs.map((r) => [r.title, fmt(o[r.key] as number, r.unit)]),
+      ),
+    );
   } else {
     const t = theirs.figures ?? ({} as Figures);
-    console.log(table(['figure', 'mailman-ts', 'Mailman 3.3.8', 'ours/theirs'], rs.map((r) => [r.title, fmt(o[r.key] as number, r.unit), fmt(t[r.key] as number, r.unit), ratio(o[r.key] as number, t[r.key] as number, r.better)])));
+    console.log(
+      table(
+        ['figure', 'mailman-ts', 'Mailman 3.3.8', 'ours/theirs'],
+        rs.map((r) => [
+          r.title,
+          fmt(o[r.key] as number, r.unit),
+          fmt(t[r.key] as number, r.unit),
+          ratio(o[r.key] as number, t[r.key] as number, r.better),
+        ]),
+      ),
+    );
     if (withBenchPy) {
-      console.log('\nthe same rows by the shared bench.py (its definitions: latency from LMTP acceptance, PSS peak over the delivery phase only, sampled every 250 ms)');
+      console.log(
+        '\nthe same rows by the shared bench.py (its definitions: latency from LMTP acceptance, PSS peak over the delivery phase only, sampled every 250 ms)',
+      );
       const ob = ours.benchPy!;
       const tb = theirs.benchPy ?? {};
-      console.log(table(['figure', 'mailman-ts', 'Mailman 3.3.8', 'ours/theirs'], rs.map((r) => [r.title, fmt(ob[r.key], r.unit), fmt(tb[r.key], r.unit), ratio(ob[r.key], tb[r.key], r.better)])));
+      console.log(
+        table(
+          ['figure', 'mailman-ts', 'Mailman 3.3.8', 'ours/theirs'],
+          rs.map((r) => [
+            r.title,
+            fmt(ob[r.key], r.unit),
+            fmt(tb[r.key], r.unit),
+            ratio(ob[r.key], tb[r.key], r.better),
+          ]),
+        ),
+      );
     }
   }
   printBreakdown(o);

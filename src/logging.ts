@@ -42,4 +42,3 @@ export function logger(name: string): Logger {
   loggers.set(name, log);
   return log;
 }
-

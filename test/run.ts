@@ -39,7 +39,9 @@ function databases(): Kind[] {
   const raw = (process.env.MAILMAN_TEST_DATABASES ?? 'sqlite,postgres').split(/[\s,]+/).filter(Boolean);
   const kinds = raw.map((k) => (/^sqlite/i.test(k) ? 'sqlite' : /^postgres/i.test(k) ? 'postgres' : undefined));
   if (!kinds.length || kinds.some((k) => !k)) {
-    console.error(`MAILMAN_TEST_DATABASES="${process.env.MAILMAN_TEST_DATABASES}": use sqlite, postgres or sqlite,postgres`);
+    console.error(
+      `MAILMAN_TEST_DATABASES="${process.env.MAILMAN_TEST_DATABASES}": use sqlite, postgres or sqlite,postgres`,
+    );
     process.exit(2);
   }
   return [...new Set(kinds as Kind[])];
@@ -66,7 +68,11 @@ function runSuite(suite: Suite, kind: Kind, where: string, files: string[], env:
   const totals: Totals = { suite, kind, where, tests: 0, pass: 0, fail: 0, other: 0, seconds: 0, code: null };
   console.log(`\n==== ${suite} tests on ${where} (${files.length} files) ====\n`);
   return new Promise((resolve) => {
-    child = spawn(process.execPath, ['--test', '--test-concurrency=2', ...files], { env, stdio: ['ignore', 'pipe', 'inherit'], cwd: PACKAGE_ROOT });
+    child = spawn(process.execPath, ['--test', '--test-concurrency=2', ...files], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      cwd: PACKAGE_ROOT,
+    });
     let tail = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);

@@ -82,7 +82,12 @@ class Rest {
    * costs the driver about a millisecond of CPU per request, taken from the server it
    * measures on a 2-core machine.
    */
-  async call(method: string, path: string, form?: Record<string, string>, ok = [200, 201, 202, 204]): Promise<{ status: number; body: any }> {
+  async call(
+    method: string,
+    path: string,
+    form?: Record<string, string>,
+    ok = [200, 201, 202, 204],
+  ): Promise<{ status: number; body: any }> {
     const payload = form ? new URLSearchParams(form).toString() : undefined;
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = request(
@@ -93,7 +98,9 @@ class Rest {
           headers: {
             authorization: this.auth,
             accept: 'application/json',
-            ...(payload !== undefined ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(payload) } : {}),
+            ...(payload !== undefined
+              ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(payload) }
+              : {}),
           },
         },
         (res) => {
@@ -124,14 +131,28 @@ async function freshList(rest: Rest, fqdn: string): Promise<string> {
   if (existing.status === 200) await rest.call('DELETE', `/lists/${fqdn}`);
   await rest.call('POST', '/lists', { fqdn_listname: fqdn });
   const listId = (await rest.call('GET', `/lists/${fqdn}`)).body.list_id as string;
-  await rest.call('PATCH', `/lists/${listId}/config`, { default_nonmember_action: 'accept', send_welcome_message: 'false' });
+  await rest.call('PATCH', `/lists/${listId}/config`, {
+    default_nonmember_action: 'accept',
+    send_welcome_message: 'false',
+  });
   return listId;
 }
 
 async function subscribe(rest: Rest, listId: string, count: number, tag: string): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < count; i++) {
-    await rest.call('POST', '/members', { list_id: listId, subscriber: `m${i}.${tag}@example.net`, pre_verified: 'true', pre_confirmed: 'true', pre_approved: 'true' }, [201]);
+    await rest.call(
+      'POST',
+      '/members',
+      {
+        list_id: listId,
+        subscriber: `m${i}.${tag}@example.net`,
+        pre_verified: 'true',
+        pre_confirmed: 'true',
+        pre_approved: 'true',
+      },
+      [201],
+    );
   }
   return (performance.now() - t0) / 1000;
 }
@@ -168,7 +189,15 @@ function post(list: string, subject: string, messageId: string): string {
  * set-up is the MTA's, and its connection cache keeps it open), waits for count×members
  * deliveries, and returns each post's start time by Message-ID and the first start.
  */
-async function burst(target: Target, list: string, count: number, members: number, tag: string, timeoutS: number, onStart: () => void = () => {}): Promise<{ t0: number; started: Map<string, number>; accepted: Map<string, number>; lastAt: number }> {
+async function burst(
+  target: Target,
+  list: string,
+  count: number,
+  members: number,
+  tag: string,
+  timeoutS: number,
+  onStart: () => void = () => {},
+): Promise<{ t0: number; started: Map<string, number>; accepted: Map<string, number>; lastAt: number }> {
   const base = await quietCount(target.sink);
   const lmtp = await LmtpSession.open(target.lmtpPort);
   const started = new Map<string, number>();
@@ -188,8 +217,9 @@ async function burst(target: Target, list: string, count: number, members: numbe
   let got = await target.sink.recipients();
   // Counting first: cheap to poll, unlike the per-Message-ID table.
   let lastProgress = Date.now();
-  for (let seen = got; got < want; ) {
-    if (Date.now() > deadline) throw new Error(`${target.name}: ${got - base} of ${count * members} deliveries after ${timeoutS} s`);
+  for (let seen = got; got < want;) {
+    if (Date.now() > deadline)
+      throw new Error(`${target.name}: ${got - base} of ${count * members} deliveries after ${timeoutS} s`);
     await sleep(Date.now() - t0 < 3000 ? 10 : 100);
     got = await target.sink.recipients();
     if (got !== seen) [seen, lastProgress] = [got, Date.now()];
@@ -204,8 +234,12 @@ async function burst(target: Target, list: string, count: number, members: numbe
   for (;;) {
     const arrivals = await target.sink.arrivals();
     const missing = [...started.keys()].filter((id) => (arrivals.get(id)?.recipients ?? 0) < members);
-    if (!missing.length) return { t0, started, accepted, lastAt: Math.max(...[...started.keys()].map((id) => arrivals.get(id)!.last)) };
-    if (Date.now() > deadline) throw new Error(`${target.name}: ${missing.length} of ${count} posts not delivered to all ${members} members after ${timeoutS} s`);
+    if (!missing.length)
+      return { t0, started, accepted, lastAt: Math.max(...[...started.keys()].map((id) => arrivals.get(id)!.last)) };
+    if (Date.now() > deadline)
+      throw new Error(
+        `${target.name}: ${missing.length} of ${count} posts not delivered to all ${members} members after ${timeoutS} s`,
+      );
     await sleep(200);
   }
 }
@@ -233,7 +267,8 @@ export async function measure(target: Target, shape: Shape, log: (msg: string) =
   // From the LMTP acknowledgement to the last member's copy, as the shared bench.py measures it.
   for (const [id, t] of b.accepted) {
     const a = arrivals.get(id);
-    if (!a || a.recipients < shape.burstMembers) throw new Error(`${target.name}: ${id} reached ${a?.recipients ?? 0} of ${shape.burstMembers} members`);
+    if (!a || a.recipients < shape.burstMembers)
+      throw new Error(`${target.name}: ${id} reached ${a?.recipients ?? 0} of ${shape.burstMembers} members`);
     lat.push(a.last - t);
   }
 
@@ -253,7 +288,9 @@ export async function measure(target: Target, shape: Shape, log: (msg: string) =
   const subscribeS = await subscribe(rest, bigId, shape.members, tag);
   log(`${target.name}: ${shape.messages} posts to ${shape.members} members`);
   const cpuWatch = new ProcWatch(target.roots, target.label, 1000);
-  const big = await burst(target, bigList, shape.messages, shape.members, `big.${tag}`, shape.timeoutS, () => cpuWatch.start());
+  const big = await burst(target, bigList, shape.messages, shape.members, `big.${tag}`, shape.timeoutS, () =>
+    cpuWatch.start(),
+  );
   const cpu = cpuWatch.stop();
   const mem = memWatch.stop();
 
@@ -287,5 +324,12 @@ export async function measure(target: Target, shape: Shape, log: (msg: string) =
 }
 
 function groupCpu(per: ProcFigure[], deliveries: number): Figures['cpu_by_process'] {
-  return per.filter((p) => p.value > 0).map((p) => ({ label: p.label, pid: p.pid, cpu_s: round(p.value, 2), us_per_delivery: round((p.value / deliveries) * 1e6) }));
+  return per
+    .filter((p) => p.value > 0)
+    .map((p) => ({
+      label: p.label,
+      pid: p.pid,
+      cpu_s: round(p.value, 2),
+      us_per_delivery: round((p.value / deliveries) * 1e6),
+    }));
 }

@@ -30,7 +30,11 @@ export function mailman3Options(benchDir: string): Mailman3Options {
   };
 }
 
-function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
@@ -40,12 +44,20 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}): Pro
 }
 
 function scriptEnv(o: Mailman3Options): Record<string, string> {
-  return { MM3_DIR: o.dir, REST_PORT: String(o.restPort), LMTP_PORT: String(o.lmtpPort), SMTP_PORT: String(o.smtpPort), SINK_HTTP_PORT: String(o.sinkHttpPort) };
+  return {
+    MM3_DIR: o.dir,
+    REST_PORT: String(o.restPort),
+    LMTP_PORT: String(o.lmtpPort),
+    SMTP_PORT: String(o.smtpPort),
+    SINK_HTTP_PORT: String(o.sinkHttpPort),
+  };
 }
 
 /** Installs (first time, with apt) and starts Mailman 3 and its sink; returns it as a target. */
 export async function startMailman3(o: Mailman3Options, log: (m: string) => void): Promise<Target> {
-  log(`GNU Mailman 3: ${join(o.benchDir, 'setup.sh')} (MM3_DIR=${o.dir}, REST ${o.restPort}, LMTP ${o.lmtpPort}, sink ${o.smtpPort})`);
+  log(
+    `GNU Mailman 3: ${join(o.benchDir, 'setup.sh')} (MM3_DIR=${o.dir}, REST ${o.restPort}, LMTP ${o.lmtpPort}, sink ${o.smtpPort})`,
+  );
   const r = await run('bash', [join(o.benchDir, 'setup.sh')], scriptEnv(o));
   process.stderr.write(r.stdout);
   if (r.code !== 0) throw new Error(`setup.sh exited with ${r.code}`);
@@ -93,17 +105,46 @@ export interface BenchPyFigures {
   burst_p50_ms?: number;
 }
 
-async function benchPyOnce(benchDir: string, t: Target, sinkHttpPort: number, members: number, messages: number, list: string): Promise<Record<string, any>> {
+async function benchPyOnce(
+  benchDir: string,
+  t: Target,
+  sinkHttpPort: number,
+  members: number,
+  messages: number,
+  list: string,
+): Promise<Record<string, any>> {
   const args = [
     join(benchDir, 'bench.py'),
-    '--rest', t.restBase, '--rest-user', t.restAuth.user, '--rest-pass', t.restAuth.pass,
-    '--lmtp', `127.0.0.1:${t.lmtpPort}`, '--sink-status', `http://127.0.0.1:${sinkHttpPort}/status`,
-    '--members', String(members), '--messages', String(messages), '--list', list,
-    '--settle', '0', '--roster-gets', '1', '--json', '--quiet',
+    '--rest',
+    t.restBase,
+    '--rest-user',
+    t.restAuth.user,
+    '--rest-pass',
+    t.restAuth.pass,
+    '--lmtp',
+    `127.0.0.1:${t.lmtpPort}`,
+    '--sink-status',
+    `http://127.0.0.1:${sinkHttpPort}/status`,
+    '--members',
+    String(members),
+    '--messages',
+    String(messages),
+    '--list',
+    list,
+    '--settle',
+    '0',
+    '--roster-gets',
+    '1',
+    '--json',
+    '--quiet',
     ...t.roots().flatMap((p) => ['--watch-pid', String(p)]),
   ];
   const r = await run(PYTHON, args);
-  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = r.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (!line) throw new Error(`bench.py against ${t.name} printed no JSON (exit ${r.code})`);
   return JSON.parse(line);
 }
@@ -113,14 +154,43 @@ async function benchPyOnce(benchDir: string, t: Target, sinkHttpPort: number, me
  * the middle list (posts/s) and the burst list (its per-post latency: LMTP accepted → last
  * copy at the sink, over one connection, posts sent back to back).
  */
-export async function benchPy(benchDir: string, t: Target, sinkHttpPort: number, shape: { members: number; messages: number; smallMembers: number; smallMessages: number; burstMembers: number; burstPosts: number }): Promise<BenchPyFigures> {
+export async function benchPy(
+  benchDir: string,
+  t: Target,
+  sinkHttpPort: number,
+  shape: {
+    members: number;
+    messages: number;
+    smallMembers: number;
+    smallMessages: number;
+    burstMembers: number;
+    burstPosts: number;
+  },
+): Promise<BenchPyFigures> {
   const big = await benchPyOnce(benchDir, t, sinkHttpPort, shape.members, shape.messages, 'benchpy@example.com');
-  const small = await benchPyOnce(benchDir, t, sinkHttpPort, shape.smallMembers, shape.smallMessages, 'benchpy-small@example.com');
-  const b = await benchPyOnce(benchDir, t, sinkHttpPort, shape.burstMembers, shape.burstPosts, 'benchpy-burst@example.com');
+  const small = await benchPyOnce(
+    benchDir,
+    t,
+    sinkHttpPort,
+    shape.smallMembers,
+    shape.smallMessages,
+    'benchpy-small@example.com',
+  );
+  const b = await benchPyOnce(
+    benchDir,
+    t,
+    sinkHttpPort,
+    shape.burstMembers,
+    shape.burstPosts,
+    'benchpy-burst@example.com',
+  );
   const proc = big.delivery_proc ?? {};
   return {
     deliveries_per_s: big.deliveries_per_s,
-    cpu_us_per_delivery: proc.server_cpu_s !== undefined && big.deliveries ? Number(((proc.server_cpu_s / big.deliveries) * 1e6).toFixed(1)) : undefined,
+    cpu_us_per_delivery:
+      proc.server_cpu_s !== undefined && big.deliveries
+        ? Number(((proc.server_cpu_s / big.deliveries) * 1e6).toFixed(1))
+        : undefined,
     subscribe_s: big.subscribe_s,
     peak_pss_mb: proc.server_peak_pss_sum_mb,
     server_processes: proc.server_procs,

@@ -34,7 +34,11 @@ function procTable(): Map<number, ProcEntry> {
     // comm may hold spaces and parentheses: the fields start after the last ')'.
     const close = stat.lastIndexOf(')');
     const f = stat.slice(close + 2).split(' ');
-    table.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / CLK_TCK, comm: stat.slice(stat.indexOf('(') + 1, close) });
+    table.set(Number(d), {
+      ppid: Number(f[1]),
+      cpu: (Number(f[11]) + Number(f[12])) / CLK_TCK,
+      comm: stat.slice(stat.indexOf('(') + 1, close),
+    });
   }
   return table;
 }
@@ -124,7 +128,13 @@ export class ProcWatch {
   stop(): WatchResult {
     clearInterval(this.timer);
     this.sample();
-    const cpuByProcess = [...this.seen].map(([pid, cpu]) => ({ pid, label: this.labels.get(pid) ?? String(pid), value: cpu - (this.base.get(pid) ?? 0) })).sort((a, b) => b.value - a.value);
+    const cpuByProcess = [...this.seen]
+      .map(([pid, cpu]) => ({
+        pid,
+        label: this.labels.get(pid) ?? String(pid),
+        value: cpu - (this.base.get(pid) ?? 0),
+      }))
+      .sort((a, b) => b.value - a.value);
     return {
       cpuS: cpuByProcess.reduce((s, p) => s + p.value, 0),
       cpuByProcess,

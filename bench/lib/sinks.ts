@@ -31,8 +31,13 @@ export const PYTHON = '/usr/bin/python3';
 
 /** ../shared/bench beside the checkout (or its worktree's parent), or $MAILMAN_SHARED_BENCH. */
 export function sharedBenchDir(): string | undefined {
-  const candidates = [process.env.MAILMAN_SHARED_BENCH, join(PACKAGE_ROOT, '..', 'shared', 'bench'), join(dirname(PACKAGE_ROOT), '..', 'shared', 'bench')];
-  for (const c of candidates) if (c && existsSync(join(c, 'bench.py')) && existsSync(join(c, 'sink.py'))) return resolve(c);
+  const candidates = [
+    process.env.MAILMAN_SHARED_BENCH,
+    join(PACKAGE_ROOT, '..', 'shared', 'bench'),
+    join(dirname(PACKAGE_ROOT), '..', 'shared', 'bench'),
+  ];
+  for (const c of candidates)
+    if (c && existsSync(join(c, 'bench.py')) && existsSync(join(c, 'sink.py'))) return resolve(c);
   return undefined;
 }
 
@@ -93,7 +98,11 @@ export class PySink extends PySinkClient {
   static async start(sinkPy: string): Promise<PySink> {
     const port = await freePort();
     const httpPort = await freePort();
-    const child = spawn(PYTHON, [sinkPy, '--host', '127.0.0.1', '--port', String(port), '--http-port', String(httpPort)], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(
+      PYTHON,
+      [sinkPy, '--host', '127.0.0.1', '--port', String(port), '--http-port', String(httpPort)],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     const sink = new PySink(port, httpPort, child);
     const deadline = Date.now() + 15_000;
     for (;;) {

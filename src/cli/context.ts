@@ -8,7 +8,10 @@ import type { RunnerTable } from '../config/schema.js';
 import type { Services } from '../services/services.js';
 
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
   }
 }

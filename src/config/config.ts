@@ -103,11 +103,15 @@ export class Config {
   private set(section: string, key: string, value: string, where: string): void {
     const spec = sectionSpec(section, this.runners);
     if (!spec) {
-      throw new ConfigError(`${where}: unknown section [${section}]; known sections: ${allSectionNames(this.runners).join(', ')}`);
+      throw new ConfigError(
+        `${where}: unknown section [${section}]; known sections: ${allSectionNames(this.runners).join(', ')}`,
+      );
     }
     const keySpec = spec[key];
     if (!keySpec) {
-      throw new ConfigError(`${where}: unknown key "${key}" in [${section}]; known keys: ${Object.keys(spec).join(', ')}`);
+      throw new ConfigError(
+        `${where}: unknown key "${key}" in [${section}]; known keys: ${Object.keys(spec).join(', ')}`,
+      );
     }
     try {
       checkValue(keySpec, value);
@@ -178,11 +182,16 @@ export class Config {
     const kind = /sqlite/i.test(cls) ? 'sqlite' : 'postgres';
     const url = this.databaseUrl;
     const urlKind = /^sqlite:\/\/\//.test(url) ? 'sqlite' : /^postgres(ql)?:\/\//.test(url) ? 'postgres' : undefined;
-    if (!urlKind) throw new ConfigError(`[database] url: unsupported database url (use sqlite:///PATH or postgres://USER@HOST:PORT/NAME)`);
+    if (!urlKind)
+      throw new ConfigError(
+        `[database] url: unsupported database url (use sqlite:///PATH or postgres://USER@HOST:PORT/NAME)`,
+      );
     if (urlKind !== kind) {
       throw new ConfigError(
         `[database] class is ${cls} but url is a ${urlKind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} url: ` +
-          (kind === 'postgres' ? 'set url: postgres://USER@HOST:PORT/NAME' : 'set class: mailman.database.postgresql.PostgreSQLDatabase'),
+          (kind === 'postgres'
+            ? 'set url: postgres://USER@HOST:PORT/NAME'
+            : 'set class: mailman.database.postgresql.PostgreSQLDatabase'),
       );
     }
     return kind;
@@ -217,4 +226,3 @@ export class Config {
     return out;
   }
 }
-

@@ -6,7 +6,10 @@ import { sectionSpec } from './schema.js';
 
 /** True for names and addresses that only this host can reach. */
 export function isLoopback(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
@@ -17,9 +20,13 @@ export function exposureProblems(config: Config): string[] {
   if (!isLoopback(host)) {
     const pass = config.get('webservice', 'admin_pass');
     if (pass === sectionSpec('webservice')!.admin_pass.default) {
-      problems.push(`[webservice] hostname is ${host}, reachable from other hosts, but admin_pass is still the shipped default; set a password of your own in ${config.file ?? 'mailman.conf'}`);
+      problems.push(
+        `[webservice] hostname is ${host}, reachable from other hosts, but admin_pass is still the shipped default; set a password of your own in ${config.file ?? 'mailman.conf'}`,
+      );
     } else if (pass.length < 12) {
-      problems.push(`[webservice] hostname is ${host}, reachable from other hosts, but admin_pass has fewer than 12 characters`);
+      problems.push(
+        `[webservice] hostname is ${host}, reachable from other hosts, but admin_pass has fewer than 12 characters`,
+      );
     }
   }
   return problems;

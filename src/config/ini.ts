@@ -31,7 +31,8 @@ export function parseIni(text: string, file: string): IniEntry[] {
       return;
     }
     const kv = /^([A-Za-z0-9_.-]+)\s*[:=]\s?(.*)$/.exec(raw);
-    if (!kv) throw new IniSyntaxError(`${file}:${lineNo}: expected "[section]" or "key: value", found ${JSON.stringify(raw)}`);
+    if (!kv)
+      throw new IniSyntaxError(`${file}:${lineNo}: expected "[section]" or "key: value", found ${JSON.stringify(raw)}`);
     if (!section) throw new IniSyntaxError(`${file}:${lineNo}: "${kv[1]}" comes before any [section]`);
     last = { section, key: kv[1], value: kv[2].trim(), line: lineNo };
     entries.push(last);

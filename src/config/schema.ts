@@ -26,11 +26,21 @@ const b = (def: string, help?: string): KeySpec => ({ type: 'bool', default: def
 const d = (def: string, help?: string): KeySpec => ({ type: 'duration', default: def, help });
 const p = (def: string, help?: string): KeySpec => ({ type: 'path', default: def, help });
 const port = (def: string, help?: string): KeySpec => ({ type: 'port', default: def, help });
-const e = (def: string, choices: readonly string[], help?: string): KeySpec => ({ type: 'string', default: def, choices, help });
+const e = (def: string, choices: readonly string[], help?: string): KeySpec => ({
+  type: 'string',
+  default: def,
+  choices,
+  help,
+});
 const secret = (spec: KeySpec): KeySpec => ({ ...spec, secret: true });
 
 /** [database] class as Mailman spells it, with short names for the same two kinds. */
-export const DATABASE_CLASSES = ['mailman.database.sqlite.SQLiteDatabase', 'mailman.database.postgresql.PostgreSQLDatabase', 'sqlite', 'postgresql'] as const;
+export const DATABASE_CLASSES = [
+  'mailman.database.sqlite.SQLiteDatabase',
+  'mailman.database.postgresql.PostgreSQLDatabase',
+  'sqlite',
+  'postgresql',
+] as const;
 
 export const SECTIONS: Record<string, SectionSpec> = {
   mailman: {
@@ -38,7 +48,10 @@ export const SECTIONS: Record<string, SectionSpec> = {
     noreply_address: s('noreply', 'local part of the address notices come from'),
     default_language: s('en'),
     sender_headers: s('from from_ reply-to sender', 'where the sender is looked for, in order'),
-    listname_chars: { ...s('[-_.0-9a-z]', 'characters allowed in a list name (a regex class)'), check: listnameCharsProblem },
+    listname_chars: {
+      ...s('[-_.0-9a-z]', 'characters allowed in a list name (a regex class)'),
+      check: listnameCharsProblem,
+    },
     pending_request_life: d('3d'),
     moderator_request_life: d('180d'),
     hold_digest: b('no'),
@@ -61,7 +74,11 @@ export const SECTIONS: Record<string, SectionSpec> = {
     pipeline_dir: p('$var_dir/pipelines', 'site pipelines; a file here overrides a built-in of its name'),
   },
   database: {
-    class: e('mailman.database.sqlite.SQLiteDatabase', DATABASE_CLASSES, 'the database kind; url must be of the same kind (short names sqlite, postgresql also accepted)'),
+    class: e(
+      'mailman.database.sqlite.SQLiteDatabase',
+      DATABASE_CLASSES,
+      'the database kind; url must be of the same kind (short names sqlite, postgresql also accepted)',
+    ),
     url: secret(s('sqlite:///$data_dir/mailman.db', 'sqlite:///PATH or postgres://... (may hold a password)')),
     debug: b('no', 'log every SQL statement'),
   },
@@ -74,14 +91,20 @@ export const SECTIONS: Record<string, SectionSpec> = {
     admin_pass: secret(s('restpass')),
     show_tracebacks: b('yes'),
     // At most the language's own SVG bound (200 nodes, src/dsl/graph-dot.ts); only lower is useful.
-    graph_max_nodes: i('200', 'links or steps beyond which GET .../graph?format=svg is refused (413); SVG is never drawn past 200 nodes or 400 edges whatever this says'),
+    graph_max_nodes: i(
+      '200',
+      'links or steps beyond which GET .../graph?format=svg is refused (413); SVG is never drawn past 200 nodes or 400 edges whatever this says',
+    ),
     graph_timeout: d('10s', 'wall time one SVG drawing may take in its worker thread'),
     explain_timeout: d('30s', 'wall time one POST .../explain may take in its worker thread (503 when passed)'),
   },
   mta: {
     lmtp_host: s('127.0.0.1'),
     lmtp_port: port('8024'),
-    lmtp_max_message_size: i('26214400', 'bytes (25 MiB); advertised as SIZE, larger mail is refused with 552; 0: no limit'),
+    lmtp_max_message_size: i(
+      '26214400',
+      'bytes (25 MiB); advertised as SIZE, larger mail is refused with 552; 0: no limit',
+    ),
     lmtp_max_clients: i('100', 'simultaneous LMTP connections; one more is told 421 (try later); 0: no limit'),
     lmtp_max_recipients: i('100', 'distinct RCPT TO per LMTP transaction; one more is told 452; 0: no limit'),
     lmtp_timeout: d('5m', 'an LMTP connection idle this long is closed with 421'),
@@ -92,7 +115,11 @@ export const SECTIONS: Record<string, SectionSpec> = {
     smtp_secure_mode: e('smtp', ['smtp', 'smtps', 'starttls']),
     max_recipients: i('500', 'recipients per SMTP transaction'),
     max_sessions_per_connection: i('0', 'transactions per SMTP connection before it is renewed; 0: no limit'),
-    max_delivery_threads: { ...i('4', 'SMTP transactions in flight at once, each on its own connection (1 to 64)'), check: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 64 ? undefined : 'must be a whole number from 1 to 64') },
+    max_delivery_threads: {
+      ...i('4', 'SMTP transactions in flight at once, each on its own connection (1 to 64)'),
+      check: (v) =>
+        /^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 64 ? undefined : 'must be a whole number from 1 to 64',
+    },
     delivery_retry_period: d('5d'),
     verp_delimiter: s('+'),
     max_autoresponses_per_day: i('10'),
@@ -136,7 +163,10 @@ export function runnerSection(def: RunnerDefaults = {}): SectionSpec {
   return {
     instances: i('1', 'slices splitting the queue (a power of 2), each in its own process'),
     concurrency: i(String(def.concurrency ?? 1), 'messages of its queue a runner slice handles at once (1 to 64)'),
-    process: s(def.process ?? 'queues', 'the worker process this runner lives in: runners naming the same process share one per slice; a name of its own isolates it'),
+    process: s(
+      def.process ?? 'queues',
+      'the worker process this runner lives in: runners naming the same process share one per slice; a name of its own isolates it',
+    ),
     start: b(def.start === false ? 'no' : 'yes'),
     max_restarts: i('10', 'restarts within restart_window before giving up'),
     sleep_time: d(def.sleep_time ?? '1s', 'safety-net scan interval; new files wake the runner at once'),

@@ -111,7 +111,8 @@ export function decorate(original: Message, mlist: MailingList, msgdata: MsgData
 
 const ASCII = /^[\x00-\x7f]*$/;
 /** Charsets where ASCII text is the same bytes, so an ASCII footer can be appended as is. */
-const ASCII_COMPATIBLE = /^(us-ascii|ascii|utf-8|utf8|iso-8859-\d+|latin-?1|windows-125\d|cp125\d|koi8-[ru]|gb2312|gbk|gb18030|big5|euc-\w+|shift_jis|tis-620)$/;
+const ASCII_COMPATIBLE =
+  /^(us-ascii|ascii|utf-8|utf8|iso-8859-\d+|latin-?1|windows-125\d|cp125\d|koi8-[ru]|gb2312|gbk|gb18030|big5|euc-\w+|shift_jis|tis-620)$/;
 
 /** The line end the message uses: its body's, else its header block's. */
 function newline(msg: Message, body: Buffer | string = msg.body): string {
@@ -151,7 +152,8 @@ function addInline(msg: Message, ctype: StructuredValue, header: string, footer:
   if (cte === 'base64' || cte === 'quoted-printable') msg.body = encodeTransfer(result, cte, nl);
   else {
     msg.body = result;
-    if (!ASCII.test(result.toString('binary')) && (cte === '7bit' || !msg.has('content-transfer-encoding'))) msg.set('Content-Transfer-Encoding', '8bit');
+    if (!ASCII.test(result.toString('binary')) && (cte === '7bit' || !msg.has('content-transfer-encoding')))
+      msg.set('Content-Transfer-Encoding', '8bit');
   }
   return true;
 }
@@ -160,7 +162,10 @@ function addInline(msg: Message, ctype: StructuredValue, header: string, footer:
 function setParam(msg: Message, name: string, value: string): void {
   const line = msg.rawLines('content-type')[0] ?? 'Content-Type: text/plain';
   const re = new RegExp(`(;\\s*${name}\\s*=\\s*)("[^"]*"|[^;\\s]*)`, 'i');
-  msg.setRawLine('Content-Type', re.test(line) ? line.replace(re, `$1"${value}"`) : `${line.replace(/[\r\n]+$/, '')}; ${name}="${value}"`);
+  msg.setRawLine(
+    'Content-Type',
+    re.test(line) ? line.replace(re, `$1"${value}"`) : `${line.replace(/[\r\n]+$/, '')}; ${name}="${value}"`,
+  );
 }
 
 /** Header and footer as parts of an existing multipart/mixed; false if it has no parts to go between. */
@@ -176,7 +181,14 @@ function addParts(msg: Message, header: string, footer: string): boolean {
   return true;
 }
 
-const CONTENT_HEADERS = ['Content-Type', 'Content-Transfer-Encoding', 'Content-Disposition', 'Content-Description', 'Content-ID', 'Content-Language'];
+const CONTENT_HEADERS = [
+  'Content-Type',
+  'Content-Transfer-Encoding',
+  'Content-Disposition',
+  'Content-Description',
+  'Content-ID',
+  'Content-Language',
+];
 
 /** The original becomes the middle part of a new multipart/mixed. */
 function wrap(msg: Message, header: string, footer: string): void {

@@ -175,8 +175,22 @@ export interface HeaderOperand extends Node {
 }
 
 export type PredicateOp =
-  | 'is' | 'is-not' | 'is-a' | 'is-not-a' | 'in' | 'not-in' | 'contains' | 'matches'
-  | 'starts-with' | 'ends-with' | '<' | '<=' | '>' | '>=' | 'exists' | 'missing';
+  | 'is'
+  | 'is-not'
+  | 'is-a'
+  | 'is-not-a'
+  | 'in'
+  | 'not-in'
+  | 'contains'
+  | 'matches'
+  | 'starts-with'
+  | 'ends-with'
+  | '<'
+  | '<='
+  | '>'
+  | '>='
+  | 'exists'
+  | 'missing';
 
 export interface Predicate extends Node {
   kind: 'Predicate';

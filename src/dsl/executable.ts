@@ -140,9 +140,15 @@ class Builder {
       case 'local-rule':
         return this.localRule(c.rule);
       case 'and':
-        return all(c.of.map((x) => this.cond(x)), false);
+        return all(
+          c.of.map((x) => this.cond(x)),
+          false,
+        );
       case 'or':
-        return all(c.of.map((x) => this.cond(x)), true);
+        return all(
+          c.of.map((x) => this.cond(x)),
+          true,
+        );
       case 'not':
         return not(this.cond(c.of));
       case 'truthy': {

@@ -42,24 +42,26 @@ export abstract class ConditionParser extends EmbeddedActionsParser {
   });
 
   public negation = this.RULE('negation', (): A.Condition => {
-    return this.OR((this.alts[7] ??= [
-      {
-        ALT: () => {
-          const kw = this.CONSUME(T.Not);
-          const operand = this.SUBRULE(this.negation);
-          return this.ACTION((): A.NotCond => ({ kind: 'Not', operand, span: join(tokenSpan(kw), operand.span) }));
+    return this.OR(
+      (this.alts[7] ??= [
+        {
+          ALT: () => {
+            const kw = this.CONSUME(T.Not);
+            const operand = this.SUBRULE(this.negation);
+            return this.ACTION((): A.NotCond => ({ kind: 'Not', operand, span: join(tokenSpan(kw), operand.span) }));
+          },
         },
-      },
-      {
-        ALT: () => {
-          const open = this.CONSUME(T.LParen);
-          const inner = this.SUBRULE(this.condition);
-          const close = this.CONSUME(T.RParen);
-          return this.ACTION(() => ({ ...inner, span: join(tokenSpan(open), tokenSpan(close)) }));
+        {
+          ALT: () => {
+            const open = this.CONSUME(T.LParen);
+            const inner = this.SUBRULE(this.condition);
+            const close = this.CONSUME(T.RParen);
+            return this.ACTION(() => ({ ...inner, span: join(tokenSpan(open), tokenSpan(close)) }));
+          },
         },
-      },
-      { ALT: () => this.SUBRULE(this.test) },
-    ]));
+        { ALT: () => this.SUBRULE(this.test) },
+      ]),
+    );
   });
 
   public test = this.RULE('test', (): A.TestCond => {
@@ -71,98 +73,102 @@ export abstract class ConditionParser extends EmbeddedActionsParser {
   });
 
   public operand = this.RULE('operand', (): A.Operand => {
-    return this.OR((this.alts[8] ??= [
-      {
-        ALT: () => {
-          const path = this.SUBRULE(this.path);
-          const args = this.OPTION(() => this.SUBRULE(this.args));
-          return this.ACTION((): A.RefOperand => {
-            return { kind: 'Ref', path, args, span: join(path.span, (args ?? path).span) };
-          });
+    return this.OR(
+      (this.alts[8] ??= [
+        {
+          ALT: () => {
+            const path = this.SUBRULE(this.path);
+            const args = this.OPTION(() => this.SUBRULE(this.args));
+            return this.ACTION((): A.RefOperand => {
+              return { kind: 'Ref', path, args, span: join(path.span, (args ?? path).span) };
+            });
+          },
         },
-      },
-      {
-        ALT: () => {
-          const kw = this.CONSUME(T.Header);
-          const name = this.CONSUME(T.StringLit);
-          return this.ACTION((): A.HeaderOperand => {
-            const n = stringLit(name);
-            return { kind: 'Header', name: n, span: join(tokenSpan(kw), n.span) };
-          });
+        {
+          ALT: () => {
+            const kw = this.CONSUME(T.Header);
+            const name = this.CONSUME(T.StringLit);
+            return this.ACTION((): A.HeaderOperand => {
+              const n = stringLit(name);
+              return { kind: 'Header', name: n, span: join(tokenSpan(kw), n.span) };
+            });
+          },
         },
-      },
-      { ALT: () => this.SUBRULE(this.literal) },
-    ]));
+        { ALT: () => this.SUBRULE(this.literal) },
+      ]),
+    );
   });
 
   public predicate = this.RULE('predicate', (): A.Predicate => {
-    return this.OR((this.alts[9] ??= [
-      {
-        ALT: () => {
-          const is = this.CONSUME(T.Is);
-          const not = this.OPTION(() => this.CONSUME(T.Not));
-          return this.OR2([
-            {
-              ALT: () => {
-                const a = this.OR3((this.alts[11] ??= [
-                  { ALT: () => this.CONSUME(T.A) },
-                  { ALT: () => this.CONSUME(T.An) },
-                ]));
-                const role = this.CONSUME(T.Name);
-                return this.ACTION(() => N.roleTest(is, not, a, role));
+    return this.OR(
+      (this.alts[9] ??= [
+        {
+          ALT: () => {
+            const is = this.CONSUME(T.Is);
+            const not = this.OPTION(() => this.CONSUME(T.Not));
+            return this.OR2([
+              {
+                ALT: () => {
+                  const a = this.OR3(
+                    (this.alts[11] ??= [{ ALT: () => this.CONSUME(T.A) }, { ALT: () => this.CONSUME(T.An) }]),
+                  );
+                  const role = this.CONSUME(T.Name);
+                  return this.ACTION(() => N.roleTest(is, not, a, role));
+                },
               },
-            },
-            {
-              ALT: () => {
-                const value = this.SUBRULE(this.value);
-                return this.ACTION(() => N.valueTest(is, not ? 'is-not' : 'is', not ? 'is not' : 'is', value));
+              {
+                ALT: () => {
+                  const value = this.SUBRULE(this.value);
+                  return this.ACTION(() => N.valueTest(is, not ? 'is-not' : 'is', not ? 'is not' : 'is', value));
+                },
               },
-            },
-          ]);
+            ]);
+          },
         },
-      },
-      {
-        ALT: () => {
-          const not = this.OPTION2(() => this.CONSUME2(T.Not));
-          const kw = this.CONSUME(T.In);
-          const value = this.SUBRULE2(this.value);
-          return this.ACTION(() => N.valueTest(not ?? kw, not ? 'not-in' : 'in', not ? 'not in' : 'in', value));
+        {
+          ALT: () => {
+            const not = this.OPTION2(() => this.CONSUME2(T.Not));
+            const kw = this.CONSUME(T.In);
+            const value = this.SUBRULE2(this.value);
+            return this.ACTION(() => N.valueTest(not ?? kw, not ? 'not-in' : 'in', not ? 'not in' : 'in', value));
+          },
         },
-      },
-      {
-        ALT: () => {
-          const picked = this.OR4((this.alts[12] ??= [
-            { ALT: () => [this.CONSUME(T.Contains), 'contains', 'contains'] as const },
-            { ALT: () => [this.CONSUME(T.Matches), 'matches', 'matches'] as const },
-            {
-              ALT: () => {
-                const se = this.OR5((this.alts[13] ??= [
-                  { ALT: () => this.CONSUME(T.Starts) },
-                  { ALT: () => this.CONSUME(T.Ends) },
-                ]));
-                this.CONSUME(T.With);
-                return this.ACTION(() =>
-                  se.tokenType === T.Starts
-                    ? ([se, 'starts-with', 'starts with'] as const)
-                    : ([se, 'ends-with', 'ends with'] as const),
-                );
-              },
-            },
-            { ALT: () => [this.CONSUME(T.Less), '<', '<'] as const },
-            { ALT: () => [this.CONSUME(T.LessEq), '<=', '<='] as const },
-            { ALT: () => [this.CONSUME(T.Greater), '>', '>'] as const },
-            { ALT: () => [this.CONSUME(T.GreaterEq), '>=', '>='] as const },
-          ]));
-          const value = this.SUBRULE3(this.value);
-          return this.ACTION((): A.Predicate => {
-            const [kw, op, words] = picked;
-            return N.valueTest(kw, op, words, value);
-          });
+        {
+          ALT: () => {
+            const picked = this.OR4(
+              (this.alts[12] ??= [
+                { ALT: () => [this.CONSUME(T.Contains), 'contains', 'contains'] as const },
+                { ALT: () => [this.CONSUME(T.Matches), 'matches', 'matches'] as const },
+                {
+                  ALT: () => {
+                    const se = this.OR5(
+                      (this.alts[13] ??= [{ ALT: () => this.CONSUME(T.Starts) }, { ALT: () => this.CONSUME(T.Ends) }]),
+                    );
+                    this.CONSUME(T.With);
+                    return this.ACTION(() =>
+                      se.tokenType === T.Starts
+                        ? ([se, 'starts-with', 'starts with'] as const)
+                        : ([se, 'ends-with', 'ends with'] as const),
+                    );
+                  },
+                },
+                { ALT: () => [this.CONSUME(T.Less), '<', '<'] as const },
+                { ALT: () => [this.CONSUME(T.LessEq), '<=', '<='] as const },
+                { ALT: () => [this.CONSUME(T.Greater), '>', '>'] as const },
+                { ALT: () => [this.CONSUME(T.GreaterEq), '>=', '>='] as const },
+              ]),
+            );
+            const value = this.SUBRULE3(this.value);
+            return this.ACTION((): A.Predicate => {
+              const [kw, op, words] = picked;
+              return N.valueTest(kw, op, words, value);
+            });
+          },
         },
-      },
-      { ALT: () => this.bare(this.CONSUME(T.Exists), 'exists') },
-      { ALT: () => this.bare(this.CONSUME(T.Missing), 'missing') },
-    ]));
+        { ALT: () => this.bare(this.CONSUME(T.Exists), 'exists') },
+        { ALT: () => this.bare(this.CONSUME(T.Missing), 'missing') },
+      ]),
+    );
   });
 
   private bare(t: IToken, op: 'exists' | 'missing'): A.Predicate {
@@ -172,22 +178,23 @@ export abstract class ConditionParser extends EmbeddedActionsParser {
   }
 
   public value = this.RULE('value', (): A.Value => {
-    return this.OR((this.alts[14] ??= [
-      { ALT: () => this.SUBRULE(this.literal) },
-      { ALT: () => this.SUBRULE(this.path) },
-    ]));
+    return this.OR(
+      (this.alts[14] ??= [{ ALT: () => this.SUBRULE(this.literal) }, { ALT: () => this.SUBRULE(this.path) }]),
+    );
   });
 
   public literal = this.RULE('literal', (): A.Literal => {
-    return this.OR((this.alts[15] ??= [
-      { ALT: () => this.lit(this.CONSUME(T.StringLit), T.StringLit) },
-      { ALT: () => this.lit(this.CONSUME(T.RegexLit), T.RegexLit) },
-      { ALT: () => this.lit(this.CONSUME(T.NumberLit), T.NumberLit) },
-      { ALT: () => this.lit(this.CONSUME(T.Size), T.Size) },
-      { ALT: () => this.lit(this.CONSUME(T.True), T.True) },
-      { ALT: () => this.lit(this.CONSUME(T.False), T.False) },
-      { ALT: () => this.SUBRULE(this.list) },
-    ]));
+    return this.OR(
+      (this.alts[15] ??= [
+        { ALT: () => this.lit(this.CONSUME(T.StringLit), T.StringLit) },
+        { ALT: () => this.lit(this.CONSUME(T.RegexLit), T.RegexLit) },
+        { ALT: () => this.lit(this.CONSUME(T.NumberLit), T.NumberLit) },
+        { ALT: () => this.lit(this.CONSUME(T.Size), T.Size) },
+        { ALT: () => this.lit(this.CONSUME(T.True), T.True) },
+        { ALT: () => this.lit(this.CONSUME(T.False), T.False) },
+        { ALT: () => this.SUBRULE(this.list) },
+      ]),
+    );
   });
 
   private lit(t: IToken, type: TokenType): A.Literal {

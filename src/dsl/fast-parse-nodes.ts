@@ -64,12 +64,7 @@ export function roleTest(is: IToken, not: IToken | undefined, a: IToken, role: I
   return { kind: 'Predicate', op: not ? 'is-not-a' : 'is-a', words, value: undefined, role: r, span };
 }
 
-export function valueTest(
-  first: IToken,
-  op: A.Predicate['op'],
-  words: string,
-  value: A.Value,
-): A.Predicate {
+export function valueTest(first: IToken, op: A.Predicate['op'], words: string, value: A.Value): A.Predicate {
   return { kind: 'Predicate', op, words, value, role: undefined, span: join(tokenSpan(first), value.span) };
 }
 

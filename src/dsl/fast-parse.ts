@@ -30,38 +30,42 @@ class AstParser extends ConditionParser {
   public file = this.RULE('file', (): Item[] => {
     const items: Item[] = [];
     this.MANY(() => {
-      const item = this.OR((this.alts[0] ??= [
-        { ALT: () => this.SUBRULE(this.definition) as Item },
-        { ALT: () => this.SUBRULE(this.chainDecl) as Item },
-        { ALT: () => this.SUBRULE(this.pipelineDecl) as Item },
-      ]));
+      const item = this.OR(
+        (this.alts[0] ??= [
+          { ALT: () => this.SUBRULE(this.definition) as Item },
+          { ALT: () => this.SUBRULE(this.chainDecl) as Item },
+          { ALT: () => this.SUBRULE(this.pipelineDecl) as Item },
+        ]),
+      );
       this.ACTION(() => items.push(item));
     });
     return items;
   });
 
   public definition = this.RULE('definition', (): A.Definition => {
-    return this.OR((this.alts[1] ??= [
-      {
-        ALT: () => {
-          const kw = this.CONSUME(T.Let);
-          const name = this.CONSUME(T.Name);
-          this.CONSUME(T.Equals);
-          const value = this.SUBRULE(this.value);
-          return this.ACTION(() => N.letDef(kw, name, value));
+    return this.OR(
+      (this.alts[1] ??= [
+        {
+          ALT: () => {
+            const kw = this.CONSUME(T.Let);
+            const name = this.CONSUME(T.Name);
+            this.CONSUME(T.Equals);
+            const value = this.SUBRULE(this.value);
+            return this.ACTION(() => N.letDef(kw, name, value));
+          },
         },
-      },
-      {
-        ALT: () => {
-          const kw = this.CONSUME(T.RuleKw);
-          const name = this.CONSUME2(T.Name);
-          const description = this.OPTION(() => this.CONSUME(T.StringLit));
-          this.CONSUME2(T.Equals);
-          const condition = this.SUBRULE(this.condition);
-          return this.ACTION(() => N.ruleDef(kw, name, description, condition));
+        {
+          ALT: () => {
+            const kw = this.CONSUME(T.RuleKw);
+            const name = this.CONSUME2(T.Name);
+            const description = this.OPTION(() => this.CONSUME(T.StringLit));
+            this.CONSUME2(T.Equals);
+            const condition = this.SUBRULE(this.condition);
+            return this.ACTION(() => N.ruleDef(kw, name, description, condition));
+          },
         },
-      },
-    ]));
+      ]),
+    );
   });
 
   public chainDecl = this.RULE('chainDecl', (): A.ChainDecl => {
@@ -79,98 +83,103 @@ class AstParser extends ConditionParser {
   });
 
   public link = this.RULE('link', (): A.Link => {
-    return this.OR((this.alts[2] ??= [
-      {
-        ALT: () => {
-          const kw = this.CONSUME(T.If);
-          const condition = this.SUBRULE(this.condition);
-          this.CONSUME(T.Then);
-          const action = this.SUBRULE(this.action);
-          return this.ACTION((): A.IfLink => {
-            return { kind: 'If', condition, action, span: join(tokenSpan(kw), action.span) };
-          });
+    return this.OR(
+      (this.alts[2] ??= [
+        {
+          ALT: () => {
+            const kw = this.CONSUME(T.If);
+            const condition = this.SUBRULE(this.condition);
+            this.CONSUME(T.Then);
+            const action = this.SUBRULE(this.action);
+            return this.ACTION((): A.IfLink => {
+              return { kind: 'If', condition, action, span: join(tokenSpan(kw), action.span) };
+            });
+          },
         },
-      },
-      {
-        ALT: () => {
-          const kw = this.CONSUME(T.For);
-          const variable = this.CONSUME(T.Name);
-          this.CONSUME(T.In);
-          const source = this.SUBRULE(this.path);
-          this.CONSUME(T.LBrace);
-          const links: A.Link[] = [];
-          this.MANY(() => {
-            const link = this.SUBRULE2(this.link);
-            this.ACTION(() => links.push(link));
-          });
-          const end = this.CONSUME(T.RBrace);
-          return this.ACTION(() => N.forLink(kw, variable, source, links, end));
+        {
+          ALT: () => {
+            const kw = this.CONSUME(T.For);
+            const variable = this.CONSUME(T.Name);
+            this.CONSUME(T.In);
+            const source = this.SUBRULE(this.path);
+            this.CONSUME(T.LBrace);
+            const links: A.Link[] = [];
+            this.MANY(() => {
+              const link = this.SUBRULE2(this.link);
+              this.ACTION(() => links.push(link));
+            });
+            const end = this.CONSUME(T.RBrace);
+            return this.ACTION(() => N.forLink(kw, variable, source, links, end));
+          },
         },
-      },
-      {
-        ALT: () => {
-          const action = this.SUBRULE2(this.action);
-          return this.ACTION((): A.DoLink => ({ kind: 'Do', action, span: action.span }));
+        {
+          ALT: () => {
+            const action = this.SUBRULE2(this.action);
+            return this.ACTION((): A.DoLink => ({ kind: 'Do', action, span: action.span }));
+          },
         },
-      },
-    ]));
+      ]),
+    );
   });
 
   public action = this.RULE('action', (): A.Action => {
-    return this.OR((this.alts[3] ??= [
-      { ALT: () => this.simple(this.CONSUME(T.Accept), 'Accept') },
-      {
-        ALT: () => {
-          const kw = this.OR2((this.alts[4] ??= [
-            { ALT: () => this.CONSUME(T.Hold) },
-            { ALT: () => this.CONSUME(T.Reject) },
-            { ALT: () => this.CONSUME(T.Discard) },
-          ]));
-          const reason = this.OPTION(() => this.CONSUME(T.StringLit));
-          return this.ACTION((): A.DispositionAction => {
-            const kind = kw.tokenType === T.Hold ? 'Hold' : kw.tokenType === T.Reject ? 'Reject' : 'Discard';
-            const r = reason ? reasonLit(reason, this.sink) : undefined;
-            return { kind, reason: r, span: r ? join(tokenSpan(kw), r.span) : tokenSpan(kw) };
-          });
+    return this.OR(
+      (this.alts[3] ??= [
+        { ALT: () => this.simple(this.CONSUME(T.Accept), 'Accept') },
+        {
+          ALT: () => {
+            const kw = this.OR2(
+              (this.alts[4] ??= [
+                { ALT: () => this.CONSUME(T.Hold) },
+                { ALT: () => this.CONSUME(T.Reject) },
+                { ALT: () => this.CONSUME(T.Discard) },
+              ]),
+            );
+            const reason = this.OPTION(() => this.CONSUME(T.StringLit));
+            return this.ACTION((): A.DispositionAction => {
+              const kind = kw.tokenType === T.Hold ? 'Hold' : kw.tokenType === T.Reject ? 'Reject' : 'Discard';
+              const r = reason ? reasonLit(reason, this.sink) : undefined;
+              return { kind, reason: r, span: r ? join(tokenSpan(kw), r.span) : tokenSpan(kw) };
+            });
+          },
         },
-      },
-      { ALT: () => this.simple(this.CONSUME(T.Defer), 'Defer') },
-      { ALT: () => this.simple(this.CONSUME(T.Stop), 'Stop') },
-      {
-        ALT: () => {
-          const kw = this.OR3((this.alts[5] ??= [
-            { ALT: () => this.CONSUME(T.Jump) },
-            { ALT: () => this.CONSUME(T.Detour) },
-          ]));
-          const target = this.SUBRULE(this.target);
-          return this.ACTION((): A.JumpAction => {
-            const kind = kw.tokenType === T.Jump ? 'Jump' : 'Detour';
-            return { kind, target, span: join(tokenSpan(kw), target.span) };
-          });
+        { ALT: () => this.simple(this.CONSUME(T.Defer), 'Defer') },
+        { ALT: () => this.simple(this.CONSUME(T.Stop), 'Stop') },
+        {
+          ALT: () => {
+            const kw = this.OR3(
+              (this.alts[5] ??= [{ ALT: () => this.CONSUME(T.Jump) }, { ALT: () => this.CONSUME(T.Detour) }]),
+            );
+            const target = this.SUBRULE(this.target);
+            return this.ACTION((): A.JumpAction => {
+              const kind = kw.tokenType === T.Jump ? 'Jump' : 'Detour';
+              return { kind, target, span: join(tokenSpan(kw), target.span) };
+            });
+          },
         },
-      },
-      {
-        ALT: () => {
-          const kw = this.CONSUME(T.Run);
-          const effect = this.CONSUME(T.Name);
-          const args = this.OPTION2(() => this.SUBRULE(this.args));
-          return this.ACTION((): A.RunAction => {
-            const e = ident(effect);
-            return { kind: 'Run', effect: e, args, span: join(tokenSpan(kw), args?.span ?? e.span) };
-          });
+        {
+          ALT: () => {
+            const kw = this.CONSUME(T.Run);
+            const effect = this.CONSUME(T.Name);
+            const args = this.OPTION2(() => this.SUBRULE(this.args));
+            return this.ACTION((): A.RunAction => {
+              const e = ident(effect);
+              return { kind: 'Run', effect: e, args, span: join(tokenSpan(kw), args?.span ?? e.span) };
+            });
+          },
         },
-      },
-      {
-        ALT: () => {
-          const word = this.CONSUME2(T.Name);
-          const args = this.OPTION3(() => this.SUBRULE2(this.args));
-          return this.ACTION((): A.UnknownAction => {
-            const w = ident(word);
-            return { kind: 'UnknownAction', word: w, args, span: join(w.span, args?.span ?? w.span) };
-          });
+        {
+          ALT: () => {
+            const word = this.CONSUME2(T.Name);
+            const args = this.OPTION3(() => this.SUBRULE2(this.args));
+            return this.ACTION((): A.UnknownAction => {
+              const w = ident(word);
+              return { kind: 'UnknownAction', word: w, args, span: join(w.span, args?.span ?? w.span) };
+            });
+          },
         },
-      },
-    ]));
+      ]),
+    );
   });
 
   private simple(t: IToken, kind: 'Accept' | 'Defer' | 'Stop'): A.SimpleAction {
@@ -178,28 +187,30 @@ class AstParser extends ConditionParser {
   }
 
   public target = this.RULE('target', (): A.Target => {
-    return this.OR((this.alts[6] ??= [
-      {
-        ALT: () => {
-          const name = this.CONSUME(T.ChainName);
-          return this.ACTION((): A.NamedTarget => {
-            const n = ident(name);
-            return { kind: 'NamedTarget', name: n, span: n.span };
-          });
+    return this.OR(
+      (this.alts[6] ??= [
+        {
+          ALT: () => {
+            const name = this.CONSUME(T.ChainName);
+            return this.ACTION((): A.NamedTarget => {
+              const n = ident(name);
+              return { kind: 'NamedTarget', name: n, span: n.span };
+            });
+          },
         },
-      },
-      {
-        ALT: () => {
-          const kw = this.CONSUME(T.To);
-          const path = this.SUBRULE(this.path);
-          const otherwise = this.OPTION(() => {
-            this.CONSUME(T.Otherwise);
-            return this.SUBRULE2(this.path);
-          });
-          return this.ACTION(() => N.computedTarget(kw, path, otherwise));
+        {
+          ALT: () => {
+            const kw = this.CONSUME(T.To);
+            const path = this.SUBRULE(this.path);
+            const otherwise = this.OPTION(() => {
+              this.CONSUME(T.Otherwise);
+              return this.SUBRULE2(this.path);
+            });
+            return this.ACTION(() => N.computedTarget(kw, path, otherwise));
+          },
         },
-      },
-    ]));
+      ]),
+    );
   });
 
   public pipelineDecl = this.RULE('pipelineDecl', (): A.PipelineDecl => {
@@ -228,7 +239,6 @@ class AstParser extends ConditionParser {
       return { kind: 'Step', handler, args, when, span: join(handler.span, (when ?? args ?? handler).span) };
     });
   });
-
 }
 
 let parser: AstParser | undefined;

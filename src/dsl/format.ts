@@ -63,21 +63,23 @@ function lineColumn(text: string, offset: number): string {
 }
 
 export function format(text: string): FormatResult {
-  if (text.length > MAX_SOURCE_CHARS) return {
-    text,
-    changed: false,
-    skipped: 'too-large',
-    reason: `the file is longer than ${MAX_SOURCE_CHARS} characters`,
-  };
+  if (text.length > MAX_SOURCE_CHARS)
+    return {
+      text,
+      changed: false,
+      skipped: 'too-large',
+      reason: `the file is longer than ${MAX_SOURCE_CHARS} characters`,
+    };
   const lexed = T.tokenize(text);
   // The parser below would overflow the stack past these limits (grammar/limits.ts).
   const limit = parseLimitProblem(lexed.tokens);
-  if (limit) return {
-    text,
-    changed: false,
-    skipped: 'too-large',
-    reason: `${limit.message} at ${lineColumn(text, limit.start)}`,
-  };
+  if (limit)
+    return {
+      text,
+      changed: false,
+      skipped: 'too-large',
+      reason: `${limit.message} at ${lineColumn(text, limit.start)}`,
+    };
   if (lexed.errors.length > 0) {
     const e = lexed.errors[0];
     return {
@@ -166,7 +168,6 @@ function firstOffset(node: CstNode): number | undefined {
 // ---------------------------------------------------------------------------------------
 // Emitting the tokens.
 
-
 /** Tokens before which an author's line break is kept (indented as a continuation). */
 const BREAKS_BEFORE: TokenType[] = [T.Then, T.And, T.Or, T.When];
 /** Reserved words that always begin an item where they may (not after `.`, not before `:`). */
@@ -232,12 +233,14 @@ function layout(text: string, tokens: IToken[], structure: Structure): string {
     const ownLineComment = comment && (!prev || hasNewline(text, prev, t));
 
     let role: Line['role'] | undefined;
-    if (comment && !ownLineComment) role = undefined; // a trailing comment stays on its line
+    if (comment && !ownLineComment)
+      role = undefined; // a trailing comment stays on its line
     else if (p.item) role = 'item';
     else if (closes) role = 'close';
     else if (ownLineComment) role = 'comment';
     else if (!prev || isComment(prev)) role = 'continuation';
-    else if (is(prev, T.LBrace)) role = 'item'; // not an item, yet first in a block: a syntax error
+    else if (is(prev, T.LBrace))
+      role = 'item'; // not an item, yet first in a block: a syntax error
     else if (p.afterRuleEquals && hasNewline(text, prev, t)) role = 'continuation';
     else if (BREAKS_BEFORE.some((type) => is(t, type)) && hasNewline(text, prev, t)) role = 'continuation';
 

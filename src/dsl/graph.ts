@@ -37,11 +37,8 @@ export function chainEdges(ir: ChainIr): Edge[] {
         case 'jump':
         case 'detour':
           if ('chain' in a) {
-            edges.push(
-              { from: ir.name, to: a.chain, kind: a.do, at: a.at ?? link.at, length: [...a.chain].length },
-            );
-          }
-          else {
+            edges.push({ from: ir.name, to: a.chain, kind: a.do, at: a.at ?? link.at, length: [...a.chain].length });
+          } else {
             for (const d of DISPOSITIONS) {
               if (ir.targets.includes(d)) edges.push({ from: ir.name, to: d, kind: a.do, at: link.at, length: 0 });
             }
@@ -88,7 +85,11 @@ export function checkChainGraph(
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
   const edges = new Map<string, Edge[]>();
-  for (const [name, ir] of chains) edges.set(name, chainEdges(ir).filter((e) => chains.has(e.to)));
+  for (const [name, ir] of chains)
+    edges.set(
+      name,
+      chainEdges(ir).filter((e) => chains.has(e.to)),
+    );
 
   for (const cycle of cycles(chains, edges)) {
     // One diagnostic per chain on the cycle, at its edge to the next, so each file says it.

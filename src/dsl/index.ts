@@ -55,15 +55,7 @@ export {
   valueText,
   type GraphFormat,
 } from './graph-dot.js';
-export {
-  IR_VERSION,
-  type ChainIr,
-  type CondIr,
-  type DslIr,
-  type LinkIr,
-  type PipelineIr,
-  type ValueIr,
-} from './ir.js';
+export { IR_VERSION, type ChainIr, type CondIr, type DslIr, type LinkIr, type PipelineIr, type ValueIr } from './ir.js';
 export type { Registries } from './resolve.js';
 export { readSourceFile, SourceText } from './source.js';
 export { registerMsgdataKey } from './types.js';

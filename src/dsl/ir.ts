@@ -70,8 +70,20 @@ export type CondIr =
   | { op: 'role'; left: ValueIr; role: string; negate: boolean; at: string };
 
 export type TestOp =
-  | 'is' | 'is-not' | 'in' | 'not-in' | 'contains' | 'matches' | 'starts-with' | 'ends-with'
-  | '<' | '<=' | '>' | '>=' | 'exists' | 'missing';
+  | 'is'
+  | 'is-not'
+  | 'in'
+  | 'not-in'
+  | 'contains'
+  | 'matches'
+  | 'starts-with'
+  | 'ends-with'
+  | '<'
+  | '<='
+  | '>'
+  | '>='
+  | 'exists'
+  | 'missing';
 
 export type ValueIr =
   | { lit: Json }

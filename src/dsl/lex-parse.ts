@@ -121,15 +121,13 @@ export function joinSpacedSizes(tokens: IToken[], text: string): IToken[] {
     const next = tokens[i + 1];
     const unitAfter = next && tokenMatcher(next, Name) && /^(b|kb|mb|gb)$/i.test(next.image);
     if (tokenMatcher(t, NumberLit) && unitAfter && !/[\r\n]/.test(text.slice(t.endOffset! + 1, next.startOffset))) {
-      out.push(
-        {
-          ...t,
-          image: `${t.image} ${next.image}`,
-          endOffset: next.endOffset,
-          tokenType: BadNumber,
-          tokenTypeIdx: BadNumber.tokenTypeIdx!,
-        },
-      );
+      out.push({
+        ...t,
+        image: `${t.image} ${next.image}`,
+        endOffset: next.endOffset,
+        tokenType: BadNumber,
+        tokenTypeIdx: BadNumber.tokenTypeIdx!,
+      });
       i++;
       continue;
     }
@@ -192,10 +190,11 @@ function checkLiteral(token: IToken, sink: DiagnosticSink): void {
 
 function errorSpan(e: IRecognitionException, tokens: IToken[], textLength: number): Span {
   const t = e.token;
-  if (t && t.tokenType !== EOF && Number.isFinite(t.startOffset) && t.endOffset !== undefined) return {
-    start: t.startOffset,
-    end: t.endOffset + 1,
-  };
+  if (t && t.tokenType !== EOF && Number.isFinite(t.startOffset) && t.endOffset !== undefined)
+    return {
+      start: t.startOffset,
+      end: t.endOffset + 1,
+    };
   // At the end of the file: point just after the last token.
   const last = tokens[tokens.length - 1];
   const at = last ? last.endOffset! + 1 : textLength;

@@ -44,15 +44,13 @@ export function decodeString(image: string, template = false): DecodedString {
   const terminated = image.length >= 2 && image.endsWith('"') && !endsWithEscape(image);
   const end = terminated ? image.length - 1 : image.length;
   if (!terminated) {
-    problems.push(
-      {
-        offset: 0,
-        length: image.length,
-        code: 'MM102',
-        message: 'unterminated string',
-        hint: 'a string ends with " on the same line',
-      },
-    );
+    problems.push({
+      offset: 0,
+      length: image.length,
+      code: 'MM102',
+      message: 'unterminated string',
+      hint: 'a string ends with " on the same line',
+    });
   }
   let text = '';
   let value = '';
@@ -73,31 +71,27 @@ export function decodeString(image: string, template = false): DecodedString {
       }
       const close = image.indexOf('}', i + 1);
       if (close < 0 || close >= end) {
-        problems.push(
-          {
-            offset: i,
-            length: end - i,
-            code: 'MM104',
-            message: "unclosed '{' in a reason",
-            hint: "write '{{' for a literal brace",
-            template: true,
-          },
-        );
+        problems.push({
+          offset: i,
+          length: end - i,
+          code: 'MM104',
+          message: "unclosed '{' in a reason",
+          hint: "write '{{' for a literal brace",
+          template: true,
+        });
         text += image.slice(i, end);
         break;
       }
       const path = image.slice(i + 1, close).trim();
       if (!PATH.test(path)) {
-        problems.push(
-          {
-            offset: i,
-            length: close - i + 1,
-            code: 'MM104',
-            message: `'{${path}}' is not a value to interpolate`,
-            hint: "interpolate a path such as {sender} or {list.display_name}; write '{{' for a literal brace",
-            template: true,
-          },
-        );
+        problems.push({
+          offset: i,
+          length: close - i + 1,
+          code: 'MM104',
+          message: `'{${path}}' is not a value to interpolate`,
+          hint: "interpolate a path such as {sender} or {list.display_name}; write '{{' for a literal brace",
+          template: true,
+        });
       }
       if (text) parts.push(text);
       value += text + image.slice(i, close + 1);
@@ -197,15 +191,13 @@ export function decodeRegex(image: string): { source: string; flags: string; pro
   for (let i = 0; i < flags.length; i++) {
     const f = flags[i];
     if (!FLAGS.includes(f) || flags.indexOf(f) !== i) {
-      problems.push(
-        {
-          offset: close + 1 + i,
-          length: 1,
-          code: 'MM104',
-          message: `bad regex flag '${f}'`,
-          hint: 'the flags are i, m, s and u, each at most once',
-        },
-      );
+      problems.push({
+        offset: close + 1 + i,
+        length: 1,
+        code: 'MM104',
+        message: `bad regex flag '${f}'`,
+        hint: 'the flags are i, m, s and u, each at most once',
+      });
     }
   }
   return { source: image.slice(1, close), flags, problems };

@@ -12,15 +12,7 @@
 // Last good versions (docs/language.md#last-good-versions) live in var/cache/dsl/last-good/, shared by every process
 // and kept across restarts: a site file that stops compiling leaves its previous text (or
 // the built-in it overrides) in force, reported as stale.
-import {
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  watch,
-  type FSWatcher,
-} from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../queue/atomic-file.js';
 import type { Config } from '../config/config.js';

@@ -285,11 +285,7 @@ class Lowering {
       case 'site': {
         const type = sectionSpec(b.section)?.[b.key]?.type;
         const as =
-          type === 'int' || type === 'port'
-            ? 'number'
-            : type === 'bool' || type === 'duration'
-              ? type
-              : undefined;
+          type === 'int' || type === 'port' ? 'number' : type === 'bool' || type === 'duration' ? type : undefined;
         return as ? { site: b.section, key: b.key, as } : { site: b.section, key: b.key };
       }
       case 'loop-var':
@@ -324,4 +320,3 @@ class Lowering {
     return out;
   }
 }
-

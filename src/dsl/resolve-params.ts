@@ -23,7 +23,10 @@ export function checkParams(
     if (given.has(name)) sink.error(arg.name.span, Codes.Duplicate, `argument '${name}' is given twice`);
     given.add(name);
     if (component && !declared.some((p) => p.name === name)) {
-      const guess = closest(name, declared.map((p) => p.name));
+      const guess = closest(
+        name,
+        declared.map((p) => p.name),
+      );
       if (guess) meant.add(guess);
       const hint = guess
         ? `did you mean '${guess}'?`
@@ -40,7 +43,10 @@ export function checkParams(
   const list =
     missing.length === 1
       ? `the argument '${missing[0]}'`
-      : `the arguments ${missing.slice(0, -1).map((m) => `'${m}'`).join(', ')} and '${missing[missing.length - 1]}'`;
+      : `the arguments ${missing
+          .slice(0, -1)
+          .map((m) => `'${m}'`)
+          .join(', ')} and '${missing[missing.length - 1]}'`;
   const kept = (args?.entries ?? []).filter((a) => declared.some((p) => p.name === a.name.name));
   const example = [...kept.map((a) => `${a.name.name}: …`), ...missing.map((m) => `${m}: …`)].join(', ');
   const at = args?.span ?? owner.span;

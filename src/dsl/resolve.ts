@@ -340,5 +340,4 @@ class Resolver extends ConditionResolver {
       }
     }
   }
-
 }

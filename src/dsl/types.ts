@@ -11,16 +11,7 @@ import type { ParamType } from '../registry.js';
  * `chain`: the name of a chain; `unknown`: not known until run time (checks are skipped).
  */
 export type BaseType =
-  | 'string'
-  | 'address'
-  | 'number'
-  | 'size'
-  | 'bool'
-  | 'regex'
-  | 'action'
-  | 'disposition'
-  | 'chain'
-  | 'unknown';
+  'string' | 'address' | 'number' | 'size' | 'bool' | 'regex' | 'action' | 'disposition' | 'chain' | 'unknown';
 export type Ty = BaseType | `${BaseType}[]`;
 
 export const ACTION_VALUES = ['accept', 'hold', 'reject', 'discard', 'defer'] as const;

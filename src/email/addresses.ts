@@ -49,7 +49,8 @@ export function encodePhrase(name: string): string {
 /** An address list written for a header: each display name through encodePhrase, groups kept. */
 export function encodeAddressList(value: string): string {
   const one = (a: { name?: string; address?: string; group?: unknown[] }): string => {
-    if (Array.isArray(a.group)) return `${encodePhrase(a.name ?? '')}: ${(a.group as typeof a[]).map(one).join(', ')};`;
+    if (Array.isArray(a.group))
+      return `${encodePhrase(a.name ?? '')}: ${(a.group as (typeof a)[]).map(one).join(', ')};`;
     return a.name ? `${encodePhrase(a.name)} <${a.address ?? ''}>` : (a.address ?? '');
   };
   const list = addressparser(value).map(one).join(', ');

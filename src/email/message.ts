@@ -67,10 +67,16 @@ export class Message {
     const { header } = splitHeaderBody(raw);
     if (raw.length === 0) throw new MalformedMessageError('the message is empty');
     if (raw.includes(0)) throw new MalformedMessageError('the message contains a NUL byte');
-    const lines = header.toString('binary').replace(/[\r\n]+$/, '').split(/\r?\n/);
+    const lines = header
+      .toString('binary')
+      .replace(/[\r\n]+$/, '')
+      .split(/\r?\n/);
     lines.forEach((line, i) => {
       if (i > 0 && /^[ \t]/.test(line)) return;
-      if (!HEADER_LINE.test(line)) throw new MalformedMessageError(`header line ${i + 1} is not "Name: value": ${JSON.stringify(line.slice(0, 60))}`);
+      if (!HEADER_LINE.test(line))
+        throw new MalformedMessageError(
+          `header line ${i + 1} is not "Name: value": ${JSON.stringify(line.slice(0, 60))}`,
+        );
     });
     return new Message(raw);
   }
@@ -97,7 +103,14 @@ export class Message {
       parsed = this.headers
         .get(name)
         .flatMap((line) => parseAddresses(undecodedWords(line)))
-        .map((a) => Object.freeze({ email: a.email, name: decodeWords(a.name).replace(/[\r\n]+/g, ' ').trim() }));
+        .map((a) =>
+          Object.freeze({
+            email: a.email,
+            name: decodeWords(a.name)
+              .replace(/[\r\n]+/g, ' ')
+              .trim(),
+          }),
+        );
       this.parsedAddresses.set(key, parsed);
     }
     return parsed.slice();
@@ -197,7 +210,10 @@ function splitHeaderBody(raw: Buffer): { header: Buffer; body: Buffer } {
   if (crlf >= 0 && (lf < 0 || crlf < lf)) return { header: raw.subarray(0, crlf + 4), body: raw.subarray(crlf + 4) };
   if (lf >= 0) return { header: raw.subarray(0, lf + 2), body: raw.subarray(lf + 2) };
   // Headers only: give the block its terminating blank line.
-  return { header: Buffer.concat([raw, Buffer.from(raw.at(-1) === 0x0a ? '\r\n' : '\r\n\r\n')]), body: Buffer.alloc(0) };
+  return {
+    header: Buffer.concat([raw, Buffer.from(raw.at(-1) === 0x0a ? '\r\n' : '\r\n\r\n')]),
+    body: Buffer.alloc(0),
+  };
 }
 
 /** What follows the colon of a header line (binary string, folds kept). */
@@ -230,13 +246,27 @@ function decodeWords(text: string): string {
  * value is one line wherever it is quoted (notices, `mailman held`, a rewritten header).
  */
 function decodeHeaderValue(raw: string): string {
-  return decodeWords(unfold(decodeBytes(raw))).replace(/[\r\n]+/g, ' ').trim();
+  return decodeWords(unfold(decodeBytes(raw)))
+    .replace(/[\r\n]+/g, ' ')
+    .trim();
 }
 
 /** Headers whose values are address lists (or, for List-Id, a phrase and an angle-addr). */
 const ADDRESS_HEADERS = new Set([
-  'from', 'sender', 'reply-to', 'to', 'cc', 'bcc', 'mail-followup-to', 'mail-reply-to',
-  'resent-from', 'resent-sender', 'resent-to', 'resent-cc', 'resent-bcc', 'list-id',
+  'from',
+  'sender',
+  'reply-to',
+  'to',
+  'cc',
+  'bcc',
+  'mail-followup-to',
+  'mail-reply-to',
+  'resent-from',
+  'resent-sender',
+  'resent-to',
+  'resent-cc',
+  'resent-bcc',
+  'list-id',
 ]);
 
 /**

@@ -26,7 +26,9 @@ export function textPart(text: string, nl: string): Buffer {
   node.setContent(content);
   const cte = String(node.getTransferEncoding() || '7bit');
   const headers = node.buildHeaders().replace(/\r\n/g, nl);
-  const body = encodeTransfer(Buffer.from(content, 'utf8'), cte, nl).toString('latin1').replace(/\r?\n$/, '');
+  const body = encodeTransfer(Buffer.from(content, 'utf8'), cte, nl)
+    .toString('latin1')
+    .replace(/\r?\n$/, '');
   return Buffer.from(`${headers}${nl}${nl}${body.replace(/\r?\n/g, nl)}`, 'latin1');
 }
 

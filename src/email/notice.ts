@@ -22,13 +22,21 @@ export async function buildNotice(n: Notice, domain: string): Promise<Buffer> {
     messageId: makeMessageId(domain),
     date: new Date(),
     headers: { Precedence: 'bulk', ...(n.headers ?? {}) },
-    attachments: (n.attach ?? []).map((content) => ({ content, contentType: 'message/rfc822', contentDisposition: 'inline' as const })),
+    attachments: (n.attach ?? []).map((content) => ({
+      content,
+      contentType: 'message/rfc822',
+      contentDisposition: 'inline' as const,
+    })),
   });
   return composer.compile().build();
 }
 
 /** Mailman's can_acknowledge: never auto-answer mail that is itself automatic or list mail. */
-export function canAcknowledge(get: (name: string) => string | undefined, has: (name: string) => boolean, headerNames: string[]): boolean {
+export function canAcknowledge(
+  get: (name: string) => string | undefined,
+  has: (name: string) => boolean,
+  headerNames: string[],
+): boolean {
   if (has('x-no-ack') || has('precedence')) return false;
   if (headerNames.some((h) => h.startsWith('list-'))) return false;
   if ((get('x-ack') ?? '').toLowerCase() === 'no') return false;

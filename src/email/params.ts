@@ -27,7 +27,12 @@ export function parseStructured(raw: string | undefined): StructuredValue {
   for (const [name, v] of Object.entries(parsed.params ?? {})) {
     if (name) params[name.toLowerCase()] = decodeWords(String(v));
   }
-  return { value: String(parsed.value ?? '').trim().toLowerCase(), params };
+  return {
+    value: String(parsed.value ?? '')
+      .trim()
+      .toLowerCase(),
+    params,
+  };
 }
 
 function decodeWords(text: string): string {

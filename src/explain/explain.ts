@@ -58,7 +58,8 @@ export async function explainMessage(opts: ExplainOptions): Promise<ExplainTrace
   const { services, catalog, mlist } = opts;
   const start = opts.chain ?? (opts.owner ? mlist.owner_chain : mlist.posting_chain);
   if (!catalog.chain(start)) throw new ExplainError(`chain '${start}' does not exist or does not compile`);
-  if (opts.pipeline !== undefined && !catalog.pipeline(opts.pipeline)) throw new ExplainError(`pipeline '${opts.pipeline}' does not exist or does not compile`);
+  if (opts.pipeline !== undefined && !catalog.pipeline(opts.pipeline))
+    throw new ExplainError(`pipeline '${opts.pipeline}' does not exist or does not compile`);
   const { msg, msgdata } = prepareMessage(opts);
   const ctx: MessageContext = { mlist, msg, msgdata, services, dryRun: true };
   const registry = opts.registry ?? catalog.registry;
@@ -105,7 +106,8 @@ export async function explainMessage(opts: ExplainOptions): Promise<ExplainTrace
   const effectNames = trace?.effects ?? [];
   let disposition: Disposition = 'none';
   for (const name of effectNames) disposition = EFFECT_DISPOSITION[name] ?? disposition;
-  if (disposition === 'none' && trace?.disposition && DISPOSITIONS.has(trace.disposition)) disposition = trace.disposition as Disposition;
+  if (disposition === 'none' && trace?.disposition && DISPOSITIONS.has(trace.disposition))
+    disposition = trace.disposition as Disposition;
 
   const ruleHits = strings(msgdata.rule_hits);
   const ruleMisses = strings(msgdata.rule_misses);
@@ -133,7 +135,13 @@ export async function explainMessage(opts: ExplainOptions): Promise<ExplainTrace
     headers_added: headers,
     effects,
   };
-  const pipelineName = opts.pipeline ?? (disposition === 'accept' && !error ? (opts.owner || msgdata.to_owner ? mlist.owner_pipeline : mlist.posting_pipeline) : undefined);
+  const pipelineName =
+    opts.pipeline ??
+    (disposition === 'accept' && !error
+      ? opts.owner || msgdata.to_owner
+        ? mlist.owner_pipeline
+        : mlist.posting_pipeline
+      : undefined);
   if (pipelineName !== undefined) result.pipeline = await explainPipeline(catalog, pipelineName, ctx);
   if (error) result.error = error;
   return result;
@@ -167,4 +175,3 @@ async function explainPipeline(catalog: ExplainCatalog, name: string, ctx: Messa
   }
   return { name, steps };
 }
-

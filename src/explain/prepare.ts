@@ -10,13 +10,25 @@ export function prepareMessage(opts: ExplainOptions): { msg: Message; msgdata: M
   try {
     msg = Message.parseStrict(opts.raw);
   } catch (err) {
-    if (err instanceof MalformedMessageError) throw new ExplainError(`the message is malformed (the LMTP server would shunt it): ${err.message}`);
+    if (err instanceof MalformedMessageError)
+      throw new ExplainError(`the message is malformed (the LMTP server would shunt it): ${err.message}`);
     throw err;
   }
   const { mlist, services } = opts;
-  const envelope = opts.sender ?? msg.get('x-mailfrom') ?? /<([^>]*)>/.exec(msg.get('return-path') ?? '')?.[1] ?? msg.get('return-path')?.trim() ?? '';
+  const envelope =
+    opts.sender ??
+    msg.get('x-mailfrom') ??
+    /<([^>]*)>/.exec(msg.get('return-path') ?? '')?.[1] ??
+    msg.get('return-path')?.trim() ??
+    '';
   stampArrival(msg, envelope, mlist.mail_host);
-  const msgdata = arrivalMsgdata(mlist.list_id, opts.owner ? 'owner' : undefined, services, Date.now(), opts.raw.length);
+  const msgdata = arrivalMsgdata(
+    mlist.list_id,
+    opts.owner ? 'owner' : undefined,
+    services,
+    Date.now(),
+    opts.raw.length,
+  );
   msgdata.envsender ??= `${services.config.get('mailman', 'noreply_address')}@${mlist.mail_host}`;
   return { msg, msgdata };
 }

@@ -85,7 +85,10 @@ export class TracingChains implements ChainSource {
     const original = this.catalog.chain(name);
     if (!original) return undefined;
     const rebuilt = buildChain(original.ir, this.registry);
-    const chain: ExecutableChain = { ...rebuilt, links: this.observeAll(original.ir, rebuilt.links, original.ir.links) };
+    const chain: ExecutableChain = {
+      ...rebuilt,
+      links: this.observeAll(original.ir, rebuilt.links, original.ir.links),
+    };
     this.built.set(name, chain);
     return chain;
   }
@@ -97,7 +100,8 @@ export class TracingChains implements ChainSource {
       if (res.hit && res.reasons?.length) entry.reasons = [...res.reasons];
       this.current?.rules.push(entry);
       const effects = (res as { effects?: unknown }).effects;
-      if (res.hit && Array.isArray(effects)) for (const e of effects) this.ruleEffects.push(`would ${describeEffect(e)} (rule ${rule.name})`);
+      if (res.hit && Array.isArray(effects))
+        for (const e of effects) this.ruleEffects.push(`would ${describeEffect(e)} (rule ${rule.name})`);
       return res;
     };
     const traced = Object.create(rule) as Rule;
@@ -116,7 +120,8 @@ export class TracingChains implements ChainSource {
     return links.map((link, i) => {
       const linkIr = irs[i];
       let out: ExecLink = link.test ? { ...link, test: this.observe(ir, linkIr, link.test) } : link;
-      if (out.action.kind === 'for' && linkIr.action.do === 'for') out = { ...out, action: { ...out.action, links: this.observeAll(ir, out.action.links, linkIr.action.links) } };
+      if (out.action.kind === 'for' && linkIr.action.do === 'for')
+        out = { ...out, action: { ...out.action, links: this.observeAll(ir, out.action.links, linkIr.action.links) } };
       return out;
     });
   }
@@ -129,7 +134,10 @@ export class TracingChains implements ChainSource {
       this.logs.push(log);
       this.current = log;
       const finish = (hit: boolean): boolean => {
-        log.recorded = { hits: strings(ctx.msgdata.rule_hits).slice(hits), misses: strings(ctx.msgdata.rule_misses).slice(misses) };
+        log.recorded = {
+          hits: strings(ctx.msgdata.rule_hits).slice(hits),
+          misses: strings(ctx.msgdata.rule_misses).slice(misses),
+        };
         log.tests = linkIr.when ? readTests(linkIr.when, ctx, ir.rules) : [];
         return hit;
       };

@@ -24,7 +24,8 @@ async function main(): Promise<void> {
   // The master says whether the last process in this place died of something a message may
   // have caused (a crash); only then does a message found claimed count against it.
   const blame = process.env.MAILMAN_RECOVERY_BLAME === '1';
-  if (isMainThread && process.env.MAILMAN_RUNNER_THREADS === '1' && slices.length > 1) return runInThreads(key, sliceArgs);
+  if (isMainThread && process.env.MAILMAN_RUNNER_THREADS === '1' && slices.length > 1)
+    return runInThreads(key, sliceArgs);
   const registry = await buildRegistry({ runners: true });
   const services = await Services.open(config, { migrate: false });
   const send = (m: HostToMaster) => (isMainThread ? process.send?.(m) : parentPort?.postMessage(m));
@@ -74,8 +75,7 @@ async function main(): Promise<void> {
     if (m?.type === 'start') {
       const r = parseSliceArg(m.runner);
       if (slices.some((x) => sliceId(x) === sliceId(r))) void start(r, true);
-    }
-    else if (m?.type === 'stop') void stop('stop');
+    } else if (m?.type === 'stop') void stop('stop');
   };
   if (isMainThread) process.on('message', onMessage);
   else parentPort?.on('message', onMessage);
@@ -88,7 +88,9 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ why }, 'process stopping');
     try {
-      await Promise.all([...running.values()].map((h) => h.stop().catch((err) => log.error({ err }, 'runner did not stop cleanly'))));
+      await Promise.all(
+        [...running.values()].map((h) => h.stop().catch((err) => log.error({ err }, 'runner did not stop cleanly'))),
+      );
       await services.close();
     } finally {
       process.exit(0);
@@ -129,7 +131,15 @@ async function runInThreads(key: string, sliceArgs: string[]): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    await Promise.all(workers.map((w) => new Promise((done) => { w.once('exit', done); w.postMessage({ type: 'stop' }); })));
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise((done) => {
+            w.once('exit', done);
+            w.postMessage({ type: 'stop' });
+          }),
+      ),
+    );
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop());

@@ -45,7 +45,8 @@ function leftoverWorkers(statusFile: string): number[] {
     return [];
   }
   const pids = new Set<number>();
-  for (const r of status.runners ?? []) if (typeof r.pid === 'number' && r.pid > 0 && r.pid !== process.pid) pids.add(r.pid);
+  for (const r of status.runners ?? [])
+    if (typeof r.pid === 'number' && r.pid > 0 && r.pid !== process.pid) pids.add(r.pid);
   // A pid the kernel has since given to another process is not ours to kill, even another
   // mailman-ts server's worker: the command line must name our worker entry point, and the
   // process must have started before the status file that names it was written (a second of

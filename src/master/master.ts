@@ -31,7 +31,8 @@ function acquireLock(config: Config): void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = readPid(config);
-      if (pid && pid !== process.pid && isAlive(pid)) throw new Error(`the master is already running (pid ${pid}); stop it with "mailman stop"`);
+      if (pid && pid !== process.pid && isAlive(pid))
+        throw new Error(`the master is already running (pid ${pid}); stop it with "mailman stop"`);
       logger('master').warn({ stalePid: pid }, 'removing stale master lock');
       rmSync(file, { force: true });
     }
@@ -49,7 +50,10 @@ function closeVarDir(config: Config): void {
   const mode = statSync(dir).mode & 0o777;
   if (!(mode & 0o007)) return;
   chmodSync(dir, mode & ~0o007);
-  logger('master').warn({ dir, was: mode.toString(8), now: (mode & ~0o007).toString(8) }, 'var was open to every user; closed it to others');
+  logger('master').warn(
+    { dir, was: mode.toString(8), now: (mode & ~0o007).toString(8) },
+    'var was open to every user; closed it to others',
+  );
 }
 
 /** One runner slice as the master tracks it: where it lives, whether it works, its history. */
@@ -87,7 +91,9 @@ const EXTERNAL_SIGNALS = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP']);
  * under the M=1000 load fell from 256 to 207 MB for ~5% more CPU (docs/architecture.md).
  * MAILMAN_WORKER_EXEC_ARGV replaces it, for measuring.
  */
-const WORKER_EXEC_ARGV = (process.env.MAILMAN_WORKER_EXEC_ARGV ?? '--max-semi-space-size=4').split(/\s+/).filter(Boolean);
+const WORKER_EXEC_ARGV = (process.env.MAILMAN_WORKER_EXEC_ARGV ?? '--max-semi-space-size=4')
+  .split(/\s+/)
+  .filter(Boolean);
 
 const restartDelay = (restarts: number) => Math.min(30_000, 250 * 2 ** restarts);
 
@@ -102,7 +108,11 @@ export async function runMaster(config: Config): Promise<void> {
   const reaped = await reapLeftoverWorkers(statusFile);
   if (reaped.length) log.warn({ pids: reaped }, 'killed worker processes a dead master left running');
 
-  const env = { ...process.env, MAILMAN_UNDER_MASTER_CONTROL: '1', ...(config.file ? { MAILMAN_CONFIG_FILE: config.file } : {}) };
+  const env = {
+    ...process.env,
+    MAILMAN_UNDER_MASTER_CONTROL: '1',
+    ...(config.file ? { MAILMAN_CONFIG_FILE: config.file } : {}),
+  };
   let plans: ProcessPlan[];
   try {
     plans = planProcesses(config);
@@ -116,7 +126,16 @@ export async function runMaster(config: Config): Promise<void> {
   const runners: RunnerState[] = [];
   for (const proc of procs) {
     for (const r of proc.plan.runners) {
-      const state: RunnerState = { ...r, id: sliceId(r), proc, running: false, ready: false, restarts: [], failedStarts: 0, gaveUp: false };
+      const state: RunnerState = {
+        ...r,
+        id: sliceId(r),
+        proc,
+        running: false,
+        ready: false,
+        restarts: [],
+        failedStarts: 0,
+        gaveUp: false,
+      };
       proc.runners.push(state);
       runners.push(state);
     }
@@ -162,7 +181,10 @@ export async function runMaster(config: Config): Promise<void> {
     r.restarts = r.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
     if (r.restarts.length >= config.int(`runner.${r.name}`, 'max_restarts')) {
       r.gaveUp = true;
-      log.error({ runner: r.id, ...exit, restarts: r.restarts.length }, 'runner keeps dying; not restarting it (see the error log)');
+      log.error(
+        { runner: r.id, ...exit, restarts: r.restarts.length },
+        'runner keeps dying; not restarting it (see the error log)',
+      );
       return undefined;
     }
     const delay = restartDelay(r.restarts.length);
@@ -194,9 +216,18 @@ export async function runMaster(config: Config): Promise<void> {
         r.ready = true;
         r.failedStarts = 0;
       } else if (m.type === 'exited') {
-        const delay = recordExit(r, { code: null, signal: null, at: new Date().toISOString(), before_ready: m.beforeReady, error: m.error });
+        const delay = recordExit(r, {
+          code: null,
+          signal: null,
+          at: new Date().toISOString(),
+          before_ready: m.beforeReady,
+          error: m.error,
+        });
         if (delay !== undefined) {
-          log.warn({ runner: r.id, process: proc.plan.key, error: m.error, delayMs: delay }, 'runner stopped; restarting it in its process');
+          log.warn(
+            { runner: r.id, process: proc.plan.key, error: m.error, delayMs: delay },
+            'runner stopped; restarting it in its process',
+          );
           r.restartTimer = setTimeout(() => {
             r.restartTimer = undefined;
             if (stopping || proc.child !== child || r.gaveUp) return;
@@ -307,6 +338,14 @@ function prepare(env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = fork(PREPARE_ENTRY, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.on('error', reject);
-    child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`preparing the database failed (${signal ?? `exit code ${code}`}); see the error above and the error log`))));
+    child.on('exit', (code, signal) =>
+      code === 0
+        ? resolve()
+        : reject(
+            new Error(
+              `preparing the database failed (${signal ?? `exit code ${code}`}); see the error above and the error log`,
+            ),
+          ),
+    );
   });
 }

@@ -28,9 +28,13 @@ export function planProcesses(config: Config): ProcessPlan[] {
     const section = `runner.${name}`;
     if (!config.bool(section, 'start')) continue;
     const group = config.get(section, 'process').trim().toLowerCase();
-    if (!PROCESS_NAME.test(group)) throw new Error(`[${section}] process: "${group}" is not a process name (lower-case letters, digits, - and _, at most 40)`);
+    if (!PROCESS_NAME.test(group))
+      throw new Error(
+        `[${section}] process: "${group}" is not a process name (lower-case letters, digits, - and _, at most 40)`,
+      );
     const count = config.int(section, 'instances');
-    if (count < 1 || (count & (count - 1)) !== 0) throw new Error(`[${section}] instances must be a power of 2, not ${count}`);
+    if (count < 1 || (count & (count - 1)) !== 0)
+      throw new Error(`[${section}] instances must be a power of 2, not ${count}`);
     for (let slice = 0; slice < count; slice++) {
       const key = `${group}:${slice}`;
       let plan = plans.get(key);

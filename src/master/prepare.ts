@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   // reports the same files in the status file.
   try {
     const catalog = openCatalog(config, await buildRegistry());
-    for (const d of catalog.diagnostics().filter((x) => x.severity === 'error')) log.error({ diagnostic: d }, 'chain or pipeline does not compile');
+    for (const d of catalog.diagnostics().filter((x) => x.severity === 'error'))
+      log.error({ diagnostic: d }, 'chain or pipeline does not compile');
   } catch (err) {
     log.error({ err }, 'could not check the chains and pipelines');
   }

@@ -38,18 +38,37 @@ export type RunnerHealth = 'ok' | 'starting' | 'failing-at-start' | 'crash-loopi
 
 /** A runner slice's health and the line `mailman status` prints for it. */
 export function describeRunner(r: RunnerStatus, now = Date.now()): { health: RunnerHealth; text: string } {
-  const recent = r.restarted_at ? r.restarted_at.filter((t) => now - Date.parse(t) < RESTART_WINDOW_MS).length : r.restarts;
-  const exit = r.last_exit ? (r.last_exit.signal ? `killed by ${r.last_exit.signal}` : r.last_exit.error ? `error: ${r.last_exit.error.slice(0, 200)}` : `exit code ${r.last_exit.code}`) : '';
+  const recent = r.restarted_at
+    ? r.restarted_at.filter((t) => now - Date.parse(t) < RESTART_WINDOW_MS).length
+    : r.restarts;
+  const exit = r.last_exit
+    ? r.last_exit.signal
+      ? `killed by ${r.last_exit.signal}`
+      : r.last_exit.error
+        ? `error: ${r.last_exit.error.slice(0, 200)}`
+        : `exit code ${r.last_exit.code}`
+    : '';
   const failedStarts = r.failed_starts ?? 0;
   if (r.gave_up) {
-    const why = r.last_exit?.before_ready ? `it failed at start ${failedStarts} time(s) in a row` : `it stopped ${r.restarts + 1} times within ${RESTART_WINDOW_MS / 60_000} minutes`;
-    return { health: 'down', text: `DOWN: ${why}${exit ? ` (last: ${exit})` : ''}; the master gave up on it. See the error log, fix the cause, then "mailman restart"` };
+    const why = r.last_exit?.before_ready
+      ? `it failed at start ${failedStarts} time(s) in a row`
+      : `it stopped ${r.restarts + 1} times within ${RESTART_WINDOW_MS / 60_000} minutes`;
+    return {
+      health: 'down',
+      text: `DOWN: ${why}${exit ? ` (last: ${exit})` : ''}; the master gave up on it. See the error log, fix the cause, then "mailman restart"`,
+    };
   }
   if (failedStarts > 0 && !r.ready) {
-    return { health: 'failing-at-start', text: `FAILING AT START: exited ${failedStarts} time(s) before it was ready${exit ? ` (last: ${exit})` : ''}; the master keeps retrying. See the error log` };
+    return {
+      health: 'failing-at-start',
+      text: `FAILING AT START: exited ${failedStarts} time(s) before it was ready${exit ? ` (last: ${exit})` : ''}; the master keeps retrying. See the error log`,
+    };
   }
   if (recent >= CRASH_LOOP_RESTARTS) {
-    return { health: 'crash-looping', text: `CRASH-LOOPING: ${recent} restarts in the last ${RESTART_WINDOW_MS / 60_000} minutes${exit ? ` (last: ${exit})` : ''}${r.pid ? `; now pid ${r.pid}` : ''}` };
+    return {
+      health: 'crash-looping',
+      text: `CRASH-LOOPING: ${recent} restarts in the last ${RESTART_WINDOW_MS / 60_000} minutes${exit ? ` (last: ${exit})` : ''}${r.pid ? `; now pid ${r.pid}` : ''}`,
+    };
   }
   const restarts = recent ? `, ${recent} restart(s) in the last ${RESTART_WINDOW_MS / 60_000} minutes` : '';
   if (!r.pid) return { health: 'starting', text: `restarting${restarts}` };

@@ -8,7 +8,6 @@ import type { Config } from '../config/config.js';
 import { ALL_ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations/index.js';
 
-
 export async function openDatabase(config: Config, opts: { migrate?: boolean } = {}): Promise<DataSource> {
   const kind = config.databaseKind; // refuses a [database] class that disagrees with the url
   const url = config.databaseUrl;

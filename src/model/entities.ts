@@ -63,7 +63,8 @@ export interface MailingList {
 
 /** A list of strings in a text column, as JSON; unreadable or absent text reads as []. */
 export const STRING_LIST = {
-  to: (value: unknown) => (value === undefined ? undefined : JSON.stringify(Array.isArray(value) ? value.map(String) : [])),
+  to: (value: unknown) =>
+    value === undefined ? undefined : JSON.stringify(Array.isArray(value) ? value.map(String) : []),
   from: (value: unknown): string[] => {
     if (typeof value !== 'string' || value === '') return [];
     try {

@@ -72,7 +72,11 @@ export const LIST_SETTINGS: readonly SettingSpec[] = [
   { name: 'admin_immed_notify', type: 'bool', default: true },
   { name: 'admin_notify_mchanges', type: 'bool', default: false },
   // posting headers
-  { name: 'subject_prefix', type: 'string', default: ({ listName }: { listName: string }) => `[${capitalise(listName)}] ` },
+  {
+    name: 'subject_prefix',
+    type: 'string',
+    default: ({ listName }: { listName: string }) => `[${capitalise(listName)}] `,
+  },
   { name: 'include_rfc2369_headers', type: 'bool', default: true },
   { name: 'allow_list_posts', type: 'bool', default: true },
   {
@@ -92,10 +96,20 @@ export const LIST_SETTINGS: readonly SettingSpec[] = [
     choices: ['open', 'confirm', 'moderate', 'confirm_then_moderate'],
     default: 'confirm',
   },
-  { name: 'unsubscription_policy', type: 'enum', choices: ['open', 'confirm', 'moderate', 'confirm_then_moderate'], default: 'confirm' },
+  {
+    name: 'unsubscription_policy',
+    type: 'enum',
+    choices: ['open', 'confirm', 'moderate', 'confirm_then_moderate'],
+    default: 'confirm',
+  },
   { name: 'send_welcome_message', type: 'bool', default: true },
   { name: 'send_goodbye_message', type: 'bool', default: true },
-  { name: 'member_roster_visibility', type: 'enum', choices: ['public', 'members', 'moderators'], default: 'moderators' },
+  {
+    name: 'member_roster_visibility',
+    type: 'enum',
+    choices: ['public', 'members', 'moderators'],
+    default: 'moderators',
+  },
   { name: 'archive_policy', type: 'enum', choices: ['never', 'private', 'public'], default: 'public' },
   { name: 'digests_enabled', type: 'bool', default: true },
   // moderation rules
@@ -143,7 +157,10 @@ export const SETTINGS_BY_NAME: ReadonlyMap<string, SettingSpec> = new Map(LIST_S
 export function defaultSettings(listName: string, mailHost: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const spec of LIST_SETTINGS) {
-    const d = typeof spec.default === 'function' ? (spec.default as (c: object) => unknown)({ listName, mailHost }) : spec.default;
+    const d =
+      typeof spec.default === 'function'
+        ? (spec.default as (c: object) => unknown)({ listName, mailHost })
+        : spec.default;
     out[spec.name] = Array.isArray(d) ? [...d] : d;
   }
   return out;

@@ -36,7 +36,12 @@ export interface SqlStatement {
 export const asBool = (v: unknown): boolean => v === true || v === 1 || v === '1' || v === 't';
 
 /** SQLite stores datetimes as text, PostgreSQL hands back Date objects. */
-export const asDate = (v: unknown): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v).replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(String(v)) ? '' : 'Z')));
+export const asDate = (v: unknown): Date | null =>
+  v === null || v === undefined
+    ? null
+    : v instanceof Date
+      ? v
+      : new Date(String(v).replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(String(v)) ? '' : 'Z'));
 
 interface SqliteStatement {
   all(...params: unknown[]): unknown[];
@@ -51,7 +56,12 @@ interface PgTypes {
   getTypeParser(oid: number, format?: string): (value: string) => unknown;
 }
 interface PgQueryable {
-  query(q: { name?: string; text: string; values?: unknown[]; types?: PgTypes }): Promise<{ rows: Row[]; rowCount: number | null }>;
+  query(q: {
+    name?: string;
+    text: string;
+    values?: unknown[];
+    types?: PgTypes;
+  }): Promise<{ rows: Row[]; rowCount: number | null }>;
 }
 interface PgPool extends PgQueryable {
   connect(): Promise<PgQueryable & { release(err?: Error | boolean): void }>;
@@ -67,7 +77,8 @@ const INT8 = 20;
 const NUMERIC = 1700;
 
 /** better-sqlite3 binds neither booleans nor Dates: they go in as TypeORM stores them. */
-const sqliteParam = (v: SqlValue): unknown => (v === true ? 1 : v === false ? 0 : v instanceof Date ? v.toISOString().replace('T', ' ').replace('Z', '') : v);
+const sqliteParam = (v: SqlValue): unknown =>
+  v === true ? 1 : v === false ? 0 : v instanceof Date ? v.toISOString().replace('T', ' ').replace('Z', '') : v;
 
 class SqliteSql implements Sql {
   readonly dialect = 'sqlite';
@@ -89,7 +100,10 @@ class SqliteSql implements Sql {
     return this.statement(text).run(...params.map(sqliteParam)).changes;
   }
   async batch(statements: readonly SqlStatement[]): Promise<number[]> {
-    const prepared = statements.map((s) => ({ stmt: this.statement(s.text), params: (s.params ?? []).map(sqliteParam) }));
+    const prepared = statements.map((s) => ({
+      stmt: this.statement(s.text),
+      params: (s.params ?? []).map(sqliteParam),
+    }));
     return this.db.transaction(() => prepared.map((p) => p.stmt.run(...p.params).changes))();
   }
 }
@@ -107,7 +121,10 @@ class PostgresSql implements Sql {
     base: PgTypes,
   ) {
     this.types = {
-      getTypeParser: (oid, format) => (oid === INT8 || oid === NUMERIC) && format !== 'binary' ? (v: string) => Number(v) : base.getTypeParser(oid, format),
+      getTypeParser: (oid, format) =>
+        (oid === INT8 || oid === NUMERIC) && format !== 'binary'
+          ? (v: string) => Number(v)
+          : base.getTypeParser(oid, format),
     };
   }
 
@@ -118,7 +135,11 @@ class PostgresSql implements Sql {
   private statement(text: string): { name: string; text: string; types: PgTypes } {
     let s = this.names.get(text);
     if (!s) {
-      s = { name: `mm_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text: numberPlaceholders(text), types: this.types };
+      s = {
+        name: `mm_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`,
+        text: numberPlaceholders(text),
+        types: this.types,
+      };
       this.names.set(text, s);
     }
     return s;
@@ -137,7 +158,8 @@ class PostgresSql implements Sql {
     try {
       await client.query({ text: 'BEGIN' });
       const counts: number[] = [];
-      for (const s of statements) counts.push((await client.query({ ...this.statement(s.text), values: [...(s.params ?? [])] })).rowCount ?? 0);
+      for (const s of statements)
+        counts.push((await client.query({ ...this.statement(s.text), values: [...(s.params ?? [])] })).rowCount ?? 0);
       await client.query({ text: 'COMMIT' });
       client.release();
       return counts;
@@ -151,7 +173,11 @@ class PostgresSql implements Sql {
 
 /** The raw side of an initialised TypeORM data source. */
 export function openSql(ds: DataSource): Sql {
-  const driver = ds.driver as unknown as { databaseConnection?: SqliteDatabase; master?: PgPool; postgres?: { types: PgTypes } };
+  const driver = ds.driver as unknown as {
+    databaseConnection?: SqliteDatabase;
+    master?: PgPool;
+    postgres?: { types: PgTypes };
+  };
   if (ds.options.type === 'better-sqlite3') return new SqliteSql(driver.databaseConnection!);
   if (ds.options.type === 'postgres') return new PostgresSql(driver.master!, driver.postgres!.types);
   throw new Error(`no raw SQL for database type ${ds.options.type}`);

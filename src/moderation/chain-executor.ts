@@ -65,7 +65,12 @@ interface Frame {
 
 function lookup(source: ChainSource, name: string, from?: string): ExecutableChain {
   const chain = source.chain(name);
-  if (!chain) throw new ChainError(from ? `chain '${from}' continues in chain '${name}', which does not exist or does not compile` : `chain '${name}' does not exist or does not compile`);
+  if (!chain)
+    throw new ChainError(
+      from
+        ? `chain '${from}' continues in chain '${name}', which does not exist or does not compile`
+        : `chain '${name}' does not exist or does not compile`,
+    );
   return chain;
 }
 
@@ -82,7 +87,12 @@ function bindRows(ctx: MessageContext, levels: readonly Level[]): void {
  * the trace as it starts, so a caller (explain) still has the links visited if a chain
  * error is thrown.
  */
-export async function runChain(catalog: ChainSource, start: string, ctx: MessageContext, onTrace?: (trace: ChainTrace) => void): Promise<ChainTrace> {
+export async function runChain(
+  catalog: ChainSource,
+  start: string,
+  ctx: MessageContext,
+  onTrace?: (trace: ChainTrace) => void,
+): Promise<ChainTrace> {
   const msgdata = ctx.msgdata;
   msgdata.rule_hits = [];
   msgdata.rule_misses = [];
@@ -116,7 +126,9 @@ export async function runChain(catalog: ChainSource, start: string, ctx: Message
         continue;
       }
       if (++trace.evaluations > MAX_LINK_EVALUATIONS) {
-        throw new ChainError(`more than ${MAX_LINK_EVALUATIONS} link evaluations from chain '${start}' (last in '${chain.name}' at ${level.links[level.index].at}): a jump loop`);
+        throw new ChainError(
+          `more than ${MAX_LINK_EVALUATIONS} link evaluations from chain '${start}' (last in '${chain.name}' at ${level.links[level.index].at}): a jump loop`,
+        );
       }
       const link = level.links[level.index++];
       bindRows(ctx, levels);
@@ -158,7 +170,8 @@ export async function runChain(catalog: ChainSource, start: string, ctx: Message
           const name = String(value);
           step.target = name;
           if (name === 'defer') break; // the value says: no decision here, go on
-          if (action.kind === 'detour-to') stack.push({ chain, levels: levels.map((l) => ({ ...l, loop: l.loop && { ...l.loop } })) });
+          if (action.kind === 'detour-to')
+            stack.push({ chain, levels: levels.map((l) => ({ ...l, loop: l.loop && { ...l.loop } })) });
           enter(lookup(catalog, name, chain.name));
           break;
         }

@@ -32,7 +32,13 @@ function rfc5322Date(d: Date): string {
  * message's next home (the pipeline queue, or a notice) is on disk, so a crash in between
  * repeats the action rather than losing the post.
  */
-export async function moderateHeldMessage(services: Services, mlist: MailingList, requestId: number, action: HeldAction, opts: ModerationOptions = {}): Promise<void> {
+export async function moderateHeldMessage(
+  services: Services,
+  mlist: MailingList,
+  requestId: number,
+  action: HeldAction,
+  opts: ModerationOptions = {},
+): Promise<void> {
   const held = await services.requests.heldMessage(mlist.list_id, requestId);
   if (!held) throw new UnknownHeldMessage(`No held message ${requestId} on ${mlist.list_id}`);
   const raw = await services.messages.get(held.data._mod_message_id);
@@ -48,7 +54,12 @@ export async function moderateHeldMessage(services: Services, mlist: MailingList
   log(mlist, held, action.toUpperCase(), opts);
 }
 
-async function accept(services: Services, mlist: MailingList, held: HeldMessage, raw: Buffer | undefined): Promise<void> {
+async function accept(
+  services: Services,
+  mlist: MailingList,
+  held: HeldMessage,
+  raw: Buffer | undefined,
+): Promise<void> {
   // A stored copy that has vanished still lets the moderator's decision through, visibly.
   const msg = new Message(raw ?? placeholder(held));
   msg.set('X-Mailman-Approved-At', rfc5322Date(new Date()));
@@ -62,11 +73,23 @@ async function accept(services: Services, mlist: MailingList, held: HeldMessage,
 
 function placeholder(held: HeldMessage): Buffer {
   return Buffer.from(
-    [`From: ${held.data._mod_sender}`, `Subject: ${held.data._mod_subject}`, `Message-ID: ${held.data._mod_message_id}`, '', '[The content of this held message was lost from the message store.]', ''].join('\r\n'),
+    [
+      `From: ${held.data._mod_sender}`,
+      `Subject: ${held.data._mod_subject}`,
+      `Message-ID: ${held.data._mod_message_id}`,
+      '',
+      '[The content of this held message was lost from the message store.]',
+      '',
+    ].join('\r\n'),
   );
 }
 
-async function refuse(services: Services, mlist: MailingList, held: HeldMessage, comment: string | undefined): Promise<void> {
+async function refuse(
+  services: Services,
+  mlist: MailingList,
+  held: HeldMessage,
+  comment: string | undefined,
+): Promise<void> {
   const sender = held.data._mod_sender;
   if (!sender) return;
   const addrs = listAddresses(mlist);
@@ -89,7 +112,13 @@ async function refuse(services: Services, mlist: MailingList, held: HeldMessage,
   });
 }
 
-async function forward(services: Services, mlist: MailingList, held: HeldMessage, raw: Buffer | undefined, to: string): Promise<void> {
+async function forward(
+  services: Services,
+  mlist: MailingList,
+  held: HeldMessage,
+  raw: Buffer | undefined,
+  to: string,
+): Promise<void> {
   const addrs = listAddresses(mlist);
   await sendNotice(services, mlist, {
     from: addrs.owner,
@@ -102,7 +131,15 @@ async function forward(services: Services, mlist: MailingList, held: HeldMessage
 
 function log(mlist: MailingList, held: HeldMessage, disposition: string, opts: ModerationOptions): void {
   logger('vette').info(
-    { disposition, list: mlist.list_id, message_id: held.data._mod_message_id, sender: held.data._mod_sender, request_id: held.request.id, comment: opts.comment ?? null, forward: opts.forward ?? [] },
+    {
+      disposition,
+      list: mlist.list_id,
+      message_id: held.data._mod_message_id,
+      sender: held.data._mod_sender,
+      request_id: held.request.id,
+      comment: opts.comment ?? null,
+      forward: opts.forward ?? [],
+    },
     `held message ${held.request.id} ${disposition.toLowerCase()}: ${held.data._mod_message_id}`,
   );
 }

@@ -15,7 +15,13 @@ export function stampArrival(msg: Message, envelopeFrom: string, domain: string)
 }
 
 /** The metadata of a message for list `listId`, sent to its posting address or a sub-address. */
-export function arrivalMsgdata(listId: string, subaddress: string | undefined, services: Services, receivedAt: number, size: number): MsgData {
+export function arrivalMsgdata(
+  listId: string,
+  subaddress: string | undefined,
+  services: Services,
+  receivedAt: number,
+  size: number,
+): MsgData {
   const base: MsgData = { listid: listId, original_size: size, received_time: receivedAt };
   if (!subaddress) return { ...base, to_list: true };
   if (subaddress === 'owner') return { ...base, subaddress: 'owner', to_owner: true, envsender: services.siteOwner };

@@ -39,7 +39,11 @@ export interface LmtpTarget {
 }
 
 /** Finds the list and sub-address a recipient names, or undefined for an unknown list. */
-export async function resolveRecipient(services: Services, address: string, verpDelimiter: string): Promise<LmtpTarget | undefined> {
+export async function resolveRecipient(
+  services: Services,
+  address: string,
+  verpDelimiter: string,
+): Promise<LmtpTarget | undefined> {
   const lower = address.trim().toLowerCase();
   const at = lower.lastIndexOf('@');
   if (at <= 0) return undefined;
@@ -103,7 +107,9 @@ interface ServerInternals {
 }
 
 /** True while the library still has the internals PromptServer needs. */
-const PROMPT_GREETING = ['_setListeners', 'connectionReady', 'send'].every((m) => typeof (SMTPConnection.prototype as unknown as Record<string, unknown>)[m] === 'function');
+const PROMPT_GREETING = ['_setListeners', 'connectionReady', 'send'].every(
+  (m) => typeof (SMTPConnection.prototype as unknown as Record<string, unknown>)[m] === 'function',
+);
 
 /**
  * smtp-server holds the greeting of every new connection for a fixed 100 ms, to catch spam
@@ -116,21 +122,34 @@ const PROMPT_GREETING = ['_setListeners', 'connectionReady', 'send'].every((m) =
  */
 class PromptServer extends SMTPServer {
   override connect(socket: Socket, socketOptions: unknown): void {
-    if (!PROMPT_GREETING) return (SMTPServer.prototype as unknown as { connect(s: Socket, o: unknown): void }).connect.call(this, socket, socketOptions);
+    if (!PROMPT_GREETING)
+      return (SMTPServer.prototype as unknown as { connect(s: Socket, o: unknown): void }).connect.call(
+        this,
+        socket,
+        socketOptions,
+      );
     const self = this as unknown as ServerInternals;
-    const connection = new SMTPConnection(this as never, socket as never, socketOptions as never) as unknown as ConnectionInternals;
+    const connection = new SMTPConnection(
+      this as never,
+      socket as never,
+      socketOptions as never,
+    ) as unknown as ConnectionInternals;
     self.connections.add(connection);
     connection.on('error', (err) => self._onError(err));
     connection.on('connect', (data) => self._onClientConnect(data));
     connection._setListeners(() => {
       const max = connection._server.options.maxClients;
-      if (max && connection._server.connections.size > max) return connection.send(421, `${connection.name} Too many connected clients, try again in a moment`, false);
+      if (max && connection._server.connections.size > max)
+        return connection.send(421, `${connection.name} Too many connected clients, try again in a moment`, false);
       connection.connectionReady();
     });
   }
 }
 
-export async function startLmtpServer(services: Services, config: Config): Promise<{ port: number; close(): Promise<void> }> {
+export async function startLmtpServer(
+  services: Services,
+  config: Config,
+): Promise<{ port: number; close(): Promise<void> }> {
   const log = logger('lmtp');
   const verpDelimiter = config.get('mta', 'verp_delimiter');
   const limits = lmtpLimits(config);
@@ -161,7 +180,11 @@ export async function startLmtpServer(services: Services, config: Config): Promi
         (target) => {
           if (!target) {
             log.info({ rcpt: address.address }, 'no such list');
-            return callback(Object.assign(new Error('5.1.1 Requested action not taken: mailbox unavailable (no such list)'), { responseCode: 550 }));
+            return callback(
+              Object.assign(new Error('5.1.1 Requested action not taken: mailbox unavailable (no such list)'), {
+                responseCode: 550,
+              }),
+            );
           }
           (session.targets ??= []).push(target);
           callback();
@@ -172,7 +195,11 @@ export async function startLmtpServer(services: Services, config: Config): Promi
         },
       );
     },
-    onData(stream: SMTPServerDataStream, session: Session, callback: (err?: Error | null, message?: string | (string | Error)[]) => void) {
+    onData(
+      stream: SMTPServerDataStream,
+      session: Session,
+      callback: (err?: Error | null, message?: string | (string | Error)[]) => void,
+    ) {
       const targets = session.targets ?? [];
       session.targets = [];
       const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
@@ -183,7 +210,12 @@ export async function startLmtpServer(services: Services, config: Config): Promi
         (replies) => callback(null, replies),
         (err) => {
           log.error({ err }, 'could not queue message');
-          callback(null, each(Object.assign(new Error('4.3.0 Requested action aborted: error in processing'), { responseCode: 451 })));
+          callback(
+            null,
+            each(
+              Object.assign(new Error('4.3.0 Requested action aborted: error in processing'), { responseCode: 451 }),
+            ),
+          );
         },
       );
     },
@@ -212,12 +244,23 @@ export async function startLmtpServer(services: Services, config: Config): Promi
 }
 
 /** Spools the DATA stream, queues the message and returns one reply per RCPT. */
-async function receive(services: Services, stream: SMTPServerDataStream, spoolDir: string, limits: LmtpLimits, envelopeFrom: string, targets: LmtpTarget[], recent: RecentArrivals): Promise<(string | Error)[]> {
+async function receive(
+  services: Services,
+  stream: SMTPServerDataStream,
+  spoolDir: string,
+  limits: LmtpLimits,
+  envelopeFrom: string,
+  targets: LmtpTarget[],
+  recent: RecentArrivals,
+): Promise<(string | Error)[]> {
   const spooled = await spoolMessage(stream, spoolDir, limits.maxMessageSize, MEMORY_SPOOL_BYTES);
   try {
     if (spooled.oversize) {
       logger('lmtp').info({ size: spooled.size, limit: limits.maxMessageSize }, 'message over the size limit refused');
-      const tooBig = Object.assign(new Error(`5.3.4 Message size exceeds fixed maximum message size ${limits.maxMessageSize}`), { responseCode: 552 });
+      const tooBig = Object.assign(
+        new Error(`5.3.4 Message size exceeds fixed maximum message size ${limits.maxMessageSize}`),
+        { responseCode: 552 },
+      );
       return targets.map(() => tooBig);
     }
     return await accept(services, spooled, envelopeFrom, targets, recent);
@@ -232,7 +275,13 @@ function targetKey(t: LmtpTarget): string {
 }
 
 /** Writes the message once per distinct target queue and returns one LMTP reply per recipient. */
-async function accept(services: Services, spooled: SpooledMessage, envelopeFrom: string, targets: LmtpTarget[], recent: RecentArrivals): Promise<(string | Error)[]> {
+async function accept(
+  services: Services,
+  spooled: SpooledMessage,
+  envelopeFrom: string,
+  targets: LmtpTarget[],
+  recent: RecentArrivals,
+): Promise<(string | Error)[]> {
   const log = logger('lmtp');
   const receivedAt = Date.now();
   let msg: Message;
@@ -250,11 +299,17 @@ async function accept(services: Services, spooled: SpooledMessage, envelopeFrom:
       envelope_sender: envelopeFrom,
       received_time: receivedAt,
     };
-    const file = spooled.data ? await shunt.enqueue(spooled.data, md) : await shunt.enqueueFrom(Buffer.alloc(0), spooled.file!, 0, md);
+    const file = spooled.data
+      ? await shunt.enqueue(spooled.data, md)
+      : await shunt.enqueueFrom(Buffer.alloc(0), spooled.file!, 0, md);
     log.warn({ file, reason: err.message }, 'malformed message stored in shunt');
     return targets.map(() => '2.0.0 Message stored for administrator review');
   }
-  stampArrival(msg, envelopeFrom, targets[0] ? targets[0].listId.slice(targets[0].listId.indexOf('.') + 1) : 'mailman.invalid');
+  stampArrival(
+    msg,
+    envelopeFrom,
+    targets[0] ? targets[0].listId.slice(targets[0].listId.indexOf('.') + 1) : 'mailman.invalid',
+  );
   const head = msg.headerBytes();
   // In memory: the stamped header and the body as received, one buffer for every queue.
   const whole = spooled.data ? Buffer.concat([head, spooled.data.subarray(spooled.bodyOffset!)]) : undefined;
@@ -272,7 +327,10 @@ async function accept(services: Services, spooled: SpooledMessage, envelopeFrom:
     const arrival = spooled.data ? RecentArrivals.key(envelopeFrom, spooled.data, key) : undefined;
     const seen = arrival ? recent.get(arrival) : undefined;
     if (seen) {
-      log.warn({ rcpt: t.rcpt, message_id: msg.messageId }, 'the MTA re-sent a message already queued; acknowledged, not queued again');
+      log.warn(
+        { rcpt: t.rcpt, message_id: msg.messageId },
+        'the MTA re-sent a message already queued; acknowledged, not queued again',
+      );
       // Recorded, then killed before its file was renamed into the queue: in it goes now.
       const committed = seen.file ? services.queues.get(t.queue).commitTmp(seen.file) : Promise.resolve(false);
       queued.set(
@@ -290,12 +348,23 @@ async function accept(services: Services, spooled: SpooledMessage, envelopeFrom:
     queued.set(
       key,
       (whole
-        ? services.queues.get(t.queue).enqueue(whole, arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size), { beforeCommit: record })
-        : services.queues.get(t.queue).enqueueFrom(head, spooled.file!, spooled.bodyOffset!, arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size))
+        ? services.queues
+            .get(t.queue)
+            .enqueue(whole, arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size), {
+              beforeCommit: record,
+            })
+        : services.queues
+            .get(t.queue)
+            .enqueueFrom(
+              head,
+              spooled.file!,
+              spooled.bodyOffset!,
+              arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size),
+            )
       ).then(
-          () => `2.0.0 Ok queued for ${t.queue}`,
-          (err) => tempFailure(err, t.rcpt),
-        ),
+        () => `2.0.0 Ok queued for ${t.queue}`,
+        (err) => tempFailure(err, t.rcpt),
+      ),
     );
   }
   return Promise.all(targets.map((t) => queued.get(targetKey(t))!));

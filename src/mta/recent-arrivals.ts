@@ -41,7 +41,14 @@ export class RecentArrivals {
 
   /** The key of one message for one list queue: what a re-send would repeat exactly. */
   static key(envelopeFrom: string, raw: Buffer, target: string): string {
-    return createHash('sha256').update(envelopeFrom).update('\0').update(target).update('\0').update(raw).digest('base64url').slice(0, 32);
+    return createHash('sha256')
+      .update(envelopeFrom)
+      .update('\0')
+      .update(target)
+      .update('\0')
+      .update(raw)
+      .digest('base64url')
+      .slice(0, 32);
   }
 
   has(key: string, now = Date.now()): boolean {
@@ -102,4 +109,5 @@ export class RecentArrivals {
   }
 }
 
-const line = (key: string, entry: { at: number; file?: string }) => `${entry.at} ${key}${entry.file ? ` ${entry.file}` : ''}\n`;
+const line = (key: string, entry: { at: number; file?: string }) =>
+  `${entry.at} ${key}${entry.file ? ` ${entry.file}` : ''}\n`;

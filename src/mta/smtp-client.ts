@@ -104,11 +104,16 @@ export class SmtpConnection {
     this.socket = connect({ host: this.opts.host, port: this.opts.port });
     this.socket.setNoDelay(true);
     this.socket.setEncoding('latin1');
-    const timer = setTimeout(() => this.fail(new ConnectionLost(`connection to ${this.opts.host}:${this.opts.port} timed out`)), this.opts.connectionTimeoutMs);
+    const timer = setTimeout(
+      () => this.fail(new ConnectionLost(`connection to ${this.opts.host}:${this.opts.port} timed out`)),
+      this.opts.connectionTimeoutMs,
+    );
     this.socket.on('data', (chunk: string) => this.onData(chunk));
     this.socket.on('error', (err) => this.fail(new ConnectionLost(err.message)));
     this.socket.on('close', () => this.fail(new ConnectionLost('connection closed by the server')));
-    this.socket.setTimeout(this.opts.socketTimeoutMs, () => this.fail(new ConnectionLost('the server stopped answering')));
+    this.socket.setTimeout(this.opts.socketTimeoutMs, () =>
+      this.fail(new ConnectionLost('the server stopped answering')),
+    );
     try {
       const greeting = await this.read();
       if (greeting.code !== 220) throw new ConnectionLost(`greeting refused: ${greeting.code} ${greeting.text}`);
@@ -211,7 +216,8 @@ export class SmtpConnection {
       for (const r of recipients) {
         const reply = await this.read();
         if (mail.code === 250 && reply.code === 250) accepted.push(r);
-        else if (mail.code === 250) refused.push({ recipient: r, code: reply.code, response: `${reply.code} ${reply.text}` });
+        else if (mail.code === 250)
+          refused.push({ recipient: r, code: reply.code, response: `${reply.code} ${reply.text}` });
       }
       data = await this.read();
     } else {
@@ -244,9 +250,14 @@ export class SmtpConnection {
     return this.refuseAll(accepted, data, refused);
   }
 
-  private refuseAll(recipients: readonly string[], reply: Reply, refused: TransactionOutcome['refused']): TransactionOutcome {
+  private refuseAll(
+    recipients: readonly string[],
+    reply: Reply,
+    refused: TransactionOutcome['refused'],
+  ): TransactionOutcome {
     if (reply.code === 421) throw new ConnectionLost(`${reply.code} ${reply.text}`);
-    for (const r of recipients) refused.push({ recipient: r, code: reply.code, response: `${reply.code} ${reply.text}` });
+    for (const r of recipients)
+      refused.push({ recipient: r, code: reply.code, response: `${reply.code} ${reply.text}` });
     return { accepted: [], refused };
   }
 

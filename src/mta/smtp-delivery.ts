@@ -5,7 +5,13 @@
 // nodemailer's pooled transport, whose per-recipient cost matters less where TLS dominates.
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Config } from '../config/config.js';
-import { SmtpConnection, ConnectionLost, wireFormat, type TransactionOutcome, type ClientOptions } from './smtp-client.js';
+import {
+  SmtpConnection,
+  ConnectionLost,
+  wireFormat,
+  type TransactionOutcome,
+  type ClientOptions,
+} from './smtp-client.js';
 
 export interface DeliveryResult {
   delivered: string[];
@@ -64,7 +70,11 @@ export class SmtpDelivery {
     const perConnection = config.int('mta', 'max_sessions_per_connection');
     const plain = config.get('mta', 'smtp_secure_mode') === 'smtp' && !config.get('mta', 'smtp_user');
     this.transport = plain
-      ? new PipelinedTransport({ host, port, connectionTimeoutMs: 30_000, socketTimeoutMs: 120_000 }, this.threads, perConnection)
+      ? new PipelinedTransport(
+          { host, port, connectionTimeoutMs: 30_000, socketTimeoutMs: 120_000 },
+          this.threads,
+          perConnection,
+        )
       : new NodemailerTransport(config, this.threads, perConnection);
   }
 
@@ -72,12 +82,17 @@ export class SmtpDelivery {
   deliver(raw: Buffer, from: string, recipients: string[], onDecided?: OnDecided): Promise<DeliveryResult> {
     const msg = new Prepared(raw);
     const jobs: Job[] = [];
-    for (let i = 0; i < recipients.length; i += this.chunk) jobs.push({ recipients: recipients.slice(i, i + this.chunk), msg });
+    for (let i = 0; i < recipients.length; i += this.chunk)
+      jobs.push({ recipients: recipients.slice(i, i + this.chunk), msg });
     return this.run(jobs, from, onDecided);
   }
 
   /** One transaction per copy (personalised delivery), several in flight. */
-  deliverEach(copies: { recipient: string; raw: Buffer }[], from: string, onDecided?: OnDecided): Promise<DeliveryResult> {
+  deliverEach(
+    copies: { recipient: string; raw: Buffer }[],
+    from: string,
+    onDecided?: OnDecided,
+  ): Promise<DeliveryResult> {
     return this.run(
       copies.map((c) => ({ recipients: [c.recipient], msg: new Prepared(c.raw) })),
       from,
@@ -122,7 +137,8 @@ export class SmtpDelivery {
     for (const s of settled) if (s.status === 'rejected') throw s.reason;
     if (lost) {
       for (const job of jobs.slice(next)) for (const r of job.recipients) undecided.push(r);
-      if (!result.delivered.length && !result.permanent.length && !result.temporary.length) throw new ConnectionFailure(`cannot deliver to ${this.where}: ${lost.message}`);
+      if (!result.delivered.length && !result.permanent.length && !result.temporary.length)
+        throw new ConnectionFailure(`cannot deliver to ${this.where}: ${lost.message}`);
       for (const r of undecided) result.temporary.push({ recipient: r, code: 444, response: lost.message });
     }
     return result;
@@ -166,7 +182,13 @@ class PipelinedTransport implements Transport {
   }
 
   private release(conn: SmtpConnection): void {
-    if (this.closed || !conn.alive || this.idle.length >= this.size || (this.perConnection > 0 && conn.transactions >= this.perConnection)) conn.close();
+    if (
+      this.closed ||
+      !conn.alive ||
+      this.idle.length >= this.size ||
+      (this.perConnection > 0 && conn.transactions >= this.perConnection)
+    )
+      conn.close();
     else this.idle.push(conn);
   }
 
@@ -207,15 +229,23 @@ class NodemailerTransport implements Transport {
   }
 
   async send(from: string, recipients: string[], msg: Prepared): Promise<TransactionOutcome> {
-    const refusal = (recipient: string, e: SmtpError) => ({ recipient, code: e.responseCode ?? 444, response: e.response ?? e.message });
+    const refusal = (recipient: string, e: SmtpError) => ({
+      recipient,
+      code: e.responseCode ?? 444,
+      response: e.response ?? e.message,
+    });
     try {
       const info = await this.transport.sendMail({ envelope: { from, to: recipients }, raw: msg.raw });
       const rejected = (info as { rejectedErrors?: SmtpError[] }).rejectedErrors ?? [];
       const refusedSet = new Set(rejected.map((e) => e.recipient));
-      return { accepted: recipients.filter((r) => !refusedSet.has(r)), refused: rejected.map((e) => refusal(e.recipient ?? '', e)) };
+      return {
+        accepted: recipients.filter((r) => !refusedSet.has(r)),
+        refused: rejected.map((e) => refusal(e.recipient ?? '', e)),
+      };
     } catch (err) {
       const e = err as SmtpError;
-      if (e.code === 'EENVELOPE' && e.rejectedErrors?.length) return { accepted: [], refused: e.rejectedErrors.map((r) => refusal(r.recipient ?? '', r)) };
+      if (e.code === 'EENVELOPE' && e.rejectedErrors?.length)
+        return { accepted: [], refused: e.rejectedErrors.map((r) => refusal(r.recipient ?? '', r)) };
       // The MTA refused the whole transaction (MAIL FROM or DATA): same fate for the batch.
       if (e.responseCode) return { accepted: [], refused: recipients.map((r) => refusal(r, e)) };
       throw new ConnectionLost(e.message);

@@ -59,7 +59,12 @@ function isAlive(pid: number): boolean {
  * `maxSize` (0: no limit) the rest is read and dropped, so the session stays in step and can
  * answer 552. The caller removes the file; on error it is removed here.
  */
-export async function spoolMessage(stream: Readable, dir: string, maxSize: number, memoryLimit = 0): Promise<SpooledMessage> {
+export async function spoolMessage(
+  stream: Readable,
+  dir: string,
+  maxSize: number,
+  memoryLimit = 0,
+): Promise<SpooledMessage> {
   const file = join(dir, `${process.pid}.${Date.now()}.${sequence++}`);
   const scan = new HeaderScanner();
   let size = 0;
@@ -71,7 +76,7 @@ export async function spoolMessage(stream: Readable, dir: string, maxSize: numbe
   let fh: FileHandle | undefined;
   let held: Buffer[] | undefined = [];
   const write = async (chunk: Buffer) => {
-    for (let done = 0; done < chunk.length; ) done += (await fh!.write(chunk, done, chunk.length - done)).bytesWritten;
+    for (let done = 0; done < chunk.length;) done += (await fh!.write(chunk, done, chunk.length - done)).bytesWritten;
   };
   const openFile = async () => {
     try {
@@ -122,7 +127,13 @@ export async function spoolMessage(stream: Readable, dir: string, maxSize: numbe
   await fh?.close();
   const end = oversize ? undefined : scan.headerEnd(size);
   const where = held ? { data: Buffer.concat(held) } : { file };
-  return { ...where, size, oversize, hasNul, ...(end === undefined ? {} : { header: scan.prefix().subarray(0, end), bodyOffset: end }) };
+  return {
+    ...where,
+    size,
+    oversize,
+    hasNul,
+    ...(end === undefined ? {} : { header: scan.prefix().subarray(0, end), bodyOffset: end }),
+  };
 }
 
 /**

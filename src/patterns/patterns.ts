@@ -112,7 +112,11 @@ export function patternRefusal(source: string, opts: PatternOptions = {}): Patte
 }
 
 /** The compiled pattern, or undefined (after telling `onError`) when it is refused: a stored bad pattern misses. */
-export function tryPattern(source: string, opts: PatternOptions = {}, onError?: (reason: string) => void): Pattern | undefined {
+export function tryPattern(
+  source: string,
+  opts: PatternOptions = {},
+  onError?: (reason: string) => void,
+): Pattern | undefined {
   try {
     return compilePattern(source, opts);
   } catch (err) {
@@ -125,7 +129,8 @@ export function tryPattern(source: string, opts: PatternOptions = {}, onError?: 
 }
 
 function compileRe2(source: string, flags: string): RE2JS {
-  if (source.length > MAX_PATTERN_LENGTH) throw new PatternError(source.slice(0, 40) + '…', `longer than ${MAX_PATTERN_LENGTH} characters`);
+  if (source.length > MAX_PATTERN_LENGTH)
+    throw new PatternError(source.slice(0, 40) + '…', `longer than ${MAX_PATTERN_LENGTH} characters`);
   const RE2 = re2js();
   let bits = 0;
   for (const f of flags) {
@@ -147,14 +152,22 @@ function compileRe2(source: string, flags: string): RE2JS {
 
 /** RE2's own words, with the remedy where the construct exists in Python or JavaScript but not in RE2. */
 function hintFor(why: string): string {
-  if (/\(\?x|\(\?#/.test(why)) return `${why} (verbose mode and (?#...) comments are not supported; write the pattern without them)`;
-  if (/repeat count|repetition size/.test(why) && Math.max(...(why.match(/\d+/g) ?? ['0']).map(Number)) > 1000) return `${why} (a repetition count is at most 1000)`;
+  if (/\(\?x|\(\?#/.test(why))
+    return `${why} (verbose mode and (?#...) comments are not supported; write the pattern without them)`;
+  if (/repeat count|repetition size/.test(why) && Math.max(...(why.match(/\d+/g) ?? ['0']).map(Number)) > 1000)
+    return `${why} (a repetition count is at most 1000)`;
   return why;
 }
 
 const UNSUPPORTED: [RegExp, string][] = [
-  [/^\(\?<?[=!]/, 'look-ahead and look-behind ((?=...), (?!...), (?<=...), (?<!...)) need a backtracking engine; patterns here run in linear time and cannot use them'],
-  [/^\(\?P=/, 'back-references ((?P=name)) need a backtracking engine; patterns here run in linear time and cannot use them'],
+  [
+    /^\(\?<?[=!]/,
+    'look-ahead and look-behind ((?=...), (?!...), (?<=...), (?<!...)) need a backtracking engine; patterns here run in linear time and cannot use them',
+  ],
+  [
+    /^\(\?P=/,
+    'back-references ((?P=name)) need a backtracking engine; patterns here run in linear time and cannot use them',
+  ],
 ];
 
 /** Python's and JavaScript's spellings that RE2 writes differently; refuses what RE2 cannot run. */
@@ -172,7 +185,10 @@ function translate(source: string): string {
         continue;
       }
       if (n === 'u' || n === 'U') {
-        const m = n === 'U' ? /^[0-9a-fA-F]{8}/.exec(source.slice(i + 2)) : /^(?:[0-9a-fA-F]{4}|\{[0-9a-fA-F]{1,6}\})/.exec(source.slice(i + 2));
+        const m =
+          n === 'U'
+            ? /^[0-9a-fA-F]{8}/.exec(source.slice(i + 2))
+            : /^(?:[0-9a-fA-F]{4}|\{[0-9a-fA-F]{1,6}\})/.exec(source.slice(i + 2));
         if (m) {
           out += `\\x{${m[0].replace(/[{}]/g, '')}}`;
           i += 1 + m[0].length;
@@ -180,7 +196,11 @@ function translate(source: string): string {
         }
       }
       if (!inClass && ((n >= '1' && n <= '9') || (n === 'k' && source[i + 2] === '<'))) {
-        throw new PatternError(source, `back-references (\\${n}${n === 'k' ? '<name>' : ''}) need a backtracking engine; patterns here run in linear time and cannot use them`, true);
+        throw new PatternError(
+          source,
+          `back-references (\\${n}${n === 'k' ? '<name>' : ''}) need a backtracking engine; patterns here run in linear time and cannot use them`,
+          true,
+        );
       }
       out += c + n;
       i++;

@@ -9,7 +9,13 @@ export const ADDRESS_PATTERN: PatternOptions = { ignoreCase: true, fromStart: tr
 /** A header line's regex is searched anywhere in the value, ignoring case. */
 export const HEADER_PATTERN: PatternOptions = { ignoreCase: true };
 
-const ADDRESS_LISTS = new Set(['accept_these_nonmembers', 'hold_these_nonmembers', 'reject_these_nonmembers', 'discard_these_nonmembers', 'acceptable_aliases']);
+const ADDRESS_LISTS = new Set([
+  'accept_these_nonmembers',
+  'hold_these_nonmembers',
+  'reject_these_nonmembers',
+  'discard_these_nonmembers',
+  'acceptable_aliases',
+]);
 
 /** Why a list setting's value holds a pattern that does not compile, or undefined. */
 export function listSettingPatternProblem(name: string, value: unknown): string | undefined {
@@ -50,7 +56,12 @@ export function parseHeaderChecks(value: string, warn: (message: string) => void
       warn(`[antispam] header_checks line ${index}: "${line.trim()}" is not "Header: regex"; skipped`);
       return;
     }
-    rows.push({ header: line.slice(0, colon).trim(), pattern: line.slice(colon + 1).trim(), suffix: `config-${index}`, action: null });
+    rows.push({
+      header: line.slice(0, colon).trim(),
+      pattern: line.slice(colon + 1).trim(),
+      suffix: `config-${index}`,
+      action: null,
+    });
   });
   return rows;
 }

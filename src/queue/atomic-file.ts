@@ -42,7 +42,7 @@ export function writeFileAtomically(file: string, data: string | Buffer, opts: A
   try {
     const fd = openSync(tmp, 'w', opts.mode ?? 0o644);
     try {
-      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+      for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -56,7 +56,11 @@ export function writeFileAtomically(file: string, data: string | Buffer, opts: A
 }
 
 /** The same for files large enough that the write and fsync belong in the thread pool. */
-export async function writeFileAtomicallyAsync(file: string, data: Buffer, opts: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomicallyAsync(
+  file: string,
+  data: Buffer,
+  opts: AtomicWriteOptions = {},
+): Promise<void> {
   const dir = dirname(file);
   if (opts.mkdir) await fs.mkdir(dir, { recursive: true });
   const tmp = tempName(file);

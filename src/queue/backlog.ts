@@ -16,7 +16,9 @@ export interface QueueBacklog {
 export function queueBacklogs(queueDir: string): QueueBacklog[] {
   let names: string[];
   try {
-    names = readdirSync(queueDir, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name);
+    names = readdirSync(queueDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+      .map((d) => d.name);
   } catch {
     return [];
   }

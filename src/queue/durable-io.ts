@@ -57,12 +57,11 @@ export function directorySync(dir: string): DirectorySync {
   return ds;
 }
 
-
 /** A small file written whole: open, write and close from the loop, only the fsync in the pool. */
 export async function writeSmall(path: string, data: Buffer): Promise<void> {
   const fd = openSync(path, 'w');
   try {
-    for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+    for (let done = 0; done < data.length;) done += writeSync(fd, data, done, data.length - done);
     await fsyncFd(fd);
   } catch (err) {
     closeSync(fd);
@@ -73,7 +72,7 @@ export async function writeSmall(path: string, data: Buffer): Promise<void> {
 }
 
 export async function writeAll(fh: FileHandle, data: Buffer): Promise<void> {
-  for (let done = 0; done < data.length; ) done += (await fh.write(data, done, data.length - done)).bytesWritten;
+  for (let done = 0; done < data.length;) done += (await fh.write(data, done, data.length - done)).bytesWritten;
 }
 
 /** unlink, where fs.rm({ force }) would lstat first: once per message per queue, it shows. */

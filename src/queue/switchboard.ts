@@ -3,7 +3,17 @@
 // by renaming it to .bak and removes the .bak only once the message is safely elsewhere.
 // Writes to one directory that are in flight together share its fsync (group commit, in
 // durable-io.ts).
-import { promises as fs, appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, watch, FSWatcher } from 'node:fs';
+import {
+  promises as fs,
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  watch,
+  FSWatcher,
+} from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -52,7 +62,8 @@ export class Switchboard {
     readonly slice = 0,
     readonly count = 1,
   ) {
-    if (count < 1 || (count & (count - 1)) !== 0) throw new Error(`[runner.${name}] instances must be a power of 2, not ${count}`);
+    if (count < 1 || (count & (count - 1)) !== 0)
+      throw new Error(`[runner.${name}] instances must be a power of 2, not ${count}`);
     this.dir = join(queueDir, name);
     mkdirSync(this.dir, { recursive: true });
     this.dirSync = directorySync(this.dir);
@@ -65,7 +76,8 @@ export class Switchboard {
    */
   async enqueue(raw: Buffer, msgdata: MsgData, opts: { beforeCommit?: (base: string) => void } = {}): Promise<string> {
     // Encoded only once write() has added the hop's origin to the metadata.
-    if (raw.length < SYNC_IO_BYTES) return this.write(raw, msgdata, { small: () => encodeQueueFile(raw, msgdata) }, opts.beforeCommit);
+    if (raw.length < SYNC_IO_BYTES)
+      return this.write(raw, msgdata, { small: () => encodeQueueFile(raw, msgdata) }, opts.beforeCommit);
     return this.write(
       raw,
       msgdata,
@@ -104,7 +116,7 @@ export class Switchboard {
       const src = await fs.open(file, 'r');
       try {
         const buf = Buffer.allocUnsafe(COPY_CHUNK);
-        for (let pos = offset; ; ) {
+        for (let pos = offset; ;) {
           const { bytesRead } = await src.read(buf, 0, buf.length, pos);
           if (bytesRead === 0) break;
           await writeAll(fh, buf.subarray(0, bytesRead));
@@ -117,7 +129,12 @@ export class Switchboard {
   }
 
   /** The durable write both enqueues share: tmp file, fsync, rename, fsync of the directory. */
-  private async write(seed: Buffer, msgdata: MsgData, fill: { small: () => Buffer } | ((fh: FileHandle) => Promise<void>), beforeCommit?: (base: string) => void): Promise<string> {
+  private async write(
+    seed: Buffer,
+    msgdata: MsgData,
+    fill: { small: () => Buffer } | ((fh: FileHandle) => Promise<void>),
+    beforeCommit?: (base: string) => void,
+  ): Promise<string> {
     const hop = currentHop();
     const derived = hop && derivedBase(hop, this.name);
     if (hop && derived) {
@@ -132,9 +149,14 @@ export class Switchboard {
       msgdata._hop_from = `${hop.queue}/${hop.base}`;
     }
     const now = Date.now();
-    const hash = createHash('sha1').update(seed).update(String(msgdata.listid ?? '')).update(`${now}.${process.pid}.${sequence}`).digest('hex');
+    const hash = createHash('sha1')
+      .update(seed)
+      .update(String(msgdata.listid ?? ''))
+      .update(`${now}.${process.pid}.${sequence}`)
+      .digest('hex');
     // Millisecond time then a per-process sequence: name order is arrival order.
-    const base = derived ?? `${String(now).padStart(14, '0')}.${String(sequence++ % 1_000_000).padStart(6, '0')}+${hash}`;
+    const base =
+      derived ?? `${String(now).padStart(14, '0')}.${String(sequence++ % 1_000_000).padStart(6, '0')}+${hash}`;
     const tmp = join(this.dir, base + TMP);
     if (typeof fill !== 'function') await writeSmall(tmp, fill.small());
     else {
@@ -258,7 +280,8 @@ export class Switchboard {
       if (name.endsWith(DONE)) {
         // Progress whose message is gone (finished, or crashed between the two removals).
         const base = name.slice(0, -DONE.length);
-        if (this.inSlice(base) && !present.has(base + BAK) && !present.has(base + EXT)) await fs.rm(join(this.dir, name), { force: true });
+        if (this.inSlice(base) && !present.has(base + BAK) && !present.has(base + EXT))
+          await fs.rm(join(this.dir, name), { force: true });
         continue;
       }
       if (name.endsWith(PEND)) {
@@ -297,7 +320,10 @@ export class Switchboard {
       } catch (err) {
         // Unreadable metadata: keep the bytes in shunt rather than lose them.
         const raw = await fs.readFile(path);
-        await shunt.enqueue(raw, { whichq: this.name, shunt_reason: `unreadable queue file: ${(err as Error).message}` });
+        await shunt.enqueue(raw, {
+          whichq: this.name,
+          shunt_reason: `unreadable queue file: ${(err as Error).message}`,
+        });
         await fs.rm(path);
         shunted++;
         continue;
@@ -306,9 +332,14 @@ export class Switchboard {
       const count = (entry.msgdata._bak_count ?? 0) + (blame ? 1 : 0);
       const msgdata: MsgData = blame ? { ...entry.msgdata, _bak_count: count } : { ...entry.msgdata };
       const done = await this.doneOf(base);
-      if (done && Array.isArray(msgdata.recipients)) msgdata.recipients = (msgdata.recipients as string[]).filter((r) => !done.has(r));
+      if (done && Array.isArray(msgdata.recipients))
+        msgdata.recipients = (msgdata.recipients as string[]).filter((r) => !done.has(r));
       if (blame && count >= MAX_BAK_COUNT) {
-        await shunt.enqueue(entry.raw, { ...msgdata, whichq: this.name, shunt_reason: `its ${this.name} runner stopped ${count} times while handling it` });
+        await shunt.enqueue(entry.raw, {
+          ...msgdata,
+          whichq: this.name,
+          shunt_reason: `its ${this.name} runner stopped ${count} times while handling it`,
+        });
         await fs.rm(path);
         if (done) await fs.rm(join(this.dir, base + DONE), { force: true });
         shunted++;
@@ -352,7 +383,6 @@ export class Switchboard {
       if (!name || name.endsWith(EXT)) onChange();
     });
   }
-
 }
 
 /**
@@ -385,4 +415,16 @@ export class Switchboards {
   }
 }
 
-export const QUEUE_NAMES = ['in', 'pipeline', 'out', 'virgin', 'retry', 'shunt', 'bad', 'command', 'bounces', 'archive', 'digest'] as const;
+export const QUEUE_NAMES = [
+  'in',
+  'pipeline',
+  'out',
+  'virgin',
+  'retry',
+  'shunt',
+  'bad',
+  'command',
+  'bounces',
+  'archive',
+  'digest',
+] as const;

@@ -36,13 +36,24 @@ function classify(err: unknown): { status: number; description: string; headers:
   if (err instanceof BadRequestError) return { status: 400, description: err.message, headers: {} };
   // PostgreSQL refuses text it cannot store (a NUL character) where SQLite would simply find
   // nothing: the client's input, so 400, not a server failure.
-  const code = (err as { driverError?: { code?: unknown }; code?: unknown })?.driverError?.code ?? (err as { code?: unknown })?.code;
-  if (code === '22021' || code === '22P05') return { status: 400, description: 'Invalid text: a NUL or other character the database cannot store', headers: {} };
+  const code =
+    (err as { driverError?: { code?: unknown }; code?: unknown })?.driverError?.code ??
+    (err as { code?: unknown })?.code;
+  if (code === '22021' || code === '22P05')
+    return {
+      status: 400,
+      description: 'Invalid text: a NUL or other character the database cannot store',
+      headers: {},
+    };
   // Errors from Koa and the body parser (a bad JSON body is 400, too large 413) carry a
   // status; a 4xx message is the client's to see unless marked otherwise (Koa's rule).
   const e = err as { status?: unknown; expose?: unknown; message?: unknown; headers?: Record<string, string> };
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-    return { status: e.status, description: e.expose !== false && typeof e.message === 'string' ? e.message : titleOf(e.status), headers: e.headers ?? {} };
+    return {
+      status: e.status,
+      description: e.expose !== false && typeof e.message === 'string' ? e.message : titleOf(e.status),
+      headers: e.headers ?? {},
+    };
   }
   return { status: 500, description: titleOf(500), headers: {} };
 }

@@ -63,7 +63,10 @@ export class ExplainPool {
     worker.unref();
     this.worker = worker;
     this.ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new RestError(503, 'the explain worker did not start in time')), START_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new RestError(503, 'the explain worker did not start in time')),
+        START_TIMEOUT_MS,
+      );
       worker.once('message', () => {
         clearTimeout(timer);
         resolve();
@@ -89,7 +92,10 @@ export class ExplainPool {
     // Out of heap, or a crash: whatever was running there is told, and the next call starts anew.
     worker.on('error', (err) => {
       logger('http').error({ err }, 'the explain worker failed');
-      this.stop(new RestError(413, `the message could not be explained within the worker's limits: ${err.message}`), worker);
+      this.stop(
+        new RestError(413, `the message could not be explained within the worker's limits: ${err.message}`),
+        worker,
+      );
     });
     worker.on('exit', () => this.stop(new RestError(503, 'the explain worker stopped'), worker));
     return worker;

@@ -21,7 +21,8 @@ export interface ExplainJob {
   owner: boolean;
 }
 
-export type ExplainReply = { id: number; trace: unknown } | { id: number; refused: 'bad' | 'missing' | 'failed'; message: string };
+export type ExplainReply =
+  { id: number; trace: unknown } | { id: number; refused: 'bad' | 'missing' | 'failed'; message: string };
 
 const { configFile, cwd } = workerData as { configFile?: string; cwd: string };
 const config = Config.load({ file: configFile, cwd, runners: await runnerTable() });

@@ -63,7 +63,18 @@ function inWorker(ir: DslIr, dot: string, format: GraphFormat, timeoutMs: number
       fn();
       void worker.terminate();
     };
-    const overtime = (ms: number) => setTimeout(() => settle(() => reject(tooLarge(`the graph of '${ir.name}' could not be drawn within ${timeoutMs} ms; ask for format=dot and lay it out elsewhere`))), ms);
+    const overtime = (ms: number) =>
+      setTimeout(
+        () =>
+          settle(() =>
+            reject(
+              tooLarge(
+                `the graph of '${ir.name}' could not be drawn within ${timeoutMs} ms; ask for format=dot and lay it out elsewhere`,
+              ),
+            ),
+          ),
+        ms,
+      );
     // Loading Graphviz is not the graph's fault: the layout's clock starts once it is loaded.
     let timer = overtime(LOAD_TIMEOUT_MS + timeoutMs);
     worker.on('message', (m: { ready?: true; svg?: string }) => {
@@ -76,21 +87,35 @@ function inWorker(ir: DslIr, dot: string, format: GraphFormat, timeoutMs: number
       }
     });
     // Graphviz out of memory, or the heap limit: the graph is too big to draw here.
-    worker.once('error', (err) => settle(() => reject(tooLarge(`the graph of '${ir.name}' is too large to draw: ${err.message}`))));
-    worker.once('exit', (code) => settle(() => reject(tooLarge(`the graph of '${ir.name}' could not be drawn (the drawing stopped with code ${code})`))));
+    worker.once('error', (err) =>
+      settle(() => reject(tooLarge(`the graph of '${ir.name}' is too large to draw: ${err.message}`))),
+    );
+    worker.once('exit', (code) =>
+      settle(() =>
+        reject(tooLarge(`the graph of '${ir.name}' could not be drawn (the drawing stopped with code ${code})`)),
+      ),
+    );
   });
 }
 
 /** The graph as DOT (drawn here: linear and cheap) or SVG (laid out in a worker, within the limits). */
-export async function drawGraph(ir: DslIr, format: GraphFormat, limits: GraphLimits, toDot: (ir: DslIr) => string): Promise<string> {
+export async function drawGraph(
+  ir: DslIr,
+  format: GraphFormat,
+  limits: GraphLimits,
+  toDot: (ir: DslIr) => string,
+): Promise<string> {
   if (format === 'dot') return toDot(ir);
   const size = boxCount(ir);
   if (size > limits.maxNodes) {
-    throw tooLarge(`${ir.kind} '${ir.name}' has ${size} ${ir.kind === 'chain' ? 'links' : 'steps'}; SVG is drawn for at most ${limits.maxNodes} ([webservice] graph_max_nodes); ask for format=dot instead`);
+    throw tooLarge(
+      `${ir.kind} '${ir.name}' has ${size} ${ir.kind === 'chain' ? 'links' : 'steps'}; SVG is drawn for at most ${limits.maxNodes} ([webservice] graph_max_nodes); ask for format=dot instead`,
+    );
   }
   // The language's own bound on what Graphviz is given (nodes and edges of the DOT text).
   const dot = toDot(ir);
   const drawn = graphSize(dot);
-  if (drawn.nodes > MAX_SVG_NODES || drawn.edges > MAX_SVG_EDGES) throw tooLarge(`${ir.kind} '${ir.name}': ${new GraphTooLarge(drawn.nodes, drawn.edges).message}`);
+  if (drawn.nodes > MAX_SVG_NODES || drawn.edges > MAX_SVG_EDGES)
+    throw tooLarge(`${ir.kind} '${ir.name}': ${new GraphTooLarge(drawn.nodes, drawn.edges).message}`);
   return slot(limits.concurrency, () => inWorker(ir, dot, format, limits.timeoutMs));
 }

@@ -32,7 +32,10 @@ export class Api {
       const n = BigInt(s);
       return n < 1n << 128n ? n.toString(16).padStart(32, '0') : undefined;
     }
-    const hex = s.replace(/^\{|\}$/g, '').replace(/-/g, '').toLowerCase();
+    const hex = s
+      .replace(/^\{|\}$/g, '')
+      .replace(/-/g, '')
+      .toLowerCase();
     return /^[0-9a-f]{32}$/.test(hex) ? hex : undefined;
   }
 }
@@ -47,14 +50,20 @@ export type Resource = Record<string, unknown>;
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (value && typeof value === 'object' && !(value instanceof Date)) {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Resource)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Resource)[k])]),
+    );
   }
   return value;
 }
 
 /** Mailman's http_etag: a quoted sha1 of the resource's canonical form (without the etag). */
 export function etag(resource: Resource): string {
-  return `"${createHash('sha1').update(JSON.stringify(canonical(resource))).digest('hex')}"`;
+  return `"${createHash('sha1')
+    .update(JSON.stringify(canonical(resource)))
+    .digest('hex')}"`;
 }
 
 export function withEtag<T extends Resource>(resource: T): T & { http_etag: string } {
@@ -97,7 +106,11 @@ export function paging(ctx: Context): { count: number; page: number } | undefine
  * Mailman's collection: `{start, total_size, entries?, http_etag}`, `entries` absent when
  * empty. Only the requested page is rendered, so a page of a big roster stays cheap.
  */
-export async function collection<T>(ctx: Context, items: readonly T[], render: (items: T[]) => Resource[] | Promise<Resource[]>): Promise<Resource> {
+export async function collection<T>(
+  ctx: Context,
+  items: readonly T[],
+  render: (items: T[]) => Resource[] | Promise<Resource[]>,
+): Promise<Resource> {
   const p = paging(ctx);
   const start = p ? (p.page - 1) * p.count : 0;
   const slice = p ? items.slice(start, start + p.count) : items.slice();

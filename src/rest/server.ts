@@ -18,7 +18,11 @@ export interface RestServer {
   close(): Promise<void>;
 }
 
-export async function startRestServer(services: Services, config: Config, opts: RestServerOptions = {}): Promise<RestServer> {
+export async function startRestServer(
+  services: Services,
+  config: Config,
+  opts: RestServerOptions = {},
+): Promise<RestServer> {
   const hostname = config.get('webservice', 'hostname');
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -33,7 +37,11 @@ export async function startRestServer(services: Services, config: Config, opts: 
   const scheme = config.bool('webservice', 'use_https') ? 'https' : 'http';
   const host = hostname.includes(':') ? `[${hostname}]` : hostname;
   const releases: (() => void)[] = [];
-  const app = createRestApp(services, { baseUrl: `${scheme}://${host}:${port}`, ...opts, onClose: (release) => releases.push(release) });
+  const app = createRestApp(services, {
+    baseUrl: `${scheme}://${host}:${port}`,
+    ...opts,
+    onClose: (release) => releases.push(release),
+  });
   server.on('request', app.callback());
   return {
     port,

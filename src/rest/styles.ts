@@ -9,7 +9,11 @@ export interface ListStyle {
 
 export const LIST_STYLES: readonly ListStyle[] = [
   { name: 'legacy-default', description: 'A public discussion list.', settings: {} },
-  { name: 'legacy-announce', description: 'A public list where only approved announcements are posted.', settings: { allow_list_posts: false } },
+  {
+    name: 'legacy-announce',
+    description: 'A public list where only approved announcements are posted.',
+    settings: { allow_list_posts: false },
+  },
   {
     name: 'private-default',
     description: 'A discussion list that is not advertised, with private archives and moderated subscriptions.',

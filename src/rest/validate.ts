@@ -39,7 +39,8 @@ function bodyOf(ctx: Context): Input {
     if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object');
     return { ...(body as Input) };
   }
-  if (ctx.request.is('application/x-www-form-urlencoded')) return collect(new URLSearchParams(ctx.request.rawBody ?? ''));
+  if (ctx.request.is('application/x-www-form-urlencoded'))
+    return collect(new URLSearchParams(ctx.request.rawBody ?? ''));
   return {};
 }
 
@@ -80,7 +81,10 @@ export function rowNumber(text: string): number | undefined {
 }
 
 /** One of a fixed set of names; with allowBlank, '' means "none" (null). */
-export function oneOf<T extends string>(choices: readonly T[], opts: { allowBlank?: boolean } = {}): Converter<T | null> {
+export function oneOf<T extends string>(
+  choices: readonly T[],
+  opts: { allowBlank?: boolean } = {},
+): Converter<T | null> {
   return (value) => {
     const t = single(value);
     if (t === '' && opts.allowBlank) return null;
@@ -113,7 +117,8 @@ export const oneLine: Converter<string> = (value) => {
 /** Text of several lines (a footer, a notice): line breaks are kept, other control characters refused. */
 export const multiLine: Converter<string> = (value) => {
   const t = single(value);
-  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(t)) throw new Error('Expected text without control characters other than line breaks and tabs');
+  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(t))
+    throw new Error('Expected text without control characters other than line breaks and tabs');
   return t;
 };
 
@@ -140,7 +145,11 @@ export type Validated<S extends Spec> = { [K in keyof S]?: ReturnType<S[K]> };
  * Converts `input` by `spec`. Every field not in `optional` is required; fields outside
  * `spec` are refused. The 400 lists all problems of one kind, Mailman's wording.
  */
-export function validate<S extends Spec>(input: Input, spec: S, optional: readonly (keyof S & string)[] | 'all' = []): Validated<S> {
+export function validate<S extends Spec>(
+  input: Input,
+  spec: S,
+  optional: readonly (keyof S & string)[] | 'all' = [],
+): Validated<S> {
   const out: Record<string, unknown> = {};
   const extras: string[] = [];
   const invalid: string[] = [];

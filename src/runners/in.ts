@@ -7,7 +7,12 @@ import { listAddresses } from '../model/list-addresses.js';
 import { logger } from '../logging.js';
 
 export class IncomingRunner extends QueueRunner {
-  constructor(env: RunnerEnv, private readonly catalog: LiveCatalog, slice: number, count: number) {
+  constructor(
+    env: RunnerEnv,
+    private readonly catalog: LiveCatalog,
+    slice: number,
+    count: number,
+  ) {
     super(env, 'in', slice, count);
   }
 
@@ -23,7 +28,10 @@ export class IncomingRunner extends QueueRunner {
     // One snapshot for the whole run: a reload meanwhile never mixes versions in one message.
     const trace = await runChain(this.catalog.snapshot(), chain, ctx);
     if (!trace.disposition) {
-      logger('vette').warn({ list: mlist.list_id, message_id: msg.messageId, chain, posting: listAddresses(mlist).posting }, `chain ${chain} ended without a disposition; message dropped`);
+      logger('vette').warn(
+        { list: mlist.list_id, message_id: msg.messageId, chain, posting: listAddresses(mlist).posting },
+        `chain ${chain} ended without a disposition; message dropped`,
+      );
     }
   }
 }

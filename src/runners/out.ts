@@ -26,7 +26,8 @@ export class OutgoingRunner extends QueueRunner {
     const recipients = Array.isArray(msgdata.recipients) ? (msgdata.recipients as string[]) : [];
     if (recipients.length === 0) return;
     const deliverAfter = typeof msgdata.deliver_after === 'number' ? msgdata.deliver_after : 0;
-    if (deliverAfter > Date.now()) return { requeue: msgdata, pauseMs: Math.min(deliverAfter - Date.now(), this.sleepMs) };
+    if (deliverAfter > Date.now())
+      return { requeue: msgdata, pauseMs: Math.min(deliverAfter - Date.now(), this.sleepMs) };
     const from = typeof msgdata.sender === 'string' && msgdata.sender ? msgdata.sender : listAddresses(mlist).bounces;
     const smtpLog = logger('smtp');
     // After each transaction, before that connection's next one: a crash from here on re-sends
@@ -34,7 +35,10 @@ export class OutgoingRunner extends QueueRunner {
     const onDecided = (done: string[]) => this.switchboard.recordDone(base, done);
     let result;
     try {
-      result = mlist.personalize === 'none' ? await this.smtp.deliver(this.bulkCopy(msg, mlist, msgdata, recipients), from, recipients, onDecided) : await this.smtp.deliverEach(await this.personalCopies(msg, mlist, msgdata, recipients), from, onDecided);
+      result =
+        mlist.personalize === 'none'
+          ? await this.smtp.deliver(this.bulkCopy(msg, mlist, msgdata, recipients), from, recipients, onDecided)
+          : await this.smtp.deliverEach(await this.personalCopies(msg, mlist, msgdata, recipients), from, onDecided);
     } catch (err) {
       if (!(err instanceof ConnectionFailure)) throw err;
       this.failures++;
@@ -43,16 +47,38 @@ export class OutgoingRunner extends QueueRunner {
       return { requeue: msgdata, pauseMs };
     }
     this.failures = 0;
-    smtpLog.info({ list: mlist.list_id, message_id: msg.messageId, delivered: result.delivered.length, permanent: result.permanent.length, temporary: result.temporary.length }, 'delivered');
-    for (const p of result.permanent) smtpLog.warn({ list: mlist.list_id, message_id: msg.messageId, ...p }, 'permanent delivery failure');
+    smtpLog.info(
+      {
+        list: mlist.list_id,
+        message_id: msg.messageId,
+        delivered: result.delivered.length,
+        permanent: result.permanent.length,
+        temporary: result.temporary.length,
+      },
+      'delivered',
+    );
+    for (const p of result.permanent)
+      smtpLog.warn({ list: mlist.list_id, message_id: msg.messageId, ...p }, 'permanent delivery failure');
     if (result.temporary.length) {
       const now = Date.now();
-      const until = typeof msgdata.deliver_until === 'number' ? msgdata.deliver_until : now + this.env.config.durationMs('mta', 'delivery_retry_period');
+      const until =
+        typeof msgdata.deliver_until === 'number'
+          ? msgdata.deliver_until
+          : now + this.env.config.durationMs('mta', 'delivery_retry_period');
       if (now > until) {
-        smtpLog.error({ list: mlist.list_id, message_id: msg.messageId, recipients: result.temporary.map((t) => t.recipient) }, 'retry period over; giving up');
+        smtpLog.error(
+          { list: mlist.list_id, message_id: msg.messageId, recipients: result.temporary.map((t) => t.recipient) },
+          'retry period over; giving up',
+        );
         return;
       }
-      await this.env.services.queues.get('retry').enqueue(msg.toBuffer(), { ...msgdata, recipients: result.temporary.map((t) => t.recipient), deliver_until: until });
+      await this.env.services.queues
+        .get('retry')
+        .enqueue(msg.toBuffer(), {
+          ...msgdata,
+          recipients: result.temporary.map((t) => t.recipient),
+          deliver_until: until,
+        });
     }
   }
 
@@ -66,7 +92,12 @@ export class OutgoingRunner extends QueueRunner {
    * Mailman's: X-Mailman-Copy for those also addressed directly (avoid-duplicates), the footer
    * with the member's data, and for `full` the recipient in To.
    */
-  private async personalCopies(msg: Message, mlist: MailingList, msgdata: MsgData, recipients: string[]): Promise<{ recipient: string; raw: Buffer }[]> {
+  private async personalCopies(
+    msg: Message,
+    mlist: MailingList,
+    msgdata: MsgData,
+    recipients: string[],
+  ): Promise<{ recipient: string; raw: Buffer }[]> {
     const members: Map<string, MemberData> = await this.env.services.members.deliveryData(mlist.list_id);
     const dup = new Set(Array.isArray(msgdata['add-dup-header']) ? (msgdata['add-dup-header'] as string[]) : []);
     const decorating = shouldDecorate(msgdata, recipients);

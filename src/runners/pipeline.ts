@@ -9,7 +9,13 @@ import { logger } from '../logging.js';
 import { sendRejection } from '../services/notices.js';
 
 export class PipelineRunner extends QueueRunner {
-  constructor(env: RunnerEnv, protected readonly catalog: LiveCatalog, slice: number, count: number, queue = 'pipeline') {
+  constructor(
+    env: RunnerEnv,
+    protected readonly catalog: LiveCatalog,
+    slice: number,
+    count: number,
+    queue = 'pipeline',
+  ) {
     super(env, queue, slice, count);
   }
 
@@ -23,16 +29,27 @@ export class PipelineRunner extends QueueRunner {
   }
 
   protected async dispose(item: QueueItem): Promise<void> {
-    const ctx: MessageContext = { mlist: item.mlist, msg: item.msg, msgdata: item.msgdata, services: this.env.services };
+    const ctx: MessageContext = {
+      mlist: item.mlist,
+      msg: item.msg,
+      msgdata: item.msgdata,
+      services: this.env.services,
+    };
     try {
       await runPipeline(this.catalog.snapshot(), this.pipelineName(item), ctx);
     } catch (err) {
       if (err instanceof DiscardMessage) {
-        logger('vette').info({ list: item.mlist.list_id, message_id: item.msg.messageId, reason: err.message }, `DISCARD in pipeline: ${err.message}`);
+        logger('vette').info(
+          { list: item.mlist.list_id, message_id: item.msg.messageId, reason: err.message },
+          `DISCARD in pipeline: ${err.message}`,
+        );
         return;
       }
       if (err instanceof RejectMessage) {
-        logger('vette').info({ list: item.mlist.list_id, message_id: item.msg.messageId, reason: err.message }, `REJECT in pipeline: ${err.message}`);
+        logger('vette').info(
+          { list: item.mlist.list_id, message_id: item.msg.messageId, reason: err.message },
+          `REJECT in pipeline: ${err.message}`,
+        );
         await sendRejection(this.env.services, item.mlist, item.msg, [err.message]);
         return;
       }

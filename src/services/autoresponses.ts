@@ -34,7 +34,10 @@ export class AutoResponseManager {
 
   /** The date of the last reply of `type` sent to `address`, for grace periods. */
   async lastSent(listId: string, address: string, type: ResponseType): Promise<string | undefined> {
-    const row = await this.repo.findOne({ where: { list_id: listId, address: address.toLowerCase(), response_type: type }, order: { date_sent: 'DESC' } });
+    const row = await this.repo.findOne({
+      where: { list_id: listId, address: address.toLowerCase(), response_type: type },
+      order: { date_sent: 'DESC' },
+    });
     return row?.date_sent;
   }
 }

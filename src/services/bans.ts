@@ -57,13 +57,19 @@ export class BanManager {
     const addr = email.trim().toLowerCase();
     const rows =
       listId === null
-        ? await this.sql.all<{ email: string; list_id: string | null }>('SELECT email, list_id FROM ban WHERE list_id IS NULL ORDER BY id')
-        : await this.sql.all<{ email: string; list_id: string | null }>('SELECT email, list_id FROM ban WHERE list_id = ? OR list_id IS NULL ORDER BY id', [listId]);
+        ? await this.sql.all<{ email: string; list_id: string | null }>(
+            'SELECT email, list_id FROM ban WHERE list_id IS NULL ORDER BY id',
+          )
+        : await this.sql.all<{ email: string; list_id: string | null }>(
+            'SELECT email, list_id FROM ban WHERE list_id = ? OR list_id IS NULL ORDER BY id',
+            [listId],
+          );
     if (rows.length === 0) return false;
     const scopes: (string | null)[] = listId === null ? [null] : [listId, null];
     for (const scope of scopes) if (rows.some((b) => b.list_id === scope && b.email === addr)) return true;
     for (const scope of scopes) {
-      for (const ban of rows) if (ban.list_id === scope && ban.email.startsWith('^') && matchesBan(ban.email, addr)) return true;
+      for (const ban of rows)
+        if (ban.list_id === scope && ban.email.startsWith('^') && matchesBan(ban.email, addr)) return true;
     }
     return false;
   }
@@ -76,6 +82,8 @@ function normalise(email: string): string {
 
 /** A ban pattern matches from the start of the address (Python's re.match), ignoring case. */
 export function matchesBan(pattern: string, email: string): boolean {
-  const re = tryPattern(pattern, BAN_PATTERN, (why) => logger('error').warn({ pattern, err: why }, `ban pattern ${pattern} does not compile`));
+  const re = tryPattern(pattern, BAN_PATTERN, (why) =>
+    logger('error').warn({ pattern, err: why }, `ban pattern ${pattern} does not compile`),
+  );
   return re?.test(email) ?? false;
 }

@@ -19,7 +19,8 @@ export function isValidDomainName(host: string): boolean {
 
 /** A domain's description: one line, as it may be shown in headers and notices. */
 function checkDescription(description: string): void {
-  if (/[\x00-\x08\x0a-\x1f\x7f]/.test(description)) throw new BadRequestError('Invalid description: line breaks and control characters are not allowed');
+  if (/[\x00-\x08\x0a-\x1f\x7f]/.test(description))
+    throw new BadRequestError('Invalid description: line breaks and control characters are not allowed');
 }
 
 export class DomainManager {
@@ -38,7 +39,8 @@ export class DomainManager {
     if (!isValidDomainName(host)) throw new BadRequestError(`Invalid domain name: ${mailHost}`);
     checkDescription(description);
     aliasDomain = aliasDomain?.trim().toLowerCase() || null;
-    if (aliasDomain !== null && !isValidDomainName(aliasDomain)) throw new BadRequestError(`Invalid alias domain: ${aliasDomain}`);
+    if (aliasDomain !== null && !isValidDomainName(aliasDomain))
+      throw new BadRequestError(`Invalid alias domain: ${aliasDomain}`);
     if (await this.repo.findOneBy({ mail_host: host })) throw new BadRequestError(`Duplicate email host: ${host}`);
     return this.repo.save(this.repo.create({ mail_host: host, description, alias_domain: aliasDomain }));
   }
@@ -59,14 +61,19 @@ export class DomainManager {
 
   /** Asked for every LMTP recipient: one prepared query. */
   async byAlias(host: string): Promise<Domain | null> {
-    return this.rows.readOne(await this.sql.get(`SELECT ${this.rows.columns} FROM ${this.rows.table} WHERE alias_domain = ?`, [host.toLowerCase()]));
+    return this.rows.readOne(
+      await this.sql.get(`SELECT ${this.rows.columns} FROM ${this.rows.table} WHERE alias_domain = ?`, [
+        host.toLowerCase(),
+      ]),
+    );
   }
 
   async update(domain: Domain, changes: Partial<Pick<Domain, 'description' | 'alias_domain'>>): Promise<Domain> {
     if (changes.description != null) checkDescription(changes.description);
     if (changes.alias_domain) {
       changes = { ...changes, alias_domain: changes.alias_domain.trim().toLowerCase() };
-      if (!isValidDomainName(changes.alias_domain!)) throw new BadRequestError(`Invalid alias domain: ${changes.alias_domain}`);
+      if (!isValidDomainName(changes.alias_domain!))
+        throw new BadRequestError(`Invalid alias domain: ${changes.alias_domain}`);
     }
     Object.assign(domain, changes);
     return this.repo.save(domain);

@@ -56,7 +56,14 @@ export class HeaderMatchManager {
         throw new BadRequestError('This header match already exists');
       }
       const at = position === undefined ? rows.length : Math.max(0, Math.min(position, rows.length));
-      const row = repo.create({ mailing_list_id: mlist.id, position: at, header, pattern, chain: input.action ?? null, tag: input.tag ?? null });
+      const row = repo.create({
+        mailing_list_id: mlist.id,
+        position: at,
+        header,
+        pattern,
+        chain: input.action ?? null,
+        tag: input.tag ?? null,
+      });
       rows.splice(at, 0, row);
       await renumber(repo, rows);
       return row;
@@ -76,7 +83,11 @@ export class HeaderMatchManager {
   }
 
   /** Changes a row's header, pattern, action or tag in place. */
-  async update(mlist: Pick<MailingList, 'id'>, position: number, changes: Partial<HeaderMatchInput>): Promise<HeaderMatch> {
+  async update(
+    mlist: Pick<MailingList, 'id'>,
+    position: number,
+    changes: Partial<HeaderMatchInput>,
+  ): Promise<HeaderMatch> {
     const row = await this.get(mlist, position);
     if (changes.header !== undefined) row.header = changes.header.trim().toLowerCase();
     if (changes.pattern !== undefined) {

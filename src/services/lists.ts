@@ -1,5 +1,12 @@
 import type { DataSource, Repository } from 'typeorm';
-import { MailingList, MailingListEntity, MemberEntity, ListRequestEntity, BanEntity, HeaderMatchEntity } from '../model/entities.js';
+import {
+  MailingList,
+  MailingListEntity,
+  MemberEntity,
+  ListRequestEntity,
+  BanEntity,
+  HeaderMatchEntity,
+} from '../model/entities.js';
 import { defaultSettings } from '../model/list-settings.js';
 import type { DomainManager } from './domains.js';
 import { BadRequestError, NotFoundError } from './errors.js';
@@ -42,12 +49,20 @@ export class ListManager {
     // The name is the local part of the list's addresses (and of -bounces, -request ...):
     // a dot may not lead, end or double it (RFC 5322's dot-atom), and 64 is SMTP's limit
     // less room for the longest suffix.
-    if (/^\.|\.$|\.\./.test(listName)) throw new BadRequestError(`Invalid list name: ${listName} (a dot may not start or end it, nor follow another)`);
-    if (listName.length > MAX_LIST_NAME) throw new BadRequestError(`Invalid list name: ${listName} (at most ${MAX_LIST_NAME} characters)`);
+    if (/^\.|\.$|\.\./.test(listName))
+      throw new BadRequestError(`Invalid list name: ${listName} (a dot may not start or end it, nor follow another)`);
+    if (listName.length > MAX_LIST_NAME)
+      throw new BadRequestError(`Invalid list name: ${listName} (at most ${MAX_LIST_NAME} characters)`);
     if (!(await this.domains.get(mailHost))) throw new BadRequestError(`Domain does not exist: ${mailHost}`);
     const listId = `${listName}.${mailHost}`;
     if (await this.repo.findOneBy({ list_id: listId })) throw new BadRequestError('Mailing list exists');
-    const row = { ...defaultSettings(listName, mailHost), list_name: listName, mail_host: mailHost, list_id: listId, created_at: new Date() };
+    const row = {
+      ...defaultSettings(listName, mailHost),
+      list_name: listName,
+      mail_host: mailHost,
+      list_id: listId,
+      created_at: new Date(),
+    };
     return this.repo.save(this.repo.create(row as MailingList));
   }
 
@@ -104,6 +119,9 @@ export class ListManager {
   /** Counts a post delivered: Mailman's after-delivery bookkeeping. */
   async recordPost(mlist: MailingList): Promise<void> {
     // One statement, so the count and the time change together; done once per post.
-    await this.sql.run('UPDATE mailinglist SET post_id = post_id + 1, last_post_at = ? WHERE id = ?', [new Date(), mlist.id]);
+    await this.sql.run('UPDATE mailinglist SET post_id = post_id + 1, last_post_at = ? WHERE id = ?', [
+      new Date(),
+      mlist.id,
+    ]);
   }
 }

@@ -1,7 +1,16 @@
 // Memberships: who is on a list in which role, and the rosters derived from them.
 import type { DataSource, FindOptionsWhere, Repository } from 'typeorm';
 import { In } from 'typeorm';
-import { Address, Member, MemberEntity, MemberRole, MailingList, ROLES, DELIVERY_MODES, DELIVERY_STATUSES } from '../model/entities.js';
+import {
+  Address,
+  Member,
+  MemberEntity,
+  MemberRole,
+  MailingList,
+  ROLES,
+  DELIVERY_MODES,
+  DELIVERY_STATUSES,
+} from '../model/entities.js';
 import { ACTIONS } from '../model/list-settings.js';
 import { UserManager, newUuid } from './users.js';
 import { BadRequestError, ConflictError } from './errors.js';
@@ -90,20 +99,35 @@ export class MemberManager {
    * Adds an address to a list in a role. The subscription workflow (confirmation, approval)
    * arrives with the membership issue; today a subscription is immediate.
    */
-  async subscribe(mlist: MailingList, email: string, opts: { role?: MemberRole; displayName?: string; deliveryMode?: string; deliveryStatus?: string; verified?: boolean } = {}): Promise<MemberView> {
+  async subscribe(
+    mlist: MailingList,
+    email: string,
+    opts: {
+      role?: MemberRole;
+      displayName?: string;
+      deliveryMode?: string;
+      deliveryStatus?: string;
+      verified?: boolean;
+    } = {},
+  ): Promise<MemberView> {
     const role = opts.role ?? 'member';
     if (!ROLES.includes(role)) throw new BadRequestError(`Invalid role: ${role}`);
-    if (opts.deliveryMode && !(DELIVERY_MODES as readonly string[]).includes(opts.deliveryMode)) throw new BadRequestError(`Invalid delivery_mode: ${opts.deliveryMode}`);
-    if (opts.deliveryStatus && !(DELIVERY_STATUSES as readonly string[]).includes(opts.deliveryStatus)) throw new BadRequestError(`Invalid delivery_status: ${opts.deliveryStatus}`);
+    if (opts.deliveryMode && !(DELIVERY_MODES as readonly string[]).includes(opts.deliveryMode))
+      throw new BadRequestError(`Invalid delivery_mode: ${opts.deliveryMode}`);
+    if (opts.deliveryStatus && !(DELIVERY_STATUSES as readonly string[]).includes(opts.deliveryStatus))
+      throw new BadRequestError(`Invalid delivery_status: ${opts.deliveryStatus}`);
     const lower = email.trim().toLowerCase();
-    if (role !== 'nonmember' && lower === listAddresses(mlist).posting) throw new BadRequestError('The list posting address cannot be subscribed');
+    if (role !== 'nonmember' && lower === listAddresses(mlist).posting)
+      throw new BadRequestError('The list posting address cannot be subscribed');
     // Nonmembers are recorded whatever their bans: the moderation rules check bans themselves.
-    if (role !== 'nonmember' && this.bans && (await this.bans.isBanned(lower, mlist.list_id))) throw new BadRequestError('Membership is banned');
+    if (role !== 'nonmember' && this.bans && (await this.bans.isBanned(lower, mlist.list_id)))
+      throw new BadRequestError('Membership is banned');
     // Every check first, then every write as one transaction (one commit, no half-made
     // subscription): the address if new, its verification, its user, the membership. The
     // writes find the address and user by their unique keys, so nothing runs between them.
     const address = await this.users.getAddress(lower);
-    if (address && (await this.sql.get(this.q.byAddress, [mlist.list_id, role, address.id]))) throw new ConflictError('Member already subscribed');
+    if (address && (await this.sql.get(this.q.byAddress, [mlist.list_id, role, address.id])))
+      throw new ConflictError('Member already subscribed');
     const now = new Date();
     const writes: SqlStatement[] = [];
     if (!address) {
@@ -114,7 +138,10 @@ export class MemberManager {
         params: [lower, original, opts.displayName ?? '', now, opts.verified ? now : null],
       });
     } else if (opts.verified && !address.verified_on) {
-      writes.push({ text: 'UPDATE address SET verified_on = ? WHERE id = ? AND verified_on IS NULL', params: [now, address.id] });
+      writes.push({
+        text: 'UPDATE address SET verified_on = ? WHERE id = ? AND verified_on IS NULL',
+        params: [now, address.id],
+      });
     }
     // As Mailman's subscription workflow does: a subscribing address without a user gets one,
     // so the member can be found (and managed) as a user, as Postorius expects. The address
@@ -126,15 +153,27 @@ export class MemberManager {
           text: 'INSERT INTO "user" (user_id, display_name, password, created_on, is_server_owner, preferred_address_id) SELECT ?, display_name, NULL, ?, ?, CASE WHEN verified_on IS NULL THEN NULL ELSE id END FROM address WHERE email = ?',
           params: [uid, now, false, lower],
         },
-        { text: 'UPDATE address SET user_id = (SELECT id FROM "user" WHERE user_id = ?) WHERE email = ?', params: [uid, lower] },
+        {
+          text: 'UPDATE address SET user_id = (SELECT id FROM "user" WHERE user_id = ?) WHERE email = ?',
+          params: [uid, lower],
+        },
       );
     }
     const memberId = newUuid();
     writes.push({
       text:
         'INSERT INTO member (member_id, role, list_id, address_id, user_id, display_name, moderation_action, delivery_mode, delivery_status, bounce_score, total_warnings_sent, subscribed_on) ' +
-        'SELECT ?, ?, ?, id, NULL, COALESCE(?, display_name, \'\'), NULL, ?, ?, 0, 0, ? FROM address WHERE email = ?',
-      params: [memberId, role, mlist.list_id, opts.displayName ?? null, opts.deliveryMode ?? 'regular', opts.deliveryStatus ?? 'enabled', now, lower],
+        "SELECT ?, ?, ?, id, NULL, COALESCE(?, display_name, ''), NULL, ?, ?, 0, 0, ? FROM address WHERE email = ?",
+      params: [
+        memberId,
+        role,
+        mlist.list_id,
+        opts.displayName ?? null,
+        opts.deliveryMode ?? 'regular',
+        opts.deliveryStatus ?? 'enabled',
+        now,
+        lower,
+      ],
     });
     await this.sql.batch(writes);
     const member = this.rows.readOne(await this.sql.get(this.q.byMemberId, [memberId]));
@@ -153,7 +192,10 @@ export class MemberManager {
 
   /** Members of a list in a role (all roles when omitted), with their addresses, by email. */
   async roster(listId: string, role?: MemberRole): Promise<MemberView[]> {
-    const members = await this.repo.find({ where: role ? { list_id: listId, role } : { list_id: listId }, order: { id: 'ASC' } });
+    const members = await this.repo.find({
+      where: role ? { list_id: listId, role } : { list_id: listId },
+      order: { id: 'ASC' },
+    });
     return this.withAddresses(members);
   }
 
@@ -181,8 +223,17 @@ export class MemberManager {
   /** Names and languages of a list's members by email, for personalised delivery. */
   async deliveryData(listId: string): Promise<Map<string, DeliveryMember>> {
     const out = new Map<string, DeliveryMember>();
-    for (const r of await this.sql.all<{ email: string; member_name: string | null; address_name: string | null; language: string | null }>(DELIVERY_DATA, [listId])) {
-      out.set(r.email, { email: r.email, displayName: r.member_name || r.address_name || '', language: r.language ?? undefined });
+    for (const r of await this.sql.all<{
+      email: string;
+      member_name: string | null;
+      address_name: string | null;
+      language: string | null;
+    }>(DELIVERY_DATA, [listId])) {
+      out.set(r.email, {
+        email: r.email,
+        displayName: r.member_name || r.address_name || '',
+        language: r.language ?? undefined,
+      });
     }
     return out;
   }
@@ -260,7 +311,8 @@ export class MemberManager {
   }
 
   async setModerationAction(member: Member, action: string | null): Promise<void> {
-    if (action !== null && !(ACTIONS as readonly string[]).includes(action)) throw new BadRequestError(`Invalid moderation_action: ${action}`);
+    if (action !== null && !(ACTIONS as readonly string[]).includes(action))
+      throw new BadRequestError(`Invalid moderation_action: ${action}`);
     member.moderation_action = action;
     await this.repo.save(member);
   }

@@ -16,7 +16,11 @@ export function verifyPassword(cleartext: string, stored: string): boolean {
   const m = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([^$]+)\$([^$]+)$/.exec(stored);
   if (!m) return false;
   const expected = Buffer.from(m[5], 'base64');
-  const hash = scryptSync(cleartext, Buffer.from(m[4], 'base64'), expected.length, { N: 2 ** Number(m[1]), r: Number(m[2]), p: Number(m[3]) });
+  const hash = scryptSync(cleartext, Buffer.from(m[4], 'base64'), expected.length, {
+    N: 2 ** Number(m[1]),
+    r: Number(m[2]),
+    p: Number(m[3]),
+  });
   return timingSafeEqual(hash, expected);
 }
 

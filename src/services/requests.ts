@@ -25,11 +25,22 @@ export class RequestManager {
   }
 
   async holdMessage(listId: string, data: HeldMessageData): Promise<ListRequest> {
-    return this.repo.save(this.repo.create({ list_id: listId, request_type: 'held_message', key: data._mod_message_id, data: JSON.stringify(data), created_at: new Date() }));
+    return this.repo.save(
+      this.repo.create({
+        list_id: listId,
+        request_type: 'held_message',
+        key: data._mod_message_id,
+        data: JSON.stringify(data),
+        created_at: new Date(),
+      }),
+    );
   }
 
   async heldMessages(listId: string): Promise<HeldMessage[]> {
-    const rows = await this.repo.find({ where: { list_id: listId, request_type: 'held_message' }, order: { id: 'ASC' } });
+    const rows = await this.repo.find({
+      where: { list_id: listId, request_type: 'held_message' },
+      order: { id: 'ASC' },
+    });
     return rows.map((request) => ({ request, data: JSON.parse(request.data) as HeldMessageData }));
   }
 

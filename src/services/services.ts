@@ -44,7 +44,11 @@ export class Services {
     this.members = new MemberManager(db, this.sql, this.users, this.bans);
     this.headerMatches = new HeaderMatchManager(db, this.sql);
     this.queues = new Switchboards(config.queueDir);
-    this.senderHeaders = config.get('mailman', 'sender_headers').split(/\s+/).filter(Boolean).map((h) => h.toLowerCase());
+    this.senderHeaders = config
+      .get('mailman', 'sender_headers')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((h) => h.toLowerCase());
   }
 
   static async open(config: Config, opts: { migrate?: boolean } = {}): Promise<Services> {

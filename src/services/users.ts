@@ -36,7 +36,14 @@ export class UserManager {
     const existing = await this.getAddress(original);
     if (existing) throw new BadRequestError(`Address already exists: ${original}`);
     return this.addresses.save(
-      this.addresses.create({ email: original.toLowerCase(), original_email: original, display_name: displayName, registered_on: new Date(), verified_on: verified ? new Date() : null, user_id: null }),
+      this.addresses.create({
+        email: original.toLowerCase(),
+        original_email: original,
+        display_name: displayName,
+        registered_on: new Date(),
+        verified_on: verified ? new Date() : null,
+        user_id: null,
+      }),
     );
   }
 
@@ -46,10 +53,20 @@ export class UserManager {
   }
 
   async createUser(email?: string, displayName = ''): Promise<User> {
-    const user = await this.users.save(this.users.create({ user_id: newUuid(), display_name: displayName, password: null, created_on: new Date(), is_server_owner: false, preferred_address_id: null }));
+    const user = await this.users.save(
+      this.users.create({
+        user_id: newUuid(),
+        display_name: displayName,
+        password: null,
+        created_on: new Date(),
+        is_server_owner: false,
+        preferred_address_id: null,
+      }),
+    );
     if (email) {
       const addr = (await this.getAddress(email)) ?? (await this.createAddress(email, displayName));
-      if (addr.user_id && addr.user_id !== user.id) throw new BadRequestError(`Address belongs to another user: ${email}`);
+      if (addr.user_id && addr.user_id !== user.id)
+        throw new BadRequestError(`Address belongs to another user: ${email}`);
       addr.user_id = user.id;
       await this.addresses.save(addr);
     }
@@ -58,7 +75,16 @@ export class UserManager {
 
   /** Creates a user owning `addr`, preferred when verified; returns the updated address. */
   async linkNewUser(addr: Address): Promise<Address> {
-    const user = await this.users.save(this.users.create({ user_id: newUuid(), display_name: addr.display_name, password: null, created_on: new Date(), is_server_owner: false, preferred_address_id: addr.verified_on ? addr.id : null }));
+    const user = await this.users.save(
+      this.users.create({
+        user_id: newUuid(),
+        display_name: addr.display_name,
+        password: null,
+        created_on: new Date(),
+        is_server_owner: false,
+        preferred_address_id: addr.verified_on ? addr.id : null,
+      }),
+    );
     addr.user_id = user.id;
     return this.addresses.save(addr);
   }
@@ -71,7 +97,9 @@ export class UserManager {
   }
 
   preferredAddress(user: User): Promise<Address | null> {
-    return user.preferred_address_id ? this.addresses.findOneBy({ id: user.preferred_address_id }) : Promise.resolve(null);
+    return user.preferred_address_id
+      ? this.addresses.findOneBy({ id: user.preferred_address_id })
+      : Promise.resolve(null);
   }
 
   getUserById(id: number): Promise<User | null> {

@@ -7,20 +7,33 @@ import { defaultSettings } from '../../src/model/list-settings.js';
 import type { MailingList } from '../../src/model/entities.js';
 import { decorate, expand, isPersonal, shouldDecorate, substitutions } from '../../src/delivery/decorate.js';
 
-const FOOTER = '_______________________________________________\r\nAnt mailing list -- ant@example.com\r\nTo unsubscribe send an email to ant-leave@example.com\r\n';
+const FOOTER =
+  '_______________________________________________\r\nAnt mailing list -- ant@example.com\r\nTo unsubscribe send an email to ant-leave@example.com\r\n';
 
 function list(changes: Record<string, unknown> = {}): MailingList {
-  return { id: 1, ...defaultSettings('ant', 'example.com'), list_name: 'ant', mail_host: 'example.com', list_id: 'ant.example.com', ...changes } as unknown as MailingList;
+  return {
+    id: 1,
+    ...defaultSettings('ant', 'example.com'),
+    list_name: 'ant',
+    mail_host: 'example.com',
+    list_id: 'ant.example.com',
+    ...changes,
+  } as unknown as MailingList;
 }
 
 function message(headers: string[], body: string | Buffer): Message {
-  return new Message(Buffer.concat([Buffer.from([...headers, '', ''].join('\r\n')), Buffer.isBuffer(body) ? body : Buffer.from(body)]));
+  return new Message(
+    Buffer.concat([Buffer.from([...headers, '', ''].join('\r\n')), Buffer.isBuffer(body) ? body : Buffer.from(body)]),
+  );
 }
 
 const FROM = ['From: anne@example.org', 'To: ant@example.com', 'Subject: hi', 'MIME-Version: 1.0'];
 
 test('a plain-text post gets the default footer appended to its body', () => {
-  const original = message([...FROM, 'Content-Type: text/plain; charset="us-ascii"; format=flowed'], 'Hello, list.\r\n');
+  const original = message(
+    [...FROM, 'Content-Type: text/plain; charset="us-ascii"; format=flowed'],
+    'Hello, list.\r\n',
+  );
   const out = decorate(original, list());
   assert.equal(out.body.toString(), `Hello, list.\r\n${FOOTER}`);
   assert.equal(out.get('content-type'), 'text/plain; charset="us-ascii"; format=flowed');
@@ -32,23 +45,57 @@ test('a plain-text post gets the default footer appended to its body', () => {
 });
 
 test('the footer keeps the transfer encoding of the body', () => {
-  const b64 = decorate(message([...FROM, 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64'], Buffer.from('Grüße\r\n').toString('base64') + '\r\n'), list());
+  const b64 = decorate(
+    message(
+      [...FROM, 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64'],
+      Buffer.from('Grüße\r\n').toString('base64') + '\r\n',
+    ),
+    list(),
+  );
   assert.equal(Buffer.from(b64.body.toString(), 'base64').toString('utf8'), `Grüße\r\n${FOOTER}`);
   assert.equal(b64.get('content-transfer-encoding'), 'base64');
-  const qp = decorate(message([...FROM, 'Content-Type: text/plain; charset=iso-8859-1', 'Content-Transfer-Encoding: quoted-printable'], 'Gr=FC=DFe\r\n'), list());
+  const qp = decorate(
+    message(
+      [...FROM, 'Content-Type: text/plain; charset=iso-8859-1', 'Content-Transfer-Encoding: quoted-printable'],
+      'Gr=FC=DFe\r\n',
+    ),
+    list(),
+  );
   assert.equal(qp.body.toString(), `Gr=FC=DFe\r\n${FOOTER}`);
   assert.equal(qp.get('content-type'), 'text/plain; charset=iso-8859-1');
 });
 
 test('a non-ASCII footer moves a latin-1 body to UTF-8', () => {
-  const out = decorate(message([...FROM, 'Content-Type: text/plain; charset=iso-8859-1', 'Content-Transfer-Encoding: 8bit'], Buffer.from('Gr\xfc\xdfe\r\n', 'latin1')), list({ member_regular_footer: '-- Liste für Ameisen\n' }));
+  const out = decorate(
+    message(
+      [...FROM, 'Content-Type: text/plain; charset=iso-8859-1', 'Content-Transfer-Encoding: 8bit'],
+      Buffer.from('Gr\xfc\xdfe\r\n', 'latin1'),
+    ),
+    list({ member_regular_footer: '-- Liste für Ameisen\n' }),
+  );
   assert.equal(out.get('content-type'), 'text/plain; charset="utf-8"');
   assert.equal(out.body.toString('utf8'), 'Grüße\r\n-- Liste für Ameisen\r\n');
 });
 
 test('a multipart/mixed post gets the footer as a last inline text/plain part', () => {
-  const body = ['preamble', '--XYZ', 'Content-Type: text/plain', '', 'Hello.', '--XYZ', 'Content-Type: application/pdf', 'Content-Transfer-Encoding: base64', '', 'JVBERi0=', '--XYZ--', ''].join('\r\n');
-  const out = decorate(message([...FROM, 'Content-Type: multipart/mixed; boundary="XYZ"'], body), list({ member_regular_header: 'Read the rules.\n' }));
+  const body = [
+    'preamble',
+    '--XYZ',
+    'Content-Type: text/plain',
+    '',
+    'Hello.',
+    '--XYZ',
+    'Content-Type: application/pdf',
+    'Content-Transfer-Encoding: base64',
+    '',
+    'JVBERi0=',
+    '--XYZ--',
+    '',
+  ].join('\r\n');
+  const out = decorate(
+    message([...FROM, 'Content-Type: multipart/mixed; boundary="XYZ"'], body),
+    list({ member_regular_header: 'Read the rules.\n' }),
+  );
   const parts = out.body.toString().split(/\r\n--XYZ/);
   assert.equal(parts.length, 6);
   assert.equal(parts[0], 'preamble');
@@ -65,8 +112,22 @@ test('a multipart/mixed post gets the footer as a last inline text/plain part', 
 });
 
 test('anything else is wrapped in a multipart/mixed with the footer after it', () => {
-  const alt = ['--ALT', 'Content-Type: text/plain', '', 'Hi', '--ALT', 'Content-Type: text/html', '', '<p>Hi</p>', '--ALT--', ''].join('\r\n');
-  const out = decorate(message([...FROM, 'Content-Type: multipart/alternative; boundary="ALT"', 'Content-Transfer-Encoding: 7bit'], alt), list());
+  const alt = [
+    '--ALT',
+    'Content-Type: text/plain',
+    '',
+    'Hi',
+    '--ALT',
+    'Content-Type: text/html',
+    '',
+    '<p>Hi</p>',
+    '--ALT--',
+    '',
+  ].join('\r\n');
+  const out = decorate(
+    message([...FROM, 'Content-Type: multipart/alternative; boundary="ALT"', 'Content-Transfer-Encoding: 7bit'], alt),
+    list(),
+  );
   const ct = out.get('content-type') ?? '';
   const boundary = /^multipart\/mixed; boundary="(.+)"$/.exec(ct)?.[1];
   assert.ok(boundary, ct);
@@ -76,7 +137,10 @@ test('anything else is wrapped in a multipart/mixed with the footer after it', (
   const parts = out.body.toString().split(`--${boundary}`);
   assert.equal(parts.length, 4);
   assert.equal(parts[0], '');
-  assert.equal(parts[1], `\r\nContent-Type: multipart/alternative; boundary="ALT"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n${alt}`);
+  assert.equal(
+    parts[1],
+    `\r\nContent-Type: multipart/alternative; boundary="ALT"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n${alt}`,
+  );
   assert.match(parts[2], /^\r\nContent-Type: text\/plain; charset=us-ascii\r\n[\s\S]*\r\n\r\n_{47}\r\n/);
   assert.ok(parts[2].endsWith(`\r\n${FOOTER.replace(/^_+\r\n/, '')}`), parts[2]);
   assert.equal(parts[3], '--\r\n');
@@ -87,20 +151,28 @@ test('anything else is wrapped in a multipart/mixed with the footer after it', (
 });
 
 test('the list chooses its footer: its own text, or none at all', () => {
-  const own = decorate(message(FROM, 'Hello.\r\n'), list({ member_regular_footer: '-- \n$display_name <$listname>, $description\n', description: 'All about ants' }));
+  const own = decorate(
+    message(FROM, 'Hello.\r\n'),
+    list({ member_regular_footer: '-- \n$display_name <$listname>, $description\n', description: 'All about ants' }),
+  );
   assert.equal(own.body.toString(), 'Hello.\r\n-- \r\nAnt <ant@example.com>, All about ants\r\n');
   const none = decorate(message(FROM, 'Hello.\r\n'), list({ member_regular_footer: '' }));
   assert.equal(none.toBuffer().toString(), message(FROM, 'Hello.\r\n').toBuffer().toString());
 });
 
 test('member placeholders are filled for personalised copies and left alone otherwise', () => {
-  const mlist = list({ member_regular_footer: 'You are subscribed as ${user_email} (${user_name_or_address}); $$5 for $unknown\n' });
+  const mlist = list({
+    member_regular_footer: 'You are subscribed as ${user_email} (${user_name_or_address}); $$5 for $unknown\n',
+  });
   assert.equal(isPersonal(mlist), true);
   assert.equal(isPersonal(list()), false);
   const personal = decorate(message(FROM, 'Hi\r\n'), mlist, {}, { email: 'bart@example.org', displayName: 'Bart' });
   assert.equal(personal.body.toString(), 'Hi\r\nYou are subscribed as bart@example.org (Bart); $5 for $unknown\r\n');
   const bulk = decorate(message(FROM, 'Hi\r\n'), mlist);
-  assert.equal(bulk.body.toString(), 'Hi\r\nYou are subscribed as ${user_email} (${user_name_or_address}); $5 for $unknown\r\n');
+  assert.equal(
+    bulk.body.toString(),
+    'Hi\r\nYou are subscribed as ${user_email} (${user_name_or_address}); $5 for $unknown\r\n',
+  );
   assert.equal(expand('$a${b}$c', substitutions(list(), undefined, { 'decoration-data': { a: 'A', b: 'B' } })), 'AB$c');
 });
 

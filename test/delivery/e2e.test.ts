@@ -15,7 +15,8 @@ let sink: SmtpSink;
 let server: TestServer;
 let services: Services;
 const MEMBERS = ['anne@example.org', 'bart@example.org', 'cris@example.net'];
-const FOOTER = '_______________________________________________\r\nAnt mailing list -- ant@example.com\r\nTo unsubscribe send an email to ant-leave@example.com\r\n';
+const FOOTER =
+  '_______________________________________________\r\nAnt mailing list -- ant@example.com\r\nTo unsubscribe send an email to ant-leave@example.com\r\n';
 
 before(async () => {
   sink = await new SmtpSink().start();
@@ -24,7 +25,14 @@ before(async () => {
   for (const list of ['ant', 'bee']) {
     assert.equal((await server.rest('POST', '/lists', { fqdn_listname: `${list}@example.com` })).status, 201);
     for (const email of MEMBERS) {
-      const res = await server.rest('POST', '/members', { list_id: `${list}.example.com`, subscriber: email, display_name: email.slice(0, 4).replace(/^./, (c) => c.toUpperCase()), pre_verified: true, pre_confirmed: true, pre_approved: true });
+      const res = await server.rest('POST', '/members', {
+        list_id: `${list}.example.com`,
+        subscriber: email,
+        display_name: email.slice(0, 4).replace(/^./, (c) => c.toUpperCase()),
+        pre_verified: true,
+        pre_confirmed: true,
+        pre_approved: true,
+      });
       assert.equal(res.status, 201, JSON.stringify(res.body));
     }
   }
@@ -45,18 +53,34 @@ async function setPrefs(list: string, email: string, prefs: Partial<Member>): Pr
 }
 
 /** Posts, then waits for the copies and a barrier post: a duplicate would be at the sink by then. */
-async function deliver(raw: string, messageId: string, expect: string[], from = 'anne@example.org', list = 'ant@example.com'): Promise<Map<string, Received[]>> {
+async function deliver(
+  raw: string,
+  messageId: string,
+  expect: string[],
+  from = 'anne@example.org',
+  list = 'ant@example.com',
+): Promise<Map<string, Received[]>> {
   const res = await sendLmtp(server.lmtpPort, from, [list], raw);
   assert.deepEqual(res.accepted, [list]);
   const isPost = (r: Received) => r.msg.messageId === messageId;
-  await sink.waitFor(() => expect.every((m) => sink.copiesFor(m, isPost).length >= 1), 20_000, `copies of ${messageId}`);
+  await sink.waitFor(
+    () => expect.every((m) => sink.copiesFor(m, isPost).length >= 1),
+    20_000,
+    `copies of ${messageId}`,
+  );
   await barrierPost(server, sink);
   return new Map(MEMBERS.map((m) => [m, sink.copiesFor(m, isPost)]));
 }
 
 test('a plain-text member post reaches every member once, with the headers, prefix and footer once', async () => {
   const messageId = '<plain@example.org>';
-  const raw = makePost({ from: 'Anne <anne@example.org>', to: 'ant@example.com', subject: 'Hello ants', messageId, extra: ['Approved: not-the-password', 'Disposition-Notification-To: anne@example.org'] });
+  const raw = makePost({
+    from: 'Anne <anne@example.org>',
+    to: 'ant@example.com',
+    subject: 'Hello ants',
+    messageId,
+    extra: ['Approved: not-the-password', 'Disposition-Notification-To: anne@example.org'],
+  });
   const copies = await deliver(raw, messageId, MEMBERS);
   for (const m of MEMBERS) {
     assert.equal(copies.get(m)!.length, 1, m);
@@ -80,9 +104,24 @@ test('a plain-text member post reaches every member once, with the headers, pref
 test('a multipart post gets the footer as its last part', async () => {
   const messageId = '<multipart@example.org>';
   const raw = [
-    'From: Anne <anne@example.org>', 'To: ant@example.com', 'Subject: with attachment', `Message-ID: ${messageId}`, 'MIME-Version: 1.0',
-    'Content-Type: multipart/mixed; boundary="b1"', '',
-    '--b1', 'Content-Type: text/plain; charset=us-ascii', '', 'See attached.', '--b1', 'Content-Type: application/octet-stream', 'Content-Transfer-Encoding: base64', '', 'AAECAw==', '--b1--', '',
+    'From: Anne <anne@example.org>',
+    'To: ant@example.com',
+    'Subject: with attachment',
+    `Message-ID: ${messageId}`,
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="b1"',
+    '',
+    '--b1',
+    'Content-Type: text/plain; charset=us-ascii',
+    '',
+    'See attached.',
+    '--b1',
+    'Content-Type: application/octet-stream',
+    'Content-Transfer-Encoding: base64',
+    '',
+    'AAECAw==',
+    '--b1--',
+    '',
   ].join('\r\n');
   const copies = await deliver(raw, messageId, MEMBERS);
   const { msg } = copies.get('bart@example.org')![0];
@@ -104,7 +143,12 @@ test('a multipart post gets the footer as its last part', async () => {
 test('a member with acknowledge_posts on gets a post acknowledgement', async () => {
   await setPrefs('ant.example.com', 'cris@example.net', { acknowledge_posts: true });
   const messageId = '<ack-me@example.net>';
-  await deliver(makePost({ from: 'cris@example.net', to: 'ant@example.com', subject: 'Please confirm', messageId }), messageId, MEMBERS, 'cris@example.net');
+  await deliver(
+    makePost({ from: 'cris@example.net', to: 'ant@example.com', subject: 'Please confirm', messageId }),
+    messageId,
+    MEMBERS,
+    'cris@example.net',
+  );
   const isAck = (r: Received) => r.msg.get('subject') === 'Ant post acknowledgment';
   await sink.waitFor(() => sink.copiesFor('cris@example.net', isAck).length >= 1, 20_000, 'the acknowledgement');
   const acks = sink.copiesFor('cris@example.net', isAck);
@@ -119,7 +163,17 @@ test('a member with acknowledge_posts on gets a post acknowledgement', async () 
 test('avoid-duplicates: a member in Cc who wants no list copy gets none; the others do', async () => {
   await setPrefs('ant.example.com', 'bart@example.org', { receive_list_copy: false });
   const messageId = '<cc-bart@example.org>';
-  const copies = await deliver(makePost({ from: 'anne@example.org', to: 'ant@example.com', subject: 'cc', messageId, extra: ['Cc: Bart <bart@example.org>, cris@example.net'] }), messageId, ['anne@example.org', 'cris@example.net']);
+  const copies = await deliver(
+    makePost({
+      from: 'anne@example.org',
+      to: 'ant@example.com',
+      subject: 'cc',
+      messageId,
+      extra: ['Cc: Bart <bart@example.org>, cris@example.net'],
+    }),
+    messageId,
+    ['anne@example.org', 'cris@example.net'],
+  );
   assert.equal(copies.get('bart@example.org')!.length, 0);
   assert.equal(copies.get('anne@example.org')!.length, 1);
   assert.equal(copies.get('cris@example.net')!.length, 1);
@@ -128,10 +182,25 @@ test('avoid-duplicates: a member in Cc who wants no list copy gets none; the oth
 });
 
 test('personalised delivery: one copy per member with their own footer, To and X-Mailman-Copy', async () => {
-  const res = await server.rest('PATCH', '/lists/bee.example.com/config', { personalize: 'full', member_regular_footer: '-- \n$display_name, sent to ${user_email} (${user_name})\n' });
+  const res = await server.rest('PATCH', '/lists/bee.example.com/config', {
+    personalize: 'full',
+    member_regular_footer: '-- \n$display_name, sent to ${user_email} (${user_name})\n',
+  });
   assert.equal(res.status, 204, JSON.stringify(res.body));
   const messageId = '<personal@example.org>';
-  const copies = await deliver(makePost({ from: 'anne@example.org', to: 'bee@example.com', subject: 'for you', messageId, extra: ['Cc: cris@example.net'] }), messageId, MEMBERS, 'anne@example.org', 'bee@example.com');
+  const copies = await deliver(
+    makePost({
+      from: 'anne@example.org',
+      to: 'bee@example.com',
+      subject: 'for you',
+      messageId,
+      extra: ['Cc: cris@example.net'],
+    }),
+    messageId,
+    MEMBERS,
+    'anne@example.org',
+    'bee@example.com',
+  );
   for (const m of MEMBERS) {
     const got = copies.get(m)!;
     assert.equal(got.length, 1, m);

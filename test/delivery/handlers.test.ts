@@ -16,8 +16,19 @@ after(async () => {
 });
 
 test('cleanse strips passwords and receipt requests and keeps the rest', async () => {
-  const headers = ['Approved: secret', 'Approve: secret', 'X-Approved: secret', 'X-Approve: secret', 'Urgent: secret', 'Return-Receipt-To: anne@example.org',
-    'Disposition-Notification-To: anne@example.org', 'X-Confirm-Reading-To: anne@example.org', 'X-PMRQC: 1', 'Archived-At: <http://old.example/1>', 'X-Mailer: Mutt'];
+  const headers = [
+    'Approved: secret',
+    'Approve: secret',
+    'X-Approved: secret',
+    'X-Approve: secret',
+    'Urgent: secret',
+    'Return-Receipt-To: anne@example.org',
+    'Disposition-Notification-To: anne@example.org',
+    'X-Confirm-Reading-To: anne@example.org',
+    'X-PMRQC: 1',
+    'Archived-At: <http://old.example/1>',
+    'X-Mailer: Mutt',
+  ];
   const ctx = await world.run('cleanse', world.ctx(post({ extra: headers })));
   for (const h of headers.slice(0, -1)) assert.equal(ctx.msg.has(h.split(':')[0]), false, h);
   assert.equal(ctx.msg.get('x-mailer'), 'Mutt');
@@ -28,12 +39,22 @@ test('cleanse strips passwords and receipt requests and keeps the rest', async (
 test('cleanse on an anonymous list removes what names the poster and speaks as the list', async () => {
   await world.configure({ anonymous_list: true, description: 'Ants anonymous' });
   try {
-    const extra = ['Reply-To: anne@home.example', 'Sender: anne@example.org', 'Organization: Anne Inc', 'Received: from somewhere', 'X-Originating-Email: anne@example.org',
-      'X-Mailer: Mutt', 'X-Mailman-Rule-Misses: loop', 'X-Spam-Score: 0', 'X-MailFrom: anne@example.org'];
+    const extra = [
+      'Reply-To: anne@home.example',
+      'Sender: anne@example.org',
+      'Organization: Anne Inc',
+      'Received: from somewhere',
+      'X-Originating-Email: anne@example.org',
+      'X-Mailer: Mutt',
+      'X-Mailman-Rule-Misses: loop',
+      'X-Spam-Score: 0',
+      'X-MailFrom: anne@example.org',
+    ];
     const ctx = await world.run('cleanse', world.ctx(post({ extra })));
     assert.equal(ctx.msg.get('from'), 'Ants anonymous <ant@example.com>');
     assert.equal(ctx.msg.get('reply-to'), 'ant@example.com');
-    for (const h of ['sender', 'organization', 'received', 'x-originating-email', 'x-mailer', 'x-mailfrom']) assert.equal(ctx.msg.has(h), false, h);
+    for (const h of ['sender', 'organization', 'received', 'x-originating-email', 'x-mailer', 'x-mailfrom'])
+      assert.equal(ctx.msg.has(h), false, h);
     assert.equal(ctx.msg.get('x-mailman-rule-misses'), 'loop');
     assert.equal(ctx.msg.get('x-spam-score'), '0');
     assert.match(ctx.msg.messageId ?? '', /@example\.com>$/);
@@ -44,13 +65,21 @@ test('cleanse on an anonymous list removes what names the poster and speaks as t
 });
 
 test('cleanse-dkim keeps signatures unless [mta] remove_dkim_headers is on', async () => {
-  const extra = ['DKIM-Signature: v=1; a=rsa-sha256; d=example.org', 'DomainKey-Signature: a=rsa-sha1', 'Authentication-Results: mx.example.org; dkim=pass'];
+  const extra = [
+    'DKIM-Signature: v=1; a=rsa-sha256; d=example.org',
+    'DomainKey-Signature: a=rsa-sha1',
+    'Authentication-Results: mx.example.org; dkim=pass',
+  ];
   const kept = await world.run('cleanse-dkim', world.ctx(post({ extra })));
-  assert.ok(kept.msg.has('dkim-signature') && kept.msg.has('domainkey-signature') && kept.msg.has('authentication-results'));
+  assert.ok(
+    kept.msg.has('dkim-signature') && kept.msg.has('domainkey-signature') && kept.msg.has('authentication-results'),
+  );
   const strict = await DeliveryWorld.open('[mta]\nremove_dkim_headers: yes');
   try {
     const ctx = await strict.run('cleanse-dkim', strict.ctx(post({ extra })));
-    assert.ok(!ctx.msg.has('dkim-signature') && !ctx.msg.has('domainkey-signature') && !ctx.msg.has('authentication-results'));
+    assert.ok(
+      !ctx.msg.has('dkim-signature') && !ctx.msg.has('domainkey-signature') && !ctx.msg.has('authentication-results'),
+    );
     assert.equal(ctx.msg.get('subject'), 'Hello ants');
   } finally {
     await strict.close();
@@ -64,9 +93,16 @@ test('avoid-duplicates drops explicitly addressed members who do not want a list
     await w.subscribe('bart@example.org');
     await w.subscribe('cris@example.net');
     await w.subscribe('dora@example.net', { receive_list_copy: false });
-    const ctx = w.ctx(post({ from: 'eve@example.net', to: 'ant@example.com, Anne <anne@example.org>', cc: 'Bart <bart@example.org>, Dora <dora@example.net>, Finn <finn@example.com>' }), {
-      recipients: ['anne@example.org', 'bart@example.org', 'cris@example.net', 'dora@example.net'],
-    });
+    const ctx = w.ctx(
+      post({
+        from: 'eve@example.net',
+        to: 'ant@example.com, Anne <anne@example.org>',
+        cc: 'Bart <bart@example.org>, Dora <dora@example.net>, Finn <finn@example.com>',
+      }),
+      {
+        recipients: ['anne@example.org', 'bart@example.org', 'cris@example.net', 'dora@example.net'],
+      },
+    );
     await w.run('avoid-duplicates', ctx);
     // anne and dora have the poster's copy; bart wants both; cris was not addressed.
     assert.deepEqual(ctx.msgdata.recipients, ['bart@example.org', 'cris@example.net']);
@@ -150,7 +186,10 @@ test('the switched-off features do nothing on a default list, and fail clearly w
     assert.equal(ctx.msg.toBuffer().toString(), raw.replace(/\n/g, '\r\n'), name);
   }
   await world.configure({ gateway_to_news: true });
-  await assert.rejects(world.run('to-usenet', world.ctx(post())), /to-usenet: the Usenet gateway is not implemented yet/);
+  await assert.rejects(
+    world.run('to-usenet', world.ctx(post())),
+    /to-usenet: the Usenet gateway is not implemented yet/,
+  );
   await world.configure({ gateway_to_news: false });
   const arc = await DeliveryWorld.open('[ARC]\nenabled: yes');
   try {
@@ -220,7 +259,11 @@ test('cook-headers adds X-Mailman-Version and Precedence and munges Reply-To as 
     await w.configure({ first_strip_reply_to: true });
     const stripped = await w.run('cook-headers', w.ctx(post({ extra: ['Reply-To: anne@home.example'] })));
     assert.equal(stripped.msg.get('reply-to'), 'Ants <ant@example.com>');
-    await w.configure({ reply_goes_to_list: 'explicit_header', reply_to_address: 'talk@example.com', first_strip_reply_to: false });
+    await w.configure({
+      reply_goes_to_list: 'explicit_header',
+      reply_to_address: 'talk@example.com',
+      first_strip_reply_to: false,
+    });
     const explicit = await w.run('cook-headers', w.ctx(post({ extra: ['Reply-To: anne@home.example'] })));
     assert.equal(explicit.msg.get('reply-to'), 'talk@example.com, anne@home.example');
     await w.configure({ reply_goes_to_list: 'no_munging', personalize: 'full' });
@@ -270,7 +313,15 @@ test('dmarc wrap_message sends the original inside a message from the list', asy
   const w = await DeliveryWorld.open();
   try {
     w.mlist.dmarc_mitigate_action = 'wrap_message';
-    const raw = post({ cc: 'cris@example.net', extra: ['X-Mailer: Mutt', 'List-Id: <ant.example.com>', 'X-Mailman-Version: 3', 'Date: Wed, 25 Nov 2026 12:00:00 +0000'] });
+    const raw = post({
+      cc: 'cris@example.net',
+      extra: [
+        'X-Mailer: Mutt',
+        'List-Id: <ant.example.com>',
+        'X-Mailman-Version: 3',
+        'Date: Wed, 25 Nov 2026 12:00:00 +0000',
+      ],
+    });
     const ctx = await w.run('dmarc', w.ctx(raw, { dmarc: true }));
     const m = ctx.msg;
     assert.equal(m.get('from'), '"Anne Person via Ant" <ant@example.com>');
@@ -286,15 +337,21 @@ test('dmarc wrap_message sends the original inside a message from the list', asy
     assert.equal(m.get('mime-version'), '1.0');
     assert.equal(m.body.toString(), raw.replace(/\n/g, '\r\n'));
     // With a wrapped-message text: multipart/mixed, the text then the original.
-    await w.configure({ dmarc_wrapped_message_text: 'This post was wrapped because of its author\'s DMARC policy.' });
+    await w.configure({ dmarc_wrapped_message_text: "This post was wrapped because of its author's DMARC policy." });
     const withText = await w.run('dmarc', w.ctx(raw, { dmarc: true }));
     const ct = withText.msg.get('content-type') ?? '';
     assert.match(ct, /^multipart\/mixed; boundary="(.+)"$/);
     const boundary = /boundary="(.+)"/.exec(ct)![1];
     const parts = withText.msg.body.toString().split(`--${boundary}`);
     assert.equal(parts.length, 4);
-    assert.match(parts[1], /Content-Type: text\/plain[\s\S]*\r\n\r\nThis post was wrapped because of its author's DMARC policy\.\r\n$/);
-    assert.match(parts[2], /^\r\nContent-Type: message\/rfc822\r\nContent-Disposition: inline\r\n\r\nFrom: Anne Person <anne@example.org>\r\n/);
+    assert.match(
+      parts[1],
+      /Content-Type: text\/plain[\s\S]*\r\n\r\nThis post was wrapped because of its author's DMARC policy\.\r\n$/,
+    );
+    assert.match(
+      parts[2],
+      /^\r\nContent-Type: message\/rfc822\r\nContent-Disposition: inline\r\n\r\nFrom: Anne Person <anne@example.org>\r\n/,
+    );
     assert.equal(parts[3], '--\r\n');
   } finally {
     await w.close();

@@ -15,19 +15,54 @@ after(async () => {
   await world?.close();
 });
 
-const HEAD = ['From: anne@example.org', 'To: ant@example.com', 'Subject: parts', 'Message-ID: <parts@example.org>', 'MIME-Version: 1.0'];
+const HEAD = [
+  'From: anne@example.org',
+  'To: ant@example.com',
+  'Subject: parts',
+  'Message-ID: <parts@example.org>',
+  'MIME-Version: 1.0',
+];
 
 function mixed(...parts: string[][]): string {
-  return [...HEAD, 'Content-Type: multipart/mixed; boundary="MIX"', '', 'This is a multi-part message.', ...parts.flatMap((p) => ['--MIX', ...p]), '--MIX--', ''].join('\r\n');
+  return [
+    ...HEAD,
+    'Content-Type: multipart/mixed; boundary="MIX"',
+    '',
+    'This is a multi-part message.',
+    ...parts.flatMap((p) => ['--MIX', ...p]),
+    '--MIX--',
+    '',
+  ].join('\r\n');
 }
 const TEXT = ['Content-Type: text/plain; charset=us-ascii', '', 'Hello.'];
 const HTML = ['Content-Type: text/html; charset=us-ascii', '', '<p>Hello.</p>'];
-const EXE = ['Content-Type: application/octet-stream; name="run.exe"', 'Content-Disposition: attachment; filename="run.exe"', 'Content-Transfer-Encoding: base64', '', 'TVqQAA=='];
-const PDF = ['Content-Type: application/pdf', 'Content-Disposition: attachment; filename*=utf-8\'\'R%C3%A9sum%C3%A9.PDF', 'Content-Transfer-Encoding: base64', '', 'JVBERi0='];
+const EXE = [
+  'Content-Type: application/octet-stream; name="run.exe"',
+  'Content-Disposition: attachment; filename="run.exe"',
+  'Content-Transfer-Encoding: base64',
+  '',
+  'TVqQAA==',
+];
+const PDF = [
+  'Content-Type: application/pdf',
+  "Content-Disposition: attachment; filename*=utf-8''R%C3%A9sum%C3%A9.PDF",
+  'Content-Transfer-Encoding: base64',
+  '',
+  'JVBERi0=',
+];
 const ALT = ['Content-Type: multipart/alternative; boundary="ALT"', '', '--ALT', ...TEXT, '--ALT', ...HTML, '--ALT--'];
 
 async function filter(raw: string, settings: Record<string, unknown>) {
-  await world.configure({ filter_content: true, filter_types: '', pass_types: '', filter_extensions: '', pass_extensions: '', collapse_alternatives: true, filter_action: 'discard', ...settings });
+  await world.configure({
+    filter_content: true,
+    filter_types: '',
+    pass_types: '',
+    filter_extensions: '',
+    pass_extensions: '',
+    collapse_alternatives: true,
+    filter_action: 'discard',
+    ...settings,
+  });
   return world.run('mime-delete', world.ctx(raw));
 }
 
@@ -39,7 +74,10 @@ function types(m: Message): string[] {
 test('the MIME tree writes an unchanged message back byte for byte', () => {
   const raw = Buffer.from(mixed(TEXT, ALT, PDF));
   const tree = new Message(raw).mime();
-  assert.deepEqual([...tree.walk()].map((p) => p.type), ['multipart/mixed', 'text/plain', 'multipart/alternative', 'text/plain', 'text/html', 'application/pdf']);
+  assert.deepEqual(
+    [...tree.walk()].map((p) => p.type),
+    ['multipart/mixed', 'text/plain', 'multipart/alternative', 'text/plain', 'text/html', 'application/pdf'],
+  );
   assert.equal([...tree.walk()][5].extension, 'pdf');
   assert.equal([...tree.walk()][5].filename, 'Résumé.PDF');
   assert.equal(tree.toBuffer().toString(), raw.toString());
@@ -55,9 +93,15 @@ test('filter_content off: nothing happens', async () => {
 test('parts of a filtered type or extension are removed, and the post is marked', async () => {
   const ctx = await filter(mixed(TEXT, EXE, PDF), { filter_extensions: 'exe' });
   const tree = new Message(ctx.msg.toBuffer()).mime();
-  assert.deepEqual([...tree.walk()].map((p) => p.type), ['multipart/mixed', 'text/plain', 'application/pdf']);
+  assert.deepEqual(
+    [...tree.walk()].map((p) => p.type),
+    ['multipart/mixed', 'text/plain', 'application/pdf'],
+  );
   assert.match(ctx.msg.get('x-content-filtered-by') ?? '', /^Mailman\/MimeDel /);
-  assert.match(ctx.msg.body.toString(), /^This is a multi-part message\.\r\n--MIX\r\nContent-Type: text\/plain; charset=us-ascii\r\n\r\nHello\.\r\n--MIX\r\nContent-Type: application\/pdf/);
+  assert.match(
+    ctx.msg.body.toString(),
+    /^This is a multi-part message\.\r\n--MIX\r\nContent-Type: text\/plain; charset=us-ascii\r\n\r\nHello\.\r\n--MIX\r\nContent-Type: application\/pdf/,
+  );
   assert.match(ctx.msg.body.toString(), /JVBERi0=\r\n--MIX--\r\n$/);
   // By main type: every application/* part goes; the one part left replaces the multipart.
   const single = await filter(mixed(TEXT, EXE, PDF), { filter_types: 'application' });
@@ -87,9 +131,18 @@ test('multipart/alternative collapses to its first alternative', async () => {
 
 test('a post of a filtered type is disposed of by filter_action', async () => {
   const html = [...HEAD, ...HTML, ''].join('\r\n');
-  await assert.rejects(filter(html, { filter_types: 'text/html' }), (e) => e instanceof DiscardMessage && /explicitly disallowed/.test(e.message));
-  await assert.rejects(filter(html, { pass_types: 'text/plain', filter_action: 'reject' }), (e) => e instanceof RejectMessage && /not explicitly allowed/.test(e.message));
-  await assert.rejects(filter(mixed(EXE), { filter_extensions: 'exe' }), (e) => e instanceof DiscardMessage && /empty/.test(e.message));
+  await assert.rejects(
+    filter(html, { filter_types: 'text/html' }),
+    (e) => e instanceof DiscardMessage && /explicitly disallowed/.test(e.message),
+  );
+  await assert.rejects(
+    filter(html, { pass_types: 'text/plain', filter_action: 'reject' }),
+    (e) => e instanceof RejectMessage && /not explicitly allowed/.test(e.message),
+  );
+  await assert.rejects(
+    filter(mixed(EXE), { filter_extensions: 'exe' }),
+    (e) => e instanceof DiscardMessage && /empty/.test(e.message),
+  );
   await assert.rejects(filter(html, { filter_types: 'text/html', filter_action: 'preserve' }), DiscardMessage);
   const bad = await world.queued('bad');
   assert.equal(bad.length, 1);
@@ -104,6 +157,9 @@ test('a post of a filtered type is disposed of by filter_action', async () => {
 
 test('converting HTML to text fails clearly, only when switched on and HTML is there', async () => {
   await filter(mixed(TEXT, PDF), { convert_html_to_plaintext: true });
-  await assert.rejects(filter(mixed(ALT, PDF), { convert_html_to_plaintext: true, collapse_alternatives: false }), /converting HTML to plain text is not implemented yet/);
+  await assert.rejects(
+    filter(mixed(ALT, PDF), { convert_html_to_plaintext: true, collapse_alternatives: false }),
+    /converting HTML to plain text is not implemented yet/,
+  );
   await world.configure({ convert_html_to_plaintext: false });
 });

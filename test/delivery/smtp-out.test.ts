@@ -16,7 +16,10 @@ const members = (prefix: string, n: number) => Array.from({ length: n }, (_, i) 
 
 before(async () => {
   sink = await new SmtpSink().start();
-  server = await TestServer.start({ smtpPort: sink.port, config: `[mta]\nmax_recipients: ${BATCH}\nmax_delivery_threads: ${THREADS}\n` });
+  server = await TestServer.start({
+    smtpPort: sink.port,
+    config: `[mta]\nmax_recipients: ${BATCH}\nmax_delivery_threads: ${THREADS}\n`,
+  });
 });
 
 after(async () => {
@@ -26,7 +29,12 @@ after(async () => {
 
 /** A post from a member (a nonmember's would be held). */
 async function post(list: string, from: string, messageId: string): Promise<void> {
-  const res = await sendLmtp(server.lmtpPort, from, [list], makePost({ from, to: list, subject: messageId, messageId }));
+  const res = await sendLmtp(
+    server.lmtpPort,
+    from,
+    [list],
+    makePost({ from, to: list, subject: messageId, messageId }),
+  );
   assert.deepEqual(res.accepted, [list]);
 }
 
@@ -37,7 +45,13 @@ test('refusals per recipient with several transactions in flight: 5xx dropped, 4
   await server.createList('refusals@example.com', list);
   const refusal = (email: string) => {
     const i = Number(email.match(/\d+/)![0]);
-    return i % 7 === 0 ? { code: 550, message: 'no such user' } : i % 7 === 3 ? { code: 451, message: 'try later' } : i % 11 === 5 ? { code: 552, message: 'mailbox full' } : undefined;
+    return i % 7 === 0
+      ? { code: 550, message: 'no such user' }
+      : i % 7 === 3
+        ? { code: 451, message: 'try later' }
+        : i % 11 === 5
+          ? { code: 552, message: 'mailbox full' }
+          : undefined;
   };
   sink.maxInFlight = 0;
   sink.delayMs = 200;
@@ -81,15 +95,22 @@ test('the out runner killed mid-delivery of a large list: after restart only wha
   const pid = server.runnerPid('out')!;
   const deliveredBefore = transactions() * BATCH;
   process.kill(pid, 'SIGKILL');
-  await server.waitUntil(() => {
-    const p = server.runnerPid('out');
-    return p !== null && p !== pid;
-  }, 30_000, 'the out runner to be restarted');
+  await server.waitUntil(
+    () => {
+      const p = server.runnerPid('out');
+      return p !== null && p !== pid;
+    },
+    30_000,
+    'the out runner to be restarted',
+  );
   sink.delayMs = 0;
   await sink.waitFor(() => list.every((m) => copies(m, id) >= 1), 60_000, 'every member');
   await barrierPost(server, sink);
   const duplicates = list.reduce((n, m) => n + copies(m, id) - 1, 0);
   // Only the transactions in flight when the process died can go out twice.
   assert.ok(duplicates <= THREADS * BATCH, `${duplicates} duplicates (${deliveredBefore} delivered before the kill)`);
-  assert.ok(deliveredBefore > THREADS * BATCH, 'the kill came after more than the in-flight transactions were delivered');
+  assert.ok(
+    deliveredBefore > THREADS * BATCH,
+    'the kill came after more than the in-flight transactions were delivered',
+  );
 });

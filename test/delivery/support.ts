@@ -25,7 +25,17 @@ export class DeliveryWorld {
     const dir = mkdtempSync(join(tmpdir(), 'mailman-delivery-'));
     const file = join(dir, 'mailman.conf');
     const database = freshDatabase();
-    writeFileSync(file, ['[mailman]', 'site_owner: postmaster@example.com', '[paths]', `var_dir: ${join(dir, 'var')}`, database.conf, conf].join('\n'));
+    writeFileSync(
+      file,
+      [
+        '[mailman]',
+        'site_owner: postmaster@example.com',
+        '[paths]',
+        `var_dir: ${join(dir, 'var')}`,
+        database.conf,
+        conf,
+      ].join('\n'),
+    );
     const services = await Services.open(Config.load({ file }));
     await services.domains.create('example.com');
     const mlist = await services.lists.create('ant@example.com');
@@ -44,7 +54,12 @@ export class DeliveryWorld {
   }
 
   ctx(raw: string, msgdata: MsgData = {}): MessageContext {
-    return { mlist: this.mlist, msg: new Message(Buffer.from(raw.replace(/\r?\n/g, '\r\n'))), msgdata: { ...msgdata }, services: this.services };
+    return {
+      mlist: this.mlist,
+      msg: new Message(Buffer.from(raw.replace(/\r?\n/g, '\r\n'))),
+      msgdata: { ...msgdata },
+      services: this.services,
+    };
   }
 
   /** Runs one registered handler, as a pipeline step does. */
@@ -74,7 +89,9 @@ export class DeliveryWorld {
   }
 }
 
-export function post(o: { from?: string; to?: string; cc?: string; subject?: string; extra?: string[]; body?: string } = {}): string {
+export function post(
+  o: { from?: string; to?: string; cc?: string; subject?: string; extra?: string[]; body?: string } = {},
+): string {
   return [
     `From: ${o.from ?? 'Anne Person <anne@example.org>'}`,
     `To: ${o.to ?? 'ant@example.com'}`,

@@ -28,9 +28,20 @@ before(async () => {
 after(async () => w?.close());
 
 /** A post whose header lines are given as bytes (strings are UTF-8). */
-function ctx(headers: (string | Buffer)[], msgdata: Record<string, unknown> = {}, body: Buffer | string = 'Hello.\r\n'): MessageContext {
-  const base = ['To: ant@example.com', 'Message-ID: <utf8@example.org>', 'Date: Wed, 25 Nov 2026 12:00:00 +0000', Buffer.from('X-Untouched: Grüße, raw', 'latin1')];
-  const lines = [...headers, ...base].map((h) => Buffer.concat([Buffer.isBuffer(h) ? h : Buffer.from(h), Buffer.from('\r\n')]));
+function ctx(
+  headers: (string | Buffer)[],
+  msgdata: Record<string, unknown> = {},
+  body: Buffer | string = 'Hello.\r\n',
+): MessageContext {
+  const base = [
+    'To: ant@example.com',
+    'Message-ID: <utf8@example.org>',
+    'Date: Wed, 25 Nov 2026 12:00:00 +0000',
+    Buffer.from('X-Untouched: Grüße, raw', 'latin1'),
+  ];
+  const lines = [...headers, ...base].map((h) =>
+    Buffer.concat([Buffer.isBuffer(h) ? h : Buffer.from(h), Buffer.from('\r\n')]),
+  );
   const raw = Buffer.concat([...lines, Buffer.from('\r\n'), Buffer.isBuffer(body) ? body : Buffer.from(body)]);
   return { ...w.ctx('', msgdata), msg: new Message(raw) };
 }
@@ -80,7 +91,12 @@ for (const [form, enc] of FORMS) {
   test(`dmarc munge_from on a ${form} From: "Jürgen via Team", the author in Reply-To`, async () => {
     await w.configure({ dmarc_mitigate_action: 'munge_from', reply_goes_to_list: 'no_munging' });
     try {
-      const c = await run('dmarc', ctx([line('From', enc('Jürgen Müller <j@strict.example>')), line('Subject', enc('Grüße aus Köln'))], { dmarc: true }));
+      const c = await run(
+        'dmarc',
+        ctx([line('From', enc('Jürgen Müller <j@strict.example>')), line('Subject', enc('Grüße aus Köln'))], {
+          dmarc: true,
+        }),
+      );
       assert.equal(wire(c.msg, 'from'), 'Jürgen Müller via Team <ant@example.com>');
       assert.deepEqual(c.msg.addresses('from'), [{ name: 'Jürgen Müller via Team', email: 'ant@example.com' }]);
       assert.deepEqual(c.msg.addresses('reply-to'), [{ name: 'Jürgen Müller', email: 'j@strict.example' }]);
@@ -96,7 +112,10 @@ for (const [form, enc] of FORMS) {
   test(`cook-headers Reply-To and Cc munging with a ${form} name and a UTF-8 list description`, async () => {
     await w.configure({ reply_goes_to_list: 'point_to_list', description: 'Grüße-Liste für Köln' });
     try {
-      const c = await run('cook-headers', ctx([line('From', enc('Jürgen <j@example.de>')), line('Reply-To', enc('Zoë Bär <zoe@example.net>'))]));
+      const c = await run(
+        'cook-headers',
+        ctx([line('From', enc('Jürgen <j@example.de>')), line('Reply-To', enc('Zoë Bär <zoe@example.net>'))]),
+      );
       assert.deepEqual(c.msg.addresses('reply-to'), [
         { name: 'Zoë Bär', email: 'zoe@example.net' },
         { name: 'Grüße-Liste für Köln', email: 'ant@example.com' },
@@ -105,11 +124,16 @@ for (const [form, enc] of FORMS) {
       othersUnchanged(beforeOf(c), c.msg, ['reply-to', 'x-mailman-version', 'precedence']);
 
       await w.configure({ reply_goes_to_list: 'no_munging', personalize: 'full' });
-      const cc = await run('cook-headers', ctx([line('From', enc('Jürgen <j@example.de>')), line('Cc', enc('Zoë Bär <zoe@example.net>'))]));
+      const cc = await run(
+        'cook-headers',
+        ctx([line('From', enc('Jürgen <j@example.de>')), line('Cc', enc('Zoë Bär <zoe@example.net>'))]),
+      );
       assert.equal(wire(cc.msg, 'cc'), 'Zoë Bär <zoe@example.net>, Grüße-Liste für Köln <ant@example.com>');
       // Reply-To is left alone when the munging changes nothing: not even re-encoded.
       const kept = await run('cook-headers', ctx([line('Reply-To', enc('Zoë Bär <zoe@example.net>'))]));
-      assert.deepEqual(kept.msg.rawLines('reply-to'), [line('Reply-To', enc('Zoë Bär <zoe@example.net>')).toString('latin1')]);
+      assert.deepEqual(kept.msg.rawLines('reply-to'), [
+        line('Reply-To', enc('Zoë Bär <zoe@example.net>')).toString('latin1'),
+      ]);
     } finally {
       await w.configure({ reply_goes_to_list: 'no_munging', personalize: 'none', description: '' });
     }
@@ -117,11 +141,16 @@ for (const [form, enc] of FORMS) {
 
   test(`hold notices and the held record quote a ${form} subject as text`, async () => {
     const sender = `stranger-${FORMS.findIndex((f) => f[0] === form)}@example.net`;
-    const c = ctx([line('From', enc(`Zoë <${sender}>`)), line('Subject', enc('Grüße aus Köln'))], { rule_hits: ['nonmember-moderation'], moderation_reasons: ['The message is not from a list member'] });
+    const c = ctx([line('From', enc(`Zoë <${sender}>`)), line('Subject', enc('Grüße aus Köln'))], {
+      rule_hits: ['nonmember-moderation'],
+      moderation_reasons: ['The message is not from a list member'],
+    });
     await registry.effects.get('hold-message')!.run(c, {});
     const held = (await w.services.requests.heldMessages(w.mlist.list_id)).find((h) => h.data._mod_sender === sender)!;
     assert.equal(held.data._mod_subject, 'Grüße aus Köln');
-    const notices = (await w.queued('virgin')).filter((n) => JSON.stringify(n.msgdata.recipients).includes(sender) || n.msg.get('subject')!.includes(sender));
+    const notices = (await w.queued('virgin')).filter(
+      (n) => JSON.stringify(n.msgdata.recipients).includes(sender) || n.msg.get('subject')!.includes(sender),
+    );
     const poster = notices.find((n) => n.msg.get('to') === sender)!;
     assert.match(plainText(poster.msg.toBuffer()), /\n {4}Grüße aus Köln\n/);
     const moderators = notices.find((n) => n.msg.get('to') === 'ant-owner@example.com')!;
@@ -142,7 +171,14 @@ test('rfc-2369: a UTF-8 list description in List-Id is an encoded phrase', async
     const c = await run('rfc-2369', ctx([line('Subject', FORMS[0][1]('Grüße aus Köln'))]));
     assert.equal(wire(c.msg, 'list-id'), 'Grüße "aus" Köln <ant.example.com>');
     assert.equal(wire(c.msg, 'list-post'), '<mailto:ant@example.com>');
-    othersUnchanged(beforeOf(c), c.msg, ['list-id', 'list-help', 'list-owner', 'list-unsubscribe', 'list-subscribe', 'list-post']);
+    othersUnchanged(beforeOf(c), c.msg, [
+      'list-id',
+      'list-help',
+      'list-owner',
+      'list-unsubscribe',
+      'list-subscribe',
+      'list-post',
+    ]);
   } finally {
     await w.configure({ description: '' });
   }
@@ -150,20 +186,42 @@ test('rfc-2369: a UTF-8 list description in List-Id is an encoded phrase', async
 
 for (const [form, enc] of FORMS) {
   test(`decorate adds a UTF-8 footer to a UTF-8 or Latin-1 body and leaves ${form} headers as they came`, () => {
-    const headers = [line('From', enc('Jürgen <j@example.de>')), line('Subject', enc('Grüße aus Köln')), 'MIME-Version: 1.0'];
+    const headers = [
+      line('From', enc('Jürgen <j@example.de>')),
+      line('Subject', enc('Grüße aus Köln')),
+      'MIME-Version: 1.0',
+    ];
     const mlist = { ...w.mlist, display_name: 'Köln-Team', member_regular_footer: '-- $display_name: Grüße\n' };
-    const utf8 = ctx([...headers, 'Content-Type: text/plain; charset="utf-8"', 'Content-Transfer-Encoding: 8bit'], {}, Buffer.from('Grüße aus Köln\r\n'));
+    const utf8 = ctx(
+      [...headers, 'Content-Type: text/plain; charset="utf-8"', 'Content-Transfer-Encoding: 8bit'],
+      {},
+      Buffer.from('Grüße aus Köln\r\n'),
+    );
     const out = decorate(utf8.msg, mlist);
     assert.equal(out.body.toString('utf8'), 'Grüße aus Köln\r\n-- Köln-Team: Grüße\r\n');
     assert.deepEqual(out.headerBytes(), utf8.msg.headerBytes());
     // The body moves to UTF-8: only the charset parameter of the Content-Type line changes.
-    const latin = ctx([...headers, Buffer.from('Content-Type: text/plain; charset=iso-8859-1; name="Grüße.txt"', 'latin1'), 'Content-Transfer-Encoding: 8bit'], {}, Buffer.from('Grüße aus Köln\r\n', 'latin1'));
+    const latin = ctx(
+      [
+        ...headers,
+        Buffer.from('Content-Type: text/plain; charset=iso-8859-1; name="Grüße.txt"', 'latin1'),
+        'Content-Transfer-Encoding: 8bit',
+      ],
+      {},
+      Buffer.from('Grüße aus Köln\r\n', 'latin1'),
+    );
     const moved = decorate(latin.msg, mlist);
     assert.equal(moved.body.toString('utf8'), 'Grüße aus Köln\r\n-- Köln-Team: Grüße\r\n');
-    assert.deepEqual(moved.rawLines('content-type'), [Buffer.from('Content-Type: text/plain; charset="utf-8"; name="Grüße.txt"', 'latin1').toString('latin1')]);
+    assert.deepEqual(moved.rawLines('content-type'), [
+      Buffer.from('Content-Type: text/plain; charset="utf-8"; name="Grüße.txt"', 'latin1').toString('latin1'),
+    ]);
     othersUnchanged(latin.msg, moved, ['content-type']);
     // A wrapped (non-text) post keeps its own Content-* lines byte for byte in the inner part.
-    const html = ctx([...headers, Buffer.from('Content-Type: text/html; name="Grüße.html"', 'utf8')], {}, '<p>Hi</p>\r\n');
+    const html = ctx(
+      [...headers, Buffer.from('Content-Type: text/html; name="Grüße.html"', 'utf8')],
+      {},
+      '<p>Hi</p>\r\n',
+    );
     const wrapped = decorate(html.msg, mlist);
     assert.ok(wrapped.body.includes(Buffer.from('\r\nContent-Type: text/html; name="Grüße.html"\r\n', 'utf8')));
     othersUnchanged(html.msg, wrapped, ['content-type', 'mime-version']);

@@ -12,18 +12,55 @@ import { join } from 'node:path';
 import { buildChain, type ChainIr, compile, DslCatalog, formatReport } from '../../src/dsl/index.js';
 import { runChain } from '../../src/moderation/chain-executor.js';
 import { runPipeline } from '../../src/delivery/pipeline-executor.js';
-import { ComponentRegistry, type Effect, type Handler, type LinkSource, type Rule, type RuleResult } from '../../src/registry.js';
+import {
+  ComponentRegistry,
+  type Effect,
+  type Handler,
+  type LinkSource,
+  type Rule,
+  type RuleResult,
+} from '../../src/registry.js';
 import { CHAINS_DIR, PIPELINES_DIR, makeCtx } from './support.js';
 
 /** Mailman's default-posting-pipeline, in order (inventory §3.1). */
 const POSTING_STEPS = [
-  'validate-authenticity', 'mime-delete', 'tagger', 'member-recipients', 'avoid-duplicates', 'cleanse', 'cleanse-dkim',
-  'cook-headers', 'subject-prefix', 'rfc-2369', 'to-archive', 'to-digest', 'to-usenet', 'after-delivery', 'acknowledge',
-  'dmarc', 'to-outgoing',
+  'validate-authenticity',
+  'mime-delete',
+  'tagger',
+  'member-recipients',
+  'avoid-duplicates',
+  'cleanse',
+  'cleanse-dkim',
+  'cook-headers',
+  'subject-prefix',
+  'rfc-2369',
+  'to-archive',
+  'to-digest',
+  'to-usenet',
+  'after-delivery',
+  'acknowledge',
+  'dmarc',
+  'to-outgoing',
 ];
 /** The recorded rules of default-posting-chain, in Mailman's order. */
-const ORDER = ['dmarc-mitigation', 'no-senders', 'approved', 'emergency', 'loop', 'banned-address', 'member-moderation', 'nonmember-moderation',
-  'administrivia', 'implicit-dest', 'max-recipients', 'max-size', 'news-moderation', 'no-subject', 'digests', 'suspicious-header'];
+const ORDER = [
+  'dmarc-mitigation',
+  'no-senders',
+  'approved',
+  'emergency',
+  'loop',
+  'banned-address',
+  'member-moderation',
+  'nonmember-moderation',
+  'administrivia',
+  'implicit-dest',
+  'max-recipients',
+  'max-size',
+  'news-moderation',
+  'no-subject',
+  'digests',
+  'suspicious-header',
+];
 const BEFORE = (rule: string) => ORDER.slice(0, ORDER.indexOf(rule));
 
 /** Stand-ins under the project's names: each rule answers from msgdata.answers[name]. */
@@ -42,7 +79,12 @@ function standIns() {
     check: () => ({ hit: false }),
   });
   for (const name of ['site.antispam.header_checks', 'list.header_matches']) {
-    reg.linkSources.register({ name, description: `stand-in for ${name}`, fields: { header: 'string', pattern: 'string', suffix: 'string', action: 'action' }, rows: () => [] });
+    reg.linkSources.register({
+      name,
+      description: `stand-in for ${name}`,
+      fields: { header: 'string', pattern: 'string', suffix: 'string', action: 'action' },
+      rows: () => [],
+    });
   }
   for (const [name, record] of [...ORDER.map((n) => [n, true] as const), ['any', false], ['truth', false]] as const) {
     reg.rules.register({
@@ -57,10 +99,18 @@ function standIns() {
     });
   }
   for (const name of ['accept-message', 'hold-message', 'reject-message', 'discard-message', 'accept-owner']) {
-    reg.effects.register({ name, description: `stand-in for ${name}`, run: async (ctx) => void ((ctx.msgdata.done ??= []) as string[]).push(name) });
+    reg.effects.register({
+      name,
+      description: `stand-in for ${name}`,
+      run: async (ctx) => void ((ctx.msgdata.done ??= []) as string[]).push(name),
+    });
   }
   for (const name of [...POSTING_STEPS, 'owner-recipients']) {
-    reg.handlers.register({ name, description: `stand-in for ${name}`, process: (ctx) => void ((ctx.msgdata.done ??= []) as string[]).push(name) });
+    reg.handlers.register({
+      name,
+      description: `stand-in for ${name}`,
+      process: (ctx) => void ((ctx.msgdata.done ??= []) as string[]).push(name),
+    });
   }
   return reg;
 }
@@ -77,7 +127,17 @@ function tempDir(): string {
 test('every built-in chain and pipeline compiles without a diagnostic', async () => {
   const catalog = await DslCatalog.load(BUILTINS, { registry: standIns() });
   assert.equal(catalog.diagnostics().length, 0, catalog.report());
-  assert.deepEqual(catalog.chainNames(), ['accept', 'default-owner-chain', 'default-posting-chain', 'discard', 'dmarc', 'header-match', 'hold', 'moderation', 'reject']);
+  assert.deepEqual(catalog.chainNames(), [
+    'accept',
+    'default-owner-chain',
+    'default-posting-chain',
+    'discard',
+    'dmarc',
+    'header-match',
+    'hold',
+    'moderation',
+    'reject',
+  ]);
   assert.deepEqual(catalog.pipelineNames(), ['default-owner-pipeline', 'default-posting-pipeline', 'virgin']);
   assert.ok(catalog.entries().every((e) => e.origin === 'builtin' && e.ok && e.description));
   assert.ok(catalog.hasChain('default-posting-chain') && !catalog.hasChain('virgin'));
@@ -89,7 +149,12 @@ test('default-posting-chain: a held member post, a looping post, a non-member po
   const run = async (answers: Record<string, RuleResult>) => {
     const ctx = makeCtx({ msgdata: { answers } });
     const trace = await runChain(catalog, 'default-posting-chain', ctx);
-    return { done: ctx.msgdata.done, hits: ctx.msgdata.rule_hits, misses: ctx.msgdata.rule_misses, disposition: trace.disposition };
+    return {
+      done: ctx.msgdata.done,
+      hits: ctx.msgdata.rule_hits,
+      misses: ctx.msgdata.rule_misses,
+      disposition: trace.disposition,
+    };
   };
   assert.deepEqual(await run({ 'member-moderation': { hit: true, msgdata: { member_moderation_action: 'hold' } } }), {
     done: ['hold-message'],
@@ -97,13 +162,21 @@ test('default-posting-chain: a held member post, a looping post, a non-member po
     misses: BEFORE('member-moderation'),
     disposition: 'hold',
   });
-  assert.deepEqual(await run({ loop: { hit: true } }), { done: ['discard-message'], hits: ['loop'], misses: BEFORE('loop'), disposition: 'discard' });
-  assert.deepEqual(await run({ 'nonmember-moderation': { hit: true, msgdata: { member_moderation_action: 'reject' } } }), {
-    done: ['reject-message'],
-    hits: ['nonmember-moderation'],
-    misses: BEFORE('nonmember-moderation'),
-    disposition: 'reject',
+  assert.deepEqual(await run({ loop: { hit: true } }), {
+    done: ['discard-message'],
+    hits: ['loop'],
+    misses: BEFORE('loop'),
+    disposition: 'discard',
   });
+  assert.deepEqual(
+    await run({ 'nonmember-moderation': { hit: true, msgdata: { member_moderation_action: 'reject' } } }),
+    {
+      done: ['reject-message'],
+      hits: ['nonmember-moderation'],
+      misses: BEFORE('nonmember-moderation'),
+      disposition: 'reject',
+    },
+  );
   assert.deepEqual(await run({}), { done: ['accept-message'], hits: [], misses: ORDER, disposition: 'accept' });
 });
 
@@ -124,8 +197,14 @@ test('the owner chain and the built-in pipelines run their steps in order', asyn
 
 test('a site file overrides the built-in of the same name (note MM310); missing site dirs are fine', async () => {
   const site = tempDir();
-  writeFileSync(join(site, 'accept.chain'), '# Site accept: hold everything instead\nchain accept "Site accept" { jump hold }\n');
-  const catalog = await DslCatalog.load({ ...BUILTINS, siteChains: site, sitePipelines: join(site, 'missing') }, { registry: standIns() });
+  writeFileSync(
+    join(site, 'accept.chain'),
+    '# Site accept: hold everything instead\nchain accept "Site accept" { jump hold }\n',
+  );
+  const catalog = await DslCatalog.load(
+    { ...BUILTINS, siteChains: site, sitePipelines: join(site, 'missing') },
+    { registry: standIns() },
+  );
   const entry = catalog.entries().find((e) => e.kind === 'chain' && e.name === 'accept');
   assert.equal(entry?.origin, 'site');
   assert.equal(entry?.overrides, join(CHAINS_DIR, 'accept.chain'));
@@ -146,7 +225,10 @@ test('a broken site file is left out and reported; the others still compile, eve
   writeFileSync(join(site, 'chains', 'fine.chain'), 'chain fine { detour broken  accept }\n');
   const catalog = await DslCatalog.load({ ...BUILTINS, siteChains: join(site, 'chains') }, { registry: standIns() });
   assert.ok(!catalog.hasChain('broken') && !catalog.hasChain('uses-broken') && catalog.hasChain('fine'));
-  assert.deepEqual([...catalog.diagnosticsByFile().keys()].sort(), [join(site, 'chains', 'broken.chain'), join(site, 'chains', 'uses-broken.chain')]);
+  assert.deepEqual([...catalog.diagnosticsByFile().keys()].sort(), [
+    join(site, 'chains', 'broken.chain'),
+    join(site, 'chains', 'uses-broken.chain'),
+  ]);
   assert.equal(
     catalog.report(),
     [
@@ -163,36 +245,71 @@ test('a broken site file is left out and reported; the others still compile, eve
     ].join('\n'),
   );
   assert.ok(catalog.entries().some((e) => e.name === 'broken' && !e.ok));
-  await assert.rejects(runChain(catalog, 'fine', makeCtx()), /chain 'fine' continues in chain 'broken', which does not exist or does not compile/);
+  await assert.rejects(
+    runChain(catalog, 'fine', makeCtx()),
+    /chain 'fine' continues in chain 'broken', which does not exist or does not compile/,
+  );
 });
 
 test('the IR is plain JSON: a round trip through text builds the same chain', async () => {
   const file = join(CHAINS_DIR, 'default-posting-chain.chain');
   const result = compile(readFileSync(file, 'utf8'), file, { registry: standIns() });
-  assert.deepEqual(result.diagnostics, [], formatReport(result.diagnostics, () => undefined));
+  assert.deepEqual(
+    result.diagnostics,
+    [],
+    formatReport(result.diagnostics, () => undefined),
+  );
   const ir = result.ir as ChainIr;
   const copy = JSON.parse(JSON.stringify(ir)) as ChainIr;
   assert.deepEqual(copy, ir);
   assert.equal(ir.ir, 1);
   assert.deepEqual(ir.targets, ['dmarc', 'discard', 'accept', 'hold', 'moderation', 'header-match']);
-  assert.deepEqual(ir.links[0], { at: '5:5', when: { op: 'rule', rule: 'dmarc-mitigation', args: {}, at: '5:8' }, action: { do: 'jump', chain: 'dmarc', at: '5:39' } });
-  assert.deepEqual(ir.links[1], { at: '6:5', when: { op: 'rule', rule: 'no-senders', args: {}, at: '6:8' }, action: { do: 'discard' } });
+  assert.deepEqual(ir.links[0], {
+    at: '5:5',
+    when: { op: 'rule', rule: 'dmarc-mitigation', args: {}, at: '5:8' },
+    action: { do: 'jump', chain: 'dmarc', at: '5:39' },
+  });
+  assert.deepEqual(ir.links[1], {
+    at: '6:5',
+    when: { op: 'rule', rule: 'no-senders', args: {}, at: '6:8' },
+    action: { do: 'discard' },
+  });
   assert.deepEqual(ir.links.at(-1), { at: '23:5', action: { do: 'accept' } });
   const chain = buildChain(copy, standIns());
-  assert.deepEqual(chain.links.map((l) => l.action.label), [
-    'jump dmarc', 'discard', 'accept', 'hold', 'discard', 'discard', 'jump moderation', 'detour header-match', 'jump moderation',
-    ...Array(8).fill('defer'), 'hold', 'accept',
-  ]);
+  assert.deepEqual(
+    chain.links.map((l) => l.action.label),
+    [
+      'jump dmarc',
+      'discard',
+      'accept',
+      'hold',
+      'discard',
+      'discard',
+      'jump moderation',
+      'detour header-match',
+      'jump moderation',
+      ...Array(8).fill('defer'),
+      'hold',
+      'accept',
+    ],
+  );
 });
 
 test('constants are folded into the IR: let values, sizes in bytes, regexes as source and flags', () => {
-  const text = 'let big = 1.5MB\nlet pattern = /^\\[spam\\]/i\nchain c { if header "Subject" matches pattern and size > big then hold }';
+  const text =
+    'let big = 1.5MB\nlet pattern = /^\\[spam\\]/i\nchain c { if header "Subject" matches pattern and size > big then hold }';
   const { ir, diagnostics } = compile(text, 'c.chain', { registry: standIns() });
   assert.deepEqual(diagnostics, []);
   assert.deepEqual((ir as ChainIr).links[0].when, {
     op: 'and',
     of: [
-      { op: 'test', pred: 'matches', left: { header: 'Subject' }, right: { regex: { source: '^\\[spam\\]', flags: 'i' } }, at: '3:14' },
+      {
+        op: 'test',
+        pred: 'matches',
+        left: { header: 'Subject' },
+        right: { regex: { source: '^\\[spam\\]', flags: 'i' } },
+        at: '3:14',
+      },
       { op: 'test', pred: '>', left: { message: 'size' }, right: { lit: 1572864 }, at: '3:51' },
     ],
   });

@@ -23,13 +23,27 @@ registerMsgdataKey('next_chain', 'chain');
 
 registry.rules.register({ name: 'test-hit', description: 'Always hits.', record: true, check: () => ({ hit: true }) });
 registry.rules.register({ name: 'test-miss', description: 'Never hits.', record: true, check: () => ({ hit: false }) });
-registry.rules.register({ name: 'test-quiet-hit', description: 'Hits, unrecorded.', record: false, check: () => ({ hit: true }) });
-registry.rules.register({ name: 'test-async-hit', description: 'Hits, later.', record: true, check: async () => ({ hit: true }) });
+registry.rules.register({
+  name: 'test-quiet-hit',
+  description: 'Hits, unrecorded.',
+  record: false,
+  check: () => ({ hit: true }),
+});
+registry.rules.register({
+  name: 'test-async-hit',
+  description: 'Hits, later.',
+  record: true,
+  check: async () => ({ hit: true }),
+});
 registry.rules.register({
   name: 'test-reason',
   description: 'Hits with a reason and msgdata.',
   record: true,
-  check: () => ({ hit: true, reasons: ['Because of a test'], msgdata: { member_moderation_action: 'hold', moderation_sender: 'anne@example.org' } }),
+  check: () => ({
+    hit: true,
+    reasons: ['Because of a test'],
+    msgdata: { member_moderation_action: 'hold', moderation_sender: 'anne@example.org' },
+  }),
 });
 const seenArgs: Args[] = [];
 registry.rules.register({
@@ -71,10 +85,15 @@ after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 async function catalogOf(chains: Record<string, string>): Promise<DslCatalog> {
   const dir = mkdtempSync(join(tmpdir(), 'dsl-chains-'));
   dirs.push(dir);
-  for (const [name, text] of Object.entries({ ...TERMINALS, ...chains })) writeFileSync(join(dir, `${name}.chain`), text);
+  for (const [name, text] of Object.entries({ ...TERMINALS, ...chains }))
+    writeFileSync(join(dir, `${name}.chain`), text);
   const catalog = await DslCatalog.load({ builtinChains: dir, builtinPipelines: join(dir, 'none') }, { registry });
   const errors = catalog.diagnostics().filter((d) => d.severity === 'error');
-  assert.equal(errors.length, 0, formatReport(errors, () => undefined));
+  assert.equal(
+    errors.length,
+    0,
+    formatReport(errors, () => undefined),
+  );
   return catalog;
 }
 
@@ -82,7 +101,8 @@ const effectsRun = (ctx: MessageContext) => ctx.msgdata.effects_run;
 
 test('jump: continues in the target chain and never comes back', async () => {
   const catalog = await catalogOf({
-    start: 'chain start { if test-miss then jump hold  if test-hit then jump other  run test-effect(tag: "not reached") }',
+    start:
+      'chain start { if test-miss then jump hold  if test-hit then jump other  run test-effect(tag: "not reached") }',
     other: 'chain other { run test-effect(tag: "other") stop }',
   });
   const ctx = makeCtx();
@@ -182,7 +202,11 @@ test("a hit appends the rule's reasons and merges its msgdata; an action's reaso
   });
   const ctx = makeCtx({ msgdata: { moderation_reasons: ['Earlier'] } });
   const trace = await runChain(catalog, 'start', ctx);
-  assert.deepEqual(ctx.msgdata.moderation_reasons, ['Earlier', 'Because of a test', 'Held: anne@example.org on Ant, {literal}']);
+  assert.deepEqual(ctx.msgdata.moderation_reasons, [
+    'Earlier',
+    'Because of a test',
+    'Held: anne@example.org on Ant, {literal}',
+  ]);
   assert.equal(ctx.msgdata.member_moderation_action, 'hold');
   assert.equal(ctx.msgdata.moderation_sender, 'anne@example.org');
   assert.deepEqual(effectsRun(ctx), ['hold']);
@@ -192,7 +216,8 @@ test("a hit appends the rule's reasons and merges its msgdata; an action's reaso
 test('jump to msgdata.KEY: the value names the chain; defer goes on; otherwise when null', async () => {
   const catalog = await catalogOf({
     moderation: 'chain moderation { jump to msgdata.member_moderation_action }',
-    fallback: 'chain fallback { jump to msgdata.action otherwise msgdata.default_action  run test-effect(tag: "went on") }',
+    fallback:
+      'chain fallback { jump to msgdata.action otherwise msgdata.default_action  run test-effect(tag: "went on") }',
   });
   for (const action of ['accept', 'hold', 'reject', 'discard']) {
     const ctx = makeCtx({ msgdata: { member_moderation_action: action } });
@@ -207,7 +232,10 @@ test('jump to msgdata.KEY: the value names the chain; defer goes on; otherwise w
   await runChain(catalog, 'fallback', otherwise);
   assert.deepEqual(effectsRun(otherwise), ['discard']);
   await assert.rejects(runChain(catalog, 'moderation', makeCtx()), ChainError);
-  await assert.rejects(runChain(catalog, 'moderation', makeCtx({ msgdata: { member_moderation_action: 'nowhere' } })), /chain 'nowhere'/);
+  await assert.rejects(
+    runChain(catalog, 'moderation', makeCtx({ msgdata: { member_moderation_action: 'nowhere' } })),
+    /chain 'nowhere'/,
+  );
 });
 
 test('dryRun: effects are traced, not run', async () => {
@@ -216,7 +244,10 @@ test('dryRun: effects are traced, not run', async () => {
   const trace = await runChain(catalog, 'start', ctx);
   assert.equal(effectsRun(ctx), undefined);
   assert.deepEqual(trace.effects, ['test-effect', 'test-effect']);
-  assert.deepEqual(trace.links.filter((l) => l.skipped).map((l) => l.chain), ['start', 'accept']);
+  assert.deepEqual(
+    trace.links.filter((l) => l.skipped).map((l) => l.chain),
+    ['start', 'accept'],
+  );
   assert.equal(trace.dryRun, true);
   assert.equal(trace.disposition, 'accept');
 });
@@ -224,8 +255,13 @@ test('dryRun: effects are traced, not run', async () => {
 test('a jump loop is stopped after 10,000 link evaluations', async () => {
   // A static cycle is MM501 at compile time; a chain named by a value read per message (a
   // chain-typed msgdata key) is the way a loop can still happen, so the guard stays.
-  const catalog = await catalogOf({ start: 'chain start { if test-quiet-hit then defer  jump to msgdata.next_chain }' });
-  await assert.rejects(runChain(catalog, 'start', makeCtx({ msgdata: { next_chain: 'start' } })), (e: Error) => e instanceof ChainError && e.message.includes(`more than ${MAX_LINK_EVALUATIONS}`));
+  const catalog = await catalogOf({
+    start: 'chain start { if test-quiet-hit then defer  jump to msgdata.next_chain }',
+  });
+  await assert.rejects(
+    runChain(catalog, 'start', makeCtx({ msgdata: { next_chain: 'start' } })),
+    (e: Error) => e instanceof ChainError && e.message.includes(`more than ${MAX_LINK_EVALUATIONS}`),
+  );
 });
 
 test('an unknown start chain is an error for the runner to shunt', async () => {
@@ -235,7 +271,8 @@ test('an unknown start chain is an error for the runner to shunt', async () => {
 
 test('rule arguments: given values, list-setting defaults (KB as bytes), literal defaults; constant args are built once', async () => {
   const catalog = await catalogOf({
-    start: 'chain start { if test-args(want: "yes") then accept  if test-args(want: "no", limit: 1MB) then hold  discard }',
+    start:
+      'chain start { if test-args(want: "yes") then accept  if test-args(want: "no", limit: 1MB) then hold  discard }',
   });
   seenArgs.length = 0;
   const ctx = makeCtx({ msgdata: { want: 'no' } });
@@ -271,9 +308,23 @@ test('conditions on headers, list settings, msgdata and the sender', async () =>
     }`,
   });
   const ctx = makeCtx({
-    headers: 'From: anne@example.org\nTo: ant@example.com\nSubject: Hello\nX-Spam: no\nReceived: first\nReceived: second\n',
+    headers:
+      'From: anne@example.org\nTo: ant@example.com\nSubject: Hello\nX-Spam: no\nReceived: first\nReceived: second\n',
     msgdata: { flag: true, count: 3 },
   });
   await runChain(catalog, 'start', ctx);
-  assert.deepEqual(effectsRun(ctx), ['x-spam exists', 'x-ham missing', 'contains', 'matches', 'is', 'starts-ends', 'settings', 'numbers', 'bool setting', 'msgdata', 'in', 'any of a list']);
+  assert.deepEqual(effectsRun(ctx), [
+    'x-spam exists',
+    'x-ham missing',
+    'contains',
+    'matches',
+    'is',
+    'starts-ends',
+    'settings',
+    'numbers',
+    'bool setting',
+    'msgdata',
+    'in',
+    'any of a list',
+  ]);
 });

@@ -12,12 +12,18 @@ import { registry } from '../helpers/registry.js';
 import { CHAINS_DIR, PIPELINES_DIR } from './support.js';
 
 const REAL = [
-  ...readdirSync(CHAINS_DIR).filter((f) => f.endsWith('.chain')).map((f) => ({ file: f, text: readFileSync(join(CHAINS_DIR, f), 'utf8') })),
-  ...readdirSync(PIPELINES_DIR).filter((f) => f.endsWith('.pipeline')).map((f) => ({ file: f, text: readFileSync(join(PIPELINES_DIR, f), 'utf8') })),
+  ...readdirSync(CHAINS_DIR)
+    .filter((f) => f.endsWith('.chain'))
+    .map((f) => ({ file: f, text: readFileSync(join(CHAINS_DIR, f), 'utf8') })),
+  ...readdirSync(PIPELINES_DIR)
+    .filter((f) => f.endsWith('.pipeline'))
+    .map((f) => ({ file: f, text: readFileSync(join(PIPELINES_DIR, f), 'utf8') })),
 ];
 const NAMES = {
   chainNames: new Set(REAL.filter((r) => r.file.endsWith('.chain')).map((r) => r.file.replace(/\.chain$/, ''))),
-  pipelineNames: new Set(REAL.filter((r) => r.file.endsWith('.pipeline')).map((r) => r.file.replace(/\.pipeline$/, ''))),
+  pipelineNames: new Set(
+    REAL.filter((r) => r.file.endsWith('.pipeline')).map((r) => r.file.replace(/\.pipeline$/, '')),
+  ),
   registry,
 };
 
@@ -36,7 +42,10 @@ function check(text: string, file: string): void {
   for (const d of result.diagnostics) {
     const where = `${d.code} at ${d.line}:${d.column} in ${JSON.stringify(text)}`;
     assert.ok(Number.isInteger(d.line) && d.line >= 1 && d.line <= lines.length, `line out of range: ${where}`);
-    assert.ok(Number.isInteger(d.column) && d.column >= 1 && d.column <= lines[d.line - 1] + 1, `column out of range: ${where}`);
+    assert.ok(
+      Number.isInteger(d.column) && d.column >= 1 && d.column <= lines[d.line - 1] + 1,
+      `column out of range: ${where}`,
+    );
     assert.ok(d.endLine > d.line || (d.endLine === d.line && d.endColumn >= d.column), `end before start: ${where}`);
     assert.match(d.code, /^MM[1-5]\d\d$/);
   }
@@ -44,15 +53,105 @@ function check(text: string, file: string): void {
 
 // The language's vocabulary, for token soups that get much further into the parser than noise.
 const WORDS = [
-  'chain', 'pipeline', 'let', 'rule', 'if', 'then', 'for', 'in', 'when', 'accept', 'hold', 'reject', 'discard', 'defer',
-  'stop', 'jump', 'detour', 'run', 'to', 'otherwise', 'and', 'or', 'not', 'is', 'a', 'an', 'contains', 'matches',
-  'starts', 'ends', 'with', 'exists', 'missing', 'header', 'true', 'false',
-  'loop', 'any', 'member-moderation', 'header-match', 'moderation', 'accept-message', 'cook-headers', 'to-outgoing',
-  'sender', 'senders', 'recipients', 'size', 'list', 'msgdata', 'site', 'c', 'x', 'member', 'antispam', 'jump_chain',
-  'header_checks', 'max_message_size', 'member_moderation_action', 'count', 'domain',
-  '{', '}', '(', ')', '[', ']', ',', ':', '=', '.', '<', '<=', '>', '>=',
-  '"Subject"', '"a {sender} b"', '"{"', '"\\q"', '"unterminated', '/a+/i', '/(a+)+/', '/(/', '/unterminated', '/x/g',
-  '42', '99999999999999999999', '40KB', '1.5MB', '40 KB', '3x', '1.5', '#comment\n', '\n', '\t', ';', "'q'", '@', '🙂',
+  'chain',
+  'pipeline',
+  'let',
+  'rule',
+  'if',
+  'then',
+  'for',
+  'in',
+  'when',
+  'accept',
+  'hold',
+  'reject',
+  'discard',
+  'defer',
+  'stop',
+  'jump',
+  'detour',
+  'run',
+  'to',
+  'otherwise',
+  'and',
+  'or',
+  'not',
+  'is',
+  'a',
+  'an',
+  'contains',
+  'matches',
+  'starts',
+  'ends',
+  'with',
+  'exists',
+  'missing',
+  'header',
+  'true',
+  'false',
+  'loop',
+  'any',
+  'member-moderation',
+  'header-match',
+  'moderation',
+  'accept-message',
+  'cook-headers',
+  'to-outgoing',
+  'sender',
+  'senders',
+  'recipients',
+  'size',
+  'list',
+  'msgdata',
+  'site',
+  'c',
+  'x',
+  'member',
+  'antispam',
+  'jump_chain',
+  'header_checks',
+  'max_message_size',
+  'member_moderation_action',
+  'count',
+  'domain',
+  '{',
+  '}',
+  '(',
+  ')',
+  '[',
+  ']',
+  ',',
+  ':',
+  '=',
+  '.',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '"Subject"',
+  '"a {sender} b"',
+  '"{"',
+  '"\\q"',
+  '"unterminated',
+  '/a+/i',
+  '/(a+)+/',
+  '/(/',
+  '/unterminated',
+  '/x/g',
+  '42',
+  '99999999999999999999',
+  '40KB',
+  '1.5MB',
+  '40 KB',
+  '3x',
+  '1.5',
+  '#comment\n',
+  '\n',
+  '\t',
+  ';',
+  "'q'",
+  '@',
+  '🙂',
 ];
 const token = fc.constantFrom(...WORDS);
 const tokenSoup = fc.array(token, { maxLength: 40 }).map((ts) => ts.join(' '));
@@ -61,8 +160,12 @@ const chainSoup = fc.array(token, { maxLength: 30 }).map((ts) => `chain x {\n  $
 /** One edit of a text: delete, insert or swap characters, or delete, insert or swap tokens. */
 const edit = (text: string) =>
   fc.oneof(
-    fc.record({ at: fc.nat(text.length), n: fc.integer({ min: 1, max: 8 }) }).map(({ at, n }) => text.slice(0, at) + text.slice(at + n)),
-    fc.record({ at: fc.nat(text.length), s: fc.string({ maxLength: 6 }) }).map(({ at, s }) => text.slice(0, at) + s + text.slice(at)),
+    fc
+      .record({ at: fc.nat(text.length), n: fc.integer({ min: 1, max: 8 }) })
+      .map(({ at, n }) => text.slice(0, at) + text.slice(at + n)),
+    fc
+      .record({ at: fc.nat(text.length), s: fc.string({ maxLength: 6 }) })
+      .map(({ at, s }) => text.slice(0, at) + s + text.slice(at)),
     fc.record({ a: fc.nat(text.length), b: fc.nat(text.length) }).map(({ a, b }) => {
       const c = [...text];
       if (a < c.length && b < c.length) [c[a], c[b]] = [c[b], c[a]];
@@ -88,20 +191,41 @@ const edit = (text: string) =>
   );
 const mutated = fc
   .constantFrom(...REAL)
-  .chain((r) => fc.array(fc.constant(null), { minLength: 1, maxLength: 4 }).chain((edits) => edits.reduce((acc) => acc.chain((t) => edit(t)), fc.constant(r.text)).map((text) => ({ file: r.file, text }))));
+  .chain((r) =>
+    fc
+      .array(fc.constant(null), { minLength: 1, maxLength: 4 })
+      .chain((edits) =>
+        edits.reduce((acc) => acc.chain((t) => edit(t)), fc.constant(r.text)).map((text) => ({ file: r.file, text })),
+      ),
+  );
 
 test('random strings: compile never throws, and reports inside the source', () => {
-  fc.assert(fc.property(fc.string({ maxLength: 200 }), (s) => check(s, 'x.chain')), { numRuns: 250 });
-  fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 100 }), (s) => check(s, 'x.pipeline')), { numRuns: 100 });
+  fc.assert(
+    fc.property(fc.string({ maxLength: 200 }), (s) => check(s, 'x.chain')),
+    { numRuns: 250 },
+  );
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', maxLength: 100 }), (s) => check(s, 'x.pipeline')),
+    { numRuns: 100 },
+  );
 });
 
 test('random token sequences of the language', () => {
-  fc.assert(fc.property(tokenSoup, (s) => check(s, 'x.chain')), { numRuns: 200 });
-  fc.assert(fc.property(chainSoup, (s) => check(s, 'x.chain')), { numRuns: 200 });
+  fc.assert(
+    fc.property(tokenSoup, (s) => check(s, 'x.chain')),
+    { numRuns: 200 },
+  );
+  fc.assert(
+    fc.property(chainSoup, (s) => check(s, 'x.chain')),
+    { numRuns: 200 },
+  );
 });
 
 test('edits of the real chains and pipelines', () => {
-  fc.assert(fc.property(mutated, ({ file, text }) => check(text, file)), { numRuns: 300 });
+  fc.assert(
+    fc.property(mutated, ({ file, text }) => check(text, file)),
+    { numRuns: 300 },
+  );
 });
 
 test('the real files themselves compile to an IR', () => {

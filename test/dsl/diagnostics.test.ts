@@ -43,7 +43,14 @@ function report(file: string, text: string): string {
 }
 
 test('an unknown rule, with a "did you mean" (the example of docs/language.md#diagnostics)', () => {
-  const text = ['# Posts over 2 MB wait for a moderator', 'chain big-posts {', '    if test-max-sise(limit: 2MB) then hold', '    accept', '}', ''].join('\n');
+  const text = [
+    '# Posts over 2 MB wait for a moderator',
+    'chain big-posts {',
+    '    if test-max-sise(limit: 2MB) then hold',
+    '    accept',
+    '}',
+    '',
+  ].join('\n');
   assert.equal(
     report('var/chains/big-posts.chain', text),
     [
@@ -73,7 +80,13 @@ test('recovery: two syntax errors in one file, each at its place', () => {
 });
 
 test('lexical errors are all reported beside a syntax error', () => {
-  const text = ['chain broken {', '    if header "X" exists then hold;', '    if test-max-size(limit: 40 KB) then reject "too big', '    if any then', '}'].join('\n');
+  const text = [
+    'chain broken {',
+    '    if header "X" exists then hold;',
+    '    if test-max-size(limit: 40 KB) then reject "too big',
+    '    if any then',
+    '}',
+  ].join('\n');
   assert.equal(
     report('broken.chain', text),
     [
@@ -166,7 +179,10 @@ test('columns count code points, not UTF-16 units', () => {
 
 test('unknown effect, handler, action word; wrong kind of target', () => {
   assert.equal(
-    report('broken.chain', 'chain broken { if test-max-size then run test-hold-mesage  jump virgin  test-hold-message }'),
+    report(
+      'broken.chain',
+      'chain broken { if test-max-size then run test-hold-mesage  jump virgin  test-hold-message }',
+    ),
     [
       "broken.chain:1:42: error MM305: unknown effect 'test-hold-mesage'",
       'chain broken { if test-max-size then run test-hold-mesage  jump virgin  test-hold-message }',
@@ -185,7 +201,10 @@ test('unknown effect, handler, action word; wrong kind of target', () => {
     ].join('\n'),
   );
   assert.equal(
-    report('p.pipeline', 'pipeline p { test-cook-header }').split('\n\n').filter((d) => !d.includes('MM506')).join('\n\n'),
+    report('p.pipeline', 'pipeline p { test-cook-header }')
+      .split('\n\n')
+      .filter((d) => !d.includes('MM506'))
+      .join('\n\n'),
     [
       "p.pipeline:1:14: error MM302: unknown handler 'test-cook-header'",
       'pipeline p { test-cook-header }',
@@ -264,23 +283,70 @@ test('roles: an unknown role (MM306), a role test on a value that is not an addr
 test('exactly one chain or pipeline, last (MM203)', () => {
   assert.equal(
     report('broken.chain', 'let x = 1'),
-    ['broken.chain:1:1: error MM203: the file declares no chain or pipeline', 'let x = 1', '^', "hint: a file ends with one 'chain NAME { … }' or 'pipeline NAME { … }'"].join('\n'),
+    [
+      'broken.chain:1:1: error MM203: the file declares no chain or pipeline',
+      'let x = 1',
+      '^',
+      "hint: a file ends with one 'chain NAME { … }' or 'pipeline NAME { … }'",
+    ].join('\n'),
   );
   assert.equal(
     report('broken.chain', 'chain broken { accept }\nchain other { accept }'),
-    ["broken.chain:2:7: error MM203: a second chain 'other' in one file", 'chain other { accept }', '      ^^^^^', 'hint: put each chain or pipeline in its own file, named after it'].join('\n'),
+    [
+      "broken.chain:2:7: error MM203: a second chain 'other' in one file",
+      'chain other { accept }',
+      '      ^^^^^',
+      'hint: put each chain or pipeline in its own file, named after it',
+    ].join('\n'),
   );
 });
 
 test('diagnostics carry the JSON fields of `--format json`, end exclusive', () => {
   const [d] = compile('chain broken {\n  if nope then accept\n}', 'broken.chain', NAMES).diagnostics;
-  assert.deepEqual(d, { file: 'broken.chain', line: 2, column: 6, endLine: 2, endColumn: 10, severity: 'error', code: 'MM301', message: "unknown rule 'nope'" });
+  assert.deepEqual(d, {
+    file: 'broken.chain',
+    line: 2,
+    column: 6,
+    endLine: 2,
+    endColumn: 10,
+    severity: 'error',
+    code: 'MM301',
+    message: "unknown rule 'nope'",
+  });
 });
 
 test('the report ends with a summary line', () => {
-  const d = (file: string, severity: Diagnostic['severity']): Diagnostic => ({ file, line: 1, column: 1, endLine: 1, endColumn: 2, severity, code: 'MM301', message: 'm' });
+  const d = (file: string, severity: Diagnostic['severity']): Diagnostic => ({
+    file,
+    line: 1,
+    column: 1,
+    endLine: 1,
+    endColumn: 2,
+    severity,
+    code: 'MM301',
+    message: 'm',
+  });
   assert.equal(formatSummary([d('a', 'error'), d('b', 'error'), d('c', 'warning')]), '2 errors, 1 warning in 3 files');
   assert.equal(formatSummary([d('a', 'error')]), '1 error, 0 warnings in 1 file');
-  const text = formatReport([d('b.chain', 'error'), d('a.chain', 'warning')], new Map([['a.chain', 'x'], ['b.chain', 'y']]));
-  assert.equal(text, ['a.chain:1:1: warning MM301: m', 'x', '^', '', 'b.chain:1:1: error MM301: m', 'y', '^', '', '1 error, 1 warning in 2 files'].join('\n'));
+  const text = formatReport(
+    [d('b.chain', 'error'), d('a.chain', 'warning')],
+    new Map([
+      ['a.chain', 'x'],
+      ['b.chain', 'y'],
+    ]),
+  );
+  assert.equal(
+    text,
+    [
+      'a.chain:1:1: warning MM301: m',
+      'x',
+      '^',
+      '',
+      'b.chain:1:1: error MM301: m',
+      'y',
+      '^',
+      '',
+      '1 error, 1 warning in 2 files',
+    ].join('\n'),
+  );
 });

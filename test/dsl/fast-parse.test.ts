@@ -31,20 +31,30 @@ function both(text: string, file = 'x.chain') {
 function agree(text: string, file?: string): boolean {
   const r = both(text, file);
   if (!r.fast) {
-    assert.ok(r.syntaxErrors > 0, `the fast path declined a text the recovering parser accepts: ${JSON.stringify(text.slice(0, 300))}`);
+    assert.ok(
+      r.syntaxErrors > 0,
+      `the fast path declined a text the recovering parser accepts: ${JSON.stringify(text.slice(0, 300))}`,
+    );
     return false;
   }
   assert.equal(r.syntaxErrors, 0);
   assert.deepStrictEqual(r.fast, r.slow);
   // build-ast also reports MM203 (checkShape); compile() runs that after the fast path too.
-  assert.deepStrictEqual(r.fastSink.items, r.slowSink.items.filter((d) => d.code !== 'MM203'));
+  assert.deepStrictEqual(
+    r.fastSink.items,
+    r.slowSink.items.filter((d) => d.code !== 'MM203'),
+  );
   return true;
 }
 
-const dirFiles = (dir: string) => readdirSync(dir).filter((f) => /\.(chain|pipeline)$/.test(f)).map((f) => join(dir, f));
+const dirFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => /\.(chain|pipeline)$/.test(f))
+    .map((f) => join(dir, f));
 
 test('the built-in files: the fast path builds the same AST', () => {
-  for (const f of [...dirFiles(CHAINS_DIR), ...dirFiles(PIPELINES_DIR)]) assert.ok(agree(readFileSync(f, 'utf8'), f), f);
+  for (const f of [...dirFiles(CHAINS_DIR), ...dirFiles(PIPELINES_DIR)])
+    assert.ok(agree(readFileSync(f, 'utf8'), f), f);
 });
 
 test('the golden files that parse: same AST, same reason problems (MM104)', () => {
@@ -58,7 +68,65 @@ test('a generated 10,000-line chain: same AST', () => {
 });
 
 test('random token sequences: the fast path declines exactly what has a syntax error, and agrees otherwise', () => {
-  const words = ['chain', 'x', '{', '}', 'if', 'then', 'accept', 'hold', '"r {sender}"', '"{"', 'jump', 'detour', 'to', 'otherwise', 'msgdata.dmarc_action', 'for', 'c', 'in', 'site.antispam.header_checks', 'is', 'not', 'a', 'an', 'member', 'sender', 'and', 'or', '(', ')', 'header', '"X"', 'exists', 'matches', '/x/i', 'starts', 'ends', 'with', '<', '>=', '40KB', '3', '[', ']', ',', 'run', 'e', 'f', ':', 'let', 'rule', '=', 'pipeline', 'when', 'true'];
+  const words = [
+    'chain',
+    'x',
+    '{',
+    '}',
+    'if',
+    'then',
+    'accept',
+    'hold',
+    '"r {sender}"',
+    '"{"',
+    'jump',
+    'detour',
+    'to',
+    'otherwise',
+    'msgdata.dmarc_action',
+    'for',
+    'c',
+    'in',
+    'site.antispam.header_checks',
+    'is',
+    'not',
+    'a',
+    'an',
+    'member',
+    'sender',
+    'and',
+    'or',
+    '(',
+    ')',
+    'header',
+    '"X"',
+    'exists',
+    'matches',
+    '/x/i',
+    'starts',
+    'ends',
+    'with',
+    '<',
+    '>=',
+    '40KB',
+    '3',
+    '[',
+    ']',
+    ',',
+    'run',
+    'e',
+    'f',
+    ':',
+    'let',
+    'rule',
+    '=',
+    'pipeline',
+    'when',
+    'true',
+  ];
   const soup = fc.array(fc.constantFrom(...words), { maxLength: 30 }).map((ts) => `chain x {\n${ts.join(' ')}\n}`);
-  fc.assert(fc.property(soup, (text) => void agree(text)), { numRuns: 300 });
+  fc.assert(
+    fc.property(soup, (text) => void agree(text)),
+    { numRuns: 300 },
+  );
 });

@@ -5,7 +5,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import type { IToken } from 'chevrotain';
@@ -40,7 +49,9 @@ const name = (file: string) => relative(ROOT, file);
 /** The tokens and comments of a text, in order, as comparable strings. */
 function tokenStream(text: string): string[] {
   const lexed = tokenize(text);
-  const all = [...lexed.tokens, ...((lexed.groups.comments ?? []) as IToken[])].sort((a, b) => a.startOffset - b.startOffset);
+  const all = [...lexed.tokens, ...((lexed.groups.comments ?? []) as IToken[])].sort(
+    (a, b) => a.startOffset - b.startOffset,
+  );
   return all.map((t) => `${t.tokenType.name}:${t.tokenType.name === 'Comment' ? t.image.trimEnd() : t.image}`);
 }
 
@@ -48,7 +59,11 @@ function tokenStream(text: string): string[] {
 function withoutPositions(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutPositions);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'at').map(([k, v]) => [k, withoutPositions(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => k !== 'at')
+        .map(([k, v]) => [k, withoutPositions(v)]),
+    );
   }
   return value;
 }
@@ -99,7 +114,8 @@ for (const file of [...builtins, ...fixtures]) {
 }
 
 test('the built-in chains and pipelines are in the canonical layout', () => {
-  for (const file of builtins) assert.equal(format(readFileSync(file, 'utf8')).changed, false, `${name(file)}: run mailman fmt`);
+  for (const file of builtins)
+    assert.equal(format(readFileSync(file, 'utf8')).changed, false, `${name(file)}: run mailman fmt`);
 });
 
 for (const expected of dslFiles(EXPECTED)) {
@@ -122,7 +138,10 @@ test('files the lexer cannot read are left exactly as they are', () => {
 });
 
 test('the compact one-line forms are split one item per line', () => {
-  assert.equal(format('chain accept "Accept the post" { run accept-message stop }').text, 'chain accept "Accept the post" {\n    run accept-message\n    stop\n}\n');
+  assert.equal(
+    format('chain accept "Accept the post" { run accept-message stop }').text,
+    'chain accept "Accept the post" {\n    run accept-message\n    stop\n}\n',
+  );
   assert.equal(
     format('pipeline virgin "Mail the list generates" { cook-headers rfc-2369 to-outgoing }\n').text,
     'pipeline virgin "Mail the list generates" {\n    cook-headers\n    rfc-2369\n    to-outgoing\n}\n',
@@ -130,19 +149,33 @@ test('the compact one-line forms are split one item per line', () => {
 });
 
 test('arguments, paths and lists are written tight; operators get one space', () => {
-  const { text } = format('chain x{if header-match ( header : c.header , pattern : /a/i )or sender . domain in[ "a" ,"b" ]then defer}');
-  assert.equal(text, 'chain x {\n    if header-match(header: c.header, pattern: /a/i) or sender.domain in ["a", "b"] then defer\n}\n');
-  assert.match(format('chain x { if size>=2MB and size<40KB then hold }').text, /if size >= 2MB and size < 40KB then hold/);
+  const { text } = format(
+    'chain x{if header-match ( header : c.header , pattern : /a/i )or sender . domain in[ "a" ,"b" ]then defer}',
+  );
+  assert.equal(
+    text,
+    'chain x {\n    if header-match(header: c.header, pattern: /a/i) or sender.domain in ["a", "b"] then defer\n}\n',
+  );
+  assert.match(
+    format('chain x { if size>=2MB and size<40KB then hold }').text,
+    /if size >= 2MB and size < 40KB then hold/,
+  );
   // A parenthesised condition is not an argument list: it keeps its space after `not`.
   assert.match(format('chain x { if not(loop or any) then hold }').text, /if not \(loop or any\) then hold/);
 });
 
 test('`then` is aligned within a run of links, unless that gets too wide', () => {
-  assert.equal(format('chain x { if loop then discard if member-moderation then hold accept }').text, 'chain x {\n    if loop              then discard\n    if member-moderation then hold\n    accept\n}\n');
+  assert.equal(
+    format('chain x { if loop then discard if member-moderation then hold accept }').text,
+    'chain x {\n    if loop              then discard\n    if member-moderation then hold\n    accept\n}\n',
+  );
   const long = `if header "${'X'.repeat(70)}" exists`;
   const { text } = format(`chain x { if loop then discard ${long} then hold }`);
   assert.match(text, /^ {4}if loop then discard$/m);
-  assert.ok(text.split('\n').every((line) => line.length <= MAX_WIDTH), text);
+  assert.ok(
+    text.split('\n').every((line) => line.length <= MAX_WIDTH),
+    text,
+  );
 });
 
 test('an item too wide for a line is broken before then, and stays so', () => {
@@ -158,16 +191,65 @@ test('comments keep their place: trailing ones after one space, own-line ones in
 });
 
 test('a blank line separates definitions from the chain, before its comments', () => {
-  assert.equal(format('let a = 1\n# the chain\nchain x { accept }').text, 'let a = 1\n\n# the chain\nchain x {\n    accept\n}\n');
+  assert.equal(
+    format('let a = 1\n# the chain\nchain x { accept }').text,
+    'let a = 1\n\n# the chain\nchain x {\n    accept\n}\n',
+  );
   assert.equal(format('# only a header\nchain x { accept }').text, '# only a header\nchain x {\n    accept\n}\n');
 });
 
 test('any soup of tokens, spaces, newlines and comments formats idempotently and keeps its tokens', () => {
   const piece = fc.constantFrom(
-    'chain', 'pipeline', 'let', 'rule', 'if', 'then', 'for', 'in', 'when', 'accept', 'hold', 'jump', 'detour', 'run', 'to',
-    'otherwise', 'and', 'or', 'not', 'is', 'a', 'matches', 'starts', 'with', 'exists', 'header', 'true', 'loop', 'any',
-    'max-size', 'sender', '"text {sender}"', '/re#x/i', '40', 'KB', '2MB', '1.5', '{', '}', '(', ')', '[', ']', ',', ':',
-    '=', '.', '<', '>=', '# note\n',
+    'chain',
+    'pipeline',
+    'let',
+    'rule',
+    'if',
+    'then',
+    'for',
+    'in',
+    'when',
+    'accept',
+    'hold',
+    'jump',
+    'detour',
+    'run',
+    'to',
+    'otherwise',
+    'and',
+    'or',
+    'not',
+    'is',
+    'a',
+    'matches',
+    'starts',
+    'with',
+    'exists',
+    'header',
+    'true',
+    'loop',
+    'any',
+    'max-size',
+    'sender',
+    '"text {sender}"',
+    '/re#x/i',
+    '40',
+    'KB',
+    '2MB',
+    '1.5',
+    '{',
+    '}',
+    '(',
+    ')',
+    '[',
+    ']',
+    ',',
+    ':',
+    '=',
+    '.',
+    '<',
+    '>=',
+    '# note\n',
   );
   const gap = fc.constantFrom(' ', '', '\n', '\n\n', '\t  ', '\r\n\n\n');
   fc.assert(
@@ -209,7 +291,10 @@ test('mailman fmt --check lists what would change and exits 1; fmt rewrites; the
     const fix = mailman(['fmt', dir], dir);
     assert.equal(fix.code, 0, fix.stderr);
     assert.equal(fix.stdout, `${join(dir, 'messy.chain')}\n`);
-    assert.equal(readFileSync(join(dir, 'messy.chain'), 'utf8'), 'chain messy {\n    if loop then discard\n    accept\n}\n');
+    assert.equal(
+      readFileSync(join(dir, 'messy.chain'), 'utf8'),
+      'chain messy {\n    if loop then discard\n    accept\n}\n',
+    );
     assert.equal(readFileSync(join(dir, 'notes.txt'), 'utf8'), 'not a chain { }');
     assert.deepEqual(readdirSync(dir).sort(), ['messy.chain', 'notes.txt', 'tidy.chain'], 'no temporary file left');
 

@@ -27,7 +27,10 @@ async function validate(...args: string[]): Promise<{ stdout: string; stderr: st
   const conf = join(varDir, 'mailman.conf');
   writeFileSync(conf, `[paths]\nvar_dir: ${varDir}\n`);
   try {
-    const r = await run(process.execPath, [join('bin', 'mailman.js'), '-C', conf, 'validate', ...args], { cwd: ROOT, env: CWD_ENV });
+    const r = await run(process.execPath, [join('bin', 'mailman.js'), '-C', conf, 'validate', ...args], {
+      cwd: ROOT,
+      env: CWD_ENV,
+    });
     return { ...r, code: 0 };
   } catch (e) {
     const err = e as { stdout: string; stderr: string; code: number };
@@ -82,10 +85,14 @@ test('every built-in chain and pipeline validates without an error (exit 0)', as
   const { stdout, code } = await validate();
   assert.equal(code, 0, stdout);
   assert.match(stdout, /^0 errors, \d+ warnings? in \d+ files$/m);
-  const builtins = [...readdirSync(join(ROOT, 'chains')), ...readdirSync(join(ROOT, 'pipelines'))].filter((f) => /\.(chain|pipeline)$/.test(f));
+  const builtins = [...readdirSync(join(ROOT, 'chains')), ...readdirSync(join(ROOT, 'pipelines'))].filter((f) =>
+    /\.(chain|pipeline)$/.test(f),
+  );
   assert.match(stdout, new RegExp(`in ${builtins.length} files\\n$`));
   // And each one named on the command line.
-  const { code: named } = await validate(...builtins.map((f) => join(f.endsWith('.chain') ? 'chains' : 'pipelines', f)));
+  const { code: named } = await validate(
+    ...builtins.map((f) => join(f.endsWith('.chain') ? 'chains' : 'pipelines', f)),
+  );
   assert.equal(named, 0);
 });
 
@@ -94,14 +101,27 @@ test('usage errors exit 2; --strict fails on warnings; --format json gives the d
   assert.equal((await validate('--format', 'yaml')).code, 2);
   assert.equal((await validate('--no-such-option')).code, 2);
   const warningOnly = join(tmpdir(), `warning-only-${process.pid}.chain`);
-  writeFileSync(warningOnly.replace(/[^/]+$/, 'warning-only.chain'), 'chain warning-only {\n    defer\n    accept\n}\n');
+  writeFileSync(
+    warningOnly.replace(/[^/]+$/, 'warning-only.chain'),
+    'chain warning-only {\n    defer\n    accept\n}\n',
+  );
   const file = warningOnly.replace(/[^/]+$/, 'warning-only.chain');
   try {
     assert.equal((await validate(file)).code, 0);
     assert.equal((await validate('--strict', file)).code, 1);
     const json = await validate('--format', 'json', file);
     assert.deepEqual(JSON.parse(json.stdout), [
-      { file, line: 2, column: 5, endLine: 2, endColumn: 10, severity: 'warning', code: 'MM504', message: "an unconditional 'defer' does nothing", hint: 'remove it, or put it after a rule: if RULE then defer' },
+      {
+        file,
+        line: 2,
+        column: 5,
+        endLine: 2,
+        endColumn: 10,
+        severity: 'warning',
+        code: 'MM504',
+        message: "an unconditional 'defer' does nothing",
+        hint: 'remove it, or put it after a rule: if RULE then defer',
+      },
     ]);
   } finally {
     rmSync(file, { force: true });

@@ -18,8 +18,12 @@ function tokenNames(text: string): string[] {
 }
 
 const builtins = [
-  ...readdirSync(CHAINS_DIR).filter((f) => f.endsWith('.chain')).map((f) => join(CHAINS_DIR, f)),
-  ...readdirSync(PIPELINES_DIR).filter((f) => f.endsWith('.pipeline')).map((f) => join(PIPELINES_DIR, f)),
+  ...readdirSync(CHAINS_DIR)
+    .filter((f) => f.endsWith('.chain'))
+    .map((f) => join(CHAINS_DIR, f)),
+  ...readdirSync(PIPELINES_DIR)
+    .filter((f) => f.endsWith('.pipeline'))
+    .map((f) => join(PIPELINES_DIR, f)),
 ];
 
 test('the built-in chains and pipelines are all there', () => {
@@ -52,23 +56,54 @@ for (const file of builtins) {
 
 test('keywords fall back to NAME when the word goes on', () => {
   assert.deepEqual(tokenNames('run reject-message'), ['Run:run', 'Name:reject-message']);
-  assert.deepEqual(tokenNames('a an and andy accept acceptance'), ['A:a', 'An:an', 'And:and', 'Name:andy', 'Accept:accept', 'Name:acceptance']);
+  assert.deepEqual(tokenNames('a an and andy accept acceptance'), [
+    'A:a',
+    'An:an',
+    'And:and',
+    'Name:andy',
+    'Accept:accept',
+    'Name:acceptance',
+  ]);
   assert.deepEqual(tokenNames('is in is_x into'), ['Is:is', 'In:in', 'Name:is_x', 'Name:into']);
-  assert.deepEqual(tokenNames('member-moderation max_message_size'), ['Name:member-moderation', 'Name:max_message_size']);
+  assert.deepEqual(tokenNames('member-moderation max_message_size'), [
+    'Name:member-moderation',
+    'Name:max_message_size',
+  ]);
 });
 
 test('sizes before numbers, strings, regexes and punctuation', () => {
-  assert.deepEqual(tokenNames('512B 40KB 1.5MB 2GB 42'), ['Size:512B', 'Size:40KB', 'Size:1.5MB', 'Size:2GB', 'NumberLit:42']);
+  assert.deepEqual(tokenNames('512B 40KB 1.5MB 2GB 42'), [
+    'Size:512B',
+    'Size:40KB',
+    'Size:1.5MB',
+    'Size:2GB',
+    'NumberLit:42',
+  ]);
   assert.deepEqual(tokenNames('"a \\"b\\"" /x\\/y[/]/i'), ['StringLit:"a \\"b\\""', 'RegexLit:/x\\/y[/]/i']);
   assert.deepEqual(tokenNames('< <= > >= ( ) [ ] { } , : = .'), [
-    'Less:<', 'LessEq:<=', 'Greater:>', 'GreaterEq:>=', 'LParen:(', 'RParen:)', 'LBracket:[', 'RBracket:]',
-    'LBrace:{', 'RBrace:}', 'Comma:,', 'Colon::', 'Equals:=', 'Dot:.',
+    'Less:<',
+    'LessEq:<=',
+    'Greater:>',
+    'GreaterEq:>=',
+    'LParen:(',
+    'RParen:)',
+    'LBracket:[',
+    'RBracket:]',
+    'LBrace:{',
+    'RBrace:}',
+    'Comma:,',
+    'Colon::',
+    'Equals:=',
+    'Dot:.',
   ]);
 });
 
 test('comments are kept in their own group, not among the tokens', () => {
   const { tokens, groups } = tokenize('# one\nchain x { # two\n accept }');
-  assert.deepEqual(groups.comments.map((t) => t.image), ['# one', '# two']);
+  assert.deepEqual(
+    groups.comments.map((t) => t.image),
+    ['# one', '# two'],
+  );
   assert.ok(tokens.every((t) => t.tokenType.name !== 'Comment'));
 });
 
@@ -95,7 +130,10 @@ test('the whole grammar parses: definitions, for, computed targets, every predic
     }`;
   const { tokens } = tokenize(text);
   parseTokens(tokens);
-  assert.deepEqual(dslParser.errors.map((e) => e.message), []);
+  assert.deepEqual(
+    dslParser.errors.map((e) => e.message),
+    [],
+  );
 });
 
 test('the parser is reused: a failed parse leaves nothing behind for the next one', () => {

@@ -24,12 +24,23 @@ before(async () => {
 
 /** Lays the graph out and reads it back: Graphviz fails on anything that is not DOT. */
 function layOut(dot: string): Laid {
-  const json = viz.renderJSON(dot) as { objects?: { name: string; label: string; _gvid: number }[]; edges?: { tail: number; head: number; label?: string; style?: string }[] };
+  const json = viz.renderJSON(dot) as {
+    objects?: { name: string; label: string; _gvid: number }[];
+    edges?: { tail: number; head: number; label?: string; style?: string }[];
+  };
   const objects = json.objects ?? [];
   const byId = new Map(objects.map((o) => [o._gvid, o.name]));
   return {
-    nodes: objects.map((o) => ({ name: o.name, label: o.label.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)) })),
-    edges: (json.edges ?? []).map((e) => ({ tail: byId.get(e.tail)!, head: byId.get(e.head)!, label: e.label, style: e.style })),
+    nodes: objects.map((o) => ({
+      name: o.name,
+      label: o.label.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)),
+    })),
+    edges: (json.edges ?? []).map((e) => ({
+      tail: byId.get(e.tail)!,
+      head: byId.get(e.head)!,
+      label: e.label,
+      style: e.style,
+    })),
   };
 }
 
@@ -64,7 +75,10 @@ function checkChain(ir: ChainIr): void {
   const names = ir.links.map((_, i) => linkNode(i));
   names.forEach((name, i) => assert.ok(name, `${ir.name}: link ${ir.links[i].at} has a node`));
   const nextOf = (i: number) => (i + 1 < n ? names[i + 1]! : 'end');
-  assert.deepEqual(out(laid, 'start').map((e) => e.head), [n ? names[0] : 'end']);
+  assert.deepEqual(
+    out(laid, 'start').map((e) => e.head),
+    [n ? names[0] : 'end'],
+  );
 
   let computed = 0;
   let bodyNodes = 0;
@@ -74,17 +88,23 @@ function checkChain(ir: ChainIr): void {
   ir.links.forEach((link, i) => {
     const node = names[i]!;
     const label = labelOf(laid, node);
-    for (const rule of ruleNames(link.when)) assert.ok(label.includes(rule), `${ir.name} ${link.at}: the label names ${rule}: ${label}`);
+    for (const rule of ruleNames(link.when))
+      assert.ok(label.includes(rule), `${ir.name} ${link.at}: the label names ${rule}: ${label}`);
     const edges = out(laid, node);
     const a0 = link.action;
     if (a0.do === 'for') {
       // A loop: each row runs the body (drawn as its own links, back to the loop node), then on.
       const body = flatten(a0.links);
       bodyNodes += body.length;
-      for (const b of body) if (b.action.do === 'accept' || b.action.do === 'hold' || b.action.do === 'reject' || b.action.do === 'discard') externals.add(b.action.do);
+      for (const b of body)
+        if (b.action.do === 'accept' || b.action.do === 'hold' || b.action.do === 'reject' || b.action.do === 'discard')
+          externals.add(b.action.do);
       for (const b of body) if ('chain' in b.action) externals.add(b.action.chain);
       computed += body.filter((b) => (b.action.do === 'jump' || b.action.do === 'detour') && 'to' in b.action).length;
-      assert.deepEqual(edges.filter((e) => e.style === 'dashed').map((e) => [e.head, e.label]), [[nextOf(i), 'rows done']]);
+      assert.deepEqual(
+        edges.filter((e) => e.style === 'dashed').map((e) => [e.head, e.label]),
+        [[nextOf(i), 'rows done']],
+      );
       const each = edges.find((e) => e.label === 'each row');
       assert.ok(each, `${ir.name} ${link.at}: the loop enters its body`);
       if (a0.links.length) assert.ok(labelOf(laid, each.head).startsWith(`${a0.links[0].at}\n`));
@@ -93,7 +113,11 @@ function checkChain(ir: ChainIr): void {
     }
     const misses = edges.filter((e) => e.style === 'dashed');
     if (link.when) {
-      assert.deepEqual(misses.map((e) => [e.head, e.label]), [[nextOf(i), 'miss']], `${ir.name} ${link.at}: one miss edge to the next link`);
+      assert.deepEqual(
+        misses.map((e) => [e.head, e.label]),
+        [[nextOf(i), 'miss']],
+        `${ir.name} ${link.at}: one miss edge to the next link`,
+      );
       if (i + 1 === n) reachesEnd = true;
     } else {
       assert.equal(misses.length, 0, `${ir.name} ${link.at}: an unconditional link has no miss edge`);
@@ -128,7 +152,10 @@ function checkChain(ir: ChainIr): void {
           assert.equal(hit.label, a.do);
           externals.add(a.chain);
           if (a.do === 'detour') {
-            assert.ok(out(laid, `chain:${a.chain}`).some((e) => e.head === nextOf(i) && e.label === 'returns'), 'a detour comes back after its link');
+            assert.ok(
+              out(laid, `chain:${a.chain}`).some((e) => e.head === nextOf(i) && e.label === 'returns'),
+              'a detour comes back after its link',
+            );
             if (i + 1 === n) reachesEnd = true;
           }
         } else {
@@ -136,7 +163,11 @@ function checkChain(ir: ChainIr): void {
           assert.match(labelOf(laid, hit.head), /^msgdata\.|^list\.|^header |^site\./);
           // Only a value that may be `defer` goes on to the next link.
           const defers = out(laid, hit.head).some((e) => e.head === nextOf(i) && e.label === 'defer');
-          assert.equal(defers, !!a.continues || ir.targets.length === 0, 'a computed target goes on only when it may say defer');
+          assert.equal(
+            defers,
+            !!a.continues || ir.targets.length === 0,
+            'a computed target goes on only when it may say defer',
+          );
           if (defers && i + 1 === n) reachesEnd = true;
         }
         break;
@@ -145,7 +176,11 @@ function checkChain(ir: ChainIr): void {
   const expectedNodes = 1 + n + bodyNodes + externals.size + computed + (stops ? 1 : 0) + (reachesEnd ? 1 : 0);
   // Targets only a computed jump reaches are drawn too (they are in ir.targets).
   const computedOnly = computed ? ir.targets.filter((t) => !externals.has(t)).length : 0;
-  assert.equal(laid.nodes.length, expectedNodes + computedOnly, `${ir.name}: ${laid.nodes.map((x) => x.name).join(' ')}`);
+  assert.equal(
+    laid.nodes.length,
+    expectedNodes + computedOnly,
+    `${ir.name}: ${laid.nodes.map((x) => x.name).join(' ')}`,
+  );
 }
 
 function checkPipeline(ir: PipelineIr): void {
@@ -160,7 +195,10 @@ function checkPipeline(ir: PipelineIr): void {
     const label = labelOf(laid, name);
     assert.ok(label.split('\n')[1].startsWith(s.handler), label);
     assert.equal(label.includes('\nwhen '), !!s.when);
-    assert.ok(out(laid, chain).some((e) => e.head === name && e.style !== 'dashed'), `${ir.name}: ${chain} -> ${name}`);
+    assert.ok(
+      out(laid, chain).some((e) => e.head === name && e.style !== 'dashed'),
+      `${ir.name}: ${chain} -> ${name}`,
+    );
     chain = name;
   });
   assert.ok(out(laid, chain).some((e) => e.head === 'end'));
@@ -211,7 +249,10 @@ test('a chain with every kind of link draws as its IR says, quotes and backslash
   const ir = compiled<ChainIr>(SAMPLE_CHAIN, 'graph-sample.chain');
   checkChain(ir);
   const laid = layOut(chainToDot(ir));
-  assert.ok(laid.nodes.some((x) => x.label.includes('header "Subject" matches /"quoted"\\\\/i')), laid.nodes.map((x) => x.label).join(' | '));
+  assert.ok(
+    laid.nodes.some((x) => x.label.includes('header "Subject" matches /"quoted"\\\\/i')),
+    laid.nodes.map((x) => x.label).join(' | '),
+  );
   assert.ok(laid.nodes.some((x) => x.name === 'stop'));
 });
 
@@ -229,7 +270,10 @@ test('a pipeline with when conditions draws a way around each such step', () => 
 });
 
 test('the same IR always gives the same text (a copy, or IR read back from JSON)', () => {
-  for (const ir of [...catalog.chainNames().map((n) => catalog.chain(n)!.ir), ...catalog.pipelineNames().map((n) => catalog.pipeline(n)!.ir)]) {
+  for (const ir of [
+    ...catalog.chainNames().map((n) => catalog.chain(n)!.ir),
+    ...catalog.pipelineNames().map((n) => catalog.pipeline(n)!.ir),
+  ]) {
     const first = toDot(ir);
     assert.equal(toDot(ir), first);
     assert.equal(toDot(structuredClone(ir)), first);

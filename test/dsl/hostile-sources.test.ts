@@ -97,17 +97,36 @@ async function exercise(text: string, dir: string): Promise<void> {
 
 const wrap = (cond: string) => `chain x {\n    if ${cond} then hold\n    accept\n}\n`;
 const depth = fc.integer({ min: 1, max: 3000 });
-const atom = fc.constantFrom('true', 'loop', 'sender is "a@example.com"', 'header "X" exists', 'size > 1MB', 'sender.domain in ["a.example"]');
+const atom = fc.constantFrom(
+  'true',
+  'loop',
+  'sender is "a@example.com"',
+  'header "X" exists',
+  'size > 1MB',
+  'sender.domain in ["a.example"]',
+);
 
 const nested = fc.oneof(
   fc.tuple(depth, atom).map(([n, a]) => wrap(`${'('.repeat(n)}${a}${')'.repeat(n)}`)),
   fc.tuple(depth, atom).map(([n, a]) => wrap(`${'not '.repeat(n)}${a}`)),
   fc.tuple(depth, atom).map(([n, a]) => wrap(`${'not ('.repeat(n)}${a}${')'.repeat(n)}`)),
   depth.map((n) => wrap(`sender in ${'['.repeat(n)}"a"${']'.repeat(n)}`)),
-  depth.map((n) => `chain x {\n${'for c in site.antispam.header_checks {\n'.repeat(n)}defer\n${'}\n'.repeat(n)}accept\n}\n`),
+  depth.map(
+    (n) => `chain x {\n${'for c in site.antispam.header_checks {\n'.repeat(n)}defer\n${'}\n'.repeat(n)}accept\n}\n`,
+  ),
   fc.tuple(depth, fc.constantFrom('(', '[', '{', 'not ', 'not (')).map(([n, open]) => wrap(open.repeat(n))),
-  fc.integer({ min: 1, max: 500 }).map((n) => `${Array.from({ length: n }, (_, i) => (i ? `rule r${i} = not r${i - 1} or loop` : 'rule r0 = loop')).join('\n')}\n${wrap(`r${n - 1}`)}`),
-  fc.integer({ min: 1, max: 3000 }).map((n) => `${Array.from({ length: n }, (_, i) => (i ? `let l${i} = [l${i - 1}]` : 'let l0 = "a"')).join('\n')}\n${wrap(`sender in l${n - 1}`)}`),
+  fc
+    .integer({ min: 1, max: 500 })
+    .map(
+      (n) =>
+        `${Array.from({ length: n }, (_, i) => (i ? `rule r${i} = not r${i - 1} or loop` : 'rule r0 = loop')).join('\n')}\n${wrap(`r${n - 1}`)}`,
+    ),
+  fc
+    .integer({ min: 1, max: 3000 })
+    .map(
+      (n) =>
+        `${Array.from({ length: n }, (_, i) => (i ? `let l${i} = [l${i - 1}]` : 'let l0 = "a"')).join('\n')}\n${wrap(`sender in l${n - 1}`)}`,
+    ),
 );
 
 const long = fc.oneof(
@@ -115,19 +134,56 @@ const long = fc.oneof(
   fc.integer({ min: 1, max: 10_000 }).map((n) => wrap(Array(n).fill('loop').join(' and not '))),
   fc.integer({ min: 1, max: 5_000 }).map((n) => `chain x {\n${'    if loop then defer\n'.repeat(n)}    accept\n}\n`),
   fc.integer({ min: 1, max: 30_000 }).map((n) => `chain x {\n    reject "${'a{sender}'.repeat(n)}"\n}\n`),
-  fc.integer({ min: 1, max: 30_000 }).map((n) => wrap(`header "Subject" matches /${'(a|a)*'.repeat(Math.ceil(n / 6))}/`)),
+  fc
+    .integer({ min: 1, max: 30_000 })
+    .map((n) => wrap(`header "Subject" matches /${'(a|a)*'.repeat(Math.ceil(n / 6))}/`)),
   fc.integer({ min: 1, max: 10_000 }).map((n) => wrap(`sender in [${Array(n).fill('"a@example.com"').join(', ')}]`)),
-  fc.integer({ min: 1, max: 2000 }).map((n) => `chain x {\n${Array.from({ length: n }, (_, i) => `    if loop then jump to msgdata.member_moderation_action otherwise msgdata.dmarc_action # ${i}`).join('\n')}\n    accept\n}\n`),
+  fc
+    .integer({ min: 1, max: 2000 })
+    .map(
+      (n) =>
+        `chain x {\n${Array.from({ length: n }, (_, i) => `    if loop then jump to msgdata.member_moderation_action otherwise msgdata.dmarc_action # ${i}`).join('\n')}\n    accept\n}\n`,
+    ),
   fc.integer({ min: 1, max: 200_000 }).map((n) => `chain x {\n    accept # ${'🙂'.repeat(n)}\n}\n`),
 );
 
-const WORDS = ['chain', 'x', '{', '}', '(', ')', '[', ']', 'not', 'if', 'then', 'and', 'or', 'accept', 'hold', 'for', 'c', 'in', '"s"', '/r/', ',', '.', 'loop', 'let', 'rule', '=', '\n'];
+const WORDS = [
+  'chain',
+  'x',
+  '{',
+  '}',
+  '(',
+  ')',
+  '[',
+  ']',
+  'not',
+  'if',
+  'then',
+  'and',
+  'or',
+  'accept',
+  'hold',
+  'for',
+  'c',
+  'in',
+  '"s"',
+  '/r/',
+  ',',
+  '.',
+  'loop',
+  'let',
+  'rule',
+  '=',
+  '\n',
+];
 const soup = fc.array(fc.constantFrom(...WORDS), { minLength: 100, maxLength: 5000 }).map((ts) => ts.join(' '));
 
 // Shapes once found by a random run, kept so that every run tries them.
 const FOUND: Record<string, string[]> = {
   'deeply nested sources': ['chain x {\nfor c in site.antispam.header_checks {\ndefer\n}\naccept\n}\n'],
-  'very long sources': [`chain x {\n${'    if loop then jump to msgdata.member_moderation_action otherwise msgdata.dmarc_action\n'.repeat(28)}    accept\n}\n`],
+  'very long sources': [
+    `chain x {\n${'    if loop then jump to msgdata.member_moderation_action otherwise msgdata.dmarc_action\n'.repeat(28)}    accept\n}\n`,
+  ],
 };
 
 for (const [name, arb, runs] of [
@@ -139,7 +195,10 @@ for (const [name, arb, runs] of [
     const dir = mkdtempSync(join(tmpdir(), 'hostile-'));
     try {
       const examples = (FOUND[name] ?? []).map((text) => [text] as [string]);
-      await fc.assert(fc.asyncProperty(arb as fc.Arbitrary<string>, (text) => exercise(text, dir)), { numRuns: runs, examples });
+      await fc.assert(
+        fc.asyncProperty(arb as fc.Arbitrary<string>, (text) => exercise(text, dir)),
+        { numRuns: runs, examples },
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -27,7 +27,22 @@ let mlist: MailingList;
 
 before(async () => {
   const conf = join(dir, 'mailman.conf');
-  writeFileSync(conf, ['[paths]', `var_dir: ${join(dir, 'var')}`, database.conf, '[antispam]', 'header_checks:', '    X-Spam: ^yes', '', '    Subject: viagra', 'jump_chain: discard', '[mta]', 'max_recipients: 7'].join('\n'));
+  writeFileSync(
+    conf,
+    [
+      '[paths]',
+      `var_dir: ${join(dir, 'var')}`,
+      database.conf,
+      '[antispam]',
+      'header_checks:',
+      '    X-Spam: ^yes',
+      '',
+      '    Subject: viagra',
+      'jump_chain: discard',
+      '[mta]',
+      'max_recipients: 7',
+    ].join('\n'),
+  );
   services = await Services.open(Config.load({ file: conf }), { migrate: true });
   await services.domains.create('example.com');
   mlist = await services.lists.create('ant@example.com');
@@ -67,16 +82,23 @@ async function catalogWith(chains: Record<string, string>): Promise<DslCatalog> 
   const dirs = { builtinChains: CHAINS_DIR, builtinPipelines: PIPELINES_DIR, siteChains: site };
   const catalog = await DslCatalog.load(dirs, { registry });
   const errors = catalog.diagnostics().filter((d) => d.severity === 'error');
-  assert.deepEqual(errors, [], formatReport(errors, () => undefined));
+  assert.deepEqual(
+    errors,
+    [],
+    formatReport(errors, () => undefined),
+  );
   return catalog;
 }
 
 test('[antispam] header_checks rows: one per "Header: regex" line, suffix config-N counting blank lines', () => {
   const warnings: string[] = [];
-  assert.deepEqual(parseHeaderChecks('X-Spam: ^yes\n\nSubject: viagra: cheap\nnot a check\n', (m) => warnings.push(m)), [
-    { header: 'X-Spam', pattern: '^yes', suffix: 'config-0', action: null },
-    { header: 'Subject', pattern: 'viagra: cheap', suffix: 'config-2', action: null },
-  ]);
+  assert.deepEqual(
+    parseHeaderChecks('X-Spam: ^yes\n\nSubject: viagra: cheap\nnot a check\n', (m) => warnings.push(m)),
+    [
+      { header: 'X-Spam', pattern: '^yes', suffix: 'config-0', action: null },
+      { header: 'Subject', pattern: 'viagra: cheap', suffix: 'config-2', action: null },
+    ],
+  );
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /line 3: "not a check"/);
 });
@@ -89,12 +111,15 @@ test('header-match.chain: a site check that hits records header-match-config-N, 
   assert.deepEqual(ctx.msgdata.rule_hits, ['header-match-config-1']);
   assert.deepEqual(ctx.msgdata.rule_misses, ['header-match-config-2']);
   assert.equal(trace.disposition, 'discard');
-  assert.deepEqual(trace.links.filter((l) => l.chain === 'header-match').map((l) => [l.action, l.hit, l.row ?? null]), [
-    ['for c in site.antispam.header_checks', true, null],
-    ['defer', true, 0],
-    ['defer', false, 1],
-    ['jump to site.antispam.jump_chain', true, null],
-  ]);
+  assert.deepEqual(
+    trace.links.filter((l) => l.chain === 'header-match').map((l) => [l.action, l.hit, l.row ?? null]),
+    [
+      ['for c in site.antispam.header_checks', true, null],
+      ['defer', true, 0],
+      ['defer', false, 1],
+      ['jump to site.antispam.jump_chain', true, null],
+    ],
+  );
 });
 
 test('header-match.chain: nothing hits, the list has no filters, the detour comes back', async () => {
@@ -121,10 +146,25 @@ test('for over rows: jump to a row action, defer rows go on, null takes otherwis
   });
   const notes = async (rows: Record<string, unknown>[]) => {
     const ctx = ctxFor('From: anne@example.org\n', { test_rows: rows }, false);
-    const trace = await runChain({ chain: (n) => (['accept', 'hold', 'reject', 'discard'].includes(n) ? { kind: 'chain', name: n, file: n, links: [], ir: undefined as never } : catalog.chain(n)) }, 'rows', ctx);
+    const trace = await runChain(
+      {
+        chain: (n) =>
+          ['accept', 'hold', 'reject', 'discard'].includes(n)
+            ? { kind: 'chain', name: n, file: n, links: [], ir: undefined as never }
+            : catalog.chain(n),
+      },
+      'rows',
+      ctx,
+    );
     return { notes: ctx.msgdata.notes, last: trace.links[trace.links.length - 1] };
   };
-  const a = await notes([{ tag: 'one' }, { tag: 'side' }, { tag: 'go-defer', action: 'defer' }, { tag: 'go-hold', action: 'hold' }, { tag: 'never' }]);
+  const a = await notes([
+    { tag: 'one' },
+    { tag: 'side' },
+    { tag: 'go-defer', action: 'defer' },
+    { tag: 'go-hold', action: 'hold' },
+    { tag: 'never' },
+  ]);
   assert.deepEqual(a.notes, ['one', 'side', 'in side', 'go-defer', 'go-hold']);
   assert.equal(a.last.target, 'hold');
   const b = await notes([{ tag: 'go-null', action: null }]);
@@ -151,7 +191,11 @@ test('is a ROLE: membership through the real tables, any sender address, negatio
     return ctx.msgdata.notes;
   };
   assert.deepEqual(await notes('From: Anne <ANNE@example.org>\nTo: ant@example.com\n'), ['member']);
-  assert.deepEqual(await notes('From: owen@example.org\nTo: ant@example.com, anne@example.org\n'), ['not member', 'owner', 'recipient member']);
+  assert.deepEqual(await notes('From: owen@example.org\nTo: ant@example.com, anne@example.org\n'), [
+    'not member',
+    'owner',
+    'recipient member',
+  ]);
 });
 
 test('recipients (To and Cc, each once), recipients.count, site values typed by the configuration schema', async () => {
@@ -165,7 +209,11 @@ test('recipients (To and Cc, each once), recipients.count, site values typed by 
       stop
     }`,
   });
-  const ctx = ctxFor('From: anne@example.org\nTo: ant@example.com, Bob <bob@example.org>\nCc: ANT@example.com, carol@example.org\n', {}, false);
+  const ctx = ctxFor(
+    'From: anne@example.org\nTo: ant@example.com, Bob <bob@example.org>\nCc: ANT@example.com, carol@example.org\n',
+    {},
+    false,
+  );
   await runChain(catalog, 'values', ctx);
   assert.deepEqual(ctx.msgdata.notes, ['three', 'bob', 'under the site limit', 'jump chain']);
 });

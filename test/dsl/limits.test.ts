@@ -54,29 +54,50 @@ test('nesting past the limit is MM204 from both parsers, never a stack overflow'
 });
 
 test('rules and constants built on one another count their nesting together', () => {
-  const rules = Array.from({ length: 200 }, (_, i) => (i === 0 ? 'rule r0 = header "X" exists' : `rule r${i} = not r${i - 1}`)).join('\n');
+  const rules = Array.from({ length: 200 }, (_, i) =>
+    i === 0 ? 'rule r0 = header "X" exists' : `rule r${i} = not r${i - 1}`,
+  ).join('\n');
   const result = compile(chain('if r199 then hold', rules), 'x.chain', { registry });
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   assert.deepEqual([...new Set(errors.map((e) => e.code))], ['MM204']);
   assert.match(errors[0].message, /'r\d+' nests \d+ levels deep/);
-  const lets = Array.from({ length: 5000 }, (_, i) => (i === 0 ? 'let l0 = "a"' : `let l${i} = [l${i - 1}]`)).join('\n');
+  const lets = Array.from({ length: 5000 }, (_, i) => (i === 0 ? 'let l0 = "a"' : `let l${i} = [l${i - 1}]`)).join(
+    '\n',
+  );
   assert.deepEqual([...new Set(codes(chain('if sender in l4999 then hold', lets)))], ['MM204']);
   // A few layers, as real files have, are fine.
-  assert.deepEqual(codes(chain('if r2 then hold', 'rule r0 = header "X" exists\nrule r1 = r0 and not loop\nrule r2 = r1 or r0')), []);
+  assert.deepEqual(
+    codes(chain('if r2 then hold', 'rule r0 = header "X" exists\nrule r1 = r0 and not loop\nrule r2 = r1 or r0')),
+    [],
+  );
 });
 
 test('sizes past the limits are MM205: the file, its tokens, a literal, the links of a chain', () => {
   const huge = chain('accept') + `# ${'x'.repeat(MAX_SOURCE_CHARS)}\n`;
   assert.deepEqual(codes(huge), ['MM205']);
   assert.equal(format(huge).skipped, 'too-large');
-  const manyTokens = chain(`if ${Array(Math.ceil(MAX_TOKENS / 2)).fill('true').join(' or ')} then accept`);
+  const manyTokens = chain(
+    `if ${Array(Math.ceil(MAX_TOKENS / 2))
+      .fill('true')
+      .join(' or ')} then accept`,
+  );
   assert.ok(manyTokens.length < MAX_SOURCE_CHARS);
   assert.deepEqual(codes(manyTokens), ['MM205']);
   assert.deepEqual(codes(chain(`if header "Subject" matches /${'a'.repeat(MAX_LITERAL_CHARS)}/ then hold`)), ['MM205']);
   assert.deepEqual(codes(chain(`reject "${'a'.repeat(MAX_LITERAL_CHARS)}"`)), ['MM205']);
-  const links = Array(MAX_LINKS + 1).fill('defer').join('\n    ');
+  const links = Array(MAX_LINKS + 1)
+    .fill('defer')
+    .join('\n    ');
   assert.deepEqual(codes(chain(links)), ['MM205']);
-  assert.deepEqual(codes(`pipeline x {\n${Array(MAX_LINKS + 1).fill('    to-outgoing').join('\n')}\n}\n`, 'x.pipeline'), ['MM205']);
+  assert.deepEqual(
+    codes(
+      `pipeline x {\n${Array(MAX_LINKS + 1)
+        .fill('    to-outgoing')
+        .join('\n')}\n}\n`,
+      'x.pipeline',
+    ),
+    ['MM205'],
+  );
 });
 
 test('a long or/and chain compiles and runs without a closure per operand on the stack', async () => {
@@ -108,7 +129,10 @@ test('an exception inside a stage is MM206 on that file; the catalog keeps the o
     },
   };
   const result = compile(chain('if boom then hold'), 'x.chain', { registry: throwing });
-  assert.deepEqual(result.diagnostics.map((d) => d.code), ['MM206']);
+  assert.deepEqual(
+    result.diagnostics.map((d) => d.code),
+    ['MM206'],
+  );
   assert.match(result.diagnostics[0].message, /the compiler failed on this file \(Error: the registry failed\)/);
   assert.equal(result.ir, undefined);
 
@@ -116,18 +140,36 @@ test('an exception inside a stage is MM206 on that file; the catalog keeps the o
   try {
     mkdirSync(join(site, 'chains'));
     writeFileSync(join(site, 'chains', 'boom.chain'), 'chain boom {\n    if boom then hold\n    accept\n}\n');
-    writeFileSync(join(site, 'chains', 'deep.chain'), chain(`if ${'('.repeat(700)}true${')'.repeat(700)} then accept`).replace('chain x', 'chain deep'));
+    writeFileSync(
+      join(site, 'chains', 'deep.chain'),
+      chain(`if ${'('.repeat(700)}true${')'.repeat(700)} then accept`).replace('chain x', 'chain deep'),
+    );
     writeFileSync(join(site, 'chains', 'fine.chain'), 'chain fine {\n    if loop then discard\n    accept\n}\n');
     // 8 MB: read only as far as the limit needs, and refused unlexed.
-    writeFileSync(join(site, 'chains', 'huge.chain'), 'chain huge {\n    accept\n}\n' + `# ${'x'.repeat(8 * 1024 * 1024)}\n`);
-    const catalog = DslCatalog.loadSync({ builtinChains: CHAINS_DIR, builtinPipelines: PIPELINES_DIR, siteChains: join(site, 'chains') }, { registry: throwing });
+    writeFileSync(
+      join(site, 'chains', 'huge.chain'),
+      'chain huge {\n    accept\n}\n' + `# ${'x'.repeat(8 * 1024 * 1024)}\n`,
+    );
+    const catalog = DslCatalog.loadSync(
+      { builtinChains: CHAINS_DIR, builtinPipelines: PIPELINES_DIR, siteChains: join(site, 'chains') },
+      { registry: throwing },
+    );
     assert.equal(catalog.entry('chain', 'boom')?.status, 'broken');
-    assert.deepEqual(catalog.diagnosticsOf('chain', 'boom').map((d) => d.code), ['MM206']);
+    assert.deepEqual(
+      catalog.diagnosticsOf('chain', 'boom').map((d) => d.code),
+      ['MM206'],
+    );
     assert.equal(catalog.entry('chain', 'deep')?.status, 'broken');
-    assert.deepEqual(catalog.diagnosticsOf('chain', 'deep').map((d) => d.code), ['MM204']);
+    assert.deepEqual(
+      catalog.diagnosticsOf('chain', 'deep').map((d) => d.code),
+      ['MM204'],
+    );
     assert.equal(catalog.entry('chain', 'fine')?.status, 'ok');
     assert.equal(catalog.entry('chain', 'huge')?.status, 'broken');
-    assert.deepEqual(catalog.diagnosticsOf('chain', 'huge').map((d) => d.code), ['MM205']);
+    assert.deepEqual(
+      catalog.diagnosticsOf('chain', 'huge').map((d) => d.code),
+      ['MM205'],
+    );
     assert.ok(catalog.source('chain', 'huge')!.length <= MAX_SOURCE_CHARS * 3 + 4);
     assert.ok(catalog.chain('default-posting-chain'));
   } finally {

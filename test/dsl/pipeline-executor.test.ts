@@ -55,12 +55,18 @@ async function catalogOf(pipelines: Record<string, string>): Promise<DslCatalog>
   const catalog = await DslCatalog.load({ builtinChains: join(dir, 'none'), builtinPipelines: dir }, { registry });
   // Test pipelines have no to-outgoing: the MM506 warning is expected, errors are not.
   const errors = catalog.diagnostics().filter((d) => d.severity === 'error');
-  assert.equal(errors.length, 0, formatReport(errors, () => undefined));
+  assert.equal(
+    errors.length,
+    0,
+    formatReport(errors, () => undefined),
+  );
   return catalog;
 }
 
 test('steps run in order, with their arguments', async () => {
-  const catalog = await catalogOf({ p: 'pipeline p { test-step(tag: "one") test-step(tag: "two") test-step(tag: "three") }' });
+  const catalog = await catalogOf({
+    p: 'pipeline p { test-step(tag: "one") test-step(tag: "two") test-step(tag: "three") }',
+  });
   const ctx = makeCtx();
   await runPipeline(catalog, 'p', ctx);
   assert.deepEqual(ran(ctx), ['one', 'two', 'three']);
@@ -83,9 +89,14 @@ test('`when` is evaluated just before its step', async () => {
 });
 
 test('DiscardMessage ends the pipeline and reaches the caller', async () => {
-  const catalog = await catalogOf({ p: 'pipeline p { test-step(tag: "before") test-discard test-step(tag: "after") }' });
+  const catalog = await catalogOf({
+    p: 'pipeline p { test-step(tag: "before") test-discard test-step(tag: "after") }',
+  });
   const ctx = makeCtx();
-  await assert.rejects(runPipeline(catalog, 'p', ctx), (e: Error) => e instanceof DiscardMessage && e.message === 'discarded by a test');
+  await assert.rejects(
+    runPipeline(catalog, 'p', ctx),
+    (e: Error) => e instanceof DiscardMessage && e.message === 'discarded by a test',
+  );
   assert.deepEqual(ran(ctx), ['before']);
 });
 

@@ -30,7 +30,12 @@ export interface CtxOptions {
 export function makeCtx(opts: CtxOptions = {}): MessageContext {
   const headers = opts.headers ?? 'From: Anne <anne@example.org>\nTo: ant@example.com\nSubject: Hello\n';
   const msg = new Message(Buffer.from(`${headers}\nHello, list.\n`));
-  const mlist = { id: 1, ...defaultSettings('ant', 'example.com'), list_id: 'ant.example.com', ...opts.list } as unknown as MailingList;
+  const mlist = {
+    id: 1,
+    ...defaultSettings('ant', 'example.com'),
+    list_id: 'ant.example.com',
+    ...opts.list,
+  } as unknown as MailingList;
   // The embedded defaults: link sources such as site.antispam.header_checks read the config.
   const services = { senderHeaders: ['from'], config: Config.load() } as unknown as Services;
   return { mlist, msg, msgdata: { ...opts.msgdata }, services, dryRun: opts.dryRun };

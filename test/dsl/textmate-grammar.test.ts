@@ -76,7 +76,13 @@ function leaves(patterns: GrammarRule[]): Leaf[] {
   for (const p of patterns) {
     if (p.include) out.push(...leaves([grammar.repository[p.include.slice(1)]]));
     else if (p.match !== undefined) out.push({ ...p, regex: new RegExp(p.match, 'dg') });
-    else if (p.begin !== undefined) out.push({ ...p, regex: new RegExp(p.begin, 'dg'), endRegex: new RegExp(p.end!, 'dg'), inner: leaves(p.patterns ?? []) });
+    else if (p.begin !== undefined)
+      out.push({
+        ...p,
+        regex: new RegExp(p.begin, 'dg'),
+        endRegex: new RegExp(p.end!, 'dg'),
+        inner: leaves(p.patterns ?? []),
+      });
     else out.push(...leaves(p.patterns ?? []));
   }
   return out;
@@ -148,7 +154,10 @@ function scopeOf(lineNo: number, text: string, nth: number | string = 0): string
   if (typeof nth === 'number') for (let i = 0; i <= nth; i++) at = line.indexOf(text, at + 1);
   assert.ok(at >= 0, `'${text}' on line ${lineNo}`);
   const scopes = scopeLine(line).slice(at, at + text.length);
-  assert.ok(scopes.every((s) => s === scopes[0]), `'${text}' has one scope: ${scopes.join(' | ')}`);
+  assert.ok(
+    scopes.every((s) => s === scopes[0]),
+    `'${text}' has one scope: ${scopes.join(' | ')}`,
+  );
   return scopes[0];
 }
 
@@ -189,7 +198,11 @@ test('the grammar classifies a sample file', () => {
 
   assert.match(scopeOf(6, 'for'), /^keyword\.control/);
   assert.match(scopeOf(6, 'header_matches'), /^variable\.other\.property/);
-  assert.match(scopeOf(6, 'header-match'), /^variable\.other\.mailman-dsl/, 'a name that starts like a keyword is a name');
+  assert.match(
+    scopeOf(6, 'header-match'),
+    /^variable\.other\.mailman-dsl/,
+    'a name that starts like a keyword is a name',
+  );
   assert.match(scopeOf(6, 'header', '('), /^variable\.parameter/, 'any word may name an argument');
   assert.match(scopeOf(6, 'header', 'r.'), /^variable\.other\.property/, 'any word may follow a dot');
   assert.match(scopeOf(6, 'jump'), /^keyword\.control\.action/);

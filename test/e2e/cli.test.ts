@@ -40,7 +40,10 @@ test('lists shows the lists', async () => {
 });
 
 test('addmembers reads names and addresses from standard input, skipping duplicates and garbage', async () => {
-  const res = await server.cli(['addmembers', '-', 'bee@example.com'], 'Worker One <one@example.org>\ntwo@example.org\nnot an address\none@example.org\n');
+  const res = await server.cli(
+    ['addmembers', '-', 'bee@example.com'],
+    'Worker One <one@example.org>\ntwo@example.org\nnot an address\none@example.org\n',
+  );
   assert.equal(res.code, 0, res.stderr);
   assert.match(res.stdout, /Cannot parse as a valid email address \(skipping\): not an address/);
   assert.match(res.stdout, /Already subscribed \(skipping\): one@example\.org/);
@@ -71,18 +74,41 @@ test('a bad configuration file is refused with its line', async () => {
 
 test('a message injected while the server is down is delivered once it starts', async () => {
   const file = join(server.dir, 'post.eml');
-  writeFileSync(file, makePost({ from: 'one@example.org', to: 'bee@example.com', subject: 'injected', messageId: '<injected@example.org>' }));
+  writeFileSync(
+    file,
+    makePost({
+      from: 'one@example.org',
+      to: 'bee@example.com',
+      subject: 'injected',
+      messageId: '<injected@example.org>',
+    }),
+  );
   const res = await server.cli(['inject', 'bee@example.com', '-f', file]);
   assert.equal(res.code, 0, res.stderr);
   await server.boot();
-  await sink.waitFor(() => ['one@example.org', 'two@example.org'].every((m) => sink.copiesFor(m).length === 1), 20_000, 'injected post');
+  await sink.waitFor(
+    () => ['one@example.org', 'two@example.org'].every((m) => sink.copiesFor(m).length === 1),
+    20_000,
+    'injected post',
+  );
   assert.equal(sink.copiesFor('two@example.org')[0].msg.get('subject'), '[Bee] injected');
 });
 
 test('help reads well', async () => {
   const res = await server.cli(['--help']);
   assert.equal(res.code, 0);
-  for (const cmd of ['start', 'stop', 'status', 'create', 'lists', 'addmembers', 'members', 'inject', 'conf', 'version']) {
+  for (const cmd of [
+    'start',
+    'stop',
+    'status',
+    'create',
+    'lists',
+    'addmembers',
+    'members',
+    'inject',
+    'conf',
+    'version',
+  ]) {
     assert.match(res.stdout, new RegExp(`^  ${cmd}\\b`, 'm'), cmd);
   }
 });

@@ -24,7 +24,12 @@ after(async () => {
 
 test('an explanation past explain_timeout is stopped with 503; REST keeps answering and the next one starts a new worker', async () => {
   const restPid = server.readRun('rest')!.pid;
-  const post = makePost({ from: 'anne@example.org', to: 'ant@example.com', subject: 'Hello', body: 'x'.repeat(500_000) });
+  const post = makePost({
+    from: 'anne@example.org',
+    to: 'ant@example.com',
+    subject: 'Hello',
+    body: 'x'.repeat(500_000),
+  });
   for (let i = 0; i < 3; i++) {
     const [explained, system] = await Promise.all([
       server.rest('POST', '/lists/ant.example.com/explain', { message: post }),

@@ -15,9 +15,24 @@ let sink: SmtpSink;
 let server: TestServer;
 const auth = 'Basic ' + Buffer.from('restadmin:restpass').toString('base64');
 
-const MEMBER_POST = makePost({ from: 'Anne <anne@example.org>', to: 'ant@example.com', subject: 'Hello ants', messageId: '<explain-member@example.org>' });
-const MODERATED_POST = makePost({ from: 'bart@example.org', to: 'ant@example.com', subject: 'Moderated', messageId: '<explain-moderated@example.org>' });
-const STRANGER_POST = makePost({ from: 'stranger@example.net', to: 'ant@example.com', subject: 'Buy now', messageId: '<explain-stranger@example.net>' });
+const MEMBER_POST = makePost({
+  from: 'Anne <anne@example.org>',
+  to: 'ant@example.com',
+  subject: 'Hello ants',
+  messageId: '<explain-member@example.org>',
+});
+const MODERATED_POST = makePost({
+  from: 'bart@example.org',
+  to: 'ant@example.com',
+  subject: 'Moderated',
+  messageId: '<explain-moderated@example.org>',
+});
+const STRANGER_POST = makePost({
+  from: 'stranger@example.net',
+  to: 'ant@example.com',
+  subject: 'Buy now',
+  messageId: '<explain-stranger@example.net>',
+});
 
 function file(name: string, text: string): string {
   const path = join(server.dir, name);
@@ -25,8 +40,17 @@ function file(name: string, text: string): string {
   return path;
 }
 
-async function restRaw(method: string, path: string, body?: string, type?: string): Promise<{ status: number; text: string; type: string | null }> {
-  const res = await fetch(`http://127.0.0.1:${server.restPort}${path}`, { method, headers: { authorization: auth, ...(type ? { 'content-type': type } : {}) }, body });
+async function restRaw(
+  method: string,
+  path: string,
+  body?: string,
+  type?: string,
+): Promise<{ status: number; text: string; type: string | null }> {
+  const res = await fetch(`http://127.0.0.1:${server.restPort}${path}`, {
+    method,
+    headers: { authorization: auth, ...(type ? { 'content-type': type } : {}) },
+    body,
+  });
   return { status: res.status, text: await res.text(), type: res.headers.get('content-type') };
 }
 
@@ -42,11 +66,22 @@ before(async () => {
   assert.equal((await server.rest('POST', '/domains', { mail_host: 'example.com' })).status, 201);
   assert.equal((await server.rest('POST', '/lists', { fqdn_listname: 'ant@example.com' })).status, 201);
   for (const email of ['anne@example.org', 'bart@example.org']) {
-    const res = await server.rest('POST', '/members', { list_id: 'ant.example.com', subscriber: email, pre_verified: true, pre_confirmed: true, pre_approved: true });
+    const res = await server.rest('POST', '/members', {
+      list_id: 'ant.example.com',
+      subscriber: email,
+      pre_verified: true,
+      pre_confirmed: true,
+      pre_approved: true,
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
   }
-  const bart = (await server.rest('GET', '/lists/ant.example.com/roster/member')).body.entries.find((m: { email: string }) => m.email === 'bart@example.org');
-  assert.equal((await server.rest('PATCH', bart.self_link.replace(/^.*\/3\.1/, ''), { moderation_action: 'hold' })).status, 204);
+  const bart = (await server.rest('GET', '/lists/ant.example.com/roster/member')).body.entries.find(
+    (m: { email: string }) => m.email === 'bart@example.org',
+  );
+  assert.equal(
+    (await server.rest('PATCH', bart.self_link.replace(/^.*\/3\.1/, ''), { moderation_action: 'hold' })).status,
+    204,
+  );
 });
 
 after(async () => {
@@ -68,13 +103,21 @@ test('a member post: member-moderation misses, the post would be accepted and go
 });
 
 test('a moderated member: member-moderation hits, with its reason, and the post would be held', async () => {
-  const res = await server.cli(['explain', '--list', 'ant.example.com', '--json', file('moderated.eml', MODERATED_POST)]);
+  const res = await server.cli([
+    'explain',
+    '--list',
+    'ant.example.com',
+    '--json',
+    file('moderated.eml', MODERATED_POST),
+  ]);
   assert.equal(res.code, 0, res.stderr);
   const trace = JSON.parse(res.stdout);
   assert.equal(trace.disposition, 'hold');
   const link = trace.links.find((l: { condition: string }) => l.condition === 'member-moderation');
   assert.equal(link.taken, true);
-  assert.deepEqual(link.rules, [{ name: 'member-moderation', hit: true, reasons: ['The message comes from a moderated member'] }]);
+  assert.deepEqual(link.rules, [
+    { name: 'member-moderation', hit: true, reasons: ['The message comes from a moderated member'] },
+  ]);
   assert.deepEqual(link.recorded, { hits: ['member-moderation'], misses: [] });
   const jump = trace.links.find((l: { chain: string }) => l.chain === 'moderation');
   assert.equal(jump.target, 'hold');
@@ -121,35 +164,72 @@ test('a non-member post would be held for the nonmember reason; nothing is chang
     'the sink got the barrier post only: no notice, no hold message, no explained post',
   );
   assert.equal((await server.rest('GET', '/lists/ant.example.com/held')).body.total_size, 0);
-  assert.equal((await server.rest('GET', '/lists/ant.example.com/roster/nonmember')).body.total_size, 0, 'the stranger is not registered as a nonmember');
+  assert.equal(
+    (await server.rest('GET', '/lists/ant.example.com/roster/nonmember')).body.total_size,
+    0,
+    'the stranger is not registered as a nonmember',
+  );
 });
 
 test('REST explain gives the CLI trace, for a JSON, form or message/rfc822 body', async () => {
-  const cli = JSON.parse((await server.cli(['explain', '--list', 'ant@example.com', '--json', file('stranger.eml', STRANGER_POST)])).stdout);
+  const cli = JSON.parse(
+    (await server.cli(['explain', '--list', 'ant@example.com', '--json', file('stranger.eml', STRANGER_POST)])).stdout,
+  );
   const json = await server.rest('POST', '/lists/ant.example.com/explain', { message: STRANGER_POST });
   assert.equal(json.status, 200, JSON.stringify(json.body));
   assert.deepEqual(json.body, cli);
 
-  const form = await restRaw('POST', '/3.1/lists/ant@example.com/explain', new URLSearchParams({ message: MEMBER_POST, chain: 'default-posting-chain' }).toString(), 'application/x-www-form-urlencoded');
+  const form = await restRaw(
+    'POST',
+    '/3.1/lists/ant@example.com/explain',
+    new URLSearchParams({ message: MEMBER_POST, chain: 'default-posting-chain' }).toString(),
+    'application/x-www-form-urlencoded',
+  );
   assert.equal(form.status, 200, form.text);
-  const memberCli = JSON.parse((await server.cli(['explain', '--list', 'ant@example.com', '--json', '--chain', 'default-posting-chain', file('member.eml', MEMBER_POST)])).stdout);
+  const memberCli = JSON.parse(
+    (
+      await server.cli([
+        'explain',
+        '--list',
+        'ant@example.com',
+        '--json',
+        '--chain',
+        'default-posting-chain',
+        file('member.eml', MEMBER_POST),
+      ])
+    ).stdout,
+  );
   assert.deepEqual(JSON.parse(form.text), memberCli);
 
-  const raw = await restRaw('POST', '/3.1/lists/ant.example.com/explain?chain=default-posting-chain', MODERATED_POST, 'message/rfc822');
+  const raw = await restRaw(
+    'POST',
+    '/3.1/lists/ant.example.com/explain?chain=default-posting-chain',
+    MODERATED_POST,
+    'message/rfc822',
+  );
   assert.equal(raw.status, 200, raw.text);
   assert.equal(JSON.parse(raw.text).disposition, 'hold');
 
   // Another start chain, given by name: accept straight away.
-  const accept = await server.rest('POST', '/lists/ant.example.com/explain', { message: STRANGER_POST, chain: 'accept' });
+  const accept = await server.rest('POST', '/lists/ant.example.com/explain', {
+    message: STRANGER_POST,
+    chain: 'accept',
+  });
   assert.equal(accept.body.disposition, 'accept');
-  assert.deepEqual(accept.body.links.map((l: { chain: string }) => l.chain), ['accept', 'accept']);
+  assert.deepEqual(
+    accept.body.links.map((l: { chain: string }) => l.chain),
+    ['accept', 'accept'],
+  );
 });
 
 test('REST explain: 400 without a message or with an unknown chain, 404 for an unknown list', async () => {
   const missing = await server.rest('POST', '/lists/ant.example.com/explain', { chain: 'accept' });
   assert.equal(missing.status, 400);
   assert.match(missing.body.description, /no message/);
-  const badChain = await server.rest('POST', '/lists/ant.example.com/explain', { message: MEMBER_POST, chain: 'no-such-chain' });
+  const badChain = await server.rest('POST', '/lists/ant.example.com/explain', {
+    message: MEMBER_POST,
+    chain: 'no-such-chain',
+  });
   assert.equal(badChain.status, 400);
   assert.match(badChain.body.description, /chain 'no-such-chain' does not exist/);
   const malformed = await server.rest('POST', '/lists/ant.example.com/explain', { message: 'not a header\n\nbody\n' });
@@ -166,7 +246,14 @@ test('CLI explain: an unknown list is exit 1, an unreadable file exit 2', async 
   const unreadable = await server.cli(['explain', '--list', 'ant@example.com', join(server.dir, 'no-such-file.eml')]);
   assert.equal(unreadable.code, 2);
   assert.match(unreadable.stderr, /cannot read .*no-such-file\.eml/);
-  const badChain = await server.cli(['explain', '--list', 'ant@example.com', '--chain', 'nope', file('m.eml', MEMBER_POST)]);
+  const badChain = await server.cli([
+    'explain',
+    '--list',
+    'ant@example.com',
+    '--chain',
+    'nope',
+    file('m.eml', MEMBER_POST),
+  ]);
   assert.equal(badChain.code, 1);
   assert.match(badChain.stderr, /chain 'nope' does not exist/);
 });
@@ -185,7 +272,15 @@ test('a site chain: values read by tests, a file rule recorded, reasons interpol
   const dir = join(server.varDir, 'chains');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'explain-sample.chain'), SITE_CHAIN);
-  const res = await server.cli(['explain', '--list', 'ant@example.com', '--chain', 'explain-sample', '--json', file('stranger2.eml', STRANGER_POST)]);
+  const res = await server.cli([
+    'explain',
+    '--list',
+    'ant@example.com',
+    '--chain',
+    'explain-sample',
+    '--json',
+    file('stranger2.eml', STRANGER_POST),
+  ]);
   assert.equal(res.code, 0, res.stderr);
   const t = JSON.parse(res.stdout);
   assert.deepEqual(
@@ -198,7 +293,10 @@ test('a site chain: values read by tests, a file rule recorded, reasons interpol
       ['reject', true],
     ],
   );
-  assert.deepEqual(t.links.slice(0, 3).map((l: { at: string }) => l.at), ['4:5', '5:5', '6:5']);
+  assert.deepEqual(
+    t.links.slice(0, 3).map((l: { at: string }) => l.at),
+    ['4:5', '5:5', '6:5'],
+  );
   const [emergency, flagged, both] = t.links;
   assert.equal(emergency.file, join(dir, 'explain-sample.chain'));
   assert.equal(emergency.source_text, 'if list.emergency then hold');
@@ -218,7 +316,14 @@ test('a site chain: values read by tests, a file rule recorded, reasons interpol
     ['would run discard-message', 'would run reject-message'],
   );
 
-  const text = await server.cli(['explain', '--list', 'ant@example.com', '--chain', 'explain-sample', file('stranger2.eml', STRANGER_POST)]);
+  const text = await server.cli([
+    'explain',
+    '--list',
+    'ant@example.com',
+    '--chain',
+    'explain-sample',
+    file('stranger2.eml', STRANGER_POST),
+  ]);
   assert.match(text.stdout, /^ +header "Subject" matches \/buy now\/i: read \["Buy now"\] -> true$/m);
   assert.match(text.stdout, /^ +sender\.domain is "example\.net": read "example\.net" -> true$/m);
   assert.match(text.stdout, /^decision: reject$/m);
@@ -260,23 +365,43 @@ test('mailman graph: DOT that Graphviz reads, SVG, a file, and the same DOT over
 // used to look for their links only at the chain's top level and answered 500 (reading 'when').
 test('explain with a list header filter: every filter row is a link of the trace, over REST and the CLI', async () => {
   assert.equal((await server.rest('POST', '/lists', { fqdn_listname: 'bee@example.com' })).status, 201);
-  const row = await server.rest('POST', '/lists/bee.example.com/header-matches', { header: 'Subject', pattern: 'buy now', action: 'discard' });
+  const row = await server.rest('POST', '/lists/bee.example.com/header-matches', {
+    header: 'Subject',
+    pattern: 'buy now',
+    action: 'discard',
+  });
   assert.equal(row.status, 201, JSON.stringify(row.body));
-  assert.equal((await server.rest('POST', '/lists/bee.example.com/header-matches', { header: 'X-Spam', pattern: 'yes' })).status, 201);
+  assert.equal(
+    (await server.rest('POST', '/lists/bee.example.com/header-matches', { header: 'X-Spam', pattern: 'yes' })).status,
+    201,
+  );
 
-  const res = await server.rest('POST', '/lists/bee.example.com/explain', { message: STRANGER_POST.replace('To: ant@', 'To: bee@') });
+  const res = await server.rest('POST', '/lists/bee.example.com/explain', {
+    message: STRANGER_POST.replace('To: ant@', 'To: bee@'),
+  });
   assert.equal(res.status, 200, JSON.stringify(res.body));
-  const inLoop = res.body.links.filter((l: { chain: string; row?: number }) => l.chain === 'header-match' && l.row !== undefined);
+  const inLoop = res.body.links.filter(
+    (l: { chain: string; row?: number }) => l.chain === 'header-match' && l.row !== undefined,
+  );
   assert.deepEqual(
     inLoop.map((l: { row: number; taken: boolean }) => [l.row, l.taken]),
     [[0, true]],
     'the first row matches "Buy now" and jumps; the second is never reached',
   );
-  assert.deepEqual(inLoop[0].rules.map((r: { name: string; hit: boolean }) => [r.name, r.hit]), [['header-match', true]]);
+  assert.deepEqual(
+    inLoop[0].rules.map((r: { name: string; hit: boolean }) => [r.name, r.hit]),
+    [['header-match', true]],
+  );
   assert.equal(inLoop[0].target, 'discard');
   assert.equal(res.body.disposition, 'discard');
 
-  const cli = await server.cli(['explain', '--list', 'bee@example.com', '--json', file('bee.eml', STRANGER_POST.replace('To: ant@', 'To: bee@'))]);
+  const cli = await server.cli([
+    'explain',
+    '--list',
+    'bee@example.com',
+    '--json',
+    file('bee.eml', STRANGER_POST.replace('To: ant@', 'To: bee@')),
+  ]);
   assert.equal(cli.code, 0, cli.stderr);
   assert.deepEqual(JSON.parse(cli.stdout), res.body);
 });

@@ -17,7 +17,10 @@ test('start refuses a REST API on all interfaces with the default password, and 
   servers.push(server);
   const res = await server.cli(['start']);
   assert.equal(res.code, 2);
-  assert.match(res.stderr, /refusing to start: \[webservice\] hostname is 0\.0\.0\.0, reachable from other hosts, but admin_pass is still the shipped default/);
+  assert.match(
+    res.stderr,
+    /refusing to start: \[webservice\] hostname is 0\.0\.0\.0, reachable from other hosts, but admin_pass is still the shipped default/,
+  );
   assert.equal(existsSync(join(server.varDir, 'master.pid')), false, 'no master was left behind');
 });
 
@@ -31,5 +34,6 @@ test('a short password is refused too once the API is reachable from other hosts
 
 test('loopback names count as this host only', () => {
   for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) assert.equal(isLoopback(h), true, h);
-  for (const h of ['0.0.0.0', '::', '192.0.2.1', 'lists.example.com', '127.example.com']) assert.equal(isLoopback(h), false, h);
+  for (const h of ['0.0.0.0', '::', '192.0.2.1', 'lists.example.com', '127.example.com'])
+    assert.equal(isLoopback(h), false, h);
 });

@@ -20,7 +20,13 @@ before(async () => {
   assert.equal((await server.rest('POST', '/domains', { mail_host: 'example.com' })).status, 201);
   assert.equal((await server.rest('POST', '/lists', { fqdn_listname: 'ant@example.com' })).status, 201);
   for (const email of MEMBERS) {
-    const res = await server.rest('POST', '/members', { list_id: LIST, subscriber: email, pre_verified: true, pre_confirmed: true, pre_approved: true });
+    const res = await server.rest('POST', '/members', {
+      list_id: LIST,
+      subscriber: email,
+      pre_verified: true,
+      pre_confirmed: true,
+      pre_approved: true,
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
   }
   lmtp = await LmtpSession.open(server.lmtpPort);
@@ -35,14 +41,22 @@ after(async () => {
 /** Sends a non-member post and returns its held-message request id. */
 async function hold(from: string, tag: string): Promise<number> {
   const messageId = `<${tag}@example.net>`;
-  const res = await lmtp.send(from, ['ant@example.com'], makePost({ from, to: 'ant@example.com', subject: `Post ${tag}`, messageId }));
+  const res = await lmtp.send(
+    from,
+    ['ant@example.com'],
+    makePost({ from, to: 'ant@example.com', subject: `Post ${tag}`, messageId }),
+  );
   assert.deepEqual(res.accepted, ['ant@example.com']);
   let id: number | undefined;
-  await server.waitUntil(async () => {
-    const held = (await server.rest('GET', `/lists/${LIST}/held`)).body;
-    id = held.entries?.find((e: { message_id: string }) => e.message_id === messageId)?.request_id;
-    return id !== undefined;
-  }, 20_000, `${tag} to be held`);
+  await server.waitUntil(
+    async () => {
+      const held = (await server.rest('GET', `/lists/${LIST}/held`)).body;
+      id = held.entries?.find((e: { message_id: string }) => e.message_id === messageId)?.request_id;
+      return id !== undefined;
+    },
+    20_000,
+    `${tag} to be held`,
+  );
   return id!;
 }
 
@@ -54,7 +68,11 @@ test('accept: the held post reaches every member once, approved, without re-runn
   const id = await hold('stranger@example.net', 'accept-me');
   const res = await server.rest('POST', `/lists/${LIST}/held/${id}`, { action: 'accept' });
   assert.equal(res.status, 204, JSON.stringify(res.body));
-  await sink.waitFor(() => MEMBERS.every((m) => sink.copiesFor(m, copiesOf('accept-me')).length >= 1), 20_000, 'member copies');
+  await sink.waitFor(
+    () => MEMBERS.every((m) => sink.copiesFor(m, copiesOf('accept-me')).length >= 1),
+    20_000,
+    'member copies',
+  );
   await quiet();
   for (const m of MEMBERS) {
     const copies = sink.copiesFor(m, copiesOf('accept-me'));
@@ -69,7 +87,10 @@ test('accept: the held post reaches every member once, approved, without re-runn
 
 test('reject: the poster is told the reason, members get nothing', async () => {
   const id = await hold('pest@example.net', 'reject-me');
-  const res = await server.rest('POST', `/lists/${LIST}/held/${id}`, { action: 'reject', comment: 'Off topic for this list' });
+  const res = await server.rest('POST', `/lists/${LIST}/held/${id}`, {
+    action: 'reject',
+    comment: 'Off topic for this list',
+  });
   assert.equal(res.status, 204, JSON.stringify(res.body));
   const refusal = (r: Received) => /rejected/.test(r.msg.get('subject') ?? '');
   await sink.waitFor(() => sink.copiesFor('pest@example.net', refusal).length === 1, 20_000, 'the refusal');
@@ -85,15 +106,23 @@ test('discard drops the message silently; defer keeps it; forward sends a copy',
   const gone = await hold('spammer@example.net', 'discard-me');
   const kept = await hold('slow@example.net', 'defer-me');
   assert.equal((await server.rest('POST', `/lists/${LIST}/held/${gone}`, { action: 'discard' })).status, 204);
-  assert.equal((await server.rest('POST', `/lists/${LIST}/held/${kept}`, { action: 'defer', forward: ['reviewer@example.org'] })).status, 204);
+  assert.equal(
+    (await server.rest('POST', `/lists/${LIST}/held/${kept}`, { action: 'defer', forward: ['reviewer@example.org'] }))
+      .status,
+    204,
+  );
   await sink.waitFor(() => sink.copiesFor('reviewer@example.org').length === 1, 20_000, 'the forwarded copy');
   const fwd = sink.copiesFor('reviewer@example.org')[0];
   assert.equal(fwd.msg.get('subject'), 'Forward of moderated message');
   assert.match(fwd.raw.toString(), /Message-ID: <defer-me@example\.net>/i);
   await quiet();
   // Neither post reached the members, and the discarded poster heard nothing beyond the hold notice.
-  for (const m of MEMBERS) assert.equal(sink.copiesFor(m, (r) => copiesOf('discard-me')(r) || copiesOf('defer-me')(r)).length, 0);
-  assert.deepEqual(sink.copiesFor('spammer@example.net').map((r) => r.msg.get('subject')), ['Your message to ant@example.com awaits moderator approval']);
+  for (const m of MEMBERS)
+    assert.equal(sink.copiesFor(m, (r) => copiesOf('discard-me')(r) || copiesOf('defer-me')(r)).length, 0);
+  assert.deepEqual(
+    sink.copiesFor('spammer@example.net').map((r) => r.msg.get('subject')),
+    ['Your message to ant@example.com awaits moderator approval'],
+  );
   assert.equal((await server.rest('GET', `/lists/${LIST}/held/${gone}`)).status, 404);
   assert.equal((await server.rest('GET', `/lists/${LIST}/held/${kept}`)).status, 200);
 });
@@ -119,7 +148,11 @@ test('the CLI lists held messages and accepts one; held messages survive a resta
   assert.match(listing.stdout, new RegExp(`^${id}\\t.*cli@example\\.net\\tPost cli-accept\\t`, 'm'));
   const accepted = await server.cli(['held', LIST, 'accept', String(id)]);
   assert.equal(accepted.code, 0, accepted.stderr);
-  await sink.waitFor(() => MEMBERS.every((m) => sink.copiesFor(m, copiesOf('cli-accept')).length === 1), 20_000, 'member copies');
+  await sink.waitFor(
+    () => MEMBERS.every((m) => sink.copiesFor(m, copiesOf('cli-accept')).length === 1),
+    20_000,
+    'member copies',
+  );
   const missing = await server.cli(['held', LIST, 'discard', String(id)]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /No held message/);

@@ -24,20 +24,33 @@ const SECRET = 'chain leak {\n    reject "Denied; the admin password is {site.we
 let n = 0;
 async function post(from: string, subject: string): Promise<string> {
   const messageId = `<hostile-${++n}@example.org>`;
-  const res = await sendLmtp(server.lmtpPort, from, ['ant@example.com'], makePost({ from, to: 'ant@example.com', subject, messageId }));
+  const res = await sendLmtp(
+    server.lmtpPort,
+    from,
+    ['ant@example.com'],
+    makePost({ from, to: 'ant@example.com', subject, messageId }),
+  );
   assert.deepEqual(res.accepted, ['ant@example.com']);
   return messageId;
 }
 
 async function delivered(messageId: string): Promise<void> {
-  await sink.waitFor(() => MEMBERS.every((m) => sink.copiesFor(m, (r) => r.msg.messageId === messageId).length >= 1), 20_000, `${messageId} to every member`);
+  await sink.waitFor(
+    () => MEMBERS.every((m) => sink.copiesFor(m, (r) => r.msg.messageId === messageId).length >= 1),
+    20_000,
+    `${messageId} to every member`,
+  );
 }
 
 async function held(messageId: string): Promise<void> {
-  await server.waitUntil(async () => {
-    const body = (await server.rest('GET', `/lists/${LIST}/held`)).body;
-    return (body.entries ?? []).some((e: { message_id: string }) => e.message_id === messageId);
-  }, 20_000, `${messageId} to be held`);
+  await server.waitUntil(
+    async () => {
+      const body = (await server.rest('GET', `/lists/${LIST}/held`)).body;
+      return (body.entries ?? []).some((e: { message_id: string }) => e.message_id === messageId);
+    },
+    20_000,
+    `${messageId} to be held`,
+  );
 }
 
 before(async () => {
@@ -53,7 +66,13 @@ before(async () => {
   assert.equal((await server.rest('POST', '/domains', { mail_host: 'example.com' })).status, 201);
   assert.equal((await server.rest('POST', '/lists', { fqdn_listname: 'ant@example.com' })).status, 201);
   for (const email of MEMBERS) {
-    const res = await server.rest('POST', '/members', { list_id: LIST, subscriber: email, pre_verified: true, pre_confirmed: true, pre_approved: true });
+    const res = await server.rest('POST', '/members', {
+      list_id: LIST,
+      subscriber: email,
+      pre_verified: true,
+      pre_confirmed: true,
+      pre_approved: true,
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
   }
 });
@@ -98,7 +117,15 @@ test('the CLI keeps working on other files while the deep ones are on disk', asy
   assert.match(graph.stdout, /^digraph "default-posting-chain"/);
 
   const message = join(server.dir, 'message.eml');
-  writeFileSync(message, makePost({ from: 'anne@example.org', to: 'ant@example.com', subject: 'explain me', messageId: '<explain-1@example.org>' }));
+  writeFileSync(
+    message,
+    makePost({
+      from: 'anne@example.org',
+      to: 'ant@example.com',
+      subject: 'explain me',
+      messageId: '<explain-1@example.org>',
+    }),
+  );
   const explain = await server.cli(['explain', '--list', 'ant@example.com', message]);
   assert.equal(explain.code, 0, explain.stderr);
   assert.match(explain.stdout, /accept/);
@@ -129,8 +156,13 @@ test('a chain cannot read a secret: PUT and validate refuse it, and nothing prin
   assert.equal(put.status, 400);
   assert.equal(put.body.diagnostics[0].code, 'MM311');
   assert.doesNotMatch(JSON.stringify(put.body), /restpass/);
-  for (const source of ['if header "X-Approved" is list.moderator_password then accept', 'if header "X" is site.mta.smtp_pass then accept']) {
-    const res = await server.rest('POST', '/chains/validate', { source: `chain probe {\n    ${source}\n    accept\n}\n` });
+  for (const source of [
+    'if header "X-Approved" is list.moderator_password then accept',
+    'if header "X" is site.mta.smtp_pass then accept',
+  ]) {
+    const res = await server.rest('POST', '/chains/validate', {
+      source: `chain probe {\n    ${source}\n    accept\n}\n`,
+    });
     assert.equal(res.body.ok, false);
     assert.equal(res.body.diagnostics[0].code, 'MM311');
   }
@@ -142,7 +174,10 @@ test('a chain cannot read a secret: PUT and validate refuse it, and nothing prin
   assert.equal((await server.rest('GET', '/chains/leak')).body.status, 'broken');
 
   const message = join(server.dir, 'leak.eml');
-  writeFileSync(message, makePost({ from: 'anne@example.org', to: 'ant@example.com', subject: 'leak', messageId: '<leak-1@example.org>' }));
+  writeFileSync(
+    message,
+    makePost({ from: 'anne@example.org', to: 'ant@example.com', subject: 'leak', messageId: '<leak-1@example.org>' }),
+  );
   const explain = await server.cli(['explain', '--list', 'ant@example.com', '--chain', 'leak', message]);
   assert.notEqual(explain.code, 0);
   assert.doesNotMatch(explain.stdout + explain.stderr, /restpass/);
@@ -162,7 +197,9 @@ chain partners {
   assert.equal(refused.body.diagnostics[0].code, 'MM403');
   assert.match(refused.body.diagnostics[0].message, /'in' takes a list, not a string/);
 
-  const put = await server.rest('PUT', '/chains/partners', { source: substring.replace('"partner.example"', '["partner.example"]') });
+  const put = await server.rest('PUT', '/chains/partners', {
+    source: substring.replace('"partner.example"', '["partner.example"]'),
+  });
   assert.equal(put.status, 200, JSON.stringify(put.body));
   assert.equal((await server.rest('PATCH', `/lists/${LIST}/config`, { posting_chain: 'partners' })).status, 204);
   // A stranger whose domain is a substring of the partner's is not a partner: held, as
@@ -171,6 +208,12 @@ chain partners {
   await held(evil);
   const partner = await post('someone@partner.example', 'from a partner');
   await delivered(partner);
-  assert.equal(MEMBERS.reduce((sum, m) => sum + sink.copiesFor(m, (r) => r.msg.messageId === evil).length, 0), 0);
-  assert.equal((await server.rest('PATCH', `/lists/${LIST}/config`, { posting_chain: 'default-posting-chain' })).status, 204);
+  assert.equal(
+    MEMBERS.reduce((sum, m) => sum + sink.copiesFor(m, (r) => r.msg.messageId === evil).length, 0),
+    0,
+  );
+  assert.equal(
+    (await server.rest('PATCH', `/lists/${LIST}/config`, { posting_chain: 'default-posting-chain' })).status,
+    204,
+  );
 });

@@ -45,7 +45,11 @@ interface KillWindow {
  * a kill (it never heard our 250) that LMTP did not recognise (recent-arrivals.ts). The posts
  * the MTA was offering at each kill are named in the failure, to tell the two apart.
  */
-function tally(ids: string[], windows: KillWindow[] = [], offeredAtKill: ReadonlySet<string> = new Set()): { lost: number; duplicates: number; delivered: number; outsideWindows: number; strays: string[] } {
+function tally(
+  ids: string[],
+  windows: KillWindow[] = [],
+  offeredAtKill: ReadonlySet<string> = new Set(),
+): { lost: number; duplicates: number; delivered: number; outsideWindows: number; strays: string[] } {
   const first = new Map<string, number>();
   const copies = new Map<string, number>();
   for (const r of sink.received) {
@@ -71,7 +75,12 @@ function tally(ids: string[], windows: KillWindow[] = [], offeredAtKill: Readonl
       const at = first.get(key) ?? 0;
       if (n > 1 && !windows.some((w) => at >= w.from && at <= w.to)) {
         outsideWindows += n - 1;
-        strays.add(`${id}${offeredAtKill.has(id) ? ' (being offered at a kill)' : ''} first at ${at.toFixed(0)}, again at ${sink.received.filter((r) => r.msg.messageId === id).map((r) => r.at.toFixed(0)).join(', ')}`);
+        strays.add(
+          `${id}${offeredAtKill.has(id) ? ' (being offered at a kill)' : ''} first at ${at.toFixed(0)}, again at ${sink.received
+            .filter((r) => r.msg.messageId === id)
+            .map((r) => r.at.toFixed(0))
+            .join(', ')}`,
+        );
       }
     }
   }
@@ -102,7 +111,14 @@ test('ten SIGKILLs of random worker processes while posts flow: every post reach
     const mta = new Mta(server, ids, 'kill@kill.example', MEMBERS[0]);
     for (let k = 0; k < 10; k++) {
       if (!(await morePostsAcknowledged(mta, mta.acknowledged, 5, 10))) break;
-      const pids = [...new Set(server.status().runners.map((r) => r.pid).filter((p): p is number => !!p))];
+      const pids = [
+        ...new Set(
+          server
+            .status()
+            .runners.map((r) => r.pid)
+            .filter((p): p is number => !!p),
+        ),
+      ];
       if (!pids.length) continue; // everything is restarting
       process.kill(pids[Math.floor(Math.random() * pids.length)], 'SIGKILL');
     }
@@ -111,7 +127,11 @@ test('ten SIGKILLs of random worker processes while posts flow: every post reach
     const { lost, duplicates, delivered } = tally(ids);
     console.log(`workers: ${delivered} deliveries, lost ${lost}, duplicates ${duplicates}`);
     assert.equal(lost, 0);
-    assert.equal(readdirSync(join(server.varDir, 'queue', 'shunt')).filter((f) => f.endsWith('.qmsg')).length, 0, 'nothing shunted: a kill is not the message\'s fault');
+    assert.equal(
+      readdirSync(join(server.varDir, 'queue', 'shunt')).filter((f) => f.endsWith('.qmsg')).length,
+      0,
+      "nothing shunted: a kill is not the message's fault",
+    );
   } finally {
     await server.cleanup();
   }
@@ -146,11 +166,17 @@ test('eight whole-server crashes while posts flow: every post reaches every memb
     await deliveredAll(server, ids, 180_000);
     await barrierPost(server, sink, 60_000); // late duplicates, if any, are at the sink by now
     const { lost, duplicates, delivered, outsideWindows, strays } = tally(ids, windows, offeredAtKill);
-    console.log(`whole server: ${delivered} deliveries of ${ids.length * MEMBERS.length}, lost ${lost}, duplicates ${duplicates} (${((duplicates / (ids.length * MEMBERS.length)) * 100).toFixed(2)}%), of them outside SMTP's window ${outsideWindows}`);
+    console.log(
+      `whole server: ${delivered} deliveries of ${ids.length * MEMBERS.length}, lost ${lost}, duplicates ${duplicates} (${((duplicates / (ids.length * MEMBERS.length)) * 100).toFixed(2)}%), of them outside SMTP's window ${outsideWindows}`,
+    );
     assert.equal(lost, 0);
     const crashes = windows.map((w) => `${w.from.toFixed(0)}-${w.to.toFixed(0)}`).join(' ');
     assert.equal(outsideWindows, 0, `sent again though recorded as sent: ${strays.join('; ')} (crashes: ${crashes})`);
-    assert.equal(readdirSync(join(server.varDir, 'queue', 'shunt')).filter((f) => f.endsWith('.qmsg')).length, 0, 'nothing shunted: a crash of the whole server is no message\'s fault');
+    assert.equal(
+      readdirSync(join(server.varDir, 'queue', 'shunt')).filter((f) => f.endsWith('.qmsg')).length,
+      0,
+      "nothing shunted: a crash of the whole server is no message's fault",
+    );
     // At-least-once delivery: a transaction whose DATA was on the wire when the kill came
     // goes again (SMTP's own window, above): one post per crash under load at most.
     assert.ok(duplicates <= ids.length * MEMBERS.length * 0.05, `${duplicates} duplicates`);
@@ -170,23 +196,31 @@ test('a worker process killed each time it comes up: the master gives up, nothin
     await mta.done;
     const outPid = () => server.status().runners.find((r) => r.name === 'out')?.pid ?? null;
     // Kill the out runner's process whenever it is back, until the master stops restarting it.
-    await server.waitUntil(() => {
-      const out = server.status().runners.find((r) => r.name === 'out')!;
-      if (out.gave_up) return true;
-      const pid = outPid();
-      if (pid) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* between lives */
+    await server.waitUntil(
+      () => {
+        const out = server.status().runners.find((r) => r.name === 'out')!;
+        if (out.gave_up) return true;
+        const pid = outPid();
+        if (pid) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* between lives */
+          }
         }
-      }
-      return false;
-    }, 120_000, 'the master to give up on the out runner');
+        return false;
+      },
+      120_000,
+      'the master to give up on the out runner',
+    );
     const status = await server.cli(['status']);
     assert.equal(status.code, 3, status.stdout);
     assert.match(status.stdout, /out:0:1\s+queues:0\s+\d+ queued\s+DOWN: /);
-    assert.equal(readdirSync(join(server.varDir, 'queue', 'shunt')).filter((f) => f.endsWith('.qmsg')).length, 0, 'a crash loop quarantines nothing');
+    assert.equal(
+      readdirSync(join(server.varDir, 'queue', 'shunt')).filter((f) => f.endsWith('.qmsg')).length,
+      0,
+      'a crash loop quarantines nothing',
+    );
     sink.delayMs = 0;
     const restart = await server.cli(['restart']);
     assert.equal(restart.code, 0, restart.stderr);
@@ -203,7 +237,12 @@ test('an MTA offering again a message already queued (it never heard the 250) ge
   const server = await TestServer.start({ smtpPort: sink.port });
   try {
     await server.createList('again@kill.example', MEMBERS.slice(0, 3));
-    const raw = makePost({ from: MEMBERS[0], to: 'again@kill.example', subject: 'offered twice', messageId: '<again-1@kill.example>' });
+    const raw = makePost({
+      from: MEMBERS[0],
+      to: 'again@kill.example',
+      subject: 'offered twice',
+      messageId: '<again-1@kill.example>',
+    });
     for (let i = 0; i < 2; i++) {
       const session = await LmtpSession.open(server.lmtpPort);
       const res = await session.send(MEMBERS[0], ['again@kill.example'], raw);
@@ -211,13 +250,24 @@ test('an MTA offering again a message already queued (it never heard the 250) ge
       assert.deepEqual(res.accepted, ['again@kill.example']);
     }
     // A new message with the same Message-ID is a new message (an MTA adds its own Received).
-    const edited = makePost({ from: MEMBERS[0], to: 'again@kill.example', subject: 'offered twice, edited', messageId: '<again-1@kill.example>' });
+    const edited = makePost({
+      from: MEMBERS[0],
+      to: 'again@kill.example',
+      subject: 'offered twice, edited',
+      messageId: '<again-1@kill.example>',
+    });
     const session = await LmtpSession.open(server.lmtpPort);
     await session.send(MEMBERS[0], ['again@kill.example'], edited);
     session.close();
-    await server.waitUntil(() => sink.received.filter((r) => r.msg.get('subject')?.includes('edited')).length >= 1, 30_000, 'the edited post');
+    await server.waitUntil(
+      () => sink.received.filter((r) => r.msg.get('subject')?.includes('edited')).length >= 1,
+      30_000,
+      'the edited post',
+    );
     await barrierPost(server, sink);
-    const copies = sink.received.filter((r) => r.msg.messageId === '<again-1@kill.example>' && !r.msg.get('subject')?.includes('edited')).reduce((n, r) => n + r.to.length, 0);
+    const copies = sink.received
+      .filter((r) => r.msg.messageId === '<again-1@kill.example>' && !r.msg.get('subject')?.includes('edited'))
+      .reduce((n, r) => n + r.to.length, 0);
     assert.equal(copies, 3, 'one copy per member of the message offered twice');
   } finally {
     await server.cleanup();

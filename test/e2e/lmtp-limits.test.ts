@@ -20,7 +20,13 @@ before(async () => {
   sink = await new SmtpSink().start();
   server = await TestServer.start({
     smtpPort: sink.port,
-    config: ['[mta]', `lmtp_max_message_size: ${LIMIT}`, 'lmtp_max_clients: 4', 'lmtp_max_recipients: 10', 'lmtp_timeout: 8s'].join('\n'),
+    config: [
+      '[mta]',
+      `lmtp_max_message_size: ${LIMIT}`,
+      'lmtp_max_clients: 4',
+      'lmtp_max_recipients: 10',
+      'lmtp_timeout: 8s',
+    ].join('\n'),
   });
   await server.createList('ant@example.com', MEMBERS);
   // The list's own size rule (40 KB) would hold the large post; the LMTP limit is what is tested.
@@ -35,7 +41,9 @@ after(async () => {
 /** Every file in the queues and the LMTP spool (names only), to show nothing was written. */
 function queuedFiles(): string[] {
   const root = join(server.varDir, 'queue');
-  return readdirSync(root).flatMap((q) => (existsSync(join(root, q)) ? readdirSync(join(root, q)).map((f) => `${q}/${f}`) : []));
+  return readdirSync(root).flatMap((q) =>
+    existsSync(join(root, q)) ? readdirSync(join(root, q)).map((f) => `${q}/${f}`) : [],
+  );
 }
 
 /** A post of about `bytes` bytes whose every line is numbered, so a cut or a gap shows. */
@@ -46,7 +54,9 @@ function bigPost(bytes: number, messageId: string): Buffer {
     lines.push(line);
     n += line.length + 2;
   }
-  return Buffer.from(makePost({ from: 'anne@example.org', to: 'ant@example.com', subject: 'big', messageId, body: lines.join('\r\n') }));
+  return Buffer.from(
+    makePost({ from: 'anne@example.org', to: 'ant@example.com', subject: 'big', messageId, body: lines.join('\r\n') }),
+  );
 }
 
 async function hello(port: number): Promise<{ client: RawLmtp; lhlo: string }> {
@@ -81,17 +91,35 @@ test('a message over the limit during DATA gets one 552 per RCPT, nothing is que
     assert.equal((await client.command('RCPT TO:<ant@example.com>')).code, 250);
     const { go, replies } = await client.data(tooBig, 2);
     assert.equal(go.code, 354);
-    assert.deepEqual(replies.map((r) => r.code), [552, 552], replies.map((r) => r.text).join('\n'));
+    assert.deepEqual(
+      replies.map((r) => r.code),
+      [552, 552],
+      replies.map((r) => r.text).join('\n'),
+    );
     assert.deepEqual(queuedFiles(), before, 'nothing queued, nothing left in the spool');
     // The connection is still in step: a small message right after is taken.
     assert.equal((await client.command('MAIL FROM:<anne@example.org>')).code, 250);
     assert.equal((await client.command('RCPT TO:<ant@example.com>')).code, 250);
-    const ok = await client.data(Buffer.from(makePost({ from: 'anne@example.org', to: 'ant@example.com', subject: 'after', messageId: '<after-552@example.org>' })), 1);
+    const ok = await client.data(
+      Buffer.from(
+        makePost({
+          from: 'anne@example.org',
+          to: 'ant@example.com',
+          subject: 'after',
+          messageId: '<after-552@example.org>',
+        }),
+      ),
+      1,
+    );
     assert.equal(ok.replies[0].code, 250, ok.replies[0].text);
   } finally {
     client.close();
   }
-  await sink.waitFor(() => MEMBERS.every((m) => sink.copiesFor(m, (r) => r.msg.messageId === '<after-552@example.org>').length === 1), 20_000, 'the post after the 552');
+  await sink.waitFor(
+    () => MEMBERS.every((m) => sink.copiesFor(m, (r) => r.msg.messageId === '<after-552@example.org>').length === 1),
+    20_000,
+    'the post after the 552',
+  );
   assert.equal(sink.received.filter((r) => r.msg.messageId === '<too-big@example.org>').length, 0);
 });
 
@@ -101,17 +129,44 @@ test('100 RCPT TO of one list (and two spellings of it) give every member exactl
   try {
     assert.equal((await client.command('MAIL FROM:<anne@example.org>')).code, 250);
     for (const r of rcpts) assert.equal((await client.command(`RCPT TO:<${r}>`)).code, 250, r);
-    const { replies } = await client.data(Buffer.from(makePost({ from: 'anne@example.org', to: 'ant@example.com', subject: 'dup', messageId: '<dup@example.org>' })), rcpts.length);
+    const { replies } = await client.data(
+      Buffer.from(
+        makePost({ from: 'anne@example.org', to: 'ant@example.com', subject: 'dup', messageId: '<dup@example.org>' }),
+      ),
+      rcpts.length,
+    );
     assert.equal(replies.length, rcpts.length);
-    assert.ok(replies.every((r) => r.code === 250), replies.find((r) => r.code !== 250)?.text);
+    assert.ok(
+      replies.every((r) => r.code === 250),
+      replies.find((r) => r.code !== 250)?.text,
+    );
     // A later post (queues are taken oldest first) marks the point where any copy would be out.
     assert.equal((await client.command('MAIL FROM:<anne@example.org>')).code, 250);
     assert.equal((await client.command('RCPT TO:<ant@example.com>')).code, 250);
-    assert.equal((await client.data(Buffer.from(makePost({ from: 'anne@example.org', to: 'ant@example.com', subject: 'marker', messageId: '<dup-marker@example.org>' })), 1)).replies[0].code, 250);
+    assert.equal(
+      (
+        await client.data(
+          Buffer.from(
+            makePost({
+              from: 'anne@example.org',
+              to: 'ant@example.com',
+              subject: 'marker',
+              messageId: '<dup-marker@example.org>',
+            }),
+          ),
+          1,
+        )
+      ).replies[0].code,
+      250,
+    );
   } finally {
     client.close();
   }
-  await sink.waitFor(() => MEMBERS.every((m) => sink.copiesFor(m, (r) => r.msg.messageId === '<dup-marker@example.org>').length === 1), 20_000, 'the marker post');
+  await sink.waitFor(
+    () => MEMBERS.every((m) => sink.copiesFor(m, (r) => r.msg.messageId === '<dup-marker@example.org>').length === 1),
+    20_000,
+    'the marker post',
+  );
   for (const m of MEMBERS) assert.equal(sink.copiesFor(m, (r) => r.msg.messageId === '<dup@example.org>').length, 1, m);
 });
 
@@ -135,11 +190,15 @@ test('a client past lmtp_max_clients is told 421; once one leaves, a new one is 
     assert.equal(extra.greeting.code, 421, extra.greeting.text);
     await extra.closed;
     held.shift()!.close();
-    await server.waitUntil(async () => {
-      const c = await RawLmtp.open(server.lmtpPort).catch(() => undefined);
-      c?.close();
-      return c?.greeting.code === 220;
-    }, 10_000, 'a free client slot');
+    await server.waitUntil(
+      async () => {
+        const c = await RawLmtp.open(server.lmtpPort).catch(() => undefined);
+        c?.close();
+        return c?.greeting.code === 220;
+      },
+      10_000,
+      'a free client slot',
+    );
   } finally {
     held.forEach((c) => c.close());
   }
@@ -148,12 +207,16 @@ test('a client past lmtp_max_clients is told 421; once one leaves, a new one is 
 test('an idle connection is closed with 421 after lmtp_timeout', async () => {
   // The previous test's clients may still be counted for a moment.
   let client: RawLmtp | undefined;
-  await server.waitUntil(async () => {
-    const c = await RawLmtp.open(server.lmtpPort);
-    if (c.greeting.code === 220) client = c;
-    else c.close();
-    return !!client;
-  }, 10_000, 'a free client slot');
+  await server.waitUntil(
+    async () => {
+      const c = await RawLmtp.open(server.lmtpPort);
+      if (c.greeting.code === 220) client = c;
+      else c.close();
+      return !!client;
+    },
+    10_000,
+    'a free client slot',
+  );
   const reply = await client!.next();
   assert.equal(reply.code, 421, reply.text);
   await client!.closed;
@@ -163,7 +226,11 @@ test('a 20 MB message within the limit arrives whole at every member', async () 
   const raw = bigPost(20_000_000, '<big@example.org>');
   const res = await sendLmtp(server.lmtpPort, 'anne@example.org', ['ant@example.com'], raw);
   assert.deepEqual(res.accepted, ['ant@example.com']);
-  await sink.waitFor(() => MEMBERS.every((m) => sink.copiesFor(m, (r) => r.msg.messageId === '<big@example.org>').length === 1), 60_000, 'the big post');
+  await sink.waitFor(
+    () => MEMBERS.every((m) => sink.copiesFor(m, (r) => r.msg.messageId === '<big@example.org>').length === 1),
+    60_000,
+    'the big post',
+  );
   const sent = raw.subarray(raw.indexOf('\r\n\r\n') + 4).toString('latin1');
   for (const m of MEMBERS) {
     const got = sink.copiesFor(m, (r) => r.msg.messageId === '<big@example.org>')[0];
@@ -181,7 +248,16 @@ test('every new connection is greeted with the LMTP banner and can post at once'
     client.close();
   }
   const id = `<greeted-${Date.now()}@example.org>`;
-  const res = await sendLmtp(server.lmtpPort, 'anne@example.org', ['ant@example.com'], makePost({ from: 'anne@example.org', to: 'ant@example.com', subject: 'greeted', messageId: id }));
+  const res = await sendLmtp(
+    server.lmtpPort,
+    'anne@example.org',
+    ['ant@example.com'],
+    makePost({ from: 'anne@example.org', to: 'ant@example.com', subject: 'greeted', messageId: id }),
+  );
   assert.deepEqual(res.accepted, ['ant@example.com']);
-  await sink.waitFor(() => MEMBERS.every((m) => sink.copiesFor(m, (r) => r.msg.messageId === id).length === 1), 20_000, 'greeted post');
+  await sink.waitFor(
+    () => MEMBERS.every((m) => sink.copiesFor(m, (r) => r.msg.messageId === id).length === 1),
+    20_000,
+    'greeted post',
+  );
 });

@@ -20,7 +20,12 @@ let lmtp: LmtpSession;
 function flow(phase: string): Promise<any> {
   return new Promise((resolve, reject) => {
     execFile(PYTHON, [FLOW, `http://127.0.0.1:${server.restPort}/3.1`, phase], (err, stdout, stderr) => {
-      if (err) return reject(new Error(`mailmanclient ${phase} failed (is python3-mailmanclient installed? .ci/run installs it):\n${stderr}`));
+      if (err)
+        return reject(
+          new Error(
+            `mailmanclient ${phase} failed (is python3-mailmanclient installed? .ci/run installs it):\n${stderr}`,
+          ),
+        );
       resolve(JSON.parse(stdout));
     });
   });
@@ -40,12 +45,29 @@ after(async () => {
 
 const MEMBERS = ['anne@example.org', 'bart@example.org', 'cris@example.org'];
 const post = (from: string, tag: string, o: { subject?: string; extra?: string[]; body?: string } = {}) =>
-  lmtp.send(from, ['ant@example.com'], makePost({ from, to: 'ant@example.com', subject: o.subject ?? `Post ${tag}`, messageId: `<${tag}@mmc.example>`, extra: o.extra, body: o.body }));
+  lmtp.send(
+    from,
+    ['ant@example.com'],
+    makePost({
+      from,
+      to: 'ant@example.com',
+      subject: o.subject ?? `Post ${tag}`,
+      messageId: `<${tag}@mmc.example>`,
+      extra: o.extra,
+      body: o.body,
+    }),
+  );
 const isPost = (tag: string) => (r: Received) => r.msg.messageId === `<${tag}@mmc.example>`;
 
 test('mailmanclient sets up a list; mail is moderated by what it set; its decisions are carried out', async () => {
   const setup = await flow('setup');
-  assert.deepEqual(setup.settings, { display_name: 'Ant', subject_prefix: '[Ant] ', default_nonmember_action: 'hold', max_message_size: 40, posting_chain: 'default-posting-chain' });
+  assert.deepEqual(setup.settings, {
+    display_name: 'Ant',
+    subject_prefix: '[Ant] ',
+    default_nonmember_action: 'hold',
+    max_message_size: 40,
+    posting_chain: 'default-posting-chain',
+  });
   assert.equal(setup.bad_setting, 400);
   assert.deepEqual(setup.members, MEMBERS);
   assert.deepEqual(setup.owners, ['boss@example.org']);
@@ -53,7 +75,10 @@ test('mailmanclient sets up a list; mail is moderated by what it set; its decisi
   assert.equal(setup.bart_action, 'hold');
   assert.deepEqual(setup.list_bans, ['spammer@example.net']);
   assert.deepEqual(setup.global_bans, ['^.*@evil\\.example$']);
-  assert.deepEqual(setup.header_matches, [['x-spam-flag', 'YES', 'discard', 0], ['x-urgent', 'true', 'hold', 1]]);
+  assert.deepEqual(setup.header_matches, [
+    ['x-spam-flag', 'YES', 'discard', 0],
+    ['x-urgent', 'true', 'hold', 1],
+  ]);
   assert.equal(setup.user_of_anne, 'anne@example.org');
 
   await post('anne@example.org', 'plain');
@@ -65,16 +90,27 @@ test('mailmanclient sets up a list; mail is moderated by what it set; its decisi
   await post('anne@example.org', 'urgent', { extra: ['X-Urgent: true'] });
   await post('cris@example.org', 'big', { subject: 'Big one', body: 'x'.repeat(50 * 1024) });
 
-  await sink.waitFor(() => MEMBERS.every((m) => sink.copiesFor(m, isPost('plain')).length === 1), 20_000, 'the plain post');
-  await server.waitUntil(async () => (await server.rest('GET', '/lists/ant.example.com/held')).body.total_size === 4, 20_000, 'four held posts');
+  await sink.waitFor(
+    () => MEMBERS.every((m) => sink.copiesFor(m, isPost('plain')).length === 1),
+    20_000,
+    'the plain post',
+  );
+  await server.waitUntil(
+    async () => (await server.rest('GET', '/lists/ant.example.com/held')).body.total_size === 4,
+    20_000,
+    'four held posts',
+  );
 
   const moderated = await flow('moderate');
-  assert.deepEqual(moderated.held.map((h: [string, string, string]) => h.slice(0, 2)), [
-    ['anne@example.org', 'Post urgent'],
-    ['bart@example.org', 'Post moderated'],
-    ['cris@example.org', 'Big one'],
-    ['stranger@example.net', 'Post stranger'],
-  ]);
+  assert.deepEqual(
+    moderated.held.map((h: [string, string, string]) => h.slice(0, 2)),
+    [
+      ['anne@example.org', 'Post urgent'],
+      ['bart@example.org', 'Post moderated'],
+      ['cris@example.org', 'Big one'],
+      ['stranger@example.net', 'Post stranger'],
+    ],
+  );
   const reasons = Object.fromEntries(moderated.held.map((h: [string, string, string]) => [h[0], h[2]]));
   assert.match(reasons['stranger@example.net'], /not from a list member/i);
   assert.match(reasons['cris@example.org'], /size/i);
@@ -82,7 +118,11 @@ test('mailmanclient sets up a list; mail is moderated by what it set; its decisi
   assert.deepEqual(moderated.left, ['anne@example.org']);
 
   // bart's post, accepted, reaches every member; the stranger hears why not.
-  await sink.waitFor(() => MEMBERS.every((m) => sink.copiesFor(m, isPost('moderated')).length === 1), 20_000, 'the accepted post');
+  await sink.waitFor(
+    () => MEMBERS.every((m) => sink.copiesFor(m, isPost('moderated')).length === 1),
+    20_000,
+    'the accepted post',
+  );
   const refusal = (r: Received) => /rejected/.test(r.msg.get('subject') ?? '');
   await sink.waitFor(() => sink.copiesFor('stranger@example.net', refusal).length === 1, 20_000, 'the refusal');
   assert.match(sink.copiesFor('stranger@example.net', refusal)[0].raw.toString(), /Please subscribe first/);

@@ -19,7 +19,13 @@ before(async () => {
   assert.equal((await server.rest('POST', '/domains', { mail_host: 'example.com' })).status, 201);
   assert.equal((await server.rest('POST', '/lists', { fqdn_listname: 'ant@example.com' })).status, 201);
   for (const email of MEMBERS) {
-    const res = await server.rest('POST', '/members', { list_id: 'ant.example.com', subscriber: email, pre_verified: true, pre_confirmed: true, pre_approved: true });
+    const res = await server.rest('POST', '/members', {
+      list_id: 'ant.example.com',
+      subscriber: email,
+      pre_verified: true,
+      pre_confirmed: true,
+      pre_approved: true,
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
   }
 });
@@ -31,7 +37,12 @@ after(async () => {
 
 test('a member post reaches every member exactly once, with list headers and subject prefix', async () => {
   const messageId = '<first-post@example.org>';
-  const res = await sendLmtp(server.lmtpPort, 'anne@example.org', ['ant@example.com'], makePost({ from: 'Anne <anne@example.org>', to: 'ant@example.com', subject: 'Hello ants', messageId }));
+  const res = await sendLmtp(
+    server.lmtpPort,
+    'anne@example.org',
+    ['ant@example.com'],
+    makePost({ from: 'Anne <anne@example.org>', to: 'ant@example.com', subject: 'Hello ants', messageId }),
+  );
   assert.deepEqual(res.accepted, ['ant@example.com']);
   const isPost = (r: { msg: { messageId?: string } }) => r.msg.messageId === messageId;
   await sink.waitFor(() => MEMBERS.every((m) => sink.copiesFor(m, isPost).length >= 1), 20_000, 'three copies');
@@ -62,20 +73,41 @@ test('a member post reaches every member exactly once, with list headers and sub
 
 test('a reply keeps one Re: after the prefix', async () => {
   const messageId = '<reply@example.org>';
-  await sendLmtp(server.lmtpPort, 'bart@example.org', ['ant@example.com'], makePost({ from: 'bart@example.org', to: 'ant@example.com', subject: 'Re: [Ant] Re: Hello ants', messageId }));
-  await sink.waitFor(() => sink.copiesFor('anne@example.org', (r) => r.msg.messageId === messageId).length === 1, 20_000, 'the reply');
-  assert.equal(sink.copiesFor('anne@example.org', (r) => r.msg.messageId === messageId)[0].msg.get('subject'), '[Ant] Re: Hello ants');
+  await sendLmtp(
+    server.lmtpPort,
+    'bart@example.org',
+    ['ant@example.com'],
+    makePost({ from: 'bart@example.org', to: 'ant@example.com', subject: 'Re: [Ant] Re: Hello ants', messageId }),
+  );
+  await sink.waitFor(
+    () => sink.copiesFor('anne@example.org', (r) => r.msg.messageId === messageId).length === 1,
+    20_000,
+    'the reply',
+  );
+  assert.equal(
+    sink.copiesFor('anne@example.org', (r) => r.msg.messageId === messageId)[0].msg.get('subject'),
+    '[Ant] Re: Hello ants',
+  );
 });
 
 test('a non-member post is held, not delivered, and visible as held over REST', async () => {
   const messageId = '<from-a-stranger@example.net>';
-  const res = await sendLmtp(server.lmtpPort, 'stranger@example.net', ['ant@example.com'], makePost({ from: 'stranger@example.net', to: 'ant@example.com', subject: 'Buy now', messageId }));
+  const res = await sendLmtp(
+    server.lmtpPort,
+    'stranger@example.net',
+    ['ant@example.com'],
+    makePost({ from: 'stranger@example.net', to: 'ant@example.com', subject: 'Buy now', messageId }),
+  );
   assert.deepEqual(res.accepted, ['ant@example.com']);
   let held: any;
-  await server.waitUntil(async () => {
-    held = (await server.rest('GET', '/lists/ant.example.com/held')).body;
-    return held.total_size === 1;
-  }, 20_000, 'the held message');
+  await server.waitUntil(
+    async () => {
+      held = (await server.rest('GET', '/lists/ant.example.com/held')).body;
+      return held.total_size === 1;
+    },
+    20_000,
+    'the held message',
+  );
   const entry = held.entries[0];
   assert.equal(entry.message_id, messageId);
   assert.equal(entry.sender, 'stranger@example.net');
@@ -88,11 +120,19 @@ test('a non-member post is held, not delivered, and visible as held over REST', 
   for (const m of MEMBERS) assert.equal(sink.copiesFor(m, (r) => r.msg.messageId === messageId).length, 0);
   // The stranger is now a nonmember of the list, as Mailman records them.
   const nonmembers = (await server.rest('GET', '/lists/ant.example.com/roster/nonmember')).body;
-  assert.deepEqual(nonmembers.entries.map((e: { email: string }) => e.email), ['stranger@example.net']);
+  assert.deepEqual(
+    nonmembers.entries.map((e: { email: string }) => e.email),
+    ['stranger@example.net'],
+  );
 });
 
 test('a post to an unknown list gets 550 for that recipient only', async () => {
-  const res = await sendLmtp(server.lmtpPort, 'anne@example.org', ['nobody@example.com', 'ant@example.com'], makePost({ from: 'anne@example.org', to: 'nobody@example.com', subject: 'x' }));
+  const res = await sendLmtp(
+    server.lmtpPort,
+    'anne@example.org',
+    ['nobody@example.com', 'ant@example.com'],
+    makePost({ from: 'anne@example.org', to: 'nobody@example.com', subject: 'x' }),
+  );
   assert.deepEqual(res.accepted, ['ant@example.com']);
   assert.deepEqual(res.rejected, ['nobody@example.com']);
   assert.match(res.responses['nobody@example.com'], /^550 5\.1\.1/);
@@ -111,20 +151,43 @@ test('a list setting or membership changed over REST is in force for the next po
   // REST and the runners are different processes: each post must see the change just made.
   const post = async (from: string, tag: string) => {
     const messageId = `<${tag}@example.org>`;
-    const res = await sendLmtp(server.lmtpPort, from, ['ant@example.com'], makePost({ from, to: 'ant@example.com', subject: 'Setting', messageId }));
+    const res = await sendLmtp(
+      server.lmtpPort,
+      from,
+      ['ant@example.com'],
+      makePost({ from, to: 'ant@example.com', subject: 'Setting', messageId }),
+    );
     assert.deepEqual(res.accepted, ['ant@example.com']);
     return (r: { msg: { messageId?: string } }) => r.msg.messageId === messageId;
   };
   for (const prefix of ['[Ant v2]', '[Ant v3]']) {
-    assert.equal((await server.rest('PATCH', '/lists/ant.example.com/config', { subject_prefix: `${prefix} ` })).status, 204);
+    assert.equal(
+      (await server.rest('PATCH', '/lists/ant.example.com/config', { subject_prefix: `${prefix} ` })).status,
+      204,
+    );
     const isPost = await post('anne@example.org', `prefix-${prefix.slice(5, 7)}`);
     await sink.waitFor(() => sink.copiesFor('bart@example.org', isPost).length === 1, 20_000, `post with ${prefix}`);
     assert.equal(sink.copiesFor('bart@example.org', isPost)[0].msg.get('subject'), `${prefix} Setting`);
   }
   // A sender subscribed over REST posts as a member at once (not held as a nonmember).
-  assert.equal((await server.rest('POST', '/members', { list_id: 'ant.example.com', subscriber: 'dora@example.org', pre_verified: true, pre_confirmed: true, pre_approved: true })).status, 201);
+  assert.equal(
+    (
+      await server.rest('POST', '/members', {
+        list_id: 'ant.example.com',
+        subscriber: 'dora@example.org',
+        pre_verified: true,
+        pre_confirmed: true,
+        pre_approved: true,
+      })
+    ).status,
+    201,
+  );
   const isPost = await post('dora@example.org', 'new-member');
-  await sink.waitFor(() => [...MEMBERS, 'dora@example.org'].every((m) => sink.copiesFor(m, isPost).length === 1), 20_000, 'the new member\'s post');
+  await sink.waitFor(
+    () => [...MEMBERS, 'dora@example.org'].every((m) => sink.copiesFor(m, isPost).length === 1),
+    20_000,
+    "the new member's post",
+  );
   assert.equal((await server.rest('DELETE', '/lists/ant.example.com/member/dora@example.org')).status, 204);
   assert.equal((await server.rest('PATCH', '/lists/ant.example.com/config', { subject_prefix: '[Ant] ' })).status, 204);
 });
@@ -133,22 +196,39 @@ test('runners killed with SIGKILL while mail is queued are restarted and every m
   sink.delayMs = 400; // keep messages in flight in the out runner
   const ids = Array.from({ length: 8 }, (_, i) => `<crash-${i}@example.org>`);
   for (const id of ids) {
-    await sendLmtp(server.lmtpPort, 'cris@example.net', ['ant@example.com'], makePost({ from: 'cris@example.net', to: 'ant@example.com', subject: `crash ${id}`, messageId: id }));
+    await sendLmtp(
+      server.lmtpPort,
+      'cris@example.net',
+      ['ant@example.com'],
+      makePost({ from: 'cris@example.net', to: 'ant@example.com', subject: `crash ${id}`, messageId: id }),
+    );
   }
-  const before = { out: server.runnerPid('out')!, pipeline: server.runnerPid('pipeline')!, in: server.runnerPid('in')! };
+  const before = {
+    out: server.runnerPid('out')!,
+    pipeline: server.runnerPid('pipeline')!,
+    in: server.runnerPid('in')!,
+  };
   // Wait until the out runner has a message claimed (mid-SMTP), then kill the runners.
   const outDir = join(server.varDir, 'queue', 'out');
   await server.waitUntil(() => readdirSync(outDir).some((f) => f.endsWith('.bak')), 20_000, 'a delivery in flight');
   for (const pid of Object.values(before)) process.kill(pid, 'SIGKILL');
-  await server.waitUntil(() => {
-    const s = server.status();
-    return ['out', 'pipeline', 'in'].every((n) => {
-      const r = s.runners.find((x) => x.name === n)!;
-      return r.pid !== null && r.pid !== before[n as keyof typeof before] && r.restarts >= 1;
-    });
-  }, 20_000, 'the runners to be restarted');
+  await server.waitUntil(
+    () => {
+      const s = server.status();
+      return ['out', 'pipeline', 'in'].every((n) => {
+        const r = s.runners.find((x) => x.name === n)!;
+        return r.pid !== null && r.pid !== before[n as keyof typeof before] && r.restarts >= 1;
+      });
+    },
+    20_000,
+    'the runners to be restarted',
+  );
   sink.delayMs = 0;
-  await sink.waitFor(() => ids.every((id) => MEMBERS.every((m) => sink.copiesFor(m, (r) => r.msg.messageId === id).length >= 1)), 30_000, 'every message to every member');
+  await sink.waitFor(
+    () => ids.every((id) => MEMBERS.every((m) => sink.copiesFor(m, (r) => r.msg.messageId === id).length >= 1)),
+    30_000,
+    'every message to every member',
+  );
   for (const id of ids) {
     for (const m of MEMBERS) {
       // At-least-once: a copy in the SMTP transaction being killed may go out twice, never zero times.

@@ -20,19 +20,34 @@ const chain = (reason: string) => `chain quarantine "Hold marked posts" {
 let n = 0;
 async function post(list: string): Promise<string> {
   const messageId = `<rest-chain-${++n}@example.org>`;
-  const res = await sendLmtp(server.lmtpPort, 'anne@example.org', [`${list}@example.com`], makePost({ from: 'anne@example.org', to: `${list}@example.com`, subject: `post ${n}`, messageId, extra: ['X-Quarantine: 1'] }));
+  const res = await sendLmtp(
+    server.lmtpPort,
+    'anne@example.org',
+    [`${list}@example.com`],
+    makePost({
+      from: 'anne@example.org',
+      to: `${list}@example.com`,
+      subject: `post ${n}`,
+      messageId,
+      extra: ['X-Quarantine: 1'],
+    }),
+  );
   assert.deepEqual(res.accepted, [`${list}@example.com`]);
   return messageId;
 }
 
 async function heldReason(list: string, messageId: string): Promise<string> {
   let reason = '';
-  await server.waitUntil(async () => {
-    const held = (await server.rest('GET', `/lists/${list}.example.com/held`)).body;
-    const e = (held.entries ?? []).find((x: { message_id: string }) => x.message_id === messageId);
-    reason = e?.reason ?? '';
-    return !!e;
-  }, 20_000, `${messageId} to be held on ${list}`);
+  await server.waitUntil(
+    async () => {
+      const held = (await server.rest('GET', `/lists/${list}.example.com/held`)).body;
+      const e = (held.entries ?? []).find((x: { message_id: string }) => x.message_id === messageId);
+      reason = e?.reason ?? '';
+      return !!e;
+    },
+    20_000,
+    `${messageId} to be held on ${list}`,
+  );
   return reason;
 }
 
@@ -42,7 +57,13 @@ before(async () => {
   assert.equal((await server.rest('POST', '/domains', { mail_host: 'example.com' })).status, 201);
   for (const list of LISTS) {
     assert.equal((await server.rest('POST', '/lists', { fqdn_listname: `${list}@example.com` })).status, 201);
-    const res = await server.rest('POST', '/members', { list_id: `${list}.example.com`, subscriber: 'anne@example.org', pre_verified: true, pre_confirmed: true, pre_approved: true });
+    const res = await server.rest('POST', '/members', {
+      list_id: `${list}.example.com`,
+      subscriber: 'anne@example.org',
+      pre_verified: true,
+      pre_confirmed: true,
+      pre_approved: true,
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
   }
 });
@@ -52,17 +73,24 @@ after(async () => {
   await sink?.close();
 });
 
-test('a chain PUT over REST and assigned to one list holds that list\'s mail only', async () => {
+test("a chain PUT over REST and assigned to one list holds that list's mail only", async () => {
   const put = await server.rest('PUT', '/chains/quarantine', { source: chain('Quarantined') });
   assert.equal(put.status, 200, JSON.stringify(put.body));
   assert.equal(put.body.status, 'ok');
   assert.equal(put.body.origin, 'site');
-  assert.equal((await server.rest('PATCH', '/lists/ant.example.com/config', { posting_chain: 'quarantine' })).status, 204);
+  assert.equal(
+    (await server.rest('PATCH', '/lists/ant.example.com/config', { posting_chain: 'quarantine' })).status,
+    204,
+  );
 
   const toAnt = await post('ant');
   assert.match(await heldReason('ant', toAnt), /Quarantined/);
   const toBee = await post('bee');
-  await sink.waitFor(() => sink.copiesFor('anne@example.org', (r) => r.msg.messageId === toBee).length === 1, 20_000, 'the post to bee');
+  await sink.waitFor(
+    () => sink.copiesFor('anne@example.org', (r) => r.msg.messageId === toBee).length === 1,
+    20_000,
+    'the post to bee',
+  );
   assert.equal(sink.copiesFor('anne@example.org', (r) => r.msg.messageId === toAnt).length, 0);
 });
 
@@ -81,7 +109,8 @@ test('a broken PUT is refused with diagnostics and the old source stays', async 
   assert.match(put.body.description, /quarantine/);
   assert.ok(put.body.diagnostics.length >= 1);
   const d = put.body.diagnostics[0];
-  for (const k of ['file', 'line', 'column', 'endLine', 'endColumn', 'severity', 'code', 'message', 'hint']) assert.ok(k in d, `diagnostic has ${k}`);
+  for (const k of ['file', 'line', 'column', 'endLine', 'endColumn', 'severity', 'code', 'message', 'hint'])
+    assert.ok(k in d, `diagnostic has ${k}`);
   assert.equal(d.severity, 'error');
   assert.equal(d.line, 2);
   const get = await server.rest('GET', '/chains/quarantine');
@@ -95,7 +124,10 @@ test('a broken PUT is refused with diagnostics and the old source stays', async 
 });
 
 test('assigning an unknown chain is refused and changes nothing', async () => {
-  const res = await server.rest('PATCH', '/lists/bee.example.com/config', { posting_chain: 'no-such-chain', display_name: 'Changed' });
+  const res = await server.rest('PATCH', '/lists/bee.example.com/config', {
+    posting_chain: 'no-such-chain',
+    display_name: 'Changed',
+  });
   assert.equal(res.status, 400);
   assert.match(res.body.description, /Unknown chain: no-such-chain/);
   const config = (await server.rest('GET', '/lists/bee.example.com/config')).body;
@@ -107,7 +139,10 @@ test('a chain in use cannot be deleted; once unassigned it can', async () => {
   const del = await server.rest('DELETE', '/chains/quarantine');
   assert.equal(del.status, 409);
   assert.match(del.body.description, /ant\.example\.com/);
-  assert.equal((await server.rest('PATCH', '/lists/ant.example.com/config', { posting_chain: 'default-posting-chain' })).status, 204);
+  assert.equal(
+    (await server.rest('PATCH', '/lists/ant.example.com/config', { posting_chain: 'default-posting-chain' })).status,
+    204,
+  );
   assert.equal((await server.rest('DELETE', '/chains/quarantine')).status, 204);
   assert.equal((await server.rest('GET', '/chains/quarantine')).status, 404);
 });
@@ -122,7 +157,9 @@ test('validate answers with diagnostics and stores nothing', async () => {
   const good = await server.rest('POST', '/chains/validate', { source: 'chain probe { if loop then hold  accept }' });
   assert.equal(good.body.ok, true, JSON.stringify(good.body));
   assert.equal((await server.rest('GET', '/chains/probe')).status, 404);
-  const pipe = await server.rest('POST', '/pipelines/validate', { source: 'pipeline probe { cook-headers no-such-handler to-outgoing }' });
+  const pipe = await server.rest('POST', '/pipelines/validate', {
+    source: 'pipeline probe { cook-headers no-such-handler to-outgoing }',
+  });
   assert.equal(pipe.body.ok, false);
   assert.ok(pipe.body.diagnostics.some((x: { code: string }) => x.code === 'MM302'));
 });

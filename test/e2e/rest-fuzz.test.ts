@@ -25,7 +25,13 @@ before(async () => {
   };
   await ok('POST', '/domains', { mail_host: 'example.com' });
   for (const l of ['ant', 'bee']) await ok('POST', '/lists', { fqdn_listname: `${l}@example.com` });
-  await ok('POST', '/members', { list_id: 'ant.example.com', subscriber: 'anne@example.org', pre_verified: true, pre_confirmed: true, pre_approved: true });
+  await ok('POST', '/members', {
+    list_id: 'ant.example.com',
+    subscriber: 'anne@example.org',
+    pre_verified: true,
+    pre_confirmed: true,
+    pre_approved: true,
+  });
   await ok('POST', '/lists/ant.example.com/header-matches', { header: 'Subject', pattern: 'spam' });
   await ok('POST', '/lists/ant.example.com/bans', { email: 'bad@example.org' });
 });
@@ -41,9 +47,28 @@ after(async () => {
 const text = fc.oneof(
   fc.string({ maxLength: 20 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
-  fc.string({ unit: fc.constantFrom('a', '.', '-', '@', '\r', '\n', '\u0000', '%', '/', '[', '(', '*', '+', '\\', '{', '"', ' '), maxLength: 30 }),
+  fc.string({
+    unit: fc.constantFrom('a', '.', '-', '@', '\r', '\n', '\u0000', '%', '/', '[', '(', '*', '+', '\\', '{', '"', ' '),
+    maxLength: 30,
+  }),
   fc.integer({ min: 1, max: 400 }).map((n) => 'x'.repeat(n)),
-  fc.constantFrom('', ' ', '..', '.', '@', 'a@b.c\r\nBcc: t@e.x', '(a+)+$', '[abc', '^.*$', '%00', '0', '-1', '1e400', 'null', 'true'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '..',
+    '.',
+    '@',
+    'a@b.c\r\nBcc: t@e.x',
+    '(a+)+$',
+    '[abc',
+    '^.*$',
+    '%00',
+    '0',
+    '-1',
+    '1e400',
+    'null',
+    'true',
+  ),
 );
 
 const value: fc.Arbitrary<unknown> = fc.oneof(
@@ -58,40 +83,129 @@ const value: fc.Arbitrary<unknown> = fc.oneof(
 
 const FIELDS = [
   ...LIST_SETTINGS.map((s) => s.name),
-  ...['mail_host', 'description', 'alias_domain', 'owner', 'fqdn_listname', 'style_name', 'list_id', 'subscriber', 'display_name', 'role'],
-  ...['delivery_mode', 'delivery_status', 'pre_verified', 'pre_confirmed', 'pre_approved', 'send_welcome_message', 'invitation', 'address'],
-  ...['moderation_action', 'email', 'password', 'is_server_owner', 'header', 'pattern', 'action', 'tag', 'position', 'source', 'name'],
+  ...[
+    'mail_host',
+    'description',
+    'alias_domain',
+    'owner',
+    'fqdn_listname',
+    'style_name',
+    'list_id',
+    'subscriber',
+    'display_name',
+    'role',
+  ],
+  ...[
+    'delivery_mode',
+    'delivery_status',
+    'pre_verified',
+    'pre_confirmed',
+    'pre_approved',
+    'send_welcome_message',
+    'invitation',
+    'address',
+  ],
+  ...[
+    'moderation_action',
+    'email',
+    'password',
+    'is_server_owner',
+    'header',
+    'pattern',
+    'action',
+    'tag',
+    'position',
+    'source',
+    'name',
+  ],
   ...['comment', 'reason', 'forward', 'message', 'chain', 'pipeline', 'sender', 'count', 'page'],
 ];
-const body = fc.dictionary(fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...FIELDS) }, fc.string({ maxLength: 8 })), value, { maxKeys: 5 });
+const body = fc.dictionary(
+  fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...FIELDS) }, fc.string({ maxLength: 8 })),
+  value,
+  { maxKeys: 5 },
+);
 
-const list = fc.oneof({ weight: 3, arbitrary: fc.constantFrom('ant.example.com', 'ant@example.com', 'bee.example.com') }, text);
+const list = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('ant.example.com', 'ant@example.com', 'bee.example.com') },
+  text,
+);
 const segment = (...known: string[]) => fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...known) }, text);
 const chainSource = fc.oneof(
   fc.constantFrom('chain fz "x" {\n    accept\n}\n', 'pipeline fz "x" {\n    to-outgoing\n}\n', 'chain fz {', ''),
-  fc.integer({ min: 1, max: 800 }).map((n) => `chain fz "deep" {\n    if ${'('.repeat(n)}true${')'.repeat(n)} then accept\n}\n`),
+  fc
+    .integer({ min: 1, max: 800 })
+    .map((n) => `chain fz "deep" {\n    if ${'('.repeat(n)}true${')'.repeat(n)} then accept\n}\n`),
   text,
 );
 
 const PATHS: fc.Arbitrary<[string[], string]>[] = [
   fc.tuple(fc.constant(['POST']), fc.constant('/domains')),
-  fc.tuple(fc.constant(['PUT', 'PATCH', 'DELETE']), segment('example.com', 'other.example').map((h) => `/domains/${enc(h)}`)),
+  fc.tuple(
+    fc.constant(['PUT', 'PATCH', 'DELETE']),
+    segment('example.com', 'other.example').map((h) => `/domains/${enc(h)}`),
+  ),
   fc.tuple(fc.constant(['POST']), fc.constantFrom('/lists', '/lists/find', '/members', '/members/find', '/users')),
-  fc.tuple(fc.constant(['DELETE']), list.map((l) => `/lists/${enc(l)}`)),
-  fc.tuple(fc.constant(['PUT', 'PATCH']), list.map((l) => `/lists/${enc(l)}/config`)),
-  fc.tuple(fc.constant(['PUT', 'PATCH']), fc.tuple(list, segment(...LIST_SETTINGS.map((s) => s.name))).map(([l, a]) => `/lists/${enc(l)}/config/${enc(a)}`)),
-  fc.tuple(fc.constant(['PATCH', 'DELETE']), segment('1', '00000000000000000000000000000001').map((id) => `/members/${enc(id)}`)),
-  fc.tuple(fc.constant(['POST', 'DELETE']), list.map((l) => `/lists/${enc(l)}/bans`)),
+  fc.tuple(
+    fc.constant(['DELETE']),
+    list.map((l) => `/lists/${enc(l)}`),
+  ),
+  fc.tuple(
+    fc.constant(['PUT', 'PATCH']),
+    list.map((l) => `/lists/${enc(l)}/config`),
+  ),
+  fc.tuple(
+    fc.constant(['PUT', 'PATCH']),
+    fc.tuple(list, segment(...LIST_SETTINGS.map((s) => s.name))).map(([l, a]) => `/lists/${enc(l)}/config/${enc(a)}`),
+  ),
+  fc.tuple(
+    fc.constant(['PATCH', 'DELETE']),
+    segment('1', '00000000000000000000000000000001').map((id) => `/members/${enc(id)}`),
+  ),
+  fc.tuple(
+    fc.constant(['POST', 'DELETE']),
+    list.map((l) => `/lists/${enc(l)}/bans`),
+  ),
   fc.tuple(fc.constant(['POST', 'DELETE']), fc.constant('/bans')),
-  fc.tuple(fc.constant(['DELETE']), fc.tuple(list, segment('bad@example.org', '^.*@evil')).map(([l, e]) => `/lists/${enc(l)}/bans/${enc(e)}`)),
-  fc.tuple(fc.constant(['POST', 'DELETE']), list.map((l) => `/lists/${enc(l)}/header-matches`)),
-  fc.tuple(fc.constant(['PUT', 'PATCH', 'DELETE']), fc.tuple(list, segment('0', '1', '99999999999999999999')).map(([l, p]) => `/lists/${enc(l)}/header-matches/${enc(p)}`)),
-  fc.tuple(fc.constant(['PUT', 'DELETE']), fc.tuple(fc.constantFrom('chains', 'pipelines'), segment('fz', 'default-posting-chain', 'accept')).map(([k, n]) => `/${k}/${enc(n)}`)),
+  fc.tuple(
+    fc.constant(['DELETE']),
+    fc.tuple(list, segment('bad@example.org', '^.*@evil')).map(([l, e]) => `/lists/${enc(l)}/bans/${enc(e)}`),
+  ),
+  fc.tuple(
+    fc.constant(['POST', 'DELETE']),
+    list.map((l) => `/lists/${enc(l)}/header-matches`),
+  ),
+  fc.tuple(
+    fc.constant(['PUT', 'PATCH', 'DELETE']),
+    fc
+      .tuple(list, segment('0', '1', '99999999999999999999'))
+      .map(([l, p]) => `/lists/${enc(l)}/header-matches/${enc(p)}`),
+  ),
+  fc.tuple(
+    fc.constant(['PUT', 'DELETE']),
+    fc
+      .tuple(fc.constantFrom('chains', 'pipelines'), segment('fz', 'default-posting-chain', 'accept'))
+      .map(([k, n]) => `/${k}/${enc(n)}`),
+  ),
   fc.tuple(fc.constant(['POST']), fc.constantFrom('/chains/validate', '/pipelines/validate')),
-  fc.tuple(fc.constant(['POST']), fc.tuple(list, segment('1', '2')).map(([l, id]) => `/lists/${enc(l)}/held/${enc(id)}`)),
-  fc.tuple(fc.constant(['POST']), list.map((l) => `/lists/${enc(l)}/explain`)),
-  fc.tuple(fc.constant(['DELETE']), fc.tuple(list, segment('member', 'owner', 'moderator')).map(([l, r]) => `/lists/${enc(l)}/roster/${enc(r)}`)),
-  fc.tuple(fc.constant(['DELETE']), fc.tuple(list, segment('member', 'owner'), segment('anne@example.org')).map(([l, r, e]) => `/lists/${enc(l)}/${enc(r)}/${enc(e)}`)),
+  fc.tuple(
+    fc.constant(['POST']),
+    fc.tuple(list, segment('1', '2')).map(([l, id]) => `/lists/${enc(l)}/held/${enc(id)}`),
+  ),
+  fc.tuple(
+    fc.constant(['POST']),
+    list.map((l) => `/lists/${enc(l)}/explain`),
+  ),
+  fc.tuple(
+    fc.constant(['DELETE']),
+    fc.tuple(list, segment('member', 'owner', 'moderator')).map(([l, r]) => `/lists/${enc(l)}/roster/${enc(r)}`),
+  ),
+  fc.tuple(
+    fc.constant(['DELETE']),
+    fc
+      .tuple(list, segment('member', 'owner'), segment('anne@example.org'))
+      .map(([l, r, e]) => `/lists/${enc(l)}/${enc(r)}/${enc(e)}`),
+  ),
 ];
 
 function enc(s: string): string {
@@ -107,7 +221,14 @@ interface FuzzRequest {
 }
 
 const request: fc.Arbitrary<FuzzRequest> = fc
-  .tuple(fc.oneof(...PATHS), fc.nat(), fc.constantFrom('json', 'json', 'form', 'form', 'broken-json', 'none', 'rfc822'), body, chainSource, fc.boolean())
+  .tuple(
+    fc.oneof(...PATHS),
+    fc.nat(),
+    fc.constantFrom('json', 'json', 'form', 'form', 'broken-json', 'none', 'rfc822'),
+    body,
+    chainSource,
+    fc.boolean(),
+  )
   .map(([[methods, path], i, encoding, b, source, withSource]) => ({
     method: methods[i % methods.length],
     path,
@@ -125,10 +246,20 @@ function payload(r: FuzzRequest): { type?: string; data?: string } {
       return { type: 'application/json', data: JSON.stringify(r.body).slice(0, -1) };
     case 'rfc822':
       // fast-check's objects may have no prototype: String() of one throws, JSON does not.
-      return { type: 'message/rfc822', data: typeof r.body.message === 'string' ? r.body.message : r.body.message === undefined ? 'Subject: x\n\nbody\n' : JSON.stringify(r.body.message) };
+      return {
+        type: 'message/rfc822',
+        data:
+          typeof r.body.message === 'string'
+            ? r.body.message
+            : r.body.message === undefined
+              ? 'Subject: x\n\nbody\n'
+              : JSON.stringify(r.body.message),
+      };
     case 'form': {
       const params = new URLSearchParams();
-      for (const [k, v] of Object.entries(r.body)) for (const item of Array.isArray(v) ? v : [v]) params.append(k, typeof item === 'object' ? JSON.stringify(item) : String(item));
+      for (const [k, v] of Object.entries(r.body))
+        for (const item of Array.isArray(v) ? v : [v])
+          params.append(k, typeof item === 'object' ? JSON.stringify(item) : String(item));
       return { type: 'application/x-www-form-urlencoded', data: params.toString() };
     }
   }
@@ -152,7 +283,11 @@ test(`${REQUESTS} random write requests: never a 500, and the server keeps answe
   const statuses = new Map<number, number>();
   for (const r of fc.sample(request, { numRuns: REQUESTS, seed })) {
     let reply: { status: number; text: string };
-    if (process.env.FUZZ_LOG) appendFileSync(process.env.FUZZ_LOG, `${new Date().toISOString()} ${r.method} ${r.path} ${r.encoding} ${JSON.stringify(r.body).slice(0, 300)}\n`);
+    if (process.env.FUZZ_LOG)
+      appendFileSync(
+        process.env.FUZZ_LOG,
+        `${new Date().toISOString()} ${r.method} ${r.path} ${r.encoding} ${JSON.stringify(r.body).slice(0, 300)}\n`,
+      );
     try {
       reply = await send(r);
     } catch (err) {
@@ -160,7 +295,10 @@ test(`${REQUESTS} random write requests: never a 500, and the server keeps answe
       break;
     }
     statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
-    if (reply.status >= 500) failures.push(`${reply.status} for ${r.method} ${r.path} (${r.encoding}) ${JSON.stringify(r.body).slice(0, 400)}: ${reply.text.slice(0, 200)}`);
+    if (reply.status >= 500)
+      failures.push(
+        `${reply.status} for ${r.method} ${r.path} (${r.encoding}) ${JSON.stringify(r.body).slice(0, 400)}: ${reply.text.slice(0, 200)}`,
+      );
     // Every error is Mailman's JSON body.
     else if (reply.status >= 400) {
       const parsed = (() => {
@@ -170,14 +308,22 @@ test(`${REQUESTS} random write requests: never a 500, and the server keeps answe
           return undefined;
         }
       })();
-      if (typeof parsed?.title !== 'string' || typeof parsed?.description !== 'string') failures.push(`${reply.status} without a JSON reason for ${r.method} ${r.path}: ${reply.text.slice(0, 200)}`);
+      if (typeof parsed?.title !== 'string' || typeof parsed?.description !== 'string')
+        failures.push(`${reply.status} without a JSON reason for ${r.method} ${r.path}: ${reply.text.slice(0, 200)}`);
     }
   }
   t.diagnostic(`seed ${seed}; statuses ${JSON.stringify([...statuses].sort(([a], [b]) => a - b))}`);
-  assert.deepEqual(failures, [], `seed ${seed} (rerun with FUZZ_SEED=${seed}); statuses ${JSON.stringify([...statuses])}`);
+  assert.deepEqual(
+    failures,
+    [],
+    `seed ${seed} (rerun with FUZZ_SEED=${seed}); statuses ${JSON.stringify([...statuses])}`,
+  );
   const system = await server.rest('GET', '/system');
   assert.equal(system.status, 200);
   assert.equal(server.runnerPid('rest'), restPid, 'the rest runner never restarted');
   // Some requests must have got through, or the fuzz only ever tested the 400 paths.
-  assert.ok([...statuses.keys()].some((s) => s < 300), `statuses ${JSON.stringify([...statuses])}`);
+  assert.ok(
+    [...statuses.keys()].some((s) => s < 300),
+    `statuses ${JSON.stringify([...statuses])}`,
+  );
 });

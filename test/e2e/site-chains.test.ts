@@ -35,7 +35,18 @@ let n = 0;
 /** Posts from a member; resolves with the message id. */
 async function post(marked: boolean): Promise<string> {
   const messageId = `<site-chain-${++n}@example.org>`;
-  const res = await sendLmtp(server.lmtpPort, 'anne@example.org', ['ant@example.com'], makePost({ from: 'anne@example.org', to: 'ant@example.com', subject: `post ${n}`, messageId, extra: marked ? ['X-Hold-Me: yes'] : [] }));
+  const res = await sendLmtp(
+    server.lmtpPort,
+    'anne@example.org',
+    ['ant@example.com'],
+    makePost({
+      from: 'anne@example.org',
+      to: 'ant@example.com',
+      subject: `post ${n}`,
+      messageId,
+      extra: marked ? ['X-Hold-Me: yes'] : [],
+    }),
+  );
   assert.deepEqual(res.accepted, ['ant@example.com']);
   return messageId;
 }
@@ -43,20 +54,29 @@ async function post(marked: boolean): Promise<string> {
 /** Waits until the message is held and returns its held entry. */
 async function heldEntry(messageId: string): Promise<{ reason: string; message_id: string }> {
   let entry: { reason: string; message_id: string } | undefined;
-  await server.waitUntil(async () => {
-    const held = (await server.rest('GET', `/lists/${LIST}/held`)).body;
-    entry = (held.entries ?? []).find((e: { message_id: string }) => e.message_id === messageId);
-    return !!entry;
-  }, 20_000, `${messageId} to be held`);
+  await server.waitUntil(
+    async () => {
+      const held = (await server.rest('GET', `/lists/${LIST}/held`)).body;
+      entry = (held.entries ?? []).find((e: { message_id: string }) => e.message_id === messageId);
+      return !!entry;
+    },
+    20_000,
+    `${messageId} to be held`,
+  );
   return entry!;
 }
 
 /** Waits until every member has a copy. */
 async function delivered(messageId: string): Promise<void> {
-  await sink.waitFor(() => MEMBERS.every((m) => sink.copiesFor(m, (r) => r.msg.messageId === messageId).length >= 1), 20_000, `${messageId} to every member`);
+  await sink.waitFor(
+    () => MEMBERS.every((m) => sink.copiesFor(m, (r) => r.msg.messageId === messageId).length >= 1),
+    20_000,
+    `${messageId} to every member`,
+  );
 }
 
-const copies = (messageId: string) => MEMBERS.reduce((sum, m) => sum + sink.copiesFor(m, (r) => r.msg.messageId === messageId).length, 0);
+const copies = (messageId: string) =>
+  MEMBERS.reduce((sum, m) => sum + sink.copiesFor(m, (r) => r.msg.messageId === messageId).length, 0);
 
 before(async () => {
   sink = await new SmtpSink().start();
@@ -64,7 +84,13 @@ before(async () => {
   assert.equal((await server.rest('POST', '/domains', { mail_host: 'example.com' })).status, 201);
   assert.equal((await server.rest('POST', '/lists', { fqdn_listname: 'ant@example.com' })).status, 201);
   for (const email of MEMBERS) {
-    const res = await server.rest('POST', '/members', { list_id: LIST, subscriber: email, pre_verified: true, pre_confirmed: true, pre_approved: true });
+    const res = await server.rest('POST', '/members', {
+      list_id: LIST,
+      subscriber: email,
+      pre_verified: true,
+      pre_confirmed: true,
+      pre_approved: true,
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
   }
   const dir = join(server.varDir, 'chains');
@@ -136,8 +162,15 @@ test('after a restart with the file still broken, the last good version is still
 test('fixing the file puts the new version in force and clears the report', async () => {
   writeFileSync(chainFile, good('Fixed and held'));
   // The in runner notices the change by itself (fs.watch), before any message asks.
-  const dslStatus = () => JSON.parse(readFileSync(join(server.varDir, 'run', 'dsl.json'), 'utf8')) as { names: { name: string; status: string }[] };
-  await server.waitUntil(() => dslStatus().names.find((x) => x.name === 'hold-marked')?.status === 'ok', 20_000, 'the status file to show the fixed chain');
+  const dslStatus = () =>
+    JSON.parse(readFileSync(join(server.varDir, 'run', 'dsl.json'), 'utf8')) as {
+      names: { name: string; status: string }[];
+    };
+  await server.waitUntil(
+    () => dslStatus().names.find((x) => x.name === 'hold-marked')?.status === 'ok',
+    20_000,
+    'the status file to show the fixed chain',
+  );
   const marked = await post(true);
   assert.match((await heldEntry(marked)).reason, /Fixed and held/);
   assert.equal((await server.rest('GET', '/chains/hold-marked')).body.status, 'ok');
@@ -154,7 +187,14 @@ test('mailman listconf prints settings and sets them with the REST validation', 
   assert.match(all.stdout, /^max_message_size: 40$/m);
   assert.match(all.stdout, /^posting_address: ant@example.com$/m);
 
-  const refused = await server.cli(['listconf', LIST, '--set', 'display_name=Ants', '--set', 'posting_chain=no-such-chain']);
+  const refused = await server.cli([
+    'listconf',
+    LIST,
+    '--set',
+    'display_name=Ants',
+    '--set',
+    'posting_chain=no-such-chain',
+  ]);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /Invalid Parameter "posting_chain": Unknown chain: no-such-chain/);
   assert.equal((await server.rest('GET', `/lists/${LIST}/config`)).body.display_name, 'Ant');
@@ -162,11 +202,23 @@ test('mailman listconf prints settings and sets them with the REST validation', 
   assert.equal(readOnly.code, 1);
   assert.match(readOnly.stderr, /Read-only attribute: list_id/);
 
-  const set = await server.cli(['listconf', LIST, '--set', 'display_name=Ants', '--set', 'posting_chain=default-posting-chain', '--set', 'advertised=no']);
+  const set = await server.cli([
+    'listconf',
+    LIST,
+    '--set',
+    'display_name=Ants',
+    '--set',
+    'posting_chain=default-posting-chain',
+    '--set',
+    'advertised=no',
+  ]);
   assert.equal(set.code, 0, set.stderr);
   assert.equal(set.stdout, 'advertised: false\ndisplay_name: Ants\nposting_chain: default-posting-chain\n');
   const config = (await server.rest('GET', `/lists/${LIST}/config`)).body;
-  assert.deepEqual([config.display_name, config.posting_chain, config.advertised], ['Ants', 'default-posting-chain', false]);
+  assert.deepEqual(
+    [config.display_name, config.posting_chain, config.advertised],
+    ['Ants', 'default-posting-chain', false],
+  );
   const missing = await server.cli(['listconf', 'nope@example.com']);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /No such list: nope@example.com/);

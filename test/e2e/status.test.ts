@@ -37,10 +37,20 @@ test('a healthy server: status exits 0 and lists no stalled queue', async () => 
 
 test('mail to -request, -join, -leave, -confirm and -bounces, an injected digest and shunted mail are all shown by status', async () => {
   for (const sub of ['request', 'join', 'leave', 'confirm', 'bounces']) {
-    const res = await sendLmtp(server.lmtpPort, 'anne@example.org', [`ant-${sub}@example.com`], post(`ant-${sub}@example.com`, sub));
+    const res = await sendLmtp(
+      server.lmtpPort,
+      'anne@example.org',
+      [`ant-${sub}@example.com`],
+      post(`ant-${sub}@example.com`, sub),
+    );
     assert.deepEqual(res.accepted, [`ant-${sub}@example.com`]);
   }
-  const malformed = await sendLmtp(server.lmtpPort, 'anne@example.org', ['ant@example.com'], 'not a header\r\n\r\nbody\r\n');
+  const malformed = await sendLmtp(
+    server.lmtpPort,
+    'anne@example.org',
+    ['ant@example.com'],
+    'not a header\r\n\r\nbody\r\n',
+  );
   assert.deepEqual(malformed.accepted, ['ant@example.com']);
   const file = join(server.dir, 'digest.eml');
   writeFileSync(file, post('ant@example.com', 'for the digest'));
@@ -50,18 +60,36 @@ test('mail to -request, -join, -leave, -confirm and -bounces, an injected digest
   const res = await server.cli(['status']);
   assert.equal(res.code, 0, res.stdout + res.stderr);
   assert.match(res.stdout, /^Queues with mail no runner is taking:$/m);
-  assert.match(res.stdout, /^ {2}command\s+4 messages, oldest \d+s ago \(-request, -join, -leave and -confirm mail; there is no command runner yet\)$/m);
-  assert.match(res.stdout, /^ {2}bounces\s+1 message, oldest \d+s ago \(mail to -bounces; there is no bounce runner yet\)$/m);
+  assert.match(
+    res.stdout,
+    /^ {2}command\s+4 messages, oldest \d+s ago \(-request, -join, -leave and -confirm mail; there is no command runner yet\)$/m,
+  );
+  assert.match(
+    res.stdout,
+    /^ {2}bounces\s+1 message, oldest \d+s ago \(mail to -bounces; there is no bounce runner yet\)$/m,
+  );
   assert.match(res.stdout, /^ {2}digest\s+1 message, oldest \d+s ago/m);
-  assert.match(res.stdout, /^Shunted: 1 message, oldest \d+s ago; "mailman qfile" shows one, "mailman unshunt" retries them$/m);
+  assert.match(
+    res.stdout,
+    /^Shunted: 1 message, oldest \d+s ago; "mailman qfile" shows one, "mailman unshunt" retries them$/m,
+  );
   // Queues a runner takes are not listed, whatever is passing through them.
   assert.doesNotMatch(res.stdout, /^ {2}(in|pipeline|out|virgin|retry) +\d+ message/m);
 });
 
 test('after a post, a hold and CLI writes, nothing under var is open to other users, and the group cannot write', async () => {
   await sendLmtp(server.lmtpPort, 'anne@example.org', ['ant@example.com'], post('ant@example.com', 'delivered'));
-  await sendLmtp(server.lmtpPort, 'stranger@example.net', ['ant@example.com'], post('ant@example.com', 'held', 'stranger@example.net'));
-  await server.waitUntil(async () => (await server.rest('GET', '/lists/ant.example.com/held')).body?.total_size === 1, 20_000, 'the held post');
+  await sendLmtp(
+    server.lmtpPort,
+    'stranger@example.net',
+    ['ant@example.com'],
+    post('ant@example.com', 'held', 'stranger@example.net'),
+  );
+  await server.waitUntil(
+    async () => (await server.rest('GET', '/lists/ant.example.com/held')).body?.total_size === 1,
+    20_000,
+    'the held post',
+  );
   await sink.waitFor(() => sink.copiesFor('anne@example.org').length >= 1, 20_000, 'the delivered post');
   const seen: string[] = [];
   const open: string[] = [];
@@ -88,8 +116,18 @@ test('after a post, a hold and CLI writes, nothing under var is open to other us
   // The kinds of file the issue names are all there to be checked.
   // On PostgreSQL (MAILMAN_TEST_DATABASE_URL) the database is not a file under var.
   const dbFile = server.database.url ? [] : [/^data\/mailman\.db$/];
-  for (const kind of [...dbFile, /^queue\/command\/.+\.qmsg$/, /^queue\/digest\/.+\.qmsg$/, /^queue\/shunt\/.+\.qmsg$/, /^messages\/.+/, /^logs\/.+/]) {
-    assert.ok(seen.some((p) => kind.test(p)), `expected a file like ${kind} under var; saw ${seen.join(', ')}`);
+  for (const kind of [
+    ...dbFile,
+    /^queue\/command\/.+\.qmsg$/,
+    /^queue\/digest\/.+\.qmsg$/,
+    /^queue\/shunt\/.+\.qmsg$/,
+    /^messages\/.+/,
+    /^logs\/.+/,
+  ]) {
+    assert.ok(
+      seen.some((p) => kind.test(p)),
+      `expected a file like ${kind} under var; saw ${seen.join(', ')}`,
+    );
   }
   assert.deepEqual(open, [], 'files or directories others can reach, or the group can write');
 });
@@ -103,28 +141,48 @@ async function takePort(): Promise<{ port: number; server: Server }> {
 
 test('a runner that cannot start is shown as failing at start, then as down once the master gives up; exit status 3', async () => {
   const taken = await takePort();
-  const broken = TestServer.prepare({ smtpPort: sink.port, config: ['[mta]', `lmtp_port: ${taken.port}`, '[runner.lmtp]', 'max_restarts: 4'].join('\n') });
+  const broken = TestServer.prepare({
+    smtpPort: sink.port,
+    config: ['[mta]', `lmtp_port: ${taken.port}`, '[runner.lmtp]', 'max_restarts: 4'].join('\n'),
+  });
   try {
     const start = await broken.cli(['start']);
     assert.equal(start.code, 0, start.stderr);
     // While the master still retries it.
     let res = await broken.cli(['status']);
-    await broken.waitUntil(async () => {
-      res = await broken.cli(['status']);
-      // The other runners may still be starting on a busy machine.
-      return (/lmtp:0:1\s.*FAILING AT START/.test(res.stdout) || /lmtp:0:1\s.*DOWN/.test(res.stdout)) && /^ {2}in:0:1\s+queues:0\s+\d+ queued\s+running/m.test(res.stdout);
-    }, 120_000, 'status to show the LMTP runner failing and the in runner up');
+    await broken.waitUntil(
+      async () => {
+        res = await broken.cli(['status']);
+        // The other runners may still be starting on a busy machine.
+        return (
+          (/lmtp:0:1\s.*FAILING AT START/.test(res.stdout) || /lmtp:0:1\s.*DOWN/.test(res.stdout)) &&
+          /^ {2}in:0:1\s+queues:0\s+\d+ queued\s+running/m.test(res.stdout)
+        );
+      },
+      120_000,
+      'status to show the LMTP runner failing and the in runner up',
+    );
     assert.equal(res.code, 3, res.stdout);
-    assert.match(res.stdout, /^ {2}lmtp:0:1\s+lmtp:0\s+-\s+(FAILING AT START: exited \d+ time\(s\) before it was ready \(last: error: listen EADDRINUSE[^)]*\)|DOWN: )/m);
+    assert.match(
+      res.stdout,
+      /^ {2}lmtp:0:1\s+lmtp:0\s+-\s+(FAILING AT START: exited \d+ time\(s\) before it was ready \(last: error: listen EADDRINUSE[^)]*\)|DOWN: )/m,
+    );
     assert.match(res.stdout, /^Problems: lmtp:0:1 (fails at start|is down)$/m);
     assert.match(res.stdout, /^ {2}in:0:1\s+queues:0\s+\d+ queued\s+running, pid \d+$/m, 'the other runners are up');
     // Once the restarts are used up.
-    await broken.waitUntil(async () => {
-      res = await broken.cli(['status']);
-      return /lmtp:0:1\s.*DOWN/.test(res.stdout);
-    }, 120_000, 'the master to give up on the LMTP runner');
+    await broken.waitUntil(
+      async () => {
+        res = await broken.cli(['status']);
+        return /lmtp:0:1\s.*DOWN/.test(res.stdout);
+      },
+      120_000,
+      'the master to give up on the LMTP runner',
+    );
     assert.equal(res.code, 3, res.stdout);
-    assert.match(res.stdout, /^ {2}lmtp:0:1\s+lmtp:0\s+-\s+DOWN: it failed at start 5 time\(s\) in a row \(last: error: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+\); the master gave up on it\. See the error log, fix the cause, then "mailman restart"$/m);
+    assert.match(
+      res.stdout,
+      /^ {2}lmtp:0:1\s+lmtp:0\s+-\s+DOWN: it failed at start 5 time\(s\) in a row \(last: error: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+\); the master gave up on it\. See the error log, fix the cause, then "mailman restart"$/m,
+    );
     assert.match(res.stdout, /^Problems: lmtp:0:1 is down$/m);
   } finally {
     await broken.cli(['stop']);

@@ -32,7 +32,11 @@ after(async () => {
 
 /** A message from header lines given as bytes (strings are UTF-8), CRLF throughout. */
 function raw(lines: (string | Buffer)[], body: Buffer): Buffer {
-  return Buffer.concat([...lines.flatMap((l) => [Buffer.isBuffer(l) ? l : Buffer.from(l, 'utf8'), Buffer.from('\r\n')]), Buffer.from('\r\n'), body]);
+  return Buffer.concat([
+    ...lines.flatMap((l) => [Buffer.isBuffer(l) ? l : Buffer.from(l, 'utf8'), Buffer.from('\r\n')]),
+    Buffer.from('\r\n'),
+    body,
+  ]);
 }
 
 /** The received Subject: one 7-bit line (folds allowed), and what libmime, not our decoder, reads. */
@@ -69,14 +73,22 @@ for (const [i, [form, subject]] of FORMS.entries()) {
       Buffer.from('Content-Type: text/plain; charset="utf-8"'),
       Buffer.from('Content-Transfer-Encoding: 8bit'),
     ];
-    const res = await sendLmtp(server.lmtpPort, 'anne@example.org', ['team@example.com'], raw([...untouched, Buffer.concat([Buffer.from('Subject: '), subject])], Buffer.from('Grüße aus Köln\r\n')));
+    const res = await sendLmtp(
+      server.lmtpPort,
+      'anne@example.org',
+      ['team@example.com'],
+      raw([...untouched, Buffer.concat([Buffer.from('Subject: '), subject])], Buffer.from('Grüße aus Köln\r\n')),
+    );
     assert.deepEqual(res.accepted, ['team@example.com']);
     const copy = await deliveredTo('bart@example.org', messageId);
     assert.equal(receivedSubject(copy), '[Team] Grüße aus Köln');
     assert.equal(copy.msg.get('subject'), '[Team] Grüße aus Köln');
     const received = Buffer.concat([Buffer.from('\r\n'), copy.raw]);
     for (const line of untouched) {
-      assert.ok(received.includes(Buffer.concat([Buffer.from('\r\n'), line, Buffer.from('\r\n')])), `unchanged: ${line.toString('latin1')}`);
+      assert.ok(
+        received.includes(Buffer.concat([Buffer.from('\r\n'), line, Buffer.from('\r\n')])),
+        `unchanged: ${line.toString('latin1')}`,
+      );
     }
     assert.ok(copy.msg.body.toString('utf8').startsWith('Grüße aus Köln\r\n'), copy.msg.body.toString('utf8'));
   });
@@ -84,14 +96,35 @@ for (const [i, [form, subject]] of FORMS.entries()) {
 
 test('a reply in raw UTF-8 keeps one Re: after the prefix', async () => {
   const messageId = '<utf8-reply@example.org>';
-  await sendLmtp(server.lmtpPort, 'anne@example.org', ['team@example.com'], raw(['From: anne@example.org', 'To: team@example.com', `Message-ID: ${messageId}`, 'Subject: AW: [Team] Re: Grüße aus Köln'], Buffer.from('Hi.\r\n')));
+  await sendLmtp(
+    server.lmtpPort,
+    'anne@example.org',
+    ['team@example.com'],
+    raw(
+      [
+        'From: anne@example.org',
+        'To: team@example.com',
+        `Message-ID: ${messageId}`,
+        'Subject: AW: [Team] Re: Grüße aus Köln',
+      ],
+      Buffer.from('Hi.\r\n'),
+    ),
+  );
   assert.equal(receivedSubject(await deliveredTo('bart@example.org', messageId)), '[Team] Re: Grüße aus Köln');
 });
 
 test('a long multibyte subject is folded under 78 columns with every character whole', async () => {
   const messageId = '<utf8-long@example.org>';
   const text = `${'Grüße aus Köln, 日本語のテキスト, Ελληνικά 🎉 '.repeat(5).trim()}`;
-  await sendLmtp(server.lmtpPort, 'anne@example.org', ['team@example.com'], raw(['From: anne@example.org', 'To: team@example.com', `Message-ID: ${messageId}`, `Subject: ${text}`], Buffer.from('Hi.\r\n')));
+  await sendLmtp(
+    server.lmtpPort,
+    'anne@example.org',
+    ['team@example.com'],
+    raw(
+      ['From: anne@example.org', 'To: team@example.com', `Message-ID: ${messageId}`, `Subject: ${text}`],
+      Buffer.from('Hi.\r\n'),
+    ),
+  );
   const copy = await deliveredTo('bart@example.org', messageId);
   // receivedSubject checks the width; a word split inside a character would not decode back.
   assert.equal(receivedSubject(copy), `[Team] ${text}`);
@@ -101,19 +134,32 @@ test('a long multibyte subject is folded under 78 columns with every character w
 test('a held post with a Latin-1 subject reads as text in REST, `mailman held` and the notices', async () => {
   const messageId = '<utf8-held@example.org>';
   const subject = Buffer.from('Subject: Grüße aus Köln', 'latin1');
-  await sendLmtp(server.lmtpPort, 'zoe@example.net', ['team@example.com'], raw(['From: zoe@example.net', 'To: team@example.com', `Message-ID: ${messageId}`, subject], Buffer.from('Hi.\r\n')));
+  await sendLmtp(
+    server.lmtpPort,
+    'zoe@example.net',
+    ['team@example.com'],
+    raw(['From: zoe@example.net', 'To: team@example.com', `Message-ID: ${messageId}`, subject], Buffer.from('Hi.\r\n')),
+  );
   let held: { entries?: { message_id: string; subject: string; original_subject: string }[] } = {};
-  await server.waitUntil(async () => {
-    held = (await server.rest('GET', '/lists/team.example.com/held')).body;
-    return (held.entries ?? []).some((e) => e.message_id === messageId);
-  }, 20_000, 'the held message');
+  await server.waitUntil(
+    async () => {
+      held = (await server.rest('GET', '/lists/team.example.com/held')).body;
+      return (held.entries ?? []).some((e) => e.message_id === messageId);
+    },
+    20_000,
+    'the held message',
+  );
   const entry = held.entries!.find((e) => e.message_id === messageId)!;
   assert.equal(entry.subject, 'Grüße aus Köln');
   assert.equal(entry.original_subject, 'Grüße aus Köln');
   const cli = await server.cli(['held', 'team@example.com']);
   assert.equal(cli.code, 0, cli.stderr);
   assert.match(cli.stdout, /\tzoe@example\.net\tGrüße aus Köln\t/);
-  await sink.waitFor(() => sink.copiesFor('zoe@example.net').length >= 1 && sink.copiesFor('team-owner@example.com').length >= 1, 20_000, 'the notices');
+  await sink.waitFor(
+    () => sink.copiesFor('zoe@example.net').length >= 1 && sink.copiesFor('team-owner@example.com').length >= 1,
+    20_000,
+    'the notices',
+  );
   assert.match(plainText(sink.copiesFor('zoe@example.net')[0].raw), /\n {4}Grüße aus Köln\r?\n/);
   assert.match(plainText(sink.copiesFor('team-owner@example.com')[0].raw), /\n {4}Subject: Grüße aus Köln\r?\n/);
 });

@@ -37,7 +37,11 @@ export function queuedWork(server: TestServer): string[] {
   if (!existsSync(root)) return [];
   return readdirSync(root)
     .filter((queue) => worked.has(queue))
-    .flatMap((queue) => readdirSync(join(root, queue)).filter((f) => WORK.test(f)).map((f) => `${queue}/${f}`));
+    .flatMap((queue) =>
+      readdirSync(join(root, queue))
+        .filter((f) => WORK.test(f))
+        .map((f) => `${queue}/${f}`),
+    );
 }
 
 /** Waits until no runner has a message to handle (see queuedWork()). */

@@ -22,7 +22,9 @@ export interface TestDatabase {
 export function freshDatabase(): TestDatabase {
   if (!TEST_SERVER_URL) return { conf: '', url: undefined, drop: () => {} };
   const name = `mm_${randomBytes(6).toString('hex')}`;
-  execFileSync(process.execPath, [PG_ADMIN, 'create', TEST_SERVER_URL, name], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [PG_ADMIN, 'create', TEST_SERVER_URL, name], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const url = new URL(name, TEST_SERVER_URL.endsWith('/') ? TEST_SERVER_URL : TEST_SERVER_URL + '/').href;
   let dropped = false;
   return {
@@ -32,7 +34,9 @@ export function freshDatabase(): TestDatabase {
       if (dropped) return;
       dropped = true;
       try {
-        execFileSync(process.execPath, [PG_ADMIN, 'drop', TEST_SERVER_URL, name], { stdio: ['ignore', 'ignore', 'ignore'] });
+        execFileSync(process.execPath, [PG_ADMIN, 'drop', TEST_SERVER_URL, name], {
+          stdio: ['ignore', 'ignore', 'ignore'],
+        });
       } catch {
         // the throw-away cluster goes at the end of the run anyway
       }

@@ -14,7 +14,13 @@ export class LmtpSession {
   private constructor(private readonly conn: SMTPConnection) {}
 
   static async open(port: number): Promise<LmtpSession> {
-    const conn = new SMTPConnection({ host: '127.0.0.1', port, lmtp: true, ignoreTLS: true, connectionTimeout: 10_000 });
+    const conn = new SMTPConnection({
+      host: '127.0.0.1',
+      port,
+      lmtp: true,
+      ignoreTLS: true,
+      connectionTimeout: 10_000,
+    });
     await new Promise<void>((resolve, reject) => {
       conn.once('error', reject);
       conn.connect(() => resolve());
@@ -25,11 +31,19 @@ export class LmtpSession {
   send(from: string, to: string[], raw: Buffer | string): Promise<LmtpResult> {
     return new Promise<LmtpResult>((resolve, reject) => {
       this.conn.send({ from, to }, typeof raw === 'string' ? Buffer.from(raw) : raw, (err, info) => {
-        const e = err as (Error & { rejectedErrors?: { recipient: string; response: string }[]; rejected?: string[] }) | null;
+        const e = err as
+          (Error & { rejectedErrors?: { recipient: string; response: string }[]; rejected?: string[] }) | null;
         if (e && !e.rejectedErrors) return reject(e);
         const responses: Record<string, string> = {};
-        for (const r of e?.rejectedErrors ?? (info as { rejectedErrors?: { recipient: string; response: string }[] })?.rejectedErrors ?? []) responses[r.recipient] = r.response;
-        resolve({ accepted: (info?.accepted as string[]) ?? [], rejected: e?.rejected ?? ((info?.rejected as string[]) ?? []), responses });
+        for (const r of e?.rejectedErrors ??
+          (info as { rejectedErrors?: { recipient: string; response: string }[] })?.rejectedErrors ??
+          [])
+          responses[r.recipient] = r.response;
+        resolve({
+          accepted: (info?.accepted as string[]) ?? [],
+          rejected: e?.rejected ?? (info?.rejected as string[]) ?? [],
+          responses,
+        });
       });
     });
   }
@@ -49,7 +63,14 @@ export async function sendLmtp(port: number, from: string, to: string[], raw: Bu
   }
 }
 
-export function makePost(o: { from: string; to: string; subject: string; body?: string; messageId?: string; extra?: string[] }): string {
+export function makePost(o: {
+  from: string;
+  to: string;
+  subject: string;
+  body?: string;
+  messageId?: string;
+  extra?: string[];
+}): string {
   return [
     `From: ${o.from}`,
     `To: ${o.to}`,

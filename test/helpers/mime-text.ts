@@ -19,7 +19,11 @@ function decodePart(part: Message): string {
   const body = part.body.toString('latin1');
   let bytes: Buffer;
   if (cte === 'base64') bytes = Buffer.from(body.replace(/\s+/g, ''), 'base64');
-  else if (cte === 'quoted-printable') bytes = Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+  else if (cte === 'quoted-printable')
+    bytes = Buffer.from(
+      body.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+      'latin1',
+    );
   else bytes = Buffer.from(body, 'latin1');
   return bytes.toString('utf8');
 }

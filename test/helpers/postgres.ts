@@ -25,7 +25,9 @@ export function postgresBinDir(): string | undefined {
   const own = process.env.MAILMAN_TEST_PG_BIN;
   if (own) return has(own) ? own : undefined;
   if (!existsSync(root)) return undefined;
-  const versions = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(root)
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(b) - Number(a));
   for (const v of versions) {
     const bin = join(root, v, 'bin');
     if (has(bin)) return bin;
@@ -45,7 +47,12 @@ function freePort(): Promise<number> {
 }
 
 /** The account the cluster runs as and the command prefix that runs as it. */
-function runAs(): { user: string; wrap: (cmd: string, args: string[]) => [string, string[]]; uid?: number; gid?: number } {
+function runAs(): {
+  user: string;
+  wrap: (cmd: string, args: string[]) => [string, string[]];
+  uid?: number;
+  gid?: number;
+} {
   if (process.getuid?.() !== 0) return { user: userInfo().username, wrap: (cmd, args) => [cmd, args] };
   const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
   let uid: number, gid: number;
@@ -53,7 +60,9 @@ function runAs(): { user: string; wrap: (cmd: string, args: string[]) => [string
     uid = id('-u');
     gid = id('-g');
   } catch {
-    throw new PostgresMissing('running as root, PostgreSQL needs the `postgres` system user (Debian\'s postgresql package creates it)');
+    throw new PostgresMissing(
+      "running as root, PostgreSQL needs the `postgres` system user (Debian's postgresql package creates it)",
+    );
   }
   return { user: 'postgres', uid, gid, wrap: (cmd, args) => ['runuser', ['-u', 'postgres', '--', cmd, ...args]] };
 }
@@ -62,7 +71,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   const bin = postgresBinDir();
   if (!bin) {
     throw new PostgresMissing(
-      'PostgreSQL binaries not found under /usr/lib/postgresql/*/bin: install Debian\'s `postgresql` package ' +
+      "PostgreSQL binaries not found under /usr/lib/postgresql/*/bin: install Debian's `postgresql` package " +
         '(apt-get install postgresql), or set MAILMAN_TEST_DATABASES=sqlite to run only on SQLite',
     );
   }
@@ -77,7 +86,8 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   const run = (cmd: string, args: string[]) => {
     const [c, a] = who.wrap(join(bin, cmd), args);
     const r = spawnSync(c, a, { encoding: 'utf8', cwd: dir });
-    if (r.status !== 0) throw new Error(`${cmd} failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout || String(r.error)).trim()}`);
+    if (r.status !== 0)
+      throw new Error(`${cmd} failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout || String(r.error)).trim()}`);
   };
   let started = false;
   const stop = () => {
@@ -97,7 +107,14 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     // for several servers each opening a pool per process.
     writeFileSync(
       join(data, 'postgresql.auto.conf'),
-      ["fsync = off", "synchronous_commit = off", "full_page_writes = off", `unix_socket_directories = '${dir}'`, "max_connections = 400", "listen_addresses = '127.0.0.1'"].join('\n') + '\n',
+      [
+        'fsync = off',
+        'synchronous_commit = off',
+        'full_page_writes = off',
+        `unix_socket_directories = '${dir}'`,
+        'max_connections = 400',
+        "listen_addresses = '127.0.0.1'",
+      ].join('\n') + '\n',
     );
     if (who.uid !== undefined) chownSync(join(data, 'postgresql.auto.conf'), who.uid, who.gid!);
     // A port taken between freePort() and the server binding it: try another.
@@ -108,7 +125,10 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
         started = true;
         return { url: `postgres://${who.user}@127.0.0.1:${port}/`, stop };
       } catch (err) {
-        if (attempt >= 2) throw new Error(`${(err as Error).message}\n${existsSync(log) ? execFileSync('tail', ['-20', log], { encoding: 'utf8' }) : ''}`);
+        if (attempt >= 2)
+          throw new Error(
+            `${(err as Error).message}\n${existsSync(log) ? execFileSync('tail', ['-20', log], { encoding: 'utf8' }) : ''}`,
+          );
       }
     }
   } catch (err) {

@@ -34,10 +34,12 @@ export class RawLmtp {
       this.waiting?.();
     });
     socket.on('error', () => undefined);
-    this.closed = new Promise((resolve) => socket.once('close', () => {
-      this.waiting?.();
-      resolve();
-    }));
+    this.closed = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.waiting?.();
+        resolve();
+      }),
+    );
   }
 
   static async open(port: number): Promise<RawLmtp> {

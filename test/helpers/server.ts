@@ -71,7 +71,11 @@ export class TestServer {
 
   async boot(): Promise<void> {
     for (const f of ['lmtp.json', 'rest.json']) rmSync(join(this.varDir, 'run', f), { force: true });
-    this.master = spawn(process.execPath, [...this.nodeArgs, MAILMAN, '-C', this.configFile, 'start', '--foreground', '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    this.master = spawn(
+      process.execPath,
+      [...this.nodeArgs, MAILMAN, '-C', this.configFile, 'start', '--foreground', '--quiet'],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
     this.exited = new Promise((resolve) => this.master.once('exit', (code) => resolve(code)));
     const deadline = Date.now() + 90_000; // generous: runners take 30 s to start on a loaded 2-core machine
     for (;;) {
@@ -82,7 +86,8 @@ export class TestServer {
         this.restPort = rest.port;
         return;
       }
-      if (this.master.exitCode !== null) throw new Error(`the server exited with ${this.master.exitCode} while starting`);
+      if (this.master.exitCode !== null)
+        throw new Error(`the server exited with ${this.master.exitCode} while starting`);
       if (Date.now() > deadline) {
         // A master left running keeps the test process alive for ever (it inherits our stdio).
         this.master.kill('SIGTERM');
@@ -114,17 +119,30 @@ export class TestServer {
   /** A list, its domain created on first use, with members subscribed as an admin does it. */
   async createList(fqdn: string, members: readonly string[] = []): Promise<void> {
     const domain = fqdn.slice(fqdn.lastIndexOf('@') + 1);
-    if ((await this.rest('GET', `/domains/${domain}`)).status === 404) expectStatus(await this.rest('POST', '/domains', { mail_host: domain }), 201);
+    if ((await this.rest('GET', `/domains/${domain}`)).status === 404)
+      expectStatus(await this.rest('POST', '/domains', { mail_host: domain }), 201);
     expectStatus(await this.rest('POST', '/lists', { fqdn_listname: fqdn }), 201);
     for (const email of members) {
-      expectStatus(await this.rest('POST', '/members', { list_id: fqdn.replace('@', '.'), subscriber: email, pre_verified: true, pre_confirmed: true, pre_approved: true }), 201);
+      expectStatus(
+        await this.rest('POST', '/members', {
+          list_id: fqdn.replace('@', '.'),
+          subscriber: email,
+          pre_verified: true,
+          pre_confirmed: true,
+          pre_approved: true,
+        }),
+        201,
+      );
     }
   }
 
   async rest(method: string, path: string, body?: Record<string, unknown>): Promise<RestResponse> {
     const res = await fetch(`http://127.0.0.1:${this.restPort}/3.1${path}`, {
       method,
-      headers: { authorization: 'Basic ' + Buffer.from('restadmin:restpass').toString('base64'), ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: 'Basic ' + Buffer.from('restadmin:restpass').toString('base64'),
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();

@@ -54,7 +54,10 @@ export class SmtpSink {
             // The outcome a client cannot know: the message was sent, no reply ever comes.
             this.dropNext--;
             this.dropped++;
-            for (const c of (this.server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections) if (c.id === session.id) c._socket.destroy();
+            for (const c of (
+              this.server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }
+            ).connections)
+              if (c.id === session.id) c._socket.destroy();
             return;
           }
           const finish = () => {
@@ -97,7 +100,13 @@ export class SmtpSink {
   waitFor(pred: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
     if (pred()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; sink has ${this.received.length} messages`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(`timed out after ${timeoutMs} ms waiting for ${what}; sink has ${this.received.length} messages`),
+          ),
+        timeoutMs,
+      );
       this.waiters.push({
         pred,
         resolve: () => {

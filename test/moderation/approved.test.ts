@@ -22,10 +22,14 @@ test('without a moderator password the rule misses and leaves the message alone'
 test('each of the four headers carries the password; all four are removed, valid or not', async () => {
   await h.set({ moderator_password: hashPassword('s3cret') });
   for (const name of ['Approved', 'Approve', 'X-Approved', 'X-Approve']) {
-    const r = await h.check('approved', post({ extra: [`${name}: s3cret`, ...(name === 'X-Approved' ? ['Approved-By: x'] : ['X-Approved: other'])] }));
+    const r = await h.check(
+      'approved',
+      post({ extra: [`${name}: s3cret`, ...(name === 'X-Approved' ? ['Approved-By: x'] : ['X-Approved: other'])] }),
+    );
     assert.equal(r.hit, true, name);
     assert.equal(r.ctx.msgdata.has_approved, true);
-    for (const gone of ['approved', 'approve', 'x-approved', 'x-approve']) assert.equal(r.ctx.msg.has(gone), false, `${gone} removed`);
+    for (const gone of ['approved', 'approve', 'x-approved', 'x-approve'])
+      assert.equal(r.ctx.msg.has(gone), false, `${gone} removed`);
   }
   // Mailman's order: Approve, Approved, X-Approve, X-Approved; the first present is the password.
   assert.equal((await h.check('approved', post({ extra: ['X-Approve: s3cret', 'Approved: other'] }))).hit, false);
@@ -45,7 +49,10 @@ test('under explain (dryRun) the headers stay', async () => {
 });
 
 test('the first non-blank body line may carry it; the line is removed from the body', async () => {
-  const r = await h.check('approved', post({ body: '\n\nApproved: s3cret\nThe real text.\nApproved: s3cret stays here' }));
+  const r = await h.check(
+    'approved',
+    post({ body: '\n\nApproved: s3cret\nThe real text.\nApproved: s3cret stays here' }),
+  );
   assert.equal(r.hit, true);
   const body = r.ctx.msg.body.toString();
   assert.doesNotMatch(body.split('\n').slice(0, 3).join('\n'), /Approved/);
@@ -63,15 +70,34 @@ test('the first non-blank body line may carry it; the line is removed from the b
 test('in a multipart/alternative post the line goes from the plain part and the pseudo-header from the HTML', async () => {
   const qpHtml = '<p>Approved:&nbsp;s3cret</p><p>Hello =E2=9C=93</p>';
   const raw = [
-    'From: anne@example.org', 'To: ant@example.com', 'Subject: Q', 'MIME-Version: 1.0', 'Content-Type: multipart/alternative; boundary="alt"', '',
-    'preamble', '--alt', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64', '',
+    'From: anne@example.org',
+    'To: ant@example.com',
+    'Subject: Q',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/alternative; boundary="alt"',
+    '',
+    'preamble',
+    '--alt',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: base64',
+    '',
     Buffer.from('Approved: s3cret\nHello \u2713\n').toString('base64'),
-    '--alt', 'Content-Type: text/html; charset=utf-8', 'Content-Transfer-Encoding: quoted-printable', '', qpHtml, '--alt--', 'epilogue', '',
+    '--alt',
+    'Content-Type: text/html; charset=utf-8',
+    'Content-Transfer-Encoding: quoted-printable',
+    '',
+    qpHtml,
+    '--alt--',
+    'epilogue',
+    '',
   ].join('\n');
   const r = await h.check('approved', raw);
   assert.equal(r.hit, true);
   const parts: MimePart[] = [...r.ctx.msg.mime().walk()];
-  assert.deepEqual(parts.map((p) => p.type), ['multipart/alternative', 'text/plain', 'text/html']);
+  assert.deepEqual(
+    parts.map((p) => p.type),
+    ['multipart/alternative', 'text/plain', 'text/html'],
+  );
   assert.equal(parts[1].decodedText(), 'Hello \u2713\n');
   assert.equal(parts[2].decodedText().replace(/\r?\n$/, ''), '<p></p><p>Hello \u2713</p>');
   const whole = r.ctx.msg.toBuffer().toString();

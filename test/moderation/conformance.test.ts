@@ -24,15 +24,28 @@ interface Case {
   raw: string;
 }
 
-const post = (id: string, o: Partial<{ from: string; to: string; subject: string; body: string; extra: string[] }> = {}) =>
-  makePost({ from: o.from ?? 'Anne <anne@example.org>', to: o.to ?? 'ant@example.com', subject: o.subject ?? `case ${id}`, body: o.body, extra: o.extra, messageId: `<${id}@test.example>` });
+const post = (
+  id: string,
+  o: Partial<{ from: string; to: string; subject: string; body: string; extra: string[] }> = {},
+) =>
+  makePost({
+    from: o.from ?? 'Anne <anne@example.org>',
+    to: o.to ?? 'ant@example.com',
+    subject: o.subject ?? `case ${id}`,
+    body: o.body,
+    extra: o.extra,
+    messageId: `<${id}@test.example>`,
+  });
 const noSubject = (id: string) => post(id).replace(/^Subject: .*\r\n/m, '');
 const many = Array.from({ length: 9 }, (_, i) => `r${i}@example.net`).join(', ');
 
 const CASES: Case[] = [
   { id: 'plain', raw: post('plain') },
   { id: 'approved', raw: post('approved', { extra: ['Approved: s3cret'] }).replace(/^Subject: .*\r\n/m, '') },
-  { id: 'approved-body', raw: post('approved-body', { body: 'Approved: s3cret\r\nThe text.', to: 'elsewhere@example.net' }) },
+  {
+    id: 'approved-body',
+    raw: post('approved-body', { body: 'Approved: s3cret\r\nThe text.', to: 'elsewhere@example.net' }),
+  },
   { id: 'no-subject', raw: noSubject('no-subject') },
   { id: 'implicit', raw: post('implicit', { to: 'someone@example.net' }) },
   { id: 'recipients', raw: post('recipients', { extra: [`Cc: ${many}`] }) },
@@ -46,7 +59,11 @@ const CASES: Case[] = [
   { id: 'no-senders', raw: post('no-senders').replace(/^From: .*\r\n/m, ''), envelope: '' },
   { id: 'rejected', raw: post('rejected', { from: 'moddy@example.org' }), envelope: 'moddy@example.org' },
   { id: 'emergency', list: 'bee', raw: post('emergency', { to: 'bee@example.com' }) },
-  { id: 'emergency-approved', list: 'bee', raw: post('emergency-approved', { to: 'bee@example.com', extra: ['Approved: s3cret'] }) },
+  {
+    id: 'emergency-approved',
+    list: 'bee',
+    raw: post('emergency-approved', { to: 'bee@example.com', extra: ['Approved: s3cret'] }),
+  },
   { id: 'news', list: 'cat', raw: post('news', { to: 'cat@example.com' }) },
 ];
 
@@ -62,14 +79,25 @@ before(async () => {
   await rest('POST', '/domains', { mail_host: 'example.com' });
   for (const name of ['ant', 'bee', 'cat']) {
     await rest('POST', '/lists', { fqdn_listname: `${name}@example.com` });
-    await rest('PATCH', `/lists/${name}.example.com/config`, { moderator_password: 's3cret', admin_immed_notify: false });
+    await rest('PATCH', `/lists/${name}.example.com/config`, {
+      moderator_password: 's3cret',
+      admin_immed_notify: false,
+    });
     for (const email of MEMBERS) {
-      await rest('POST', '/members', { list_id: `${name}.example.com`, subscriber: email, pre_verified: true, pre_confirmed: true, pre_approved: true });
+      await rest('POST', '/members', {
+        list_id: `${name}.example.com`,
+        subscriber: email,
+        pre_verified: true,
+        pre_confirmed: true,
+        pre_approved: true,
+      });
     }
   }
   await rest('PATCH', '/lists/bee.example.com/config', { emergency: true });
   await rest('PATCH', '/lists/cat.example.com/config', { newsgroup_moderation: 'moderated' });
-  const moddy = (await rest('GET', '/lists/ant.example.com/roster/member')).body.entries.find((e: { email: string }) => e.email === 'moddy@example.org');
+  const moddy = (await rest('GET', '/lists/ant.example.com/roster/member')).body.entries.find(
+    (e: { email: string }) => e.email === 'moddy@example.org',
+  );
   await rest('PATCH', `/members/${moddy.member_id}`, { moderation_action: 'reject' });
   // No REST resource for bans yet: the ban goes in through the service, on the server's database.
   const services = await Services.open(Config.load({ file: server.configFile, runners }), { migrate: false });
@@ -106,11 +134,21 @@ async function heldReasons(list: string): Promise<Map<string, string>> {
 function vetteLines(): { disposition?: string; message_id?: string; msg?: string }[] {
   const file = join(server.varDir, 'logs', 'vette.log');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 test('accepted posts reach every member; the Approved: password never does', async () => {
-  await sink.waitFor(() => ['plain', 'approved', 'approved-body', 'emergency-approved'].every((id) => MEMBERS.every((m) => sink.copiesFor(m, byId(id)).length === 1)), 30_000, 'the accepted posts');
+  await sink.waitFor(
+    () =>
+      ['plain', 'approved', 'approved-body', 'emergency-approved'].every((id) =>
+        MEMBERS.every((m) => sink.copiesFor(m, byId(id)).length === 1),
+      ),
+    30_000,
+    'the accepted posts',
+  );
   for (const id of ['approved', 'approved-body', 'emergency-approved']) {
     const copy = sink.copiesFor('cris@example.net', byId(id))[0];
     assert.equal(copy.msg.has('approved'), false, id);
@@ -118,7 +156,10 @@ test('accepted posts reach every member; the Approved: password never does', asy
     assert.match(copy.msg.get('x-mailman-rule-hits') ?? '', /^approved$/, id);
   }
   assert.match(sink.copiesFor('cris@example.net', byId('approved-body'))[0].raw.toString(), /The text\./);
-  assert.match(sink.copiesFor('cris@example.net', byId('plain'))[0].msg.get('x-mailman-rule-misses') ?? '', /^dmarc-mitigation; no-senders; approved; emergency; loop; banned-address; member-moderation; nonmember-moderation; administrivia/);
+  assert.match(
+    sink.copiesFor('cris@example.net', byId('plain'))[0].msg.get('x-mailman-rule-misses') ?? '',
+    /^dmarc-mitigation; no-senders; approved; emergency; loop; banned-address; member-moderation; nonmember-moderation; administrivia/,
+  );
 });
 
 test('each deferred check, and the non-member post, is held with its reason', async () => {
@@ -136,10 +177,14 @@ test('each deferred check, and the non-member post, is held with its reason', as
   let bee = new Map<string, string>();
   let cat = new Map<string, string>();
   await server
-    .waitUntil(async () => {
-      [held, bee, cat] = await Promise.all(['ant', 'bee', 'cat'].map(heldReasons));
-      return Object.keys(expected).every((id) => held.has(id)) && bee.size > 0 && cat.size > 0;
-    }, 30_000, 'the held posts')
+    .waitUntil(
+      async () => {
+        [held, bee, cat] = await Promise.all(['ant', 'bee', 'cat'].map(heldReasons));
+        return Object.keys(expected).every((id) => held.has(id)) && bee.size > 0 && cat.size > 0;
+      },
+      30_000,
+      'the held posts',
+    )
     .catch(() => undefined); // the comparison below says what is missing
   assert.deepEqual([...held.keys()].sort(), Object.keys(expected).sort());
   for (const [id, re] of Object.entries(expected)) assert.match(held.get(id)!, re, id);
@@ -151,15 +196,34 @@ test('each deferred check, and the non-member post, is held with its reason', as
 
 test('loops, banned senders and sender-less mail are discarded: a vette line, nothing delivered', async () => {
   const ids = ['loop', 'banned', 'no-senders'];
-  await server.waitUntil(() => ids.every((id) => vetteLines().some((l) => l.disposition === 'DISCARD' && l.message_id === `<${id}@test.example>`)), 30_000, 'the DISCARD lines');
+  await server.waitUntil(
+    () =>
+      ids.every((id) =>
+        vetteLines().some((l) => l.disposition === 'DISCARD' && l.message_id === `<${id}@test.example>`),
+      ),
+    30_000,
+    'the DISCARD lines',
+  );
   // A post sent after these (the in runner takes files in order) has been delivered: had any
   // of them been accepted, it would have gone out by now too.
-  await sink.waitFor(() => MEMBERS.every((m) => sink.copiesFor(m, byId('emergency-approved')).length === 1), 30_000, 'a later post');
+  await sink.waitFor(
+    () => MEMBERS.every((m) => sink.copiesFor(m, byId('emergency-approved')).length === 1),
+    30_000,
+    'a later post',
+  );
   for (const id of ids) assert.equal(sink.received.filter(byId(id)).length, 0, id);
 });
 
-test("a member whose action is reject gets the rejection notice, and the list does not", async () => {
-  await sink.waitFor(() => sink.copiesFor('moddy@example.org', (r) => /rejected|reject/i.test(r.raw.toString()) && r.raw.includes('<rejected@test.example>')).length >= 1, 30_000, 'the rejection notice');
+test('a member whose action is reject gets the rejection notice, and the list does not', async () => {
+  await sink.waitFor(
+    () =>
+      sink.copiesFor(
+        'moddy@example.org',
+        (r) => /rejected|reject/i.test(r.raw.toString()) && r.raw.includes('<rejected@test.example>'),
+      ).length >= 1,
+    30_000,
+    'the rejection notice',
+  );
   assert.equal(sink.copiesFor('anne@example.org', byId('rejected')).length, 0);
   assert.ok(vetteLines().some((l) => l.disposition === 'REJECT' && l.message_id === '<rejected@test.example>'));
 });

@@ -32,11 +32,33 @@ after(async () => {
 async function run(raw: string, msgdata: MsgData = {}) {
   const ctx = h.ctx(raw, { msgdata });
   const trace = await runChain(catalog, 'default-posting-chain', ctx);
-  return { disposition: trace.disposition, hits: ctx.msgdata.rule_hits, misses: ctx.msgdata.rule_misses, reasons: ctx.msgdata.moderation_reasons, ctx };
+  return {
+    disposition: trace.disposition,
+    hits: ctx.msgdata.rule_hits,
+    misses: ctx.msgdata.rule_misses,
+    reasons: ctx.msgdata.moderation_reasons,
+    ctx,
+  };
 }
 
-const ORDER = ['dmarc-mitigation', 'no-senders', 'approved', 'emergency', 'loop', 'banned-address', 'member-moderation', 'nonmember-moderation',
-  'administrivia', 'implicit-dest', 'max-recipients', 'max-size', 'news-moderation', 'no-subject', 'digests', 'suspicious-header'];
+const ORDER = [
+  'dmarc-mitigation',
+  'no-senders',
+  'approved',
+  'emergency',
+  'loop',
+  'banned-address',
+  'member-moderation',
+  'nonmember-moderation',
+  'administrivia',
+  'implicit-dest',
+  'max-recipients',
+  'max-size',
+  'news-moderation',
+  'no-subject',
+  'digests',
+  'suspicious-header',
+];
 
 test('a member post with nothing wrong is accepted after every check, in Mailman order', async () => {
   const r = await run(post());

@@ -58,16 +58,22 @@ test('munge_from and wrap_message only flag the post for the dmarc handler', asy
   }
 });
 
-test('reject hits with the notice (or the list\'s own) as reason; discard hits too', async () => {
+test("reject hits with the notice (or the list's own) as reason; discard hits too", async () => {
   await h.set({ dmarc_mitigate_action: 'reject' });
-  const r = await h.check('dmarc-mitigation', from('a@strict.example'), { msgdata: { moderation_reasons: ['earlier'] } });
+  const r = await h.check('dmarc-mitigation', from('a@strict.example'), {
+    msgdata: { moderation_reasons: ['earlier'] },
+  });
   assert.equal(r.hit, true);
   assert.equal(r.ctx.msgdata.dmarc, true);
   assert.deepEqual(r.msgdata, { dmarc_action: 'reject', moderation_sender: 'a@strict.example' });
   assert.equal(r.reasons!.length, 1);
   assert.match(r.reasons![0], /DMARC.*ant-owner@example\.com/s);
   await h.set({ dmarc_moderation_notice: 'No DMARC-strict domains here.' });
-  assert.deepEqual((await h.check('dmarc-mitigation', from('a@quiet.example'))).reasons, ['No DMARC-strict domains here.'], 'quarantine counts too');
+  assert.deepEqual(
+    (await h.check('dmarc-mitigation', from('a@quiet.example'))).reasons,
+    ['No DMARC-strict domains here.'],
+    'quarantine counts too',
+  );
   await h.set({ dmarc_mitigate_action: 'discard' });
   const d = await h.check('dmarc-mitigation', from('a@strict.example'));
   assert.deepEqual(d.msgdata, { dmarc_action: 'discard', moderation_sender: 'a@strict.example' });
@@ -100,10 +106,22 @@ test('digests: a digest Subject or at least four masthead lines, only with hold_
   assert.equal((await h.check('digests', post({ subject: 'Re: Ant Digest, Vol 3, Issue 12 (more)' }))).hit, false);
   const lines = DIGEST_MASTHEAD.split('\n').filter((l) => l.trim() && !l.includes('$'));
   assert.ok(lines.length >= 4);
-  const quoted = await h.check('digests', post({ subject: 'Re: stuff', body: `I think so.\n\n${lines.slice(0, 4).map((l) => `> ${l}`).join('\n')}\n` }));
+  const quoted = await h.check(
+    'digests',
+    post({
+      subject: 'Re: stuff',
+      body: `I think so.\n\n${lines
+        .slice(0, 4)
+        .map((l) => `> ${l}`)
+        .join('\n')}\n`,
+    }),
+  );
   assert.equal(quoted.hit, true);
   assert.deepEqual(quoted.reasons, ['Message quotes digest boilerplate']);
-  assert.equal((await h.check('digests', post({ subject: 'Re: stuff', body: lines.slice(0, 3).join('\n') }))).hit, false);
+  assert.equal(
+    (await h.check('digests', post({ subject: 'Re: stuff', body: lines.slice(0, 3).join('\n') }))).hit,
+    false,
+  );
 });
 
 test('digests is off by default', async () => {

@@ -11,7 +11,8 @@ before(async () => {
 });
 after(async () => h?.close());
 
-const rows = async () => (await h.services.headerMatches.list(h.mlist)).map((r) => [r.position, r.header, r.pattern, r.chain]);
+const rows = async () =>
+  (await h.services.headerMatches.list(h.mlist)).map((r) => [r.position, r.header, r.pattern, r.chain]);
 
 test('add appends or inserts, lower-casing the header; duplicates, bad regexes and bad actions are refused', async () => {
   const hm = h.services.headerMatches;
@@ -32,7 +33,10 @@ test('add appends or inserts, lower-casing the header; duplicates, bad regexes a
 test('move, update and delete keep the positions dense', async () => {
   const hm = h.services.headerMatches;
   await hm.move(h.mlist, 0, 2);
-  assert.deepEqual((await rows()).map((r) => r[1]), ['x-spam-flag', 'subject', 'from']);
+  assert.deepEqual(
+    (await rows()).map((r) => r[1]),
+    ['x-spam-flag', 'subject', 'from'],
+  );
   await hm.update(h.mlist, 1, { action: 'hold', pattern: 'cheap pills' });
   assert.deepEqual((await rows())[1], [1, 'subject', 'cheap pills', 'hold']);
   await hm.delete(h.mlist, 0);
@@ -62,7 +66,7 @@ test('the list.header_matches link source: position order, LISTID-INDEX suffixes
   assert.deepEqual(await source.rows(ctx), []);
 });
 
-test("removing a list removes its header matches and its bans, not the global ones", async () => {
+test('removing a list removes its header matches and its bans, not the global ones', async () => {
   const gone = await h.services.lists.create('gone@example.com');
   await h.services.headerMatches.add(gone, { header: 'subject', pattern: 'x' });
   await h.services.bans.ban('a@example.org', 'gone.example.com');

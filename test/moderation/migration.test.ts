@@ -13,8 +13,11 @@ import { Moderation1764200000000 } from '../../src/model/migrations/0002-moderat
 test('0002 adds the moderation columns and tables to an existing database, and down() removes them', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mailman-mig-'));
   const database = freshDatabase();
-  const where: DataSourceOptions = database.url ? { type: 'postgres', url: database.url } : { type: 'better-sqlite3', database: join(dir, 'db.sqlite') };
-  const open = (migrations: (new () => object)[]) => new DataSource({ ...where, migrations: migrations as never }).initialize();
+  const where: DataSourceOptions = database.url
+    ? { type: 'postgres', url: database.url }
+    : { type: 'better-sqlite3', database: join(dir, 'db.sqlite') };
+  const open = (migrations: (new () => object)[]) =>
+    new DataSource({ ...where, migrations: migrations as never }).initialize();
   try {
     let ds = await open([Initial1764100000000]);
     await ds.runMigrations();
@@ -30,7 +33,10 @@ test('0002 adds the moderation columns and tables to an existing database, and d
     );
     await ds.destroy();
     ds = await open([Initial1764100000000, Moderation1764200000000]);
-    assert.deepEqual((await ds.runMigrations()).map((m) => m.name), ['Moderation1764200000000']);
+    assert.deepEqual(
+      (await ds.runMigrations()).map((m) => m.name),
+      ['Moderation1764200000000'],
+    );
     const [row] = await ds.query('SELECT * FROM mailinglist');
     assert.equal(row.post_id, 7, 'existing data kept');
     assert.equal(row.accept_these_nonmembers, '[]');
@@ -38,7 +44,9 @@ test('0002 adds the moderation columns and tables to an existing database, and d
     assert.equal(row.dmarc_mitigate_action, 'no_mitigation');
     assert.equal(row.newsgroup_moderation, 'none');
     await ds.query("INSERT INTO ban (email, list_id) VALUES ('x@example.org', NULL)");
-    await ds.query("INSERT INTO headermatch (mailing_list_id, position, header, pattern, chain, tag) VALUES (1, 0, 'subject', 'x', NULL, NULL)");
+    await ds.query(
+      "INSERT INTO headermatch (mailing_list_id, position, header, pattern, chain, tag) VALUES (1, 0, 'subject', 'x', NULL, NULL)",
+    );
     await ds.undoLastMigration();
     const q = ds.createQueryRunner();
     const cols = (await q.getTable('mailinglist'))!.columns.map((c) => c.name);

@@ -17,7 +17,13 @@ const config = async () => (await rest.get('/lists/ant.example.com/config')).bod
 
 test("the moderation settings show with Mailman's names and defaults", async () => {
   const c = await config();
-  for (const name of ['accept_these_nonmembers', 'hold_these_nonmembers', 'reject_these_nonmembers', 'discard_these_nonmembers', 'acceptable_aliases']) {
+  for (const name of [
+    'accept_these_nonmembers',
+    'hold_these_nonmembers',
+    'reject_these_nonmembers',
+    'discard_these_nonmembers',
+    'acceptable_aliases',
+  ]) {
     assert.deepEqual(c[name], [], name);
   }
   assert.equal(c.moderator_password, null);
@@ -30,15 +36,49 @@ test("the moderation settings show with Mailman's names and defaults", async () 
 });
 
 test('lists of strings: a JSON array, repeated form fields, one value, or empty', async () => {
-  assert.equal((await rest.patch('/lists/ant.example.com/config', { hold_these_nonmembers: ['a@example.net', '^.*@spam\\.example$'] })).status, 204);
+  assert.equal(
+    (
+      await rest.patch('/lists/ant.example.com/config', {
+        hold_these_nonmembers: ['a@example.net', '^.*@spam\\.example$'],
+      })
+    ).status,
+    204,
+  );
   assert.deepEqual((await config()).hold_these_nonmembers, ['a@example.net', '^.*@spam\\.example$']);
-  assert.equal((await rest.patch('/lists/ant.example.com/config', { acceptable_aliases: ['ants@example.org', 'all-ants@example.org'] }, { form: true })).status, 204);
+  assert.equal(
+    (
+      await rest.patch(
+        '/lists/ant.example.com/config',
+        { acceptable_aliases: ['ants@example.org', 'all-ants@example.org'] },
+        { form: true },
+      )
+    ).status,
+    204,
+  );
   assert.deepEqual((await config()).acceptable_aliases, ['ants@example.org', 'all-ants@example.org']);
-  assert.equal((await rest.patch('/lists/ant.example.com/config/acceptable_aliases', { acceptable_aliases: 'one@example.org' }, { form: true })).status, 204);
-  assert.deepEqual((await rest.get('/lists/ant.example.com/config/acceptable_aliases')).body.acceptable_aliases, ['one@example.org']);
-  assert.equal((await rest.patch('/lists/ant.example.com/config', { acceptable_aliases: '' }, { form: true })).status, 204);
+  assert.equal(
+    (
+      await rest.patch(
+        '/lists/ant.example.com/config/acceptable_aliases',
+        { acceptable_aliases: 'one@example.org' },
+        { form: true },
+      )
+    ).status,
+    204,
+  );
+  assert.deepEqual((await rest.get('/lists/ant.example.com/config/acceptable_aliases')).body.acceptable_aliases, [
+    'one@example.org',
+  ]);
+  assert.equal(
+    (await rest.patch('/lists/ant.example.com/config', { acceptable_aliases: '' }, { form: true })).status,
+    204,
+  );
   assert.deepEqual((await config()).acceptable_aliases, []);
-  assertError(await rest.patch('/lists/ant.example.com/config', { discard_these_nonmembers: [{ email: 'x' }] }), 400, /^Invalid Parameter "discard_these_nonmembers"/);
+  assertError(
+    await rest.patch('/lists/ant.example.com/config', { discard_these_nonmembers: [{ email: 'x' }] }),
+    400,
+    /^Invalid Parameter "discard_these_nonmembers"/,
+  );
 });
 
 test('the moderator password is stored as a hash; empty clears it', async () => {
@@ -51,9 +91,25 @@ test('the moderator password is stored as a hash; empty clears it', async () => 
 });
 
 test('the enumerated moderation settings refuse other values', async () => {
-  assertError(await rest.patch('/lists/ant.example.com/config', { dmarc_mitigate_action: 'bounce' }), 400, /^Invalid Parameter "dmarc_mitigate_action": Accepted Values are: no_mitigation, munge_from, wrap_message, reject, discard/);
-  assertError(await rest.patch('/lists/ant.example.com/config', { newsgroup_moderation: 'yes' }), 400, /^Invalid Parameter "newsgroup_moderation"/);
-  assert.equal((await rest.patch('/lists/ant.example.com/config', { dmarc_mitigate_action: 'munge_from', newsgroup_moderation: 'moderated' })).status, 204);
+  assertError(
+    await rest.patch('/lists/ant.example.com/config', { dmarc_mitigate_action: 'bounce' }),
+    400,
+    /^Invalid Parameter "dmarc_mitigate_action": Accepted Values are: no_mitigation, munge_from, wrap_message, reject, discard/,
+  );
+  assertError(
+    await rest.patch('/lists/ant.example.com/config', { newsgroup_moderation: 'yes' }),
+    400,
+    /^Invalid Parameter "newsgroup_moderation"/,
+  );
+  assert.equal(
+    (
+      await rest.patch('/lists/ant.example.com/config', {
+        dmarc_mitigate_action: 'munge_from',
+        newsgroup_moderation: 'moderated',
+      })
+    ).status,
+    204,
+  );
   const c = await config();
   assert.equal(c.dmarc_mitigate_action, 'munge_from');
   assert.equal(c.newsgroup_moderation, 'moderated');

@@ -17,13 +17,27 @@ test('the ban manager: exact and ^regex bans, per list and global', async () => 
   await bans.ban('spammer@example.net', 'ant.example.com'); // twice: one row
   await bans.ban('^.*@evil\\.example$');
   await bans.ban('^bot\\d+@', 'bee.example.com');
-  assert.deepEqual((await bans.list('ant.example.com')).map((b) => b.email), ['spammer@example.net']);
-  assert.deepEqual((await bans.list(null)).map((b) => b.email), ['^.*@evil\\.example$']);
+  assert.deepEqual(
+    (await bans.list('ant.example.com')).map((b) => b.email),
+    ['spammer@example.net'],
+  );
+  assert.deepEqual(
+    (await bans.list(null)).map((b) => b.email),
+    ['^.*@evil\\.example$'],
+  );
   assert.equal(await bans.isBanned('SPAMMER@example.net', 'ant.example.com'), true);
-  assert.equal(await bans.isBanned('spammer@example.net', 'bee.example.com'), false, 'a list ban is for that list only');
+  assert.equal(
+    await bans.isBanned('spammer@example.net', 'bee.example.com'),
+    false,
+    'a list ban is for that list only',
+  );
   assert.equal(await bans.isBanned('anyone@EVIL.example', 'bee.example.com'), true, 'a global pattern, ignoring case');
   assert.equal(await bans.isBanned('anyone@evil.example', null), true);
-  assert.equal(await bans.isBanned('anyone@evil.example.org', 'ant.example.com'), false, 'the pattern is anchored by its $');
+  assert.equal(
+    await bans.isBanned('anyone@evil.example.org', 'ant.example.com'),
+    false,
+    'the pattern is anchored by its $',
+  );
   assert.equal(await bans.isBanned('bot42@x.org', 'bee.example.com'), true);
   assert.equal(await bans.isBanned('robot42@x.org', 'bee.example.com'), false, 'matched from the start');
   assert.equal(await bans.isBanned('bot42@x.org', 'ant.example.com'), false);
@@ -45,7 +59,10 @@ test('banned-address hits on any banned sender; member rules then miss for them'
     assert.deepEqual(r.msgdata, { moderation_sender: 'moddy@example.org' });
     assert.match(r.reasons![0], /moddy@example\.org is banned/);
     // A banned Reply-To is a banned sender too.
-    assert.equal((await h.check('banned-address', post({ from: 'anne@example.org', extra: ['Reply-To: moddy@example.org'] }))).hit, true);
+    assert.equal(
+      (await h.check('banned-address', post({ from: 'anne@example.org', extra: ['Reply-To: moddy@example.org'] }))).hit,
+      true,
+    );
     assert.equal((await h.check('member-moderation', post({ from: 'moddy@example.org' }))).hit, false);
     assert.equal((await h.check('nonmember-moderation', post({ from: 'moddy@example.org' }))).hit, false);
   } finally {
@@ -64,7 +81,10 @@ test("member-moderation: the member's action, else default_member_action; defer 
     assert.deepEqual(r.msgdata, { member_moderation_action: 'accept', moderation_sender: 'mem@example.org' });
     const m = await h.services.members.findMember('ant.example.com', 'mem@example.org', 'member');
     await h.services.members.setModerationAction(m!, 'discard');
-    assert.equal((await h.check('member-moderation', post({ from: 'mem@example.org' }))).msgdata?.member_moderation_action, 'discard');
+    assert.equal(
+      (await h.check('member-moderation', post({ from: 'mem@example.org' }))).msgdata?.member_moderation_action,
+      'discard',
+    );
     await h.services.members.setModerationAction(m!, 'defer');
     assert.equal((await h.check('member-moderation', post({ from: 'mem@example.org' }))).hit, false);
   } finally {
@@ -93,14 +113,20 @@ test('nonmember-moderation: records unknown senders as nonmembers and applies de
   await h.check('nonmember-moderation', post({ from: 'ghost@example.net' }), { dryRun: true });
   assert.equal(await h.services.members.findMember('ant.example.com', 'ghost@example.net', 'nonmember'), null);
   // Every sender is registered, even next to a member, and a member among them means a miss.
-  const both = await h.check('nonmember-moderation', post({ from: 'mem@example.org', extra: ['Reply-To: other@example.net'] }));
+  const both = await h.check(
+    'nonmember-moderation',
+    post({ from: 'mem@example.org', extra: ['Reply-To: other@example.net'] }),
+  );
   assert.equal(both.hit, false);
   assert.ok(await h.services.members.findMember('ant.example.com', 'other@example.net', 'nonmember'));
   // No sender at all: the default action, for "No sender".
   const nobody = await h.check('nonmember-moderation', 'Subject: x\n\nbody\n');
   assert.deepEqual(nobody.msgdata, { member_moderation_action: 'hold', moderation_sender: 'No sender' });
   // Usenet posts are not moderated here.
-  assert.equal((await h.check('nonmember-moderation', post({ from: 'new@example.net' }), { msgdata: { fromusenet: true } })).hit, false);
+  assert.equal(
+    (await h.check('nonmember-moderation', post({ from: 'new@example.net' }), { msgdata: { fromusenet: true } })).hit,
+    false,
+  );
 });
 
 test("nonmember-moderation: the nonmember's own action wins, then the legacy lists, then the default", async () => {
@@ -109,9 +135,16 @@ test("nonmember-moderation: the nonmember's own action wins, then the legacy lis
   await h.services.members.setModerationAction(nm!, 'discard');
   await h.set({ reject_these_nonmembers: ['own@example.net'] });
   try {
-    assert.equal((await h.check('nonmember-moderation', post({ from: 'own@example.net' }))).msgdata?.member_moderation_action, 'discard');
+    assert.equal(
+      (await h.check('nonmember-moderation', post({ from: 'own@example.net' }))).msgdata?.member_moderation_action,
+      'discard',
+    );
     await h.services.members.setModerationAction(nm!, 'defer');
-    assert.equal((await h.check('nonmember-moderation', post({ from: 'own@example.net' }))).hit, false, 'defer: the other rules decide');
+    assert.equal(
+      (await h.check('nonmember-moderation', post({ from: 'own@example.net' }))).hit,
+      false,
+      'defer: the other rules decide',
+    );
     await h.services.members.setModerationAction(nm!, null);
     const legacy = await h.check('nonmember-moderation', post({ from: 'own@example.net' }));
     assert.deepEqual(legacy.msgdata, { member_moderation_action: 'reject', moderation_sender: 'own@example.net' });
@@ -128,12 +161,27 @@ test("nonmember-moderation: the nonmember's own action wins, then the legacy lis
   try {
     // accept_these_nonmembers means "no decision here" (the post goes on down the chain).
     assert.equal((await h.check('nonmember-moderation', post({ from: 'Friend.Of.Us@PARTNER.example' }))).hit, false);
-    assert.equal((await h.check('nonmember-moderation', post({ from: 'someone@partner.example' }))).msgdata?.member_moderation_action, 'hold');
-    assert.equal((await h.check('nonmember-moderation', post({ from: 'junk@example.net' }))).msgdata?.member_moderation_action, 'discard');
-    assert.equal((await h.check('nonmember-moderation', post({ from: 'else@example.net' }))).msgdata?.member_moderation_action, 'reject');
+    assert.equal(
+      (await h.check('nonmember-moderation', post({ from: 'someone@partner.example' }))).msgdata
+        ?.member_moderation_action,
+      'hold',
+    );
+    assert.equal(
+      (await h.check('nonmember-moderation', post({ from: 'junk@example.net' }))).msgdata?.member_moderation_action,
+      'discard',
+    );
+    assert.equal(
+      (await h.check('nonmember-moderation', post({ from: 'else@example.net' }))).msgdata?.member_moderation_action,
+      'reject',
+    );
     await h.set({ default_nonmember_action: 'defer' });
     assert.equal((await h.check('nonmember-moderation', post({ from: 'else@example.net' }))).hit, false);
   } finally {
-    await h.set({ accept_these_nonmembers: [], hold_these_nonmembers: [], discard_these_nonmembers: [], default_nonmember_action: 'hold' });
+    await h.set({
+      accept_these_nonmembers: [],
+      hold_these_nonmembers: [],
+      discard_these_nonmembers: [],
+      default_nonmember_action: 'hold',
+    });
   }
 });

@@ -67,7 +67,11 @@ test('loop hits when the List-Post header names this list', async () => {
   const loop = await h.check('loop', post({ extra: ['List-Post: <mailto:ant@example.com>'] }));
   assert.equal(loop.hit, true);
   assert.equal(loop.msgdata?.moderation_sender, 'anne@example.org');
-  assert.equal((await h.check('loop', post({ extra: ['List-Post: ANT@example.com'] }))).hit, true, 'a bare address too');
+  assert.equal(
+    (await h.check('loop', post({ extra: ['List-Post: ANT@example.com'] }))).hit,
+    true,
+    'a bare address too',
+  );
   assert.equal((await h.check('loop', post())).hit, false);
 });
 
@@ -91,8 +95,14 @@ test('max-size: bigger than the limit (KB in the setting, bytes as the argument)
   assert.equal((await h.check('max-size', post(), { args: { limit: 40 * 1024 } })).hit, false);
   assert.equal((await h.check('max-size', big, { args: { limit: 0 } })).hit, false);
   // The size is the message as received when the LMTP server recorded it.
-  assert.equal((await h.check('max-size', post(), { args: { limit: 1024 }, msgdata: { original_size: 1025 } })).hit, true);
-  assert.equal((await h.check('max-size', post(), { args: { limit: 1024 }, msgdata: { original_size: 1024 } })).hit, false);
+  assert.equal(
+    (await h.check('max-size', post(), { args: { limit: 1024 }, msgdata: { original_size: 1025 } })).hit,
+    true,
+  );
+  assert.equal(
+    (await h.check('max-size', post(), { args: { limit: 1024 }, msgdata: { original_size: 1024 } })).hit,
+    false,
+  );
   // No argument: the list's setting, in KB.
   const r = await h.check('max-size', big);
   assert.equal(r.hit, true);
@@ -101,12 +111,24 @@ test('max-size: bigger than the limit (KB in the setting, bytes as the argument)
 
 test('administrivia: a command word in the Subject or the first body lines, with the right argument count', async () => {
   assert.equal((await h.check('administrivia', post({ subject: 'unsubscribe' }))).hit, true);
-  assert.equal((await h.check('administrivia', post({ subject: 'Unsubscribe me' }))).hit, true, 'unsubscribe takes 0 or 1 words');
+  assert.equal(
+    (await h.check('administrivia', post({ subject: 'Unsubscribe me' }))).hit,
+    true,
+    'unsubscribe takes 0 or 1 words',
+  );
   assert.equal((await h.check('administrivia', post({ subject: 'unsubscribe me from this list' }))).hit, false);
-  assert.equal((await h.check('administrivia', post({ subject: 'Help with my code' }))).hit, false, 'help takes no argument');
+  assert.equal(
+    (await h.check('administrivia', post({ subject: 'Help with my code' }))).hit,
+    false,
+    'help takes no argument',
+  );
   assert.equal((await h.check('administrivia', post({ subject: 'Question', body: '\n\nsubscribe\n' }))).hit, true);
   assert.equal((await h.check('administrivia', post({ subject: 'Question', body: 'confirm abc123' }))).hit, true);
-  assert.equal((await h.check('administrivia', post({ subject: 'Question', body: 'set digest on please now' }))).hit, false, 'set takes exactly 3');
+  assert.equal(
+    (await h.check('administrivia', post({ subject: 'Question', body: 'set digest on please now' }))).hit,
+    false,
+    'set takes exactly 3',
+  );
   // Only the first [mailman] email_commands_max_lines (10) non-blank lines are read.
   const late = Array.from({ length: 10 }, (_, i) => `line ${i} of prose`).join('\n\n') + '\nunsubscribe\n';
   assert.equal((await h.check('administrivia', post({ subject: 'Long', body: late }))).hit, false);
@@ -114,9 +136,23 @@ test('administrivia: a command word in the Subject or the first body lines, with
   assert.equal((await h.check('administrivia', post({ subject: 'Long', body: ninth }))).hit, true);
   // Only the first text/plain part counts, decoded.
   const mime = [
-    'From: anne@example.org', 'To: ant@example.com', 'Subject: Q', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b1"', '',
-    '--b1', 'Content-Type: text/html', '', '<p>unsubscribe</p>', '--b1', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64', '',
-    Buffer.from('unsubscribe\n').toString('base64'), '--b1--', '',
+    'From: anne@example.org',
+    'To: ant@example.com',
+    'Subject: Q',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="b1"',
+    '',
+    '--b1',
+    'Content-Type: text/html',
+    '',
+    '<p>unsubscribe</p>',
+    '--b1',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: base64',
+    '',
+    Buffer.from('unsubscribe\n').toString('base64'),
+    '--b1--',
+    '',
   ].join('\n');
   assert.equal((await h.check('administrivia', mime)).hit, true);
   await h.set({ administrivia: false });
@@ -133,11 +169,18 @@ test('implicit-dest: the list or an acceptable alias must be in To, Cc, Resent-T
   const bcc = await h.check('implicit-dest', post({ to: 'someone@example.net' }));
   assert.equal(bcc.hit, true);
   assert.deepEqual(bcc.reasons, ['Message has implicit destination']);
-  assert.equal((await h.check('implicit-dest', post({ to: 'someone@example.net', extra: ['Resent-Cc: ant@example.com'] }))).hit, false);
+  assert.equal(
+    (await h.check('implicit-dest', post({ to: 'someone@example.net', extra: ['Resent-Cc: ant@example.com'] }))).hit,
+    false,
+  );
   await h.set({ acceptable_aliases: ['ants@example.org', '^.*@ants\\.example\\.net$', '^bad[regex'] });
   try {
     const reloaded = (await h.services.lists.get('ant.example.com'))!;
-    assert.deepEqual(reloaded.acceptable_aliases, ['ants@example.org', '^.*@ants\\.example\\.net$', '^bad[regex'], 'stored and read back as a list');
+    assert.deepEqual(
+      reloaded.acceptable_aliases,
+      ['ants@example.org', '^.*@ants\\.example\\.net$', '^bad[regex'],
+      'stored and read back as a list',
+    );
     assert.equal((await h.check('implicit-dest', post({ to: 'ants@example.org' }))).hit, false);
     assert.equal((await h.check('implicit-dest', post({ to: 'all@ants.example.net' }))).hit, false);
     assert.equal((await h.check('implicit-dest', post({ to: 'all@ants.example.net.evil' }))).hit, true);
@@ -148,7 +191,10 @@ test('implicit-dest: the list or an acceptable alias must be in To, Cc, Resent-T
   } finally {
     await h.set({ acceptable_aliases: [], require_explicit_destination: true });
   }
-  assert.equal((await h.check('implicit-dest', post({ to: 'someone@example.net' }), { msgdata: { fromusenet: true } })).hit, false);
+  assert.equal(
+    (await h.check('implicit-dest', post({ to: 'someone@example.net' }), { msgdata: { fromusenet: true } })).hit,
+    false,
+  );
 });
 
 test("suspicious-header: the list's bounce_matching_headers lines, ignoring case; bad lines skipped", async () => {
@@ -178,14 +224,49 @@ test('header-match: a header in any MIME part, decoded, ignoring case; records a
   assert.equal(miss.hit, false);
   assert.equal(miss.recordAs, 'header-match-ant.example.com-0', 'a miss records under the same name');
   // An RFC 2047 encoded Subject is decoded first.
-  assert.equal((await h.check('header-match', post({ subject: '=?utf-8?b?R3LDvMOfZSBmcm9tIFpvw6s=?=' }), { args: { header: 'subject', pattern: 'grüße from zoë', suffix: 's' } })).hit, true);
+  assert.equal(
+    (
+      await h.check('header-match', post({ subject: '=?utf-8?b?R3LDvMOfZSBmcm9tIFpvw6s=?=' }), {
+        args: { header: 'subject', pattern: 'grüße from zoë', suffix: 's' },
+      })
+    ).hit,
+    true,
+  );
   // A header of an attachment counts.
   const mime = [
-    'From: anne@example.org', 'To: ant@example.com', 'Subject: Q', 'Content-Type: multipart/mixed; boundary="b1"', '',
-    '--b1', 'Content-Type: text/plain', '', 'hi', '--b1', 'Content-Type: application/octet-stream; name="x.exe"', 'Content-Disposition: attachment; filename="x.exe"', '', 'MZ', '--b1--', '',
+    'From: anne@example.org',
+    'To: ant@example.com',
+    'Subject: Q',
+    'Content-Type: multipart/mixed; boundary="b1"',
+    '',
+    '--b1',
+    'Content-Type: text/plain',
+    '',
+    'hi',
+    '--b1',
+    'Content-Type: application/octet-stream; name="x.exe"',
+    'Content-Disposition: attachment; filename="x.exe"',
+    '',
+    'MZ',
+    '--b1--',
+    '',
   ].join('\n');
-  assert.equal((await h.check('header-match', mime, { args: { header: 'content-disposition', pattern: '\\.exe"?$', suffix: 'x' } })).hit, true);
-  assert.equal((await h.check('header-match', mime, { args: { header: 'content-disposition', pattern: '\\.zip', suffix: 'x' } })).hit, false);
+  assert.equal(
+    (
+      await h.check('header-match', mime, {
+        args: { header: 'content-disposition', pattern: '\\.exe"?$', suffix: 'x' },
+      })
+    ).hit,
+    true,
+  );
+  assert.equal(
+    (await h.check('header-match', mime, { args: { header: 'content-disposition', pattern: '\\.zip', suffix: 'x' } }))
+      .hit,
+    false,
+  );
   // A bad regex misses (and is logged) rather than failing the chain.
-  assert.equal((await h.check('header-match', post(), { args: { header: 'subject', pattern: '[unclosed', suffix: 'bad' } })).hit, false);
+  assert.equal(
+    (await h.check('header-match', post(), { args: { header: 'subject', pattern: '[unclosed', suffix: 'bad' } })).hit,
+    false,
+  );
 });

@@ -42,7 +42,11 @@ export class RulesHarness {
   }
 
   /** Runs a registered rule on a message; returns its result and the context. */
-  async check(name: string, raw: string, opts: { args?: Args; msgdata?: MsgData; dryRun?: boolean } = {}): Promise<RuleResult & { ctx: MessageContext }> {
+  async check(
+    name: string,
+    raw: string,
+    opts: { args?: Args; msgdata?: MsgData; dryRun?: boolean } = {},
+  ): Promise<RuleResult & { ctx: MessageContext }> {
     const rule = registry.rules.get(name);
     if (!rule) throw new Error(`rule ${name} is not registered`);
     const ctx = this.ctx(raw, opts);
@@ -58,7 +62,9 @@ export class RulesHarness {
 }
 
 /** A plain post; `extra` header lines go before the blank line. */
-export function post(o: { from?: string; to?: string; subject?: string | null; body?: string; extra?: string[] } = {}): string {
+export function post(
+  o: { from?: string; to?: string; subject?: string | null; body?: string; extra?: string[] } = {},
+): string {
   return [
     `From: ${o.from ?? 'Anne <anne@example.org>'}`,
     `To: ${o.to ?? 'ant@example.com'}`,

@@ -22,19 +22,36 @@ test('list and global bans: add, read, refuse twice, block subscription, lift', 
   assert.equal(r.headers.get('location'), `${rest.root()}/lists/ant.example.com/bans/spam%40example.net`);
   r = await rest.call('POST', '/bans', { email: '^.*@evil\\.example$' });
   assert.equal(r.status, 201);
-  assertError(await rest.call('POST', '/lists/ant.example.com/bans', { email: 'spam@example.net' }), 400, /already banned/);
+  assertError(
+    await rest.call('POST', '/lists/ant.example.com/bans', { email: 'spam@example.net' }),
+    400,
+    /already banned/,
+  );
 
   r = await rest.call('GET', '/lists/ant.example.com/bans');
-  assert.deepEqual(r.body.entries.map((e: { email: string; list_id: string }) => [e.email, e.list_id]), [['spam@example.net', 'ant.example.com']]);
+  assert.deepEqual(
+    r.body.entries.map((e: { email: string; list_id: string }) => [e.email, e.list_id]),
+    [['spam@example.net', 'ant.example.com']],
+  );
   r = await rest.call('GET', '/bans');
-  assert.deepEqual(r.body.entries.map((e: { email: string; list_id: string | null }) => [e.email, e.list_id]), [['^.*@evil\\.example$', null]]);
+  assert.deepEqual(
+    r.body.entries.map((e: { email: string; list_id: string | null }) => [e.email, e.list_id]),
+    [['^.*@evil\\.example$', null]],
+  );
   r = await rest.call('GET', `/bans/${encodeURIComponent('^.*@evil\\.example$')}`);
   assert.equal(r.status, 200);
   assert.equal(r.body.self_link, `${rest.root()}/bans/${encodeURIComponent('^.*@evil\\.example$')}`);
   assertError(await rest.call('GET', '/bans/nobody@example.org'), 404, /not banned/);
 
   // A list ban stops that list only; a global pattern stops every list.
-  const sub = (list: string, subscriber: string) => rest.call('POST', '/members', { list_id: list, subscriber, pre_verified: true, pre_confirmed: true, pre_approved: true });
+  const sub = (list: string, subscriber: string) =>
+    rest.call('POST', '/members', {
+      list_id: list,
+      subscriber,
+      pre_verified: true,
+      pre_confirmed: true,
+      pre_approved: true,
+    });
   assertError(await sub('ant.example.com', 'spam@example.net'), 400, /banned/);
   assert.equal((await sub('bee.example.com', 'spam@example.net')).status, 201);
   assertError(await sub('bee.example.com', 'mallory@evil.example'), 400, /banned/);
@@ -49,7 +66,10 @@ test('header matches: ordered rows with actions, find, move, change, delete', as
   let r = await rest.call('POST', base, { header: 'X-Spam-Flag', pattern: 'YES', action: 'discard' }, { form: true });
   assert.equal(r.status, 201);
   assert.equal(r.headers.get('location'), `${rest.root()}${base}/0`);
-  assert.equal((await rest.call('POST', base, { header: 'X-Urgent', pattern: 'true', action: 'hold', tag: 'urgent' })).status, 201);
+  assert.equal(
+    (await rest.call('POST', base, { header: 'X-Urgent', pattern: 'true', action: 'hold', tag: 'urgent' })).status,
+    201,
+  );
   assert.equal((await rest.call('POST', base, { header: 'Subject', pattern: 'viagra' })).status, 201);
   assertError(await rest.call('POST', base, { header: 'x-spam-flag', pattern: 'YES' }), 400, /already exists/);
   assertError(await rest.call('POST', base, { header: 'X-Bad', pattern: '(' }), 400, /pattern/);
@@ -58,21 +78,41 @@ test('header matches: ordered rows with actions, find, move, change, delete', as
   r = await rest.call('GET', base);
   assert.deepEqual(
     r.body.entries.map((e: Record<string, unknown>) => [e.position, e.header, e.pattern, e.action, e.tag]),
-    [[0, 'x-spam-flag', 'YES', 'discard', null], [1, 'x-urgent', 'true', 'hold', 'urgent'], [2, 'subject', 'viagra', null, null]],
+    [
+      [0, 'x-spam-flag', 'YES', 'discard', null],
+      [1, 'x-urgent', 'true', 'hold', 'urgent'],
+      [2, 'subject', 'viagra', null, null],
+    ],
   );
   r = await rest.call('GET', `${base}/find?tag=urgent`);
-  assert.deepEqual(r.body.entries.map((e: { header: string }) => e.header), ['x-urgent']);
+  assert.deepEqual(
+    r.body.entries.map((e: { header: string }) => e.header),
+    ['x-urgent'],
+  );
   assertError(await rest.call('GET', `${base}/find?tag=none`), 404);
 
   // Move the last row to the top, then change its action.
   assert.equal((await rest.call('PATCH', `${base}/2`, { position: 0 })).status, 204);
   assert.equal((await rest.call('PATCH', `${base}/0`, { action: 'reject' })).status, 204);
   r = await rest.call('GET', base);
-  assert.deepEqual(r.body.entries.map((e: { header: string; action: string | null }) => [e.header, e.action]), [['subject', 'reject'], ['x-spam-flag', 'discard'], ['x-urgent', 'hold']]);
+  assert.deepEqual(
+    r.body.entries.map((e: { header: string; action: string | null }) => [e.header, e.action]),
+    [
+      ['subject', 'reject'],
+      ['x-spam-flag', 'discard'],
+      ['x-urgent', 'hold'],
+    ],
+  );
 
   assert.equal((await rest.call('DELETE', `${base}/1`)).status, 204);
   r = await rest.call('GET', base);
-  assert.deepEqual(r.body.entries.map((e: { header: string; position: number }) => [e.position, e.header]), [[0, 'subject'], [1, 'x-urgent']]);
+  assert.deepEqual(
+    r.body.entries.map((e: { header: string; position: number }) => [e.position, e.header]),
+    [
+      [0, 'subject'],
+      [1, 'x-urgent'],
+    ],
+  );
   assertError(await rest.call('GET', `${base}/7`), 404);
   assert.equal((await rest.call('DELETE', base)).status, 204);
   assert.equal((await rest.call('GET', base)).body.total_size, 0);

@@ -21,13 +21,20 @@ const lastGoodDir = () => join(site, 'cache');
 
 function newCatalog(): LiveCatalog {
   return new LiveCatalog({
-    dirs: { builtinChains: BUILTIN_CHAIN_DIR, builtinPipelines: BUILTIN_PIPELINE_DIR, siteChains: chainsDir(), sitePipelines: pipelinesDir() },
+    dirs: {
+      builtinChains: BUILTIN_CHAIN_DIR,
+      builtinPipelines: BUILTIN_PIPELINE_DIR,
+      siteChains: chainsDir(),
+      sitePipelines: pipelinesDir(),
+    },
     lastGoodDir: lastGoodDir(),
-    log: false,    registry,
+    log: false,
+    registry,
   });
 }
 
-const marker = (name: string, reason: string) => `chain ${name} "Hold marked mail" {\n    if header "X-Mark" exists then hold "${reason}"\n    jump default-posting-chain\n}\n`;
+const marker = (name: string, reason: string) =>
+  `chain ${name} "Hold marked mail" {\n    if header "X-Mark" exists then hold "${reason}"\n    jump default-posting-chain\n}\n`;
 
 before(async () => {
   site = mkdtempSync(join(tmpdir(), 'rest-chains-'));
@@ -51,16 +58,30 @@ test('GET /chains and /pipelines: every name, sorted, Mailman collection shape',
   assert.ok(names.includes('default-posting-chain') && names.includes('accept'));
   assert.equal(r.body.total_size, names.length);
   const entry = r.body.entries.find((e: { name: string }) => e.name === 'default-posting-chain');
-  assert.deepEqual(Object.keys(entry).sort(), ['description', 'file', 'http_etag', 'name', 'origin', 'self_link', 'status']);
+  assert.deepEqual(Object.keys(entry).sort(), [
+    'description',
+    'file',
+    'http_etag',
+    'name',
+    'origin',
+    'self_link',
+    'status',
+  ]);
   assert.equal(entry.origin, 'builtin');
   assert.equal(entry.status, 'ok');
   assert.equal(entry.file, join(BUILTIN_CHAIN_DIR, 'default-posting-chain.chain'));
   assert.ok(entry.description.length > 0);
   assert.equal(entry.self_link, `${rest.root()}/chains/default-posting-chain`);
   const page = await rest.get('/chains?count=2&page=2');
-  assert.deepEqual(page.body.entries.map((e: { name: string }) => e.name), names.slice(2, 4));
+  assert.deepEqual(
+    page.body.entries.map((e: { name: string }) => e.name),
+    names.slice(2, 4),
+  );
   const v30 = await rest.get('/pipelines', { version: '3.0' });
-  assert.deepEqual(v30.body.entries.map((e: { name: string }) => e.name), ['default-owner-pipeline', 'default-posting-pipeline', 'virgin']);
+  assert.deepEqual(
+    v30.body.entries.map((e: { name: string }) => e.name),
+    ['default-owner-pipeline', 'default-posting-pipeline', 'virgin'],
+  );
   assert.equal(v30.body.entries[0].self_link, `${rest.root('3.0')}/pipelines/default-owner-pipeline`);
 });
 
@@ -107,7 +128,10 @@ test('PUT creates a site chain (form or JSON), written to the site directory and
   // Assignable at once.
   assert.equal((await rest.patch('/lists/ant.example.com/config', { posting_chain: 'marked' })).status, 204);
   assert.deepEqual((await rest.get('/chains/marked')).body.lists, ['ant.example.com']);
-  assert.equal((await rest.patch('/lists/ant.example.com/config', { posting_chain: 'default-posting-chain' })).status, 204);
+  assert.equal(
+    (await rest.patch('/lists/ant.example.com/config', { posting_chain: 'default-posting-chain' })).status,
+    204,
+  );
   // Replacing it is a PUT too.
   const again = await rest.put('/chains/marked', { source: marker('marked', 'Marked again') });
   assert.equal(again.status, 200);
@@ -119,21 +143,44 @@ test('PUT refuses a source that does not compile, a name that is not the declare
   const r = await rest.put('/chains/marked', { source: 'chain marked { if no-such-rule then hold }' });
   assertError(r, 400, /^chain 'marked' does not compile: 1 error, first: MM301/);
   assert.deepEqual(r.body.diagnostics, [
-    { file: join(chainsDir(), 'marked.chain'), line: 1, column: 19, endLine: 1, endColumn: 31, severity: 'error', code: 'MM301', message: "unknown rule 'no-such-rule'", hint: null },
+    {
+      file: join(chainsDir(), 'marked.chain'),
+      line: 1,
+      column: 19,
+      endLine: 1,
+      endColumn: 31,
+      severity: 'error',
+      code: 'MM301',
+      message: "unknown rule 'no-such-rule'",
+      hint: null,
+    },
   ]);
   assert.equal(readFileSync(join(chainsDir(), 'marked.chain'), 'utf8'), before);
   const mismatch = await rest.put('/chains/elsewhere', { source: marker('marked', 'x') });
   assertError(mismatch, 400);
-  assert.deepEqual(mismatch.body.diagnostics.map((d: { code: string }) => d.code), ['MM308']);
+  assert.deepEqual(
+    mismatch.body.diagnostics.map((d: { code: string }) => d.code),
+    ['MM308'],
+  );
   assert.ok(!existsSync(join(chainsDir(), 'elsewhere.chain')));
-  assertError(await rest.put('/chains/bad%20name', { source: marker('bad', 'x') }), 400, 'Invalid chain name: bad name');
+  assertError(
+    await rest.put('/chains/bad%20name', { source: marker('bad', 'x') }),
+    400,
+    'Invalid chain name: bad name',
+  );
   assertError(await rest.put('/chains/marked', {}), 400, 'Missing Parameter: source');
   // A chain may only jump to a name that exists.
   const jump = await rest.put('/chains/jumper', { source: 'chain jumper { jump nowhere }' });
-  assert.deepEqual(jump.body.diagnostics.map((d: { code: string }) => d.code), ['MM303']);
+  assert.deepEqual(
+    jump.body.diagnostics.map((d: { code: string }) => d.code),
+    ['MM303'],
+  );
   // Nor close a loop through the chains in force.
   assert.equal((await rest.put('/chains/ping', { source: 'chain ping { accept }' })).status, 200);
-  assert.equal((await rest.put('/chains/pong', { source: 'chain pong { if loop then jump ping  discard }' })).status, 200);
+  assert.equal(
+    (await rest.put('/chains/pong', { source: 'chain pong { if loop then jump ping  discard }' })).status,
+    200,
+  );
   const loop = await rest.put('/chains/ping', { source: 'chain ping { if emergency then detour pong  accept }' });
   assertError(loop, 400, /does not compile: 1 error, first: MM501/);
   assert.match(loop.body.diagnostics.find((d: { code: string }) => d.code === 'MM501').message, /ping → pong → ping/);
@@ -141,9 +188,16 @@ test('PUT refuses a source that does not compile, a name that is not the declare
 });
 
 test('DELETE: 403 for a built-in, 409 while a list or a chain uses it, 204 otherwise', async () => {
-  assertError(await rest.delete('/chains/default-posting-chain'), 403, "The built-in chain 'default-posting-chain' cannot be deleted");
+  assertError(
+    await rest.delete('/chains/default-posting-chain'),
+    403,
+    "The built-in chain 'default-posting-chain' cannot be deleted",
+  );
   assertError(await rest.delete('/chains/no-such-chain'), 404);
-  assert.equal((await rest.put('/chains/uses-marked', { source: 'chain uses-marked { detour marked  accept }' })).status, 200);
+  assert.equal(
+    (await rest.put('/chains/uses-marked', { source: 'chain uses-marked { detour marked  accept }' })).status,
+    200,
+  );
   assertError(await rest.delete('/chains/marked'), 409, "chain 'marked' is the target of chain uses-marked");
   assert.equal((await rest.patch('/lists/ant.example.com/config', { owner_chain: 'uses-marked' })).status, 204);
   assertError(await rest.delete('/chains/uses-marked'), 409, "chain 'uses-marked' is in use by ant.example.com");
@@ -160,7 +214,10 @@ test('a site file overriding a built-in reverts to the built-in when deleted', a
   assert.equal(r.status, 200, r.text);
   assert.equal(r.body.origin, 'site');
   assert.equal(r.body.overrides, join(BUILTIN_CHAIN_DIR, 'hold.chain'));
-  assert.deepEqual(r.body.diagnostics.map((d: { code: string; severity: string }) => [d.code, d.severity]), [['MM310', 'note']]);
+  assert.deepEqual(
+    r.body.diagnostics.map((d: { code: string; severity: string }) => [d.code, d.severity]),
+    [['MM310', 'note']],
+  );
   assert.equal((await rest.delete('/chains/hold')).status, 204);
   const back = await rest.get('/chains/hold');
   assert.equal(back.body.origin, 'builtin');
@@ -175,11 +232,17 @@ test('pipelines: PUT, assign, refuse to delete while assigned', async () => {
   assert.ok((await rest.get('/system/pipelines')).body.pipelines.includes('lean'));
   assert.equal((await rest.patch('/lists/ant.example.com/config', { posting_pipeline: 'lean' })).status, 204);
   assertError(await rest.delete('/pipelines/lean'), 409, "pipeline 'lean' is in use by ant.example.com");
-  assert.equal((await rest.patch('/lists/ant.example.com/config', { posting_pipeline: 'default-posting-pipeline' })).status, 204);
+  assert.equal(
+    (await rest.patch('/lists/ant.example.com/config', { posting_pipeline: 'default-posting-pipeline' })).status,
+    204,
+  );
   assert.equal((await rest.delete('/pipelines/lean')).status, 204);
   // A chain is not a pipeline: MM309 in a .pipeline file.
   const wrong = await rest.put('/pipelines/marked', { source: marker('marked', 'x') });
-  assert.deepEqual(wrong.body.diagnostics.map((d: { code: string }) => d.code), ['MM309']);
+  assert.deepEqual(
+    wrong.body.diagnostics.map((d: { code: string }) => d.code),
+    ['MM309'],
+  );
 });
 
 test('POST validate: {ok, diagnostics}, with or without a name, nothing stored', async () => {
@@ -189,7 +252,10 @@ test('POST validate: {ok, diagnostics}, with or without a name, nothing stored',
   assert.deepEqual({ ok: ok.body.ok, diagnostics: ok.body.diagnostics }, { ok: true, diagnostics: [] });
   const named = await rest.post('/chains/validate', { source: marker('probe', 'x'), name: 'other' }, { form: true });
   assert.equal(named.body.ok, false);
-  assert.deepEqual(named.body.diagnostics.map((d: { code: string; file: string }) => [d.code, d.file]), [['MM308', 'other.chain']]);
+  assert.deepEqual(
+    named.body.diagnostics.map((d: { code: string; file: string }) => [d.code, d.file]),
+    [['MM308', 'other.chain']],
+  );
   const syntax = await rest.post('/pipelines/validate', { source: 'pipeline p { ' });
   assert.equal(syntax.body.ok, false);
   assert.ok(syntax.body.diagnostics.every((d: { severity: string }) => d.severity === 'error'));
@@ -209,10 +275,16 @@ test('a site file that stops compiling is stale: the last good version stays, al
   assert.equal(r.body.in_force_source, marker('keeper', 'Good'));
   assert.equal(r.body.source, 'chain keeper { if no-such-rule then hold }\n');
   assert.equal(r.body.ir.name, 'keeper');
-  assert.deepEqual(r.body.diagnostics.map((d: { code: string }) => d.code), ['MM301']);
+  assert.deepEqual(
+    r.body.diagnostics.map((d: { code: string }) => d.code),
+    ['MM301'],
+  );
   // Stale is assignable: some version of it is in force.
   assert.equal((await rest.patch('/lists/ant.example.com/config', { posting_chain: 'keeper' })).status, 204);
-  assert.equal((await rest.patch('/lists/ant.example.com/config', { posting_chain: 'default-posting-chain' })).status, 204);
+  assert.equal(
+    (await rest.patch('/lists/ant.example.com/config', { posting_chain: 'default-posting-chain' })).status,
+    204,
+  );
   // A snapshot taken earlier is untouched by the reload.
   assert.equal(held.entry('chain', 'keeper')?.status, 'ok');
   assert.notEqual(held, live.snapshot());
@@ -239,7 +311,11 @@ test('a name that never compiled is broken and cannot be assigned; a broken over
   const config = (await rest.get('/lists/ant.example.com/config')).body;
   assert.equal(config.posting_chain, 'default-posting-chain');
   assert.equal(config.display_name, 'Ant');
-  assertError(await rest.patch('/lists/ant.example.com/config', { owner_chain: 'nothing-at-all' }), 400, 'Invalid Parameter "owner_chain": Unknown chain: nothing-at-all.');
+  assertError(
+    await rest.patch('/lists/ant.example.com/config', { owner_chain: 'nothing-at-all' }),
+    400,
+    'Invalid Parameter "owner_chain": Unknown chain: nothing-at-all.',
+  );
   rmSync(join(chainsDir(), 'never.chain'));
 
   writeFileSync(join(chainsDir(), 'discard.chain'), 'chain discard { if no-such-rule then hold }\n');

@@ -20,21 +20,48 @@ test('an empty collection has start, total_size and an etag, but no entries', as
 });
 
 test('POST /domains creates (JSON or form), answers 201 with the Location, refuses duplicates', async () => {
-  assertCreated(await rest.post('/domains', { mail_host: 'example.com', description: 'Examples' }), `${rest.root()}/domains/example.com`);
-  assertCreated(await rest.post('/domains', { mail_host: 'example.org', alias_domain: 'lists.example.org' }, { form: true }), `${rest.root()}/domains/example.org`);
+  assertCreated(
+    await rest.post('/domains', { mail_host: 'example.com', description: 'Examples' }),
+    `${rest.root()}/domains/example.com`,
+  );
+  assertCreated(
+    await rest.post('/domains', { mail_host: 'example.org', alias_domain: 'lists.example.org' }, { form: true }),
+    `${rest.root()}/domains/example.org`,
+  );
   // Postorius sends the creating user as owner; it is accepted.
-  assertCreated(await rest.post('/domains', { mail_host: 'example.net', owner: ['a@example.net', 'b@example.net'] }, { form: true }), /\/domains\/example\.net$/);
+  assertCreated(
+    await rest.post(
+      '/domains',
+      { mail_host: 'example.net', owner: ['a@example.net', 'b@example.net'] },
+      { form: true },
+    ),
+    /\/domains\/example\.net$/,
+  );
   assertError(await rest.post('/domains', { mail_host: 'example.com' }), 400, 'Duplicate email host: example.com');
   assertError(await rest.post('/domains', { mail_host: 'not a domain' }), 400, 'Invalid domain name: not a domain');
   assertError(await rest.post('/domains', { description: 'no host' }), 400, 'Missing Parameter: mail_host');
-  assertError(await rest.post('/domains', { mail_host: 'x.example', colour: 'red', size: 1 }), 400, 'Unexpected parameters: colour, size');
-  assertError(await rest.post('/domains', { mail_host: 'y.example', owner: 'not-an-email' }), 400, /^Invalid Parameter "owner": /);
+  assertError(
+    await rest.post('/domains', { mail_host: 'x.example', colour: 'red', size: 1 }),
+    400,
+    'Unexpected parameters: colour, size',
+  );
+  assertError(
+    await rest.post('/domains', { mail_host: 'y.example', owner: 'not-an-email' }),
+    400,
+    /^Invalid Parameter "owner": /,
+  );
 });
 
 test('GET /domains/<host> and the collection entries have Mailman fields', async () => {
   const r = await rest.get('/domains/example.com');
   assert.equal(r.status, 200);
-  assert.deepEqual(r.body, { ...r.body, mail_host: 'example.com', description: 'Examples', alias_domain: null, self_link: `${rest.root()}/domains/example.com` });
+  assert.deepEqual(r.body, {
+    ...r.body,
+    mail_host: 'example.com',
+    description: 'Examples',
+    alias_domain: null,
+    self_link: `${rest.root()}/domains/example.com`,
+  });
   assert.deepEqual(Object.keys(r.body).sort(), ['alias_domain', 'description', 'http_etag', 'mail_host', 'self_link']);
   assertEtag(r.body);
   const all = await rest.get('/domains');
@@ -73,8 +100,15 @@ test('paging: count and page slice the collection, total_size stays whole', asyn
 test('PATCH and PUT change a domain; DELETE removes it with its lists', async () => {
   assert.equal((await rest.patch('/domains/example.com', { description: 'Changed' })).status, 204);
   assert.equal((await rest.get('/domains/example.com')).body.description, 'Changed');
-  assertError(await rest.put('/domains/example.com', { description: 'Only this' }), 400, 'Missing Parameter: alias_domain');
-  assert.equal((await rest.put('/domains/example.com', { description: 'Both', alias_domain: 'alias.example.com' })).status, 204);
+  assertError(
+    await rest.put('/domains/example.com', { description: 'Only this' }),
+    400,
+    'Missing Parameter: alias_domain',
+  );
+  assert.equal(
+    (await rest.put('/domains/example.com', { description: 'Both', alias_domain: 'alias.example.com' })).status,
+    204,
+  );
   assert.equal((await rest.get('/domains/example.com')).body.alias_domain, 'alias.example.com');
 
   assertCreated(await rest.post('/lists', { fqdn_listname: 'ant@example.com' }), /ant\.example\.com$/);

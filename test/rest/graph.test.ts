@@ -29,7 +29,12 @@ function bigChain(name: string, n: number): string {
 before(async () => {
   site = mkdtempSync(join(tmpdir(), 'rest-graph-'));
   const catalog = new LiveCatalog({
-    dirs: { builtinChains: BUILTIN_CHAIN_DIR, builtinPipelines: BUILTIN_PIPELINE_DIR, siteChains: join(site, 'chains'), sitePipelines: join(site, 'pipelines') },
+    dirs: {
+      builtinChains: BUILTIN_CHAIN_DIR,
+      builtinPipelines: BUILTIN_PIPELINE_DIR,
+      siteChains: join(site, 'chains'),
+      sitePipelines: join(site, 'pipelines'),
+    },
     lastGoodDir: join(site, 'cache'),
     log: false,
     registry,

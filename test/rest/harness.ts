@@ -37,7 +37,10 @@ export class RestHarness {
     const dir = mkdtempSync(join(tmpdir(), 'mailman-rest-'));
     const file = join(dir, 'mailman.conf');
     const database = freshDatabase();
-    writeFileSync(file, ['[paths]', `var_dir: ${join(dir, 'var')}`, database.conf, '[webservice]', 'port: 0', opts.conf ?? ''].join('\n'));
+    writeFileSync(
+      file,
+      ['[paths]', `var_dir: ${join(dir, 'var')}`, database.conf, '[webservice]', 'port: 0', opts.conf ?? ''].join('\n'),
+    );
     const config = Config.load({ file });
     const services = await Services.open(config);
     const server = await startRestServer(services, config, opts);
@@ -57,7 +60,8 @@ export class RestHarness {
     if (body) {
       if (opts.form) {
         const params = new URLSearchParams();
-        for (const [k, v] of Object.entries(body)) for (const item of Array.isArray(v) ? v : [v]) params.append(k, String(item));
+        for (const [k, v] of Object.entries(body))
+          for (const item of Array.isArray(v) ? v : [v]) params.append(k, String(item));
         headers['content-type'] = 'application/x-www-form-urlencoded';
         payload = params.toString();
       } else {
@@ -109,7 +113,9 @@ function canonical(value: unknown): unknown {
 export function assertEtag(resource: Record<string, unknown>): void {
   assert.equal(typeof resource.http_etag, 'string', 'http_etag present');
   const { http_etag, ...rest } = resource;
-  const expected = `"${createHash('sha1').update(JSON.stringify(canonical(rest))).digest('hex')}"`;
+  const expected = `"${createHash('sha1')
+    .update(JSON.stringify(canonical(rest)))
+    .digest('hex')}"`;
   assert.equal(http_etag, expected);
 }
 

@@ -34,7 +34,10 @@ before(async () => {
     received_time: 12345,
   });
   firstId = first.id;
-  await rest.services.messages.add('<held-2@example.com>', Buffer.from('From: bart@example.com\nSubject: Second\nMessage-ID: <held-2@example.com>\n\nbody\n'));
+  await rest.services.messages.add(
+    '<held-2@example.com>',
+    Buffer.from('From: bart@example.com\nSubject: Second\nMessage-ID: <held-2@example.com>\n\nbody\n'),
+  );
   const second = await rest.services.requests.holdMessage('ant.example.com', {
     _mod_message_id: '<held-2@example.com>',
     _mod_listid: 'ant.example.com',
@@ -101,7 +104,7 @@ test('GET held/count', async () => {
   assert.equal((await rest.get('/lists/bee.example.com/held/count')).body.count, 0);
 });
 
-test('held: 404 for an unknown id, another list\'s id, a non-number, or an unknown list', async () => {
+test("held: 404 for an unknown id, another list's id, a non-number, or an unknown list", async () => {
   assertError(await rest.get('/lists/ant.example.com/held/9999'), 404);
   assertError(await rest.get(`/lists/bee.example.com/held/${firstId}`), 404);
   assertError(await rest.get('/lists/ant.example.com/held/abc'), 404);

@@ -46,8 +46,20 @@ test('GET config has every setting of LIST_SETTINGS plus the derived addresses',
 });
 
 test('PATCH changes only the given settings, from JSON or a form with Python-style booleans', async () => {
-  assert.equal((await rest.patch('/lists/ant.example.com/config', { display_name: 'Ants', max_message_size: 100 })).status, 204);
-  assert.equal((await rest.patch('/lists/ant.example.com/config', { advertised: 'False', emergency: 'yes', reply_goes_to_list: 'point_to_list' }, { form: true })).status, 204);
+  assert.equal(
+    (await rest.patch('/lists/ant.example.com/config', { display_name: 'Ants', max_message_size: 100 })).status,
+    204,
+  );
+  assert.equal(
+    (
+      await rest.patch(
+        '/lists/ant.example.com/config',
+        { advertised: 'False', emergency: 'yes', reply_goes_to_list: 'point_to_list' },
+        { form: true },
+      )
+    ).status,
+    204,
+  );
   const c = await config();
   assert.equal(c.display_name, 'Ants');
   assert.equal(c.max_message_size, 100);
@@ -59,7 +71,13 @@ test('PATCH changes only the given settings, from JSON or a form with Python-sty
   const stored = (await rest.services.lists.get('ant.example.com'))!;
   assert.equal(stored.display_name, 'Ants');
   assert.equal(stored.advertised, false);
-  for (const [v, expected] of [['1', true], ['0', false], ['TRUE', true], ['no', false], [true, true]] as const) {
+  for (const [v, expected] of [
+    ['1', true],
+    ['0', false],
+    ['TRUE', true],
+    ['no', false],
+    [true, true],
+  ] as const) {
     assert.equal((await rest.patch('/lists/ant.example.com/config', { anonymous_list: v })).status, 204);
     assert.equal((await config()).anonymous_list, expected);
   }
@@ -69,24 +87,67 @@ test('PATCH refuses unknown, read-only and badly typed values, changing nothing'
   const before = await config();
   assertError(await rest.patch('/lists/ant.example.com/config', { colour: 'red' }), 400, 'Unknown attribute: colour');
   assertError(await rest.patch('/lists/ant.example.com/config', { volume: 5 }), 400, 'Read-only attribute: volume');
-  assertError(await rest.patch('/lists/ant.example.com/config', { posting_address: 'x@example.com' }), 400, 'Read-only attribute: posting_address');
-  assertError(await rest.patch('/lists/ant.example.com/config', { display_name: 'Changed', list_name: 'bee' }), 400, 'Read-only attribute: list_name');
-  assertError(await rest.patch('/lists/ant.example.com/config', { archive_policy: 'sometimes' }), 400, 'Invalid Parameter "archive_policy": Accepted Values are: never, private, public.');
-  assertError(await rest.patch('/lists/ant.example.com/config', { emergency: 'maybe' }), 400, 'Invalid Parameter "emergency": Invalid boolean value: maybe.');
-  assertError(await rest.patch('/lists/ant.example.com/config', { max_num_recipients: -3 }), 400, /^Invalid Parameter "max_num_recipients"/);
-  assertError(await rest.patch('/lists/ant.example.com/config', { max_num_recipients: 'ten' }), 400, /^Invalid Parameter "max_num_recipients"/);
-  assertError(await rest.patch('/lists/ant.example.com/config', { display_name: 'Changed', personalize: 'all' }), 400, /^Invalid Parameter "personalize"/);
-  assertError(await rest.patch('/lists/ant.example.com/config', { acceptable_aliases: ['alias@example.com', 5] }), 400, /^Invalid Parameter "acceptable_aliases"/);
+  assertError(
+    await rest.patch('/lists/ant.example.com/config', { posting_address: 'x@example.com' }),
+    400,
+    'Read-only attribute: posting_address',
+  );
+  assertError(
+    await rest.patch('/lists/ant.example.com/config', { display_name: 'Changed', list_name: 'bee' }),
+    400,
+    'Read-only attribute: list_name',
+  );
+  assertError(
+    await rest.patch('/lists/ant.example.com/config', { archive_policy: 'sometimes' }),
+    400,
+    'Invalid Parameter "archive_policy": Accepted Values are: never, private, public.',
+  );
+  assertError(
+    await rest.patch('/lists/ant.example.com/config', { emergency: 'maybe' }),
+    400,
+    'Invalid Parameter "emergency": Invalid boolean value: maybe.',
+  );
+  assertError(
+    await rest.patch('/lists/ant.example.com/config', { max_num_recipients: -3 }),
+    400,
+    /^Invalid Parameter "max_num_recipients"/,
+  );
+  assertError(
+    await rest.patch('/lists/ant.example.com/config', { max_num_recipients: 'ten' }),
+    400,
+    /^Invalid Parameter "max_num_recipients"/,
+  );
+  assertError(
+    await rest.patch('/lists/ant.example.com/config', { display_name: 'Changed', personalize: 'all' }),
+    400,
+    /^Invalid Parameter "personalize"/,
+  );
+  assertError(
+    await rest.patch('/lists/ant.example.com/config', { acceptable_aliases: ['alias@example.com', 5] }),
+    400,
+    /^Invalid Parameter "acceptable_aliases"/,
+  );
   assert.deepEqual(await config(), before);
   // The empty list (or '', Mailman's form encoding of it) is accepted.
-  assert.equal((await rest.patch('/lists/ant.example.com/config', { acceptable_aliases: '' }, { form: true })).status, 204);
+  assert.equal(
+    (await rest.patch('/lists/ant.example.com/config', { acceptable_aliases: '' }, { form: true })).status,
+    204,
+  );
 });
 
 test('chain and pipeline settings must name one that exists', async () => {
   assert.equal((await rest.patch('/lists/ant.example.com/config', { posting_chain: 'strict-chain' })).status, 204);
   assert.equal((await config()).posting_chain, 'strict-chain');
-  assertError(await rest.patch('/lists/ant.example.com/config', { owner_chain: 'no-such-chain' }), 400, 'Invalid Parameter "owner_chain": Unknown chain: no-such-chain.');
-  assertError(await rest.patch('/lists/ant.example.com/config', { posting_pipeline: 'no-such-pipeline' }), 400, 'Invalid Parameter "posting_pipeline": Unknown pipeline: no-such-pipeline.');
+  assertError(
+    await rest.patch('/lists/ant.example.com/config', { owner_chain: 'no-such-chain' }),
+    400,
+    'Invalid Parameter "owner_chain": Unknown chain: no-such-chain.',
+  );
+  assertError(
+    await rest.patch('/lists/ant.example.com/config', { posting_pipeline: 'no-such-pipeline' }),
+    400,
+    'Invalid Parameter "posting_pipeline": Unknown pipeline: no-such-pipeline.',
+  );
   assert.equal((await config()).posting_pipeline, 'default-posting-pipeline');
 });
 
@@ -95,15 +156,35 @@ test('PUT needs every writable attribute', async () => {
   const writable = Object.fromEntries(
     Object.entries(current).filter(
       ([k]) =>
-        !['http_etag', 'fqdn_listname', 'posting_address', 'owner_address', 'request_address', 'bounces_address', 'join_address', 'leave_address', 'no_reply_address'].includes(k) &&
-        !LIST_SETTINGS.find((s) => s.name === k)?.readonly,
+        ![
+          'http_etag',
+          'fqdn_listname',
+          'posting_address',
+          'owner_address',
+          'request_address',
+          'bounces_address',
+          'join_address',
+          'leave_address',
+          'no_reply_address',
+        ].includes(k) && !LIST_SETTINGS.find((s) => s.name === k)?.readonly,
     ),
   );
   const { description: _dropped, ...partial } = writable;
   assertError(await rest.put('/lists/ant.example.com/config', partial), 400, 'Missing Parameter: description');
-  assertError(await rest.put('/lists/ant.example.com/config', { ...writable, volume: 2 }), 400, 'Read-only attribute: volume');
-  assertError(await rest.put('/lists/ant.example.com/config', { ...writable, bogus: 1 }), 400, 'Unexpected parameters: bogus');
-  assert.equal((await rest.put('/lists/ant.example.com/config', { ...writable, description: 'All of it', info: 'About' })).status, 204);
+  assertError(
+    await rest.put('/lists/ant.example.com/config', { ...writable, volume: 2 }),
+    400,
+    'Read-only attribute: volume',
+  );
+  assertError(
+    await rest.put('/lists/ant.example.com/config', { ...writable, bogus: 1 }),
+    400,
+    'Unexpected parameters: bogus',
+  );
+  assert.equal(
+    (await rest.put('/lists/ant.example.com/config', { ...writable, description: 'All of it', info: 'About' })).status,
+    204,
+  );
   const after = await config();
   assert.equal(after.description, 'All of it');
   assert.equal(after.info, 'About');
@@ -114,16 +195,43 @@ test('one attribute: GET, PATCH and PUT on config/<attr>; 404 for an unknown one
   assert.equal(r.status, 200);
   assert.deepEqual(Object.keys(r.body).sort(), ['http_etag', 'subject_prefix']);
   assertEtag(r.body);
-  assert.equal((await rest.patch('/lists/ant.example.com/config/subject_prefix', { subject_prefix: '[ants] ' })).status, 204);
+  assert.equal(
+    (await rest.patch('/lists/ant.example.com/config/subject_prefix', { subject_prefix: '[ants] ' })).status,
+    204,
+  );
   assert.equal((await rest.get('/lists/ant.example.com/config/subject_prefix')).body.subject_prefix, '[ants] ');
-  assert.equal((await rest.put('/lists/ant.example.com/config/digests_enabled', { digests_enabled: 'false' }, { form: true })).status, 204);
+  assert.equal(
+    (await rest.put('/lists/ant.example.com/config/digests_enabled', { digests_enabled: 'false' }, { form: true }))
+      .status,
+    204,
+  );
   assert.equal((await rest.get('/lists/ant.example.com/config/digests_enabled')).body.digests_enabled, false);
   assert.equal((await rest.get('/lists/ant.example.com/config/fqdn_listname')).body.fqdn_listname, 'ant@example.com');
   assertError(await rest.get('/lists/ant.example.com/config/colour'), 404, 'Unknown attribute: colour');
-  assertError(await rest.patch('/lists/ant.example.com/config/colour', { colour: 'red' }), 404, 'Unknown attribute: colour');
-  assertError(await rest.patch('/lists/ant.example.com/config/post_id', { post_id: 7 }), 400, 'Read-only attribute: post_id');
-  assertError(await rest.patch('/lists/ant.example.com/config/info', { info: 'a', description: 'b' }), 400, 'Expected 1 attribute, got 2');
-  assertError(await rest.patch('/lists/ant.example.com/config/info', { description: 'b' }), 400, 'Unexpected parameters: description');
+  assertError(
+    await rest.patch('/lists/ant.example.com/config/colour', { colour: 'red' }),
+    404,
+    'Unknown attribute: colour',
+  );
+  assertError(
+    await rest.patch('/lists/ant.example.com/config/post_id', { post_id: 7 }),
+    400,
+    'Read-only attribute: post_id',
+  );
+  assertError(
+    await rest.patch('/lists/ant.example.com/config/info', { info: 'a', description: 'b' }),
+    400,
+    'Expected 1 attribute, got 2',
+  );
+  assertError(
+    await rest.patch('/lists/ant.example.com/config/info', { description: 'b' }),
+    400,
+    'Unexpected parameters: description',
+  );
   assertError(await rest.put('/lists/ant.example.com/config/info', {}), 400, 'Missing Parameter: info');
-  assertError(await rest.put('/lists/ant.example.com/config/emergency', { emergency: 'sometimes' }), 400, /^Invalid Parameter "emergency"/);
+  assertError(
+    await rest.put('/lists/ant.example.com/config/emergency', { emergency: 'sometimes' }),
+    400,
+    /^Invalid Parameter "emergency"/,
+  );
 });

@@ -11,18 +11,51 @@ after(async () => {
   await rest.close();
 });
 
-const LIST_KEYS = ['advertised', 'description', 'display_name', 'fqdn_listname', 'http_etag', 'list_id', 'list_name', 'mail_host', 'member_count', 'self_link', 'volume'];
+const LIST_KEYS = [
+  'advertised',
+  'description',
+  'display_name',
+  'fqdn_listname',
+  'http_etag',
+  'list_id',
+  'list_name',
+  'mail_host',
+  'member_count',
+  'self_link',
+  'volume',
+];
 
 test('POST /lists creates a list: 201 and Location by list id; errors are 400 with reasons', async () => {
-  assertCreated(await rest.post('/lists', { fqdn_listname: 'ant@example.com' }), `${rest.root()}/lists/ant.example.com`);
-  assertCreated(await rest.post('/lists', { fqdn_listname: 'Bee@Example.com', style_name: 'legacy-announce' }, { form: true }), `${rest.root()}/lists/bee.example.com`);
-  assertCreated(await rest.post('/lists', { fqdn_listname: 'cat@example.com', style_name: 'private-default' }), /cat\.example\.com$/);
+  assertCreated(
+    await rest.post('/lists', { fqdn_listname: 'ant@example.com' }),
+    `${rest.root()}/lists/ant.example.com`,
+  );
+  assertCreated(
+    await rest.post('/lists', { fqdn_listname: 'Bee@Example.com', style_name: 'legacy-announce' }, { form: true }),
+    `${rest.root()}/lists/bee.example.com`,
+  );
+  assertCreated(
+    await rest.post('/lists', { fqdn_listname: 'cat@example.com', style_name: 'private-default' }),
+    /cat\.example\.com$/,
+  );
   assertError(await rest.post('/lists', { fqdn_listname: 'ant@example.com' }), 400, 'Mailing list exists');
-  assertError(await rest.post('/lists', { fqdn_listname: 'ant@nowhere.example' }), 400, 'Domain does not exist: nowhere.example');
+  assertError(
+    await rest.post('/lists', { fqdn_listname: 'ant@nowhere.example' }),
+    400,
+    'Domain does not exist: nowhere.example',
+  );
   assertError(await rest.post('/lists', { fqdn_listname: 'no spaces@example.com' }), 400, /^Invalid list name/);
-  assertError(await rest.post('/lists', { fqdn_listname: 'dog@example.com', style_name: 'fancy' }), 400, 'Unknown list style: fancy');
+  assertError(
+    await rest.post('/lists', { fqdn_listname: 'dog@example.com', style_name: 'fancy' }),
+    400,
+    'Unknown list style: fancy',
+  );
   assertError(await rest.post('/lists', {}), 400, 'Missing Parameter: fqdn_listname');
-  assertError(await rest.post('/lists', { fqdn_listname: 'dog@example.com', advertised: true }), 400, 'Unexpected parameters: advertised');
+  assertError(
+    await rest.post('/lists', { fqdn_listname: 'dog@example.com', advertised: true }),
+    400,
+    'Unexpected parameters: advertised',
+  );
   assertError(await rest.get('/lists/dog.example.com'), 404);
 });
 

@@ -23,7 +23,14 @@ async function subscribe(body: Record<string, unknown>, form = false): Promise<s
 let anneId: string;
 
 test('POST /members subscribes at once: 201 with the member Location, entry in Mailman shape', async () => {
-  anneId = await subscribe({ list_id: 'ant.example.com', subscriber: 'Anne@Example.com', display_name: 'Anne Person', pre_verified: true, pre_confirmed: true, pre_approved: true });
+  anneId = await subscribe({
+    list_id: 'ant.example.com',
+    subscriber: 'Anne@Example.com',
+    display_name: 'Anne Person',
+    pre_verified: true,
+    pre_confirmed: true,
+    pre_approved: true,
+  });
   const r = await rest.get(`/members/${anneId}`);
   assert.equal(r.status, 200);
   assert.deepEqual(
@@ -51,8 +58,19 @@ test('POST /members subscribes at once: 201 with the member Location, entry in M
 });
 
 test('POST /members with a form body as mailmanclient sends it, roles and delivery options', async () => {
-  await subscribe({ list_id: 'ant.example.com', subscriber: 'bart@example.com', send_welcome_message: 'False', delivery_mode: 'mime_digests' }, true);
-  await subscribe({ list_id: 'ant.example.com', subscriber: 'owner@example.com', role: 'owner', display_name: 'The Owner' }, true);
+  await subscribe(
+    {
+      list_id: 'ant.example.com',
+      subscriber: 'bart@example.com',
+      send_welcome_message: 'False',
+      delivery_mode: 'mime_digests',
+    },
+    true,
+  );
+  await subscribe(
+    { list_id: 'ant.example.com', subscriber: 'owner@example.com', role: 'owner', display_name: 'The Owner' },
+    true,
+  );
   await subscribe({ list_id: 'ant.example.com', subscriber: 'mod@example.com', role: 'moderator' });
   await subscribe({ list_id: 'ant.example.com', subscriber: 'ant@example.com', role: 'nonmember' });
   await subscribe({ list_id: 'bee.example.com', subscriber: 'anne@example.com' });
@@ -62,18 +80,62 @@ test('POST /members with a form body as mailmanclient sends it, roles and delive
 });
 
 test('POST /members errors: 409 duplicate member, 400 for the rest with reasons', async () => {
-  assertError(await rest.post('/members', { list_id: 'ant.example.com', subscriber: 'anne@example.com' }), 409, 'Member already subscribed');
-  assertError(await rest.post('/members', { list_id: 'ant.example.com', subscriber: 'owner@example.com', role: 'owner' }), 400, 'owner@example.com is already an owner of ant@example.com');
-  assertError(await rest.post('/members', { list_id: 'ant.example.com', subscriber: 'ant@example.com' }), 400, 'The list posting address cannot be subscribed');
-  assertError(await rest.post('/members', { list_id: 'ant.example.com', subscriber: 'not an email' }), 400, /^Invalid Parameter "subscriber"/);
-  assertError(await rest.post('/members', { list_id: 'nope.example.com', subscriber: 'x@example.com' }), 400, 'No such list');
-  assertError(await rest.post('/members', { list_id: 'ant.example.com', subscriber: 'x@example.com', role: 'boss' }), 400, 'Invalid Parameter "role": Accepted Values are: member, owner, moderator, nonmember.');
-  assertError(await rest.post('/members', { list_id: 'ant.example.com', subscriber: 'x@example.com', delivery_mode: 'pigeon' }), 400, /^Invalid Parameter "delivery_mode"/);
-  assertError(await rest.post('/members', { list_id: 'ant.example.com', subscriber: 'x@example.com', pre_verified: 'perhaps' }), 400, /^Invalid Parameter "pre_verified"/);
+  assertError(
+    await rest.post('/members', { list_id: 'ant.example.com', subscriber: 'anne@example.com' }),
+    409,
+    'Member already subscribed',
+  );
+  assertError(
+    await rest.post('/members', { list_id: 'ant.example.com', subscriber: 'owner@example.com', role: 'owner' }),
+    400,
+    'owner@example.com is already an owner of ant@example.com',
+  );
+  assertError(
+    await rest.post('/members', { list_id: 'ant.example.com', subscriber: 'ant@example.com' }),
+    400,
+    'The list posting address cannot be subscribed',
+  );
+  assertError(
+    await rest.post('/members', { list_id: 'ant.example.com', subscriber: 'not an email' }),
+    400,
+    /^Invalid Parameter "subscriber"/,
+  );
+  assertError(
+    await rest.post('/members', { list_id: 'nope.example.com', subscriber: 'x@example.com' }),
+    400,
+    'No such list',
+  );
+  assertError(
+    await rest.post('/members', { list_id: 'ant.example.com', subscriber: 'x@example.com', role: 'boss' }),
+    400,
+    'Invalid Parameter "role": Accepted Values are: member, owner, moderator, nonmember.',
+  );
+  assertError(
+    await rest.post('/members', { list_id: 'ant.example.com', subscriber: 'x@example.com', delivery_mode: 'pigeon' }),
+    400,
+    /^Invalid Parameter "delivery_mode"/,
+  );
+  assertError(
+    await rest.post('/members', { list_id: 'ant.example.com', subscriber: 'x@example.com', pre_verified: 'perhaps' }),
+    400,
+    /^Invalid Parameter "pre_verified"/,
+  );
   assertError(await rest.post('/members', { subscriber: 'x@example.com' }), 400, 'Missing Parameter: list_id');
-  assertError(await rest.post('/members', { list_id: 'ant.example.com', subscriber: 'x@example.com', favourite: 'blue' }), 400, 'Unexpected parameters: favourite');
-  assertError(await rest.post('/members', { list_id: 'ant.example.com', subscriber: '0123456789abcdef0123456789abcdef' }), 400, 'No such user');
-  assert.equal((await rest.services.members.roster('ant.example.com', 'member')).length, 2, 'nothing was added by the failures');
+  assertError(
+    await rest.post('/members', { list_id: 'ant.example.com', subscriber: 'x@example.com', favourite: 'blue' }),
+    400,
+    'Unexpected parameters: favourite',
+  );
+  assertError(
+    await rest.post('/members', { list_id: 'ant.example.com', subscriber: '0123456789abcdef0123456789abcdef' }),
+    400,
+    'No such user',
+  );
+  assert.equal(
+    (await rest.services.members.roster('ant.example.com', 'member')).length,
+    2,
+    'nothing was added by the failures',
+  );
 });
 
 test('rosters by role, sorted by email; empty rosters have no entries', async () => {
@@ -134,7 +196,11 @@ test('/members/find by list, role and subscriber (exact email, part of one, or u
   assert.equal(post.status, 200);
   assert.equal(post.body.total_size, 2);
   // mailmanclient puts part of the query in the URL and the rest in the form body.
-  const mixed = await rest.post('/members/find?list_id=ant.example.com', { subscriber: 'owner@example.com' }, { form: true });
+  const mixed = await rest.post(
+    '/members/find?list_id=ant.example.com',
+    { subscriber: 'owner@example.com' },
+    { form: true },
+  );
   assert.deepEqual(
     mixed.body.entries.map((e: { role: string }) => e.role),
     ['owner'],
@@ -143,7 +209,10 @@ test('/members/find by list, role and subscriber (exact email, part of one, or u
   assert.equal((await rest.get('/members/find?subscriber=nne@example.com')).body.total_size, 0);
   assert.equal((await rest.get('/members/find?subscriber=ANNE')).body.total_size, 2);
   assert.equal((await rest.get('/members/find?subscriber=example.com&role=moderator')).body.total_size, 1);
-  assert.equal((await rest.get('/members/find?list_id=ant@example.com&role=member&count=1&page=1')).body.entries.length, 1);
+  assert.equal(
+    (await rest.get('/members/find?list_id=ant@example.com&role=member&count=1&page=1')).body.entries.length,
+    1,
+  );
   // Subscribing gave anne's address a user, as Mailman's workflow does.
   const user = (await rest.services.users.userOfAddress('anne@example.com'))!;
   const byUser = await rest.get(`/members/find?subscriber=${user.user_id}`);
@@ -163,9 +232,17 @@ test('PATCH /members/<id>: moderation_action set and cleared, delivery_mode, add
   assert.equal('moderation_action' in (await rest.get(`/members/${anneId}`)).body, false);
   assert.equal((await rest.patch(`/members/${anneId}`, { delivery_mode: 'plaintext_digests' })).status, 204);
   assert.equal((await rest.get(`/members/${anneId}`)).body.delivery_mode, 'plaintext_digests');
-  assertError(await rest.patch(`/members/${anneId}`, { moderation_action: 'shout' }), 400, /^Invalid Parameter "moderation_action"/);
+  assertError(
+    await rest.patch(`/members/${anneId}`, { moderation_action: 'shout' }),
+    400,
+    /^Invalid Parameter "moderation_action"/,
+  );
   assertError(await rest.patch(`/members/${anneId}`, { role: 'owner' }), 400, 'Unexpected parameters: role');
-  assertError(await rest.patch(`/members/${anneId}`, { address: 'unknown@example.com' }), 400, 'Address not registered');
+  assertError(
+    await rest.patch(`/members/${anneId}`, { address: 'unknown@example.com' }),
+    400,
+    'Address not registered',
+  );
   assertError(await rest.patch(`/members/${anneId}`, { address: 'bart@example.com' }), 400, /already a member/);
   await rest.services.users.createAddress('anne.other@example.com');
   assert.equal((await rest.patch(`/members/${anneId}`, { address: 'anne.other@example.com' })).status, 204);
@@ -182,7 +259,11 @@ test('one membership by list, role and email; DELETE unsubscribes (also by membe
   assertError(await rest.get('/lists/ant.example.com/boss/mod@example.com'), 404);
   // mailmanclient quotes the email in the path.
   assert.equal((await rest.get('/lists/ant.example.com/moderator/mod%40example.com')).status, 200);
-  assert.equal((await rest.delete('/lists/ant.example.com/moderator/mod%40example.com', { pre_confirmed: 'True' }, { form: true })).status, 204);
+  assert.equal(
+    (await rest.delete('/lists/ant.example.com/moderator/mod%40example.com', { pre_confirmed: 'True' }, { form: true }))
+      .status,
+    204,
+  );
   assertError(await rest.get('/lists/ant.example.com/moderator/mod@example.com'), 404);
   assert.equal((await rest.delete(`/members/${anneId}`)).status, 204);
   assertError(await rest.get(`/members/${anneId}`), 404);
@@ -192,7 +273,11 @@ test('one membership by list, role and email; DELETE unsubscribes (also by membe
 
 test('mass unsubscription: DELETE roster/member {emails} answers which were removed', async () => {
   await subscribe({ list_id: 'bee.example.com', subscriber: 'carl@example.com' });
-  const r = await rest.delete('/lists/bee.example.com/roster/member', { emails: ['carl@example.com', 'nobody@example.com'] }, { form: true });
+  const r = await rest.delete(
+    '/lists/bee.example.com/roster/member',
+    { emails: ['carl@example.com', 'nobody@example.com'] },
+    { form: true },
+  );
   assert.equal(r.status, 200);
   assert.equal(r.body['carl@example.com'], true);
   assert.equal(r.body['nobody@example.com'], false);
@@ -214,7 +299,10 @@ test('API 3.0 shows member and user ids as integers and accepts them back', asyn
   const again = await rest.get(`/members/${entry.member_id}`, { version: '3.0' });
   assert.equal(again.status, 200);
   assert.equal(again.body.member_id, entry.member_id);
-  const created = assertCreated(await rest.post('/members', { list_id: 'bee.example.com', subscriber: 'dan@example.com' }, { version: '3.0' }), /\/3\.0\/members\/\d+$/);
+  const created = assertCreated(
+    await rest.post('/members', { list_id: 'bee.example.com', subscriber: 'dan@example.com' }, { version: '3.0' }),
+    /\/3\.0\/members\/\d+$/,
+  );
   assert.equal((await rest.get(created)).body.email, 'dan@example.com');
   // A 3.0 integer is not a 3.1 id (unless it happens to be 32 digits long, which reads as hex).
   if (entry.member_id.length !== 32) assertError(await rest.get(`/members/${entry.member_id}`), 404);

@@ -6,7 +6,9 @@ import { shownValue } from '../../src/config/schema.js';
 
 let rest: RestHarness;
 before(async () => {
-  rest = await RestHarness.start({ conf: '[mailman]\nsite_owner: boss@example.com\n[mta]\nsmtp_user: relay\nsmtp_pass: s3cret-relay' });
+  rest = await RestHarness.start({
+    conf: '[mailman]\nsite_owner: boss@example.com\n[mta]\nsmtp_user: relay\nsmtp_pass: s3cret-relay',
+  });
 });
 after(async () => {
   await rest.close();
@@ -16,7 +18,13 @@ test('GET /system/versions answers Mailman shape with an etag and an absolute se
   const r = await rest.get('/system/versions');
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
-  assert.deepEqual(Object.keys(r.body).sort(), ['api_version', 'http_etag', 'mailman_version', 'python_version', 'self_link']);
+  assert.deepEqual(Object.keys(r.body).sort(), [
+    'api_version',
+    'http_etag',
+    'mailman_version',
+    'python_version',
+    'self_link',
+  ]);
   assert.equal(r.body.mailman_version, MAILMAN_VERSION);
   assert.equal(r.body.api_version, '3.1');
   assert.equal(r.body.self_link, `${rest.root()}/system/versions`);
@@ -63,8 +71,14 @@ test('configuration never shows a password: set ones are masked, URLs keep all b
     const text = (await rest.get(`/system/configuration/${section}`)).text;
     assert.ok(!text.includes('s3cret-relay') && !text.includes('restpass'), section);
   }
-  assert.equal(shownValue('database', 'url', 'postgres://mailman:hunter2@db.example/mailman'), 'postgres://mailman:********@db.example/mailman');
-  assert.equal(shownValue('database', 'url', 'sqlite:////var/lib/mailman/data/mailman.db'), 'sqlite:////var/lib/mailman/data/mailman.db');
+  assert.equal(
+    shownValue('database', 'url', 'postgres://mailman:hunter2@db.example/mailman'),
+    'postgres://mailman:********@db.example/mailman',
+  );
+  assert.equal(
+    shownValue('database', 'url', 'sqlite:////var/lib/mailman/data/mailman.db'),
+    'sqlite:////var/lib/mailman/data/mailman.db',
+  );
   assert.equal(shownValue('mta', 'smtp_pass', ''), '');
   assert.equal(shownValue('mta', 'smtp_user', 'relay'), 'relay');
 });
@@ -105,7 +119,10 @@ test('unknown paths and roots are 404 with a JSON body; a wrong method is 405', 
 test('a malformed JSON body is a 400, not a crash', async () => {
   const r = await fetch(`${rest.root()}/domains`, {
     method: 'POST',
-    headers: { authorization: 'Basic ' + Buffer.from('restadmin:restpass').toString('base64'), 'content-type': 'application/json' },
+    headers: {
+      authorization: 'Basic ' + Buffer.from('restadmin:restpass').toString('base64'),
+      'content-type': 'application/json',
+    },
     body: '{"mail_host": ',
   });
   assert.equal(r.status, 400);

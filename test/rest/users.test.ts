@@ -17,7 +17,10 @@ const USER = /\/users\/([0-9a-f]{32})$/;
 let userId: string;
 
 test('POST /users creates a user with an address; the password is stored hashed', async () => {
-  const loc = assertCreated(await rest.post('/users', { email: 'Anne@example.com', display_name: 'Anne', password: 'secret' }, { form: true }), USER);
+  const loc = assertCreated(
+    await rest.post('/users', { email: 'Anne@example.com', display_name: 'Anne', password: 'secret' }, { form: true }),
+    USER,
+  );
   userId = USER.exec(loc)![1];
   const r = await rest.get(`/users/${userId}`);
   assert.equal(r.status, 200);
@@ -34,7 +37,7 @@ test('POST /users creates a user with an address; the password is stored hashed'
   assertError(await rest.post('/users', { email: 'bad address' }), 400, /^Invalid Parameter "email"/);
   assertError(await rest.post('/users', { is_server_owner: 'sometimes' }), 400, /^Invalid Parameter "is_server_owner"/);
   assertCreated(await rest.post('/users', { is_server_owner: true }), USER);
-  assert.equal((await rest.services.users.users.count()), 2, 'the refused requests created no user');
+  assert.equal(await rest.services.users.users.count(), 2, 'the refused requests created no user');
 });
 
 test('GET /users/<email> finds the owner of the address; GET /users lists all', async () => {
@@ -52,7 +55,7 @@ test('GET /users/<email> finds the owner of the address; GET /users lists all', 
   assert.equal(old.body.user_id, BigInt('0x' + userId).toString());
 });
 
-test('addresses: one, all, a user\'s, and their memberships', async () => {
+test("addresses: one, all, a user's, and their memberships", async () => {
   const a = await rest.get('/addresses/anne@example.com');
   assert.equal(a.status, 200);
   assert.equal(a.body.email, 'anne@example.com');
@@ -65,12 +68,19 @@ test('addresses: one, all, a user\'s, and their memberships', async () => {
   assertEtag(a.body);
   assertError(await rest.get('/addresses/nobody@example.com'), 404);
 
-  assertError(await rest.post('/members', { list_id: 'ant.example.com', subscriber: userId }), 400, 'User has no preferred address');
+  assertError(
+    await rest.post('/members', { list_id: 'ant.example.com', subscriber: userId }),
+    400,
+    'User has no preferred address',
+  );
   const user = (await rest.services.users.getUserByUid(userId))!;
   const address = (await rest.services.users.getAddress('anne@example.com'))!;
   user.preferred_address_id = address.id;
   await rest.services.users.users.save(user);
-  assertCreated(await rest.post('/members', { list_id: 'ant.example.com', subscriber: userId }), /\/members\/[0-9a-f]{32}$/);
+  assertCreated(
+    await rest.post('/members', { list_id: 'ant.example.com', subscriber: userId }),
+    /\/members\/[0-9a-f]{32}$/,
+  );
   const memberships = await rest.get('/addresses/anne@example.com/memberships');
   assert.equal(memberships.status, 200);
   assert.equal(memberships.body.total_size, 1);

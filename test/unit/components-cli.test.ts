@@ -8,14 +8,19 @@ import { PACKAGE_ROOT } from '../../src/paths.js';
 
 function mailman(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(PACKAGE_ROOT, 'bin', 'mailman.js'), ...args], (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
+    execFile(process.execPath, [join(PACKAGE_ROOT, 'bin', 'mailman.js'), ...args], (err, stdout, stderr) =>
+      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }
 
 test('components lists every rule the built-in posting chain names, and every handler of its pipeline', async () => {
   const r = await mailman(['components', '--json']);
   assert.equal(r.code, 0, r.stderr);
-  const listing = JSON.parse(r.stdout) as Record<string, { name: string; description: string; params: { name: string }[] }[]>;
+  const listing = JSON.parse(r.stdout) as Record<
+    string,
+    { name: string; description: string; params: { name: string }[] }[]
+  >;
   const names = (k: string) => listing[k].map((c) => c.name);
   const chain = readFileSync(join(PACKAGE_ROOT, 'chains', 'default-posting-chain.chain'), 'utf8');
   const rules = [...chain.matchAll(/^\s*if ([a-z-]+)/gm)].map((m) => m[1]);
@@ -25,7 +30,10 @@ test('components lists every rule the built-in posting chain names, and every ha
   const steps = [...pipeline.matchAll(/^\s{4}([a-z0-9-]+)\s*(?:#.*)?$/gm)].map((m) => m[1]);
   assert.equal(steps.length, 17);
   for (const step of steps) assert.ok(names('handlers').includes(step), `handler ${step}`);
-  assert.deepEqual(listing.rules.find((c) => c.name === 'header-match')!.params.map((p) => p.name), ['header', 'pattern', 'suffix']);
+  assert.deepEqual(
+    listing.rules.find((c) => c.name === 'header-match')!.params.map((p) => p.name),
+    ['header', 'pattern', 'suffix'],
+  );
   assert.deepEqual(names('sources'), ['list.header_matches', 'site.antispam.header_checks']);
   assert.ok(listing.rules.every((c) => c.description.length > 10));
 

@@ -23,7 +23,11 @@ const subjectLine = (value: Buffer) => Buffer.concat([Buffer.from('Subject: '), 
 
 /** Every physical header line of the block, as bytes read as latin1 (one char per byte). */
 function headerLines(msg: Message): string[] {
-  return msg.headerBytes().toString('latin1').replace(/\r\n\r\n$/, '').split('\r\n');
+  return msg
+    .headerBytes()
+    .toString('latin1')
+    .replace(/\r\n\r\n$/, '')
+    .split('\r\n');
 }
 
 for (const [form, value] of SUBJECT_FORMS) {
@@ -51,7 +55,11 @@ test('valid UTF-8 is never read as Latin-1, and bytes that are not UTF-8 are win
 });
 
 test('folded values are unfolded; an unknown charset or a broken word stays as written', () => {
-  const msg = message(['Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\n =?UTF-8?Q?_aus_K=C3=B6ln?=', 'X-Tab: one\r\n\ttwo', 'X-Odd: =?x-no-such-charset?Q?abc?= and =?utf-8?Q?broken']);
+  const msg = message([
+    'Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\n =?UTF-8?Q?_aus_K=C3=B6ln?=',
+    'X-Tab: one\r\n\ttwo',
+    'X-Odd: =?x-no-such-charset?Q?abc?= and =?utf-8?Q?broken',
+  ]);
   assert.equal(msg.get('subject'), 'Grüße aus Köln');
   assert.equal(msg.get('x-tab'), 'one\ttwo');
   assert.match(msg.get('x-odd')!, /and =\?utf-8\?Q\?broken$/);
@@ -81,7 +89,8 @@ test('headers nobody touched leave byte for byte, however they were written', ()
   msg.set('Subject', '[Team] Grüße aus Köln');
   msg.add('X-Mailman-Version', '3.3.9');
   const out = msg.toBuffer();
-  for (const line of untouched) assert.ok(out.includes(Buffer.concat([line, Buffer.from('\r\n')])), line.toString('latin1'));
+  for (const line of untouched)
+    assert.ok(out.includes(Buffer.concat([line, Buffer.from('\r\n')])), line.toString('latin1'));
 });
 
 test('a long multibyte subject folds under 78 columns and no encoded word splits a character', () => {
@@ -92,9 +101,18 @@ test('a long multibyte subject folds under 78 columns and no encoded word splits
   assert.ok(lines.length > 5, 'folded');
   for (const l of lines) assert.ok(l.length <= 78 && /^[\x20-\x7e]+$/.test(l), l);
   const strict = new TextDecoder('utf-8', { fatal: true });
-  const words = msg.headerBytes().toString('latin1').match(/=\?UTF-8\?Q\?[^?]*\?=/g)!;
+  const words = msg
+    .headerBytes()
+    .toString('latin1')
+    .match(/=\?UTF-8\?Q\?[^?]*\?=/g)!;
   for (const w of words) {
-    const bytes = Buffer.from(w.slice(10, -2).replace(/_/g, ' ').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+    const bytes = Buffer.from(
+      w
+        .slice(10, -2)
+        .replace(/_/g, ' ')
+        .replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))),
+      'latin1',
+    );
     assert.doesNotThrow(() => strict.decode(bytes), `word ${w} ends inside a character`);
   }
   assert.equal(new Message(msg.toBuffer()).get('subject'), `[Team] ${text}`);
@@ -114,23 +132,39 @@ test('address headers: names are encoded as phrases, lists keep their structure'
     { name: '', email: 'plain@example.org' },
     { name: 'Ann Person', email: 'ann@example.org' },
   ]);
-  assert.deepEqual(msg.addresses('to').map((a) => a.email), ['a@example.org', 'b@example.org']);
+  assert.deepEqual(
+    msg.addresses('to').map((a) => a.email),
+    ['a@example.org', 'b@example.org'],
+  );
   assert.equal(msg.get('to'), 'Gäste: a@example.org, b@example.org;');
 });
 
 test('an encoded display name can never pose as an address (RFC 2047 section 6.2)', () => {
   // Decoded, the name reads "member@example.org <member@example.org>,": decoding before
   // parsing would make the member the sender and the real address a second one.
-  const msg = message(['From: =?utf-8?Q?member=40example.org_=3Cmember=40example.org=3E=2C?= <evil@attacker.net>', 'To: =?utf-8?Q?team=40example.com?= <other@example.net>']);
+  const msg = message([
+    'From: =?utf-8?Q?member=40example.org_=3Cmember=40example.org=3E=2C?= <evil@attacker.net>',
+    'To: =?utf-8?Q?team=40example.com?= <other@example.net>',
+  ]);
   assert.deepEqual(msg.senders(['from']), ['evil@attacker.net']);
-  assert.deepEqual(msg.addresses('from'), [{ name: 'member@example.org <member@example.org>,', email: 'evil@attacker.net' }]);
-  assert.deepEqual(msg.addresses('to').map((a) => a.email), ['other@example.net']);
+  assert.deepEqual(msg.addresses('from'), [
+    { name: 'member@example.org <member@example.org>,', email: 'evil@attacker.net' },
+  ]);
+  assert.deepEqual(
+    msg.addresses('to').map((a) => a.email),
+    ['other@example.net'],
+  );
   // Raw UTF-8 and Latin-1 names read as text too.
-  assert.deepEqual(message([Buffer.from('From: Jürgen <j@example.de>', 'latin1')]).addresses('from'), [{ name: 'Jürgen', email: 'j@example.de' }]);
+  assert.deepEqual(message([Buffer.from('From: Jürgen <j@example.de>', 'latin1')]).addresses('from'), [
+    { name: 'Jürgen', email: 'j@example.de' },
+  ]);
 });
 
 test('the encoded form keeps RFC 2047 words as written but decodes the bytes', () => {
-  assert.equal(message([subjectLine(SUBJECT_FORMS[1][1])]).getEncoded('subject'), '=?UTF-8?Q?Gr=C3=BC=C3=9Fe?= aus =?iso-8859-1?q?K=F6ln?=');
+  assert.equal(
+    message([subjectLine(SUBJECT_FORMS[1][1])]).getEncoded('subject'),
+    '=?UTF-8?Q?Gr=C3=BC=C3=9Fe?= aus =?iso-8859-1?q?K=F6ln?=',
+  );
   assert.equal(message([subjectLine(SUBJECT_FORMS[2][1])]).getEncoded('subject'), 'Grüße aus Köln');
   assert.equal(message(['From: a@example.org']).getEncoded('subject'), undefined);
 });
@@ -141,7 +175,9 @@ test('text that reads as an encoded word is written so that it is decoded only o
   assert.equal(msg.get('subject'), 'about =?utf-8?q?x?= words');
   msg.set('Subject', `[Team] ${msg.get('subject')}`);
   assert.equal(new Message(msg.toBuffer()).get('subject'), '[Team] about =?utf-8?q?x?= words');
-  const line = headerLines(msg).filter((l) => l.startsWith('Subject:') || l.startsWith(' ')).join('');
+  const line = headerLines(msg)
+    .filter((l) => l.startsWith('Subject:') || l.startsWith(' '))
+    .join('');
   assert.equal(libmime.decodeWords(line.slice('Subject: '.length)), '[Team] about =?utf-8?q?x?= words');
 });
 
@@ -155,11 +191,17 @@ test('addresses are parsed once per header and follow every edit of it', () => {
   msg.set('From', 'Bart <bart@example.org>');
   assert.deepEqual(msg.addresses('from'), [{ email: 'bart@example.org', name: 'Bart' }]);
   msg.add('Cc', 'c@example.org');
-  assert.deepEqual(msg.addresses('cc').map((a) => a.email), ['b@example.org', 'c@example.org']);
+  assert.deepEqual(
+    msg.addresses('cc').map((a) => a.email),
+    ['b@example.org', 'c@example.org'],
+  );
   msg.remove('cc');
   assert.deepEqual(msg.addresses('cc'), []);
   msg.addRawLines('Cc', ['Cc: d@example.org']);
-  assert.deepEqual(msg.addresses('cc').map((a) => a.email), ['d@example.org']);
+  assert.deepEqual(
+    msg.addresses('cc').map((a) => a.email),
+    ['d@example.org'],
+  );
   msg.setRawLine('From', 'From: e@example.org');
   assert.deepEqual(msg.senders(['from']), ['e@example.org']);
 });

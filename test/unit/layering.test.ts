@@ -3,7 +3,16 @@
 // imports count: a type from above is a dependency on above all the same.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize, relative, sep } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/paths.js';
@@ -69,7 +78,9 @@ function violations(root: string): string[] {
 }
 
 test('every folder of src/ has a layer', () => {
-  const unplaced = [...new Set(filesUnder(PACKAGE_ROOT).map((f) => unitOf(PACKAGE_ROOT, f)))].filter((u) => !layerOf.has(u));
+  const unplaced = [...new Set(filesUnder(PACKAGE_ROOT).map((f) => unitOf(PACKAGE_ROOT, f)))].filter(
+    (u) => !layerOf.has(u),
+  );
   assert.deepEqual(unplaced, [], 'give these a place in LAYERS (test/unit/layering.test.ts)');
 });
 

@@ -11,7 +11,6 @@ import { reapLeftoverWorkers } from '../../src/master/leftovers.js';
 import { HOST_ENTRY } from '../../src/paths.js';
 import { isAlive } from '../../src/master/pidfile.js';
 
-
 /** A process whose command line names the worker entry point without being one. */
 function lookalike(): ChildProcess {
   return spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)', HOST_ENTRY], { stdio: 'ignore' });
@@ -19,7 +18,14 @@ function lookalike(): ChildProcess {
 
 function statusFile(dir: string, pids: number[], writtenSecondsAgo: number): string {
   const file = join(dir, 'master.json');
-  writeFileSync(file, JSON.stringify({ pid: 1, started: new Date().toISOString(), runners: pids.map((pid, i) => ({ name: `r${i}`, slice: 0, count: 1, process: 'queues:0', pid })) }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      pid: 1,
+      started: new Date().toISOString(),
+      runners: pids.map((pid, i) => ({ name: `r${i}`, slice: 0, count: 1, process: 'queues:0', pid })),
+    }),
+  );
   const t = new Date(Date.now() - writtenSecondsAgo * 1000);
   utimesSync(file, t, t);
   return file;

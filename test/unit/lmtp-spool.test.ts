@@ -38,8 +38,15 @@ test('header and body are split as Message splits the whole message, whatever th
       const s = await spoolMessage(chunked(raw, size), dir, 0);
       assert.equal(s.size, raw.length);
       assert.ok(s.header, `${JSON.stringify(text)} / ${size}`);
-      const rebuilt = Buffer.concat([new Message(s.header).headerBytes(), readFileSync(s.file!).subarray(s.bodyOffset)]);
-      assert.equal(rebuilt.toString('latin1'), whole.toString('latin1'), `${JSON.stringify(text)} in chunks of ${size}`);
+      const rebuilt = Buffer.concat([
+        new Message(s.header).headerBytes(),
+        readFileSync(s.file!).subarray(s.bodyOffset),
+      ]);
+      assert.equal(
+        rebuilt.toString('latin1'),
+        whole.toString('latin1'),
+        `${JSON.stringify(text)} in chunks of ${size}`,
+      );
       rmSync(s.file!);
     }
   }

@@ -28,13 +28,26 @@ test('parameters: RFC 2231 continuations, encoded and not, join and decode their
 });
 
 test('a part reads its filename from RFC 2231 continuations in either header', () => {
-  const raw = Buffer.from(crlf([
-    'Content-Type: multipart/mixed; boundary="b"', '', '--b',
-    'Content-Type: application/pdf',
-    `Content-Disposition: attachment;`, ` filename*0*=utf-8''%E2%82%AC-Rech;`, ` filename*1*=nung.PDF`,
-    'Content-Transfer-Encoding: base64', '', 'JVBERi0=', '--b',
-    `Content-Type: application/octet-stream; name*0="long-"; name*1="name.tar.gz"`, '', 'x', '--b--', '',
-  ]));
+  const raw = Buffer.from(
+    crlf([
+      'Content-Type: multipart/mixed; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: application/pdf',
+      `Content-Disposition: attachment;`,
+      ` filename*0*=utf-8''%E2%82%AC-Rech;`,
+      ` filename*1*=nung.PDF`,
+      'Content-Transfer-Encoding: base64',
+      '',
+      'JVBERi0=',
+      '--b',
+      `Content-Type: application/octet-stream; name*0="long-"; name*1="name.tar.gz"`,
+      '',
+      'x',
+      '--b--',
+      '',
+    ]),
+  );
   const [, pdf, tgz] = [...new Message(raw).mime().walk()];
   assert.equal(pdf.filename, '€-Rechnung.PDF');
   assert.equal(pdf.extension, 'pdf');
@@ -67,27 +80,69 @@ test('malformed bodies degrade instead of throwing: bad base64, unknown charset,
 
 /** A post with a preamble, transport padding, an attached message, LF inside one part, an epilogue. */
 const NESTED = crlf([
-  'From: anne@example.org', 'Subject: nested', 'MIME-Version: 1.0',
-  'Content-Type: multipart/mixed; boundary="outer"', '',
-  'This is a preamble.', '--outer  ',
-  'Content-Type: multipart/alternative; boundary=inner', '', '--inner',
-  'Content-Type: text/plain; charset=iso-8859-1', 'Content-Transfer-Encoding: quoted-printable', '',
-  'Gr=FC=DFe, Approved: x', '--inner',
-  'Content-Type: text/html; charset=utf-8', '', '<p>Hi</p>', '--inner--', '', '--outer',
-  'Content-Type: message/rfc822', '',
-  'From: bob@example.org', 'Subject: inner', 'Content-Type: multipart/mixed; boundary=deep', '', '--deep',
-  'Content-Type: application/octet-stream', 'Content-Transfer-Encoding: base64', '', 'AAECAw==',
-  '--deep', '', 'no headers at all', '--deep--', '',
-  '--outer', 'Content-Type: text/plain', '', 'lf\nlines\n', '--outer--', 'epilogue', '',
+  'From: anne@example.org',
+  'Subject: nested',
+  'MIME-Version: 1.0',
+  'Content-Type: multipart/mixed; boundary="outer"',
+  '',
+  'This is a preamble.',
+  '--outer  ',
+  'Content-Type: multipart/alternative; boundary=inner',
+  '',
+  '--inner',
+  'Content-Type: text/plain; charset=iso-8859-1',
+  'Content-Transfer-Encoding: quoted-printable',
+  '',
+  'Gr=FC=DFe, Approved: x',
+  '--inner',
+  'Content-Type: text/html; charset=utf-8',
+  '',
+  '<p>Hi</p>',
+  '--inner--',
+  '',
+  '--outer',
+  'Content-Type: message/rfc822',
+  '',
+  'From: bob@example.org',
+  'Subject: inner',
+  'Content-Type: multipart/mixed; boundary=deep',
+  '',
+  '--deep',
+  'Content-Type: application/octet-stream',
+  'Content-Transfer-Encoding: base64',
+  '',
+  'AAECAw==',
+  '--deep',
+  '',
+  'no headers at all',
+  '--deep--',
+  '',
+  '--outer',
+  'Content-Type: text/plain',
+  '',
+  'lf\nlines\n',
+  '--outer--',
+  'epilogue',
+  '',
 ]);
 
 test('nested multiparts and attached messages are walked parents first, with their types', () => {
   const msg = new Message(Buffer.from(NESTED));
   const parts = [...msg.mime().walk()];
-  assert.deepEqual(parts.map((p) => p.type), [
-    'multipart/mixed', 'multipart/alternative', 'text/plain', 'text/html', 'message/rfc822', 'multipart/mixed',
-    'application/octet-stream', 'text/plain', 'text/plain',
-  ]);
+  assert.deepEqual(
+    parts.map((p) => p.type),
+    [
+      'multipart/mixed',
+      'multipart/alternative',
+      'text/plain',
+      'text/html',
+      'message/rfc822',
+      'multipart/mixed',
+      'application/octet-stream',
+      'text/plain',
+      'text/plain',
+    ],
+  );
   assert.equal(parts[2].decodedText(), 'Grüße, Approved: x');
   assert.deepEqual([...parts[6].decodedBytes()], [0, 1, 2, 3]);
   assert.equal(parts[7].decodedText(), 'no headers at all');
@@ -95,10 +150,15 @@ test('nested multiparts and attached messages are walked parents first, with the
   assert.equal(parts[5].msg.get('subject'), 'inner');
   assert.equal(firstTextPlain(msg.mime()), parts[2]);
   // multipart/digest children without a Content-Type are messages.
-  const digest = new Message(Buffer.from(crlf([
-    'Content-Type: multipart/digest; boundary=d', '', '--d', '', 'Subject: one', '', 'hi', '--d--', '',
-  ])));
-  assert.deepEqual([...digest.mime().walk()].map((p) => p.type), ['multipart/digest', 'message/rfc822', 'text/plain']);
+  const digest = new Message(
+    Buffer.from(
+      crlf(['Content-Type: multipart/digest; boundary=d', '', '--d', '', 'Subject: one', '', 'hi', '--d--', '']),
+    ),
+  );
+  assert.deepEqual(
+    [...digest.mime().walk()].map((p) => p.type),
+    ['multipart/digest', 'message/rfc822', 'text/plain'],
+  );
 });
 
 test('editing one part leaves every other byte as it came', () => {
@@ -109,8 +169,10 @@ test('editing one part leaves every other byte as it came', () => {
   parts[2].setDecodedBytes(Buffer.from('Gr\xfc\xdfe!', 'latin1'));
   parts[7].setDecodedBytes(Buffer.from('edited\r\n'));
   root.commit();
-  const expected = NESTED.replace('Gr=FC=DFe, Approved: x', 'Gr=FC=DFe!')
-    .replace('\r\n\r\nno headers at all', '\r\n\r\nedited\r\n');
+  const expected = NESTED.replace('Gr=FC=DFe, Approved: x', 'Gr=FC=DFe!').replace(
+    '\r\n\r\nno headers at all',
+    '\r\n\r\nedited\r\n',
+  );
   assert.equal(msg.toBuffer().toString('latin1'), expected);
   // Dropping a part rebuilds only its container; the others keep their delimiters and padding.
   const again = new Message(Buffer.from(NESTED));
@@ -144,7 +206,10 @@ test('a multipart without its close delimiter still has its parts; rebuilt, it g
   const unclosed = crlf(['Content-Type: multipart/mixed; boundary=b', '', '--b', '', 'one', '--b', '', 'two']);
   const msg = new Message(Buffer.from(unclosed));
   const root = msg.mime();
-  assert.deepEqual(root.children?.map((p) => p.decodedText()), ['one', 'two']);
+  assert.deepEqual(
+    root.children?.map((p) => p.decodedText()),
+    ['one', 'two'],
+  );
   assert.equal(root.toBuffer().toString(), msg.toBuffer().toString());
   root.setChildren([root.children![1]]);
   root.commit();
@@ -176,9 +241,18 @@ test('hostile structure is bounded: nesting depth, part count, part header size'
   const wideBody = many.slice(many.indexOf('\r\n\r\n') + 4);
   assert.equal(wide.body.toString(), `--m\r\n${wideBody.slice(wideBody.indexOf('\r\n1\r\n'))}`);
   const fat = crlf([
-    'Content-Type: multipart/mixed; boundary=f', '', '--f',
-    `X-Pad: ${'p'.repeat(70 * 1024)}`, 'Content-Type: multipart/mixed; boundary=g', '',
-    '--g', '', 'x', '--g--', '--f--', '',
+    'Content-Type: multipart/mixed; boundary=f',
+    '',
+    '--f',
+    `X-Pad: ${'p'.repeat(70 * 1024)}`,
+    'Content-Type: multipart/mixed; boundary=g',
+    '',
+    '--g',
+    '',
+    'x',
+    '--g--',
+    '--f--',
+    '',
   ]);
   const parts = [...new Message(Buffer.from(fat)).mime().walk()];
   assert.equal(parts.length, 2);
@@ -198,22 +272,33 @@ test('new parts: MimeNode chooses the headers, the body reads back as the text',
     assert.equal(part.params.charset, 'utf-8');
     assert.match(part.transferEncoding, /^(quoted-printable|base64)$/);
     assert.equal(part.decodedText().replace(/\r\n/g, '\n').replace(/\n$/, ''), text.replace(/\n$/, ''));
-    assert.doesNotMatch(part.toBuffer().toString('latin1'), /\r/, 'the message\'s own line ends');
+    assert.doesNotMatch(part.toBuffer().toString('latin1'), /\r/, "the message's own line ends");
   }
   const boundary = newBoundary();
-  const wrapped = new Message(Buffer.concat([
-    Buffer.from(`Content-Type: multipart/mixed; boundary="${boundary}"\r\n\r\n`),
-    multipartBody(boundary, [textPart('one', '\r\n'), textPart('two\n', '\r\n')], '\r\n'),
-  ]));
-  assert.deepEqual(wrapped.mime().children?.map((p) => p.decodedText()), ['one', 'two']);
+  const wrapped = new Message(
+    Buffer.concat([
+      Buffer.from(`Content-Type: multipart/mixed; boundary="${boundary}"\r\n\r\n`),
+      multipartBody(boundary, [textPart('one', '\r\n'), textPart('two\n', '\r\n')], '\r\n'),
+    ]),
+  );
+  assert.deepEqual(
+    wrapped.mime().children?.map((p) => p.decodedText()),
+    ['one', 'two'],
+  );
 });
 
 test('MIME soup never throws and an unedited tree always writes back its bytes', () => {
   // A fixed-seed generator, so a failure names the message that caused it.
   let seed = 20261206;
-  const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+  const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
   const pieces = [
-    '--a', '--a--', '--b', '--b--', '\r\n', '\n', '',
+    '--a',
+    '--a--',
+    '--b',
+    '--b--',
+    '\r\n',
+    '\n',
+    '',
     'Content-Type: multipart/mixed; boundary=a',
     'Content-Type: message/rfc822',
     'Content-Type: multipart/alternative; boundary="b"',
@@ -223,7 +308,10 @@ test('MIME soup never throws and an unedited tree always writes back its bytes',
     'Content-Transfer-Encoding: quoted-printable',
     'Content-Transfer-Encoding: x-bogus',
     `Content-Disposition: attachment; filename*0*=utf-8''%E2%82; filename*5=x`,
-    '=E2=8', '=\r\n', '!!!%%%', '\xff\xfe\x00',
+    '=E2=8',
+    '=\r\n',
+    '!!!%%%',
+    '\xff\xfe\x00',
   ];
   for (let n = 0; n < 300; n++) {
     const lines = Array.from({ length: 1 + next(40) }, () => pieces[next(pieces.length)]);

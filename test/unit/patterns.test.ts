@@ -60,13 +60,20 @@ test('what needs backtracking is refused as unsupported; typos as invalid, with 
 
 test('nested repetition stays linear: 100,000 characters are a matter of milliseconds', { timeout: 10_000 }, () => {
   const text = `${'a'.repeat(100_000)}!`;
-  for (const p of ['(a+)+$', '(a|aa)+$', '(\\w+\\s?)*@spam', '^(([a-z])+.)+[A-Z]([a-z])+$']) assert.equal(t(p, text), false, p);
+  for (const p of ['(a+)+$', '(a|aa)+$', '(\\w+\\s?)*@spam', '^(([a-z])+.)+[A-Z]([a-z])+$'])
+    assert.equal(t(p, text), false, p);
 });
 
 test('a refused pattern is reported once and misses (a stored one from before this check)', () => {
   const seen: string[] = [];
-  assert.equal(tryPattern('(once', {}, (w) => seen.push(w)), undefined);
-  assert.equal(tryPattern('(once', {}, (w) => seen.push(w)), undefined);
+  assert.equal(
+    tryPattern('(once', {}, (w) => seen.push(w)),
+    undefined,
+  );
+  assert.equal(
+    tryPattern('(once', {}, (w) => seen.push(w)),
+    undefined,
+  );
   assert.equal(seen.length, 1);
   assert.equal(matchesBan('^(broken', 'broken@example.org'), false);
   assert.equal(matchesBan('^.*@Spam\\.example$', 'x@spam.example'), true);
@@ -75,9 +82,18 @@ test('a refused pattern is reported once and misses (a stored one from before th
 });
 
 test('list settings that hold patterns: ^entries, header lines and topics are checked; plain entries are not patterns', () => {
-  assert.equal(listSettingPatternProblem('accept_these_nonmembers', ['(not a regex)@example.org', '^ok@example\\.org$']), undefined);
-  assert.match(listSettingPatternProblem('reject_these_nonmembers', ['^[x'])!, /reject_these_nonmembers: invalid regex \^\[x/);
-  assert.match(listSettingPatternProblem('bounce_matching_headers', '# comment\nX-Spam: yes\nSubject: (a')!, /"Subject: \(a"/);
+  assert.equal(
+    listSettingPatternProblem('accept_these_nonmembers', ['(not a regex)@example.org', '^ok@example\\.org$']),
+    undefined,
+  );
+  assert.match(
+    listSettingPatternProblem('reject_these_nonmembers', ['^[x'])!,
+    /reject_these_nonmembers: invalid regex \^\[x/,
+  );
+  assert.match(
+    listSettingPatternProblem('bounce_matching_headers', '# comment\nX-Spam: yes\nSubject: (a')!,
+    /"Subject: \(a"/,
+  );
   assert.match(listSettingPatternProblem('topics', 'Money: (?=cash)')!, /linear time/);
   assert.equal(listSettingPatternProblem('description', '(a'), undefined);
 });
@@ -86,18 +102,35 @@ test('mailman.conf: a header_checks or listname_chars pattern that does not comp
   const dir = mkdtempSync(join(tmpdir(), 'patterns-conf-'));
   try {
     const conf = join(dir, 'mailman.conf');
-    writeFileSync(conf, `[paths]\nvar_dir: ${dir}\n[antispam]\nheader_checks:\n    X-Spam: ^yes\n    Subject: (cheap\n`);
-    const bad = await run(process.execPath, [join('bin', 'mailman.js'), '-C', conf, 'conf'], { cwd: ROOT }).then(() => undefined, (e: { code: number; stderr: string }) => e);
+    writeFileSync(
+      conf,
+      `[paths]\nvar_dir: ${dir}\n[antispam]\nheader_checks:\n    X-Spam: ^yes\n    Subject: (cheap\n`,
+    );
+    const bad = await run(process.execPath, [join('bin', 'mailman.js'), '-C', conf, 'conf'], { cwd: ROOT }).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
     assert.ok(bad, 'mailman conf must fail');
     assert.notEqual(bad.code, 0);
-    assert.match(bad.stderr, /mailman\.conf:4: \[antispam\] header_checks: invalid regex for Subject \(\(cheap\): missing closing \)/);
+    assert.match(
+      bad.stderr,
+      /mailman\.conf:4: \[antispam\] header_checks: invalid regex for Subject \(\(cheap\): missing closing \)/,
+    );
 
     writeFileSync(conf, `[paths]\nvar_dir: ${dir}\n[mailman]\nlistname_chars: [a-z\n`);
-    const bad2 = await run(process.execPath, [join('bin', 'mailman.js'), '-C', conf, 'conf'], { cwd: ROOT }).then(() => undefined, (e: { code: number; stderr: string }) => e);
+    const bad2 = await run(process.execPath, [join('bin', 'mailman.js'), '-C', conf, 'conf'], { cwd: ROOT }).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
     assert.match(bad2?.stderr ?? '', /mailman\.conf:4: \[mailman\] listname_chars: not a regex character class/);
 
-    writeFileSync(conf, `[paths]\nvar_dir: ${dir}\n[antispam]\nheader_checks:\n    X-Spam: ^yes\n    Subject: (?i)cheap (pills|watches)\n`);
-    const good = await run(process.execPath, [join('bin', 'mailman.js'), '-C', conf, 'conf', '-s', 'antispam'], { cwd: ROOT });
+    writeFileSync(
+      conf,
+      `[paths]\nvar_dir: ${dir}\n[antispam]\nheader_checks:\n    X-Spam: ^yes\n    Subject: (?i)cheap (pills|watches)\n`,
+    );
+    const good = await run(process.execPath, [join('bin', 'mailman.js'), '-C', conf, 'conf', '-s', 'antispam'], {
+      cwd: ROOT,
+    });
     assert.match(good.stdout, /cheap \(pills\|watches\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -20,7 +20,10 @@ test('a message queued for a list is known again after a restart; another list, 
     assert.equal(again.has(key), true, 'known across a restart of the LMTP runner');
     assert.equal(again.has(RecentArrivals.key('anne@example.org', raw, 'bee.example.com')), false);
     assert.equal(again.has(RecentArrivals.key('bart@example.org', raw, 'ant.example.com')), false);
-    assert.equal(again.has(RecentArrivals.key('anne@example.org', Buffer.concat([raw, Buffer.from('x')]), 'ant.example.com')), false);
+    assert.equal(
+      again.has(RecentArrivals.key('anne@example.org', Buffer.concat([raw, Buffer.from('x')]), 'ant.example.com')),
+      false,
+    );
     // Past its window an entry is forgotten.
     assert.equal(again.has(key, Date.now() + 2 * 60 * 60_000), false);
     again.close();
@@ -40,7 +43,11 @@ test('the record stays bounded however many messages arrive', () => {
     assert.ok(lines <= 40_002, `${lines} lines`);
     const reloaded = new RecentArrivals(file);
     assert.equal(reloaded.has(RecentArrivals.key('a@x', Buffer.from('44999'), 'l')), true);
-    assert.equal(reloaded.has(RecentArrivals.key('a@x', Buffer.from('0'), 'l')), false, 'the oldest are dropped past the bound');
+    assert.equal(
+      reloaded.has(RecentArrivals.key('a@x', Buffer.from('0'), 'l')),
+      false,
+      'the oldest are dropped past the bound',
+    );
     reloaded.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -15,7 +15,10 @@ test('files come out in arrival order with their metadata and bytes intact', asy
   try {
     const sb = new Switchboard('in', dir);
     const bases = [];
-    for (let i = 0; i < 5; i++) bases.push(await sb.enqueue(Buffer.from(`Subject: ${i}\r\n\r\nbody ${i}\r\n`), { listid: 'ant.example.com', n: i }));
+    for (let i = 0; i < 5; i++)
+      bases.push(
+        await sb.enqueue(Buffer.from(`Subject: ${i}\r\n\r\nbody ${i}\r\n`), { listid: 'ant.example.com', n: i }),
+      );
     assert.deepEqual(sb.files(), bases);
     const entry = await sb.dequeue(bases[0]);
     assert.equal(entry.msgdata.n, 0);
@@ -76,18 +79,23 @@ test('concurrent enqueues to one queue share directory fsyncs and each is in pla
     const N = 60;
     const seenAtResolve: boolean[] = [];
     const writes = Array.from({ length: N }, (_, i) =>
-      (i % 2 ? a : b).enqueue(Buffer.from(`Subject: ${i}\r\n\r\nbody ${i}\r\n`), { listid: 'ant.example.com', n: i }).then((base) => {
-        // Resolved: the file is under its final name, never still a .tmp.
-        seenAtResolve[i] = readdirSync(a.dir).includes(`${base}.qmsg`);
-        return base;
-      }),
+      (i % 2 ? a : b)
+        .enqueue(Buffer.from(`Subject: ${i}\r\n\r\nbody ${i}\r\n`), { listid: 'ant.example.com', n: i })
+        .then((base) => {
+          // Resolved: the file is under its final name, never still a .tmp.
+          seenAtResolve[i] = readdirSync(a.dir).includes(`${base}.qmsg`);
+          return base;
+        }),
     );
     const bases = await Promise.all(writes);
     assert.equal(seenAtResolve.filter(Boolean).length, N);
     assert.deepEqual(a.files(), [...bases].sort());
     assert.ok(!readdirSync(a.dir).some((f) => f.endsWith('.tmp')));
     const ns = await Promise.all(bases.map(async (base) => (await a.dequeue(base)).msgdata.n as number));
-    assert.deepEqual(ns, Array.from({ length: N }, (_, i) => i));
+    assert.deepEqual(
+      ns,
+      Array.from({ length: N }, (_, i) => i),
+    );
     // A write that starts after the others have resolved still gets its own fsync.
     const late = await a.enqueue(Buffer.from('Subject: late\r\n\r\nx\r\n'), { listid: 'ant.example.com' });
     assert.deepEqual(a.files(), [late]);
@@ -101,7 +109,10 @@ test('recovery puts a claimed file back with only the recipients not recorded as
   try {
     const sb = new Switchboard('out', dir);
     const shunt = new Switchboard('shunt', dir);
-    const base = await sb.enqueue(Buffer.from('Subject: s\r\n\r\nb\r\n'), { listid: 'ant.example.com', recipients: ['a@x', 'b@x', 'c@x', 'd@x'] });
+    const base = await sb.enqueue(Buffer.from('Subject: s\r\n\r\nb\r\n'), {
+      listid: 'ant.example.com',
+      recipients: ['a@x', 'b@x', 'c@x', 'd@x'],
+    });
     await sb.dequeue(base);
     await sb.recordDone(base, ['a@x']);
     await sb.recordDone(base, ['c@x']);
@@ -137,7 +148,7 @@ test('recovery of a queue without recipients is untouched by progress records', 
   }
 });
 
-test('a hop\'s file waits while its upstream claim stands, whoever recovers first; it is written once, promoted once', async () => {
+test("a hop's file waits while its upstream claim stands, whoever recovers first; it is written once, promoted once", async () => {
   const dir = tmp();
   try {
     const pipeline = new Switchboard('pipeline', dir);
@@ -157,7 +168,10 @@ test('a hop\'s file waits while its upstream claim stands, whoever recovers firs
     assert.deepEqual(await pipeline.recover(shunt, { blame: false }), { requeued: 1, shunted: 0 });
     const again = await pipeline.dequeue(upstream);
     const second = newHop('pipeline', upstream);
-    assert.equal(await withinHop(second, () => out.enqueue(again.raw, { ...again.msgdata, recipients: ['a@x'] })), written);
+    assert.equal(
+      await withinHop(second, () => out.enqueue(again.raw, { ...again.msgdata, recipients: ['a@x'] })),
+      written,
+    );
     // A recovery starting beside it promotes the file in the instant the claim is gone: the
     // runner's own promotion then finds nothing to do, and does not fail.
     await pipeline.finish(upstream, { ...second, pending: [] });
@@ -176,17 +190,32 @@ test('what is told before the commit is a complete file not yet queued; a kill t
     const sb = new Switchboard('in', dir);
     const raw = Buffer.from('Subject: s\r\n\r\nb\r\n');
     let told = '';
-    const base = await sb.enqueue(raw, { listid: 'ant.example.com' }, {
-      beforeCommit: (b) => {
-        told = b;
-        assert.deepEqual(readdirSync(sb.dir), [b + '.tmp'], 'synced, and not yet in the queue');
-        assert.ok(readFileSync(join(sb.dir, b + '.tmp')).includes(raw));
+    const base = await sb.enqueue(
+      raw,
+      { listid: 'ant.example.com' },
+      {
+        beforeCommit: (b) => {
+          told = b;
+          assert.deepEqual(readdirSync(sb.dir), [b + '.tmp'], 'synced, and not yet in the queue');
+          assert.ok(readFileSync(join(sb.dir, b + '.tmp')).includes(raw));
+        },
       },
-    });
+    );
     assert.equal(told, base);
     assert.deepEqual(sb.files(), [base]);
     // Killed between the record and the rename (here: the record itself throws).
-    await assert.rejects(sb.enqueue(raw, { listid: 'ant.example.com' }, { beforeCommit: (b) => { told = b; throw new Error('killed'); } }));
+    await assert.rejects(
+      sb.enqueue(
+        raw,
+        { listid: 'ant.example.com' },
+        {
+          beforeCommit: (b) => {
+            told = b;
+            throw new Error('killed');
+          },
+        },
+      ),
+    );
     assert.deepEqual(sb.files(), [base]);
     assert.equal(await sb.commitTmp(told), true);
     assert.deepEqual(sb.files(), [base, told].sort());
@@ -194,7 +223,17 @@ test('what is told before the commit is a complete file not yet queued; a kill t
     // Renamed already (and maybe handled since): nothing to do.
     assert.equal(await sb.commitTmp(told), false);
     // Recovery leaves a young .tmp alone: it may be such a file, waiting for its re-send.
-    await sb.enqueue(raw, { listid: 'ant.example.com' }, { beforeCommit: () => { throw new Error('killed'); } }).catch(() => undefined);
+    await sb
+      .enqueue(
+        raw,
+        { listid: 'ant.example.com' },
+        {
+          beforeCommit: () => {
+            throw new Error('killed');
+          },
+        },
+      )
+      .catch(() => undefined);
     await sb.recover(new Switchboard('shunt', dir), { blame: false });
     assert.equal(readdirSync(sb.dir).filter((f) => f.endsWith('.tmp')).length, 1);
   } finally {

@@ -64,7 +64,10 @@ test('the guard sees each form of pause, and leaves a deadline alone', () => {
 
 test('no end-to-end test pauses: each waits for a fact', () => {
   const e2e = sources().filter((f) => suiteOf(f) === 'e2e');
-  assert.ok(e2e.some((f) => f.endsWith(join('e2e', 'posting.test.ts'))), `the e2e suite has its tests: ${e2e.length}`);
+  assert.ok(
+    e2e.some((f) => f.endsWith(join('e2e', 'posting.test.ts'))),
+    `the e2e suite has its tests: ${e2e.length}`,
+  );
   const found = e2e.flatMap((f) => pausesIn(relative(PACKAGE_ROOT, f), readFileSync(f, 'utf8')));
   assert.deepEqual(found, [], `${RULE}\n${found.join('\n')}`);
 });

@@ -15,7 +15,12 @@ const KINDS = {
 type Kind = keyof typeof KINDS;
 
 function param(p: ParamSpec): string {
-  const def = p.default === undefined ? '' : typeof p.default === 'string' && p.default.startsWith('list.') ? ` = ${p.default}` : ` = ${JSON.stringify(p.default)}`;
+  const def =
+    p.default === undefined
+      ? ''
+      : typeof p.default === 'string' && p.default.startsWith('list.')
+        ? ` = ${p.default}`
+        : ` = ${JSON.stringify(p.default)}`;
   return `${p.name}: ${p.type}${p.required ? '' : '?'}${def}`;
 }
 
@@ -26,7 +31,8 @@ export function register(program: Command): void {
     .description('List the rules, effects, handlers and link sources that chain and pipeline files can name.')
     .option('--json', 'as JSON')
     .action(async (kind: string | undefined, opts: { json?: boolean }) => {
-      if (kind !== undefined && !(kind in KINDS)) throw new CliError(`Unknown kind: ${kind} (use ${Object.keys(KINDS).join(', ')})`, 2);
+      if (kind !== undefined && !(kind in KINDS))
+        throw new CliError(`Unknown kind: ${kind} (use ${Object.keys(KINDS).join(', ')})`, 2);
       const registry = await buildRegistry();
       const kinds = (kind ? [kind] : Object.keys(KINDS)) as Kind[];
       const describe = (c: Component) => ({ name: c.name, description: c.description, params: c.params ?? [] });
@@ -35,7 +41,8 @@ export function register(program: Command): void {
       if (opts.json) return out(JSON.stringify(listing, null, 2));
       for (const k of kinds) {
         out(`${k}:`);
-        for (const c of listing[k]) out(`  ${c.name}${c.params.length ? `(${c.params.map(param).join(', ')})` : ''}\n      ${c.description}`);
+        for (const c of listing[k])
+          out(`  ${c.name}${c.params.length ? `(${c.params.map(param).join(', ')})` : ''}\n      ${c.description}`);
         out();
       }
     });

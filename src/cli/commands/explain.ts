@@ -44,7 +44,9 @@ export function findIr(catalog: DslCatalog, name: string, kind?: 'chain' | 'pipe
   const compiled = entry.kind === 'chain' ? catalog.chain(name) : catalog.pipeline(name);
   if (!compiled) {
     const diagnostics = catalog.diagnosticsByFile().get(entry.file) ?? [];
-    throw new CliError(`${entry.kind} '${name}' (${entry.file}) does not compile${diagnostics.length ? `; run \`mailman validate ${entry.file}\`` : ''}`);
+    throw new CliError(
+      `${entry.kind} '${name}' (${entry.file}) does not compile${diagnostics.length ? `; run \`mailman validate ${entry.file}\`` : ''}`,
+    );
   }
   return compiled.ir;
 }
@@ -60,20 +62,34 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--sender <address>', 'the envelope sender (default: X-MailFrom or Return-Path of the message)')
     .option('--owner', "as mail to the list's -owner address (owner_chain)")
     .option('--json', 'print the trace as JSON')
-    .action(async (file: string, opts: { list: string; chain?: string; pipeline?: string; sender?: string; owner?: boolean; json?: boolean }) => {
-      const raw = readMessage(file);
-      const services = await ctx.services();
-      const mlist = await services.lists.get(opts.list);
-      if (!mlist) throw new CliError(`No such list: ${opts.list}`);
-      const catalog = openCatalog(ctx.config, await buildRegistry(), { log: false });
-      try {
-        const trace = await explainMessage({ services, catalog, mlist, raw, chain: opts.chain, pipeline: opts.pipeline, sender: opts.sender, owner: opts.owner });
-        process.stdout.write(opts.json ? JSON.stringify(trace, null, 2) + '\n' : formatExplain(trace));
-      } catch (err) {
-        if (err instanceof ExplainError) throw new CliError(err.message);
-        throw err;
-      }
-    });
+    .action(
+      async (
+        file: string,
+        opts: { list: string; chain?: string; pipeline?: string; sender?: string; owner?: boolean; json?: boolean },
+      ) => {
+        const raw = readMessage(file);
+        const services = await ctx.services();
+        const mlist = await services.lists.get(opts.list);
+        if (!mlist) throw new CliError(`No such list: ${opts.list}`);
+        const catalog = openCatalog(ctx.config, await buildRegistry(), { log: false });
+        try {
+          const trace = await explainMessage({
+            services,
+            catalog,
+            mlist,
+            raw,
+            chain: opts.chain,
+            pipeline: opts.pipeline,
+            sender: opts.sender,
+            owner: opts.owner,
+          });
+          process.stdout.write(opts.json ? JSON.stringify(trace, null, 2) + '\n' : formatExplain(trace));
+        } catch (err) {
+          if (err instanceof ExplainError) throw new CliError(err.message);
+          throw err;
+        }
+      },
+    );
 
   program
     .command('graph')
@@ -83,12 +99,17 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--format <format>', 'dot or svg', 'dot')
     .option('-o, --out <file>', 'write to this file (default: standard output)')
     .action(async (name: string, opts: { kind?: string; format: string; out?: string }) => {
-      if (opts.kind !== undefined && opts.kind !== 'chain' && opts.kind !== 'pipeline') throw new CliError(`--kind must be chain or pipeline, not '${opts.kind}'`, 2);
-      if (!(GRAPH_FORMATS as readonly string[]).includes(opts.format)) throw new CliError(`--format must be one of ${GRAPH_FORMATS.join(', ')}, not '${opts.format}'`, 2);
+      if (opts.kind !== undefined && opts.kind !== 'chain' && opts.kind !== 'pipeline')
+        throw new CliError(`--kind must be chain or pipeline, not '${opts.kind}'`, 2);
+      if (!(GRAPH_FORMATS as readonly string[]).includes(opts.format))
+        throw new CliError(`--format must be one of ${GRAPH_FORMATS.join(', ')}, not '${opts.format}'`, 2);
       const catalog = openCatalog(ctx.config, await buildRegistry(), { log: false });
       let text: string;
       try {
-        text = await renderGraph(toDot(findIr(catalog, name, opts.kind as 'chain' | 'pipeline' | undefined)), opts.format as GraphFormat);
+        text = await renderGraph(
+          toDot(findIr(catalog, name, opts.kind as 'chain' | 'pipeline' | undefined)),
+          opts.format as GraphFormat,
+        );
       } catch (err) {
         if (err instanceof GraphTooLarge) throw new CliError(`${name}: ${err.message}`);
         throw err;

@@ -59,7 +59,8 @@ function collectFiles(paths: string[], explicit: boolean): string[] {
       continue;
     }
     for (const name of readdirSync(path).sort()) {
-      if (EXTENSIONS.some((ext) => name.endsWith(ext)) && statSync(join(path, name)).isFile()) files.push(join(path, name));
+      if (EXTENSIONS.some((ext) => name.endsWith(ext)) && statSync(join(path, name)).isFile())
+        files.push(join(path, name));
     }
   }
   return [...new Set(files)];

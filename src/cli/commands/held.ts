@@ -13,30 +13,43 @@ export function register(program: Command, ctx: CliContext): void {
     .description("List a list's held messages, or accept, reject, discard or defer them.")
     .option('-r, --reason <text>', 'the reason given to the poster on reject')
     .option('-f, --forward <address...>', 'also send a copy of each message to these addresses')
-    .action(async (listspec: string, action: string | undefined, ids: string[], opts: { reason?: string; forward?: string[] }) => {
-      const services = await ctx.services();
-      const mlist = await services.lists.get(listspec);
-      if (!mlist) throw new CliError(`No such list: ${listspec}`);
-      if (action === undefined) {
-        for (const { request, data } of await services.requests.heldMessages(mlist.list_id)) {
-          out(`${request.id}\t${data._mod_hold_date}\t${data._mod_sender}\t${data._mod_subject}\t${data._mod_reason}`);
+    .action(
+      async (
+        listspec: string,
+        action: string | undefined,
+        ids: string[],
+        opts: { reason?: string; forward?: string[] },
+      ) => {
+        const services = await ctx.services();
+        const mlist = await services.lists.get(listspec);
+        if (!mlist) throw new CliError(`No such list: ${listspec}`);
+        if (action === undefined) {
+          for (const { request, data } of await services.requests.heldMessages(mlist.list_id)) {
+            out(
+              `${request.id}\t${data._mod_hold_date}\t${data._mod_sender}\t${data._mod_subject}\t${data._mod_reason}`,
+            );
+          }
+          return;
         }
-        return;
-      }
-      if (!(HELD_ACTIONS as readonly string[]).includes(action)) throw new CliError(`Unknown action: ${action} (use ${HELD_ACTIONS.join(', ')})`, 2);
-      if (!ids.length) throw new CliError('Give the request ids of the held messages', 2);
-      let missing = 0;
-      for (const id of ids) {
-        if (!/^\d+$/.test(id)) throw new CliError(`Not a request id: ${id}`, 2);
-        try {
-          await moderateHeldMessage(services, mlist, Number(id), action as HeldAction, { comment: opts.reason, forward: opts.forward });
-          out(`${action}: ${id}`);
-        } catch (e) {
-          if (!(e instanceof UnknownHeldMessage)) throw e;
-          process.stderr.write(`mailman: ${e.message}\n`);
-          missing++;
+        if (!(HELD_ACTIONS as readonly string[]).includes(action))
+          throw new CliError(`Unknown action: ${action} (use ${HELD_ACTIONS.join(', ')})`, 2);
+        if (!ids.length) throw new CliError('Give the request ids of the held messages', 2);
+        let missing = 0;
+        for (const id of ids) {
+          if (!/^\d+$/.test(id)) throw new CliError(`Not a request id: ${id}`, 2);
+          try {
+            await moderateHeldMessage(services, mlist, Number(id), action as HeldAction, {
+              comment: opts.reason,
+              forward: opts.forward,
+            });
+            out(`${action}: ${id}`);
+          } catch (e) {
+            if (!(e instanceof UnknownHeldMessage)) throw e;
+            process.stderr.write(`mailman: ${e.message}\n`);
+            missing++;
+          }
         }
-      }
-      if (missing) process.exitCode = 1;
-    });
+        if (missing) process.exitCode = 1;
+      },
+    );
 }

@@ -12,24 +12,40 @@ export function register(program: Command, ctx: CliContext): void {
     .option('-q, --queue <queue>', 'the queue', 'in')
     .option('-s, --show', 'list the queue names and exit')
     .option('-f, --filename <file>', 'the message file (default: standard input)')
-    .option('-m, --metadata <key=value>', 'extra metadata (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .action(async (listspec: string, opts: { queue: string; show?: boolean; filename?: string; metadata: string[] }) => {
-      if (opts.show) {
-        out('Available queues:');
-        for (const q of QUEUE_NAMES) out(`    ${q}`);
-        return;
-      }
-      if (!(QUEUE_NAMES as readonly string[]).includes(opts.queue)) throw new CliError(`No such queue: ${opts.queue}`, 2);
-      const services = await ctx.services();
-      const mlist = await services.lists.get(listspec);
-      if (!mlist) throw new CliError(`No such list: ${listspec}`);
-      const raw = readFileSync(opts.filename ?? 0);
-      const extra: Record<string, string> = {};
-      for (const kv of opts.metadata) {
-        const eq = kv.indexOf('=');
-        if (eq <= 0) throw new CliError(`Metadata must be key=value: ${kv}`, 2);
-        extra[kv.slice(0, eq)] = kv.slice(eq + 1);
-      }
-      await services.queues.get(opts.queue).enqueue(raw, { listid: mlist.list_id, to_list: true, original_size: raw.length, received_time: Date.now(), ...extra });
-    });
+    .option(
+      '-m, --metadata <key=value>',
+      'extra metadata (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .action(
+      async (listspec: string, opts: { queue: string; show?: boolean; filename?: string; metadata: string[] }) => {
+        if (opts.show) {
+          out('Available queues:');
+          for (const q of QUEUE_NAMES) out(`    ${q}`);
+          return;
+        }
+        if (!(QUEUE_NAMES as readonly string[]).includes(opts.queue))
+          throw new CliError(`No such queue: ${opts.queue}`, 2);
+        const services = await ctx.services();
+        const mlist = await services.lists.get(listspec);
+        if (!mlist) throw new CliError(`No such list: ${listspec}`);
+        const raw = readFileSync(opts.filename ?? 0);
+        const extra: Record<string, string> = {};
+        for (const kv of opts.metadata) {
+          const eq = kv.indexOf('=');
+          if (eq <= 0) throw new CliError(`Metadata must be key=value: ${kv}`, 2);
+          extra[kv.slice(0, eq)] = kv.slice(eq + 1);
+        }
+        await services.queues
+          .get(opts.queue)
+          .enqueue(raw, {
+            listid: mlist.list_id,
+            to_list: true,
+            original_size: raw.length,
+            received_time: Date.now(),
+            ...extra,
+          });
+      },
+    );
 }

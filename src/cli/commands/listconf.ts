@@ -15,7 +15,12 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<list>', 'the list id (ant.example.com) or posting address (ant@example.com)')
     .argument('[keys...]', 'only these settings')
     .description("Print a list's settings, or change them with --set (validated as PATCH /3.1/lists/LIST/config is).")
-    .option('-s, --set <key=value>', 'set a setting; repeatable; all are checked before any is stored', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      '-s, --set <key=value>',
+      'set a setting; repeatable; all are checked before any is stored',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .action(async (list: string, keys: string[], opts: { set: string[] }) => {
       const services = await ctx.services();
       // Loaded here, not at start-up: the other commands need neither REST nor the compiler.
@@ -23,7 +28,11 @@ export function register(program: Command, ctx: CliContext): void {
       const { RestError } = await import('../../rest/errors.js');
       const mlist = await services.lists.get(list);
       if (!mlist) throw new CliError(`No such list: ${list}`);
-      const deps = { services, chainExists: undefined as ((n: string) => boolean) | undefined, pipelineExists: undefined as ((n: string) => boolean) | undefined };
+      const deps = {
+        services,
+        chainExists: undefined as ((n: string) => boolean) | undefined,
+        pipelineExists: undefined as ((n: string) => boolean) | undefined,
+      };
       if (opts.set.length) {
         const { openCatalog } = await import('../../dsl/index.js');
         const { buildRegistry } = await import('../../registry.js');

@@ -9,7 +9,12 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<listname>', 'the posting address, e.g. ant@example.com')
     .description('Create a mailing list.')
     .option('-d, --domain', 'create the domain too if it does not exist')
-    .option('-o, --owner <address>', 'an owner of the list (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      '-o, --owner <address>',
+      'an owner of the list (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option('-q, --quiet', 'print nothing on success')
     .action(async (listname: string, opts: { domain?: boolean; owner: string[]; quiet?: boolean }) => {
       const services = await ctx.services();
@@ -21,7 +26,8 @@ export function register(program: Command, ctx: CliContext): void {
       }
       try {
         const mlist = await services.lists.create(listname);
-        for (const owner of opts.owner) await services.members.subscribe(mlist, owner, { role: 'owner', verified: true });
+        for (const owner of opts.owner)
+          await services.members.subscribe(mlist, owner, { role: 'owner', verified: true });
         if (!opts.quiet) out(`Created mailing list: ${mlist.list_name}@${mlist.mail_host}`);
       } catch (err) {
         if (err instanceof BadRequestError) throw new CliError(err.message);
@@ -36,20 +42,35 @@ export function register(program: Command, ctx: CliContext): void {
     .option('-n, --names', 'show the display names too')
     .option('-d, --descriptions', 'show the descriptions too')
     .option('-q, --quiet', 'no header line')
-    .option('--domain <domain>', 'only lists of this domain (repeatable)', (v: string, acc: string[]) => [...acc, v.toLowerCase()], [] as string[])
-    .action(async (opts: { advertised?: boolean; names?: boolean; descriptions?: boolean; quiet?: boolean; domain: string[] }) => {
-      const services = await ctx.services();
-      const lists = (await services.lists.all()).filter((l) => (!opts.advertised || l.advertised) && (!opts.domain.length || opts.domain.includes(l.mail_host)));
-      if (!lists.length) {
-        if (!opts.quiet) out('No matching mailing lists found');
-        return;
-      }
-      if (!opts.quiet) out(`${lists.length} matching mailing list${lists.length === 1 ? '' : 's'} found:`);
-      for (const l of lists) {
-        const parts = [`${l.list_name}@${l.mail_host}`];
-        if (opts.names) parts.push(l.display_name);
-        if (opts.descriptions) parts.push(`- ${l.description}`);
-        out(parts.join(' '));
-      }
-    });
+    .option(
+      '--domain <domain>',
+      'only lists of this domain (repeatable)',
+      (v: string, acc: string[]) => [...acc, v.toLowerCase()],
+      [] as string[],
+    )
+    .action(
+      async (opts: {
+        advertised?: boolean;
+        names?: boolean;
+        descriptions?: boolean;
+        quiet?: boolean;
+        domain: string[];
+      }) => {
+        const services = await ctx.services();
+        const lists = (await services.lists.all()).filter(
+          (l) => (!opts.advertised || l.advertised) && (!opts.domain.length || opts.domain.includes(l.mail_host)),
+        );
+        if (!lists.length) {
+          if (!opts.quiet) out('No matching mailing lists found');
+          return;
+        }
+        if (!opts.quiet) out(`${lists.length} matching mailing list${lists.length === 1 ? '' : 's'} found:`);
+        for (const l of lists) {
+          const parts = [`${l.list_name}@${l.mail_host}`];
+          if (opts.names) parts.push(l.display_name);
+          if (opts.descriptions) parts.push(`- ${l.description}`);
+          out(parts.join(' '));
+        }
+      },
+    );
 }

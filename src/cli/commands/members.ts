@@ -23,7 +23,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option('-d, --delivery <mode>', 'regular, mime, plain, summary or disabled', 'regular')
     .action(async (file: string, listspec: string, opts: { delivery: string }) => {
       const delivery = DELIVERY[opts.delivery];
-      if (!delivery) throw new CliError(`Unknown delivery mode: ${opts.delivery} (use ${Object.keys(DELIVERY).join(', ')})`, 2);
+      if (!delivery)
+        throw new CliError(`Unknown delivery mode: ${opts.delivery} (use ${Object.keys(DELIVERY).join(', ')})`, 2);
       const services = await ctx.services();
       const mlist = await services.lists.get(listspec);
       if (!mlist) throw new CliError(`No such list: ${listspec}`);
@@ -36,9 +37,15 @@ export function register(program: Command, ctx: CliContext): void {
           continue;
         }
         try {
-          await services.members.subscribe(mlist, addr.email, { displayName: addr.name, deliveryMode: delivery.mode, deliveryStatus: delivery.status, verified: true });
+          await services.members.subscribe(mlist, addr.email, {
+            displayName: addr.name,
+            deliveryMode: delivery.mode,
+            deliveryStatus: delivery.status,
+            verified: true,
+          });
         } catch (err) {
-          if (err instanceof ConflictError) out(`Already subscribed (skipping): ${formatAddress(addr.email, addr.name)}`);
+          if (err instanceof ConflictError)
+            out(`Already subscribed (skipping): ${formatAddress(addr.email, addr.name)}`);
           else if (err instanceof BadRequestError) out(`${err.message} (skipping): ${line}`);
           else throw err;
         }
@@ -65,7 +72,11 @@ export function register(program: Command, ctx: CliContext): void {
       if (opts.countOnly) return out(String(views.length));
       if (!views.length) return out(`${mlist.list_name}@${mlist.mail_host} has no members`);
       for (const { member, address } of views) {
-        out(opts.emailOnly ? address.original_email : formatAddress(address.original_email, member.display_name || address.display_name));
+        out(
+          opts.emailOnly
+            ? address.original_email
+            : formatAddress(address.original_email, member.display_name || address.display_name),
+        );
       }
     });
 }

@@ -28,7 +28,10 @@ function printDslStatus(file: string): void {
   }
   out(`Chains and pipelines: ${bad.length} of ${status.names.length} do not compile`);
   for (const n of bad) {
-    const why = n.status === 'stale' ? `stale (the ${n.in_force === 'builtin' ? 'built-in' : 'last good'} version is in force)` : 'broken (never compiled; its messages are shunted)';
+    const why =
+      n.status === 'stale'
+        ? `stale (the ${n.in_force === 'builtin' ? 'built-in' : 'last good'} version is in force)`
+        : 'broken (never compiled; its messages are shunted)';
     out(`  ${n.kind} ${n.name}: ${why}`);
     const d = n.diagnostics.find((x) => x.severity === 'error');
     if (d) out(`    ${d.file}:${d.line}:${d.column}: ${d.severity} ${d.code}: ${d.message}`);
@@ -57,13 +60,20 @@ export function register(program: Command, ctx: CliContext): void {
       }
       mkdirSync(config.path('paths', 'log_dir'), { recursive: true });
       const logFd = openSync(join(config.path('paths', 'log_dir'), 'master.out'), 'a');
-      const args = [join(PACKAGE_ROOT, 'bin', 'mailman.js'), ...(config.file ? ['-C', config.file] : []), 'start', '--foreground', '--quiet'];
+      const args = [
+        join(PACKAGE_ROOT, 'bin', 'mailman.js'),
+        ...(config.file ? ['-C', config.file] : []),
+        'start',
+        '--foreground',
+        '--quiet',
+      ];
       const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFd, logFd] });
       let exited: number | null = null;
       child.on('exit', (code) => (exited = code ?? 1));
       child.unref();
       for (let i = 0; i < 100; i++) {
-        if (exited !== null) throw new CliError(`the master failed to start; see ${join(config.path('paths', 'log_dir'), 'master.out')}`);
+        if (exited !== null)
+          throw new CliError(`the master failed to start; see ${join(config.path('paths', 'log_dir'), 'master.out')}`);
         if (readPid(config) === child.pid) {
           if (!opts.quiet) out(`Starting Mailman's master runner (pid ${child.pid})`);
           return;
@@ -98,12 +108,18 @@ export function register(program: Command, ctx: CliContext): void {
 
   program
     .command('status')
-    .description('Tell whether the master is running, the state of each runner, and mail no runner is taking. Exit status: 0 running, 1 not running, 3 running with a runner down, failing at start or crash-looping.')
+    .description(
+      'Tell whether the master is running, the state of each runner, and mail no runner is taking. Exit status: 0 running, 1 not running, 3 running with a runner down, failing at start or crash-looping.',
+    )
     .action(() => {
       const config = ctx.config;
       const pid = readPid(config);
       if (!pid) throw new CliError('GNU Mailman (mailman-ts) is not running', 1);
-      if (!isAlive(pid)) throw new CliError(`GNU Mailman (mailman-ts) is not running (stale lock for pid ${pid}; "mailman start" will clear it)`, 1);
+      if (!isAlive(pid))
+        throw new CliError(
+          `GNU Mailman (mailman-ts) is not running (stale lock for pid ${pid}; "mailman start" will clear it)`,
+          1,
+        );
       out(`GNU Mailman (mailman-ts) is running (master pid: ${pid})`);
       const status = readMasterStatus(join(config.runDir, 'master.json'));
       const problems = status ? printRunners(status, config.queueDir) : [];
@@ -133,7 +149,9 @@ function printRunners(status: MasterStatusFile, queueDir: string): string[] {
     const id = `${r.name}:${r.slice}:${r.count}`;
     const depth = queueDepth(queueDir, r.name, r.slice, r.count);
     // Columns: the runner slice, the worker process hosting it, its queue's depth, its state.
-    out(`  ${id.padEnd(14)} ${(r.process ?? '').padEnd(10)} ${(depth === undefined ? '-' : `${depth} queued`).padEnd(10)} ${text}`);
+    out(
+      `  ${id.padEnd(14)} ${(r.process ?? '').padEnd(10)} ${(depth === undefined ? '-' : `${depth} queued`).padEnd(10)} ${text}`,
+    );
     if (health === 'down') problems.push(`${id} is down`);
     else if (health === 'failing-at-start') problems.push(`${id} fails at start`);
     else if (health === 'crash-looping') problems.push(`${id} is crash-looping`);
@@ -164,14 +182,21 @@ const UNHANDLED: Record<string, string> = {
 function printBacklog(queueDir: string, status: MasterStatusFile | undefined, runners: readonly string[]): void {
   const now = Date.now();
   const backlog = queueBacklogs(queueDir);
-  const age = (q: QueueBacklog) => `${q.count} message${q.count === 1 ? '' : 's'}, oldest ${formatAge(now - q.oldest)} ago`;
+  const age = (q: QueueBacklog) =>
+    `${q.count} message${q.count === 1 ? '' : 's'}, oldest ${formatAge(now - q.oldest)} ago`;
   if (status) {
     const slices = (name: string) => status.runners.filter((r) => r.name === name);
-    const stalled = backlog.filter((q) => q.name !== 'shunt' && (slices(q.name).length === 0 || slices(q.name).some((r) => r.gave_up)));
+    const stalled = backlog.filter(
+      (q) => q.name !== 'shunt' && (slices(q.name).length === 0 || slices(q.name).some((r) => r.gave_up)),
+    );
     if (stalled.length) {
       out('Queues with mail no runner is taking:');
       for (const q of stalled) {
-        const why = slices(q.name).length ? `its runner is down` : runners.includes(q.name) ? `[runner.${q.name}] start is off` : (UNHANDLED[q.name] ?? 'no runner takes this queue');
+        const why = slices(q.name).length
+          ? `its runner is down`
+          : runners.includes(q.name)
+            ? `[runner.${q.name}] start is off`
+            : (UNHANDLED[q.name] ?? 'no runner takes this queue');
         out(`  ${q.name.padEnd(14)} ${age(q)} (${why})`);
       }
     }

@@ -35,10 +35,14 @@ function parseFormat(opts: { json?: boolean; format?: string }): 'text' | 'json'
 }
 
 /** Built-in and site files, then the given paths (which must exist), checked together. */
-async function check(ctx: CliContext, paths: string[]): Promise<{ ws: WorkspaceResult; shown: Set<string>; count: number }> {
+async function check(
+  ctx: CliContext,
+  paths: string[],
+): Promise<{ ws: WorkspaceResult; shown: Set<string>; count: number }> {
   for (const p of paths) {
     if (!existsSync(p)) throw new CliError(`no such file: ${p}`, 2);
-    if (statSync(p).isDirectory()) throw new CliError(`${p} is a directory: name the .chain and .pipeline files in it`, 2);
+    if (statSync(p).isDirectory())
+      throw new CliError(`${p} is a directory: name the .chain and .pipeline files in it`, 2);
   }
   const registry = await buildRegistry();
   const config = ctx.config;
@@ -63,7 +67,9 @@ function print(diagnostics: Diagnostic[], ws: WorkspaceResult, count: number, fo
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('validate')
-    .description('Check chain and pipeline files: names, types, regexes, targets, cycles (default: every built-in and site file).')
+    .description(
+      'Check chain and pipeline files: names, types, regexes, targets, cycles (default: every built-in and site file).',
+    )
     .argument('[paths...]', '.chain and .pipeline files, checked against the built-in and site files')
     .option('--json', 'diagnostics as JSON (same as --format json)')
     .option('--format <format>', 'text or json', undefined)
@@ -73,13 +79,16 @@ export function register(program: Command, ctx: CliContext): void {
       const { ws, shown, count } = await check(ctx, paths);
       const diagnostics = ws.diagnostics.filter((d) => shown.has(d.file));
       print(diagnostics, ws, count, format);
-      const failed = hasErrors(diagnostics) || (opts.strict === true && diagnostics.some((d) => d.severity === 'warning'));
+      const failed =
+        hasErrors(diagnostics) || (opts.strict === true && diagnostics.some((d) => d.severity === 'warning'));
       process.exitCode = failed ? 1 : 0;
     });
 
   program
     .command('compile')
-    .description('Validate every built-in and site file (or the given ones), then write each IR as NAME.chain.json or NAME.pipeline.json.')
+    .description(
+      'Validate every built-in and site file (or the given ones), then write each IR as NAME.chain.json or NAME.pipeline.json.',
+    )
     .argument('[paths...]', 'only these files (checked against the built-in and site files)')
     .option('--out <dir>', 'where to write the IR (default: the cache, $var_dir/cache/dsl)')
     .option('--format <format>', 'text or json', undefined)
@@ -89,7 +98,15 @@ export function register(program: Command, ctx: CliContext): void {
       const { ws, shown, count } = await check(ctx, paths);
       const dir = opts.out ?? join(ctx.config.varDir, 'cache', 'dsl');
       mkdirSync(dir, { recursive: true });
-      const summary: { name: string; kind: string; file: string; ok: boolean; out?: string; count?: number; errors: number }[] = [];
+      const summary: {
+        name: string;
+        kind: string;
+        file: string;
+        ok: boolean;
+        out?: string;
+        count?: number;
+        errors: number;
+      }[] = [];
       for (const f of ws.files) {
         if (!shown.has(f.file) || f.overridden) continue; // a replaced built-in is not what runs
         const ir = f.result.ir;
@@ -100,14 +117,24 @@ export function register(program: Command, ctx: CliContext): void {
         }
         const target = join(dir, `${ir.name}.${ir.kind}.json`);
         writeFileSync(target, JSON.stringify(ir, null, 2) + '\n');
-        summary.push({ name: ir.name, kind: ir.kind, file: f.file, ok: true, out: show(target), count: ir.kind === 'chain' ? ir.links.length : ir.steps.length, errors: 0 });
+        summary.push({
+          name: ir.name,
+          kind: ir.kind,
+          file: f.file,
+          ok: true,
+          out: show(target),
+          count: ir.kind === 'chain' ? ir.links.length : ir.steps.length,
+          errors: 0,
+        });
       }
       const diagnostics = ws.diagnostics.filter((d) => shown.has(d.file));
       if (format === 'json') out(JSON.stringify({ files: summary, diagnostics }, null, 2));
       else {
         const width = Math.max(0, ...summary.map((s) => s.name.length));
         for (const s of summary) {
-          const what = s.ok ? `${s.count} ${s.kind === 'chain' ? 'link' : 'step'}${s.count === 1 ? '' : 's'}, ok -> ${s.out}` : `not compiled: ${s.errors} error${s.errors === 1 ? '' : 's'}`;
+          const what = s.ok
+            ? `${s.count} ${s.kind === 'chain' ? 'link' : 'step'}${s.count === 1 ? '' : 's'}, ok -> ${s.out}`
+            : `not compiled: ${s.errors} error${s.errors === 1 ? '' : 's'}`;
           out(`${s.name.padEnd(width)}  ${s.kind.padEnd(8)}  ${what}`);
         }
         if (diagnostics.some((d) => d.severity !== 'note')) {
@@ -115,7 +142,8 @@ export function register(program: Command, ctx: CliContext): void {
           out(formatReport(diagnostics, ws.sources, count));
         }
       }
-      const failed = hasErrors(diagnostics) || (opts.strict === true && diagnostics.some((d) => d.severity === 'warning'));
+      const failed =
+        hasErrors(diagnostics) || (opts.strict === true && diagnostics.some((d) => d.severity === 'warning'));
       process.exitCode = failed ? 1 : 0;
     });
 }

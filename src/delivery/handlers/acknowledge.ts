@@ -8,13 +8,17 @@ export default defineHandler({
   name: 'acknowledge',
   description: 'Send a post acknowledgement to a poster whose acknowledge_posts preference is on.',
   async process({ mlist, msg, msgdata, services, dryRun }) {
-    const sender = typeof msgdata.original_sender === 'string' && msgdata.original_sender ? msgdata.original_sender : msg.senders(services.senderHeaders)[0];
+    const sender =
+      typeof msgdata.original_sender === 'string' && msgdata.original_sender
+        ? msgdata.original_sender
+        : msg.senders(services.senderHeaders)[0];
     if (!sender) return;
     const member = await services.members.findMember(mlist.list_id, sender, 'member');
     if (!member || member.acknowledge_posts !== true) return;
     if (dryRun) return;
     // The subject as the poster wrote it, before the list prefixed it.
-    const original = [msgdata.origsubj, msgdata.original_subject].find((s) => typeof s === 'string' && s) as string | undefined;
+    const original = [msgdata.origsubj, msgdata.original_subject].find((s) => typeof s === 'string' && s) as
+      string | undefined;
     const subject = original ?? msg.get('subject') ?? '(no subject)';
     const text = [
       'Your message entitled',
@@ -24,6 +28,11 @@ export default defineHandler({
       `was successfully received by the ${mlist.display_name} mailing list.`,
       '',
     ].join('\n');
-    await sendNotice(services, mlist, { from: listAddresses(mlist).bounces, to: sender, subject: `${mlist.display_name} post acknowledgment`, text });
+    await sendNotice(services, mlist, {
+      from: listAddresses(mlist).bounces,
+      to: sender,
+      subject: `${mlist.display_name} post acknowledgment`,
+      text,
+    });
   },
 });

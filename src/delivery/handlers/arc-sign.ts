@@ -5,7 +5,8 @@ import { defineHandler } from '../../registry.js';
 
 export default defineHandler({
   name: 'arc-sign',
-  description: 'ARC signing of each copy as it is sent (not implemented yet); belongs to the out runner, not a pipeline step.',
+  description:
+    'ARC signing of each copy as it is sent (not implemented yet); belongs to the out runner, not a pipeline step.',
   perCopy: true,
   process() {
     // Signing before the out runner decorates the copy would sign a body that then changes.

@@ -28,7 +28,9 @@ export default defineHandler({
     }
     if (explicit.size === 0) return;
     const kept: string[] = [];
-    const marked = new Set<string>(Array.isArray(msgdata['add-dup-header']) ? (msgdata['add-dup-header'] as string[]) : []);
+    const marked = new Set<string>(
+      Array.isArray(msgdata['add-dup-header']) ? (msgdata['add-dup-header'] as string[]) : [],
+    );
     let ccChanged = false;
     for (const r of recipients as string[]) {
       const email = r.toLowerCase();

@@ -6,7 +6,8 @@ const SIGNATURE_HEADERS = ['DomainKey-Signature', 'DKIM-Signature', 'Authenticat
 
 export default defineHandler({
   name: 'cleanse-dkim',
-  description: 'Remove DKIM-Signature, DomainKey-Signature and Authentication-Results when [mta] remove_dkim_headers is on.',
+  description:
+    'Remove DKIM-Signature, DomainKey-Signature and Authentication-Results when [mta] remove_dkim_headers is on.',
   process({ msg, services }) {
     if (!services.config.bool('mta', 'remove_dkim_headers')) return;
     for (const h of SIGNATURE_HEADERS) msg.remove(h);

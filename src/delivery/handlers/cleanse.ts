@@ -8,12 +8,38 @@ import { listAddresses } from '../../model/list-addresses.js';
 import { logger } from '../../logging.js';
 
 const ALWAYS = [
-  'Approved', 'Approve', 'X-Approved', 'X-Approve', 'Urgent',
-  'Return-Receipt-To', 'Disposition-Notification-To', 'X-Confirm-Reading-To', 'X-PMRQC', 'Archived-At',
+  'Approved',
+  'Approve',
+  'X-Approved',
+  'X-Approve',
+  'Urgent',
+  'Return-Receipt-To',
+  'Disposition-Notification-To',
+  'X-Confirm-Reading-To',
+  'X-PMRQC',
+  'Archived-At',
 ];
-const IDENTIFYING = ['From', 'Reply-To', 'Sender', 'Organization', 'Return-Path', 'X-Originating-Email', 'Received', 'X-MailFrom', 'X-Envelope-From'];
+const IDENTIFYING = [
+  'From',
+  'Reply-To',
+  'Sender',
+  'Organization',
+  'Return-Path',
+  'X-Originating-Email',
+  'Received',
+  'X-MailFrom',
+  'X-Envelope-From',
+];
 /** Mailman's [mailman] anonymous_list_keep_headers default: X- headers that say nothing of the poster. */
-export const ANONYMOUS_KEEP = [/^x-mailman-/i, /^x-content-filtered-by:/i, /^x-topics:/i, /^x-ack:/i, /^x-beenthere:/i, /^x-list-administrivia:/i, /^x-spam-/i];
+export const ANONYMOUS_KEEP = [
+  /^x-mailman-/i,
+  /^x-content-filtered-by:/i,
+  /^x-topics:/i,
+  /^x-ack:/i,
+  /^x-beenthere:/i,
+  /^x-list-administrivia:/i,
+  /^x-spam-/i,
+];
 
 export default defineHandler({
   name: 'cleanse',

@@ -42,7 +42,13 @@ function mungeReplyTo({ msg, mlist }: MessageContext): void {
 
 function addListToCc({ msg, mlist }: MessageContext): void {
   const policy = mlist.reply_goes_to_list;
-  if (mlist.personalize !== 'full' || policy === 'point_to_list' || policy === 'explicit_header_only' || mlist.anonymous_list) return;
+  if (
+    mlist.personalize !== 'full' ||
+    policy === 'point_to_list' ||
+    policy === 'explicit_header_only' ||
+    mlist.anonymous_list
+  )
+    return;
   const posting = listAddresses(mlist).posting;
   const cc = msg.addresses('cc');
   if (cc.some((a) => a.email === posting)) return;

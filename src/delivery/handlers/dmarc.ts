@@ -10,7 +10,17 @@ import { messagePart, multipartBody, newBoundary, textPart } from '../../email/n
 import { listAddresses } from '../../model/list-addresses.js';
 
 /** Outer headers a wrapped message keeps: prefixes end in '-', the rest are whole names. */
-const KEEPERS = ['archived-at', 'date', 'in-reply-to', 'list-', 'precedence', 'references', 'subject', 'to', 'x-mailman-'];
+const KEEPERS = [
+  'archived-at',
+  'date',
+  'in-reply-to',
+  'list-',
+  'precedence',
+  'references',
+  'subject',
+  'to',
+  'x-mailman-',
+];
 
 function mitigation({ mlist, msgdata }: MessageContext): string | undefined {
   // The rule's msgdata wins over the list setting when a chain or `explain` set it.
@@ -41,7 +51,9 @@ async function mungedHeaders(ctx: MessageContext): Promise<[string, string][]> {
   }
   // A name that is itself an address would put the author's domain back in From.
   realname = realname.replace(/@([^ .]+\.)+[^ .]+$/, '---');
-  const out: [string, string][] = [['From', displayAddress(listAddresses(mlist).posting, `${realname} via ${mlist.display_name}`)]];
+  const out: [string, string][] = [
+    ['From', displayAddress(listAddresses(mlist).posting, `${realname} via ${mlist.display_name}`)],
+  ];
   const carrier = mlist.reply_goes_to_list === 'no_munging' ? 'Reply-To' : 'Cc';
   const existing = msg.addresses(carrier);
   if (author.email && !existing.some((a) => a.email === author.email)) existing.push(author);

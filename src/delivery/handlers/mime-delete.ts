@@ -30,8 +30,10 @@ function entries(value: unknown, ext = false): Set<string> {
 
 /** Why a part is filtered out, or undefined when it stays. */
 function refusal(part: MimePart, f: Filters): string | undefined {
-  if (f.filterTypes.has(part.type) || f.filterTypes.has(part.mainType)) return "The message's content type was explicitly disallowed";
-  if (f.passTypes.size && !(f.passTypes.has(part.type) || f.passTypes.has(part.mainType))) return "The message's content type was not explicitly allowed";
+  if (f.filterTypes.has(part.type) || f.filterTypes.has(part.mainType))
+    return "The message's content type was explicitly disallowed";
+  if (f.passTypes.size && !(f.passTypes.has(part.type) || f.passTypes.has(part.mainType)))
+    return "The message's content type was not explicitly allowed";
   const ext = part.extension;
   if (ext && f.filterExts.has(ext)) return "The message's file extension was explicitly disallowed";
   if (ext && f.passExts.size && !f.passExts.has(ext)) return "The message's file extension was not explicitly allowed";
@@ -89,11 +91,20 @@ async function dispose(ctx: MessageContext, why: string): Promise<never> {
       '',
     ].join('\n');
     const a = listAddresses(mlist);
-    await sendNotice(services, mlist, { from: a.owner, to: a.owner, subject: 'Content filter message notification', text, attach: [msg.toBuffer()] });
+    await sendNotice(services, mlist, {
+      from: a.owner,
+      to: a.owner,
+      subject: 'Content filter message notification',
+      text,
+      attach: [msg.toBuffer()],
+    });
   } else if (action === 'preserve' && !ctx.dryRun) {
     if (services.config.bool('mailman', 'filtered_messages_are_preservable')) {
       const base = await services.queues.get('bad').enqueue(msg.toBuffer(), { ...msgdata, listid: mlist.list_id });
-      logger('vette').info({ list: mlist.list_id, message_id: msg.messageId, filebase: base }, 'filtered message preserved');
+      logger('vette').info(
+        { list: mlist.list_id, message_id: msg.messageId, filebase: base },
+        'filtered message preserved',
+      );
     }
   }
   throw new DiscardMessage(why);
@@ -122,7 +133,9 @@ export default defineHandler({
     }
     recast(root);
     if (mlist.convert_html_to_plaintext && [...root.walk()].some((p) => p.type === 'text/html')) {
-      throw new Error(`mime-delete: converting HTML to plain text is not implemented yet; turn convert_html_to_plaintext off for ${mlist.list_id}`);
+      throw new Error(
+        `mime-delete: converting HTML to plain text is not implemented yet; turn convert_html_to_plaintext off for ${mlist.list_id}`,
+      );
     }
     if (!root.dirty && [...root.walk()].length === partsBefore) return;
     root.commit();

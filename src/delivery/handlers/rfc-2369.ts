@@ -2,7 +2,16 @@
 import { defineHandler } from '../../registry.js';
 import { listAddresses } from '../../model/list-addresses.js';
 
-const LIST_HEADERS = ['List-Id', 'List-Help', 'List-Owner', 'List-Unsubscribe', 'List-Subscribe', 'List-Post', 'List-Archive', 'Archived-At'];
+const LIST_HEADERS = [
+  'List-Id',
+  'List-Help',
+  'List-Owner',
+  'List-Unsubscribe',
+  'List-Subscribe',
+  'List-Post',
+  'List-Archive',
+  'Archived-At',
+];
 
 export default defineHandler({
   name: 'rfc-2369',

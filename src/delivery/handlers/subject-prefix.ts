@@ -6,7 +6,10 @@ import { defineHandler } from '../../registry.js';
 const REPLY_MARKERS = /^(\s*(re|aw|sv|vs)\s*(\[\d+\])?\s*:\s*)+/i;
 
 export function prefixPattern(prefix: string): RegExp {
-  const escaped = prefix.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%d/g, '\\s*\\d+\\s*');
+  const escaped = prefix
+    .trim()
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/%d/g, '\\s*\\d+\\s*');
   return new RegExp(`${escaped}\\s*`, 'gi');
 }
 

@@ -25,8 +25,14 @@ export function parseTopics(text: string, listId = ''): Topic[] {
       continue;
     }
     // Mailman joins a topic's pattern lines with | and matches ignoring case.
-    const source = t.slice(colon + 1).trim().split(/\s*\n\s*/).join('|');
-    const pattern = tryPattern(source, HEADER_PATTERN, (why) => logger('error').warn({ list: listId, line: t, err: why }, 'bad topic regex'));
+    const source = t
+      .slice(colon + 1)
+      .trim()
+      .split(/\s*\n\s*/)
+      .join('|');
+    const pattern = tryPattern(source, HEADER_PATTERN, (why) =>
+      logger('error').warn({ list: listId, line: t, err: why }, 'bad topic regex'),
+    );
     if (pattern) topics.push({ name: t.slice(0, colon).trim(), pattern });
   }
   return topics;
@@ -61,7 +67,11 @@ export default defineHandler({
     if (!mlist.topics_enabled) return;
     const topics = parseTopics(String(mlist.topics ?? ''), mlist.list_id);
     if (topics.length === 0) return;
-    const texts = [...msg.getAll('subject'), ...msg.getAll('keywords'), ...bodyHeaderLines(msg, Number(mlist.topics_bodylines_limit ?? 5))];
+    const texts = [
+      ...msg.getAll('subject'),
+      ...msg.getAll('keywords'),
+      ...bodyHeaderLines(msg, Number(mlist.topics_bodylines_limit ?? 5)),
+    ];
     const hits = topics.filter((t) => texts.some((x) => t.pattern.test(x))).map((t) => t.name);
     if (hits.length === 0) return;
     msgdata.topichits = hits;

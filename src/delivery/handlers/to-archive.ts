@@ -6,7 +6,10 @@ import type { Config } from '../../config/config.js';
 
 /** The names of the site's enabled archivers. */
 export function enabledArchivers(config: Config): string[] {
-  return config.sectionsUnder('archiver').filter((s) => config.bool(s, 'enable')).map((s) => s.slice('archiver.'.length));
+  return config
+    .sectionsUnder('archiver')
+    .filter((s) => config.bool(s, 'enable'))
+    .map((s) => s.slice('archiver.'.length));
 }
 
 export default defineHandler({

@@ -8,6 +8,8 @@ export default defineHandler({
   description: "Queue a copy for the list's linked newsgroup when gateway_to_news is on.",
   process({ mlist, msgdata }) {
     if (!mlist.gateway_to_news || msgdata.isdigest || msgdata.fromusenet) return;
-    throw new Error(`to-usenet: the Usenet gateway is not implemented yet; turn gateway_to_news off for ${mlist.list_id}`);
+    throw new Error(
+      `to-usenet: the Usenet gateway is not implemented yet; turn gateway_to_news off for ${mlist.list_id}`,
+    );
   },
 });

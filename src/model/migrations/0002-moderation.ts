@@ -2,7 +2,13 @@
 // settings the rules read. Like every released migration, it names its columns itself.
 import { MigrationInterface, QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';
 
-const pk = { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' as const };
+const pk = {
+  name: 'id',
+  type: 'integer',
+  isPrimary: true,
+  isGenerated: true,
+  generationStrategy: 'increment' as const,
+};
 
 /** The list columns this migration adds, with the value existing lists get. */
 const LIST_COLUMNS: { name: string; type: string; nullable?: boolean; default?: string }[] = [
@@ -48,12 +54,17 @@ export class Moderation1764200000000 implements MigrationInterface {
     );
     await q.addColumns(
       'mailinglist',
-      LIST_COLUMNS.map((c) => new TableColumn({ name: c.name, type: c.type, isNullable: c.nullable ?? false, default: c.default })),
+      LIST_COLUMNS.map(
+        (c) => new TableColumn({ name: c.name, type: c.type, isNullable: c.nullable ?? false, default: c.default }),
+      ),
     );
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.dropColumns('mailinglist', LIST_COLUMNS.map((c) => c.name));
+    await q.dropColumns(
+      'mailinglist',
+      LIST_COLUMNS.map((c) => c.name),
+    );
     await q.dropTable('headermatch');
     await q.dropTable('ban');
   }

@@ -4,4 +4,9 @@ import { Moderation1764200000000 } from './0002-moderation.js';
 import { Delivery1764300000000 } from './0003-delivery.js';
 import { AutoResponses1764400000000 } from './0004-autoresponses.js';
 
-export const MIGRATIONS = [Initial1764100000000, Moderation1764200000000, Delivery1764300000000, AutoResponses1764400000000];
+export const MIGRATIONS = [
+  Initial1764100000000,
+  Moderation1764200000000,
+  Delivery1764300000000,
+  AutoResponses1764400000000,
+];

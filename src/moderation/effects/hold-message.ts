@@ -40,7 +40,14 @@ async function notifyPoster(ctx: MessageContext, sender: string, subject: string
   const { msg, mlist, services } = ctx;
   if (!sender || ctx.msgdata.fromusenet === true || !mlist.respond_to_post_requests) return;
   const names = msg.names();
-  if (!canAcknowledge((n) => msg.get(n), (n) => msg.has(n), names)) return;
+  if (
+    !canAcknowledge(
+      (n) => msg.get(n),
+      (n) => msg.has(n),
+      names,
+    )
+  )
+    return;
   const addrs = listAddresses(mlist);
   const decision = await services.autoresponses.claim(mlist.list_id, sender, 'hold');
   if (decision === 'silent') return;
@@ -82,7 +89,13 @@ async function notifyPoster(ctx: MessageContext, sender: string, subject: string
   });
 }
 
-async function notifyModerators(ctx: MessageContext, sender: string, subject: string, reasons: string[], requestId: number): Promise<void> {
+async function notifyModerators(
+  ctx: MessageContext,
+  sender: string,
+  subject: string,
+  reasons: string[],
+  requestId: number,
+): Promise<void> {
   const { msg, mlist, services } = ctx;
   const addrs = listAddresses(mlist);
   await sendNotice(services, mlist, {
@@ -106,4 +119,3 @@ async function notifyModerators(ctx: MessageContext, sender: string, subject: st
     attach: [msg.toBuffer()],
   });
 }
-

@@ -37,7 +37,11 @@ export default defineRule({
   check(ctx) {
     const { mlist, msg, services } = ctx;
     if (!mlist.administrivia) return { hit: false };
-    const hit = { hit: true, reasons: ['Message contains administrivia'], msgdata: { moderation_sender: senders(ctx)[0] ?? 'N/A' } };
+    const hit = {
+      hit: true,
+      reasons: ['Message contains administrivia'],
+      msgdata: { moderation_sender: senders(ctx)[0] ?? 'N/A' },
+    };
     if (looksLikeCommand(msg.get('subject') ?? '')) return hit;
     const part = firstTextPlain(msg.mime());
     if (!part) return { hit: false };

@@ -11,7 +11,11 @@ export default defineRule({
   async check(ctx) {
     for (const email of senders(ctx)) {
       if (await isBanned(ctx, email)) {
-        return { hit: true, reasons: [`Message sender ${email} is banned from this list`], msgdata: { moderation_sender: email } };
+        return {
+          hit: true,
+          reasons: [`Message sender ${email} is banned from this list`],
+          msgdata: { moderation_sender: email },
+        };
       }
     }
     return { hit: false };

@@ -37,7 +37,8 @@ export default defineRule({
     const { msg, services } = ctx;
     if (!services.config?.bool('mailman', 'hold_digest')) return { hit: false };
     const sender = { moderation_sender: senders(ctx)[0] ?? 'N/A' };
-    if (DIGEST_SUBJECT.test(msg.get('subject') ?? '')) return { hit: true, reasons: ['Message has a digest subject'], msgdata: sender };
+    if (DIGEST_SUBJECT.test(msg.get('subject') ?? ''))
+      return { hit: true, reasons: ['Message has a digest subject'], msgdata: sender };
     const text = [...msg.mime().walk()]
       .filter((p) => p.type.startsWith('text/') && !p.isContainer)
       .map((p) => p.decodedText())

@@ -48,17 +48,28 @@ async function policyAt(name: string, org: boolean, email: string): Promise<Look
   } catch (err) {
     const code = (err as { code?: string }).code ?? '';
     if (NO_RECORD.has(code)) return 'keep-looking';
-    logger('error').error({ email, name, code, err: (err as Error).message }, `DNS error: unable to query the DMARC policy of ${email} at ${name}; mitigating`);
+    logger('error').error(
+      { email, name, code, err: (err as Error).message },
+      `DNS error: unable to query the DMARC policy of ${email} at ${name}; mitigating`,
+    );
     return 'mitigate';
   }
   const dmarc = records.map((r) => r.join('')).filter((t) => /^v=DMARC1;/i.test(t.trim()));
   if (dmarc.length === 0) return 'keep-looking';
-  if (dmarc.length > 1) logger('error').warn({ email, name, records: dmarc }, `${name} has ${dmarc.length} DMARC records; testing them all`);
+  if (dmarc.length > 1)
+    logger('error').warn(
+      { email, name, records: dmarc },
+      `${name} has ${dmarc.length} DMARC records; testing them all`,
+    );
   for (const record of dmarc) {
     // `sp=` (subdomain policy) only counts at the organizational domain.
-    const policy = ((org && /(?:^|[;\s])sp=(\w*)/i.exec(record)) || /(?:^|[;\s])p=(\w*)/i.exec(record))?.[1]?.toLowerCase();
+    const policy = ((org && /(?:^|[;\s])sp=(\w*)/i.exec(record)) ||
+      /(?:^|[;\s])p=(\w*)/i.exec(record))?.[1]?.toLowerCase();
     if (policy === 'reject' || policy === 'quarantine') {
-      logger('vette').info({ email, name, policy }, `${email}: DMARC lookup for ${name} found p=${policy} in ${record}`);
+      logger('vette').info(
+        { email, name, policy },
+        `${email}: DMARC lookup for ${name} found p=${policy} in ${record}`,
+      );
       return 'mitigate';
     }
   }
@@ -79,7 +90,8 @@ export async function dmarcProhibits(email: string): Promise<boolean> {
 
 export default defineRule({
   name: 'dmarc-mitigation',
-  description: "The From: domain publishes a DMARC reject/quarantine policy and the list's dmarc_mitigate_action is reject or discard (munge_from and wrap_message only flag the post).",
+  description:
+    "The From: domain publishes a DMARC reject/quarantine policy and the list's dmarc_mitigate_action is reject or discard (munge_from and wrap_message only flag the post).",
   record: true,
   async check(ctx) {
     const { mlist, msg, msgdata } = ctx;
@@ -89,7 +101,12 @@ export default defineRule({
     if (!from || !(await dmarcProhibits(from))) return { hit: false };
     // The flag is for the dmarc handler whatever the rule decides.
     msgdata.dmarc = true;
-    if (action === 'discard') return { hit: true, reasons: ['DMARC moderation'], msgdata: { dmarc_action: 'discard', moderation_sender: from } };
+    if (action === 'discard')
+      return {
+        hit: true,
+        reasons: ['DMARC moderation'],
+        msgdata: { dmarc_action: 'discard', moderation_sender: from },
+      };
     if (action === 'reject') {
       const notice =
         typeof mlist.dmarc_moderation_notice === 'string' && mlist.dmarc_moderation_notice.trim() !== ''

@@ -9,7 +9,9 @@ import { tryPattern } from '../../patterns/patterns.js';
 import { HEADER_PATTERN } from '../../patterns/setting-patterns.js';
 
 function compile(pattern: string) {
-  return tryPattern(pattern, HEADER_PATTERN, (why) => logger('vette').warn({ pattern, err: why }, `header-match: bad regex ${pattern}`));
+  return tryPattern(pattern, HEADER_PATTERN, (why) =>
+    logger('vette').warn({ pattern, err: why }, `header-match: bad regex ${pattern}`),
+  );
 }
 
 export default defineRule({
@@ -18,7 +20,13 @@ export default defineRule({
   record: true,
   params: [
     { name: 'header', type: 'string', required: true, description: 'the header name' },
-    { name: 'pattern', type: 'string', required: true, description: 'a regex, searched ignoring case', pattern: HEADER_PATTERN },
+    {
+      name: 'pattern',
+      type: 'string',
+      required: true,
+      description: 'a regex, searched ignoring case',
+      pattern: HEADER_PATTERN,
+    },
     { name: 'suffix', type: 'string', required: true, description: 'names the record: header-match-SUFFIX' },
   ],
   check(ctx, args) {

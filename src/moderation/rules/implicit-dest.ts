@@ -12,7 +12,13 @@ const DESTINATION_HEADERS = ['to', 'cc', 'resent-to', 'resent-cc'];
 
 function aliasPattern(alias: string): Pattern {
   const literal = alias.toLowerCase();
-  return tryPattern(alias, ADDRESS_PATTERN) ?? { source: alias, flags: 'i', test: (r) => r.toLowerCase().startsWith(literal) };
+  return (
+    tryPattern(alias, ADDRESS_PATTERN) ?? {
+      source: alias,
+      flags: 'i',
+      test: (r) => r.toLowerCase().startsWith(literal),
+    }
+  );
 }
 
 export default defineRule({
@@ -25,12 +31,19 @@ export default defineRule({
     const recipients = new Set<string>();
     for (const h of DESTINATION_HEADERS) for (const a of msg.addresses(h)) recipients.add(a.email);
     const aliases = Array.isArray(mlist.acceptable_aliases) ? (mlist.acceptable_aliases as unknown[]).map(String) : [];
-    const exact = new Set([listAddresses(mlist).posting, ...aliases.filter((a) => !a.startsWith('^')).map((a) => a.trim().toLowerCase())]);
+    const exact = new Set([
+      listAddresses(mlist).posting,
+      ...aliases.filter((a) => !a.startsWith('^')).map((a) => a.trim().toLowerCase()),
+    ]);
     for (const r of recipients) if (exact.has(r)) return { hit: false };
     for (const alias of aliases.filter((a) => a.startsWith('^'))) {
       const re = aliasPattern(alias);
       for (const r of recipients) if (re.test(r)) return { hit: false };
     }
-    return { hit: true, reasons: ['Message has implicit destination'], msgdata: { moderation_sender: senders(ctx)[0] ?? 'N/A' } };
+    return {
+      hit: true,
+      reasons: ['Message has implicit destination'],
+      msgdata: { moderation_sender: senders(ctx)[0] ?? 'N/A' },
+    };
   },
 });

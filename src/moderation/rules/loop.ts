@@ -15,7 +15,11 @@ export default defineRule({
     for (const value of msg.getAll('list-post')) {
       const mailto = /<mailto:([^>]+)>/i.exec(value)?.[1] ?? value;
       if (parseAddresses(mailto).some((a) => a.email === posting)) {
-        return { hit: true, reasons: ['Message has already been posted to this list'], msgdata: { moderation_sender: senders(ctx)[0] ?? 'N/A' } };
+        return {
+          hit: true,
+          reasons: ['Message has already been posted to this list'],
+          msgdata: { moderation_sender: senders(ctx)[0] ?? 'N/A' },
+        };
       }
     }
     return { hit: false };

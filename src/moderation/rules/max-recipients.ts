@@ -5,9 +5,16 @@ import { senders } from '../senders.js';
 
 export default defineRule({
   name: 'max-recipients',
-  description: 'The message has at least `limit` To and Cc addresses (default: the list\'s max_num_recipients; 0: off).',
+  description: "The message has at least `limit` To and Cc addresses (default: the list's max_num_recipients; 0: off).",
   record: true,
-  params: [{ name: 'limit', type: 'number', default: 'list.max_num_recipients', description: 'the number of To and Cc addresses that is too many' }],
+  params: [
+    {
+      name: 'limit',
+      type: 'number',
+      default: 'list.max_num_recipients',
+      description: 'the number of To and Cc addresses that is too many',
+    },
+  ],
   check(ctx, args) {
     const limit = Number(args.limit ?? ctx.mlist.max_num_recipients);
     if (!Number.isFinite(limit) || limit <= 0) return { hit: false };

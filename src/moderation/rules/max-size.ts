@@ -8,7 +8,14 @@ export default defineRule({
   name: 'max-size',
   description: "The message is bigger than `limit` (default: the list's max_message_size in KB; 0: off).",
   record: true,
-  params: [{ name: 'limit', type: 'size', default: 'list.max_message_size', description: 'the largest message accepted, in bytes' }],
+  params: [
+    {
+      name: 'limit',
+      type: 'size',
+      default: 'list.max_message_size',
+      description: 'the largest message accepted, in bytes',
+    },
+  ],
   check(ctx, args) {
     const limit = Number(args.limit ?? Number(ctx.mlist.max_message_size) * 1024);
     if (!Number.isFinite(limit) || limit <= 0) return { hit: false };

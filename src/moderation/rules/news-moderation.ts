@@ -9,6 +9,10 @@ export default defineRule({
   record: true,
   check(ctx) {
     if (ctx.mlist.newsgroup_moderation !== 'moderated') return { hit: false };
-    return { hit: true, reasons: ['Post to a moderated newsgroup gateway'], msgdata: { moderation_sender: senders(ctx)[0] ?? 'N/A' } };
+    return {
+      hit: true,
+      reasons: ['Post to a moderated newsgroup gateway'],
+      msgdata: { moderation_sender: senders(ctx)[0] ?? 'N/A' },
+    };
   },
 });

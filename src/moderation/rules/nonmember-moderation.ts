@@ -20,19 +20,23 @@ function decide(action: string, sender: string, reason: string): RuleResult {
 /** Whether an entry of a *_these_nonmembers list names this sender. */
 export function legacyEntryMatches(entry: string, sender: string): boolean {
   if (!entry.startsWith('^')) return entry.trim().toLowerCase() === sender;
-  const re = tryPattern(entry, ADDRESS_PATTERN, (why) => logger('vette').warn({ entry, err: why }, `bad regex in a *_these_nonmembers entry: ${entry}`));
+  const re = tryPattern(entry, ADDRESS_PATTERN, (why) =>
+    logger('vette').warn({ entry, err: why }, `bad regex in a *_these_nonmembers entry: ${entry}`),
+  );
   return re?.test(sender) ?? false;
 }
 
 export default defineRule({
   name: 'nonmember-moderation',
-  description: "The sender is not a member; applies the nonmember's action, the legacy *_these_nonmembers lists, or default_nonmember_action.",
+  description:
+    "The sender is not a member; applies the nonmember's action, the legacy *_these_nonmembers lists, or default_nonmember_action.",
   record: true,
   async check(ctx) {
     const { mlist, services, dryRun, msgdata } = ctx;
     const all = senders(ctx);
     for (const email of all) if (await isBanned(ctx, email)) return { hit: false };
-    if (all.length === 0) return decide(mlist.default_nonmember_action, 'No sender', 'No sender was found in the message.');
+    if (all.length === 0)
+      return decide(mlist.default_nonmember_action, 'No sender', 'No sender was found in the message.');
     if (msgdata.fromusenet) return { hit: false };
 
     const nonmembers = new Map<string, string | null>();

@@ -26,7 +26,9 @@ export function parseBounceMatchingHeaders(text: string, listId?: string): Heade
       logger('vette').warn({ list: listId, line }, `bad bounce_matching_headers line: ${line}`);
       continue;
     }
-    const pattern = tryPattern(source, HEADER_PATTERN, (why) => logger('vette').warn({ list: listId, line, err: why }, `bad regex in bounce_matching_headers: ${line}`));
+    const pattern = tryPattern(source, HEADER_PATTERN, (why) =>
+      logger('vette').warn({ list: listId, line, err: why }, `bad regex in bounce_matching_headers: ${line}`),
+    );
     if (pattern) out.push({ header, pattern, line });
   }
   return out;

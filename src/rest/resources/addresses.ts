@@ -43,6 +43,10 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
 
   router.get('/addresses/:email/memberships', async (ctx) => {
     const a = await requireAddress(services, ctx.params.email);
-    ctx.body = await memberCollection(ctx, services, await findMembers(services, apiOf(ctx), { subscriber: a.email, exact: true }));
+    ctx.body = await memberCollection(
+      ctx,
+      services,
+      await findMembers(services, apiOf(ctx), { subscriber: a.email, exact: true }),
+    );
   });
 }

@@ -16,7 +16,8 @@ function render(api: Api, ban: Ban): Resource {
 
 export function routes(router: RestRouter, { services }: RestDeps): void {
   /** The list named in the path, or null for the site-wide bans. */
-  const scope = async (ctx: RestContext): Promise<string | null> => (ctx.params.list ? (await services.lists.require(ctx.params.list)).list_id : null);
+  const scope = async (ctx: RestContext): Promise<string | null> =>
+    ctx.params.list ? (await services.lists.require(ctx.params.list)).list_id : null;
 
   for (const base of ['/bans', '/lists/:list/bans']) {
     router.get(base, async (ctx) => {
@@ -36,7 +37,9 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     router.get(`${base}/:email`, async (ctx) => {
       const listId = await scope(ctx);
       const email = ctx.params.email;
-      const ban = (await services.bans.list(listId)).find((b) => b.email === (email.startsWith('^') ? email : email.toLowerCase()));
+      const ban = (await services.bans.list(listId)).find(
+        (b) => b.email === (email.startsWith('^') ? email : email.toLowerCase()),
+      );
       if (!ban) throw notFound('Email is not banned');
       okay(ctx, render(apiOf(ctx), ban));
     });

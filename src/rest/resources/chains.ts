@@ -44,7 +44,8 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*(-[A-Za-z0-9_]+)*$/;
 const MAX_NAME_LENGTH = 100;
 
 function checkName(kind: DslKind, name: string): void {
-  if (name.length > MAX_NAME_LENGTH) throw badRequest(`Invalid ${kind} name: longer than ${MAX_NAME_LENGTH} characters`);
+  if (name.length > MAX_NAME_LENGTH)
+    throw badRequest(`Invalid ${kind} name: longer than ${MAX_NAME_LENGTH} characters`);
   if (!NAME.test(name)) throw badRequest(`Invalid ${kind} name: ${name}`);
 }
 
@@ -55,7 +56,17 @@ const KINDS: readonly { kind: DslKind; plural: string; settings: readonly (keyof
 
 /** A diagnostic in formatDiagnostic's JSON form, with every key present. */
 function diagnosticJson(d: Diagnostic): Resource {
-  return { file: d.file, line: d.line, column: d.column, endLine: d.endLine, endColumn: d.endColumn, severity: d.severity, code: d.code, message: d.message, hint: d.hint ?? null };
+  return {
+    file: d.file,
+    line: d.line,
+    column: d.column,
+    endLine: d.endLine,
+    endColumn: d.endColumn,
+    severity: d.severity,
+    code: d.code,
+    message: d.message,
+    hint: d.hint ?? null,
+  };
 }
 
 /** 400 with the compiler's findings beside Mailman's title and description. */
@@ -134,7 +145,9 @@ export function routes(router: RestRouter, deps: RestDeps): void {
         if (ir?.kind === 'chain') irs.set(n, ir);
       }
       irs.set(name, result.ir);
-      const cycles = checkChainGraph(irs, new Map([[file, result.source]])).filter((d) => d.code === 'MM501' && d.file === file);
+      const cycles = checkChainGraph(irs, new Map([[file, result.source]])).filter(
+        (d) => d.code === 'MM501' && d.file === file,
+      );
       return cycles.length ? { ...result, ir: undefined, diagnostics: [...result.diagnostics, ...cycles] } : result;
     };
 
@@ -172,7 +185,8 @@ export function routes(router: RestRouter, deps: RestDeps): void {
       if (apiOf(ctx).version !== '3.1') throw notFound();
       const { snap, name } = known(ctx);
       const format = queryParam(ctx, 'format') ?? 'dot';
-      if (!(GRAPH_FORMATS as readonly string[]).includes(format)) throw badRequest(`format must be one of ${GRAPH_FORMATS.join(', ')}`);
+      if (!(GRAPH_FORMATS as readonly string[]).includes(format))
+        throw badRequest(`format must be one of ${GRAPH_FORMATS.join(', ')}`);
       const compiled = kind === 'chain' ? snap.chain(name) : snap.pipeline(name);
       if (!compiled) throw new RestError(409, `${kind} '${name}' has never compiled`);
       // SVG is laid out in a worker thread, within limits: a big chain must not stall REST.
@@ -192,7 +206,11 @@ export function routes(router: RestRouter, deps: RestDeps): void {
       const result = check(catalog.snapshot(), name, source!, file);
       if (hasErrors(result.diagnostics)) {
         const errors = result.diagnostics.filter((d) => d.severity === 'error');
-        refuse(ctx, `${kind} '${name}' does not compile: ${errors.length} error${errors.length === 1 ? '' : 's'}, first: ${errors[0].code} ${errors[0].message} (line ${errors[0].line})`, result.diagnostics);
+        refuse(
+          ctx,
+          `${kind} '${name}' does not compile: ${errors.length} error${errors.length === 1 ? '' : 's'}, first: ${errors[0].code} ${errors[0].message} (line ${errors[0].line})`,
+          result.diagnostics,
+        );
         return;
       }
       writeFileAtomically(file, source!, { mkdir: true });

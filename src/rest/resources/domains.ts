@@ -25,7 +25,11 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   router.post('/domains', async (ctx) => {
     // `owner` (one or more emails) is what Postorius sends; domain owners are not stored
     // yet, so it is checked and otherwise ignored rather than refused.
-    const args = validate(inputOf(ctx), { mail_host: str, description: oneLine, alias_domain: str, owner: (v) => listOfStrings(v).map(email) }, ['description', 'alias_domain', 'owner']);
+    const args = validate(
+      inputOf(ctx),
+      { mail_host: str, description: oneLine, alias_domain: str, owner: (v) => listOfStrings(v).map(email) },
+      ['description', 'alias_domain', 'owner'],
+    );
     const d = await services.domains.create(args.mail_host!, args.description ?? '', args.alias_domain || null);
     created(ctx, apiOf(ctx).pathTo(`domains/${d.mail_host}`));
   });

@@ -47,7 +47,8 @@ function optionalString(fields: Record<string, unknown>, name: string): string |
 
 function flag(fields: Record<string, unknown>, name: string): boolean {
   const v = fields[name];
-  if (v === undefined || v === null || v === '' || v === false || v === 'false' || v === 'False' || v === '0') return false;
+  if (v === undefined || v === null || v === '' || v === false || v === 'false' || v === 'False' || v === '0')
+    return false;
   if (v === true || v === 'true' || v === 'True' || v === '1') return true;
   throw badRequest(`'${name}' must be true or false`);
 }
@@ -55,7 +56,10 @@ function flag(fields: Record<string, unknown>, name: string): boolean {
 export function routes(router: RestRouter, deps: RestDeps): void {
   const { services } = deps;
   // The run itself happens in a worker thread with its own catalog, read from the same files.
-  const pool = new ExplainPool(services.config, { timeoutMs: services.config.durationMs('webservice', 'explain_timeout'), heapMb: 512 });
+  const pool = new ExplainPool(services.config, {
+    timeoutMs: services.config.durationMs('webservice', 'explain_timeout'),
+    heapMb: 512,
+  });
   deps.onClose?.(() => pool.close());
 
   router.post('/lists/:list/explain', async (ctx) => {
@@ -68,7 +72,8 @@ export function routes(router: RestRouter, deps: RestDeps): void {
     } else {
       fields = (ctx.request.body ?? {}) as Record<string, unknown>;
       const message = fields.message;
-      if (message !== undefined && typeof message !== 'string') throw badRequest("'message' must be the message as a string");
+      if (message !== undefined && typeof message !== 'string')
+        throw badRequest("'message' must be the message as a string");
       raw = Buffer.from(message ?? '', 'utf8');
     }
     if (raw.length === 0) throw badRequest("no message: send it as the field 'message', or as a message/rfc822 body");

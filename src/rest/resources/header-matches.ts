@@ -38,13 +38,23 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   router.get(base, async (ctx) => {
     const mlist = await services.lists.require(ctx.params.list);
     const api = apiOf(ctx);
-    ctx.body = await collection(ctx, await services.headerMatches.list(mlist), (page) => page.map((r) => render(api, mlist, r)));
+    ctx.body = await collection(ctx, await services.headerMatches.list(mlist), (page) =>
+      page.map((r) => render(api, mlist, r)),
+    );
   });
 
   router.post(base, async (ctx) => {
     const mlist = await services.lists.require(ctx.params.list);
-    const args = validate(inputOf(ctx), { header: str, pattern: str, action: optional, tag: optional, position: nonNegativeInt }, ['action', 'tag', 'position']);
-    const row = await services.headerMatches.add(mlist, { header: args.header!, pattern: args.pattern!, action: args.action ?? null, tag: args.tag ?? null }, args.position);
+    const args = validate(
+      inputOf(ctx),
+      { header: str, pattern: str, action: optional, tag: optional, position: nonNegativeInt },
+      ['action', 'tag', 'position'],
+    );
+    const row = await services.headerMatches.add(
+      mlist,
+      { header: args.header!, pattern: args.pattern!, action: args.action ?? null, tag: args.tag ?? null },
+      args.position,
+    );
     created(ctx, apiOf(ctx).pathTo(`lists/${mlist.list_id}/header-matches/${row.position}`));
   });
 
@@ -58,7 +68,10 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     const mlist = await services.lists.require(ctx.params.list);
     const args = validate(inputOf(ctx, { query: true }), { header: str, action: optional, tag: optional }, 'all');
     const rows = (await services.headerMatches.list(mlist)).filter(
-      (r) => (args.header === undefined || r.header === args.header.toLowerCase()) && (args.action === undefined || r.chain === args.action) && (args.tag === undefined || r.tag === args.tag),
+      (r) =>
+        (args.header === undefined || r.header === args.header.toLowerCase()) &&
+        (args.action === undefined || r.chain === args.action) &&
+        (args.tag === undefined || r.tag === args.tag),
     );
     if (!rows.length) throw notFound('Cound not find any HeaderMatch for provided criteria');
     const api = apiOf(ctx);
@@ -76,14 +89,19 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     const mlist = await services.lists.require(ctx.params.list);
     const position = positionOf(ctx);
     await services.headerMatches.get(mlist, position);
-    const args = validate(inputOf(ctx), { header: str, pattern: str, action: optional, tag: optional, position: nonNegativeInt }, partial ? 'all' : ['action', 'tag', 'position']);
+    const args = validate(
+      inputOf(ctx),
+      { header: str, pattern: str, action: optional, tag: optional, position: nonNegativeInt },
+      partial ? 'all' : ['action', 'tag', 'position'],
+    );
     const changes: Partial<HeaderMatchInput> = {};
     if (args.header !== undefined) changes.header = args.header;
     if (args.pattern !== undefined) changes.pattern = args.pattern;
     if (args.action !== undefined || !partial) changes.action = args.action ?? null;
     if (args.tag !== undefined || !partial) changes.tag = args.tag ?? null;
     await services.headerMatches.update(mlist, position, changes);
-    if (args.position !== undefined && args.position !== position) await services.headerMatches.move(mlist, position, args.position);
+    if (args.position !== undefined && args.position !== position)
+      await services.headerMatches.move(mlist, position, args.position);
     noContent(ctx);
   };
   router.patch(`${base}/:position`, change(true));

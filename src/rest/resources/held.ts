@@ -61,10 +61,22 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     const id = rowNumber(ctx.params.id);
     if (id === undefined) throw notFound();
     // mailmanclient sends `comment`; Mailman's own tests have used `reason` too.
-    const args = validate(inputOf(ctx), { action: oneOf(HELD_ACTIONS), comment: multiLine, reason: multiLine, forward: (v) => listOfStrings(v).map(email) }, ['comment', 'reason', 'forward']);
+    const args = validate(
+      inputOf(ctx),
+      {
+        action: oneOf(HELD_ACTIONS),
+        comment: multiLine,
+        reason: multiLine,
+        forward: (v) => listOfStrings(v).map(email),
+      },
+      ['comment', 'reason', 'forward'],
+    );
     if (!args.action) throw badRequest('Missing parameters: action');
     try {
-      await moderateHeldMessage(services, mlist, id, args.action as HeldAction, { comment: args.comment ?? args.reason, forward: args.forward });
+      await moderateHeldMessage(services, mlist, id, args.action as HeldAction, {
+        comment: args.comment ?? args.reason,
+        forward: args.forward,
+      });
     } catch (e) {
       if (e instanceof UnknownHeldMessage) throw notFound();
       throw e;

@@ -9,7 +9,19 @@ import { isoDate, noContent, okay } from '../helpers.js';
 import { hashPassword } from '../../services/passwords.js';
 import { badRequest, notFound } from '../errors.js';
 import { listSettingPatternProblem } from '../../patterns/setting-patterns.js';
-import { bool, inputOf, listOfStrings, multiLine, nonNegativeInt, oneLine, oneOf, optionalEmail, str, type Converter, type Input } from '../validate.js';
+import {
+  bool,
+  inputOf,
+  listOfStrings,
+  multiLine,
+  nonNegativeInt,
+  oneLine,
+  oneOf,
+  optionalEmail,
+  str,
+  type Converter,
+  type Input,
+} from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
 
 interface Attribute {
@@ -32,7 +44,8 @@ function converterFor(spec: SettingSpec, deps: RestDeps): Converter<unknown> {
 }
 
 function baseConverter(spec: SettingSpec, deps: RestDeps): Converter<unknown> {
-  const nullable = (conv: Converter<unknown>): Converter<unknown> => (spec.nullable ? (v) => (v === null ? null : conv(v)) : conv);
+  const nullable = (conv: Converter<unknown>): Converter<unknown> =>
+    spec.nullable ? (v) => (v === null ? null : conv(v)) : conv;
   if (spec.name === 'moderator_password') {
     // Stored hashed, as Mailman does; '' or null clears it (the approved rule then misses).
     return (v) => (v === null || v === '' ? null : hashPassword(str(v)));
@@ -64,7 +77,11 @@ function baseConverter(spec: SettingSpec, deps: RestDeps): Converter<unknown> {
           if (exists && !exists(name)) {
             // Known but never compiled is worth telling apart from a typo.
             const found = deps.catalog?.snapshot().entry(spec.names!, name);
-            throw new Error(found ? `${spec.names} '${name}' has never compiled (see GET /3.1/${spec.names}s/${name})` : `Unknown ${spec.names}: ${name}`);
+            throw new Error(
+              found
+                ? `${spec.names} '${name}' has never compiled (see GET /3.1/${spec.names}s/${name})`
+                : `Unknown ${spec.names}: ${name}`,
+            );
           }
           return name;
         };
@@ -99,7 +116,12 @@ export function listAttributes(services: Services, deps: RestDeps): Map<string, 
 }
 
 /** Converts the given attributes and stores the column-backed ones in one update (REST and `mailman listconf`). */
-export async function applySettings(services: Services, attrs: Map<string, Attribute>, mlist: MailingList, input: Input): Promise<void> {
+export async function applySettings(
+  services: Services,
+  attrs: Map<string, Attribute>,
+  mlist: MailingList,
+  input: Input,
+): Promise<void> {
   const invalid: string[] = [];
   const changes: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(input)) {

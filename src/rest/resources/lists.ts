@@ -57,9 +57,17 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
 
   // The lists a subscriber (email or user id) is on, in any role or the one asked for.
   const find = async (ctx: RestContext) => {
-    const args = validate(inputOf(ctx, { query: true }), { subscriber: str, role: oneOf(ROLES), count: str, page: str }, ['role', 'count', 'page']);
+    const args = validate(
+      inputOf(ctx, { query: true }),
+      { subscriber: str, role: oneOf(ROLES), count: str, page: str },
+      ['role', 'count', 'page'],
+    );
     const api = apiOf(ctx);
-    const members = await findMembers(services, api, { subscriber: args.subscriber!, role: args.role ?? undefined, exact: true });
+    const members = await findMembers(services, api, {
+      subscriber: args.subscriber!,
+      role: args.role ?? undefined,
+      exact: true,
+    });
     const ids = [...new Set(members.map((m) => m.member.list_id))];
     const lists = (await Promise.all(ids.map((id) => services.lists.get(id)))).filter((l): l is MailingList => !!l);
     if (!lists.length) throw notFound('No matching mailing lists found');

@@ -51,9 +51,16 @@ function pickFields(fields: string[] | undefined, resources: Resource[]): Resour
   return resources.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => fields.includes(k))));
 }
 
-export async function memberCollection(ctx: RestContext, services: Services, views: MemberView[], fields?: string[]): Promise<Resource> {
+export async function memberCollection(
+  ctx: RestContext,
+  services: Services,
+  views: MemberView[],
+  fields?: string[],
+): Promise<Resource> {
   const api = apiOf(ctx);
-  const requested = fields ?? (ctx.query.fields === undefined ? undefined : listOfStrings(ctx.query.fields).flatMap((f) => f.split(',')));
+  const requested =
+    fields ??
+    (ctx.query.fields === undefined ? undefined : listOfStrings(ctx.query.fields).flatMap((f) => f.split(',')));
   return collection(ctx, views, async (page) => pickFields(requested, await renderMembers(services, api, page)));
 }
 
@@ -102,7 +109,17 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
       send_welcome_message: bool,
       invitation: bool,
     };
-    const args = validate(inputOf(ctx), spec, ['display_name', 'role', 'delivery_mode', 'delivery_status', 'pre_verified', 'pre_confirmed', 'pre_approved', 'send_welcome_message', 'invitation']);
+    const args = validate(inputOf(ctx), spec, [
+      'display_name',
+      'role',
+      'delivery_mode',
+      'delivery_status',
+      'pre_verified',
+      'pre_confirmed',
+      'pre_approved',
+      'send_welcome_message',
+      'invitation',
+    ]);
     const mlist = await services.lists.get(args.list_id!);
     if (!mlist) throw badRequest('No such list');
     const role = args.role ?? 'member';
@@ -130,7 +147,9 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     } catch (err) {
       // Mailman answers 409 for a member, 400 naming the role for the other rosters.
       if (err instanceof ConflictError && role !== 'member') {
-        throw badRequest(`${email.toLowerCase()} is already ${article(role)} ${role} of ${mlist.list_name}@${mlist.mail_host}`);
+        throw badRequest(
+          `${email.toLowerCase()} is already ${article(role)} ${role} of ${mlist.list_name}@${mlist.mail_host}`,
+        );
       }
       throw err;
     }
@@ -165,7 +184,12 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
       delivery_mode: args.delivery_mode ?? undefined,
       delivery_status: args.delivery_status ?? undefined,
     });
-    ctx.body = await memberCollection(ctx, services, views, args.fields?.flatMap((f) => f.split(',')));
+    ctx.body = await memberCollection(
+      ctx,
+      services,
+      views,
+      args.fields?.flatMap((f) => f.split(',')),
+    );
   };
   router.get('/members/find', find);
   router.post('/members/find', find);
@@ -178,13 +202,18 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
 
   router.patch('/members/:id', async (ctx) => {
     const { member } = await requireMember(services, apiOf(ctx), ctx.params.id);
-    const args = validate(inputOf(ctx), { address: str, delivery_mode: oneOf(DELIVERY_MODES), moderation_action: oneOf(ACTIONS, { allowBlank: true }) }, 'all');
+    const args = validate(
+      inputOf(ctx),
+      { address: str, delivery_mode: oneOf(DELIVERY_MODES), moderation_action: oneOf(ACTIONS, { allowBlank: true }) },
+      'all',
+    );
     const changes: Partial<Member> = {};
     if (args.address !== undefined) {
       const address = await services.users.getAddress(args.address);
       if (!address) throw badRequest('Address not registered');
       const clash = await services.members.getMembership(member.list_id, member.role, address.id);
-      if (clash && clash.id !== member.id) throw badRequest(`${address.email} is already ${article(member.role)} ${member.role} of ${member.list_id}`);
+      if (clash && clash.id !== member.id)
+        throw badRequest(`${address.email} is already ${article(member.role)} ${member.role} of ${member.list_id}`);
       changes.address_id = address.id;
     }
     if (args.delivery_mode) changes.delivery_mode = args.delivery_mode;

@@ -26,7 +26,11 @@ async function membership(services: Services, ctx: RestContext) {
 export function routes(router: RestRouter, { services }: RestDeps): void {
   router.get('/lists/:list/roster/:role', async (ctx) => {
     const mlist = await services.lists.require(ctx.params.list);
-    ctx.body = await memberCollection(ctx, services, await services.members.roster(mlist.list_id, roleOf(ctx.params.role)));
+    ctx.body = await memberCollection(
+      ctx,
+      services,
+      await services.members.roster(mlist.list_id, roleOf(ctx.params.role)),
+    );
   });
 
   // Mass unsubscription: {emails: [...]} -> {email: whether it was removed}.

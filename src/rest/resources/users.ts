@@ -25,7 +25,11 @@ export function userView(api: Api, u: User): Resource {
 
 async function requireUser(services: Services, api: Api, idOrEmail: string): Promise<User> {
   const uid = idOrEmail.includes('@') ? undefined : api.toUuid(idOrEmail);
-  const user = uid ? await services.users.getUserByUid(uid) : isValidEmail(idOrEmail) ? await services.users.userOfAddress(idOrEmail) : null;
+  const user = uid
+    ? await services.users.getUserByUid(uid)
+    : isValidEmail(idOrEmail)
+      ? await services.users.userOfAddress(idOrEmail)
+      : null;
   if (!user) throw notFound();
   return user;
 }
@@ -39,7 +43,8 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   router.post('/users', async (ctx) => {
     const args = validate(inputOf(ctx), { email, display_name: oneLine, password: str, is_server_owner: bool }, 'all');
     // Checked first: the user row must not be created when its address cannot be linked.
-    if (args.email && (await services.users.getAddress(args.email))?.user_id != null) throw badRequest(`User already exists: ${args.email}`);
+    if (args.email && (await services.users.getAddress(args.email))?.user_id != null)
+      throw badRequest(`User already exists: ${args.email}`);
     const user = await services.users.createUser(args.email, args.display_name ?? '');
     user.password = hashPassword(args.password ?? randomPassword());
     user.is_server_owner = args.is_server_owner ?? false;

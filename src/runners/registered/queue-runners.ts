@@ -41,7 +41,8 @@ const QUEUE_RUNNERS: QueueRunnerSpec[] = [
     name: 'pipeline',
     description: "Runs the list's pipeline of handlers on accepted posts.",
     defaults: { process: 'queues', concurrency: 4 },
-    make: async (env, s, c, r) => new (await import('../pipeline.js')).PipelineRunner(env, await live(env.config, r), s, c),
+    make: async (env, s, c, r) =>
+      new (await import('../pipeline.js')).PipelineRunner(env, await live(env.config, r), s, c),
   },
   {
     name: 'out',
@@ -53,7 +54,8 @@ const QUEUE_RUNNERS: QueueRunnerSpec[] = [
     name: 'virgin',
     description: 'Runs the virgin pipeline on mail the server generates.',
     defaults: { process: 'queues', concurrency: 2 },
-    make: async (env, s, c, r) => new (await import('../pipeline.js')).VirginRunner(env, await live(env.config, r), s, c),
+    make: async (env, s, c, r) =>
+      new (await import('../pipeline.js')).VirginRunner(env, await live(env.config, r), s, c),
   },
   {
     name: 'retry',
