@@ -57,7 +57,10 @@ export interface RuleResult {
   reasons?: string[];
   /** Merged into msgdata on a hit (e.g. member_moderation_action). */
   msgdata?: Record<string, unknown>;
-  /** The name recorded in rule_hits/rule_misses instead of the rule's name (header-match records `header-match-SUFFIX`). */
+  /**
+   * The name recorded in rule_hits/rule_misses instead of the rule's name (header-match records
+   * `header-match-SUFFIX`).
+   */
   recordAs?: string;
 }
 
@@ -91,9 +94,15 @@ export interface Handler extends Component {
   perCopy?: boolean;
 }
 
-/** What `for NAME in PATH { … }` iterates in a chain: rows read per message (docs/language.md#link-sources-and-for-loops). */
+/**
+ * What `for NAME in PATH { … }` iterates in a chain: rows read per message
+ * (docs/language.md#link-sources-and-for-loops).
+ */
 export interface LinkSource extends Component {
-  /** Field name -> type of each row, for the checker (e.g. {header:'string', pattern:'string', suffix:'string', action:'action'}). */
+  /**
+   * Field name -> type of each row, for the checker (e.g. {header:'string', pattern:'string',
+   * suffix:'string', action:'action'}).
+   */
   fields: Record<string, ParamType>;
   rows(ctx: MessageContext): Record<string, unknown>[] | Promise<Record<string, unknown>[]>;
 }

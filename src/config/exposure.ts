@@ -21,7 +21,8 @@ export function exposureProblems(config: Config): string[] {
     const pass = config.get('webservice', 'admin_pass');
     if (pass === sectionSpec('webservice')!.admin_pass.default) {
       problems.push(
-        `[webservice] hostname is ${host}, reachable from other hosts, but admin_pass is still the shipped default; set a password of your own in ${config.file ?? 'mailman.conf'}`,
+        `[webservice] hostname is ${host}, reachable from other hosts, but admin_pass is still the shipped ` +
+          `default; set a password of your own in ${config.file ?? 'mailman.conf'}`,
       );
     } else if (pass.length < 12) {
       problems.push(

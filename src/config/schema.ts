@@ -93,7 +93,8 @@ export const SECTIONS: Record<string, SectionSpec> = {
     // At most the language's own SVG bound (200 nodes, src/dsl/graph-dot.ts); only lower is useful.
     graph_max_nodes: i(
       '200',
-      'links or steps beyond which GET .../graph?format=svg is refused (413); SVG is never drawn past 200 nodes or 400 edges whatever this says',
+      'links or steps beyond which GET .../graph?format=svg is refused (413); SVG is never drawn past 200 nodes ' +
+        'or 400 edges whatever this says',
     ),
     graph_timeout: d('10s', 'wall time one SVG drawing may take in its worker thread'),
     explain_timeout: d('30s', 'wall time one POST .../explain may take in its worker thread (503 when passed)'),
@@ -165,7 +166,8 @@ export function runnerSection(def: RunnerDefaults = {}): SectionSpec {
     concurrency: i(String(def.concurrency ?? 1), 'messages of its queue a runner slice handles at once (1 to 64)'),
     process: s(
       def.process ?? 'queues',
-      'the worker process this runner lives in: runners naming the same process share one per slice; a name of its own isolates it',
+      'the worker process this runner lives in: runners naming the same process share one per slice; a name of ' +
+        'its own isolates it',
     ),
     start: b(def.start === false ? 'no' : 'yes'),
     max_restarts: i('10', 'restarts within restart_window before giving up'),

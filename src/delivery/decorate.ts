@@ -111,8 +111,10 @@ export function decorate(original: Message, mlist: MailingList, msgdata: MsgData
 
 const ASCII = /^[\x00-\x7f]*$/;
 /** Charsets where ASCII text is the same bytes, so an ASCII footer can be appended as is. */
-const ASCII_COMPATIBLE =
-  /^(us-ascii|ascii|utf-8|utf8|iso-8859-\d+|latin-?1|windows-125\d|cp125\d|koi8-[ru]|gb2312|gbk|gb18030|big5|euc-\w+|shift_jis|tis-620)$/;
+const ASCII_COMPATIBLE = new RegExp(
+  '^(us-ascii|ascii|utf-8|utf8|iso-8859-\\d+|latin-?1|windows-125\\d|cp125\\d|koi8-[ru]|' +
+    'gb2312|gbk|gb18030|big5|euc-\\w+|shift_jis|tis-620)$',
+);
 
 /** The line end the message uses: its body's, else its header block's. */
 function newline(msg: Message, body: Buffer | string = msg.body): string {
@@ -158,7 +160,10 @@ function addInline(msg: Message, ctype: StructuredValue, header: string, footer:
   return true;
 }
 
-/** Sets one (ASCII) parameter on the Content-Type line as it is, so its other bytes (a raw UTF-8 name=) stay untouched. */
+/**
+ * Sets one (ASCII) parameter on the Content-Type line as it is, so its other bytes (a raw UTF-8
+ * name=) stay untouched.
+ */
 function setParam(msg: Message, name: string, value: string): void {
   const line = msg.rawLines('content-type')[0] ?? 'Content-Type: text/plain';
   const re = new RegExp(`(;\\s*${name}\\s*=\\s*)("[^"]*"|[^;\\s]*)`, 'i');

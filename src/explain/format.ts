@@ -41,14 +41,17 @@ export function formatExplain(t: ExplainTrace): string {
       }
       for (const x of l.tests) {
         out.push(
-          `    ${x.test}: read ${valueJson(x.left)}${x.right !== undefined ? ` against ${valueJson(x.right)}` : ''} -> ${x.hit ? 'true' : 'false'}`,
+          `    ${x.test}: read ` +
+            `${valueJson(x.left)}${x.right !== undefined ? ` against ${valueJson(x.right)}` : ''} -> ` +
+            `${x.hit ? 'true' : 'false'}`,
         );
       }
     }
   });
   if (t.error) out.push(`error: ${t.error}`);
   out.push(
-    `decision: ${t.disposition}${t.stopped_in && t.stopped_in !== t.disposition ? ` (stopped in ${t.stopped_in})` : ''}`,
+    `decision: ` +
+      `${t.disposition}${t.stopped_in && t.stopped_in !== t.disposition ? ` (stopped in ${t.stopped_in})` : ''}`,
   );
   out.push(`reasons: ${t.reasons.length ? t.reasons.join('; ') : '(none)'}`);
   out.push(`rule hits: ${t.rule_hits.length ? t.rule_hits.join('; ') : '(none)'}`);

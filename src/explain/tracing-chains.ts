@@ -157,7 +157,10 @@ export function describeEffect(e: unknown): string {
   return JSON.stringify(plain(e));
 }
 
-/** The inline tests and boolean values of a condition (and of the file's own rules it names), with the values they read. */
+/**
+ * The inline tests and boolean values of a condition (and of the file's own rules it names), with
+ * the values they read.
+ */
 function readTests(c: CondIr, ctx: MessageContext, rules: ChainIr['rules']): ExplainTest[] {
   const out: ExplainTest[] = [];
   const seen = new Set<string>();

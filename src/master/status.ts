@@ -55,19 +55,25 @@ export function describeRunner(r: RunnerStatus, now = Date.now()): { health: Run
       : `it stopped ${r.restarts + 1} times within ${RESTART_WINDOW_MS / 60_000} minutes`;
     return {
       health: 'down',
-      text: `DOWN: ${why}${exit ? ` (last: ${exit})` : ''}; the master gave up on it. See the error log, fix the cause, then "mailman restart"`,
+      text:
+        `DOWN: ${why}${exit ? ` (last: ${exit})` : ''}; the master gave up on it. See the error log, fix the ` +
+        `cause, then "mailman restart"`,
     };
   }
   if (failedStarts > 0 && !r.ready) {
     return {
       health: 'failing-at-start',
-      text: `FAILING AT START: exited ${failedStarts} time(s) before it was ready${exit ? ` (last: ${exit})` : ''}; the master keeps retrying. See the error log`,
+      text:
+        `FAILING AT START: exited ${failedStarts} time(s) before it was ready${exit ? ` (last: ${exit})` : ''}; ` +
+        `the master keeps retrying. See the error log`,
     };
   }
   if (recent >= CRASH_LOOP_RESTARTS) {
     return {
       health: 'crash-looping',
-      text: `CRASH-LOOPING: ${recent} restarts in the last ${RESTART_WINDOW_MS / 60_000} minutes${exit ? ` (last: ${exit})` : ''}${r.pid ? `; now pid ${r.pid}` : ''}`,
+      text:
+        `CRASH-LOOPING: ${recent} restarts in the last ${RESTART_WINDOW_MS / 60_000} ` +
+        `minutes${exit ? ` (last: ${exit})` : ''}${r.pid ? `; now pid ${r.pid}` : ''}`,
     };
   }
   const restarts = recent ? `, ${recent} restart(s) in the last ${RESTART_WINDOW_MS / 60_000} minutes` : '';

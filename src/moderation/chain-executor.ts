@@ -127,7 +127,8 @@ export async function runChain(
       }
       if (++trace.evaluations > MAX_LINK_EVALUATIONS) {
         throw new ChainError(
-          `more than ${MAX_LINK_EVALUATIONS} link evaluations from chain '${start}' (last in '${chain.name}' at ${level.links[level.index].at}): a jump loop`,
+          `more than ${MAX_LINK_EVALUATIONS} link evaluations from chain '${start}' (last in '${chain.name}' at ` +
+            `${level.links[level.index].at}): a jump loop`,
         );
       }
       const link = level.links[level.index++];

@@ -124,7 +124,9 @@ async function forward(
     from: addrs.owner,
     to,
     subject: `Forward of moderated message`,
-    text: `A moderator of ${addrs.posting} forwarded you this held message (from ${held.data._mod_sender || 'an unknown sender'}).\n`,
+    text:
+      `A moderator of ${addrs.posting} forwarded you this held message (from ` +
+      `${held.data._mod_sender || 'an unknown sender'}).\n`,
     attach: [raw ?? placeholder(held)],
   });
 }

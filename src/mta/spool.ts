@@ -14,7 +14,10 @@ import type { FileHandle } from 'node:fs/promises';
 export const MAX_HEADER_BYTES = 1 << 20;
 
 export interface SpooledMessage {
-  /** The spool file holding every byte received (none once the size limit was passed); absent when `data` holds them. */
+  /**
+   * The spool file holding every byte received (none once the size limit was passed); absent when
+   * `data` holds them.
+   */
   file?: string;
   /** Every byte received, for a message that stayed within the memory limit. */
   data?: Buffer;

@@ -39,7 +39,10 @@ export class PatternError extends Error {
 }
 
 export interface PatternOptions {
-  /** The chain language's flags: i (ignore case), m (multi-line ^ $), s (. matches newline), u (no-op: always Unicode). */
+  /**
+   * The chain language's flags: i (ignore case), m (multi-line ^ $), s (. matches newline), u
+   * (no-op: always Unicode).
+   */
   flags?: string;
   /** Ignore case, as Mailman's re.IGNORECASE. */
   ignoreCase?: boolean;
@@ -162,7 +165,8 @@ function hintFor(why: string): string {
 const UNSUPPORTED: [RegExp, string][] = [
   [
     /^\(\?<?[=!]/,
-    'look-ahead and look-behind ((?=...), (?!...), (?<=...), (?<!...)) need a backtracking engine; patterns here run in linear time and cannot use them',
+    'look-ahead and look-behind ((?=...), (?!...), (?<=...), (?<!...)) need a backtracking engine; patterns here ' +
+      'run in linear time and cannot use them',
   ],
   [
     /^\(\?P=/,
@@ -198,7 +202,8 @@ function translate(source: string): string {
       if (!inClass && ((n >= '1' && n <= '9') || (n === 'k' && source[i + 2] === '<'))) {
         throw new PatternError(
           source,
-          `back-references (\\${n}${n === 'k' ? '<name>' : ''}) need a backtracking engine; patterns here run in linear time and cannot use them`,
+          `back-references (\\${n}${n === 'k' ? '<name>' : ''}) need a backtracking engine; patterns here run in ` +
+            `linear time and cannot use them`,
           true,
         );
       }

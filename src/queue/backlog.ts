@@ -12,7 +12,10 @@ export interface QueueBacklog {
   oldest: number;
 }
 
-/** Every queue directory under `queueDir` with messages waiting, by name. Dot-directories (the LMTP spool) are not queues. */
+/**
+ * Every queue directory under `queueDir` with messages waiting, by name. Dot-directories (the LMTP
+ * spool) are not queues.
+ */
 export function queueBacklogs(queueDir: string): QueueBacklog[] {
   let names: string[];
   try {

@@ -31,7 +31,10 @@ export function currentHop(): Hop | undefined {
   return current.getStore();
 }
 
-/** The name of the hop's next write to `toQueue`; keeps the upstream file's time and sequence, so arrival order is kept. */
+/**
+ * The name of the hop's next write to `toQueue`; keeps the upstream file's time and sequence, so
+ * arrival order is kept.
+ */
 export function derivedBase(hop: Hop, toQueue: string): string {
   const hash = createHash('sha1').update(`${hop.queue}/${hop.base}/${toQueue}/${hop.writes++}`).digest('hex');
   return `${hop.base.slice(0, hop.base.indexOf('+'))}+${hash}`;

@@ -69,7 +69,8 @@ function inWorker(ir: DslIr, dot: string, format: GraphFormat, timeoutMs: number
           settle(() =>
             reject(
               tooLarge(
-                `the graph of '${ir.name}' could not be drawn within ${timeoutMs} ms; ask for format=dot and lay it out elsewhere`,
+                `the graph of '${ir.name}' could not be drawn within ${timeoutMs} ms; ask for format=dot and lay ` +
+                  `it out elsewhere`,
               ),
             ),
           ),
@@ -109,7 +110,8 @@ export async function drawGraph(
   const size = boxCount(ir);
   if (size > limits.maxNodes) {
     throw tooLarge(
-      `${ir.kind} '${ir.name}' has ${size} ${ir.kind === 'chain' ? 'links' : 'steps'}; SVG is drawn for at most ${limits.maxNodes} ([webservice] graph_max_nodes); ask for format=dot instead`,
+      `${ir.kind} '${ir.name}' has ${size} ${ir.kind === 'chain' ? 'links' : 'steps'}; SVG is drawn for at most ` +
+        `${limits.maxNodes} ([webservice] graph_max_nodes); ask for format=dot instead`,
     );
   }
   // The language's own bound on what Graphviz is given (nodes and edges of the DOT text).

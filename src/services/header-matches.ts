@@ -27,7 +27,8 @@ export class HeaderMatchManager {
   ) {
     this.repo = ds.getRepository(HeaderMatchEntity);
     this.rows = new RowReader(ds, HeaderMatchEntity);
-    this.listSql = `SELECT ${this.rows.columns} FROM ${this.rows.table} WHERE mailing_list_id = ? ORDER BY position, id`;
+    this.listSql =
+      `SELECT ${this.rows.columns} FROM ${this.rows.table} ` + 'WHERE mailing_list_id = ? ORDER BY position, id';
   }
 
   /** The list's rows in position order (positions are 0, 1, 2 ...); read for every post. */

@@ -70,7 +70,8 @@ const ENABLED_IN_ROLE = `SELECT a.email AS email
   FROM member m JOIN address a ON a.id = m.address_id
   WHERE m.list_id = ? AND m.role = ? AND m.delivery_status = 'enabled'
   ORDER BY a.email`;
-const DELIVERY_DATA = `SELECT a.email AS email, m.display_name AS member_name, a.display_name AS address_name, m.preferred_language AS language
+const DELIVERY_DATA = `SELECT a.email AS email, m.display_name AS member_name, a.display_name AS address_name,
+    m.preferred_language AS language
   FROM member m JOIN address a ON a.id = m.address_id
   WHERE m.list_id = ? AND m.role = 'member'`;
 
@@ -134,7 +135,9 @@ export class MemberManager {
       const original = email.trim();
       if (!isValidEmail(original)) throw new BadRequestError(`Invalid email address: ${email}`);
       writes.push({
-        text: 'INSERT INTO address (email, original_email, display_name, registered_on, verified_on, user_id) VALUES (?, ?, ?, ?, ?, NULL)',
+        text:
+          'INSERT INTO address (email, original_email, display_name, registered_on, verified_on, user_id) VALUES ' +
+          '(?, ?, ?, ?, ?, NULL)',
         params: [lower, original, opts.displayName ?? '', now, opts.verified ? now : null],
       });
     } else if (opts.verified && !address.verified_on) {
@@ -150,7 +153,10 @@ export class MemberManager {
       const uid = newUuid();
       writes.push(
         {
-          text: 'INSERT INTO "user" (user_id, display_name, password, created_on, is_server_owner, preferred_address_id) SELECT ?, display_name, NULL, ?, ?, CASE WHEN verified_on IS NULL THEN NULL ELSE id END FROM address WHERE email = ?',
+          text:
+            'INSERT INTO "user" (user_id, display_name, password, created_on, is_server_owner, ' +
+            'preferred_address_id) SELECT ?, display_name, NULL, ?, ?, CASE WHEN verified_on IS NULL THEN NULL ' +
+            'ELSE id END FROM address WHERE email = ?',
           params: [uid, now, false, lower],
         },
         {
@@ -162,7 +168,8 @@ export class MemberManager {
     const memberId = newUuid();
     writes.push({
       text:
-        'INSERT INTO member (member_id, role, list_id, address_id, user_id, display_name, moderation_action, delivery_mode, delivery_status, bounce_score, total_warnings_sent, subscribed_on) ' +
+        'INSERT INTO member (member_id, role, list_id, address_id, user_id, display_name, moderation_action, ' +
+        'delivery_mode, delivery_status, bounce_score, total_warnings_sent, subscribed_on) ' +
         "SELECT ?, ?, ?, id, NULL, COALESCE(?, display_name, ''), NULL, ?, ?, 0, 0, ? FROM address WHERE email = ?",
       params: [
         memberId,

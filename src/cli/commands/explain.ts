@@ -45,7 +45,8 @@ export function findIr(catalog: DslCatalog, name: string, kind?: 'chain' | 'pipe
   if (!compiled) {
     const diagnostics = catalog.diagnosticsByFile().get(entry.file) ?? [];
     throw new CliError(
-      `${entry.kind} '${name}' (${entry.file}) does not compile${diagnostics.length ? `; run \`mailman validate ${entry.file}\`` : ''}`,
+      `${entry.kind} '${name}' (${entry.file}) does not ` +
+        `compile${diagnostics.length ? `; run \`mailman validate ${entry.file}\`` : ''}`,
     );
   }
   return compiled.ir;

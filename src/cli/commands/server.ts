@@ -109,7 +109,8 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command('status')
     .description(
-      'Tell whether the master is running, the state of each runner, and mail no runner is taking. Exit status: 0 running, 1 not running, 3 running with a runner down, failing at start or crash-looping.',
+      'Tell whether the master is running, the state of each runner, and mail no runner is taking. Exit status: ' +
+        '0 running, 1 not running, 3 running with a runner down, failing at start or crash-looping.',
     )
     .action(() => {
       const config = ctx.config;
@@ -150,7 +151,8 @@ function printRunners(status: MasterStatusFile, queueDir: string): string[] {
     const depth = queueDepth(queueDir, r.name, r.slice, r.count);
     // Columns: the runner slice, the worker process hosting it, its queue's depth, its state.
     out(
-      `  ${id.padEnd(14)} ${(r.process ?? '').padEnd(10)} ${(depth === undefined ? '-' : `${depth} queued`).padEnd(10)} ${text}`,
+      `  ${id.padEnd(14)} ${(r.process ?? '').padEnd(10)} ` +
+        `${(depth === undefined ? '-' : `${depth} queued`).padEnd(10)} ${text}`,
     );
     if (health === 'down') problems.push(`${id} is down`);
     else if (health === 'failing-at-start') problems.push(`${id} fails at start`);

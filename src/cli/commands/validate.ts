@@ -87,7 +87,8 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command('compile')
     .description(
-      'Validate every built-in and site file (or the given ones), then write each IR as NAME.chain.json or NAME.pipeline.json.',
+      'Validate every built-in and site file (or the given ones), then write each IR as NAME.chain.json or ' +
+        'NAME.pipeline.json.',
     )
     .argument('[paths...]', 'only these files (checked against the built-in and site files)')
     .option('--out <dir>', 'where to write the IR (default: the cache, $var_dir/cache/dsl)')

@@ -134,7 +134,8 @@ export default defineHandler({
     recast(root);
     if (mlist.convert_html_to_plaintext && [...root.walk()].some((p) => p.type === 'text/html')) {
       throw new Error(
-        `mime-delete: converting HTML to plain text is not implemented yet; turn convert_html_to_plaintext off for ${mlist.list_id}`,
+        `mime-delete: converting HTML to plain text is not implemented yet; turn convert_html_to_plaintext off ` +
+          `for ${mlist.list_id}`,
       );
     }
     if (!root.dirty && [...root.walk()].length === partsBefore) return;

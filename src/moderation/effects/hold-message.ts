@@ -57,7 +57,8 @@ async function notifyPoster(ctx: MessageContext, sender: string, subject: string
       to: sender,
       subject: 'Last autoresponse notification for today',
       text: [
-        `The ${addrs.posting} mailing list has received ${services.config.int('mta', 'max_autoresponses_per_day')} messages from your address today,`,
+        `The ${addrs.posting} mailing list has received ` +
+          `${services.config.int('mta', 'max_autoresponses_per_day')} messages from your address today,`,
         'each of which got an automatic reply. To stop a possible mail loop between us, it will send you',
         'no more automatic replies today. Your messages are still received and handled as usual.',
         '',

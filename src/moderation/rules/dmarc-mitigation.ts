@@ -91,7 +91,8 @@ export async function dmarcProhibits(email: string): Promise<boolean> {
 export default defineRule({
   name: 'dmarc-mitigation',
   description:
-    "The From: domain publishes a DMARC reject/quarantine policy and the list's dmarc_mitigate_action is reject or discard (munge_from and wrap_message only flag the post).",
+    "The From: domain publishes a DMARC reject/quarantine policy and the list's dmarc_mitigate_action is reject " +
+    'or discard (munge_from and wrap_message only flag the post).',
   record: true,
   async check(ctx) {
     const { mlist, msg, msgdata } = ctx;
@@ -111,7 +112,9 @@ export default defineRule({
       const notice =
         typeof mlist.dmarc_moderation_notice === 'string' && mlist.dmarc_moderation_notice.trim() !== ''
           ? mlist.dmarc_moderation_notice
-          : `You are not allowed to post to this list From: a domain whose DMARC policy is reject or quarantine, so your message was rejected. If you think this is a mistake, contact the list owner at ${listAddresses(mlist).owner}.`;
+          : `You are not allowed to post to this list From: a domain whose DMARC policy is reject or quarantine, ` +
+            `so your message was rejected. If you think this is a mistake, contact the list owner at ` +
+            `${listAddresses(mlist).owner}.`;
       return { hit: true, reasons: [notice], msgdata: { dmarc_action: 'reject', moderation_sender: from } };
     }
     return { hit: false };

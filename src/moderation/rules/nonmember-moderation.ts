@@ -29,7 +29,8 @@ export function legacyEntryMatches(entry: string, sender: string): boolean {
 export default defineRule({
   name: 'nonmember-moderation',
   description:
-    "The sender is not a member; applies the nonmember's action, the legacy *_these_nonmembers lists, or default_nonmember_action.",
+    "The sender is not a member; applies the nonmember's action, the legacy *_these_nonmembers lists, or " +
+    'default_nonmember_action.',
   record: true,
   async check(ctx) {
     const { mlist, services, dryRun, msgdata } = ctx;
@@ -51,7 +52,8 @@ export default defineRule({
         try {
           nonmember = (await services.members.subscribe(mlist, email, { role: 'nonmember' })).member;
         } catch {
-          nonmember = await services.members.findMember(mlist.list_id, email, 'nonmember'); // a concurrent post registered them
+          // A concurrent post registered them first.
+          nonmember = await services.members.findMember(mlist.list_id, email, 'nonmember');
         }
       }
       nonmembers.set(email, nonmember?.moderation_action ?? null);

@@ -208,7 +208,8 @@ export function routes(router: RestRouter, deps: RestDeps): void {
         const errors = result.diagnostics.filter((d) => d.severity === 'error');
         refuse(
           ctx,
-          `${kind} '${name}' does not compile: ${errors.length} error${errors.length === 1 ? '' : 's'}, first: ${errors[0].code} ${errors[0].message} (line ${errors[0].line})`,
+          `${kind} '${name}' does not compile: ${errors.length} error${errors.length === 1 ? '' : 's'}, first: ` +
+            `${errors[0].code} ${errors[0].message} (line ${errors[0].line})`,
           result.diagnostics,
         );
         return;
