@@ -2,6 +2,7 @@
 // into closures. Plain JSON (no classes, no RegExp, no functions), versioned by `"ir": 1`.
 // Constants are folded (a `let` is replaced by its value, sizes are bytes, regexes are
 // {source, flags}); every node that can fail or be traced carries `at: "line:col"`.
+import type { PredicateOp } from './ast.js';
 
 export const IR_VERSION = 1;
 
@@ -69,21 +70,8 @@ export type CondIr =
   /** `is a ROLE` / `is not a ROLE`: any address of `left` holds that role on the list. */
   | { op: 'role'; left: ValueIr; role: string; negate: boolean; at: string };
 
-export type TestOp =
-  | 'is'
-  | 'is-not'
-  | 'in'
-  | 'not-in'
-  | 'contains'
-  | 'matches'
-  | 'starts-with'
-  | 'ends-with'
-  | '<'
-  | '<='
-  | '>'
-  | '>='
-  | 'exists'
-  | 'missing';
+/** What a test may ask: the language's predicates, less `is a`/`is not a`, which lower to `role`. */
+export type TestOp = Exclude<PredicateOp, 'is-a' | 'is-not-a'>;
 
 export type ValueIr =
   | { lit: Json }

@@ -6,6 +6,7 @@ import libmime from 'libmime';
 import { createHash, randomBytes } from 'node:crypto';
 import { encodeAddressList, parseAddresses, type ParsedAddress } from './addresses.js';
 import { decodeBytes } from './charset.js';
+import { decodeWords } from './params.js';
 import { parseMime, type MimePart } from './mime-tree.js';
 
 export { decodeBytes };
@@ -228,16 +229,6 @@ function undecodedWords(line: string): string {
 /** RFC 5322 unfolding: a line break followed by white space is removed, the space kept. */
 function unfold(value: string): string {
   return value.replace(/\r?\n(?=[ \t])/g, '');
-}
-
-/** RFC 2047 encoded words decoded; a word in a charset libmime cannot read stays as written. */
-function decodeWords(text: string): string {
-  if (!text.includes('=?')) return text;
-  try {
-    return libmime.decodeWords(text);
-  } catch {
-    return text;
-  }
 }
 
 /**

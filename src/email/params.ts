@@ -35,7 +35,8 @@ export function parseStructured(raw: string | undefined): StructuredValue {
   };
 }
 
-function decodeWords(text: string): string {
+/** RFC 2047 encoded words decoded; a word in a charset libmime cannot read stays as written. */
+export function decodeWords(text: string): string {
   if (!text.includes('=?')) return text;
   try {
     return libmime.decodeWords(text);
