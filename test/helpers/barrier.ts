@@ -15,8 +15,11 @@ import { waitFor } from './wait.js';
 const LIST = 'barrier@barrier.example';
 const POSTER = 'poster@barrier.example';
 const WATCHER = 'watcher@barrier.example';
-/** A queue file of a message not yet handled, or being handled, or written by a hop not yet finished. */
-const WORK = /\.(qmsg|bak|pend)$/;
+/**
+ * A queue file of a message not yet handled, or being handled, or written by a hop not yet
+ * finished, or the out runner's progress sidecar, which it removes last when it is done.
+ */
+const WORK = /\.(qmsg|bak|pend|done)$/;
 
 const lists = new WeakMap<TestServer, Promise<void>>();
 let sequence = 0;
