@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { TestServer } from '../helpers/server.js';
 import { SmtpSink } from '../helpers/smtp-sink.js';
 import { makePost } from '../helpers/lmtp-client.js';
+import { encodeQueueFile } from '../../src/queue/qfile.js';
 
 let sink: SmtpSink;
 let server: TestServer;
@@ -62,6 +63,49 @@ test('conf prints the effective configuration', async () => {
   const bad = await server.cli(['conf', '-s', 'nosuch']);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /No such section: nosuch/);
+});
+
+test('the commands that print data print JSON with --json', async () => {
+  const json = async (args: string[], code = 0) => {
+    const res = await server.cli([...args, '--json']);
+    assert.equal(res.code, code, `${args.join(' ')}: ${res.stderr}`);
+    return JSON.parse(res.stdout) as unknown;
+  };
+  const lists = (await json(['lists'])) as Record<string, unknown>[];
+  assert.deepEqual(
+    lists.map((l) => [l.fqdn_listname, l.list_id, l.advertised]),
+    [['bee@example.com', 'bee.example.com', true]],
+  );
+  const members = (await json(['members', 'bee@example.com'])) as Record<string, unknown>[];
+  assert.deepEqual(
+    members.map((m) => [m.email, m.display_name, m.role, m.delivery_mode]),
+    [
+      ['one@example.org', 'Worker One', 'member', 'regular'],
+      ['two@example.org', '', 'member', 'regular'],
+    ],
+  );
+  assert.deepEqual(await json(['members', 'bee@example.com', '--count-only']), { count: 2 });
+  assert.deepEqual(await json(['conf', '-s', 'mta', '-k', 'smtp_port']), { mta: { smtp_port: String(sink.port) } });
+  const settings = (await json(['listconf', 'bee@example.com', 'display_name', 'max_message_size'])) as object;
+  assert.deepEqual(Object.keys(settings).sort(), ['display_name', 'max_message_size']);
+  assert.deepEqual(await json(['listconf', 'bee@example.com', '--set', 'description=Workers']), {
+    description: 'Workers',
+  });
+  assert.deepEqual(await json(['held', 'bee@example.com']), []);
+  // An unknown request id is reported in the JSON, not on stderr, and still fails the command.
+  assert.deepEqual(await json(['held', 'bee@example.com', 'discard', '999'], 1), [
+    { request_id: 999, action: 'discard', done: false },
+  ]);
+  const file = join(server.varDir, 'sample.qmsg');
+  writeFileSync(
+    file,
+    encodeQueueFile(Buffer.from(makePost({ from: 'one@example.org', to: 'bee@example.com', subject: 'q' })), {
+      listid: 'x',
+    }),
+  );
+  const entry = (await json(['qfile', file])) as { msgdata: Record<string, unknown>; message: string };
+  assert.equal(entry.msgdata.listid, 'x');
+  assert.match(entry.message, /^From: .*one@example\.org/m);
 });
 
 test('a bad configuration file is refused with its line', async () => {

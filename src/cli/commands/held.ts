@@ -13,18 +13,30 @@ export function register(program: Command, ctx: CliContext): void {
     .description("List a list's held messages, or accept, reject, discard or defer them.")
     .option('-r, --reason <text>', 'the reason given to the poster on reject')
     .option('-f, --forward <address...>', 'also send a copy of each message to these addresses')
+    .option('--json', 'the held messages, or what was done to each, as JSON')
     .action(
       async (
         listspec: string,
         action: string | undefined,
         ids: string[],
-        opts: { reason?: string; forward?: string[] },
+        opts: { reason?: string; forward?: string[]; json?: boolean },
       ) => {
         const services = await ctx.services();
         const mlist = await services.lists.get(listspec);
         if (!mlist) throw new CliError(`No such list: ${listspec}`);
         if (action === undefined) {
-          for (const { request, data } of await services.requests.heldMessages(mlist.list_id)) {
+          const held = await services.requests.heldMessages(mlist.list_id);
+          if (opts.json) {
+            const rows = held.map(({ request, data }) => ({
+              request_id: request.id,
+              hold_date: data._mod_hold_date,
+              sender: data._mod_sender,
+              subject: data._mod_subject,
+              reason: data._mod_reason,
+            }));
+            return out(JSON.stringify(rows, null, 2));
+          }
+          for (const { request, data } of held) {
             out(
               `${request.id}\t${data._mod_hold_date}\t${data._mod_sender}\t${data._mod_subject}\t${data._mod_reason}`,
             );
@@ -35,6 +47,7 @@ export function register(program: Command, ctx: CliContext): void {
           throw new CliError(`Unknown action: ${action} (use ${HELD_ACTIONS.join(', ')})`, 2);
         if (!ids.length) throw new CliError('Give the request ids of the held messages', 2);
         let missing = 0;
+        const done: { request_id: number; action: string; done: boolean }[] = [];
         for (const id of ids) {
           if (!/^\d+$/.test(id)) throw new CliError(`Not a request id: ${id}`, 2);
           try {
@@ -42,13 +55,16 @@ export function register(program: Command, ctx: CliContext): void {
               comment: opts.reason,
               forward: opts.forward,
             });
-            out(`${action}: ${id}`);
+            if (opts.json) done.push({ request_id: Number(id), action, done: true });
+            else out(`${action}: ${id}`);
           } catch (e) {
             if (!(e instanceof UnknownHeldMessage)) throw e;
-            process.stderr.write(`mailman: ${e.message}\n`);
+            if (opts.json) done.push({ request_id: Number(id), action, done: false });
+            else process.stderr.write(`mailman: ${e.message}\n`);
             missing++;
           }
         }
+        if (opts.json) out(JSON.stringify(done, null, 2));
         if (missing) process.exitCode = 1;
       },
     );

@@ -37,15 +37,13 @@ export function register(program: Command, ctx: CliContext): void {
           if (eq <= 0) throw new CliError(`Metadata must be key=value: ${kv}`, 2);
           extra[kv.slice(0, eq)] = kv.slice(eq + 1);
         }
-        await services.queues
-          .get(opts.queue)
-          .enqueue(raw, {
-            listid: mlist.list_id,
-            to_list: true,
-            original_size: raw.length,
-            received_time: Date.now(),
-            ...extra,
-          });
+        await services.queues.get(opts.queue).enqueue(raw, {
+          listid: mlist.list_id,
+          to_list: true,
+          original_size: raw.length,
+          received_time: Date.now(),
+          ...extra,
+        });
       },
     );
 }

@@ -21,7 +21,8 @@ export function register(program: Command, ctx: CliContext): void {
       (v: string, acc: string[]) => [...acc, v],
       [] as string[],
     )
-    .action(async (list: string, keys: string[], opts: { set: string[] }) => {
+    .option('--json', 'the settings as a JSON object, values as REST gives them')
+    .action(async (list: string, keys: string[], opts: { set: string[]; json?: boolean }) => {
       const services = await ctx.services();
       // Loaded here, not at start-up: the other commands need neither REST nor the compiler.
       const { listAttributes, applySettings, checkWritable } = await import('../../rest/resources/listconf.js');
@@ -57,11 +58,17 @@ export function register(program: Command, ctx: CliContext): void {
           throw err;
         }
         const fresh = (await services.lists.get(mlist.list_id))!;
-        for (const k of Object.keys(input).sort()) out(`${k}: ${show(attrs.get(k)!.get(fresh))}`);
+        const changed = Object.keys(input).sort();
+        if (opts.json)
+          return out(JSON.stringify(Object.fromEntries(changed.map((k) => [k, attrs.get(k)!.get(fresh)])), null, 2));
+        for (const k of changed) out(`${k}: ${show(attrs.get(k)!.get(fresh))}`);
         return;
       }
       const unknown = keys.filter((k) => !attrs.has(k));
       if (unknown.length) throw new CliError(`Unknown setting: ${unknown.join(', ')}`);
-      for (const [k, attr] of attrs) if (!keys.length || keys.includes(k)) out(`${k}: ${show(attr.get(mlist))}`);
+      const shown = [...attrs].filter(([k]) => !keys.length || keys.includes(k));
+      if (opts.json)
+        return out(JSON.stringify(Object.fromEntries(shown.map(([k, attr]) => [k, attr.get(mlist)])), null, 2));
+      for (const [k, attr] of shown) out(`${k}: ${show(attr.get(mlist))}`);
     });
 }

@@ -42,6 +42,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('-n, --names', 'show the display names too')
     .option('-d, --descriptions', 'show the descriptions too')
     .option('-q, --quiet', 'no header line')
+    .option('--json', 'the lists as a JSON array')
     .option(
       '--domain <domain>',
       'only lists of this domain (repeatable)',
@@ -55,11 +56,24 @@ export function register(program: Command, ctx: CliContext): void {
         descriptions?: boolean;
         quiet?: boolean;
         domain: string[];
+        json?: boolean;
       }) => {
         const services = await ctx.services();
         const lists = (await services.lists.all()).filter(
           (l) => (!opts.advertised || l.advertised) && (!opts.domain.length || opts.domain.includes(l.mail_host)),
         );
+        if (opts.json) {
+          const rows = lists.map((l) => ({
+            list_id: l.list_id,
+            fqdn_listname: `${l.list_name}@${l.mail_host}`,
+            list_name: l.list_name,
+            mail_host: l.mail_host,
+            display_name: l.display_name,
+            description: l.description,
+            advertised: l.advertised,
+          }));
+          return out(JSON.stringify(rows, null, 2));
+        }
         if (!lists.length) {
           if (!opts.quiet) out('No matching mailing lists found');
           return;

@@ -59,24 +59,41 @@ export function register(program: Command, ctx: CliContext): void {
     .option('-R, --role <role>', 'member, owner, moderator, nonmember, administrator or any', 'member')
     .option('-e, --email-only', 'addresses only, without display names')
     .option('-c, --count-only', 'only the number of members')
-    .action(async (listspec: string, opts: { role: string; emailOnly?: boolean; countOnly?: boolean }) => {
-      const services = await ctx.services();
-      const mlist = await services.lists.get(listspec);
-      if (!mlist) throw new CliError(`No such list: ${listspec}`);
-      let roles: MemberRole[];
-      if (opts.role === 'any') roles = [...ROLES];
-      else if (opts.role === 'administrator') roles = ['owner', 'moderator'];
-      else if ((ROLES as readonly string[]).includes(opts.role)) roles = [opts.role as MemberRole];
-      else throw new CliError(`Unknown role: ${opts.role}`, 2);
-      const views = (await Promise.all(roles.map((r) => services.members.roster(mlist.list_id, r)))).flat();
-      if (opts.countOnly) return out(String(views.length));
-      if (!views.length) return out(`${mlist.list_name}@${mlist.mail_host} has no members`);
-      for (const { member, address } of views) {
-        out(
-          opts.emailOnly
-            ? address.original_email
-            : formatAddress(address.original_email, member.display_name || address.display_name),
-        );
-      }
-    });
+    .option('--json', 'the memberships as a JSON array (with --count-only: {"count": N})')
+    .action(
+      async (listspec: string, opts: { role: string; emailOnly?: boolean; countOnly?: boolean; json?: boolean }) => {
+        const services = await ctx.services();
+        const mlist = await services.lists.get(listspec);
+        if (!mlist) throw new CliError(`No such list: ${listspec}`);
+        let roles: MemberRole[];
+        if (opts.role === 'any') roles = [...ROLES];
+        else if (opts.role === 'administrator') roles = ['owner', 'moderator'];
+        else if ((ROLES as readonly string[]).includes(opts.role)) roles = [opts.role as MemberRole];
+        else throw new CliError(`Unknown role: ${opts.role}`, 2);
+        const views = (await Promise.all(roles.map((r) => services.members.roster(mlist.list_id, r)))).flat();
+        if (opts.json && opts.countOnly) return out(JSON.stringify({ count: views.length }));
+        if (opts.json) {
+          const rows = views.map(({ member, address }) => ({
+            email: address.email,
+            original_email: address.original_email,
+            display_name: member.display_name || address.display_name,
+            role: member.role,
+            delivery_mode: member.delivery_mode,
+            delivery_status: member.delivery_status,
+            moderation_action: member.moderation_action,
+            subscribed_on: member.subscribed_on,
+          }));
+          return out(JSON.stringify(rows, null, 2));
+        }
+        if (opts.countOnly) return out(String(views.length));
+        if (!views.length) return out(`${mlist.list_name}@${mlist.mail_host} has no members`);
+        for (const { member, address } of views) {
+          out(
+            opts.emailOnly
+              ? address.original_email
+              : formatAddress(address.original_email, member.display_name || address.display_name),
+          );
+        }
+      },
+    );
 }

@@ -33,7 +33,8 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<file>', 'a queue file (.qmsg or .bak)')
     .description('Show the metadata and the message of a queue file.')
     .option('-n, --noprint', 'check that it reads, print nothing')
-    .action((file: string, opts: { noprint?: boolean }) => {
+    .option('--json', 'as JSON: {"msgdata": {...}, "message": "..."}')
+    .action((file: string, opts: { noprint?: boolean; json?: boolean }) => {
       let entry;
       try {
         entry = decodeQueueFile(readFileSync(file));
@@ -41,6 +42,8 @@ export function register(program: Command, ctx: CliContext): void {
         throw new CliError(`Cannot read ${file}: ${(err as Error).message}`);
       }
       if (opts.noprint) return;
+      if (opts.json)
+        return out(JSON.stringify({ msgdata: entry.msgdata, message: entry.raw.toString('utf8') }, null, 2));
       out('[----- start metadata -----]');
       out(JSON.stringify(entry.msgdata, null, 2));
       out('[----- end metadata -----]');
