@@ -92,6 +92,8 @@ test('the commands that print data print JSON with --json', async () => {
     description: 'Workers',
   });
   assert.deepEqual(await json(['held', 'bee@example.com']), []);
+  // The server is not started yet: the same exit status as the text form.
+  assert.deepEqual(await json(['status'], 1), { running: false, pid: null, stale_lock: false });
   // An unknown request id is reported in the JSON, not on stderr, and still fails the command.
   assert.deepEqual(await json(['held', 'bee@example.com', 'discard', '999'], 1), [
     { request_id: 999, action: 'discard', done: false },

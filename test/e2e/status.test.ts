@@ -33,6 +33,26 @@ test('a healthy server: status exits 0 and lists no stalled queue', async () => 
   assert.equal(res.code, 0, res.stdout + res.stderr);
   assert.match(res.stdout, /^ {2}lmtp:0:1\s+lmtp:0\s+-\s+running, pid \d+$/m);
   assert.doesNotMatch(res.stdout, /no runner is taking|Shunted|Problems/);
+  const json = await server.cli(['status', '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const report = JSON.parse(json.stdout) as {
+    running: boolean;
+    runners: { id: string; process: string; queued: number | null; health: string }[];
+    problems: string[];
+    stalled: unknown[];
+    shunted: unknown;
+    chains: { total: number; not_compiling: unknown[] } | null;
+  };
+  assert.equal(report.running, true);
+  assert.deepEqual(report.problems, []);
+  assert.deepEqual(report.stalled, []);
+  assert.equal(report.shunted, null);
+  const lmtp = report.runners.find((r) => r.id === 'lmtp:0:1');
+  assert.deepEqual([lmtp?.process, lmtp?.queued], ['lmtp:0', null]);
+  assert.ok(
+    report.runners.some((r) => r.id === 'in:0:1' && r.queued === 0),
+    json.stdout,
+  );
 });
 
 test('mail to -request, -join, -leave, -confirm and -bounces, an injected digest and shunted mail are all shown by status', async () => {
@@ -73,6 +93,16 @@ test('mail to -request, -join, -leave, -confirm and -bounces, an injected digest
     res.stdout,
     /^Shunted: 1 message, oldest \d+s ago; "mailman qfile" shows one, "mailman unshunt" retries them$/m,
   );
+  const json = JSON.parse((await server.cli(['status', '--json'])).stdout) as {
+    stalled: { name: string; count: number; why: string }[];
+    shunted: { count: number } | null;
+  };
+  assert.deepEqual(json.stalled.map((q) => [q.name, q.count]).sort(), [
+    ['bounces', 1],
+    ['command', 4],
+    ['digest', 1],
+  ]);
+  assert.equal(json.shunted?.count, 1);
   // Queues a runner takes are not listed, whatever is passing through them.
   assert.doesNotMatch(res.stdout, /^ {2}(in|pipeline|out|virgin|retry) +\d+ message/m);
 });

@@ -12,29 +12,46 @@ import { describeRunner, type MasterStatusFile } from '../../master/status.js';
 import { queueBacklogs, formatAge, type QueueBacklog } from '../../queue/backlog.js';
 import { Switchboard } from '../../queue/switchboard.js';
 
-/** Chains and pipelines that do not compile, as the in runner last saw them. */
-function printDslStatus(file: string): void {
-  if (!existsSync(file)) return;
+interface ChainsReport {
+  total: number;
+  not_compiling: { kind: string; name: string; status: string; in_force: string | null; error: string | null }[];
+}
+
+/** Chains and pipelines that do not compile, as the in runner last saw them; undefined before it wrote. */
+function dslReport(file: string): ChainsReport | undefined {
+  if (!existsSync(file)) return undefined;
   let status: DslStatusFile;
   try {
     status = JSON.parse(readFileSync(file, 'utf8')) as DslStatusFile;
   } catch {
-    return;
+    return undefined;
   }
   const bad = status.names.filter((n) => n.status !== 'ok');
+  return {
+    total: status.names.length,
+    not_compiling: bad.map((n) => {
+      const d = n.diagnostics.find((x) => x.severity === 'error');
+      const error = d ? `${d.file}:${d.line}:${d.column}: ${d.severity} ${d.code}: ${d.message}` : null;
+      return { kind: n.kind, name: n.name, status: n.status, in_force: n.in_force ?? null, error };
+    }),
+  };
+}
+
+function printDslStatus(report: ChainsReport | undefined): void {
+  if (!report) return;
+  const bad = report.not_compiling;
   if (!bad.length) {
-    out(`Chains and pipelines: all ${status.names.length} compile`);
+    out(`Chains and pipelines: all ${report.total} compile`);
     return;
   }
-  out(`Chains and pipelines: ${bad.length} of ${status.names.length} do not compile`);
+  out(`Chains and pipelines: ${bad.length} of ${report.total} do not compile`);
   for (const n of bad) {
     const why =
       n.status === 'stale'
         ? `stale (the ${n.in_force === 'builtin' ? 'built-in' : 'last good'} version is in force)`
         : 'broken (never compiled; its messages are shunted)';
     out(`  ${n.kind} ${n.name}: ${why}`);
-    const d = n.diagnostics.find((x) => x.severity === 'error');
-    if (d) out(`    ${d.file}:${d.line}:${d.column}: ${d.severity} ${d.code}: ${d.message}`);
+    if (n.error) out(`    ${n.error}`);
   }
 }
 
@@ -112,25 +129,38 @@ export function register(program: Command, ctx: CliContext): void {
       'Tell whether the master is running, the state of each runner, and mail no runner is taking. Exit status: ' +
         '0 running, 1 not running, 3 running with a runner down, failing at start or crash-looping.',
     )
-    .action(() => {
+    .option('--json', 'the same as a JSON object (and the same exit status)')
+    .action((opts: { json?: boolean }) => {
       const config = ctx.config;
       const pid = readPid(config);
+      const alive = pid !== undefined && isAlive(pid);
+      if (opts.json && !alive) {
+        out(JSON.stringify({ running: false, pid: pid ?? null, stale_lock: !!pid }, null, 2));
+        process.exitCode = 1;
+        return;
+      }
       if (!pid) throw new CliError('GNU Mailman (mailman-ts) is not running', 1);
-      if (!isAlive(pid))
+      if (!alive)
         throw new CliError(
           `GNU Mailman (mailman-ts) is not running (stale lock for pid ${pid}; "mailman start" will clear it)`,
           1,
         );
-      out(`GNU Mailman (mailman-ts) is running (master pid: ${pid})`);
       const status = readMasterStatus(join(config.runDir, 'master.json'));
-      const problems = status ? printRunners(status, config.queueDir) : [];
-      printBacklog(config.queueDir, status, config.runnerNames());
+      const { rows, problems } = status ? runnerReport(status, config.queueDir) : { rows: [], problems: [] };
+      const backlog = backlogReport(config.queueDir, status, config.runnerNames());
       // dsl/live-catalog.ts's DSL_STATUS_FILE, named here so as not to load the compiler.
-      printDslStatus(join(config.runDir, 'dsl.json'));
-      if (problems.length) {
-        out(`Problems: ${problems.join('; ')}`);
-        process.exitCode = 3;
+      const chains = dslReport(join(config.runDir, 'dsl.json'));
+      if (problems.length) process.exitCode = 3;
+      if (opts.json) {
+        const report = { running: true, pid, runners: rows, problems, ...backlog, chains: chains ?? null };
+        out(JSON.stringify(report, null, 2));
+        return;
       }
+      out(`GNU Mailman (mailman-ts) is running (master pid: ${pid})`);
+      printRunners(rows);
+      printBacklog(backlog);
+      printDslStatus(chains);
+      if (problems.length) out(`Problems: ${problems.join('; ')}`);
     });
 }
 
@@ -142,23 +172,38 @@ function readMasterStatus(file: string): MasterStatusFile | undefined {
   }
 }
 
-/** One line per runner slice; returns what is wrong, for the summary and the exit status. */
-function printRunners(status: MasterStatusFile, queueDir: string): string[] {
+interface RunnerRow {
+  id: string;
+  process: string | null;
+  queued: number | null;
+  health: string;
+  state: string;
+}
+
+/** Each runner slice with its process, queue depth and state; and what is wrong, for the exit status. */
+function runnerReport(status: MasterStatusFile, queueDir: string): { rows: RunnerRow[]; problems: string[] } {
+  const rows: RunnerRow[] = [];
   const problems: string[] = [];
   for (const r of status.runners) {
     const { health, text } = describeRunner(r);
     const id = `${r.name}:${r.slice}:${r.count}`;
-    const depth = queueDepth(queueDir, r.name, r.slice, r.count);
-    // Columns: the runner slice, the worker process hosting it, its queue's depth, its state.
-    out(
-      `  ${id.padEnd(14)} ${(r.process ?? '').padEnd(10)} ` +
-        `${(depth === undefined ? '-' : `${depth} queued`).padEnd(10)} ${text}`,
-    );
+    const queued = queueDepth(queueDir, r.name, r.slice, r.count) ?? null;
+    rows.push({ id, process: r.process ?? null, queued, health, state: text });
     if (health === 'down') problems.push(`${id} is down`);
     else if (health === 'failing-at-start') problems.push(`${id} fails at start`);
     else if (health === 'crash-looping') problems.push(`${id} is crash-looping`);
   }
-  return problems;
+  return { rows, problems };
+}
+
+/** One line per runner slice: the slice, the worker process hosting it, its queue's depth, its state. */
+function printRunners(rows: RunnerRow[]): void {
+  for (const r of rows) {
+    out(
+      `  ${r.id.padEnd(14)} ${(r.process ?? '').padEnd(10)} ` +
+        `${(r.queued === null ? '-' : `${r.queued} queued`).padEnd(10)} ${r.state}`,
+    );
+  }
 }
 
 /** Messages waiting in a queue runner's slice (servers have no queue: undefined). */
@@ -180,29 +225,47 @@ const UNHANDLED: Record<string, string> = {
   bad: 'messages kept by content filtering (filter_action preserve)',
 };
 
+interface BacklogReport {
+  stalled: { name: string; count: number; oldest_age_s: number; why: string }[];
+  shunted: { count: number; oldest_age_s: number } | null;
+}
+
 /** Queues with mail waiting that no runner takes, then the shunt queue. */
-function printBacklog(queueDir: string, status: MasterStatusFile | undefined, runners: readonly string[]): void {
+function backlogReport(
+  queueDir: string,
+  status: MasterStatusFile | undefined,
+  runners: readonly string[],
+): BacklogReport {
   const now = Date.now();
   const backlog = queueBacklogs(queueDir);
-  const age = (q: QueueBacklog) =>
-    `${q.count} message${q.count === 1 ? '' : 's'}, oldest ${formatAge(now - q.oldest)} ago`;
+  const ageS = (q: QueueBacklog) => Math.max(0, Math.floor((now - q.oldest) / 1000));
+  const report: BacklogReport = { stalled: [], shunted: null };
   if (status) {
     const slices = (name: string) => status.runners.filter((r) => r.name === name);
     const stalled = backlog.filter(
       (q) => q.name !== 'shunt' && (slices(q.name).length === 0 || slices(q.name).some((r) => r.gave_up)),
     );
-    if (stalled.length) {
-      out('Queues with mail no runner is taking:');
-      for (const q of stalled) {
-        const why = slices(q.name).length
-          ? `its runner is down`
-          : runners.includes(q.name)
-            ? `[runner.${q.name}] start is off`
-            : (UNHANDLED[q.name] ?? 'no runner takes this queue');
-        out(`  ${q.name.padEnd(14)} ${age(q)} (${why})`);
-      }
+    for (const q of stalled) {
+      const why = slices(q.name).length
+        ? `its runner is down`
+        : runners.includes(q.name)
+          ? `[runner.${q.name}] start is off`
+          : (UNHANDLED[q.name] ?? 'no runner takes this queue');
+      report.stalled.push({ name: q.name, count: q.count, oldest_age_s: ageS(q), why });
     }
   }
   const shunt = backlog.find((q) => q.name === 'shunt');
+  if (shunt) report.shunted = { count: shunt.count, oldest_age_s: ageS(shunt) };
+  return report;
+}
+
+function printBacklog(report: BacklogReport): void {
+  const age = (q: { count: number; oldest_age_s: number }) =>
+    `${q.count} message${q.count === 1 ? '' : 's'}, oldest ${formatAge(q.oldest_age_s * 1000)} ago`;
+  if (report.stalled.length) {
+    out('Queues with mail no runner is taking:');
+    for (const q of report.stalled) out(`  ${q.name.padEnd(14)} ${age(q)} (${q.why})`);
+  }
+  const shunt = report.shunted;
   if (shunt) out(`Shunted: ${age(shunt)}; "mailman qfile" shows one, "mailman unshunt" retries them`);
 }
