@@ -3,11 +3,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { TestServer } from '../helpers/server.js';
 import { SmtpSink } from '../helpers/smtp-sink.js';
 import { makePost } from '../helpers/lmtp-client.js';
 import { encodeQueueFile } from '../../src/queue/qfile.js';
+import { PACKAGE_ROOT } from '../../src/paths.js';
 
 let sink: SmtpSink;
 let server: TestServer;
@@ -157,4 +159,41 @@ test('help reads well', async () => {
   ]) {
     assert.match(res.stdout, new RegExp(`^  ${cmd}\\b`, 'm'), cmd);
   }
+});
+
+/** Runs a command with a pseudo-terminal on its output (util-linux `script`), as an admin at a shell would. */
+function cliOnTerminal(args: string[]): Promise<{ code: number; output: string }> {
+  const command = [process.execPath, join(PACKAGE_ROOT, 'bin', 'mailman.js'), '-C', server.configFile, ...args]
+    .map((a) => `'${a.replace(/'/g, `'\\''`)}'`)
+    .join(' ');
+  return new Promise((resolve) => {
+    execFile('script', ['-qec', command, '/dev/null'], (err, stdout) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: stdout });
+    });
+  });
+}
+
+test('addmembers shows a progress bar on a terminal only, and takes --role', async () => {
+  assert.equal((await server.cli(['create', 'wasp@example.com', '--owner', 'queen@example.com'])).code, 0);
+  const file = join(server.varDir, 'roster.txt');
+  writeFileSync(
+    file,
+    Array.from({ length: 300 }, (_, i) => `worker${i}@example.org`).join('\n') + '\nnot an address\n',
+  );
+  const shown = await cliOnTerminal(['addmembers', file, 'wasp@example.com']);
+  assert.equal(shown.code, 0, shown.output);
+  assert.match(shown.output, /subscribing \[[^\]]*\] 301\/301 100%/);
+  // What was skipped comes after the bar, on lines of its own.
+  assert.match(shown.output, /^Cannot parse as a valid email address \(skipping\): not an address\r?$/m);
+  assert.equal((await server.cli(['members', 'wasp@example.com', '-c'])).stdout, '300\n');
+
+  const piped = await server.cli(['addmembers', '-', 'wasp@example.com', '--role', 'moderator'], 'mod@example.org\n');
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.equal(piped.stderr, '', 'no bar when nobody watches');
+  const mods = await server.cli(['members', 'wasp@example.com', '--role', 'moderator', '--email-only']);
+  assert.equal(mods.stdout, 'mod@example.org\n');
+  assert.equal(
+    (await server.cli(['addmembers', '-', 'wasp@example.com', '--role', 'king'], 'x@example.org\n')).code,
+    2,
+  );
 });

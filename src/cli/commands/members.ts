@@ -5,6 +5,7 @@ import { CliContext, CliError, out } from '../context.js';
 import { parseAddresses, formatAddress } from '../../email/addresses.js';
 import { ConflictError, BadRequestError } from '../../services/errors.js';
 import { ROLES, type MemberRole } from '../../model/vocabulary.js';
+import { Progress } from '../progress.js';
 
 const DELIVERY: Record<string, { mode: string; status?: string }> = {
   regular: { mode: 'regular' },
@@ -21,23 +22,31 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<listspec>', 'the list (posting address or list id)')
     .description('Subscribe the addresses in a file to a list.')
     .option('-d, --delivery <mode>', 'regular, mime, plain, summary or disabled', 'regular')
-    .action(async (file: string, listspec: string, opts: { delivery: string }) => {
+    .option('-r, --role <role>', 'member, owner, moderator or nonmember', 'member')
+    .action(async (file: string, listspec: string, opts: { delivery: string; role: string }) => {
       const delivery = DELIVERY[opts.delivery];
       if (!delivery)
         throw new CliError(`Unknown delivery mode: ${opts.delivery} (use ${Object.keys(DELIVERY).join(', ')})`, 2);
+      if (!(ROLES as readonly string[]).includes(opts.role)) throw new CliError(`Unknown role: ${opts.role}`, 2);
       const services = await ctx.services();
       const mlist = await services.lists.get(listspec);
       if (!mlist) throw new CliError(`No such list: ${listspec}`);
-      const text = readFileSync(file === '-' ? 0 : file, 'utf8');
-      for (const line of text.split(/\r?\n/)) {
-        if (!line.trim() || line.trim().startsWith('#')) continue;
+      const lines = readFileSync(file === '-' ? 0 : file, 'utf8')
+        .split(/\r?\n/)
+        .filter((line) => line.trim() && !line.trim().startsWith('#'));
+      // What was skipped is said after the bar is gone, so the two never share a line.
+      const progress = await Progress.start(lines.length, 'subscribing');
+      const skipped: string[] = [];
+      for (const line of lines) {
+        progress.tick();
         const [addr] = parseAddresses(line);
         if (!addr) {
-          out(`Cannot parse as a valid email address (skipping): ${line}`);
+          skipped.push(`Cannot parse as a valid email address (skipping): ${line}`);
           continue;
         }
         try {
           await services.members.subscribe(mlist, addr.email, {
+            role: opts.role as MemberRole,
             displayName: addr.name,
             deliveryMode: delivery.mode,
             deliveryStatus: delivery.status,
@@ -45,11 +54,16 @@ export function register(program: Command, ctx: CliContext): void {
           });
         } catch (err) {
           if (err instanceof ConflictError)
-            out(`Already subscribed (skipping): ${formatAddress(addr.email, addr.name)}`);
-          else if (err instanceof BadRequestError) out(`${err.message} (skipping): ${line}`);
-          else throw err;
+            skipped.push(`Already subscribed (skipping): ${formatAddress(addr.email, addr.name)}`);
+          else if (err instanceof BadRequestError) skipped.push(`${err.message} (skipping): ${line}`);
+          else {
+            progress.stop();
+            throw err;
+          }
         }
       }
+      progress.stop();
+      for (const line of skipped) out(line);
     });
 
   program
