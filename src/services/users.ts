@@ -89,6 +89,24 @@ export class UserManager {
     return this.addresses.save(addr);
   }
 
+  /**
+   * Gives an address a new email everywhere it is used (memberships, its user): the rows keep
+   * their ids, so nothing that points at the address changes. Refused when the new email is
+   * taken, not an address, or the old one is unknown.
+   */
+  async changeAddress(oldEmail: string, newEmail: string): Promise<Address> {
+    const address = await this.getAddress(oldEmail);
+    if (!address) throw new BadRequestError(`Address not found: ${oldEmail}`);
+    const original = newEmail.trim();
+    if (!isValidEmail(original)) throw new BadRequestError(`Invalid email address: ${newEmail}`);
+    const lower = original.toLowerCase();
+    if (lower === address.email) throw new BadRequestError(`The address is already ${lower}`);
+    if (await this.getAddress(lower)) throw new BadRequestError(`Address ${lower} already exists`);
+    address.email = lower;
+    address.original_email = original;
+    return this.addresses.save(address);
+  }
+
   /** The users with these row ids, in one query. */
   async usersById(ids: (number | null)[]): Promise<Map<number, User>> {
     const wanted = [...new Set(ids.filter((x): x is number => x != null))];

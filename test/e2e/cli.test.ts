@@ -197,3 +197,47 @@ test('addmembers shows a progress bar on a terminal only, and takes --role', asy
     2,
   );
 });
+
+test('findmember, changeaddress and delmembers, in text and JSON', async () => {
+  const found = await server.cli(['findmember', '^worker10@']);
+  assert.equal(found.stdout, 'worker10@example.org\n    wasp.example.com (member)\n', found.stderr);
+  const owners = JSON.parse((await server.cli(['findmember', 'queen', '--role', 'owner', '--json'])).stdout);
+  assert.deepEqual(
+    owners.map((m: { list_id: string }) => m.list_id),
+    ['bee.example.com', 'wasp.example.com'],
+  );
+  assert.equal((await server.cli(['findmember', 'nobody-at-all'])).code, 1, 'nothing found');
+  const backref = await server.cli(['findmember', '(a)\\1']);
+  assert.equal(backref.code, 2);
+  assert.match(backref.stderr, /Bad pattern: back-references/);
+
+  const changed = await server.cli(['changeaddress', 'Worker10@example.org', 'W10@Example.net']);
+  assert.equal(changed.stdout, 'Address changed from worker10@example.org to w10@example.net\n', changed.stderr);
+  assert.deepEqual(JSON.parse((await server.cli(['findmember', '^w10@', '--json'])).stdout), [
+    { email: 'w10@example.net', list_id: 'wasp.example.com', role: 'member' },
+  ]);
+  const taken = await server.cli(['changeaddress', 'w10@example.net', 'worker11@example.org']);
+  assert.equal(taken.code, 1);
+  assert.match(taken.stderr, /Address worker11@example\.org already exists/);
+
+  const some = await server.cli([
+    'delmembers',
+    '-l',
+    'wasp@example.com',
+    '-m',
+    'worker11@example.org',
+    '-m',
+    'x@y.org',
+  ]);
+  assert.equal(some.code, 1, 'an address that is not a member fails the command');
+  assert.equal(
+    some.stdout,
+    'Removed worker11@example.org from wasp.example.com\nNot a member of wasp.example.com: x@y.org\n',
+  );
+  const fromAll = JSON.parse((await server.cli(['delmembers', '--fromall', '-m', 'one@example.org', '--json'])).stdout);
+  assert.deepEqual(fromAll, { removed: [{ list_id: 'bee.example.com', email: 'one@example.org' }], not_members: [] });
+  const all = JSON.parse((await server.cli(['delmembers', '-l', 'wasp.example.com', '--all', '--json'])).stdout);
+  assert.equal(all.removed.length, 299);
+  assert.equal((await server.cli(['members', 'wasp@example.com', '-c'])).stdout, '0\n');
+  assert.equal((await server.cli(['delmembers', '-l', 'wasp@example.com'])).code, 2, 'nothing named to remove');
+});

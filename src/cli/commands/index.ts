@@ -12,6 +12,7 @@ const IN_ORDER = [
   'conf',
   'lists',
   'members',
+  'roster', // delmembers, findmember, changeaddress
   'inject',
   'queues',
   'held',
