@@ -72,13 +72,11 @@ export class OutgoingRunner extends QueueRunner {
         );
         return;
       }
-      await this.env.services.queues
-        .get('retry')
-        .enqueue(msg.toBuffer(), {
-          ...msgdata,
-          recipients: result.temporary.map((t) => t.recipient),
-          deliver_until: until,
-        });
+      await this.env.services.queues.get('retry').enqueue(msg.toBuffer(), {
+        ...msgdata,
+        recipients: result.temporary.map((t) => t.recipient),
+        deliver_until: until,
+      });
     }
   }
 

@@ -15,15 +15,13 @@ export async function sendNotice(
   extra: MsgData = {},
 ): Promise<void> {
   const raw = await buildNotice(n, mlist.mail_host);
-  await services.queues
-    .get('virgin')
-    .enqueue(raw, {
-      listid: mlist.list_id,
-      recipients: [n.to],
-      reduced_list_headers: true,
-      nodecorate: true,
-      ...extra,
-    });
+  await services.queues.get('virgin').enqueue(raw, {
+    listid: mlist.list_id,
+    recipients: [n.to],
+    reduced_list_headers: true,
+    nodecorate: true,
+    ...extra,
+  });
 }
 
 /**
