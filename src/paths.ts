@@ -17,6 +17,8 @@ function findPackageRoot(): string {
 export const PACKAGE_ROOT = findPackageRoot();
 export const BUILTIN_CHAIN_DIR = join(PACKAGE_ROOT, 'chains');
 export const BUILTIN_PIPELINE_DIR = join(PACKAGE_ROOT, 'pipelines');
+/** The built-in texts of the named templates, one directory per language (templates/en/NAME.txt). */
+export const BUILTIN_TEMPLATE_DIR = join(PACKAGE_ROOT, 'templates');
 /** The compiled entry point a child process runs (the master forks it once per runner). */
 /** A worker process hosting runner slices (src/master/host.ts). */
 export const HOST_ENTRY = join(PACKAGE_ROOT, 'dist', 'src', 'master', 'host.js');

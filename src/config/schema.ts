@@ -56,6 +56,7 @@ export const SECTIONS: Record<string, SectionSpec> = {
     moderator_request_life: d('180d'),
     hold_digest: b('no'),
     email_commands_max_lines: i('10'),
+    cache_life: d('7d', 'how long a template fetched from an http(s) URI is reused'),
     filtered_messages_are_preservable: b('no', "content filter_action preserve keeps the post in the 'bad' queue"),
   },
   paths: {
@@ -65,6 +66,7 @@ export const SECTIONS: Record<string, SectionSpec> = {
     log_dir: p('$var_dir/logs'),
     lock_dir: p('$var_dir/locks'),
     messages_dir: p('$var_dir/messages', 'the message store (held messages)'),
+    template_dir: p('$var_dir/templates', 'site, domain and list overrides of the built-in templates'),
     list_data_dir: p('$var_dir/lists'),
     run_dir: p('$var_dir/run', 'pid, status and bound-port files'),
     pid_file: p('$var_dir/master.pid'),
@@ -123,6 +125,7 @@ export const SECTIONS: Record<string, SectionSpec> = {
     },
     delivery_retry_period: d('5d'),
     verp_delimiter: s('+'),
+    verp_confirmations: b('yes', 'confirmation requests come from -confirm+TOKEN, so a plain reply confirms'),
     max_autoresponses_per_day: i('10'),
     remove_dkim_headers: b('no'),
   },

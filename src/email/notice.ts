@@ -11,6 +11,8 @@ export interface Notice {
   /** Attached whole as message/rfc822 (the original post, for a rejection or a hold). */
   attach?: Buffer[];
   headers?: Record<string, string>;
+  /** The Precedence header: bulk unless given; null leaves it out (confirmations). */
+  precedence?: string | null;
 }
 
 export async function buildNotice(n: Notice, domain: string): Promise<Buffer> {
@@ -21,7 +23,10 @@ export async function buildNotice(n: Notice, domain: string): Promise<Buffer> {
     text: n.text,
     messageId: makeMessageId(domain),
     date: new Date(),
-    headers: { Precedence: 'bulk', ...(n.headers ?? {}) },
+    headers: {
+      ...(n.precedence === null ? {} : { Precedence: n.precedence ?? 'bulk' }),
+      ...(n.headers ?? {}),
+    },
     attachments: (n.attach ?? []).map((content) => ({
       content,
       contentType: 'message/rfc822',

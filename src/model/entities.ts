@@ -3,6 +3,7 @@
 import { EntitySchema, EntitySchemaColumnOptions } from 'typeorm';
 import { LIST_SETTINGS, SettingSpec } from './list-settings.js';
 import { AutoResponseRecordEntity } from './autoresponse.js';
+import { PendedEntity, TemplateEntity } from './pending.js';
 
 export interface Domain {
   id: number;
@@ -314,4 +315,6 @@ export const ALL_ENTITIES = [
   AutoResponseRecordEntity,
   BanEntity,
   HeaderMatchEntity,
+  PendedEntity,
+  TemplateEntity,
 ];

@@ -132,6 +132,12 @@ export function created(ctx: Context, location: string): void {
   ctx.set('Location', location);
 }
 
+/** 202: a request is waiting (for a confirmation, a moderator); the body says which token. */
+export function accepted(ctx: Context, resource: Resource): void {
+  ctx.status = 202;
+  ctx.body = withEtag(resource);
+}
+
 export function noContent(ctx: Context): void {
   ctx.status = 204;
   ctx.body = null;

@@ -6,6 +6,10 @@ import type { MsgData } from '../queue/qfile.js';
 import type { Message } from '../email/message.js';
 import { buildNotice, type Notice } from '../email/notice.js';
 import { listAddresses } from '../model/list-addresses.js';
+import type { TemplateLoader, TemplateName } from './templates.js';
+import type { Switchboards } from '../queue/switchboard.js';
+import type { MemberManager } from './members.js';
+import type { Config } from '../config/config.js';
 
 /** Queues a notice for delivery to its recipients through the list's virgin pipeline. */
 export async function sendNotice(
@@ -50,5 +54,74 @@ export async function sendRejection(
     subject: msg.get('subject') ?? '(no subject)',
     text,
     attach: [msg.toBuffer()],
+  });
+}
+
+/** What sending a templated notice needs of the services. */
+export interface TemplateNoticeDeps {
+  templates: TemplateLoader;
+  queues: Switchboards;
+  members: MemberManager;
+  config: Config;
+}
+
+export interface TemplateNotice {
+  to: string;
+  from: string;
+  subject: string;
+  subs?: Record<string, string>;
+  headers?: Record<string, string>;
+  precedence?: string | null;
+  language?: string;
+}
+
+/** Renders a named template for the list and queues it to one recipient. */
+export async function sendTemplateNotice(
+  d: TemplateNoticeDeps,
+  mlist: MailingList,
+  name: TemplateName,
+  n: TemplateNotice,
+): Promise<void> {
+  const text = await d.templates.render(name, { mlist, language: n.language }, n.subs ?? {});
+  const raw = await buildNotice(
+    { from: n.from, to: n.to, subject: n.subject, text, headers: n.headers, precedence: n.precedence },
+    mlist.mail_host,
+  );
+  await d.queues.get('virgin').enqueue(raw, {
+    listid: mlist.list_id,
+    recipients: [n.to],
+    reduced_list_headers: true,
+    nodecorate: true,
+  });
+}
+
+/**
+ * The people a list's notices to its administrators go to: its owners and moderators with
+ * delivery on, or the site owner when the list has none.
+ */
+export async function listAdmins(d: Pick<TemplateNoticeDeps, 'members' | 'config'>, mlist: MailingList) {
+  const admins = [
+    ...(await d.members.enabledInRole(mlist.list_id, 'owner')),
+    ...(await d.members.enabledInRole(mlist.list_id, 'moderator')),
+  ];
+  return admins.length ? [...new Set(admins)] : [d.config.get('mailman', 'site_owner')];
+}
+
+/** A templated notice to the list's administrators, from its -owner address. */
+export async function sendToListAdmins(
+  d: TemplateNoticeDeps,
+  mlist: MailingList,
+  name: TemplateName,
+  n: { subject: string; subs?: Record<string, string> },
+): Promise<void> {
+  const owner = listAddresses(mlist).owner;
+  const text = await d.templates.render(name, { mlist }, n.subs ?? {});
+  const recipients = await listAdmins(d, mlist);
+  const raw = await buildNotice({ from: owner, to: owner, subject: n.subject, text }, mlist.mail_host);
+  await d.queues.get('virgin').enqueue(raw, {
+    listid: mlist.list_id,
+    recipients,
+    reduced_list_headers: true,
+    nodecorate: true,
   });
 }

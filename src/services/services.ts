@@ -13,6 +13,9 @@ import { RequestManager } from './requests.js';
 import { AutoResponseManager } from './autoresponses.js';
 import { BanManager } from './bans.js';
 import { HeaderMatchManager } from './header-matches.js';
+import { PendingManager } from './pendings.js';
+import { TemplateLoader } from './templates.js';
+import { WorkflowManager } from './workflows.js';
 
 export class Services {
   readonly domains: DomainManager;
@@ -25,6 +28,10 @@ export class Services {
   readonly bans: BanManager;
   readonly headerMatches: HeaderMatchManager;
   readonly queues: Switchboards;
+  readonly pendings: PendingManager;
+  readonly templates: TemplateLoader;
+  /** Subscriptions and unsubscriptions with their confirmations, approvals and notices. */
+  readonly workflows: WorkflowManager;
   readonly senderHeaders: readonly string[];
   /** Prepared raw SQL for the hot paths; everything else goes through TypeORM. */
   readonly sql: Sql;
@@ -44,6 +51,22 @@ export class Services {
     this.members = new MemberManager(db, this.sql, this.users, this.bans);
     this.headerMatches = new HeaderMatchManager(db, this.sql);
     this.queues = new Switchboards(config.queueDir);
+    this.pendings = new PendingManager(db);
+    this.templates = new TemplateLoader(
+      db,
+      config.path('paths', 'template_dir'),
+      config.get('mailman', 'default_language'),
+      config.durationMs('mailman', 'cache_life'),
+    );
+    this.workflows = new WorkflowManager({
+      config,
+      pendings: this.pendings,
+      members: this.members,
+      users: this.users,
+      bans: this.bans,
+      templates: this.templates,
+      queues: this.queues,
+    });
     this.senderHeaders = config
       .get('mailman', 'sender_headers')
       .split(/\s+/)

@@ -3,10 +3,12 @@ import { Initial1764100000000 } from './0001-initial.js';
 import { Moderation1764200000000 } from './0002-moderation.js';
 import { Delivery1764300000000 } from './0003-delivery.js';
 import { AutoResponses1764400000000 } from './0004-autoresponses.js';
+import { Pendings1764500000000 } from './0005-pendings.js';
 
 export const MIGRATIONS = [
   Initial1764100000000,
   Moderation1764200000000,
   Delivery1764300000000,
   AutoResponses1764400000000,
+  Pendings1764500000000,
 ];

@@ -12,6 +12,7 @@ const IN_ORDER = [
   'lists',
   'listconf',
   'held',
+  'requests',
   'members',
   'addresses',
   'users',

@@ -1,13 +1,15 @@
-// /members: memberships in every role. Subscribing is immediate for now (the confirmation
-// and approval workflow is a later issue); the pre_* flags are accepted for that reason.
+// /members: memberships in every role. A member joins and leaves through the subscription
+// workflows (202 with a token while a confirmation or an approval is awaited); owners,
+// moderators and nonmembers are added and removed at once, as in Mailman.
 import type { Member } from '../../model/entities.js';
 import { DELIVERY_MODES, DELIVERY_STATUSES, ROLES } from '../../model/entities.js';
 import { ACTIONS } from '../../model/list-settings.js';
 import type { Services } from '../../services/services.js';
 import type { MemberQuery, MemberView } from '../../services/members.js';
 import { ConflictError } from '../../services/errors.js';
+import { AlreadySubscribedError, MembershipIsBannedError, SubscriptionPendingError } from '../../services/workflows.js';
 import { isValidEmail } from '../../email/addresses.js';
-import { apiOf, collection, created, isoDate, noContent, okay, type Api, type Resource } from '../helpers.js';
+import { accepted, apiOf, collection, created, isoDate, noContent, okay, type Api, type Resource } from '../helpers.js';
 import { badRequest, notFound } from '../errors.js';
 import { bool, inputOf, listOfStrings, oneLine, oneOf, str, validate, type Input } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
@@ -82,6 +84,18 @@ export async function requireMember(services: Services, api: Api, id: string): P
   return view;
 }
 
+/** The workflow's refusals in the words Mailman's REST API uses for them. */
+async function subscribeWithMailmanErrors<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof AlreadySubscribedError) throw new ConflictError('Member already subscribed');
+    if (err instanceof MembershipIsBannedError) throw badRequest('Membership is banned');
+    if (err instanceof SubscriptionPendingError) throw new ConflictError('Subscription request already pending');
+    throw err;
+  }
+}
+
 export function routes(router: RestRouter, { services }: RestDeps): void {
   router.get('/members', async (ctx) => {
     ctx.body = await memberCollection(ctx, services, await services.members.find({}));
@@ -135,6 +149,28 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     } else {
       email = sub.email!;
     }
+    if (role === 'member') {
+      // Members join through the subscription workflow: the list's policy decides whether
+      // the address confirms and a moderator approves, unless the pre_ flags say it is done.
+      const outcome = await subscribeWithMailmanErrors(() =>
+        services.workflows.subscribe(mlist, email, {
+          displayName: args.display_name,
+          preVerified: !!args.pre_verified,
+          preConfirmed: !!args.pre_confirmed,
+          preApproved: !!args.pre_approved,
+          invitation: !!args.invitation,
+          sendWelcome: args.send_welcome_message ?? null,
+          deliveryMode: args.delivery_mode ?? undefined,
+          deliveryStatus: args.delivery_status ?? undefined,
+        }),
+      );
+      if (outcome.member) {
+        created(ctx, api.pathTo(`members/${api.fromUuid(outcome.member.member.member_id)}`));
+      } else {
+        accepted(ctx, { token: outcome.token, token_owner: outcome.tokenOwner });
+      }
+      return;
+    }
     let view: MemberView;
     try {
       view = await services.members.subscribe(mlist, email, {
@@ -145,8 +181,8 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
         verified: !!(args.pre_verified || args.invitation),
       });
     } catch (err) {
-      // Mailman answers 409 for a member, 400 naming the role for the other rosters.
-      if (err instanceof ConflictError && role !== 'member') {
+      // Mailman answers 400 naming the role for the rosters other than members.
+      if (err instanceof ConflictError) {
         throw badRequest(
           `${email.toLowerCase()} is already ${article(role)} ${role} of ${mlist.list_name}@${mlist.mail_host}`,
         );
@@ -224,10 +260,20 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   });
 
   router.delete('/members/:id', async (ctx) => {
-    const { member } = await requireMember(services, apiOf(ctx), ctx.params.id);
-    // Unsubscription is immediate until the workflow arrives; its flags are accepted.
-    validate(inputOf(ctx), { pre_confirmed: bool, pre_approved: bool }, 'all');
-    await services.members.unsubscribe(member);
-    noContent(ctx);
+    const { member, address } = await requireMember(services, apiOf(ctx), ctx.params.id);
+    const args = validate(inputOf(ctx), { pre_confirmed: bool, pre_approved: bool }, 'all');
+    if (member.role !== 'member') {
+      await services.members.unsubscribe(member);
+      noContent(ctx);
+      return;
+    }
+    // A member leaves through the unsubscription workflow, as the list's policy says.
+    const mlist = await services.lists.require(member.list_id);
+    const outcome = await services.workflows.unsubscribe(mlist, address.email, {
+      preConfirmed: !!args.pre_confirmed,
+      preApproved: !!args.pre_approved,
+    });
+    if (outcome.token) accepted(ctx, { token: outcome.token, token_owner: outcome.tokenOwner });
+    else noContent(ctx);
   });
 }

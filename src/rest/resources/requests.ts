@@ -1,0 +1,66 @@
+// /lists/<list>/requests: subscription and unsubscription requests waiting for somebody, with
+// each step's token and token owner (Mailman's sub_moderation resource), and a moderator's
+// decision on one: POST /lists/<list>/requests/<token> {action, reason}.
+import type { MembershipRequest, ModeratorAction } from '../../services/workflows.js';
+import { TOKEN_OWNERS } from '../../model/pending.js';
+import { apiOf, collection, isoDate, noContent, okay, type Api, type Resource } from '../helpers.js';
+import { notFound } from '../errors.js';
+import { inputOf, multiLine, oneOf, str, validate } from '../validate.js';
+import type { RestContext, RestDeps, RestRouter } from '../context.js';
+
+const ACTIONS: readonly ModeratorAction[] = ['accept', 'reject', 'discard', 'defer'];
+const TYPES = ['subscription', 'unsubscription'] as const;
+
+function render(api: Api, r: MembershipRequest): Resource {
+  return {
+    display_name: r.displayName,
+    email: r.email,
+    list_id: r.listId,
+    self_link: api.pathTo(`lists/${r.listId}/requests/${r.token}`),
+    token: r.token,
+    token_owner: r.tokenOwner,
+    type: r.type,
+    when: isoDate(r.when),
+  };
+}
+
+export function routes(router: RestRouter, { services }: RestDeps): void {
+  const filtered = async (ctx: RestContext) => {
+    const mlist = await services.lists.require(ctx.params.list);
+    const args = validate(
+      inputOf(ctx, { query: true }),
+      { token_owner: oneOf(TOKEN_OWNERS), request_type: oneOf(TYPES), count: str, page: str },
+      'all',
+    );
+    const found = await services.workflows.requests(mlist.list_id, {
+      tokenOwner: args.token_owner ?? undefined,
+      type: args.request_type ?? undefined,
+    });
+    return found;
+  };
+
+  router.get('/lists/:list/requests', async (ctx) => {
+    const api = apiOf(ctx);
+    const found = await filtered(ctx);
+    ctx.body = await collection(ctx, found, (page) => page.map((r) => render(api, r)));
+  });
+
+  router.get('/lists/:list/requests/count', async (ctx) => {
+    okay(ctx, { count: (await filtered(ctx)).length });
+  });
+
+  router.get('/lists/:list/requests/:token', async (ctx) => {
+    const mlist = await services.lists.require(ctx.params.list);
+    const found = await services.workflows.request(mlist.list_id, ctx.params.token);
+    if (!found) throw notFound();
+    okay(ctx, render(apiOf(ctx), found));
+  });
+
+  router.post('/lists/:list/requests/:token', async (ctx) => {
+    const mlist = await services.lists.require(ctx.params.list);
+    const args = validate(inputOf(ctx), { action: oneOf(ACTIONS), reason: multiLine }, ['reason']);
+    if (!(await services.workflows.request(mlist.list_id, ctx.params.token))) throw notFound();
+    await services.workflows.moderate(mlist, ctx.params.token, args.action!, args.reason ?? undefined);
+    noContent(ctx);
+  });
+}
