@@ -64,6 +64,9 @@ test('POST /members with a form body as mailmanclient sends it, roles and delive
       subscriber: 'bart@example.com',
       send_welcome_message: 'False',
       delivery_mode: 'mime_digests',
+      pre_verified: 'True',
+      pre_confirmed: 'True',
+      pre_approved: 'True',
     },
     true,
   );
@@ -73,7 +76,7 @@ test('POST /members with a form body as mailmanclient sends it, roles and delive
   );
   await subscribe({ list_id: 'ant.example.com', subscriber: 'mod@example.com', role: 'moderator' });
   await subscribe({ list_id: 'ant.example.com', subscriber: 'ant@example.com', role: 'nonmember' });
-  await subscribe({ list_id: 'bee.example.com', subscriber: 'anne@example.com' });
+  await subscribe({ list_id: 'bee.example.com', subscriber: 'anne@example.com', pre_confirmed: true });
   const bart = (await rest.get('/lists/ant.example.com/member/bart@example.com')).body;
   assert.equal(bart.delivery_mode, 'mime_digests');
   assert.equal(bart.display_name, '');
@@ -265,14 +268,27 @@ test('one membership by list, role and email; DELETE unsubscribes (also by membe
     204,
   );
   assertError(await rest.get('/lists/ant.example.com/moderator/mod@example.com'), 404);
-  assert.equal((await rest.delete(`/members/${anneId}`)).status, 204);
+  // A member leaves through the unsubscription workflow: the default policy asks them to confirm.
+  const pending = await rest.delete(`/members/${anneId}`);
+  assert.equal(pending.status, 202);
+  assert.equal(pending.body.token_owner, 'subscriber');
+  assert.match(pending.body.token, /^[0-9a-f]{40}$/);
+  assert.equal((await rest.get(`/members/${anneId}`)).status, 200, 'still a member until confirmed');
+  assert.equal((await rest.delete(`/members/${anneId}`, { pre_confirmed: true })).status, 409, 'already pending');
+  await rest.services.pendings.remove(pending.body.token);
+  assert.equal((await rest.delete(`/members/${anneId}`, { pre_confirmed: true })).status, 204);
   assertError(await rest.get(`/members/${anneId}`), 404);
   assertError(await rest.delete(`/members/${anneId}`), 404);
   assertError(await rest.get('/members/not-a-uuid'), 404);
 });
 
 test('mass unsubscription: DELETE roster/member {emails} answers which were removed', async () => {
-  await subscribe({ list_id: 'bee.example.com', subscriber: 'carl@example.com' });
+  await subscribe({
+    list_id: 'bee.example.com',
+    subscriber: 'carl@example.com',
+    pre_verified: true,
+    pre_confirmed: true,
+  });
   const r = await rest.delete(
     '/lists/bee.example.com/roster/member',
     { emails: ['carl@example.com', 'nobody@example.com'] },
@@ -300,7 +316,11 @@ test('API 3.0 shows member and user ids as integers and accepts them back', asyn
   assert.equal(again.status, 200);
   assert.equal(again.body.member_id, entry.member_id);
   const created = assertCreated(
-    await rest.post('/members', { list_id: 'bee.example.com', subscriber: 'dan@example.com' }, { version: '3.0' }),
+    await rest.post(
+      '/members',
+      { list_id: 'bee.example.com', subscriber: 'dan@example.com', pre_verified: true, pre_confirmed: true },
+      { version: '3.0' },
+    ),
     /\/3\.0\/members\/\d+$/,
   );
   assert.equal((await rest.get(created)).body.email, 'dan@example.com');

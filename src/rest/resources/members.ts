@@ -84,6 +84,27 @@ export async function requireMember(services: Services, api: Api, id: string): P
   return view;
 }
 
+/**
+ * DELETE of a membership: a member leaves through the unsubscription workflow as the list's
+ * policy says (202 with a token while it waits); the other roles are removed at once.
+ */
+export async function deleteMembership(ctx: RestContext, services: Services, view: MemberView): Promise<void> {
+  const { member, address } = view;
+  const args = validate(inputOf(ctx), { pre_confirmed: bool, pre_approved: bool }, 'all');
+  if (member.role !== 'member') {
+    await services.members.unsubscribe(member);
+    noContent(ctx);
+    return;
+  }
+  const mlist = await services.lists.require(member.list_id);
+  const outcome = await services.workflows.unsubscribe(mlist, address.email, {
+    preConfirmed: !!args.pre_confirmed,
+    preApproved: !!args.pre_approved,
+  });
+  if (outcome.token) accepted(ctx, { token: outcome.token, token_owner: outcome.tokenOwner });
+  else noContent(ctx);
+}
+
 /** The workflow's refusals in the words Mailman's REST API uses for them. */
 async function subscribeWithMailmanErrors<T>(run: () => Promise<T>): Promise<T> {
   try {
@@ -260,20 +281,6 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   });
 
   router.delete('/members/:id', async (ctx) => {
-    const { member, address } = await requireMember(services, apiOf(ctx), ctx.params.id);
-    const args = validate(inputOf(ctx), { pre_confirmed: bool, pre_approved: bool }, 'all');
-    if (member.role !== 'member') {
-      await services.members.unsubscribe(member);
-      noContent(ctx);
-      return;
-    }
-    // A member leaves through the unsubscription workflow, as the list's policy says.
-    const mlist = await services.lists.require(member.list_id);
-    const outcome = await services.workflows.unsubscribe(mlist, address.email, {
-      preConfirmed: !!args.pre_confirmed,
-      preApproved: !!args.pre_approved,
-    });
-    if (outcome.token) accepted(ctx, { token: outcome.token, token_owner: outcome.tokenOwner });
-    else noContent(ctx);
+    await deleteMembership(ctx, services, await requireMember(services, apiOf(ctx), ctx.params.id));
   });
 }

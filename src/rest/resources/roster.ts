@@ -6,7 +6,7 @@ import { apiOf, noContent, okay } from '../helpers.js';
 import { notFound } from '../errors.js';
 import { bool, email, inputOf, listOfStrings, validate } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
-import { memberCollection, renderMembers } from './members.js';
+import { deleteMembership, memberCollection, renderMembers } from './members.js';
 import type { Services } from '../../services/services.js';
 
 function roleOf(text: string): MemberRole {
@@ -55,9 +55,6 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   });
 
   router.delete('/lists/:list/:role/:email', async (ctx) => {
-    const { member } = await membership(services, ctx);
-    validate(inputOf(ctx), { pre_confirmed: bool, pre_approved: bool }, 'all');
-    await services.members.unsubscribe(member);
-    noContent(ctx);
+    await deleteMembership(ctx, services, await membership(services, ctx));
   });
 }
