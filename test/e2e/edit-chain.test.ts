@@ -34,6 +34,7 @@ before(async () => {
           pre_verified: true,
           pre_confirmed: true,
           pre_approved: true,
+          send_welcome_message: false,
         })
       ).status,
       201,

@@ -131,3 +131,37 @@ test('mailmanclient sets up a list; mail is moderated by what it set; its decisi
     for (const m of MEMBERS) assert.equal(sink.copiesFor(m, isPost(tag)).length, 0, `${m} got ${tag}`);
   }
 });
+
+test('mailmanclient: confirm_then_moderate — a pending dict, the confirmation by mail, the moderator accepts', async () => {
+  const sub = await flow('subscribe');
+  assert.equal(sub.pending.token_owner, 'subscriber');
+  assert.match(sub.pending.token, /^[0-9a-f]{40}$/);
+  assert.deepEqual(sub.requests, [['dora@example.org', 'subscriber', sub.pending.token]]);
+  const confirmFrom = `ant-confirm+${sub.pending.token}@example.com`;
+  const asked = (r: Received) => r.msg.get('from') === confirmFrom;
+  await sink.waitFor(() => sink.copiesFor('dora@example.org', asked).length === 1, 20_000, 'the confirmation request');
+  // Dora replies to the confirmation, as a mail client does: to its From, with "Re:".
+  await lmtp.send(
+    'dora@example.org',
+    [confirmFrom],
+    makePost({
+      from: 'dora@example.org',
+      to: confirmFrom,
+      subject: `Re: confirm ${sub.pending.token}`,
+      messageId: '<dora-confirms@mmc.example>',
+    }),
+  );
+  await server.waitUntil(
+    async () =>
+      (await server.rest('GET', '/lists/ant.example.com/requests/count?token_owner=moderator')).body.count === 1,
+    20_000,
+    'the request to reach the moderator',
+  );
+  const approved = await flow('approve');
+  assert.deepEqual(approved.waiting, [['dora@example.org', 'Dora', 'moderator']]);
+  assert.equal(approved.status, 204);
+  assert.equal(approved.left, 0);
+  assert.ok(approved.members.includes('dora@example.org'));
+  const welcome = (r: Received) => /Welcome/.test(r.msg.get('subject') ?? '');
+  await sink.waitFor(() => sink.copiesFor('dora@example.org', welcome).length === 1, 20_000, 'the welcome message');
+});

@@ -25,6 +25,7 @@ before(async () => {
       pre_verified: true,
       pre_confirmed: true,
       pre_approved: true,
+      send_welcome_message: false,
     });
     assert.equal(res.status, 201, JSON.stringify(res.body));
   }
@@ -178,6 +179,7 @@ test('a list setting or membership changed over REST is in force for the next po
         pre_verified: true,
         pre_confirmed: true,
         pre_approved: true,
+        send_welcome_message: false,
       })
     ).status,
     201,
@@ -188,7 +190,15 @@ test('a list setting or membership changed over REST is in force for the next po
     20_000,
     "the new member's post",
   );
-  assert.equal((await server.rest('DELETE', '/lists/ant.example.com/member/dora@example.org')).status, 204);
+  assert.equal(
+    (
+      await server.rest('DELETE', '/lists/ant.example.com/member/dora@example.org', {
+        pre_confirmed: true,
+        pre_approved: true,
+      })
+    ).status,
+    204,
+  );
   assert.equal((await server.rest('PATCH', '/lists/ant.example.com/config', { subject_prefix: '[Ant] ' })).status, 204);
 });
 

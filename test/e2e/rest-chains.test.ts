@@ -63,6 +63,7 @@ before(async () => {
       pre_verified: true,
       pre_confirmed: true,
       pre_approved: true,
+      send_welcome_message: false,
     });
     assert.equal(res.status, 201, JSON.stringify(res.body));
   }

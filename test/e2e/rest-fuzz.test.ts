@@ -31,6 +31,7 @@ before(async () => {
     pre_verified: true,
     pre_confirmed: true,
     pre_approved: true,
+    send_welcome_message: false,
   });
   await ok('POST', '/lists/ant.example.com/header-matches', { header: 'Subject', pattern: 'spam' });
   await ok('POST', '/lists/ant.example.com/bans', { email: 'bad@example.org' });

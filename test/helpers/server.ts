@@ -130,6 +130,7 @@ export class TestServer {
           pre_verified: true,
           pre_confirmed: true,
           pre_approved: true,
+          send_welcome_message: false,
         }),
         201,
       );

@@ -90,6 +90,7 @@ before(async () => {
         pre_verified: true,
         pre_confirmed: true,
         pre_approved: true,
+        send_welcome_message: false,
       });
     }
   }

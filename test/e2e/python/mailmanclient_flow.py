@@ -1,8 +1,9 @@
 """Drives mailman-ts with the real mailmanclient library, as Postorius would.
 
 Usage: mailmanclient_flow.py BASE_URL PHASE, where PHASE is `setup` (a domain, a list, its
-settings, members, owner, moderator, bans, header matches) or `moderate` (decides each held
-message by its sender). Prints one JSON object with what it saw; the Node test checks it and
+settings, members, owner, moderator, bans, header matches), `moderate` (decides each held
+message by its sender), `subscribe` (a confirm_then_moderate subscription) or `approve` (the
+moderator accepts what waits for them). Prints one JSON object with what it saw; the Node test checks it and
 the mail that arrived at its SMTP sink.
 """
 import json
@@ -65,6 +66,24 @@ elif phase == 'moderate':
         else:
             h.defer()
     seen['left'] = sorted(h.sender for h in mlist.held)
+elif phase == 'subscribe':
+    # confirm_then_moderate: the subscriber confirms by mail (the Node test replies), then a
+    # moderator decides over REST.
+    mlist = client.get_list('ant.example.com')
+    settings = mlist.settings
+    settings['subscription_policy'] = 'confirm_then_moderate'
+    settings.save()
+    pending = mlist.subscribe('dora@example.org', display_name='Dora')
+    seen['pending'] = {k: pending.get(k) for k in ('token', 'token_owner')}
+    seen['requests'] = [(r['email'], r['token_owner'], r['token']) for r in mlist.get_requests()]
+elif phase == 'approve':
+    mlist = client.get_list('ant.example.com')
+    waiting = mlist.get_requests(token_owner='moderator')
+    seen['waiting'] = [(r['email'], r['display_name'], r['token_owner']) for r in waiting]
+    for r in waiting:
+        seen['status'] = mlist.moderate_request(r['token'], 'accept').status_code
+    seen['left'] = len(mlist.get_requests())
+    seen['members'] = sorted(m.email for m in mlist.members)
 else:
     sys.exit('unknown phase ' + phase)
 
