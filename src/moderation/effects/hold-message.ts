@@ -5,9 +5,8 @@
 import { defineEffect, MessageContext } from '../../registry.js';
 import { addRuleHeaders, reasonsOf, vette } from '../vette.js';
 import { makeMessageId } from '../../email/message.js';
-import { canAcknowledge } from '../../email/notice.js';
+import { buildNotice, canAcknowledge } from '../../email/notice.js';
 import { sendNotice } from '../../services/notices.js';
-import { buildNotice } from '../../email/notice.js';
 import { listAddresses } from '../../model/list-addresses.js';
 import type { HeldMessageData } from '../../services/requests.js';
 
