@@ -289,6 +289,20 @@ test('who, under each member_roster_visibility', async () => {
   ]);
 });
 
+test('unsubscribe and stop, the aliases of leave and end, in the body to -request', async () => {
+  const sue = 'sue@example.org';
+  await send({ from: sue, to: 'cmd-request@example.com', body: 'unsubscribe\nstop\necho not yet' });
+  const { text } = await nthResults(sue, 5);
+  assert.deepEqual(section(text, 'Results'), [
+    '> unsubscribe',
+    'Confirmation email sent to sue@example.org to leave cmd@example.com',
+    '> stop',
+  ]);
+  assert.deepEqual(section(text, 'Unprocessed'), ['echo not yet']);
+  await nthConfirmation(sue, 2);
+  assert.equal(await isMember(sue), true, 'until the confirmation is answered');
+});
+
 test('a bad token always gets a reply: unknown, malformed, or in a command to -request', async () => {
   const eve = 'eve@example.net';
   const unknown = 'ab'.repeat(20);
