@@ -1,8 +1,9 @@
 // The registry of everything a list admin can name in a `.chain` or `.pipeline` file (rules,
-// effects, handlers, link sources) and of the runners the master starts. Each component is a
-// small module whose default export is the component; buildRegistry() imports them all at a
-// process's start, as Mailman's scanner does, and the Registry it returns is passed to what
-// needs it. There is no process-wide registry.
+// effects, handlers, link sources), of the runners the master starts and of the commands mail
+// to -request may give. Each component is a small module whose default export is the
+// component; buildRegistry() imports them all at a process's start, as Mailman's scanner
+// does, and the Registry it returns is passed to what needs it. There is no process-wide
+// registry.
 import { readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -107,6 +108,46 @@ export interface LinkSource extends Component {
   rows(ctx: MessageContext): Record<string, unknown>[] | Promise<Record<string, unknown>[]>;
 }
 
+/** What the commands of one message report, for the "The results of your email commands" reply. */
+export interface CommandResults {
+  /** A line of the "- Results:" section. */
+  say(text: string): void;
+  /**
+   * Asks for the reply even when the message went to -join, -leave or -confirm+TOKEN, which
+   * otherwise get none (an error, a token that did not match).
+   */
+  respond(): void;
+  /**
+   * True the first time `key` is seen under `kind` in this message, false after: a token is
+   * confirmed, an address joined, once per message however often the message names it.
+   */
+  firstTime(kind: string, key: string): boolean;
+}
+
+/** What an email command sees: the message it came in, its list, and where its results go. */
+export interface EmailCommandContext extends MessageContext {
+  results: CommandResults;
+  /** Every email command, for `help`. */
+  commands: ComponentRegistry<EmailCommand>;
+  /** The address the message came from (and the reply goes to); undefined when it names none. */
+  sender: string | undefined;
+}
+
+/** Whether the commands after this one still run (Mailman's ContinueProcessing). */
+export type CommandStatus = 'continue' | 'stop';
+
+/** A command of the -request address (Mailman's eml_* modules): `confirm`, `join`, `help` ... */
+export interface EmailCommand extends Component {
+  /** Other words that run it (`subscribe` for `join`). */
+  aliases?: readonly string[];
+  /** Its arguments, as `help` shows them (Mailman's argument_description); '' for none. */
+  argumentSyntax: string;
+  /** What `help NAME` adds to the one-line description. */
+  details?: string;
+  /** `args`: the words after the command word, lower-cased. */
+  process(ctx: EmailCommandContext, args: string[]): CommandStatus | Promise<CommandStatus>;
+}
+
 /** A running runner slice: how to stop it, and (for a loop) a promise that rejects if it dies. */
 export interface RunnerHandle {
   stop(): Promise<void>;
@@ -161,6 +202,8 @@ export interface Registry {
   handlers: ComponentRegistry<Handler>;
   linkSources: ComponentRegistry<LinkSource>;
   runners: ComponentRegistry<RunnerComponent>;
+  /** The commands of mail to -request, -join, -leave and -confirm (not named by the language). */
+  emailCommands: ComponentRegistry<EmailCommand>;
 }
 
 /** A registry with nothing in it, for a test or a tool that registers its own components. */
@@ -171,6 +214,7 @@ export function emptyRegistry(): Registry {
     handlers: new ComponentRegistry<Handler>('handler'),
     linkSources: new ComponentRegistry<LinkSource>('link source'),
     runners: new ComponentRegistry<RunnerComponent>('runner'),
+    emailCommands: new ComponentRegistry<EmailCommand>('email command'),
   };
 }
 
@@ -181,6 +225,15 @@ export const defineEffect = (effect: Effect): Effect => effect;
 export const defineHandler = (handler: Handler): Handler => handler;
 export const defineLinkSource = (source: LinkSource): LinkSource => source;
 export const defineRunners = (...runners: RunnerComponent[]): RunnerComponent[] => runners;
+export const defineEmailCommand = (command: EmailCommand): EmailCommand => command;
+
+/** The email command a word names, by its name or one of its aliases. */
+export function emailCommandNamed(
+  commands: Pick<ComponentRegistry<EmailCommand>, 'get' | 'all'>,
+  word: string,
+): EmailCommand | undefined {
+  return commands.get(word) ?? commands.all().find((c) => c.aliases?.includes(word));
+}
 
 const SRC = dirname(fileURLToPath(import.meta.url));
 /** Each folder of component modules, and the part of the registry its default exports go to. */
@@ -189,6 +242,7 @@ const COMPONENT_DIRS = [
   ['moderation/effects', 'effects'],
   ['delivery/handlers', 'handlers'],
   ['moderation/sources', 'linkSources'],
+  ['commands', 'emailCommands'],
 ] as const satisfies readonly (readonly [string, keyof Registry])[];
 const RUNNER_DIR = 'runners/registered';
 

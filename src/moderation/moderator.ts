@@ -50,6 +50,8 @@ export async function moderateHeldMessage(
   if (action === 'accept') await accept(services, mlist, held, raw);
   else if (action === 'reject') await refuse(services, mlist, held, opts.comment);
   await services.requests.delete(held.request.id);
+  // A moderator's answer by mail to the notice finds nothing to decide any more.
+  await services.pendings.removeHeldMessage(mlist.list_id, held.request.id);
   await services.messages.delete(held.data._mod_message_id);
   log(mlist, held, action.toUpperCase(), opts);
 }

@@ -14,15 +14,22 @@ export function stampArrival(msg: Message, envelopeFrom: string, domain: string)
   msg.set('X-MailFrom', envelopeFrom);
 }
 
-/** The metadata of a message for list `listId`, sent to its posting address or a sub-address. */
+/**
+ * The metadata of a message for list `listId`, sent to its posting address or a sub-address
+ * (with the token of a -confirm+TOKEN address).
+ */
 export function arrivalMsgdata(
   listId: string,
   subaddress: string | undefined,
   services: Services,
   receivedAt: number,
   size: number,
+  confirmToken?: string,
 ): MsgData {
   const base: MsgData = { listid: listId, original_size: size, received_time: receivedAt };
+  // The command runner reads the token from here: the To header need not name the address.
+  if (subaddress === 'confirm')
+    return { ...base, subaddress, ...(confirmToken ? { confirm_token: confirmToken } : {}) };
   if (!subaddress) return { ...base, to_list: true };
   if (subaddress === 'owner') return { ...base, subaddress: 'owner', to_owner: true, envsender: services.siteOwner };
   if (subaddress === 'request') return { ...base, subaddress: 'request', to_request: true };

@@ -36,7 +36,12 @@ export interface LmtpTarget {
   listId: string;
   queue: string;
   subaddress?: string;
+  /** The token of a LIST-confirm+TOKEN address, when it has a token's shape. */
+  confirmToken?: string;
 }
+
+/** A pending token as the confirmations carry it: nothing else is kept from the address. */
+const CONFIRM_TOKEN = /^[0-9a-f]{40}$/;
 
 /** Finds the list and sub-address a recipient names, or undefined for an unknown list. */
 export async function resolveRecipient(
@@ -51,8 +56,12 @@ export async function resolveRecipient(
   const aliased = await services.domains.byAlias(domain);
   if (aliased) domain = aliased.mail_host;
   let local = lower.slice(0, at);
+  let detail = '';
   const plus = local.indexOf(verpDelimiter);
-  if (plus > 0) local = local.slice(0, plus);
+  if (plus > 0) {
+    detail = local.slice(plus + verpDelimiter.length);
+    local = local.slice(0, plus);
+  }
   // A list may itself be named like a sub-address (foo-owner): the whole local part first.
   const whole = await services.lists.get(`${local}@${domain}`);
   if (whole) return { rcpt: address, listId: whole.list_id, queue: 'in' };
@@ -62,7 +71,9 @@ export async function resolveRecipient(
   if (!sub) return undefined;
   const mlist = await services.lists.get(`${local.slice(0, dash)}@${domain}`);
   if (!mlist) return undefined;
-  return { rcpt: address, listId: mlist.list_id, queue: sub.queue, subaddress: sub.subaddress };
+  const target: LmtpTarget = { rcpt: address, listId: mlist.list_id, queue: sub.queue, subaddress: sub.subaddress };
+  if (sub.subaddress === 'confirm' && CONFIRM_TOKEN.test(detail)) target.confirmToken = detail;
+  return target;
 }
 
 type Session = SMTPServerSession & { targets?: LmtpTarget[] };
@@ -269,9 +280,9 @@ async function receive(
   }
 }
 
-/** The same list and sub-address named twice (or in two spellings) is one delivery. */
+/** The same list and sub-address named twice (or in two spellings) is one delivery; two tokens are two. */
 function targetKey(t: LmtpTarget): string {
-  return `${t.listId}\0${t.queue}\0${t.subaddress ?? ''}`;
+  return `${t.listId}\0${t.queue}\0${t.subaddress ?? ''}\0${t.confirmToken ?? ''}`;
 }
 
 /** Writes the message once per distinct target queue and returns one LMTP reply per recipient. */
@@ -350,16 +361,20 @@ async function accept(
       (whole
         ? services.queues
             .get(t.queue)
-            .enqueue(whole, arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size), {
-              beforeCommit: record,
-            })
+            .enqueue(
+              whole,
+              arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size, t.confirmToken),
+              {
+                beforeCommit: record,
+              },
+            )
         : services.queues
             .get(t.queue)
             .enqueueFrom(
               head,
               spooled.file!,
               spooled.bodyOffset!,
-              arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size),
+              arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size, t.confirmToken),
             )
       ).then(
         () => `2.0.0 Ok queued for ${t.queue}`,

@@ -82,6 +82,12 @@ export class PendingManager {
     await this.repo.delete({ token: token.toLowerCase() });
   }
 
+  /** Drops the moderators' token of a held message whose request is gone (decided or deleted). */
+  async removeHeldMessage(listId: string, requestId: number): Promise<void> {
+    // The hold pends exactly JSON.stringify({ id }), so the same text finds its row.
+    await this.repo.delete({ list_id: listId, type: 'held message', data: JSON.stringify({ id: requestId }) });
+  }
+
   /** A list's live pendings, oldest first, optionally of one type and token owner. */
   async forList(listId: string, filter: { type?: PendType; tokenOwner?: TokenOwner } = {}): Promise<Pended[]> {
     await this.evictExpired();

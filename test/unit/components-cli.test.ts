@@ -36,8 +36,22 @@ test('components lists every rule the built-in posting chain names, and every ha
   );
   assert.deepEqual(names('sources'), ['list.header_matches', 'site.antispam.header_checks']);
   assert.ok(listing.rules.every((c) => c.description.length > 10));
+  assert.deepEqual(names('commands'), ['confirm', 'echo', 'end', 'help', 'join', 'leave', 'who']);
+  assert.deepEqual(
+    listing.commands.find((c) => c.name === 'join'),
+    {
+      name: 'join',
+      description: 'Subscribe to this list: your own address, or the one given with address=.',
+      params: [],
+      aliases: ['subscribe'],
+      argumentSyntax: '[digest=no|mime|plain] [address=you@example.org]',
+    },
+  );
 
   const text = await mailman(['components', 'rules']);
   assert.match(text.stdout, /^ {2}max-size\(limit: size\? = list\.max_message_size\)$/m);
+  const commands = await mailman(['components', 'commands']);
+  assert.match(commands.stdout, /^ {2}end \(also: stop\)$/m);
+  assert.match(commands.stdout, /^ {2}leave \(also: unsubscribe\)$/m);
   assert.equal((await mailman(['components', 'widgets'])).code, 2);
 });

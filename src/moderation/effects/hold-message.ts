@@ -1,9 +1,11 @@
 // Hold the post for a moderator: the bytes go to the message store, a held-message request
-// records why, and (per the list's settings) the moderators and the poster are told.
+// records why, and (per the list's settings) the moderators and the poster are told. The
+// request gets a moderator's token, so the moderators' notice can be answered by mail
+// (src/commands/confirm.ts).
 import { defineEffect, MessageContext } from '../../registry.js';
 import { addRuleHeaders, reasonsOf, vette } from '../vette.js';
 import { makeMessageId } from '../../email/message.js';
-import { canAcknowledge } from '../../email/notice.js';
+import { buildNotice, canAcknowledge } from '../../email/notice.js';
 import { sendNotice } from '../../services/notices.js';
 import { listAddresses } from '../../model/list-addresses.js';
 import type { HeldMessageData } from '../../services/requests.js';
@@ -30,9 +32,18 @@ export default defineEffect({
       _mod_hold_date: new Date().toISOString().replace(/Z$/, ''),
     };
     const request = await services.requests.holdMessage(mlist.list_id, data);
+    const pended = await services.pendings.add(
+      'held message',
+      { id: request.id },
+      {
+        listId: mlist.list_id,
+        tokenOwner: 'moderator',
+        lifeMs: services.config.durationMs('mailman', 'moderator_request_life'),
+      },
+    );
     vette(ctx, 'HOLD', { request_id: request.id });
     await notifyPoster(ctx, sender, subject, reasons);
-    if (mlist.admin_immed_notify) await notifyModerators(ctx, sender, subject, reasons, request.id);
+    if (mlist.admin_immed_notify) await notifyModerators(ctx, sender, subject, reasons, request.id, pended.token);
   },
 });
 
@@ -96,6 +107,7 @@ async function notifyModerators(
   subject: string,
   reasons: string[],
   requestId: number,
+  token: string,
 ): Promise<void> {
   const { msg, mlist, services } = ctx;
   const addrs = listAddresses(mlist);
@@ -117,6 +129,37 @@ async function notifyModerators(
       `Held message request #${requestId}. Approve or reject it with the web interface or the REST API.`,
       '',
     ].join('\n'),
-    attach: [msg.toBuffer()],
+    attach: [msg.toBuffer(), await confirmation(ctx, token)],
   });
+}
+
+/**
+ * The part of the moderators' notice a moderator answers by mail: from the list's
+ * -confirm+TOKEN address (or -request, with the token in the subject, when confirmations are
+ * not VERPed), so a plain reply reaches the command runner with the token.
+ */
+async function confirmation(ctx: MessageContext, token: string): Promise<Buffer> {
+  const { mlist, services } = ctx;
+  const addrs = listAddresses(mlist);
+  const verp = services.config.bool('mta', 'verp_confirmations');
+  const delimiter = services.config.get('mta', 'verp_delimiter') || '+';
+  const confirmAddress = `${mlist.list_name}-confirm${delimiter}${token}@${mlist.mail_host}`;
+  return buildNotice(
+    {
+      from: verp ? confirmAddress : addrs.request,
+      to: addrs.owner,
+      subject: `confirm ${token}`,
+      precedence: null,
+      text: [
+        'Reply to this message, keeping its Subject, to decide on the held post by mail:',
+        '',
+        "    with the list's moderator password in an Approved: header, or as the first line",
+        '    of your reply ("Approved: PASSWORD"), the post is accepted;',
+        '',
+        '    without a password, the post is discarded (do this for spam).',
+        '',
+      ].join('\n'),
+    },
+    mlist.mail_host,
+  );
 }

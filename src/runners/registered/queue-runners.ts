@@ -63,6 +63,12 @@ const QUEUE_RUNNERS: QueueRunnerSpec[] = [
     defaults: { process: 'queues', sleep_time: '15m' },
     make: async (env, s, c) => new (await import('../out.js')).RetryRunner(env, s, c),
   },
+  {
+    name: 'command',
+    description: 'Runs the email commands of mail to -request, -join, -leave and -confirm.',
+    defaults: { process: 'queues' },
+    make: async (env, s, c, r) => new (await import('../command.js')).CommandRunner(env, r.emailCommands, s, c),
+  },
 ];
 
 export default defineRunners(
