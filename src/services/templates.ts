@@ -214,12 +214,25 @@ export class TemplateLoader {
       headers.authorization = `Basic ${Buffer.from(`${row.username}:${row.password ?? ''}`).toString('base64')}`;
     const res = await fetch(url, { headers, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'error' });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const body = Buffer.from(await res.arrayBuffer());
-    if (body.length > MAX_TEMPLATE_BYTES) throw new Error(`larger than ${MAX_TEMPLATE_BYTES} bytes`);
-    const text = body.toString('utf8');
+    const text = (await readBounded(res)).toString('utf8');
     this.fetched.set(key, { text, until: Date.now() + this.cacheLifeMs });
     return text;
   }
+}
+
+/** A response body, given up on as soon as it passes the limit, so a huge one is never held whole. */
+async function readBounded(res: Response): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  if (res.body) {
+    for await (const chunk of res.body) {
+      size += chunk.length;
+      // Leaving the loop cancels the stream: the rest is never downloaded.
+      if (size > MAX_TEMPLATE_BYTES) throw new Error(`larger than ${MAX_TEMPLATE_BYTES} bytes`);
+      chunks.push(Buffer.from(chunk));
+    }
+  }
+  return Buffer.concat(chunks);
 }
 
 async function readSmallFile(path: string): Promise<string | undefined> {

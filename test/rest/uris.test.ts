@@ -3,6 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RestHarness, assertError, assertEtag } from './harness.js';
@@ -160,4 +162,42 @@ test('refused: bad schemes, files outside the template directory, half credentia
   assertError(await rest.get(base, { version: '3.0' }), 404);
   assertError(await rest.get('/lists/nope.example.com/uris'), 404);
   assertError(await rest.get('/domains/nope.example/uris'), 404);
+});
+
+test('a URI the loader cannot use is skipped for the next source: too big, failing, or gone', async () => {
+  let served = 0;
+  const http = createServer((req, res) => {
+    if (req.url === '/huge') {
+      // Far past the 64 KiB limit, written as long as the client keeps reading.
+      res.writeHead(200);
+      const chunk = Buffer.alloc(16 * 1024, 'x');
+      const more = () => {
+        while (served < 4 * 1024 * 1024 && res.write(chunk)) served += chunk.length;
+        if (served < 4 * 1024 * 1024) res.once('drain', more);
+        else res.end();
+      };
+      res.on('close', () => res.removeAllListeners('drain'));
+      more();
+    } else res.writeHead(500).end();
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const port = (http.address() as AddressInfo).port;
+  try {
+    const mlist = await rest.services.lists.require('ant.example.com');
+    const one = `/lists/ant.example.com/uris/${WELCOME}`;
+    for (const uri of [
+      `http://127.0.0.1:${port}/huge`,
+      `http://127.0.0.1:${port}/broken`,
+      pathToFileURL(join(templateDir, 'custom', 'missing.txt')).href,
+    ]) {
+      assert.equal((await rest.put(one, { uri })).status, 204);
+      assert.match(await rest.services.templates.render(WELCOME, { mlist }), /^Welcome to the "Ant" mailing list/, uri);
+    }
+    // The huge body was abandoned early, not read to its end.
+    assert.ok(served < 4 * 1024 * 1024, `served ${served} bytes`);
+  } finally {
+    await rest.delete(`/lists/ant.example.com/uris/${WELCOME}`);
+    http.closeAllConnections();
+    await new Promise((resolve) => http.close(resolve));
+  }
 });
