@@ -1,8 +1,9 @@
 // Decoration: the list's header and footer (Mailman's list:member:regular:header and
 // :footer templates) added to each copy at delivery, after the pipeline, so archives and
-// digests get the post without them. A single text/plain body gets them inline; a
-// multipart/mixed post gets them as inline text/plain parts; anything else is wrapped in a
-// multipart/mixed between them.
+// digests get the post without them. The texts are read once per delivery (decorationTexts)
+// and expanded per copy, since a personalised footer differs for each recipient. A single
+// text/plain body gets them inline; a multipart/mixed post gets them as inline text/plain
+// parts; anything else is wrapped in a multipart/mixed between them.
 import { Message } from '../email/message.js';
 import { parseContentType, type StructuredValue } from '../email/params.js';
 import { decodeTransfer, encodeTransfer, isKnownEncoding, normalizeEncoding } from '../email/transfer-encoding.js';
@@ -12,17 +13,7 @@ import { multipartBody, newBoundary, textPart } from '../email/new-part.js';
 import type { MailingList } from '../model/entities.js';
 import type { MsgData } from '../queue/qfile.js';
 import { listAddresses } from '../model/list-addresses.js';
-
-/**
- * The built-in list:member:regular:footer: a separator, the list's name and address, and
- * how to leave. `$name` and `${name}` are filled from the substitutions below.
- */
-export const DEFAULT_FOOTER = [
-  '_______________________________________________',
-  '$display_name mailing list -- $listname',
-  'To unsubscribe send an email to ${short_listname}-leave@${domain}',
-  '',
-].join('\n');
+import { expandTemplate, listSubstitutions, type TemplateLoader } from '../services/templates.js';
 
 /** What a copy's recipient contributes to a personalised footer. */
 export interface MemberData {
@@ -35,18 +26,10 @@ export interface MemberData {
 export function substitutions(mlist: MailingList, member?: MemberData, msgdata: MsgData = {}): Record<string, string> {
   const a = listAddresses(mlist);
   const subs: Record<string, string> = {
-    listname: a.posting,
-    fqdn_listname: a.posting,
-    list_name: mlist.list_name,
-    short_listname: mlist.list_name,
-    list_id: mlist.list_id,
+    ...listSubstitutions(mlist),
     mail_host: mlist.mail_host,
-    domain: mlist.mail_host,
-    display_name: mlist.display_name,
-    description: mlist.description ?? '',
     info: String(mlist.info ?? ''),
     request_address: a.request,
-    request_email: a.request,
   };
   if (member) {
     Object.assign(subs, {
@@ -64,23 +47,27 @@ export function substitutions(mlist: MailingList, member?: MemberData, msgdata: 
   return subs;
 }
 
-/** `$name` / `${name}` substitution; unknown names stay as written, `$$` is a dollar. */
-export function expand(template: string, subs: Record<string, string>): string {
-  return template.replace(/\$(?:\$|(\w+)|\{(\w+)\})/g, (whole, a?: string, b?: string) => {
-    if (whole === '$$') return '$';
-    const key = (a ?? b)!;
-    return key in subs ? subs[key] : whole;
-  });
+/** The raw header and footer of one list, read once for a whole delivery. */
+export interface DecorationTexts {
+  header: string;
+  footer: string;
 }
 
-/** The list's footer template: its own, none when set to '', else the built-in one. */
-export function footerTemplate(mlist: MailingList): string {
-  const own = mlist.member_regular_footer;
-  return typeof own === 'string' ? own : DEFAULT_FOOTER;
-}
-
-export function headerTemplate(mlist: MailingList): string {
-  return typeof mlist.member_regular_header === 'string' ? mlist.member_regular_header : '';
+/**
+ * The list's header and footer texts. A list's own setting (member_regular_header, and
+ * member_regular_footer when not null; '' means no footer) comes first, as it did before
+ * templates; otherwise the templates, which give the built-in footer when nothing overrides it.
+ */
+export async function decorationTexts(templates: TemplateLoader, mlist: MailingList): Promise<DecorationTexts> {
+  const ownHeader = mlist.member_regular_header;
+  const ownFooter = mlist.member_regular_footer;
+  return {
+    header:
+      typeof ownHeader === 'string' && ownHeader !== ''
+        ? ownHeader
+        : await templates.get('list:member:regular:header', { mlist }),
+    footer: typeof ownFooter === 'string' ? ownFooter : await templates.get('list:member:regular:footer', { mlist }),
+  };
 }
 
 /** Whether a message gets decorated at all (Mailman skips digests, owner mail and notices). */
@@ -90,16 +77,22 @@ export function shouldDecorate(msgdata: MsgData, recipients: readonly string[] =
   return !(recipients.length === 1 && /@mail-archive\.com$/i.test(recipients[0]));
 }
 
-/** Whether the templates use member placeholders, so each copy needs its own footer. */
-export function isPersonal(mlist: MailingList): boolean {
-  return /\$\{?(member|user_\w+)\b/.test(`${headerTemplate(mlist)}\n${footerTemplate(mlist)}`);
+/** Whether the texts use member placeholders, so each copy needs its own footer. */
+export function isPersonal(texts: DecorationTexts): boolean {
+  return /\$\{?(member|user_\w+)\b/.test(`${texts.header}\n${texts.footer}`);
 }
 
 /** A decorated copy of the message; the original is left untouched. */
-export function decorate(original: Message, mlist: MailingList, msgdata: MsgData = {}, member?: MemberData): Message {
+export function decorate(
+  original: Message,
+  mlist: MailingList,
+  texts: DecorationTexts,
+  msgdata: MsgData = {},
+  member?: MemberData,
+): Message {
   const subs = substitutions(mlist, member, msgdata);
-  const header = expand(headerTemplate(mlist), subs);
-  const footer = expand(footerTemplate(mlist), subs);
+  const header = expandTemplate(texts.header, subs);
+  const footer = expandTemplate(texts.footer, subs);
   const msg = new Message(original.toBuffer());
   if (!header && !footer) return msg;
   const ctype = parseContentType(msg.getEncoded('content-type'));

@@ -3,7 +3,7 @@
 // decision; any of them may also forward a copy. Shared by the REST API and the CLI.
 import { logger } from '../logging.js';
 import { Message } from '../email/message.js';
-import { sendNotice } from '../services/notices.js';
+import { sendNotice, sendTemplateNotice } from '../services/notices.js';
 import { listAddresses } from '../model/list-addresses.js';
 import type { MailingList } from '../model/entities.js';
 import type { Services } from '../services/services.js';
@@ -94,23 +94,16 @@ async function refuse(
 ): Promise<void> {
   const sender = held.data._mod_sender;
   if (!sender) return;
-  const addrs = listAddresses(mlist);
-  await sendNotice(services, mlist, {
-    from: addrs.bounces,
+  const member = await services.members.findMember(mlist.list_id, sender, 'member');
+  await sendTemplateNotice(services, mlist, 'list:user:notice:refuse', {
+    from: listAddresses(mlist).bounces,
     to: sender,
     subject: `Request to mailing list ${mlist.display_name} rejected`,
-    text: [
-      `Your post to the ${mlist.display_name} mailing list`,
-      '',
-      `    Subject: ${held.data._mod_subject}`,
-      '',
-      'was not approved by the list moderator, who gave this reason:',
-      '',
-      `    ${comment?.trim() || 'No reason given'}`,
-      '',
-      `Questions about this decision can go to the list owners at ${addrs.owner}.`,
-      '',
-    ].join('\n'),
+    language: member?.preferred_language ?? undefined,
+    subs: {
+      request: `Posting of your message titled "${held.data._mod_subject}"`,
+      reason: comment?.trim() || 'No reason given',
+    },
   });
 }
 

@@ -5,7 +5,13 @@ import { QueueRunner, QueueItem, RunnerEnv, Disposition } from './runner.js';
 import { SmtpDelivery, ConnectionFailure } from '../mta/smtp-delivery.js';
 import { listAddresses } from '../model/list-addresses.js';
 import { logger } from '../logging.js';
-import { decorate, shouldDecorate, type MemberData } from '../delivery/decorate.js';
+import {
+  decorate,
+  decorationTexts,
+  shouldDecorate,
+  type DecorationTexts,
+  type MemberData,
+} from '../delivery/decorate.js';
 import { formatAddress } from '../email/addresses.js';
 import { Message } from '../email/message.js';
 import type { MailingList } from '../model/entities.js';
@@ -33,12 +39,21 @@ export class OutgoingRunner extends QueueRunner {
     // After each transaction, before that connection's next one: a crash from here on re-sends
     // only what no transaction has settled yet (Switchboard.recover reads this back).
     const onDecided = (done: string[]) => this.switchboard.recordDone(base, done);
+    // The header and footer are read once here, not per copy: a roster of thousands must not
+    // mean thousands of template lookups.
+    const texts = shouldDecorate(msgdata, recipients)
+      ? await decorationTexts(this.env.services.templates, mlist)
+      : undefined;
     let result;
     try {
       result =
         mlist.personalize === 'none'
-          ? await this.smtp.deliver(this.bulkCopy(msg, mlist, msgdata, recipients), from, recipients, onDecided)
-          : await this.smtp.deliverEach(await this.personalCopies(msg, mlist, msgdata, recipients), from, onDecided);
+          ? await this.smtp.deliver(this.bulkCopy(msg, mlist, msgdata, texts), from, recipients, onDecided)
+          : await this.smtp.deliverEach(
+              await this.personalCopies(msg, mlist, msgdata, recipients, texts),
+              from,
+              onDecided,
+            );
     } catch (err) {
       if (!(err instanceof ConnectionFailure)) throw err;
       this.failures++;
@@ -81,8 +96,8 @@ export class OutgoingRunner extends QueueRunner {
   }
 
   /** Bulk delivery: one copy, decorated once without member data, for every recipient. */
-  private bulkCopy(msg: Message, mlist: MailingList, msgdata: MsgData, recipients: string[]): Buffer {
-    return shouldDecorate(msgdata, recipients) ? decorate(msg, mlist, msgdata).toBuffer() : msg.toBuffer();
+  private bulkCopy(msg: Message, mlist: MailingList, msgdata: MsgData, texts?: DecorationTexts): Buffer {
+    return texts ? decorate(msg, mlist, texts, msgdata).toBuffer() : msg.toBuffer();
   }
 
   /**
@@ -95,13 +110,13 @@ export class OutgoingRunner extends QueueRunner {
     mlist: MailingList,
     msgdata: MsgData,
     recipients: string[],
+    texts?: DecorationTexts,
   ): Promise<{ recipient: string; raw: Buffer }[]> {
     const members: Map<string, MemberData> = await this.env.services.members.deliveryData(mlist.list_id);
     const dup = new Set(Array.isArray(msgdata['add-dup-header']) ? (msgdata['add-dup-header'] as string[]) : []);
-    const decorating = shouldDecorate(msgdata, recipients);
     return recipients.map((recipient) => {
       const member = members.get(recipient.toLowerCase()) ?? { email: recipient };
-      const copy = decorating ? decorate(msg, mlist, msgdata, member) : new Message(msg.toBuffer());
+      const copy = texts ? decorate(msg, mlist, texts, msgdata, member) : new Message(msg.toBuffer());
       if (dup.has(recipient.toLowerCase())) copy.set('X-Mailman-Copy', 'yes');
       if (mlist.personalize === 'full') copy.set('To', formatAddress(recipient, member.displayName));
       return { recipient, raw: copy.toBuffer() };

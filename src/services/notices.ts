@@ -29,8 +29,9 @@ export async function sendNotice(
 }
 
 /**
- * Bounces a post to its sender with the reasons and the original attached, from the list's
- * -owner address so a reply reaches a person. Nothing is sent for a post without a sender.
+ * Bounces a post to its sender with the reasons (list:user:notice:rejected) and the original
+ * attached, from the list's -owner address so a reply reaches a person. Nothing is sent for a
+ * post without a sender.
  */
 export async function sendRejection(
   services: Services,
@@ -40,21 +41,19 @@ export async function sendRejection(
 ): Promise<void> {
   const sender = msg.senders(services.senderHeaders)[0];
   if (!sender) return;
-  const text = [
-    `Your message to the ${mlist.display_name} mailing-list was rejected for the following reasons:`,
-    '',
-    ...(reasons.length ? reasons : ['No reason given']).map((r) => `    ${r}`),
-    '',
-    'The original message as received by the list is attached.',
-    '',
-  ].join('\n');
-  await sendNotice(services, mlist, {
+  await sendTemplateNotice(services, mlist, 'list:user:notice:rejected', {
     from: listAddresses(mlist).owner,
     to: sender,
     subject: msg.get('subject') ?? '(no subject)',
-    text,
+    // Mailman names the list by its display name in this one template.
+    subs: { reasons: reasonLines(reasons), listname: mlist.display_name },
     attach: [msg.toBuffer()],
   });
+}
+
+/** Reasons as the notices quote them: one to a line, indented. */
+export function reasonLines(reasons: readonly string[]): string {
+  return (reasons.length ? reasons : ['No reason given']).map((r) => `    ${r}`).join('\n');
 }
 
 /** What sending a templated notice needs of the services. */
@@ -73,6 +72,8 @@ export interface TemplateNotice {
   headers?: Record<string, string>;
   precedence?: string | null;
   language?: string;
+  /** Attached whole as message/rfc822 (the post a hold or a rejection is about). */
+  attach?: Buffer[];
 }
 
 /** Renders a named template for the list and queues it to one recipient. */
@@ -84,7 +85,15 @@ export async function sendTemplateNotice(
 ): Promise<void> {
   const text = await d.templates.render(name, { mlist, language: n.language }, n.subs ?? {});
   const raw = await buildNotice(
-    { from: n.from, to: n.to, subject: n.subject, text, headers: n.headers, precedence: n.precedence },
+    {
+      from: n.from,
+      to: n.to,
+      subject: n.subject,
+      text,
+      headers: n.headers,
+      precedence: n.precedence,
+      attach: n.attach,
+    },
     mlist.mail_host,
   );
   await d.queues.get('virgin').enqueue(raw, {

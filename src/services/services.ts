@@ -15,6 +15,7 @@ import { BanManager } from './bans.js';
 import { HeaderMatchManager } from './header-matches.js';
 import { PendingManager } from './pendings.js';
 import { TemplateLoader } from './templates.js';
+import { TemplateUriManager } from './template-uris.js';
 import { WorkflowManager } from './workflows.js';
 
 export class Services {
@@ -30,6 +31,8 @@ export class Services {
   readonly queues: Switchboards;
   readonly pendings: PendingManager;
   readonly templates: TemplateLoader;
+  /** Where each template comes from per list, domain and site (the `uris` REST resources). */
+  readonly templateUris: TemplateUriManager;
   /** Subscriptions and unsubscriptions with their confirmations, approvals and notices. */
   readonly workflows: WorkflowManager;
   readonly senderHeaders: readonly string[];
@@ -57,7 +60,10 @@ export class Services {
       config.path('paths', 'template_dir'),
       config.get('mailman', 'default_language'),
       config.durationMs('mailman', 'cache_life'),
+      undefined,
+      config.get('mailman', 'site_owner'),
     );
+    this.templateUris = new TemplateUriManager(db, this.templates.fileDirs);
     this.workflows = new WorkflowManager({
       config,
       pendings: this.pendings,

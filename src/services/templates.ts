@@ -112,8 +112,15 @@ export class TemplateLoader {
     private readonly defaultLanguage: string,
     private readonly cacheLifeMs: number,
     private readonly builtinDir = BUILTIN_TEMPLATE_DIR,
+    /** `$site_email` in every template, as Mailman's expand gives it. */
+    private readonly siteOwner?: string,
   ) {
     this.repo = ds.getRepository(TemplateEntity);
+  }
+
+  /** The only directories a template row's file: URI may point into. */
+  get fileDirs(): string[] {
+    return [this.dir, this.builtinDir];
   }
 
   /** The languages to try, in order, each a safe directory name. */
@@ -132,7 +139,11 @@ export class TemplateLoader {
 
   /** The template expanded with the list's substitutions and `subs`. */
   async render(name: TemplateName, ctx: TemplateContext, subs: Record<string, string> = {}): Promise<string> {
-    const base = ctx.mlist ? listSubstitutions(ctx.mlist) : {};
+    const base = ctx.mlist
+      ? listSubstitutions(ctx.mlist, this.siteOwner)
+      : this.siteOwner
+        ? { site_email: this.siteOwner }
+        : {};
     return expandTemplate(await this.get(name, ctx), { ...base, ...subs });
   }
 
@@ -177,7 +188,7 @@ export class TemplateLoader {
       const url = new URL(uri);
       if (url.protocol === 'file:') {
         const path = resolve(fileURLToPath(url));
-        const allowed = [resolve(this.dir), resolve(this.builtinDir)].some((d) => path.startsWith(d + sep));
+        const allowed = this.fileDirs.some((d) => path.startsWith(resolve(d) + sep));
         if (!allowed) throw new Error(`file URI outside ${this.dir}`);
         return await readSmallFile(path);
       }
@@ -203,12 +214,25 @@ export class TemplateLoader {
       headers.authorization = `Basic ${Buffer.from(`${row.username}:${row.password ?? ''}`).toString('base64')}`;
     const res = await fetch(url, { headers, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'error' });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const body = Buffer.from(await res.arrayBuffer());
-    if (body.length > MAX_TEMPLATE_BYTES) throw new Error(`larger than ${MAX_TEMPLATE_BYTES} bytes`);
-    const text = body.toString('utf8');
+    const text = (await readBounded(res)).toString('utf8');
     this.fetched.set(key, { text, until: Date.now() + this.cacheLifeMs });
     return text;
   }
+}
+
+/** A response body, given up on as soon as it passes the limit, so a huge one is never held whole. */
+async function readBounded(res: Response): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  if (res.body) {
+    for await (const chunk of res.body) {
+      size += chunk.length;
+      // Leaving the loop cancels the stream: the rest is never downloaded.
+      if (size > MAX_TEMPLATE_BYTES) throw new Error(`larger than ${MAX_TEMPLATE_BYTES} bytes`);
+      chunks.push(Buffer.from(chunk));
+    }
+  }
+  return Buffer.concat(chunks);
 }
 
 async function readSmallFile(path: string): Promise<string | undefined> {

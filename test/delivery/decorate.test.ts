@@ -1,11 +1,24 @@
 // The footer (and header) each copy gets at delivery, on the shapes of message Mailman
 // distinguishes: single text/plain, multipart/mixed, anything else.
-import { test } from 'node:test';
+import { test, before, after } from 'node:test';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import assert from 'node:assert/strict';
 import { Message } from '../../src/email/message.js';
 import { defaultSettings } from '../../src/model/list-settings.js';
 import type { MailingList } from '../../src/model/entities.js';
-import { decorate, expand, isPersonal, shouldDecorate, substitutions } from '../../src/delivery/decorate.js';
+import {
+  decorate,
+  decorationTexts,
+  isPersonal,
+  shouldDecorate,
+  substitutions,
+  type MemberData,
+} from '../../src/delivery/decorate.js';
+import { expandTemplate } from '../../src/services/templates.js';
+import type { MsgData } from '../../src/queue/qfile.js';
+import { DeliveryWorld } from './support.js';
 
 const FOOTER =
   '_______________________________________________\r\nAnt mailing list -- ant@example.com\r\nTo unsubscribe send an email to ant-leave@example.com\r\n';
@@ -21,6 +34,20 @@ function list(changes: Record<string, unknown> = {}): MailingList {
   } as unknown as MailingList;
 }
 
+// A real template loader (the built-in texts, and whatever a test puts in the var dir).
+let world: DeliveryWorld;
+before(async () => {
+  world = await DeliveryWorld.open();
+});
+after(async () => {
+  await world.close();
+});
+
+/** decorate() with the list's texts read as the out runner reads them, once per delivery. */
+async function dec(msg: Message, mlist: MailingList, msgdata: MsgData = {}, member?: MemberData): Promise<Message> {
+  return decorate(msg, mlist, await decorationTexts(world.services.templates, mlist), msgdata, member);
+}
+
 function message(headers: string[], body: string | Buffer): Message {
   return new Message(
     Buffer.concat([Buffer.from([...headers, '', ''].join('\r\n')), Buffer.isBuffer(body) ? body : Buffer.from(body)]),
@@ -29,23 +56,23 @@ function message(headers: string[], body: string | Buffer): Message {
 
 const FROM = ['From: anne@example.org', 'To: ant@example.com', 'Subject: hi', 'MIME-Version: 1.0'];
 
-test('a plain-text post gets the default footer appended to its body', () => {
+test('a plain-text post gets the default footer appended to its body', async () => {
   const original = message(
     [...FROM, 'Content-Type: text/plain; charset="us-ascii"; format=flowed'],
     'Hello, list.\r\n',
   );
-  const out = decorate(original, list());
+  const out = await dec(original, list());
   assert.equal(out.body.toString(), `Hello, list.\r\n${FOOTER}`);
   assert.equal(out.get('content-type'), 'text/plain; charset="us-ascii"; format=flowed');
   // The queued message itself is left as it was.
   assert.equal(original.body.toString(), 'Hello, list.\r\n');
   // No Content-Type at all means text/plain; a body without a final newline gets one first.
-  const bare = decorate(message(['From: anne@example.org'], 'no newline'), list());
+  const bare = await dec(message(['From: anne@example.org'], 'no newline'), list());
   assert.equal(bare.body.toString(), `no newline\r\n${FOOTER}`);
 });
 
-test('the footer keeps the transfer encoding of the body', () => {
-  const b64 = decorate(
+test('the footer keeps the transfer encoding of the body', async () => {
+  const b64 = await dec(
     message(
       [...FROM, 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64'],
       Buffer.from('Grüße\r\n').toString('base64') + '\r\n',
@@ -54,7 +81,7 @@ test('the footer keeps the transfer encoding of the body', () => {
   );
   assert.equal(Buffer.from(b64.body.toString(), 'base64').toString('utf8'), `Grüße\r\n${FOOTER}`);
   assert.equal(b64.get('content-transfer-encoding'), 'base64');
-  const qp = decorate(
+  const qp = await dec(
     message(
       [...FROM, 'Content-Type: text/plain; charset=iso-8859-1', 'Content-Transfer-Encoding: quoted-printable'],
       'Gr=FC=DFe\r\n',
@@ -65,8 +92,8 @@ test('the footer keeps the transfer encoding of the body', () => {
   assert.equal(qp.get('content-type'), 'text/plain; charset=iso-8859-1');
 });
 
-test('a non-ASCII footer moves a latin-1 body to UTF-8', () => {
-  const out = decorate(
+test('a non-ASCII footer moves a latin-1 body to UTF-8', async () => {
+  const out = await dec(
     message(
       [...FROM, 'Content-Type: text/plain; charset=iso-8859-1', 'Content-Transfer-Encoding: 8bit'],
       Buffer.from('Gr\xfc\xdfe\r\n', 'latin1'),
@@ -77,7 +104,7 @@ test('a non-ASCII footer moves a latin-1 body to UTF-8', () => {
   assert.equal(out.body.toString('utf8'), 'Grüße\r\n-- Liste für Ameisen\r\n');
 });
 
-test('a multipart/mixed post gets the footer as a last inline text/plain part', () => {
+test('a multipart/mixed post gets the footer as a last inline text/plain part', async () => {
   const body = [
     'preamble',
     '--XYZ',
@@ -92,7 +119,7 @@ test('a multipart/mixed post gets the footer as a last inline text/plain part', 
     '--XYZ--',
     '',
   ].join('\r\n');
-  const out = decorate(
+  const out = await dec(
     message([...FROM, 'Content-Type: multipart/mixed; boundary="XYZ"'], body),
     list({ member_regular_header: 'Read the rules.\n' }),
   );
@@ -111,7 +138,7 @@ test('a multipart/mixed post gets the footer as a last inline text/plain part', 
   assert.equal(parts[5], '--\r\n');
 });
 
-test('anything else is wrapped in a multipart/mixed with the footer after it', () => {
+test('anything else is wrapped in a multipart/mixed with the footer after it', async () => {
   const alt = [
     '--ALT',
     'Content-Type: text/plain',
@@ -124,7 +151,7 @@ test('anything else is wrapped in a multipart/mixed with the footer after it', (
     '--ALT--',
     '',
   ].join('\r\n');
-  const out = decorate(
+  const out = await dec(
     message([...FROM, 'Content-Type: multipart/alternative; boundary="ALT"', 'Content-Transfer-Encoding: 7bit'], alt),
     list(),
   );
@@ -145,38 +172,74 @@ test('anything else is wrapped in a multipart/mixed with the footer after it', (
   assert.ok(parts[2].endsWith(`\r\n${FOOTER.replace(/^_+\r\n/, '')}`), parts[2]);
   assert.equal(parts[3], '--\r\n');
   // An HTML post is wrapped the same way, so its HTML is not touched.
-  const html = decorate(message([...FROM, 'Content-Type: text/html; charset=utf-8'], '<p>Hi</p>\r\n'), list());
+  const html = await dec(message([...FROM, 'Content-Type: text/html; charset=utf-8'], '<p>Hi</p>\r\n'), list());
   assert.match(html.get('content-type') ?? '', /^multipart\/mixed/);
   assert.match(html.body.toString(), /\r\nContent-Type: text\/html; charset=utf-8\r\n\r\n<p>Hi<\/p>\r\n--/);
 });
 
-test('the list chooses its footer: its own text, or none at all', () => {
-  const own = decorate(
+test('the list chooses its footer: its own text, or none at all', async () => {
+  const own = await dec(
     message(FROM, 'Hello.\r\n'),
     list({ member_regular_footer: '-- \n$display_name <$listname>, $description\n', description: 'All about ants' }),
   );
   assert.equal(own.body.toString(), 'Hello.\r\n-- \r\nAnt <ant@example.com>, All about ants\r\n');
-  const none = decorate(message(FROM, 'Hello.\r\n'), list({ member_regular_footer: '' }));
+  const none = await dec(message(FROM, 'Hello.\r\n'), list({ member_regular_footer: '' }));
   assert.equal(none.toBuffer().toString(), message(FROM, 'Hello.\r\n').toBuffer().toString());
 });
 
-test('member placeholders are filled for personalised copies and left alone otherwise', () => {
+test('without a text of its own, the list gets the templates: list row, then domain row, then site file', async () => {
+  const dir = world.services.config.path('paths', 'template_dir');
+  mkdirSync(join(dir, 'site', 'en'), { recursive: true });
+  mkdirSync(join(dir, 'own'), { recursive: true });
+  writeFileSync(join(dir, 'site', 'en', 'list:member:generic:footer.txt'), '-- site footer of $display_name\n');
+  writeFileSync(join(dir, 'own', 'footer.txt'), '-- footer of $list_id\n');
+  writeFileSync(join(dir, 'own', 'header.txt'), 'Header for $domain\n');
+  const uris = world.services.templateUris;
+  try {
+    // The site's generic footer stands in for the regular footer nobody defined.
+    assert.equal((await dec(message(FROM, 'Hi\r\n'), list())).body.toString(), 'Hi\r\n-- site footer of Ant\r\n');
+    await uris.set('list:member:regular:header', 'example.com', pathToFileURL(join(dir, 'own', 'header.txt')).href);
+    await uris.set('list:member:regular:footer', 'example.com', 'mailman:///list:member:generic:footer');
+    await uris.set('list:member:regular:footer', 'ant.example.com', `file://${dir}/own/footer.txt`);
+    assert.equal(
+      (await dec(message(FROM, 'Hi\r\n'), list())).body.toString(),
+      'Header for example.com\r\nHi\r\n-- footer of ant.example.com\r\n',
+    );
+    await uris.delete('list:member:regular:footer', 'ant.example.com');
+    assert.equal(
+      (await dec(message(FROM, 'Hi\r\n'), list())).body.toString(),
+      `Header for example.com\r\nHi\r\n${FOOTER}`,
+    );
+    // The list's own setting still wins over every template.
+    const own = list({ member_regular_header: 'Mine\n', member_regular_footer: '' });
+    assert.equal((await dec(message(FROM, 'Hi\r\n'), own)).body.toString(), 'Mine\r\nHi\r\n');
+  } finally {
+    for (const name of ['list:member:regular:header', 'list:member:regular:footer'] as const)
+      for (const context of ['example.com', 'ant.example.com']) await uris.delete(name, context);
+    rmSync(join(dir, 'site'), { recursive: true, force: true });
+  }
+});
+
+test('member placeholders are filled for personalised copies and left alone otherwise', async () => {
   const mlist = list({
     member_regular_footer: 'You are subscribed as ${user_email} (${user_name_or_address}); $$5 for $unknown\n',
   });
-  assert.equal(isPersonal(mlist), true);
-  assert.equal(isPersonal(list()), false);
-  const personal = decorate(message(FROM, 'Hi\r\n'), mlist, {}, { email: 'bart@example.org', displayName: 'Bart' });
+  assert.equal(isPersonal(await decorationTexts(world.services.templates, mlist)), true);
+  assert.equal(isPersonal(await decorationTexts(world.services.templates, list())), false);
+  const personal = await dec(message(FROM, 'Hi\r\n'), mlist, {}, { email: 'bart@example.org', displayName: 'Bart' });
   assert.equal(personal.body.toString(), 'Hi\r\nYou are subscribed as bart@example.org (Bart); $5 for $unknown\r\n');
-  const bulk = decorate(message(FROM, 'Hi\r\n'), mlist);
+  const bulk = await dec(message(FROM, 'Hi\r\n'), mlist);
   assert.equal(
     bulk.body.toString(),
     'Hi\r\nYou are subscribed as ${user_email} (${user_name_or_address}); $5 for $unknown\r\n',
   );
-  assert.equal(expand('$a${b}$c', substitutions(list(), undefined, { 'decoration-data': { a: 'A', b: 'B' } })), 'AB$c');
+  assert.equal(
+    expandTemplate('$a${b}$c', substitutions(list(), undefined, { 'decoration-data': { a: 'A', b: 'B' } })),
+    'AB$c',
+  );
 });
 
-test('digests, owner mail and notices (nodecorate) are not decorated', () => {
+test('digests, owner mail and notices (nodecorate) are not decorated', async () => {
   assert.equal(shouldDecorate({}), true);
   assert.equal(shouldDecorate({ nodecorate: true }), false);
   assert.equal(shouldDecorate({ isdigest: true }), false);

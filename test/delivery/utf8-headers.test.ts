@@ -9,7 +9,7 @@ import { DeliveryWorld } from './support.js';
 import { Message } from '../../src/email/message.js';
 import { type MessageContext } from '../../src/registry.js';
 import { registry } from '../helpers/registry.js';
-import { decorate } from '../../src/delivery/decorate.js';
+import { decorate, decorationTexts } from '../../src/delivery/decorate.js';
 import { sendRejection } from '../../src/services/notices.js';
 import { plainText } from '../helpers/mime-text.js';
 
@@ -185,19 +185,20 @@ test('rfc-2369: a UTF-8 list description in List-Id is an encoded phrase', async
 });
 
 for (const [form, enc] of FORMS) {
-  test(`decorate adds a UTF-8 footer to a UTF-8 or Latin-1 body and leaves ${form} headers as they came`, () => {
+  test(`decorate adds a UTF-8 footer to a UTF-8 or Latin-1 body and leaves ${form} headers as they came`, async () => {
     const headers = [
       line('From', enc('Jürgen <j@example.de>')),
       line('Subject', enc('Grüße aus Köln')),
       'MIME-Version: 1.0',
     ];
     const mlist = { ...w.mlist, display_name: 'Köln-Team', member_regular_footer: '-- $display_name: Grüße\n' };
+    const texts = await decorationTexts(w.services.templates, mlist);
     const utf8 = ctx(
       [...headers, 'Content-Type: text/plain; charset="utf-8"', 'Content-Transfer-Encoding: 8bit'],
       {},
       Buffer.from('Grüße aus Köln\r\n'),
     );
-    const out = decorate(utf8.msg, mlist);
+    const out = decorate(utf8.msg, mlist, texts);
     assert.equal(out.body.toString('utf8'), 'Grüße aus Köln\r\n-- Köln-Team: Grüße\r\n');
     assert.deepEqual(out.headerBytes(), utf8.msg.headerBytes());
     // The body moves to UTF-8: only the charset parameter of the Content-Type line changes.
@@ -210,7 +211,7 @@ for (const [form, enc] of FORMS) {
       {},
       Buffer.from('Grüße aus Köln\r\n', 'latin1'),
     );
-    const moved = decorate(latin.msg, mlist);
+    const moved = decorate(latin.msg, mlist, texts);
     assert.equal(moved.body.toString('utf8'), 'Grüße aus Köln\r\n-- Köln-Team: Grüße\r\n');
     assert.deepEqual(moved.rawLines('content-type'), [
       Buffer.from('Content-Type: text/plain; charset="utf-8"; name="Grüße.txt"', 'latin1').toString('latin1'),
@@ -222,7 +223,7 @@ for (const [form, enc] of FORMS) {
       {},
       '<p>Hi</p>\r\n',
     );
-    const wrapped = decorate(html.msg, mlist);
+    const wrapped = decorate(html.msg, mlist, texts);
     assert.ok(wrapped.body.includes(Buffer.from('\r\nContent-Type: text/html; name="Grüße.html"\r\n', 'utf8')));
     othersUnchanged(html.msg, wrapped, ['content-type', 'mime-version']);
   });

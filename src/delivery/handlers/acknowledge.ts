@@ -1,7 +1,8 @@
-// A member who asked for it (acknowledge_posts) is told their post reached the list. The
-// notice goes through the virgin queue like every message the list writes.
+// A member who asked for it (acknowledge_posts) is told their post reached the list, in the
+// list:user:notice:post template. The notice goes through the virgin queue like every
+// message the list writes.
 import { defineHandler } from '../../registry.js';
-import { sendNotice } from '../../services/notices.js';
+import { sendTemplateNotice } from '../../services/notices.js';
 import { listAddresses } from '../../model/list-addresses.js';
 
 export default defineHandler({
@@ -20,19 +21,13 @@ export default defineHandler({
     const original = [msgdata.origsubj, msgdata.original_subject].find((s) => typeof s === 'string' && s) as
       string | undefined;
     const subject = original ?? msg.get('subject') ?? '(no subject)';
-    const text = [
-      'Your message entitled',
-      '',
-      `    ${subject.replace(/\s+/g, ' ').trim() || '(no subject)'}`,
-      '',
-      `was successfully received by the ${mlist.display_name} mailing list.`,
-      '',
-    ].join('\n');
-    await sendNotice(services, mlist, {
+    const language = typeof msgdata.lang === 'string' ? msgdata.lang : (member.preferred_language ?? undefined);
+    await sendTemplateNotice(services, mlist, 'list:user:notice:post', {
       from: listAddresses(mlist).bounces,
       to: sender,
       subject: `${mlist.display_name} post acknowledgment`,
-      text,
+      language,
+      subs: { subject: subject.replace(/\s+/g, ' ').trim() || '(no subject)' },
     });
   },
 });

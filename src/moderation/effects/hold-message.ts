@@ -6,7 +6,7 @@ import { defineEffect, MessageContext } from '../../registry.js';
 import { addRuleHeaders, reasonsOf, vette } from '../vette.js';
 import { makeMessageId } from '../../email/message.js';
 import { buildNotice, canAcknowledge } from '../../email/notice.js';
-import { sendNotice } from '../../services/notices.js';
+import { reasonLines, sendTemplateNotice } from '../../services/notices.js';
 import { listAddresses } from '../../model/list-addresses.js';
 import type { HeldMessageData } from '../../services/requests.js';
 
@@ -62,43 +62,43 @@ async function notifyPoster(ctx: MessageContext, sender: string, subject: string
   const addrs = listAddresses(mlist);
   const decision = await services.autoresponses.claim(mlist.list_id, sender, 'hold');
   if (decision === 'silent') return;
+  // In the poster's language when they are a member, else the list's.
+  const language = (await services.members.findMember(mlist.list_id, sender, 'member'))?.preferred_language;
   if (decision === 'last-notice') {
-    await sendNotice(services, mlist, {
+    await sendTemplateNotice(services, mlist, 'list:user:notice:no-more-today', {
       from: addrs.owner,
       to: sender,
       subject: 'Last autoresponse notification for today',
-      text: [
-        `The ${addrs.posting} mailing list has received ` +
-          `${services.config.int('mta', 'max_autoresponses_per_day')} messages from your address today,`,
-        'each of which got an automatic reply. To stop a possible mail loop between us, it will send you',
-        'no more automatic replies today. Your messages are still received and handled as usual.',
-        '',
-        `If this is a mistake, write to the list owners at ${addrs.owner}.`,
-        '',
-      ].join('\n'),
+      language: language ?? undefined,
+      subs: { sender_email: sender, count: String(services.config.int('mta', 'max_autoresponses_per_day')) },
     });
     return;
   }
-  await sendNotice(services, mlist, {
+  await sendTemplateNotice(services, mlist, 'list:user:notice:hold', {
     from: addrs.bounces,
     to: sender,
     subject: `Your message to ${addrs.posting} awaits moderator approval`,
-    text: [
-      `Your mail to '${mlist.display_name}' with the subject`,
-      '',
-      `    ${subject}`,
-      '',
-      'Is being held until the list moderator can review it for approval.',
-      '',
-      'The message is being held because:',
-      '',
-      ...reasons.map((r) => `    ${r}`),
-      '',
-      'Either the message will get posted to the list, or you will receive notification of',
-      "the moderator's decision.",
-      '',
-    ].join('\n'),
+    language: language ?? undefined,
+    subs: { subject, sender_email: sender, reasons: reasonLines(reasons) },
   });
+}
+
+/**
+ * The substitutions of list:admin:action:post. `$confirm_email` and `$token` are for deciding
+ * by mail: the address a moderator's reply goes to and the token it confirms.
+ */
+function moderatorNoticeSubs(
+  sender: string,
+  subject: string,
+  reasons: string[],
+  confirm?: { token: string; email: string },
+): Record<string, string> {
+  return {
+    subject,
+    sender_email: sender || 'an unknown sender',
+    reasons: reasonLines(reasons),
+    ...(confirm ? { token: confirm.token, confirm_email: confirm.email } : {}),
+  };
 }
 
 async function notifyModerators(
@@ -111,24 +111,14 @@ async function notifyModerators(
 ): Promise<void> {
   const { msg, mlist, services } = ctx;
   const addrs = listAddresses(mlist);
-  await sendNotice(services, mlist, {
+  await sendTemplateNotice(services, mlist, 'list:admin:action:post', {
     from: addrs.owner,
     to: addrs.owner,
     subject: `${addrs.posting} post from ${sender || 'an unknown sender'} requires approval`,
-    text: [
-      'As list administrator, your authorization is requested for the following mailing list posting:',
-      '',
-      `    List:    ${addrs.posting}`,
-      `    From:    ${sender || 'unknown'}`,
-      `    Subject: ${subject}`,
-      '',
-      'The message is being held because:',
-      '',
-      ...reasons.map((r) => `    ${r}`),
-      '',
-      `Held message request #${requestId}. Approve or reject it with the web interface or the REST API.`,
-      '',
-    ].join('\n'),
+    subs: {
+      ...moderatorNoticeSubs(sender, subject, reasons, { token, email: confirmAddress(ctx, token) }),
+      request_id: String(requestId),
+    },
     attach: [msg.toBuffer(), await confirmation(ctx, token)],
   });
 }
@@ -139,15 +129,11 @@ async function notifyModerators(
  * not VERPed), so a plain reply reaches the command runner with the token.
  */
 async function confirmation(ctx: MessageContext, token: string): Promise<Buffer> {
-  const { mlist, services } = ctx;
-  const addrs = listAddresses(mlist);
-  const verp = services.config.bool('mta', 'verp_confirmations');
-  const delimiter = services.config.get('mta', 'verp_delimiter') || '+';
-  const confirmAddress = `${mlist.list_name}-confirm${delimiter}${token}@${mlist.mail_host}`;
+  const { mlist } = ctx;
   return buildNotice(
     {
-      from: verp ? confirmAddress : addrs.request,
-      to: addrs.owner,
+      from: confirmAddress(ctx, token),
+      to: listAddresses(mlist).owner,
       subject: `confirm ${token}`,
       precedence: null,
       text: [
@@ -162,4 +148,12 @@ async function confirmation(ctx: MessageContext, token: string): Promise<Buffer>
     },
     mlist.mail_host,
   );
+}
+
+/** Where a moderator's reply about a held post goes: -confirm+TOKEN, or -request unVERPed. */
+function confirmAddress(ctx: MessageContext, token: string): string {
+  const { mlist, services } = ctx;
+  if (!services.config.bool('mta', 'verp_confirmations')) return listAddresses(mlist).request;
+  const delimiter = services.config.get('mta', 'verp_delimiter') || '+';
+  return `${mlist.list_name}-confirm${delimiter}${token}@${mlist.mail_host}`;
 }

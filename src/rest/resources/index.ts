@@ -18,6 +18,7 @@ const IN_ORDER = [
   'users',
   'bans',
   'header-matches',
+  'uris',
   'roster', // last: its /lists/<list>/<role>/<email> would shadow the fixed paths of the others
 ];
 
