@@ -1,5 +1,6 @@
-// A member who asked for it (acknowledge_posts) is told their post reached the list. The
-// notice goes through the virgin queue like every message the list writes.
+// A member who asked for it (acknowledge_posts, through the preference cascade: set on the
+// membership, the address or the user) is told their post reached the list. The notice goes
+// through the virgin queue like every message the list writes.
 import { defineHandler } from '../../registry.js';
 import { sendNotice } from '../../services/notices.js';
 import { listAddresses } from '../../model/list-addresses.js';
@@ -14,7 +15,7 @@ export default defineHandler({
         : msg.senders(services.senderHeaders)[0];
     if (!sender) return;
     const member = await services.members.findMember(mlist.list_id, sender, 'member');
-    if (!member || member.acknowledge_posts !== true) return;
+    if (!member || !(await services.preferences.effective(member)).acknowledge_posts) return;
     if (dryRun) return;
     // The subject as the poster wrote it, before the list prefixed it.
     const original = [msgdata.origsubj, msgdata.original_subject].find((s) => typeof s === 'string' && s) as
