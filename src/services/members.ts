@@ -16,7 +16,7 @@ import { UserManager, newUuid } from './users.js';
 import { BadRequestError, ConflictError } from './errors.js';
 import { listAddresses } from './lists.js';
 import type { BanManager } from './bans.js';
-import { asBool, type Sql, type SqlStatement } from '../model/sql.js';
+import type { Sql, SqlStatement } from '../model/sql.js';
 import { RowReader } from './rows.js';
 import { isValidEmail } from '../email/addresses.js';
 import { cascadeSql, USER_LAYER, type PreferenceManager } from './preferences.js';
@@ -63,18 +63,19 @@ export interface DeliveryMember {
 // of plain columns per member (TypeORM's hydration of Member and Address was most of the
 // pipeline runner's CPU at 1000 members), with the preference cascade evaluated in the
 // query. Members subscribed as a user (address_id null) are left out, as roster() leaves
-// them out.
-const REGULAR_RECIPIENTS = `SELECT a.email AS email, ${cascadeSql('receive_own_postings')} AS own
+// them out. The sender's receive_own_postings is asked in the query too, after the email
+// comparison, so the cascade is evaluated for that one row and not carried back for each.
+const REGULAR_RECIPIENTS = `SELECT a.email AS email
   FROM member m JOIN address a ON a.id = m.address_id ${USER_LAYER}
   WHERE m.list_id = ? AND m.role = 'member' AND ${cascadeSql('delivery_mode')} = 'regular'
-    AND ${cascadeSql('delivery_status')} = 'enabled'
+    AND ${cascadeSql('delivery_status')} = 'enabled' AND (a.email <> ? OR ${cascadeSql('receive_own_postings')})
   ORDER BY a.email`;
 const ENABLED_IN_ROLE = `SELECT a.email AS email
   FROM member m JOIN address a ON a.id = m.address_id ${USER_LAYER}
   WHERE m.list_id = ? AND m.role = ? AND ${cascadeSql('delivery_status')} = 'enabled'
   ORDER BY a.email`;
 // The language as far as the member, address and user say; decoration falls back to the list's.
-const DELIVERY_DATA = `SELECT a.email AS email, m.display_name AS member_name, a.display_name AS address_name,
+const DELIVERY_DATA = `SELECT a.email AS email, COALESCE(NULLIF(m.display_name, ''), a.display_name, '') AS name,
     ${cascadeSql('preferred_language')} AS language
   FROM member m JOIN address a ON a.id = m.address_id ${USER_LAYER}
   WHERE m.list_id = ? AND m.role = 'member'`;
@@ -217,14 +218,10 @@ export class MemberManager {
    * receive_own_postings is off: each of the three through the preference cascade.
    */
   async regularRecipients(listId: string, sender?: string): Promise<string[]> {
-    const rows = await this.sql.all<{ email: string; own: unknown }>(REGULAR_RECIPIENTS, [listId]);
+    // '' is no member's email: without a sender, nobody is left out for it.
+    const rows = await this.sql.all<{ email: string }>(REGULAR_RECIPIENTS, [listId, sender ?? '']);
     const out = new Array<string>(rows.length);
-    let n = 0;
-    for (const r of rows) {
-      if (r.email === sender && !asBool(r.own)) continue;
-      out[n++] = r.email;
-    }
-    out.length = n;
+    for (let i = 0; i < rows.length; i++) out[i] = rows[i].email;
     return out;
   }
 
@@ -236,15 +233,12 @@ export class MemberManager {
   /** Names and languages of a list's members by email, for personalised delivery. */
   async deliveryData(listId: string): Promise<Map<string, DeliveryMember>> {
     const out = new Map<string, DeliveryMember>();
-    for (const r of await this.sql.all<{
-      email: string;
-      member_name: string | null;
-      address_name: string | null;
-      language: string | null;
-    }>(DELIVERY_DATA, [listId])) {
+    for (const r of await this.sql.all<{ email: string; name: string | null; language: string | null }>(DELIVERY_DATA, [
+      listId,
+    ])) {
       out.set(r.email, {
         email: r.email,
-        displayName: r.member_name || r.address_name || '',
+        displayName: r.name ?? '',
         language: r.language ?? undefined,
       });
     }
