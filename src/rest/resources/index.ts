@@ -16,6 +16,7 @@ const IN_ORDER = [
   'members',
   'addresses',
   'users',
+  'preferences',
   'bans',
   'header-matches',
   'roster', // last: its /lists/<list>/<role>/<email> would shadow the fixed paths of the others
