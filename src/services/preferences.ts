@@ -57,16 +57,21 @@ function layerOf(row: Row | Preferences): Preferences {
   return out as Preferences;
 }
 
-// Ids per query when many members are read at once: a fixed count (the last id repeated to
-// fill it), so there is one prepared statement, and far below either database's limit on
-// parameters.
-const CHUNK = 100;
+// Ids per query when many members are read at once. A few fixed counts (the last id repeated
+// to fill one) keep the prepared statements few, each far below either database's limit on
+// parameters: one member as a handler asks per post, a page of a roster, a whole roster.
+const BATCHES = [1, 50, 500] as const;
 
 const EFFECTIVE_COLUMNS = PREFERENCE_NAMES.map((n) => `${cascadeSql(n)} AS ${n}`).join(', ');
-const EFFECTIVE_OF = `SELECT m.id AS member_row, ml.preferred_language AS list_language, ${EFFECTIVE_COLUMNS}
+const EFFECTIVE = new Map(
+  BATCHES.map((n) => [
+    n,
+    `SELECT m.id AS member_row, ml.preferred_language AS list_language, ${EFFECTIVE_COLUMNS}
   FROM member m LEFT JOIN address a ON a.id = m.address_id ${USER_LAYER}
     LEFT JOIN mailinglist ml ON ml.list_id = m.list_id
-  WHERE m.id IN (${Array(CHUNK).fill('?').join(', ')})`;
+  WHERE m.id IN (${Array(n).fill('?').join(', ')})`,
+  ]),
+);
 
 /** Whose preferences a request reads or writes: one layer of the cascade. */
 export type PreferenceOwner = { member: Member } | { address: Address } | { user: User };
@@ -127,18 +132,24 @@ export class PreferenceManager {
   async effectiveOf(members: readonly Member[]): Promise<Map<number, EffectivePreferences>> {
     const out = new Map<number, EffectivePreferences>();
     const ids = [...new Set(members.map((m) => m.id))];
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const chunk = ids.slice(i, i + CHUNK);
-      while (chunk.length < CHUNK) chunk.push(chunk[chunk.length - 1]);
-      for (const row of await this.sql.all(EFFECTIVE_OF, chunk)) {
-        const layer = layerOf(row);
-        out.set(Number(row.member_row), {
-          ...(layer as EffectivePreferences),
-          preferred_language: languageOf(layer.preferred_language, row.list_language, this.siteLanguage),
-        });
-      }
+    for (let i = 0; i < ids.length;) {
+      const size = BATCHES.find((n) => n >= ids.length - i) ?? BATCHES[BATCHES.length - 1];
+      const batch = ids.slice(i, i + size);
+      i += batch.length;
+      while (batch.length < size) batch.push(batch[batch.length - 1]);
+      for (const row of await this.sql.all(EFFECTIVE.get(size)!, batch))
+        out.set(Number(row.member_row), this.decided(row));
     }
     return out;
+  }
+
+  /** A row of the effective queries, the language completed by the list's and the site's. */
+  private decided(row: Row): EffectivePreferences {
+    const layer = layerOf(row);
+    return {
+      ...(layer as EffectivePreferences),
+      preferred_language: languageOf(layer.preferred_language, row.list_language, this.siteLanguage),
+    };
   }
 }
 

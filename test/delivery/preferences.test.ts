@@ -200,3 +200,18 @@ test('a layer written, replaced and cleared: only what it sets shows, the rest f
   await prefs.clear({ member: fresh! });
   assert.deepEqual(await prefs.effective(fresh!), prefs.system());
 });
+
+test('effective preferences of a whole roster, past one batch of ids, match one member at a time', async () => {
+  const views: MemberView[] = [];
+  for (let i = 0; i < 620; i++) {
+    const view = await w.services.members.subscribe(w.mlist, `many${i}@example.org`);
+    if (i % 7 === 0) await w.services.preferences.update({ address: view.address }, { delivery_status: 'by_bounces' });
+    views.push(view);
+  }
+  const all = await w.services.preferences.effectiveOf([...views, ...views.slice(0, 3)].map((v) => v.member));
+  assert.equal(all.size, 620);
+  for (const [i, v] of views.entries())
+    assert.equal(all.get(v.member.id)?.delivery_status, i % 7 === 0 ? 'by_bounces' : 'enabled', v.address.email);
+  for (const i of [0, 1, 499, 500, 619])
+    assert.deepEqual(await w.services.preferences.effective(views[i].member), all.get(views[i].member.id));
+});
