@@ -4,6 +4,7 @@ import { EntitySchema, EntitySchemaColumnOptions } from 'typeorm';
 import { LIST_SETTINGS, SettingSpec } from './list-settings.js';
 import { AutoResponseRecordEntity } from './autoresponse.js';
 import { PendedEntity, TemplateEntity } from './pending.js';
+import { PREFERENCE_KINDS, PREFERENCE_NAMES, type Preferences } from './preferences.js';
 
 export interface Domain {
   id: number;
@@ -106,7 +107,15 @@ export const MailingListEntity = new EntitySchema<MailingList>({
   columns: listColumns as never,
 });
 
-export interface User {
+/** The seven preferences, each nullable: a member, an address and a user each have them. */
+function preferenceColumns(): Record<keyof Preferences, EntitySchemaColumnOptions> {
+  const out = {} as Record<keyof Preferences, EntitySchemaColumnOptions>;
+  for (const name of PREFERENCE_NAMES)
+    out[name] = { type: PREFERENCE_KINDS[name] === 'bool' ? Boolean : String, nullable: true };
+  return out;
+}
+
+export interface User extends Preferences {
   id: number;
   user_id: string; // uuid hex
   display_name: string;
@@ -127,10 +136,11 @@ export const UserEntity = new EntitySchema<User>({
     created_on: { type: Date },
     is_server_owner: { type: Boolean, default: false },
     preferred_address_id: { type: Number, nullable: true },
+    ...preferenceColumns(),
   },
 });
 
-export interface Address {
+export interface Address extends Preferences {
   id: number;
   email: string;
   original_email: string;
@@ -151,6 +161,7 @@ export const AddressEntity = new EntitySchema<Address>({
     registered_on: { type: Date },
     verified_on: { type: Date, nullable: true },
     user_id: { type: Number, nullable: true },
+    ...preferenceColumns(),
   },
   indices: [{ name: 'ix_address_user_id', columns: ['user_id'] }],
 });
@@ -158,7 +169,8 @@ export const AddressEntity = new EntitySchema<Address>({
 export { ROLES, DELIVERY_MODES, DELIVERY_STATUSES, type MemberRole } from './vocabulary.js';
 import type { MemberRole } from './vocabulary.js';
 
-export interface Member {
+/** A membership; its preferences are the first layer of the cascade (services/preferences.ts). */
+export interface Member extends Preferences {
   id: number;
   member_id: string; // uuid hex
   role: MemberRole;
@@ -168,13 +180,6 @@ export interface Member {
   user_id: number | null;
   display_name: string;
   moderation_action: string | null;
-  delivery_mode: string;
-  delivery_status: string;
-  receive_own_postings: boolean | null;
-  receive_list_copy: boolean | null;
-  acknowledge_posts: boolean | null;
-  hide_address: boolean | null;
-  preferred_language: string | null;
   bounce_score: number;
   last_bounce_received: Date | null;
   last_warning_sent: Date | null;
@@ -194,13 +199,7 @@ export const MemberEntity = new EntitySchema<Member>({
     user_id: { type: Number, nullable: true },
     display_name: { type: String, default: '' },
     moderation_action: { type: String, nullable: true },
-    delivery_mode: { type: String, default: 'regular' },
-    delivery_status: { type: String, default: 'enabled' },
-    receive_own_postings: { type: Boolean, nullable: true },
-    receive_list_copy: { type: Boolean, nullable: true },
-    acknowledge_posts: { type: Boolean, nullable: true },
-    hide_address: { type: Boolean, nullable: true },
-    preferred_language: { type: String, nullable: true },
+    ...preferenceColumns(),
     bounce_score: { type: 'float', default: 0 },
     last_bounce_received: { type: Date, nullable: true },
     last_warning_sent: { type: Date, nullable: true },

@@ -16,9 +16,10 @@ import { UserManager, newUuid } from './users.js';
 import { BadRequestError, ConflictError } from './errors.js';
 import { listAddresses } from './lists.js';
 import type { BanManager } from './bans.js';
-import { asBool, type Sql, type SqlStatement } from '../model/sql.js';
+import type { Sql, SqlStatement } from '../model/sql.js';
 import { RowReader } from './rows.js';
 import { isValidEmail } from '../email/addresses.js';
+import { cascadeSql, USER_LAYER, type PreferenceManager } from './preferences.js';
 
 export interface MemberView {
   member: Member;
@@ -60,19 +61,23 @@ export interface DeliveryMember {
 
 // Recipient calculation runs once per post over the whole roster: raw prepared SQL, one row
 // of plain columns per member (TypeORM's hydration of Member and Address was most of the
-// pipeline runner's CPU at 1000 members). Members subscribed as a user (address_id null)
-// are left out, as roster() leaves them out.
-const REGULAR_RECIPIENTS = `SELECT a.email AS email, m.receive_own_postings AS own
-  FROM member m JOIN address a ON a.id = m.address_id
-  WHERE m.list_id = ? AND m.role = 'member' AND m.delivery_mode = 'regular' AND m.delivery_status = 'enabled'
+// pipeline runner's CPU at 1000 members), with the preference cascade evaluated in the
+// query. Members subscribed as a user (address_id null) are left out, as roster() leaves
+// them out. The sender's receive_own_postings is asked in the query too, after the email
+// comparison, so the cascade is evaluated for that one row and not carried back for each.
+const REGULAR_RECIPIENTS = `SELECT a.email AS email
+  FROM member m JOIN address a ON a.id = m.address_id ${USER_LAYER}
+  WHERE m.list_id = ? AND m.role = 'member' AND ${cascadeSql('delivery_mode')} = 'regular'
+    AND ${cascadeSql('delivery_status')} = 'enabled' AND (a.email <> ? OR ${cascadeSql('receive_own_postings')})
   ORDER BY a.email`;
 const ENABLED_IN_ROLE = `SELECT a.email AS email
-  FROM member m JOIN address a ON a.id = m.address_id
-  WHERE m.list_id = ? AND m.role = ? AND m.delivery_status = 'enabled'
+  FROM member m JOIN address a ON a.id = m.address_id ${USER_LAYER}
+  WHERE m.list_id = ? AND m.role = ? AND ${cascadeSql('delivery_status')} = 'enabled'
   ORDER BY a.email`;
-const DELIVERY_DATA = `SELECT a.email AS email, m.display_name AS member_name, a.display_name AS address_name,
-    m.preferred_language AS language
-  FROM member m JOIN address a ON a.id = m.address_id
+// The language as far as the member, address and user say; decoration falls back to the list's.
+const DELIVERY_DATA = `SELECT a.email AS email, COALESCE(NULLIF(m.display_name, ''), a.display_name, '') AS name,
+    ${cascadeSql('preferred_language')} AS language
+  FROM member m JOIN address a ON a.id = m.address_id ${USER_LAYER}
   WHERE m.list_id = ? AND m.role = 'member'`;
 
 export class MemberManager {
@@ -83,6 +88,7 @@ export class MemberManager {
     ds: DataSource,
     private readonly sql: Sql,
     private readonly users: UserManager,
+    private readonly preferences: PreferenceManager,
     private readonly bans?: BanManager,
   ) {
     this.repo = ds.getRepository(MemberEntity);
@@ -176,8 +182,9 @@ export class MemberManager {
         role,
         mlist.list_id,
         opts.displayName ?? null,
-        opts.deliveryMode ?? 'regular',
-        opts.deliveryStatus ?? 'enabled',
+        // Unset unless asked for: the address, the user or the system decides.
+        opts.deliveryMode ?? null,
+        opts.deliveryStatus ?? null,
         now,
         lower,
       ],
@@ -207,22 +214,18 @@ export class MemberManager {
   }
 
   /**
-   * The regular members with delivery enabled, by email, less `sender` when that member
-   * turned receive_own_postings off (unset means on).
+   * The regular members with delivery enabled, by email, less `sender` when their
+   * receive_own_postings is off: each of the three through the preference cascade.
    */
   async regularRecipients(listId: string, sender?: string): Promise<string[]> {
-    const rows = await this.sql.all<{ email: string; own: unknown }>(REGULAR_RECIPIENTS, [listId]);
+    // '' is no member's email: without a sender, nobody is left out for it.
+    const rows = await this.sql.all<{ email: string }>(REGULAR_RECIPIENTS, [listId, sender ?? '']);
     const out = new Array<string>(rows.length);
-    let n = 0;
-    for (const r of rows) {
-      if (r.email === sender && r.own !== null && r.own !== undefined && !asBool(r.own)) continue;
-      out[n++] = r.email;
-    }
-    out.length = n;
+    for (let i = 0; i < rows.length; i++) out[i] = rows[i].email;
     return out;
   }
 
-  /** Emails of the members in a role whose delivery is enabled. */
+  /** Emails of the members in a role whose delivery is enabled (through the cascade). */
   async enabledInRole(listId: string, role: MemberRole): Promise<string[]> {
     return (await this.sql.all<{ email: string }>(ENABLED_IN_ROLE, [listId, role])).map((r) => r.email);
   }
@@ -230,15 +233,12 @@ export class MemberManager {
   /** Names and languages of a list's members by email, for personalised delivery. */
   async deliveryData(listId: string): Promise<Map<string, DeliveryMember>> {
     const out = new Map<string, DeliveryMember>();
-    for (const r of await this.sql.all<{
-      email: string;
-      member_name: string | null;
-      address_name: string | null;
-      language: string | null;
-    }>(DELIVERY_DATA, [listId])) {
+    for (const r of await this.sql.all<{ email: string; name: string | null; language: string | null }>(DELIVERY_DATA, [
+      listId,
+    ])) {
       out.set(r.email, {
         email: r.email,
-        displayName: r.member_name || r.address_name || '',
+        displayName: r.name ?? '',
         language: r.language ?? undefined,
       });
     }
@@ -269,9 +269,18 @@ export class MemberManager {
     if (q.listId) where.list_id = q.listId;
     if (q.role) where.role = q.role;
     if (q.moderation_action) where.moderation_action = q.moderation_action;
-    if (q.delivery_mode) where.delivery_mode = q.delivery_mode;
-    if (q.delivery_status) where.delivery_status = q.delivery_status;
     let views = await this.withAddresses(await this.repo.find({ where }));
+    if (q.delivery_mode || q.delivery_status) {
+      // As delivery sees them: through the preference cascade, not the member's own setting.
+      const effective = await this.preferences.effectiveOf(views.map((v) => v.member));
+      views = views.filter((v) => {
+        const p = effective.get(v.member.id);
+        return (
+          (!q.delivery_mode || p?.delivery_mode === q.delivery_mode) &&
+          (!q.delivery_status || p?.delivery_status === q.delivery_status)
+        );
+      });
+    }
     if (q.subscriberUid !== undefined) {
       const user = await this.users.getUserByUid(q.subscriberUid);
       if (!user) return [];

@@ -17,12 +17,15 @@ import { PendingManager } from './pendings.js';
 import { TemplateLoader } from './templates.js';
 import { TemplateUriManager } from './template-uris.js';
 import { WorkflowManager } from './workflows.js';
+import { PreferenceManager } from './preferences.js';
 
 export class Services {
   readonly domains: DomainManager;
   readonly lists: ListManager;
   readonly users: UserManager;
   readonly members: MemberManager;
+  /** The preference cascade: each layer's own preferences, and a member's effective ones. */
+  readonly preferences: PreferenceManager;
   readonly messages: MessageStore;
   readonly requests: RequestManager;
   readonly autoresponses: AutoResponseManager;
@@ -51,7 +54,8 @@ export class Services {
     this.requests = new RequestManager(db);
     this.autoresponses = new AutoResponseManager(db, config.int('mta', 'max_autoresponses_per_day'));
     this.bans = new BanManager(db, this.sql);
-    this.members = new MemberManager(db, this.sql, this.users, this.bans);
+    this.preferences = new PreferenceManager(db, this.sql, config.get('mailman', 'default_language'));
+    this.members = new MemberManager(db, this.sql, this.users, this.preferences, this.bans);
     this.headerMatches = new HeaderMatchManager(db, this.sql);
     this.queues = new Switchboards(config.queueDir);
     this.pendings = new PendingManager(db);
@@ -72,6 +76,7 @@ export class Services {
       bans: this.bans,
       templates: this.templates,
       queues: this.queues,
+      preferences: this.preferences,
     });
     this.senderHeaders = config
       .get('mailman', 'sender_headers')

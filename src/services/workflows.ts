@@ -20,6 +20,7 @@ import type { MemberManager, MemberView } from './members.js';
 import type { UserManager } from './users.js';
 import type { BanManager } from './bans.js';
 import type { TemplateLoader, TemplateName } from './templates.js';
+import type { PreferenceManager } from './preferences.js';
 import type { Switchboards } from '../queue/switchboard.js';
 import { sendTemplateNotice, sendToListAdmins } from './notices.js';
 
@@ -93,6 +94,7 @@ export interface WorkflowDeps {
   bans: BanManager;
   templates: TemplateLoader;
   queues: Switchboards;
+  preferences: PreferenceManager;
 }
 
 export class WorkflowManager {
@@ -335,7 +337,7 @@ export class WorkflowManager {
         from: listAddresses(mlist).request,
         subject: `Welcome to the "${mlist.display_name}" mailing list`,
         headers: { 'X-No-Archive': 'yes' },
-        language: view.member.preferred_language ?? undefined,
+        language: (await this.d.preferences.effective(view.member)).preferred_language,
         subs: { user_email: email, user_address: email, user_name: display || email },
       });
     }
@@ -354,13 +356,15 @@ export class WorkflowManager {
     email: string,
     sendGoodbye: boolean | null = null,
   ): Promise<void> {
+    // The language is the member's, read before the membership (its first layer) is gone.
+    const { preferred_language: language } = await this.d.preferences.effective(member);
     await this.d.members.unsubscribe(member);
     if (sendGoodbye ?? !!mlist.send_goodbye_message) {
       await sendTemplateNotice(this.d, mlist, 'list:user:notice:goodbye', {
         to: email,
         from: listAddresses(mlist).bounces,
         subject: `You have been unsubscribed from the ${mlist.display_name} mailing list`,
-        language: member.preferred_language ?? undefined,
+        language,
         subs: { user_email: email, user_address: email },
       });
     }

@@ -6,14 +6,9 @@ import { TestServer } from '../helpers/server.js';
 import { SmtpSink, type Received } from '../helpers/smtp-sink.js';
 import { sendLmtp, makePost } from '../helpers/lmtp-client.js';
 import { barrierPost } from '../helpers/barrier.js';
-import { Config } from '../../src/config/config.js';
-import { Services } from '../../src/services/services.js';
-import type { Member } from '../../src/model/entities.js';
-import { runners } from '../helpers/registry.js';
 
 let sink: SmtpSink;
 let server: TestServer;
-let services: Services;
 const MEMBERS = ['anne@example.org', 'bart@example.org', 'cris@example.net'];
 const FOOTER =
   '_______________________________________________\r\nAnt mailing list -- ant@example.com\r\nTo unsubscribe send an email to ant-leave@example.com\r\n';
@@ -37,20 +32,23 @@ before(async () => {
       assert.equal(res.status, 201, JSON.stringify(res.body));
     }
   }
-  // Preferences have no REST resource yet: set them in the server's database.
-  services = await Services.open(Config.load({ file: server.configFile, runners }), { migrate: false });
 });
 
 after(async () => {
-  await services?.close();
   await server?.cleanup();
   await sink?.close();
 });
 
-async function setPrefs(list: string, email: string, prefs: Partial<Member>): Promise<void> {
-  const member = await services.members.findMember(list, email, 'member');
-  assert.ok(member, `${email} is a member of ${list}`);
-  await services.members.update(member, prefs);
+/** PATCHes one layer's preferences over REST: `path` is /members/ID, /addresses/EMAIL or /users/ID-or-EMAIL. */
+async function setPrefs(path: string, prefs: Record<string, unknown>): Promise<void> {
+  const res = await server.rest('PATCH', `${path}/preferences`, prefs);
+  assert.equal(res.status, 204, JSON.stringify(res.body));
+}
+
+async function memberPath(list: string, email: string): Promise<string> {
+  const res = await server.rest('GET', `/lists/${list}/member/${email}`);
+  assert.equal(res.status, 200, `${email} is a member of ${list}`);
+  return `/members/${(res.body as { member_id: string }).member_id}`;
 }
 
 /** Posts, then waits for the copies and a barrier post: a duplicate would be at the sink by then. */
@@ -141,8 +139,8 @@ test('a multipart post gets the footer as its last part', async () => {
   assert.equal(msg.body.toString().split(FOOTER.split('\r\n')[1]).length, 2, 'the footer once');
 });
 
-test('a member with acknowledge_posts on gets a post acknowledgement', async () => {
-  await setPrefs('ant.example.com', 'cris@example.net', { acknowledge_posts: true });
+test('a member whose user turned acknowledge_posts on gets a post acknowledgement', async () => {
+  await setPrefs('/users/cris@example.net', { acknowledge_posts: true });
   const messageId = '<ack-me@example.net>';
   await deliver(
     makePost({ from: 'cris@example.net', to: 'ant@example.com', subject: 'Please confirm', messageId }),
@@ -162,7 +160,7 @@ test('a member with acknowledge_posts on gets a post acknowledgement', async () 
 });
 
 test('avoid-duplicates: a member in Cc who wants no list copy gets none; the others do', async () => {
-  await setPrefs('ant.example.com', 'bart@example.org', { receive_list_copy: false });
+  await setPrefs(await memberPath('ant.example.com', 'bart@example.org'), { receive_list_copy: false });
   const messageId = '<cc-bart@example.org>';
   const copies = await deliver(
     makePost({
@@ -211,4 +209,36 @@ test('personalised delivery: one copy per member with their own footer, To and X
     assert.equal(got[0].msg.body.toString(), `Hello, list.\r\n-- \r\nBee, sent to ${m} (${name})\r\n`);
     assert.equal(got[0].msg.get('x-mailman-copy'), m === 'cris@example.net' ? 'yes' : undefined, m);
   }
+});
+
+test('the preference cascade decides who gets a post: the user, the address, and the member over both', async () => {
+  const cris = await memberPath('ant.example.com', 'cris@example.net');
+  // Bart's user stopped delivery; Anne's address wants no copy of her own posts; Cris's
+  // address asked for digests, but the membership says regular and wins.
+  await setPrefs('/users/bart@example.org', { delivery_status: 'by_user' });
+  await setPrefs('/addresses/anne@example.org', { receive_own_postings: false });
+  await setPrefs('/addresses/cris@example.net', { delivery_mode: 'mime_digests' });
+  await setPrefs(cris, { delivery_mode: 'regular' });
+  try {
+    const messageId = '<cascade@example.org>';
+    const copies = await deliver(
+      makePost({ from: 'anne@example.org', to: 'ant@example.com', subject: 'cascade', messageId }),
+      messageId,
+      ['cris@example.net'],
+    );
+    assert.equal(copies.get('cris@example.net')!.length, 1);
+    assert.equal(copies.get('bart@example.org')!.length, 0, "the user's delivery_status");
+    assert.equal(copies.get('anne@example.org')!.length, 0, "the address's receive_own_postings");
+  } finally {
+    for (const path of ['/users/bart@example.org', '/addresses/anne@example.org', '/addresses/cris@example.net', cris])
+      assert.equal((await server.rest('DELETE', `${path}/preferences`)).status, 204);
+  }
+  // Cleared, every layer falls through to the system: everyone gets the next post.
+  const messageId = '<cascade-cleared@example.org>';
+  const copies = await deliver(
+    makePost({ from: 'anne@example.org', to: 'ant@example.com', subject: 'cleared', messageId }),
+    messageId,
+    MEMBERS,
+  );
+  for (const m of MEMBERS) assert.equal(copies.get(m)!.length, 1, m);
 });

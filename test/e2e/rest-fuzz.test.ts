@@ -1,6 +1,6 @@
 // issue 9 acceptance: the REST API's write endpoints under random input. A few hundred
-// requests (POST, PUT, PATCH, DELETE on domains, lists, config, members, users, bans,
-// header-matches, chains, pipelines, held, explain) with random JSON, form and broken
+// requests (POST, PUT, PATCH, DELETE on domains, lists, config, members, users, preferences,
+// bans, header-matches, chains, pipelines, held, explain) with random JSON, form and broken
 // bodies, random names and lengths, against the real server: none may get a 500, and the
 // rest runner is still the same process and still answering at the end.
 import { test, before, after } from 'node:test';
@@ -120,6 +120,7 @@ const FIELDS = [
     'name',
   ],
   ...['comment', 'reason', 'forward', 'message', 'chain', 'pipeline', 'sender', 'count', 'page'],
+  ...['acknowledge_posts', 'hide_address', 'preferred_language', 'receive_list_copy', 'receive_own_postings'],
 ];
 const body = fc.dictionary(
   fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...FIELDS) }, fc.string({ maxLength: 8 })),
@@ -162,6 +163,14 @@ const PATHS: fc.Arbitrary<[string[], string]>[] = [
   fc.tuple(
     fc.constant(['PATCH', 'DELETE']),
     segment('1', '00000000000000000000000000000001').map((id) => `/members/${enc(id)}`),
+  ),
+  fc.tuple(
+    fc.constant(['PUT', 'PATCH', 'DELETE']),
+    fc.oneof(
+      segment('1', '00000000000000000000000000000001').map((id) => `/members/${enc(id)}/preferences`),
+      segment('anne@example.org', 'nobody@example.org').map((e) => `/addresses/${enc(e)}/preferences`),
+      segment('anne@example.org', '1').map((u) => `/users/${enc(u)}/preferences`),
+    ),
   ),
   fc.tuple(
     fc.constant(['POST', 'DELETE']),

@@ -39,8 +39,8 @@ export default defineHandler({
         continue;
       }
       const member = await services.members.findMember(mlist.list_id, email, 'member');
-      // The preference defaults to on; only a member who turned it off is spared the copy.
-      if (member && member.receive_list_copy === false) {
+      // On unless the member, their address or their user turned it off.
+      if (member && !(await services.preferences.effective(member)).receive_list_copy) {
         if (cc.delete(email)) ccChanged = true;
         continue;
       }

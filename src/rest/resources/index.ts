@@ -16,6 +16,7 @@ const IN_ORDER = [
   'members',
   'addresses',
   'users',
+  'preferences',
   'bans',
   'header-matches',
   'uris',

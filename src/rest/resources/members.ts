@@ -21,12 +21,14 @@ export function article(role: string): string {
 /** Member entries; the linked users are loaded in one query for the whole page. */
 export async function renderMembers(services: Services, api: Api, views: MemberView[]): Promise<Resource[]> {
   const users = await services.users.usersById(views.flatMap((v) => [v.member.user_id, v.address.user_id]));
+  // Mailman shows the delivery mode the member gets: through the cascade, not only their own.
+  const effective = await services.preferences.effectiveOf(views.map((v) => v.member));
   return views.map(({ member: m, address: a }) => {
     const id = api.fromUuid(m.member_id);
     const r: Resource = {
       address: api.pathTo(`addresses/${a.email}`),
       bounce_score: m.bounce_score,
-      delivery_mode: m.delivery_mode,
+      delivery_mode: (effective.get(m.id) ?? services.preferences.system()).delivery_mode,
       display_name: m.display_name,
       email: a.email,
       list_id: m.list_id,
@@ -261,7 +263,12 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     const { member } = await requireMember(services, apiOf(ctx), ctx.params.id);
     const args = validate(
       inputOf(ctx),
-      { address: str, delivery_mode: oneOf(DELIVERY_MODES), moderation_action: oneOf(ACTIONS, { allowBlank: true }) },
+      {
+        address: str,
+        delivery_mode: oneOf(DELIVERY_MODES),
+        delivery_status: oneOf(DELIVERY_STATUSES),
+        moderation_action: oneOf(ACTIONS, { allowBlank: true }),
+      },
       'all',
     );
     const changes: Partial<Member> = {};
@@ -273,7 +280,9 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
         throw badRequest(`${address.email} is already ${article(member.role)} ${member.role} of ${member.list_id}`);
       changes.address_id = address.id;
     }
+    // The member's own layer of the preference cascade, as /members/<id>/preferences sets it.
     if (args.delivery_mode) changes.delivery_mode = args.delivery_mode;
+    if (args.delivery_status) changes.delivery_status = args.delivery_status;
     // '' clears the override, so the list's default action applies again.
     if (args.moderation_action !== undefined) changes.moderation_action = args.moderation_action;
     await services.members.update(member, changes);

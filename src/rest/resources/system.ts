@@ -4,6 +4,7 @@ import { apiOf, okay } from '../helpers.js';
 import { notFound } from '../errors.js';
 import { shownValue } from '../../config/schema.js';
 import type { RestDeps, RestRouter, RestContext } from '../context.js';
+import { renderPreferences } from './preferences.js';
 
 export function routes(router: RestRouter, { services }: RestDeps): void {
   const versions = (ctx: RestContext) => {
@@ -32,17 +33,8 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     okay(ctx, Object.fromEntries(Object.entries(section).map(([key, value]) => [key, shownValue(name, key, value)])));
   });
 
-  // The system defaults at the bottom of the preference cascade (see inventory 5.6).
+  // The bottom of the preference cascade; read-only (405 on a write, as Mailman).
   router.get('/system/preferences', (ctx) => {
-    okay(ctx, {
-      acknowledge_posts: false,
-      delivery_mode: 'regular',
-      delivery_status: 'enabled',
-      hide_address: true,
-      preferred_language: services.config.get('mailman', 'default_language'),
-      receive_list_copy: true,
-      receive_own_postings: true,
-      self_link: apiOf(ctx).pathTo('system/preferences'),
-    });
+    okay(ctx, renderPreferences(apiOf(ctx), 'system', services.preferences.system()));
   });
 }

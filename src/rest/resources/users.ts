@@ -23,7 +23,7 @@ export function userView(api: Api, u: User): Resource {
   return r;
 }
 
-async function requireUser(services: Services, api: Api, idOrEmail: string): Promise<User> {
+export async function requireUser(services: Services, api: Api, idOrEmail: string): Promise<User> {
   const uid = idOrEmail.includes('@') ? undefined : api.toUuid(idOrEmail);
   const user = uid
     ? await services.users.getUserByUid(uid)
