@@ -4,6 +4,7 @@ import { Moderation1764200000000 } from './0002-moderation.js';
 import { Delivery1764300000000 } from './0003-delivery.js';
 import { AutoResponses1764400000000 } from './0004-autoresponses.js';
 import { Pendings1764500000000 } from './0005-pendings.js';
+import { AutoResponseSettings1764700000000 } from './0007-autoresponse-settings.js';
 
 export const MIGRATIONS = [
   Initial1764100000000,
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Delivery1764300000000,
   AutoResponses1764400000000,
   Pendings1764500000000,
+  AutoResponseSettings1764700000000,
 ];
