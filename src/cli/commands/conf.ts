@@ -36,5 +36,8 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command('version')
     .description('Print the version.')
-    .action(() => out(`GNU Mailman compatible mailman-ts ${VERSION}`));
+    .option('--json', 'as JSON: {"version": "..."}')
+    .action((opts: { json?: boolean }) =>
+      out(opts.json ? JSON.stringify({ version: VERSION }) : `GNU Mailman compatible mailman-ts ${VERSION}`),
+    );
 }

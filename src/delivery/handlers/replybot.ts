@@ -9,6 +9,8 @@ export default defineHandler({
   async process({ mlist, msg, msgdata, services, dryRun }) {
     const kind = msgdata.to_owner ? 'owner' : msgdata.to_request ? 'request' : 'postings';
     if (!(await autorespond(services, mlist, msg, msgdata, kind, { dryRun })))
-      throw new DiscardMessage(`${kind === 'owner' ? 'autorespond_owner' : 'autorespond_postings'} is respond_and_discard`);
+      throw new DiscardMessage(
+        `${kind === 'owner' ? 'autorespond_owner' : 'autorespond_postings'} is respond_and_discard`,
+      );
   },
 });
