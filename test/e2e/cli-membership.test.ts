@@ -230,10 +230,20 @@ test('notify mails the owners one summary of the held posts and requests waiting
   assert.equal((await server.cli(['notify', '-l', 'nosuch@example.com'])).code, 1);
 });
 
-test('inject, unshunt and version print JSON too', async () => {
+test('inject, unshunt, version and info print JSON too', async () => {
   assert.ok((await json(['inject', 'bee@example.com', '--show'])).includes('in'));
   assert.deepEqual(await json(['unshunt']), { action: 'requeued', count: 0, queues: {} });
-  assert.match((await json(['version'])).version, /^\d+\.\d+\.\d+/);
+  const { version } = await json(['version']);
+  assert.match(version, /^\d+\.\d+\.\d+/);
+  const info = await json(['info']);
+  assert.equal(info.version, version);
+  assert.equal(info.config_file, server.configFile);
+  assert.equal(info.paths.var_dir, server.varDir);
+  assert.equal(info.rest_user, 'restadmin');
+  assert.ok(!JSON.stringify(info).includes('restpass'), 'the REST password is not shown');
+  const infoFile = join(server.dir, 'info.txt');
+  assert.equal(await cli(['info', '--verbose', '-o', infoFile]), '');
+  assert.match(readFileSync(infoFile, 'utf8'), /^File system paths: queue_dir = .*queue$/m);
   const file = join(server.dir, 'post.eml');
   writeFileSync(
     file,
