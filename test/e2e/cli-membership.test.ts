@@ -259,3 +259,13 @@ test('inject, unshunt, version and info print JSON too', async () => {
     'the injected post',
   );
 });
+
+test('delmembers sends the goodbye message as the list says, or not with -G', async () => {
+  const removed = await json(['delmembers', '-l', 'bee@example.com', '-m', 'bart@example.org', '--no-goodbye-msg']);
+  assert.deepEqual(removed.removed, [{ list_id: 'bee.example.com', email: 'bart@example.org' }]);
+  await cli(['delmembers', '-l', 'bee@example.com', '-m', 'anne@example.org']);
+  await sink.waitFor(() => sink.copiesFor('anne@example.org', subject(GOODBYE)).length === 1, 20_000, 'the goodbye');
+  await quiet();
+  assert.equal(sink.copiesFor('bart@example.org', subject(GOODBYE)).length, 0);
+  assert.equal(await cli(['members', 'bee@example.com', '-c']), '0\n');
+});
