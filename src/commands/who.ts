@@ -4,23 +4,26 @@ import { defineEmailCommand, type EmailCommandContext } from '../registry.js';
 import { listAddresses } from '../model/list-addresses.js';
 import { formatAddress } from '../email/addresses.js';
 import type { MemberRole } from '../model/entities.js';
-import type { MemberView } from '../services/members.js';
+import type { EffectivePreferences } from '../model/preferences.js';
 
-/** The `delivery=` and `mode=` words, each a test of a membership. */
-const FILTERS: Record<string, (v: MemberView) => boolean> = {
-  'delivery=enabled': (v) => v.member.delivery_status === 'enabled',
-  'delivery=disabled': (v) => v.member.delivery_status !== 'enabled',
-  'mode=regular': (v) => v.member.delivery_mode === 'regular',
-  'mode=digest': (v) => v.member.delivery_mode !== 'regular',
+/** The `delivery=` and `mode=` words, each a test of a member's effective preferences. */
+const FILTERS: Record<string, (p: EffectivePreferences) => boolean> = {
+  'delivery=enabled': (p) => p.delivery_status === 'enabled',
+  'delivery=disabled': (p) => p.delivery_status !== 'enabled',
+  'mode=regular': (p) => p.delivery_mode === 'regular',
+  'mode=digest': (p) => p.delivery_mode !== 'regular',
 };
 
-async function mayRead(ctx: EmailCommandContext): Promise<boolean> {
-  const visibility = String(ctx.mlist.member_roster_visibility ?? 'moderators');
-  if (visibility === 'public') return true;
+async function hasRole(ctx: EmailCommandContext, roles: MemberRole[]): Promise<boolean> {
   if (!ctx.sender) return false;
-  const roles: MemberRole[] = visibility === 'members' ? ['owner', 'moderator', 'member'] : ['owner', 'moderator'];
   for (const role of roles) if (await ctx.services.members.findMember(ctx.mlist.list_id, ctx.sender, role)) return true;
   return false;
+}
+
+async function mayRead(ctx: EmailCommandContext, admin: boolean): Promise<boolean> {
+  const visibility = String(ctx.mlist.member_roster_visibility ?? 'moderators');
+  if (visibility === 'public' || admin) return true;
+  return visibility === 'members' && hasRole(ctx, ['member']);
 }
 
 export default defineEmailCommand({
@@ -30,7 +33,7 @@ export default defineEmailCommand({
   details: 'The arguments narrow the list to the members whose delivery is on or off, or who get digests or not.',
   async process(ctx, args) {
     const { mlist, services, results } = ctx;
-    const filters: ((v: MemberView) => boolean)[] = [];
+    const filters: ((p: EffectivePreferences) => boolean)[] = [];
     for (const arg of args) {
       const filter = Object.hasOwn(FILTERS, arg) ? FILTERS[arg] : undefined;
       if (!filter) {
@@ -40,12 +43,18 @@ export default defineEmailCommand({
       }
       filters.push(filter);
     }
-    if (!(await mayRead(ctx))) {
+    const admin = await hasRole(ctx, ['owner', 'moderator']);
+    if (!(await mayRead(ctx, admin))) {
       results.say('You are not authorized to see the membership list.');
       results.respond();
       return 'stop';
     }
-    const members = (await services.members.roster(mlist.list_id, 'member')).filter((v) => filters.every((f) => f(v)));
+    const roster = await services.members.roster(mlist.list_id, 'member');
+    const prefs = await services.preferences.effectiveOf(roster.map((v) => v.member));
+    const members = roster.filter((v) => {
+      const p = prefs.get(v.member.id);
+      return !!p && filters.every((f) => f(p));
+    });
     results.say(`Members of the ${listAddresses(mlist).posting} mailing list:`);
     for (const v of members)
       results.say(`    ${formatAddress(v.address.email, v.member.display_name || v.address.display_name)}`);

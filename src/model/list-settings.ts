@@ -27,6 +27,9 @@ export interface SettingSpec {
 export const ACTIONS = ['hold', 'reject', 'discard', 'accept', 'defer'] as const;
 export type ModerationAction = (typeof ACTIONS)[number];
 
+/** Mailman's ResponseAction: whether an auto-response is sent, and whether the message then goes on. */
+export const AUTORESPOND_ACTIONS = ['none', 'respond_and_discard', 'respond_and_continue'] as const;
+
 /** Mailman's stock suspicious-header lines: known spam signatures of old. */
 const DEFAULT_BOUNCE_MATCHING_HEADERS = [
   "# One 'header: regex' per line; a line starting with '#' is a comment.",
@@ -112,6 +115,15 @@ export const LIST_SETTINGS: readonly SettingSpec[] = [
   },
   { name: 'archive_policy', type: 'enum', choices: ['never', 'private', 'public'], default: 'public' },
   { name: 'digests_enabled', type: 'bool', default: true },
+  // auto-responses to mail for -owner, -request and the list (src/services/replybot.ts)
+  { name: 'autorespond_owner', type: 'enum', choices: AUTORESPOND_ACTIONS, default: 'none' },
+  { name: 'autorespond_postings', type: 'enum', choices: AUTORESPOND_ACTIONS, default: 'none' },
+  { name: 'autorespond_requests', type: 'enum', choices: AUTORESPOND_ACTIONS, default: 'none' },
+  { name: 'autoresponse_owner_text', type: 'text', default: '' },
+  { name: 'autoresponse_postings_text', type: 'text', default: '' },
+  { name: 'autoresponse_request_text', type: 'text', default: '' },
+  /** Days during which one sender gets no second response of the same kind; 0 answers every message. */
+  { name: 'autoresponse_grace_period', type: 'int', default: 90 },
   // moderation rules
   /** A password hash (REST hashes what it is given); null: the approved rule always misses. */
   { name: 'moderator_password', type: 'string', default: null, nullable: true, secret: true },

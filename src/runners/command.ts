@@ -13,6 +13,7 @@ import {
 } from '../registry.js';
 import { commandLines, commandWords, type CommandLines } from './command-lines.js';
 import { sendNotice } from '../services/notices.js';
+import { autorespond } from '../services/replybot.js';
 import { listAddresses } from '../model/list-addresses.js';
 import type { Message } from '../email/message.js';
 
@@ -61,7 +62,11 @@ export class CommandRunner extends QueueRunner {
       this.log.info({ list: mlist.list_id, message_id: msg.messageId }, 'bulk mail to a command address dropped');
       return;
     }
-    // replybot: -request (the auto-response comes before the commands, and may end the handling here)
+    // Mail to -request may get the list's auto-response first; respond_and_discard ends it there.
+    if (msgdata.to_request && !(await autorespond(services, mlist, msg, msgdata, 'request'))) {
+      this.log.info({ list: mlist.list_id, message_id: msg.messageId }, 'request auto-answered and discarded');
+      return;
+    }
     const script = commandLines(msg, msgdata, config.int('mailman', 'email_commands_max_lines'));
     const results = new Results();
     for (const note of script.notes) results.say(note);

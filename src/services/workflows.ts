@@ -327,8 +327,13 @@ export class WorkflowManager {
     return { type, token: null, tokenOwner: 'no_one', member: null, email: state.email };
   }
 
-  /** The welcome message and the owners' notice that follow a new membership. */
-  async afterSubscribe(mlist: MailingList, view: MemberView, sendWelcome: boolean | null = null): Promise<void> {
+  /** The welcome message and the owners' notice that follow a new membership; null means as the list says. */
+  async afterSubscribe(
+    mlist: MailingList,
+    view: MemberView,
+    sendWelcome: boolean | null = null,
+    adminNotify: boolean | null = null,
+  ): Promise<void> {
     const email = view.address.email;
     const display = view.member.display_name || view.address.display_name;
     if (sendWelcome ?? !!mlist.send_welcome_message) {
@@ -341,7 +346,7 @@ export class WorkflowManager {
         subs: { user_email: email, user_address: email, user_name: display || email },
       });
     }
-    if (mlist.admin_notify_mchanges) {
+    if (adminNotify ?? !!mlist.admin_notify_mchanges) {
       await sendToListAdmins(this.d, mlist, 'list:admin:notice:subscribe', {
         subject: `${mlist.display_name} subscription notification`,
         subs: { member: formatMember({ email, display_name: display }) },
@@ -349,12 +354,13 @@ export class WorkflowManager {
     }
   }
 
-  /** Removes a membership now, with the goodbye message and the owners' notice. */
+  /** Removes a membership now, with the goodbye message and the owners' notice (null: as the list says). */
   async deleteMember(
     mlist: MailingList,
     member: Member,
     email: string,
     sendGoodbye: boolean | null = null,
+    adminNotify: boolean | null = null,
   ): Promise<void> {
     // The language is the member's, read before the membership (its first layer) is gone.
     const { preferred_language: language } = await this.d.preferences.effective(member);
@@ -368,7 +374,7 @@ export class WorkflowManager {
         subs: { user_email: email, user_address: email },
       });
     }
-    if (mlist.admin_notify_mchanges) {
+    if (adminNotify ?? !!mlist.admin_notify_mchanges) {
       await sendToListAdmins(this.d, mlist, 'list:admin:notice:unsubscribe', {
         subject: `${mlist.display_name} unsubscription notification`,
         subs: { member: formatMember({ email, display_name: member.display_name }) },

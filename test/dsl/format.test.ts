@@ -311,6 +311,18 @@ test('mailman fmt --check lists what would change and exits 1; fmt rewrites; the
     const bad = mailman(['fmt', '--check', join(dir, 'bad.chain')], dir);
     assert.equal(bad.code, 0);
     assert.match(bad.stderr, /bad\.chain: left as it is: unexpected character at 1:21/);
+
+    writeFileSync(join(dir, 'messy.chain'), messy);
+    const json = mailman(['fmt', '--check', '--json', dir], dir);
+    assert.equal(json.code, 1, json.stderr);
+    assert.equal(json.stderr, '', 'what is left alone is in the JSON');
+    const report = JSON.parse(json.stdout) as { changed: string[]; left_alone: { file: string; reason: string }[] };
+    assert.deepEqual(report.changed, [join(dir, 'messy.chain')]);
+    assert.deepEqual(
+      report.left_alone.map((l) => l.file),
+      [join(dir, 'bad.chain')],
+    );
+    assert.match(report.left_alone[0].reason, /unexpected character at 1:21/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

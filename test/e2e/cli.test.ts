@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { TestServer } from '../helpers/server.js';
-import { SmtpSink } from '../helpers/smtp-sink.js';
+import { SmtpSink, type Received } from '../helpers/smtp-sink.js';
 import { makePost } from '../helpers/lmtp-client.js';
 import { encodeQueueFile } from '../../src/queue/qfile.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
@@ -134,12 +134,14 @@ test('a message injected while the server is down is delivered once it starts', 
   const res = await server.cli(['inject', 'bee@example.com', '-f', file]);
   assert.equal(res.code, 0, res.stderr);
   await server.boot();
+  // Their welcome messages, queued by addmembers while the server was down, come too.
+  const injected = (r: Received) => r.msg.messageId === '<injected@example.org>';
   await sink.waitFor(
-    () => ['one@example.org', 'two@example.org'].every((m) => sink.copiesFor(m).length === 1),
+    () => ['one@example.org', 'two@example.org'].every((m) => sink.copiesFor(m, injected).length === 1),
     20_000,
     'injected post',
   );
-  assert.equal(sink.copiesFor('two@example.org')[0].msg.get('subject'), '[Bee] injected');
+  assert.equal(sink.copiesFor('two@example.org', injected)[0].msg.get('subject'), '[Bee] injected');
 });
 
 test('help reads well', async () => {
@@ -180,7 +182,7 @@ test('addmembers shows a progress bar on a terminal only, and takes --role', asy
     file,
     Array.from({ length: 300 }, (_, i) => `worker${i}@example.org`).join('\n') + '\nnot an address\n',
   );
-  const shown = await cliOnTerminal(['addmembers', file, 'wasp@example.com']);
+  const shown = await cliOnTerminal(['addmembers', file, 'wasp@example.com', '--no-welcome-msg']);
   assert.equal(shown.code, 0, shown.output);
   assert.match(shown.output, /subscribing \[[^\]]*\] 301\/301 100%/);
   // What was skipped comes after the bar, on lines of its own.
@@ -236,8 +238,20 @@ test('findmember, changeaddress and delmembers, in text and JSON', async () => {
   );
   const fromAll = JSON.parse((await server.cli(['delmembers', '--fromall', '-m', 'one@example.org', '--json'])).stdout);
   assert.deepEqual(fromAll, { removed: [{ list_id: 'bee.example.com', email: 'one@example.org' }], not_members: [] });
-  const all = JSON.parse((await server.cli(['delmembers', '-l', 'wasp.example.com', '--all', '--json'])).stdout);
+  const all = JSON.parse(
+    (await server.cli(['delmembers', '-l', 'wasp.example.com', '--all', '--no-goodbye-msg', '--json'])).stdout,
+  );
   assert.equal(all.removed.length, 299);
   assert.equal((await server.cli(['members', 'wasp@example.com', '-c'])).stdout, '0\n');
   assert.equal((await server.cli(['delmembers', '-l', 'wasp@example.com'])).code, 2, 'nothing named to remove');
+});
+
+test('syncmembers shows a progress bar on a terminal', async () => {
+  const file = join(server.varDir, 'sync.txt');
+  writeFileSync(file, Array.from({ length: 40 }, (_, i) => `drone${i}@example.org`).join('\n') + '\n');
+  const shown = await cliOnTerminal(['syncmembers', file, 'wasp@example.com', '--no-welcome-msg']);
+  assert.equal(shown.code, 0, shown.output);
+  assert.match(shown.output, /synchronising \[[^\]]*\] 40\/40 100%/);
+  assert.match(shown.output, /^\[ADD\] drone39@example\.org\r?$/m);
+  assert.equal((await server.cli(['members', 'wasp@example.com', '-c'])).stdout, '40\n');
 });

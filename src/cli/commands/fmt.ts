@@ -17,19 +17,25 @@ export function register(program: Command, ctx: CliContext): void {
     .description('Rewrite chain and pipeline files in the canonical layout (default: the built-in and site files).')
     .argument('[paths...]', 'files, or directories whose .chain and .pipeline files are formatted')
     .option('--check', 'write nothing; list the files that would change and exit 1 if any')
-    .action((paths: string[], opts: { check?: boolean }) => {
+    .option('--json', 'as JSON: {"changed": [files], "left_alone": [{"file", "reason"}]}')
+    .action((paths: string[], opts: { check?: boolean; json?: boolean }) => {
       const files = collectFiles(paths.length > 0 ? paths : defaultDirs(ctx), paths.length > 0);
-      let changed = 0;
+      const changed: string[] = [];
+      const leftAlone: { file: string; reason: string }[] = [];
       for (const file of files) {
         const text = readSourceFile(file);
         const result = format(text);
-        if (result.skipped) process.stderr.write(`mailman fmt: ${file}: left as it is: ${result.reason}\n`);
+        if (result.skipped) {
+          leftAlone.push({ file, reason: result.reason ?? '' });
+          if (!opts.json) process.stderr.write(`mailman fmt: ${file}: left as it is: ${result.reason}\n`);
+        }
         if (!result.changed) continue;
-        changed++;
+        changed.push(file);
         if (!opts.check) writeAtomically(file, result.text);
-        out(file);
+        if (!opts.json) out(file);
       }
-      if (opts.check && changed > 0) process.exitCode = 1;
+      if (opts.json) out(JSON.stringify({ changed, left_alone: leftAlone }, null, 2));
+      if (opts.check && changed.length > 0) process.exitCode = 1;
     });
 }
 

@@ -13,6 +13,8 @@ const IN_ORDER = [
   'lists',
   'members',
   'roster', // delmembers, findmember, changeaddress
+  'syncmembers',
+  'notify',
   'inject',
   'queues',
   'held',

@@ -18,8 +18,13 @@ export function register(program: Command, ctx: CliContext): void {
       (v: string, acc: string[]) => [...acc, v],
       [] as string[],
     )
+    .option('--json', 'as JSON: the queue file written (or, with --show, the queue names)')
     .action(
-      async (listspec: string, opts: { queue: string; show?: boolean; filename?: string; metadata: string[] }) => {
+      async (
+        listspec: string,
+        opts: { queue: string; show?: boolean; filename?: string; metadata: string[]; json?: boolean },
+      ) => {
+        if (opts.show && opts.json) return out(JSON.stringify(QUEUE_NAMES));
         if (opts.show) {
           out('Available queues:');
           for (const q of QUEUE_NAMES) out(`    ${q}`);
@@ -37,13 +42,14 @@ export function register(program: Command, ctx: CliContext): void {
           if (eq <= 0) throw new CliError(`Metadata must be key=value: ${kv}`, 2);
           extra[kv.slice(0, eq)] = kv.slice(eq + 1);
         }
-        await services.queues.get(opts.queue).enqueue(raw, {
+        const file = await services.queues.get(opts.queue).enqueue(raw, {
           listid: mlist.list_id,
           to_list: true,
           original_size: raw.length,
           received_time: Date.now(),
           ...extra,
         });
+        if (opts.json) out(JSON.stringify({ list_id: mlist.list_id, queue: opts.queue, file, bytes: raw.length }));
       },
     );
 }

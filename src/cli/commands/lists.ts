@@ -16,7 +16,8 @@ export function register(program: Command, ctx: CliContext): void {
       [] as string[],
     )
     .option('-q, --quiet', 'print nothing on success')
-    .action(async (listname: string, opts: { domain?: boolean; owner: string[]; quiet?: boolean }) => {
+    .option('--json', 'the new list as JSON')
+    .action(async (listname: string, opts: { domain?: boolean; owner: string[]; quiet?: boolean; json?: boolean }) => {
       const services = await ctx.services();
       const host = listname.slice(listname.lastIndexOf('@') + 1).toLowerCase();
       if (!listname.includes('@')) throw new CliError(`"${listname}" is not a posting address (expected NAME@DOMAIN)`);
@@ -28,6 +29,10 @@ export function register(program: Command, ctx: CliContext): void {
         const mlist = await services.lists.create(listname);
         for (const owner of opts.owner)
           await services.members.subscribe(mlist, owner, { role: 'owner', verified: true });
+        if (opts.json) {
+          const fqdn = `${mlist.list_name}@${mlist.mail_host}`;
+          return out(JSON.stringify({ list_id: mlist.list_id, fqdn_listname: fqdn, owners: opts.owner }, null, 2));
+        }
         if (!opts.quiet) out(`Created mailing list: ${mlist.list_name}@${mlist.mail_host}`);
       } catch (err) {
         if (err instanceof BadRequestError) throw new CliError(err.message);

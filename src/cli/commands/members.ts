@@ -1,113 +1,188 @@
 // addmembers and members: rosters from the command line.
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { CliContext, CliError, out } from '../context.js';
-import { parseAddresses, formatAddress } from '../../email/addresses.js';
+import { formatAddress } from '../../email/addresses.js';
 import { ConflictError, BadRequestError } from '../../services/errors.js';
-import { ROLES, type MemberRole } from '../../model/vocabulary.js';
+import { ROLES, DELIVERY_STATUSES, type MemberRole } from '../../model/vocabulary.js';
+import type { MemberView } from '../../services/members.js';
 import { Progress } from '../progress.js';
+import { deliveryOption, readRosterFile } from '../roster-file.js';
 
-const DELIVERY: Record<string, { mode: string; status?: string }> = {
-  regular: { mode: 'regular' },
-  mime: { mode: 'mime_digests' },
-  plain: { mode: 'plaintext_digests' },
-  summary: { mode: 'summary_digests' },
-  disabled: { mode: 'regular', status: 'by_moderator' },
+/** --digest KIND: the delivery modes it selects (Mailman's names). */
+const DIGESTS: Record<string, string[]> = {
+  any: ['plaintext_digests', 'mime_digests', 'summary_digests'],
+  plaintext: ['plaintext_digests'],
+  mime: ['mime_digests'],
+  summary: ['summary_digests'],
 };
+
+/** --nomail KIND: the delivery statuses it selects; Mailman spells them byuser etc., REST by_user. */
+const NOMAIL: Record<string, string[]> = {
+  enabled: ['enabled'],
+  any: DELIVERY_STATUSES.filter((s) => s !== 'enabled'),
+  unknown: ['unknown'],
+  byadmin: ['by_moderator'],
+  by_admin: ['by_moderator'],
+  by_moderator: ['by_moderator'],
+  byuser: ['by_user'],
+  by_user: ['by_user'],
+  bybounces: ['by_bounces'],
+  by_bounces: ['by_bounces'],
+};
+
+function rolesOf(role: string): MemberRole[] {
+  if (role === 'any') return [...ROLES];
+  if (role === 'administrator') return ['owner', 'moderator'];
+  if ((ROLES as readonly string[]).includes(role)) return [role as MemberRole];
+  throw new CliError(`Unknown role: ${role} (use ${ROLES.join(', ')}, administrator or any)`, 2);
+}
+
+function choice(table: Record<string, string[]>, value: string, option: string): string[] {
+  const picked = table[value];
+  if (!picked) throw new CliError(`Unknown ${option}: ${value} (use ${Object.keys(table).join(', ')})`, 2);
+  return picked;
+}
+
+interface MembersOptions {
+  role: string;
+  regular?: boolean;
+  digest?: string | true;
+  nomail?: string | true;
+  emailOnly?: boolean;
+  countOnly?: boolean;
+  output?: string;
+  json?: boolean;
+}
+
+/** The filter the options ask for: a membership is shown when every given criterion holds. */
+function memberFilter(opts: MembersOptions): (v: MemberView) => boolean {
+  if (opts.regular && opts.digest) throw new CliError('give --regular or --digest, not both', 2);
+  const modes = opts.regular
+    ? ['regular']
+    : opts.digest
+      ? choice(DIGESTS, opts.digest === true ? 'any' : opts.digest, '--digest kind')
+      : undefined;
+  const statuses = opts.nomail
+    ? choice(NOMAIL, opts.nomail === true ? 'any' : opts.nomail, '--nomail kind')
+    : undefined;
+  return ({ member }) =>
+    (!modes || modes.includes(member.delivery_mode ?? 'regular')) &&
+    (!statuses || statuses.includes(member.delivery_status ?? 'enabled'));
+}
 
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('addmembers')
     .argument('<file>', 'one "Name <address>" or address per line; - reads standard input')
     .argument('<listspec>', 'the list (posting address or list id)')
-    .description('Subscribe the addresses in a file to a list.')
+    .description('Subscribe the addresses in a file to a list (pre-verified, confirmed and approved).')
     .option('-d, --delivery <mode>', 'regular, mime, plain, summary or disabled', 'regular')
     .option('-r, --role <role>', 'member, owner, moderator or nonmember', 'member')
-    .action(async (file: string, listspec: string, opts: { delivery: string; role: string }) => {
-      const delivery = DELIVERY[opts.delivery];
-      if (!delivery)
-        throw new CliError(`Unknown delivery mode: ${opts.delivery} (use ${Object.keys(DELIVERY).join(', ')})`, 2);
-      if (!(ROLES as readonly string[]).includes(opts.role)) throw new CliError(`Unknown role: ${opts.role}`, 2);
-      const services = await ctx.services();
-      const mlist = await services.lists.get(listspec);
-      if (!mlist) throw new CliError(`No such list: ${listspec}`);
-      const lines = readFileSync(file === '-' ? 0 : file, 'utf8')
-        .split(/\r?\n/)
-        .filter((line) => line.trim() && !line.trim().startsWith('#'));
-      // What was skipped is said after the bar is gone, so the two never share a line.
-      const progress = await Progress.start(lines.length, 'subscribing');
-      const skipped: string[] = [];
-      for (const line of lines) {
-        progress.tick();
-        const [addr] = parseAddresses(line);
-        if (!addr) {
-          skipped.push(`Cannot parse as a valid email address (skipping): ${line}`);
-          continue;
-        }
+    .option('-w, --welcome-msg', 'send each new member the welcome message (default: as the list says)')
+    .option('-W, --no-welcome-msg', 'send no welcome message')
+    .option('-a, --admin-notify', "notify the list's owners of each new member (default: as the list says)")
+    .option('-A, --no-admin-notify', 'no notice to the owners')
+    .option('--json', 'what was subscribed and what was skipped, as JSON')
+    .action(
+      async (
+        file: string,
+        listspec: string,
+        opts: { delivery: string; role: string; welcomeMsg?: boolean; adminNotify?: boolean; json?: boolean },
+      ) => {
+        const delivery = deliveryOption(opts.delivery);
+        if (!(ROLES as readonly string[]).includes(opts.role)) throw new CliError(`Unknown role: ${opts.role}`, 2);
+        const role = opts.role as MemberRole;
+        const services = await ctx.services();
+        const mlist = await services.lists.get(listspec);
+        if (!mlist) throw new CliError(`No such list: ${listspec}`);
+        const { entries, unparsable } = readRosterFile(file);
+        const skipped = unparsable.map((line) => ({ line, reason: 'Cannot parse as a valid email address' }));
+        const added: { email: string; display_name: string }[] = [];
+        // What was skipped is said after the bar is gone, so the two never share a line.
+        const progress = await Progress.start(entries.length + unparsable.length, 'subscribing');
+        for (const _ of unparsable) progress.tick();
         try {
-          await services.members.subscribe(mlist, addr.email, {
-            role: opts.role as MemberRole,
-            displayName: addr.name,
-            deliveryMode: delivery.mode,
-            deliveryStatus: delivery.status,
-            verified: true,
-          });
-        } catch (err) {
-          if (err instanceof ConflictError)
-            skipped.push(`Already subscribed (skipping): ${formatAddress(addr.email, addr.name)}`);
-          else if (err instanceof BadRequestError) skipped.push(`${err.message} (skipping): ${line}`);
-          else {
-            progress.stop();
-            throw err;
+          for (const entry of entries) {
+            progress.tick();
+            try {
+              const view = await services.members.subscribe(mlist, entry.email, {
+                role,
+                displayName: entry.name,
+                deliveryMode: delivery.mode,
+                deliveryStatus: delivery.status,
+                verified: true,
+              });
+              // Welcome and owners' notice come with a membership, not with an owner or a moderator.
+              if (role === 'member')
+                await services.workflows.afterSubscribe(mlist, view, opts.welcomeMsg ?? null, opts.adminNotify ?? null);
+              added.push({ email: entry.email, display_name: entry.name });
+            } catch (err) {
+              if (err instanceof ConflictError)
+                skipped.push({ line: formatAddress(entry.email, entry.name), reason: 'Already subscribed' });
+              else if (err instanceof BadRequestError) skipped.push({ line: entry.line, reason: err.message });
+              else throw err;
+            }
           }
+        } finally {
+          progress.stop();
         }
-      }
-      progress.stop();
-      for (const line of skipped) out(line);
-    });
+        if (opts.json) return out(JSON.stringify({ list_id: mlist.list_id, role, added, skipped }, null, 2));
+        for (const s of skipped) out(`${s.reason} (skipping): ${s.line}`);
+      },
+    );
 
   program
     .command('members')
     .argument('<listspec>', 'the list (posting address or list id)')
     .description("Show a list's members.")
     .option('-R, --role <role>', 'member, owner, moderator, nonmember, administrator or any', 'member')
+    .option('-r, --regular', 'only members with regular delivery')
+    .option('-d, --digest [kind]', 'only digest members: any (the default), plaintext, mime or summary')
+    .option(
+      '-n, --nomail [kind]',
+      'only members with delivery off: any (the default), byuser, byadmin, bybounces, unknown; enabled: on',
+    )
     .option('-e, --email-only', 'addresses only, without display names')
     .option('-c, --count-only', 'only the number of members')
+    .option('-o, --output <file>', 'write to this file instead of standard output')
     .option('--json', 'the memberships as a JSON array (with --count-only: {"count": N})')
-    .action(
-      async (listspec: string, opts: { role: string; emailOnly?: boolean; countOnly?: boolean; json?: boolean }) => {
-        const services = await ctx.services();
-        const mlist = await services.lists.get(listspec);
-        if (!mlist) throw new CliError(`No such list: ${listspec}`);
-        let roles: MemberRole[];
-        if (opts.role === 'any') roles = [...ROLES];
-        else if (opts.role === 'administrator') roles = ['owner', 'moderator'];
-        else if ((ROLES as readonly string[]).includes(opts.role)) roles = [opts.role as MemberRole];
-        else throw new CliError(`Unknown role: ${opts.role}`, 2);
-        const views = (await Promise.all(roles.map((r) => services.members.roster(mlist.list_id, r)))).flat();
-        if (opts.json && opts.countOnly) return out(JSON.stringify({ count: views.length }));
-        if (opts.json) {
-          const rows = views.map(({ member, address }) => ({
-            email: address.email,
-            original_email: address.original_email,
-            display_name: member.display_name || address.display_name,
-            role: member.role,
-            delivery_mode: member.delivery_mode,
-            delivery_status: member.delivery_status,
-            moderation_action: member.moderation_action,
-            subscribed_on: member.subscribed_on,
-          }));
-          return out(JSON.stringify(rows, null, 2));
-        }
-        if (opts.countOnly) return out(String(views.length));
-        if (!views.length) return out(`${mlist.list_name}@${mlist.mail_host} has no members`);
+    .action(async (listspec: string, opts: MembersOptions) => {
+      const roles = rolesOf(opts.role);
+      const keep = memberFilter(opts);
+      const services = await ctx.services();
+      const mlist = await services.lists.get(listspec);
+      if (!mlist) throw new CliError(`No such list: ${listspec}`);
+      const views = (await Promise.all(roles.map((r) => services.members.roster(mlist.list_id, r))))
+        .flat()
+        .filter(keep);
+      const lines: string[] = [];
+      if (opts.json && opts.countOnly) lines.push(JSON.stringify({ count: views.length }));
+      else if (opts.json) {
+        const rows = views.map(({ member, address }) => ({
+          email: address.email,
+          original_email: address.original_email,
+          display_name: member.display_name || address.display_name,
+          role: member.role,
+          delivery_mode: member.delivery_mode,
+          delivery_status: member.delivery_status,
+          moderation_action: member.moderation_action,
+          subscribed_on: member.subscribed_on,
+        }));
+        lines.push(JSON.stringify(rows, null, 2));
+      } else if (opts.countOnly) lines.push(String(views.length));
+      else if (!views.length) lines.push(`${mlist.list_name}@${mlist.mail_host} has no members`);
+      else {
         for (const { member, address } of views) {
-          out(
-            opts.emailOnly
-              ? address.original_email
-              : formatAddress(address.original_email, member.display_name || address.display_name),
-          );
+          const name = member.display_name || address.display_name;
+          lines.push(opts.emailOnly ? address.original_email : formatAddress(address.original_email, name));
         }
-      },
-    );
+      }
+      if (!opts.output) return lines.forEach((line) => out(line));
+      try {
+        writeFileSync(opts.output, lines.map((line) => line + '\n').join(''));
+      } catch (err) {
+        throw new CliError(`${opts.output}: cannot write: ${(err as Error).message}`);
+      }
+    });
 }

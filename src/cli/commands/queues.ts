@@ -10,20 +10,27 @@ export function register(program: Command, ctx: CliContext): void {
     .command('unshunt')
     .description('Put shunted messages back in the queue they failed in (or discard them).')
     .option('-d, --discard', 'delete the shunted messages instead')
-    .action(async (opts: { discard?: boolean }) => {
+    .option('--json', 'what was done, as JSON: {"action": "requeued" or "discarded", "count": N, "queues": {...}}')
+    .action(async (opts: { discard?: boolean; json?: boolean }) => {
       const queueDir = ctx.config.queueDir;
       const shunt = new Switchboard('shunt', queueDir);
       await shunt.recover(new Switchboard('bad', queueDir));
       let moved = 0;
+      const byQueue: Record<string, number> = {};
       for (const base of shunt.files()) {
         const { raw, msgdata } = await shunt.dequeue(base);
         if (!opts.discard) {
           const target = typeof msgdata.whichq === 'string' ? msgdata.whichq : 'in';
           const { whichq: _w, shunt_reason: _r, _bak_count: _b, ...rest } = msgdata;
           await new Switchboard(target, queueDir).enqueue(raw, rest);
+          byQueue[target] = (byQueue[target] ?? 0) + 1;
         }
         await shunt.finish(base);
         moved++;
+      }
+      if (opts.json) {
+        const action = opts.discard ? 'discarded' : 'requeued';
+        return out(JSON.stringify({ action, count: moved, queues: byQueue }, null, 2));
       }
       out(`${opts.discard ? 'Discarded' : 'Requeued'} ${moved} shunted message${moved === 1 ? '' : 's'}`);
     });

@@ -31,6 +31,10 @@ export function register(program: Command, ctx: CliContext): void {
     .option('-f, --file <file>', 'addresses to remove, one per line; - reads standard input')
     .option('-a, --all', 'remove every member of the list')
     .option('--fromall', 'remove the addresses from every list (no --list)')
+    .option('-g, --goodbye-msg', 'send the goodbye message (default: as the list says)')
+    .option('-G, --no-goodbye-msg', 'send no goodbye message')
+    .option('-n, --admin-notify', "notify the list's owners (default: as the list says)")
+    .option('-N, --no-admin-notify', 'no notice to the owners')
     .option('--json', 'what was removed and what was not, as JSON')
     .action(
       async (opts: {
@@ -39,6 +43,8 @@ export function register(program: Command, ctx: CliContext): void {
         file?: string;
         all?: boolean;
         fromall?: boolean;
+        goodbyeMsg?: boolean;
+        adminNotify?: boolean;
         json?: boolean;
       }) => {
         if (!opts.fromall && !opts.list) throw new CliError('give --list, or --fromall', 2);
@@ -57,7 +63,13 @@ export function register(program: Command, ctx: CliContext): void {
           for (const email of emails) {
             const view = byEmail.get(email);
             if (view) {
-              await services.members.unsubscribe(view.member);
+              await services.workflows.deleteMember(
+                mlist!,
+                view.member,
+                email,
+                opts.goodbyeMsg ?? null,
+                opts.adminNotify ?? null,
+              );
               removed.push({ list_id: mlist!.list_id, email });
             } else if (!opts.fromall) notMembers.push({ list_id: mlist!.list_id, email });
           }

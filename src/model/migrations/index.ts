@@ -5,6 +5,7 @@ import { Delivery1764300000000 } from './0003-delivery.js';
 import { AutoResponses1764400000000 } from './0004-autoresponses.js';
 import { Pendings1764500000000 } from './0005-pendings.js';
 import { Preferences1764600000000 } from './0006-preferences.js';
+import { AutoResponseSettings1764700000000 } from './0007-autoresponse-settings.js';
 
 export const MIGRATIONS = [
   Initial1764100000000,
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   AutoResponses1764400000000,
   Pendings1764500000000,
   Preferences1764600000000,
+  AutoResponseSettings1764700000000,
 ];
