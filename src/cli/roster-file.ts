@@ -25,16 +25,21 @@ export function readRosterFile(file: string): { entries: RosterEntry[]; unparsab
 }
 
 /** Mailman's --delivery choices as a delivery mode and, for `disabled`, a delivery status. */
-const DELIVERY: Record<string, { mode: string; status?: string }> = {
+const DELIVERY: Record<string, { mode?: string; status?: string }> = {
   regular: { mode: 'regular' },
   mime: { mode: 'mime_digests' },
   plain: { mode: 'plaintext_digests' },
   summary: { mode: 'summary_digests' },
-  disabled: { mode: 'regular', status: 'by_moderator' },
+  disabled: { status: 'by_moderator' },
 };
 
-export function deliveryOption(name: string): { mode: string; status?: string } {
-  const delivery = DELIVERY[name];
+/**
+ * The delivery a new member is given. Without --delivery nothing is set on the membership,
+ * so the preference cascade (the address's, the user's, the site's) decides.
+ */
+export function deliveryOption(name: string | undefined): { mode?: string; status?: string } {
+  if (name === undefined) return {};
+  const delivery = Object.hasOwn(DELIVERY, name) ? DELIVERY[name] : undefined;
   if (!delivery) throw new CliError(`Unknown delivery mode: ${name} (use ${Object.keys(DELIVERY).join(', ')})`, 2);
   return delivery;
 }

@@ -5,8 +5,9 @@ import { CliContext, CliError, out } from '../context.js';
 import { formatAddress } from '../../email/addresses.js';
 import { ConflictError, BadRequestError } from '../../services/errors.js';
 import { ROLES, DELIVERY_STATUSES, type MemberRole } from '../../model/vocabulary.js';
-import type { MemberView } from '../../services/members.js';
 import { Progress } from '../progress.js';
+import type { EffectivePreferences } from '../../model/preferences.js';
+import { NoticePool } from '../notice-pool.js';
 import { deliveryOption, readRosterFile } from '../roster-file.js';
 
 /** --digest KIND: the delivery modes it selects (Mailman's names). */
@@ -56,7 +57,7 @@ interface MembersOptions {
 }
 
 /** The filter the options ask for: a membership is shown when every given criterion holds. */
-function memberFilter(opts: MembersOptions): (v: MemberView) => boolean {
+function memberFilter(opts: MembersOptions): (p: EffectivePreferences) => boolean {
   if (opts.regular && opts.digest) throw new CliError('give --regular or --digest, not both', 2);
   const modes = opts.regular
     ? ['regular']
@@ -66,9 +67,7 @@ function memberFilter(opts: MembersOptions): (v: MemberView) => boolean {
   const statuses = opts.nomail
     ? choice(NOMAIL, opts.nomail === true ? 'any' : opts.nomail, '--nomail kind')
     : undefined;
-  return ({ member }) =>
-    (!modes || modes.includes(member.delivery_mode ?? 'regular')) &&
-    (!statuses || statuses.includes(member.delivery_status ?? 'enabled'));
+  return (p) => (!modes || modes.includes(p.delivery_mode)) && (!statuses || statuses.includes(p.delivery_status));
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -77,7 +76,7 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<file>', 'one "Name <address>" or address per line; - reads standard input')
     .argument('<listspec>', 'the list (posting address or list id)')
     .description('Subscribe the addresses in a file to a list (pre-verified, confirmed and approved).')
-    .option('-d, --delivery <mode>', 'regular, mime, plain, summary or disabled', 'regular')
+    .option('-d, --delivery <mode>', 'regular, mime, plain, summary or disabled (default: as the preferences say)')
     .option('-r, --role <role>', 'member, owner, moderator or nonmember', 'member')
     .option('-w, --welcome-msg', 'send each new member the welcome message (default: as the list says)')
     .option('-W, --no-welcome-msg', 'send no welcome message')
@@ -88,7 +87,7 @@ export function register(program: Command, ctx: CliContext): void {
       async (
         file: string,
         listspec: string,
-        opts: { delivery: string; role: string; welcomeMsg?: boolean; adminNotify?: boolean; json?: boolean },
+        opts: { delivery?: string; role: string; welcomeMsg?: boolean; adminNotify?: boolean; json?: boolean },
       ) => {
         const delivery = deliveryOption(opts.delivery);
         if (!(ROLES as readonly string[]).includes(opts.role)) throw new CliError(`Unknown role: ${opts.role}`, 2);
@@ -102,6 +101,7 @@ export function register(program: Command, ctx: CliContext): void {
         // What was skipped is said after the bar is gone, so the two never share a line.
         const progress = await Progress.start(entries.length + unparsable.length, 'subscribing');
         for (const _ of unparsable) progress.tick();
+        const notices = new NoticePool();
         try {
           for (const entry of entries) {
             progress.tick();
@@ -115,7 +115,9 @@ export function register(program: Command, ctx: CliContext): void {
               });
               // Welcome and owners' notice come with a membership, not with an owner or a moderator.
               if (role === 'member')
-                await services.workflows.afterSubscribe(mlist, view, opts.welcomeMsg ?? null, opts.adminNotify ?? null);
+                await notices.add(() =>
+                  services.workflows.afterSubscribe(mlist, view, opts.welcomeMsg ?? null, opts.adminNotify ?? null),
+                );
               added.push({ email: entry.email, display_name: entry.name });
             } catch (err) {
               if (err instanceof ConflictError)
@@ -124,6 +126,7 @@ export function register(program: Command, ctx: CliContext): void {
               else throw err;
             }
           }
+          await notices.drain();
         } finally {
           progress.stop();
         }
@@ -153,9 +156,10 @@ export function register(program: Command, ctx: CliContext): void {
       const services = await ctx.services();
       const mlist = await services.lists.get(listspec);
       if (!mlist) throw new CliError(`No such list: ${listspec}`);
-      const views = (await Promise.all(roles.map((r) => services.members.roster(mlist.list_id, r))))
-        .flat()
-        .filter(keep);
+      const all = (await Promise.all(roles.map((r) => services.members.roster(mlist.list_id, r)))).flat();
+      // Delivery is what the preference cascade makes of it, not only what the membership says.
+      const prefs = await services.preferences.effectiveOf(all.map((v) => v.member));
+      const views = all.filter((v) => keep(prefs.get(v.member.id)!));
       const lines: string[] = [];
       if (opts.json && opts.countOnly) lines.push(JSON.stringify({ count: views.length }));
       else if (opts.json) {
@@ -164,8 +168,8 @@ export function register(program: Command, ctx: CliContext): void {
           original_email: address.original_email,
           display_name: member.display_name || address.display_name,
           role: member.role,
-          delivery_mode: member.delivery_mode,
-          delivery_status: member.delivery_status,
+          delivery_mode: prefs.get(member.id)!.delivery_mode,
+          delivery_status: prefs.get(member.id)!.delivery_status,
           moderation_action: member.moderation_action,
           subscribed_on: member.subscribed_on,
         }));

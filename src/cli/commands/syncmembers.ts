@@ -7,10 +7,11 @@ import { CliContext, CliError, out } from '../context.js';
 import { formatAddress } from '../../email/addresses.js';
 import { BadRequestError, ConflictError } from '../../services/errors.js';
 import { Progress } from '../progress.js';
+import { NoticePool } from '../notice-pool.js';
 import { deliveryOption, readRosterFile, type RosterEntry } from '../roster-file.js';
 
 interface SyncOptions {
-  delivery: string;
+  delivery?: string;
   welcomeMsg?: boolean;
   goodbyeMsg?: boolean;
   adminNotify?: boolean;
@@ -25,7 +26,10 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<file>', 'one "Name <address>" or address per line; - reads standard input')
     .argument('<listspec>', 'the list (posting address or list id)')
     .description('Make the members of a list the addresses of a file: subscribe the missing, remove the rest.')
-    .option('-d, --delivery <mode>', 'for new members: regular, mime, plain, summary or disabled', 'regular')
+    .option(
+      '-d, --delivery <mode>',
+      'for new members: regular, mime, plain, summary or disabled (default: as the preferences say)',
+    )
     .option('-w, --welcome-msg', 'send new members the welcome message (default: as the list says)')
     .option('-W, --no-welcome-msg', 'send no welcome message')
     .option('-g, --goodbye-msg', 'send removed members the goodbye message (default: as the list says)')
@@ -53,6 +57,7 @@ export function register(program: Command, ctx: CliContext): void {
       const removed: { email: string }[] = [];
       const skipped = unparsable.map((line) => ({ line, reason: 'Cannot parse as a valid email address' }));
       const progress = dryRun ? undefined : await Progress.start(toAdd.length + toRemove.length, 'synchronising');
+      const notices = new NoticePool();
       try {
         for (const entry of toAdd) {
           progress?.tick();
@@ -67,7 +72,9 @@ export function register(program: Command, ctx: CliContext): void {
               deliveryStatus: delivery.status,
               verified: true,
             });
-            await services.workflows.afterSubscribe(mlist, view, opts.welcomeMsg ?? null, opts.adminNotify ?? null);
+            await notices.add(() =>
+              services.workflows.afterSubscribe(mlist, view, opts.welcomeMsg ?? null, opts.adminNotify ?? null),
+            );
             added.push({ email: entry.email, display_name: entry.name });
           } catch (err) {
             // A ban, or a membership made meanwhile: the rest of the file still goes in.
@@ -88,6 +95,7 @@ export function register(program: Command, ctx: CliContext): void {
             );
           removed.push({ email: address.email });
         }
+        await notices.drain();
       } finally {
         progress?.stop();
       }
