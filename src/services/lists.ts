@@ -1,4 +1,5 @@
 import type { DataSource, Repository } from 'typeorm';
+import { PendedEntity, TemplateEntity } from '../model/pending.js';
 import {
   MailingList,
   MailingListEntity,
@@ -112,6 +113,10 @@ export class ListManager {
       await em.getRepository(ListRequestEntity).delete({ list_id: l.list_id });
       await em.getRepository(BanEntity).delete({ list_id: l.list_id });
       await em.getRepository(HeaderMatchEntity).delete({ mailing_list_id: l.id });
+      // A waiting confirmation or approval for a list that is gone must not come back with a
+      // new list of the same name; nor may the old list's template overrides.
+      await em.getRepository(PendedEntity).delete({ list_id: l.list_id });
+      await em.getRepository(TemplateEntity).delete({ context: l.list_id });
       await em.getRepository(MailingListEntity).delete({ id: l.id });
     });
   }

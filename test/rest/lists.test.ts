@@ -157,10 +157,13 @@ test('GET/POST /lists/find: the lists a subscriber is on; 404 when none', async 
   assertError(await rest.get('/lists/find'), 400, 'Missing Parameter: subscriber');
 });
 
-test('DELETE /lists/<list> removes the list and its memberships', async () => {
+test('DELETE /lists/<list> removes the list, its memberships and its waiting requests', async () => {
+  const pending = await rest.post('/members', { list_id: 'ant.example.com', subscriber: 'waiting@example.org' });
+  assert.equal(pending.status, 202);
   const del = await rest.delete('/lists/ant@example.com');
   assert.equal(del.status, 204);
   assertError(await rest.get('/lists/ant.example.com'), 404);
   assert.equal((await rest.services.members.roster('ant.example.com')).length, 0);
+  assert.equal(await rest.services.pendings.get(pending.body.token), undefined);
   assertError(await rest.delete('/lists/ant.example.com'), 404);
 });
