@@ -62,6 +62,13 @@ export class CommandRunner extends QueueRunner {
       this.log.info({ list: mlist.list_id, message_id: msg.messageId }, 'bulk mail to a command address dropped');
       return;
     }
+    // A vacation or other automatic reply (RFC 3834) to a confirmation request must not confirm
+    // a subscription nobody asked for, nor start a conversation between two robots.
+    const auto = (msg.get('auto-submitted') ?? '').trim().toLowerCase();
+    if (auto && auto !== 'no' && (msg.get('x-ack') ?? '').trim().toLowerCase() !== 'yes') {
+      this.log.info({ list: mlist.list_id, message_id: msg.messageId }, 'automatic mail to a command address dropped');
+      return;
+    }
     // Mail to -request may get the list's auto-response first; respond_and_discard ends it there.
     if (msgdata.to_request && !(await autorespond(services, mlist, msg, msgdata, 'request'))) {
       this.log.info({ list: mlist.list_id, message_id: msg.messageId }, 'request auto-answered and discarded');

@@ -113,6 +113,9 @@ export class WorkflowManager {
     if (!isValidEmail(email.trim())) throw new BadRequestError(`Invalid email address: ${email}`);
     if (lower === listAddresses(mlist).posting)
       throw new BadRequestError('The list posting address cannot be subscribed');
+    // The list's other addresses would have it mail itself: a confirmation sent to -request
+    // would be read as a command and confirm itself.
+    if (isListAddress(mlist, lower)) throw new BadRequestError(`${lower} is an address of the list itself`);
     if (opts.deliveryMode && !(DELIVERY_MODES as readonly string[]).includes(opts.deliveryMode))
       throw new BadRequestError(`Invalid delivery_mode: ${opts.deliveryMode}`);
     if (opts.deliveryStatus && !(DELIVERY_STATUSES as readonly string[]).includes(opts.deliveryStatus))
@@ -381,6 +384,16 @@ export class WorkflowManager {
       });
     }
   }
+}
+
+/** Whether `email` is one of the list's own addresses, a -confirm+TOKEN one included. */
+function isListAddress(mlist: MailingList, email: string): boolean {
+  const at = email.lastIndexOf('@');
+  if (email.slice(at + 1) !== mlist.mail_host) return false;
+  const local = email.slice(0, at);
+  if (!local.startsWith(`${mlist.list_name}-`)) return false;
+  const suffix = local.slice(mlist.list_name.length + 1).split('+')[0];
+  return ['owner', 'request', 'bounces', 'join', 'leave', 'subscribe', 'unsubscribe', 'confirm'].includes(suffix);
 }
 
 function isWorkflow(type: PendType): boolean {

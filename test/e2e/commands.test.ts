@@ -342,6 +342,24 @@ test('bulk mail to -request is not answered, unless it asks with X-Ack: yes', as
   assert.deepEqual(replies, [['> echo loud', 'echo loud']]);
 });
 
+test('an automatic reply (Auto-Submitted) to a confirmation does not confirm it', async () => {
+  const away = 'away@example.net';
+  await send({ from: away, to: 'cmd-join@example.com', subject: 'join' });
+  const confirmation = (r: Received) => /^confirm [0-9a-f]{40}$/.test(r.msg.get('subject') ?? '');
+  await sink.waitFor(() => sink.copiesFor(away, confirmation).length === 1, 20_000, 'the confirmation');
+  const ask = sink.copiesFor(away, confirmation)[0];
+  // The vacation responder answers the confirmation, as RFC 3834 says it should mark it.
+  await send({
+    from: away,
+    to: ask.msg.get('from')!,
+    subject: `Auto: ${ask.msg.get('subject')}`,
+    headers: ['Auto-Submitted: auto-replied', 'Content-Type: text/plain'],
+  });
+  await quiet();
+  assert.equal(await isMember(away), false);
+  assert.equal(sink.copiesFor(away, isResults).length, 0, 'and no reply to the robot');
+});
+
 /** Posts as a non-member, so the post is held; returns its request id and the moderators' token. */
 async function holdPost(tag: string): Promise<{ id: number; token: string; messageId: string }> {
   const messageId = `<held-${tag}@example.net>`;

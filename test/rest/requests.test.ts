@@ -272,4 +272,8 @@ test('refusals: banned, the posting address, a bad address', async () => {
   assertError(await join_('conf', 'banned@example.org'), 400, 'Membership is banned');
   assertError(await join_('conf', 'conf@example.com'), 400, 'The list posting address cannot be subscribed');
   assertError(await join_('conf', 'not an address'), 400, /^Invalid Parameter "subscriber"/);
+  for (const own of ['conf-request@example.com', 'conf-owner@example.com', 'conf-confirm+abc@example.com'])
+    assertError(await join_('conf', own, { pre_verified: true }), 400, `${own} is an address of the list itself`);
+  // Another list's -request address is an address like any other.
+  assert.equal((await join_('conf', 'mod-request@example.com', { pre_verified: true })).status, 202);
 });
