@@ -345,6 +345,11 @@ test('mailman graph: DOT that Graphviz reads, SVG, a file, and the same DOT over
   const out = join(server.dir, 'moderation.dot');
   assert.equal((await server.cli(['graph', 'moderation', '--kind', 'chain', '--out', out])).code, 0);
   assert.match(readFileSync(out, 'utf8'), /^digraph "moderation" \{/);
+  const ir = await server.cli(['graph', 'default-posting-chain', '--json']);
+  assert.equal(ir.code, 0, ir.stderr);
+  const parsed = JSON.parse(ir.stdout);
+  assert.equal(parsed.kind, 'chain');
+  assert.equal(parsed.name, 'default-posting-chain');
   const none = await server.cli(['graph', 'no-such-chain']);
   assert.equal(none.code, 1);
   assert.match(none.stderr, /no chain or pipeline named 'no-such-chain'/);

@@ -99,9 +99,21 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--kind <kind>', 'chain or pipeline, when a name is both')
     .option('--format <format>', 'dot or svg', 'dot')
     .option('-o, --out <file>', 'write to this file (default: standard output)')
-    .action(async (name: string, opts: { kind?: string; format: string; out?: string }) => {
+    .option('--json', 'the compiled graph the drawing is made of (its IR), as JSON')
+    .action(async (name: string, opts: { kind?: string; format: string; out?: string; json?: boolean }) => {
       if (opts.kind !== undefined && opts.kind !== 'chain' && opts.kind !== 'pipeline')
         throw new CliError(`--kind must be chain or pipeline, not '${opts.kind}'`, 2);
+      if (opts.json) {
+        const catalog = openCatalog(ctx.config, await buildRegistry(), { log: false });
+        const ir = findIr(catalog, name, opts.kind as 'chain' | 'pipeline' | undefined);
+        const text = JSON.stringify(ir, null, 2) + '\n';
+        if (!opts.out) return void process.stdout.write(text);
+        try {
+          return writeFileSync(opts.out, text);
+        } catch (err) {
+          throw new CliError(`cannot write ${opts.out}: ${(err as Error).message}`, 2);
+        }
+      }
       if (!(GRAPH_FORMATS as readonly string[]).includes(opts.format))
         throw new CliError(`--format must be one of ${GRAPH_FORMATS.join(', ')}, not '${opts.format}'`, 2);
       const catalog = openCatalog(ctx.config, await buildRegistry(), { log: false });
