@@ -26,3 +26,33 @@ export const AutoResponseRecordEntity = new EntitySchema<AutoResponseRecord>({
   },
   indices: [{ name: 'ix_autoresponse_lookup', columns: ['list_id', 'address', 'response_type', 'date_sent'] }],
 });
+
+/**
+ * How many automatic replies of a type one address has had from one list on one day: a
+ * counter bumped in one statement, so concurrent messages can never both take the last
+ * reply the limit allows (counting rows, then inserting, could).
+ */
+export interface AutoResponseCount {
+  id: number;
+  list_id: string;
+  address: string;
+  response_type: ResponseType;
+  date_sent: string;
+  count: number;
+}
+
+export const AutoResponseCountEntity = new EntitySchema<AutoResponseCount>({
+  name: 'AutoResponseCount',
+  tableName: 'autoresponsecount',
+  columns: {
+    id: { type: Number, primary: true, generated: 'increment' },
+    list_id: { type: String },
+    address: { type: String },
+    response_type: { type: String },
+    date_sent: { type: String },
+    count: { type: Number },
+  },
+  indices: [
+    { name: 'ux_autoresponsecount_key', columns: ['list_id', 'address', 'response_type', 'date_sent'], unique: true },
+  ],
+});

@@ -2,7 +2,7 @@
 // mailing-list columns come straight from the settings table in list-settings.ts.
 import { EntitySchema, EntitySchemaColumnOptions } from 'typeorm';
 import { LIST_SETTINGS, SettingSpec } from './list-settings.js';
-import { AutoResponseRecordEntity } from './autoresponse.js';
+import { AutoResponseCountEntity, AutoResponseRecordEntity } from './autoresponse.js';
 import { PendedEntity, TemplateEntity } from './pending.js';
 import { PREFERENCE_KINDS, PREFERENCE_NAMES, type Preferences } from './preferences.js';
 
@@ -312,6 +312,7 @@ export const ALL_ENTITIES = [
   StoredMessageEntity,
   ListRequestEntity,
   AutoResponseRecordEntity,
+  AutoResponseCountEntity,
   BanEntity,
   HeaderMatchEntity,
   PendedEntity,

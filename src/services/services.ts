@@ -52,7 +52,7 @@ export class Services {
     this.users = new UserManager(db, this.sql);
     this.messages = new MessageStore(db, config.path('paths', 'messages_dir'));
     this.requests = new RequestManager(db);
-    this.autoresponses = new AutoResponseManager(db, config.int('mta', 'max_autoresponses_per_day'));
+    this.autoresponses = new AutoResponseManager(db, this.sql, config.int('mta', 'max_autoresponses_per_day'));
     this.bans = new BanManager(db, this.sql);
     this.preferences = new PreferenceManager(db, this.sql, config.get('mailman', 'default_language'));
     this.members = new MemberManager(db, this.sql, this.users, this.preferences, this.bans);

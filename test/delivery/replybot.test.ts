@@ -83,3 +83,17 @@ test('a dry run and noack mail send and record nothing; none lets everything thr
   assert.equal(await autorespond(h.services, h.mlist, ctx.msg, ctx.msgdata, 'request'), true);
   assert.equal((await sent()).length, 0);
 });
+
+test('the daily limit holds under concurrency: of 20 claims at once, 10 send, 1 is the last notice', async () => {
+  // [mta] max_autoresponses_per_day is 10 by default; the counter is bumped in one statement.
+  const now = day(40);
+  const decisions = await Promise.all(
+    Array.from({ length: 20 }, () =>
+      h.services.autoresponses.claim(h.mlist.list_id, 'Flood@example.org', 'postings', now),
+    ),
+  );
+  const count = (d: string) => decisions.filter((x) => x === d).length;
+  assert.deepEqual([count('send'), count('last-notice'), count('silent')], [10, 1, 9]);
+  // The next day starts again.
+  assert.equal(await h.services.autoresponses.claim(h.mlist.list_id, 'flood@example.org', 'postings', day(41)), 'send');
+});

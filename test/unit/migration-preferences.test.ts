@@ -11,10 +11,10 @@ import { freshDatabase } from '../helpers/database.js';
 import { MIGRATIONS } from '../../src/model/migrations/index.js';
 import { PREFERENCE_NAMES } from '../../src/model/preferences.js';
 
-const BEFORE = MIGRATIONS.slice(
-  0,
-  MIGRATIONS.findIndex((m) => m.name === 'Preferences1764600000000'),
-);
+const AT = MIGRATIONS.findIndex((m) => m.name === 'Preferences1764600000000');
+const BEFORE = MIGRATIONS.slice(0, AT);
+/** Up to 0006 only: later migrations have tests of their own. */
+const THROUGH = MIGRATIONS.slice(0, AT + 1);
 
 test('0006 makes member delivery nullable and gives addresses and users preferences; down() undoes it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mailman-mig-'));
@@ -44,7 +44,7 @@ test('0006 makes member delivery nullable and gives addresses and users preferen
     await ds.query(member('m2', 2));
     await ds.destroy();
 
-    ds = await open(MIGRATIONS);
+    ds = await open(THROUGH);
     assert.deepEqual(
       (await ds.runMigrations()).map((m) => m.name),
       ['Preferences1764600000000'],

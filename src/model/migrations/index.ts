@@ -6,6 +6,7 @@ import { AutoResponses1764400000000 } from './0004-autoresponses.js';
 import { Pendings1764500000000 } from './0005-pendings.js';
 import { Preferences1764600000000 } from './0006-preferences.js';
 import { AutoResponseSettings1764700000000 } from './0007-autoresponse-settings.js';
+import { AutoResponseCounts1764800000000 } from './0008-autoresponse-counts.js';
 
 export const MIGRATIONS = [
   Initial1764100000000,
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Pendings1764500000000,
   Preferences1764600000000,
   AutoResponseSettings1764700000000,
+  AutoResponseCounts1764800000000,
 ];
