@@ -19,10 +19,10 @@ import type { PendingManager } from './pendings.js';
 import type { MemberManager, MemberView } from './members.js';
 import type { UserManager } from './users.js';
 import type { BanManager } from './bans.js';
-import type { TemplateLoader, TemplateName } from './templates.js';
+import type { TemplateLoader } from './templates.js';
 import type { PreferenceManager } from './preferences.js';
 import type { Switchboards } from '../queue/switchboard.js';
-import { sendTemplateNotice, sendToListAdmins } from './notices.js';
+import { askModerators, askSubscriber, goodbye, refuse, welcome } from './workflow-notices.js';
 
 /** Refusals a subscriber is told about in words (REST maps them to 409 or 400). */
 export class AlreadySubscribedError extends ConflictError {}
@@ -212,15 +212,7 @@ export class WorkflowManager {
     const taken = await this.d.pendings.confirm<WorkflowState>(token);
     if (!taken) throw new NotFoundError(`No request with token ${token}`);
     if (action === 'accept') return this.finish(mlist, type, taken.data);
-    if (action === 'reject') {
-      const what = type === 'subscription' ? 'Subscription request' : 'Unsubscription request';
-      await sendTemplateNotice(this.d, mlist, 'list:user:notice:refuse', {
-        to: taken.data.email,
-        from: listAddresses(mlist).owner,
-        subject: `Request to mailing list "${mlist.display_name}" rejected`,
-        subs: { request: what, reason: reason || 'No reason given', member: taken.data.email },
-      });
-    }
+    if (action === 'reject') await refuse(this.d, mlist, type, taken.data.email, reason);
     return undefined;
   }
 
@@ -250,15 +242,7 @@ export class WorkflowManager {
     const moderated = (policy === 'moderate' || policy === 'confirm_then_moderate') && !invited;
     if (!moderated || state.pre_approved) return this.finish(mlist, type, state);
     const outcome = await this.wait(mlist, type, { ...state, step: 'moderate' });
-    if (mlist.admin_immed_notify) {
-      const name: TemplateName =
-        type === 'subscription' ? 'list:admin:action:subscribe' : 'list:admin:action:unsubscribe';
-      const verb = type === 'subscription' ? 'subscription' : 'unsubscription';
-      await sendToListAdmins(this.d, mlist, name, {
-        subject: `New ${verb} request to ${mlist.display_name} from ${state.email}`,
-        subs: { member: formatMember(state), token: outcome.token ?? '' },
-      });
-    }
+    if (mlist.admin_immed_notify) await askModerators(this.d, mlist, type, state, outcome.token ?? '');
     return outcome;
   }
 
@@ -271,46 +255,9 @@ export class WorkflowManager {
       tokenOwner: owner,
       lifeMs: owner === 'moderator' ? this.life.moderator : this.life.subscriber,
     });
-    if (owner === 'subscriber') await this.askSubscriber(mlist, type, state, row);
+    if (owner === 'subscriber')
+      await askSubscriber(this.d, mlist, state.step === 'invite' ? 'invitation' : type, state.email, row.token);
     return { type, token: row.token, tokenOwner: owner, member: null, email: state.email };
-  }
-
-  private async askSubscriber(
-    mlist: MailingList,
-    type: WorkflowType,
-    state: WorkflowState,
-    row: Pended,
-  ): Promise<void> {
-    const addrs = listAddresses(mlist);
-    const verp = this.d.config.bool('mta', 'verp_confirmations');
-    const delimiter = this.d.config.get('mta', 'verp_delimiter') || '+';
-    const confirmEmail = `${mlist.list_name}-confirm${delimiter}${row.token}@${mlist.mail_host}`;
-    const name: TemplateName =
-      state.step === 'invite'
-        ? 'list:user:action:invite'
-        : type === 'subscription'
-          ? 'list:user:action:subscribe'
-          : 'list:user:action:unsubscribe';
-    const subject = `confirm ${row.token}`;
-    await sendTemplateNotice(this.d, mlist, name, {
-      to: state.email,
-      // Replying to a -confirm+TOKEN address is the whole confirmation; without VERP the
-      // subject carries the token to -request instead.
-      from: verp ? confirmEmail : addrs.request,
-      subject,
-      // A confirmation is not bulk mail: it must not be dropped as list traffic by the
-      // recipient's filters, and an autoresponder must not answer it.
-      precedence: null,
-      headers: { 'Auto-Submitted': 'auto-generated' },
-      subs: {
-        token: row.token,
-        subject,
-        confirm_email: confirmEmail,
-        user_email: state.email,
-        domain_name: mlist.mail_host,
-        contact_address: addrs.owner,
-      },
-    });
   }
 
   private async finish(mlist: MailingList, type: WorkflowType, state: WorkflowState): Promise<WorkflowOutcome> {
@@ -331,30 +278,13 @@ export class WorkflowManager {
   }
 
   /** The welcome message and the owners' notice that follow a new membership; null means as the list says. */
-  async afterSubscribe(
+  afterSubscribe(
     mlist: MailingList,
     view: MemberView,
     sendWelcome: boolean | null = null,
     adminNotify: boolean | null = null,
   ): Promise<void> {
-    const email = view.address.email;
-    const display = view.member.display_name || view.address.display_name;
-    if (sendWelcome ?? !!mlist.send_welcome_message) {
-      await sendTemplateNotice(this.d, mlist, 'list:user:notice:welcome', {
-        to: email,
-        from: listAddresses(mlist).request,
-        subject: `Welcome to the "${mlist.display_name}" mailing list`,
-        headers: { 'X-No-Archive': 'yes' },
-        language: (await this.d.preferences.effective(view.member)).preferred_language,
-        subs: { user_email: email, user_address: email, user_name: display || email },
-      });
-    }
-    if (adminNotify ?? !!mlist.admin_notify_mchanges) {
-      await sendToListAdmins(this.d, mlist, 'list:admin:notice:subscribe', {
-        subject: `${mlist.display_name} subscription notification`,
-        subs: { member: formatMember({ email, display_name: display }) },
-      });
-    }
+    return welcome(this.d, mlist, view, sendWelcome, adminNotify);
   }
 
   /** Removes a membership now, with the goodbye message and the owners' notice (null: as the list says). */
@@ -368,21 +298,7 @@ export class WorkflowManager {
     // The language is the member's, read before the membership (its first layer) is gone.
     const { preferred_language: language } = await this.d.preferences.effective(member);
     await this.d.members.unsubscribe(member);
-    if (sendGoodbye ?? !!mlist.send_goodbye_message) {
-      await sendTemplateNotice(this.d, mlist, 'list:user:notice:goodbye', {
-        to: email,
-        from: listAddresses(mlist).bounces,
-        subject: `You have been unsubscribed from the ${mlist.display_name} mailing list`,
-        language,
-        subs: { user_email: email, user_address: email },
-      });
-    }
-    if (adminNotify ?? !!mlist.admin_notify_mchanges) {
-      await sendToListAdmins(this.d, mlist, 'list:admin:notice:unsubscribe', {
-        subject: `${mlist.display_name} unsubscription notification`,
-        subs: { member: formatMember({ email, display_name: member.display_name }) },
-      });
-    }
+    await goodbye(this.d, mlist, { email, displayName: member.display_name, language }, sendGoodbye, adminNotify);
   }
 }
 
@@ -411,8 +327,4 @@ function toRequest(row: Pended): MembershipRequest {
     listId: row.list_id ?? '',
     when: row.created_at,
   };
-}
-
-function formatMember(s: { email: string; display_name: string }): string {
-  return s.display_name ? `${s.display_name} <${s.email}>` : s.email;
 }
