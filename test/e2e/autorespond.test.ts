@@ -101,7 +101,10 @@ test('posts are answered up to the daily limit, then one last notice, then nothi
   assert.equal(replies.length, 2, 'max_autoresponses_per_day is 2');
   assert.equal(plainText(replies[0].raw).trim(), 'Thanks for writing to ant@example.com.');
   assert.equal(sink.copiesFor(poster, last).length, 1);
-  assert.match(plainText(sink.copiesFor(poster, last)[0].raw), /no more automatic replies from the list until tomorrow/);
+  assert.match(
+    plainText(sink.copiesFor(poster, last)[0].raw),
+    /no more automatic replies from the list until tomorrow/,
+  );
   // respond_and_continue: every post still reached the members.
   for (const tag of ['daily-1', 'daily-2', 'daily-3', 'daily-4'])
     assert.equal(sink.copiesFor(MEMBERS[1], copyOf(tag)).length, 1, tag);
