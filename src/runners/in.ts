@@ -5,6 +5,7 @@ import type { LiveCatalog } from '../dsl/index.js';
 import { runChain } from '../moderation/chain-executor.js';
 import { listAddresses } from '../model/list-addresses.js';
 import { logger } from '../logging.js';
+import { autorespond } from '../services/replybot.js';
 
 export class IncomingRunner extends QueueRunner {
   constructor(
@@ -23,6 +24,12 @@ export class IncomingRunner extends QueueRunner {
 
   protected async dispose({ msg, msgdata, mlist }: QueueItem): Promise<void> {
     msgdata.envsender ??= `${this.env.config.get('mailman', 'noreply_address')}@${mlist.mail_host}`;
+    // As Mailman: the auto-response (autorespond_owner, autorespond_postings) comes before
+    // moderation, so a held or refused post is answered too; respond_and_discard ends here.
+    if (!(await autorespond(this.env.services, mlist, msg, msgdata, msgdata.to_owner ? 'owner' : 'postings'))) {
+      logger('vette').info({ list: mlist.list_id, message_id: msg.messageId }, 'auto-answered and discarded');
+      return;
+    }
     const chain = msgdata.to_owner ? mlist.owner_chain : mlist.posting_chain;
     const ctx = { mlist, msg, msgdata, services: this.env.services };
     // One snapshot for the whole run: a reload meanwhile never mixes versions in one message.

@@ -25,7 +25,6 @@ import { CHAINS_DIR, PIPELINES_DIR, makeCtx } from './support.js';
 /** Mailman's default-posting-pipeline, in order (inventory §3.1). */
 const POSTING_STEPS = [
   'validate-authenticity',
-  'replybot',
   'mime-delete',
   'tagger',
   'member-recipients',
@@ -192,7 +191,7 @@ test('the owner chain and the built-in pipelines run their steps in order', asyn
     return ctx.msgdata.done;
   };
   assert.deepEqual(await steps('default-posting-pipeline'), POSTING_STEPS);
-  assert.deepEqual(await steps('default-owner-pipeline'), ['replybot', 'owner-recipients', 'to-outgoing']);
+  assert.deepEqual(await steps('default-owner-pipeline'), ['owner-recipients', 'to-outgoing']);
   assert.deepEqual(await steps('virgin'), ['cook-headers', 'rfc-2369', 'to-outgoing']);
 });
 

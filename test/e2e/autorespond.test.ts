@@ -175,3 +175,24 @@ test('mail to -request: the auto-response before the commands; respond_and_disca
   assert.equal(sink.copiesFor(asker, results).length, 1, 'the discarded request ran no command');
   await configure({ autorespond_requests: 'none' });
 });
+
+test('the auto-response comes before moderation, as in Mailman: a post held for a moderator is answered too', async () => {
+  await configure({
+    autorespond_postings: 'respond_and_continue',
+    autoresponse_postings_text: 'Thanks for writing to $listname.',
+    autoresponse_grace_period: 0,
+  });
+  const stranger = 'stranger@example.net';
+  await send(stranger, 'ant@example.com', 'held-1');
+  await sink.waitFor(() => sink.copiesFor(stranger, autoResponse).length === 1, 20_000, 'the auto-response');
+  // And the post waits for a moderator.
+  await server.waitUntil(
+    async () =>
+      ((await server.rest('GET', `/lists/${LIST}/held`)).body.entries ?? []).some(
+        (e: { message_id: string }) => e.message_id === '<held-1@example.net>',
+      ),
+    20_000,
+    'the held post',
+  );
+  await configure({ autorespond_postings: 'none' });
+});
