@@ -220,7 +220,7 @@ test('unsubscription policies: confirm waits for the member, moderate for a mode
   }
   await takeNotices();
   const conf = await rest.get('/lists/conf.example.com/member/ursula@example.org');
-  const leave = await rest.delete(`/members/${conf.body.member_id}`);
+  const leave = await rest.delete(`/members/${conf.body.member_id}`, { pre_confirmed: false });
   assert.equal(leave.status, 202);
   assert.equal(leave.body.token_owner, 'subscriber');
   const [ask] = await takeNotices();

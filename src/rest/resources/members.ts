@@ -99,8 +99,10 @@ export async function deleteMembership(ctx: RestContext, services: Services, vie
     return;
   }
   const mlist = await services.lists.require(member.list_id);
+  // As Mailman's API: an administrator's DELETE counts as confirmed unless it says otherwise;
+  // the moderator's approval is still asked for under a moderate policy.
   const outcome = await services.workflows.unsubscribe(mlist, address.email, {
-    preConfirmed: !!args.pre_confirmed,
+    preConfirmed: args.pre_confirmed ?? true,
     preApproved: !!args.pre_approved,
   });
   if (outcome.token) accepted(ctx, { token: outcome.token, token_owner: outcome.tokenOwner });
