@@ -129,6 +129,12 @@ export const SECTIONS: Record<string, SectionSpec> = {
     max_autoresponses_per_day: i('10'),
     remove_dkim_headers: b('no'),
   },
+  styles: {
+    default: {
+      ...e('legacy-default', ['legacy-default', 'legacy-announce', 'private-default']),
+      help: 'the style a new list gets when none is named',
+    },
+  },
   antispam: {
     header_checks: { ...s('', 'one `Header: regex` per line, searched ignoring case'), check: headerChecksProblem },
     jump_chain: s('hold'),

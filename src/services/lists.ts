@@ -1,5 +1,6 @@
 import type { DataSource, Repository } from 'typeorm';
 import { PendedEntity, TemplateEntity } from '../model/pending.js';
+import { DEFAULT_STYLE, findStyle } from '../model/list-styles.js';
 import {
   MailingList,
   MailingListEntity,
@@ -31,6 +32,7 @@ export class ListManager {
     private readonly sql: Sql,
     private readonly domains: DomainManager,
     private readonly listnameChars: string,
+    private readonly defaultStyle = DEFAULT_STYLE,
   ) {
     this.repo = ds.getRepository(MailingListEntity);
     this.rows = new RowReader(ds, MailingListEntity);
@@ -38,7 +40,10 @@ export class ListManager {
     this.byAddressSql = `SELECT ${this.rows.columns} FROM ${this.rows.table} WHERE list_name = ? AND mail_host = ?`;
   }
 
-  async create(fqdnListname: string): Promise<MailingList> {
+  /** A new list, with the settings of `style` (or [styles] default) in the row from the start. */
+  async create(fqdnListname: string, opts: { style?: string } = {}): Promise<MailingList> {
+    const style = findStyle(opts.style ?? this.defaultStyle);
+    if (!style) throw new BadRequestError(`Unknown list style: ${opts.style ?? this.defaultStyle}`);
     const fqdn = fqdnListname.trim().toLowerCase();
     const at = fqdn.lastIndexOf('@');
     if (at <= 0 || at === fqdn.length - 1) throw new BadRequestError(`Invalid list posting address: ${fqdnListname}`);
@@ -63,6 +68,7 @@ export class ListManager {
       mail_host: mailHost,
       list_id: listId,
       created_at: new Date(),
+      ...style.settings,
     };
     return this.repo.save(this.repo.create(row as MailingList));
   }

@@ -48,7 +48,13 @@ export class Services {
   ) {
     this.sql = openSql(db);
     this.domains = new DomainManager(db, this.sql);
-    this.lists = new ListManager(db, this.sql, this.domains, config.get('mailman', 'listname_chars'));
+    this.lists = new ListManager(
+      db,
+      this.sql,
+      this.domains,
+      config.get('mailman', 'listname_chars'),
+      config.get('styles', 'default'),
+    );
     this.users = new UserManager(db, this.sql);
     this.messages = new MessageStore(db, config.path('paths', 'messages_dir'));
     this.requests = new RequestManager(db);

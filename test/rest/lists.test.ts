@@ -167,3 +167,24 @@ test('DELETE /lists/<list> removes the list, its memberships and its waiting req
   assert.equal(await rest.services.pendings.get(pending.body.token), undefined);
   assertError(await rest.delete('/lists/ant.example.com'), 404);
 });
+
+test('[styles] default names the style a list gets when none is asked for, in the row it is created with', async () => {
+  const other = await RestHarness.start({ conf: '[styles]\ndefault: private-default' });
+  try {
+    await other.services.domains.create('example.org');
+    const made = await other.services.lists.create('quiet@example.org');
+    // The style is in the row as created: nothing was updated afterwards.
+    assert.equal(made.subscription_policy, 'confirm_then_moderate');
+    assert.equal(made.advertised, false);
+    assert.equal((await other.get('/lists/styles')).body.default, 'private-default');
+    assertCreated(
+      await other.post('/lists', { fqdn_listname: 'loud@example.org', style_name: 'legacy-announce' }),
+      /\/lists\/loud\.example\.org$/,
+    );
+    assert.equal((await other.get('/lists/loud.example.org/config')).body.allow_list_posts, false);
+    assertError(await other.post('/lists', { fqdn_listname: 'odd@example.org', style_name: 'odd' }), 400);
+    assert.equal((await other.get('/lists/odd.example.org')).status, 404, 'nothing made for an unknown style');
+  } finally {
+    await other.close();
+  }
+});

@@ -16,29 +16,36 @@ export function register(program: Command, ctx: CliContext): void {
       [] as string[],
     )
     .option('-q, --quiet', 'print nothing on success')
+    .option('-s, --style <name>', 'legacy-default, legacy-announce or private-default (default: [styles] default)')
     .option('--json', 'the new list as JSON')
-    .action(async (listname: string, opts: { domain?: boolean; owner: string[]; quiet?: boolean; json?: boolean }) => {
-      const services = await ctx.services();
-      const host = listname.slice(listname.lastIndexOf('@') + 1).toLowerCase();
-      if (!listname.includes('@')) throw new CliError(`"${listname}" is not a posting address (expected NAME@DOMAIN)`);
-      if (!(await services.domains.get(host))) {
-        if (!opts.domain) throw new CliError(`Undefined domain: ${host} (use --domain to create it)`);
-        await services.domains.create(host);
-      }
-      try {
-        const mlist = await services.lists.create(listname);
-        for (const owner of opts.owner)
-          await services.members.subscribe(mlist, owner, { role: 'owner', verified: true });
-        if (opts.json) {
-          const fqdn = `${mlist.list_name}@${mlist.mail_host}`;
-          return out(JSON.stringify({ list_id: mlist.list_id, fqdn_listname: fqdn, owners: opts.owner }, null, 2));
+    .action(
+      async (
+        listname: string,
+        opts: { domain?: boolean; owner: string[]; quiet?: boolean; json?: boolean; style?: string },
+      ) => {
+        const services = await ctx.services();
+        const host = listname.slice(listname.lastIndexOf('@') + 1).toLowerCase();
+        if (!listname.includes('@'))
+          throw new CliError(`"${listname}" is not a posting address (expected NAME@DOMAIN)`);
+        if (!(await services.domains.get(host))) {
+          if (!opts.domain) throw new CliError(`Undefined domain: ${host} (use --domain to create it)`);
+          await services.domains.create(host);
         }
-        if (!opts.quiet) out(`Created mailing list: ${mlist.list_name}@${mlist.mail_host}`);
-      } catch (err) {
-        if (err instanceof BadRequestError) throw new CliError(err.message);
-        throw err;
-      }
-    });
+        try {
+          const mlist = await services.lists.create(listname, { style: opts.style });
+          for (const owner of opts.owner)
+            await services.members.subscribe(mlist, owner, { role: 'owner', verified: true });
+          if (opts.json) {
+            const fqdn = `${mlist.list_name}@${mlist.mail_host}`;
+            return out(JSON.stringify({ list_id: mlist.list_id, fqdn_listname: fqdn, owners: opts.owner }, null, 2));
+          }
+          if (!opts.quiet) out(`Created mailing list: ${mlist.list_name}@${mlist.mail_host}`);
+        } catch (err) {
+          if (err instanceof BadRequestError) throw new CliError(err.message);
+          throw err;
+        }
+      },
+    );
 
   program
     .command('lists')

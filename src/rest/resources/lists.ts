@@ -5,7 +5,7 @@ import type { Services } from '../../services/services.js';
 import { apiOf, collection, created, noContent, okay, queryParam, type Api, type Resource } from '../helpers.js';
 import { badRequest, notFound } from '../errors.js';
 import { bool, inputOf, oneOf, str, validate } from '../validate.js';
-import { DEFAULT_STYLE, LIST_STYLES, findStyle } from '../styles.js';
+import { LIST_STYLES } from '../../model/list-styles.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
 import { findMembers } from './members.js';
 
@@ -40,16 +40,13 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
 
   router.post('/lists', async (ctx) => {
     const args = validate(inputOf(ctx), { fqdn_listname: str, style_name: str }, ['style_name']);
-    const style = findStyle(args.style_name ?? DEFAULT_STYLE);
-    if (!style) throw badRequest(`Unknown list style: ${args.style_name}`);
-    const mlist = await services.lists.create(args.fqdn_listname!);
-    await services.lists.update(mlist, style.settings);
+    const mlist = await services.lists.create(args.fqdn_listname!, { style: args.style_name });
     created(ctx, apiOf(ctx).pathTo(`lists/${mlist.list_id}`));
   });
 
   router.get('/lists/styles', (ctx) => {
     okay(ctx, {
-      default: DEFAULT_STYLE,
+      default: services.config.get('styles', 'default'),
       style_names: LIST_STYLES.map((s) => s.name),
       styles: LIST_STYLES.map((s) => ({ name: s.name, description: s.description })),
     });

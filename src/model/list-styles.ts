@@ -1,6 +1,7 @@
-// List styles: named bundles of settings applied when a list is created (Mailman's
-// styles/default.py), so POST /lists {style_name} and GET /lists/styles work. Only
-// settings the list table has are set; see the inventory, section 5.2 "Styles".
+// List styles: named bundles of settings a new list starts from (Mailman's three), applied to
+// the row before it is first written, so a list never exists without its style. REST
+// (POST /lists {style_name}, GET /lists/styles) and `mailman create --style` name them;
+// [styles] default says which one a list gets when none is named.
 export interface ListStyle {
   name: string;
   description: string;
