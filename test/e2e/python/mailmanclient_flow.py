@@ -2,10 +2,10 @@
 
 Usage: mailmanclient_flow.py BASE_URL PHASE, where PHASE is `setup` (a domain, a list, its
 settings, members, owner, moderator, bans, header matches), `moderate` (decides each held
-message by its sender), `subscribe` (a confirm_then_moderate subscription) or `approve` (the
-moderator accepts what waits for them) or `domains` (domain owners, a list's archiver switches and
-the system's versions, against a server with the prototype archiver enabled). Prints one JSON object with what it saw; the Node test checks it and
-the mail that arrived at its SMTP sink.
+message by its sender), `subscribe` (a confirm_then_moderate subscription), `approve` (the
+moderator accepts what waits for them) or `domains` (domain owners, a list's archiver switches
+and the system's versions, against a server with the prototype archiver enabled). Prints one
+JSON object with what it saw; the Node test checks it and the mail that arrived at its SMTP sink.
 """
 import json
 import sys
