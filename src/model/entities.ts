@@ -303,6 +303,44 @@ export const HeaderMatchEntity = new EntitySchema<HeaderMatch>({
   indices: [{ name: 'ix_headermatch_list', columns: ['mailing_list_id', 'position'] }],
 });
 
+/** Mailman's `domain_owner`: a user who owns a domain (many to many). */
+export interface DomainOwner {
+  id: number;
+  domain_id: number;
+  user_id: number;
+}
+
+export const DomainOwnerEntity = new EntitySchema<DomainOwner>({
+  name: 'DomainOwner',
+  tableName: 'domainowner',
+  columns: {
+    id: { type: Number, primary: true, generated: 'increment' },
+    domain_id: { type: Number },
+    user_id: { type: Number },
+  },
+  indices: [{ name: 'ux_domainowner', columns: ['domain_id', 'user_id'], unique: true }],
+});
+
+/** Mailman's `listarchiver`: a list's switch for one site archiver; no row means enabled. */
+export interface ListArchiver {
+  id: number;
+  mailing_list_id: number;
+  name: string;
+  is_enabled: boolean;
+}
+
+export const ListArchiverEntity = new EntitySchema<ListArchiver>({
+  name: 'ListArchiver',
+  tableName: 'listarchiver',
+  columns: {
+    id: { type: Number, primary: true, generated: 'increment' },
+    mailing_list_id: { type: Number },
+    name: { type: String },
+    is_enabled: { type: Boolean },
+  },
+  indices: [{ name: 'ux_listarchiver', columns: ['mailing_list_id', 'name'], unique: true }],
+});
+
 export const ALL_ENTITIES = [
   DomainEntity,
   MailingListEntity,
@@ -317,4 +355,6 @@ export const ALL_ENTITIES = [
   HeaderMatchEntity,
   PendedEntity,
   TemplateEntity,
+  DomainOwnerEntity,
+  ListArchiverEntity,
 ];

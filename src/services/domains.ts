@@ -1,5 +1,13 @@
 import type { DataSource, Repository } from 'typeorm';
-import { Domain, DomainEntity, MailingListEntity, MemberEntity, MailingList } from '../model/entities.js';
+import {
+  Domain,
+  DomainEntity,
+  DomainOwnerEntity,
+  ListArchiverEntity,
+  MailingListEntity,
+  MemberEntity,
+  MailingList,
+} from '../model/entities.js';
 import { BadRequestError, NotFoundError } from './errors.js';
 import type { Sql } from '../model/sql.js';
 import { RowReader } from './rows.js';
@@ -79,13 +87,17 @@ export class DomainManager {
     return this.repo.save(domain);
   }
 
-  /** Deleting a domain deletes its lists, as in Mailman. */
+  /** Deleting a domain deletes its lists and its owner links, as in Mailman. */
   async remove(mailHost: string): Promise<void> {
     const d = await this.require(mailHost);
     await this.ds.transaction(async (em) => {
       const lists: MailingList[] = await em.getRepository(MailingListEntity).findBy({ mail_host: d.mail_host });
-      for (const l of lists) await em.getRepository(MemberEntity).delete({ list_id: l.list_id });
+      for (const l of lists) {
+        await em.getRepository(MemberEntity).delete({ list_id: l.list_id });
+        await em.getRepository(ListArchiverEntity).delete({ mailing_list_id: l.id });
+      }
       await em.getRepository(MailingListEntity).delete({ mail_host: d.mail_host });
+      await em.getRepository(DomainOwnerEntity).delete({ domain_id: d.id });
       await em.getRepository(DomainEntity).delete({ id: d.id });
     });
   }

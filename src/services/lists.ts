@@ -8,6 +8,7 @@ import {
   ListRequestEntity,
   BanEntity,
   HeaderMatchEntity,
+  ListArchiverEntity,
 } from '../model/entities.js';
 import { defaultSettings } from '../model/list-settings.js';
 import type { DomainManager } from './domains.js';
@@ -119,6 +120,7 @@ export class ListManager {
       await em.getRepository(ListRequestEntity).delete({ list_id: l.list_id });
       await em.getRepository(BanEntity).delete({ list_id: l.list_id });
       await em.getRepository(HeaderMatchEntity).delete({ mailing_list_id: l.id });
+      await em.getRepository(ListArchiverEntity).delete({ mailing_list_id: l.id });
       // A waiting confirmation or approval for a list that is gone must not come back with a
       // new list of the same name; nor may the old list's template overrides.
       await em.getRepository(PendedEntity).delete({ list_id: l.list_id });

@@ -5,6 +5,8 @@ import { openDatabase } from '../model/data-source.js';
 import { openSql, type Sql } from '../model/sql.js';
 import { Switchboards } from '../queue/switchboard.js';
 import { DomainManager } from './domains.js';
+import { DomainOwnerManager } from './domain-owners.js';
+import { ListArchiverManager } from './list-archivers.js';
 import { ListManager } from './lists.js';
 import { UserManager } from './users.js';
 import { MemberManager } from './members.js';
@@ -21,6 +23,9 @@ import { PreferenceManager } from './preferences.js';
 
 export class Services {
   readonly domains: DomainManager;
+  readonly domainOwners: DomainOwnerManager;
+  /** Each list's switch per site archiver. */
+  readonly listArchivers: ListArchiverManager;
   readonly lists: ListManager;
   readonly users: UserManager;
   readonly members: MemberManager;
@@ -56,6 +61,8 @@ export class Services {
       config.get('styles', 'default'),
     );
     this.users = new UserManager(db, this.sql);
+    this.domainOwners = new DomainOwnerManager(db, this.users);
+    this.listArchivers = new ListArchiverManager(db, this.sql, config);
     this.messages = new MessageStore(db, config.path('paths', 'messages_dir'));
     this.requests = new RequestManager(db);
     this.autoresponses = new AutoResponseManager(db, this.sql, config.int('mta', 'max_autoresponses_per_day'));

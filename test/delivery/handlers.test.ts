@@ -221,6 +221,22 @@ test('to-archive queues a copy only when an archiver is enabled and the post may
   }
 });
 
+test('to-archive leaves out an archiver the list has switched off, and queues nothing when none is left', async () => {
+  const w = await DeliveryWorld.open('[archiver.prototype]\nenable: yes\n[archiver.mhonarc]\nenable: yes');
+  try {
+    await w.services.listArchivers.set(w.mlist, new Map([['mhonarc', false]]));
+    await w.run('to-archive', w.ctx(post()));
+    const queued = await w.queued('archive');
+    assert.equal(queued.length, 1);
+    assert.deepEqual(queued[0].msgdata.archivers, ['prototype']);
+    await w.services.listArchivers.set(w.mlist, new Map([['prototype', false]]));
+    await w.run('to-archive', w.ctx(post()));
+    assert.equal((await w.queued('archive')).length, 0);
+  } finally {
+    await w.close();
+  }
+});
+
 test('to-digest appends each post to the list digest mailbox (MMDF) when digests are enabled', async () => {
   const w = await DeliveryWorld.open();
   try {

@@ -17,9 +17,9 @@ let sink: SmtpSink;
 let server: TestServer;
 let lmtp: LmtpSession;
 
-function flow(phase: string): Promise<any> {
+function flow(phase: string, on: TestServer = server): Promise<any> {
   return new Promise((resolve, reject) => {
-    execFile(PYTHON, [FLOW, `http://127.0.0.1:${server.restPort}/3.1`, phase], (err, stdout, stderr) => {
+    execFile(PYTHON, [FLOW, `http://127.0.0.1:${on.restPort}/3.1`, phase], (err, stdout, stderr) => {
       if (err)
         return reject(
           new Error(
@@ -164,4 +164,23 @@ test('mailmanclient: confirm_then_moderate — a pending dict, the confirmation 
   assert.ok(approved.members.includes('dora@example.org'));
   const welcome = (r: Received) => /Welcome/.test(r.msg.get('subject') ?? '');
   await sink.waitFor(() => sink.copiesFor('dora@example.org', welcome).length === 1, 20_000, 'the welcome message');
+});
+
+test('mailmanclient: domain owners, a list turning an archiver off, the Mailman version', async () => {
+  // A server of its own: an enabled site archiver would queue every post of the other tests.
+  const archiving = await TestServer.start({ smtpPort: sink.port, config: '[archiver.prototype]\nenable: yes\n' });
+  try {
+    const seen = await flow('domains', archiving);
+    assert.equal(seen.owners.length, 2);
+    assert.deepEqual(seen.owners, seen.owner_users);
+    assert.equal(seen.owners_left, 0);
+    assert.deepEqual(seen.archivers_before, { prototype: true });
+    assert.deepEqual(seen.archivers_after, { prototype: false });
+    assert.equal(seen.bad_archiver, 400);
+    assert.equal(seen.no_domain, 404);
+    assert.match(seen.mailman_version, /^GNU Mailman 3\.3\.8 \(compatible; mailman-ts /);
+    assert.equal(seen.api_version, '3.1');
+  } finally {
+    await archiving.cleanup();
+  }
 });

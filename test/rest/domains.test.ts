@@ -128,3 +128,49 @@ test('PATCH and PUT change a domain; DELETE removes it with its lists', async ()
   assertError(await rest.get('/lists/ant.example.com'), 404);
   assertError(await rest.delete('/domains/example.com'), 404);
 });
+
+test('domain owners: stored from POST /domains, listed as users, added, cleared, gone with the domain', async () => {
+  assertCreated(await rest.post('/domains', { mail_host: 'owned.example', owner: 'anne@example.org' }), /owned/);
+  const first = await rest.get('/domains/owned.example/owners');
+  assert.equal(first.status, 200);
+  assert.equal(first.body.total_size, 1);
+  const anne = first.body.entries[0];
+  // The owner is rendered as /users renders a user, and is that user.
+  assert.deepEqual(Object.keys(anne).sort(), ['created_on', 'http_etag', 'is_server_owner', 'self_link', 'user_id']);
+  assert.equal((await rest.get(anne.self_link)).body.user_id, anne.user_id);
+  assert.equal((await rest.get('/users/anne@example.org')).body.user_id, anne.user_id);
+
+  // An existing user is found by email, not made again; an owner twice stays one owner.
+  assert.equal((await rest.post('/users', { email: 'bart@example.org' })).status, 201);
+  const bart = (await rest.get('/users/bart@example.org')).body;
+  const added = await rest.post('/domains/owned.example/owners', { owner: ['bart@example.org', 'anne@example.org'] });
+  assert.equal(added.status, 204);
+  assert.equal((await rest.patch('/domains/owned.example', { owner: 'cris@example.org' })).status, 204);
+  const all = await rest.get('/domains/owned.example/owners');
+  assert.deepEqual(
+    all.body.entries.map((u: { user_id: string }) => u.user_id),
+    [anne.user_id, bart.user_id, (await rest.get('/users/cris@example.org')).body.user_id],
+  );
+  assert.equal((await rest.get('/domains/owned.example/owners?count=1&page=2')).body.entries[0].user_id, bart.user_id);
+  // Another domain's owners are its own.
+  assertCreated(await rest.post('/domains', { mail_host: 'unowned.example' }), /unowned/);
+  assert.equal((await rest.get('/domains/unowned.example/owners')).body.total_size, 0);
+
+  assertError(await rest.post('/domains/owned.example/owners', {}), 400, 'Missing Parameter: owner');
+  assertError(await rest.post('/domains/owned.example/owners', { owner: 'nobody' }), 400, /^Invalid Parameter "owner"/);
+  assertError(await rest.post('/domains/owned.example/owners', { owner: 'a@b.example', x: 1 }), 400, /Unexpected/);
+  assertError(await rest.get('/domains/nowhere.example/owners'), 404);
+  assertError(await rest.post('/domains/nowhere.example/owners', { owner: 'a@b.example' }), 404);
+  assertError(await rest.delete('/domains/nowhere.example/owners'), 404);
+
+  assert.equal((await rest.delete('/domains/owned.example/owners')).status, 204);
+  assert.equal((await rest.get('/domains/owned.example/owners')).body.total_size, 0);
+  // The users stay; only the links go.
+  assert.equal((await rest.get(`/users/${anne.user_id}`)).status, 200);
+
+  // A domain made again under the same name does not inherit the old one's owners.
+  assert.equal((await rest.post('/domains/owned.example/owners', { owner: 'anne@example.org' })).status, 204);
+  assert.equal((await rest.delete('/domains/owned.example')).status, 204);
+  assertCreated(await rest.post('/domains', { mail_host: 'owned.example' }), /owned/);
+  assert.equal((await rest.get('/domains/owned.example/owners')).body.total_size, 0);
+});

@@ -7,6 +7,7 @@ import { Pendings1764500000000 } from './0005-pendings.js';
 import { Preferences1764600000000 } from './0006-preferences.js';
 import { AutoResponseSettings1764700000000 } from './0007-autoresponse-settings.js';
 import { AutoResponseCounts1764800000000 } from './0008-autoresponse-counts.js';
+import { DomainOwnersArchivers1764900000000 } from './0009-domain-owners-archivers.js';
 
 export const MIGRATIONS = [
   Initial1764100000000,
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   Preferences1764600000000,
   AutoResponseSettings1764700000000,
   AutoResponseCounts1764800000000,
+  DomainOwnersArchivers1764900000000,
 ];

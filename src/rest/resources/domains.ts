@@ -1,9 +1,11 @@
-// /domains: the mail hosts lists live under. Deleting a domain deletes its lists.
+// /domains: the mail hosts lists live under, and their owners (users). Deleting a domain deletes
+// its lists and its owner links.
 import type { Domain } from '../../model/entities.js';
 import { apiOf, collection, created, noContent, okay, type Api } from '../helpers.js';
 import { inputOf, oneLine, str, validate, listOfStrings, email } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
 import { renderLists } from './lists.js';
+import { userView } from './users.js';
 
 export function domainView(api: Api, d: Domain): Record<string, unknown> {
   return {
@@ -15,6 +17,8 @@ export function domainView(api: Api, d: Domain): Record<string, unknown> {
 }
 
 const optionalString = (v: unknown) => (v === null ? null : str(v));
+/** One or more emails, each an owner to add (a user found by email, or made for it). */
+const owners = (v: unknown) => listOfStrings(v).map(email);
 
 export function routes(router: RestRouter, { services }: RestDeps): void {
   router.get('/domains', async (ctx) => {
@@ -23,14 +27,13 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   });
 
   router.post('/domains', async (ctx) => {
-    // `owner` (one or more emails) is what Postorius sends; domain owners are not stored
-    // yet, so it is checked and otherwise ignored rather than refused.
-    const args = validate(
-      inputOf(ctx),
-      { mail_host: str, description: oneLine, alias_domain: str, owner: (v) => listOfStrings(v).map(email) },
-      ['description', 'alias_domain', 'owner'],
-    );
+    const args = validate(inputOf(ctx), { mail_host: str, description: oneLine, alias_domain: str, owner: owners }, [
+      'description',
+      'alias_domain',
+      'owner',
+    ]);
     const d = await services.domains.create(args.mail_host!, args.description ?? '', args.alias_domain || null);
+    if (args.owner) await services.domainOwners.add(d, args.owner);
     created(ctx, apiOf(ctx).pathTo(`domains/${d.mail_host}`));
   });
 
@@ -40,11 +43,17 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
 
   const update = (all: boolean) => async (ctx: RestContext) => {
     const d = await services.domains.require(ctx.params.host);
-    const args = validate(inputOf(ctx), { description: oneLine, alias_domain: optionalString }, all ? [] : 'all');
+    const args = validate(
+      inputOf(ctx),
+      { description: oneLine, alias_domain: optionalString, owner: owners },
+      all ? ['owner'] : 'all',
+    );
     const changes: Partial<Domain> = {};
     if (args.description !== undefined) changes.description = args.description;
     if (args.alias_domain !== undefined) changes.alias_domain = args.alias_domain || null;
     await services.domains.update(d, changes);
+    // Owners named here are added to the ones the domain has, as Mailman does.
+    if (args.owner) await services.domainOwners.add(d, args.owner);
     noContent(ctx);
   };
   router.patch('/domains/:host', update(false));
@@ -59,5 +68,23 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     const d = await services.domains.require(ctx.params.host);
     const lists = await services.lists.byDomain(d.mail_host);
     ctx.body = await collection(ctx, lists, (ls) => renderLists(services, apiOf(ctx), ls));
+  });
+
+  router.get('/domains/:host/owners', async (ctx) => {
+    const d = await services.domains.require(ctx.params.host);
+    const api = apiOf(ctx);
+    ctx.body = await collection(ctx, await services.domainOwners.of(d), (us) => us.map((u) => userView(api, u)));
+  });
+
+  router.post('/domains/:host/owners', async (ctx) => {
+    const d = await services.domains.require(ctx.params.host);
+    const args = validate(inputOf(ctx), { owner: owners });
+    await services.domainOwners.add(d, args.owner!);
+    noContent(ctx);
+  });
+
+  router.delete('/domains/:host/owners', async (ctx) => {
+    await services.domainOwners.removeAll(await services.domains.require(ctx.params.host));
+    noContent(ctx);
   });
 }

@@ -19,6 +19,7 @@ const IN_ORDER = [
   'preferences',
   'bans',
   'header-matches',
+  'archivers',
   'uris',
   'roster', // last: its /lists/<list>/<role>/<email> would shadow the fixed paths of the others
 ];

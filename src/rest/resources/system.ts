@@ -1,5 +1,5 @@
 // /system: versions, the effective configuration (read-only), default preferences.
-import { MAILMAN_VERSION } from '../../version.js';
+import { SYSTEM_VERSION } from '../../version.js';
 import { apiOf, okay } from '../helpers.js';
 import { notFound } from '../errors.js';
 import { shownValue } from '../../config/schema.js';
@@ -10,7 +10,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   const versions = (ctx: RestContext) => {
     const api = apiOf(ctx);
     okay(ctx, {
-      mailman_version: MAILMAN_VERSION,
+      mailman_version: SYSTEM_VERSION,
       // Mailman reports its Python; the runtime here is Node, and clients only display it.
       python_version: `Node.js ${process.version}`,
       api_version: api.version,

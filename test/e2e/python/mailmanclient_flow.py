@@ -2,9 +2,10 @@
 
 Usage: mailmanclient_flow.py BASE_URL PHASE, where PHASE is `setup` (a domain, a list, its
 settings, members, owner, moderator, bans, header matches), `moderate` (decides each held
-message by its sender), `subscribe` (a confirm_then_moderate subscription) or `approve` (the
-moderator accepts what waits for them). Prints one JSON object with what it saw; the Node test checks it and
-the mail that arrived at its SMTP sink.
+message by its sender), `subscribe` (a confirm_then_moderate subscription), `approve` (the
+moderator accepts what waits for them) or `domains` (domain owners, a list's archiver switches
+and the system's versions, against a server with the prototype archiver enabled). Prints one
+JSON object with what it saw; the Node test checks it and the mail that arrived at its SMTP sink.
 """
 import json
 import sys
@@ -84,6 +85,31 @@ elif phase == 'approve':
         seen['status'] = mlist.moderate_request(r['token'], 'accept').status_code
     seen['left'] = len(mlist.get_requests())
     seen['members'] = sorted(m.email for m in mlist.members)
+elif phase == 'domains':
+    domain = client.create_domain('owned.example', owner='anne@example.org')
+    domain.add_owner('bart@example.org')
+    seen['owners'] = [u.user_id for u in domain.owners]
+    seen['owner_users'] = [client.get_user(e).user_id for e in ('anne@example.org', 'bart@example.org')]
+    domain.remove_all_owners()
+    seen['owners_left'] = len(client.get_domain('owned.example').owners)
+    mlist = domain.create_list('arch')
+    archivers = mlist.archivers
+    seen['archivers_before'] = {k: archivers[k] for k in archivers if k != 'http_etag'}
+    archivers['prototype'] = False
+    again = client.get_list('arch@owned.example').archivers
+    seen['archivers_after'] = {k: again[k] for k in again if k != 'http_etag'}
+    try:
+        again['prototype'] = 'maybe'
+        seen['bad_archiver'] = 'accepted'
+    except Exception as e:
+        seen['bad_archiver'] = getattr(e, 'code', str(e))
+    try:
+        client.get_domain('nowhere.example')
+        seen['no_domain'] = 'found'
+    except Exception as e:
+        seen['no_domain'] = getattr(e, 'code', str(e))
+    seen['mailman_version'] = client.system['mailman_version']
+    seen['api_version'] = client.system['api_version']
 else:
     sys.exit('unknown phase ' + phase)
 
