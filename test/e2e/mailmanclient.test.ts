@@ -165,3 +165,21 @@ test('mailmanclient: confirm_then_moderate — a pending dict, the confirmation 
   const welcome = (r: Received) => /Welcome/.test(r.msg.get('subject') ?? '');
   await sink.waitFor(() => sink.copiesFor('dora@example.org', welcome).length === 1, 20_000, 'the welcome message');
 });
+
+test('mailmanclient manages a user and their addresses', async () => {
+  const seen = await flow('users');
+  assert.deepEqual(seen, {
+    created: { display_name: 'Zed', is_server_owner: false },
+    renamed: 'Zed Z',
+    added: 'zed.work@example.org',
+    addresses: ['zed.work@example.org', 'zed@example.org'],
+    verified: true,
+    preferred: 'zed.work@example.org',
+    found_by_address: true,
+    unverified: false,
+    preferred_after_unverify: null,
+    prefer_unverified: 400,
+    after_delete: 404,
+    address_kept: true,
+  });
+});
