@@ -195,13 +195,13 @@ export class UserManager {
   }
 
   /**
-   * Gives the user an address, created when new. One already linked elsewhere is refused,
-   * unless `absorbExisting`: then it moves to this user.
+   * Gives the user an address, created when new. One linked already (to anyone, as Mailman
+   * words it) is refused unless `absorbExisting`: then it moves to this user.
    */
   async addAddressToUser(user: User, email: string, displayName = '', absorbExisting = false): Promise<Address> {
     const addr = (await this.getAddress(email)) ?? (await this.createAddress(email, displayName));
-    if (addr.user_id === user.id) throw new BadRequestError(`Address already exists: ${addr.email}`);
-    if (addr.user_id != null && !absorbExisting) throw new BadRequestError(`Address belongs to other user: ${email}`);
+    if (addr.user_id != null && !absorbExisting) throw new BadRequestError('Address belongs to other user');
+    if (addr.user_id === user.id) return addr;
     if (addr.user_id != null) await this.unlinkAddress(addr);
     addr.user_id = user.id;
     return this.addresses.save(addr);

@@ -155,7 +155,11 @@ test('POST /users/<id>/addresses adds an address; one of another user moves only
   );
   assert.equal((await rest.get(loc)).body.user, `${rest.root()}/users/${userId}`);
   const other = USER.exec(assertCreated(await rest.post('/users', { email: 'bob@example.com' }), USER))![1];
-  assertError(await rest.post(`/users/${userId}/addresses`, { email: 'bob@example.com' }), 400, /other user/);
+  assertError(
+    await rest.post(`/users/${userId}/addresses`, { email: 'bob@example.com' }),
+    400,
+    'Address belongs to other user',
+  );
   assertError(await rest.post(`/users/${userId}/addresses`, { email: 'not an address' }), 400, /^Invalid Parameter/);
   assertCreated(
     await rest.post(`/users/${userId}/addresses`, { email: 'bob@example.com', absorb_existing: 1 }, { form: true }),
@@ -197,15 +201,22 @@ test('/addresses/<email>/user links, relinks and unlinks; PATCH and DELETE of an
   const carol = USER.exec(loc)![1];
   assert.equal((await rest.get(path)).body.user_id, carol);
   assert.equal((await rest.get(`/users/${carol}`)).body.display_name, 'Carol');
-  assertError(await rest.post(path, { user_id: userId }), 400, /already linked/);
+  assertError(await rest.post(path, { user_id: userId }), 409);
 
-  assert.equal((await rest.put(path, { user_id: userId })).status, 204);
+  assert.equal((await rest.put(path, { user_id: userId })).status, 200);
   assert.equal((await rest.get(path)).body.user_id, userId);
   assert.equal((await rest.delete(path)).status, 204);
   assertError(await rest.get(path), 404);
-  const linked = await rest.post(path, { user_id: carol });
-  assert.equal(linked.status, 200);
-  assert.equal(linked.body.user_id, carol);
+  assertError(await rest.post(path, { user_id: '0'.repeat(32) }), 400, `No user with ID ${'0'.repeat(32)}`);
+  assertError(await rest.post(path, { auto_create: false }), 403);
+  assert.equal((await rest.post(path, { user_id: carol })).status, 200);
+  assert.equal((await rest.get(path)).body.user_id, carol);
+  assertError(await rest.put(path, { user_id: '0'.repeat(32) }), 404);
+  assert.equal((await rest.get(path)).body.user_id, carol, 'a refused relink leaves the link');
+  const fresh = USER.exec(assertCreated(await rest.put(path, { display_name: 'New' }), USER))![1];
+  assert.equal((await rest.get(path)).body.user_id, fresh);
+  assert.equal((await rest.get(`/users/${fresh}`)).body.display_name, 'New');
+  assert.equal((await rest.put(path, { user_id: carol })).status, 200);
 
   assert.equal((await rest.patch('/addresses/carol@example.com', { display_name: 'Carol D' })).status, 204);
   assert.equal((await rest.get('/addresses/carol@example.com')).body.display_name, 'Carol D');
