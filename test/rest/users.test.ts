@@ -188,6 +188,10 @@ test('preferred_address: only a verified address of the user, shown, cleared', a
   assertError(await rest.get(path), 404);
   await rest.post('/addresses/anne2@example.com/verify', {});
   assert.equal((await rest.put(path, { email: 'anne2@example.com' })).status, 204);
+  // The same resource under 3.0, where the user's id is an integer.
+  const old = await rest.get(`/users/${BigInt('0x' + userId)}/preferred_address`, { version: '3.0' });
+  assert.equal(old.status, 200);
+  assert.equal(old.body.user, `${rest.root('3.0')}/users/${BigInt('0x' + userId)}`);
   assert.equal((await rest.delete(path)).status, 204);
   assertError(await rest.get(path), 404);
   assertError(await rest.post('/addresses/nobody@example.com/verify', {}), 404);
