@@ -143,6 +143,11 @@ test('/owners lists the server owners; /users/find searches emails and display n
   assert.equal(byName.body.entries[0].user_id, userId);
   const byEmail = await rest.post('/users/find', { q: 'e@EXAMPLE' }, { form: true });
   assert.equal(byEmail.body.total_size, 1);
+  const paged = await rest.get('/users/find?q=&count=1&page=2');
+  assert.equal(paged.body.total_size, 2);
+  assert.equal(paged.body.entries.length, 1);
+  assert.equal(paged.body.start, 1);
+  assertError(await rest.get('/users/find?q=x&colour=blue'), 400, 'Unexpected parameters: colour');
   const none = await rest.get('/users/find?q=%25');
   assert.equal(none.body.total_size, 0, 'a % is searched for, not a wildcard');
   assert.equal('entries' in none.body, false);

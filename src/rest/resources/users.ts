@@ -3,17 +3,7 @@ import type { Context } from 'koa';
 import type { User } from '../../model/entities.js';
 import type { Services } from '../../services/services.js';
 import { isValidEmail } from '../../email/addresses.js';
-import {
-  apiOf,
-  collection,
-  created,
-  isoDate,
-  noContent,
-  okay,
-  queryParam,
-  type Api,
-  type Resource,
-} from '../helpers.js';
+import { apiOf, collection, created, isoDate, noContent, okay, type Api, type Resource } from '../helpers.js';
 import { RestError, badRequest, notFound } from '../errors.js';
 import { bool, email, inputOf, oneLine, str, validate } from '../validate.js';
 import { hashPassword, randomPassword, verifyPassword } from '../../services/passwords.js';
@@ -85,7 +75,9 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   });
 
   const find = async (ctx: Context) => {
-    const { q } = validate(inputOf(ctx, { query: true }), { q: boundedText }, ['q']);
+    // count and page are the collection's paging, read by collection().
+    const { count: _count, page: _page, ...input } = inputOf(ctx, { query: true });
+    const { q } = validate(input, { q: boundedText }, ['q']);
     const found = await services.users.findUsers(q ?? '');
     ctx.body = await collection(ctx, found, (page) => page.map((u) => userView(apiOf(ctx), u)));
   };
