@@ -2,9 +2,10 @@
 import type { DataSource, Repository } from 'typeorm';
 import { In } from 'typeorm';
 import { randomUUID } from 'node:crypto';
-import { Address, AddressEntity, User, UserEntity } from '../model/entities.js';
+import { Address, AddressEntity, MemberEntity, User, UserEntity, type Member } from '../model/entities.js';
 import { isValidEmail } from '../email/addresses.js';
 import { BadRequestError } from './errors.js';
+import { hashPassword } from './passwords.js';
 import type { Sql } from '../model/sql.js';
 import { RowReader } from './rows.js';
 
@@ -13,6 +14,7 @@ export const newUuid = (): string => randomUUID().replace(/-/g, '');
 export class UserManager {
   readonly addresses: Repository<Address>;
   readonly users: Repository<User>;
+  private readonly members: Repository<Member>;
   /** Address rows read by raw SQL (a lookup per sender per post, per subscribe). */
   readonly addressRows: RowReader<Address>;
   private readonly byEmailSql: string;
@@ -22,6 +24,7 @@ export class UserManager {
   ) {
     this.addresses = ds.getRepository(AddressEntity);
     this.users = ds.getRepository(UserEntity);
+    this.members = ds.getRepository(MemberEntity);
     this.addressRows = new RowReader(ds, AddressEntity);
     this.byEmailSql = `SELECT ${this.addressRows.columns} FROM address WHERE email = ?`;
   }
@@ -143,4 +146,115 @@ export class UserManager {
       await this.addresses.save(addr);
     }
   }
+
+  async unverify(addr: Address): Promise<void> {
+    addr.verified_on = null;
+    await this.addresses.save(addr);
+    // A preferred address must stay verified, so an unverified one stops being preferred.
+    await this.users.update({ preferred_address_id: addr.id }, { preferred_address_id: null });
+  }
+
+  /** Changes what is given; a password arrives as cleartext and is stored only hashed. */
+  async updateUser(user: User, changes: UserChanges): Promise<User> {
+    if (changes.display_name !== undefined) user.display_name = changes.display_name;
+    if (changes.password !== undefined) user.password = hashPassword(changes.password);
+    if (changes.is_server_owner !== undefined) user.is_server_owner = changes.is_server_owner;
+    return this.users.save(user);
+  }
+
+  /** The user goes with their user-level memberships; their addresses stay, unlinked. */
+  /**
+   * As Mailman deletes a user: with their addresses, every membership of the user or of
+   * those addresses, and their domain ownerships, in one transaction.
+   */
+  async deleteUser(user: User): Promise<void> {
+    await this.sql.batch([
+      {
+        text: 'DELETE FROM member WHERE user_id = ? OR address_id IN (SELECT id FROM address WHERE user_id = ?)',
+        params: [user.id, user.id],
+      },
+      { text: 'DELETE FROM domainowner WHERE user_id = ?', params: [user.id] },
+      { text: 'DELETE FROM address WHERE user_id = ?', params: [user.id] },
+      { text: 'DELETE FROM "user" WHERE id = ?', params: [user.id] },
+    ]);
+  }
+
+  /** The address goes with its memberships, and stops being anyone's preferred address. */
+  async deleteAddress(addr: Address): Promise<void> {
+    await this.members.delete({ address_id: addr.id });
+    await this.users.update({ preferred_address_id: addr.id }, { preferred_address_id: null });
+    await this.addresses.delete({ id: addr.id });
+  }
+
+  /** Users whose display name or one of whose addresses holds `q` (any case). */
+  async findUsers(q: string): Promise<User[]> {
+    const pattern = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const byName = await this.users
+      .createQueryBuilder('u')
+      .where("LOWER(u.display_name) LIKE :p ESCAPE '\\'", { p: pattern })
+      .getMany();
+    const owners = await this.addresses
+      .createQueryBuilder('a')
+      .where("a.email LIKE :p ESCAPE '\\'", { p: pattern })
+      .andWhere('a.user_id IS NOT NULL')
+      .getMany();
+    const byAddress = await this.usersById(owners.map((a) => a.user_id));
+    const all = new Map(byName.map((u) => [u.id, u]));
+    for (const u of byAddress.values()) all.set(u.id, u);
+    return [...all.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * Gives the user an address, created when new. One linked already (to anyone, as Mailman
+   * words it) is refused unless `absorbExisting`: then it moves to this user.
+   */
+  async addAddressToUser(user: User, email: string, displayName = '', absorbExisting = false): Promise<Address> {
+    const addr = (await this.getAddress(email)) ?? (await this.createAddress(email, displayName));
+    if (addr.user_id != null && !absorbExisting) throw new BadRequestError('Address belongs to other user');
+    if (addr.user_id === user.id) return addr;
+    if (addr.user_id != null) await this.unlinkAddress(addr);
+    addr.user_id = user.id;
+    return this.addresses.save(addr);
+  }
+
+  /** Links an unlinked address to a user; `linkAddress` of a linked one is refused. */
+  async linkAddress(addr: Address, user: User): Promise<Address> {
+    if (addr.user_id != null && addr.user_id !== user.id)
+      throw new BadRequestError(`Address is already linked to a user: ${addr.email}`);
+    addr.user_id = user.id;
+    return this.addresses.save(addr);
+  }
+
+  /** The address stops being the user's, and their preferred one if it was. */
+  async unlinkAddress(addr: Address): Promise<Address> {
+    if (addr.user_id != null)
+      await this.users.update({ id: addr.user_id, preferred_address_id: addr.id }, { preferred_address_id: null });
+    addr.user_id = null;
+    return this.addresses.save(addr);
+  }
+
+  /** Only a verified address of the user's own can be preferred. */
+  async setPreferredAddress(user: User, email: string): Promise<Address> {
+    const addr = await this.getAddress(email);
+    if (!addr || addr.user_id !== user.id) throw new BadRequestError(`Address not linked to user: ${email}`);
+    if (!addr.verified_on) throw new BadRequestError(`Unverified address: ${email}`);
+    user.preferred_address_id = addr.id;
+    await this.users.save(user);
+    return addr;
+  }
+
+  async clearPreferredAddress(user: User): Promise<void> {
+    user.preferred_address_id = null;
+    await this.users.save(user);
+  }
+
+  serverOwners(): Promise<User[]> {
+    return this.users.find({ where: { is_server_owner: true }, order: { id: 'ASC' } });
+  }
+}
+
+export interface UserChanges {
+  display_name?: string;
+  password?: string;
+  is_server_owner?: boolean;
 }

@@ -184,3 +184,21 @@ test('mailmanclient: domain owners, a list turning an archiver off, the Mailman 
     await archiving.cleanup();
   }
 });
+
+test('mailmanclient manages a user and their addresses', async () => {
+  const seen = await flow('users');
+  assert.deepEqual(seen, {
+    created: { display_name: 'Zed', is_server_owner: false },
+    renamed: 'Zed Z',
+    added: 'zed.work@example.org',
+    addresses: ['zed.work@example.org', 'zed@example.org'],
+    verified: true,
+    preferred: 'zed.work@example.org',
+    found_by_address: true,
+    unverified: false,
+    preferred_after_unverify: null,
+    prefer_unverified: 400,
+    after_delete: 404,
+    address_after_delete: 404,
+  });
+});

@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { RestHarness, assertCreated, assertEtag, assertError } from './harness.js';
 import { verifyPassword } from '../../src/services/passwords.js';
+import { newUuid } from '../../src/services/users.js';
 
 let rest: RestHarness;
 before(async () => {
@@ -103,4 +104,159 @@ test("addresses: one, all, a user's, and their memberships", async () => {
     ['anne@example.com'],
   );
   assertError(await rest.get('/users/nobody@example.com/addresses'), 404);
+});
+
+test('PATCH and PUT /users/<id> change the user; the password is stored hashed, never shown as sent', async () => {
+  const path = `/users/${userId}`;
+  assert.equal((await rest.patch(path, { display_name: 'Anne B' })).status, 204);
+  assert.equal((await rest.patch(path, { cleartext_password: 'new secret' }, { form: true })).status, 204);
+  let r = await rest.get(path);
+  assert.equal(r.body.display_name, 'Anne B');
+  assert.notEqual(r.body.password, 'new secret');
+  assert.ok(verifyPassword('new secret', r.body.password));
+  assertError(await rest.patch(path, { colour: 'blue' }), 400, 'Unexpected parameters: colour');
+  assertError(await rest.patch(path, { display_name: 'a\r\nBcc: x@example.com' }), 400, /^Invalid Parameter/);
+  assertError(await rest.patch(path, { display_name: 'x'.repeat(2000) }), 400, /^Invalid Parameter/);
+  assertError(await rest.put(path, { display_name: 'Anne' }), 400, /^Missing Parameter/);
+  const put = await rest.put(path, { display_name: 'Anne C', password: 'third', is_server_owner: 'yes' });
+  assert.equal(put.status, 204);
+  r = await rest.get(path);
+  assert.equal(r.body.display_name, 'Anne C');
+  assert.equal(r.body.is_server_owner, true);
+  assert.ok(verifyPassword('third', r.body.password));
+  assertError(await rest.patch('/users/nobody@example.com', { display_name: 'x' }), 404);
+});
+
+test('POST /users/<id>/login: 204 on the right password, 403 otherwise', async () => {
+  assert.equal((await rest.post(`/users/${userId}/login`, { cleartext_password: 'third' })).status, 204);
+  assertError(await rest.post(`/users/${userId}/login`, { cleartext_password: 'wrong' }), 403);
+  assertError(await rest.post(`/users/${userId}/login`, {}), 400, 'Missing Parameter: cleartext_password');
+});
+
+test('/owners lists the server owners; /users/find searches emails and display names', async () => {
+  const owners = await rest.get('/owners');
+  assert.equal(owners.status, 200);
+  assert.equal(owners.body.total_size, 2);
+  assert.ok(owners.body.entries.some((e: { user_id: string }) => e.user_id === userId));
+  const byName = await rest.get('/users/find?q=ANNE%20c');
+  assert.equal(byName.body.total_size, 1);
+  assert.equal(byName.body.entries[0].user_id, userId);
+  const byEmail = await rest.post('/users/find', { q: 'e@EXAMPLE' }, { form: true });
+  assert.equal(byEmail.body.total_size, 1);
+  const paged = await rest.get('/users/find?q=&count=1&page=2');
+  assert.equal(paged.body.total_size, 2);
+  assert.equal(paged.body.entries.length, 1);
+  assert.equal(paged.body.start, 1);
+  assertError(await rest.get('/users/find?q=x&colour=blue'), 400, 'Unexpected parameters: colour');
+  const none = await rest.get('/users/find?q=%25');
+  assert.equal(none.body.total_size, 0, 'a % is searched for, not a wildcard');
+  assert.equal('entries' in none.body, false);
+});
+
+test('POST /users/<id>/addresses adds an address; one of another user moves only with absorb_existing', async () => {
+  const loc = assertCreated(
+    await rest.post(`/users/${userId}/addresses`, { email: 'Anne2@example.com', display_name: 'Work' }),
+    `${rest.root()}/addresses/anne2@example.com`,
+  );
+  assert.equal((await rest.get(loc)).body.user, `${rest.root()}/users/${userId}`);
+  const other = USER.exec(assertCreated(await rest.post('/users', { email: 'bob@example.com' }), USER))![1];
+  assertError(
+    await rest.post(`/users/${userId}/addresses`, { email: 'bob@example.com' }),
+    400,
+    'Address belongs to other user',
+  );
+  assertError(await rest.post(`/users/${userId}/addresses`, { email: 'not an address' }), 400, /^Invalid Parameter/);
+  assertCreated(
+    await rest.post(`/users/${userId}/addresses`, { email: 'bob@example.com', absorb_existing: 1 }, { form: true }),
+    `${rest.root()}/addresses/bob@example.com`,
+  );
+  assert.equal((await rest.get('/addresses/bob@example.com')).body.user, `${rest.root()}/users/${userId}`);
+  assert.equal((await rest.get(`/users/${other}/addresses`)).body.total_size, 0);
+});
+
+test('preferred_address: only a verified address of the user, shown, cleared', async () => {
+  const path = `/users/${userId}/preferred_address`;
+  assertError(await rest.post(path, { email: 'anne2@example.com' }), 400, /Unverified/);
+  assert.equal((await rest.post('/addresses/anne2@example.com/verify', {})).status, 204);
+  const verified = await rest.get('/addresses/anne2@example.com');
+  assert.match(verified.body.verified_on, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+  assert.equal((await rest.post(path, { email: 'anne2@example.com' })).status, 204);
+  const shown = await rest.get(path);
+  assert.equal(shown.status, 200);
+  assert.equal(shown.body.email, 'anne2@example.com');
+  assert.equal(shown.body.self_link, `${rest.root()}/addresses/anne2@example.com`);
+  assertError(await rest.post(path, { email: 'nobody@example.com' }), 400, /not linked/);
+
+  // Unverifying the preferred address leaves the user without one.
+  assert.equal((await rest.post('/addresses/anne2@example.com/unverify', {})).status, 204);
+  assert.equal('verified_on' in (await rest.get('/addresses/anne2@example.com')).body, false);
+  assertError(await rest.get(path), 404);
+  await rest.post('/addresses/anne2@example.com/verify', {});
+  assert.equal((await rest.put(path, { email: 'anne2@example.com' })).status, 204);
+  // The same resource under 3.0, where the user's id is an integer.
+  const old = await rest.get(`/users/${BigInt('0x' + userId)}/preferred_address`, { version: '3.0' });
+  assert.equal(old.status, 200);
+  assert.equal(old.body.user, `${rest.root('3.0')}/users/${BigInt('0x' + userId)}`);
+  assert.equal((await rest.delete(path)).status, 204);
+  assertError(await rest.get(path), 404);
+  assertError(await rest.post('/addresses/nobody@example.com/verify', {}), 404);
+});
+
+test('/addresses/<email>/user links, relinks and unlinks; PATCH and DELETE of an address', async () => {
+  await rest.services.users.createAddress('carol@example.com', 'Carol');
+  const path = '/addresses/carol@example.com/user';
+  assertError(await rest.get(path), 404);
+  const loc = assertCreated(await rest.post(path, { auto_create: true }), USER);
+  const carol = USER.exec(loc)![1];
+  assert.equal((await rest.get(path)).body.user_id, carol);
+  assert.equal((await rest.get(`/users/${carol}`)).body.display_name, 'Carol');
+  assertError(await rest.post(path, { user_id: userId }), 409);
+
+  assert.equal((await rest.put(path, { user_id: userId })).status, 200);
+  assert.equal((await rest.get(path)).body.user_id, userId);
+  assert.equal((await rest.delete(path)).status, 204);
+  assertError(await rest.get(path), 404);
+  assertError(await rest.post(path, { user_id: '0'.repeat(32) }), 400, `No user with ID ${'0'.repeat(32)}`);
+  assertError(await rest.post(path, { auto_create: false }), 403);
+  assert.equal((await rest.post(path, { user_id: carol })).status, 200);
+  assert.equal((await rest.get(path)).body.user_id, carol);
+  assertError(await rest.put(path, { user_id: '0'.repeat(32) }), 404);
+  assert.equal((await rest.get(path)).body.user_id, carol, 'a refused relink leaves the link');
+  const fresh = USER.exec(assertCreated(await rest.put(path, { display_name: 'New' }), USER))![1];
+  assert.equal((await rest.get(path)).body.user_id, fresh);
+  assert.equal((await rest.get(`/users/${fresh}`)).body.display_name, 'New');
+  assert.equal((await rest.put(path, { user_id: carol })).status, 200);
+
+  assert.equal((await rest.patch('/addresses/carol@example.com', { display_name: 'Carol D' })).status, 204);
+  assert.equal((await rest.get('/addresses/carol@example.com')).body.display_name, 'Carol D');
+  assertError(await rest.patch('/addresses/carol@example.com', { email: 'x@example.com' }), 400, /Unexpected/);
+
+  // The address's membership goes with it.
+  const mlist = (await rest.services.lists.get('ant@example.com'))!;
+  await rest.services.members.subscribe(mlist, 'carol@example.com');
+  assert.equal((await rest.get('/addresses/carol@example.com/memberships')).body.total_size, 1);
+  assert.equal((await rest.delete('/addresses/carol@example.com')).status, 204);
+  assertError(await rest.get('/addresses/carol@example.com'), 404);
+  assert.equal((await rest.get('/lists/ant.example.com/roster/member')).body.total_size, 1, "only anne's is left");
+});
+
+test('DELETE /users/<id>: as in Mailman, its addresses go with it, and every membership of either', async () => {
+  const user = (await rest.services.users.getUserByUid(userId))!;
+  const members = rest.services.members.repo;
+  const byAddress = (await members.findOneBy({ list_id: 'ant.example.com', role: 'member' }))!;
+  // A membership held by the user itself rather than by one of their addresses.
+  const { id: _id, ...copy } = byAddress;
+  await members.save({ ...copy, member_id: newUuid(), role: 'owner', address_id: null, user_id: user.id });
+  assert.equal(await members.countBy({ user_id: user.id }), 1);
+
+  assert.equal((await rest.delete(`/users/${userId}`)).status, 204);
+  assertError(await rest.get(`/users/${userId}`), 404);
+  assert.equal(await members.countBy({ user_id: user.id }), 0);
+  assertError(await rest.get('/addresses/anne@example.com'), 404);
+  assert.equal(
+    (await rest.get('/lists/ant.example.com/roster/member')).body.total_size,
+    0,
+    "the address's membership goes too",
+  );
+  assertError(await rest.delete(`/users/${userId}`), 404);
 });

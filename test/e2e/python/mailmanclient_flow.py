@@ -3,9 +3,10 @@
 Usage: mailmanclient_flow.py BASE_URL PHASE, where PHASE is `setup` (a domain, a list, its
 settings, members, owner, moderator, bans, header matches), `moderate` (decides each held
 message by its sender), `subscribe` (a confirm_then_moderate subscription), `approve` (the
-moderator accepts what waits for them) or `domains` (domain owners, a list's archiver switches
-and the system's versions, against a server with the prototype archiver enabled). Prints one
-JSON object with what it saw; the Node test checks it and the mail that arrived at its SMTP sink.
+moderator accepts what waits for them), `domains` (domain owners, a list's archiver switches
+and the system's versions, against a server with the prototype archiver enabled) or `users`
+(a user and their addresses, start to end). Prints one JSON object with what it saw; the Node
+test checks it and the mail that arrived at its SMTP sink.
 """
 import json
 import sys
@@ -110,6 +111,43 @@ elif phase == 'domains':
         seen['no_domain'] = getattr(e, 'code', str(e))
     seen['mailman_version'] = client.system['mailman_version']
     seen['api_version'] = client.system['api_version']
+elif phase == 'users':
+    # A user's life as Postorius leads it: created, renamed, given a second address that is
+    # verified and made preferred, found by that address, then deleted.
+    user = client.create_user('zed@example.org', 'zed-secret', 'Zed')
+    seen['created'] = {'display_name': user.display_name, 'is_server_owner': user.is_server_owner}
+    user.display_name = 'Zed Z'
+    user.save()
+    seen['renamed'] = client.get_user(user.user_id).display_name
+    address = user.add_address('zed.work@example.org')
+    seen['added'] = str(address)
+    seen['addresses'] = sorted(str(a) for a in client.get_user(user.user_id).addresses)
+    address = client.get_address('zed.work@example.org')
+    address.verify()
+    seen['verified'] = client.get_address('zed.work@example.org').verified
+    user.preferred_address = 'zed.work@example.org'
+    seen['preferred'] = str(client.get_user(user.user_id).preferred_address)
+    found = client.get_user('zed.work@example.org')
+    seen['found_by_address'] = found.user_id == user.user_id
+    address.unverify()
+    seen['unverified'] = client.get_address('zed.work@example.org').verified
+    seen['preferred_after_unverify'] = client.get_user(user.user_id).preferred_address
+    try:
+        user.preferred_address = 'zed.work@example.org'
+        seen['prefer_unverified'] = 'accepted'
+    except Exception as e:
+        seen['prefer_unverified'] = getattr(e, 'code', str(e))
+    found.delete()
+    try:
+        client.get_user(user.user_id)
+        seen['after_delete'] = 'still there'
+    except Exception as e:
+        seen['after_delete'] = getattr(e, 'code', str(e))
+    try:
+        client.get_address('zed@example.org')
+        seen['address_after_delete'] = 'still there'
+    except Exception as e:
+        seen['address_after_delete'] = getattr(e, 'code', str(e))
 else:
     sys.exit('unknown phase ' + phase)
 
