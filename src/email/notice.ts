@@ -36,6 +36,16 @@ export async function buildNotice(n: Notice, domain: string): Promise<Buffer> {
   return composer.compile().build();
 }
 
+/**
+ * Mailman's rule for automatic answers: list traffic and bulk mail (Precedence bulk, junk or
+ * list) gets none, unless it asks for one with X-Ack: yes.
+ */
+export function isBulkMail(get: (name: string) => string | undefined): boolean {
+  const precedence = (get('precedence') ?? '').trim().toLowerCase();
+  if (!['bulk', 'junk', 'list'].includes(precedence)) return false;
+  return (get('x-ack') ?? '').trim().toLowerCase() !== 'yes';
+}
+
 /** Mailman's can_acknowledge: never auto-answer mail that is itself automatic or list mail. */
 export function canAcknowledge(
   get: (name: string) => string | undefined,

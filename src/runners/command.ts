@@ -14,19 +14,13 @@ import {
 import { commandLines, commandWords, type CommandLines } from './command-lines.js';
 import { sendNotice } from '../services/notices.js';
 import { autorespond } from '../services/replybot.js';
+import { isBulkMail } from '../email/notice.js';
 import { listAddresses } from '../model/list-addresses.js';
 import type { Message } from '../email/message.js';
 
 /** Original header values quoted in the reply are cut here. */
 const MAX_QUOTED_HEADER = 200;
 const REPLY_SUBJECT = 'The results of your email commands';
-
-/** Mailman's rule: list traffic and bulk mail are not commands, unless the sender asks for an answer. */
-function isBulk(msg: Message): boolean {
-  const precedence = (msg.get('precedence') ?? '').trim().toLowerCase();
-  if (!['bulk', 'junk', 'list'].includes(precedence)) return false;
-  return (msg.get('x-ack') ?? '').trim().toLowerCase() !== 'yes';
-}
 
 class Results implements CommandResults {
   readonly lines: string[] = [];
@@ -58,7 +52,7 @@ export class CommandRunner extends QueueRunner {
 
   protected async dispose({ msg, msgdata, mlist }: QueueItem): Promise<void> {
     const { services, config } = this.env;
-    if (isBulk(msg)) {
+    if (isBulkMail((n) => msg.get(n))) {
       this.log.info({ list: mlist.list_id, message_id: msg.messageId }, 'bulk mail to a command address dropped');
       return;
     }

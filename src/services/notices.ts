@@ -56,6 +56,21 @@ export function reasonLines(reasons: readonly string[]): string {
   return (reasons.length ? reasons : ['No reason given']).map((r) => `    ${r}`).join('\n');
 }
 
+/**
+ * The addresses of a confirmation about `token`: `confirmEmail` (LIST-confirm+TOKEN, which
+ * confirms by a plain reply and is always accepted) and `from`, what the request is sent from:
+ * the same with [mta] verp_confirmations, else -request (the token then rides in the subject).
+ */
+export function confirmationAddresses(
+  config: Config,
+  mlist: MailingList,
+  token: string,
+): { confirmEmail: string; from: string } {
+  const delimiter = config.get('mta', 'verp_delimiter') || '+';
+  const confirmEmail = `${mlist.list_name}-confirm${delimiter}${token}@${mlist.mail_host}`;
+  return { confirmEmail, from: config.bool('mta', 'verp_confirmations') ? confirmEmail : listAddresses(mlist).request };
+}
+
 /** What sending a templated notice needs of the services. */
 export interface TemplateNoticeDeps {
   templates: TemplateLoader;

@@ -5,6 +5,7 @@
 import type { Services } from './services.js';
 import type { MailingList } from '../model/entities.js';
 import type { Message } from '../email/message.js';
+import { isBulkMail } from '../email/notice.js';
 import type { MsgData } from '../queue/qfile.js';
 import type { ResponseType } from '../model/autoresponse.js';
 import { listAddresses } from '../model/list-addresses.js';
@@ -56,8 +57,7 @@ async function respond(
   // X-Ack: no, and mail that is itself list or bulk mail, never gets one (mail loops).
   const ack = (msg.get('x-ack') ?? '').trim().toLowerCase();
   if (ack === 'no' || msgdata.noack === true) return;
-  const precedence = (msg.get('precedence') ?? '').trim().toLowerCase();
-  if (ack !== 'yes' && ['bulk', 'junk', 'list'].includes(precedence)) return;
+  if (isBulkMail((n) => msg.get(n))) return;
   const sender = msg.senders(services.senderHeaders)[0];
   if (!sender) return;
   const grace = Number(mlist.autoresponse_grace_period) || 0;

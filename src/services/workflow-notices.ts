@@ -7,7 +7,7 @@ import type { Config } from '../config/config.js';
 import type { MemberView } from './members.js';
 import type { PreferenceManager } from './preferences.js';
 import type { TemplateName } from './templates.js';
-import { sendTemplateNotice, sendToListAdmins, type TemplateNoticeDeps } from './notices.js';
+import { confirmationAddresses, sendTemplateNotice, sendToListAdmins, type TemplateNoticeDeps } from './notices.js';
 
 export type NoticeDeps = TemplateNoticeDeps & { config: Config; preferences: PreferenceManager };
 
@@ -30,15 +30,13 @@ export async function askSubscriber(
   token: string,
 ): Promise<void> {
   const addrs = listAddresses(mlist);
-  const verp = d.config.bool('mta', 'verp_confirmations');
-  const delimiter = d.config.get('mta', 'verp_delimiter') || '+';
-  const confirmEmail = `${mlist.list_name}-confirm${delimiter}${token}@${mlist.mail_host}`;
+  const { confirmEmail, from } = confirmationAddresses(d.config, mlist, token);
   const subject = `confirm ${token}`;
   await sendTemplateNotice(d, mlist, ASK_TEMPLATE[kind], {
     to: email,
     // Replying to a -confirm+TOKEN address is the whole confirmation; without VERP the
     // subject carries the token to -request instead.
-    from: verp ? confirmEmail : addrs.request,
+    from,
     subject,
     // A confirmation is not bulk mail: it must not be dropped as list traffic by the
     // recipient's filters. Auto-Submitted tells an autoresponder not to answer it.

@@ -6,7 +6,7 @@ import { defineEffect, MessageContext } from '../../registry.js';
 import { addRuleHeaders, reasonsOf, vette } from '../vette.js';
 import { makeMessageId } from '../../email/message.js';
 import { buildNotice, canAcknowledge } from '../../email/notice.js';
-import { reasonLines, sendTemplateNotice } from '../../services/notices.js';
+import { confirmationAddresses, reasonLines, sendTemplateNotice } from '../../services/notices.js';
 import { listAddresses } from '../../model/list-addresses.js';
 import type { HeldMessageData } from '../../services/requests.js';
 
@@ -152,8 +152,5 @@ async function confirmation(ctx: MessageContext, token: string): Promise<Buffer>
 
 /** Where a moderator's reply about a held post goes: -confirm+TOKEN, or -request unVERPed. */
 function confirmAddress(ctx: MessageContext, token: string): string {
-  const { mlist, services } = ctx;
-  if (!services.config.bool('mta', 'verp_confirmations')) return listAddresses(mlist).request;
-  const delimiter = services.config.get('mta', 'verp_delimiter') || '+';
-  return `${mlist.list_name}-confirm${delimiter}${token}@${mlist.mail_host}`;
+  return confirmationAddresses(ctx.services.config, ctx.mlist, token).from;
 }
