@@ -43,6 +43,13 @@ export default defineEmailCommand({
     // The From header's name goes with the sender's own address only.
     const displayName = address ? '' : (msg.addresses('from').find((a) => a.email === email)?.name ?? '');
     if (!results.firstTime('join', email.toLowerCase())) return 'continue';
+    // One subscription request per message: otherwise one message of `join address=…` lines
+    // would have the list mail a confirmation to a hundred strangers.
+    if (!results.firstTime('join-request', '')) {
+      results.say(`One subscription per message: ${email} was not asked; send another message`);
+      results.respond();
+      return 'continue';
+    }
     const posting = listAddresses(mlist).posting;
     try {
       const outcome = await services.workflows.subscribe(mlist, email, { displayName, deliveryMode });

@@ -322,6 +322,24 @@ test('a bad token always gets a reply: unknown, malformed, or in a command to -r
   assert.deepEqual(section(third, 'Unprocessed'), ['echo after']);
 });
 
+test('one subscription request per message: join lines for many strangers ask only the first', async () => {
+  const asker = 'asker@example.net';
+  await send({
+    from: asker,
+    to: 'cmd-request@example.com',
+    subject: 'join address=first@example.net',
+    body: 'join address=second@example.net\njoin address=third@example.net',
+  });
+  const results = section((await nthResults(asker, 1)).text, 'Results') ?? [];
+  assert.ok(results.includes('Confirmation email sent to first@example.net'), results.join('\n'));
+  assert.ok(results.includes('One subscription per message: second@example.net was not asked; send another message'));
+  await quiet();
+  const asked = (r: Received) => /^confirm [0-9a-f]{40}$/.test(r.msg.get('subject') ?? '');
+  assert.equal(sink.copiesFor('first@example.net', asked).length, 1);
+  assert.equal(sink.copiesFor('second@example.net', asked).length, 0);
+  assert.equal(sink.copiesFor('third@example.net', asked).length, 0);
+});
+
 test('bulk mail to -request is not answered, unless it asks with X-Ack: yes', async () => {
   const bulk = 'lister@example.net';
   await send({
