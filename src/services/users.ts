@@ -6,8 +6,9 @@ import { Address, AddressEntity, MemberEntity, User, UserEntity, type Member } f
 import { isValidEmail } from '../email/addresses.js';
 import { BadRequestError } from './errors.js';
 import { hashPassword } from './passwords.js';
-import type { Sql } from '../model/sql.js';
+import type { Sql, SqlValue } from '../model/sql.js';
 import { RowReader } from './rows.js';
+import { PREFERENCE_NAMES } from '../model/preferences.js';
 
 export const newUuid = (): string => randomUUID().replace(/-/g, '');
 
@@ -210,11 +211,60 @@ export class UserManager {
    */
   async addAddressToUser(user: User, email: string, displayName = '', absorbExisting = false): Promise<Address> {
     const addr = (await this.getAddress(email)) ?? (await this.createAddress(email, displayName));
-    if (addr.user_id != null && !absorbExisting) throw new BadRequestError('Address belongs to other user');
     if (addr.user_id === user.id) return addr;
-    if (addr.user_id != null) await this.unlinkAddress(addr);
+    if (addr.user_id != null) {
+      if (!absorbExisting) throw new BadRequestError('Address belongs to other user');
+      const other = await this.users.findOneBy({ id: addr.user_id });
+      if (other) await this.absorbUser(user, other);
+      return (await this.getAddress(email)) ?? addr;
+    }
     addr.user_id = user.id;
     return this.addresses.save(addr);
+  }
+
+  /**
+   * Merges `other` into `user` and deletes it, as Mailman's absorb does: its addresses and
+   * domain ownerships move over, its memberships too except where `user` already holds that
+   * role on that list, and each preference, the display name, the password and the server
+   * owner flag fill in only what `user` has not set.
+   */
+  async absorbUser(user: User, other: User): Promise<void> {
+    if (user.id === other.id) return;
+    const keep: Partial<User> = {};
+    for (const name of PREFERENCE_NAMES)
+      if (user[name] == null && other[name] != null) Object.assign(keep, { [name]: other[name] });
+    if (!user.display_name && other.display_name) keep.display_name = other.display_name;
+    if (!user.password && other.password) keep.password = other.password;
+    if (!user.is_server_owner && other.is_server_owner) keep.is_server_owner = true;
+    const sets = Object.keys(keep);
+    const [me, them] = [user.id, other.id];
+    await this.sql.batch([
+      { text: 'UPDATE address SET user_id = ? WHERE user_id = ?', params: [me, them] },
+      {
+        text:
+          'DELETE FROM member WHERE user_id = ? AND EXISTS (SELECT 1 FROM member mine WHERE mine.user_id = ? ' +
+          'AND mine.list_id = member.list_id AND mine.role = member.role)',
+        params: [them, me],
+      },
+      { text: 'UPDATE member SET user_id = ? WHERE user_id = ?', params: [me, them] },
+      {
+        text:
+          'DELETE FROM domainowner WHERE user_id = ? AND domain_id IN ' +
+          '(SELECT domain_id FROM domainowner WHERE user_id = ?)',
+        params: [them, me],
+      },
+      { text: 'UPDATE domainowner SET user_id = ? WHERE user_id = ?', params: [me, them] },
+      { text: 'DELETE FROM "user" WHERE id = ?', params: [them] },
+      ...(sets.length
+        ? [
+            {
+              text: `UPDATE "user" SET ${sets.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`,
+              params: [...sets.map((k) => keep[k as keyof User] as SqlValue), me],
+            },
+          ]
+        : []),
+    ]);
+    Object.assign(user, keep);
   }
 
   /** Links an unlinked address to a user; `linkAddress` of a linked one is refused. */

@@ -160,6 +160,8 @@ test('POST /users/<id>/addresses adds an address; one of another user moves only
   );
   assert.equal((await rest.get(loc)).body.user, `${rest.root()}/users/${userId}`);
   const other = USER.exec(assertCreated(await rest.post('/users', { email: 'bob@example.com' }), USER))![1];
+  assert.equal((await rest.post(`/users/${other}/addresses`, { email: 'bob2@example.com' })).status, 201);
+  assert.equal((await rest.patch(`/users/${other}/preferences`, { receive_list_copy: false })).status, 204);
   assertError(
     await rest.post(`/users/${userId}/addresses`, { email: 'bob@example.com' }),
     400,
@@ -171,7 +173,11 @@ test('POST /users/<id>/addresses adds an address; one of another user moves only
     `${rest.root()}/addresses/bob@example.com`,
   );
   assert.equal((await rest.get('/addresses/bob@example.com')).body.user, `${rest.root()}/users/${userId}`);
-  assert.equal((await rest.get(`/users/${other}/addresses`)).body.total_size, 0);
+  // Absorbing merges the whole other user, as Mailman does: its other addresses and its
+  // preferences come along, and the user itself is gone.
+  assert.equal((await rest.get(`/users/${other}`)).status, 404);
+  assert.equal((await rest.get('/addresses/bob2@example.com')).body.user, `${rest.root()}/users/${userId}`);
+  assert.equal((await rest.get(`/users/${userId}/preferences`)).body.receive_list_copy, false);
 });
 
 test('preferred_address: only a verified address of the user, shown, cleared', async () => {
