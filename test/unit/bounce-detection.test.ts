@@ -1,0 +1,112 @@
+// Bounce recognition on a corpus of reports as real MTAs write them (test/fixtures/bounces/):
+// DSNs from Postfix, Exim, Sendmail, Gmail and Office 365, and the plain-text formats of
+// qmail, classic Exim, Sendmail, Exchange, Gmail, Yahoo and Domino; then VERP addresses, and
+// the bounds that keep a hostile "bounce" from naming members or stalling the runner.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../src/paths.js';
+import { Message } from '../../src/email/message.js';
+import { MAX_BOUNCED_ADDRESSES, scanBounce, verpAddress, verpEnvelope } from '../../src/email/bounces/index.js';
+
+const CORPUS = join(PACKAGE_ROOT, 'test', 'fixtures', 'bounces');
+const load = (name: string) => new Message(readFileSync(join(CORPUS, `${name}.eml`)));
+
+/** Per sample: the detector that must recognise it and what it must find; null: not a bounce. */
+const EXPECTED: Record<string, { detector: string; permanent?: string[]; temporary?: string[] } | null> = {
+  'postfix-dsn': { detector: 'dsn', permanent: ['gone@example.net'] },
+  'postfix-dsn-delayed': { detector: 'dsn', temporary: ['slow@example.net'] },
+  'exim-dsn': { detector: 'dsn', permanent: ['nosuch@example.net'] },
+  'sendmail-dsn-two': { detector: 'dsn', permanent: ['first@example.net', 'second@example.net'] },
+  'gmail-dsn': { detector: 'dsn', permanent: ['missing@example.net'] },
+  'office365-dsn': { detector: 'dsn', permanent: ['left@contoso.example'] },
+  // The list sent to the alias; the box it forwards to is not a member.
+  'dsn-forwarded': { detector: 'dsn', permanent: ['alias@example.net'] },
+  // A report that everything arrived is recognised, and names nobody.
+  'dsn-delivered': { detector: 'dsn' },
+  qmail: { detector: 'qmail', permanent: ['nobody@example.net', 'quota@example.net'] },
+  'exim-classic': { detector: 'exim', permanent: ['absent@example.net', 'second.absent@example.net'] },
+  'exim-delayed': { detector: 'exim-delayed', temporary: ['later@example.net'] },
+  'sendmail-classic': { detector: 'sendmail', permanent: ['unknown@example.net'] },
+  'sendmail-delayed': { detector: 'sendmail-delayed', temporary: ['wait@example.net'] },
+  'exchange-classic': { detector: 'exchange', permanent: ['departed@corp.example'] },
+  'office365-text': { detector: 'office365', permanent: ['moved.on@fabrikam.example'] },
+  'gmail-classic': { detector: 'gmail', permanent: ['lost@example.net'] },
+  'gmail-delayed': { detector: 'gmail-delayed', temporary: ['pending@example.net'] },
+  yahoo: { detector: 'yahoo', permanent: ['closed@yahoo.example'] },
+  domino: { detector: 'domino', permanent: ['someone@notes.example'] },
+  // A post that forwards a bounce is not one: the returned message is never read.
+  'quoted-bounce-in-post': null,
+  'not-a-bounce': null,
+};
+
+test('every sample of the corpus is in the table, and every row has its sample', () => {
+  const samples = readdirSync(CORPUS)
+    .filter((f) => f.endsWith('.eml'))
+    .map((f) => f.slice(0, -4))
+    .sort();
+  assert.deepEqual(samples, Object.keys(EXPECTED).sort());
+});
+
+for (const [name, want] of Object.entries(EXPECTED)) {
+  test(`bounce corpus: ${name}`, () => {
+    const got = scanBounce(load(name));
+    if (want === null) return assert.equal(got, undefined);
+    assert.deepEqual(got, {
+      detector: want.detector,
+      permanent: want.permanent ?? [],
+      temporary: want.temporary ?? [],
+    });
+  });
+}
+
+test('a plain-text report is read too when the DSN part names nobody it can use', () => {
+  const raw = readFileSync(join(CORPUS, 'postfix-dsn.eml'), 'latin1').replace(
+    /Final-Recipient: rfc822; gone@example.net\nOriginal-Recipient: rfc822;gone@example.net/,
+    'Final-Recipient: x400; c=us;a=;p=example',
+  );
+  assert.deepEqual(scanBounce(new Message(Buffer.from(raw, 'latin1'))), {
+    detector: 'postfix',
+    permanent: ['gone@example.net'],
+    temporary: [],
+  });
+});
+
+test('VERP: the member address comes back in the -bounces address, only for this list', () => {
+  const envelope = verpEnvelope('ant-bounces@example.com', 'Anne.Person@example.org');
+  assert.equal(envelope, 'ant-bounces+Anne.Person=example.org@example.com');
+  assert.equal(verpAddress([envelope], 'ant-bounces'), 'anne.person@example.org');
+  assert.equal(verpAddress(['<ant-bounces+a=b=example.org@example.com>'], 'ant-bounces'), 'a=b@example.org');
+  assert.equal(verpAddress(['bee-bounces+anne=example.org@example.com'], 'ant-bounces'), undefined);
+  assert.equal(verpAddress(['ant-bounces@example.com'], 'ant-bounces'), undefined);
+  assert.equal(verpAddress(['ant-bounces+anne=@example.com', 'ant-bounces+=x@example.com'], 'ant-bounces'), undefined);
+  assert.equal(verpAddress(['ant-bounces+anne=localhost@example.com'], 'ant-bounces'), undefined);
+});
+
+test('hostile reports: addresses are capped, a megabyte line of @ names nobody', () => {
+  const blocks = Array.from(
+    { length: 1000 },
+    (_, i) => `Final-Recipient: rfc822; m${i}@example.net\nAction: failed\nStatus: 5.1.1\n`,
+  ).join('\n');
+  const many = new Message(
+    Buffer.from(
+      'Content-Type: multipart/report; report-type=delivery-status; boundary=Z\n\n--Z\n' +
+        `Content-Type: message/delivery-status\n\nReporting-MTA: dns; x\n\n${blocks}\n--Z--\n`,
+    ),
+  );
+  const report = scanBounce(many)!;
+  assert.equal(report.permanent.length, MAX_BOUNCED_ADDRESSES);
+  // A megabyte of '@' on one line under each format's marker: every pattern is tried on it.
+  const markers = [
+    'Hi. This is the qmail-send program at x.',
+    'Delivery has failed to these recipients or groups:',
+    'was not delivered to:',
+    `Your message wasn't delivered to ${'a@'.repeat(500_000)} because`,
+  ];
+  const line = `  <${'a@'.repeat(500_000)}>: x`;
+  const hostile = new Message(Buffer.from(`Subject: x\n\n${markers.join('\n')}\n${line}\n${line}\n`));
+  // Lines are cut to SMTP's 998 before any pattern sees them, and no address pattern can
+  // backtrack across '@'; a quadratic pattern here would stall the suite, not fail an assertion.
+  assert.equal(scanBounce(hostile), undefined);
+});
