@@ -155,11 +155,44 @@ test('a post of a filtered type is disposed of by filter_action', async () => {
   assert.match(notices[0].msg.body.toString(), /Content-Type: message\/rfc822[\s\S]*<p>Hello\.<\/p>/);
 });
 
-test('converting HTML to text fails clearly, only when switched on and HTML is there', async () => {
-  await filter(mixed(TEXT, PDF), { convert_html_to_plaintext: true });
-  await assert.rejects(
-    filter(mixed(ALT, PDF), { convert_html_to_plaintext: true, collapse_alternatives: false }),
-    /converting HTML to plain text is not implemented yet/,
+test('convert_html_to_plaintext: every HTML part left becomes the text a reader sees, as UTF-8', async () => {
+  const page = [
+    'Content-Type: text/html; charset=iso-8859-1',
+    'Content-Transfer-Encoding: quoted-printable',
+    '',
+    '<html><head><style>p { color: red }</style><script>alert(1)</script></head><body>',
+    '<h1>Caf=E9 news</h1><p>Read <a href=3D"https://example.org/more">the rest</a>.</p>',
+    '<ul><li>one</li><li>two</li></ul><img src=3D"x.png" alt=3D"logo"></body></html>',
+  ];
+  const ctx = await filter(mixed(page, PDF), { convert_html_to_plaintext: true });
+  const sent = new Message(ctx.msg.toBuffer());
+  const parts = [...sent.mime().walk()];
+  assert.deepEqual(
+    parts.map((p) => p.type),
+    ['multipart/mixed', 'text/plain', 'application/pdf'],
   );
+  assert.equal(parts[1].params.charset, 'utf-8');
+  const text = parts[1].decodedText();
+  assert.match(text, /CAFÉ NEWS/);
+  assert.match(text, /Read the rest \[https:\/\/example\.org\/more\]\./);
+  assert.match(text, /\* one\r\n \* two/);
+  assert.doesNotMatch(text, /alert|color|<|logo/);
+  assert.equal(sent.get('x-content-filtered-by')?.startsWith('Mailman/MimeDel'), true);
+  // Alternatives kept (collapse off): the HTML alternative is converted too; off, nothing changes.
+  const alt = await filter(mixed(ALT), { convert_html_to_plaintext: true, collapse_alternatives: false });
+  assert.deepEqual(types(alt.msg), ['multipart/alternative', 'text/plain', 'text/plain']);
+  const untouched = await filter(mixed(ALT), { convert_html_to_plaintext: false, collapse_alternatives: false });
+  assert.deepEqual(types(untouched.msg), ['multipart/alternative', 'text/plain', 'text/html']);
+  await world.configure({ convert_html_to_plaintext: false });
+});
+
+test('convert_html_to_plaintext: hostile HTML (deep nesting, a huge page) is cut, not walked', async () => {
+  const deep = ['Content-Type: text/html', '', '<div>'.repeat(100_000) + 'bottom' + '</div>'.repeat(100_000)];
+  const ctx = await filter([...HEAD, ...deep].join('\r\n'), { convert_html_to_plaintext: true });
+  assert.equal(ctx.msg.mime().type, 'text/plain');
+  assert.doesNotMatch(ctx.msg.mime().decodedText(), /bottom/, 'past the depth limit nothing is descended into');
+  const huge = ['Content-Type: text/html', '', '<p>' + 'word '.repeat(1_000_000) + '</p>'];
+  const big = await filter([...HEAD, ...huge].join('\r\n'), { convert_html_to_plaintext: true });
+  assert.ok(big.msg.mime().decodedText().length < 4.5 * 2 ** 20);
   await world.configure({ convert_html_to_plaintext: false });
 });

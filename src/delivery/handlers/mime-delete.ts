@@ -1,14 +1,15 @@
 // Content filtering, as Mailman's: a post whose own type or file extension the list filters
 // (or does not pass) is disposed of by filter_action; otherwise the parts it filters are
 // removed, multipart/alternative collapses to its first alternative, and a multipart left
-// with one part becomes that part. Off on every list by default. Converting HTML to text
-// needs an external converter and is not implemented yet: that setting fails clearly.
+// with one part becomes that part, and with convert_html_to_plaintext each HTML part left
+// becomes plain text. Off on every list by default.
 import { defineHandler, DiscardMessage, RejectMessage, type MessageContext } from '../../registry.js';
 import type { MimePart } from '../../email/mime-tree.js';
 import { sendNotice } from '../../services/notices.js';
 import { listAddresses } from '../../model/list-addresses.js';
 import { logger } from '../../logging.js';
 import { VERSION } from '../../version.js';
+import { htmlToPlainText } from '../../email/html-to-plaintext.js';
 
 interface Filters {
   filterTypes: Set<string>;
@@ -79,6 +80,22 @@ function recast(part: MimePart): void {
   } else for (const sub of part.children!) recast(sub);
 }
 
+/**
+ * An HTML part becomes the text a reader would see, as UTF-8; an encoding that cannot carry
+ * it (7bit, 8bit for lines that may now be longer) becomes quoted-printable.
+ */
+function toPlainText(part: MimePart): void {
+  const text = htmlToPlainText(part.decodedText()).replace(/\r?\n/g, '\r\n') + '\r\n';
+  const name = part.params.name;
+  part.msg.set(
+    'Content-Type',
+    name ? `text/plain; charset="utf-8"; name="${name.replace(/["\\\r\n]/g, '')}"` : 'text/plain; charset="utf-8"',
+  );
+  if (!['base64', 'quoted-printable'].includes(part.transferEncoding))
+    part.msg.set('Content-Transfer-Encoding', 'quoted-printable');
+  part.setDecodedBytes(Buffer.from(text, 'utf8'));
+}
+
 async function dispose(ctx: MessageContext, why: string): Promise<never> {
   const { mlist, msg, msgdata, services } = ctx;
   const action = String(mlist.filter_action ?? 'discard');
@@ -132,12 +149,8 @@ export default defineHandler({
       if (root.type === 'multipart/alternative' && root.children?.length) root.replaceWith(root.children[0]);
     }
     recast(root);
-    if (mlist.convert_html_to_plaintext && [...root.walk()].some((p) => p.type === 'text/html')) {
-      throw new Error(
-        `mime-delete: converting HTML to plain text is not implemented yet; turn convert_html_to_plaintext off ` +
-          `for ${mlist.list_id}`,
-      );
-    }
+    if (mlist.convert_html_to_plaintext)
+      for (const part of root.walk()) if (part.type === 'text/html') toPlainText(part);
     if (!root.dirty && [...root.walk()].length === partsBefore) return;
     root.commit();
     msg.set('X-Content-Filtered-By', `Mailman/MimeDel ${VERSION}`);
