@@ -97,7 +97,10 @@ test('the policy lookup: own domain, then the organizational domain (sp= first t
   assert.equal(await hits('a@nowhere.example'), false);
   // A failing lookup is logged and mitigates, as in Mailman 3.3 (a policy may be there unseen).
   assert.equal(await hits('a@broken.example'), true);
-  assert.equal(organizationalDomain('a.b.example.co.uk'), 'co.uk');
+  // The Public Suffix List decides, not the last two labels.
+  assert.equal(organizationalDomain('a.b.example.co.uk'), 'example.co.uk');
+  assert.equal(organizationalDomain('lists.example.com.au'), 'example.com.au');
+  assert.equal(organizationalDomain('example.org'), 'example.org');
   await h.set({ dmarc_mitigate_action: 'no_mitigation' });
 });
 

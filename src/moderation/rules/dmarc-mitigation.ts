@@ -4,13 +4,14 @@
 // misses), or hits with msgdata.dmarc_action (reject, discard) for the dmarc chain.
 //
 // The policy is read from TXT `_dmarc.<From domain>`, then `_dmarc.<organizational domain>`
-// (where `sp=` wins over `p=`). The organizational domain is the last two labels: no Public
-// Suffix List is bundled, so `a.b.example.co.uk` falls back to `co.uk` (which publishes no
-// policy, so such domains are judged by their own record only). Several DMARC records are
+// (where `sp=` wins over `p=`). The organizational domain is the registrable domain by the
+// Public Suffix List (tldts, which bundles it): `a.b.example.co.uk` asks `example.co.uk`,
+// not `co.uk`. Several DMARC records are
 // all tried, any reject/quarantine counting. As Mailman 3.3 does, a DNS failure other than
 // "no such name / no record" is logged and the post is mitigated: a policy the list could
 // not see may still be seen by the members' servers.
 import { Resolver } from 'node:dns/promises';
+import { getDomain } from 'tldts';
 import { defineRule } from '../../registry.js';
 import { logger } from '../../logging.js';
 import { listAddresses } from '../../model/list-addresses.js';
@@ -34,9 +35,9 @@ export function setDmarcResolver(r: TxtResolver | undefined): void {
 /** Errors that mean "there is no record here", as opposed to "the lookup failed". */
 const NO_RECORD = new Set(['ENOTFOUND', 'ENODATA', 'NXDOMAIN', 'NODATA']);
 
-/** The simple organizational domain: the last two labels. */
+/** The organizational domain (RFC 7489 3.2): one label below the longest public suffix. */
 export function organizationalDomain(domain: string): string {
-  return domain.split('.').filter(Boolean).slice(-2).join('.');
+  return getDomain(domain) ?? domain;
 }
 
 type Lookup = 'mitigate' | 'none' | 'keep-looking';
