@@ -116,6 +116,13 @@ export const SECTIONS: Record<string, SectionSpec> = {
     smtp_user: s(''),
     smtp_pass: secret(s('')),
     smtp_secure_mode: e('smtp', ['smtp', 'smtps', 'starttls']),
+    smtp_verify_cert: b('yes', 'with smtps or starttls: refuse a certificate no trusted authority signed'),
+    smtp_verify_hostname: b('yes', 'with smtps or starttls: refuse a certificate for another host name'),
+    smtp_idle_quit: d('10s', 'a kept SMTP connection unused this long is closed with QUIT'),
+    smtp_ehlo_name: s(
+      '',
+      'the name sent in EHLO; empty: the host name when fully qualified, else our address as [a.b.c.d]',
+    ),
     max_recipients: i('500', 'recipients per SMTP transaction'),
     max_sessions_per_connection: i('0', 'transactions per SMTP connection before it is renewed; 0: no limit'),
     max_delivery_threads: {

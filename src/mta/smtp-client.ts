@@ -66,13 +66,26 @@ export function wireFormat(raw: Buffer): Buffer {
 /** An address for MAIL FROM / RCPT TO: no CR, LF or angle brackets can get through. */
 const pathOf = (addr: string) => `<${addr.replace(/[\r\n<>]/g, '')}>`;
 
-const EHLO_NAME = hostname() || 'localhost';
+/**
+ * The name we greet with: [mta] smtp_ehlo_name when set, else the host's name if it is fully
+ * qualified, else the address literal of our end of the connection (RFC 5321 4.1.4), which
+ * is what a host without a dotted name can honestly say.
+ */
+export function ehloName(configured: string, localAddress: string | undefined, host = hostname()): string {
+  if (configured.trim()) return configured.trim();
+  if (host.includes('.')) return host;
+  if (!localAddress) return 'localhost';
+  const v4 = localAddress.replace(/^::ffff:(?=\d+\.)/, '');
+  return v4.includes(':') ? `[IPv6:${v4}]` : `[${v4}]`;
+}
 
 export interface ClientOptions {
   host: string;
   port: number;
   connectionTimeoutMs: number;
   socketTimeoutMs: number;
+  /** [mta] smtp_ehlo_name; '' for ehloName()'s choice. */
+  ehloName?: string;
 }
 
 export class SmtpConnection {
@@ -84,6 +97,8 @@ export class SmtpConnection {
   private replies: Reply[] = [];
   private failure: Error | undefined;
   pipelining = false;
+  /** The server takes BODY=8BITMIME (RFC 6152). */
+  eightBitMime = false;
   transactions = 0;
   /** The current transaction has had at least one reply. */
   answered = false;
@@ -117,12 +132,14 @@ export class SmtpConnection {
     try {
       const greeting = await this.read();
       if (greeting.code !== 220) throw new ConnectionLost(`greeting refused: ${greeting.code} ${greeting.text}`);
-      let ehlo = await this.command(`EHLO ${EHLO_NAME}`);
+      const name = ehloName(this.opts.ehloName ?? '', this.socket.localAddress);
+      let ehlo = await this.command(`EHLO ${name}`);
       if (ehlo.code !== 250) {
-        ehlo = await this.command(`HELO ${EHLO_NAME}`);
+        ehlo = await this.command(`HELO ${name}`);
         if (ehlo.code !== 250) throw new ConnectionLost(`HELO refused: ${ehlo.code} ${ehlo.text}`);
       }
       this.pipelining = /^PIPELINING\b/im.test(ehlo.text);
+      this.eightBitMime = /^8BITMIME\b/im.test(ehlo.text);
     } catch (err) {
       this.close();
       throw err instanceof ConnectionLost ? err : new ConnectionLost((err as Error).message);
@@ -201,15 +218,22 @@ export class SmtpConnection {
    * that reply; RCPT refusals are per recipient. Throws ConnectionLost when the outcome is
    * unknown (nothing was accepted for sure).
    */
-  async send(from: string, recipients: readonly string[], wire: Buffer): Promise<TransactionOutcome> {
+  async send(
+    from: string,
+    recipients: readonly string[],
+    wire: Buffer,
+    opts: { eightBit?: boolean } = {},
+  ): Promise<TransactionOutcome> {
     this.transactions++;
+    // An 8-bit body is declared, so the server need not guess (RFC 6152); a 7-bit one says nothing.
+    const mailFrom = `MAIL FROM:${pathOf(from)}${opts.eightBit && this.eightBitMime ? ' BODY=8BITMIME' : ''}`;
     this.answered = false;
     const refused: TransactionOutcome['refused'] = [];
     const accepted: string[] = [];
     let mail: Reply;
     let data: Reply;
     if (this.pipelining) {
-      let envelope = `MAIL FROM:${pathOf(from)}\r\n`;
+      let envelope = `${mailFrom}\r\n`;
       for (const r of recipients) envelope += `RCPT TO:${pathOf(r)}\r\n`;
       this.write(envelope + 'DATA\r\n');
       mail = await this.read();
@@ -221,7 +245,7 @@ export class SmtpConnection {
       }
       data = await this.read();
     } else {
-      mail = await this.command(`MAIL FROM:${pathOf(from)}`);
+      mail = await this.command(mailFrom);
       if (mail.code === 250) {
         for (const r of recipients) {
           const reply = await this.command(`RCPT TO:${pathOf(r)}`);

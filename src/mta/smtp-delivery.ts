@@ -4,6 +4,7 @@
 // hot path) goes through our own pipelining client; SMTPS, STARTTLS and AUTH go through
 // nodemailer's pooled transport, whose per-recipient cost matters less where TLS dominates.
 import nodemailer, { type Transporter } from 'nodemailer';
+import { hostname } from 'node:os';
 import type { Config } from '../config/config.js';
 import {
   SmtpConnection,
@@ -36,7 +37,12 @@ const isPermanent = (code: number) => code >= 500 && code !== 552;
 /** A message as both transports want it: nodemailer takes the bytes, our client the wire form. */
 class Prepared {
   private wireForm: Buffer | undefined;
+  private eight: boolean | undefined;
   constructor(readonly raw: Buffer) {}
+  /** Whether any byte has its high bit set: such a body goes with BODY=8BITMIME. */
+  get eightBit(): boolean {
+    return (this.eight ??= this.raw.some((b) => b > 0x7f));
+  }
   /** Serialised for DATA once, however many batches and connections carry it. */
   get wire(): Buffer {
     return (this.wireForm ??= wireFormat(this.raw));
@@ -71,9 +77,16 @@ export class SmtpDelivery {
     const plain = config.get('mta', 'smtp_secure_mode') === 'smtp' && !config.get('mta', 'smtp_user');
     this.transport = plain
       ? new PipelinedTransport(
-          { host, port, connectionTimeoutMs: 30_000, socketTimeoutMs: 120_000 },
+          {
+            host,
+            port,
+            connectionTimeoutMs: 30_000,
+            socketTimeoutMs: 120_000,
+            ehloName: config.get('mta', 'smtp_ehlo_name'),
+          },
           this.threads,
           perConnection,
+          config.durationMs('mta', 'smtp_idle_quit'),
         )
       : new NodemailerTransport(config, this.threads, perConnection);
   }
@@ -149,9 +162,10 @@ export class SmtpDelivery {
   }
 }
 
-/** Our pipelining client: up to `size` connections, kept open between messages. */
+/** Our pipelining client: up to `size` connections, kept open between messages while busy. */
 class PipelinedTransport implements Transport {
   private readonly idle: SmtpConnection[] = [];
+  private readonly idleTimers = new Map<SmtpConnection, NodeJS.Timeout>();
   private closed = false;
 
   constructor(
@@ -159,16 +173,21 @@ class PipelinedTransport implements Transport {
     private readonly size: number,
     /** Transactions per connection before it is renewed; 0: no limit. */
     private readonly perConnection: number,
+    /**
+     * A kept connection unused this long is closed with QUIT, so the MTA sees a clean goodbye
+     * rather than its own idle timeout (Postfix's smtpd_timeout logs those as lost connections).
+     */
+    private readonly idleQuitMs: number,
   ) {}
 
   async send(from: string, recipients: string[], msg: Prepared): Promise<TransactionOutcome> {
     for (let attempt = 0; ; attempt++) {
-      let conn = this.idle.pop();
-      while (conn && !conn.alive) conn = this.idle.pop();
+      let conn = this.takeIdle();
+      while (conn && !conn.alive) conn = this.takeIdle();
       const reused = !!conn;
       conn ??= await SmtpConnection.open(this.opts);
       try {
-        const out = await conn.send(from, recipients, msg.wire);
+        const out = await conn.send(from, recipients, msg.wire, { eightBit: msg.eightBit });
         this.release(conn);
         return out;
       } catch (err) {
@@ -189,11 +208,32 @@ class PipelinedTransport implements Transport {
       (this.perConnection > 0 && conn.transactions >= this.perConnection)
     )
       conn.close();
-    else this.idle.push(conn);
+    else {
+      this.idle.push(conn);
+      const timer = setTimeout(() => {
+        this.idleTimers.delete(conn);
+        const at = this.idle.indexOf(conn);
+        if (at >= 0) this.idle.splice(at, 1);
+        conn.close();
+      }, this.idleQuitMs);
+      timer.unref();
+      this.idleTimers.set(conn, timer);
+    }
+  }
+
+  private takeIdle(): SmtpConnection | undefined {
+    const conn = this.idle.pop();
+    if (conn) {
+      clearTimeout(this.idleTimers.get(conn));
+      this.idleTimers.delete(conn);
+    }
+    return conn;
   }
 
   close(): void {
     this.closed = true;
+    for (const t of this.idleTimers.values()) clearTimeout(t);
+    this.idleTimers.clear();
     for (const c of this.idle.splice(0)) c.close();
   }
 }
@@ -225,6 +265,12 @@ class NodemailerTransport implements Transport {
       auth: user ? { user, pass: config.get('mta', 'smtp_pass') } : undefined,
       connectionTimeout: 30_000,
       socketTimeout: 120_000,
+      // Unset, nodemailer picks the host name or [127.0.0.1] itself.
+      name: config.get('mta', 'smtp_ehlo_name').trim() || (hostname().includes('.') ? hostname() : undefined),
+      tls: {
+        rejectUnauthorized: config.bool('mta', 'smtp_verify_cert'),
+        ...(config.bool('mta', 'smtp_verify_hostname') ? {} : { checkServerIdentity: () => undefined }),
+      },
     });
   }
 
