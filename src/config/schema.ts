@@ -42,6 +42,13 @@ export const DATABASE_CLASSES = [
   'postgresql',
 ] as const;
 
+/** [mta] incoming as Mailman spells it, by the MTA in front; only Postfix needs map files. */
+export const MTA_CLASSES = {
+  postfix: ['mailman.mta.postfix.LMTP', 'postfix'],
+  exim4: ['mailman.mta.exim4.LMTP', 'exim4'],
+  none: ['mailman.mta.null.NullMTA', 'none'],
+} as const;
+
 export const SECTIONS: Record<string, SectionSpec> = {
   mailman: {
     site_owner: s('changeme@example.com', 'who receives mail for lists without owners'),
@@ -102,6 +109,16 @@ export const SECTIONS: Record<string, SectionSpec> = {
     explain_timeout: d('30s', 'wall time one POST .../explain may take in its worker thread (503 when passed)'),
   },
   mta: {
+    incoming: e(
+      'mailman.mta.postfix.LMTP',
+      Object.values(MTA_CLASSES).flat(),
+      'the MTA in front: Postfix gets map files in data_dir (postfix_lmtp, postfix_domains, postfix_vmap)',
+    ),
+    outgoing: e('mailman.mta.deliver.deliver', ['mailman.mta.deliver.deliver'], 'SMTP to smtp_host (the one way out)'),
+    configuration: s(
+      'python:mailman.config.postfix',
+      "a file whose [postfix] section overrides this one's, as Mailman's configuration key names",
+    ),
     lmtp_host: s('127.0.0.1'),
     lmtp_port: port('8024'),
     lmtp_max_message_size: i(
@@ -135,6 +152,10 @@ export const SECTIONS: Record<string, SectionSpec> = {
     verp_confirmations: b('yes', 'confirmation requests come from -confirm+TOKEN, so a plain reply confirms'),
     max_autoresponses_per_day: i('10'),
     remove_dkim_headers: b('no'),
+  },
+  postfix: {
+    postmap_command: s('', 'e.g. /usr/sbin/postmap: run on each map after it is written (hash maps); empty: not run'),
+    transport_file_type: e('hash', ['hash', 'regex'], 'regex maps match -bounces+… and -confirm+… addresses too'),
   },
   styles: {
     default: {

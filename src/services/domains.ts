@@ -32,6 +32,8 @@ function checkDescription(description: string): void {
 }
 
 export class DomainManager {
+  /** Told after a domain's alias changes or a domain (and so its lists) goes. */
+  private readonly listeners: (() => Promise<void>)[] = [];
   private readonly repo: Repository<Domain>;
   private readonly rows: RowReader<Domain>;
   constructor(
@@ -83,8 +85,20 @@ export class DomainManager {
       if (!isValidDomainName(changes.alias_domain!))
         throw new BadRequestError(`Invalid alias domain: ${changes.alias_domain}`);
     }
+    const aliasChanged = 'alias_domain' in changes && (changes.alias_domain || null) !== (domain.alias_domain || null);
     Object.assign(domain, changes);
-    return this.repo.save(domain);
+    const saved = await this.repo.save(domain);
+    if (aliasChanged) await this.changed();
+    return saved;
+  }
+
+  /** `fn` runs after a change that moves list addresses, once it is committed. */
+  onChange(fn: () => Promise<void>): void {
+    this.listeners.push(fn);
+  }
+
+  private async changed(): Promise<void> {
+    for (const fn of this.listeners) await fn();
   }
 
   /** Deleting a domain deletes its lists and its owner links, as in Mailman. */
@@ -100,5 +114,6 @@ export class DomainManager {
       await em.getRepository(DomainOwnerEntity).delete({ domain_id: d.id });
       await em.getRepository(DomainEntity).delete({ id: d.id });
     });
+    await this.changed();
   }
 }

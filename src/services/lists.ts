@@ -24,6 +24,8 @@ export { listAddresses } from '../model/list-addresses.js';
 const MAX_LIST_NAME = 64 - '-unsubscribe'.length;
 
 export class ListManager {
+  /** Told after a list is created or removed (the MTA's maps follow the lists). */
+  private readonly listeners: (() => Promise<void>)[] = [];
   private readonly repo: Repository<MailingList>;
   private readonly rows: RowReader<MailingList>;
   private readonly byIdSql: string;
@@ -71,7 +73,18 @@ export class ListManager {
       created_at: new Date(),
       ...style.settings,
     };
-    return this.repo.save(this.repo.create(row as MailingList));
+    const created = await this.repo.save(this.repo.create(row as MailingList));
+    await this.changed();
+    return created;
+  }
+
+  /** `fn` runs after every creation and removal, once the change is committed. */
+  onChange(fn: () => Promise<void>): void {
+    this.listeners.push(fn);
+  }
+
+  private async changed(): Promise<void> {
+    for (const fn of this.listeners) await fn();
   }
 
   /**
@@ -127,6 +140,7 @@ export class ListManager {
       await em.getRepository(TemplateEntity).delete({ context: l.list_id });
       await em.getRepository(MailingListEntity).delete({ id: l.id });
     });
+    await this.changed();
   }
 
   /** Counts a post delivered: Mailman's after-delivery bookkeeping. */

@@ -20,6 +20,7 @@ import { TemplateLoader } from './templates.js';
 import { TemplateUriManager } from './template-uris.js';
 import { WorkflowManager } from './workflows.js';
 import { PreferenceManager } from './preferences.js';
+import { MtaMaps } from './mta-maps.js';
 
 export class Services {
   readonly domains: DomainManager;
@@ -43,6 +44,8 @@ export class Services {
   readonly templateUris: TemplateUriManager;
   /** Subscriptions and unsubscriptions with their confirmations, approvals and notices. */
   readonly workflows: WorkflowManager;
+  /** The MTA's map files (Postfix), rewritten after every list or domain change. */
+  readonly mtaMaps: MtaMaps;
   readonly senderHeaders: readonly string[];
   /** Prepared raw SQL for the hot paths; everything else goes through TypeORM. */
   readonly sql: Sql;
@@ -60,6 +63,9 @@ export class Services {
       config.get('mailman', 'listname_chars'),
       config.get('styles', 'default'),
     );
+    this.mtaMaps = new MtaMaps(config, this.sql);
+    this.lists.onChange(() => this.mtaMaps.changed());
+    this.domains.onChange(() => this.mtaMaps.changed());
     this.users = new UserManager(db, this.sql);
     this.domainOwners = new DomainOwnerManager(db, this.users);
     this.listArchivers = new ListArchiverManager(db, this.sql, config);

@@ -10,6 +10,7 @@ export interface CliCommand {
 const IN_ORDER = [
   'server', // start, stop, restart, status
   'conf',
+  'aliases',
   'lists',
   'members',
   'roster', // delmembers, findmember, changeaddress
