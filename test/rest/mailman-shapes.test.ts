@@ -250,6 +250,7 @@ async function build(): Promise<void> {
   await ok('PATCH', `/members/${bart}`, { moderation_action: 'hold' });
   await save('member-moderated', `/members/${bart}`);
   await save('members', '/members');
+  await save('addresses', '/addresses');
   await error('member-exists', 'POST', '/members', { list_id: ant, subscriber: 'bart@example.com', ...PRE });
   await error('member-missing', 'GET', `/members/${'0'.repeat(32)}`);
   await error('member-bad-role', 'POST', '/members', { list_id: ant, subscriber: 'f@example.com', role: 'boss' });
