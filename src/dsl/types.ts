@@ -108,6 +108,8 @@ export function settingType(name: string): Ty | undefined {
     case 'bool':
       return 'bool';
     case 'int':
+    case 'days':
+    case 'float':
       return 'number';
     case 'enum':
       return spec.choices?.every((c) => (ACTION_VALUES as readonly string[]).includes(c)) ? 'action' : 'string';

@@ -83,7 +83,10 @@ export function settingColumn(spec: SettingSpec): EntitySchemaColumnOptions {
     case 'bool':
       return { type: Boolean, nullable: spec.nullable };
     case 'int':
+    case 'days':
       return { type: Number, nullable: spec.nullable };
+    case 'float':
+      return { type: 'float', nullable: spec.nullable };
     case 'datetime':
       return { type: Date, nullable: true };
     case 'text':

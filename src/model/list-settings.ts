@@ -2,10 +2,11 @@
 // columns, the REST `config` resource and its validation all read this table, so a setting
 // is added in one place (plus a migration for its column).
 
-export type SettingType = 'string' | 'text' | 'bool' | 'int' | 'enum' | 'datetime' | 'string-list';
+export type SettingType = 'string' | 'text' | 'bool' | 'int' | 'float' | 'days' | 'enum' | 'datetime' | 'string-list';
 // 'string' is one line (it may be written into a header: display_name, description,
 // subject_prefix); 'text' may have several (footers, notices, one-entry-per-line tables).
 // 'string-list' is a list of strings, stored as JSON text (Mailman pickles these lists).
+// 'days' is a whole number of days, Mailman's timedelta settings: REST shows it as "90d".
 
 export interface SettingSpec {
   name: string;
@@ -18,6 +19,10 @@ export interface SettingSpec {
   nullable?: boolean;
   /** One email address ('' for none): it is written into the headers of outgoing mail. */
   address?: true;
+  /** Stored as text, one entry per line, and served over REST as a list of strings (as Mailman's). */
+  lines?: true;
+  /** Ours, not Mailman's: REST serves it but a PUT of the whole configuration may leave it out. */
+  extension?: true;
   /** Names a chain or pipeline: must exist and compile to be assigned. */
   names?: 'chain' | 'pipeline';
   /** A password or key: chains and pipelines may not read it (src/dsl/resolve.ts). */
@@ -59,10 +64,10 @@ export const LIST_SETTINGS: readonly SettingSpec[] = [
   { name: 'next_digest_number', type: 'int', default: 1, readonly: true },
   { name: 'last_post_at', type: 'datetime', default: null, readonly: true, nullable: true },
   // chains and pipelines
-  { name: 'posting_chain', type: 'string', default: 'default-posting-chain', names: 'chain' },
-  { name: 'owner_chain', type: 'string', default: 'default-owner-chain', names: 'chain' },
+  { name: 'posting_chain', extension: true, type: 'string', default: 'default-posting-chain', names: 'chain' },
+  { name: 'owner_chain', extension: true, type: 'string', default: 'default-owner-chain', names: 'chain' },
   { name: 'posting_pipeline', type: 'string', default: 'default-posting-pipeline', names: 'pipeline' },
-  { name: 'owner_pipeline', type: 'string', default: 'default-owner-pipeline', names: 'pipeline' },
+  { name: 'owner_pipeline', extension: true, type: 'string', default: 'default-owner-pipeline', names: 'pipeline' },
   // posting and moderation
   { name: 'emergency', type: 'bool', default: false },
   { name: 'default_member_action', type: 'enum', choices: ACTIONS, default: 'defer' },
@@ -123,7 +128,7 @@ export const LIST_SETTINGS: readonly SettingSpec[] = [
   { name: 'autoresponse_postings_text', type: 'text', default: '' },
   { name: 'autoresponse_request_text', type: 'text', default: '' },
   /** Days during which one sender gets no second response of the same kind; 0 answers every message. */
-  { name: 'autoresponse_grace_period', type: 'int', default: 90 },
+  { name: 'autoresponse_grace_period', type: 'days', default: 90 },
   // moderation rules
   /** A password hash (REST hashes what it is given); null: the approved rule always misses. */
   { name: 'moderator_password', type: 'string', default: null, nullable: true, secret: true },
@@ -132,7 +137,7 @@ export const LIST_SETTINGS: readonly SettingSpec[] = [
   { name: 'reject_these_nonmembers', type: 'string-list', default: [] },
   { name: 'discard_these_nonmembers', type: 'string-list', default: [] },
   { name: 'acceptable_aliases', type: 'string-list', default: [] },
-  { name: 'bounce_matching_headers', type: 'text', default: DEFAULT_BOUNCE_MATCHING_HEADERS },
+  { name: 'bounce_matching_headers', extension: true, type: 'text', default: DEFAULT_BOUNCE_MATCHING_HEADERS },
   { name: 'newsgroup_moderation', type: 'enum', choices: ['none', 'open_moderated', 'moderated'], default: 'none' },
   {
     name: 'dmarc_mitigate_action',
@@ -147,21 +152,51 @@ export const LIST_SETTINGS: readonly SettingSpec[] = [
   { name: 'filter_content', type: 'bool', default: false },
   { name: 'filter_action', type: 'enum', choices: ['discard', 'reject', 'forward', 'preserve'], default: 'discard' },
   // Content filter rows, one MIME type or file extension per line (Mailman keeps a table).
-  { name: 'filter_types', type: 'text', default: '' },
-  { name: 'pass_types', type: 'text', default: '' },
-  { name: 'filter_extensions', type: 'text', default: '' },
-  { name: 'pass_extensions', type: 'text', default: '' },
+  { name: 'filter_types', type: 'text', default: '', lines: true },
+  { name: 'pass_types', type: 'text', default: '', lines: true },
+  { name: 'filter_extensions', type: 'text', default: '', lines: true },
+  { name: 'pass_extensions', type: 'text', default: '', lines: true },
   { name: 'collapse_alternatives', type: 'bool', default: true },
   { name: 'convert_html_to_plaintext', type: 'bool', default: false },
-  { name: 'topics_enabled', type: 'bool', default: false },
+  { name: 'topics_enabled', extension: true, type: 'bool', default: false },
   // One topic per line, `NAME: REGEX` (Mailman's pickled (name, pattern, desc, flag) rows).
-  { name: 'topics', type: 'text', default: '' },
-  { name: 'topics_bodylines_limit', type: 'int', default: 5 },
+  { name: 'topics', extension: true, type: 'text', default: '' },
+  { name: 'topics_bodylines_limit', extension: true, type: 'int', default: 5 },
   { name: 'gateway_to_news', type: 'bool', default: false },
   { name: 'linked_newsgroup', type: 'string', default: '' },
   // The list:member:regular:header and :footer templates; a null footer is the built-in one.
-  { name: 'member_regular_header', type: 'text', default: '' },
-  { name: 'member_regular_footer', type: 'text', default: null, nullable: true },
+  { name: 'member_regular_header', extension: true, type: 'text', default: '' },
+  { name: 'member_regular_footer', extension: true, type: 'text', default: null, nullable: true },
+  // Stored and served with Mailman's defaults for its clients (Postorius shows them); the
+  // bounce runner and the digest schedule of this server do not read them yet.
+  { name: 'archive_rendering_mode', type: 'enum', choices: ['text', 'markdown'], default: 'text' },
+  { name: 'process_bounces', type: 'bool', default: true },
+  { name: 'bounce_info_stale_after', type: 'days', default: 7 },
+  { name: 'bounce_notify_owner_on_bounce_increment', type: 'bool', default: false },
+  { name: 'bounce_notify_owner_on_disable', type: 'bool', default: true },
+  { name: 'bounce_notify_owner_on_removal', type: 'bool', default: true },
+  { name: 'bounce_score_threshold', type: 'int', default: 5 },
+  { name: 'bounce_you_are_disabled_warnings', type: 'int', default: 3 },
+  { name: 'bounce_you_are_disabled_warnings_interval', type: 'days', default: 7 },
+  {
+    name: 'forward_unrecognized_bounces_to',
+    type: 'enum',
+    choices: ['discard', 'administrators', 'site_owner'],
+    default: 'administrators',
+  },
+  { name: 'digest_send_periodic', type: 'bool', default: true },
+  { name: 'digest_size_threshold', type: 'float', default: 30 },
+  {
+    name: 'digest_volume_frequency',
+    type: 'enum',
+    choices: ['yearly', 'monthly', 'quarterly', 'weekly', 'daily'],
+    default: 'monthly',
+  },
+  { name: 'digest_last_sent_at', type: 'datetime', default: null, readonly: true, nullable: true },
+  { name: 'gateway_to_mail', type: 'bool', default: false },
+  { name: 'nntp_prefix_subject_too', type: 'bool', default: true },
+  { name: 'usenet_watermark', type: 'int', default: null, readonly: true, nullable: true },
+  { name: 'max_days_to_hold', type: 'int', default: 0 },
 ];
 
 export const SETTINGS_BY_NAME: ReadonlyMap<string, SettingSpec> = new Map(LIST_SETTINGS.map((s) => [s.name, s]));

@@ -3,7 +3,7 @@
 // status and Mailman's error body `{"title": "400 Bad Request", "description": "..."}`.
 import { STATUS_CODES } from 'node:http';
 import type { Context, Next } from 'koa';
-import { BadRequestError, ConflictError, NotFoundError } from '../services/errors.js';
+import { BadRequestError, ConflictError, NoSuchObjectError, NotFoundError } from '../services/errors.js';
 import { logger } from '../logging.js';
 
 /** An HTTP-level failure with the reason the client is shown. */
@@ -31,6 +31,7 @@ function errorBody(status: number, description: string): { title: string; descri
 /** Status, headers and client-visible reason of a thrown value; 500 hides the details. */
 function classify(err: unknown): { status: number; description: string; headers: Record<string, string> } {
   if (err instanceof RestError) return { status: err.status, description: err.message, headers: err.headers };
+  if (err instanceof NoSuchObjectError) return { status: 404, description: titleOf(404), headers: {} };
   if (err instanceof NotFoundError) return { status: 404, description: err.message, headers: {} };
   if (err instanceof ConflictError) return { status: 409, description: err.message, headers: {} };
   if (err instanceof BadRequestError) return { status: 400, description: err.message, headers: {} };
@@ -62,10 +63,10 @@ export async function errorBoundary(ctx: Context, next: Next): Promise<void> {
   try {
     await next();
     // A status without a body: nothing answered (404), or the router's 405 or 501, whose
-    // Allow header stays. Each gets Mailman's error body.
+    // Allow header stays. Each gets Mailman's body for these, a title without a description.
     if (ctx.status >= 400 && ctx.body == null) {
       const status = ctx.status;
-      ctx.body = errorBody(status, status === 404 ? '404 Not Found' : titleOf(status));
+      ctx.body = { title: titleOf(status) };
       ctx.status = status;
     }
   } catch (err) {

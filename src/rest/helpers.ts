@@ -70,12 +70,28 @@ export function withEtag<T extends Resource>(resource: T): T & { http_etag: stri
   return { ...resource, http_etag: etag(resource) };
 }
 
-/** Mailman's datetimes: ISO 8601 in UTC without a zone suffix, to the second. */
+/**
+ * Mailman's datetimes: ISO 8601 in UTC without a zone suffix, with microseconds, as Python's
+ * isoformat() writes a time taken from the clock. (Python drops the fraction when it is
+ * exactly zero; we always write it, so a client sees one form.)
+ */
 export function isoDate(d: Date | string | null | undefined): string | null {
-  if (d == null) return null;
-  const date = d instanceof Date ? d : new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(d) ? d : `${d}Z`);
-  if (Number.isNaN(date.getTime())) return typeof d === 'string' ? d : null;
+  const date = toDate(d);
+  if (!date) return typeof d === 'string' ? d : null;
+  return `${date.toISOString().slice(0, 23)}000`;
+}
+
+/** A datetime Mailman stores without its fraction (a pending request's `when`): to the second. */
+export function isoSeconds(d: Date | string | null | undefined): string | null {
+  const date = toDate(d);
+  if (!date) return typeof d === 'string' ? d : null;
   return date.toISOString().slice(0, 19);
+}
+
+function toDate(d: Date | string | null | undefined): Date | undefined {
+  if (d == null) return undefined;
+  const date = d instanceof Date ? d : new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(d) ? d : `${d}Z`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 /** A query parameter as one string (the last when repeated). */

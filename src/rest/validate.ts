@@ -64,9 +64,11 @@ export const bool: Converter<boolean> = (value) => {
 /** The largest value an integer column holds on both databases (PostgreSQL's `integer`). */
 export const MAX_DB_INT = 2_147_483_647;
 
+/** Mailman's integer_ge_zero_validator, with Python's words for text that is no integer at all. */
 export const nonNegativeInt: Converter<number> = (value) => {
   const t = single(value).trim();
-  if (!/^\d+$/.test(t)) throw new Error(`Expected a non-negative integer: ${t}`);
+  if (/^-\d+$/.test(t)) throw new Error(`Expected a non-negative integer: ${parseInt(t, 10)}`);
+  if (!/^\+?\d+$/.test(t)) throw new Error(`invalid literal for int() with base 10: '${t.slice(0, 100)}'`);
   const n = parseInt(t, 10);
   // Beyond it PostgreSQL refuses the statement (SQLite would store it): a 400, never a 500.
   if (n > MAX_DB_INT) throw new Error(`Expected a non-negative integer no larger than ${MAX_DB_INT}: ${t}`);

@@ -8,7 +8,7 @@ import {
   MemberEntity,
   MailingList,
 } from '../model/entities.js';
-import { BadRequestError, NotFoundError } from './errors.js';
+import { BadRequestError, NoSuchObjectError, NotFoundError } from './errors.js';
 import type { Sql } from '../model/sql.js';
 import { RowReader } from './rows.js';
 
@@ -61,7 +61,7 @@ export class DomainManager {
 
   async require(mailHost: string): Promise<Domain> {
     const d = await this.get(mailHost);
-    if (!d) throw new NotFoundError(`No such domain: ${mailHost}`);
+    if (!d) throw new NoSuchObjectError(`No such domain: ${mailHost}`);
     return d;
   }
 

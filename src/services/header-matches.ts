@@ -38,7 +38,7 @@ export class HeaderMatchManager {
 
   async get(mlist: Pick<MailingList, 'id'>, position: number): Promise<HeaderMatch> {
     const row = await this.repo.findOneBy({ mailing_list_id: mlist.id, position });
-    if (!row) throw new NotFoundError(`No header match at position ${position}`);
+    if (!row) throw new NotFoundError(`No header match at this position: ${position}`);
     return row;
   }
 
@@ -76,7 +76,7 @@ export class HeaderMatchManager {
     await this.ds.transaction(async (em) => {
       const repo = em.getRepository(HeaderMatchEntity);
       const rows = await repo.find({ where: { mailing_list_id: mlist.id }, order: { position: 'ASC', id: 'ASC' } });
-      if (from < 0 || from >= rows.length) throw new NotFoundError(`No header match at position ${from}`);
+      if (from < 0 || from >= rows.length) throw new NotFoundError(`No header match at this position: ${from}`);
       const [row] = rows.splice(from, 1);
       rows.splice(Math.max(0, Math.min(to, rows.length)), 0, row);
       await renumber(repo, rows);
@@ -108,7 +108,8 @@ export class HeaderMatchManager {
     await this.ds.transaction(async (em) => {
       const repo = em.getRepository(HeaderMatchEntity);
       const rows = await repo.find({ where: { mailing_list_id: mlist.id }, order: { position: 'ASC', id: 'ASC' } });
-      if (position < 0 || position >= rows.length) throw new NotFoundError(`No header match at position ${position}`);
+      if (position < 0 || position >= rows.length)
+        throw new NotFoundError(`No header match at this position: ${position}`);
       const [gone] = rows.splice(position, 1);
       await repo.delete({ id: gone.id });
       await renumber(repo, rows);

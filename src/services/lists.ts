@@ -12,7 +12,7 @@ import {
 } from '../model/entities.js';
 import { defaultSettings } from '../model/list-settings.js';
 import type { DomainManager } from './domains.js';
-import { BadRequestError, NotFoundError } from './errors.js';
+import { BadRequestError, NoSuchObjectError, NotFoundError } from './errors.js';
 import { compilePattern } from '../patterns/patterns.js';
 import type { Sql } from '../model/sql.js';
 import { RowReader } from './rows.js';
@@ -103,7 +103,7 @@ export class ListManager {
 
   async require(spec: string): Promise<MailingList> {
     const l = await this.get(spec);
-    if (!l) throw new NotFoundError(`No such list: ${spec}`);
+    if (!l) throw new NoSuchObjectError(`No such list: ${spec}`);
     return l;
   }
 

@@ -115,6 +115,8 @@ export class MemberManager {
       deliveryMode?: string;
       deliveryStatus?: string;
       verified?: boolean;
+      /** Give an address without a user one, whatever the role (Mailman's REST does for every role). */
+      makeUser?: boolean;
     } = {},
   ): Promise<MemberView> {
     const role = opts.role ?? 'member';
@@ -155,7 +157,7 @@ export class MemberManager {
     // As Mailman's subscription workflow does: a subscribing address without a user gets one,
     // so the member can be found (and managed) as a user, as Postorius expects. The address
     // is the user's preferred one when verified.
-    if (role === 'member' && !address?.user_id) {
+    if ((role === 'member' || opts.makeUser) && !address?.user_id) {
       const uid = newUuid();
       writes.push(
         {
@@ -176,12 +178,14 @@ export class MemberManager {
       text:
         'INSERT INTO member (member_id, role, list_id, address_id, user_id, display_name, moderation_action, ' +
         'delivery_mode, delivery_status, bounce_score, total_warnings_sent, subscribed_on) ' +
-        "SELECT ?, ?, ?, id, NULL, COALESCE(?, display_name, ''), NULL, ?, ?, 0, 0, ? FROM address WHERE email = ?",
+        "SELECT ?, ?, ?, id, NULL, COALESCE(?, display_name, ''), ?, ?, ?, 0, 0, ? FROM address WHERE email = ?",
       params: [
         memberId,
         role,
         mlist.list_id,
         opts.displayName ?? null,
+        // As Mailman: the list's owners and moderators post unmoderated.
+        role === 'owner' || role === 'moderator' ? 'accept' : null,
         // Unset unless asked for: the address, the user or the system decides.
         opts.deliveryMode ?? null,
         opts.deliveryStatus ?? null,

@@ -51,7 +51,7 @@ test('the settings read and write over REST with their defaults', async () => {
   assert.equal(config.autorespond_owner, 'none');
   assert.equal(config.autorespond_postings, 'none');
   assert.equal(config.autorespond_requests, 'none');
-  assert.equal(config.autoresponse_grace_period, 90);
+  assert.equal(config.autoresponse_grace_period, '90d', "a period, in Mailman's form");
   assert.equal(config.autoresponse_owner_text, '');
   const bad = await server.rest('PATCH', `/lists/${LIST}/config`, { autorespond_owner: 'respond_loudly' });
   assert.equal(bad.status, 400);

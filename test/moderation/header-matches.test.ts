@@ -44,7 +44,7 @@ test('move, update and delete keep the positions dense', async () => {
     [0, 'subject', 'cheap pills', 'hold'],
     [1, 'from', '@spam\\.example', 'reject'],
   ]);
-  await assert.rejects(hm.delete(h.mlist, 5), /No header match at position 5/);
+  await assert.rejects(hm.delete(h.mlist, 5), /No header match at this position: 5/);
 });
 
 test('the list.header_matches link source: position order, LISTID-INDEX suffixes, null action', async () => {

@@ -19,7 +19,8 @@ after(async () => {
 test('list and global bans: add, read, refuse twice, block subscription, lift', async () => {
   let r = await rest.call('POST', '/lists/ant.example.com/bans', { email: 'Spam@Example.NET' }, { form: true });
   assert.equal(r.status, 201);
-  assert.equal(r.headers.get('location'), `${rest.root()}/lists/ant.example.com/bans/spam%40example.net`);
+  // As Mailman links them: an address as it is, a pattern quoted (Python's quote_plus).
+  assert.equal(r.headers.get('location'), `${rest.root()}/lists/ant.example.com/bans/spam@example.net`);
   r = await rest.call('POST', '/bans', { email: '^.*@evil\\.example$' });
   assert.equal(r.status, 201);
   assertError(
@@ -35,12 +36,12 @@ test('list and global bans: add, read, refuse twice, block subscription, lift', 
   );
   r = await rest.call('GET', '/bans');
   assert.deepEqual(
-    r.body.entries.map((e: { email: string; list_id: string | null }) => [e.email, e.list_id]),
-    [['^.*@evil\\.example$', null]],
+    r.body.entries.map((e: { email: string; list_id?: string }) => [e.email, 'list_id' in e]),
+    [['^.*@evil\\.example$', false]],
   );
   r = await rest.call('GET', `/bans/${encodeURIComponent('^.*@evil\\.example$')}`);
   assert.equal(r.status, 200);
-  assert.equal(r.body.self_link, `${rest.root()}/bans/${encodeURIComponent('^.*@evil\\.example$')}`);
+  assert.equal(r.body.self_link, `${rest.root()}/bans/%5E.%2A%40evil%5C.example%24`);
   assertError(await rest.call('GET', '/bans/nobody@example.org'), 404, /not banned/);
 
   // A list ban stops that list only; a global pattern stops every list.
@@ -79,9 +80,10 @@ test('header matches: ordered rows with actions, find, move, change, delete', as
   assert.deepEqual(
     r.body.entries.map((e: Record<string, unknown>) => [e.position, e.header, e.pattern, e.action, e.tag]),
     [
-      [0, 'x-spam-flag', 'YES', 'discard', null],
+      // Absent, as in Mailman, when the row has no action or no tag.
+      [0, 'x-spam-flag', 'YES', 'discard', undefined],
       [1, 'x-urgent', 'true', 'hold', 'urgent'],
-      [2, 'subject', 'viagra', null, null],
+      [2, 'subject', 'viagra', undefined, undefined],
     ],
   );
   r = await rest.call('GET', `${base}/find?tag=urgent`);

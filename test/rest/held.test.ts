@@ -58,9 +58,12 @@ test('GET held/<id>: Mailman entry shape with the full message and the remaining
   assert.deepEqual(
     { ...r.body, http_etag: undefined },
     {
+      _parsemsg: false,
       extra: 7,
-      received_time: 12345,
-      hold_date: '2026-11-25T21:10:00',
+      // Kept in epoch milliseconds, shown as Mailman's datetime.
+      received_time: '1970-01-01T00:00:12.345000',
+      hold_date: '2026-11-25T21:10:00.123000',
+      lang: 'en',
       message_id: '<held-1@example.com>',
       msg: RAW,
       original_subject: '=?utf-8?q?Caf=C3=A9?= news',

@@ -21,7 +21,8 @@ const config = async () => (await rest.get('/lists/ant.example.com/config')).bod
 test('GET config has every setting of LIST_SETTINGS plus the derived addresses', async () => {
   const r = await rest.get('/lists/ant.example.com/config');
   assert.equal(r.status, 200);
-  for (const s of LIST_SETTINGS) assert.ok(s.name in r.body, `config has ${s.name}`);
+  // All but list_id, which Mailman's configuration does not have (the list resource shows it).
+  for (const s of LIST_SETTINGS) assert.equal(s.name in r.body, s.name !== 'list_id', `config has ${s.name}`);
   assert.equal(r.body.fqdn_listname, 'ant@example.com');
   assert.equal(r.body.posting_address, 'ant@example.com');
   assert.equal(r.body.owner_address, 'ant-owner@example.com');
@@ -38,8 +39,8 @@ test('GET config has every setting of LIST_SETTINGS plus the derived addresses',
   assert.equal(r.body.default_member_action, 'defer');
   assert.equal(r.body.posting_chain, 'default-posting-chain');
   assert.equal(r.body.last_post_at, null);
-  // Mailman's datetimes: ISO 8601 without a zone, to the second.
-  assert.match(r.body.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+  // Mailman's datetimes: ISO 8601 without a zone, with microseconds.
+  assert.match(r.body.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
   assert.equal(r.body.self_link, undefined);
   assertEtag(r.body);
   assertError(await rest.get('/lists/nope.example.com/config'), 404);
@@ -188,6 +189,79 @@ test('PUT needs every writable attribute', async () => {
   const after = await config();
   assert.equal(after.description, 'All of it');
   assert.equal(after.info, 'About');
+});
+
+test("Mailman's forms: periods as Nd, content-filter entries as lists, a float threshold", async () => {
+  const path = '/lists/ant.example.com/config';
+  const before = await config();
+  assert.equal(before.bounce_info_stale_after, '7d');
+  assert.deepEqual(before.filter_types, []);
+  assert.equal(before.digest_size_threshold, 30);
+  assert.equal(before.usenet_watermark, null);
+  const form = { form: true };
+  assert.equal(
+    (
+      await rest.patch(
+        path,
+        { bounce_info_stale_after: '2w', autoresponse_grace_period: '30d', filter_types: ['image/gif', 'text/html'] },
+        form,
+      )
+    ).status,
+    204,
+  );
+  assert.equal(
+    (await rest.patch(path, { digest_size_threshold: '12.5', bounce_you_are_disabled_warnings_interval: 3 })).status,
+    204,
+  );
+  const after = await config();
+  assert.equal(after.bounce_info_stale_after, '14d');
+  assert.equal(after.autoresponse_grace_period, '30d');
+  assert.equal(after.bounce_you_are_disabled_warnings_interval, '3d');
+  assert.deepEqual(after.filter_types, ['image/gif', 'text/html']);
+  assert.equal(after.digest_size_threshold, 12.5);
+  // The content filter reads one entry per line, as it always has.
+  assert.equal((await rest.services.lists.require('ant.example.com')).filter_types, 'image/gif\ntext/html');
+  assert.equal((await rest.patch(path, { filter_types: '' }, form)).status, 204);
+  assert.deepEqual((await config()).filter_types, []);
+
+  assertError(
+    await rest.patch(path, { bounce_info_stale_after: 'soon' }),
+    400,
+    'Invalid Parameter "bounce_info_stale_after": .',
+  );
+  assertError(await rest.patch(path, { bounce_info_stale_after: '5h' }), 400, /bounce_info_stale_after/);
+  assertError(await rest.patch(path, { digest_size_threshold: 'lots' }), 400, /digest_size_threshold/);
+  assertError(await rest.patch(path, { usenet_watermark: 3 }), 400, 'Read-only attribute: usenet_watermark');
+  assertError(await rest.patch(path, { list_id: 'x.example.com' }), 400, 'Unknown attribute: list_id');
+  assertError(
+    await rest.patch(path, { max_message_size: 'big' }),
+    400,
+    'Invalid Parameter "max_message_size": invalid literal for int() with base 10: \'big\'.',
+  );
+  assertError(
+    await rest.patch(path, { max_message_size: -1 }),
+    400,
+    'Invalid Parameter "max_message_size": Expected a non-negative integer: -1.',
+  );
+});
+
+test("a PUT may leave out this server's own settings (chains, pipelines, topics), not Mailman's", async () => {
+  const current = await config();
+  const ours = LIST_SETTINGS.filter((s) => s.extension).map((s) => s.name);
+  assert.ok(ours.includes('posting_chain') && ours.includes('owner_pipeline'));
+  const mailmans = Object.fromEntries(
+    Object.entries(current).filter(
+      ([k]) =>
+        !ours.includes(k) &&
+        !['http_etag', 'fqdn_listname', 'posting_address', 'owner_address', 'request_address'].includes(k) &&
+        !['bounces_address', 'join_address', 'leave_address', 'no_reply_address'].includes(k) &&
+        !LIST_SETTINGS.find((s) => s.name === k)?.readonly,
+    ),
+  );
+  const r = await rest.put('/lists/ant.example.com/config', { ...mailmans, display_name: 'Ant Put' });
+  assert.equal(r.status, 204, r.text);
+  assert.equal((await config()).display_name, 'Ant Put');
+  assert.equal((await config()).posting_chain, current.posting_chain, 'left as it was');
 });
 
 test('one attribute: GET, PATCH and PUT on config/<attr>; 404 for an unknown one', async () => {

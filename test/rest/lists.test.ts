@@ -72,7 +72,7 @@ test('styles are applied at creation and listed at /lists/styles', async () => {
   const styles = await rest.get('/lists/styles');
   assert.equal(styles.status, 200);
   assert.equal(styles.body.default, 'legacy-default');
-  assert.deepEqual(styles.body.style_names, ['legacy-default', 'legacy-announce', 'private-default']);
+  assert.deepEqual(styles.body.style_names, ['legacy-announce', 'legacy-default', 'private-default']);
   assert.equal(styles.body.styles.length, 3);
   assert.ok(styles.body.styles.every((s: { name: string; description: string }) => s.name && s.description));
   assertEtag(styles.body);
@@ -101,7 +101,7 @@ test('GET /lists/<id or fqdn> gives the list entry', async () => {
   assertEtag(byId.body);
   const byFqdn = await rest.get('/lists/ant@example.com');
   assert.deepEqual(byFqdn.body, byId.body);
-  assertError(await rest.get('/lists/nope@example.com'), 404, 'No such list: nope@example.com');
+  assertError(await rest.get('/lists/nope@example.com'), 404, '404 Not Found');
 });
 
 test('GET /lists: all lists sorted by id, ?advertised=true only the advertised ones, paging', async () => {

@@ -49,7 +49,7 @@ test('a new member, address and user set no preference: only self_link shows', a
     acknowledge_posts: false,
     delivery_mode: 'regular',
     delivery_status: 'enabled',
-    hide_address: true,
+    // No hide_address: Mailman's combined view leaves it out.
     preferred_language: 'en',
     receive_list_copy: true,
     receive_own_postings: true,
@@ -171,12 +171,12 @@ test('API 3.0 names members and users by integer ids, in the path and the self_l
   const memberInt = BigInt(`0x${anneId}`).toString(10);
   const userInt = BigInt(`0x${anneUser}`).toString(10);
   assert.equal(
-    (await rest.patch(`/users/${userInt}/preferences`, { hide_address: false }, { version: '3.0' })).status,
+    (await rest.patch(`/users/${userInt}/preferences`, { acknowledge_posts: true }, { version: '3.0' })).status,
     204,
   );
   const r = await rest.get(`/members/${memberInt}/all/preferences`, { version: '3.0' });
   assert.equal(r.status, 200);
-  assert.equal(r.body.hide_address, false);
+  assert.equal(r.body.acknowledge_posts, true);
   assert.equal(r.body.self_link, `${rest.root('3.0')}/members/${memberInt}/all/preferences`);
   const own = await rest.get(`/users/${userInt}/preferences`, { version: '3.0' });
   assert.deepEqual(own.body.self_link, `${rest.root('3.0')}/users/${userInt}/preferences`);

@@ -29,13 +29,13 @@ test('POST /users creates a user with an address; the password is stored hashed'
   assert.equal(r.body.display_name, 'Anne');
   assert.equal(r.body.is_server_owner, false);
   assert.equal(r.body.self_link, `${rest.root()}/users/${userId}`);
-  assert.match(r.body.created_on, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+  assert.match(r.body.created_on, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
   assert.notEqual(r.body.password, 'secret');
   assert.ok(verifyPassword('secret', r.body.password));
   assert.ok(!verifyPassword('wrong', r.body.password));
   assertEtag(r.body);
   assertError(await rest.post('/users', { email: 'anne@example.com' }), 400, 'User already exists: anne@example.com');
-  assertError(await rest.post('/users', { email: 'bad address' }), 400, /^Invalid Parameter "email"/);
+  assertError(await rest.post('/users', { email: 'bad address' }), 400, 'Invalid email address bad address');
   assertError(await rest.post('/users', { is_server_owner: 'sometimes' }), 400, /^Invalid Parameter "is_server_owner"/);
   assertCreated(await rest.post('/users', { is_server_owner: true }), USER);
   assert.equal(await rest.services.users.users.count(), 2, 'the refused requests created no user');
@@ -63,7 +63,7 @@ test("addresses: one, all, a user's, and their memberships", async () => {
   assert.equal(a.body.original_email, 'Anne@example.com');
   assert.equal(a.body.display_name, 'Anne');
   assert.equal(a.body.user, `${rest.root()}/users/${userId}`);
-  assert.match(a.body.registered_on, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+  assert.match(a.body.registered_on, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
   assert.equal('verified_on' in a.body, false);
   assert.equal(a.body.self_link, `${rest.root()}/addresses/anne@example.com`);
   assertEtag(a.body);
@@ -185,7 +185,7 @@ test('preferred_address: only a verified address of the user, shown, cleared', a
   assertError(await rest.post(path, { email: 'anne2@example.com' }), 400, /Unverified/);
   assert.equal((await rest.post('/addresses/anne2@example.com/verify', {})).status, 204);
   const verified = await rest.get('/addresses/anne2@example.com');
-  assert.match(verified.body.verified_on, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+  assert.match(verified.body.verified_on, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
   assert.equal((await rest.post(path, { email: 'anne2@example.com' })).status, 204);
   const shown = await rest.get(path);
   assert.equal(shown.status, 200);

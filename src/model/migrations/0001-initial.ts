@@ -65,6 +65,9 @@ function settingColumn(spec: SettingSpec): TableColumnOptions {
   const type = {
     bool: 'boolean',
     int: 'integer',
+    // Added later; no setting of this migration has them.
+    days: 'integer',
+    float: 'float',
     datetime: 'datetime',
     text: 'text',
     string: 'varchar',

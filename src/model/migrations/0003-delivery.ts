@@ -27,6 +27,9 @@ function column(name: string): TableColumn {
   const type = {
     bool: 'boolean',
     int: 'integer',
+    // Added later; no setting of this migration has them.
+    days: 'integer',
+    float: 'float',
     text: 'text',
     string: 'varchar',
     enum: 'varchar',

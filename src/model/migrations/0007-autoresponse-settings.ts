@@ -16,7 +16,8 @@ const AUTORESPONSE_SETTINGS = [
 function column(name: string): TableColumn {
   const spec = SETTINGS_BY_NAME.get(name);
   if (!spec) throw new Error(`migration 0007: no list setting ${name}`);
-  const type = spec.type === 'int' ? 'integer' : spec.type === 'text' ? 'text' : 'varchar';
+  // autoresponse_grace_period, an int when this was written, is now 'days': still an integer column.
+  const type = spec.type === 'int' || spec.type === 'days' ? 'integer' : spec.type === 'text' ? 'text' : 'varchar';
   const def = spec.default;
   // SQL literals, so rows that exist before the migration read as a new list would.
   const sqlDefault = typeof def === 'number' ? String(def) : `'${String(def).replace(/'/g, "''")}'`;

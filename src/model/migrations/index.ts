@@ -8,6 +8,7 @@ import { Preferences1764600000000 } from './0006-preferences.js';
 import { AutoResponseSettings1764700000000 } from './0007-autoresponse-settings.js';
 import { AutoResponseCounts1764800000000 } from './0008-autoresponse-counts.js';
 import { DomainOwnersArchivers1764900000000 } from './0009-domain-owners-archivers.js';
+import { MailmanClientSettings1765000000000 } from './0010-mailman-client-settings.js';
 
 export const MIGRATIONS = [
   Initial1764100000000,
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   AutoResponseSettings1764700000000,
   AutoResponseCounts1764800000000,
   DomainOwnersArchivers1764900000000,
+  MailmanClientSettings1765000000000,
 ];

@@ -36,7 +36,8 @@ export async function requireAddress(services: Services, email: string): Promise
 
 export function routes(router: RestRouter, { services }: RestDeps): void {
   router.get('/addresses', async (ctx) => {
-    const all = await services.users.addresses.find({ order: { id: 'ASC' } });
+    // Mailman's order: by the address as written.
+    const all = await services.users.addresses.find({ order: { original_email: 'ASC', id: 'ASC' } });
     ctx.body = await collection(ctx, all, (page) => renderAddresses(services, apiOf(ctx), page));
   });
 

@@ -6,12 +6,23 @@ import { badRequest, notFound } from '../errors.js';
 import { inputOf, str, validate } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
 
+/** Python's quote_plus: what Mailman's links encode a `^regex` ban with. */
+function quotePlus(text: string): string {
+  return encodeURIComponent(text)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
+}
+
+/** As Mailman links them: an address as it is, a pattern encoded. */
 function banPath(listId: string | null, email: string): string {
-  return `${listId ? `lists/${listId}/` : ''}bans/${encodeURIComponent(email)}`;
+  return `${listId ? `lists/${listId}/` : ''}bans/${email.startsWith('^') ? quotePlus(email) : email}`;
 }
 
 function render(api: Api, ban: Ban): Resource {
-  return { email: ban.email, list_id: ban.list_id, self_link: api.pathTo(banPath(ban.list_id, ban.email)) };
+  const r: Resource = { email: ban.email, self_link: api.pathTo(banPath(ban.list_id, ban.email)) };
+  // A site-wide ban has no list_id at all in Mailman's shape.
+  if (ban.list_id !== null) r.list_id = ban.list_id;
+  return r;
 }
 
 export function routes(router: RestRouter, { services }: RestDeps): void {
@@ -40,7 +51,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
       const ban = (await services.bans.list(listId)).find(
         (b) => b.email === (email.startsWith('^') ? email : email.toLowerCase()),
       );
-      if (!ban) throw notFound('Email is not banned');
+      if (!ban) throw notFound(`Email is not banned: ${email}`);
       okay(ctx, render(apiOf(ctx), ban));
     });
 

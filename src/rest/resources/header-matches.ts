@@ -1,6 +1,6 @@
-// /lists/<list>/header-matches: the list's ordered header filters, in Mailman's shape. A
-// row's `action` is absent from Mailman's JSON when it falls back to [antispam] jump_chain;
-// we send null instead, because mailmanclient reads every declared property.
+// /lists/<list>/header-matches: the list's ordered header filters, in Mailman's shape: a
+// row's `action` is absent when it falls back to [antispam] jump_chain, its `tag` when it has
+// none (mailmanclient then raises AttributeError for them, as it does against Mailman).
 import type { HeaderMatch, MailingList } from '../../model/entities.js';
 import type { HeaderMatchInput } from '../../services/header-matches.js';
 import { apiOf, collection, created, noContent, okay, type Api, type Resource } from '../helpers.js';
@@ -15,15 +15,15 @@ const optional = (v: unknown): string | null => {
 };
 
 function render(api: Api, mlist: MailingList, row: HeaderMatch): Resource {
-  return {
-    list_id: mlist.list_id,
+  const r: Resource = {
     position: row.position,
     header: row.header,
     pattern: row.pattern,
-    action: row.chain,
-    tag: row.tag,
     self_link: api.pathTo(`lists/${mlist.list_id}/header-matches/${row.position}`),
   };
+  if (row.chain != null) r.action = row.chain;
+  if (row.tag != null) r.tag = row.tag;
+  return r;
 }
 
 function positionOf(ctx: RestContext): number {

@@ -7,7 +7,8 @@ import { Message } from '../../email/message.js';
 import { apiOf, collection, isoDate, noContent, okay, type Api, type Resource } from '../helpers.js';
 import { badRequest, notFound } from '../errors.js';
 import { email, listOfStrings, inputOf, multiLine, oneOf, rowNumber, validate } from '../validate.js';
-import { HELD_ACTIONS, moderateHeldMessage, UnknownHeldMessage, type HeldAction } from '../../moderation/moderator.js';
+import { ACTIONS } from '../../model/list-settings.js';
+import { moderateHeldMessage, UnknownHeldMessage, type HeldAction } from '../../moderation/moderator.js';
 import type { RestDeps, RestRouter } from '../context.js';
 
 /** The Subject as written in the message: folded lines joined, RFC 2047 words not decoded. */
@@ -30,6 +31,11 @@ async function renderHeld(services: Services, api: Api, mlist: MailingList, held
   // Stored as text already (Message.get decoded it): decoding again would mangle a literal "=?".
   r.subject = data._mod_subject ?? '';
   r.hold_date = isoDate(data._mod_hold_date);
+  // Mailman's metadata of a held message always has these: the time the message came in (we
+  // keep it in epoch milliseconds), its language, and whether the stored copy is parsed.
+  if (typeof r.received_time === 'number') r.received_time = isoDate(new Date(r.received_time));
+  r.lang ??= mlist.preferred_language;
+  r._parsemsg = false;
   r.request_id = request.id;
   r.self_link = api.pathTo(`lists/${mlist.list_id}/held/${request.id}`);
   return r;
@@ -64,7 +70,8 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     const args = validate(
       inputOf(ctx),
       {
-        action: oneOf(HELD_ACTIONS),
+        // Mailman's order of the actions, which its refusal lists.
+        action: oneOf(ACTIONS),
         comment: multiLine,
         reason: multiLine,
         forward: (v) => listOfStrings(v).map(email),

@@ -19,6 +19,7 @@ import {
   oneOf,
   optionalEmail,
   str,
+  MAX_DB_INT,
   type Converter,
   type Input,
 } from '../validate.js';
@@ -26,6 +27,8 @@ import type { RestContext, RestDeps, RestRouter } from '../context.js';
 
 interface Attribute {
   get(mlist: MailingList): unknown;
+  /** Ours, not Mailman's: a PUT of the whole configuration may leave it out. */
+  extension?: boolean;
   /** Absent for a read-only attribute. */
   convert?: Converter<unknown>;
   /** Applies a converted value; by default it is the list column of the same name. */
@@ -50,11 +53,16 @@ function baseConverter(spec: SettingSpec, deps: RestDeps): Converter<unknown> {
     // Stored hashed, as Mailman does; '' or null clears it (the approved rule then misses).
     return (v) => (v === null || v === '' ? null : hashPassword(str(v)));
   }
+  if (spec.lines) return (v) => linesOf(listOfStrings(v));
   switch (spec.type) {
     case 'string-list':
       return listOfStrings;
     case 'text':
       return nullable(multiLine);
+    case 'days':
+      return nullable(days);
+    case 'float':
+      return nullable(nonNegativeNumber);
     case 'bool':
       return nullable(bool);
     case 'int':
@@ -91,14 +99,59 @@ function baseConverter(spec: SettingSpec, deps: RestDeps): Converter<unknown> {
   }
 }
 
+/** Entries of a one-per-line setting: each a line of its own, blank ones dropped. */
+function linesOf(entries: string[]): string {
+  const lines = entries.flatMap((e) => e.split(/\r?\n/)).map((e) => e.trim());
+  for (const line of lines)
+    if (/[\x00-\x1f\x7f]/.test(line)) throw new Error('Expected entries without control characters');
+  return lines.filter((l) => l !== '').join('\n');
+}
+
+/**
+ * A period as Mailman writes one ("90d", "2w3d"; weeks, days and hours, minutes or seconds
+ * making whole days), stored as a number of days; a bare number is days. Mailman's own
+ * refusal has no words, so neither has ours: `Invalid Parameter "x": .`.
+ */
+const days: Converter<number> = (value) => {
+  const t = str(value).trim();
+  if (/^\d{1,9}$/.test(t)) return Number(t);
+  const m = /^(?:(\d{1,7})w)?(?:(\d{1,9})d)?(?:(\d{1,9})h)?(?:(\d{1,9})m)?(?:(\d{1,9})s)?$/.exec(t);
+  if (!t || !m) throw new Error('');
+  const [w, d, h, min, s] = m.slice(1).map((x) => Number(x ?? 0));
+  const seconds = (((w * 7 + d) * 24 + h) * 60 + min) * 60 + s;
+  if (seconds % 86_400 !== 0 || seconds / 86_400 > MAX_DB_INT) throw new Error('');
+  return seconds / 86_400;
+};
+
+/** Mailman's float(): a number; ours refuses a negative size or a non-finite one. */
+const nonNegativeNumber: Converter<number> = (value) => {
+  const t = str(value).trim();
+  const n = Number(t);
+  if (!t || !Number.isFinite(n) || n < 0) throw new Error(`could not convert string to float: '${t}'`);
+  return n;
+};
+
+/** How REST shows a stored setting: Mailman's forms of dates, periods and one-per-line lists. */
+function shown(spec: SettingSpec, value: unknown): unknown {
+  if (spec.type === 'datetime') return isoDate(value as Date | null);
+  if (spec.type === 'days') return value == null ? null : `${value}d`;
+  if (spec.lines) return typeof value === 'string' && value !== '' ? value.split('\n') : [];
+  return value;
+}
+
+/** Settings kept on the list row that Mailman's configuration resource does not have. */
+const NOT_SERVED: ReadonlySet<string> = new Set(['list_id']);
+
 /** The attribute table, built once per app from LIST_SETTINGS. */
 export function listAttributes(services: Services, deps: RestDeps): Map<string, Attribute> {
   const attrs = new Map<string, Attribute>();
   for (const spec of LIST_SETTINGS) {
+    if (NOT_SERVED.has(spec.name)) continue;
     attrs.set(spec.name, {
-      get: (l) => (spec.type === 'datetime' ? isoDate(l[spec.name] as Date | null) : l[spec.name]),
+      get: (l) => shown(spec, l[spec.name]),
       convert: spec.readonly ? undefined : converterFor(spec, deps),
       column: true,
+      extension: spec.extension,
     });
   }
   const derived: Record<string, (l: MailingList) => string> = {
@@ -148,7 +201,8 @@ export function checkWritable(attrs: Map<string, Attribute>, keys: string[]): vo
 export function routes(router: RestRouter, deps: RestDeps): void {
   const { services } = deps;
   const attrs = listAttributes(services, deps);
-  const writable = [...attrs].filter(([, a]) => a.convert).map(([k]) => k);
+  // What a PUT must give: every writable attribute Mailman has (ours may be left out).
+  const required = [...attrs].filter(([, a]) => a.convert && !a.extension).map(([k]) => k);
 
   router.get('/lists/:list/config', async (ctx) => {
     const mlist = await services.lists.require(ctx.params.list);
@@ -169,7 +223,7 @@ export function routes(router: RestRouter, deps: RestDeps): void {
     const unknown = Object.keys(input).filter((k) => !attrs.has(k));
     if (unknown.length) throw badRequest(`Unexpected parameters: ${unknown.sort().join(', ')}`);
     checkWritable(attrs, Object.keys(input));
-    const missing = writable.filter((k) => !(k in input));
+    const missing = required.filter((k) => !(k in input));
     if (missing.length) throw badRequest(`Missing Parameter: ${missing.join(', ')}`);
     await applySettings(services, attrs, mlist, input);
     noContent(ctx);

@@ -45,10 +45,12 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   });
 
   router.get('/lists/styles', (ctx) => {
+    // By name, as Mailman lists them.
+    const styles = [...LIST_STYLES].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     okay(ctx, {
       default: services.config.get('styles', 'default'),
-      style_names: LIST_STYLES.map((s) => s.name),
-      styles: LIST_STYLES.map((s) => ({ name: s.name, description: s.description })),
+      style_names: styles.map((s) => s.name),
+      styles: styles.map((s) => ({ description: s.description, name: s.name })),
     });
   });
 

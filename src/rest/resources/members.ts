@@ -14,6 +14,8 @@ import { badRequest, notFound } from '../errors.js';
 import { bool, inputOf, listOfStrings, oneLine, oneOf, str, validate, type Input } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
 
+const NEVER = '0001-01-01T00:00:00';
+
 export function article(role: string): string {
   return /^[aeiou]/.test(role) ? 'an' : 'a';
 }
@@ -42,7 +44,8 @@ export async function renderMembers(services: Services, api: Api, views: MemberV
     // Absent rather than null when unset, as Mailman: null means "the list's default".
     if (m.moderation_action != null) r.moderation_action = m.moderation_action;
     if (m.last_bounce_received) r.last_bounce_received = isoDate(m.last_bounce_received);
-    if (m.last_warning_sent) r.last_warning_sent = isoDate(m.last_warning_sent);
+    // Mailman's "never" is the earliest datetime there is, shown to the second.
+    r.last_warning_sent = m.last_warning_sent ? isoDate(m.last_warning_sent) : NEVER;
     const user = users.get(m.user_id ?? a.user_id ?? -1);
     if (user) r.user = api.pathTo(`users/${api.fromUuid(user.user_id)}`);
     return r;
@@ -123,7 +126,9 @@ async function subscribeWithMailmanErrors<T>(run: () => Promise<T>): Promise<T> 
 
 export function routes(router: RestRouter, { services }: RestDeps): void {
   router.get('/members', async (ctx) => {
-    ctx.body = await memberCollection(ctx, services, await services.members.find({}));
+    // As Mailman: every list's owners, moderators and members; nonmembers only through find.
+    const views = (await services.members.find({})).filter((v) => v.member.role !== 'nonmember');
+    ctx.body = await memberCollection(ctx, services, views);
   });
 
   router.post('/members', async (ctx) => {
@@ -204,6 +209,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
         deliveryMode: args.delivery_mode ?? undefined,
         deliveryStatus: args.delivery_status ?? undefined,
         verified: !!(args.pre_verified || args.invitation),
+        makeUser: true,
       });
     } catch (err) {
       // Mailman answers 400 naming the role for the rosters other than members.

@@ -86,7 +86,9 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   router.get('/members/:id/all/preferences', async (ctx) => {
     const api = apiOf(ctx);
     const { member } = await requireMember(services, api, ctx.params.id);
-    const effective = await services.preferences.effective(member);
+    // Mailman's combined view leaves hide_address out: it is not a per-list matter.
+    const effective: Partial<Preferences> = { ...(await services.preferences.effective(member)) };
+    delete effective.hide_address;
     okay(ctx, renderPreferences(api, `members/${api.fromUuid(member.member_id)}/all`, effective));
   });
 }

@@ -3,7 +3,7 @@
 // decision on one: POST /lists/<list>/requests/<token> {action, reason}.
 import type { MembershipRequest, ModeratorAction } from '../../services/workflows.js';
 import { TOKEN_OWNERS } from '../../model/pending.js';
-import { apiOf, collection, isoDate, noContent, okay, type Api, type Resource } from '../helpers.js';
+import { apiOf, collection, isoSeconds, noContent, okay, type Resource } from '../helpers.js';
 import { notFound } from '../errors.js';
 import { inputOf, multiLine, oneOf, str, validate } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
@@ -11,16 +11,15 @@ import type { RestContext, RestDeps, RestRouter } from '../context.js';
 const ACTIONS: readonly ModeratorAction[] = ['accept', 'reject', 'discard', 'defer'];
 const TYPES = ['subscription', 'unsubscription'] as const;
 
-function render(api: Api, r: MembershipRequest): Resource {
+function render(r: MembershipRequest): Resource {
   return {
     display_name: r.displayName,
     email: r.email,
     list_id: r.listId,
-    self_link: api.pathTo(`lists/${r.listId}/requests/${r.token}`),
     token: r.token,
     token_owner: r.tokenOwner,
     type: r.type,
-    when: isoDate(r.when),
+    when: isoSeconds(r.when),
   };
 }
 
@@ -40,9 +39,8 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   };
 
   router.get('/lists/:list/requests', async (ctx) => {
-    const api = apiOf(ctx);
     const found = await filtered(ctx);
-    ctx.body = await collection(ctx, found, (page) => page.map((r) => render(api, r)));
+    ctx.body = await collection(ctx, found, (page) => page.map((r) => render(r)));
   });
 
   router.get('/lists/:list/requests/count', async (ctx) => {
@@ -53,7 +51,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     const mlist = await services.lists.require(ctx.params.list);
     const found = await services.workflows.request(mlist.list_id, ctx.params.token);
     if (!found) throw notFound();
-    okay(ctx, render(apiOf(ctx), found));
+    okay(ctx, render(found));
   });
 
   router.post('/lists/:list/requests/:token', async (ctx) => {

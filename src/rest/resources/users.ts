@@ -63,7 +63,14 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   });
 
   router.post('/users', async (ctx) => {
-    const args = validate(inputOf(ctx), { email, display_name: oneLine, password: str, is_server_owner: bool }, 'all');
+    const args = validate(
+      inputOf(ctx),
+      { email: str, display_name: oneLine, password: str, is_server_owner: bool },
+      'all',
+    );
+    // Mailman's words for it, not the validator's; 254 is the longest address SMTP carries.
+    if (args.email !== undefined && (!isValidEmail(args.email) || args.email.length > 254))
+      throw badRequest(`Invalid email address ${args.email.slice(0, 254)}`);
     // Checked first: the user row must not be created when its address cannot be linked.
     if (args.email && (await services.users.getAddress(args.email))?.user_id != null)
       throw badRequest(`User already exists: ${args.email}`);
@@ -164,7 +171,8 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     const api = apiOf(ctx);
     const user = await requireUser(services, api, ctx.params.user);
     const addresses = await services.users.addressesOfUser(user.id);
-    addresses.sort((a, b) => a.email.localeCompare(b.email));
+    // Mailman's order: by the address as written, code point by code point.
+    addresses.sort((a, b) => (a.original_email < b.original_email ? -1 : a.original_email > b.original_email ? 1 : 0));
     ctx.body = await collection(ctx, addresses, (page) => renderAddresses(services, api, page));
   });
 }
