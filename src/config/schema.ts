@@ -150,6 +150,7 @@ export const SECTIONS: Record<string, SectionSpec> = {
     delivery_retry_period: d('5d'),
     verp_delimiter: s('+'),
     verp_confirmations: b('yes', 'confirmation requests come from -confirm+TOKEN, so a plain reply confirms'),
+    verp_probes: b('no', 'at the bounce threshold, send a probe first; only its bounce disables delivery'),
     max_autoresponses_per_day: i('10'),
     remove_dkim_headers: b('no'),
   },
@@ -212,7 +213,18 @@ export function runnerSection(def: RunnerDefaults = {}): SectionSpec {
   };
 }
 
-export const LOG_NAMES = ['root', 'vette', 'smtp', 'error', 'runner', 'lmtp', 'http', 'master', 'dsl'] as const;
+export const LOG_NAMES = [
+  'root',
+  'vette',
+  'smtp',
+  'error',
+  'runner',
+  'lmtp',
+  'http',
+  'master',
+  'dsl',
+  'bounce',
+] as const;
 
 export function loggingSection(): SectionSpec {
   return {

@@ -4,6 +4,7 @@ import { EntitySchema, EntitySchemaColumnOptions } from 'typeorm';
 import { LIST_SETTINGS, SettingSpec } from './list-settings.js';
 import { AutoResponseCountEntity, AutoResponseRecordEntity } from './autoresponse.js';
 import { PendedEntity, TemplateEntity } from './pending.js';
+import { BounceEventEntity } from './bounce.js';
 import { PREFERENCE_KINDS, PREFERENCE_NAMES, type Preferences } from './preferences.js';
 
 export interface Domain {
@@ -360,4 +361,5 @@ export const ALL_ENTITIES = [
   TemplateEntity,
   DomainOwnerEntity,
   ListArchiverEntity,
+  BounceEventEntity,
 ];

@@ -24,12 +24,14 @@ export function arrivalMsgdata(
   services: Services,
   receivedAt: number,
   size: number,
-  confirmToken?: string,
+  /** The token of -confirm+TOKEN, or the detail of -bounces+DETAIL. */
+  detail?: string,
 ): MsgData {
   const base: MsgData = { listid: listId, original_size: size, received_time: receivedAt };
   // The command runner reads the token from here: the To header need not name the address.
-  if (subaddress === 'confirm')
-    return { ...base, subaddress, ...(confirmToken ? { confirm_token: confirmToken } : {}) };
+  if (subaddress === 'confirm') return { ...base, subaddress, ...(detail ? { confirm_token: detail } : {}) };
+  // The bounce runner decodes VERP and probe tokens from here, whatever the headers say.
+  if (subaddress === 'bounces') return { ...base, subaddress, ...(detail ? { bounce_detail: detail } : {}) };
   if (!subaddress) return { ...base, to_list: true };
   if (subaddress === 'owner') return { ...base, subaddress: 'owner', to_owner: true, envsender: services.siteOwner };
   if (subaddress === 'request') return { ...base, subaddress: 'request', to_request: true };

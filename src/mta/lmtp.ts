@@ -38,7 +38,12 @@ export interface LmtpTarget {
   subaddress?: string;
   /** The token of a LIST-confirm+TOKEN address, when it has a token's shape. */
   confirmToken?: string;
+  /** What follows + in LIST-bounces+…: a VERP'd member address or a probe's token. */
+  bounceDetail?: string;
 }
+
+/** A local part is at most 64 octets (RFC 5321); a longer detail is not an address we sent. */
+const MAX_BOUNCE_DETAIL = 64;
 
 /** A pending token as the confirmations carry it: nothing else is kept from the address. */
 const CONFIRM_TOKEN = /^[0-9a-f]{40}$/;
@@ -73,6 +78,7 @@ export async function resolveRecipient(
   if (!mlist) return undefined;
   const target: LmtpTarget = { rcpt: address, listId: mlist.list_id, queue: sub.queue, subaddress: sub.subaddress };
   if (sub.subaddress === 'confirm' && CONFIRM_TOKEN.test(detail)) target.confirmToken = detail;
+  if (sub.subaddress === 'bounces' && detail && detail.length <= MAX_BOUNCE_DETAIL) target.bounceDetail = detail;
   return target;
 }
 
@@ -282,7 +288,7 @@ async function receive(
 
 /** The same list and sub-address named twice (or in two spellings) is one delivery; two tokens are two. */
 function targetKey(t: LmtpTarget): string {
-  return `${t.listId}\0${t.queue}\0${t.subaddress ?? ''}\0${t.confirmToken ?? ''}`;
+  return `${t.listId}\0${t.queue}\0${t.subaddress ?? ''}\0${t.confirmToken ?? ''}\0${t.bounceDetail ?? ''}`;
 }
 
 /** Writes the message once per distinct target queue and returns one LMTP reply per recipient. */
@@ -363,7 +369,14 @@ async function accept(
             .get(t.queue)
             .enqueue(
               whole,
-              arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size, t.confirmToken),
+              arrivalMsgdata(
+                t.listId,
+                t.subaddress,
+                services,
+                receivedAt,
+                spooled.size,
+                t.confirmToken ?? t.bounceDetail,
+              ),
               {
                 beforeCommit: record,
               },
@@ -374,7 +387,14 @@ async function accept(
               head,
               spooled.file!,
               spooled.bodyOffset!,
-              arrivalMsgdata(t.listId, t.subaddress, services, receivedAt, spooled.size, t.confirmToken),
+              arrivalMsgdata(
+                t.listId,
+                t.subaddress,
+                services,
+                receivedAt,
+                spooled.size,
+                t.confirmToken ?? t.bounceDetail,
+              ),
             )
       ).then(
         () => `2.0.0 Ok queued for ${t.queue}`,

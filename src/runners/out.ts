@@ -74,6 +74,13 @@ export class OutgoingRunner extends QueueRunner {
     );
     for (const p of result.permanent)
       smtpLog.warn({ list: mlist.list_id, message_id: msg.messageId, ...p }, 'permanent delivery failure');
+    // Refused for good at RCPT or DATA: as much a bounce as a DSN that came back later. The
+    // bounces runner records and scores it, as it does every bounce.
+    if (mlist.process_bounces && result.permanent.length)
+      await this.env.services.queues.get('bounces').enqueue(msg.toBuffer(), {
+        listid: mlist.list_id,
+        smtp_refused: result.permanent.map((p) => p.recipient),
+      });
     if (result.temporary.length) {
       const now = Date.now();
       const until =

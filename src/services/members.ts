@@ -259,6 +259,11 @@ export class MemberManager {
       .sort((a, b) => a.address.email.localeCompare(b.address.email));
   }
 
+  /** The memberships with these row ids, with their addresses. */
+  async byIds(ids: number[]): Promise<MemberView[]> {
+    return this.withAddresses(await this.repo.findBy({ id: In(ids) }));
+  }
+
   async all(): Promise<MemberView[]> {
     return this.withAddresses(await this.repo.find({ order: { id: 'ASC' } }));
   }

@@ -89,6 +89,8 @@ export interface TemplateNotice {
   language?: string;
   /** Attached whole as message/rfc822 (the post a hold or a rejection is about). */
   attach?: Buffer[];
+  /** More metadata for the queue file (e.g. `sender`, the envelope sender of a probe). */
+  msgdata?: MsgData;
 }
 
 /** Renders a named template for the list and queues it to one recipient. */
@@ -116,6 +118,7 @@ export async function sendTemplateNotice(
     recipients: [n.to],
     reduced_list_headers: true,
     nodecorate: true,
+    ...n.msgdata,
   });
 }
 
@@ -136,12 +139,15 @@ export async function sendToListAdmins(
   d: TemplateNoticeDeps,
   mlist: MailingList,
   name: TemplateName,
-  n: { subject: string; subs?: Record<string, string> },
+  n: { subject: string; subs?: Record<string, string>; attach?: Buffer[] },
 ): Promise<void> {
   const owner = listAddresses(mlist).owner;
   const text = await d.templates.render(name, { mlist }, n.subs ?? {});
   const recipients = await listAdmins(d, mlist);
-  const raw = await buildNotice({ from: owner, to: owner, subject: n.subject, text }, mlist.mail_host);
+  const raw = await buildNotice(
+    { from: owner, to: owner, subject: n.subject, text, attach: n.attach },
+    mlist.mail_host,
+  );
   await d.queues.get('virgin').enqueue(raw, {
     listid: mlist.list_id,
     recipients,

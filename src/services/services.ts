@@ -21,6 +21,7 @@ import { TemplateUriManager } from './template-uris.js';
 import { WorkflowManager } from './workflows.js';
 import { PreferenceManager } from './preferences.js';
 import { MtaMaps } from './mta-maps.js';
+import { BounceProcessor } from './bounces.js';
 
 export class Services {
   readonly domains: DomainManager;
@@ -44,6 +45,8 @@ export class Services {
   readonly templateUris: TemplateUriManager;
   /** Subscriptions and unsubscriptions with their confirmations, approvals and notices. */
   readonly workflows: WorkflowManager;
+  /** Bounce events, their scoring, the warnings and removals that follow. */
+  readonly bounces: BounceProcessor;
   /** The MTA's map files (Postfix), rewritten after every list or domain change. */
   readonly mtaMaps: MtaMaps;
   readonly senderHeaders: readonly string[];
@@ -97,6 +100,7 @@ export class Services {
       queues: this.queues,
       preferences: this.preferences,
     });
+    this.bounces = new BounceProcessor(this);
     this.senderHeaders = config
       .get('mailman', 'sender_headers')
       .split(/\s+/)

@@ -1,8 +1,8 @@
 // `mailman status` as an admin relies on it, against the real server and the real CLI: mail
-// acknowledged into a queue no runner takes (-request, -join, -leave, -confirm, -bounces,
-// an injected digest) and shunted mail are shown with counts and ages; a runner that cannot
-// start is shown as such, with exit status 3, until the master gives up on it. And what the
-// server and the CLI write under var is not open to other users.
+// acknowledged into a queue no runner takes (an injected digest; -request, -join, -leave,
+// -confirm and -bounces are taken by their runners) and shunted mail are shown with counts and
+// ages; a runner that cannot start is shown as such, with exit status 3, until the master gives
+// up on it. And what the server and the CLI write under var is not open to other users.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
@@ -55,7 +55,7 @@ test('a healthy server: status exits 0 and lists no stalled queue', async () => 
   );
 });
 
-test('mail to -bounces, an injected digest and shunted mail are shown by status; the command runner takes the rest', async () => {
+test('an injected digest and shunted mail are shown by status; the command and bounce runners take the rest', async () => {
   for (const sub of ['request', 'join', 'leave', 'confirm', 'bounces']) {
     const res = await sendLmtp(
       server.lmtpPort,
@@ -80,10 +80,6 @@ test('mail to -bounces, an injected digest and shunted mail are shown by status;
   const res = await server.cli(['status']);
   assert.equal(res.code, 0, res.stdout + res.stderr);
   assert.match(res.stdout, /^Queues with mail no runner is taking:$/m);
-  assert.match(
-    res.stdout,
-    /^ {2}bounces\s+1 message, oldest \d+s ago \(mail to -bounces; there is no bounce runner yet\)$/m,
-  );
   assert.match(res.stdout, /^ {2}digest\s+1 message, oldest \d+s ago/m);
   assert.match(
     res.stdout,
@@ -93,13 +89,10 @@ test('mail to -bounces, an injected digest and shunted mail are shown by status;
     stalled: { name: string; count: number; why: string }[];
     shunted: { count: number } | null;
   };
-  assert.deepEqual(json.stalled.map((q) => [q.name, q.count]).sort(), [
-    ['bounces', 1],
-    ['digest', 1],
-  ]);
+  assert.deepEqual(json.stalled.map((q) => [q.name, q.count]).sort(), [['digest', 1]]);
   assert.equal(json.shunted?.count, 1);
   // Queues a runner takes are not listed, whatever is passing through them.
-  assert.doesNotMatch(res.stdout, /^ {2}(in|pipeline|out|virgin|retry|command) +\d+ message/m);
+  assert.doesNotMatch(res.stdout, /^ {2}(in|pipeline|out|virgin|retry|bounces|command) +\d+ message/m);
 });
 
 test('after a post, a hold and CLI writes, nothing under var is open to other users, and the group cannot write', async () => {
@@ -143,7 +136,6 @@ test('after a post, a hold and CLI writes, nothing under var is open to other us
   const dbFile = server.database.url ? [] : [/^data\/mailman\.db$/];
   for (const kind of [
     ...dbFile,
-    /^queue\/bounces\/.+\.qmsg$/,
     /^queue\/digest\/.+\.qmsg$/,
     /^queue\/shunt\/.+\.qmsg$/,
     /^messages\/.+/,

@@ -9,6 +9,7 @@ import { AutoResponseSettings1764700000000 } from './0007-autoresponse-settings.
 import { AutoResponseCounts1764800000000 } from './0008-autoresponse-counts.js';
 import { DomainOwnersArchivers1764900000000 } from './0009-domain-owners-archivers.js';
 import { MailmanClientSettings1765000000000 } from './0010-mailman-client-settings.js';
+import { BounceEvents1765100000000 } from './0011-bounce-events.js';
 
 export const MIGRATIONS = [
   Initial1764100000000,
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   AutoResponseCounts1764800000000,
   DomainOwnersArchivers1764900000000,
   MailmanClientSettings1765000000000,
+  BounceEvents1765100000000,
 ];

@@ -64,6 +64,12 @@ const QUEUE_RUNNERS: QueueRunnerSpec[] = [
     make: async (env, s, c) => new (await import('../out.js')).RetryRunner(env, s, c),
   },
   {
+    name: 'bounces',
+    description: 'Recognises bounces to LIST-bounces, scores members, warns and removes them.',
+    defaults: { process: 'queues', sleep_time: '1m' },
+    make: async (env, s, c) => new (await import('../bounces.js')).BounceRunner(env, s, c),
+  },
+  {
     name: 'command',
     description: 'Runs the email commands of mail to -request, -join, -leave and -confirm.',
     defaults: { process: 'queues' },
