@@ -26,11 +26,8 @@ async function membership(services: Services, ctx: RestContext) {
 export function routes(router: RestRouter, { services }: RestDeps): void {
   router.get('/lists/:list/roster/:role', async (ctx) => {
     const mlist = await services.lists.require(ctx.params.list);
-    ctx.body = await memberCollection(
-      ctx,
-      services,
-      await services.members.roster(mlist.list_id, roleOf(ctx.params.role)),
-    );
+    const q = { listId: mlist.list_id, role: roleOf(ctx.params.role), exact: true };
+    ctx.body = await memberCollection(ctx, services, q, { order: 'email' });
   });
 
   // Mass unsubscription: {emails: [...]} -> {email: whether it was removed}.
