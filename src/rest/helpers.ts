@@ -152,6 +152,15 @@ export async function pagedCollection<T>(
   return collectionOf(page?.offset ?? 0, total, items.length ? await render(items) : []);
 }
 
+/**
+ * 405 for a fixed path (`held/count`, `lists/styles`) asked with a method it lacks, where a
+ * route with a parameter in the same place would otherwise take the request: `allow` is
+ * what the fixed path answers to.
+ */
+export function methodNotAllowed(allow: readonly string[]): RestError {
+  return new RestError(405, '405 Method Not Allowed', { Allow: allow.join(', ') });
+}
+
 export function okay(ctx: Context, resource: Resource): void {
   ctx.status = 200;
   ctx.body = withEtag(resource);

@@ -68,12 +68,15 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     noContent(ctx);
   });
 
+  // Neither takes a parameter (django_mailman3 sends none): any is refused, as on every write.
   router.post('/addresses/:email/verify', async (ctx) => {
+    validate(inputOf(ctx), {});
     await services.users.verify(await requireAddress(services, ctx.params.email));
     noContent(ctx);
   });
 
   router.post('/addresses/:email/unverify', async (ctx) => {
+    validate(inputOf(ctx), {});
     await services.users.unverify(await requireAddress(services, ctx.params.email));
     noContent(ctx);
   });

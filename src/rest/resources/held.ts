@@ -4,7 +4,16 @@ import type { MailingList } from '../../model/entities.js';
 import type { HeldMessage } from '../../services/requests.js';
 import type { Services } from '../../services/services.js';
 import { Message } from '../../email/message.js';
-import { apiOf, isoDate, pagedCollection, noContent, okay, type Api, type Resource } from '../helpers.js';
+import {
+  apiOf,
+  isoDate,
+  methodNotAllowed,
+  pagedCollection,
+  noContent,
+  okay,
+  type Api,
+  type Resource,
+} from '../helpers.js';
 import { badRequest, notFound } from '../errors.js';
 import { email, listOfStrings, inputOf, multiLine, oneOf, rowNumber, validate } from '../validate.js';
 import { HELD_ACTIONS, moderateHeldMessage, UnknownHeldMessage, type HeldAction } from '../../moderation/moderator.js';
@@ -60,6 +69,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   });
 
   router.post('/lists/:list/held/:id', async (ctx) => {
+    if (ctx.params.id === 'count') throw methodNotAllowed(['HEAD', 'GET']);
     const mlist = await services.lists.require(ctx.params.list);
     const id = rowNumber(ctx.params.id);
     if (id === undefined) throw notFound();

@@ -6,6 +6,7 @@ import {
   apiOf,
   collection,
   created,
+  methodNotAllowed,
   noContent,
   okay,
   pagedCollection,
@@ -44,6 +45,8 @@ export function advertisedOnly(ctx: RestContext): boolean {
     throw badRequest(`Invalid Parameter "advertised": ${(err as Error).message}.`);
   }
 }
+
+const FIXED: Record<string, string[]> = { styles: ['HEAD', 'GET'], find: ['HEAD', 'GET', 'POST'] };
 
 export function routes(router: RestRouter, { services }: RestDeps): void {
   router.get('/lists', async (ctx) => {
@@ -96,6 +99,8 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   });
 
   router.delete('/lists/:list', async (ctx) => {
+    // Not a list: the fixed resources above, which no list id can be (an id has a dot).
+    if (Object.hasOwn(FIXED, ctx.params.list)) throw methodNotAllowed(FIXED[ctx.params.list]);
     await services.lists.remove(ctx.params.list);
     noContent(ctx);
   });

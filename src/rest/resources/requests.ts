@@ -3,7 +3,16 @@
 // decision on one: POST /lists/<list>/requests/<token> {action, reason}.
 import type { MembershipRequest, ModeratorAction } from '../../services/workflows.js';
 import { TOKEN_OWNERS } from '../../model/pending.js';
-import { apiOf, isoDate, noContent, okay, pagedCollection, type Api, type Resource } from '../helpers.js';
+import {
+  apiOf,
+  isoDate,
+  methodNotAllowed,
+  noContent,
+  okay,
+  pagedCollection,
+  type Api,
+  type Resource,
+} from '../helpers.js';
 import type { Page } from '../../services/paging.js';
 import { notFound } from '../errors.js';
 import { inputOf, multiLine, oneOf, str, validate } from '../validate.js';
@@ -59,6 +68,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   });
 
   router.post('/lists/:list/requests/:token', async (ctx) => {
+    if (ctx.params.token === 'count') throw methodNotAllowed(['HEAD', 'GET']);
     const mlist = await services.lists.require(ctx.params.list);
     const args = validate(inputOf(ctx), { action: oneOf(ACTIONS), reason: multiLine }, ['reason']);
     if (!(await services.workflows.request(mlist.list_id, ctx.params.token))) throw notFound();
