@@ -88,8 +88,21 @@ export function queryParam(ctx: Context, name: string): string | undefined {
 /** Paging numbers beyond this are refused: no collection is that big, and the OFFSET stays exact. */
 const MAX_PAGING = 2_147_483_647;
 
+/**
+ * A paging parameter: from the query string, or else from the body, where Falcon's form
+ * parsing puts it for Mailman and mailmanclient's find_lists sends it.
+ */
+function pagingParam(ctx: Context, name: string): string | undefined {
+  const fromQuery = queryParam(ctx, name);
+  if (fromQuery !== undefined) return fromQuery;
+  const body = ctx.request.body as Record<string, unknown> | undefined;
+  let v = body && typeof body === 'object' && !Array.isArray(body) ? body[name] : undefined;
+  if (Array.isArray(v)) v = v[v.length - 1];
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+}
+
 function intParam(ctx: Context, name: string, min: number, why: string): number | undefined {
-  const raw = queryParam(ctx, name);
+  const raw = pagingParam(ctx, name);
   if (raw === undefined) return undefined;
   // Falcon's words, which Mailman's paging answers with.
   const invalid = (reason: string) => badRequest(`The "${name}" parameter is invalid. ${reason}`);

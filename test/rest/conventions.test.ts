@@ -154,6 +154,26 @@ test('every collection pages with count and page: start, total_size, and only th
   }
 });
 
+test('a find sent as a POST pages by the count and page of its body, as mailmanclient sends them', async () => {
+  for (const form of [false, true]) {
+    const lists = await rest.call(
+      'POST',
+      '/lists/find',
+      { subscriber: 'anne@example.org', count: 1, page: 2 },
+      { form },
+    );
+    assert.deepEqual([lists.body.start, lists.body.total_size, lists.body.entries.length], [1, 2, 1]);
+    assert.equal(lists.body.entries[0].list_id, 'bee.example.com');
+    const members = await rest.call(
+      'POST',
+      '/members/find',
+      { list_id: 'ant.example.com', count: 2, page: 1 },
+      { form },
+    );
+    assert.deepEqual([members.body.start, members.body.entries.length], [0, 2]);
+  }
+});
+
 test('bad paging is 400 in Mailman words, on every collection', async () => {
   const bad: [string, RegExp][] = [
     ['count=x&page=1', /^The "count" parameter is invalid\. The value must be an integer\.$/],
