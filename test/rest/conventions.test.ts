@@ -369,6 +369,10 @@ test('every resource answers under /3.0 (integer ids) and /3.1 (hex ids)', async
   assertError(await rest.get(`/members/${ids.member}`, { version: '3.0' }), 404);
   assertError(await rest.get(`/users/${ids30.user}`), 404);
   assertError(await rest.get('/lists/ant.example.com/uris', { version: '3.0' }), 404);
+  // Plugins too, and mailman-ts has none: an empty collection.
+  assert.deepEqual(Object.keys((await rest.get('/plugins')).body).sort(), ['http_etag', 'start', 'total_size']);
+  assertError(await rest.get('/plugins', { version: '3.0' }), 404);
+  assertError(await rest.get('/plugins/nonesuch/anything'), 404);
 });
 
 test('a list is found by its id and by its posting address, on every path', async () => {
@@ -427,4 +431,14 @@ test('without the credentials every path is 401 with the Basic challenge; unknow
   }
   assertError(await rest.get('/lists/ant.example.com/nonesuch/deeper/still'), 404);
   assertError(await rest.get('/nonesuch'), 404, '404 Not Found');
+});
+
+test('mass unsubscription answers for each string given, an address or not, whether it was removed', async () => {
+  const emails = ['cris@example.org', 'nobody@example.org', 'not an address', 'cris@example.org'];
+  const r = await rest.call('DELETE', '/lists/bee@example.com/roster/member', { emails }, { form: true });
+  assert.equal(r.status, 200, r.text);
+  assertEtag(r.body);
+  const { http_etag: _etag, ...removed } = r.body;
+  assert.deepEqual(removed, { 'cris@example.org': true, 'nobody@example.org': false, 'not an address': false });
+  assert.equal((await rest.get('/lists/bee.example.com/member/cris@example.org')).status, 404);
 });

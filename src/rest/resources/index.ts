@@ -8,6 +8,7 @@ const IN_ORDER = [
   'explain', // its /chains/<name>/graph comes before any /chains/<name> route
   'system',
   'queues',
+  'plugins',
   'chains',
   'domains',
   'lists',
