@@ -20,7 +20,7 @@ import type { Sql, SqlStatement, SqlValue } from '../model/sql.js';
 import { limitSql, type Page, type Paged } from './paging.js';
 import { RowReader } from './rows.js';
 import { isValidEmail } from '../email/addresses.js';
-import { cascadeSql, USER_LAYER, type PreferenceManager } from './preferences.js';
+import { cascadeSql, USER_LAYER } from './preferences.js';
 
 export interface MemberView {
   member: Member;
@@ -83,7 +83,6 @@ export class MemberManager {
     ds: DataSource,
     private readonly sql: Sql,
     private readonly users: UserManager,
-    private readonly preferences: PreferenceManager,
     private readonly bans?: BanManager,
   ) {
     this.repo = ds.getRepository(MemberEntity);

@@ -206,7 +206,7 @@ test('mailmanclient manages a user and their addresses', async () => {
 
 // Each resource mailmanclient has, driven by it in turn on the same server (the phases build
 // on one another: the lists phase makes bee, which the later phases use).
-test('mailmanclient: system, configuration, preferences, chains, styles, queues; a post injected is delivered', async () => {
+test('mailmanclient: system, configuration, preferences, chains, styles, queues; injecting a post', async () => {
   const seen = await flow('system');
   assert.deepEqual(seen.versions, ['api_version', 'mailman_version', 'python_version', 'self_link']);
   assert.deepEqual(seen.system_preferences, {

@@ -2,7 +2,7 @@
 // (/lists/<list>/<role>/<email>, which mailmanclient's get_member and unsubscribe use).
 import type { MemberRole } from '../../model/entities.js';
 import { ROLES } from '../../model/entities.js';
-import { apiOf, noContent, okay } from '../helpers.js';
+import { apiOf, okay } from '../helpers.js';
 import { notFound } from '../errors.js';
 import { inputOf, listOfStrings, validate } from '../validate.js';
 import { isValidEmail } from '../../email/addresses.js';
