@@ -238,7 +238,14 @@ const WRITES = (): [string, string, Record<string, unknown>][] => [
   ['POST', '/addresses/anne@example.org/user', {}],
   ['PUT', '/addresses/anne@example.org/user', {}],
   ['PATCH', '/addresses/anne@example.org/preferences', { hide_address: true }],
+  ['PUT', '/lists/ant.example.com/archivers', {}],
+  ['DELETE', '/lists/ant.example.com/member/anne@example.org', { pre_confirmed: true }],
+  ['PUT', `/users/${ids.user}/preferences`, { hide_address: true }],
+  ['PUT', '/addresses/anne@example.org/preferences', { hide_address: true }],
+  ['DELETE', '/domains/example.com/owners', {}],
   ['PATCH', '/uris', {}],
+  ['PUT', '/uris/list:member:regular:footer', { uri: 'http://example.com/footer' }],
+  ['PATCH', '/domains/example.com/uris', {}],
   ['PATCH', '/lists/ant.example.com/uris', {}],
   ['POST', '/queues/in', { list_id: 'ant.example.com', text: 'Subject: x\n\nx\n' }],
   ['POST', '/chains/validate', { source: 'chain c "c" {\n  accept\n}\n' }],
@@ -252,6 +259,7 @@ test('every write refuses a parameter it does not know, JSON or form, and nothin
   for (const [method, path, body] of WRITES()) {
     for (const form of [false, true]) {
       const r = await rest.call(method, path, { ...body, bogus: '1' }, { form });
+      assert.equal(r.status, 400, `${method} ${path}: ${r.status} ${r.text}`);
       assertError(r, 400, 'Unexpected parameters: bogus');
     }
   }

@@ -91,6 +91,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   });
 
   router.delete('/domains/:host/owners', async (ctx) => {
+    validate(inputOf(ctx), {});
     await services.domainOwners.removeAll(await services.domains.require(ctx.params.host));
     noContent(ctx);
   });
