@@ -193,6 +193,22 @@ export class Switchboard {
       .sort();
   }
 
+  /**
+   * Removes a waiting file (an administrator's DELETE over REST). False when there is no such
+   * file waiting: one a runner has claimed is its to finish.
+   */
+  async remove(base: string): Promise<boolean> {
+    if (!this.files().includes(base)) return false;
+    try {
+      await fs.unlink(join(this.dir, base + EXT));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+    await this.dirSync.sync();
+    return true;
+  }
+
   /** A waiting file's size in bytes, or -1 once it is gone (claimed by another). */
   size(base: string): number {
     try {

@@ -24,8 +24,9 @@ function titleOf(status: number): string {
   return `${status} ${STATUS_CODES[status] ?? 'Error'}`;
 }
 
-function errorBody(status: number, description: string): { title: string; description: string } {
-  return { title: titleOf(status), description };
+/** An empty description is left out, as Falcon leaves it out of a bare 404 or 405. */
+function errorBody(status: number, description: string): { title: string; description?: string } {
+  return description ? { title: titleOf(status), description } : { title: titleOf(status) };
 }
 
 /** Status, headers and client-visible reason of a thrown value; 500 hides the details. */

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import { RestError, badRequest } from './errors.js';
+import type { Page, Paged } from '../services/paging.js';
 
 export type ApiVersion = '3.0' | '3.1';
 export const API_VERSIONS: readonly ApiVersion[] = ['3.0', '3.1'];
@@ -100,39 +101,94 @@ export function queryParam(ctx: Context, name: string): string | undefined {
   return Array.isArray(v) ? v[v.length - 1] : v;
 }
 
-function intParam(ctx: Context, name: string, min: number): number | undefined {
-  const raw = queryParam(ctx, name);
+/** Paging numbers beyond this are refused: no collection is that big, and the OFFSET stays exact. */
+const MAX_PAGING = 2_147_483_647;
+
+/**
+ * A paging parameter: from the query string, or else from the body, where Falcon's form
+ * parsing puts it for Mailman and mailmanclient's find_lists sends it.
+ */
+function pagingParam(ctx: Context, name: string): string | undefined {
+  const fromQuery = queryParam(ctx, name);
+  if (fromQuery !== undefined) return fromQuery;
+  const body = ctx.request.body as Record<string, unknown> | undefined;
+  let v = body && typeof body === 'object' && !Array.isArray(body) ? body[name] : undefined;
+  if (Array.isArray(v)) v = v[v.length - 1];
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+}
+
+function intParam(ctx: Context, name: string, min: number, why: string): number | undefined {
+  const raw = pagingParam(ctx, name);
   if (raw === undefined) return undefined;
-  if (!/^-?\d+$/.test(raw.trim())) throw badRequest(`Invalid parameter "${name}": expected an integer, got ${raw}`);
+  // Falcon's words, which Mailman's paging answers with.
+  const invalid = (reason: string) => badRequest(`The "${name}" parameter is invalid. ${reason}`);
+  if (!/^\s*-?\d{1,12}\s*$/.test(raw)) throw invalid('The value must be an integer.');
   const n = parseInt(raw, 10);
-  if (n < min) throw badRequest(`Invalid parameter "${name}": ${name} must be at least ${min}`);
+  if (n < min) throw invalid(why);
+  if (n > MAX_PAGING) throw invalid(`The value must be at most ${MAX_PAGING}.`);
   return n;
 }
 
 /** `?count=N&page=P` (page 1-based); both absent means the whole collection. */
 export function paging(ctx: Context): { count: number; page: number } | undefined {
-  const count = intParam(ctx, 'count', 0);
-  const page = intParam(ctx, 'page', 1);
+  const count = intParam(ctx, 'count', 0, 'count should be a positive integer.');
+  const page = intParam(ctx, 'page', 1, 'page should be greater than 0.');
   if (count === undefined && page === undefined) return undefined;
-  if (count === undefined) throw badRequest('Invalid parameter "page": count is required with page');
+  if (count === undefined) throw badRequest('The "count" parameter is invalid. count is required with page.');
   return { count, page: page ?? 1 };
+}
+
+/** The rows `?count&page` asks for, as the database is to cut them; undefined for all. */
+export function pageOf(ctx: Context): Page | undefined {
+  const p = paging(ctx);
+  if (!p) return undefined;
+  return { offset: Math.min((p.page - 1) * p.count, Number.MAX_SAFE_INTEGER), limit: p.count };
+}
+
+function collectionOf(start: number, total: number, entries: Resource[]): Resource {
+  const out: Resource = { start, total_size: total };
+  if (entries.length) out.entries = entries.map((r) => withEtag(r));
+  return withEtag(out);
 }
 
 /**
  * Mailman's collection: `{start, total_size, entries?, http_etag}`, `entries` absent when
- * empty. Only the requested page is rendered, so a page of a big roster stays cheap.
+ * empty, for a collection that is small or already in memory (a queue's files, the chains):
+ * it is cut here. Only the requested page is rendered.
  */
 export async function collection<T>(
   ctx: Context,
   items: readonly T[],
   render: (items: T[]) => Resource[] | Promise<Resource[]>,
 ): Promise<Resource> {
-  const p = paging(ctx);
-  const start = p ? (p.page - 1) * p.count : 0;
-  const slice = p ? items.slice(start, start + p.count) : items.slice();
-  const out: Resource = { start, total_size: items.length };
-  if (slice.length) out.entries = (await render(slice)).map((r) => withEtag(r));
-  return withEtag(out);
+  const page = pageOf(ctx);
+  const start = page?.offset ?? 0;
+  const slice = page ? items.slice(start, start + page.limit) : items.slice();
+  return collectionOf(start, items.length, slice.length ? await render(slice) : []);
+}
+
+/**
+ * The same collection for one held in the database: `load` counts it and fetches only the
+ * requested page (LIMIT/OFFSET), so a page of ten thousand members reads ten.
+ */
+export async function pagedCollection<T>(
+  ctx: Context,
+  load: (page?: Page) => Promise<Paged<T>>,
+  render: (items: T[]) => Resource[] | Promise<Resource[]>,
+): Promise<Resource> {
+  const page = pageOf(ctx);
+  const { items, total } = await load(page);
+  return collectionOf(page?.offset ?? 0, total, items.length ? await render(items) : []);
+}
+
+/**
+ * 405 for a fixed path (`held/count`, `lists/styles`) asked with a method it lacks, where a
+ * route with a parameter in the same place would otherwise take the request: `allow` is
+ * what the fixed path answers to.
+ */
+export function methodNotAllowed(allow: readonly string[]): RestError {
+  // Title only, as the router's own 405 and Falcon's.
+  return new RestError(405, '', { Allow: allow.join(', ') });
 }
 
 export function okay(ctx: Context, resource: Resource): void {

@@ -20,6 +20,9 @@ export type Converter<T> = (value: unknown) => T;
  */
 export function inputOf(ctx: Context, opts: { query?: boolean } = {}): Input {
   const fromQuery = opts.query ? collect(new URLSearchParams(ctx.querystring)) : {};
+  // The query's count and page are the collection's paging (helpers.ts), not the search's.
+  delete fromQuery.count;
+  delete fromQuery.page;
   return { ...fromQuery, ...bodyOf(ctx) };
 }
 

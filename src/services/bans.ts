@@ -9,6 +9,7 @@ import { logger } from '../logging.js';
 import { patternProblem, tryPattern } from '../patterns/patterns.js';
 import { ADDRESS_PATTERN as BAN_PATTERN } from '../patterns/setting-patterns.js';
 import type { Sql } from '../model/sql.js';
+import { findPaged, type Page, type Paged } from './paging.js';
 
 export class BanManager {
   readonly repo: Repository<Ban>;
@@ -41,6 +42,15 @@ export class BanManager {
   /** The list's bans (listId given) or the global ones (null), in the order they were made. */
   list(listId: string | null = null): Promise<Ban[]> {
     return this.repo.find({ where: { list_id: listId === null ? IsNull() : listId }, order: { id: 'ASC' } });
+  }
+
+  /** The list's bans (listId given) or the global ones (null) by email, as Mailman lists them; one page. */
+  page(listId: string | null, page?: Page): Promise<Paged<Ban>> {
+    return findPaged(
+      this.repo,
+      { where: { list_id: listId === null ? IsNull() : listId }, order: { email: 'ASC', id: 'ASC' } },
+      page,
+    );
   }
 
   /** Whether exactly this entry exists (no pattern matching), as REST's bans/<email> asks. */

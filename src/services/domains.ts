@@ -11,6 +11,7 @@ import {
 import { BadRequestError, NoSuchObjectError, NotFoundError } from './errors.js';
 import type { Sql } from '../model/sql.js';
 import { RowReader } from './rows.js';
+import { findPaged, type Page, type Paged } from './paging.js';
 
 /**
  * A mail host as DNS names one (RFC 1035 labels): letters, digits and inner hyphens, each
@@ -67,6 +68,11 @@ export class DomainManager {
 
   all(): Promise<Domain[]> {
     return this.repo.find({ order: { mail_host: 'ASC' } });
+  }
+
+  /** The domains by mail host, one page of them (all without a page). */
+  page(page?: Page): Promise<Paged<Domain>> {
+    return findPaged(this.repo, { order: { mail_host: 'ASC' } }, page);
   }
 
   /** Asked for every LMTP recipient: one prepared query. */

@@ -1,4 +1,4 @@
-import type { DataSource, Repository } from 'typeorm';
+import type { DataSource, FindOptionsWhere, Repository } from 'typeorm';
 import { PendedEntity, TemplateEntity } from '../model/pending.js';
 import { DEFAULT_STYLE, findStyle } from '../model/list-styles.js';
 import {
@@ -16,6 +16,7 @@ import { BadRequestError, NoSuchObjectError, NotFoundError } from './errors.js';
 import { compilePattern } from '../patterns/patterns.js';
 import type { Sql } from '../model/sql.js';
 import { RowReader } from './rows.js';
+import { findPaged, type Page, type Paged } from './paging.js';
 
 // Kept apart so that rules and handlers can use it without loading the database layer.
 export { listAddresses } from '../model/list-addresses.js';
@@ -109,6 +110,14 @@ export class ListManager {
 
   all(): Promise<MailingList[]> {
     return this.repo.find({ order: { list_id: 'ASC' } });
+  }
+
+  /** The lists by list id, of one domain or only the advertised ones when asked; one page of them. */
+  page(filter: { mailHost?: string; advertised?: boolean }, page?: Page): Promise<Paged<MailingList>> {
+    const where: FindOptionsWhere<MailingList> = {};
+    if (filter.mailHost !== undefined) where.mail_host = filter.mailHost;
+    if (filter.advertised) where.advertised = true;
+    return findPaged(this.repo, { where, order: { list_id: 'ASC' } }, page);
   }
 
   byDomain(mailHost: string): Promise<MailingList[]> {

@@ -1,5 +1,5 @@
 // Memberships: who is on a list in which role, and the rosters derived from them.
-import type { DataSource, FindOptionsWhere, Repository } from 'typeorm';
+import type { DataSource, Repository } from 'typeorm';
 import { In } from 'typeorm';
 import {
   Address,
@@ -16,10 +16,11 @@ import { UserManager, newUuid } from './users.js';
 import { BadRequestError, ConflictError } from './errors.js';
 import { listAddresses } from './lists.js';
 import type { BanManager } from './bans.js';
-import type { Sql, SqlStatement } from '../model/sql.js';
+import type { Sql, SqlStatement, SqlValue } from '../model/sql.js';
+import { limitSql, type Page, type Paged } from './paging.js';
 import { RowReader } from './rows.js';
 import { isValidEmail } from '../email/addresses.js';
-import { cascadeSql, USER_LAYER, type PreferenceManager } from './preferences.js';
+import { cascadeSql, USER_LAYER } from './preferences.js';
 
 export interface MemberView {
   member: Member;
@@ -38,19 +39,15 @@ export interface MemberQuery {
   delivery_mode?: string;
   delivery_status?: string;
   exact?: boolean;
+  /** Leave nonmembers out (Mailman's GET /members lists them only through find). */
+  notNonmembers?: boolean;
 }
 
+/** Mailman's order for membership listings: by list, then owners, moderators, members, nonmembers. */
 const ROLE_ORDER: Record<string, number> = { owner: 0, moderator: 1, member: 2, nonmember: 3 };
-
-/** Mailman's order for membership listings: by list, then owners, moderators, members, then email. */
-export function sortMembers(views: MemberView[]): MemberView[] {
-  return views.sort(
-    (a, b) =>
-      a.member.list_id.localeCompare(b.member.list_id) ||
-      (ROLE_ORDER[a.member.role] ?? 9) - (ROLE_ORDER[b.member.role] ?? 9) ||
-      a.address.email.localeCompare(b.address.email),
-  );
-}
+const ROLE_ORDER_SQL = `CASE m.role ${Object.entries(ROLE_ORDER)
+  .map(([role, n]) => `WHEN '${role}' THEN ${n}`)
+  .join(' ')} ELSE 9 END`;
 
 /** What personalised delivery needs of a member, read without hydrating the member. */
 export interface DeliveryMember {
@@ -88,7 +85,6 @@ export class MemberManager {
     ds: DataSource,
     private readonly sql: Sql,
     private readonly users: UserManager,
-    private readonly preferences: PreferenceManager,
     private readonly bans?: BanManager,
   ) {
     this.repo = ds.getRepository(MemberEntity);
@@ -210,11 +206,7 @@ export class MemberManager {
 
   /** Members of a list in a role (all roles when omitted), with their addresses, by email. */
   async roster(listId: string, role?: MemberRole): Promise<MemberView[]> {
-    const members = await this.repo.find({
-      where: role ? { list_id: listId, role } : { list_id: listId },
-      order: { id: 'ASC' },
-    });
-    return this.withAddresses(members);
+    return (await this.findPage({ listId, role, exact: true }, 'email')).items;
   }
 
   /**
@@ -274,32 +266,55 @@ export class MemberManager {
    * text matches part of the email, for searching a roster.
    */
   async find(q: MemberQuery): Promise<MemberView[]> {
-    const where: FindOptionsWhere<Member> = {};
-    if (q.listId) where.list_id = q.listId;
-    if (q.role) where.role = q.role;
-    if (q.moderation_action) where.moderation_action = q.moderation_action;
-    let views = await this.withAddresses(await this.repo.find({ where }));
-    if (q.delivery_mode || q.delivery_status) {
-      // As delivery sees them: through the preference cascade, not the member's own setting.
-      const effective = await this.preferences.effectiveOf(views.map((v) => v.member));
-      views = views.filter((v) => {
-        const p = effective.get(v.member.id);
-        return (
-          (!q.delivery_mode || p?.delivery_mode === q.delivery_mode) &&
-          (!q.delivery_status || p?.delivery_status === q.delivery_status)
-        );
-      });
-    }
+    return (await this.findPage(q)).items;
+  }
+
+  /**
+   * One page of find() (or of a roster, by email), counted and cut in the database. The
+   * delivery criteria are asked through the preference cascade, as delivery sees them.
+   * Members subscribed as a user (no address) are left out, as withAddresses() leaves them.
+   */
+  async findPage(q: MemberQuery, order: 'listing' | 'email' = 'listing', page?: Page): Promise<Paged<MemberView>> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    const when = (sql: string, ...values: SqlValue[]) => {
+      where.push(sql);
+      params.push(...values);
+    };
+    if (q.listId) when('m.list_id = ?', q.listId);
+    if (q.role) when('m.role = ?', q.role);
+    if (q.notNonmembers) when("m.role <> 'nonmember'");
+    if (q.moderation_action) when('m.moderation_action = ?', q.moderation_action);
+    if (q.delivery_mode) when(`${cascadeSql('delivery_mode')} = ?`, q.delivery_mode);
+    if (q.delivery_status) when(`${cascadeSql('delivery_status')} = ?`, q.delivery_status);
     if (q.subscriberUid !== undefined) {
-      const user = await this.users.getUserByUid(q.subscriberUid);
-      if (!user) return [];
-      const ids = new Set((await this.users.addressesOfUser(user.id)).map((a) => a.id));
-      views = views.filter((v) => ids.has(v.address.id) || v.member.user_id === user.id);
+      const uid = q.subscriberUid.replace(/-/g, '').toLowerCase();
+      when('(u.user_id = ? OR m.user_id IN (SELECT id FROM "user" WHERE user_id = ?))', uid, uid);
     } else if (q.subscriber !== undefined) {
       const s = q.subscriber.trim().toLowerCase();
-      views = views.filter((v) => (q.exact || isValidEmail(s) ? v.address.email === s : v.address.email.includes(s)));
+      if (q.exact || isValidEmail(s)) when('a.email = ?', s);
+      else when("a.email LIKE ? ESCAPE '\\'", `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     }
-    return sortMembers(views);
+    const from = `FROM member m JOIN address a ON a.id = m.address_id ${USER_LAYER}${
+      where.length ? ` WHERE ${where.join(' AND ')}` : ''
+    }`;
+    const orderBy = order === 'email' ? 'a.email, m.id' : `m.list_id, ${ROLE_ORDER_SQL}, a.email, m.id`;
+    const limit = limitSql(page);
+    const ids = (
+      page?.limit === 0
+        ? []
+        : await this.sql.all<{ id: number }>(`SELECT m.id AS id ${from} ORDER BY ${orderBy}${limit.sql}`, [
+            ...params,
+            ...limit.params,
+          ])
+    ).map((r) => Number(r.id));
+    const total = page
+      ? Number((await this.sql.get<{ n: number | string }>(`SELECT COUNT(*) AS n ${from}`, params))?.n ?? 0)
+      : ids.length;
+    const members = ids.length ? await this.repo.findBy({ id: In(ids) }) : [];
+    const rank = new Map(ids.map((id, i) => [id, i]));
+    const items = (await this.withAddresses(members)).sort((a, b) => rank.get(a.member.id)! - rank.get(b.member.id)!);
+    return { items, total };
   }
 
   /** The membership of exactly this address in a role, if any. */

@@ -3,7 +3,8 @@
 // as unknown, and is swept away the next time pendings are read.
 import { randomBytes } from 'node:crypto';
 import type { DataSource, Repository } from 'typeorm';
-import { LessThan } from 'typeorm';
+import { In, LessThan } from 'typeorm';
+import { findPaged, type Page, type Paged } from './paging.js';
 import { PendedEntity, type Pended, type PendType, type TokenOwner } from '../model/pending.js';
 
 export interface PendOptions {
@@ -88,17 +89,25 @@ export class PendingManager {
     await this.repo.delete({ list_id: listId, type: 'held message', data: JSON.stringify({ id: requestId }) });
   }
 
-  /** A list's live pendings, oldest first, optionally of one type and token owner. */
-  async forList(listId: string, filter: { type?: PendType; tokenOwner?: TokenOwner } = {}): Promise<Pended[]> {
+  /** A list's live pendings of any of `types`, oldest first, optionally of one token owner; one page. */
+  async forListPage(
+    listId: string,
+    filter: { types: readonly PendType[]; tokenOwner?: TokenOwner },
+    page?: Page,
+  ): Promise<Paged<Pended>> {
     await this.evictExpired();
-    return this.repo.find({
-      where: {
-        list_id: listId,
-        ...(filter.type ? { type: filter.type } : {}),
-        ...(filter.tokenOwner ? { token_owner: filter.tokenOwner } : {}),
+    return findPaged(
+      this.repo,
+      {
+        where: {
+          list_id: listId,
+          type: In([...filter.types]),
+          ...(filter.tokenOwner ? { token_owner: filter.tokenOwner } : {}),
+        },
+        order: { id: 'ASC' },
       },
-      order: { id: 'ASC' },
-    });
+      page,
+    );
   }
 
   /** A live pending of this type for this address on this list, if any. */

@@ -2,6 +2,7 @@
 // messages; the moderation issue adds the moderator's actions on them.
 import type { DataSource, Repository } from 'typeorm';
 import { ListRequest, ListRequestEntity } from '../model/entities.js';
+import { findPaged, type Page, type Paged } from './paging.js';
 
 export interface HeldMessageData {
   _mod_message_id: string;
@@ -37,11 +38,21 @@ export class RequestManager {
   }
 
   async heldMessages(listId: string): Promise<HeldMessage[]> {
-    const rows = await this.repo.find({
-      where: { list_id: listId, request_type: 'held_message' },
-      order: { id: 'ASC' },
-    });
-    return rows.map((request) => ({ request, data: JSON.parse(request.data) as HeldMessageData }));
+    return (await this.heldPage(listId)).items;
+  }
+
+  /** A list's held messages, oldest first; one page of them. */
+  async heldPage(listId: string, page?: Page): Promise<Paged<HeldMessage>> {
+    const { items, total } = await findPaged(
+      this.repo,
+      { where: { list_id: listId, request_type: 'held_message' }, order: { id: 'ASC' } },
+      page,
+    );
+    return { items: items.map((request) => ({ request, data: JSON.parse(request.data) as HeldMessageData })), total };
+  }
+
+  heldCount(listId: string): Promise<number> {
+    return this.repo.countBy({ list_id: listId, request_type: 'held_message' });
   }
 
   async heldMessage(listId: string, id: number): Promise<HeldMessage | undefined> {

@@ -77,7 +77,7 @@ export class Services {
     this.autoresponses = new AutoResponseManager(db, this.sql, config.int('mta', 'max_autoresponses_per_day'));
     this.bans = new BanManager(db, this.sql);
     this.preferences = new PreferenceManager(db, this.sql, config.get('mailman', 'default_language'));
-    this.members = new MemberManager(db, this.sql, this.users, this.preferences, this.bans);
+    this.members = new MemberManager(db, this.sql, this.users, this.bans);
     this.headerMatches = new HeaderMatchManager(db, this.sql);
     this.queues = new Switchboards(config.queueDir);
     this.pendings = new PendingManager(db);

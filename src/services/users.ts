@@ -9,6 +9,7 @@ import { hashPassword } from './passwords.js';
 import type { Sql, SqlValue } from '../model/sql.js';
 import { RowReader } from './rows.js';
 import { PREFERENCE_NAMES } from '../model/preferences.js';
+import { findPaged, type Page, type Paged } from './paging.js';
 
 export const newUuid = (): string => randomUUID().replace(/-/g, '');
 
@@ -296,6 +297,16 @@ export class UserManager {
   async clearPreferredAddress(user: User): Promise<void> {
     user.preferred_address_id = null;
     await this.users.save(user);
+  }
+
+  /** Every user in the order they were made; one page of them. */
+  usersPage(page?: Page): Promise<Paged<User>> {
+    return findPaged(this.users, { order: { id: 'ASC' } }, page);
+  }
+
+  /** Every address in the order they were registered; one page of them. */
+  addressesPage(page?: Page): Promise<Paged<Address>> {
+    return findPaged(this.addresses, { order: { original_email: 'ASC', id: 'ASC' } }, page);
   }
 
   serverOwners(): Promise<User[]> {

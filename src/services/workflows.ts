@@ -16,6 +16,7 @@ import { listAddresses } from '../model/list-addresses.js';
 import { isValidEmail } from '../email/addresses.js';
 import { BadRequestError, ConflictError, NotFoundError } from './errors.js';
 import type { PendingManager } from './pendings.js';
+import type { Page, Paged } from './paging.js';
 import type { MemberManager, MemberView } from './members.js';
 import type { UserManager } from './users.js';
 import type { BanManager } from './bans.js';
@@ -221,8 +222,18 @@ export class WorkflowManager {
     listId: string,
     filter: { type?: WorkflowType; tokenOwner?: TokenOwner } = {},
   ): Promise<MembershipRequest[]> {
-    const rows = await this.d.pendings.forList(listId, { type: filter.type, tokenOwner: filter.tokenOwner });
-    return rows.filter((r) => isWorkflow(r.type)).map(toRequest);
+    return (await this.requestsPage(listId, filter)).items;
+  }
+
+  /** A list's waiting requests, oldest first; one page of them, counted in the database. */
+  async requestsPage(
+    listId: string,
+    filter: { type?: WorkflowType; tokenOwner?: TokenOwner } = {},
+    page?: Page,
+  ): Promise<Paged<MembershipRequest>> {
+    const types: WorkflowType[] = filter.type ? [filter.type] : ['subscription', 'unsubscription'];
+    const { items, total } = await this.d.pendings.forListPage(listId, { types, tokenOwner: filter.tokenOwner }, page);
+    return { items: items.map(toRequest), total };
   }
 
   async request(listId: string, token: string): Promise<MembershipRequest | undefined> {

@@ -172,13 +172,19 @@ test('a non-member post would be held for the nonmember reason; nothing is chang
   );
 });
 
+/** REST's trace is the CLI's, with the http_etag every REST answer has. */
+function withoutEtag({ http_etag, ...rest }: Record<string, unknown>): Record<string, unknown> {
+  assert.match(String(http_etag), /^"[0-9a-f]{40}"$/);
+  return rest;
+}
+
 test('REST explain gives the CLI trace, for a JSON, form or message/rfc822 body', async () => {
   const cli = JSON.parse(
     (await server.cli(['explain', '--list', 'ant@example.com', '--json', file('stranger.eml', STRANGER_POST)])).stdout,
   );
   const json = await server.rest('POST', '/lists/ant.example.com/explain', { message: STRANGER_POST });
   assert.equal(json.status, 200, JSON.stringify(json.body));
-  assert.deepEqual(json.body, cli);
+  assert.deepEqual(withoutEtag(json.body), cli);
 
   const form = await restRaw(
     'POST',
@@ -200,7 +206,7 @@ test('REST explain gives the CLI trace, for a JSON, form or message/rfc822 body'
       ])
     ).stdout,
   );
-  assert.deepEqual(JSON.parse(form.text), memberCli);
+  assert.deepEqual(withoutEtag(JSON.parse(form.text)), memberCli);
 
   const raw = await restRaw(
     'POST',
@@ -409,5 +415,5 @@ test('explain with a list header filter: every filter row is a link of the trace
     file('bee.eml', STRANGER_POST.replace('To: ant@', 'To: bee@')),
   ]);
   assert.equal(cli.code, 0, cli.stderr);
-  assert.deepEqual(JSON.parse(cli.stdout), res.body);
+  assert.deepEqual(JSON.parse(cli.stdout), withoutEtag(res.body));
 });

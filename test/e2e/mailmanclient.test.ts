@@ -10,6 +10,7 @@ import { TestServer } from '../helpers/server.js';
 import { SmtpSink, type Received } from '../helpers/smtp-sink.js';
 import { LmtpSession, makePost } from '../helpers/lmtp-client.js';
 import { barrierPost } from '../helpers/barrier.js';
+import { QUEUE_NAMES } from '../../src/queue/switchboard.js';
 
 const PYTHON = '/usr/bin/python3';
 const FLOW = join(PACKAGE_ROOT, 'test', 'e2e', 'python', 'mailmanclient_flow.py');
@@ -200,5 +201,150 @@ test('mailmanclient manages a user and their addresses', async () => {
     prefer_unverified: 400,
     after_delete: 404,
     address_after_delete: 404,
+  });
+});
+
+// Each resource mailmanclient has, driven by it in turn on the same server (the phases build
+// on one another: the lists phase makes bee, which the later phases use).
+test('mailmanclient: system, configuration, preferences, chains, styles, queues; injecting a post', async () => {
+  const seen = await flow('system');
+  assert.deepEqual(seen.versions, ['api_version', 'mailman_version', 'python_version', 'self_link']);
+  assert.deepEqual(seen.system_preferences, {
+    delivery_mode: 'regular',
+    delivery_status: 'enabled',
+    hide_address: true,
+    receive_own_postings: true,
+  });
+  assert.deepEqual(seen.sections, [true, true]);
+  assert.equal(seen.admin_pass, '********');
+  assert.equal(seen.pipelines, true);
+  assert.equal(seen.chains, true);
+  assert.deepEqual(seen.styles, [['legacy-announce', 'legacy-default', 'private-default'], 'legacy-default']);
+  assert.deepEqual(seen.queues, [...QUEUE_NAMES].sort());
+  await sink.waitFor(
+    () => MEMBERS.every((m) => sink.copiesFor(m, isPost('injected')).length === 1),
+    20_000,
+    'the injected post',
+  );
+});
+
+test('mailmanclient: lists, a page of them, advertised ones, found by subscriber and role, deleted', async () => {
+  const seen = await flow('lists');
+  const three = ['ant.example.com', 'bee.example.com', 'cow.example.com'];
+  assert.deepEqual(seen.lists, three);
+  assert.deepEqual(seen.list_page, [3, ['cow.example.com']]);
+  // Every domain's advertised lists (the barrier test's too): all but cow, which is gone now.
+  assert.deepEqual(seen.advertised_page, [(await server.rest('GET', '/lists')).body.total_size, 1]);
+  assert.deepEqual(seen.domain_lists, three);
+  assert.deepEqual(seen.advertised, ['ant.example.com', 'bee.example.com']);
+  assert.deepEqual(seen.anne_lists, ['ant.example.com']);
+  assert.deepEqual(seen.boss_owns, ['ant.example.com']);
+  assert.deepEqual(seen.after_delete, ['ant.example.com', 'bee.example.com']);
+});
+
+test('mailmanclient: subscriptions with and without the pre-flags, requests, roles, member preferences', async () => {
+  const seen = await flow('members');
+  assert.deepEqual(seen.member, ['anne@example.org', 'member', 'bee.example.com']);
+  // Without pre_verified the address confirms first; with it, the moderator is next.
+  assert.deepEqual(seen.pending, ['subscriber', 'moderator']);
+  assert.deepEqual(seen.requests_count, [2, 1]);
+  assert.deepEqual(seen.request, ['gina@example.org', 'moderator', 'subscription']);
+  assert.equal(seen.requests_left, 0);
+  assert.deepEqual(seen.roles, [['boss@example.org'], ['mod@example.org'], ['nemo@example.org']]);
+  assert.deepEqual(seen.is, [true, true, true, false]);
+  assert.equal(seen.nemo, 'discard');
+  assert.equal(seen.moderators_after, 0);
+  assert.deepEqual(seen.member_page, [3, ['cris@example.org']]);
+  assert.deepEqual(seen.found, ['cris@example.org']);
+  assert.deepEqual(seen.found_page, [3, 1]);
+  assert.deepEqual(seen.member_prefs, { delivery_mode: 'plaintext_digests', receive_own_postings: false });
+  assert.equal(seen.member_delivery, 'plaintext_digests');
+  assert.deepEqual(seen.member_prefs_reset, []);
+  assert.deepEqual(seen.mass, { 'bart@example.org': true, 'nobody@example.org': false });
+  assert.equal(seen.unsubscribe, null);
+  assert.deepEqual(seen.members_left, ['anne@example.org']);
+  assert.equal(seen.all_members_page, (await server.rest('GET', '/members')).body.total_size);
+  // The moderator's refusal reaches gina with the reason given.
+  const refused = (r: Received) => r.raw.toString().includes('Not this time');
+  await sink.waitFor(() => sink.copiesFor('gina@example.org', refused).length === 1, 20_000, 'the refusal');
+});
+
+test('mailmanclient: users, addresses and their preferences, pages and searches', async () => {
+  const seen = await flow('people');
+  assert.deepEqual(seen, {
+    user_prefs: { hide_address: false, acknowledge_posts: true },
+    address_prefs: { preferred_language: 'fr' },
+    subscriptions: ['bee.example.com'],
+    address_user: true,
+    user_page: [true, 1, true],
+    find: ['Hugo'],
+    find_page: 1,
+    addresses: ['hugo.alt@example.org', 'hugo@example.org'],
+  });
+});
+
+test("mailmanclient: a list's bans and the site's, paged; a banned address cannot subscribe", async () => {
+  const seen = await flow('bans');
+  assert.deepEqual(seen, {
+    list_bans: ['b1@example.net', 'b2@example.net'],
+    // By email, as Mailman lists them; a list shows its own only.
+    global_bans: ['^.*@evil\\.example$', 'g1@example.net'],
+    ban_page: [2, ['b2@example.net']],
+    global_page: 2,
+    // Asked one at a time, an address is banned on the list by the site's ban too, as in Mailman.
+    contains: [true, true, false],
+    after_remove: ['b2@example.net'],
+    banned_subscribe: 400,
+  });
+});
+
+test('mailmanclient: header matches added, found by tag, changed and deleted', async () => {
+  const seen = await flow('header_matches');
+  assert.deepEqual(seen, {
+    all: [
+      ['x-one', 'hold', 't', 0],
+      ['x-two', 'discard', 't', 1],
+      ['x-three', null, null, 2],
+    ],
+    found: ['x-one', 'x-two'],
+    none_found: [],
+    after: [
+      ['x-two', 'discard', 0],
+      ['x-three', 'reject', 1],
+    ],
+  });
+});
+
+test('mailmanclient: the held count and a page of held posts; one accepted reaches the members', async () => {
+  const seen = await flow('held');
+  assert.deepEqual(seen, {
+    count: 1,
+    page: [1, 1],
+    one: ['anne@example.org', 'Post urgent'],
+    count_after: 0,
+    gone: 404,
+  });
+  await sink.waitFor(
+    () => MEMBERS.every((m) => sink.copiesFor(m, isPost('urgent')).length === 1),
+    20_000,
+    'the accepted post',
+  );
+});
+
+test('mailmanclient raises the HTTP errors Mailman gives: 400, 404 and 409', async () => {
+  const seen = await flow('errors');
+  assert.deepEqual(seen, {
+    duplicate_list: 400,
+    duplicate_domain: 400,
+    duplicate_user: 400,
+    no_list: 404,
+    no_user: 404,
+    no_address: 404,
+    no_request: 404,
+    already_member: 409,
+    already_pending: 409,
+    bad_setting: 400,
+    bad_preference: 400,
+    bad_role: 400,
   });
 });

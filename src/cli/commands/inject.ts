@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { CliContext, CliError, out } from '../context.js';
 import { QUEUE_NAMES } from '../../queue/switchboard.js';
+import { injectedMsgdata } from '../../services/inject.js';
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -42,13 +43,7 @@ export function register(program: Command, ctx: CliContext): void {
           if (eq <= 0) throw new CliError(`Metadata must be key=value: ${kv}`, 2);
           extra[kv.slice(0, eq)] = kv.slice(eq + 1);
         }
-        const file = await services.queues.get(opts.queue).enqueue(raw, {
-          listid: mlist.list_id,
-          to_list: true,
-          original_size: raw.length,
-          received_time: Date.now(),
-          ...extra,
-        });
+        const file = await services.queues.get(opts.queue).enqueue(raw, injectedMsgdata(mlist, raw, extra));
         if (opts.json) out(JSON.stringify({ list_id: mlist.list_id, queue: opts.queue, file, bytes: raw.length }));
       },
     );

@@ -2,12 +2,12 @@
 import type { Context } from 'koa';
 import type { Address, User } from '../../model/entities.js';
 import type { Services } from '../../services/services.js';
-import { apiOf, collection, created, isoDate, noContent, okay, type Api, type Resource } from '../helpers.js';
+import { apiOf, created, pagedCollection, isoDate, noContent, okay, type Api, type Resource } from '../helpers.js';
 import { RestError, notFound } from '../errors.js';
 import { bool, inputOf, oneLine, str, validate } from '../validate.js';
 import { randomPassword } from '../../services/passwords.js';
 import type { RestDeps, RestRouter } from '../context.js';
-import { findMembers, memberCollection } from './members.js';
+import { memberCollection } from './members.js';
 import { userView } from './users.js';
 
 export async function renderAddresses(services: Services, api: Api, addresses: Address[]): Promise<Resource[]> {
@@ -37,8 +37,11 @@ export async function requireAddress(services: Services, email: string): Promise
 export function routes(router: RestRouter, { services }: RestDeps): void {
   router.get('/addresses', async (ctx) => {
     // Mailman's order: by the address as written.
-    const all = await services.users.addresses.find({ order: { original_email: 'ASC', id: 'ASC' } });
-    ctx.body = await collection(ctx, all, (page) => renderAddresses(services, apiOf(ctx), page));
+    ctx.body = await pagedCollection(
+      ctx,
+      (page) => services.users.addressesPage(page),
+      (addresses) => renderAddresses(services, apiOf(ctx), addresses),
+    );
   });
 
   router.get('/addresses/:email', async (ctx) => {
@@ -48,11 +51,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
 
   router.get('/addresses/:email/memberships', async (ctx) => {
     const a = await requireAddress(services, ctx.params.email);
-    ctx.body = await memberCollection(
-      ctx,
-      services,
-      await findMembers(services, apiOf(ctx), { subscriber: a.email, exact: true }),
-    );
+    ctx.body = await memberCollection(ctx, services, { subscriber: a.email, exact: true });
   });
 
   router.patch('/addresses/:email', async (ctx) => {
@@ -70,12 +69,15 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     noContent(ctx);
   });
 
+  // Neither takes a parameter (django_mailman3 sends none): any is refused, as on every write.
   router.post('/addresses/:email/verify', async (ctx) => {
+    validate(inputOf(ctx), {});
     await services.users.verify(await requireAddress(services, ctx.params.email));
     noContent(ctx);
   });
 
   router.post('/addresses/:email/unverify', async (ctx) => {
+    validate(inputOf(ctx), {});
     await services.users.unverify(await requireAddress(services, ctx.params.email));
     noContent(ctx);
   });

@@ -1,10 +1,10 @@
 // /domains: the mail hosts lists live under, and their owners (users). Deleting a domain deletes
 // its lists and its owner links.
 import type { Domain } from '../../model/entities.js';
-import { apiOf, collection, created, noContent, okay, type Api } from '../helpers.js';
+import { apiOf, collection, created, noContent, okay, pagedCollection, type Api } from '../helpers.js';
 import { inputOf, oneLine, str, validate, listOfStrings, email } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
-import { renderLists } from './lists.js';
+import { advertisedOnly, renderLists } from './lists.js';
 import { userView } from './users.js';
 
 export function domainView(api: Api, d: Domain): Record<string, unknown> {
@@ -23,7 +23,11 @@ const owners = (v: unknown) => listOfStrings(v).map(email);
 export function routes(router: RestRouter, { services }: RestDeps): void {
   router.get('/domains', async (ctx) => {
     const api = apiOf(ctx);
-    ctx.body = await collection(ctx, await services.domains.all(), (ds) => ds.map((d) => domainView(api, d)));
+    ctx.body = await pagedCollection(
+      ctx,
+      (page) => services.domains.page(page),
+      (ds) => ds.map((d) => domainView(api, d)),
+    );
   });
 
   router.post('/domains', async (ctx) => {
@@ -66,8 +70,11 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
 
   router.get('/domains/:host/lists', async (ctx) => {
     const d = await services.domains.require(ctx.params.host);
-    const lists = await services.lists.byDomain(d.mail_host);
-    ctx.body = await collection(ctx, lists, (ls) => renderLists(services, apiOf(ctx), ls));
+    ctx.body = await pagedCollection(
+      ctx,
+      (page) => services.lists.page({ mailHost: d.mail_host, advertised: advertisedOnly(ctx) }, page),
+      (ls) => renderLists(services, apiOf(ctx), ls),
+    );
   });
 
   router.get('/domains/:host/owners', async (ctx) => {
@@ -84,6 +91,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   });
 
   router.delete('/domains/:host/owners', async (ctx) => {
+    validate(inputOf(ctx), {});
     await services.domainOwners.removeAll(await services.domains.require(ctx.params.host));
     noContent(ctx);
   });

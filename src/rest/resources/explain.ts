@@ -4,13 +4,15 @@
 //   message, nothing changed. The message is the field `message` of a JSON or form body,
 //   with optional `chain`, `pipeline`, `sender` (envelope) and `owner` (as -owner mail);
 //   or the whole body when it is sent as `message/rfc822`, the options then in the query.
-//   200 with the trace (plain JSON, no http_etag: a report, not a resource); 400 with no
-//   message, a malformed one or an unknown chain or pipeline; 404 for an unknown list.
+//   200 with the trace (the CLI's `explain --json`, plus http_etag as every JSON answer);
+//   400 with no message, a malformed one, an unknown chain or pipeline, or a parameter
+//   other than those; 404 for an unknown list.
 //
 // It needs the process's catalog (RestDeps.catalog); without one it answers 503.
 import type { Context } from 'koa';
 import type { RestDeps, RestRouter } from '../context.js';
-import { apiOf, queryParam } from '../helpers.js';
+import { apiOf, okay, type Resource } from '../helpers.js';
+import { bool, inputOf, str, validate, type Validated } from '../validate.js';
 import { RestError, badRequest, notFound } from '../errors.js';
 import { ExplainPool } from '../explain-job.js';
 import type { LiveCatalog } from '../../dsl/index.js';
@@ -38,20 +40,14 @@ async function readRaw(ctx: Context): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function optionalString(fields: Record<string, unknown>, name: string): string | undefined {
-  const v = fields[name];
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string') throw badRequest(`'${name}' must be a string`);
+/** What explain takes beside the message; '' is the same as absent. */
+const optional = (v: unknown): string | undefined => (str(v) === '' ? undefined : str(v));
+/** The message as text: a string, not a list or an object. */
+const multiLineMessage = (v: unknown): string => {
+  if (typeof v !== 'string') throw new Error('Expected the message as a string');
   return v;
-}
-
-function flag(fields: Record<string, unknown>, name: string): boolean {
-  const v = fields[name];
-  if (v === undefined || v === null || v === '' || v === false || v === 'false' || v === 'False' || v === '0')
-    return false;
-  if (v === true || v === 'true' || v === 'True' || v === '1') return true;
-  throw badRequest(`'${name}' must be true or false`);
-}
+};
+const OPTIONS = { chain: optional, pipeline: optional, sender: optional, owner: bool };
 
 export function routes(router: RestRouter, deps: RestDeps): void {
   const { services } = deps;
@@ -65,28 +61,26 @@ export function routes(router: RestRouter, deps: RestDeps): void {
   router.post('/lists/:list/explain', async (ctx) => {
     only31(ctx);
     let raw: Buffer;
-    let fields: Record<string, unknown>;
+    let args: Validated<typeof OPTIONS>;
     if (ctx.is('message/rfc822')) {
       raw = await readRaw(ctx);
-      fields = Object.fromEntries(['chain', 'pipeline', 'sender', 'owner'].map((k) => [k, queryParam(ctx, k)]));
+      args = validate(Object.fromEntries(new URLSearchParams(ctx.querystring)), OPTIONS, 'all');
     } else {
-      fields = (ctx.request.body ?? {}) as Record<string, unknown>;
-      const message = fields.message;
-      if (message !== undefined && typeof message !== 'string')
-        throw badRequest("'message' must be the message as a string");
+      const { message, ...rest } = validate(inputOf(ctx), { ...OPTIONS, message: multiLineMessage }, 'all');
       raw = Buffer.from(message ?? '', 'utf8');
+      args = rest;
     }
     if (raw.length === 0) throw badRequest("no message: send it as the field 'message', or as a message/rfc822 body");
     const mlist = await services.lists.require(ctx.params.list);
     need(deps.catalog);
-    ctx.body = await pool.explain({
+    const trace = await pool.explain({
       list: mlist.list_id,
       raw,
-      chain: optionalString(fields, 'chain'),
-      pipeline: optionalString(fields, 'pipeline'),
-      sender: optionalString(fields, 'sender'),
-      owner: flag(fields, 'owner'),
+      chain: args.chain ?? undefined,
+      pipeline: args.pipeline ?? undefined,
+      sender: args.sender ?? undefined,
+      owner: args.owner ?? false,
     });
-    ctx.status = 200;
+    okay(ctx, trace as unknown as Resource);
   });
 }

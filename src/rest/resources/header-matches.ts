@@ -3,7 +3,7 @@
 // none (mailmanclient then raises AttributeError for them, as it does against Mailman).
 import type { HeaderMatch, MailingList } from '../../model/entities.js';
 import type { HeaderMatchInput } from '../../services/header-matches.js';
-import { apiOf, collection, created, noContent, okay, type Api, type Resource } from '../helpers.js';
+import { apiOf, collection, methodNotAllowed, created, noContent, okay, type Api, type Resource } from '../helpers.js';
 import { notFound } from '../errors.js';
 import { inputOf, nonNegativeInt, rowNumber, str, validate } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
@@ -27,6 +27,7 @@ function render(api: Api, mlist: MailingList, row: HeaderMatch): Resource {
 }
 
 function positionOf(ctx: RestContext): number {
+  if (ctx.params.position === 'find') throw methodNotAllowed(['HEAD', 'GET', 'POST']);
   const position = rowNumber(ctx.params.position);
   if (position === undefined) throw notFound();
   return position;

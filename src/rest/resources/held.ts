@@ -4,7 +4,16 @@ import type { MailingList } from '../../model/entities.js';
 import type { HeldMessage } from '../../services/requests.js';
 import type { Services } from '../../services/services.js';
 import { Message } from '../../email/message.js';
-import { apiOf, collection, isoDate, noContent, okay, type Api, type Resource } from '../helpers.js';
+import {
+  apiOf,
+  isoDate,
+  methodNotAllowed,
+  pagedCollection,
+  noContent,
+  okay,
+  type Api,
+  type Resource,
+} from '../helpers.js';
 import { badRequest, notFound } from '../errors.js';
 import { email, listOfStrings, inputOf, multiLine, oneOf, rowNumber, validate } from '../validate.js';
 import { ACTIONS } from '../../model/list-settings.js';
@@ -45,13 +54,16 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   router.get('/lists/:list/held', async (ctx) => {
     const mlist = await services.lists.require(ctx.params.list);
     const api = apiOf(ctx);
-    const held = await services.requests.heldMessages(mlist.list_id);
-    ctx.body = await collection(ctx, held, (page) => Promise.all(page.map((h) => renderHeld(services, api, mlist, h))));
+    ctx.body = await pagedCollection(
+      ctx,
+      (page) => services.requests.heldPage(mlist.list_id, page),
+      (held) => Promise.all(held.map((h) => renderHeld(services, api, mlist, h))),
+    );
   });
 
   router.get('/lists/:list/held/count', async (ctx) => {
     const mlist = await services.lists.require(ctx.params.list);
-    okay(ctx, { count: (await services.requests.heldMessages(mlist.list_id)).length });
+    okay(ctx, { count: await services.requests.heldCount(mlist.list_id) });
   });
 
   router.get('/lists/:list/held/:id', async (ctx) => {
@@ -63,6 +75,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   });
 
   router.post('/lists/:list/held/:id', async (ctx) => {
+    if (ctx.params.id === 'count') throw methodNotAllowed(['HEAD', 'GET']);
     const mlist = await services.lists.require(ctx.params.list);
     const id = rowNumber(ctx.params.id);
     if (id === undefined) throw notFound();

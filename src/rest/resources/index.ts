@@ -7,6 +7,8 @@ import type { RestResource } from '../context.js';
 const IN_ORDER = [
   'explain', // its /chains/<name>/graph comes before any /chains/<name> route
   'system',
+  'queues',
+  'plugins',
   'chains',
   'domains',
   'lists',

@@ -220,9 +220,9 @@ export function routes(router: RestRouter, deps: RestDeps): void {
   router.put('/lists/:list/config', async (ctx) => {
     const mlist = await services.lists.require(ctx.params.list);
     const input = inputOf(ctx);
-    const unknown = Object.keys(input).filter((k) => !attrs.has(k));
-    if (unknown.length) throw badRequest(`Unexpected parameters: ${unknown.sort().join(', ')}`);
-    checkWritable(attrs, Object.keys(input));
+    // As Mailman's validator: only the writable attributes are parameters of a PUT.
+    const unexpected = Object.keys(input).filter((k) => !attrs.get(k)?.convert);
+    if (unexpected.length) throw badRequest(`Unexpected parameters: ${unexpected.sort().join(', ')}`);
     const missing = required.filter((k) => !(k in input));
     if (missing.length) throw badRequest(`Missing Parameter: ${missing.join(', ')}`);
     await applySettings(services, attrs, mlist, input);
@@ -242,19 +242,35 @@ export function routes(router: RestRouter, deps: RestDeps): void {
     okay(ctx, { [name]: attr.get(mlist) });
   });
 
-  // PUT and PATCH of one attribute are the same: the body holds exactly that attribute.
-  const setOne = async (ctx: RestContext) => {
+  // One attribute, in the order Mailman checks: PUT is a validator of that one parameter;
+  // PATCH first counts the body's keys, then names a stranger among them.
+  router.put('/lists/:list/config/:attr', async (ctx) => {
     const mlist = await services.lists.require(ctx.params.list);
     const [name, attr] = attribute(ctx);
     if (!attr.convert) throw badRequest(`Read-only attribute: ${name}`);
     const input = inputOf(ctx);
-    const keys = Object.keys(input);
-    if (keys.length > 1) throw badRequest(`Expected 1 attribute, got ${keys.length}`);
-    if (keys.length === 1 && keys[0] !== name) throw badRequest(`Unexpected parameters: ${keys[0]}`);
-    if (!keys.length) throw badRequest(`Missing Parameter: ${name}`);
+    const extras = Object.keys(input).filter((k) => k !== name);
+    if (extras.length) throw badRequest(`Unexpected parameters: ${extras.sort().join(', ')}`);
+    if (!(name in input)) throw badRequest(`Missing Parameter: ${name}`);
     await applySettings(services, attrs, mlist, input);
     noContent(ctx);
-  };
-  router.patch('/lists/:list/config/:attr', setOne);
-  router.put('/lists/:list/config/:attr', setOne);
+  });
+
+  router.patch('/lists/:list/config/:attr', async (ctx) => {
+    const mlist = await services.lists.require(ctx.params.list);
+    const input = inputOf(ctx);
+    const keys = Object.keys(input);
+    if (keys.length > 1) throw badRequest(`Expected 1 attribute, got ${keys.length}`);
+    const [name, attr] = attribute(ctx);
+    if (keys.length === 1 && keys[0] !== name) throw badRequest(`Unknown attribute: ${keys[0]}`);
+    if (keys.length === 1 && !attr.convert) throw badRequest(`Read-only attribute: ${name}`);
+    await applySettings(services, attrs, mlist, input);
+    noContent(ctx);
+  });
+
+  // Mailman deletes no attribute but acceptable_aliases (kept as a setting here: PATCH it to []).
+  router.delete('/lists/:list/config', async (ctx) => {
+    await services.lists.require(ctx.params.list);
+    throw badRequest('Cannot delete the list configuration itself');
+  });
 }

@@ -2,7 +2,18 @@
 import type { MailingList } from '../../model/entities.js';
 import { ROLES } from '../../model/entities.js';
 import type { Services } from '../../services/services.js';
-import { apiOf, collection, created, noContent, okay, queryParam, type Api, type Resource } from '../helpers.js';
+import {
+  apiOf,
+  collection,
+  created,
+  methodNotAllowed,
+  noContent,
+  okay,
+  pagedCollection,
+  queryParam,
+  type Api,
+  type Resource,
+} from '../helpers.js';
 import { badRequest, notFound } from '../errors.js';
 import { bool, inputOf, oneOf, str, validate } from '../validate.js';
 import { LIST_STYLES } from '../../model/list-styles.js';
@@ -25,17 +36,25 @@ export async function renderLists(services: Services, api: Api, lists: MailingLi
   }));
 }
 
+/** `?advertised=true` keeps only the advertised lists (of /lists and /domains/D/lists), as Mailman. */
+export function advertisedOnly(ctx: RestContext): boolean {
+  const raw = queryParam(ctx, 'advertised');
+  try {
+    return raw === undefined ? false : bool(raw);
+  } catch (err) {
+    throw badRequest(`Invalid Parameter "advertised": ${(err as Error).message}.`);
+  }
+}
+
+const FIXED: Record<string, string[]> = { styles: ['HEAD', 'GET'], find: ['HEAD', 'GET', 'POST'] };
+
 export function routes(router: RestRouter, { services }: RestDeps): void {
   router.get('/lists', async (ctx) => {
-    const raw = queryParam(ctx, 'advertised');
-    let onlyAdvertised = false;
-    try {
-      onlyAdvertised = raw === undefined ? false : bool(raw);
-    } catch (err) {
-      throw badRequest(`Invalid Parameter "advertised": ${(err as Error).message}.`);
-    }
-    const lists = (await services.lists.all()).filter((l) => !onlyAdvertised || l.advertised);
-    ctx.body = await collection(ctx, lists, (ls) => renderLists(services, apiOf(ctx), ls));
+    ctx.body = await pagedCollection(
+      ctx,
+      (page) => services.lists.page({ advertised: advertisedOnly(ctx) }, page),
+      (ls) => renderLists(services, apiOf(ctx), ls),
+    );
   });
 
   router.post('/lists', async (ctx) => {
@@ -82,6 +101,8 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   });
 
   router.delete('/lists/:list', async (ctx) => {
+    // Not a list: the fixed resources above, which no list id can be (an id has a dot).
+    if (Object.hasOwn(FIXED, ctx.params.list)) throw methodNotAllowed(FIXED[ctx.params.list]);
     await services.lists.remove(ctx.params.list);
     noContent(ctx);
   });

@@ -9,7 +9,17 @@ import type { MemberQuery, MemberView } from '../../services/members.js';
 import { ConflictError } from '../../services/errors.js';
 import { AlreadySubscribedError, MembershipIsBannedError, SubscriptionPendingError } from '../../services/workflows.js';
 import { isValidEmail } from '../../email/addresses.js';
-import { accepted, apiOf, collection, created, isoDate, noContent, okay, type Api, type Resource } from '../helpers.js';
+import {
+  accepted,
+  apiOf,
+  created,
+  isoDate,
+  noContent,
+  okay,
+  pagedCollection,
+  type Api,
+  type Resource,
+} from '../helpers.js';
 import { badRequest, notFound } from '../errors.js';
 import { bool, inputOf, listOfStrings, oneLine, oneOf, str, validate, type Input } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
@@ -58,27 +68,37 @@ function pickFields(fields: string[] | undefined, resources: Resource[]): Resour
   return resources.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => fields.includes(k))));
 }
 
+/**
+ * The memberships `q` finds as a collection, paged in the database; a roster is listed by
+ * email, other searches in Mailman's listing order (list, role, email).
+ */
 export async function memberCollection(
   ctx: RestContext,
   services: Services,
-  views: MemberView[],
-  fields?: string[],
+  q: MemberQuery,
+  opts: { order?: 'listing' | 'email'; fields?: string[] } = {},
 ): Promise<Resource> {
   const api = apiOf(ctx);
   const requested =
-    fields ??
+    opts.fields ??
     (ctx.query.fields === undefined ? undefined : listOfStrings(ctx.query.fields).flatMap((f) => f.split(',')));
-  return collection(ctx, views, async (page) => pickFields(requested, await renderMembers(services, api, page)));
+  return pagedCollection(
+    ctx,
+    (page) => services.members.findPage(memberQuery(api, q), opts.order, page),
+    async (views) => pickFields(requested, await renderMembers(services, api, views)),
+  );
 }
 
-/**
- * A REST `subscriber` is an email, part of one, or a user id in the API's form; the search
- * itself is the member service's.
- */
-export function findMembers(services: Services, api: Api, q: MemberQuery): Promise<MemberView[]> {
+/** A REST `subscriber` is an email, part of one, or a user id in the API's form. */
+function memberQuery(api: Api, q: MemberQuery): MemberQuery {
   const s = q.subscriber?.trim();
   const uid = s !== undefined && !s.includes('@') ? api.toUuid(s) : undefined;
-  return services.members.find(uid ? { ...q, subscriber: undefined, subscriberUid: uid } : q);
+  return uid ? { ...q, subscriber: undefined, subscriberUid: uid } : q;
+}
+
+/** The memberships a REST search names; the search itself is the member service's. */
+export function findMembers(services: Services, api: Api, q: MemberQuery): Promise<MemberView[]> {
+  return services.members.find(memberQuery(api, q));
 }
 
 export async function requireMember(services: Services, api: Api, id: string): Promise<MemberView> {
@@ -127,8 +147,7 @@ async function subscribeWithMailmanErrors<T>(run: () => Promise<T>): Promise<T> 
 export function routes(router: RestRouter, { services }: RestDeps): void {
   router.get('/members', async (ctx) => {
     // As Mailman: every list's owners, moderators and members; nonmembers only through find.
-    const views = (await services.members.find({})).filter((v) => v.member.role !== 'nonmember');
-    ctx.body = await memberCollection(ctx, services, views);
+    ctx.body = await memberCollection(ctx, services, { notNonmembers: true });
   });
 
   router.post('/members', async (ctx) => {
@@ -243,20 +262,15 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     );
     let listId = args.list_id;
     if (listId !== undefined) listId = (await services.lists.get(listId))?.list_id ?? listId;
-    const views = await findMembers(services, apiOf(ctx), {
+    const q: MemberQuery = {
       subscriber: args.subscriber,
       listId,
       role: args.role ?? undefined,
       moderation_action: args.moderation_action ?? undefined,
       delivery_mode: args.delivery_mode ?? undefined,
       delivery_status: args.delivery_status ?? undefined,
-    });
-    ctx.body = await memberCollection(
-      ctx,
-      services,
-      views,
-      args.fields?.flatMap((f) => f.split(',')),
-    );
+    };
+    ctx.body = await memberCollection(ctx, services, q, { fields: args.fields?.flatMap((f) => f.split(',')) });
   };
   router.get('/members/find', find);
   router.post('/members/find', find);

@@ -3,7 +3,8 @@
 // decision on one: POST /lists/<list>/requests/<token> {action, reason}.
 import type { MembershipRequest, ModeratorAction } from '../../services/workflows.js';
 import { TOKEN_OWNERS } from '../../model/pending.js';
-import { apiOf, collection, isoSeconds, noContent, okay, type Resource } from '../helpers.js';
+import { isoSeconds, methodNotAllowed, noContent, okay, pagedCollection, type Resource } from '../helpers.js';
+import type { Page } from '../../services/paging.js';
 import { notFound } from '../errors.js';
 import { inputOf, multiLine, oneOf, str, validate } from '../validate.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
@@ -24,27 +25,28 @@ function render(r: MembershipRequest): Resource {
 }
 
 export function routes(router: RestRouter, { services }: RestDeps): void {
-  const filtered = async (ctx: RestContext) => {
+  /** The requests the query asks for (token_owner, request_type), one page of them or none (count only). */
+  const filtered = async (ctx: RestContext, page?: Page) => {
     const mlist = await services.lists.require(ctx.params.list);
     const args = validate(
       inputOf(ctx, { query: true }),
       { token_owner: oneOf(TOKEN_OWNERS), request_type: oneOf(TYPES), count: str, page: str },
       'all',
     );
-    const found = await services.workflows.requests(mlist.list_id, {
-      tokenOwner: args.token_owner ?? undefined,
-      type: args.request_type ?? undefined,
-    });
-    return found;
+    const filter = { tokenOwner: args.token_owner ?? undefined, type: args.request_type ?? undefined };
+    return services.workflows.requestsPage(mlist.list_id, filter, page);
   };
 
   router.get('/lists/:list/requests', async (ctx) => {
-    const found = await filtered(ctx);
-    ctx.body = await collection(ctx, found, (page) => page.map((r) => render(r)));
+    ctx.body = await pagedCollection(
+      ctx,
+      (page) => filtered(ctx, page),
+      (found) => found.map((r) => render(r)),
+    );
   });
 
   router.get('/lists/:list/requests/count', async (ctx) => {
-    okay(ctx, { count: (await filtered(ctx)).length });
+    okay(ctx, { count: (await filtered(ctx, { offset: 0, limit: 0 })).total });
   });
 
   router.get('/lists/:list/requests/:token', async (ctx) => {
@@ -55,6 +57,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   });
 
   router.post('/lists/:list/requests/:token', async (ctx) => {
+    if (ctx.params.token === 'count') throw methodNotAllowed(['HEAD', 'GET']);
     const mlist = await services.lists.require(ctx.params.list);
     const args = validate(inputOf(ctx), { action: oneOf(ACTIONS), reason: multiLine }, ['reason']);
     if (!(await services.workflows.request(mlist.list_id, ctx.params.token))) throw notFound();

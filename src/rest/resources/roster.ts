@@ -2,9 +2,10 @@
 // (/lists/<list>/<role>/<email>, which mailmanclient's get_member and unsubscribe use).
 import type { MemberRole } from '../../model/entities.js';
 import { ROLES } from '../../model/entities.js';
-import { apiOf, noContent, okay } from '../helpers.js';
+import { apiOf, okay } from '../helpers.js';
 import { notFound } from '../errors.js';
-import { bool, email, inputOf, listOfStrings, validate } from '../validate.js';
+import { inputOf, listOfStrings, validate } from '../validate.js';
+import { isValidEmail } from '../../email/addresses.js';
 import type { RestContext, RestDeps, RestRouter } from '../context.js';
 import { deleteMembership, memberCollection, renderMembers } from './members.js';
 import type { Services } from '../../services/services.js';
@@ -26,21 +27,19 @@ async function membership(services: Services, ctx: RestContext) {
 export function routes(router: RestRouter, { services }: RestDeps): void {
   router.get('/lists/:list/roster/:role', async (ctx) => {
     const mlist = await services.lists.require(ctx.params.list);
-    ctx.body = await memberCollection(
-      ctx,
-      services,
-      await services.members.roster(mlist.list_id, roleOf(ctx.params.role)),
-    );
+    const q = { listId: mlist.list_id, role: roleOf(ctx.params.role), exact: true };
+    ctx.body = await memberCollection(ctx, services, q, { order: 'email' });
   });
 
   // Mass unsubscription: {emails: [...]} -> {email: whether it was removed}.
   router.delete('/lists/:list/roster/:role', async (ctx) => {
     const mlist = await services.lists.require(ctx.params.list);
     const role = roleOf(ctx.params.role);
-    const args = validate(inputOf(ctx), { emails: (v) => listOfStrings(v).map(email) });
+    // As Mailman: any string is asked about; one that is no member's address is simply false.
+    const args = validate(inputOf(ctx), { emails: listOfStrings });
     const result: Record<string, boolean> = {};
-    for (const e of args.emails!) {
-      const address = await services.users.getAddress(e);
+    for (const e of new Set(args.emails!)) {
+      const address = isValidEmail(e) ? await services.users.getAddress(e) : null;
       const member = address ? await services.members.getMembership(mlist.list_id, role, address.id) : null;
       if (member) await services.members.unsubscribe(member);
       result[e] = !!member;

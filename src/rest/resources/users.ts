@@ -3,7 +3,17 @@ import type { Context } from 'koa';
 import type { User } from '../../model/entities.js';
 import type { Services } from '../../services/services.js';
 import { isValidEmail } from '../../email/addresses.js';
-import { apiOf, collection, created, isoDate, noContent, okay, type Api, type Resource } from '../helpers.js';
+import {
+  apiOf,
+  collection,
+  created,
+  pagedCollection,
+  isoDate,
+  noContent,
+  okay,
+  type Api,
+  type Resource,
+} from '../helpers.js';
 import { RestError, badRequest, notFound } from '../errors.js';
 import { bool, email, inputOf, oneLine, str, validate } from '../validate.js';
 import { hashPassword, randomPassword, verifyPassword } from '../../services/passwords.js';
@@ -58,8 +68,11 @@ export async function requireUser(services: Services, api: Api, idOrEmail: strin
 
 export function routes(router: RestRouter, { services }: RestDeps): void {
   router.get('/users', async (ctx) => {
-    const all = await services.users.users.find({ order: { id: 'ASC' } });
-    ctx.body = await collection(ctx, all, (page) => page.map((u) => userView(apiOf(ctx), u)));
+    ctx.body = await pagedCollection(
+      ctx,
+      (page) => services.users.usersPage(page),
+      (users) => users.map((u) => userView(apiOf(ctx), u)),
+    );
   });
 
   router.post('/users', async (ctx) => {
