@@ -150,6 +150,8 @@ export const SECTIONS: Record<string, SectionSpec> = {
     delivery_retry_period: d('5d'),
     verp_delimiter: s('+'),
     verp_confirmations: b('yes', 'confirmation requests come from -confirm+TOKEN, so a plain reply confirms'),
+    verp_personalized_deliveries: b('no', 'personalised lists send each copy from LIST-bounces+user=domain'),
+    verp_delivery_interval: i('0', 'VERP every Nth post of every list (1: all, 0: none but -owner mail)'),
     verp_probes: b('no', 'at the bounce threshold, send a probe first; only its bounce disables delivery'),
     max_autoresponses_per_day: i('10'),
     remove_dkim_headers: b('no'),

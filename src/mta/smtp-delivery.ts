@@ -57,6 +57,8 @@ interface Transport {
 interface Job {
   recipients: string[];
   msg: Prepared;
+  /** This transaction's envelope sender when not the message's (VERP). */
+  from?: string;
 }
 
 export const MAX_DELIVERY_THREADS = 64;
@@ -100,14 +102,19 @@ export class SmtpDelivery {
     return this.run(jobs, from, onDecided);
   }
 
-  /** One transaction per copy (personalised delivery), several in flight. */
+  /**
+   * One transaction per copy (personalised or VERP'd delivery), several in flight. Copies
+   * that share one Buffer share its wire form too; `from` per copy is its VERP envelope.
+   */
   deliverEach(
-    copies: { recipient: string; raw: Buffer }[],
+    copies: { recipient: string; raw: Buffer; from?: string }[],
     from: string,
     onDecided?: OnDecided,
   ): Promise<DeliveryResult> {
+    const prepared = new Map<Buffer, Prepared>();
+    const of = (raw: Buffer) => prepared.get(raw) ?? prepared.set(raw, new Prepared(raw)).get(raw)!;
     return this.run(
-      copies.map((c) => ({ recipients: [c.recipient], msg: new Prepared(c.raw) })),
+      copies.map((c) => ({ recipients: [c.recipient], msg: of(c.raw), from: c.from })),
       from,
       onDecided,
     );
@@ -128,7 +135,7 @@ export class SmtpDelivery {
         const job = jobs[next++];
         let out: TransactionOutcome;
         try {
-          out = await this.transport.send(from, job.recipients, job.msg);
+          out = await this.transport.send(job.from ?? from, job.recipients, job.msg);
         } catch (err) {
           if (!(err instanceof ConnectionLost)) throw err;
           lost ??= err;

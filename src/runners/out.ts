@@ -13,6 +13,7 @@ import {
   type MemberData,
 } from '../delivery/decorate.js';
 import { formatAddress } from '../email/addresses.js';
+import { verpEnvelope } from '../email/bounces/index.js';
 import { Message } from '../email/message.js';
 import type { MailingList } from '../model/entities.js';
 import type { MsgData } from '../queue/qfile.js';
@@ -44,16 +45,27 @@ export class OutgoingRunner extends QueueRunner {
     const texts = shouldDecorate(msgdata, recipients)
       ? await decorationTexts(this.env.services.templates, mlist)
       : undefined;
+    const verp = this.verps(mlist, msgdata) ? (r: string) => verpEnvelope(listAddresses(mlist).bounces, r) : undefined;
     let result;
     try {
-      result =
-        mlist.personalize === 'none'
-          ? await this.smtp.deliver(this.bulkCopy(msg, mlist, msgdata, texts), from, recipients, onDecided)
-          : await this.smtp.deliverEach(
-              await this.personalCopies(msg, mlist, msgdata, recipients, texts),
+      if (mlist.personalize !== 'none') {
+        const copies = await this.personalCopies(msg, mlist, msgdata, recipients, texts);
+        result = await this.smtp.deliverEach(
+          copies.map((c) => ({ ...c, from: verp?.(c.recipient) })),
+          from,
+          onDecided,
+        );
+      } else {
+        const copy = this.bulkCopy(msg, mlist, msgdata, texts);
+        // VERP without personalisation: one copy, one envelope per recipient.
+        result = verp
+          ? await this.smtp.deliverEach(
+              recipients.map((recipient) => ({ recipient, raw: copy, from: verp(recipient) })),
               from,
               onDecided,
-            );
+            )
+          : await this.smtp.deliver(copy, from, recipients, onDecided);
+      }
     } catch (err) {
       if (!(err instanceof ConnectionFailure)) throw err;
       this.failures++;
@@ -100,6 +112,21 @@ export class OutgoingRunner extends QueueRunner {
         deliver_until: until,
       });
     }
+  }
+
+  /**
+   * Whether each recipient gets its own envelope sender, LIST-bounces+user=domain, so a bounce
+   * names its member whatever the remote MTA writes: as asked by the message (mail to -owner),
+   * else as Mailman decides it: personalised lists with [mta] verp_personalized_deliveries,
+   * or every verp_delivery_interval-th post.
+   */
+  private verps(mlist: MailingList, msgdata: MsgData): boolean {
+    if (typeof msgdata.verp === 'boolean') return msgdata.verp;
+    if (msgdata.sender) return false; // an envelope of its own already (a probe, a notice's)
+    const { config } = this.env;
+    if (mlist.personalize !== 'none' && config.bool('mta', 'verp_personalized_deliveries')) return true;
+    const interval = config.int('mta', 'verp_delivery_interval');
+    return interval === 1 || (interval > 1 && Number(mlist.post_id) % interval === 0);
   }
 
   /** Bulk delivery: one copy, decorated once without member data, for every recipient. */
