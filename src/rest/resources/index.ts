@@ -7,6 +7,7 @@ import type { RestResource } from '../context.js';
 const IN_ORDER = [
   'explain', // its /chains/<name>/graph comes before any /chains/<name> route
   'system',
+  'queues',
   'chains',
   'domains',
   'lists',
