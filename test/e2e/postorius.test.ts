@@ -11,7 +11,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { TestServer } from '../helpers/server.js';
-import { SmtpSink } from '../helpers/smtp-sink.js';
+import { SmtpSink, type Received } from '../helpers/smtp-sink.js';
 
 const PYTHON = '/usr/bin/python3';
 const FLOW = join(PACKAGE_ROOT, 'test', 'e2e', 'python', 'postorius_flow.py');
@@ -38,16 +38,18 @@ interface Wait {
   members?: string[];
 }
 
+const QUESTIONS: Record<string, { what: string; is: (q: Wait, r: Received) => boolean }> = {
+  accepted: { what: 'the accepted post at every member', is: (q, r) => r.msg.messageId === q.tag },
+  welcome: { what: 'a welcome message to every new member', is: (_q, r) => /Welcome/.test(r.msg.get('subject') ?? '') },
+};
+
 async function answer(q: Wait): Promise<string> {
-  if (q.wait !== 'accepted') return `unknown question ${q.wait}`;
+  const question = QUESTIONS[q.wait];
+  if (!question) return `unknown question ${q.wait}`;
   const members = q.members ?? [];
-  const ofTag = (r: { msg: { messageId?: string } }) => r.msg.messageId === q.tag;
+  const is = (r: Received) => question.is(q, r);
   try {
-    await sink.waitFor(
-      () => members.every((m) => sink.copiesFor(m, ofTag).length === 1),
-      30_000,
-      'the accepted post at every member',
-    );
+    await sink.waitFor(() => members.every((m) => sink.copiesFor(m, is).length === 1), 30_000, question.what);
     return 'ok';
   } catch (e) {
     return (e as Error).message;
@@ -91,6 +93,7 @@ test('Postorius in Chromium: log in, domain, list, settings, members, bans, held
   assert.deepEqual(seen.bans, ['troll@example.net']);
   assert.equal(seen.held_after, 0);
   assert.equal(seen.pending_owner, 'moderator');
+  assert.equal(seen.accepted_member, 'patient@example.net');
   assert.equal(seen.list_after, 404);
-  assert.equal(seen.steps.length, 30);
+  assert.equal(seen.steps.length, 46);
 });

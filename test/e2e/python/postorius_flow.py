@@ -30,6 +30,7 @@ import urllib.error
 import urllib.request
 
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
@@ -334,7 +335,11 @@ class Browser:
         old = self.driver.find_element(By.TAG_NAME, 'html')
         self.driver.find_element(By.CSS_SELECTOR, css).click()
         # The next page, not the one the click left: the old document goes stale first.
-        WebDriverWait(self.driver, 30).until(staleness_of(old))
+        try:
+            WebDriverWait(self.driver, 30).until(staleness_of(old))
+        except TimeoutException:
+            body = self.driver.find_element(By.TAG_NAME, 'body').text
+            raise StepFailed(f'{name}: the form was not sent (a field the browser refused?)\n--- page ---\n{body}')
         WebDriverWait(self.driver, 30).until(lambda d: d.execute_script('return document.readyState') == 'complete')
         return self.check(name)
 
@@ -403,6 +408,7 @@ def flow(b):
     page = b.submit('mass-subscribed', 'form button[type=submit]')
     status, roster = rest('GET', f'/lists/{LIST_ID}/roster/member')
     results['members'] = sorted(e['email'] for e in roster.get('entries', []))
+    ask('welcome', members=MASS)
 
     page = b.open(f'/postorius/lists/{LIST_ID}/members/member/', 'members')
     expect(all(m in page for m in MASS), 'the members page does not show every member', page)
@@ -433,8 +439,38 @@ def flow(b):
     results['pending_owner'] = pending['token_owner']
     page = b.open(f'/postorius/lists/{LIST_ID}/subscription_requests', 'subscription-requests')
     expect(PENDING in page, 'the pending request is not listed', page)
+    page = b.submit('subscription-accepted', 'input[type=submit][name=accept]')
+    expect('The request has been accepted' in page, 'no confirmation of the acceptance', page)
+    status, member = rest('GET', f'/lists/{LIST_ID}/member/{PENDING}')
+    results['accepted_member'] = member['email'] if status == 200 else status
+    ask('welcome', members=[PENDING])
     b.open(f'/postorius/lists/{LIST_ID}/pending_confirmation', 'pending-confirmation')
     b.open(f'/postorius/lists/{LIST_ID}/unsubscription_requests', 'unsubscription-requests')
+
+    # The rest of the list's menu, the roster of every role (the stranger is a non-member now).
+    for role in ['owner', 'moderator', 'nonmember']:
+        page = b.open(f'/postorius/lists/{LIST_ID}/members/{role}/', f'members-{role}')
+    expect(STRANGER in page, 'the non-member who posted is not listed', page)
+    for path, name in [
+        ('mass_removal/', 'mass-removal'),
+        ('header-matches/', 'header-matches'),
+        ('templates', 'templates'),
+    ]:
+        b.open(f'/postorius/lists/{LIST_ID}/{path}', name)
+
+    # The site's pages and the administrator's own.
+    for path, name in [
+        (f'/postorius/domains/{DOMAIN}/', 'domain-edit'),
+        (f'/postorius/domains/{DOMAIN}/owners', 'domain-owners'),
+        ('/postorius/system/', 'system-information'),
+        ('/postorius/bans/', 'global-bans'),
+        ('/postorius/users', 'users'),
+        ('/postorius/accounts/subscriptions/', 'my-subscriptions'),
+        ('/postorius/accounts/mailmansettings/', 'my-settings'),
+        ('/postorius/accounts/per-address-preferences/', 'my-address-preferences'),
+        ('/postorius/accounts/per-subscription-preferences/', 'my-subscription-preferences'),
+    ]:
+        b.open(path, name)
 
     b.open(f'/postorius/lists/{LIST_ID}/delete', 'delete')
     page = b.submit('deleted', 'form button.btn-danger[type=submit]')
