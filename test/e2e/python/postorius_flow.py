@@ -424,6 +424,14 @@ def flow(b):
     wait_until('the post to be held', lambda: rest('GET', f'/lists/{LIST_ID}/held/count')[1]['count'] == 1)
     page = b.open(f'/postorius/lists/{LIST_ID}/held_messages', 'held')
     expect('Held for Postorius' in page, 'the held message is not listed', page)
+    # The subject opens the message in a dialog, fetched by the page's script through Postorius's
+    # own JSON view of the held message.
+    b.driver.find_element(By.CSS_SELECTOR, 'a.show-modal-btn').click()
+    content = b.driver.find_element(By.ID, 'held-message-content')
+    WebDriverWait(b.driver, 30).until(lambda d: 'Please let me in' in content.text)
+    b.check('held-message-shown')
+    b.driver.find_element(By.CSS_SELECTOR, '#held-messages-modal button.close').click()
+    WebDriverWait(b.driver, 30).until_not(lambda d: d.find_element(By.ID, 'held-messages-modal').is_displayed())
     b.driver.find_element(By.CSS_SELECTOR, 'input.message-checkbox').click()
     page = b.submit('held-accepted', 'input[type=submit][name=accept]')
     results['held_after'] = rest('GET', f'/lists/{LIST_ID}/held/count')[1]['count']
