@@ -36,10 +36,14 @@ interface Wait {
   wait: string;
   tag?: string;
   members?: string[];
+  footer?: string;
 }
 
 const QUESTIONS: Record<string, { what: string; is: (q: Wait, r: Received) => boolean }> = {
-  accepted: { what: 'the accepted post at every member', is: (q, r) => r.msg.messageId === q.tag },
+  accepted: {
+    what: "the accepted post at every member, with the list's footer",
+    is: (q, r) => r.msg.messageId === q.tag && r.raw.toString().includes(q.footer ?? ''),
+  },
   welcome: { what: 'a welcome message to every new member', is: (_q, r) => /Welcome/.test(r.msg.get('subject') ?? '') },
 };
 
@@ -91,9 +95,10 @@ test('Postorius in Chromium: log in, domain, list, settings, members, bans, held
   assert.deepEqual(seen.saved, { display_name: 'Postorius Test', subscription_policy: 'moderate' });
   assert.deepEqual(seen.members, ['mark@example.net', 'mia@example.net', 'mona@example.net']);
   assert.deepEqual(seen.bans, ['troll@example.net']);
+  assert.deepEqual(seen.uris, ['list:member:regular:footer']);
   assert.equal(seen.held_after, 0);
   assert.equal(seen.pending_owner, 'moderator');
   assert.equal(seen.accepted_member, 'patient@example.net');
   assert.equal(seen.list_after, 404);
-  assert.equal(seen.steps.length, 47);
+  assert.equal(seen.steps.length, 49);
 });

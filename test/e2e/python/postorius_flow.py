@@ -45,6 +45,7 @@ MASS = ['mona@example.net', 'mark@example.net', 'mia@example.net']
 BANNED = 'troll@example.net'
 STRANGER = 'stranger@example.com'
 PENDING = 'patient@example.net'
+FOOTER = 'Footer written in Postorius'
 SETTINGS_TABS = [
     'list_identity',
     'automatic_responses',
@@ -66,6 +67,8 @@ ALLOWED_HOSTS = ['127.0.0.1', 'localhost']
 MAILMAN_REST_API_URL = {rest!r}
 MAILMAN_REST_API_USER = 'restadmin'
 MAILMAN_REST_API_PASS = 'restpass'
+# Where the core fetches the templates Postorius stores (list footers and the like).
+POSTORIUS_TEMPLATE_BASE_URL = {site!r} + '/postorius/api/templates/'
 INSTALLED_APPS = [
     'django.contrib.admin',
     'django.contrib.auth',
@@ -202,16 +205,16 @@ class Django:
 
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix='postorius-')
+        self.port = free_port()
+        self.url = f'http://127.0.0.1:{self.port}'
         with open(os.path.join(self.dir, 'settings.py'), 'w') as f:
-            f.write(SETTINGS.format(rest=REST_ROOT))
+            f.write(SETTINGS.format(rest=REST_ROOT, site=self.url))
         with open(os.path.join(self.dir, 'urls.py'), 'w') as f:
             f.write(URLS)
         self.env = dict(os.environ, DJANGO_SETTINGS_MODULE='settings', PYTHONPATH=self.dir)
         self.log_path = os.path.join(self.dir, 'django.log')
         self.log_seen = 0
         self.proc = None
-        self.port = free_port()
-        self.url = f'http://127.0.0.1:{self.port}'
 
     def manage(self, *args, stdin=None):
         res = subprocess.run(
@@ -331,9 +334,14 @@ class Browser:
         el.clear()
         el.send_keys(value)
 
-    def submit(self, name, css='form button[type=submit], form input[type=submit]'):
+    def submit(self, name, css='form button[type=submit], form input[type=submit]', of_field=None):
+        """Sends the form of the button css finds; or, with of_field, the form around that field."""
         old = self.driver.find_element(By.TAG_NAME, 'html')
-        self.driver.find_element(By.CSS_SELECTOR, css).click()
+        if of_field:
+            button = f"//*[@id='{of_field}']/ancestor::form//*[@type='submit']"
+            self.driver.find_element(By.XPATH, button).click()
+        else:
+            self.driver.find_element(By.CSS_SELECTOR, css).click()
         # The next page, not the one the click left: the old document goes stale first.
         try:
             WebDriverWait(self.driver, 30).until(staleness_of(old))
@@ -420,6 +428,16 @@ def flow(b):
     status, bans = rest('GET', f'/lists/{LIST_ID}/bans')
     results['bans'] = [e['email'] for e in bans.get('entries', [])]
 
+    # A footer written in Postorius: the core fetches it from Postorius's template view when it
+    # decorates the list's posts (the accepted post below must carry it).
+    b.open(f'/postorius/lists/{LIST_ID}/templates/new', 'template-new')
+    Select(b.driver.find_element(By.ID, 'id_name')).select_by_value('list:member:regular:footer')
+    b.fill('id_data', FOOTER)
+    page = b.submit('template-added', of_field='id_data')
+    expect('list:member:regular:footer' in page, 'the template is not listed', page)
+    status, uris = rest('GET', f'/lists/{LIST_ID}/uris')
+    results['uris'] = [e['name'] for e in uris.get('entries', [])]
+
     post_from_stranger()
     wait_until('the post to be held', lambda: rest('GET', f'/lists/{LIST_ID}/held/count')[1]['count'] == 1)
     page = b.open(f'/postorius/lists/{LIST_ID}/held_messages', 'held')
@@ -435,7 +453,7 @@ def flow(b):
     b.driver.find_element(By.CSS_SELECTOR, 'input.message-checkbox').click()
     page = b.submit('held-accepted', 'input[type=submit][name=accept]')
     results['held_after'] = rest('GET', f'/lists/{LIST_ID}/held/count')[1]['count']
-    ask('accepted', tag='<held-for-postorius@example.com>', members=MASS)
+    ask('accepted', tag='<held-for-postorius@example.com>', members=MASS, footer=FOOTER)
 
     # A request waiting for the moderator, as the list's policy now asks.
     status, pending = rest(
