@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import urllib.error
 import urllib.request
 
@@ -421,6 +422,23 @@ def flow(b):
     page = b.open(f'/postorius/lists/{LIST_ID}/members/member/', 'members')
     expect(all(m in page for m in MASS), 'the members page does not show every member', page)
 
+    # One member moderated from their options page, as a moderator does for a newcomer.
+    b.open(f'/postorius/lists/{LIST_ID}/members/options/{MASS[0]}', 'member-options')
+    Select(b.driver.find_element(By.ID, 'id_moderation_action')).select_by_value('hold')
+    page = b.submit('member-moderated', of_field='id_moderation_action')
+    expect('moderation settings have been updated' in page, 'no confirmation of the moderation change', page)
+    status, member = rest('GET', f'/lists/{LIST_ID}/member/{MASS[0]}')
+    results['moderated'] = member.get('moderation_action')
+
+    b.open(f'/postorius/lists/{LIST_ID}/header-matches/', 'header-matches')
+    b.fill('id_form-0-header', 'X-Spam-Flag')
+    b.fill('id_form-0-pattern', 'YES')
+    Select(b.driver.find_element(By.ID, 'id_form-0-action')).select_by_value('discard')
+    page = b.submit('header-match-added', of_field='id_form-0-header')
+    expect('successfully modified' in page, 'no confirmation of the header filter', page)
+    status, matches = rest('GET', f'/lists/{LIST_ID}/header-matches')
+    results['header_matches'] = [[e['header'], e['pattern'], e.get('action')] for e in matches.get('entries', [])]
+
     b.open(f'/postorius/lists/{LIST_ID}/bans/', 'bans')
     b.fill('id_email', BANNED)
     page = b.submit('banned', 'form.bans-add-form button[type=submit]')
@@ -477,11 +495,7 @@ def flow(b):
     for role in ['owner', 'moderator', 'nonmember']:
         page = b.open(f'/postorius/lists/{LIST_ID}/members/{role}/', f'members-{role}')
     expect(STRANGER in page, 'the non-member who posted is not listed', page)
-    for path, name in [
-        ('mass_removal/', 'mass-removal'),
-        ('header-matches/', 'header-matches'),
-        ('templates', 'templates'),
-    ]:
+    for path, name in [('mass_removal/', 'mass-removal'), ('templates', 'templates')]:
         b.open(f'/postorius/lists/{LIST_ID}/{path}', name)
 
     # The site's pages and the administrator's own.
@@ -516,6 +530,13 @@ def main():
         print(json.dumps({'done': results}), flush=True)
     except StepFailed as e:
         print(str(e), file=sys.stderr)
+        sys.exit(1)
+    except Exception:
+        # selenium's own failures (an element missing, a timeout): the page says why.
+        traceback.print_exc()
+        if browser:
+            page = browser.driver.find_element(By.TAG_NAME, 'body').text
+            print(f'at {browser.driver.current_url}:\n--- page ---\n{page}', file=sys.stderr)
         sys.exit(1)
     finally:
         if browser:
