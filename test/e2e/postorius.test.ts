@@ -93,7 +93,7 @@ test('Postorius in Chromium: log in, domain, list, settings, members, bans, held
   assert.equal(seen.domain, 'example.org');
   assert.equal(seen.list, 'ptest@example.org');
   assert.deepEqual(seen.saved, { display_name: 'Postorius Test', subscription_policy: 'moderate' });
-  assert.deepEqual(seen.members, ['mark@example.net', 'mia@example.net', 'mona@example.net']);
+  assert.deepEqual(seen.members, ['admin@example.com', 'mark@example.net', 'mia@example.net', 'mona@example.net']);
   assert.equal(seen.moderated, 'hold');
   assert.deepEqual(seen.header_matches, [['x-spam-flag', 'YES', 'discard']]);
   assert.deepEqual(seen.bans, ['troll@example.net']);
@@ -102,5 +102,5 @@ test('Postorius in Chromium: log in, domain, list, settings, members, bans, held
   assert.equal(seen.pending_owner, 'moderator');
   assert.equal(seen.accepted_member, 'patient@example.net');
   assert.equal(seen.list_after, 404);
-  assert.equal(seen.steps.length, 52);
+  assert.equal(seen.steps.length, 53);
 });

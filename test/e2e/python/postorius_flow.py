@@ -395,7 +395,12 @@ def flow(b):
     status, mlist = rest('GET', f'/lists/{LIST_ID}')
     expect(status == 200, f'the list is not on the server: {status} {mlist}', page)
     results['list'] = mlist['fqdn_listname']
+    # The administrator joins from the list's page with their primary address (Postorius sends
+    # their user id; the core subscribes their preferred address).
     b.open(f'/postorius/lists/{LIST_ID}/', 'list-summary')
+    b.driver.find_element(By.CSS_SELECTOR, 'input[name=delivery_status][value=enabled]').click()
+    page = b.submit('self-subscribed', of_field='id_subscriber')
+    expect(f'You are subscribed to {POSTING}' in page, 'the administrator was not subscribed', page)
 
     for tab in SETTINGS_TABS:
         b.open(f'/postorius/lists/{LIST_ID}/settings/{tab}', f'settings-{tab}')
