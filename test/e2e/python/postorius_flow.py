@@ -31,10 +31,9 @@ import urllib.error
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 REST_ROOT, LMTP_PORT, SHOTS = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -285,6 +284,18 @@ ACCESS = re.compile(r'"(GET|POST|HEAD) (\S+) HTTP/[\d.]+" (\d{3})')
 ERROR_TEXT = ['Something went wrong', 'Server Error', 'Not Found', 'Forbidden', 'Bad Request', 'Traceback']
 
 
+def gone(element):
+    """Whether the element's document has been replaced by the next one."""
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException:
+        # Asked mid-navigation, Chromium may answer that it has no document at all: ask again.
+        return False
+
+
 class Browser:
     def __init__(self, django):
         self.django = django
@@ -345,11 +356,13 @@ class Browser:
             self.driver.find_element(By.CSS_SELECTOR, css).click()
         # The next page, not the one the click left: the old document goes stale first.
         try:
-            WebDriverWait(self.driver, 30).until(staleness_of(old))
+            WebDriverWait(self.driver, 30).until(lambda d: gone(old))
         except TimeoutException:
             body = self.driver.find_element(By.TAG_NAME, 'body').text
             raise StepFailed(f'{name}: the form was not sent (a field the browser refused?)\n--- page ---\n{body}')
-        WebDriverWait(self.driver, 30).until(lambda d: d.execute_script('return document.readyState') == 'complete')
+        WebDriverWait(self.driver, 30, ignored_exceptions=(WebDriverException,)).until(
+            lambda d: d.execute_script('return document.readyState') == 'complete'
+        )
         return self.check(name)
 
     def quit(self):
