@@ -2,7 +2,7 @@
 // Chromium against the real server: an administrator's day, page by page, each page free of
 // error pages and red messages. The driver (python/postorius_flow.py) checks the pages and what
 // they claim through REST; mail that goes out is looked for here, at the SMTP sink.
-// Screenshots of every step are left in test-output/postorius/.
+// Screenshots of every step are left in test-output/postorius/<database>/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -11,11 +11,13 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { TestServer } from '../helpers/server.js';
+import { TEST_SERVER_URL } from '../helpers/database.js';
 import { SmtpSink, type Received } from '../helpers/smtp-sink.js';
 
 const PYTHON = '/usr/bin/python3';
 const FLOW = join(PACKAGE_ROOT, 'test', 'e2e', 'python', 'postorius_flow.py');
-const SHOTS = join(PACKAGE_ROOT, 'test-output', 'postorius');
+// One folder per database pass of the suite, so the PostgreSQL pass keeps the SQLite one's.
+const SHOTS = join(PACKAGE_ROOT, 'test-output', 'postorius', TEST_SERVER_URL ? 'postgresql' : 'sqlite');
 let sink: SmtpSink;
 let server: TestServer;
 
