@@ -332,3 +332,21 @@ test('API 3.0 shows member and user ids as integers and accepts them back', asyn
   // A 3.0 integer is not a 3.1 id (unless it happens to be 32 digits long, which reads as hex).
   if (entry.member_id.length !== 32) assertError(await rest.get(`/members/${entry.member_id}`), 404);
 });
+
+test('an owner added as Postorius adds one: a known address keeps its name, delivery regular', async () => {
+  await rest.services.lists.create('cat@example.com');
+  // mailmanclient's add_owner sends display_name=None form-encoded: the string "None".
+  const known = await subscribe(
+    { list_id: 'cat.example.com', subscriber: 'anne@example.com', role: 'owner', display_name: 'None' },
+    true,
+  );
+  const owner = (await rest.get(`/members/${known}`)).body;
+  assert.equal(owner.display_name, 'Anne Person');
+  assert.equal((await rest.get(`/members/${known}/preferences`)).body.delivery_mode, 'regular');
+  const fresh = await subscribe(
+    { list_id: 'cat.example.com', subscriber: 'olga@example.com', role: 'moderator', display_name: 'Olga' },
+    true,
+  );
+  assert.equal((await rest.get(`/members/${fresh}`)).body.display_name, 'Olga');
+  assert.equal((await rest.get('/addresses/olga@example.com')).body.display_name, 'Olga');
+});

@@ -220,12 +220,16 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
       }
       return;
     }
+    // As Mailman's add_member: a name given names a new address only (Postorius sends the
+    // string "None" for an owner it adds without one), and the member's own delivery mode is
+    // regular unless asked for.
+    const known = await services.users.getAddress(email.toLowerCase());
     let view: MemberView;
     try {
       view = await services.members.subscribe(mlist, email, {
         role,
-        displayName: args.display_name,
-        deliveryMode: args.delivery_mode ?? undefined,
+        displayName: known ? undefined : args.display_name,
+        deliveryMode: args.delivery_mode ?? 'regular',
         deliveryStatus: args.delivery_status ?? undefined,
         verified: !!(args.pre_verified || args.invitation),
         makeUser: true,
