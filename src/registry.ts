@@ -36,6 +36,8 @@ export interface MessageContext {
   services: Services;
   /** True under `mailman explain`: report, do not act. */
   dryRun?: boolean;
+  /** The archivers, for the List-Archive and Archived-At headers (absent: none are added). */
+  archivers?: Pick<ComponentRegistry<Archiver>, 'get'>;
   /**
    * State of this one run, kept on its context rather than in module tables so concurrent
    * messages never share it and nothing outlives the message.

@@ -6,10 +6,10 @@
 // shunted naming only those, so `mailman unshunt` retries just them. (Mailman logs the failure
 // and drops the post for that archiver.)
 import { QueueRunner, type Disposition, type QueueItem, type RunnerEnv } from './runner.js';
-import type { Archiver, ArchiverContext, ComponentRegistry } from '../registry.js';
+import type { Archiver, ComponentRegistry } from '../registry.js';
 import type { MsgData } from '../queue/qfile.js';
 import { Message } from '../email/message.js';
-import { archiverComponentName, archiverFileSettings, archiverSetting } from '../config/archiver-settings.js';
+import { siteArchiver } from '../delivery/archiving.js';
 import { logger } from '../logging.js';
 
 /** Tries for one archiver before the post is shunted. */
@@ -84,15 +84,7 @@ export class ArchiveRunner extends QueueRunner {
     const section = `archiver.${name}`;
     const log = this.archiverLog.child({ archiver: name, list: mlist.list_id, message_id: msg.messageId });
     try {
-      const component = this.archivers.get(archiverComponentName(config, name));
-      if (!component) throw new Error(`[${section}] names no known archiver (${this.archivers.names().join(', ')})`);
-      const file = archiverFileSettings(config, name);
-      const ctx: ArchiverContext = {
-        config,
-        services,
-        setting: (key) => archiverSetting(config, name, file, key),
-        timeoutMs: config.durationMs(section, 'timeout'),
-      };
+      const { archiver, ctx } = siteArchiver(this.archivers, config, services, name);
       const copy = new Message(msg.toBuffer());
       const received = typeof msgdata.received_time === 'number' ? msgdata.received_time : Date.now();
       const date = copy.get('date');
@@ -104,10 +96,7 @@ export class ArchiveRunner extends QueueRunner {
         copy.set('Date', rfc5322Date(new Date(received)));
         if (date !== undefined) copy.set('X-Original-Date', date);
       }
-      // RFC 5064: the archive's copy says where it is archived.
-      const permalink = component.permalink(ctx, mlist, copy);
-      if (permalink) copy.set('Archived-At', `<${permalink}>`);
-      await component.archiveMessage(ctx, mlist, copy);
+      await archiver.archiveMessage(ctx, mlist, copy);
       log.info('archived');
       return true;
     } catch (err) {

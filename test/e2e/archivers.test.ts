@@ -177,15 +177,30 @@ test('a post reaches every archiver, and one that fails gets it once it works, t
   await sink.waitFor(() => archiveCopies(id).length === 1, 20_000, 'the copy to the mail-archive address');
 
   const hash = messageIdHash(id);
+  const hk = `http://127.0.0.1:${(hyperkitty.address() as { port: number }).port}/hk/list/${ANT}/`;
+  // Each archiver's permalink in the order of their sections (broken and mhonarc are MHonArc's),
+  // on the members' copies and on the copies the archives get alike.
+  const archivedAt = [
+    `<http://example.com/archives/${ANT}/${hash}>`,
+    `<${hk}message/${hash}/>`,
+    `<http://archive.example.net/${hash}>`,
+    `<http://example.com/archives/${ANT}/${hash}>`,
+  ];
+  const listArchive = [
+    `<http://example.com/archives/${ANT}>`,
+    `<${hk}>`,
+    '<http://archive.example.net/ant%40example.com>',
+    `<http://example.com/archives/${ANT}>`,
+  ];
+  const [member] = sink.copiesFor('anne@example.org', (r) => r.msg.messageId === id);
+  assert.deepEqual(member.msg.getAll('archived-at'), archivedAt);
+  assert.deepEqual(member.msg.getAll('list-archive'), listArchive);
   const [copy] = archiveCopies(id);
-  assert.equal(copy.msg.get('archived-at'), `<http://archive.example.net/${hash}>`);
+  assert.deepEqual(copy.msg.getAll('archived-at'), archivedAt);
   assert.equal(copy.msg.get('list-id'), '<ant.example.com>', 'the list sent it');
-  const [hk] = hyperkittyCopies(id);
-  assert.equal(hk.mlist, ANT);
-  assert.equal(
-    hk.msg.get('archived-at'),
-    `<http://127.0.0.1:${(hyperkitty.address() as { port: number }).port}/hk/list/${ANT}/message/${hash}/>`,
-  );
+  const [atHyperkitty] = hyperkittyCopies(id);
+  assert.equal(atHyperkitty.mlist, ANT);
+  assert.deepEqual(atHyperkitty.msg.getAll('archived-at'), archivedAt);
   assert.equal(refusedKeys, 0);
   assert.equal(postsIn(brokenOut()).length, 0, 'the broken archiver has nothing yet');
 
@@ -254,4 +269,10 @@ test('a list that switched an archiver off, or keeps its archive private, is not
   await barrierPost(server, sink);
   assert.equal(hyperkittyCopies(id).length, 0, 'hyperkitty is off for bee');
   assert.equal(archiveCopies(id).length, 0, 'the Mail-Archive only takes public archives');
+  const [member] = sink.copiesFor('anne@example.org', (r) => r.msg.messageId === id);
+  const hash = messageIdHash(id);
+  assert.deepEqual(member.msg.getAll('archived-at'), [
+    `<http://example.com/archives/${BEE}/${hash}>`,
+    `<http://example.com/archives/${BEE}/${hash}>`,
+  ]);
 });
