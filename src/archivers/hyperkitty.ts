@@ -54,7 +54,13 @@ export default defineArchiver({
     const form = new FormData();
     form.set('mlist', listAddresses(mlist).posting);
     form.set('message', new Blob([msg.toBuffer()], { type: 'message/rfc822' }), 'message.txt');
-    const res = await fetch(url, { method: 'POST', body: form, signal: AbortSignal.timeout(ctx.timeoutMs) });
+    const res = await fetch(url, {
+      method: 'POST',
+      body: form,
+      // The key is in the URL: a redirect must not carry it elsewhere.
+      redirect: 'error',
+      signal: AbortSignal.timeout(ctx.timeoutMs),
+    });
     const answer = await boundedText(res);
     // The key travels in the URL, as the plugin sends it: never log the URL itself.
     const where = new URL('api/mailman/archive', baseUrl(ctx)).href;
