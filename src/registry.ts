@@ -36,6 +36,8 @@ export interface MessageContext {
   services: Services;
   /** True under `mailman explain`: report, do not act. */
   dryRun?: boolean;
+  /** The archivers, for the List-Archive and Archived-At headers (absent: none are added). */
+  archivers?: Pick<ComponentRegistry<Archiver>, 'get'>;
   /**
    * State of this one run, kept on its context rather than in module tables so concurrent
    * messages never share it and nothing outlives the message.
@@ -148,6 +150,32 @@ export interface EmailCommand extends Component {
   process(ctx: EmailCommandContext, args: string[]): CommandStatus | Promise<CommandStatus>;
 }
 
+/** What an archiver is handed besides the list and the message: its `[archiver.NAME]` settings. */
+export interface ArchiverContext {
+  services: Services;
+  config: Config;
+  /**
+   * A setting of this archiver: the `[archiver.NAME]` key when set, else the `[general]` key of
+   * its `configuration` file (as Mailman's archivers read theirs), else ''.
+   */
+  setting(key: string): string;
+  /** `[archiver.NAME] timeout`: how long one post may take (a command, an HTTP request). */
+  timeoutMs: number;
+}
+
+/**
+ * A site archiver (Mailman's IArchiver): where a list's archive and a post in it are found, and
+ * the archiving itself. `archiveMessage` throws when the post was not archived, so the archive
+ * runner can try again later.
+ */
+export interface Archiver extends Component {
+  /** The top of the list's archive (List-Archive), or undefined when it has none to show. */
+  listUrl(ctx: ArchiverContext, mlist: MailingList): string | undefined;
+  /** Where this post is (or will be) in the archive (Archived-At), or undefined. */
+  permalink(ctx: ArchiverContext, mlist: MailingList, msg: Message): string | undefined;
+  archiveMessage(ctx: ArchiverContext, mlist: MailingList, msg: Message): Promise<void>;
+}
+
 /** A running runner slice: how to stop it, and (for a loop) a promise that rejects if it dies. */
 export interface RunnerHandle {
   stop(): Promise<void>;
@@ -204,6 +232,8 @@ export interface Registry {
   runners: ComponentRegistry<RunnerComponent>;
   /** The commands of mail to -request, -join, -leave and -confirm (not named by the language). */
   emailCommands: ComponentRegistry<EmailCommand>;
+  /** The archivers an `[archiver.NAME]` section may name (not named by the language). */
+  archivers: ComponentRegistry<Archiver>;
 }
 
 /** A registry with nothing in it, for a test or a tool that registers its own components. */
@@ -215,6 +245,7 @@ export function emptyRegistry(): Registry {
     linkSources: new ComponentRegistry<LinkSource>('link source'),
     runners: new ComponentRegistry<RunnerComponent>('runner'),
     emailCommands: new ComponentRegistry<EmailCommand>('email command'),
+    archivers: new ComponentRegistry<Archiver>('archiver'),
   };
 }
 
@@ -226,6 +257,7 @@ export const defineHandler = (handler: Handler): Handler => handler;
 export const defineLinkSource = (source: LinkSource): LinkSource => source;
 export const defineRunners = (...runners: RunnerComponent[]): RunnerComponent[] => runners;
 export const defineEmailCommand = (command: EmailCommand): EmailCommand => command;
+export const defineArchiver = (archiver: Archiver): Archiver => archiver;
 
 /** The email command a word names, by its name or one of its aliases. */
 export function emailCommandNamed(
@@ -243,6 +275,7 @@ const COMPONENT_DIRS = [
   ['delivery/handlers', 'handlers'],
   ['moderation/sources', 'linkSources'],
   ['commands', 'emailCommands'],
+  ['archivers', 'archivers'],
 ] as const satisfies readonly (readonly [string, keyof Registry])[];
 const RUNNER_DIR = 'runners/registered';
 

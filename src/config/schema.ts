@@ -73,6 +73,7 @@ export const SECTIONS: Record<string, SectionSpec> = {
     log_dir: p('$var_dir/logs'),
     lock_dir: p('$var_dir/locks'),
     messages_dir: p('$var_dir/messages', 'the message store (held messages)'),
+    archive_dir: p('$var_dir/archives', 'what local archivers (prototype) write'),
     template_dir: p('$var_dir/templates', 'site, domain and list overrides of the built-in templates'),
     list_data_dir: p('$var_dir/lists'),
     run_dir: p('$var_dir/run', 'pid, status and bound-port files'),
@@ -183,6 +184,13 @@ export function archiverSection(): SectionSpec {
     configuration: s(''),
     clobber_date: e('maybe', ['always', 'never', 'maybe']),
     clobber_skew: d('1d'),
+    // What Mailman's archivers read from their configuration file's [general] section; set here,
+    // a key wins over the file's.
+    base_url: s('', 'mail-archive, mhonarc, hyperkitty: where the archive is on the web'),
+    recipient: s('', 'mail-archive: the address each post is sent to'),
+    command: s('', 'mhonarc: the command run with each post on its standard input (no shell)'),
+    api_key: secret(s('', 'hyperkitty: the key HyperKitty expects (its MAILMAN_ARCHIVER_KEY)')),
+    timeout: d('60s', 'mhonarc, hyperkitty: how long one post may take before it counts as failed'),
   };
 }
 
@@ -226,6 +234,7 @@ export const LOG_NAMES = [
   'master',
   'dsl',
   'bounce',
+  'archiver',
 ] as const;
 
 export function loggingSection(): SectionSpec {

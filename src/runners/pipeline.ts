@@ -34,6 +34,7 @@ export class PipelineRunner extends QueueRunner {
       msg: item.msg,
       msgdata: item.msgdata,
       services: this.env.services,
+      archivers: this.env.registry?.archivers,
     };
     try {
       await runPipeline(this.catalog.snapshot(), this.pipelineName(item), ctx);

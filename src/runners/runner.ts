@@ -9,6 +9,7 @@ import { newHop, withinHop } from '../queue/hop.js';
 import type { MsgData } from '../queue/qfile.js';
 import type { Services } from '../services/services.js';
 import type { Config } from '../config/config.js';
+import type { Registry } from '../registry.js';
 import type { MailingList } from '../model/entities.js';
 import { Message } from '../email/message.js';
 import { logger } from '../logging.js';
@@ -19,6 +20,8 @@ const IN_FLIGHT_BYTES = 32 << 20;
 export interface RunnerEnv {
   config: Config;
   services: Services;
+  /** The process's components, where a runner hands some to what it runs (the archivers). */
+  registry?: Registry;
 }
 
 /** What dispose() asks of the loop: done with it, or put it back (with new metadata). */

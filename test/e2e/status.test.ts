@@ -92,7 +92,7 @@ test('an injected digest and shunted mail are shown by status; the command and b
   assert.deepEqual(json.stalled.map((q) => [q.name, q.count]).sort(), [['digest', 1]]);
   assert.equal(json.shunted?.count, 1);
   // Queues a runner takes are not listed, whatever is passing through them.
-  assert.doesNotMatch(res.stdout, /^ {2}(in|pipeline|out|virgin|retry|bounces|command) +\d+ message/m);
+  assert.doesNotMatch(res.stdout, /^ {2}(in|pipeline|out|virgin|retry|bounces|archive|command) +\d+ message/m);
 });
 
 test('after a post, a hold and CLI writes, nothing under var is open to other users, and the group cannot write', async () => {

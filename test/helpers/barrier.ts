@@ -26,8 +26,8 @@ let sequence = 0;
 
 /**
  * Messages waiting in, or claimed from, a queue that one of the server's runners works (`in`,
- * `pipeline`, `out`, `retry`...), as `queue/file`. Queues nobody works (`shunt`, `bad`,
- * `archive`) keep what they get and are left out.
+ * `pipeline`, `out`, `archive`...), as `queue/file`. Queues nobody works (`shunt`, `bad`)
+ * keep what they get and are left out.
  */
 export function queuedWork(server: TestServer): string[] {
   let worked: Set<string>;

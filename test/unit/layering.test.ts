@@ -24,7 +24,7 @@ const LAYERS: string[][] = [
   // The interfaces of everything the language can name; they mention services' types.
   ['registry'],
   ['dsl', 'grammar'],
-  ['moderation', 'delivery', 'mta', 'commands'],
+  ['moderation', 'delivery', 'mta', 'commands', 'archivers'],
   // Explain runs moderation and shows delivery's pipeline, dry.
   ['explain'],
   ['runners', 'rest', 'cli', 'master'],

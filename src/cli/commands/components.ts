@@ -12,6 +12,7 @@ const KINDS = {
   handlers: 'handlers',
   sources: 'linkSources',
   commands: 'emailCommands',
+  archivers: 'archivers',
 } as const satisfies Record<string, keyof Registry>;
 type Kind = keyof typeof KINDS;
 

@@ -1,6 +1,7 @@
 // The list headers of RFC 2369 and RFC 2919 that mail clients use for their list buttons.
 import { defineHandler } from '../../registry.js';
 import { listAddresses } from '../../model/list-addresses.js';
+import { archiveHeaders } from '../archiving.js';
 
 const LIST_HEADERS = [
   'List-Id',
@@ -15,8 +16,10 @@ const LIST_HEADERS = [
 
 export default defineHandler({
   name: 'rfc-2369',
-  description: 'Add List-Id, List-Help, List-Owner, List-Unsubscribe, List-Subscribe and List-Post.',
-  process({ mlist, msg, msgdata }) {
+  description:
+    'Add List-Id, List-Help, List-Owner, List-Unsubscribe, List-Subscribe and List-Post, and List-Archive ' +
+    "and Archived-At from the list's archivers.",
+  async process({ mlist, msg, msgdata, services, archivers }) {
     if (!mlist.include_rfc2369_headers) return;
     const a = listAddresses(mlist);
     const listId = `<${mlist.list_id}>`;
@@ -29,6 +32,10 @@ export default defineHandler({
     // Internal notices carry the reduced set: no posting address to reply to.
     if (msgdata.reduced_list_headers) return;
     msg.add('List-Post', mlist.allow_list_posts ? `<mailto:${a.posting}>` : 'NO');
+    if (mlist.archive_policy === 'never' || !archivers) return;
+    const { listArchive, archivedAt } = await archiveHeaders(archivers, services, mlist, msg);
+    for (const url of listArchive) msg.add('List-Archive', url);
+    for (const url of archivedAt) msg.add('Archived-At', url);
   },
 });
 

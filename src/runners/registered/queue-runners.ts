@@ -70,6 +70,12 @@ const QUEUE_RUNNERS: QueueRunnerSpec[] = [
     make: async (env, s, c) => new (await import('../bounces.js')).BounceRunner(env, s, c),
   },
   {
+    name: 'archive',
+    description: 'Hands each post to the archivers the site enables and the list has on.',
+    defaults: { process: 'queues' },
+    make: async (env, s, c, r) => new (await import('../archive.js')).ArchiveRunner(env, r.archivers, s, c),
+  },
+  {
     name: 'command',
     description: 'Runs the email commands of mail to -request, -join, -leave and -confirm.',
     defaults: { process: 'queues' },
