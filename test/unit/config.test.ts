@@ -29,7 +29,18 @@ test('embedded defaults are Mailman-like and paths derive from var_dir', () => {
 
 test("a runner's defaults come from its registration, in Mailman's order", () => {
   const c = Config.load({ cwd: '/srv/mm', runners });
-  assert.deepEqual(c.runnerNames(), ['in', 'pipeline', 'out', 'virgin', 'retry', 'bounces', 'command', 'lmtp', 'rest']);
+  assert.deepEqual(c.runnerNames(), [
+    'in',
+    'pipeline',
+    'out',
+    'virgin',
+    'retry',
+    'bounces',
+    'command',
+    'digest',
+    'lmtp',
+    'rest',
+  ]);
   assert.equal(c.int('runner.in', 'concurrency'), 4);
   assert.equal(c.int('runner.virgin', 'concurrency'), 2);
   assert.equal(c.int('runner.retry', 'concurrency'), 1, 'unset on the registration: the default every runner shares');

@@ -220,7 +220,6 @@ function queueDepth(queueDir: string, name: string, slice: number, count: number
 const UNHANDLED: Record<string, string> = {
   command: '-request, -join, -leave and -confirm mail, for the command runner',
   archive: 'posts for the enabled archivers; there is no archive runner yet',
-  digest: 'there is no digest runner yet',
   bad: 'messages kept by content filtering (filter_action preserve)',
 };
 
