@@ -7,8 +7,6 @@ import { parseMime } from './mime-tree.js';
 import { messagePart, multipartBody, newBoundary, textPart } from './new-part.js';
 
 const NL = '\r\n';
-/** Headers a post keeps in the plain digest, in RFC 1153's order ("Message" is its number). */
-const PLAIN_KEEP_HEADERS = ['Date', 'From', 'Subject', 'To', 'Cc', 'Message-ID', 'Keywords'];
 /** Text a post contributes to the plain digest at most; a longer one is cut with a note. */
 const MAX_PLAIN_TEXT = 256 * 1024;
 const TOC_WIDTH = 65;
@@ -26,7 +24,12 @@ export interface DigestIssue {
   posts: Message[];
   /** Posts the mailbox held beyond what was read (a bounded read left them out). */
   truncated?: boolean;
+  /** The headers a post keeps in the plain digest, in order; "Message" is its number. */
+  plainKeepHeaders?: readonly string[];
 }
+
+/** [digests] plain_digest_keep_headers as Mailman sets it. */
+const PLAIN_KEEP_HEADERS = ['Message', 'Date', 'From', 'Subject', 'To', 'Cc', 'Message-ID', 'Keywords', 'Content-Type'];
 
 /** The masthead, header and footer, already expanded; '' leaves a section out. */
 export interface DigestTexts {
@@ -156,8 +159,10 @@ export function plainDigest(issue: DigestIssue, texts: DigestTexts): Buffer {
   out.push(tableOfContents(issue), '', rule70, '');
   issue.posts.forEach((post, i) => {
     if (i > 0) out.push(rule30, '');
+    // The post's number comes first whatever the setting says (RFC 1153's "Message").
     out.push(`Message: ${i + 1}`);
-    for (const name of PLAIN_KEEP_HEADERS) {
+    for (const name of (issue.plainKeepHeaders ?? PLAIN_KEEP_HEADERS).slice(0, 50)) {
+      if (name.toLowerCase() === 'message') continue;
       const value = post.get(name);
       if (value !== undefined) out.push(wrap(`${name}: ${value.slice(0, 2000)}`, 76).join('\n\t'));
     }

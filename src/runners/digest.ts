@@ -71,6 +71,7 @@ export class DigestRunner extends QueueRunner {
       subjectPrefix: String(mlist.subject_prefix ?? ''),
       posts: read.messages.map((raw) => new Message(raw)),
       truncated: read.truncated,
+      plainKeepHeaders: this.env.config.get('digests', 'plain_digest_keep_headers').split(/\s+/).filter(Boolean),
     };
     const texts = await this.texts(mlist);
     const { mime, plain } = await this.env.services.members.digestRecipients(mlist.list_id);
