@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { QueueRunner, type QueueItem, type RunnerEnv } from './runner.js';
 import { Message } from '../email/message.js';
+import { currentHop } from '../queue/hop.js';
 import { readMmdf, type MailboxLimits } from '../email/mmdf.js';
 import { mimeDigest, plainDigest, type DigestIssue, type DigestTexts } from '../email/digest.js';
 import { listAddresses } from '../model/list-addresses.js';
@@ -76,11 +77,20 @@ export class DigestRunner extends QueueRunner {
     const texts = await this.texts(mlist);
     const { mime, plain } = await this.env.services.members.digestRecipients(mlist.list_id);
     const virgin = this.env.services.queues.get('virgin');
-    // Always in this order, so a second pass names its writes as the first did.
-    if (mime.length)
-      await virgin.enqueue(mimeDigest(issue, texts), { listid: mlist.list_id, recipients: mime, isdigest: true });
-    if (plain.length)
-      await virgin.enqueue(plainDigest(issue, texts), { listid: mlist.list_id, recipients: plain, isdigest: true });
+    // Each digest has its own place among the hop's writes, sent or not: a second pass (after
+    // a crash) names each as the first did, even if who gets which has changed meanwhile.
+    const kinds: [string[], () => Buffer][] = [
+      [mime, () => mimeDigest(issue, texts)],
+      [plain, () => plainDigest(issue, texts)],
+    ];
+    for (const [recipients, build] of kinds) {
+      if (!recipients.length) {
+        const hop = currentHop();
+        if (hop) hop.writes++;
+        continue;
+      }
+      await virgin.enqueue(build(), { listid: mlist.list_id, recipients, isdigest: true });
+    }
     await writeFile(path + SENT_SUFFIX, '');
     this.log.info({ list: mlist.list_id, volume, number, posts: issue.posts.length }, 'digest sent');
   }
