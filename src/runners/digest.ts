@@ -137,6 +137,8 @@ export class DigestRunner extends QueueRunner {
       const dir = listDataDir(this.env.config, listId);
       const names = await readdir(dir).catch(() => [] as string[]);
       if (!names.some((n) => ISSUE_FILE.test(n) || n.endsWith(SENT_SUFFIX))) continue;
+      // A deleted list's files stay for an admin to look at; nothing is sent for it.
+      if (!(await this.env.services.lists.get(listId))) continue;
       // Under the list's lock no sender is between its rename and its trigger.
       await withDigestLock(this.env.config, listId, async () => {
         const queued = await this.queuedIssues(listId);
