@@ -171,6 +171,17 @@ export const SECTIONS: Record<string, SectionSpec> = {
     header_checks: { ...s('', 'one `Header: regex` per line, searched ignoring case'), check: headerChecksProblem },
     jump_chain: s('hold'),
   },
+  digests: {
+    mime_digest_keep_headers: s(
+      'Date From To Cc Subject Message-ID Keywords In-Reply-To References Content-Type MIME-Version ' +
+        'Content-Transfer-Encoding Precedence Reply-To Message List-Post',
+      "accepted as Mailman's; the MIME digest carries each post whole, as Mailman's does",
+    ),
+    plain_digest_keep_headers: s(
+      'Message Date From Subject To Cc Message-ID Keywords Content-Type',
+      'the headers each post keeps in the plain (RFC 1153) digest, in this order; Message is its number',
+    ),
+  },
   ARC: {
     enabled: b('no', 'ARC verification and signing (not implemented yet: turning it on fails posts clearly)'),
   },

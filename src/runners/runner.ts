@@ -60,6 +60,12 @@ export abstract class QueueRunner {
 
   protected abstract dispose(item: QueueItem): Promise<Disposition>;
 
+  /**
+   * After a message was disposed of and its claim dropped (what it wrote is in the next
+   * queues): clean-up that must not happen while a crash could still make the hop run again.
+   */
+  protected async finished(_item: QueueItem): Promise<void> {}
+
   get sleepMs(): number {
     return this.env.config.durationMs(`runner.${this.queueName}`, 'sleep_time');
   }
@@ -165,10 +171,13 @@ export abstract class QueueRunner {
       return;
     }
     const hop = newHop(this.queueName, base);
+    let disposed: QueueItem | undefined;
     try {
       const mlist = msgdata.listid ? await this.env.services.lists.get(msgdata.listid) : null;
       if (!mlist) throw new Error(`no such list: ${msgdata.listid ?? '(none given)'}`);
-      const result = await withinHop(hop, () => this.dispose({ base, msg: new Message(raw), msgdata, mlist }));
+      const item = { base, msg: new Message(raw), msgdata, mlist };
+      const result = await withinHop(hop, () => this.dispose(item));
+      disposed = result && 'requeue' in result ? undefined : item;
       if (result && 'requeue' in result) {
         await this.switchboard.enqueue(raw, result.requeue);
         if (result.pauseMs) this.pausedUntil = Date.now() + result.pauseMs;
@@ -178,5 +187,6 @@ export abstract class QueueRunner {
       await this.shunt.enqueue(raw, { ...msgdata, whichq: this.queueName, shunt_reason: (err as Error).message });
     }
     await this.switchboard.finish(base, hop);
+    if (disposed) await this.finished(disposed).catch((err) => this.log.error({ err, base }, 'clean-up failed'));
   }
 }

@@ -67,6 +67,11 @@ const REGULAR_RECIPIENTS = `SELECT a.email AS email
   WHERE m.list_id = ? AND m.role = 'member' AND ${cascadeSql('delivery_mode')} = 'regular'
     AND ${cascadeSql('delivery_status')} = 'enabled' AND (a.email <> ? OR ${cascadeSql('receive_own_postings')})
   ORDER BY a.email`;
+const DIGEST_RECIPIENTS = `SELECT a.email AS email, ${cascadeSql('delivery_mode')} AS mode
+  FROM member m JOIN address a ON a.id = m.address_id ${USER_LAYER}
+  WHERE m.list_id = ? AND m.role = 'member' AND ${cascadeSql('delivery_mode')} <> 'regular'
+    AND ${cascadeSql('delivery_status')} = 'enabled'
+  ORDER BY a.email`;
 const ENABLED_IN_ROLE = `SELECT a.email AS email
   FROM member m JOIN address a ON a.id = m.address_id ${USER_LAYER}
   WHERE m.list_id = ? AND m.role = ? AND ${cascadeSql('delivery_status')} = 'enabled'
@@ -218,6 +223,18 @@ export class MemberManager {
     const rows = await this.sql.all<{ email: string }>(REGULAR_RECIPIENTS, [listId, sender ?? '']);
     const out = new Array<string>(rows.length);
     for (let i = 0; i < rows.length; i++) out[i] = rows[i].email;
+    return out;
+  }
+
+  /**
+   * The digest members with delivery enabled, by the digest their delivery_mode asks for:
+   * plaintext_digests the plain one; mime_digests and summary_digests the MIME one (Mailman
+   * has no summary digest of its own).
+   */
+  async digestRecipients(listId: string): Promise<{ mime: string[]; plain: string[] }> {
+    const out = { mime: [] as string[], plain: [] as string[] };
+    for (const r of await this.sql.all<{ email: string; mode: string }>(DIGEST_RECIPIENTS, [listId]))
+      (r.mode === 'plaintext_digests' ? out.plain : out.mime).push(r.email);
     return out;
   }
 

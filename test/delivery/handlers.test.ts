@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { DeliveryWorld, post } from './support.js';
-import { digestMailbox } from '../../src/delivery/handlers/to-digest.js';
+import { digestMailbox } from '../../src/services/digests.js';
 
 let world: DeliveryWorld;
 

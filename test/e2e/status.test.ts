@@ -1,6 +1,7 @@
 // `mailman status` as an admin relies on it, against the real server and the real CLI: mail
-// acknowledged into a queue no runner takes (an injected digest; -request, -join, -leave,
-// -confirm and -bounces are taken by their runners) and shunted mail are shown with counts and
+// acknowledged into a queue no runner takes (an injected message in `bad`, the queue content
+// filtering keeps for an admin: since the digest runner, the digest queue is taken; -request,
+// -join, -leave, -confirm and -bounces are taken by their runners) and shunted mail are shown with counts and
 // ages; a runner that cannot start is shown as such, with exit status 3, until the master gives
 // up on it. And what the server and the CLI write under var is not open to other users.
 import { test, before, after } from 'node:test';
@@ -55,7 +56,7 @@ test('a healthy server: status exits 0 and lists no stalled queue', async () => 
   );
 });
 
-test('an injected digest and shunted mail are shown by status; the command and bounce runners take the rest', async () => {
+test('mail injected into bad and shunted mail are shown by status; the command and bounce runners take the rest', async () => {
   for (const sub of ['request', 'join', 'leave', 'confirm', 'bounces']) {
     const res = await sendLmtp(
       server.lmtpPort,
@@ -72,15 +73,16 @@ test('an injected digest and shunted mail are shown by status; the command and b
     'not a header\r\n\r\nbody\r\n',
   );
   assert.deepEqual(malformed.accepted, ['ant@example.com']);
-  const file = join(server.dir, 'digest.eml');
-  writeFileSync(file, post('ant@example.com', 'for the digest'));
-  const inject = await server.cli(['inject', 'ant@example.com', '--queue', 'digest', '-f', file]);
+  // No runner takes `bad` (it keeps what content filtering preserved); the digest queue has one now.
+  const file = join(server.dir, 'bad.eml');
+  writeFileSync(file, post('ant@example.com', 'kept by the content filter'));
+  const inject = await server.cli(['inject', 'ant@example.com', '--queue', 'bad', '-f', file]);
   assert.equal(inject.code, 0, inject.stderr);
 
   const res = await server.cli(['status']);
   assert.equal(res.code, 0, res.stdout + res.stderr);
   assert.match(res.stdout, /^Queues with mail no runner is taking:$/m);
-  assert.match(res.stdout, /^ {2}digest\s+1 message, oldest \d+s ago/m);
+  assert.match(res.stdout, /^ {2}bad\s+1 message, oldest \d+s ago/m);
   assert.match(
     res.stdout,
     /^Shunted: 1 message, oldest \d+s ago; "mailman qfile" shows one, "mailman unshunt" retries them$/m,
@@ -89,10 +91,10 @@ test('an injected digest and shunted mail are shown by status; the command and b
     stalled: { name: string; count: number; why: string }[];
     shunted: { count: number } | null;
   };
-  assert.deepEqual(json.stalled.map((q) => [q.name, q.count]).sort(), [['digest', 1]]);
+  assert.deepEqual(json.stalled.map((q) => [q.name, q.count]).sort(), [['bad', 1]]);
   assert.equal(json.shunted?.count, 1);
   // Queues a runner takes are not listed, whatever is passing through them.
-  assert.doesNotMatch(res.stdout, /^ {2}(in|pipeline|out|virgin|retry|bounces|archive|command) +\d+ message/m);
+  assert.doesNotMatch(res.stdout, /^ {2}(in|pipeline|out|virgin|retry|bounces|archive|command|digest) +\d+ message/m);
 });
 
 test('after a post, a hold and CLI writes, nothing under var is open to other users, and the group cannot write', async () => {
@@ -134,13 +136,7 @@ test('after a post, a hold and CLI writes, nothing under var is open to other us
   // The kinds of file the issue names are all there to be checked.
   // On PostgreSQL (MAILMAN_TEST_DATABASE_URL) the database is not a file under var.
   const dbFile = server.database.url ? [] : [/^data\/mailman\.db$/];
-  for (const kind of [
-    ...dbFile,
-    /^queue\/digest\/.+\.qmsg$/,
-    /^queue\/shunt\/.+\.qmsg$/,
-    /^messages\/.+/,
-    /^logs\/.+/,
-  ]) {
+  for (const kind of [...dbFile, /^queue\/bad\/.+\.qmsg$/, /^queue\/shunt\/.+\.qmsg$/, /^messages\/.+/, /^logs\/.+/]) {
     assert.ok(
       seen.some((p) => kind.test(p)),
       `expected a file like ${kind} under var; saw ${seen.join(', ')}`,

@@ -239,6 +239,7 @@ const WRITES = (): [string, string, Record<string, unknown>][] => [
   ['PUT', '/addresses/anne@example.org/user', {}],
   ['PATCH', '/addresses/anne@example.org/preferences', { hide_address: true }],
   ['PUT', '/lists/ant.example.com/archivers', {}],
+  ['POST', '/lists/ant.example.com/digest', { bump: true }],
   ['DELETE', '/lists/ant.example.com/member/anne@example.org', { pre_confirmed: true }],
   ['PUT', `/users/${ids.user}/preferences`, { hide_address: true }],
   ['PUT', '/addresses/anne@example.org/preferences', { hide_address: true }],
@@ -355,6 +356,7 @@ const OF_LIST = [
   '/header-matches/0',
   '/header-matches/find?header=x-spam',
   '/archivers',
+  '/digest',
   '/uris',
 ];
 

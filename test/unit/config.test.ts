@@ -38,6 +38,7 @@ test("a runner's defaults come from its registration, in Mailman's order", () =>
     'bounces',
     'archive',
     'command',
+    'digest',
     'lmtp',
     'rest',
   ]);

@@ -16,6 +16,7 @@ const IN_ORDER = [
   'roster', // delmembers, findmember, changeaddress
   'syncmembers',
   'notify',
+  'digests',
   'inject',
   'queues',
   'held',

@@ -219,7 +219,6 @@ function queueDepth(queueDir: string, name: string, slice: number, count: number
 /** Why mail in a queue no runner takes is there, for the queues that have no runner yet. */
 const UNHANDLED: Record<string, string> = {
   command: '-request, -join, -leave and -confirm mail, for the command runner',
-  digest: 'there is no digest runner yet',
   bad: 'messages kept by content filtering (filter_action preserve)',
 };
 

@@ -22,6 +22,7 @@ const IN_ORDER = [
   'bans',
   'header-matches',
   'archivers',
+  'digest',
   'uris',
   'roster', // last: its /lists/<list>/<role>/<email> would shadow the fixed paths of the others
 ];

@@ -81,6 +81,12 @@ const QUEUE_RUNNERS: QueueRunnerSpec[] = [
     defaults: { process: 'queues' },
     make: async (env, s, c, r) => new (await import('../command.js')).CommandRunner(env, r.emailCommands, s, c),
   },
+  {
+    name: 'digest',
+    description: "Builds and sends each issue of a list's MIME and plain digests.",
+    defaults: { process: 'queues' },
+    make: async (env, s, c) => new (await import('../digest.js')).DigestRunner(env, s, c),
+  },
 ];
 
 export default defineRunners(
