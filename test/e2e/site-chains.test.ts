@@ -199,9 +199,9 @@ test('mailman listconf prints settings and sets them with the REST validation', 
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /Invalid Parameter "posting_chain": Unknown chain: no-such-chain/);
   assert.equal((await server.rest('GET', `/lists/${LIST}/config`)).body.display_name, 'Ant');
-  const readOnly = await server.cli(['listconf', LIST, '--set', 'list_id=x']);
+  const readOnly = await server.cli(['listconf', LIST, '--set', 'mail_host=x']);
   assert.equal(readOnly.code, 1);
-  assert.match(readOnly.stderr, /Read-only attribute: list_id/);
+  assert.match(readOnly.stderr, /Read-only attribute: mail_host/);
 
   const set = await server.cli([
     'listconf',
