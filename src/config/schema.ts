@@ -183,7 +183,21 @@ export const SECTIONS: Record<string, SectionSpec> = {
     ),
   },
   ARC: {
-    enabled: b('no', 'ARC verification and signing (not implemented yet: turning it on fails posts clearly)'),
+    enabled: b('no', 'verify DKIM, ARC and DMARC of posts (Authentication-Results) and ARC-seal each copy sent'),
+    dmarc: b('yes', 'include the DMARC result'),
+    dkim: b('yes', 'include the DKIM results'),
+    authserv_id: s('', 'the authserv-id of our Authentication-Results, usually the host name'),
+    trusted_authserv_ids: s('', 'authserv-ids of upstream Authentication-Results to trust (comma separated)'),
+    privkey: p('', 'the PEM file of the private key ARC seals are signed with'),
+    selector: s('', 'the DNS selector of that key (SELECTOR._domainkey.DOMAIN)'),
+    domain: s('', 'the signing domain (d=)'),
+    sig_headers: s(
+      'From, Sender, Reply-To, Subject, Date, Message-ID, To, Cc, MIME-Version, Content-Type, ' +
+        'Content-Transfer-Encoding, Content-ID, Content-Description, Resent-Date, Resent-From, Resent-Sender, ' +
+        'Resent-To, Resent-Cc, Resent-Message-ID, In-Reply-To, References, List-Id, List-Help, ' +
+        'List-Unsubscribe, List-Subscribe, List-Post, List-Owner, List-Archive',
+      'the headers the ARC-Message-Signature covers; From must be one',
+    ),
   },
 };
 

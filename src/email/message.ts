@@ -148,6 +148,12 @@ export class Message {
     return this.bareHead ?? this.headers.build();
   }
 
+  /** Puts a whole line already in wire form at the top of the header block (trace headers: ARC, results). */
+  prependRawLine(name: string, line: string): void {
+    this.edited();
+    this.headers.addFormatted(name, line, 0);
+  }
+
   /** Appends a header at the end of the header block (Mailman's msg[name] = value). */
   add(name: string, value: string): void {
     this.edited();

@@ -14,6 +14,7 @@ import {
 } from '../delivery/decorate.js';
 import { formatAddress } from '../email/addresses.js';
 import { verpEnvelope } from '../email/bounces/index.js';
+import { sealCopy } from '../delivery/handlers/arc-sign.js';
 import { Message } from '../email/message.js';
 import type { MailingList } from '../model/entities.js';
 import type { MsgData } from '../queue/qfile.js';
@@ -49,14 +50,19 @@ export class OutgoingRunner extends QueueRunner {
     let result;
     try {
       if (mlist.personalize !== 'none') {
-        const copies = await this.personalCopies(msg, mlist, msgdata, recipients, texts);
+        const copies = await Promise.all(
+          (await this.personalCopies(msg, mlist, msgdata, recipients, texts)).map(async (c) => ({
+            ...c,
+            raw: await sealCopy(this.env.config, msgdata, c.raw),
+          })),
+        );
         result = await this.smtp.deliverEach(
           copies.map((c) => ({ ...c, from: verp?.(c.recipient) })),
           from,
           onDecided,
         );
       } else {
-        const copy = this.bulkCopy(msg, mlist, msgdata, texts);
+        const copy = await sealCopy(this.env.config, msgdata, this.bulkCopy(msg, mlist, msgdata, texts));
         // VERP without personalisation: one copy, one envelope per recipient.
         result = verp
           ? await this.smtp.deliverEach(
