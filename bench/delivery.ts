@@ -5,6 +5,7 @@
 //
 //   node dist/bench/delivery.js [--members=1000] [--messages=200] [--config='[mta]\nmax_delivery_threads: 4']
 //                               [--prof=/tmp/prof]   (--cpu-prof for every server process)
+//                               [--personalize=individual|full]   (one copy and transaction per member)
 import { performance } from 'node:perf_hooks';
 import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { TestServer } from '../test/helpers/server.js';
@@ -16,6 +17,7 @@ const M = Number(args.get('members') ?? 1000);
 const N = Number(args.get('messages') ?? 200);
 const extraConfig = (args.get('config') ?? '').replace(/\\n/g, '\n');
 const prof = args.get('prof');
+const personalize = args.get('personalize');
 
 const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
 
@@ -62,6 +64,11 @@ async function main(): Promise<void> {
   try {
     const members = Array.from({ length: M }, (_, i) => `member${i}@bench.example`);
     await server.createList('bench@bench.example', members);
+    // --personalize=individual|full: one copy per member, each in its own transaction.
+    if (personalize) {
+      const r = await server.rest('PATCH', '/lists/bench.bench.example/config', { personalize });
+      if (r.status !== 204) throw new Error(`personalize ${personalize}: ${JSON.stringify(r.body)}`);
+    }
     const list = 'bench@bench.example';
     // One post first, so caches, JIT and connections are warm before counting.
     const lmtp = await LmtpSession.open(server.lmtpPort);
