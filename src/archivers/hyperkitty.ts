@@ -1,7 +1,8 @@
 // HyperKitty, spoken to as the mailman-hyperkitty plugin speaks to it: each post is POSTed as
 // a form (field `mlist`: the list's posting address; file `message`: the post) to
-// base_url/api/mailman/archive, with the archiver key HyperKitty was given as the `key`
-// parameter; it answers 200 and JSON naming the post's URL. The list's and the post's URLs
+// base_url/api/mailman/archive, with the archiver key HyperKitty was given in an
+// `Authorization: Token KEY` header (HyperKitty 1.3 refuses the key as a URL parameter, which
+// plugins before 1.2 sent); it answers 200 and JSON naming the post's URL. The list's and the post's URLs
 // follow HyperKitty's own scheme (list/ADDRESS/, and message/HASH/ below it, HASH being the
 // Message-ID-Hash), so building a header never waits on HyperKitty.
 import { defineArchiver, type ArchiverContext } from '../registry.js';
@@ -50,20 +51,19 @@ export default defineArchiver({
   },
   async archiveMessage(ctx, mlist, msg) {
     const url = new URL('api/mailman/archive', baseUrl(ctx));
-    url.searchParams.set('key', ctx.setting('api_key'));
     const form = new FormData();
     form.set('mlist', listAddresses(mlist).posting);
     form.set('message', new Blob([msg.toBuffer()], { type: 'message/rfc822' }), 'message.txt');
     const res = await fetch(url, {
       method: 'POST',
       body: form,
-      // The key is in the URL: a redirect must not carry it elsewhere.
+      headers: { authorization: `Token ${ctx.setting('api_key')}` },
+      // A redirect must not carry the key elsewhere.
       redirect: 'error',
       signal: AbortSignal.timeout(ctx.timeoutMs),
     });
     const answer = await boundedText(res);
-    // The key travels in the URL, as the plugin sends it: never log the URL itself.
-    const where = new URL('api/mailman/archive', baseUrl(ctx)).href;
+    const where = url.href;
     if (res.status !== 200) throw new Error(`HyperKitty at ${where} answered ${res.status}: ${answer.slice(0, 200)}`);
     let archived: unknown;
     try {

@@ -45,7 +45,10 @@ const hyperkittyGot: Archived[] = [];
 let refusedKeys = 0;
 let dir: string;
 
-/** The HyperKitty stand-in: POST /hk/api/mailman/archive?key=KEY with a multipart form, as the plugin sends. */
+/**
+ * The HyperKitty stand-in: POST /hk/api/mailman/archive with `Authorization: Token KEY` and a
+ * multipart form, as the plugin sends.
+ */
 function startHyperkitty(): Promise<number> {
   hyperkitty = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -57,7 +60,7 @@ function startHyperkitty(): Promise<number> {
           res.writeHead(404).end();
           return;
         }
-        if (url.searchParams.get('key') !== API_KEY) {
+        if (req.headers.authorization !== `Token ${API_KEY}` || url.searchParams.has('key')) {
           refusedKeys++;
           res.writeHead(403, { 'content-type': 'application/json' }).end('{"error":"bad key"}');
           return;
