@@ -3,7 +3,8 @@
 // as that issue's file (digest.VOLUME.NUMBER.mmdf), moves the list's numbering on, and queues
 // a trigger naming the issue to the `digest` queue, where the runner builds and sends it. The
 // to-digest handler (by size), `mailman digests` and REST all send through sendDigestNow().
-import { appendFile, mkdir, rename, rmdir, stat } from 'node:fs/promises';
+import { mkdir, open, rename, stat } from 'node:fs/promises';
+import { withFileLock } from '../queue/file-lock.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
@@ -42,15 +43,25 @@ export async function appendToDigest(config: Config, listId: string, entry: Buff
     await mkdir(dir, { recursive: true });
     madeDirs.add(dir);
   }
+  const append = async () => {
+    // The size is the file's we wrote to, read through our handle: another slice may have
+    // renamed the mailbox into an issue in between, and a stat by name would find none.
+    const fh = await open(file, 'a');
+    try {
+      await fh.write(entry);
+      return (await fh.stat()).size;
+    } finally {
+      await fh.close();
+    }
+  };
   try {
-    await appendFile(file, entry);
+    return await append();
   } catch (err) {
     // The list's directory went with a deleted list of the same name: made again.
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     await mkdir(dir, { recursive: true });
-    await appendFile(file, entry);
+    return append();
   }
-  return (await stat(file)).size;
 }
 
 export interface DigestNumbering {
@@ -99,31 +110,11 @@ export function bumpedNumbering(mlist: MailingList, now = new Date()): DigestNum
     : { volume: mlist.volume, next_digest_number: mlist.next_digest_number + 1, digest_last_sent_at: now };
 }
 
-/**
- * One sender at a time per list, across processes (the pipeline runner, the CLI, REST):
- * mkdir is atomic; a lock held a minute was left by a process that died holding it.
- */
+/** One sender at a time per list, across processes (the pipeline runner, the CLI, REST). */
 export async function withDigestLock<T>(config: Config, listId: string, fn: () => Promise<T>): Promise<T> {
   const dir = listDataDir(config, listId);
   await mkdir(dir, { recursive: true });
-  const lock = join(dir, 'digest.lock');
-  for (let waited = 0; ; waited += 20) {
-    try {
-      await mkdir(lock);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
-      if (age > 60_000) await rmdir(lock).catch(() => undefined);
-      if (waited > 30_000) throw new Error(`timed out waiting for ${lock}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await rmdir(lock).catch(() => undefined);
-  }
+  return withFileLock(join(dir, 'digest.lock'), fn);
 }
 
 /** Moves the list's numbering on by one issue (`mailman digests --bump`, REST bump). */

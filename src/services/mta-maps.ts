@@ -7,7 +7,8 @@
 // bouncing it later (backscatter). [mta] incoming names the MTA; only Postfix needs files.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { withFileLock } from '../queue/file-lock.js';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Config } from '../config/config.js';
@@ -124,28 +125,10 @@ export function postfixSettings(config: Config): PostfixSettings {
   return { postmapCommand: settings.get('postmap_command')!, transportFileType: type };
 }
 
-/** A lock between processes (REST, CLI) writing the maps: mkdir is atomic; a stale one is broken. */
+/** One writer of the maps at a time, across processes (REST, the CLI). */
 async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const lock = join(dir, 'mta.lock');
   await mkdir(dir, { recursive: true });
-  for (let waited = 0; ; waited += 50) {
-    try {
-      await mkdir(lock);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
-      // A writer takes milliseconds; one holding it a minute died holding it.
-      if (age > 60_000) await rmdir(lock).catch(() => undefined);
-      if (waited > 30_000) throw new Error(`timed out waiting for ${lock}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await rmdir(lock).catch(() => undefined);
-  }
+  return withFileLock(join(dir, 'mta.lock'), fn);
 }
 
 /** Written beside, synced, then renamed over: Postfix never reads half a map. */

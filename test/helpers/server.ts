@@ -173,7 +173,8 @@ export class TestServer {
   async cleanup(): Promise<void> {
     await this.stop();
     this.database.drop();
-    rmSync(this.dir, { recursive: true, force: true });
+    // KEEP_TEST_DIRS=1 leaves var (queues, logs) behind to read after a failure.
+    if (!process.env.KEEP_TEST_DIRS) rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
