@@ -11,8 +11,13 @@ import { createHash } from 'node:crypto';
 export interface Hop {
   queue: string;
   base: string;
-  /** Files written so far in this pass: the n-th write of a re-run gets the n-th name again. */
-  writes: number;
+  /**
+   * Files written so far in this pass, per target queue: the n-th write to a queue in a re-run
+   * gets the n-th name again. Counted per queue, so a write to one queue that a re-run does not
+   * make (a digest sent by the first pass only) does not shift the names of the writes to
+   * another (the post to `out` would otherwise get a new name, and go out twice).
+   */
+  writes: Map<string, number>;
   /** `.pend` files written in this hop, to be renamed `.qmsg` once the claim is dropped. */
   pending: string[];
 }
@@ -24,7 +29,12 @@ export function withinHop<T>(hop: Hop, fn: () => Promise<T>): Promise<T> {
   return current.run(hop, fn);
 }
 
-export const newHop = (queue: string, base: string): Hop => ({ queue, base, writes: 0, pending: [] });
+export const newHop = (queue: string, base: string): Hop => ({ queue, base, writes: new Map(), pending: [] });
+
+/** Keeps a write's place without making it: the next write to `toQueue` is named as if it had been. */
+export function skipWrite(hop: Hop, toQueue: string): void {
+  hop.writes.set(toQueue, (hop.writes.get(toQueue) ?? 0) + 1);
+}
 
 /** The hop in progress, if any (LMTP, the CLI and REST write outside any). */
 export function currentHop(): Hop | undefined {
@@ -36,6 +46,8 @@ export function currentHop(): Hop | undefined {
  * arrival order is kept.
  */
 export function derivedBase(hop: Hop, toQueue: string): string {
-  const hash = createHash('sha1').update(`${hop.queue}/${hop.base}/${toQueue}/${hop.writes++}`).digest('hex');
+  const n = hop.writes.get(toQueue) ?? 0;
+  hop.writes.set(toQueue, n + 1);
+  const hash = createHash('sha1').update(`${hop.queue}/${hop.base}/${toQueue}/${n}`).digest('hex');
   return `${hop.base.slice(0, hop.base.indexOf('+'))}+${hash}`;
 }

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { QueueRunner, type QueueItem, type RunnerEnv } from './runner.js';
 import { Message } from '../email/message.js';
-import { currentHop } from '../queue/hop.js';
+import { currentHop, skipWrite } from '../queue/hop.js';
 import { readMmdf, type MailboxLimits } from '../email/mmdf.js';
 import { mimeDigest, plainDigest, type DigestIssue, type DigestTexts } from '../email/digest.js';
 import { listAddresses } from '../model/list-addresses.js';
@@ -86,7 +86,7 @@ export class DigestRunner extends QueueRunner {
     for (const [recipients, build] of kinds) {
       if (!recipients.length) {
         const hop = currentHop();
-        if (hop) hop.writes++;
+        if (hop) skipWrite(hop, 'virgin');
         continue;
       }
       await virgin.enqueue(build(), { listid: mlist.list_id, recipients, isdigest: true });

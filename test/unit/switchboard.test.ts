@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, readdirSync, appendFileSync, writeFileSync, readFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Switchboard, MAX_BAK_COUNT } from '../../src/queue/switchboard.js';
-import { newHop, withinHop } from '../../src/queue/hop.js';
+import { derivedBase, newHop, skipWrite, withinHop } from '../../src/queue/hop.js';
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'mm-queue-'));
@@ -239,4 +239,22 @@ test('what is told before the commit is a complete file not yet queued; a kill t
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a re-run of a hop that skips a write to one queue names its writes to another as the first pass did', () => {
+  // The first pass sent the list's digest (a write to `digest`) before the post's write to
+  // `out`; the re-run after a crash finds the digest gone and writes only to `out`. Its `out`
+  // file must get the first pass's name, or the post goes out twice.
+  const first = newHop('pipeline', '01796616325654.000007+abc');
+  derivedBase(first, 'digest');
+  const firstOut = derivedBase(first, 'out');
+  const again = newHop('pipeline', '01796616325654.000007+abc');
+  assert.equal(derivedBase(again, 'out'), firstOut);
+  // Two writes to the same queue keep their order and names.
+  const twice = newHop('digest', '01796616325654.000009+def');
+  const a = derivedBase(twice, 'virgin');
+  assert.notEqual(derivedBase(twice, 'virgin'), a);
+  const skipped = newHop('digest', '01796616325654.000009+def');
+  skipWrite(skipped, 'virgin');
+  assert.notEqual(derivedBase(skipped, 'virgin'), a, 'a skipped write keeps its place');
 });
