@@ -362,40 +362,21 @@ async function accept(
     // Recorded in the instant between the file being synced and its entering the queue, so
     // that no kill finds it queued and unrecorded (then a re-send would be a second post).
     const record = arrival ? (base: string) => recent.add(arrival, Date.now(), base) : undefined;
+    const md = arrivalMsgdata(
+      t.listId,
+      t.subaddress,
+      services,
+      receivedAt,
+      spooled.size,
+      t.confirmToken ?? t.bounceDetail,
+    );
     queued.set(
       key,
       (whole
-        ? services.queues
-            .get(t.queue)
-            .enqueue(
-              whole,
-              arrivalMsgdata(
-                t.listId,
-                t.subaddress,
-                services,
-                receivedAt,
-                spooled.size,
-                t.confirmToken ?? t.bounceDetail,
-              ),
-              {
-                beforeCommit: record,
-              },
-            )
-        : services.queues
-            .get(t.queue)
-            .enqueueFrom(
-              head,
-              spooled.file!,
-              spooled.bodyOffset!,
-              arrivalMsgdata(
-                t.listId,
-                t.subaddress,
-                services,
-                receivedAt,
-                spooled.size,
-                t.confirmToken ?? t.bounceDetail,
-              ),
-            )
+        ? services.queues.get(t.queue).enqueue(whole, md, {
+            beforeCommit: record,
+          })
+        : services.queues.get(t.queue).enqueueFrom(head, spooled.file!, spooled.bodyOffset!, md)
       ).then(
         () => `2.0.0 Ok queued for ${t.queue}`,
         (err) => tempFailure(err, t.rcpt),
