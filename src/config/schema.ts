@@ -2,6 +2,7 @@
 // key names are Mailman's, so an admin's mailman.cfg habits carry over; anything not listed
 // here is refused at start rather than silently ignored.
 
+import { Resolver } from 'node:dns';
 import { headerChecksProblem, listnameCharsProblem } from '../patterns/setting-patterns.js';
 
 export type KeyType = 'string' | 'int' | 'bool' | 'duration' | 'path' | 'port';
@@ -33,6 +34,17 @@ const e = (def: string, choices: readonly string[], help?: string): KeySpec => (
   help,
 });
 const secret = (spec: KeySpec): KeySpec => ({ ...spec, secret: true });
+
+/** Why node's resolver refuses a [dns] nameservers value, or undefined when it takes it. */
+function nameserversProblem(text: string): string | undefined {
+  const servers = text.split(/[\s,]+/).filter(Boolean);
+  try {
+    if (servers.length) new Resolver().setServers(servers);
+    return undefined;
+  } catch (err) {
+    return `not a list of nameservers (host, host:port or [v6]:port): ${(err as Error).message}`;
+  }
+}
 
 /** [database] class as Mailman spells it, with short names for the same two kinds. */
 export const DATABASE_CLASSES = [
@@ -149,13 +161,49 @@ export const SECTIONS: Record<string, SectionSpec> = {
         /^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 64 ? undefined : 'must be a whole number from 1 to 64',
     },
     delivery_retry_period: d('5d'),
-    verp_delimiter: s('+'),
+    verp_delimiter: s('+', 'what separates LIST-bounces or LIST-confirm from the detail; each verp format uses it'),
+    verp_format: s(
+      '${bounces}+${local}=${domain}',
+      "a member's VERP envelope (local part; @ the list's host follows): $bounces, $local, $domain",
+    ),
+    verp_regexp: s(
+      '^(?P<bounces>[^+]+?)\\+(?P<local>.+)=(?P<domain>[^=@]+)@.*$',
+      "reads a VERP'd bounce address back, with the groups bounces, local and domain (local may hold =)",
+    ),
+    verp_probe_format: s('$bounces+$token', "a bounce probe's sender: $bounces, $token"),
+    verp_probe_regexp: s(
+      '^(?P<bounces>[^+]+?)\\+(?P<token>[^@]+)@.*$',
+      "reads a probe's bounce address back, with the groups bounces and token",
+    ),
+    verp_confirm_format: s('$address+$cookie', "a confirmation request's address: $address (LIST-confirm), $cookie"),
+    verp_confirm_regexp: s(
+      '^(.*<)?(?P<addr>[^+]+?)\\+(?P<cookie>[^@]+)@.*$',
+      'reads the token of a reply to a confirmation request, with the group cookie',
+    ),
     verp_confirmations: b('yes', 'confirmation requests come from -confirm+TOKEN, so a plain reply confirms'),
     verp_personalized_deliveries: b('no', 'personalised lists send each copy from LIST-bounces+user=domain'),
     verp_delivery_interval: i('0', 'VERP every Nth post of every list (1: all, 0: none but -owner mail)'),
     verp_probes: b('no', 'at the bounce threshold, send a probe first; only its bounce disables delivery'),
     max_autoresponses_per_day: i('10'),
     remove_dkim_headers: b('no'),
+  },
+  dmarc: {
+    resolver_timeout: d('3s', 'one DNS try of a DMARC policy (or DKIM/ARC key) lookup'),
+    resolver_lifetime: d('5s', 'all tries of one lookup together'),
+    cache_lifetime: d('7d', "accepted as Mailman's; the Public Suffix List is the one bundled with the server"),
+    org_domain_data_url: s(
+      'https://publicsuffix.org/list/public_suffix_list.dat',
+      "accepted as Mailman's; the organizational domain comes from the bundled Public Suffix List (tldts)",
+    ),
+  },
+  dns: {
+    nameservers: {
+      ...s(
+        '',
+        "the nameservers DMARC, DKIM and ARC lookups ask (host or host:port, comma separated); empty: the system's",
+      ),
+      check: nameserversProblem,
+    },
   },
   postfix: {
     postmap_command: s('', 'e.g. /usr/sbin/postmap: run on each map after it is written (hash maps); empty: not run'),

@@ -2,28 +2,13 @@
 // are verified (validate-authenticity records an Authentication-Results header under our
 // authserv-id and the chain's verdict), and each copy leaving is ARC-sealed after decoration,
 // so the members' servers can trust what we saw even though the list changed the message.
-// SPF is not checked: the list is not the first hop, as Mailman says too. DNS goes through a
-// resolver that tests replace (setAuthResolver), so they run offline.
+// SPF is not checked: the list is not the first hop, as Mailman says too. DNS goes through the
+// process's resolver (services.dns: [dns] nameservers, or a test's stand-in), so tests run
+// offline.
 import { readFileSync } from 'node:fs';
-import { Resolver } from 'node:dns/promises';
 import { arc, dkimVerify, dmarc, sealMessage } from 'mailauth';
 import type { Config } from '../config/config.js';
-
-export type DnsResolver = (name: string, rrtype: string) => Promise<string[][] | string[]>;
-
-let resolver: DnsResolver | undefined;
-
-/** Replaces the DNS lookups (tests, a site's own resolver); undefined restores the system's. */
-export function setAuthResolver(r: DnsResolver | undefined): void {
-  resolver = r;
-}
-
-function systemResolver(): DnsResolver {
-  const r = new Resolver({ timeout: 3000, tries: 2 });
-  return (name, rrtype) => r.resolve(name, rrtype) as Promise<string[][] | string[]>;
-}
-
-const dns = (): DnsResolver => (resolver ??= systemResolver());
+import type { DnsResolver } from '../services/dns.js';
 
 export interface Verdict {
   /** The Authentication-Results value: `authserv-id; dkim=…; arc=…; dmarc=…`. */
@@ -65,8 +50,7 @@ export function arcSettings(config: Config): ArcSettings | undefined {
 }
 
 /** DKIM (when [ARC] dkim), the ARC chain and DMARC (when [ARC] dmarc) of a message as received. */
-export async function verify(raw: Buffer, s: ArcSettings): Promise<Verdict> {
-  const resolve = dns();
+export async function verify(raw: Buffer, s: ArcSettings, resolve: DnsResolver): Promise<Verdict> {
   const signed = await dkimVerify(raw, { resolver: resolve });
   const parts: string[] = [];
   if (s.dkim) for (const row of signed.results ?? []) parts.push(row.info);

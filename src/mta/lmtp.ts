@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { RecentArrivals } from './recent-arrivals.js';
 import { openSpoolDir, spoolMessage, MAX_HEADER_BYTES, type SpooledMessage } from './spool.js';
+import { verpFormats } from '../email/bounces/verp-formats.js';
 
 /** A message up to this size is received in memory, without a spool file. */
 const MEMORY_SPOOL_BYTES = 256 * 1024;
@@ -77,7 +78,11 @@ export async function resolveRecipient(
   const mlist = await services.lists.get(`${local.slice(0, dash)}@${domain}`);
   if (!mlist) return undefined;
   const target: LmtpTarget = { rcpt: address, listId: mlist.list_id, queue: sub.queue, subaddress: sub.subaddress };
-  if (sub.subaddress === 'confirm' && CONFIRM_TOKEN.test(detail)) target.confirmToken = detail;
+  if (sub.subaddress === 'confirm') {
+    // [mta] verp_confirm_regexp reads the token, as the list's confirmation address put it there.
+    const token = detail ? verpFormats(services.config).confirmToken(lower) : undefined;
+    if (token && CONFIRM_TOKEN.test(token)) target.confirmToken = token;
+  }
   if (sub.subaddress === 'bounces' && detail && detail.length <= MAX_BOUNCE_DETAIL) target.bounceDetail = detail;
   return target;
 }

@@ -23,6 +23,10 @@ export interface Pattern {
   readonly source: string;
   readonly flags: string;
   test(text: string): boolean;
+  /** The named groups (`(?P<name>…)`) of the first match, or undefined when none matches. */
+  groups(text: string): Record<string, string> | undefined;
+  /** The names of the pattern's named groups. */
+  readonly groupNames: readonly string[];
 }
 
 /** A pattern the engine refuses; `reason` says why, in words an admin can act on. */
@@ -63,6 +67,18 @@ class Re2Pattern implements Pattern {
 
   test(text: string): boolean {
     return this.fromStart ? this.re.matcher(text).lookingAt() : this.re.test(text);
+  }
+
+  get groupNames(): readonly string[] {
+    return Object.keys(this.re.namedGroups());
+  }
+
+  groups(text: string): Record<string, string> | undefined {
+    const m = this.re.matcher(text);
+    if (!(this.fromStart ? m.lookingAt() : m.find())) return undefined;
+    const out: Record<string, string> = {};
+    for (const name of this.groupNames) out[name] = m.group(name) ?? '';
+    return out;
   }
 
   toString(): string {

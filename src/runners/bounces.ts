@@ -8,7 +8,7 @@
 // after each bounce and every [runner.bounces] sleep_time; one scorer, so no two passes race
 // over one member's score.
 import { QueueRunner, type QueueItem, type RunnerEnv } from './runner.js';
-import { scanBounce, verpAddress, VERP_HEADERS } from '../email/bounces/index.js';
+import { scanBounce, verpFormats, VERP_HEADERS } from '../email/bounces/index.js';
 import { listAddresses } from '../model/list-addresses.js';
 import { sendToListAdmins, sendNotice } from '../services/notices.js';
 import { PendingManager } from '../services/pendings.js';
@@ -53,20 +53,24 @@ export class BounceRunner extends QueueRunner {
       return this.afterRegister();
     }
     const detail = typeof msgdata.bounce_detail === 'string' ? msgdata.bounce_detail : '';
-    if (PendingManager.isToken(detail)) {
-      const probed = await bounces.probedAddress(detail);
+    const bouncesLocal = listAddresses(mlist).bounces.split('@')[0]!;
+    const delimiter = this.env.config.get('mta', 'verp_delimiter') || '+';
+    const formats = verpFormats(this.env.config);
+    // The LMTP server kept what followed the delimiter; the formats read the whole address.
+    const envelope = detail ? `${bouncesLocal}${delimiter}${detail}@${mlist.mail_host}` : '';
+    const token = envelope ? formats.probeToken(envelope, bouncesLocal) : undefined;
+    if (token && PendingManager.isToken(token)) {
+      const probed = await bounces.probedAddress(token);
       if (probed) {
         await bounces.register(mlist, probed, messageId, 'probe');
         return this.afterRegister();
       }
     }
-    const bouncesLocal = listAddresses(mlist).bounces.split('@')[0];
-    const delimiter = this.env.config.get('mta', 'verp_delimiter') || '+';
     const candidates = [
-      ...(detail ? [`${bouncesLocal}${delimiter}${detail}@${mlist.mail_host}`] : []),
+      ...(envelope ? [envelope] : []),
       ...VERP_HEADERS.flatMap((h) => msg.addresses(h).map((a) => a.email)),
     ];
-    const verped = verpAddress(candidates, bouncesLocal, delimiter);
+    const verped = formats.memberOf(candidates, bouncesLocal);
     const report = scanBounce(msg);
     if (verped) {
       if (report && report.temporary.length) return this.log.info({ messageId }, 'VERP bounce, temporary failure');

@@ -13,7 +13,7 @@ import {
   type MemberData,
 } from '../delivery/decorate.js';
 import { formatAddress } from '../email/addresses.js';
-import { verpEnvelope } from '../email/bounces/index.js';
+import { verpFormats } from '../email/bounces/index.js';
 import { sealCopy } from '../delivery/handlers/arc-sign.js';
 import { Message } from '../email/message.js';
 import type { MailingList } from '../model/entities.js';
@@ -46,7 +46,10 @@ export class OutgoingRunner extends QueueRunner {
     const texts = shouldDecorate(msgdata, recipients)
       ? await decorationTexts(this.env.services.templates, mlist)
       : undefined;
-    const verp = this.verps(mlist, msgdata) ? (r: string) => verpEnvelope(listAddresses(mlist).bounces, r) : undefined;
+    const formats = verpFormats(this.env.config);
+    const verp = this.verps(mlist, msgdata)
+      ? (r: string) => formats.envelope(listAddresses(mlist).bounces, r)
+      : undefined;
     let result;
     try {
       if (mlist.personalize !== 'none') {

@@ -12,6 +12,7 @@ import { BounceEventEntity, type BounceContext, type BounceEvent } from '../mode
 import { listAddresses } from '../model/list-addresses.js';
 import { sendTemplateNotice, sendToListAdmins } from './notices.js';
 import { logger } from '../logging.js';
+import { verpFormats } from '../email/bounces/verp-formats.js';
 
 const DAY_MS = 86_400_000;
 /** How long a probe's token waits for the probe to bounce (Mailman's ten days). */
@@ -118,10 +119,7 @@ export class BounceProcessor {
       { member_id: member.member_id, message_id: messageId },
       { listId: mlist.list_id, email, lifeMs: PROBE_LIFE_MS },
     );
-    const bounces = listAddresses(mlist).bounces;
-    const at = bounces.lastIndexOf('@');
-    const delimiter = this.s.config.get('mta', 'verp_delimiter') || '+';
-    const sender = `${bounces.slice(0, at)}${delimiter}${pended.token}${bounces.slice(at)}`;
+    const sender = verpFormats(this.s.config).probeSender(listAddresses(mlist).bounces, pended.token);
     await sendTemplateNotice(this.s, mlist, 'list:user:notice:probe', {
       to: email,
       from: sender,

@@ -10,6 +10,7 @@ import type { TemplateLoader, TemplateName } from './templates.js';
 import type { Switchboards } from '../queue/switchboard.js';
 import type { MemberManager } from './members.js';
 import type { Config } from '../config/config.js';
+import { verpFormats } from '../email/bounces/verp-formats.js';
 
 /** Queues a notice for delivery to its recipients through the list's virgin pipeline. */
 export async function sendNotice(
@@ -66,8 +67,7 @@ export function confirmationAddresses(
   mlist: MailingList,
   token: string,
 ): { confirmEmail: string; from: string } {
-  const delimiter = config.get('mta', 'verp_delimiter') || '+';
-  const confirmEmail = `${mlist.list_name}-confirm${delimiter}${token}@${mlist.mail_host}`;
+  const confirmEmail = verpFormats(config).confirmAddress(`${mlist.list_name}-confirm@${mlist.mail_host}`, token);
   return { confirmEmail, from: config.bool('mta', 'verp_confirmations') ? confirmEmail : listAddresses(mlist).request };
 }
 

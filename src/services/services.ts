@@ -22,6 +22,8 @@ import { WorkflowManager } from './workflows.js';
 import { PreferenceManager } from './preferences.js';
 import { MtaMaps } from './mta-maps.js';
 import { BounceProcessor } from './bounces.js';
+import { Dns } from './dns.js';
+import { verpFormats } from '../email/bounces/verp-formats.js';
 
 export class Services {
   readonly domains: DomainManager;
@@ -49,6 +51,8 @@ export class Services {
   readonly bounces: BounceProcessor;
   /** The MTA's map files (Postfix), rewritten after every list or domain change. */
   readonly mtaMaps: MtaMaps;
+  /** DNS for DMARC, DKIM and ARC lookups ([dns] nameservers). */
+  readonly dns: Dns;
   readonly senderHeaders: readonly string[];
   /** Prepared raw SQL for the hot paths; everything else goes through TypeORM. */
   readonly sql: Sql;
@@ -58,6 +62,9 @@ export class Services {
     readonly db: DataSource,
   ) {
     this.sql = openSql(db);
+    this.dns = new Dns(config);
+    // Read and checked here, so a wrong [mta] verp_* key stops the process at start.
+    verpFormats(config);
     this.domains = new DomainManager(db, this.sql);
     this.lists = new ListManager(
       db,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { arc, dkimSign, dkimVerify } from 'mailauth';
 import { DeliveryWorld } from './support.js';
-import { setAuthResolver } from '../../src/delivery/authenticity.js';
+import { setDnsResolver } from '../../src/services/dns.js';
 import { sealCopy } from '../../src/delivery/handlers/arc-sign.js';
 
 const keys = () => generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -29,7 +29,7 @@ const DNS: Record<string, string[][]> = {
 let world: DeliveryWorld;
 let dir: string;
 before(async () => {
-  setAuthResolver(async (name, rrtype) => {
+  setDnsResolver(async (name, rrtype) => {
     const found = rrtype === 'TXT' ? DNS[name.toLowerCase()] : undefined;
     if (!found) throw Object.assign(new Error(`no ${rrtype} for ${name}`), { code: 'ENOTFOUND' });
     return found;
@@ -48,7 +48,7 @@ before(async () => {
   );
 });
 after(async () => {
-  setAuthResolver(undefined);
+  setDnsResolver(undefined);
   await world?.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -7,7 +7,7 @@ import { DslCatalog } from '../../src/dsl/index.js';
 import { registry } from '../helpers/registry.js';
 import { runChain } from '../../src/moderation/chain-executor.js';
 import { hashPassword } from '../../src/services/passwords.js';
-import { setDmarcResolver } from '../../src/moderation/rules/dmarc-mitigation.js';
+import { setDnsResolver } from '../../src/services/dns.js';
 import { CHAINS_DIR, PIPELINES_DIR } from '../dsl/support.js';
 import type { MsgData } from '../../src/queue/qfile.js';
 
@@ -19,13 +19,13 @@ before(async () => {
   assert.equal(catalog.diagnostics().filter((d) => d.severity === 'error').length, 0, catalog.report());
   await h.services.members.subscribe(h.mlist, 'anne@example.org');
   await h.set({ moderator_password: hashPassword('s3cret') });
-  setDmarcResolver(async (name) => {
+  setDnsResolver(async (name) => {
     if (name === '_dmarc.strict.example') return [['v=DMARC1; p=reject']];
     throw Object.assign(new Error('no such name'), { code: 'ENOTFOUND' });
   });
 });
 after(async () => {
-  setDmarcResolver(undefined);
+  setDnsResolver(undefined);
   await h?.close();
 });
 

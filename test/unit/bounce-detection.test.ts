@@ -8,7 +8,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { Message } from '../../src/email/message.js';
-import { MAX_BOUNCED_ADDRESSES, scanBounce, verpAddress, verpEnvelope } from '../../src/email/bounces/index.js';
+import { MAX_BOUNCED_ADDRESSES, scanBounce, VerpFormats } from '../../src/email/bounces/index.js';
+import { Config, ConfigError } from '../../src/config/config.js';
 
 const CORPUS = join(PACKAGE_ROOT, 'test', 'fixtures', 'bounces');
 const load = (name: string) => new Message(readFileSync(join(CORPUS, `${name}.eml`)));
@@ -74,7 +75,9 @@ test('a plain-text report is read too when the DSN part names nobody it can use'
 });
 
 test('VERP: the member address comes back in the -bounces address, only for this list', () => {
-  const envelope = verpEnvelope('ant-bounces@example.com', 'Anne.Person@example.org');
+  const formats = new VerpFormats(Config.load());
+  const verpAddress = (c: string[], local: string) => formats.memberOf(c, local);
+  const envelope = formats.envelope('ant-bounces@example.com', 'Anne.Person@example.org');
   assert.equal(envelope, 'ant-bounces+Anne.Person=example.org@example.com');
   assert.equal(verpAddress([envelope], 'ant-bounces'), 'anne.person@example.org');
   assert.equal(verpAddress(['<ant-bounces+a=b=example.org@example.com>'], 'ant-bounces'), 'a=b@example.org');
@@ -82,6 +85,40 @@ test('VERP: the member address comes back in the -bounces address, only for this
   assert.equal(verpAddress(['ant-bounces@example.com'], 'ant-bounces'), undefined);
   assert.equal(verpAddress(['ant-bounces+anne=@example.com', 'ant-bounces+=x@example.com'], 'ant-bounces'), undefined);
   assert.equal(verpAddress(['ant-bounces+anne=localhost@example.com'], 'ant-bounces'), undefined);
+  assert.equal(formats.probeSender('ant-bounces@example.com', 'ab12'), 'ant-bounces+ab12@example.com');
+  assert.equal(formats.probeToken('ant-bounces+ab12@example.com', 'ant-bounces'), 'ab12');
+  assert.equal(formats.probeToken('bee-bounces+ab12@example.com', 'ant-bounces'), undefined);
+  assert.equal(formats.confirmAddress('ant-confirm@example.com', 'c0ffee'), 'ant-confirm+c0ffee@example.com');
+  assert.equal(formats.confirmToken('Ant <ant-confirm+c0ffee@example.com>'), 'c0ffee');
+});
+
+test("VERP: a site's own formats ([mta] verp_*) build and read the addresses, and wrong ones stop the start", () => {
+  const mta = (keys: Record<string, string>) => new VerpFormats(Config.load({ overrides: { mta: keys } }));
+  const formats = mta({
+    verp_delimiter: '-',
+    verp_format: '${bounces}-${domain}-at-${local}',
+    verp_regexp: '^(?P<bounces>.+?-bounces)-(?P<domain>[^@]+)-at-(?P<local>[^@-]+)@',
+    verp_probe_format: '$bounces-probe-$token',
+    verp_probe_regexp: '^(?P<bounces>.+?-bounces)-probe-(?P<token>[^@]+)@',
+    verp_confirm_format: '$address-$cookie',
+    verp_confirm_regexp: '(?P<addr>[^<]+?-confirm)-(?P<cookie>[0-9a-f]+)@',
+  });
+  const envelope = formats.envelope('ant-bounces@example.com', 'anne@example.org');
+  assert.equal(envelope, 'ant-bounces-example.org-at-anne@example.com');
+  assert.equal(formats.memberOf([envelope], 'ant-bounces'), 'anne@example.org');
+  assert.equal(formats.probeSender('ant-bounces@example.com', 'ab12'), 'ant-bounces-probe-ab12@example.com');
+  assert.equal(formats.probeToken('ant-bounces-probe-ab12@example.com', 'ant-bounces'), 'ab12');
+  assert.equal(formats.confirmToken(formats.confirmAddress('ant-confirm@example.com', 'c0ffee')), 'c0ffee');
+  const refused = (keys: Record<string, string>, why: RegExp) =>
+    assert.throws(
+      () => mta(keys),
+      (e: Error) => e instanceof ConfigError && why.test(e.message),
+    );
+  refused({ verp_format: '${local}=${domain}+${bounces}' }, /verp_format: must start with \$bounces/);
+  refused({ verp_format: '${bounces}+${user}' }, /verp_format: unknown \$user/);
+  refused({ verp_delimiter: '-' }, /verp_format: must start with \$bounces and the verp_delimiter \(-\)/);
+  refused({ verp_regexp: '^(?P<bounces>x)(?P<local>y)' }, /verp_regexp: needs the named group \(\?P<domain>/);
+  refused({ verp_probe_regexp: '^(a)\\1(?P<bounces>)(?P<token>)' }, /verp_probe_regexp: /);
 });
 
 test('hostile reports: addresses are capped, a megabyte line of @ names nobody', () => {

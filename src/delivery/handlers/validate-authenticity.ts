@@ -20,7 +20,7 @@ export default defineHandler({
   async process({ msg, msgdata, services }) {
     const settings = arcSettings(services.config);
     if (!settings) return;
-    const verdict = await verify(msg.toBuffer(), settings);
+    const verdict = await verify(msg.toBuffer(), settings, services.dns.resolve);
     const ours = settings.authservId.toLowerCase();
     const kept = msg.rawLines('authentication-results').filter((l) => authservIdOf(l) !== ours);
     if (kept.length !== msg.rawLines('authentication-results').length) {

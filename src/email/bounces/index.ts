@@ -8,7 +8,8 @@ import { dsnFailures } from './dsn.js';
 import { MAX_LINE_LENGTH, PLAIN_BOUNCE_FORMATS, plainFailures } from './formats.js';
 import { normalizeFailures, type BounceReport } from './report.js';
 
-export { verpAddress, verpEnvelope, VERP_HEADERS } from './verp.js';
+export { VERP_HEADERS } from './verp.js';
+export { VerpFormats, verpFormats } from './verp-formats.js';
 export { MAX_BOUNCED_ADDRESSES, type BounceFailures, type BounceReport } from './report.js';
 
 /** Only this much of the report's text is read: real reports are a few KB. */

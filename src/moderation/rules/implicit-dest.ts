@@ -17,6 +17,8 @@ function aliasPattern(alias: string): Pattern {
       source: alias,
       flags: 'i',
       test: (r) => r.toLowerCase().startsWith(literal),
+      groups: () => undefined,
+      groupNames: [],
     }
   );
 }
