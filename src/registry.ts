@@ -169,10 +169,13 @@ export interface ArchiverContext {
  * runner can try again later.
  */
 export interface Archiver extends Component {
-  /** The top of the list's archive (List-Archive), or undefined when it has none to show. */
-  listUrl(ctx: ArchiverContext, mlist: MailingList): string | undefined;
+  /**
+   * The top of the list's archive (List-Archive), or undefined when it has none to show. It may
+   * ask the archive (HyperKitty does), so it may be a promise.
+   */
+  listUrl(ctx: ArchiverContext, mlist: MailingList): string | undefined | Promise<string | undefined>;
   /** Where this post is (or will be) in the archive (Archived-At), or undefined. */
-  permalink(ctx: ArchiverContext, mlist: MailingList, msg: Message): string | undefined;
+  permalink(ctx: ArchiverContext, mlist: MailingList, msg: Message): string | undefined | Promise<string | undefined>;
   archiveMessage(ctx: ArchiverContext, mlist: MailingList, msg: Message): Promise<void>;
 }
 

@@ -43,9 +43,9 @@ export async function archiveHeaders(
   for (const name of await services.listArchivers.archiving(mlist)) {
     try {
       const { archiver, ctx } = siteArchiver(archivers, services.config, services, name);
-      const top = archiver.listUrl(ctx, mlist);
+      const top = await archiver.listUrl(ctx, mlist);
       if (top) out.listArchive.push(`<${top}>`);
-      const permalink = archiver.permalink(ctx, mlist, msg);
+      const permalink = await archiver.permalink(ctx, mlist, msg);
       if (permalink) out.archivedAt.push(`<${permalink}>`);
     } catch (err) {
       logger('archiver').error({ archiver: name, list: mlist.list_id, err: (err as Error).message }, 'no archive URLs');

@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Config, ConfigError } from '../../src/config/config.js';
@@ -78,34 +80,67 @@ test('the archiver section stays strict: an unknown key is refused at load', () 
   assert.throws(() => Config.load({ overrides: { 'archiver.prototype': { colour: 'blue' } } }), /unknown key "colour"/);
 });
 
+/** A stand-in for HyperKitty's URL API: base_url/api/mailman/urls answers as HyperKitty does. */
+async function urlApi(): Promise<{ base: string; asked: string[]; close: () => Promise<void> }> {
+  const asked: string[] = [];
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    asked.push(`${req.headers.authorization} ${url.pathname}?${url.searchParams}`);
+    const mlist = url.searchParams.get('mlist');
+    const msgid = url.searchParams.get('msgid');
+    const page = msgid ? `message/${messageIdHash(msgid)}/` : '';
+    res.setHeader('content-type', 'application/javascript');
+    res.end(JSON.stringify({ url: `https://public.example.com/hyperkitty/list/${mlist}/${page}` }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hyperkitty/`;
+  return { base, asked, close: () => new Promise((r) => server.close(() => r())) };
+}
+
 test('each archiver gives the URLs Mailman and HyperKitty use', async () => {
   const registry = await buildRegistry();
   assert.deepEqual(registry.archivers.names(), ['hyperkitty', 'mail-archive', 'mhonarc', 'prototype']);
+  const hyperkitty = await urlApi();
+  // A port nothing listens on: HyperKitty cannot answer, so its URL scheme is used.
+  const closed = await urlApi();
+  await closed.close();
   const c = Config.load({
     overrides: {
-      'archiver.hyperkitty': { base_url: 'https://lists.example.com/hyperkitty' },
+      'archiver.hyperkitty': { base_url: hyperkitty.base, api_key: 'sekrit' },
+      'archiver.down': { class: 'hyperkitty', base_url: closed.base, api_key: 'sekrit' },
       'archiver.mhonarc': { base_url: 'http://$hostname/archives/$list_id' },
     },
   });
   const list = mlist as MailingList;
   const get = (name: string) => registry.archivers.get(name)!;
-  const urls = (name: string, section = name) => {
+  const urls = async (name: string, section = name) => {
     const ctx = contextFor(c, section);
-    return [get(name).listUrl(ctx, list), get(name).permalink(ctx, list, post)];
+    return [await get(name).listUrl(ctx, list), await get(name).permalink(ctx, list, post)];
   };
-  assert.deepEqual(urls('mail-archive', 'mail_archive'), [
+  assert.deepEqual(await urls('mail-archive', 'mail_archive'), [
     'https://www.mail-archive.com/ant%40example.com',
     `https://www.mail-archive.com/${hash}`,
   ]);
-  assert.deepEqual(urls('hyperkitty'), [
-    'https://lists.example.com/hyperkitty/list/ant@example.com/',
-    `https://lists.example.com/hyperkitty/list/ant@example.com/message/${hash}/`,
+  assert.deepEqual(await urls('hyperkitty'), [
+    'https://public.example.com/hyperkitty/list/ant@example.com/',
+    `https://public.example.com/hyperkitty/list/ant@example.com/message/${hash}/`,
   ]);
-  assert.deepEqual(urls('mhonarc'), [
+  assert.deepEqual(hyperkitty.asked, [
+    'Token sekrit /hyperkitty/api/mailman/urls?mlist=ant%40example.com',
+    `Token sekrit /hyperkitty/api/mailman/urls?mlist=ant%40example.com&msgid=${encodeURIComponent(post.messageId!)}`,
+  ]);
+  await urls('hyperkitty');
+  assert.equal(hyperkitty.asked.length, 3, "the list's URL is kept; each post's is asked");
+  await hyperkitty.close();
+  assert.deepEqual(await urls('hyperkitty', 'down'), [
+    `${closed.base}list/ant@example.com/`,
+    `${closed.base}list/ant@example.com/message/${hash}/`,
+  ]);
+  assert.deepEqual(await urls('mhonarc'), [
     'http://example.com/archives/ant.example.com',
     `http://example.com/archives/ant.example.com/${hash}`,
   ]);
-  assert.deepEqual(urls('prototype'), [undefined, undefined]);
+  assert.deepEqual(await urls('prototype'), [undefined, undefined]);
   const privateList = { ...mlist, archive_policy: 'private' } as MailingList;
   const ma = contextFor(c, 'mail_archive');
   assert.equal(get('mail-archive').permalink(ma, privateList, post), undefined, 'no public page for a private archive');
