@@ -73,11 +73,23 @@ export class Switchboard {
    * Writes a message durably and returns its file base (name without extension).
    * `beforeCommit` is told the file's base once its bytes are synced and before it is renamed
    * into the queue: LMTP records the message as received there (see commitTmp()).
+   * `notBefore` (epoch ms) names the file for that time: runners pass it by until then (see
+   * isDue), so a message waiting to be tried again holds up nothing queued behind it.
    */
-  async enqueue(raw: Buffer, msgdata: MsgData, opts: { beforeCommit?: (base: string) => void } = {}): Promise<string> {
+  async enqueue(
+    raw: Buffer,
+    msgdata: MsgData,
+    opts: { beforeCommit?: (base: string) => void; notBefore?: number } = {},
+  ): Promise<string> {
     // Encoded only once write() has added the hop's origin to the metadata.
     if (raw.length < SYNC_IO_BYTES)
-      return this.write(raw, msgdata, { small: () => encodeQueueFile(raw, msgdata) }, opts.beforeCommit);
+      return this.write(
+        raw,
+        msgdata,
+        { small: () => encodeQueueFile(raw, msgdata) },
+        opts.beforeCommit,
+        opts.notBefore,
+      );
     return this.write(
       raw,
       msgdata,
@@ -85,6 +97,7 @@ export class Switchboard {
         await fh.writeFile(encodeQueueFile(raw, msgdata));
       },
       opts.beforeCommit,
+      opts.notBefore,
     );
   }
 
@@ -134,6 +147,7 @@ export class Switchboard {
     msgdata: MsgData,
     fill: { small: () => Buffer } | ((fh: FileHandle) => Promise<void>),
     beforeCommit?: (base: string) => void,
+    notBefore?: number,
   ): Promise<string> {
     const hop = currentHop();
     const derived = hop && derivedBase(hop, this.name);
@@ -148,7 +162,7 @@ export class Switchboard {
       if (existsSync(join(this.dir, derived + EXT)) || existsSync(join(this.dir, derived + BAK))) return derived;
       msgdata._hop_from = `${hop.queue}/${hop.base}`;
     }
-    const now = Date.now();
+    const now = Math.max(Date.now(), Math.floor(notBefore ?? 0));
     const hash = createHash('sha1')
       .update(seed)
       .update(String(msgdata.listid ?? ''))
@@ -176,6 +190,11 @@ export class Switchboard {
     await this.dirSync.sync();
     if (hop) hop.pending.push(join(this.dir, base + PEND));
     return base;
+  }
+
+  /** The time (epoch ms) a file base is named for: when it arrived, or when it may be tried again. */
+  static dueAt(base: string): number {
+    return Number(base.slice(0, 14)) || 0;
   }
 
   /** The file bases in this slice, oldest first. */

@@ -48,7 +48,8 @@ export class ArchiveRunner extends QueueRunner {
   protected async dispose({ msg, msgdata, mlist }: QueueItem): Promise<Disposition> {
     const { services } = this.env;
     const due = typeof msgdata.archive_after === 'number' ? msgdata.archive_after : 0;
-    if (due > Date.now()) return { requeue: msgdata, pauseMs: Math.min(due - Date.now(), this.sleepMs) };
+    // A file queued before retries were named for their time: wait out its archive_after alone.
+    if (due > Date.now()) return { requeue: msgdata, notBefore: due };
     const on = await services.listArchivers.archiving(mlist);
     const named = Array.isArray(msgdata.archivers) ? (msgdata.archivers as unknown[]).map(String) : on;
     const failed: string[] = [];
@@ -70,12 +71,13 @@ export class ArchiveRunner extends QueueRunner {
     }
     const waitMs = Math.min(MAX_RETRY_WAIT_MS, 1000 * 2 ** (attempts - 1));
     const requeue: MsgData = { ...msgdata, archivers: failed, archive_attempts: attempts };
-    requeue.archive_after = Date.now() + waitMs;
+    delete requeue.archive_after;
     this.archiverLog.warn(
       { archivers: failed, attempts, wait_ms: waitMs, list: mlist.list_id },
       'archiving retried later',
     );
-    return { requeue };
+    // Named for when it is due, so the posts behind it are archived meanwhile.
+    return { requeue, notBefore: Date.now() + waitMs };
   }
 
   /** One archiver's copy of the post, archived; false (and logged) when it failed. */

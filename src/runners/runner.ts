@@ -24,8 +24,12 @@ export interface RunnerEnv {
   registry?: Registry;
 }
 
-/** What dispose() asks of the loop: done with it, or put it back (with new metadata). */
-export type Disposition = void | { requeue: MsgData; pauseMs?: number };
+/**
+ * What dispose() asks of the loop: done with it, or put it back (with new metadata), either
+ * pausing the whole slice (`pauseMs`: the way out is down for every message) or leaving this
+ * one alone until `notBefore` (epoch ms) while the rest go on.
+ */
+export type Disposition = void | { requeue: MsgData; pauseMs?: number; notBefore?: number };
 
 export interface QueueItem {
   base: string;
@@ -119,8 +123,15 @@ export abstract class QueueRunner {
       }
       this.arrived = false;
       let found = 0;
+      let nextDue = Infinity;
       for (const base of this.switchboard.files()) {
         if (this.stopping || failure || this.pausedUntil > Date.now()) break;
+        // Names sort by the time they are due: from the first one not due yet, none is.
+        const due = Switchboard.dueAt(base);
+        if (due > Date.now()) {
+          nextDue = due;
+          break;
+        }
         if (inFlight.has(base)) continue;
         const size = limit > 1 ? this.switchboard.size(base) : 0;
         if (size < 0) continue; // taken meanwhile
@@ -138,8 +149,9 @@ export abstract class QueueRunner {
           });
         inFlight.set(base, { done, bytes: size });
       }
-      if (!found && !this.arrived) await this.sleep(this.sleepMs, this.wakeOnArrival);
-      else if (!this.wakeOnArrival) await this.sleep(this.sleepMs, false);
+      const nap = Math.max(1, Math.min(this.sleepMs, nextDue - Date.now()));
+      if (!found && !this.arrived) await this.sleep(nap, this.wakeOnArrival);
+      else if (!this.wakeOnArrival) await this.sleep(nap, false);
     }
     await Promise.all([...inFlight.values()].map((f) => f.done));
     if (failure) throw failure.err;
@@ -179,7 +191,7 @@ export abstract class QueueRunner {
       const result = await withinHop(hop, () => this.dispose(item));
       disposed = result && 'requeue' in result ? undefined : item;
       if (result && 'requeue' in result) {
-        await this.switchboard.enqueue(raw, result.requeue);
+        await this.switchboard.enqueue(raw, result.requeue, { notBefore: result.notBefore });
         if (result.pauseMs) this.pausedUntil = Date.now() + result.pauseMs;
       }
     } catch (err) {

@@ -258,3 +258,21 @@ test('a re-run of a hop that skips a write to one queue names its writes to anot
   skipWrite(skipped, 'virgin');
   assert.notEqual(derivedBase(skipped, 'virgin'), a, 'a skipped write keeps its place');
 });
+
+test('a file queued for later sorts behind what arrives meanwhile, and says when it is due', async () => {
+  const dir = tmp();
+  try {
+    const sb = new Switchboard('archive', dir);
+    const later = Date.now() + 60_000;
+    const waiting = await sb.enqueue(Buffer.from('Subject: w\r\n\r\nw\r\n'), { listid: 'a' }, { notBefore: later });
+    const fresh = await sb.enqueue(Buffer.from('Subject: f\r\n\r\nf\r\n'), { listid: 'a' });
+    assert.deepEqual(sb.files(), [fresh, waiting]);
+    assert.equal(Switchboard.dueAt(waiting), later);
+    assert.ok(Switchboard.dueAt(fresh) <= Date.now());
+    // A time already past is arrival order as usual.
+    const past = await sb.enqueue(Buffer.from('Subject: p\r\n\r\np\r\n'), { listid: 'a' }, { notBefore: 1 });
+    assert.deepEqual(sb.files(), [fresh, past, waiting]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
