@@ -26,6 +26,11 @@ export interface ParamSpec {
   required?: boolean;
   /** A regex given as a string: a constant argument is checked as one (MM405, MM406), with these options. */
   pattern?: { ignoreCase?: boolean; fromStart?: boolean };
+  /**
+   * Why a value is refused, or undefined when it is fine: a constant argument is checked when the
+   * file is (MM403), and the component checks again at run time what a setting supplies.
+   */
+  check?: (value: string | string[]) => string | undefined;
 }
 
 /** What every rule, effect and handler sees of the message being processed. */

@@ -35,6 +35,9 @@ export function checkArg(
     );
   } else if (spec.pattern) {
     patterns.stringPattern(a.value, spec.pattern);
+  } else if (spec.check && constantText(a.value) !== undefined) {
+    const why = spec.check(constantText(a.value)!);
+    if (why) sink.error(a.value.span, Codes.WrongArgType, `argument '${a.name.name}' of ${owner}: ${why}`);
   } else if (spec.type === 'action' && a.value.kind === 'String' && !isAction(a.value.value)) {
     sink.error(
       a.value.span,
@@ -43,6 +46,14 @@ export function checkArg(
       didYouMean(a.value.value, ACTION_VALUES) ?? `the actions are ${ACTION_VALUES.join(', ')}`,
     );
   }
+}
+
+/** A string literal's text, or a list literal's when all its items are strings. */
+function constantText(v: A.Value): string | string[] | undefined {
+  if (v.kind === 'String') return v.value;
+  if (v.kind === 'List' && v.items.every((i) => i.kind === 'String'))
+    return v.items.map((i) => (i as A.StringLit).value);
+  return undefined;
 }
 
 export function isAction(word: string): boolean {
