@@ -49,15 +49,19 @@ export function arcSettings(config: Config): ArcSettings | undefined {
   };
 }
 
-/** DKIM (when [ARC] dkim), the ARC chain and DMARC (when [ARC] dmarc) of a message as received. */
-export async function verify(raw: Buffer, s: ArcSettings, resolve: DnsResolver): Promise<Verdict> {
+/** What mailauth found: the DKIM signatures, the ARC chain and (when asked) the DMARC policy. */
+interface Examination {
+  signed: Awaited<ReturnType<typeof dkimVerify>>;
+  chain: Awaited<ReturnType<typeof arc>>;
+  policy: Awaited<ReturnType<typeof dmarc>> | undefined;
+}
+
+async function examine(raw: Buffer, resolve: DnsResolver, withDmarc: boolean): Promise<Examination> {
   const signed = await dkimVerify(raw, { resolver: resolve });
-  const parts: string[] = [];
-  if (s.dkim) for (const row of signed.results ?? []) parts.push(row.info);
   const chain = await arc(signed.arc as Parameters<typeof arc>[0], { resolver: resolve });
-  if (chain?.info) parts.push(chain.info);
-  if (s.dmarc && signed.headerFrom) {
-    const policy = await dmarc({
+  let policy;
+  if (withDmarc && signed.headerFrom) {
+    policy = await dmarc({
       headerFrom: signed.headerFrom,
       spfDomains: [],
       dkimDomains: (signed.results ?? [])
@@ -71,8 +75,40 @@ export async function verify(raw: Buffer, s: ArcSettings, resolve: DnsResolver):
       arcResult: chain,
       resolver: resolve,
     } as Parameters<typeof dmarc>[0]);
-    if (policy && 'info' in policy && policy.info) parts.push(policy.info);
   }
+  return { signed, chain, policy };
+}
+
+/** The results a chain can test (the `authenticated` rule): each is pass, fail, none, … as mailauth says. */
+export interface Authenticity {
+  /** One per DKIM signature: its d= domain, result, and whether it aligns with From. */
+  dkim: { domain: string; result: string; aligned: boolean }[];
+  arc: string;
+  dmarc: string;
+}
+
+/** DKIM, ARC and DMARC of a message as received, for moderation (no SPF: the list is not the first hop). */
+export async function authenticityOf(raw: Buffer, resolve: DnsResolver): Promise<Authenticity> {
+  const { signed, chain, policy } = await examine(raw, resolve, true);
+  const result = (x: unknown) => String((x as { status?: { result?: unknown } } | undefined)?.status?.result ?? 'none');
+  return {
+    dkim: (signed.results ?? []).map((r) => ({
+      domain: String(r.signingDomain ?? ''),
+      result: result(r),
+      aligned: Boolean(r.status.aligned),
+    })),
+    arc: result(chain),
+    dmarc: policy ? result(policy) : 'none',
+  };
+}
+
+/** DKIM (when [ARC] dkim), the ARC chain and DMARC (when [ARC] dmarc) of a message as received. */
+export async function verify(raw: Buffer, s: ArcSettings, resolve: DnsResolver): Promise<Verdict> {
+  const { signed, chain, policy } = await examine(raw, resolve, s.dmarc);
+  const parts: string[] = [];
+  if (s.dkim) for (const row of signed.results ?? []) parts.push(row.info);
+  if (chain?.info) parts.push(chain.info);
+  if (policy && 'info' in policy && policy.info) parts.push(policy.info);
   const cv = String(chain?.status?.result ?? 'none');
   return {
     results: [s.authservId, ...(parts.length ? parts : ['none'])].join(';\r\n '),
