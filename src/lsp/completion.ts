@@ -29,6 +29,9 @@ import { describeComponent } from './hover.js';
 import { within } from './positions.js';
 import type { LspWorkspace } from './workspace.js';
 
+/** Words a `(` after which groups a condition rather than opening an argument list. */
+const GROUPING: ReadonlySet<string> = new Set(['if', 'and', 'or', 'not', 'when', 'then']);
+
 /** How far back the words before the cursor are read. */
 const MAX_LOOKBACK = 2000;
 
@@ -89,7 +92,8 @@ function openArgs(before: string): { name: string; run: boolean; given: Set<stri
         continue;
       }
       const head = /(\brun\s+)?([A-Za-z_][\w-]*)\s*$/.exec(before.slice(Math.max(0, i - 200), i));
-      if (!head) return undefined;
+      // `if (`, `and (`: a bracket around a condition, not an argument list.
+      if (!head || GROUPING.has(head[2])) return undefined;
       const inside = before.slice(i + 1);
       const given = new Set([...inside.matchAll(/([A-Za-z_][\w-]*)\s*:/g)].map((m) => m[1]));
       return { name: head[2], run: head[1] !== undefined, given, atName: /(^|,)\s*$/.test(inside) };
