@@ -4,7 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { DefinitionParams, Location } from 'vscode-languageserver/node.js';
-import { compile, readSourceFile, type Registries } from '../dsl/index.js';
+import { compile, readSourceFile, type Ast, type Registries } from '../dsl/index.js';
 import type { Analysis } from './analysis.js';
 import { locate } from './locate.js';
 import { meaningOf } from './meaning.js';
@@ -16,21 +16,27 @@ export interface OpenText {
   (path: string): TextDocument | undefined;
 }
 
-/** Where a chain or pipeline's name is declared in its file (its first line when it declares none). */
-function declarationIn(
+/** A chain or pipeline as declared in the file in force for its name. */
+export interface Declared {
+  location: Location;
+  decl?: Ast.Declaration;
+}
+
+/** Where a chain or pipeline's name is declared in its file (its start when it declares none). */
+export function declarationOf(
   kind: 'chain' | 'pipeline',
   name: string,
   workspace: LspWorkspace,
   registry: Registries,
   openText: OpenText,
-): Location | null {
+): Declared | undefined {
   const path = workspace.fileOf(kind, name);
-  if (!path) return null;
+  if (!path) return undefined;
   const doc = openText(path) ?? TextDocument.create(pathToFileURL(path).href, 'mailman-dsl', 0, readSourceFile(path));
   const result = compile(doc.getText(), path, { registry });
   const decl = result.ast.declarations.find((d) => d.name.name === name) ?? result.ast.declarations[0];
   const span = decl?.name.span ?? { start: 0, end: 0 };
-  return { uri: doc.uri, range: spanRange(doc, span) };
+  return { location: { uri: doc.uri, range: spanRange(doc, span) }, decl };
 }
 
 export function definition(
@@ -55,7 +61,7 @@ export function definition(
     case 'loop-field':
       return here(meaning.loop.variable.span);
     case 'chain':
-      return declarationIn('chain', meaning.name, workspace, registry, openText);
+      return declarationOf('chain', meaning.name, workspace, registry, openText)?.location ?? null;
     default:
       return null;
   }

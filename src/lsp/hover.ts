@@ -9,6 +9,8 @@ import { locate } from './locate.js';
 import { meaningOf, type Meaning } from './meaning.js';
 import { spanRange } from './positions.js';
 import type { Registries } from '../dsl/index.js';
+import { declarationOf, type OpenText } from './definition.js';
+import type { LspWorkspace } from './workspace.js';
 
 /** A definition longer than this is shown cut: a tooltip is not the place for a whole rule. */
 const MAX_SHOWN_CHARS = 800;
@@ -40,7 +42,23 @@ function typed(label: string, type: Ty | string): string {
   return `${label}: ${typeText(type as Ty)}`;
 }
 
-function text(analysis: Analysis, m: Meaning): string {
+/** What hover may read besides the document: the files that define the chains it jumps to. */
+export interface HoverContext {
+  registry: Registries;
+  workspace: LspWorkspace;
+  openText: OpenText;
+}
+
+function chainText(name: string, ctx: HoverContext): string {
+  const declared = declarationOf('chain', name, ctx.workspace, ctx.registry, ctx.openText);
+  if (!declared) return `**chain** \`${name}\`: no file in the workspace or the built-ins defines it`;
+  const description = declared.decl?.description?.value;
+  return [`**chain** \`${name}\``, ...(description ? ['', description] : []), '', `in ${declared.location.uri}`].join(
+    '\n',
+  );
+}
+
+function text(analysis: Analysis, m: Meaning, ctx: HoverContext): string {
   switch (m.kind) {
     case 'let':
     case 'local-rule':
@@ -65,7 +83,7 @@ function text(analysis: Analysis, m: Meaning): string {
     case 'typed':
       return typed(`**${m.what}** \`${m.text}\``, m.type);
     case 'chain':
-      return `**chain** \`${m.name}\``;
+      return chainText(m.name, ctx);
     case 'declaration':
       return [
         `**${m.decl.kind === 'Chain' ? 'chain' : 'pipeline'}** \`${m.decl.name.name}\``,
@@ -78,7 +96,8 @@ function text(analysis: Analysis, m: Meaning): string {
   }
 }
 
-export function hover(analysis: Analysis, registry: Registries, params: HoverParams): Hover | null {
+export function hover(analysis: Analysis, ctx: HoverContext, params: HoverParams): Hover | null {
+  const registry = ctx.registry;
   const offset = analysis.doc.offsetAt(params.position);
   const found = locate(analysis.result.ast, offset);
   if (!found) return null;
@@ -95,7 +114,7 @@ export function hover(analysis: Analysis, registry: Registries, params: HoverPar
             ? found.path.span
             : found.ident.span;
   return {
-    contents: { kind: MarkupKind.Markdown, value: text(analysis, meaning) },
+    contents: { kind: MarkupKind.Markdown, value: text(analysis, meaning, ctx) },
     range: spanRange(analysis.doc, span),
   };
 }

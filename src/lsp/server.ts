@@ -110,15 +110,26 @@ export function startLanguageServer(options: LspOptions): Connection {
     }
   });
 
-  // Diagnostics by version: a change queues its document once; when the queue is served the
-  // document's latest version is compiled, so a burst of keystrokes costs one compile, and
-  // nothing is published for a version the editor has already moved past.
-  const queued = new Set<string>();
+  // Diagnostics by version, not by a timer: a change queues its document once, and it is
+  // compiled only when its version has held for one turn of the event loop. The protocol
+  // library hands over one message per turn, so a burst of changes that arrived together is
+  // all applied first and costs one compile; nothing is published for a version the editor
+  // has already moved past.
+  const queued = new Map<string, number | undefined>();
   const published = new Map<string, number>();
   const validate = (uri: string) => {
-    queued.delete(uri);
     const doc = documents.get(uri);
-    if (!doc || published.get(uri) === doc.version) return;
+    if (!doc) {
+      queued.delete(uri);
+      return;
+    }
+    if (queued.get(uri) !== doc.version) {
+      queued.set(uri, doc.version);
+      setImmediate(() => validate(uri));
+      return;
+    }
+    queued.delete(uri);
+    if (published.get(uri) === doc.version) return;
     try {
       const params = publishable(analyses.get(doc));
       published.set(uri, doc.version);
@@ -129,7 +140,7 @@ export function startLanguageServer(options: LspOptions): Connection {
   };
   const queue = (uri: string) => {
     if (queued.has(uri)) return;
-    queued.add(uri);
+    queued.set(uri, undefined);
     setImmediate(() => validate(uri));
   };
   const revalidateAll = () => {
@@ -165,7 +176,11 @@ export function startLanguageServer(options: LspOptions): Connection {
   };
   const openText = (path: string) => documents.all().find((d) => uriPath(d.uri) === path);
 
-  connection.onHover(guarded(connection, 'hover', (p) => hover(analyses.get(docOf(p.textDocument.uri)), registry, p)));
+  connection.onHover(
+    guarded(connection, 'hover', (p) =>
+      hover(analyses.get(docOf(p.textDocument.uri)), { registry, workspace, openText }, p),
+    ),
+  );
   connection.onCompletion(
     guarded(connection, 'completion', (p) =>
       completion(analyses.get(docOf(p.textDocument.uri)), registry, workspace, p),

@@ -43,7 +43,7 @@ function complete(marked: string, name?: string): string[] {
 
 function hoverText(marked: string, name?: string): string | undefined {
   const { analysis, params } = open(marked, name);
-  const h = hover(analysis, registry, params);
+  const h = hover(analysis, { registry, workspace, openText: () => undefined }, params);
   return h ? (h.contents as { value: string }).value : undefined;
 }
 
@@ -105,6 +105,11 @@ test('hover names the type of a setting, key or field, and the description of a 
   assert.ok(
     hoverText('chain c {\n    for row in site.antispam.header_ch|ecks {\n    }\n}')?.includes(source.description),
   );
+  // A jump target: the description its own file gives it, and where that file is.
+  const chain = hoverText('chain c {\n    jump default-posting-ch|ain\n}') ?? '';
+  assert.ok(chain.includes('Default moderation for list posts'), chain);
+  assert.ok(chain.includes('default-posting-chain.chain'), chain);
+  assert.match(hoverText('chain c {\n    jump nowh|ere\n}') ?? '', /no file in the workspace/);
 });
 
 test('definition: a loop variable goes to its for, a let to its line, a built-in chain to its file', () => {

@@ -96,6 +96,15 @@ class Client {
     this.write({ jsonrpc: '2.0', method, params });
   }
 
+  /** Several notifications in one write, so the server reads them as one burst. */
+  notifyTogether(messages: { method: string; params: unknown }[]): void {
+    const frames = messages.map((m) => {
+      const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', ...m }), 'utf8');
+      return Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, 'ascii'), body]);
+    });
+    this.proc.stdin.write(Buffer.concat(frames));
+  }
+
   request(method: string, params: unknown): Promise<Message> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -271,6 +280,24 @@ test('mailman lsp answers an editor over stdio: diagnostics, hover, completion, 
       uri: uri('spam-check.chain'),
       range: { start: { line: 1, character: 6 }, end: { line: 1, character: 16 } },
     });
+
+    // A burst of changes read together is compiled once, at its last version.
+    const change = (v: number, text: string) => ({
+      method: 'textDocument/didChange',
+      params: { textDocument: { uri: uri('site-posts.chain'), version: v }, contentChanges: [{ text }] },
+    });
+    client.notifyTogether([
+      change(4, SITE_POSTS),
+      change(5, SITE_POSTS.replace('max-sise', 'max-sixe')),
+      change(6, SITE_POSTS.replace('max-sise', 'max-size')),
+    ]);
+    assert.deepEqual((await client.diagnostics(uri('site-posts.chain'), 6)).diagnostics, []);
+    const versions = client.notifications
+      .filter((n) => n.method === 'textDocument/publishDiagnostics')
+      .map((n) => n.params as Published)
+      .filter((p) => p.uri === uri('site-posts.chain'))
+      .map((p) => p.version);
+    assert.deepEqual(versions, [1, 2, 3, 6]);
 
     // Formatting: a messy file gets fmt's layout; a broken one gets no edit at all.
     const messy = 'chain messy   {\nif max-size then hold\n        if   no-subject then   discard\naccept }\n';
