@@ -32,7 +32,14 @@ export function declarationOf(
 ): Declared | undefined {
   const path = workspace.fileOf(kind, name);
   if (!path) return undefined;
-  const doc = openText(path) ?? TextDocument.create(pathToFileURL(path).href, 'mailman-dsl', 0, readSourceFile(path));
+  let doc = openText(path);
+  if (!doc) {
+    try {
+      doc = TextDocument.create(pathToFileURL(path).href, 'mailman-dsl', 0, readSourceFile(path));
+    } catch {
+      return undefined; // deleted or unreadable since the directory was read: as if it were not there
+    }
+  }
   const result = compile(doc.getText(), path, { registry });
   const decl = result.ast.declarations.find((d) => d.name.name === name) ?? result.ast.declarations[0];
   const span = decl?.name.span ?? { start: 0, end: 0 };

@@ -24,6 +24,15 @@ export function uriPath(uri: string): string {
   }
 }
 
+/** A directory's files; one that cannot be read (permissions, a file in its place) gives none. */
+function readable(dir: string): ReturnType<typeof dslFilesIn> {
+  try {
+    return dslFilesIn(dir, 'site');
+  } catch {
+    return [];
+  }
+}
+
 export class LspWorkspace {
   private roots: string[] = [];
   private readonly openDirs = new Map<string, number>();
@@ -71,7 +80,7 @@ export class LspWorkspace {
     const files = new Map<string, string>();
     let seen = 0;
     for (const dir of this.directories()) {
-      for (const f of dslFilesIn(dir, 'site')) {
+      for (const f of readable(dir)) {
         if (++seen > MAX_INDEXED_FILES) break;
         const expected = expectedFromFile(f.path);
         if (expected) files.set(`${expected.kind.toLowerCase()}:${expected.name}`, f.path);
