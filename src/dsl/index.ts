@@ -64,6 +64,7 @@ export { isBanned, membership } from './lookups.js';
 export { checkWorkspace, dslFilesIn, type DslFile, type WorkspaceResult } from './workspace.js';
 export {
   ACTION_KEYWORDS,
+  ACTION_MEANINGS,
   describeType,
   listSettings,
   messageValues,

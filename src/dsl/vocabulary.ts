@@ -28,6 +28,21 @@ export interface TypedName {
 /** The words that begin an action after `then` (or alone, as a link). */
 export const ACTION_KEYWORDS = ['accept', 'hold', 'reject', 'discard', 'defer', 'stop', 'jump', 'detour', 'run'];
 
+/** What each action does, in a line, for tools (docs/language.md#actions has the whole story). */
+export const ACTION_MEANINGS: Readonly<Record<string, string>> = {
+  accept: "records the reason if one is given, then goes to the terminal chain 'accept': the post is approved",
+  hold: "records the reason if one is given, then goes to the terminal chain 'hold': the post waits for a moderator",
+  reject:
+    "records the reason if one is given, then goes to the terminal chain 'reject': the post is refused and the " +
+    'sender told why',
+  discard: "records the reason if one is given, then goes to the terminal chain 'discard': the post is dropped",
+  defer: "does nothing and goes on with the next link (what the condition recorded still counts for 'if any')",
+  stop: "ends all processing here, pending detours included: this chain's outcome is the message's",
+  jump: 'goes on at the first link of another chain and never comes back; pending detours stay pending',
+  detour: 'runs another chain, then comes back to the link after this one once that chain runs out of links',
+  run: 'calls a registered effect with its arguments, then goes on with the next link',
+};
+
 /** The roots of a path the language gives a meaning: `list`, `msgdata`, `site` and the message values. */
 export const PATH_ROOTS: readonly string[] = ROOTS;
 

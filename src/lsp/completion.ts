@@ -14,6 +14,7 @@ import {
 import type { Component } from '../registry.js';
 import {
   ACTION_KEYWORDS,
+  ACTION_MEANINGS,
   listSettings,
   messageValues,
   msgdataEntries,
@@ -75,7 +76,7 @@ class Items {
   }
 
   keywords(words: readonly string[]): void {
-    for (const w of words) this.add(w, CompletionItemKind.Keyword);
+    for (const w of words) this.add(w, CompletionItemKind.Keyword, undefined, ACTION_MEANINGS[w]);
   }
 }
 

@@ -3,7 +3,7 @@
 // `let` or `rule` of the file, its definition as written.
 import { MarkupKind, type Hover, type HoverParams } from 'vscode-languageserver/node.js';
 import type { Component, ParamSpec } from '../registry.js';
-import { pathText, typeText, type Ty } from '../dsl/index.js';
+import { ACTION_MEANINGS, pathText, typeText, type Ty } from '../dsl/index.js';
 import type { Analysis } from './analysis.js';
 import { locate } from './locate.js';
 import { meaningOf, type Meaning } from './meaning.js';
@@ -91,6 +91,8 @@ function text(analysis: Analysis, m: Meaning, ctx: HoverContext): string {
       ].join('\n');
     case 'role':
       return `**role** \`${m.name}\`: true when any of the addresses holds it on the list`;
+    case 'action':
+      return `**action** \`${m.word}\`: ${ACTION_MEANINGS[m.word]}`;
     case 'param':
       return `**parameter** of ${m.owner.kind} \`${m.owner.name}\`\n\n${paramLine(m.param)}`;
   }
@@ -112,7 +114,9 @@ export function hover(analysis: Analysis, ctx: HoverContext, params: HoverParams
           ? found.decl.name.span
           : found.kind === 'link-source'
             ? found.path.span
-            : found.ident.span;
+            : found.kind === 'action'
+              ? found.span
+              : found.ident.span;
   return {
     contents: { kind: MarkupKind.Markdown, value: text(analysis, meaning, ctx) },
     range: spanRange(analysis.doc, span),

@@ -17,7 +17,22 @@ export type Found =
   | { kind: 'chain'; ident: Ast.Ident }
   | { kind: 'declaration'; decl: Ast.Declaration }
   | { kind: 'role'; ident: Ast.Ident }
-  | { kind: 'param'; ident: Ast.Ident; owner: ArgOwner };
+  | { kind: 'param'; ident: Ast.Ident; owner: ArgOwner }
+  /** The keyword of an action (`hold`, `jump`, `run` …). */
+  | { kind: 'action'; word: string; span: Ast.Node['span'] };
+
+/** The keyword each kind of action node begins with. */
+const ACTION_WORDS: Partial<Record<Ast.Action['kind'], string>> = {
+  Accept: 'accept',
+  Hold: 'hold',
+  Reject: 'reject',
+  Discard: 'discard',
+  Defer: 'defer',
+  Stop: 'stop',
+  Jump: 'jump',
+  Detour: 'detour',
+  Run: 'run',
+};
 
 export function locate(ast: Ast.FileAst, offset: number): Found | undefined {
   return new Locator(offset).file(ast);
@@ -75,6 +90,9 @@ class Locator {
   }
 
   private action(action: Ast.Action): Found | undefined {
+    const word = ACTION_WORDS[action.kind];
+    const keyword = word && { start: action.span.start, end: action.span.start + word.length };
+    if (word && keyword && within(keyword, this.offset)) return { kind: 'action', word, span: keyword };
     switch (action.kind) {
       case 'Run':
         if (this.on(action.effect)) return { kind: 'effect', ident: action.effect };

@@ -16,7 +16,8 @@ export type Meaning =
   | { kind: 'chain'; name: string }
   | { kind: 'declaration'; decl: Ast.Declaration }
   | { kind: 'role'; name: string }
-  | { kind: 'param'; param: ParamSpec; owner: ArgOwner };
+  | { kind: 'param'; param: ParamSpec; owner: ArgOwner }
+  | { kind: 'action'; word: string };
 
 const ROOT_WHAT: Record<string, string> = { list: 'list setting', msgdata: 'msgdata key', site: 'configuration key' };
 
@@ -76,6 +77,8 @@ export function meaningOf(ast: Ast.FileAst, registry: Registries, found: Found):
       return { kind: 'declaration', decl: found.decl };
     case 'role':
       return { kind: 'role', name: found.ident.name };
+    case 'action':
+      return { kind: 'action', word: found.word };
     case 'param': {
       const param = ownerComponent(registry, found.owner)?.params?.find((p) => p.name === found.ident.name);
       return param && { kind: 'param', param, owner: found.owner };

@@ -105,6 +105,11 @@ test('hover names the type of a setting, key or field, and the description of a 
   assert.ok(
     hoverText('chain c {\n    for row in site.antispam.header_ch|ecks {\n    }\n}')?.includes(source.description),
   );
+  assert.match(
+    hoverText('chain c {\n    if max-size then ho|ld "too big"\n}') ?? '',
+    /\*\*action\*\* `hold`.*moderator/,
+  );
+  assert.match(hoverText('chain c {\n    det|our moderation\n}') ?? '', /\*\*action\*\* `detour`/);
   // A jump target: the description its own file gives it, and where that file is.
   const chain = hoverText('chain c {\n    jump default-posting-ch|ain\n}') ?? '';
   assert.ok(chain.includes('Default moderation for list posts'), chain);
