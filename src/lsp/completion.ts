@@ -118,6 +118,8 @@ export function completion(
   const range = { start: doc.positionAt(offset - typed.length), end: params.position };
   const items = new Items(range);
   const ast = analysis.result.ast;
+  // In a comment nothing is code; in a string only a reason's `{path}` is (handled below).
+  if (/^[^"#\n]*("[^"\n]*"[^"#\n]*)*#/.test(lead.slice(lead.lastIndexOf('\n') + 1))) return [];
 
   const conditionStart = () => {
     for (const def of ast.definitions) {

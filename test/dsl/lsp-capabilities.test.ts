@@ -75,6 +75,11 @@ test('completion offers what the compiler accepts at each place', () => {
   assert.deepEqual(complete('pipeline p {\n    |', 'p.pipeline'), registry.handlers.names());
   assert.ok(complete('pipeline p {\n    decorate when |', 'p.pipeline').includes('max-size'));
   assert.deepEqual(complete('|'), ['chain', 'pipeline', 'let', 'rule']);
+  assert.deepEqual(complete('chain c {\n    accept # then |'), [], 'nothing inside a comment');
+  assert.ok(
+    complete('chain c {\n    if max-size then hold "# {list.|').includes('display_name'),
+    'a reason reads paths',
+  );
   assert.deepEqual(complete('chain c {\n    |\n}'), ['if', 'for', ...ACTION_KEYWORDS]);
 });
 
