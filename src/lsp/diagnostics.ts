@@ -31,9 +31,9 @@ export function toLspDiagnostic(analysis: Analysis, d: Diagnostic): LspDiagnosti
   return out;
 }
 
-/** Every diagnostic of the document's own file (a compile reports only on it). */
-export function publishable(analysis: Analysis): PublishDiagnosticsParams {
-  const diagnostics = analysis.result.diagnostics.filter((d) => d.file === analysis.file);
+/** Every diagnostic of the document's own file: its compile's, then `graph`'s (cycles, running out). */
+export function publishable(analysis: Analysis, graph: readonly Diagnostic[] = []): PublishDiagnosticsParams {
+  const diagnostics = [...analysis.result.diagnostics, ...graph].filter((d) => d.file === analysis.file);
   return {
     uri: analysis.doc.uri,
     version: analysis.doc.version,

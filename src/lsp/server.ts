@@ -25,6 +25,7 @@ import { completion } from './completion.js';
 import { definition } from './definition.js';
 import { publishable } from './diagnostics.js';
 import { formatting } from './formatting.js';
+import { WorkspaceGraph } from './graph.js';
 import { hover } from './hover.js';
 import { LspWorkspace, uriPath } from './workspace.js';
 
@@ -71,6 +72,7 @@ export function startLanguageServer(options: LspOptions): Connection {
   const documents = new TextDocuments(TextDocument);
   const workspace = new LspWorkspace(options.builtinDirs, options.siteDirs);
   const analyses = new Analyses(options.registry, workspace);
+  const graph = new WorkspaceGraph(options.registry, workspace);
   const registry = options.registry;
   let watchFiles = false;
   let folders = false;
@@ -115,6 +117,11 @@ export function startLanguageServer(options: LspOptions): Connection {
   // library hands over one message per turn, so a burst of changes that arrived together is
   // all applied first and costs one compile; nothing is published for a version the editor
   // has already moved past.
+  const openText = (path: string) => documents.all().find((d) => uriPath(d.uri) === path);
+  const openAnalysis = (path: string) => {
+    const doc = openText(path);
+    return doc && analyses.get(doc);
+  };
   const queued = new Map<string, number | undefined>();
   const published = new Map<string, number>();
   const validate = (uri: string) => {
@@ -131,7 +138,8 @@ export function startLanguageServer(options: LspOptions): Connection {
     queued.delete(uri);
     if (published.get(uri) === doc.version) return;
     try {
-      const params = publishable(analyses.get(doc));
+      const analysis = analyses.get(doc);
+      const params = publishable(analysis, graph.diagnostics(analysis, openAnalysis));
       published.set(uri, doc.version);
       void connection.sendDiagnostics(params);
     } catch (err) {
@@ -174,8 +182,6 @@ export function startLanguageServer(options: LspOptions): Connection {
     if (!doc) throw new Error(`${uri} is not open`);
     return doc;
   };
-  const openText = (path: string) => documents.all().find((d) => uriPath(d.uri) === path);
-
   connection.onHover(
     guarded(connection, 'hover', (p) =>
       hover(analyses.get(docOf(p.textDocument.uri)), { registry, workspace, openText }, p),

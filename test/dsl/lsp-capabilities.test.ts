@@ -5,7 +5,7 @@
 // tables, never against a second copy of them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,6 +15,7 @@ import { completion } from '../../src/lsp/completion.js';
 import { definition } from '../../src/lsp/definition.js';
 import { publishable } from '../../src/lsp/diagnostics.js';
 import { formatting } from '../../src/lsp/formatting.js';
+import { WorkspaceGraph } from '../../src/lsp/graph.js';
 import { hover } from '../../src/lsp/hover.js';
 import { LspWorkspace } from '../../src/lsp/workspace.js';
 import { ACTION_KEYWORDS, ROLE_NAMES } from '../../src/dsl/index.js';
@@ -159,4 +160,29 @@ test('formatting leaves a laid-out file, and one that does not lex, alone', () =
   assert.deepEqual(formatting(open('chain c {\n    accept\n}\n').analysis), []);
   assert.deepEqual(formatting(open("chain c {\nif header 'x' exists then hold\n}\n").analysis), []);
   assert.equal(formatting(open('chain c {\naccept\n}\n').analysis).length, 1);
+});
+
+test('graph checks: a cycle through a file on disk, and a chain that may run out, are reported on the document', () => {
+  writeFileSync(join(root, 'loop-b.chain'), 'chain loop-b {\n    jump loop-a\n}\n');
+  workspace.rescan();
+  const graph = new WorkspaceGraph(registry, workspace);
+  const none = () => undefined;
+  const cycle = open('chain loop-a {\n    if max-size then jump loop-b\n    accept\n}\n', 'loop-a.chain').analysis;
+  const found = publishable(cycle, graph.diagnostics(cycle, none)).diagnostics;
+  assert.deepEqual(
+    found.map((d) => [d.code, d.range.start, d.range.end]),
+    [['MM501', { line: 1, character: 26 }, { line: 1, character: 32 }]],
+  );
+  assert.match(found[0].message, /loop-a → loop-b → loop-a/);
+  const runsOut = open('chain c {\n    if max-size then hold\n}\n').analysis;
+  assert.deepEqual(
+    graph.diagnostics(runsOut, none).map((d) => [d.code, d.severity, d.line, d.column]),
+    [['MM503', 'warning', 1, 7]],
+  );
+  // The open document's text wins over the file on disk: loop-b as edited no longer jumps back.
+  const edited = open('chain loop-b {\n    accept\n}\n', 'loop-b.chain').analysis;
+  assert.deepEqual(
+    graph.diagnostics(cycle, (path) => (path === edited.file ? edited : undefined)),
+    [],
+  );
 });
