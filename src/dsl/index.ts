@@ -62,3 +62,22 @@ export { registerMsgdataKey } from './types.js';
 export { getter, test as makeTest, truthy } from './values.js';
 export { isBanned, membership } from './lookups.js';
 export { checkWorkspace, dslFilesIn, type DslFile, type WorkspaceResult } from './workspace.js';
+export {
+  ACTION_KEYWORDS,
+  ACTION_MEANINGS,
+  describeType,
+  listSettings,
+  messageValues,
+  msgdataEntries,
+  PATH_ROOTS,
+  ROLE_NAMES,
+  rootedPathType,
+  siteKeys,
+  siteSections,
+  typeText,
+  type TypedName,
+  type Ty,
+} from './vocabulary.js';
+export { expectedFromFile } from './resolve.js';
+export type * as Ast from './ast.js';
+export { pathText } from './ast.js';

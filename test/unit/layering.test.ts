@@ -27,7 +27,7 @@ const LAYERS: string[][] = [
   ['moderation', 'delivery', 'mta', 'commands', 'archivers'],
   // Explain runs moderation and shows delivery's pipeline, dry.
   ['explain'],
-  ['runners', 'rest', 'cli', 'master'],
+  ['runners', 'rest', 'cli', 'master', 'lsp'],
 ];
 
 const layerOf = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, i] as const)));

@@ -24,6 +24,7 @@ const IN_ORDER = [
   'explain',
   'listconf',
   'validate',
+  'lsp',
   'components',
 ];
 

@@ -1,0 +1,349 @@
+// `mailman lsp --stdio`, spoken to as an editor would: JSON-RPC with Content-Length framing,
+// written here by hand (not the library's client, so a framing mistake on either side shows).
+// One server goes through a session: initialize, didOpen with a mistake (diagnostics), an
+// incremental change, hover, completion, definition in the file and in another file,
+// formatting of a messy and of a broken file, a failing request that leaves the server
+// serving, a document over the size limit, then shutdown and exit.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { format } from '../../src/dsl/index.js';
+import { PACKAGE_ROOT } from '../../src/paths.js';
+import { registry } from '../helpers/registry.js';
+
+interface Message {
+  jsonrpc: '2.0';
+  id?: number | string;
+  method?: string;
+  params?: unknown;
+  result?: unknown;
+  error?: { code: number; message: string };
+}
+interface Position {
+  line: number;
+  character: number;
+}
+interface Range {
+  start: Position;
+  end: Position;
+}
+interface LspDiagnostic {
+  range: Range;
+  severity: number;
+  code: string;
+  message: string;
+  relatedInformation?: { message: string }[];
+}
+interface Published {
+  uri: string;
+  version?: number;
+  diagnostics: LspDiagnostic[];
+}
+
+/** The longest any one answer may take before the test fails instead of hanging. */
+const DEADLINE_MS = 30_000;
+
+class Client {
+  private buffer = Buffer.alloc(0);
+  private nextId = 1;
+  private readonly answers = new Map<number, (m: Message) => void>();
+  readonly notifications: Message[] = [];
+  private readonly watchers: (() => void)[] = [];
+  readonly exited: Promise<number | null>;
+  stderr = '';
+
+  constructor(readonly proc: ChildProcessWithoutNullStreams) {
+    proc.stdout.on('data', (chunk: Buffer) => this.read(chunk));
+    proc.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
+  }
+
+  private read(chunk: Buffer): void {
+    this.buffer = Buffer.concat([this.buffer, chunk]);
+    for (;;) {
+      const end = this.buffer.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const header = this.buffer.subarray(0, end).toString('ascii');
+      const length = Number(/Content-Length: (\d+)/i.exec(header)?.[1]);
+      assert.ok(Number.isInteger(length), `a header without Content-Length: ${header}`);
+      if (this.buffer.length < end + 4 + length) return;
+      const body = this.buffer.subarray(end + 4, end + 4 + length).toString('utf8');
+      this.buffer = this.buffer.subarray(end + 4 + length);
+      this.dispatch(JSON.parse(body) as Message);
+    }
+  }
+
+  private dispatch(m: Message): void {
+    if (m.method !== undefined && m.id !== undefined) {
+      // A request from the server (none is expected of a client without capabilities): answer it.
+      this.write({ jsonrpc: '2.0', id: m.id, result: null });
+    } else if (m.method !== undefined) {
+      this.notifications.push(m);
+      for (const w of this.watchers.splice(0)) w();
+    } else if (typeof m.id === 'number') this.answers.get(m.id)?.(m);
+  }
+
+  private write(m: Message): void {
+    const body = Buffer.from(JSON.stringify(m), 'utf8');
+    this.proc.stdin.write(Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, 'ascii'), body]));
+  }
+
+  notify(method: string, params: unknown): void {
+    this.write({ jsonrpc: '2.0', method, params });
+  }
+
+  /** Several notifications in one write, so the server reads them as one burst. */
+  notifyTogether(messages: { method: string; params: unknown }[]): void {
+    const frames = messages.map((m) => {
+      const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', ...m }), 'utf8');
+      return Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, 'ascii'), body]);
+    });
+    this.proc.stdin.write(Buffer.concat(frames));
+  }
+
+  request(method: string, params: unknown): Promise<Message> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer to ${method}; stderr: ${this.stderr}`)), DEADLINE_MS);
+      this.answers.set(id, (m) => {
+        clearTimeout(timer);
+        this.answers.delete(id);
+        resolve(m);
+      });
+      this.write({ jsonrpc: '2.0', id, method, params });
+    });
+  }
+
+  async result<T>(method: string, params: unknown): Promise<T> {
+    const m = await this.request(method, params);
+    assert.equal(m.error, undefined, `${method}: ${JSON.stringify(m.error)}`);
+    return m.result as T;
+  }
+
+  /** The first notification (already received or to come) that `match` accepts. */
+  notification<T>(method: string, match: (params: T) => boolean): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${method}; stderr: ${this.stderr}`)), DEADLINE_MS);
+      const look = () => {
+        const hit = this.notifications.find((n) => n.method === method && match(n.params as T));
+        if (hit) {
+          clearTimeout(timer);
+          resolve(hit.params as T);
+        } else this.watchers.push(look);
+      };
+      look();
+    });
+  }
+
+  diagnostics(uri: string, version: number): Promise<Published> {
+    return this.notification<Published>(
+      'textDocument/publishDiagnostics',
+      (p) => p.uri === uri && p.version === version,
+    );
+  }
+}
+
+/** Applies LSP edits (ranges in UTF-16 positions) to a text, last first. */
+function applyEdits(text: string, edits: { range: Range; newText: string }[]): string {
+  const lines = text.split('\n');
+  const offset = (p: Position) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+  const sorted = [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start));
+  for (const e of sorted) text = text.slice(0, offset(e.range.start)) + e.newText + text.slice(offset(e.range.end));
+  return text;
+}
+
+const SITE_POSTS = [
+  'rule big = max-size(limit: 2MB)',
+  'chain site-posts "Posts to the site\'s lists" {',
+  '    if big then jump spam-check',
+  '    if max-sise then hold',
+  '    accept',
+  '}',
+  '',
+].join('\n');
+
+const SPAM_CHECK = [
+  '# Held when the filter upstream says so.',
+  'chain spam-check {',
+  '    if header "X-Spam" exists then hold',
+  '    accept',
+  '}',
+  '',
+].join('\n');
+
+test('mailman lsp answers an editor over stdio: diagnostics, hover, completion, definition, formatting', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'lsp-'));
+  const proc = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'mailman.js'), 'lsp', '--stdio'], { cwd: root });
+  const client = new Client(proc);
+  try {
+    mkdirSync(join(root, 'chains'));
+    writeFileSync(join(root, 'chains', 'spam-check.chain'), SPAM_CHECK);
+    const uri = (name: string) => pathToFileURL(join(root, 'chains', name)).href;
+    const open = (name: string, text: string) =>
+      client.notify('textDocument/didOpen', {
+        textDocument: { uri: uri(name), languageId: 'mailman-dsl', version: 1, text },
+      });
+    const at = (name: string, line: number, character: number) => ({
+      textDocument: { uri: uri(name) },
+      position: { line, character },
+    });
+
+    const init = await client.result<{ capabilities: Record<string, unknown> }>('initialize', {
+      processId: null,
+      rootUri: pathToFileURL(root).href,
+      workspaceFolders: [{ uri: pathToFileURL(root).href, name: 'site' }],
+      capabilities: {},
+    });
+    assert.equal(init.capabilities.hoverProvider, true);
+    assert.equal(init.capabilities.definitionProvider, true);
+    assert.equal(init.capabilities.documentFormattingProvider, true);
+    assert.deepEqual(init.capabilities.textDocumentSync, { openClose: true, change: 2, save: { includeText: false } });
+    client.notify('initialized', {});
+
+    // A typo'd rule: MM301 at its name, with the compiler's hint; the jump to the chain in the
+    // other file is known (no MM303).
+    open('site-posts.chain', SITE_POSTS);
+    const first = await client.diagnostics(uri('site-posts.chain'), 1);
+    assert.deepEqual(
+      first.diagnostics.map((d) => [d.code, d.severity, d.range]),
+      [['MM301', 1, { start: { line: 3, character: 7 }, end: { line: 3, character: 15 } }]],
+    );
+    assert.match(first.diagnostics[0].message, /unknown rule 'max-sise'/);
+    assert.deepEqual(
+      first.diagnostics[0].relatedInformation?.map((r) => r.message),
+      ["hint: did you mean 'max-size'?"],
+    );
+
+    // An incremental change fixes it; the next diagnostics are for version 2 and empty.
+    client.notify('textDocument/didChange', {
+      textDocument: { uri: uri('site-posts.chain'), version: 2 },
+      contentChanges: [
+        { range: { start: { line: 3, character: 7 }, end: { line: 3, character: 15 } }, text: 'max-size' },
+      ],
+    });
+    assert.deepEqual((await client.diagnostics(uri('site-posts.chain'), 2)).diagnostics, []);
+
+    // Hover: a registered rule shows its description and parameters from the registry.
+    const maxSize = registry.rules.get('max-size')!;
+    const hover = await client.result<{ contents: { kind: string; value: string }; range: Range }>(
+      'textDocument/hover',
+      at('site-posts.chain', 0, 13),
+    );
+    assert.equal(hover.contents.kind, 'markdown');
+    assert.ok(hover.contents.value.includes(maxSize.description), hover.contents.value);
+    assert.ok(hover.contents.value.includes(maxSize.params![0].description!), hover.contents.value);
+    assert.deepEqual(hover.range, { start: { line: 0, character: 11 }, end: { line: 0, character: 19 } });
+    // … and a local rule its definition as written.
+    const local = await client.result<{ contents: { value: string } }>(
+      'textDocument/hover',
+      at('site-posts.chain', 2, 8),
+    );
+    assert.ok(local.contents.value.includes('rule big = max-size(limit: 2MB)'), local.contents.value);
+
+    // Completion after `if `: registered rules and the file's own; after `list.`: settings.
+    const labels = async (line: number, character: number) =>
+      (
+        await client.result<{ label: string }[]>('textDocument/completion', at('site-posts.chain', line, character))
+      ).map((i) => i.label);
+    const afterIf = await labels(3, 7);
+    for (const name of ['max-size', 'banned-address', 'big', 'list', 'sender']) assert.ok(afterIf.includes(name), name);
+    assert.equal(afterIf.length, new Set(afterIf).size);
+    client.notify('textDocument/didChange', {
+      textDocument: { uri: uri('site-posts.chain'), version: 3 },
+      contentChanges: [
+        { range: { start: { line: 4, character: 0 }, end: { line: 4, character: 0 } }, text: '    if list.' },
+      ],
+    });
+    const afterList = await labels(4, 12);
+    for (const name of ['max_message_size', 'display_name', 'emergency']) assert.ok(afterList.includes(name), name);
+    assert.ok(!afterList.includes('moderator_password'), 'a secret is never offered');
+    assert.ok(!afterList.includes('max-size'), 'no rules after list.');
+
+    // Definition: the local rule, then the jump target in its own file.
+    const toRule = await client.result<{ uri: string; range: Range }>(
+      'textDocument/definition',
+      at('site-posts.chain', 2, 8),
+    );
+    assert.deepEqual(toRule, {
+      uri: uri('site-posts.chain'),
+      range: { start: { line: 0, character: 5 }, end: { line: 0, character: 8 } },
+    });
+    const toChain = await client.result<{ uri: string; range: Range }>(
+      'textDocument/definition',
+      at('site-posts.chain', 2, 24),
+    );
+    assert.deepEqual(toChain, {
+      uri: uri('spam-check.chain'),
+      range: { start: { line: 1, character: 6 }, end: { line: 1, character: 16 } },
+    });
+
+    // A burst of changes read together is compiled once, at its last version.
+    const change = (v: number, text: string) => ({
+      method: 'textDocument/didChange',
+      params: { textDocument: { uri: uri('site-posts.chain'), version: v }, contentChanges: [{ text }] },
+    });
+    client.notifyTogether([
+      change(4, SITE_POSTS),
+      change(5, SITE_POSTS.replace('max-sise', 'max-sixe')),
+      change(6, SITE_POSTS.replace('max-sise', 'max-size')),
+    ]);
+    assert.deepEqual((await client.diagnostics(uri('site-posts.chain'), 6)).diagnostics, []);
+    const versions = client.notifications
+      .filter((n) => n.method === 'textDocument/publishDiagnostics')
+      .map((n) => n.params as Published)
+      .filter((p) => p.uri === uri('site-posts.chain'))
+      .map((p) => p.version);
+    assert.deepEqual(versions, [1, 2, 3, 6]);
+
+    // Formatting: a messy file gets fmt's layout; a broken one gets no edit at all.
+    const messy = 'chain messy   {\nif max-size then hold\n        if   no-subject then   discard\naccept }\n';
+    open('messy.chain', messy);
+    const edits = await client.result<{ range: Range; newText: string }[]>('textDocument/formatting', {
+      textDocument: { uri: uri('messy.chain') },
+      options: { tabSize: 4, insertSpaces: true },
+    });
+    const expected = format(messy);
+    assert.ok(expected.changed && !expected.skipped);
+    assert.equal(applyEdits(messy, edits), expected.text);
+    open('broken.chain', 'chain broken {\n  if max-size then\n    accept\n');
+    assert.equal((await client.diagnostics(uri('broken.chain'), 1)).diagnostics[0]?.code, 'MM201');
+    const none = await client.result<unknown[]>('textDocument/formatting', {
+      textDocument: { uri: uri('broken.chain') },
+      options: { tabSize: 4, insertSpaces: true },
+    });
+    assert.deepEqual(none, []);
+
+    // A request that fails is answered with an error, and the server goes on serving.
+    const failed = await client.request('textDocument/hover', at('never-opened.chain', 0, 0));
+    assert.equal(failed.error?.code, -32603);
+    assert.match(failed.error!.message, /not open/);
+
+    // Over the size limit: one diagnostic, no compile.
+    open('huge.chain', `chain huge {\n${'# padding\n'.repeat(100_001)}}\n`);
+    const huge = await client.diagnostics(uri('huge.chain'), 1);
+    assert.deepEqual(
+      huge.diagnostics.map((d) => d.code),
+      ['MM205'],
+    );
+
+    assert.equal((await client.request('shutdown', null)).result, null);
+    client.notify('exit', null);
+    assert.equal(await client.exited, 0, client.stderr);
+  } finally {
+    proc.kill();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('mailman lsp without --stdio is a usage error', async () => {
+  const proc = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'mailman.js'), 'lsp'], { cwd: tmpdir() });
+  let stderr = '';
+  proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => proc.on('exit', resolve));
+  assert.equal(code, 2);
+  assert.match(stderr, /--stdio/);
+});
