@@ -37,6 +37,9 @@ const EXPECTED: Record<string, { detector: string; permanent?: string[]; tempora
   'gmail-delayed': { detector: 'gmail-delayed', temporary: ['pending@example.net'] },
   yahoo: { detector: 'yahoo', permanent: ['closed@yahoo.example'] },
   domino: { detector: 'domino', permanent: ['someone@notes.example'] },
+  courier: { detector: 'courier', permanent: ['gone@example.net', 'retired@example.net'] },
+  'courier-delayed': { detector: 'courier-delayed', temporary: ['slowpoke@example.net'] },
+  netscape: { detector: 'netscape', permanent: ['disabled@ms.example.net'] },
   // A post that forwards a bounce is not one: the returned message is never read.
   'quoted-bounce-in-post': null,
   'not-a-bounce': null,

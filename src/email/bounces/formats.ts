@@ -118,6 +118,31 @@ export const PLAIN_BOUNCE_FORMATS: readonly PlainBounceFormat[] = [
     verdict: 'permanent',
   },
   {
+    name: 'courier',
+    marker: /running the Courier mail server/i,
+    start: /^Your message to the following recipients? cannot be delivered:/i,
+    end: /^-{20,}\s*$/,
+    address: new RegExp(`^<(${ADDR})>:\\s*$`),
+    verdict: 'permanent',
+  },
+  {
+    name: 'courier-delayed',
+    marker: /running the Courier mail server/i,
+    start: /^Your message to the following recipients? has been delayed/i,
+    end: /^-{20,}\s*$/,
+    address: new RegExp(`^<(${ADDR})>:\\s*$`),
+    verdict: 'temporary',
+  },
+  {
+    // Netscape Messaging Server, later iPlanet and Sun Java System Messaging Server.
+    name: 'netscape',
+    marker: /^This Message was undeliverable due to the following reason:/i,
+    start: /^The following recipients? did not receive this message:/i,
+    end: /^Please reply to /i,
+    address: new RegExp(`^\\s+<(${ADDR})>\\s*$`),
+    verdict: 'permanent',
+  },
+  {
     name: 'domino',
     marker: /^\s*was not delivered to:\s*$/i,
     end: /^\s*because:\s*$/i,
