@@ -26,6 +26,8 @@ export interface DigestIssue {
   truncated?: boolean;
   /** The headers a post keeps in the plain digest, in order; "Message" is its number. */
   plainKeepHeaders?: readonly string[];
+  /** The headers a post keeps in the MIME digest (its Content-* always); absent or empty: all. */
+  mimeKeepHeaders?: readonly string[];
 }
 
 /** [digests] plain_digest_keep_headers as Mailman sets it. */
@@ -109,6 +111,21 @@ function describedText(text: string, description: string): Buffer {
   return Buffer.concat([Buffer.from(head, 'latin1'), textPart(text, NL)]);
 }
 
+/**
+ * A post as the MIME digest carries it: its body untouched, its header block cut to the
+ * kept headers. The Content-* headers stay whatever the list says, since the body cannot be
+ * read without them (a filename, a charset, an encoding would be lost).
+ */
+function keptForMime(post: Message, keep: readonly string[] | undefined): Buffer {
+  if (!keep?.length) return post.toBuffer();
+  const wanted = new Set(keep.map((h) => h.toLowerCase()));
+  const copy = new Message(post.toBuffer());
+  for (const name of new Set(copy.names())) {
+    if (!wanted.has(name) && !name.startsWith('content-')) copy.remove(name);
+  }
+  return copy.toBuffer();
+}
+
 export function mimeDigest(issue: DigestIssue, texts: DigestTexts): Buffer {
   const subject = digestSubject(issue.displayName, issue.volume, issue.number);
   const inner = newBoundary();
@@ -116,7 +133,7 @@ export function mimeDigest(issue: DigestIssue, texts: DigestTexts): Buffer {
     Buffer.from(`Content-Type: multipart/digest; boundary="${inner}"${NL}${NL}`, 'latin1'),
     multipartBody(
       inner,
-      issue.posts.map((p) => messagePart(p.toBuffer(), NL)),
+      issue.posts.map((p) => messagePart(keptForMime(p, issue.mimeKeepHeaders), NL)),
       NL,
     ),
   ]);

@@ -73,6 +73,7 @@ export class DigestRunner extends QueueRunner {
       posts: read.messages.map((raw) => new Message(raw)),
       truncated: read.truncated,
       plainKeepHeaders: this.env.config.get('digests', 'plain_digest_keep_headers').split(/\s+/).filter(Boolean),
+      mimeKeepHeaders: this.env.config.get('digests', 'mime_digest_keep_headers').split(/\s+/).filter(Boolean),
     };
     const texts = await this.texts(mlist);
     const { services } = this.env;
