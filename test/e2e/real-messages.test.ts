@@ -249,6 +249,8 @@ test('Latin-1 in 8bit: the footer is appended in the same charset and encoding, 
   assert.deepEqual(types(root), ['text/plain']);
   assert.equal(root.params.charset, 'iso-8859-1');
   assert.equal(root.transferEncoding, '8bit');
+  assert.equal(copy.body, '8BITMIME', 'an 8-bit body goes with BODY=8BITMIME');
+  assert.equal(copyOf(WATCHER, posts.base64)!.body, undefined, 'a 7-bit one without');
   assert.equal(copy.msg.body.toString('latin1'), post.msg.body.toString('latin1') + footerFor(WATCHER));
   assert.match(root.decodedText(), /^Bonjour à tous,\r\n\r\nvoici le résumé/);
 });
@@ -343,6 +345,16 @@ test('the MIME digest carries each post with its body byte for byte; the plain d
     assert.equal(inner.msg.has('user-agent') || inner.msg.has('x-mailer'), false);
     assert.equal(inner.msg.get('content-type'), post.msg.get('content-type'));
   }
+  // The Latin-1 post is 8-bit: its message/rfc822 part, the parts around it and the SMTP
+  // transaction say so (RFC 2045 forbids 8-bit content under the 7bit default).
+  const latin1 = carried.find((p) => p.children![0].msg.messageId === posts.latin1.id)!;
+  assert.deepEqual(
+    [mime.transferEncoding, mime.children![2].transferEncoding, latin1.transferEncoding],
+    ['8bit', '8bit', '8bit'],
+  );
+  const ascii = carried.find((p) => p.children![0].msg.messageId === posts.base64.id)!;
+  assert.equal(ascii.transferEncoding, '7bit');
+  assert.equal(sink.copiesFor(MIME_READER, isIssue)[0].body, '8BITMIME');
   const thunderbird = inners.find((p) => p.msg.messageId === posts.thunderbird.id)!;
   assert.equal(thunderbird.msg.get('subject'), '[Ant] Café am Donnerstag ☕');
 
