@@ -1,17 +1,18 @@
 // Posts as real clients send them (test/fixtures/real-messages/: Thunderbird's
-// multipart/alternative, an Apple Mail S/MIME signed post, Latin-1 in 8bit, UTF-8 in base64,
-// Gmail's attachments; RFC 2047 subjects in UTF-8 and ISO-8859-1, Q and B) through the real
-// server with everything that touches a post turned on: ARC sealing, an archiver (Archived-At),
-// remove_dkim_headers, a personalised footer, digests. At the SMTP sink each copy has the
-// list's headers and a verifying ARC set, its subject prefixed and still decodable, its MIME
-// tree as decoration leaves it, and every part the handlers have no business changing is the
-// bytes the poster sent: the signed part of the S/MIME post still verifies. The MIME and plain
-// digests of the same posts carry them the same way.
+// multipart/alternative, an Apple Mail S/MIME and a Thunderbird PGP/MIME signed post, Latin-1
+// in 8bit, UTF-8 in base64, Gmail's attachments; RFC 2047 subjects in UTF-8 and ISO-8859-1, Q
+// and B) through the real server with everything that touches a post turned on: ARC sealing,
+// an archiver (Archived-At), remove_dkim_headers, a personalised footer, digests, and on a
+// second list content filtering with HTML to text. At the SMTP sink each copy has the list's
+// headers and a verifying ARC set, its subject prefixed and still decodable, its MIME tree as
+// decoration leaves it, and every part the handlers have no business changing is the bytes
+// the poster sent: both signatures still verify (openssl, gpg). The MIME and plain digests of
+// the same posts carry them the same way.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +30,14 @@ const ARCHIVE = 'archive@archive.example.net';
 const WATCHER = 'watcher@example.net';
 const MIME_READER = 'mime-reader@example.net';
 const PLAIN_READER = 'plain-reader@example.net';
-const POSTERS = ['anne@example.org', 'bart@example.org', 'cris@example.net', 'dora@example.org', 'renee@example.org'];
+const POSTERS = [
+  'anne@example.org',
+  'bart@example.org',
+  'cris@example.net',
+  'dora@example.org',
+  'erin@example.org',
+  'renee@example.org',
+];
 const FOOTER = '-- \nAnt mailing list -- ant@example.com\nSent to ${user_address}\n';
 const footerFor = (email: string, nl = '\r\n') =>
   `-- ${nl}Ant mailing list -- ant@example.com${nl}Sent to ${email}${nl}`;
@@ -66,6 +74,7 @@ function fixture(name: string): Fixture {
 const posts = {
   thunderbird: fixture('thunderbird-alternative.eml'),
   signed: fixture('apple-mail-smime-signed.eml'),
+  pgp: fixture('thunderbird-pgp-mime-signed.eml'),
   latin1: fixture('mutt-latin1-8bit.eml'),
   base64: fixture('outlook-base64-text.eml'),
   attachments: fixture('gmail-attachments.eml'),
@@ -237,6 +246,43 @@ test('Apple Mail S/MIME: the multipart/signed is wrapped whole, and its signatur
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
+});
+
+test('Thunderbird PGP/MIME: the multipart/signed is wrapped whole, and gpg still finds a good signature', async () => {
+  const post = posts.pgp;
+  const copy = copyOf(WATCHER, post)!;
+  await listHeaders(copy, post);
+  assert.equal(copy.msg.get('subject'), '[Ant] Keys for the signing party');
+  const root = MimePart.fromBytes(copy.raw);
+  assert.deepEqual(types(root), [
+    'multipart/mixed',
+    'multipart/signed',
+    'multipart/mixed',
+    'text/plain',
+    'application/pgp-signature',
+    'text/plain',
+  ]);
+  const [signed, footer] = root.children!;
+  assert.equal(signed.params.protocol, 'application/pgp-signature');
+  assert.deepEqual(childBytes(signed), childBytes(post.root));
+  // The preamble Thunderbird writes for readers without OpenPGP comes along too.
+  assert.match(signed.msg.body.toString('latin1'), /^This is an OpenPGP\/MIME signed message/);
+  assert.equal(footer.decodedText(), footerPart(WATCHER));
+  const home = join(dir, 'gnupg');
+  mkdirSync(home, { mode: 0o700 });
+  const gpg = (...args: string[]) =>
+    execFileSync('gpg', ['--homedir', home, '--batch', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    gpg('--import', join(FIXTURES, 'erin-openpgp-public.asc'));
+    const content = join(dir, 'pgp-signed-part');
+    const signature = join(dir, 'OpenPGP_signature.asc');
+    writeFileSync(content, signed.children![0].toBuffer());
+    writeFileSync(signature, signed.children![1].decodedBytes());
+    gpg('--verify', signature, content);
+  } finally {
+    // The agent gpg may have started for this home goes with it.
+    execFileSync('gpgconf', ['--homedir', home, '--kill', 'all'], { stdio: 'ignore' });
+  }
 });
 
 test('Latin-1 in 8bit: the footer is appended in the same charset and encoding, the body kept before it', async () => {
