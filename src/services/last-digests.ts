@@ -7,7 +7,7 @@
 import type { DataSource, Repository } from 'typeorm';
 import { In } from 'typeorm';
 import { OneLastDigestEntity, type OneLastDigest } from '../model/one-last-digest.js';
-import type { Sql } from '../model/sql.js';
+import type { Row, Sql } from '../model/sql.js';
 import { cascadeSql, USER_LAYER } from './preferences.js';
 
 /** Whose delivery_mode a change may move: the members under one layer of the cascade. */
@@ -23,11 +23,7 @@ const BY_MEMBER = MODES_OF('m.id = ?');
 const BY_ADDRESS = MODES_OF('a.id = ?');
 const BY_USER = MODES_OF('u.id = ?');
 
-interface ModeRow {
-  list_id: string;
-  email: string;
-  mode: string;
-}
+type ModeRow = Row & { list_id: string; email: string; mode: string };
 
 export class LastDigestManager {
   private readonly repo: Repository<OneLastDigest>;
@@ -39,10 +35,10 @@ export class LastDigestManager {
     this.repo = ds.getRepository(OneLastDigestEntity);
   }
 
-  private async modes(scope: ModeScope): Promise<ModeRow[]> {
-    if ('memberId' in scope) return this.sql.all<ModeRow & Record<string, unknown>>(BY_MEMBER, [scope.memberId]);
-    if ('addressId' in scope) return this.sql.all<ModeRow & Record<string, unknown>>(BY_ADDRESS, [scope.addressId]);
-    return this.sql.all<ModeRow & Record<string, unknown>>(BY_USER, [scope.userId]);
+  private modes(scope: ModeScope): Promise<ModeRow[]> {
+    if ('memberId' in scope) return this.sql.all<ModeRow>(BY_MEMBER, [scope.memberId]);
+    if ('addressId' in scope) return this.sql.all<ModeRow>(BY_ADDRESS, [scope.addressId]);
+    return this.sql.all<ModeRow>(BY_USER, [scope.userId]);
   }
 
   /**
