@@ -223,7 +223,7 @@ export const SECTIONS: Record<string, SectionSpec> = {
     mime_digest_keep_headers: s(
       'Date From To Cc Subject Message-ID Keywords In-Reply-To References Content-Type MIME-Version ' +
         'Content-Transfer-Encoding Precedence Reply-To Message List-Post',
-      "accepted as Mailman's; the MIME digest carries each post whole, as Mailman's does",
+      'the headers each post keeps in the MIME digest (its Content-* headers always; empty: every header)',
     ),
     plain_digest_keep_headers: s(
       'Message Date From Subject To Cc Message-ID Keywords Content-Type',

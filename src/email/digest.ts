@@ -4,7 +4,7 @@
 // same sections as text, each post reduced to a few headers and its text).
 import { Message, encodeHeaderValue, makeMessageId } from './message.js';
 import { parseMime } from './mime-tree.js';
-import { messagePart, multipartBody, newBoundary, textPart } from './new-part.js';
+import { isEightBit, messagePart, multipartBody, newBoundary, textPart } from './new-part.js';
 
 const NL = '\r\n';
 /** Text a post contributes to the plain digest at most; a longer one is cut with a note. */
@@ -26,6 +26,8 @@ export interface DigestIssue {
   truncated?: boolean;
   /** The headers a post keeps in the plain digest, in order; "Message" is its number. */
   plainKeepHeaders?: readonly string[];
+  /** The headers a post keeps in the MIME digest (its Content-* always); absent or empty: all. */
+  mimeKeepHeaders?: readonly string[];
 }
 
 /** [digests] plain_digest_keep_headers as Mailman sets it. */
@@ -109,14 +111,32 @@ function describedText(text: string, description: string): Buffer {
   return Buffer.concat([Buffer.from(head, 'latin1'), textPart(text, NL)]);
 }
 
+/**
+ * A post as the MIME digest carries it: its body untouched, its header block cut to the
+ * kept headers. The Content-* headers stay whatever the list says, since the body cannot be
+ * read without them (a filename, a charset, an encoding would be lost).
+ */
+function keptForMime(post: Message, keep: readonly string[] | undefined): Buffer {
+  if (!keep?.length) return post.toBuffer();
+  const wanted = new Set(keep.map((h) => h.toLowerCase()));
+  const copy = new Message(post.toBuffer());
+  for (const name of new Set(copy.names())) {
+    if (!wanted.has(name) && !name.startsWith('content-')) copy.remove(name);
+  }
+  return copy.toBuffer();
+}
+
 export function mimeDigest(issue: DigestIssue, texts: DigestTexts): Buffer {
   const subject = digestSubject(issue.displayName, issue.volume, issue.number);
   const inner = newBoundary();
+  const carried = issue.posts.map((p) => keptForMime(p, issue.mimeKeepHeaders));
+  // A post in 8-bit makes the parts around it 8bit too: a multipart may not claim 7bit over it.
+  const cte = carried.some(isEightBit) ? `Content-Transfer-Encoding: 8bit${NL}` : '';
   const digestPart = Buffer.concat([
-    Buffer.from(`Content-Type: multipart/digest; boundary="${inner}"${NL}${NL}`, 'latin1'),
+    Buffer.from(`Content-Type: multipart/digest; boundary="${inner}"${NL}${cte}${NL}`, 'latin1'),
     multipartBody(
       inner,
-      issue.posts.map((p) => messagePart(p.toBuffer(), NL)),
+      carried.map((p) => messagePart(p, NL)),
       NL,
     ),
   ]);
@@ -127,7 +147,7 @@ export function mimeDigest(issue: DigestIssue, texts: DigestTexts): Buffer {
   if (texts.footer.trim()) parts.push(describedText(texts.footer, 'Digest Footer'));
   const outer = newBoundary();
   return Buffer.concat([
-    Buffer.from(`${topHeaders(issue)}Content-Type: multipart/mixed; boundary="${outer}"${NL}${NL}`, 'latin1'),
+    Buffer.from(`${topHeaders(issue)}Content-Type: multipart/mixed; boundary="${outer}"${NL}${cte}${NL}`, 'latin1'),
     multipartBody(outer, parts, NL),
     Buffer.from(`End of ${subject}${NL}`, 'utf8'),
   ]);

@@ -32,9 +32,19 @@ export function textPart(text: string, nl: string): Buffer {
   return Buffer.from(`${headers}${nl}${nl}${body.replace(/\r?\n/g, nl)}`, 'latin1');
 }
 
-/** An inline message/rfc822 part carrying `message` byte for byte. */
+/** Whether any byte has its high bit set: such content may not sit under the 7bit default. */
+export function isEightBit(content: Buffer): boolean {
+  return content.some((b) => b > 0x7f);
+}
+
+/**
+ * An inline message/rfc822 part carrying `message` byte for byte, labelled 8bit when the
+ * message has 8-bit bytes (RFC 2045 allows a message part only 7bit, 8bit or binary, and
+ * 7bit, the default, promises none).
+ */
 export function messagePart(message: Buffer, nl: string): Buffer {
   const node = partNode('message/rfc822');
+  if (isEightBit(message)) node.setHeader('Content-Transfer-Encoding', '8bit');
   node.setHeader('Content-Disposition', 'inline');
   return Buffer.concat([Buffer.from(`${node.buildHeaders().replace(/\r\n/g, nl)}${nl}${nl}`, 'latin1'), message]);
 }

@@ -5,6 +5,7 @@ import { LIST_SETTINGS, SettingSpec } from './list-settings.js';
 import { AutoResponseCountEntity, AutoResponseRecordEntity } from './autoresponse.js';
 import { PendedEntity, TemplateEntity } from './pending.js';
 import { BounceEventEntity } from './bounce.js';
+import { OneLastDigestEntity } from './one-last-digest.js';
 import { PREFERENCE_KINDS, PREFERENCE_NAMES, type Preferences } from './preferences.js';
 
 export interface Domain {
@@ -362,4 +363,5 @@ export const ALL_ENTITIES = [
   DomainOwnerEntity,
   ListArchiverEntity,
   BounceEventEntity,
+  OneLastDigestEntity,
 ];

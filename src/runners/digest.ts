@@ -73,15 +73,22 @@ export class DigestRunner extends QueueRunner {
       posts: read.messages.map((raw) => new Message(raw)),
       truncated: read.truncated,
       plainKeepHeaders: this.env.config.get('digests', 'plain_digest_keep_headers').split(/\s+/).filter(Boolean),
+      mimeKeepHeaders: this.env.config.get('digests', 'mime_digest_keep_headers').split(/\s+/).filter(Boolean),
     };
     const texts = await this.texts(mlist);
-    const { mime, plain } = await this.env.services.members.digestRecipients(mlist.list_id);
-    const virgin = this.env.services.queues.get('virgin');
+    const { services } = this.env;
+    const members = await services.members.digestRecipients(mlist.list_id);
+    // Those who left digest delivery since the last issue get this one too, in the digest they left.
+    const owed = await services.lastDigests.pending(mlist.list_id);
+    const mime = new Set(members.mime);
+    const plain = new Set(members.plain);
+    for (const o of owed) (o.delivery_mode === 'plaintext_digests' ? plain : mime).add(o.email);
+    const virgin = services.queues.get('virgin');
     // Each digest has its own place among the hop's writes, sent or not: a second pass (after
     // a crash) names each as the first did, even if who gets which has changed meanwhile.
     const kinds: [string[], () => Buffer][] = [
-      [mime, () => mimeDigest(issue, texts)],
-      [plain, () => plainDigest(issue, texts)],
+      [[...mime], () => mimeDigest(issue, texts)],
+      [[...plain], () => plainDigest(issue, texts)],
     ];
     for (const [recipients, build] of kinds) {
       if (!recipients.length) {
@@ -91,6 +98,9 @@ export class DigestRunner extends QueueRunner {
       }
       await virgin.enqueue(build(), { listid: mlist.list_id, recipients, isdigest: true });
     }
+    // Cleared once the digests are queued: a crash before this sends them again on the second
+    // pass, whose writes the hop already has, so no one gets the issue twice.
+    await services.lastDigests.clear(owed.map((o) => o.id));
     await writeFile(path + SENT_SUFFIX, '');
     this.log.info({ list: mlist.list_id, volume, number, posts: issue.posts.length }, 'digest sent');
   }

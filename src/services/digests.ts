@@ -32,20 +32,15 @@ export function issueMailbox(config: Config, listId: string, volume: number, num
   return join(listDataDir(config, listId), `digest.${volume}.${number}.mmdf`);
 }
 
-/** Directories made in this process: a mkdir per post is a syscall that fails every time. */
-const madeDirs = new Set<string>();
-
-/** Appends one MMDF entry to the list's mailbox; returns the mailbox's size after it. */
+/**
+ * Appends one MMDF entry to the list's mailbox; returns the mailbox's size after it. The
+ * append holds the list's digest lock, the lock sendDigestNow() moves the mailbox under: an
+ * append opened just before the move would otherwise write into the issue after the digest
+ * runner read it (a post lost), or be split from the posts it came with.
+ */
 export async function appendToDigest(config: Config, listId: string, entry: Buffer): Promise<number> {
   const file = digestMailbox(config, listId);
-  const dir = listDataDir(config, listId);
-  if (!madeDirs.has(dir)) {
-    await mkdir(dir, { recursive: true });
-    madeDirs.add(dir);
-  }
-  const append = async () => {
-    // The size is the file's we wrote to, read through our handle: another slice may have
-    // renamed the mailbox into an issue in between, and a stat by name would find none.
+  return withDigestLock(config, listId, async () => {
     const fh = await open(file, 'a');
     try {
       await fh.write(entry);
@@ -53,15 +48,7 @@ export async function appendToDigest(config: Config, listId: string, entry: Buff
     } finally {
       await fh.close();
     }
-  };
-  try {
-    return await append();
-  } catch (err) {
-    // The list's directory went with a deleted list of the same name: made again.
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await mkdir(dir, { recursive: true });
-    return append();
-  }
+  });
 }
 
 export interface DigestNumbering {
@@ -113,6 +100,7 @@ export function bumpedNumbering(mlist: MailingList, now = new Date()): DigestNum
 /** One sender at a time per list, across processes (the pipeline runner, the CLI, REST). */
 export async function withDigestLock<T>(config: Config, listId: string, fn: () => Promise<T>): Promise<T> {
   const dir = listDataDir(config, listId);
+  // Made again each time: the directory goes with a deleted list of the same name.
   await mkdir(dir, { recursive: true });
   return withFileLock(join(dir, 'digest.lock'), fn);
 }

@@ -21,6 +21,7 @@ import { limitSql, type Page, type Paged } from './paging.js';
 import { RowReader } from './rows.js';
 import { isValidEmail } from '../email/addresses.js';
 import { cascadeSql, USER_LAYER } from './preferences.js';
+import type { LastDigestManager } from './last-digests.js';
 
 export interface MemberView {
   member: Member;
@@ -91,6 +92,8 @@ export class MemberManager {
     private readonly sql: Sql,
     private readonly users: UserManager,
     private readonly bans?: BanManager,
+    /** Told of a delivery_mode change, which may leave a member owed one last digest. */
+    private readonly lastDigests?: LastDigestManager,
   ) {
     this.repo = ds.getRepository(MemberEntity);
     this.rows = new RowReader(ds, MemberEntity);
@@ -376,6 +379,8 @@ export class MemberManager {
 
   async update(member: Member, changes: Partial<Member>): Promise<Member> {
     Object.assign(member, changes);
+    if (this.lastDigests && 'delivery_mode' in changes)
+      return this.lastDigests.watch({ memberId: member.id }, () => this.repo.save(member));
     return this.repo.save(member);
   }
 

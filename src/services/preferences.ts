@@ -15,6 +15,7 @@ import {
   type Preferences,
 } from '../model/preferences.js';
 import { asBool, type Row, type Sql } from '../model/sql.js';
+import type { LastDigestManager, ModeScope } from './last-digests.js';
 
 /**
  * The tables of the cascade as the SQL below names them, in the order they are asked: a
@@ -86,6 +87,8 @@ export class PreferenceManager {
     private readonly sql: Sql,
     /** [mailman] default_language: the bottom of the cascade for the language. */
     private readonly siteLanguage: string,
+    /** Told of a change that may move members off digest delivery. */
+    private readonly lastDigests?: LastDigestManager,
   ) {
     this.members = ds.getRepository(MemberEntity);
     this.addresses = ds.getRepository(AddressEntity);
@@ -105,9 +108,13 @@ export class PreferenceManager {
   /** Sets the given preferences on one layer; a null value unsets one. The rest stay as they are. */
   async update(owner: PreferenceOwner, changes: Partial<Preferences>): Promise<Preferences> {
     const values = layerOf({ ...this.of(owner), ...changes });
-    if ('member' in owner) await this.members.update({ id: owner.member.id }, values);
-    else if ('address' in owner) await this.addresses.update({ id: owner.address.id }, values);
-    else await this.users.update({ id: owner.user.id }, values);
+    const write = async () => {
+      if ('member' in owner) await this.members.update({ id: owner.member.id }, values);
+      else if ('address' in owner) await this.addresses.update({ id: owner.address.id }, values);
+      else await this.users.update({ id: owner.user.id }, values);
+    };
+    if (this.lastDigests && 'delivery_mode' in changes) await this.lastDigests.watch(scopeOf(owner), write);
+    else await write();
     Object.assign(rowOf(owner), values);
     return values;
   }
@@ -155,4 +162,11 @@ export class PreferenceManager {
 
 function rowOf(owner: PreferenceOwner): Member | Address | User {
   return 'member' in owner ? owner.member : 'address' in owner ? owner.address : owner.user;
+}
+
+/** The members a change to one layer may move. */
+function scopeOf(owner: PreferenceOwner): ModeScope {
+  if ('member' in owner) return { memberId: owner.member.id };
+  if ('address' in owner) return { addressId: owner.address.id };
+  return { userId: owner.user.id };
 }

@@ -24,6 +24,7 @@ import { MtaMaps } from './mta-maps.js';
 import { BounceProcessor } from './bounces.js';
 import { Dns } from './dns.js';
 import { verpFormats } from '../email/bounces/verp-formats.js';
+import { LastDigestManager } from './last-digests.js';
 
 export class Services {
   readonly domains: DomainManager;
@@ -35,6 +36,8 @@ export class Services {
   readonly members: MemberManager;
   /** The preference cascade: each layer's own preferences, and a member's effective ones. */
   readonly preferences: PreferenceManager;
+  /** Members owed one last digest after leaving digest delivery. */
+  readonly lastDigests: LastDigestManager;
   readonly messages: MessageStore;
   readonly requests: RequestManager;
   readonly autoresponses: AutoResponseManager;
@@ -83,8 +86,9 @@ export class Services {
     this.requests = new RequestManager(db);
     this.autoresponses = new AutoResponseManager(db, this.sql, config.int('mta', 'max_autoresponses_per_day'));
     this.bans = new BanManager(db, this.sql);
-    this.preferences = new PreferenceManager(db, this.sql, config.get('mailman', 'default_language'));
-    this.members = new MemberManager(db, this.sql, this.users, this.bans);
+    this.lastDigests = new LastDigestManager(db, this.sql);
+    this.preferences = new PreferenceManager(db, this.sql, config.get('mailman', 'default_language'), this.lastDigests);
+    this.members = new MemberManager(db, this.sql, this.users, this.bans, this.lastDigests);
     this.headerMatches = new HeaderMatchManager(db, this.sql);
     this.queues = new Switchboards(config.queueDir);
     this.pendings = new PendingManager(db);

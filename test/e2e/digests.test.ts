@@ -204,3 +204,41 @@ test('at start, an issue that never reached the queue is sent; one already sent 
   await waitFor(() => !readdirSync(dir).some((n) => /^digest\.9\./.test(n)), 'both issue files gone');
   assert.equal(digestsOf('bart@example.org', 9, 2).length, 0);
 });
+
+test('a member who leaves digest delivery gets one last digest, then single copies only', async () => {
+  await post('before the switch');
+  // Bart switches by a PATCH of his membership, Cris by one of her preferences.
+  const bart = await server.rest('GET', `/lists/${LIST}/member/bart@example.org`);
+  const self = String(bart.body.self_link);
+  const patched = await server.rest('PATCH', self.slice(self.indexOf('/members/')), { delivery_mode: 'regular' });
+  assert.equal(patched.status, 204, JSON.stringify(patched.body));
+  await setPrefs('cris@example.org', { delivery_mode: 'regular' });
+  await post('after the switch');
+  const single = (email: string) => sink.copiesFor(email, (r) => r.msg.get('subject') === '[Ant] after the switch');
+  assert.equal(single('bart@example.org').length, 1, 'regular now: a single copy');
+  assert.equal(single('cris@example.org').length, 1);
+
+  const { volume, next_digest_number: number } = await numbering();
+  assert.equal((await server.rest('POST', `/lists/${LIST}/digest`, { send: true })).status, 202);
+  await sink.waitFor(
+    () =>
+      digestsOf('bart@example.org', volume, number).length === 1 &&
+      digestsOf('cris@example.org', volume, number).length === 1 &&
+      digestsOf('erin@example.org', volume, number).length === 1,
+    20_000,
+    'the last digests',
+  );
+  // Each gets the digest it left, holding the posts up to the switch (and the one after it).
+  const subjects = mimePosts(digestsOf('bart@example.org', volume, number)[0]);
+  assert.deepEqual(subjects.slice(-2), ['[Ant] before the switch', '[Ant] after the switch']);
+  const plain = digestsOf('cris@example.org', volume, number)[0];
+  assert.match(String(plain.msg.get('content-type')), /^text\/plain/);
+  assert.match(plainText(plain.raw), /Subject: \[Ant\] before the switch/);
+
+  // Owed once: the next issue goes to the digest members only.
+  await post('one more');
+  assert.equal((await server.rest('POST', `/lists/${LIST}/digest`, { send: true })).status, 202);
+  await sink.waitFor(() => digestsOf('erin@example.org', volume, number + 1).length === 1, 20_000, 'the next issue');
+  assert.equal(digestsOf('bart@example.org', volume, number + 1).length, 0);
+  assert.equal(digestsOf('cris@example.org', volume, number + 1).length, 0);
+});

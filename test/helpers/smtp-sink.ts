@@ -10,6 +10,8 @@ export interface Received {
   msg: Message;
   /** performance.now() when the transaction was accepted (bench latency). */
   at: number;
+  /** The MAIL FROM BODY= parameter (RFC 6152), upper-cased; undefined when the client gave none. */
+  body?: string;
 }
 
 export class SmtpSink {
@@ -68,6 +70,10 @@ export class SmtpSink {
               raw,
               msg: new Message(raw),
               at: performance.now(),
+              body: (session.envelope.mailFrom && session.envelope.mailFrom.args
+                ? (session.envelope.mailFrom.args as Record<string, string>).BODY
+                : undefined
+              )?.toUpperCase(),
             });
             cb();
             this.check();

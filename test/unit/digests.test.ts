@@ -142,3 +142,43 @@ test('the MIME digest keeps each post whole; the plain one names what it leaves 
   );
   assert.match(plain, /\nSubject: Digest Footer\n\nfooter\n/);
 });
+
+test('mime_digest_keep_headers: a post keeps those headers and its Content-* ones, its body byte for byte', () => {
+  const head = [
+    'Received: from mx.example.org by ant.example.com; Mon, 7 Dec 2026 06:00:00 +0000',
+    'DKIM-Signature: v=1; a=rsa-sha256; d=example.org; s=s1;',
+    '\th=from:subject; bh=abc=; b=def=',
+    'From: Bart <bart@example.org>',
+    'Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=',
+    'List-Id: Ant <ant.example.com>',
+    'List-Post: <mailto:ant@example.com>',
+    'X-Mailman-Version: 3.3.8',
+    'MIME-Version: 1.0',
+    'Content-Type: application/pdf; name="plan.pdf"',
+    'Content-Disposition: attachment; filename="plan.pdf"',
+    'Content-Transfer-Encoding: base64',
+  ];
+  const body = 'JVBERi0xLjQKJcOkw7zDtsOfCg==\r\n';
+  const raw = `${head.join('\r\n')}\r\n\r\n${body}`;
+  const issue: DigestIssue = {
+    displayName: 'Ant',
+    volume: 1,
+    number: 1,
+    requestAddress: 'ant-request@example.com',
+    postingAddress: 'ant@example.com',
+    mailHost: 'example.com',
+    subjectPrefix: '',
+    posts: [new Message(Buffer.from(raw))],
+    mimeKeepHeaders: 'Date From To Cc Subject Message-ID Content-Type MIME-Version List-Post'.split(' '),
+  };
+  const texts = { masthead: 'masthead', header: '', footer: '' };
+  const carried = (keep?: string[]) => {
+    const mime = new Message(mimeDigest({ ...issue, mimeKeepHeaders: keep ?? issue.mimeKeepHeaders }, texts));
+    const digest = parseMime(mime).children!.find((p) => p.type === 'multipart/digest')!;
+    return digest.children![0].children![0].msg.toBuffer().toString();
+  };
+  const kept = [head[3], head[4], head[6], ...head.slice(8)];
+  assert.equal(carried(), `${kept.join('\r\n')}\r\n\r\n${body}`);
+  // Empty: every header, as Mailman 3 carries a post.
+  assert.equal(carried([]), raw);
+});
