@@ -61,6 +61,11 @@ export interface MailingList {
   max_message_size: number;
   max_num_recipients: number;
   archive_policy: string;
+  gateway_to_news: boolean;
+  linked_newsgroup: string;
+  nntp_host: string;
+  newsgroup_moderation: string;
+  nntp_prefix_subject_too: boolean;
   [setting: string]: unknown;
 }
 

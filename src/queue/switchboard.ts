@@ -443,4 +443,5 @@ export const QUEUE_NAMES = [
   'bounces',
   'archive',
   'digest',
+  'nntp',
 ] as const;

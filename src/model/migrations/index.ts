@@ -10,6 +10,7 @@ import { AutoResponseCounts1764800000000 } from './0008-autoresponse-counts.js';
 import { DomainOwnersArchivers1764900000000 } from './0009-domain-owners-archivers.js';
 import { MailmanClientSettings1765000000000 } from './0010-mailman-client-settings.js';
 import { BounceEvents1765100000000 } from './0011-bounce-events.js';
+import { NntpHost1765200000000 } from './0012-nntp-host.js';
 
 export const MIGRATIONS = [
   Initial1764100000000,
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   DomainOwnersArchivers1764900000000,
   MailmanClientSettings1765000000000,
   BounceEvents1765100000000,
+  NntpHost1765200000000,
 ];

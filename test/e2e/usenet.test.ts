@@ -1,0 +1,180 @@
+// The mail-to-news gateway against Debian's real INN, run from a throw-away directory on a
+// loopback port (test/helpers/news-server.ts): a post to a list with gateway_to_news reaches
+// the members and appears in the linked group, cleaned as Mailman cleans it; an article the
+// news server refuses is shunted, not lost; a news server that is down leaves the copy queued
+// until it is up.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestServer } from '../helpers/server.js';
+import { SmtpSink } from '../helpers/smtp-sink.js';
+import { makePost, sendLmtp } from '../helpers/lmtp-client.js';
+import { waitFor } from '../helpers/wait.js';
+import { NewsServer } from '../helpers/news-server.js';
+import { Message } from '../../src/email/message.js';
+import { decodeQueueFile } from '../../src/queue/qfile.js';
+
+let sink: SmtpSink;
+let server: TestServer;
+let news: NewsServer;
+
+before(async () => {
+  sink = await new SmtpSink().start();
+  news = await NewsServer.start(['local.ant', 'local.cat', 'local.dog']);
+  server = await TestServer.start({ smtpPort: sink.port });
+});
+
+after(async () => {
+  await server?.cleanup();
+  await news?.cleanup();
+  await sink?.close();
+});
+
+async function gatewayList(name: string, settings: Record<string, unknown>): Promise<void> {
+  await server.createList(`${name}@example.com`, ['anne@example.org', 'bart@example.net']);
+  const res = await server.rest('PATCH', `/lists/${name}.example.com/config`, { gateway_to_news: true, ...settings });
+  assert.equal(res.status, 204, JSON.stringify(res.body));
+}
+
+async function post(list: string, messageId: string, extra: string[] = [], subject = 'Hello news'): Promise<void> {
+  // Dated now: a news server refuses an article dated further back than its artcutoff (INN: 10 days).
+  const raw = makePost({ from: 'anne@example.org', to: `${list}@example.com`, subject, messageId, extra }).replace(
+    /^Date: .*$/m,
+    `Date: ${new Date().toUTCString()}`,
+  );
+  const res = await sendLmtp(server.lmtpPort, 'anne@example.org', [`${list}@example.com`], raw);
+  assert.deepEqual(res.accepted, [`${list}@example.com`]);
+}
+
+/** Both members got their copy of the post at the SMTP sink. */
+async function membersGot(messageId: string): Promise<void> {
+  const to = () =>
+    sink.received
+      .filter((r) => r.msg.messageId === messageId)
+      .flatMap((r) => r.to)
+      .sort();
+  await sink.waitFor(() => to().length === 2, 30_000, `the members' copies of ${messageId}`);
+  assert.deepEqual(to(), ['anne@example.org', 'bart@example.net']);
+}
+
+async function articleIn(group: string, messageId: string, within = news): Promise<Message | undefined> {
+  const all = await within.articles(group);
+  return all.map((a) => new Message(a)).find((m) => m.messageId === messageId);
+}
+
+function queued(queue: string): string[] {
+  const dir = join(server.varDir, 'queue', queue);
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.qmsg')) : [];
+}
+
+function logHas(name: string, text: string): boolean {
+  const file = join(server.varDir, 'logs', `${name}.log`);
+  return existsSync(file) && readFileSync(file, 'utf8').includes(text);
+}
+
+test('the master runs the nntp runner and /queues lists its queue', async () => {
+  assert.ok(server.status().runners.some((r) => r.name === 'nntp'));
+  const res = await server.rest('GET', '/queues/nntp');
+  assert.equal(res.status, 200);
+  assert.equal(res.body.name, 'nntp');
+});
+
+test('a post reaches the members and the linked newsgroup, its headers made fit for news', async () => {
+  await gatewayList('ant', { linked_newsgroup: 'local.ant', nntp_host: `127.0.0.1:${news.port}` });
+  const list = await server.rest('GET', '/lists/ant.example.com/config');
+  assert.equal(list.body.linked_newsgroup, 'local.ant');
+  assert.equal(list.body.nntp_host, `127.0.0.1:${news.port}`);
+  const id = '<gw1@example.org>';
+  await post('ant', id, [
+    'To: second@example.net',
+    'Received: from mx.example.org by relay.example.net; Wed, 25 Nov 2026 12:00:00 +0000',
+    'X-Trace: forged trace',
+    'NNTP-Posting-Host: forged.example.net',
+    'Newsgroups: alt.elsewhere',
+    'Path: forged!path',
+  ]);
+  await membersGot(id);
+  let article: Message | undefined;
+  await waitFor(async () => (article = await articleIn('local.ant', id)) !== undefined, 'the article in local.ant');
+  const a = article!;
+  assert.equal(a.get('newsgroups'), 'local.ant', 'only the linked group, not the poster’s');
+  assert.equal(a.get('subject'), '[Ant] Hello news', 'nntp_prefix_subject_too is on by default');
+  assert.deepEqual(a.getAll('to'), ['ant@example.com'], 'news allows one To');
+  assert.deepEqual(a.getAll('x-original-to'), ['second@example.net']);
+  assert.deepEqual(a.getAll('mime-version'), ['1.0']);
+  assert.deepEqual(a.getAll('received'), [], 'mail trace headers stay out of news');
+  assert.deepEqual(a.getAll('x-trace'), []);
+  assert.deepEqual(a.getAll('nntp-posting-host'), []);
+  assert.match(a.get('path') ?? '', /^news\.test\.example!/, 'the news server starts its own Path');
+  assert.doesNotMatch(a.get('path') ?? '', /forged/);
+  assert.equal(a.get('list-id'), '<ant.example.com>', 'the list copy is what goes to news');
+  assert.equal(a.get('lines'), '1');
+  assert.match(a.body.toString(), /Hello, list\./);
+  assert.deepEqual(queued('nntp'), []);
+});
+
+test('without nntp_prefix_subject_too the article has the subject as posted', async () => {
+  await gatewayList('dog', {
+    linked_newsgroup: 'local.dog',
+    nntp_host: `127.0.0.1:${news.port}`,
+    nntp_prefix_subject_too: false,
+  });
+  const id = '<gw-dog@example.org>';
+  await post('dog', id, [], 'Re: [Dog] plain subject');
+  await membersGot(id);
+  let article: Message | undefined;
+  await waitFor(async () => (article = await articleIn('local.dog', id)) !== undefined, 'the article in local.dog');
+  assert.equal(article!.get('subject'), 'Re: plain subject');
+  const copy = sink.received.find((r) => r.msg.messageId === id)!;
+  assert.equal(copy.msg.get('subject'), '[Dog] Re: plain subject');
+});
+
+test('an article the news server refuses (no such group) is shunted with the reason; the members still get it', async () => {
+  await gatewayList('bee', { linked_newsgroup: 'local.nosuch', nntp_host: `127.0.0.1:${news.port}` });
+  const id = '<gw-refused@example.org>';
+  await post('bee', id);
+  await membersGot(id);
+  const shunted = () =>
+    queued('shunt')
+      .map((f) => decodeQueueFile(readFileSync(join(server.varDir, 'queue', 'shunt', f))))
+      .filter(({ raw }) => new Message(raw).messageId === id);
+  await waitFor(() => shunted().length === 1, 'the refused article in the shunt queue', 30_000);
+  const [{ msgdata }] = shunted();
+  assert.equal(msgdata.whichq, 'nntp');
+  assert.match(String(msgdata.shunt_reason), /441/);
+  assert.deepEqual(queued('nntp'), []);
+});
+
+test('a news server that is down leaves the copy queued; it is posted once the server is up', async () => {
+  const later = await NewsServer.prepare(['local.cat']);
+  try {
+    await gatewayList('cat', { linked_newsgroup: 'local.cat', nntp_host: `127.0.0.1:${later.port}` });
+    const id = '<gw-later@example.org>';
+    await post('cat', id);
+    await membersGot(id);
+    await waitFor(() => logHas('fromusenet', 'the article stays queued'), 'the failed attempt logged', 30_000);
+    assert.equal(queued('nntp').length, 1, 'the copy waits in the nntp queue');
+    await later.start();
+    await waitFor(async () => (await articleIn('local.cat', id, later)) !== undefined, 'the article posted', 60_000);
+    await waitFor(() => queued('nntp').length === 0, 'the nntp queue empty');
+  } finally {
+    await later.cleanup();
+  }
+});
+
+test('gateway_to_news without a linked group logs an error and the post still goes out', async () => {
+  await gatewayList('elk', { nntp_host: `127.0.0.1:${news.port}` });
+  const id = '<gw-unset@example.org>';
+  await post('elk', id);
+  await membersGot(id);
+  await waitFor(() => logHas('error', 'Usenet gateway not configured'), 'the error logged');
+  assert.deepEqual(queued('nntp'), []);
+  assert.equal(
+    queued('shunt').filter((f) => {
+      const { raw } = decodeQueueFile(readFileSync(join(server.varDir, 'queue', 'shunt', f)));
+      return new Message(raw).messageId === id;
+    }).length,
+    0,
+  );
+});
