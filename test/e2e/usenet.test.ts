@@ -130,6 +130,40 @@ test('without nntp_prefix_subject_too the article has the subject as posted', as
   assert.equal(copy.msg.get('subject'), '[Dog] Re: plain subject');
 });
 
+test('a Message-ID the group already has counts as posted; one another group holds is posted under a new ID', async () => {
+  const fresh = (id: string, subject: string) =>
+    makePost({ from: 'anne@example.org', to: 'ant@example.com', subject, messageId: id }).replace(
+      /^Date: .*$/m,
+      `Date: ${new Date().toUTCString()}`,
+    );
+  // As a first attempt whose 240 never arrived would leave it: the article is in local.ant already.
+  const again = await server.rest('POST', '/queues/nntp', {
+    list_id: 'ant.example.com',
+    text: fresh('<gw1@example.org>', 'again'),
+  });
+  assert.equal(again.status, 201);
+  // local.dog has this ID; the ant list's copy of another post under the same ID still goes to local.ant.
+  const taken = await server.rest('POST', '/queues/nntp', {
+    list_id: 'ant.example.com',
+    text: fresh('<gw-dog@example.org>', 'same id'),
+  });
+  assert.equal(taken.status, 201);
+  await waitFor(() => logHas('fromusenet', 'the news server has this article already'), 'the duplicate recognised');
+  let renamed: Message | undefined;
+  await waitFor(
+    async () =>
+      (renamed = (await news.articles('local.ant'))
+        .map((a) => new Message(a))
+        .find((m) => m.get('subject') === 'same id')) !== undefined,
+    'the article under a new Message-ID',
+  );
+  assert.notEqual(renamed!.messageId, '<gw-dog@example.org>');
+  assert.match(renamed!.messageId ?? '', /@example\.com>$/);
+  const ant = (await news.articles('local.ant')).map((a) => new Message(a));
+  assert.equal(ant.filter((m) => m.messageId === '<gw1@example.org>').length, 1, 'not posted twice');
+  await waitFor(() => queued('nntp').length === 0, 'the nntp queue empty');
+});
+
 test('an article the news server refuses (no such group) is shunted with the reason; the members still get it', async () => {
   await gatewayList('bee', { linked_newsgroup: 'local.nosuch', nntp_host: `127.0.0.1:${news.port}` });
   const id = '<gw-refused@example.org>';
