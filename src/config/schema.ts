@@ -197,7 +197,7 @@ export const SECTIONS: Record<string, SectionSpec> = {
         'MIME-Version X-MIME-Version',
       'pairs HEADER NEWNAME, one a line: a header news allows once keeps its first value, the rest go to NEWNAME',
     ),
-    gatenews_every: d('5m', 'how often the nntp runner pulls new articles for lists with gateway_to_mail'),
+    gatenews_every: d('5m', 'how often the nntp runner gates new articles to lists with gateway_to_mail; 0: never'),
     timeout: d('60s', 'how long the news server may take to answer one command before the post is tried later'),
   },
   ARC: {

@@ -7,6 +7,22 @@ import { Message, makeMessageId } from '../email/message.js';
 import { listAddresses } from '../model/list-addresses.js';
 import type { MailingList } from '../model/entities.js';
 import type { MsgData } from '../queue/qfile.js';
+import type { NntpOptions } from '../mta/nntp-client.js';
+
+/** Where a list's news copies go: its nntp_host (HOST, HOST:PORT, [V6]:PORT), else [nntp] host. */
+export function newsServer(mlist: MailingList, config: Config): Omit<NntpOptions, 'timeoutMs'> {
+  const given = (mlist.nntp_host || config.get('nntp', 'host')).trim();
+  const defaultPort = config.int('nntp', 'port');
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(given);
+  const plain = /^([^:]+)(?::(\d+))?$/.exec(given);
+  const [host, port] = bracketed ? [bracketed[1], bracketed[2]] : plain ? [plain[1], plain[2]] : [given, undefined];
+  const user = config.get('nntp', 'user');
+  return {
+    host,
+    port: port ? Number(port) : defaultPort,
+    ...(user ? { user, password: config.get('nntp', 'password') } : {}),
+  };
+}
 
 /** The [nntp] settings the copy depends on, read once per runner. */
 export interface NewsRules {

@@ -66,6 +66,8 @@ export interface MailingList {
   nntp_host: string;
   newsgroup_moderation: string;
   nntp_prefix_subject_too: boolean;
+  gateway_to_mail: boolean;
+  usenet_watermark: number | null;
   [setting: string]: unknown;
 }
 

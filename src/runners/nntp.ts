@@ -4,30 +4,16 @@
 // out runner does for SMTP; after [mta] delivery_retry_period of that, or at once on a refusal
 // that will not change (5xx, 440 posting not allowed, 441 posting failed: no such group, an
 // article the server will not take), the message is shunted with the reason: never dropped.
+// Slice 0 also runs gatenews (news to mail) every [nntp] gatenews_every.
 import { QueueRunner, type Disposition, type QueueItem, type RunnerEnv } from './runner.js';
-import { NntpConnection, NntpReplyError, type NntpOptions } from '../mta/nntp-client.js';
-import { newsRules, prepareForNews, type NewsRules } from '../delivery/usenet.js';
+import { NntpConnection, NntpReplyError } from '../mta/nntp-client.js';
+import { newsRules, newsServer, prepareForNews, type NewsRules } from '../delivery/usenet.js';
+import { gateAllNews } from '../delivery/gatenews.js';
 import { makeMessageId, Message } from '../email/message.js';
 import type { MailingList } from '../model/entities.js';
-import type { Config } from '../config/config.js';
 import { logger } from '../logging.js';
 
 const MAX_PAUSE_MS = 5 * 60_000;
-
-/** Where a list's news copies go: its nntp_host (HOST, HOST:PORT, [V6]:PORT), else [nntp] host. */
-export function newsServer(mlist: MailingList, config: Config): Omit<NntpOptions, 'timeoutMs'> {
-  const given = (mlist.nntp_host || config.get('nntp', 'host')).trim();
-  const defaultPort = config.int('nntp', 'port');
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(given);
-  const plain = /^([^:]+)(?::(\d+))?$/.exec(given);
-  const [host, port] = bracketed ? [bracketed[1], bracketed[2]] : plain ? [plain[1], plain[2]] : [given, undefined];
-  const user = config.get('nntp', 'user');
-  return {
-    host,
-    port: port ? Number(port) : defaultPort,
-    ...(user ? { user, password: config.get('nntp', 'password') } : {}),
-  };
-}
 
 /** A reply no later attempt will change: the article is shunted rather than tried again. */
 function refusedForGood(err: NntpReplyError): boolean {
@@ -44,9 +30,43 @@ export class NntpRunner extends QueueRunner {
   private readonly newsLog = logger('fromusenet');
   private failures = 0;
 
-  constructor(env: RunnerEnv, slice: number, count: number) {
+  private gateTimer: NodeJS.Timeout | undefined;
+  private gating: Promise<unknown> | undefined;
+
+  constructor(
+    env: RunnerEnv,
+    private readonly slice: number,
+    count: number,
+  ) {
     super(env, 'nntp', slice, count);
     this.rules = newsRules(env.config);
+  }
+
+  /** Slice 0 also gates news to mail every [nntp] gatenews_every, as Mailman's nntp runner does. */
+  override async start(opts: { blame?: boolean } = {}): Promise<void> {
+    await super.start(opts);
+    if (this.slice === 0) this.scheduleGatenews();
+  }
+
+  private scheduleGatenews(): void {
+    const every = this.env.config.durationMs('nntp', 'gatenews_every');
+    if (every <= 0) return;
+    this.gateTimer = setTimeout(() => {
+      // One run at a time: the next is scheduled when this one is over, however long it took.
+      this.gating = gateAllNews(this.env.services)
+        .catch((err) => this.newsLog.error({ err }, 'gatenews failed'))
+        .finally(() => {
+          this.gating = undefined;
+          if (this.gateTimer) this.scheduleGatenews();
+        });
+    }, every);
+  }
+
+  override async stop(): Promise<void> {
+    clearTimeout(this.gateTimer);
+    this.gateTimer = undefined;
+    await this.gating;
+    await super.stop();
   }
 
   protected async dispose({ msg, msgdata, mlist }: QueueItem): Promise<Disposition> {

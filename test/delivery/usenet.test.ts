@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { DeliveryWorld, post } from './support.js';
 import { Config } from '../../src/config/config.js';
-import { newsRules, prepareForNews, duplicatePairs } from '../../src/delivery/usenet.js';
+import { newsRules, newsServer, prepareForNews, duplicatePairs } from '../../src/delivery/usenet.js';
 import { NntpConnection, NntpReplyError, NntpUnreachable } from '../../src/mta/nntp-client.js';
-import { newsServer } from '../../src/runners/nntp.js';
 
 let world: DeliveryWorld;
 let config: Config;

@@ -5,7 +5,7 @@
 // until it is up.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestServer } from '../helpers/server.js';
 import { SmtpSink } from '../helpers/smtp-sink.js';
@@ -21,7 +21,7 @@ let news: NewsServer;
 
 before(async () => {
   sink = await new SmtpSink().start();
-  news = await NewsServer.start(['local.ant', 'local.cat', 'local.dog']);
+  news = await NewsServer.start(['local.ant', 'local.cat', 'local.dog', 'local.fox']);
   server = await TestServer.start({ smtpPort: sink.port });
 });
 
@@ -211,4 +211,85 @@ test('gateway_to_news without a linked group logs an error and the post still go
     }).length,
     0,
   );
+});
+
+/** An article as a newsreader posts it, dated now. */
+function readerArticle(group: string, id: string, subject: string, extra: string[] = []): Buffer {
+  return Buffer.from(
+    [
+      'From: Rita Reader <rita@news.example.net>',
+      `Newsgroups: ${group}`,
+      `Subject: ${subject}`,
+      `Message-ID: ${id}`,
+      `Date: ${new Date().toUTCString()}`,
+      ...extra,
+      '',
+      'Posted from a newsreader.',
+      '',
+    ].join('\r\n'),
+  );
+}
+
+async function postToNews(article: Buffer): Promise<void> {
+  const conn = await news.connect();
+  try {
+    await conn.post(article);
+  } finally {
+    await conn.quit();
+  }
+}
+
+test('mailman gatenews: the first run notes where the group stands; the next posts new articles to the members', async () => {
+  await gatewayList('fox', {
+    gateway_to_mail: true,
+    linked_newsgroup: 'local.fox',
+    nntp_host: `127.0.0.1:${news.port}`,
+  });
+  await postToNews(readerArticle('local.fox', '<old@news.example.net>', 'before the gateway'));
+  const first = await server.cli(['gatenews', '--json']);
+  assert.equal(first.code, 0, first.stderr);
+  assert.deepEqual(JSON.parse(first.stdout), [
+    { list_id: 'fox.example.com', group: 'local.fox', first: true, gated: 0, skipped: 0, watermark: 1 },
+  ]);
+  const id = '<new@news.example.net>';
+  await postToNews(readerArticle('local.fox', id, 'from the group'));
+  // The list's own copy of a post, back from news: not gated again.
+  await postToNews(readerArticle('local.fox', '<own@example.org>', 'ours', ['List-Post: <mailto:fox@example.com>']));
+  const second = await server.cli(['gatenews', '--json']);
+  assert.equal(second.code, 0, second.stderr);
+  assert.deepEqual(JSON.parse(second.stdout), [
+    { list_id: 'fox.example.com', group: 'local.fox', gated: 1, skipped: 1, watermark: 3 },
+  ]);
+  await membersGot(id);
+  const copy = sink.received.find((r) => r.msg.messageId === id)!;
+  assert.equal(copy.msg.get('subject'), '[Fox] from the group');
+  assert.equal(copy.msg.get('list-id'), '<fox.example.com>');
+  assert.equal(
+    sink.received.filter((r) => r.msg.messageId === '<old@news.example.net>').length,
+    0,
+    'the group before the gateway stays in the group',
+  );
+  // From Usenet: it is not sent back to the group although gateway_to_news is on too.
+  assert.deepEqual(queued('nntp'), []);
+  assert.equal(logHas('fromusenet', `"message_id":"${id}","server"`), false);
+  const config = await server.rest('GET', '/lists/fox.example.com/config');
+  assert.equal(config.body.usenet_watermark, 3);
+  const again = await server.cli(['gatenews', '--json']);
+  assert.deepEqual(JSON.parse(again.stdout)[0], {
+    list_id: 'fox.example.com',
+    group: 'local.fox',
+    gated: 0,
+    skipped: 0,
+    watermark: 3,
+  });
+});
+
+test('with [nntp] gatenews_every the nntp runner gates news itself', async () => {
+  await server.stop();
+  appendFileSync(server.configFile, '\n[nntp]\ngatenews_every: 1s\n');
+  await server.boot();
+  const id = '<periodic@news.example.net>';
+  await postToNews(readerArticle('local.fox', id, 'gated by the runner'));
+  await membersGot(id);
+  await waitFor(() => logHas('fromusenet', 'gated news'), 'the run logged');
 });
