@@ -230,6 +230,24 @@ export const SECTIONS: Record<string, SectionSpec> = {
       'the headers each post keeps in the plain (RFC 1153) digest, in this order; Message is its number',
     ),
   },
+  nntp: {
+    host: s('', "the news server of a list whose nntp_host is empty (a list's nntp_host wins)"),
+    port: port('119'),
+    user: s('', 'with password: sent with AUTHINFO USER/PASS after the greeting; empty: no authentication'),
+    password: secret(s('')),
+    remove_headers: s(
+      'nntp-posting-host nntp-posting-date x-trace x-complaints-to xref date-received posted posting-version ' +
+        'relay-version received',
+      'headers taken out of the copy posted to news (news servers refuse or rewrite them)',
+    ),
+    rewrite_duplicate_headers: s(
+      'To X-Original-To\nCC X-Original-CC\nContent-Transfer-Encoding X-Original-Content-Transfer-Encoding\n' +
+        'MIME-Version X-MIME-Version',
+      'pairs HEADER NEWNAME, one a line: a header news allows once keeps its first value, the rest go to NEWNAME',
+    ),
+    gatenews_every: d('5m', 'how often the nntp runner gates new articles to lists with gateway_to_mail; 0: never'),
+    timeout: d('60s', 'how long the news server may take to answer one command before the post is tried later'),
+  },
   ARC: {
     enabled: b('no', 'verify DKIM, ARC and DMARC of posts (Authentication-Results) and ARC-seal each copy sent'),
     dmarc: b('yes', 'include the DMARC result'),
@@ -308,6 +326,7 @@ export const LOG_NAMES = [
   'dsl',
   'bounce',
   'archiver',
+  'fromusenet',
 ] as const;
 
 export function loggingSection(): SectionSpec {

@@ -62,6 +62,13 @@ export interface MailingList {
   max_message_size: number;
   max_num_recipients: number;
   archive_policy: string;
+  gateway_to_news: boolean;
+  linked_newsgroup: string;
+  nntp_host: string;
+  newsgroup_moderation: string;
+  nntp_prefix_subject_too: boolean;
+  gateway_to_mail: boolean;
+  usenet_watermark: number | null;
   [setting: string]: unknown;
 }
 

@@ -164,6 +164,9 @@ export const LIST_SETTINGS: readonly SettingSpec[] = [
   { name: 'topics_bodylines_limit', extension: true, type: 'int', default: 5 },
   { name: 'gateway_to_news', type: 'bool', default: false },
   { name: 'linked_newsgroup', type: 'string', default: '' },
+  // The news server of the gateway: HOST or HOST:PORT ([nntp] port when none is given). Mailman
+  // keeps it on the list but its REST API does not serve it.
+  { name: 'nntp_host', extension: true, type: 'string', default: '' },
   // The list:member:regular:header and :footer templates; a null footer is the built-in one.
   { name: 'member_regular_header', extension: true, type: 'text', default: '' },
   { name: 'member_regular_footer', extension: true, type: 'text', default: null, nullable: true },

@@ -462,4 +462,5 @@ export const QUEUE_NAMES = [
   'bounces',
   'archive',
   'digest',
+  'nntp',
 ] as const;

@@ -47,6 +47,7 @@ const CONFIG_EXTENSIONS = [
   'bounce_matching_headers',
   'member_regular_footer',
   'member_regular_header',
+  'nntp_host',
   'owner_chain',
   'owner_pipeline',
   'posting_chain',

@@ -39,6 +39,7 @@ test("a runner's defaults come from its registration, in Mailman's order", () =>
     'archive',
     'command',
     'digest',
+    'nntp',
     'lmtp',
     'rest',
   ]);

@@ -17,6 +17,7 @@ const IN_ORDER = [
   'syncmembers',
   'notify',
   'digests',
+  'gatenews',
   'inject',
   'queues',
   'held',

@@ -11,6 +11,7 @@ import { DomainOwnersArchivers1764900000000 } from './0009-domain-owners-archive
 import { MailmanClientSettings1765000000000 } from './0010-mailman-client-settings.js';
 import { BounceEvents1765100000000 } from './0011-bounce-events.js';
 import { OneLastDigest1765200000000 } from './0012-one-last-digest.js';
+import { NntpHost1765300000000 } from './0013-nntp-host.js';
 
 export const MIGRATIONS = [
   Initial1764100000000,
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   MailmanClientSettings1765000000000,
   BounceEvents1765100000000,
   OneLastDigest1765200000000,
+  NntpHost1765300000000,
 ];

@@ -87,6 +87,12 @@ const QUEUE_RUNNERS: QueueRunnerSpec[] = [
     defaults: { process: 'queues' },
     make: async (env, s, c) => new (await import('../digest.js')).DigestRunner(env, s, c),
   },
+  {
+    name: 'nntp',
+    description: 'Posts the copies of gateway_to_news lists to their linked newsgroup over NNTP.',
+    defaults: { process: 'queues' },
+    make: async (env, s, c) => new (await import('../nntp.js')).NntpRunner(env, s, c),
+  },
 ];
 
 export default defineRunners(
