@@ -23,6 +23,7 @@ import { sendLmtp } from '../helpers/lmtp-client.js';
 import { barrierPost } from '../helpers/barrier.js';
 import { Message, messageIdHash } from '../../src/email/message.js';
 import { MimePart } from '../../src/email/mime-tree.js';
+import { DnsServer } from '../helpers/dns-server.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/real-messages/', import.meta.url));
 const LIST = 'ant.example.com';
@@ -96,10 +97,12 @@ const [beeThunderbird, beeSigned, beeAttachments] = BEE_POSTS;
 let sink: SmtpSink;
 let server: TestServer;
 let dir: string;
+let dns: DnsServer;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'real-messages-'));
   writeFileSync(join(dir, 'arc.pem'), arcKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+  dns = await new DnsServer(DNS).start();
   sink = await new SmtpSink().start();
   server = await TestServer.start({
     smtpPort: sink.port,
@@ -112,9 +115,12 @@ before(async () => {
       `privkey: ${join(dir, 'arc.pem')}`,
       'selector: arc',
       'domain: example.com',
-      // No DKIM signatures are posted and DMARC would ask the network: the seal is what is tested.
-      'dkim: no',
-      'dmarc: no',
+      // DKIM keys and DMARC policies are asked of the stand-in nameserver: none is published
+      // for the posters, so the verdict is none, sealed as cv=none.
+      'dkim: yes',
+      'dmarc: yes',
+      '[dns]',
+      `nameservers: 127.0.0.1:${dns.port}`,
       '[archiver.mail_archive]',
       'class: mailman.archiving.mailarchive.MailArchive',
       'enable: yes',
@@ -163,6 +169,7 @@ before(async () => {
 after(async () => {
   await server?.cleanup();
   await sink?.close();
+  await dns?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -196,6 +203,7 @@ async function listHeaders(copy: Received, post: Fixture, list = LIST): Promise<
   // verdict travels in the seal's ARC-Authentication-Results.
   assert.deepEqual(m.getAll('authentication-results'), []);
   assert.match(String(m.get('arc-authentication-results')), /^i=1; lists\.example\.com; /);
+  assert.match(String(m.get('arc-authentication-results')), /dmarc=none/);
   assert.match(String(m.get('arc-seal')), /^i=1; a=rsa-sha256; .*cv=none/s);
   assert.match(String(m.get('arc-message-signature')), /^i=1; a=rsa-sha256; /);
   const verified = await dkimVerify(copy.raw, { resolver });
