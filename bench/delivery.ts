@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { TestServer } from '../test/helpers/server.js';
 import { SmtpSink } from '../test/helpers/smtp-sink.js';
-import { LeanSink } from './lib/lean-sink.js';
+import { LeanSink } from '../test/helpers/lean-sink.js';
 import { makePost, LmtpSession } from '../test/helpers/lmtp-client.js';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split(/=(.*)/s, 2) as [string, string]));

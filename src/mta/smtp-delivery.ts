@@ -11,6 +11,8 @@ import {
   SmtpConnection,
   ConnectionLost,
   wireFormat,
+  chunkFormat,
+  type OutgoingMessage,
   type TransactionOutcome,
   type ClientOptions,
 } from './smtp-client.js';
@@ -36,8 +38,9 @@ export type OnDecided = (recipients: string[]) => Promise<void>;
 const isPermanent = (code: number) => code >= 500 && code !== 552;
 
 /** A message as both transports want it: nodemailer takes the bytes, our client the wire form. */
-class Prepared {
+class Prepared implements OutgoingMessage {
   private wireForm: Buffer | undefined;
+  private chunkForm: Buffer | undefined;
   private eight: boolean | undefined;
   constructor(readonly raw: Buffer) {}
   /** Whether any byte has its high bit set: such a body goes with BODY=8BITMIME. */
@@ -47,6 +50,10 @@ class Prepared {
   /** Serialised for DATA once, however many batches and connections carry it. */
   get wire(): Buffer {
     return (this.wireForm ??= wireFormat(this.raw));
+  }
+  /** The same for BDAT, when the server offers CHUNKING. */
+  get chunk(): Buffer {
+    return (this.chunkForm ??= chunkFormat(this.raw));
   }
 }
 
@@ -214,7 +221,7 @@ class PipelinedTransport implements Transport {
       const reused = !!conn;
       conn ??= await SmtpConnection.open(this.opts);
       try {
-        const out = await conn.send(from, recipients, msg.wire, { eightBit: msg.eightBit });
+        const out = await conn.send(from, recipients, msg);
         this.release(conn);
         return out;
       } catch (err) {

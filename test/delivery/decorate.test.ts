@@ -334,7 +334,8 @@ test('a personalised copy spliced from one parse is byte for byte the message de
               assert.equal(
                 bytes(copies.copy(member.email, member, dup)),
                 bytes(whole.toBuffer()),
-                `${what}, footer ${JSON.stringify(mlist.member_regular_footer)}, ${personalize}, ${member.email}, dup ${dup}`,
+                `${what}, footer ${JSON.stringify(mlist.member_regular_footer)}, ${personalize}, ` +
+                  `${member.email}, dup ${dup}`,
               );
             }
         }
