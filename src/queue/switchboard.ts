@@ -308,7 +308,7 @@ export class Switchboard {
         // Progress whose message is gone (finished, or crashed between the two removals).
         const base = name.slice(0, -DONE.length);
         if (this.inSlice(base) && !present.has(base + BAK) && !present.has(base + EXT))
-          await fs.rm(join(this.dir, name), { force: true });
+          await removeSidecar(join(this.dir, name));
         continue;
       }
       if (name.endsWith(PEND)) {
@@ -368,7 +368,7 @@ export class Switchboard {
           shunt_reason: `its ${this.name} runner stopped ${count} times while handling it`,
         });
         await fs.rm(path);
-        if (done) await fs.rm(join(this.dir, base + DONE), { force: true });
+        if (done) await removeSidecar(join(this.dir, base + DONE));
         shunted++;
       } else {
         const data = encodeQueueFile(entry.raw, msgdata);
@@ -380,7 +380,7 @@ export class Switchboard {
         await fs.rename(tmp, join(this.dir, base + EXT));
         await fs.rm(path, { force: true });
         // Only now: the requeued file no longer names the recipients it records.
-        if (done) await fs.rm(join(this.dir, base + DONE), { force: true });
+        if (done) await removeSidecar(join(this.dir, base + DONE));
         requeued++;
       }
     }
@@ -433,6 +433,20 @@ async function promote(pend: string): Promise<boolean> {
  * finish() closes and unlinks only those.
  */
 const sidecars = new Map<string, number>();
+
+/**
+ * Removes a sidecar at recovery. A runner restarted within its process recovers what it held
+ * when it failed: the descriptor its last run kept open is closed here, or the next run of
+ * that message would append to the removed file and its progress would be lost.
+ */
+async function removeSidecar(file: string): Promise<void> {
+  const fd = sidecars.get(file);
+  if (fd !== undefined) {
+    sidecars.delete(file);
+    closeSync(fd);
+  }
+  await fs.rm(file, { force: true });
+}
 
 /** All switchboards by queue name, for a process that writes to several queues. */
 export class Switchboards {
