@@ -6,10 +6,13 @@
 //   node dist/bench/delivery.js [--members=1000] [--messages=200] [--config='[mta]\nmax_delivery_threads: 4']
 //                               [--prof=/tmp/prof]   (--cpu-prof for every server process)
 //                               [--personalize=individual|full]   (one copy and transaction per member)
+//                               [--footer='-- \nfor $user_address\n']   (the list's member_regular_footer)
+//                               [--sink=lean]   (bench/lib/lean-sink.ts: counts, parses nothing)
 import { performance } from 'node:perf_hooks';
 import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { TestServer } from '../test/helpers/server.js';
 import { SmtpSink } from '../test/helpers/smtp-sink.js';
+import { LeanSink } from '../test/helpers/lean-sink.js';
 import { makePost, LmtpSession } from '../test/helpers/lmtp-client.js';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split(/=(.*)/s, 2) as [string, string]));
@@ -18,6 +21,8 @@ const N = Number(args.get('messages') ?? 200);
 const extraConfig = (args.get('config') ?? '').replace(/\\n/g, '\n');
 const prof = args.get('prof');
 const personalize = args.get('personalize');
+const footer = args.get('footer')?.replace(/\\n/g, '\n');
+const lean = args.get('sink') === 'lean';
 
 const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
 
@@ -54,7 +59,7 @@ function treeTicks(root: number): Map<number, number> {
 
 async function main(): Promise<void> {
   if (prof) mkdirSync(prof, { recursive: true });
-  const sink = await new SmtpSink().start();
+  const sink = lean ? await new LeanSink().start() : await new SmtpSink().start();
   // Node refuses --cpu-prof in NODE_OPTIONS; as a flag of the master, fork() hands it to every runner.
   const server = await TestServer.start({
     smtpPort: sink.port,
@@ -68,6 +73,10 @@ async function main(): Promise<void> {
     if (personalize) {
       const r = await server.rest('PATCH', '/lists/bench.bench.example/config', { personalize });
       if (r.status !== 204) throw new Error(`personalize ${personalize}: ${JSON.stringify(r.body)}`);
+    }
+    if (footer !== undefined) {
+      const r = await server.rest('PATCH', '/lists/bench.bench.example/config', { member_regular_footer: footer });
+      if (r.status !== 204) throw new Error(`footer: ${JSON.stringify(r.body)}`);
     }
     const list = 'bench@bench.example';
     // One post first, so caches, JIT and connections are warm before counting.

@@ -4,6 +4,7 @@
 // and expanded per copy, since a personalised footer differs for each recipient. A single
 // text/plain body gets them inline; a multipart/mixed post gets them as inline text/plain
 // parts; anything else is wrapped in a multipart/mixed between them.
+import { isAscii } from 'node:buffer';
 import { Message } from '../email/message.js';
 import { parseContentType, type StructuredValue } from '../email/params.js';
 import { decodeTransfer, encodeTransfer, isKnownEncoding, normalizeEncoding } from '../email/transfer-encoding.js';
@@ -13,6 +14,7 @@ import { multipartBody, newBoundary, textPart } from '../email/new-part.js';
 import type { MailingList } from '../model/entities.js';
 import type { MsgData } from '../queue/qfile.js';
 import { listAddresses } from '../model/list-addresses.js';
+import { formatAddress } from '../email/addresses.js';
 import { expandTemplate, listSubstitutions, type TemplateLoader } from '../services/templates.js';
 
 /** What a copy's recipient contributes to a personalised footer. */
@@ -24,24 +26,36 @@ export interface MemberData {
 
 /** The placeholders a header or footer may use: the list's, then the member's, then msgdata's. */
 export function substitutions(mlist: MailingList, member?: MemberData, msgdata: MsgData = {}): Record<string, string> {
-  const a = listAddresses(mlist);
-  const subs: Record<string, string> = {
+  const subs = listPlaceholders(mlist);
+  if (member) Object.assign(subs, memberPlaceholders(mlist, member));
+  return withDecorationData(subs, msgdata);
+}
+
+/** The list's share of the placeholders, the same for every copy. */
+function listPlaceholders(mlist: MailingList): Record<string, string> {
+  return {
     ...listSubstitutions(mlist),
     mail_host: mlist.mail_host,
     info: String(mlist.info ?? ''),
-    request_address: a.request,
+    request_address: listAddresses(mlist).request,
   };
-  if (member) {
-    Object.assign(subs, {
-      member: member.email,
-      user_email: member.email,
-      user_address: member.email,
-      user_delivered_to: member.email,
-      user_language: member.language ?? String(mlist.preferred_language ?? 'en'),
-      user_name: member.displayName ?? '',
-      user_name_or_address: member.displayName || member.email,
-    });
-  }
+}
+
+/** The member's share, by Mailman's names. */
+function memberPlaceholders(mlist: MailingList, member: MemberData): Record<string, string> {
+  return {
+    member: member.email,
+    user_email: member.email,
+    user_address: member.email,
+    user_delivered_to: member.email,
+    user_language: member.language ?? String(mlist.preferred_language ?? 'en'),
+    user_name: member.displayName ?? '',
+    user_name_or_address: member.displayName || member.email,
+  };
+}
+
+/** msgdata's decoration-data, over everything else. */
+function withDecorationData(subs: Record<string, string>, msgdata: MsgData): Record<string, string> {
   const extra = msgdata['decoration-data'];
   if (extra && typeof extra === 'object') for (const [k, v] of Object.entries(extra)) subs[k] = String(v);
   return subs;
@@ -91,12 +105,18 @@ export function decorate(
   member?: MemberData,
 ): Message {
   const subs = substitutions(mlist, member, msgdata);
-  const header = expandTemplate(texts.header, subs);
-  const footer = expandTemplate(texts.footer, subs);
+  return decorateWith(original, expandTemplate(texts.header, subs), expandTemplate(texts.footer, subs));
+}
+
+/** A copy of the message with these (expanded) header and footer texts. */
+function decorateWith(original: Message, header: string, footer: string): Message {
   const msg = new Message(original.toBuffer());
   if (!header && !footer) return msg;
   const ctype = parseContentType(msg.getEncoded('content-type'));
-  if (ctype.value === 'text/plain' && addInline(msg, ctype, header, footer)) return msg;
+  if (ctype.value === 'text/plain') {
+    const plain = plainBody(msg, ctype);
+    if (plain && addInline(msg, plain, header, footer)) return msg;
+  }
   if (ctype.value === 'multipart/mixed' && addParts(msg, header, footer)) return msg;
   wrap(msg, header, footer);
   return msg;
@@ -120,36 +140,103 @@ function withNewlines(text: string, nl: string): string {
   return text.replace(/\r?\n/g, nl);
 }
 
-/** Header, body, footer in the part's own charset and transfer encoding; false if it cannot be done faithfully. */
-function addInline(msg: Message, ctype: StructuredValue, header: string, footer: string): boolean {
-  const charset = (ctype.params.charset ?? 'us-ascii').toLowerCase();
+/**
+ * A single text/plain body, decoded once however many copies get their own header and
+ * footer around it. What each copy derives from it (the text as UTF-8, its line end) is
+ * kept here the first time it is needed.
+ */
+interface PlainBody {
+  charset: string;
+  cte: string;
+  hasCte: boolean;
+  decoded: Buffer;
+  /** The line end of the header block, for a body that has none of its own. */
+  headerNl: string;
+  /** The body in UTF-8; null when its charset is unknown to us. */
+  utf8?: Buffer | null;
+  /** Line end and ASCII-ness of `decoded` and of `utf8`, by which of the two. */
+  shape: Map<Buffer, { nl: string; ascii: boolean; endsWithNl: boolean }>;
+}
+
+/** The body of a text/plain message decoded, or undefined when its transfer encoding is unknown. */
+function plainBody(msg: Message, ctype: StructuredValue): PlainBody | undefined {
   const cte = normalizeEncoding(msg.get('content-transfer-encoding'));
-  if (!isKnownEncoding(cte)) return false;
-  const decoded = decodeTransfer(msg.body, cte);
-  let text: string;
-  let outCharset = charset;
-  const added = header + footer;
-  if (ASCII.test(added) && ASCII_COMPATIBLE.test(charset)) {
-    text = decoded.toString('binary');
+  if (!isKnownEncoding(cte)) return undefined;
+  return {
+    charset: (ctype.params.charset ?? 'us-ascii').toLowerCase(),
+    cte,
+    hasCte: msg.has('content-transfer-encoding'),
+    decoded: decodeTransfer(msg.body, cte),
+    headerNl: msg.headerBytes().includes('\r\n') ? '\r\n' : '\n',
+    shape: new Map(),
+  };
+}
+
+/** The new bytes of a text/plain part with header and footer, and the header edits they need. */
+interface Inlined {
+  body: Buffer;
+  /** The charset the body is now in (utf-8 when the decoration was not ASCII). */
+  charset: string;
+  /** Whether Content-Transfer-Encoding must now say 8bit. */
+  eightBit: boolean;
+}
+
+/** Header, body, footer in the part's own charset and transfer encoding; undefined if it cannot be done faithfully. */
+function inline(plain: PlainBody, header: string, footer: string): Inlined | undefined {
+  let text: Buffer;
+  let charset = plain.charset;
+  if (ASCII.test(header + footer) && ASCII_COMPATIBLE.test(charset)) {
+    text = plain.decoded;
   } else {
     // Non-ASCII decoration: the body moves to UTF-8 when its charset is known to us.
-    const unicode = decodeTextStrictly(decoded, charset);
-    if (unicode === undefined) return false;
-    text = Buffer.from(unicode, 'utf8').toString('binary');
-    outCharset = 'utf-8';
+    if (plain.utf8 === undefined) {
+      const unicode = decodeTextStrictly(plain.decoded, charset);
+      plain.utf8 = unicode === undefined ? null : Buffer.from(unicode, 'utf8');
+    }
+    if (plain.utf8 === null) return undefined;
+    text = plain.utf8;
+    charset = 'utf-8';
   }
-  const nl = newline(msg, text);
-  const binary = (s: string) => Buffer.from(withNewlines(s, nl), 'utf8').toString('binary');
-  const front = header ? binary(header) + (header.endsWith('\n') ? '' : nl) : '';
-  const end = footer && text.length && !text.endsWith('\n') ? nl : '';
-  const result = Buffer.from(front + text + end + (footer ? binary(footer) : ''), 'binary');
-  if (outCharset !== charset) setParam(msg, 'charset', outCharset);
-  if (cte === 'base64' || cte === 'quoted-printable') msg.body = encodeTransfer(result, cte, nl);
-  else {
-    msg.body = result;
-    if (!ASCII.test(result.toString('binary')) && (cte === '7bit' || !msg.has('content-transfer-encoding')))
-      msg.set('Content-Transfer-Encoding', '8bit');
+  let shape = plain.shape.get(text);
+  if (!shape) {
+    const nl = text.includes('\r\n') ? '\r\n' : text.includes('\n') ? '\n' : plain.headerNl;
+    shape = { nl, ascii: isAscii(text), endsWithNl: text.at(-1) === 0x0a };
+    plain.shape.set(text, shape);
   }
+  const { nl } = shape;
+  const bytes = (s: string) => Buffer.from(withNewlines(s, nl), 'utf8');
+  const front = header ? bytes(header) : EMPTY;
+  const afterHeader = header && !header.endsWith('\n') ? nl : '';
+  const beforeFooter = footer && text.length && !shape.endsWithNl ? nl : '';
+  const end = footer ? bytes(footer) : EMPTY;
+  const result = Buffer.concat([
+    front,
+    Buffer.from(afterHeader, 'latin1'),
+    text,
+    Buffer.from(beforeFooter, 'latin1'),
+    end,
+  ]);
+  const { cte } = plain;
+  if (cte === 'base64' || cte === 'quoted-printable')
+    return { body: encodeTransfer(result, cte, nl), charset, eightBit: false };
+  const ascii = shape.ascii && isAscii(front) && isAscii(end);
+  return { body: result, charset, eightBit: !ascii && (cte === '7bit' || !plain.hasCte) };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The header edits inline() asks for, on a message or on a header block alone. */
+function editHeaders(msg: Message, plain: PlainBody, done: Inlined): void {
+  if (done.charset !== plain.charset) setParam(msg, 'charset', done.charset);
+  if (done.eightBit) msg.set('Content-Transfer-Encoding', '8bit');
+}
+
+/** Header, body, footer in the part's own charset and transfer encoding; false if it cannot be done faithfully. */
+function addInline(msg: Message, plain: PlainBody, header: string, footer: string): boolean {
+  const done = inline(plain, header, footer);
+  if (!done) return false;
+  editHeaders(msg, plain, done);
+  msg.body = done.body;
   return true;
 }
 
@@ -207,4 +294,98 @@ function wrap(msg: Message, header: string, footer: string): void {
   if (header) parts.unshift(textPart(header, nl));
   if (footer) parts.push(textPart(footer, nl));
   msg.body = multipartBody(boundary, parts, nl);
+}
+
+/**
+ * Every personalised copy of one message (personalize individual or full), built from one
+ * parse. A copy differs from the next only in its header and footer texts, its To (full)
+ * and X-Mailman-Copy, so those are all that is computed per member: the list's
+ * placeholders, the decoded body of a text/plain post and each variant of the header block
+ * are made once and spliced around the member's texts. Copies that come out the same
+ * (a footer without member placeholders) are one Buffer, so the SMTP side serialises it
+ * once. Anything other than a single text/plain body is decorated whole per copy, as
+ * decorate() does it. The bytes are those decorate() and the header edits would give.
+ */
+export class PersonalCopies {
+  private readonly listSubs: Record<string, string>;
+  private readonly personal: boolean;
+  /** The post's header block, once per variant of the edits made to it. */
+  private readonly heads = new Map<string, Buffer>();
+  /** Whole copies that are the same for many members, by what they differ in. */
+  private readonly shared = new Map<string, Buffer>();
+  private plain: PlainBody | undefined | null = null;
+
+  constructor(
+    private readonly original: Message,
+    private readonly mlist: MailingList,
+    private readonly msgdata: MsgData,
+    /** undefined: the copies are not decorated at all (shouldDecorate). */
+    private readonly texts: DecorationTexts | undefined,
+  ) {
+    this.listSubs = listPlaceholders(mlist);
+    this.personal = !!texts && isPersonal(texts);
+  }
+
+  /** The copy for one recipient; `dup`: also addressed directly, so marked X-Mailman-Copy. */
+  copy(recipient: string, member: MemberData, dup: boolean): Buffer {
+    const to = this.mlist.personalize === 'full' ? formatAddress(recipient, member.displayName) : undefined;
+    let header = '';
+    let footer = '';
+    if (this.texts) {
+      const subs = this.personal
+        ? withDecorationData({ ...this.listSubs, ...memberPlaceholders(this.mlist, member) }, this.msgdata)
+        : withDecorationData({ ...this.listSubs }, this.msgdata);
+      header = expandTemplate(this.texts.header, subs);
+      footer = expandTemplate(this.texts.footer, subs);
+    }
+    if (to === undefined && !this.personal) {
+      const key = dup ? 'dup' : '';
+      let copy = this.shared.get(key);
+      if (!copy) this.shared.set(key, (copy = this.whole(header, footer, dup, to)));
+      return copy;
+    }
+    if (!header && !footer) return Buffer.concat([this.head('', dup, to), this.original.body]);
+    const plain = this.plainBody();
+    const done = plain && inline(plain, header, footer);
+    if (!plain || !done) return this.whole(header, footer, dup, to);
+    return Buffer.concat([this.head(`${done.charset}\0${done.eightBit}`, dup, to, plain, done), done.body]);
+  }
+
+  /** The copy decorated whole, for the shapes of message that are not spliced. */
+  private whole(header: string, footer: string, dup: boolean, to: string | undefined): Buffer {
+    const msg = decorateWith(this.original, header, footer);
+    personalHeaders(msg, dup, to);
+    return msg.toBuffer();
+  }
+
+  /** The post's single text/plain body, decoded once; undefined for any other shape. */
+  private plainBody(): PlainBody | undefined {
+    if (this.plain !== null) return this.plain;
+    const ctype = parseContentType(this.original.getEncoded('content-type'));
+    // A post without headers keeps its leading blank line only while unedited: not spliced.
+    const spliceable = ctype.value === 'text/plain' && this.original.names().length > 0;
+    return (this.plain = spliceable ? plainBody(this.original, ctype) : undefined);
+  }
+
+  /** The header block with the decoration's edits, then X-Mailman-Copy and To. */
+  private head(variant: string, dup: boolean, to?: string, plain?: PlainBody, done?: Inlined): Buffer {
+    const key = `${variant}\0${dup}`;
+    let head = this.heads.get(key);
+    if (!head) {
+      const msg = new Message(this.original.headerBytes());
+      if (plain && done) editHeaders(msg, plain, done);
+      personalHeaders(msg, dup);
+      this.heads.set(key, (head = msg.headerBytes()));
+    }
+    if (to === undefined) return head;
+    const msg = new Message(head);
+    personalHeaders(msg, false, to);
+    return msg.headerBytes();
+  }
+}
+
+/** What marks a personalised copy as its member's: X-Mailman-Copy (avoid-duplicates), and To for `full`. */
+function personalHeaders(msg: Message, dup: boolean, to?: string): void {
+  if (dup) msg.set('X-Mailman-Copy', 'yes');
+  if (to !== undefined) msg.set('To', to);
 }

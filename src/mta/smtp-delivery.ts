@@ -5,11 +5,14 @@
 // nodemailer's pooled transport, whose per-recipient cost matters less where TLS dominates.
 import nodemailer, { type Transporter } from 'nodemailer';
 import { hostname } from 'node:os';
+import { isAscii } from 'node:buffer';
 import type { Config } from '../config/config.js';
 import {
   SmtpConnection,
   ConnectionLost,
   wireFormat,
+  chunkFormat,
+  type OutgoingMessage,
   type TransactionOutcome,
   type ClientOptions,
 } from './smtp-client.js';
@@ -35,17 +38,22 @@ export type OnDecided = (recipients: string[]) => Promise<void>;
 const isPermanent = (code: number) => code >= 500 && code !== 552;
 
 /** A message as both transports want it: nodemailer takes the bytes, our client the wire form. */
-class Prepared {
+class Prepared implements OutgoingMessage {
   private wireForm: Buffer | undefined;
+  private chunkForm: Buffer | undefined;
   private eight: boolean | undefined;
   constructor(readonly raw: Buffer) {}
   /** Whether any byte has its high bit set: such a body goes with BODY=8BITMIME. */
   get eightBit(): boolean {
-    return (this.eight ??= this.raw.some((b) => b > 0x7f));
+    return (this.eight ??= !isAscii(this.raw));
   }
   /** Serialised for DATA once, however many batches and connections carry it. */
   get wire(): Buffer {
     return (this.wireForm ??= wireFormat(this.raw));
+  }
+  /** The same for BDAT, when the server offers CHUNKING. */
+  get chunk(): Buffer {
+    return (this.chunkForm ??= chunkFormat(this.raw));
   }
 }
 
@@ -56,7 +64,8 @@ interface Transport {
 
 interface Job {
   recipients: string[];
-  msg: Prepared;
+  /** The message, or how to build it when its transaction starts (a personalised copy). */
+  msg: Prepared | (() => Promise<Prepared>);
   /** This transaction's envelope sender when not the message's (VERP). */
   from?: string;
 }
@@ -104,17 +113,26 @@ export class SmtpDelivery {
 
   /**
    * One transaction per copy (personalised or VERP'd delivery), several in flight. Copies
-   * that share one Buffer share its wire form too; `from` per copy is its VERP envelope.
+   * that share one Buffer share its wire form too; `from` per copy is its VERP envelope. A
+   * copy given as a function is built when its transaction starts, so only the copies in
+   * flight are in memory; the first is built before anything is sent, so a copy that
+   * cannot be built fails the message before any member has it.
    */
-  deliverEach(
-    copies: { recipient: string; raw: Buffer; from?: string }[],
+  async deliverEach(
+    copies: { recipient: string; raw: Buffer | (() => Promise<Buffer>); from?: string }[],
     from: string,
     onDecided?: OnDecided,
   ): Promise<DeliveryResult> {
-    const prepared = new Map<Buffer, Prepared>();
+    // Weak: a personalised copy's wire form goes once its transaction is done with it.
+    const prepared = new WeakMap<Buffer, Prepared>();
     const of = (raw: Buffer) => prepared.get(raw) ?? prepared.set(raw, new Prepared(raw)).get(raw)!;
+    const first = copies.length && typeof copies[0].raw === 'function' ? of(await copies[0].raw()) : undefined;
     return this.run(
-      copies.map((c) => ({ recipients: [c.recipient], msg: of(c.raw), from: c.from })),
+      copies.map((c, i) => {
+        const { raw } = c;
+        const msg = i === 0 && first ? first : typeof raw === 'function' ? async () => of(await raw()) : of(raw);
+        return { recipients: [c.recipient], msg, from: c.from };
+      }),
       from,
       onDecided,
     );
@@ -130,12 +148,21 @@ export class SmtpDelivery {
     let next = 0;
     let lost: Error | undefined;
     const undecided: string[] = [];
+    let broken = false;
     const worker = async () => {
-      while (next < jobs.length && !lost) {
+      while (next < jobs.length && !lost && !broken) {
         const job = jobs[next++];
+        let msg: Prepared;
+        try {
+          msg = typeof job.msg === 'function' ? await job.msg() : job.msg;
+        } catch (err) {
+          // Nothing more starts; what is in flight finishes and is recorded before the throw.
+          broken = true;
+          throw err;
+        }
         let out: TransactionOutcome;
         try {
-          out = await this.transport.send(job.from ?? from, job.recipients, job.msg);
+          out = await this.transport.send(job.from ?? from, job.recipients, msg);
         } catch (err) {
           if (!(err instanceof ConnectionLost)) throw err;
           lost ??= err;
@@ -194,7 +221,7 @@ class PipelinedTransport implements Transport {
       const reused = !!conn;
       conn ??= await SmtpConnection.open(this.opts);
       try {
-        const out = await conn.send(from, recipients, msg.wire, { eightBit: msg.eightBit });
+        const out = await conn.send(from, recipients, msg);
         this.release(conn);
         return out;
       } catch (err) {

@@ -9,6 +9,7 @@ import {
   decorate,
   decorationTexts,
   shouldDecorate,
+  PersonalCopies,
   type DecorationTexts,
   type MemberData,
 } from '../delivery/decorate.js';
@@ -53,14 +54,9 @@ export class OutgoingRunner extends QueueRunner {
     let result;
     try {
       if (mlist.personalize !== 'none') {
-        const copies = await Promise.all(
-          (await this.personalCopies(msg, mlist, msgdata, recipients, texts)).map(async (c) => ({
-            ...c,
-            raw: await sealCopy(this.env.config, msgdata, c.raw),
-          })),
-        );
+        const copyOf = await this.personalCopies(msg, mlist, msgdata, texts);
         result = await this.smtp.deliverEach(
-          copies.map((c) => ({ ...c, from: verp?.(c.recipient) })),
+          recipients.map((recipient) => ({ recipient, raw: () => copyOf(recipient), from: verp?.(recipient) })),
           from,
           onDecided,
         );
@@ -146,24 +142,24 @@ export class OutgoingRunner extends QueueRunner {
   /**
    * Personalised delivery (personalize individual or full), one copy per recipient as
    * Mailman's: X-Mailman-Copy for those also addressed directly (avoid-duplicates), the footer
-   * with the member's data, and for `full` the recipient in To.
+   * with the member's data, and for `full` the recipient in To. The members' data is read in
+   * one query for the whole roster; each copy is built (and ARC-sealed) only when its
+   * transaction starts, so a large roster is never in memory as copies all at once.
    */
   private async personalCopies(
     msg: Message,
     mlist: MailingList,
     msgdata: MsgData,
-    recipients: string[],
     texts?: DecorationTexts,
-  ): Promise<{ recipient: string; raw: Buffer }[]> {
+  ): Promise<(recipient: string) => Promise<Buffer>> {
     const members: Map<string, MemberData> = await this.env.services.members.deliveryData(mlist.list_id);
     const dup = new Set(Array.isArray(msgdata['add-dup-header']) ? (msgdata['add-dup-header'] as string[]) : []);
-    return recipients.map((recipient) => {
-      const member = members.get(recipient.toLowerCase()) ?? { email: recipient };
-      const copy = texts ? decorate(msg, mlist, texts, msgdata, member) : new Message(msg.toBuffer());
-      if (dup.has(recipient.toLowerCase())) copy.set('X-Mailman-Copy', 'yes');
-      if (mlist.personalize === 'full') copy.set('To', formatAddress(recipient, member.displayName));
-      return { recipient, raw: copy.toBuffer() };
-    });
+    const copies = new PersonalCopies(msg, mlist, msgdata, texts);
+    return (recipient) => {
+      const key = recipient.toLowerCase();
+      const raw = copies.copy(recipient, members.get(key) ?? { email: recipient }, dup.has(key));
+      return sealCopy(this.env.config, msgdata, raw);
+    };
   }
 
   override async stop(): Promise<void> {

@@ -12,11 +12,13 @@ import {
   decorate,
   decorationTexts,
   isPersonal,
+  PersonalCopies,
   shouldDecorate,
   substitutions,
   type MemberData,
 } from '../../src/delivery/decorate.js';
 import { expandTemplate } from '../../src/services/templates.js';
+import { formatAddress } from '../../src/email/addresses.js';
 import type { MsgData } from '../../src/queue/qfile.js';
 import { DeliveryWorld } from './support.js';
 
@@ -245,4 +247,97 @@ test('digests, owner mail and notices (nodecorate) are not decorated', async () 
   assert.equal(shouldDecorate({ isdigest: true }), false);
   assert.equal(shouldDecorate({}, ['archive@mail-archive.com']), false);
   assert.equal(shouldDecorate({}, ['archive@mail-archive.com', 'anne@example.org']), true);
+});
+
+test('a personalised copy spliced from one parse is byte for byte the message decorated whole', async () => {
+  const lf = (lines: string[], body: string) =>
+    new Message(Buffer.from([...lines, '', ''].join('\n') + body, 'latin1'));
+  const posts: [string, Message][] = [
+    ['plain 7bit', message(FROM, 'Hello, list.\r\n')],
+    ['no final newline', message(['From: anne@example.org'], 'no newline')],
+    ['empty body', message(FROM, '')],
+    ['LF line ends', lf(['From: anne@example.org', 'To: ant@example.com'], 'one\ntwo\n')],
+    ['no To', message(['From: anne@example.org', 'Subject: x'], 'hi\r\n')],
+    ['8-bit body, no CTE', message(FROM, Buffer.from('Grüße\r\n'))],
+    [
+      'latin-1 8bit',
+      message(
+        [...FROM, 'Content-Type: text/plain; charset=iso-8859-1', 'Content-Transfer-Encoding: 8bit'],
+        Buffer.from('Gr\xfc\xdfe\r\n', 'latin1'),
+      ),
+    ],
+    [
+      'unknown charset',
+      message([...FROM, 'Content-Type: text/plain; charset=x-unknown'], Buffer.from('b\xe9\r\n', 'latin1')),
+    ],
+    [
+      'base64',
+      message(
+        [...FROM, 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64'],
+        Buffer.from('Grüße\r\n').toString('base64') + '\r\n',
+      ),
+    ],
+    [
+      'quoted-printable',
+      message(
+        [...FROM, 'Content-Type: text/plain; charset=iso-8859-1', 'Content-Transfer-Encoding: quoted-printable'],
+        'Gr=FC=DFe\r\n.dot\r\n',
+      ),
+    ],
+    ['unknown CTE', message([...FROM, 'Content-Transfer-Encoding: x-uuencode'], 'begin 644 x\r\n')],
+    [
+      'multipart/mixed',
+      message(
+        [...FROM, 'Content-Type: multipart/mixed; boundary="XYZ"'],
+        '--XYZ\r\nContent-Type: text/plain\r\n\r\nbody\r\n--XYZ--\r\n',
+      ),
+    ],
+    [
+      'multipart/alternative',
+      message(
+        [...FROM, 'Content-Type: multipart/alternative; boundary="A"'],
+        '--A\r\nContent-Type: text/plain\r\n\r\nplain\r\n--A\r\nContent-Type: text/html\r\n\r\n<p>h</p>\r\n--A--\r\n',
+      ),
+    ],
+    ['headers only', new Message(Buffer.from('From: anne@example.org\r\nSubject: x'))],
+  ];
+  const lists = [
+    list(),
+    list({ member_regular_footer: '-- \n$display_name, sent to ${user_address} (${user_name})\n' }),
+    list({ member_regular_header: 'For $user_delivered_to\r', member_regular_footer: '' }),
+    list({ member_regular_footer: '$user_name' }),
+    list({ member_regular_footer: '-- für ${user_name_or_address} $extra\n' }),
+  ];
+  const members: MemberData[] = [
+    { email: 'anne@example.org', displayName: 'Anne' },
+    { email: 'bart@example.org' },
+    { email: 'jörg@example.org', displayName: 'Jörg Ü', language: 'de' },
+  ];
+  const msgdata: MsgData = { 'decoration-data': { extra: 'X' } };
+  for (const [what, post] of posts)
+    for (const base of lists)
+      for (const personalize of ['individual', 'full']) {
+        const mlist = { ...base, personalize } as MailingList;
+        const texts = await decorationTexts(world.services.templates, mlist);
+        for (const decorated of [texts, undefined]) {
+          const copies = new PersonalCopies(post, mlist, msgdata, decorated);
+          for (const member of members)
+            for (const dup of [false, true]) {
+              // As the out runner built every copy before: the whole message decorated, then edited.
+              const whole = decorated
+                ? decorate(post, mlist, decorated, msgdata, member)
+                : new Message(post.toBuffer());
+              if (dup) whole.set('X-Mailman-Copy', 'yes');
+              if (personalize === 'full') whole.set('To', formatAddress(member.email, member.displayName));
+              // A wrapped post's new boundary is random in each: that is the one difference allowed.
+              const bytes = (b: Buffer) => b.toString('latin1').replace(/={15}[0-9a-f]{24}==/g, 'BOUNDARY');
+              assert.equal(
+                bytes(copies.copy(member.email, member, dup)),
+                bytes(whole.toBuffer()),
+                `${what}, footer ${JSON.stringify(mlist.member_regular_footer)}, ${personalize}, ` +
+                  `${member.email}, dup ${dup}`,
+              );
+            }
+        }
+      }
 });

@@ -147,7 +147,7 @@ function maillog(): string {
 
 /** One SMTP session to Postfix: the reply to each RCPT, and whether DATA was taken. */
 async function submit(from: string, rcpts: string[], raw: string): Promise<number[]> {
-  const { SmtpConnection, wireFormat } = await import('../../src/mta/smtp-client.js');
+  const { SmtpConnection, wireFormat, chunkFormat } = await import('../../src/mta/smtp-client.js');
   const conn = await SmtpConnection.open({
     host: '127.0.0.1',
     port: smtpdPort,
@@ -155,7 +155,12 @@ async function submit(from: string, rcpts: string[], raw: string): Promise<numbe
     socketTimeoutMs: 30_000,
   });
   try {
-    const out = await conn.send(from, rcpts, wireFormat(Buffer.from(raw)));
+    const bytes = Buffer.from(raw);
+    const out = await conn.send(from, rcpts, {
+      wire: wireFormat(bytes),
+      chunk: chunkFormat(bytes),
+      eightBit: bytes.some((b) => b > 0x7f),
+    });
     return rcpts.map((r) => (out.accepted.includes(r) ? 250 : (out.refused.find((f) => f.recipient === r)?.code ?? 0)));
   } finally {
     conn.close();
