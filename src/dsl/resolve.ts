@@ -43,7 +43,7 @@ export type Binding =
   | { kind: 'const'; def: A.LetDef }
   | RootedBinding
   /** A field of the current row of a `for` loop. */
-  | { kind: 'loop-var'; link: A.ForLink; field: string; type: Ty };
+  | { kind: 'loop-var'; link: A.ForLink; field: string; type: Ty; key?: string };
 
 export interface Resolution {
   paths: Map<A.Path, Binding>;
@@ -192,6 +192,7 @@ class Resolver extends ConditionResolver {
         continue;
       }
       this.action(link.action);
+      if (link.kind === 'If' && link.otherwise) this.action(link.otherwise);
     }
   }
 
@@ -280,6 +281,9 @@ class Resolver extends ConditionResolver {
       case 'Reject':
       case 'Discard':
         for (const part of action.reason?.parts ?? []) if (typeof part !== 'string') this.value(part);
+        return;
+      case 'Block':
+        this.links(action.links);
         return;
       case 'UnknownAction': {
         const word = action.word.name;
