@@ -222,9 +222,8 @@ export abstract class ConditionResolver {
       this.sink.error(path.span, Codes.UnknownName, `unknown name '${name}'`, hint);
       return undefined;
     }
-    const sources = this.env.registry.linkSources;
-    const looped = sources.names().find((n) => rest.length === 1 && rest[0].name in (sources.get(n)?.fields ?? {}));
-    if (!ROOTS.includes(name) && looped && !this.lets.has(name)) {
+    const looped = ROOTS.includes(name) || rest.length !== 1 ? undefined : this.sourceWithField(rest[0].name);
+    if (looped && !this.lets.has(name)) {
       // `part.type` outside its loop: say where such a name comes from.
       this.sink.error(
         head.span,
@@ -235,6 +234,12 @@ export abstract class ConditionResolver {
       return undefined;
     }
     return resolveRooted(path, this.sink, () => [...this.lets.keys(), ...this.loopVars.keys(), ...ROOTS]);
+  }
+
+  /** The first link source whose rows have a field of this name, for a hint. */
+  private sourceWithField(field: string): string | undefined {
+    const sources = this.env.registry.linkSources;
+    return sources.names().find((n) => Object.hasOwn(sources.get(n)?.fields ?? {}, field));
   }
 
   /** `c.header`: a field of the row a `for` is at, typed by its link source. */
