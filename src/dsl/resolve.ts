@@ -9,7 +9,7 @@
 // A declaration holding a syntax error is skipped: its tree is incomplete, and its real
 // problem was already reported.
 import type * as A from './ast.js';
-import { pathText } from './ast.js';
+import { nestedRuns, pathText } from './ast.js';
 import { Codes, type DiagnosticSink } from './diagnostics.js';
 import { didYouMean } from './suggest.js';
 import { MAX_NESTING } from '../../grammar/limits.js';
@@ -204,10 +204,10 @@ class Resolver extends ConditionResolver {
     let previous: A.Action | undefined;
     for (const link of links) {
       if (link.span.start >= before) return;
-      if (link.kind === 'For') {
-        this.unknownActions(link.links, before);
+      if (link.kind === 'For' || (link.kind === 'If' && (link.action.kind === 'Block' || link.otherwise))) {
+        for (const run of nestedRuns(link)) this.unknownActions(run, before);
         previous = undefined;
-        continue;
+        if (link.kind === 'For') continue;
       }
       // `iff loop then …` makes two unknown words of one typo: report the first.
       const echo = previous?.kind === 'UnknownAction' && !previous.args;
