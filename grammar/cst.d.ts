@@ -47,10 +47,7 @@ export interface LinkCstNode extends CstNode {
 }
 
 export type LinkCstChildren = {
-  If?: IToken[];
-  condition?: ConditionCstNode[];
-  Then?: IToken[];
-  action?: (ActionCstNode)[];
+  ifLink?: IfLinkCstNode[];
   For?: IToken[];
   Name?: IToken[];
   In?: IToken[];
@@ -58,6 +55,42 @@ export type LinkCstChildren = {
   LBrace?: IToken[];
   link?: LinkCstNode[];
   RBrace?: IToken[];
+  action?: ActionCstNode[];
+};
+
+export interface IfLinkCstNode extends CstNode {
+  name: "ifLink";
+  children: IfLinkCstChildren;
+}
+
+export type IfLinkCstChildren = {
+  If: IToken[];
+  condition: ConditionCstNode[];
+  Then: IToken[];
+  branch: (BranchCstNode)[];
+  Else?: IToken[];
+  ifLink?: IfLinkCstNode[];
+};
+
+export interface BranchCstNode extends CstNode {
+  name: "branch";
+  children: BranchCstChildren;
+}
+
+export type BranchCstChildren = {
+  block?: BlockCstNode[];
+  action?: ActionCstNode[];
+};
+
+export interface BlockCstNode extends CstNode {
+  name: "block";
+  children: BlockCstChildren;
+}
+
+export type BlockCstChildren = {
+  LBrace: IToken[];
+  link?: LinkCstNode[];
+  RBrace: IToken[];
 };
 
 export interface ActionCstNode extends CstNode {
@@ -181,9 +214,22 @@ export interface OperandCstNode extends CstNode {
 export type OperandCstChildren = {
   path?: PathCstNode[];
   args?: ArgsCstNode[];
+  key?: IToken[];
+  conversion?: (ConversionCstNode)[];
   Header?: IToken[];
   StringLit?: IToken[];
   literal?: LiteralCstNode[];
+};
+
+export interface ConversionCstNode extends CstNode {
+  name: "conversion";
+  children: ConversionCstChildren;
+}
+
+export type ConversionCstChildren = {
+  As?: IToken[];
+  Name?: IToken[];
+  Count?: IToken[];
 };
 
 export interface PredicateCstNode extends CstNode {
@@ -288,6 +334,9 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   definition(children: DefinitionCstChildren, param?: IN): OUT;
   chainDecl(children: ChainDeclCstChildren, param?: IN): OUT;
   link(children: LinkCstChildren, param?: IN): OUT;
+  ifLink(children: IfLinkCstChildren, param?: IN): OUT;
+  branch(children: BranchCstChildren, param?: IN): OUT;
+  block(children: BlockCstChildren, param?: IN): OUT;
   action(children: ActionCstChildren, param?: IN): OUT;
   target(children: TargetCstChildren, param?: IN): OUT;
   chainName(children: ChainNameCstChildren, param?: IN): OUT;
@@ -298,6 +347,7 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   negation(children: NegationCstChildren, param?: IN): OUT;
   test(children: TestCstChildren, param?: IN): OUT;
   operand(children: OperandCstChildren, param?: IN): OUT;
+  conversion(children: ConversionCstChildren, param?: IN): OUT;
   predicate(children: PredicateCstChildren, param?: IN): OUT;
   value(children: ValueCstChildren, param?: IN): OUT;
   literal(children: LiteralCstChildren, param?: IN): OUT;

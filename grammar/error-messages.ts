@@ -11,6 +11,9 @@ const RULE_WHAT: Record<string, string> = {
   chainDecl: 'a chain',
   pipelineDecl: 'a pipeline',
   link: "a link ('if', 'for' or an action)",
+  ifLink: "a link 'if … then …'",
+  branch: 'an action', // a block '{ … }' too, but the usual slip is a missing action
+  block: "a block '{ … }'",
   action: 'an action',
   target: "a chain name or 'to'",
   chainName: 'a chain name',
@@ -20,6 +23,7 @@ const RULE_WHAT: Record<string, string> = {
   negation: 'a condition',
   test: 'a condition',
   operand: "a rule, a value or 'header'",
+  conversion: "'as number' or 'count'",
   predicate: "a test such as 'is', 'in' or 'matches'",
   value: 'a value',
   literal: 'a literal value',

@@ -69,17 +69,10 @@ export class DslParser extends CstParser {
     this.CONSUME(T.RBrace);
   });
 
-  // link = "if" condition "then" action | action | "for" NAME "in" path "{" { link } "}"
+  // link = if-link | action | "for" NAME "in" path "{" { link } "}"
   public link = this.RULE('link', () => {
     this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.If);
-          this.SUBRULE(this.condition);
-          this.CONSUME(T.Then);
-          this.SUBRULE(this.action);
-        },
-      },
+      { ALT: () => this.SUBRULE(this.ifLink) },
       {
         ALT: () => {
           this.CONSUME(T.For);
@@ -93,6 +86,30 @@ export class DslParser extends CstParser {
       },
       { ALT: () => this.SUBRULE2(this.action) },
     ]);
+  });
+
+  // if-link = "if" condition "then" branch [ "else" ( if-link | branch ) ]
+  public ifLink = this.RULE('ifLink', () => {
+    this.CONSUME(T.If);
+    this.SUBRULE(this.condition);
+    this.CONSUME(T.Then);
+    this.SUBRULE(this.branch);
+    this.OPTION(() => {
+      this.CONSUME(T.Else);
+      this.OR([{ ALT: () => this.SUBRULE(this.ifLink) }, { ALT: () => this.SUBRULE2(this.branch) }]);
+    });
+  });
+
+  // branch = action | block
+  public branch = this.RULE('branch', () => {
+    this.OR([{ ALT: () => this.SUBRULE(this.block) }, { ALT: () => this.SUBRULE(this.action) }]);
+  });
+
+  // block = "{" { link } "}"
+  public block = this.RULE('block', () => {
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.link));
+    this.CONSUME(T.RBrace);
   });
 
   // action = "accept" | ("hold"|"reject"|"discard") [STRING] | "defer" | "stop"
@@ -221,22 +238,39 @@ export class DslParser extends CstParser {
     this.OPTION(() => this.SUBRULE(this.predicate));
   });
 
-  // operand = path [ args ] | "header" STRING | literal
+  // operand = path [ args ] [ STRING ] [ conversion ] | "header" STRING [ conversion ] | literal
+  //   (the STRING names a header of a MIME part: `part.header "X-Scan"`)
   public operand = this.RULE('operand', () => {
     this.OR([
       {
         ALT: () => {
           this.SUBRULE(this.path);
           this.OPTION(() => this.SUBRULE(this.args));
+          this.OPTION4(() => this.CONSUME2(T.StringLit, { LABEL: 'key' }));
+          this.OPTION2(() => this.SUBRULE(this.conversion));
         },
       },
       {
         ALT: () => {
           this.CONSUME(T.Header);
           this.CONSUME(T.StringLit);
+          this.OPTION3(() => this.SUBRULE2(this.conversion));
         },
       },
       { ALT: () => this.SUBRULE(this.literal) },
+    ]);
+  });
+
+  // conversion = "as" NAME | "count"
+  public conversion = this.RULE('conversion', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.As);
+          this.CONSUME(T.Name);
+        },
+      },
+      { ALT: () => this.CONSUME(T.Count) },
     ]);
   });
 

@@ -29,6 +29,7 @@ const KEYWORDS = [
   'rule',
   'if',
   'then',
+  'else',
   'for',
   'in',
   'when',
@@ -57,6 +58,8 @@ const KEYWORDS = [
   'exists',
   'missing',
   'header',
+  'as',
+  'count',
   'true',
   'false',
 ] as const;
@@ -86,6 +89,7 @@ export const {
   rule: RuleKw,
   if: If,
   then: Then,
+  else: Else,
   for: For,
   in: In,
   when: When,
@@ -114,6 +118,8 @@ export const {
   exists: Exists,
   missing: Missing,
   header: Header,
+  as: As,
+  count: Count,
   true: True,
   false: False,
 } = keywords;

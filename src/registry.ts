@@ -112,6 +112,11 @@ export interface LinkSource extends Component {
    * suffix:'string', action:'action'}).
    */
   fields: Record<string, ParamType>;
+  /**
+   * Fields read with a name (`part.header "X-Scan"`), each a function of the name in the row;
+   * the type is that of what the function returns.
+   */
+  keyedFields?: Record<string, ParamType>;
   rows(ctx: MessageContext): Record<string, unknown>[] | Promise<Record<string, unknown>[]>;
 }
 

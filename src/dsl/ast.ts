@@ -55,11 +55,15 @@ export interface PipelineDecl extends Node {
 
 export type Link = IfLink | DoLink | ForLink;
 
-/** `if CONDITION then ACTION` */
+/**
+ * `if CONDITION then ACTION [else ACTION]`; either action may be a block `{ links }`, and
+ * `else if …` is a block holding that one `if` link.
+ */
 export interface IfLink extends Node {
   kind: 'If';
   condition: Condition;
   action: Action;
+  otherwise?: Action;
 }
 
 /** A bare action: the condition is `truth`. */
@@ -76,7 +80,13 @@ export interface ForLink extends Node {
   links: Link[];
 }
 
-export type Action = SimpleAction | DispositionAction | JumpAction | RunAction | UnknownAction;
+export type Action = SimpleAction | DispositionAction | JumpAction | RunAction | UnknownAction | BlockAction;
+
+/** `{ links }` after `then` or `else`: the links, run in order, then the link after the `if`. */
+export interface BlockAction extends Node {
+  kind: 'Block';
+  links: Link[];
+}
 
 export interface SimpleAction extends Node {
   kind: 'Accept' | 'Defer' | 'Stop';
@@ -160,13 +170,23 @@ export interface TestCond extends Node {
   predicate?: Predicate;
 }
 
-export type Operand = RefOperand | HeaderOperand | Literal;
+export type Operand = RefOperand | HeaderOperand | ConvertOperand | Literal;
 
-/** `path [args]`: a rule, a setting, a constant ... decided by resolve.ts. */
+/** `path [args] [STRING]`: a rule, a setting, a constant ... decided by resolve.ts. */
 export interface RefOperand extends Node {
   kind: 'Ref';
   path: Path;
   args?: Args;
+  /** `part.header "X"`: the name a keyed field is read with. */
+  key?: StringLit;
+}
+
+/** `OPERAND as TYPE` (`header "X-Spam-Score" as number`) or `OPERAND count`. */
+export interface ConvertOperand extends Node {
+  kind: 'Convert';
+  of: RefOperand | HeaderOperand;
+  /** The type after `as`; absent for `count`. */
+  type?: Ident;
 }
 
 export interface HeaderOperand extends Node {
@@ -258,4 +278,14 @@ export interface Arg extends Node {
 
 export function pathText(path: Path): string {
   return path.parts.map((p) => p.name).join('.');
+}
+
+/** The runs of links nested directly in a link: a `for`'s, and the blocks of an `if`. */
+export function nestedRuns(link: Link): Link[][] {
+  if (link.kind === 'For') return [link.links];
+  if (link.kind !== 'If') return [];
+  const runs: Link[][] = [];
+  if (link.action.kind === 'Block') runs.push(link.action.links);
+  if (link.otherwise?.kind === 'Block') runs.push(link.otherwise.links);
+  return runs;
 }

@@ -10,6 +10,7 @@ import { dslParser } from '../../grammar/parser.js';
 import { MAX_LINKS } from '../../grammar/limits.js';
 import type * as C from '../../grammar/cst.js';
 import type * as A from './ast.js';
+import { nestedRuns } from './ast.js';
 import { Codes, type DiagnosticSink } from './diagnostics.js';
 import { decodeRegex, decodeSize, decodeString } from './literals.js';
 import type { Span } from './source.js';
@@ -130,11 +131,7 @@ class AstBuilder extends BaseVisitor implements C.ICstNodeVisitor<unknown, unkno
   }
 
   link(ctx: C.LinkCstChildren): A.Link {
-    if (ctx.If) {
-      const condition = this.build<A.Condition>(need(ctx.condition));
-      const action = this.build<A.Action>(need(ctx.action));
-      return { kind: 'If', condition, action, span: join(tokenSpan(ctx.If[0]), action.span) };
-    }
+    if (ctx.ifLink) return this.build<A.IfLink>(ctx.ifLink[0]);
     if (ctx.For) {
       const links = this.buildAll<A.Link>(ctx.link);
       const source = this.build<A.Path>(need(ctx.path));
@@ -143,6 +140,34 @@ class AstBuilder extends BaseVisitor implements C.ICstNodeVisitor<unknown, unkno
     }
     const action = this.build<A.Action>(need(ctx.action));
     return { kind: 'Do', action, span: action.span };
+  }
+
+  ifLink(ctx: C.IfLinkCstChildren): A.IfLink {
+    const condition = this.build<A.Condition>(need(ctx.condition));
+    const action = this.build<A.Action>(need(ctx.branch));
+    let otherwise: A.Action | undefined;
+    if (ctx.Else) {
+      if (ctx.ifLink) otherwise = elseIf(this.build<A.IfLink>(ctx.ifLink[0]));
+      else otherwise = this.build<A.Action>(need(ctx.branch, 1));
+    }
+    return {
+      kind: 'If',
+      condition,
+      action,
+      otherwise,
+      span: join(tokenSpan(need(ctx.If)), (otherwise ?? action).span),
+    };
+  }
+
+  branch(ctx: C.BranchCstChildren): A.Action {
+    return ctx.block ? this.build<A.BlockAction>(ctx.block[0]) : this.build<A.Action>(need(ctx.action));
+  }
+
+  block(ctx: C.BlockCstChildren): A.BlockAction {
+    const links = this.buildAll<A.Link>(ctx.link);
+    const open = tokenSpan(need(ctx.LBrace));
+    const end = closing(ctx.RBrace) ?? links[links.length - 1]?.span ?? open;
+    return { kind: 'Block', links, span: join(open, end) };
   }
 
   action(ctx: C.ActionCstChildren): A.Action {
@@ -226,14 +251,24 @@ class AstBuilder extends BaseVisitor implements C.ICstNodeVisitor<unknown, unkno
   }
 
   operand(ctx: C.OperandCstChildren): A.Operand {
+    let of: A.RefOperand | A.HeaderOperand;
     if (ctx.Header) {
       const name = this.string(need(ctx.StringLit));
-      return { kind: 'Header', name, span: join(tokenSpan(ctx.Header[0]), name.span) };
+      of = { kind: 'Header', name, span: join(tokenSpan(ctx.Header[0]), name.span) };
+    } else if (ctx.literal) return this.build<A.Literal>(ctx.literal[0]);
+    else {
+      const path = this.build<A.Path>(need(ctx.path));
+      const args = ctx.args ? this.build<A.Args>(ctx.args[0]) : undefined;
+      const key = ctx.key ? this.string(ctx.key[0]) : undefined;
+      of = { kind: 'Ref', path, args, key, span: join(path.span, (key ?? args ?? path).span) };
     }
-    if (ctx.literal) return this.build<A.Literal>(ctx.literal[0]);
-    const path = this.build<A.Path>(need(ctx.path));
-    const args = ctx.args ? this.build<A.Args>(ctx.args[0]) : undefined;
-    return { kind: 'Ref', path, args, span: join(path.span, (args ?? path).span) };
+    return ctx.conversion ? converted(of, this.build<ConversionParts>(ctx.conversion[0])) : of;
+  }
+
+  conversion(ctx: C.ConversionCstChildren): ConversionParts {
+    if (ctx.Count) return { span: tokenSpan(ctx.Count[0]) };
+    const type = ident(need(ctx.Name));
+    return { type, span: join(tokenSpan(need(ctx.As)), type.span) };
   }
 
   predicate(ctx: C.PredicateCstChildren): A.Predicate {
@@ -313,6 +348,21 @@ class AstBuilder extends BaseVisitor implements C.ICstNodeVisitor<unknown, unkno
   private reason(t: IToken): A.TemplateLit {
     return reasonLit(t, this.sink);
   }
+}
+
+/** `as TYPE` (with the type) or `count` (without). */
+export interface ConversionParts {
+  type?: A.Ident;
+  span: Span;
+}
+
+export function converted(of: A.RefOperand | A.HeaderOperand, c: ConversionParts): A.ConvertOperand {
+  return { kind: 'Convert', of, type: c.type, span: join(of.span, c.span) };
+}
+
+/** `else if …`: a block holding that one link, so the IR needs no form of its own for it. */
+export function elseIf(link: A.IfLink): A.BlockAction {
+  return { kind: 'Block', links: [link], span: link.span };
 }
 
 export function stringLit(t: IToken): A.StringLit {
@@ -406,7 +456,7 @@ function countLinks(links: readonly A.Link[]): number {
   const todo: (readonly A.Link[])[] = [links];
   for (let run = todo.pop(); run; run = todo.pop()) {
     n += run.length;
-    for (const l of run) if (l.kind === 'For') todo.push(l.links);
+    for (const l of run) todo.push(...nestedRuns(l));
   }
   return n;
 }

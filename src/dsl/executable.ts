@@ -24,13 +24,17 @@ export type ExecAction =
   | { kind: 'jump-to' | 'detour-to'; label: string; to: Getter; otherwise?: Getter }
   | { kind: 'run'; label: string; effect: Effect; args: ArgsFn }
   /** `for AS in SOURCE { links }`: the executor runs `links` once per row, with the row as `as`. */
-  | { kind: 'for'; label: string; source: LinkSource; as: string; links: readonly ExecLink[] };
+  | { kind: 'for'; label: string; source: LinkSource; as: string; links: readonly ExecLink[] }
+  /** `{ links }` after `then` or `else`: the executor runs `links`, then the link after this one. */
+  | { kind: 'block'; label: string; links: readonly ExecLink[] };
 
 export interface ExecLink {
   at: string;
   /** Undefined: unconditional. */
   test?: Cond;
   action: ExecAction;
+  /** `else`: what runs when `test` does not hold. */
+  otherwise?: ExecAction;
 }
 
 export interface ExecutableChain {
@@ -90,7 +94,11 @@ class Builder {
   ) {}
 
   links(links: ChainIr['links']): ExecLink[] {
-    return links.map((l): ExecLink => ({ at: l.at, test: l.when && this.cond(l.when), action: this.action(l.action) }));
+    return links.map((l): ExecLink => {
+      const link: ExecLink = { at: l.at, test: l.when && this.cond(l.when), action: this.action(l.action) };
+      if (l.else) link.otherwise = this.action(l.else);
+      return link;
+    });
   }
 
   action(a: ActionIr): ExecAction {
@@ -100,6 +108,8 @@ class Builder {
         if (!source) throw new Error(`link source '${a.source}' is not registered`);
         return { kind: 'for', label: `for ${a.as} in ${a.source}`, source, as: a.as, links: this.links(a.links) };
       }
+      case 'block':
+        return { kind: 'block', label: blockLabel(a.links.length), links: this.links(a.links) };
       case 'accept':
       case 'hold':
       case 'reject':
@@ -192,6 +202,11 @@ class Builder {
       return out;
     };
   }
+}
+
+/** How a block reads in a trace: `{ 3 links }`. */
+function blockLabel(links: number): string {
+  return `{ ${links} link${links === 1 ? '' : 's'} }`;
 }
 
 // ---- rules and recording

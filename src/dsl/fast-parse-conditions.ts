@@ -5,7 +5,7 @@ import { EmbeddedActionsParser } from '../../grammar/chevrotain.js';
 import type { IOrAlt, IToken, TokenType } from 'chevrotain';
 import * as T from '../../grammar/tokens.js';
 import type * as A from './ast.js';
-import { ident, join, stringLit, tokenSpan } from './build-ast.js';
+import { converted, ident, join, stringLit, tokenSpan, type ConversionParts } from './build-ast.js';
 import * as N from './fast-parse-nodes.js';
 
 export abstract class ConditionParser extends EmbeddedActionsParser {
@@ -79,8 +79,18 @@ export abstract class ConditionParser extends EmbeddedActionsParser {
           ALT: () => {
             const path = this.SUBRULE(this.path);
             const args = this.OPTION(() => this.SUBRULE(this.args));
-            return this.ACTION((): A.RefOperand => {
-              return { kind: 'Ref', path, args, span: join(path.span, (args ?? path).span) };
+            const key = this.OPTION4(() => this.CONSUME2(T.StringLit));
+            const conversion = this.OPTION2(() => this.SUBRULE(this.conversion));
+            return this.ACTION((): A.Operand => {
+              const k = key ? stringLit(key) : undefined;
+              const of: A.RefOperand = {
+                kind: 'Ref',
+                path,
+                args,
+                key: k,
+                span: join(path.span, (k ?? args ?? path).span),
+              };
+              return conversion ? converted(of, conversion) : of;
             });
           },
         },
@@ -88,13 +98,38 @@ export abstract class ConditionParser extends EmbeddedActionsParser {
           ALT: () => {
             const kw = this.CONSUME(T.Header);
             const name = this.CONSUME(T.StringLit);
-            return this.ACTION((): A.HeaderOperand => {
+            const conversion = this.OPTION3(() => this.SUBRULE2(this.conversion));
+            return this.ACTION((): A.Operand => {
               const n = stringLit(name);
-              return { kind: 'Header', name: n, span: join(tokenSpan(kw), n.span) };
+              const of: A.HeaderOperand = { kind: 'Header', name: n, span: join(tokenSpan(kw), n.span) };
+              return conversion ? converted(of, conversion) : of;
             });
           },
         },
         { ALT: () => this.SUBRULE(this.literal) },
+      ]),
+    );
+  });
+
+  public conversion = this.RULE('conversion', (): ConversionParts => {
+    return this.OR(
+      (this.alts[10] ??= [
+        {
+          ALT: () => {
+            const as = this.CONSUME(T.As);
+            const name = this.CONSUME(T.Name);
+            return this.ACTION((): ConversionParts => {
+              const type = ident(name);
+              return { type, span: join(tokenSpan(as), type.span) };
+            });
+          },
+        },
+        {
+          ALT: () => {
+            const count = this.CONSUME(T.Count);
+            return this.ACTION((): ConversionParts => ({ span: tokenSpan(count) }));
+          },
+        },
       ]),
     );
   });

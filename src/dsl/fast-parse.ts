@@ -11,7 +11,7 @@ import type { IToken } from 'chevrotain';
 import * as T from '../../grammar/tokens.js';
 import { parseLimitProblem } from '../../grammar/limits.js';
 import type * as A from './ast.js';
-import { ident, join, reasonLit, tokenSpan } from './build-ast.js';
+import { elseIf, ident, join, reasonLit, tokenSpan } from './build-ast.js';
 import type { DiagnosticSink } from './diagnostics.js';
 import * as N from './fast-parse-nodes.js';
 import { ConditionParser } from './fast-parse-conditions.js';
@@ -85,17 +85,7 @@ class AstParser extends ConditionParser {
   public link = this.RULE('link', (): A.Link => {
     return this.OR(
       (this.alts[2] ??= [
-        {
-          ALT: () => {
-            const kw = this.CONSUME(T.If);
-            const condition = this.SUBRULE(this.condition);
-            this.CONSUME(T.Then);
-            const action = this.SUBRULE(this.action);
-            return this.ACTION((): A.IfLink => {
-              return { kind: 'If', condition, action, span: join(tokenSpan(kw), action.span) };
-            });
-          },
-        },
+        { ALT: () => this.SUBRULE(this.ifLink) as A.Link },
         {
           ALT: () => {
             const kw = this.CONSUME(T.For);
@@ -120,6 +110,50 @@ class AstParser extends ConditionParser {
         },
       ]),
     );
+  });
+
+  public ifLink = this.RULE('ifLink', (): A.IfLink => {
+    const kw = this.CONSUME(T.If);
+    const condition = this.SUBRULE(this.condition);
+    this.CONSUME(T.Then);
+    const action = this.SUBRULE(this.branch);
+    const otherwise = this.OPTION(() => {
+      this.CONSUME(T.Else);
+      return this.OR(
+        (this.alts[16] ??= [
+          {
+            ALT: () => {
+              const inner = this.SUBRULE(this.ifLink);
+              return this.ACTION(() => elseIf(inner));
+            },
+          },
+          { ALT: () => this.SUBRULE2(this.branch) },
+        ]),
+      );
+    });
+    return this.ACTION((): A.IfLink => {
+      return { kind: 'If', condition, action, otherwise, span: join(tokenSpan(kw), (otherwise ?? action).span) };
+    });
+  });
+
+  public branch = this.RULE('branch', (): A.Action => {
+    return this.OR(
+      (this.alts[17] ??= [
+        { ALT: () => this.SUBRULE(this.block) as A.Action },
+        { ALT: () => this.SUBRULE(this.action) },
+      ]),
+    );
+  });
+
+  public block = this.RULE('block', (): A.BlockAction => {
+    const open = this.CONSUME(T.LBrace);
+    const links: A.Link[] = [];
+    this.MANY(() => {
+      const link = this.SUBRULE(this.link);
+      this.ACTION(() => links.push(link));
+    });
+    const end = this.CONSUME(T.RBrace);
+    return this.ACTION((): A.BlockAction => ({ kind: 'Block', links, span: join(tokenSpan(open), tokenSpan(end)) }));
   });
 
   public action = this.RULE('action', (): A.Action => {

@@ -129,7 +129,7 @@ const ITEM_RULES: Record<string, ItemKind | undefined> = {
 
 function walk(node: CstNode, structure: Structure): void {
   let kind = ITEM_RULES[node.name];
-  if (node.name === 'link') kind = node.children.If ? 'if' : node.children.For ? 'for' : 'action';
+  if (node.name === 'link') kind = node.children.ifLink ? 'if' : node.children.For ? 'for' : 'action';
   if (kind) {
     // The parser tracks each node's first offset; walking the subtree (a whole chain for its
     // declaration) is the fallback for nodes recovery made up.
@@ -168,8 +168,11 @@ function firstOffset(node: CstNode): number | undefined {
 // ---------------------------------------------------------------------------------------
 // Emitting the tokens.
 
-/** Tokens before which an author's line break is kept (indented as a continuation). */
-const BREAKS_BEFORE: TokenType[] = [T.Then, T.And, T.Or, T.When];
+/**
+ * Tokens before which an author's line break is kept (indented as a continuation); for
+ * `else`, only between two actions (joinsElse).
+ */
+const BREAKS_BEFORE: TokenType[] = [T.Then, T.And, T.Or, T.When, T.Else];
 /** Reserved words that always begin an item where they may (not after `.`, not before `:`). */
 const TOP_LEVEL_WORDS: TokenType[] = [T.Let, T.RuleKw, T.Chain, T.Pipeline];
 
@@ -242,7 +245,8 @@ function layout(text: string, tokens: IToken[], structure: Structure): string {
     else if (is(prev, T.LBrace))
       role = 'item'; // not an item, yet first in a block: a syntax error
     else if (p.afterRuleEquals && hasNewline(text, prev, t)) role = 'continuation';
-    else if (BREAKS_BEFORE.some((type) => is(t, type)) && hasNewline(text, prev, t)) role = 'continuation';
+    else if (BREAKS_BEFORE.some((type) => is(t, type)) && !joinsElse(t, prev, p.next) && hasNewline(text, prev, t))
+      role = 'continuation';
 
     if (role === undefined) {
       const line = current!;
@@ -274,6 +278,14 @@ function layout(text: string, tokens: IToken[], structure: Structure): string {
   alignThen(wrapped);
   const body = wrapped.map((l) => l.text.replace(/[ \t]+$/, '')).join('\n');
   return body.length > 0 ? `${body}\n` : '';
+}
+
+/**
+ * An `else` that stays on the line before it: after a block's `}`, and before a block or an
+ * `else if`, whose lines follow the block layout (`} else {`, `} else if … then {`).
+ */
+function joinsElse(t: IToken, prev: IToken, next: IToken | undefined): boolean {
+  return is(t, T.Else) && (is(prev, T.RBrace) || is(next, T.LBrace) || is(next, T.If));
 }
 
 /** An item wider than MAX_WIDTH is broken once, at its preferred place, if it has one. */
@@ -352,7 +364,9 @@ function alignThen(lines: Line[]): void {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     const continued = lines[i + 1]?.role === 'continuation';
-    const aligned = line.kind === 'if' ? line.thenAt !== undefined : line.kind === 'action';
+    // A `then {` opens a block: its `then` stays next to the condition.
+    const opensBlock = line.text.endsWith('{');
+    const aligned = line.kind === 'if' ? line.thenAt !== undefined && !opensBlock : line.kind === 'action';
     const member = line.role === 'item' && !continued && aligned;
     const passes = line.role === 'comment';
     if (member && (run.length === 0 || line.depth === runDepth)) {

@@ -12,6 +12,7 @@
 // Node names and the order of statements depend only on the IR: equal IR, equal text.
 import { describe } from './values.js';
 import type { ActionIr, ArgsIr, ChainIr, CondIr, DslIr, LinkIr, PipelineIr, TestOp, ValueIr } from './ir.js';
+import { nestedLinkRuns } from './ir.js';
 
 const PRED_WORDS: Record<TestOp, string> = {
   is: 'is',
@@ -85,12 +86,16 @@ export function actionText(a: ActionIr): string {
       return `run ${a.effect}${argsText(a.args)}`;
     case 'for':
       return `for ${a.as} in ${a.source}`;
+    case 'block':
+      return '{ … }';
   }
 }
 
-/** A link as one line of the language: `if COND then ACTION`, or the bare action. */
-export function linkText(link: { when?: CondIr; action: ActionIr }): string {
-  return link.when ? `if ${conditionText(link.when)} then ${actionText(link.action)}` : actionText(link.action);
+/** A link as one line of the language: `if COND then ACTION [else ACTION]`, or the bare action. */
+export function linkText(link: { when?: CondIr; action: ActionIr; else?: ActionIr }): string {
+  if (!link.when) return actionText(link.action);
+  const otherwise = link.else ? ` else ${actionText(link.else)}` : '';
+  return `if ${conditionText(link.when)} then ${actionText(link.action)}${otherwise}`;
 }
 
 /** A DOT string literal. */
@@ -160,7 +165,10 @@ export function chainToDot(ir: ChainIr): string {
       if ('chain' in l.action) staticTargets.add(l.action.chain);
       const d = l.action.do;
       if (d === 'accept' || d === 'hold' || d === 'reject' || d === 'discard') staticTargets.add(d);
-      if (l.action.do === 'for') collect(l.action.links);
+      for (const run of nestedLinkRuns(l)) collect(run);
+      if (l.else && 'chain' in l.else) staticTargets.add(l.else.chain);
+      const e = l.else?.do;
+      if (e === 'accept' || e === 'hold' || e === 'reject' || e === 'discard') staticTargets.add(e);
     }
   };
   collect(ir.links);
@@ -186,53 +194,72 @@ function drawLinks(
   links.forEach((link, i) => dot.node(id(i), { label: `${link.at}\n${linkText(link)}` }));
   links.forEach((link, i) => {
     const from = id(i);
-    const a = link.action;
-    const label = actionText(a);
-    switch (a.do) {
-      case 'accept':
-      case 'hold':
-      case 'reject':
-      case 'discard':
-        dot.node(chainNode(a.do), { label: a.do, style: 'rounded,bold' });
-        dot.edge(from, chainNode(a.do), { label });
-        break;
-      case 'defer':
-      case 'run':
-        dot.edge(from, next(i), { label });
-        break;
-      case 'stop':
-        dot.node(STOP, { shape: 'octagon', label: 'stop' });
-        dot.edge(from, STOP, { label });
-        break;
-      case 'for': {
-        const body = `${prefix}${i + 1}.`;
-        dot.edge(from, a.links.length ? `link:${body}1` : next(i), { label: 'each row' });
-        drawLinks(dot, a.links, body, from, computedTargets);
-        dot.edge(from, next(i), { style: 'dashed', label: 'rows done' });
-        break;
-      }
-      case 'jump':
-      case 'detour':
-        if ('chain' in a) {
-          dot.node(chainNode(a.chain), { label: a.chain, style: 'rounded,bold' });
-          dot.edge(from, chainNode(a.chain), { label: a.do });
-          if (a.do === 'detour') dot.edge(chainNode(a.chain), next(i), { style: 'dotted', label: 'returns' });
-        } else {
-          const computed = `computed:${prefix}${i + 1}`;
-          const otherwise = a.otherwise ? `\notherwise ${valueText(a.otherwise)}` : '';
-          dot.node(computed, { shape: 'diamond', label: `${valueText(a.to)}${otherwise}` });
-          dot.edge(from, computed, { label: `${a.do} to` });
-          for (const t of computedTargets) {
-            dot.node(chainNode(t), { label: t, style: 'rounded,bold' });
-            dot.edge(computed, chainNode(t), { label: t });
-            if (a.do === 'detour') dot.edge(chainNode(t), next(i), { style: 'dotted', label: 'returns' });
-          }
-          if (a.continues || !computedTargets.length) dot.edge(computed, next(i), { style: 'dashed', label: 'defer' });
-        }
-        break;
-    }
-    if (link.when) dot.edge(from, next(i), { style: 'dashed', label: 'miss' });
+    const body = `${prefix}${i + 1}.`;
+    drawAction(dot, from, link.action, body, next(i), computedTargets);
+    if (link.else) drawAction(dot, from, link.else, `${prefix}${i + 1}e.`, next(i), computedTargets, 'else ');
+    else if (link.when) dot.edge(from, next(i), { style: 'dashed', label: 'miss' });
   });
+}
+
+/**
+ * The edges of one action of the link drawn as `from`; `body` prefixes the ids of a block's or
+ * loop's links, `next` is where the chain goes on, `tag` marks an `else` action's edges.
+ */
+function drawAction(
+  dot: Dot,
+  from: string,
+  a: ActionIr,
+  body: string,
+  next: string,
+  computedTargets: readonly string[],
+  tag = '',
+): void {
+  const label = tag + actionText(a);
+  switch (a.do) {
+    case 'accept':
+    case 'hold':
+    case 'reject':
+    case 'discard':
+      dot.node(chainNode(a.do), { label: a.do, style: 'rounded,bold' });
+      dot.edge(from, chainNode(a.do), { label });
+      break;
+    case 'defer':
+    case 'run':
+      dot.edge(from, next, { label });
+      break;
+    case 'stop':
+      dot.node(STOP, { shape: 'octagon', label: 'stop' });
+      dot.edge(from, STOP, { label });
+      break;
+    case 'for':
+      dot.edge(from, a.links.length ? `link:${body}1` : next, { label: 'each row' });
+      drawLinks(dot, a.links, body, from, computedTargets);
+      dot.edge(from, next, { style: 'dashed', label: 'rows done' });
+      break;
+    case 'block':
+      dot.edge(from, a.links.length ? `link:${body}1` : next, { label: tag ? 'else' : 'then' });
+      drawLinks(dot, a.links, body, next, computedTargets);
+      break;
+    case 'jump':
+    case 'detour':
+      if ('chain' in a) {
+        dot.node(chainNode(a.chain), { label: a.chain, style: 'rounded,bold' });
+        dot.edge(from, chainNode(a.chain), { label: tag + a.do });
+        if (a.do === 'detour') dot.edge(chainNode(a.chain), next, { style: 'dotted', label: 'returns' });
+      } else {
+        const computed = `computed:${body.slice(0, -1)}`;
+        const otherwise = a.otherwise ? `\notherwise ${valueText(a.otherwise)}` : '';
+        dot.node(computed, { shape: 'diamond', label: `${valueText(a.to)}${otherwise}` });
+        dot.edge(from, computed, { label: `${tag}${a.do} to` });
+        for (const t of computedTargets) {
+          dot.node(chainNode(t), { label: t, style: 'rounded,bold' });
+          dot.edge(computed, chainNode(t), { label: t });
+          if (a.do === 'detour') dot.edge(chainNode(t), next, { style: 'dotted', label: 'returns' });
+        }
+        if (a.continues || !computedTargets.length) dot.edge(computed, next, { style: 'dashed', label: 'defer' });
+      }
+      break;
+  }
 }
 
 export function pipelineToDot(ir: PipelineIr): string {

@@ -7,6 +7,7 @@
 // a file with a typo elsewhere still gets its graph checked.
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import type { ActionIr, ChainIr, LinkIr } from './ir.js';
+import { nestedLinkRuns } from './ir.js';
 import type { SourceText } from './source.js';
 
 const DISPOSITIONS = ['accept', 'hold', 'reject', 'discard'];
@@ -24,32 +25,33 @@ interface Edge {
 /** Every edge out of a chain: named jumps and detours, dispositions, typed computed targets. */
 export function chainEdges(ir: ChainIr): Edge[] {
   const edges: Edge[] = [];
+  const edge = (a: ActionIr, at: string) => {
+    switch (a.do) {
+      case 'accept':
+      case 'hold':
+      case 'reject':
+      case 'discard':
+        edges.push({ from: ir.name, to: a.do, kind: 'jump', at, length: 0 });
+        break;
+      case 'jump':
+      case 'detour':
+        if ('chain' in a) {
+          edges.push({ from: ir.name, to: a.chain, kind: a.do, at: a.at ?? at, length: [...a.chain].length });
+        } else {
+          for (const d of DISPOSITIONS) {
+            if (ir.targets.includes(d)) edges.push({ from: ir.name, to: d, kind: a.do, at, length: 0 });
+          }
+        }
+        break;
+      default:
+        break;
+    }
+  };
   const walk = (links: readonly LinkIr[]) => {
     for (const link of links) {
-      const a: ActionIr = link.action;
-      switch (a.do) {
-        case 'accept':
-        case 'hold':
-        case 'reject':
-        case 'discard':
-          edges.push({ from: ir.name, to: a.do, kind: 'jump', at: link.at, length: 0 });
-          break;
-        case 'jump':
-        case 'detour':
-          if ('chain' in a) {
-            edges.push({ from: ir.name, to: a.chain, kind: a.do, at: a.at ?? link.at, length: [...a.chain].length });
-          } else {
-            for (const d of DISPOSITIONS) {
-              if (ir.targets.includes(d)) edges.push({ from: ir.name, to: d, kind: a.do, at: link.at, length: 0 });
-            }
-          }
-          break;
-        case 'for':
-          walk(a.links);
-          break;
-        default:
-          break;
-      }
+      edge(link.action, link.at);
+      if (link.else) edge(link.else, link.at);
+      for (const run of nestedLinkRuns(link)) walk(run);
     }
   };
   walk(ir.links);
@@ -58,8 +60,14 @@ export function chainEdges(ir: ChainIr): Edge[] {
 
 /** Whether a link always ends the chain (unconditional, and never continues after its action). */
 function ends(link: LinkIr): boolean {
-  if (link.when && !(link.when.op === 'const' && link.when.value)) return false;
-  const a = link.action;
+  if (link.when && !(link.when.op === 'const' && link.when.value)) {
+    // Conditional: it ends the chain only when both of its branches do.
+    return link.else !== undefined && actionEnds(link.action) && actionEnds(link.else);
+  }
+  return actionEnds(link.action);
+}
+
+function actionEnds(a: ActionIr): boolean {
   switch (a.do) {
     case 'accept':
     case 'hold':
@@ -69,6 +77,8 @@ function ends(link: LinkIr): boolean {
       return true;
     case 'jump':
       return 'chain' in a || !a.continues;
+    case 'block':
+      return a.links.some(ends);
     default:
       return false;
   }

@@ -26,6 +26,7 @@ export {
   buildChain,
   buildExecutable,
   buildPipeline,
+  type ExecAction,
   type ExecLink,
   type Executable,
   type ExecutableChain,
@@ -55,7 +56,18 @@ export {
   valueText,
   type GraphFormat,
 } from './graph-dot.js';
-export { IR_VERSION, type ChainIr, type CondIr, type DslIr, type LinkIr, type PipelineIr, type ValueIr } from './ir.js';
+export {
+  IR_VERSION,
+  nestedLinkRuns,
+  type ActionIr,
+  type ChainIr,
+  type CondIr,
+  type DslIr,
+  type LinkIr,
+  type PipelineIr,
+  type ValueIr,
+} from './ir.js';
+export { bodyText, leafParts, MAX_PARTS_VISITED, partText } from './message-text.js';
 export type { Registries } from './resolve.js';
 export { readSourceFile, SourceText } from './source.js';
 export { registerMsgdataKey } from './types.js';

@@ -35,6 +35,8 @@ export interface LinkIr {
   /** Absent: an unconditional link (`truth`). */
   when?: CondIr;
   action: ActionIr;
+  /** `else`: what runs when `when` does not hold (`else if` is a block of one link). */
+  else?: ActionIr;
 }
 
 export type ActionIr =
@@ -51,7 +53,9 @@ export type ActionIr =
   | { do: 'jump' | 'detour'; to: ValueIr; otherwise?: ValueIr; continues?: true }
   | { do: 'run'; effect: string; args: ArgsIr }
   /** `for AS in SOURCE { links }`: the links once per row of a registered link source. */
-  | { do: 'for'; as: string; source: string; links: LinkIr[] };
+  | { do: 'for'; as: string; source: string; links: LinkIr[] }
+  /** `then { links }` or `else { links }`: the links in order, then the link after this one. */
+  | { do: 'block'; links: LinkIr[] };
 
 /** A reason: literal text and values, concatenated per message. */
 export type TemplateIr = (string | ValueIr)[];
@@ -86,8 +90,12 @@ export type ValueIr =
   | { message: string }
   /** `site.SECTION.KEY`, read from the configuration; `as` converts the text. */
   | { site: string; key: string; as?: 'number' | 'bool' | 'duration' }
-  /** A field of the row a `for` loop is at. */
-  | { row: string; field: string };
+  /** A field of the row a `for` loop is at; `key` for a field read by name (`part.header "X"`). */
+  | { row: string; field: string; key?: string }
+  /** `… count`: how many values the inner value has (a value that is not a list: 1, absent: 0). */
+  | { count: ValueIr }
+  /** `… as number`: the inner value's texts read as decimal numbers; texts that are not numbers are left out. */
+  | { number: ValueIr };
 
 export type ArgsIr = Record<string, ValueIr>;
 
@@ -106,4 +114,11 @@ export interface StepIr {
   handler: string;
   args: ArgsIr;
   when?: CondIr;
+}
+
+/** The runs of links nested directly in a link: a `for`'s, and the blocks of its action and `else`. */
+export function nestedLinkRuns(link: LinkIr): LinkIr[][] {
+  const runs: LinkIr[][] = [];
+  for (const a of [link.action, link.else]) if (a && (a.do === 'for' || a.do === 'block')) runs.push(a.links);
+  return runs;
 }

@@ -209,7 +209,7 @@ function syntaxHint(e: IRecognitionException): string | undefined {
     return `'${found.image}' is a reserved word; a name cannot be one`;
   }
   if (e.message.startsWith("expected 'then'")) return "a link reads 'if CONDITION then ACTION'";
-  if (rule === 'action') return ACTIONS_HINT;
+  if (rule === 'action' || rule === 'branch') return ACTIONS_HINT;
   if (e.message.startsWith("expected '}'")) return "each '{' needs a matching '}'";
   return undefined;
 }

@@ -17,7 +17,7 @@ import { KB_SETTINGS } from './types.js';
 import { sectionSpec } from '../config/schema.js';
 import type { ParamSpec } from '../registry.js';
 import { checkArg } from './check/args.js';
-import { checkBare, checkTest } from './check/conditions.js';
+import { checkBare, checkConvert, checkTest } from './check/conditions.js';
 import { checkJumpValue } from './check/jump.js';
 import { checkDefer, checkUnreachable, endsChain, isUnknownAction } from './check/links.js';
 import { PatternChecks } from './check/patterns.js';
@@ -101,7 +101,9 @@ class Lowering {
     if (link.kind === 'If') {
       const when = this.cond(link.condition);
       checkDefer(link, this.res, this.sink);
-      return { at: this.at(link), when, action: this.action(link.action) };
+      const out: I.LinkIr = { at: this.at(link), when, action: this.action(link.action) };
+      if (link.otherwise) out.else = this.action(link.otherwise);
+      return out;
     }
     checkDefer(link, this.res, this.sink);
     return { at: this.at(link), action: this.action(link.action) };
@@ -173,6 +175,8 @@ class Lowering {
         const args = this.args(a.args, effect?.params, `effect '${a.effect.name}'`);
         return { do: 'run', effect: a.effect.name, args };
       }
+      case 'Block':
+        return { do: 'block', links: this.links(a.links) };
       case 'UnknownAction':
         // A placeholder (the file has an MM202, so this IR is never run); `stop`, so the
         // graph does not add "may run out of links" to the real problem.
@@ -211,7 +215,10 @@ class Lowering {
 
   /** An operand alone: a rule, or something boolean. */
   private bare(o: A.Operand): I.CondIr {
-    if (o.kind !== 'Ref' && o.kind !== 'Header' && o.kind !== 'Bool') this.value(o);
+    if (o.kind === 'Convert') {
+      this.operand(o);
+      if (!checkConvert(o, this.res, this.sink)) return FAILED_COND;
+    } else if (o.kind !== 'Ref' && o.kind !== 'Header' && o.kind !== 'Bool') this.value(o);
     if (!checkBare(o, this.res, this.sink)) return FAILED_COND;
     if (o.kind === 'Bool') return { op: 'const', value: o.value };
     if (o.kind !== 'Ref') return FAILED_COND;
@@ -230,13 +237,27 @@ class Lowering {
     }
   }
 
+  /** The value a test reads on its left. */
+  private operand(o: A.Operand): I.ValueIr {
+    switch (o.kind) {
+      case 'Header':
+        return { header: o.name.value };
+      case 'Convert': {
+        const of = this.operand(o.of);
+        return o.type ? { number: of } : { count: of };
+      }
+      case 'Ref':
+        return this.value(o.path);
+      default:
+        return this.value(o);
+    }
+  }
+
   private test(c: A.TestCond, p: A.Predicate): I.CondIr {
     const operand = c.operand;
-    const left: I.ValueIr =
-      operand.kind === 'Header'
-        ? { header: operand.name.value }
-        : this.value(operand.kind === 'Ref' ? operand.path : operand);
+    const left = this.operand(operand);
     const right = p.value ? this.value(p.value) : undefined;
+    if (operand.kind === 'Convert' && !checkConvert(operand, this.res, this.sink)) return FAILED_COND;
     if (!checkTest(c, p, this.res, this.sink, this.patterns)) return FAILED_COND;
     const at = this.at(c);
     if (p.op === 'is-a' || p.op === 'is-not-a') {
@@ -289,7 +310,9 @@ class Lowering {
         return as ? { site: b.section, key: b.key, as } : { site: b.section, key: b.key };
       }
       case 'loop-var':
-        return { row: b.link.variable.name, field: b.field };
+        return b.key === undefined
+          ? { row: b.link.variable.name, field: b.field }
+          : { row: b.link.variable.name, field: b.field, key: b.key };
       case 'rule':
       case 'local-rule':
         return FAILED_VALUE; // reported by resolve

@@ -25,7 +25,7 @@ export class NestingDepths {
       case 'Not':
         return 1 + this.condDepth(c.operand);
       case 'Test': {
-        const o = c.operand;
+        const o = c.operand.kind === 'Convert' ? c.operand.of : c.operand;
         const left = o.kind === 'Header' ? 0 : o.kind === 'Ref' ? this.valueDepth(o.path) : this.valueDepth(o);
         const entries = o.kind === 'Ref' ? (o.args?.entries ?? []) : [];
         const args = entries.reduce((m, a) => Math.max(m, this.valueDepth(a.value)), 0);

@@ -46,19 +46,17 @@ export abstract class ConditionResolver {
       case 'Not':
         this.condition(c.operand);
         return;
-      case 'Test':
-        if (c.operand.kind === 'Ref') {
-          if (c.predicate) {
-            this.value(c.operand.path);
-            if (c.operand.args) {
-              this.sink.error(
-                c.operand.args.span,
-                Codes.UnknownParam,
-                `'${pathText(c.operand.path)}' takes no arguments`,
-              );
+      case 'Test': {
+        const operand = c.operand.kind === 'Convert' ? c.operand.of : c.operand;
+        if (operand.kind === 'Ref') {
+          if (operand.key) this.keyed(operand);
+          else if (c.predicate || c.operand.kind === 'Convert') {
+            this.value(operand.path);
+            if (operand.args) {
+              this.sink.error(operand.args.span, Codes.UnknownParam, `'${pathText(operand.path)}' takes no arguments`);
             }
-          } else this.bareTest(c.operand);
-        } else if (c.operand.kind !== 'Header') this.value(c.operand);
+          } else this.bareTest(operand);
+        } else if (operand.kind !== 'Header') this.value(operand);
         if (c.predicate?.value) this.value(c.predicate.value);
         if (c.predicate?.role && !(ROLES as readonly string[]).includes(c.predicate.role.name)) {
           const role = c.predicate.role;
@@ -70,7 +68,40 @@ export abstract class ConditionResolver {
           );
         }
         return;
+      }
     }
+  }
+
+  /** `part.header "X"`: a field of a loop's row read with a name. */
+  private keyed(ref: A.RefOperand): void {
+    const path = ref.path;
+    const [head, ...rest] = path.parts;
+    const loop = this.loopVars.get(head.name);
+    const source = loop && this.sources.get(loop);
+    const keyed = source?.keyedFields ?? {};
+    if (loop && !source) return; // an unknown link source: reported at the `for`
+    if (!loop || rest.length !== 1 || !keyed[rest[0].name]) {
+      const names = Object.keys(keyed).map((f) => `${head.name}.${f} "Name"`);
+      this.sink.error(
+        ref.key!.span,
+        Codes.BadOperator,
+        `'${pathText(path)}' is not read with a name`,
+        names.length
+          ? `only ${names.join(', ')} takes a name`
+          : `a name after a value reads a header of a MIME part: for part in message.parts { … part.header "X" … }`,
+      );
+      if (!loop) this.value(path);
+      return;
+    }
+    if (ref.args) this.sink.error(ref.args.span, Codes.UnknownParam, `'${pathText(path)}' takes no arguments`);
+    const field = rest[0].name;
+    this.paths.set(path, {
+      kind: 'loop-var',
+      link: loop,
+      field,
+      type: fromParamType(keyed[field]),
+      key: ref.key!.value,
+    });
   }
 
   /** What else a name is, for MM309: "a handler", "an effect", "a chain" … */
@@ -191,7 +222,24 @@ export abstract class ConditionResolver {
       this.sink.error(path.span, Codes.UnknownName, `unknown name '${name}'`, hint);
       return undefined;
     }
+    const looped = ROOTS.includes(name) || rest.length !== 1 ? undefined : this.sourceWithField(rest[0].name);
+    if (looped && !this.lets.has(name)) {
+      // `part.type` outside its loop: say where such a name comes from.
+      this.sink.error(
+        head.span,
+        Codes.UnknownName,
+        `unknown name '${name}': no loop here names its rows '${name}'`,
+        `a row's fields are read inside its loop: for ${name} in ${looped} { … ${pathText(path)} … }`,
+      );
+      return undefined;
+    }
     return resolveRooted(path, this.sink, () => [...this.lets.keys(), ...this.loopVars.keys(), ...ROOTS]);
+  }
+
+  /** The first link source whose rows have a field of this name, for a hint. */
+  private sourceWithField(field: string): string | undefined {
+    const sources = this.env.registry.linkSources;
+    return sources.names().find((n) => Object.hasOwn(sources.get(n)?.fields ?? {}, field));
   }
 
   /** `c.header`: a field of the row a `for` is at, typed by its link source. */
@@ -212,6 +260,15 @@ export abstract class ConditionResolver {
     // An unknown source was reported at the `for`.
     if (!source) return { kind: 'loop-var', link: loop, field, type: 'unknown' };
     const type = source.fields[field];
+    if (!type && source.keyedFields?.[field]) {
+      this.sink.error(
+        path.span,
+        Codes.BadOperator,
+        `'${pathText(path)}' is read with a name`,
+        `write ${pathText(path)} "Name", as in ${pathText(path)} "Content-Description"`,
+      );
+      return undefined;
+    }
     if (!type) {
       const fields = Object.keys(source.fields);
       this.sink.error(

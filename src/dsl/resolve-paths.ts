@@ -14,7 +14,7 @@ import { MESSAGE_TYPES, msgdataKeys, msgdataType, settingType, siteType, type Ty
 export type RootedBinding =
   | { kind: 'setting'; name: string; type: Ty }
   | { kind: 'msgdata'; key: string; type: Ty }
-  /** A message value: `sender`, `sender.domain`, `senders`, `size`, `recipients`, `recipients.count`. */
+  /** A message value: `sender`, `sender.domain`, `senders`, `size`, `recipients`, `recipients.count`, `body`. */
   | { kind: 'message'; name: string; type: Ty }
   | { kind: 'site'; section: string; key: string; type: Ty };
 
@@ -24,6 +24,7 @@ export const MESSAGE_VALUES = new Map<string, readonly string[]>([
   ['senders', []],
   ['recipients', ['count']],
   ['size', []],
+  ['body', []],
 ]);
 export const ROOTS = ['list', 'msgdata', 'site', ...MESSAGE_VALUES.keys()];
 

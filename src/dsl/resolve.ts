@@ -9,7 +9,7 @@
 // A declaration holding a syntax error is skipped: its tree is incomplete, and its real
 // problem was already reported.
 import type * as A from './ast.js';
-import { pathText } from './ast.js';
+import { nestedRuns, pathText } from './ast.js';
 import { Codes, type DiagnosticSink } from './diagnostics.js';
 import { didYouMean } from './suggest.js';
 import { MAX_NESTING } from '../../grammar/limits.js';
@@ -43,7 +43,7 @@ export type Binding =
   | { kind: 'const'; def: A.LetDef }
   | RootedBinding
   /** A field of the current row of a `for` loop. */
-  | { kind: 'loop-var'; link: A.ForLink; field: string; type: Ty };
+  | { kind: 'loop-var'; link: A.ForLink; field: string; type: Ty; key?: string };
 
 export interface Resolution {
   paths: Map<A.Path, Binding>;
@@ -192,6 +192,7 @@ class Resolver extends ConditionResolver {
         continue;
       }
       this.action(link.action);
+      if (link.kind === 'If' && link.otherwise) this.action(link.otherwise);
     }
   }
 
@@ -203,10 +204,10 @@ class Resolver extends ConditionResolver {
     let previous: A.Action | undefined;
     for (const link of links) {
       if (link.span.start >= before) return;
-      if (link.kind === 'For') {
-        this.unknownActions(link.links, before);
+      if (link.kind === 'For' || (link.kind === 'If' && (link.action.kind === 'Block' || link.otherwise))) {
+        for (const run of nestedRuns(link)) this.unknownActions(run, before);
         previous = undefined;
-        continue;
+        if (link.kind === 'For') continue;
       }
       // `iff loop then …` makes two unknown words of one typo: report the first.
       const echo = previous?.kind === 'UnknownAction' && !previous.args;
@@ -280,6 +281,9 @@ class Resolver extends ConditionResolver {
       case 'Reject':
       case 'Discard':
         for (const part of action.reason?.parts ?? []) if (typeof part !== 'string') this.value(part);
+        return;
+      case 'Block':
+        this.links(action.links);
         return;
       case 'UnknownAction': {
         const word = action.word.name;

@@ -201,6 +201,7 @@ export const MESSAGE_TYPES: ReadonlyMap<string, Ty> = new Map<string, Ty>([
   ['recipients', 'address[]'],
   ['recipients.count', 'number'],
   ['size', 'size'],
+  ['body', 'string'],
 ]);
 
 /** The roles `is a ROLE` knows. */

@@ -8,6 +8,7 @@ import { isSecretKey, SECRET_NAME } from '../config/schema.js';
 import { SETTINGS_BY_NAME } from '../model/list-settings.js';
 import type { TemplateIr, TestOp, ValueIr } from './ir.js';
 import { compilePattern, isPattern, tryPattern } from '../patterns/patterns.js';
+import { bodyText } from './message-text.js';
 
 export type Getter = (ctx: MessageContext) => unknown;
 export type Cond = (ctx: MessageContext) => boolean | Promise<boolean>;
@@ -31,6 +32,7 @@ const MESSAGE_GETTERS: Record<string, Getter> = {
   recipients,
   'recipients.count': (ctx) => recipients(ctx).length,
   size: (ctx) => ctx.msg.toBuffer().length,
+  body: (ctx) => bodyText(ctx.msg),
 };
 
 /** The addresses of To and Cc, lower-cased, each once. */
@@ -88,12 +90,51 @@ export function getter(v: ValueIr): Getter {
     };
   }
   if ('row' in v) {
-    const { row, field } = v;
+    const { row, field, key } = v;
+    if (key !== undefined) {
+      return (ctx) => {
+        const read = ctx.run?.loopRows?.[row]?.[field];
+        return typeof read === 'function' ? (read as (k: string) => unknown)(key) : undefined;
+      };
+    }
     return (ctx) => ctx.run?.loopRows?.[row]?.[field];
+  }
+  if ('count' in v) {
+    const g = getter(v.count);
+    return (ctx) => {
+      const x = g(ctx);
+      return Array.isArray(x) ? x.length : x === undefined || x === null ? 0 : 1;
+    };
+  }
+  if ('number' in v) {
+    const g = getter(v.number);
+    return (ctx) => {
+      const x = g(ctx);
+      const out: number[] = [];
+      for (const item of Array.isArray(x) ? x : [x]) {
+        const n = decimal(item);
+        if (n !== undefined) out.push(n);
+      }
+      return out;
+    };
   }
   const g = MESSAGE_GETTERS[v.message];
   if (!g) throw new Error(`'${v.message}' cannot be read`);
   return g;
+}
+
+/** Longer texts are not numbers: the test stays cheap whatever a header holds. */
+const MAX_NUMBER_TEXT = 64;
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+
+/** A header's text as a decimal number (`7.5`, ` -3 `, `+2.`), or undefined when it is not one. */
+export function decimal(x: unknown): number | undefined {
+  if (typeof x === 'number') return Number.isFinite(x) ? x : undefined;
+  if (typeof x !== 'string' || x.length > MAX_NUMBER_TEXT) return undefined;
+  const text = x.trim();
+  if (!DECIMAL.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
 }
 
 /** How a value reads in a trace label. */
@@ -105,7 +146,9 @@ export function describe(v: ValueIr): string {
   if ('msgdata' in v) return `msgdata.${v.msgdata}`;
   if ('header' in v) return `header ${JSON.stringify(v.header)}`;
   if ('site' in v) return `site.${v.site}.${v.key}`;
-  if ('row' in v) return `${v.row}.${v.field}`;
+  if ('row' in v) return v.key === undefined ? `${v.row}.${v.field}` : `${v.row}.${v.field} ${JSON.stringify(v.key)}`;
+  if ('count' in v) return `${describe(v.count)} count`;
+  if ('number' in v) return `${describe(v.number)} as number`;
   return v.message;
 }
 

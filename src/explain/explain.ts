@@ -6,7 +6,7 @@
 // or sent. The pipeline that would follow is shown step by step with its `when`s evaluated.
 import { readFileSync } from 'node:fs';
 import type { MessageContext } from '../registry.js';
-import { conditionText, type LinkIr, type Registries } from '../dsl/index.js';
+import { conditionText, nestedLinkRuns, type LinkIr, type Registries } from '../dsl/index.js';
 import { runChain, type ChainTrace } from '../moderation/chain-executor.js';
 import {
   EXPLAIN_VERSION,
@@ -79,7 +79,7 @@ export async function explainMessage(opts: ExplainOptions): Promise<ExplainTrace
   let logIndex = 0;
   for (const step of trace?.links ?? []) {
     const chain = chains.chain(step.chain)!;
-    // A step may be a link inside a `for` loop, so the chain's links are searched at every depth.
+    // A step may be a link inside a `for` loop or a block, so the chain's links are searched at every depth.
     const linkIr = linkAt(chain.ir.links, step.at);
     if (!linkIr) throw new Error(`explain: chain '${step.chain}' has no link at ${step.at}`);
     // Each conditional link logged one entry as it was evaluated, in the trace's order.
@@ -98,8 +98,10 @@ export async function explainMessage(opts: ExplainOptions): Promise<ExplainTrace
       action: step.action,
     };
     if (step.row !== undefined) link.row = step.row;
+    if (linkIr.else) link.branch = step.else ? 'else' : 'then';
     if (step.target !== undefined) link.target = step.target;
-    if (linkIr.action.do === 'run' && step.hit) link.effect = wouldRun(linkIr.action.effect, registry);
+    const ran = step.else ? linkIr.else : step.hit ? linkIr.action : undefined;
+    if (ran?.do === 'run') link.effect = wouldRun(ran.effect, registry);
     links.push(link);
   }
 
@@ -147,12 +149,12 @@ export async function explainMessage(opts: ExplainOptions): Promise<ExplainTrace
   return result;
 }
 
-/** The link written at `at`, at the top level or inside a `for` loop. */
+/** The link written at `at`, at the top level or inside a `for` loop or a block. */
 function linkAt(links: readonly LinkIr[], at: string): LinkIr | undefined {
   for (const link of links) {
     if (link.at === at) return link;
-    if (link.action.do === 'for') {
-      const inner = linkAt(link.action.links, at);
+    for (const run of nestedLinkRuns(link)) {
+      const inner = linkAt(run, at);
       if (inner) return inner;
     }
   }

@@ -23,6 +23,7 @@ export function formatExplain(t: ExplainTrace): string {
   const w2 = Math.max(0, ...text.map((s) => s.length));
   t.links.forEach((l, i) => {
     let outcome = l.condition === 'always' ? 'taken' : l.taken ? 'hit' : 'miss';
+    if (l.branch) outcome += `, ${l.branch} ${l.action}`;
     if (l.target !== undefined) outcome += `, to ${l.target}`;
     if (l.effect) outcome += ' (effect not run)';
     out.push(`${where[i].padEnd(w1)}  ${text[i].padEnd(w2)}  -> ${outcome}`);

@@ -23,8 +23,10 @@
 //       tests: [{test, left, right?, hit}],  inline tests and boolean values with the values
 //                                            read (after the condition was evaluated)
 //       recorded: {hits, misses},            what this link added to rule_hits/rule_misses
-//       taken,                               whether the action ran (the condition held)
-//       action,                              as written: "jump moderation", "hold"
+//       taken,                               whether the condition held
+//       branch?,                             for a link with `else`: "then" or "else", the one that ran
+//       action,                              the action that ran, as written: "jump moderation",
+//                                            "hold"; after a miss with no `else`, the one not taken
 //       target?,                             a computed jump's chain ("defer": went on)
 //       effect?                              "would run hold-message: ..." for `run`
 //     }],
@@ -75,6 +77,8 @@ export interface ExplainLink {
   action: string;
   /** Inside a `for` loop: the row (0-based) the link was evaluated for. */
   row?: number;
+  /** A link with `else`: the branch that ran. */
+  branch?: 'then' | 'else';
   target?: string;
   effect?: string;
 }

@@ -10,8 +10,10 @@ import {
   makeTest,
   truthy,
   valueText,
+  type ActionIr,
   type ChainIr,
   type CondIr,
+  type ExecAction,
   type ExecLink,
   type ExecutableChain,
   type LinkIr,
@@ -120,8 +122,12 @@ export class TracingChains implements ChainSource {
     return links.map((link, i) => {
       const linkIr = irs[i];
       let out: ExecLink = link.test ? { ...link, test: this.observe(ir, linkIr, link.test) } : link;
-      if (out.action.kind === 'for' && linkIr.action.do === 'for')
-        out = { ...out, action: { ...out.action, links: this.observeAll(ir, out.action.links, linkIr.action.links) } };
+      const inner = (a: ExecAction, aIr: ActionIr | undefined): ExecAction =>
+        (a.kind === 'for' && aIr?.do === 'for') || (a.kind === 'block' && aIr?.do === 'block')
+          ? { ...a, links: this.observeAll(ir, a.links, aIr.links) }
+          : a;
+      out = { ...out, action: inner(out.action, linkIr.action) };
+      if (out.otherwise) out.otherwise = inner(out.otherwise, linkIr.else);
       return out;
     });
   }

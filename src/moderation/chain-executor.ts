@@ -22,8 +22,13 @@ export interface TraceLink {
   at: string;
   /** Whether the condition held (true for an unconditional link). */
   hit: boolean;
-  /** The action as written: `hold`, `jump moderation`, `run accept-message`. */
+  /**
+   * The action taken, as written: `hold`, `jump moderation`, `run accept-message`. When the
+   * condition did not hold: the `else` action if there is one, else the action not taken.
+   */
   action: string;
+  /** The condition did not hold and the link's `else` ran (`action` is the `else`'s). */
+  else?: true;
   /** For `jump to` and `detour to`: the chain the value named (`defer` when it said so). */
   target?: string;
   /** For `run` under dryRun: the effect was not run. */
@@ -49,7 +54,7 @@ export class ChainError extends Error {}
 
 /**
  * Where the executor is in a chain: the chain's links, and one more level per `for` loop
- * entered, each at a row of its link source.
+ * entered, each at a row of its link source, and per `then { … }` or `else { … }` block.
  */
 interface Level {
   links: readonly ExecLink[];
@@ -138,12 +143,15 @@ export async function runChain(
         const r = link.test(ctx);
         hit = r === true || (r !== false && (await r));
       }
-      const action = link.action;
-      const step: TraceLink = { chain: chain.name, at: link.at, hit, action: action.label };
+      // A condition that does not hold runs the link's `else`, if it has one.
+      const taken = hit ? link.action : link.otherwise;
+      const step: TraceLink = { chain: chain.name, at: link.at, hit, action: (taken ?? link.action).label };
+      if (!hit && taken) step.else = true;
       const loop = level.loop;
       if (loop) step.row = loop.row;
       trace.links.push(step);
-      if (!hit) continue;
+      if (!taken) continue;
+      const action = taken;
 
       switch (action.kind) {
         case 'defer':
@@ -180,6 +188,9 @@ export async function runChain(
           trace.effects.push(action.effect.name);
           if (dryRun) step.skipped = true;
           else await action.effect.run(ctx, action.args(ctx));
+          break;
+        case 'block':
+          if (action.links.length > 0) levels.push({ links: action.links, index: 0 });
           break;
         case 'for': {
           const rows = await action.source.rows(ctx);

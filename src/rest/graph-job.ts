@@ -3,7 +3,15 @@
 // of time or heap. Terminating the thread is what gives its memory back: Graphviz's
 // WebAssembly memory only ever grows while its instance lives.
 import { Worker } from 'node:worker_threads';
-import { type DslIr, type GraphFormat, graphSize, GraphTooLarge, MAX_SVG_EDGES, MAX_SVG_NODES } from '../dsl/index.js';
+import {
+  type DslIr,
+  type GraphFormat,
+  graphSize,
+  GraphTooLarge,
+  MAX_SVG_EDGES,
+  MAX_SVG_NODES,
+  nestedLinkRuns,
+} from '../dsl/index.js';
 import { RestError } from './errors.js';
 
 export interface GraphLimits {
@@ -15,7 +23,7 @@ export interface GraphLimits {
   concurrency: number;
 }
 
-/** How many boxes the graph will have: every link, those inside `for` loops too. */
+/** How many boxes the graph will have: every link, those inside `for` loops and blocks too. */
 export function boxCount(ir: DslIr): number {
   if (ir.kind === 'pipeline') return ir.steps.length;
   let n = 0;
@@ -23,7 +31,7 @@ export function boxCount(ir: DslIr): number {
   while (stack.length) {
     for (const link of stack.pop()!) {
       n++;
-      if (link.action.do === 'for') stack.push(link.action.links);
+      stack.push(...nestedLinkRuns(link));
     }
   }
   return n;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { compile } from '../../src/dsl/index.js';
+import { compile, format } from '../../src/dsl/index.js';
 import { registry } from '../helpers/registry.js';
 import { CHAINS_DIR, PIPELINES_DIR } from './support.js';
 
@@ -87,6 +87,14 @@ const WORDS = [
   'exists',
   'missing',
   'header',
+  'else',
+  'as',
+  'number',
+  'body',
+  'part',
+  'message.parts',
+  'part.header',
+  'part.size',
   'true',
   'false',
   'loop',
@@ -230,4 +238,93 @@ test('edits of the real chains and pipelines', () => {
 
 test('the real files themselves compile to an IR', () => {
   for (const r of REAL) check(r.text, r.file);
+});
+
+// ---- well-formed programs of the newer constructs -----------------------------------------
+// Random chains built from the grammar: `if … then … else …` with blocks and `else if`, header
+// numbers and counts, `body`, and `for part in message.parts` with its fields. Each must
+// compile without an error, parse to the same tree on both paths (fast-parse.test.ts checks
+// the same on token soups), and format idempotently to a text that compiles to the same IR.
+
+/** A test valid anywhere; `inParts`: inside a parts loop, where `part.` fields may be read too. */
+const testText = (inParts: boolean) => {
+  const anywhere = [
+    fc.integer({ min: 0, max: 99 }).map((n) => `header "X-Spam-Score" as number > ${n}`),
+    fc.integer({ min: 0, max: 99 }).map((n) => `header "Received" count >= ${n}`),
+    fc.integer({ min: 0, max: 20 }).map((n) => `recipients count < ${n}`),
+    fc.constantFrom('body contains "offer"', 'body matches /unsub(scribe)?/i', 'body starts with "Hi"'),
+    fc.constantFrom('size > 1MB', 'sender.domain is "example.org"', 'loop', 'max-size', 'true'),
+  ];
+  const parts = [
+    fc.constantFrom('part.type is "application/x-msdownload"', 'part.subtype in ["zip", "x-msdownload"]'),
+    fc.constantFrom('part.size > 1MB', 'part.filename ends with ".exe"', 'part.charset is "utf-8"'),
+    fc.constantFrom('part.body contains "virus"', 'part.header "X-Scan" contains "infected"'),
+    fc.integer({ min: 0, max: 9 }).map((n) => `part.header "X-Score" as number >= ${n}`),
+  ];
+  const one = fc.oneof(...anywhere, ...(inParts ? parts : []));
+  return fc.oneof(
+    one,
+    fc.tuple(one, one).map(([a, b]) => `${a} and ${b}`),
+    fc.tuple(one, one).map(([a, b]) => `not (${a} or ${b})`),
+  );
+};
+
+const simpleAction = fc.constantFrom('hold', 'reject "no {sender}"', 'discard', 'accept', 'jump moderation');
+
+/** Links as lines, `depth` levels deep in blocks; a block is at most `depth` levels deeper. */
+function linksArb(depth: number, inParts: boolean): fc.Arbitrary<string[]> {
+  const indent = '    '.repeat(depth + 1);
+  const block = (d: number): fc.Arbitrary<string[]> =>
+    d >= 3
+      ? fc.constant([`${indent}    hold`])
+      : linksArb(d + 1, inParts).map((ls) => (ls.length ? ls : [`${indent}    hold`]));
+  const ifLink = fc.oneof(
+    fc.tuple(testText(inParts), simpleAction).map(([c, a]) => [`${indent}if ${c} then ${a}`]),
+    fc
+      .tuple(testText(inParts), simpleAction, simpleAction)
+      .map(([c, a, b]) => [`${indent}if ${c} then ${a} else ${b}`]),
+    fc
+      .tuple(testText(inParts), block(depth), fc.option(block(depth)))
+      .map(([c, a, b]) => [`${indent}if ${c} then {`, ...a, ...(b ? [`${indent}} else {`, ...b] : []), `${indent}}`]),
+    fc
+      .tuple(testText(inParts), testText(inParts), block(depth), simpleAction)
+      .map(([c, c2, a, b]) => [`${indent}if ${c} then {`, ...a, `${indent}} else if ${c2} then ${b}`]),
+  );
+  const parts =
+    depth < 2 && !inParts
+      ? [linksArb(depth + 1, true).map((ls) => [`${indent}for part in message.parts {`, ...ls, `${indent}}`])]
+      : [];
+  return fc.array(fc.oneof(ifLink, ...parts), { minLength: 1, maxLength: 4 }).map((ls) => ls.flat());
+}
+
+const program = linksArb(0, false).map((links) => ['chain x {', ...links, '    accept', '}', ''].join('\n'));
+
+/** The IR with source positions left out: formatting may move them. */
+function placeless(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(placeless);
+  if (x && typeof x === 'object') {
+    return Object.fromEntries(
+      Object.entries(x)
+        .filter(([k]) => k !== 'at' && k !== 'file')
+        .map(([k, v]) => [k, placeless(v)]),
+    );
+  }
+  return x;
+}
+
+test('generated programs with blocks, else, header numbers, counts and parts loops compile, and format keeps them', () => {
+  fc.assert(
+    fc.property(program, (text) => {
+      check(text, 'x.chain');
+      const result = compile(text, 'x.chain', NAMES);
+      const errors = result.diagnostics.filter((d) => d.severity === 'error');
+      assert.deepEqual(errors, [], text);
+      const once = format(text);
+      assert.equal(once.skipped, undefined, `${once.reason}\n${text}`);
+      assert.equal(format(once.text).text, once.text, `not idempotent:\n${text}`);
+      const again = compile(once.text, 'x.chain', NAMES);
+      assert.deepEqual(placeless(again.ir), placeless(result.ir), `formatting changed the IR of:\n${text}`);
+    }),
+    { numRuns: 150 },
+  );
 });

@@ -287,3 +287,36 @@ test('svg is rendered in-process', async () => {
   assert.match(svg, /<svg[\s\S]*<\/svg>\s*$/);
   assert.match(svg, /member(-|&#45;)moderation/); // Graphviz writes - as &#45;
 });
+
+test('then-blocks and else draw as branches: a block goes on to the next link, else replaces the miss edge', () => {
+  const ir = compiled<ChainIr>(
+    `chain graph-sample {
+    if header "X-Spam-Score" as number > 5 then {
+        if loop then discard
+        hold
+    } else if header "Received" count > 30 then discard else defer
+    accept
+}
+`,
+    'graph-sample.chain',
+  );
+  const laid = layOut(chainToDot(ir));
+  const edges = (from: string) => out(laid, from).map((e) => [e.head, e.label, e.style ?? '']);
+  assert.match(labelOf(laid, 'link:1'), /if header "X-Spam-Score" as number > 5 then \{ … \} else \{ … \}/);
+  assert.deepEqual(edges('link:1'), [
+    ['link:1.1', 'then', ''],
+    ['link:1e.1', 'else', ''],
+  ]);
+  // Inside the then-block: a miss goes on in the block; the block's last link ends the chain.
+  assert.deepEqual(edges('link:1.1'), [
+    ['chain:discard', 'discard', ''],
+    ['link:1.2', 'miss', 'dashed'],
+  ]);
+  assert.deepEqual(edges('link:1.2'), [['chain:hold', 'hold', '']]);
+  // The else-if: its own else (defer) goes on with the link after the outer if.
+  assert.deepEqual(edges('link:1e.1'), [
+    ['chain:discard', 'discard', ''],
+    ['link:2', 'else defer', ''],
+  ]);
+  assert.ok(!out(laid, 'link:1').some((e) => e.label === 'miss'));
+});

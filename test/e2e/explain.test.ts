@@ -417,3 +417,103 @@ test('explain with a list header filter: every filter row is a link of the trace
   assert.equal(cli.code, 0, cli.stderr);
   assert.deepEqual(JSON.parse(cli.stdout), withoutEtag(res.body));
 });
+
+// The constructs of issue 15 on real messages, through the server's own catalog and CLI: a
+// parts loop over a multipart message, a header read as a number, `else` with a block.
+const POLICY_CHAIN = `# Attachments, spam scores and a block with else.
+chain explain-policy "Refuse programs, hold spam" {
+    for part in message.parts {
+        if part.type is "application/x-msdownload" or part.size > 1MB or part.filename ends with ".exe"
+            then reject "Attachments like {part.filename} are not accepted"
+    }
+    if header "X-Spam-Score" as number > 5 then {
+        hold "Spam score over 5"
+    } else accept
+}
+`;
+
+function scored(score: string, id: string): string {
+  return makePost({
+    from: 'anne@example.org',
+    to: 'ant@example.com',
+    subject: `Score ${score}`,
+    messageId: `<${id}@example.org>`,
+    extra: [`X-Spam-Score: ${score}`],
+  });
+}
+
+const EXE_POST = [
+  'From: anne@example.org',
+  'To: ant@example.com',
+  'Subject: The installer',
+  'Message-ID: <explain-exe@example.org>',
+  'MIME-Version: 1.0',
+  'Content-Type: multipart/mixed; boundary="b1"',
+  '',
+  '--b1',
+  'Content-Type: text/plain; charset=utf-8',
+  '',
+  'Here it is.',
+  '--b1',
+  'Content-Type: application/octet-stream',
+  'Content-Transfer-Encoding: base64',
+  "Content-Disposition: attachment; filename*=utf-8''setup%20tool.exe",
+  '',
+  Buffer.from('MZ not really a program').toString('base64'),
+  '--b1--',
+  '',
+].join('\r\n');
+
+test('a parts loop rejects an .exe attachment; a spam score of 7.5 is held, 3.2 accepted by the else', async () => {
+  const dir = join(server.varDir, 'chains');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'explain-policy.chain'), POLICY_CHAIN);
+  const explain = async (name: string, message: string) => {
+    const args = ['explain', '--list', 'ant@example.com', '--chain', 'explain-policy', '--json'];
+    const res = await server.cli([...args, file(name, message)]);
+    assert.equal(res.code, 0, res.stderr);
+    return JSON.parse(res.stdout);
+  };
+
+  const exe = await explain('exe.eml', EXE_POST);
+  assert.equal(exe.disposition, 'reject');
+  assert.deepEqual(exe.reasons, ['Attachments like setup tool.exe are not accepted']);
+  const rows = exe.links.filter((l: { row?: number }) => l.row !== undefined);
+  assert.deepEqual(
+    rows.map((l: { row: number; taken: boolean }) => [l.row, l.taken]),
+    [
+      [0, false],
+      [1, true],
+    ],
+  );
+  assert.deepEqual(rows[1].tests.at(-1), {
+    test: 'part.filename ends with ".exe"',
+    left: 'setup tool.exe',
+    hit: true,
+  });
+
+  const spam = await explain('spam.eml', scored('7.5', 'explain-spam'));
+  assert.equal(spam.disposition, 'hold');
+  const scoreLink = spam.links.find((l: { at: string }) => l.at === '7:5');
+  assert.equal(scoreLink.branch, 'then');
+  assert.deepEqual(scoreLink.tests, [{ test: 'header "X-Spam-Score" as number > 5', left: [7.5], hit: true }]);
+  assert.deepEqual(spam.reasons, ['Spam score over 5']);
+
+  const ham = await explain('ham.eml', scored('3.2', 'explain-ham'));
+  assert.equal(ham.disposition, 'accept');
+  const hamLink = ham.links.find((l: { at: string }) => l.at === '7:5');
+  assert.equal(hamLink.taken, false);
+  assert.equal(hamLink.branch, 'else');
+  assert.equal(hamLink.action, 'accept');
+
+  const text = await server.cli([
+    'explain',
+    '--list',
+    'ant@example.com',
+    '--chain',
+    'explain-policy',
+    file('ham.eml', scored('3.2', 'explain-ham')),
+  ]);
+  assert.match(text.stdout, /-> miss, else accept$/m);
+  assert.match(text.stdout, /^decision: accept$/m);
+});

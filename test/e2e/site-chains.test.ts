@@ -224,3 +224,72 @@ test('mailman listconf prints settings and sets them with the REST validation', 
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /No such list: nope@example.com/);
 });
+
+// Issue 15's policies through LMTP, the runners and SMTP: a loop over MIME parts, a header read
+// as a number, and `else`.
+const POLICY = `chain policy "Refuse programs, hold spam, then the defaults" {
+    for part in message.parts {
+        if part.type is "application/x-msdownload" or part.filename ends with ".exe"
+            then reject "Attachments like {part.filename} are not accepted"
+    }
+    if header "X-Spam-Score" as number > 5 then hold "Spam score over 5"
+    else jump default-posting-chain
+}
+`;
+
+const EXE = (messageId: string) =>
+  [
+    'From: anne@example.org',
+    'To: ant@example.com',
+    'Subject: The installer',
+    `Message-ID: ${messageId}`,
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="b1"',
+    '',
+    '--b1',
+    'Content-Type: text/plain',
+    '',
+    'Here it is.',
+    '--b1',
+    'Content-Type: application/octet-stream; name="setup.exe"',
+    'Content-Transfer-Encoding: base64',
+    '',
+    Buffer.from('MZ not really a program').toString('base64'),
+    '--b1--',
+    '',
+  ].join('\r\n');
+
+test('a site policy: an .exe attachment is rejected, a spam score of 7.5 held, 3.2 delivered', async () => {
+  writeFileSync(join(server.varDir, 'chains', 'policy.chain'), POLICY);
+  const patch = await server.rest('PATCH', `/lists/${LIST}/config`, { posting_chain: 'policy' });
+  assert.equal(patch.status, 204, JSON.stringify(patch.body));
+  const scored = async (score: string) => {
+    const messageId = `<policy-${score}@example.org>`;
+    const post = makePost({
+      from: 'anne@example.org',
+      to: 'ant@example.com',
+      subject: `Score ${score}`,
+      messageId,
+      extra: [`X-Spam-Score: ${score}`],
+    });
+    assert.deepEqual((await sendLmtp(server.lmtpPort, 'anne@example.org', ['ant@example.com'], post)).accepted, [
+      'ant@example.com',
+    ]);
+    return messageId;
+  };
+
+  const exeId = '<policy-exe@example.org>';
+  const sent = await sendLmtp(server.lmtpPort, 'anne@example.org', ['ant@example.com'], EXE(exeId));
+  assert.deepEqual(sent.accepted, ['ant@example.com']);
+  const notice = (r: { raw: Buffer }) =>
+    r.raw.toString('latin1').includes('Attachments like setup.exe are not accepted');
+  await sink.waitFor(() => sink.copiesFor('anne@example.org', notice).length === 1, 20_000, 'the rejection notice');
+
+  const spam = await scored('7.5');
+  assert.match((await heldEntry(spam)).reason, /Spam score over 5/);
+  const ham = await scored('3.2');
+  await delivered(ham);
+  // Delivered after both others were decided: neither of them went out.
+  assert.equal(copies(spam), 0);
+  assert.equal(copies(exeId), 0);
+});

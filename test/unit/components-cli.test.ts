@@ -34,7 +34,7 @@ test('components lists every rule the built-in posting chain names, and every ha
     listing.rules.find((c) => c.name === 'header-match')!.params.map((p) => p.name),
     ['header', 'pattern', 'suffix'],
   );
-  assert.deepEqual(names('sources'), ['list.header_matches', 'site.antispam.header_checks']);
+  assert.deepEqual(names('sources'), ['list.header_matches', 'message.parts', 'site.antispam.header_checks']);
   assert.ok(listing.rules.every((c) => c.description.length > 10));
   assert.deepEqual(names('commands'), ['confirm', 'echo', 'end', 'help', 'join', 'leave', 'who']);
   assert.deepEqual(

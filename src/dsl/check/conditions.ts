@@ -14,8 +14,54 @@ import { fromMessage, typeOf } from './type-of.js';
 /** What a test's operand is, for messages. */
 function operandText(o: A.Operand): string {
   if (o.kind === 'Header') return `header "${o.name.value}"`;
-  if (o.kind === 'Ref') return pathText(o.path);
+  if (o.kind === 'Ref') return o.key ? `${pathText(o.path)} "${o.key.value}"` : pathText(o.path);
+  if (o.kind === 'Convert') return `${operandText(o.of)} ${o.type ? `as ${o.type.name}` : 'count'}`;
   return 'the value';
+}
+
+/** The conversions: `as number` reads a header's text; `count` counts a list's values. */
+export const CONVERSION_TYPES = ['number'] as const;
+
+/**
+ * Whether `OPERAND as TYPE` or `OPERAND count` is defined: `as number` for header text
+ * (`header "X"`, `part.header "X"`), `count` for any list (a header's values, recipients …).
+ */
+export function checkConvert(o: A.ConvertOperand, res: Resolution, sink: DiagnosticSink): boolean {
+  const of = o.of;
+  const what = operandText(of);
+  const t = of.kind === 'Header' ? 'string[]' : typeOf(of.path, res);
+  if (t === 'unknown' || (of.kind === 'Ref' && !res.paths.has(of.path))) return false; // reported by resolve
+  if (!o.type) {
+    if (isList(t) || t === 'unknown[]') return true;
+    sink.error(
+      o.span,
+      Codes.BadOperator,
+      `'count' is not defined for ${what}, which is ${describeType(t)}`,
+      '\'count\' counts the values of a list: header "Received" count, recipients count',
+    );
+    return false;
+  }
+  const type = o.type.name;
+  if (!(CONVERSION_TYPES as readonly string[]).includes(type)) {
+    sink.error(
+      o.type.span,
+      Codes.UnknownName,
+      `unknown type '${type}' after 'as'`,
+      didYouMean(type, CONVERSION_TYPES) ?? `the only conversion is 'as number'`,
+    );
+    return false;
+  }
+  const headerText = of.kind === 'Header' || (of.key !== undefined && elem(t) === 'string');
+  if (!headerText) {
+    sink.error(
+      o.span,
+      Codes.BadOperator,
+      `'as number' reads a header's text; ${what} is ${describeType(t)}`,
+      isNumeric(elem(t)) ? `compare it as it is: ${what} > …` : `write header "Name" as number`,
+    );
+    return false;
+  }
+  return true;
 }
 
 /** Whether a test is well typed; each problem is reported. */
@@ -142,6 +188,15 @@ export function checkBare(o: A.Operand, res: Resolution, sink: DiagnosticSink): 
       Codes.BadOperator,
       `header "${name}" is not a condition on its own`,
       `test it: header "${name}" exists`,
+    );
+    return false;
+  }
+  if (o.kind === 'Convert') {
+    sink.error(
+      o.span,
+      Codes.BadOperator,
+      `${operandText(o)} is a number, not a condition`,
+      `compare it: ${operandText(o)} > …`,
     );
     return false;
   }

@@ -8,6 +8,9 @@ import { neverDefers } from './type-of.js';
 /** The first line of a link, for carets that do not run over a whole block. */
 function head(link: A.Link): A.Node {
   if (link.kind === 'For') return { span: { start: link.span.start, end: link.source.span.end } };
+  if (link.kind === 'If' && link.action.kind === 'Block') {
+    return { span: { start: link.span.start, end: link.action.span.start + 1 } };
+  }
   return link;
 }
 
@@ -26,11 +29,16 @@ export function isUnknownAction(link: A.Link): boolean {
   return link.kind === 'Do' && link.action.kind === 'UnknownAction';
 }
 
-/** An unconditional link whose action never continues with the next link. */
+/** A link that never continues with the next link: unconditional, or with both branches ending. */
 export function endsChain(link: A.Link, res: Resolution): boolean {
   if (link.kind === 'For') return false;
-  if (link.kind === 'If' && !isAlwaysTrue(link.condition)) return false;
-  const a = link.action;
+  if (link.kind === 'If' && !isAlwaysTrue(link.condition)) {
+    return link.otherwise !== undefined && actionEnds(link.action, res) && actionEnds(link.otherwise, res);
+  }
+  return actionEnds(link.action, res);
+}
+
+function actionEnds(a: A.Action, res: Resolution): boolean {
   switch (a.kind) {
     case 'Accept':
     case 'Hold':
@@ -41,6 +49,8 @@ export function endsChain(link: A.Link, res: Resolution): boolean {
     case 'Jump':
       if (a.target.kind === 'NamedTarget') return true;
       return neverDefers(a.target.path, res) && (!a.target.otherwise || neverDefers(a.target.otherwise, res));
+    case 'Block':
+      return a.links.some((l) => endsChain(l, res));
     default:
       return false;
   }

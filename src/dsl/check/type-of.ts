@@ -23,6 +23,8 @@ export function typeOf(v: A.Value | A.Operand, res: Resolution): Ty {
     }
     case 'Header':
       return 'string[]';
+    case 'Convert':
+      return 'number';
     case 'Ref':
       return typeOf(v.path, res);
     case 'Path': {
