@@ -148,7 +148,9 @@ async function listFor(services: Services, ex: Example): Promise<MailingList> {
     try {
       await applySettings(services, attrs, mlist, { [s.name]: s.value });
     } catch (err) {
-      throw new NotRun(s, `list setting ${s.name}: ${(err as Error).message}`);
+      // REST's wording names the parameter; here the line already does.
+      const why = (err as Error).message.replace(/^Invalid Parameter "[^"]*": /, '').replace(/\.$/, '');
+      throw new NotRun(s, `the list refuses ${s.name} = ${s.value}: ${why}`);
     }
   }
   for (const m of ex.members) {

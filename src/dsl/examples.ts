@@ -110,6 +110,7 @@ class ParseError extends Error {
     readonly column: number,
     message: string,
     readonly hint?: string,
+    readonly code: string = Codes.ExampleSyntax,
   ) {
     super(message);
   }
@@ -133,7 +134,12 @@ function parseSize(text: string, column: number): number {
   if (!m) throw new ParseError(column, `expected a size such as 2MB, 40KB or 300, found '${text}'`);
   const n = Number(m[1]) * (m[2] === 'MB' ? 1024 * 1024 : m[2] === 'KB' ? 1024 : 1);
   if (n > EXAMPLE_LIMITS.attachmentBytes)
-    throw new ParseError(column, `an attachment of ${text} is over the limit of 10MB per example`);
+    throw new ParseError(
+      column,
+      `an attachment of ${text} is over the limit of 10MB per example`,
+      undefined,
+      Codes.ExampleLimit,
+    );
   return n;
 }
 
@@ -235,7 +241,12 @@ function parseLine(ex: Example, key: string, value: string, at: ExampleAt, kind:
       const size = parseSize(parts[2], at.column + codePoints(value) - codePoints(parts[2]));
       const total = ex.attachments.reduce((n, a) => n + a.size, size);
       if (total > EXAMPLE_LIMITS.attachmentBytes)
-        throw new ParseError(at.column, 'the attachments of this example are over the limit of 10MB');
+        throw new ParseError(
+          at.column,
+          'the attachments of this example are over the limit of 10MB',
+          undefined,
+          Codes.ExampleLimit,
+        );
       if (/["\\]/.test(parts[0])) throw new ParseError(at.column, 'a file name may not hold " or \\');
       ex.attachments.push({ ...at, filename: parts[0], type: parts[1].toLowerCase(), size });
       return;
@@ -332,6 +343,8 @@ export function parseExamples(file: string, text: string, kind: 'chain' | 'pipel
   const lines = text.split(/\r?\n/);
   let current: Example | undefined;
   let lineCount = 0;
+  /** Examples with a line already reported: a misread `expect:` is not also a missing one. */
+  const misread = new Set<Example>();
   for (const [i, raw] of lines.entries()) {
     const line = i + 1;
     if (raw.length > EXAMPLE_LIMITS.lineChars) {
@@ -397,11 +410,12 @@ export function parseExamples(file: string, text: string, kind: 'chain' | 'pipel
       parseLine(current, m[1], value, { line, column }, kind);
     } catch (err) {
       if (!(err instanceof ParseError)) throw err;
-      report(line, err.column, err.message, err.hint);
+      report(line, err.column, err.message, err.hint, err.code);
+      if (current) misread.add(current);
     }
   }
   for (const ex of examples)
-    if (ex.expects.length === 0)
+    if (ex.expects.length === 0 && !misread.has(ex))
       report(ex.line, 1, `example "${ex.name}" has no 'expect:' line`, 'say what must happen, e.g. `expect: hold`');
   return { file, examples, diagnostics };
 }

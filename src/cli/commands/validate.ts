@@ -20,6 +20,7 @@ import {
   type DslFile,
   dslFilesIn,
   formatReport,
+  formatSummary,
   hasErrors,
   type Registries,
   type WorkspaceResult,
@@ -67,9 +68,14 @@ function print(
   sources: ReadonlyMap<string, string>,
   count: number,
   format: 'text' | 'json',
+  examplesLine?: string,
 ): void {
-  if (format === 'json') out(JSON.stringify(diagnostics, null, 2));
-  else out(formatReport(diagnostics, sources, count));
+  if (format === 'json') return out(JSON.stringify(diagnostics, null, 2));
+  const report = formatReport(diagnostics, sources, count);
+  if (!examplesLine) return out(report);
+  // Just above the summary, which stays the last line as scripts read it.
+  const summary = formatSummary(diagnostics, count);
+  out(`${report.slice(0, report.length - summary.length)}${examplesLine}\n${summary}`);
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -97,8 +103,7 @@ export function register(program: Command, ctx: CliContext): void {
         sources = new Map([...ws.sources, ...report.sources]);
         examplesLine = report.run ? `${report.run} examples run, ${report.failed} failed` : undefined;
       }
-      print(diagnostics, sources, count, format);
-      if (examplesLine && format === 'text') out(examplesLine);
+      print(diagnostics, sources, count, format, examplesLine);
       const failed =
         hasErrors(diagnostics) || (opts.strict === true && diagnostics.some((d) => d.severity === 'warning'));
       process.exitCode = failed ? 1 : 0;
