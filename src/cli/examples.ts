@@ -72,6 +72,8 @@ async function openSandbox(
     overrides: {
       paths,
       database: { class: 'sqlite', url: `sqlite:///${join(dir, 'examples.db')}` },
+      // No MTA maps (nor postmap) for the lists examples make.
+      mta: { incoming: 'none' },
     },
   });
   const { Services } = await import('../services/services.js');
