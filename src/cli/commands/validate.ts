@@ -101,7 +101,9 @@ export function register(program: Command, ctx: CliContext): void {
         const report = await runExamples(ws, shown, registry, ctx.config, ctx.runners);
         diagnostics.push(...report.diagnostics);
         sources = new Map([...ws.sources, ...report.sources]);
-        examplesLine = report.run ? `${report.run} examples run, ${report.failed} failed` : undefined;
+        examplesLine = report.run
+          ? `${report.run} example${report.run === 1 ? '' : 's'} run, ${report.failed} failed`
+          : undefined;
       }
       print(diagnostics, sources, count, format, examplesLine);
       const failed =
