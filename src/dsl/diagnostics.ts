@@ -68,6 +68,15 @@ export const Codes = {
   DeferRecordsNothing: 'MM504',
   PerCopyHandler: 'MM505',
   NoOutgoing: 'MM506',
+  // MM6xx examples files (NAME.examples, src/dsl/examples.ts)
+  /** A line of an examples file that cannot be read. */
+  ExampleSyntax: 'MM601',
+  /** An examples file past a limit of EXAMPLE_LIMITS. */
+  ExampleLimit: 'MM602',
+  /** An example whose message did not get what its `expect:` says. */
+  ExampleFailed: 'MM603',
+  /** An example that could not be run: a setting refused, a malformed message, a missing chain. */
+  ExampleNotRun: 'MM604',
 } as const;
 export type Code = (typeof Codes)[keyof typeof Codes];
 

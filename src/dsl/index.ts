@@ -73,6 +73,14 @@ export { readSourceFile, SourceText } from './source.js';
 export { registerMsgdataKey } from './types.js';
 export { getter, test as makeTest, truthy } from './values.js';
 export { isBanned, membership } from './lookups.js';
+export {
+  EXAMPLE_LIMITS,
+  examplesPathOf,
+  parseExamples,
+  type Example,
+  type ExampleExpect,
+  type ExamplesFile,
+} from './examples.js';
 export { checkWorkspace, dslFilesIn, type DslFile, type WorkspaceResult } from './workspace.js';
 export {
   ACTION_KEYWORDS,

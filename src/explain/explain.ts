@@ -61,6 +61,7 @@ export async function explainMessage(opts: ExplainOptions): Promise<ExplainTrace
   if (opts.pipeline !== undefined && !catalog.pipeline(opts.pipeline))
     throw new ExplainError(`pipeline '${opts.pipeline}' does not exist or does not compile`);
   const { msg, msgdata } = prepareMessage(opts);
+  Object.assign(msgdata, opts.msgdata);
   const ctx: MessageContext = { mlist, msg, msgdata, services, dryRun: true };
   const registry = opts.registry ?? catalog.registry;
   const chains = new TracingChains(catalog, registry);

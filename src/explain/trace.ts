@@ -128,6 +128,8 @@ export interface ExplainOptions {
   sender?: string;
   /** As mail to the list's -owner address. */
   owner?: boolean;
+  /** Set in the message's msgdata before the chain runs (what an earlier chain would have left). */
+  msgdata?: Record<string, unknown>;
   /** The registry the chains are rebuilt against; default: the catalog's. */
   registry?: Registries;
 }

@@ -4,6 +4,8 @@
 //   validate [PATH...]  every stage up to the graph; without paths, all built-in and site
 //                       files. Exit 0 clean, 1 with errors (or warnings under --strict),
 //                       2 on a usage error.
+//                       Each file's examples (NAME.examples beside it) run too, dry, unless
+//                       --no-examples; a failing one is an error (./examples.ts).
 //   compile [--out DIR] validate, then write each file's IR as NAME.chain.json /
 //                       NAME.pipeline.json.
 import type { Command } from 'commander';
@@ -18,7 +20,9 @@ import {
   type DslFile,
   dslFilesIn,
   formatReport,
+  formatSummary,
   hasErrors,
+  type Registries,
   type WorkspaceResult,
 } from '../../dsl/index.js';
 
@@ -38,7 +42,7 @@ function parseFormat(opts: { json?: boolean; format?: string }): 'text' | 'json'
 async function check(
   ctx: CliContext,
   paths: string[],
-): Promise<{ ws: WorkspaceResult; shown: Set<string>; count: number }> {
+): Promise<{ ws: WorkspaceResult; shown: Set<string>; count: number; registry: Registries }> {
   for (const p of paths) {
     if (!existsSync(p)) throw new CliError(`no such file: ${p}`, 2);
     if (statSync(p).isDirectory())
@@ -56,12 +60,22 @@ async function check(
   const ws = checkWorkspace(files, { registry });
   // With paths, the other files are context only: report on the given ones.
   const shown = new Set(paths.length ? paths : ws.files.map((f) => f.file));
-  return { ws, shown, count: shown.size };
+  return { ws, shown, count: shown.size, registry };
 }
 
-function print(diagnostics: Diagnostic[], ws: WorkspaceResult, count: number, format: 'text' | 'json'): void {
-  if (format === 'json') out(JSON.stringify(diagnostics, null, 2));
-  else out(formatReport(diagnostics, ws.sources, count));
+function print(
+  diagnostics: Diagnostic[],
+  sources: ReadonlyMap<string, string>,
+  count: number,
+  format: 'text' | 'json',
+  examplesLine?: string,
+): void {
+  if (format === 'json') return out(JSON.stringify(diagnostics, null, 2));
+  const report = formatReport(diagnostics, sources, count);
+  if (!examplesLine) return out(report);
+  // Just above the summary, which stays the last line as scripts read it.
+  const summary = formatSummary(diagnostics, count);
+  out(`${report.slice(0, report.length - summary.length)}${examplesLine}\n${summary}`);
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -74,11 +88,24 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'diagnostics as JSON (same as --format json)')
     .option('--format <format>', 'text or json', undefined)
     .option('--strict', 'warnings fail too')
-    .action(async (paths: string[], opts: { json?: boolean; format?: string; strict?: boolean }) => {
+    .option('--no-examples', 'do not run the examples files (NAME.examples) of the files checked')
+    .action(async (paths: string[], opts: { json?: boolean; format?: string; strict?: boolean; examples: boolean }) => {
       const format = parseFormat(opts);
-      const { ws, shown, count } = await check(ctx, paths);
+      const { ws, shown, count, registry } = await check(ctx, paths);
       const diagnostics = ws.diagnostics.filter((d) => shown.has(d.file));
-      print(diagnostics, ws, count, format);
+      let sources: ReadonlyMap<string, string> = ws.sources;
+      let examplesLine: string | undefined;
+      if (opts.examples) {
+        // Loaded only here: running examples opens a database, which plain checking never needs.
+        const { runExamples } = await import('../examples.js');
+        const report = await runExamples(ws, shown, registry, ctx.config, ctx.runners);
+        diagnostics.push(...report.diagnostics);
+        sources = new Map([...ws.sources, ...report.sources]);
+        examplesLine = report.run
+          ? `${report.run} example${report.run === 1 ? '' : 's'} run, ${report.failed} failed`
+          : undefined;
+      }
+      print(diagnostics, sources, count, format, examplesLine);
       const failed =
         hasErrors(diagnostics) || (opts.strict === true && diagnostics.some((d) => d.severity === 'warning'));
       process.exitCode = failed ? 1 : 0;
