@@ -206,10 +206,10 @@ test('a runner that cannot start is shown as failing at start, then as down once
 
 test('an unknown queue directory with mail is shown too', async () => {
   // A queue a newer version (or another tool) writes to, which no runner here takes.
-  const dir = join(server.varDir, 'queue', 'nntp');
+  const dir = join(server.varDir, 'queue', 'legacy');
   const { mkdirSync } = await import('node:fs');
   mkdirSync(dir, { recursive: true });
   appendFileSync(join(dir, `${String(Date.now() - 3_600_000).padStart(14, '0')}.000001+abc.qmsg`), '{}\n');
   const res = await server.cli(['status']);
-  assert.match(res.stdout, /^ {2}nntp\s+1 message, oldest 1h 0m ago \(no runner takes this queue\)$/m);
+  assert.match(res.stdout, /^ {2}legacy\s+1 message, oldest 1h 0m ago \(no runner takes this queue\)$/m);
 });
