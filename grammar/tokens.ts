@@ -59,6 +59,11 @@ const KEYWORDS = [
   'header',
   'true',
   'false',
+  'from',
+  'before',
+  'after',
+  'without',
+  'replace',
 ] as const;
 export type Keyword = (typeof KEYWORDS)[number];
 
@@ -116,6 +121,11 @@ export const {
   header: Header,
   true: True,
   false: False,
+  from: From,
+  before: Before,
+  after: After,
+  without: Without,
+  replace: Replace,
 } = keywords;
 
 // Literals. SIZE comes before NUMBER so `40KB` is one token; a digit run glued to letters
