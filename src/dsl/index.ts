@@ -58,6 +58,7 @@ export {
 export { IR_VERSION, type ChainIr, type CondIr, type DslIr, type LinkIr, type PipelineIr, type ValueIr } from './ir.js';
 export type { Registries } from './resolve.js';
 export { readSourceFile, SourceText } from './source.js';
+export type { BaseLookup } from './derive.js';
 export { registerMsgdataKey } from './types.js';
 export { getter, test as makeTest, truthy } from './values.js';
 export { isBanned, membership } from './lookups.js';

@@ -227,6 +227,18 @@ test('mailman lsp answers an editor over stdio: diagnostics, hover, completion, 
     });
     assert.deepEqual((await client.diagnostics(uri('site-posts.chain'), 2)).diagnostics, []);
 
+    // A derived pipeline is checked against its base: an anchor the base lacks is MM313.
+    open('strict.pipeline', 'pipeline strict from default-posting-pipeline {\n    without taggr\n}\n');
+    const derived = await client.diagnostics(uri('strict.pipeline'), 1);
+    assert.deepEqual(
+      derived.diagnostics.map((d) => [d.code, d.range]),
+      [['MM313', { start: { line: 1, character: 12 }, end: { line: 1, character: 17 } }]],
+    );
+    assert.deepEqual(
+      derived.diagnostics[0].relatedInformation?.map((r) => r.message),
+      ["hint: did you mean 'tagger'?"],
+    );
+
     // Hover: a registered rule shows its description and parameters from the registry.
     const maxSize = registry.rules.get('max-size')!;
     const hover = await client.result<{ contents: { kind: string; value: string }; range: Range }>(
