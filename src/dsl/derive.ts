@@ -109,11 +109,12 @@ function unknownBase(base: A.Ident, self: string, env: DeriveEnv, sink: Diagnost
 export function checkPlacement(decl: A.PipelineDecl, sink: DiagnosticSink): void {
   if (decl.base) {
     for (const step of decl.steps) {
+      const name = step.handler.name;
       sink.error(
         step.handler.span,
         Codes.StepPlacement,
         `a step of the derived pipeline '${decl.name.name}' says neither where it goes nor what it replaces`,
-        `write \`before STEP: ${step.handler.name}\` or \`after STEP: ${step.handler.name}\`, naming a step of '${decl.base.name}'`,
+        `write \`before STEP: ${name}\` or \`after STEP: ${name}\`, naming a step of '${decl.base.name}'`,
       );
     }
     return;
