@@ -105,3 +105,28 @@ test('rewriting the base changes the derived pipeline for the next post', async 
   assert.deepEqual(header('x-house'), ['the second']);
   assert.deepEqual(header('x-plus'), ['yes']);
 });
+
+test('REST refuses a derived pipeline with an anchor its base lacks, or one that closes a loop of bases', async () => {
+  const anchor = await server.rest('PUT', '/pipelines/odd', {
+    source: 'pipeline odd from house {\n    without cook-header\n}\n',
+  });
+  assert.equal(anchor.status, 400, JSON.stringify(anchor.body));
+  const [d] = anchor.body.diagnostics as { code: string; message: string; hint: string }[];
+  assert.deepEqual(
+    [d!.code, d!.message, d!.hint],
+    ['MM313', "'cook-header' is not a step of 'house'", "did you mean 'cook-headers'?"],
+  );
+  // house-plus derives from house: house may not derive from house-plus.
+  const loop = await server.rest('PUT', '/pipelines/house', {
+    source: 'pipeline house from house-plus {\n    without cook-headers\n}\n',
+  });
+  assert.equal(loop.status, 400, JSON.stringify(loop.body));
+  const [l] = loop.body.diagnostics as { code: string; message: string }[];
+  assert.deepEqual(
+    [l!.code, l!.message],
+    ['MM501', "pipeline 'house' derives from itself: house → house-plus → house"],
+  );
+  // The base in force is unchanged.
+  const now = await server.rest('GET', '/pipelines/house');
+  assert.equal(now.body.ir.from, undefined);
+});
