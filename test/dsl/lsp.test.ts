@@ -238,6 +238,13 @@ test('mailman lsp answers an editor over stdio: diagnostics, hover, completion, 
       derived.diagnostics[0].relatedInformation?.map((r) => r.message),
       ["hint: did you mean 'tagger'?"],
     );
+    // Its base goes to the built-in pipeline's declaration.
+    const base = await client.result<{ uri: string; range: Range }>(
+      'textDocument/definition',
+      at('strict.pipeline', 0, 25),
+    );
+    assert.ok(base.uri.endsWith('/pipelines/default-posting-pipeline.pipeline'), base.uri);
+    assert.equal(base.range.start.line, 2);
 
     // Hover: a registered rule shows its description and parameters from the registry.
     const maxSize = registry.rules.get('max-size')!;
