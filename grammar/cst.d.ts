@@ -144,10 +144,28 @@ export interface PipelineDeclCstNode extends CstNode {
 export type PipelineDeclCstChildren = {
   Pipeline: IToken[];
   Name: IToken[];
+  From?: IToken[];
+  base?: IToken[];
   StringLit?: IToken[];
   LBrace: IToken[];
   step?: StepCstNode[];
+  stepEdit?: StepEditCstNode[];
   RBrace: IToken[];
+};
+
+export interface StepEditCstNode extends CstNode {
+  name: "stepEdit";
+  children: StepEditCstChildren;
+}
+
+export type StepEditCstChildren = {
+  Before?: IToken[];
+  After?: IToken[];
+  Replace?: IToken[];
+  anchor?: (IToken)[];
+  Colon?: IToken[];
+  step?: StepCstNode[];
+  Without?: IToken[];
 };
 
 export interface StepCstNode extends CstNode {
@@ -341,6 +359,7 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   target(children: TargetCstChildren, param?: IN): OUT;
   chainName(children: ChainNameCstChildren, param?: IN): OUT;
   pipelineDecl(children: PipelineDeclCstChildren, param?: IN): OUT;
+  stepEdit(children: StepEditCstChildren, param?: IN): OUT;
   step(children: StepCstChildren, param?: IN): OUT;
   condition(children: ConditionCstChildren, param?: IN): OUT;
   conjunct(children: ConjunctCstChildren, param?: IN): OUT;

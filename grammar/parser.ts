@@ -174,14 +174,44 @@ export class DslParser extends CstParser {
     this.CONSUME(T.ChainName);
   });
 
-  // pipeline = "pipeline" NAME [ STRING ] "{" { step } "}"
+  // pipeline = "pipeline" NAME [ "from" NAME ] [ STRING ] "{" { step | step-edit } "}"
   public pipelineDecl = this.RULE('pipelineDecl', () => {
     this.CONSUME(T.Pipeline);
     this.CONSUME(T.Name);
+    this.OPTION2(() => {
+      this.CONSUME(T.From);
+      this.CONSUME2(T.Name, { LABEL: 'base' });
+    });
     this.OPTION(() => this.CONSUME(T.StringLit));
     this.CONSUME(T.LBrace);
-    this.MANY(() => this.SUBRULE(this.step));
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.SUBRULE(this.step) }, { ALT: () => this.SUBRULE(this.stepEdit) }]);
+    });
     this.CONSUME(T.RBrace);
+  });
+
+  // step-edit = ( "before" | "after" | "replace" ) NAME ":" step | "without" NAME
+  public stepEdit = this.RULE('stepEdit', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.OR2([
+            { ALT: () => this.CONSUME(T.Before) },
+            { ALT: () => this.CONSUME(T.After) },
+            { ALT: () => this.CONSUME(T.Replace) },
+          ]);
+          this.CONSUME(T.Name, { LABEL: 'anchor' });
+          this.CONSUME(T.Colon);
+          this.SUBRULE(this.step);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Without);
+          this.CONSUME2(T.Name, { LABEL: 'anchor' });
+        },
+      },
+    ]);
   });
 
   // step = NAME [ args ] [ "when" condition ]

@@ -62,6 +62,11 @@ const KEYWORDS = [
   'count',
   'true',
   'false',
+  'from',
+  'before',
+  'after',
+  'without',
+  'replace',
 ] as const;
 export type Keyword = (typeof KEYWORDS)[number];
 
@@ -122,6 +127,11 @@ export const {
   count: Count,
   true: True,
   false: False,
+  from: From,
+  before: Before,
+  after: After,
+  without: Without,
+  replace: Replace,
 } = keywords;
 
 // Literals. SIZE comes before NUMBER so `40KB` is one token; a digit run glued to letters

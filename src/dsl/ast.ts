@@ -47,8 +47,13 @@ export interface ChainDecl extends Node {
 export interface PipelineDecl extends Node {
   kind: 'Pipeline';
   name: Ident;
+  /** `from BASE`: the steps are the base's, as changed by `edits`. */
+  base?: Ident;
   description?: StringLit;
+  /** The steps written out (in a derived pipeline: none, which MM314 reports otherwise). */
   steps: Step[];
+  /** `before`/`after`/`replace`/`without` of a derived pipeline, in order. */
+  edits: StepEdit[];
 }
 
 // ---- chains
@@ -142,6 +147,16 @@ export interface Step extends Node {
   handler: Ident;
   args?: Args;
   when?: Condition;
+}
+
+/** `before X: STEP`, `after X: STEP`, `replace X: STEP` or `without X`: a change to a base's steps. */
+export interface StepEdit extends Node {
+  kind: 'StepEdit';
+  op: 'before' | 'after' | 'replace' | 'without';
+  /** The handler of the base's step the edit is placed at (its first step of that handler). */
+  anchor: Ident;
+  /** Absent for `without`. */
+  step?: Step;
 }
 
 // ---- conditions

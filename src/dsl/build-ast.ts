@@ -206,10 +206,28 @@ class AstBuilder extends BaseVisitor implements C.ICstNodeVisitor<unknown, unkno
 
   pipelineDecl(ctx: C.PipelineDeclCstChildren): A.PipelineDecl {
     const name = ident(need(ctx.Name));
+    const base = ctx.base ? ident(ctx.base[0]) : undefined;
     const steps = this.buildAll<A.Step>(ctx.step);
-    const end = closing(ctx.RBrace) ?? steps[steps.length - 1]?.span ?? name.span;
+    const edits = this.buildAll<A.StepEdit>(ctx.stepEdit).sort((x, y) => x.span.start - y.span.start);
+    const last = [...steps, ...edits].sort((x, y) => x.span.end - y.span.end).pop();
+    const end = closing(ctx.RBrace) ?? last?.span ?? name.span;
     const description = ctx.StringLit ? this.string(ctx.StringLit[0]) : undefined;
-    return { kind: 'Pipeline', name, description, steps, span: join(tokenSpan(need(ctx.Pipeline)), end) };
+    const span = join(tokenSpan(need(ctx.Pipeline)), end);
+    return { kind: 'Pipeline', name, ...(base ? { base } : {}), description, steps, edits, span };
+  }
+
+  stepEdit(ctx: C.StepEditCstChildren): A.StepEdit {
+    const kw = need(ctx.Before ?? ctx.After ?? ctx.Replace ?? ctx.Without);
+    const anchor = ident(need(ctx.anchor));
+    const step = ctx.step ? this.build<A.Step>(ctx.step[0]) : undefined;
+    const op = kw.image as A.StepEdit['op'];
+    return {
+      kind: 'StepEdit',
+      op,
+      anchor,
+      ...(step ? { step } : {}),
+      span: join(tokenSpan(kw), (step ?? anchor).span),
+    };
   }
 
   step(ctx: C.StepCstChildren): A.Step {

@@ -18,6 +18,7 @@ import { checkChainGraph } from './graph.js';
 import { Codes, diagnostic, formatReport, type Diagnostic } from './diagnostics.js';
 import { buildChain, buildPipeline, type ExecutableChain, type ExecutablePipeline } from './executable.js';
 import type { DslIr } from './ir.js';
+import type { BaseLookup } from './derive.js';
 import type { Registries } from './resolve.js';
 import { registryFingerprint } from '../registry.js';
 
@@ -70,10 +71,10 @@ export class CompileMemo {
   private entries = new Map<string, Compiled>();
   private used = new Set<string>();
 
-  get(key: string, make: () => Compiled): Compiled {
+  get(key: string, make: () => Compiled, fresh: (c: Compiled) => boolean = () => true): Compiled {
     this.used.add(key);
     let c = this.entries.get(key);
-    if (!c) {
+    if (!c || !fresh(c)) {
       c = make();
       this.entries.set(key, c);
     }
@@ -89,6 +90,8 @@ export class CompileMemo {
 interface Compiled {
   result: CompileResult;
   executable?: ExecutableChain | ExecutablePipeline;
+  /** For a derived pipeline: each base it read, and a fingerprint of what it read. */
+  bases?: Map<string, string>;
 }
 
 export interface LoadOptions {
@@ -171,9 +174,29 @@ export class DslCatalog {
     const names = [...chainNames].sort().join(',') + '|' + [...pipelineNames].sort().join(',');
     const namesKey = sha(`${names}\0${registryFingerprint(registry)}`);
 
-    const compileText = (f: Found, text: string): Compiled =>
-      memo.get(`${f.kind}\0${f.file}\0${sha(text)}\0${namesKey}`, () => {
-        const result = compile(text, f.file, { chainNames, pipelineNames, registry });
+    // A derived pipeline compiles against its base in force, so bases are settled first
+    // (settle() recurses through `from`); `deriving` is the chain of pipelines under way.
+    const settled = new Map<Found, Detail>();
+    const deriving: Found[] = [];
+    const baseLookup = (name: string): BaseLookup => {
+      const b = chosen.get(key('pipeline', name));
+      if (!b || !texts.has(b)) return undefined;
+      const at = deriving.findIndex((d) => d.kind === 'pipeline' && d.name === name);
+      if (at >= 0) return { cycle: [name, ...deriving.slice(at + 1).map((d) => d.name)] };
+      const ir = settle(b).ir;
+      return ir?.kind === 'pipeline' ? { ir } : { broken: true };
+    };
+    const baseKey = (name: string) => sha(JSON.stringify(baseLookup(name) ?? null));
+
+    const compileText = (f: Found, text: string): Compiled => {
+      const make = (): Compiled => {
+        const bases = new Map<string, string>();
+        const pipelineBase = (name: string): BaseLookup => {
+          const found = baseLookup(name);
+          bases.set(name, sha(JSON.stringify(found ?? null)));
+          return found;
+        };
+        const result = compile(text, f.file, { chainNames, pipelineNames, registry, pipelineBase });
         const ir = result.ir;
         try {
           const executable =
@@ -182,22 +205,33 @@ export class DslCatalog {
               : ir?.kind === 'pipeline'
                 ? buildPipeline(ir, registry)
                 : undefined;
-          return { result, executable };
+          return { result, executable, bases };
         } catch (err) {
           // compile() never throws; building the closures might (a component gone since):
           // the file is then broken or stale like any file that does not compile.
           const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
           const message = `the compiled ${f.kind} cannot be built (${why})`;
           const failure = diagnostic(result.source, { start: 0, end: 1 }, 'error', Codes.CompilerFailure, message);
-          return { result: { ...result, ir: undefined, diagnostics: [...result.diagnostics, failure] } };
+          return { result: { ...result, ir: undefined, diagnostics: [...result.diagnostics, failure] }, bases };
         }
-      });
+      };
+      // A derived pipeline's result holds while each base it read is as it was.
+      const fresh = (c: Compiled) => [...(c.bases ?? [])].every(([name, was]) => baseKey(name) === was);
+      deriving.push(f);
+      try {
+        return memo.get(`${f.kind}\0${f.file}\0${sha(text)}\0${namesKey}`, make, fresh);
+      } finally {
+        deriving.pop();
+      }
+    };
 
     const chains = new Map<string, ExecutableChain>();
     const pipelines = new Map<string, ExecutablePipeline>();
     const details = new Map<string, Detail>();
     const sources = new Map<string, string>();
-    for (const f of entries) {
+    const settle = (f: Found): Detail => {
+      const done = settled.get(f);
+      if (done) return done;
       const text = texts.get(f)!;
       sources.set(f.file, text);
       const current = compileText(f, text);
@@ -264,8 +298,12 @@ export class DslCatalog {
         ...(from ? { inForce: from } : {}),
       };
       const stale = inForceSource !== undefined ? { inForceSource } : {};
-      details.set(key(f.kind, f.name), { entry, source: text, ...stale, ...(ir ? { ir } : {}), diagnostics });
-    }
+      const detail: Detail = { entry, source: text, ...stale, ...(ir ? { ir } : {}), diagnostics };
+      details.set(key(f.kind, f.name), detail);
+      settled.set(f, detail);
+      return detail;
+    };
+    for (const f of entries) settle(f);
     // A site file that is gone takes its last good text with it: a new file of that name
     // starts afresh.
     if (options.lastGood) {
@@ -345,6 +383,25 @@ export class DslCatalog {
   /** The IR of the version in force. */
   ir(kind: DslKind, name: string): DslIr | undefined {
     return this.details.get(key(kind, name))?.ir;
+  }
+
+  /**
+   * The bases in force, for compiling a new text of pipeline `self` against this catalog (REST
+   * PUT and validate): a base that derives, through `from`, from `self` is a loop.
+   */
+  pipelineBase(self: string): (name: string) => BaseLookup {
+    return (name) => {
+      if (!this.details.has(key('pipeline', name))) return undefined;
+      const path: string[] = [];
+      for (let n: string | undefined = name; n !== undefined && path.length <= this.details.size;) {
+        path.push(n);
+        if (n === self) return { cycle: path };
+        const ir = this.ir('pipeline', n);
+        n = ir?.kind === 'pipeline' ? ir.from : undefined;
+      }
+      const ir = this.ir('pipeline', name);
+      return ir?.kind === 'pipeline' ? { ir } : { broken: true };
+    };
   }
 
   /** The diagnostics of the file as found. */

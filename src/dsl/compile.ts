@@ -8,6 +8,7 @@ import { Codes, DiagnosticSink, hasErrors, sortDiagnostics, type Diagnostic } fr
 import { MAX_SOURCE_CHARS } from '../../grammar/limits.js';
 import type { FileAst } from './ast.js';
 import type { DslIr } from './ir.js';
+import type { BaseLookup } from './derive.js';
 import { lex, lexAndParse } from './lex-parse.js';
 import { lower } from './lower.js';
 import { resolve, type Registries } from './resolve.js';
@@ -20,6 +21,11 @@ export interface CompileOptions {
   pipelineNames?: ReadonlySet<string>;
   /** Where rules, effects, handlers and link sources are looked up. */
   registry: Registries;
+  /**
+   * The base of a derived pipeline (`from NAME`), as the catalog has it in force; undefined:
+   * the base is not checked and a derived pipeline lowers to its own steps only (never run).
+   */
+  pipelineBase?: (name: string) => BaseLookup;
 }
 
 export interface CompileResult {
@@ -99,10 +105,12 @@ export function compile(text: string, file: string, options: CompileOptions): Co
 }
 
 function compileChecked(source: SourceText, sink: DiagnosticSink, options: CompileOptions): CompileResult {
-  const { registry, chainNames, pipelineNames } = options;
+  const { registry, chainNames, pipelineNames, pipelineBase } = options;
   const { ast, syntaxErrorOffsets } = parse(source, sink);
   const resolution = resolve(ast, { registry, chainNames, pipelineNames }, sink, syntaxErrorOffsets);
-  const ir = lower(ast, resolution, registry, source, sink);
+  const ir = lower(ast, resolution, registry, source, sink, { pipelineBase, pipelineNames, chainNames });
   const diagnostics = sortDiagnostics(sink.items);
-  return { ir: ir && !hasErrors(diagnostics) ? ir : undefined, lowered: ir, diagnostics, ast, source };
+  // A derived pipeline compiled with no catalog lacks its base's steps: never one to run.
+  const whole = !(ast.declarations[0]?.kind === 'Pipeline' && ast.declarations[0].base && !pipelineBase);
+  return { ir: ir && whole && !hasErrors(diagnostics) ? ir : undefined, lowered: ir, diagnostics, ast, source };
 }

@@ -53,6 +53,12 @@ export const Codes = {
   SiteOverride: 'MM310',
   /** A password or key (site.webservice.admin_pass, list.moderator_password …): never readable. */
   Secret: 'MM311',
+  /** `from NAME` names no pipeline, or one that does not compile. */
+  UnknownBase: 'MM312',
+  /** `before`/`after`/`replace`/`without` name a step the base does not have. */
+  UnknownAnchor: 'MM313',
+  /** A plain step in a derived pipeline, or an edit in a pipeline with no base. */
+  StepPlacement: 'MM314',
   // MM4xx types
   UnknownParam: 'MM401',
   MissingParam: 'MM402',

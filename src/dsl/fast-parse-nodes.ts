@@ -35,12 +35,21 @@ export function chainDecl(
 export function pipelineDecl(
   kw: IToken,
   name: IToken,
+  base: IToken | undefined,
   about: IToken | undefined,
   steps: A.Step[],
+  edits: A.StepEdit[],
   end: IToken,
 ): A.PipelineDecl {
   const span = join(tokenSpan(kw), tokenSpan(end));
-  return { kind: 'Pipeline', name: ident(name), description: description(about), steps, span };
+  const from = base ? { base: ident(base) } : {};
+  return { kind: 'Pipeline', name: ident(name), ...from, description: description(about), steps, edits, span };
+}
+
+export function stepEdit(kw: IToken, anchor: IToken, step: A.Step | undefined): A.StepEdit {
+  const a = ident(anchor);
+  const op = kw.image as A.StepEdit['op'];
+  return { kind: 'StepEdit', op, anchor: a, ...(step ? { step } : {}), span: join(tokenSpan(kw), (step ?? a).span) };
 }
 
 export function forLink(kw: IToken, variable: IToken, source: A.Path, links: A.Link[], end: IToken): A.ForLink {

@@ -250,15 +250,56 @@ class AstParser extends ConditionParser {
   public pipelineDecl = this.RULE('pipelineDecl', (): A.PipelineDecl => {
     const kw = this.CONSUME(T.Pipeline);
     const name = this.CONSUME(T.Name);
+    const base = this.OPTION2(() => {
+      this.CONSUME(T.From);
+      return this.CONSUME2(T.Name);
+    });
     const description = this.OPTION(() => this.CONSUME(T.StringLit));
     this.CONSUME(T.LBrace);
     const steps: A.Step[] = [];
+    const edits: A.StepEdit[] = [];
     this.MANY(() => {
-      const step = this.SUBRULE(this.step);
-      this.ACTION(() => steps.push(step));
+      // The alternatives are built once (cached in `alts`), so they return the item rather
+      // than push it into this call's arrays.
+      const item = this.OR(
+        (this.alts[90] ??= [
+          { ALT: (): A.Step | A.StepEdit => this.SUBRULE(this.step) },
+          { ALT: (): A.Step | A.StepEdit => this.SUBRULE(this.stepEdit) },
+        ]),
+      );
+      this.ACTION(() => (item.kind === 'Step' ? steps.push(item) : edits.push(item)));
     });
     const end = this.CONSUME(T.RBrace);
-    return this.ACTION(() => N.pipelineDecl(kw, name, description, steps, end));
+    return this.ACTION(() => N.pipelineDecl(kw, name, base, description, steps, edits, end));
+  });
+
+  public stepEdit = this.RULE('stepEdit', (): A.StepEdit => {
+    return this.OR(
+      (this.alts[91] ??= [
+        {
+          ALT: () => {
+            const kw = this.OR2(
+              (this.alts[92] ??= [
+                { ALT: () => this.CONSUME(T.Before) },
+                { ALT: () => this.CONSUME(T.After) },
+                { ALT: () => this.CONSUME(T.Replace) },
+              ]),
+            );
+            const anchor = this.CONSUME(T.Name);
+            this.CONSUME(T.Colon);
+            const step = this.SUBRULE2(this.step);
+            return this.ACTION(() => N.stepEdit(kw, anchor, step));
+          },
+        },
+        {
+          ALT: () => {
+            const kw = this.CONSUME(T.Without);
+            const anchor = this.CONSUME2(T.Name);
+            return this.ACTION(() => N.stepEdit(kw, anchor, undefined));
+          },
+        },
+      ]),
+    );
   });
 
   public step = this.RULE('step', (): A.Step => {

@@ -125,10 +125,12 @@ const ITEM_RULES: Record<string, ItemKind | undefined> = {
   chainDecl: 'declaration',
   pipelineDecl: 'declaration',
   step: 'step',
+  stepEdit: 'step',
 };
 
-function walk(node: CstNode, structure: Structure): void {
-  let kind = ITEM_RULES[node.name];
+/** `inEdit`: the node is inside a `before X: STEP` edit, whose step is not an item of its own. */
+function walk(node: CstNode, structure: Structure, inEdit = false): void {
+  let kind = inEdit && node.name === 'step' ? undefined : ITEM_RULES[node.name];
   if (node.name === 'link') kind = node.children.ifLink ? 'if' : node.children.For ? 'for' : 'action';
   if (kind) {
     // The parser tracks each node's first offset; walking the subtree (a whole chain for its
@@ -141,7 +143,7 @@ function walk(node: CstNode, structure: Structure): void {
     for (const p of node.children.LParen ?? []) if (isToken(p) && isReal(p)) structure.argParens.add(p.startOffset);
   }
   for (const children of Object.values(node.children)) {
-    for (const child of children) if (!isToken(child)) walk(child, structure);
+    for (const child of children) if (!isToken(child)) walk(child, structure, inEdit || node.name === 'stepEdit');
   }
 }
 

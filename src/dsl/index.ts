@@ -70,6 +70,7 @@ export {
 export { bodyText, leafParts, MAX_PARTS_VISITED, partText } from './message-text.js';
 export type { Registries } from './resolve.js';
 export { readSourceFile, SourceText } from './source.js';
+export type { BaseLookup } from './derive.js';
 export { registerMsgdataKey } from './types.js';
 export { getter, test as makeTest, truthy } from './values.js';
 export { isBanned, membership } from './lookups.js';

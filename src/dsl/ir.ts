@@ -103,6 +103,8 @@ export interface PipelineIr {
   ir: typeof IR_VERSION;
   kind: 'pipeline';
   name: string;
+  /** The pipeline this one derives from (`from NAME`); `steps` are already the edited whole. */
+  from?: string;
   description?: string;
   file: string;
   at: string;
@@ -111,6 +113,8 @@ export interface PipelineIr {
 
 export interface StepIr {
   at: string;
+  /** Where `at` is, when not the pipeline's own file (a step a derived pipeline takes from its base). */
+  file?: string;
   handler: string;
   args: ArgsIr;
   when?: CondIr;

@@ -23,6 +23,7 @@ import { checkDefer, checkUnreachable, endsChain, isUnknownAction } from './chec
 import { PatternChecks } from './check/patterns.js';
 import { checkPipeline, checkStep } from './check/steps.js';
 import { neverDefers } from './check/type-of.js';
+import { checkPlacement, deriveSteps, type DeriveEnv } from './derive.js';
 
 const FAILED_VALUE: I.ValueIr = { lit: null };
 const FAILED_COND: I.CondIr = { op: 'const', value: false };
@@ -33,11 +34,12 @@ export function lower(
   registry: Registries,
   source: SourceText,
   sink: DiagnosticSink,
+  derive: DeriveEnv = {},
 ): I.DslIr | undefined {
   const decl = ast.declarations[0];
   if (!decl || res.muted.has(decl)) return undefined;
   const l = new Lowering(res, registry, source, sink);
-  return decl.kind === 'Chain' ? l.chain(decl, ast.definitions) : l.pipeline(decl);
+  return decl.kind === 'Chain' ? l.chain(decl, ast.definitions) : l.pipeline(decl, derive);
 }
 
 class Lowering {
@@ -116,25 +118,38 @@ class Lowering {
     return { at: this.at(link), action: { do: 'for', as: link.variable.name, source: from, links } };
   }
 
-  pipeline(decl: A.PipelineDecl): I.PipelineIr {
-    const steps: I.StepIr[] = decl.steps.map((step) => {
-      const handler = this.registry.handlers.get(step.handler.name);
-      checkStep(step, handler, this.sink);
-      const args = this.args(step.args, handler?.params, `handler '${step.handler.name}'`);
-      const out: I.StepIr = { at: this.at(step), handler: step.handler.name, args };
-      if (step.when) out.when = this.cond(step.when);
-      return out;
-    });
-    checkPipeline(decl, this.sink);
+  pipeline(decl: A.PipelineDecl, derive: DeriveEnv): I.PipelineIr {
+    checkPlacement(decl, this.sink);
+    let steps = decl.steps.map((step) => this.step(step));
+    let whole = true;
+    if (decl.base) {
+      const own = new Map<A.StepEdit, I.StepIr>();
+      for (const edit of decl.edits) if (edit.step) own.set(edit, this.step(edit.step));
+      const derived = deriveSteps({ ...decl, base: decl.base }, own, derive, this.sink);
+      whole = !!derived;
+      steps = derived ?? [...own.values()];
+    }
+    // Without the base's steps, whether any hands the post on is unknown.
+    if (whole) checkPipeline(decl, steps, this.sink);
     return {
       ir: IR_VERSION,
       kind: 'pipeline',
       name: decl.name.name,
+      ...(decl.base ? { from: decl.base.name } : {}),
       ...(decl.description ? { description: decl.description.value } : {}),
       file: this.source.file,
       at: this.at(decl),
       steps,
     };
+  }
+
+  private step(step: A.Step): I.StepIr {
+    const handler = this.registry.handlers.get(step.handler.name);
+    checkStep(step, handler, this.sink);
+    const args = this.args(step.args, handler?.params, `handler '${step.handler.name}'`);
+    const out: I.StepIr = { at: this.at(step), handler: step.handler.name, args };
+    if (step.when) out.when = this.cond(step.when);
+    return out;
   }
 
   // ---- actions

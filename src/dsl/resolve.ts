@@ -317,31 +317,34 @@ class Resolver extends ConditionResolver {
   // ---- pipelines
 
   private pipeline(decl: A.PipelineDecl): void {
-    for (const step of decl.steps) {
-      const handler = this.env.registry.handlers.get(step.handler.name);
-      const other = handler ? undefined : this.kindOf(step.handler.name);
-      // A per-copy handler is registered: MM505 (check/steps.ts) says what is wrong with the step.
-      if (other) {
-        this.sink.error(
-          step.handler.span,
-          Codes.WrongKind,
-          `'${step.handler.name}' is ${other}, not a handler`,
-          'a pipeline step names a registered handler',
-        );
-      } else if (!handler) {
-        this.sink.error(
-          step.handler.span,
-          Codes.UnknownHandler,
-          `unknown handler '${step.handler.name}'`,
-          didYouMean(step.handler.name, this.env.registry.handlers.names()),
-        );
-      }
-      this.args(step.args, handler, step.handler, 'handler');
-      if (step.when) {
-        this.inPipeline = true;
-        this.condition(step.when);
-        this.inPipeline = false;
-      }
+    for (const step of decl.steps) this.step(step);
+    for (const edit of decl.edits) if (edit.step) this.step(edit.step);
+  }
+
+  private step(step: A.Step): void {
+    const handler = this.env.registry.handlers.get(step.handler.name);
+    const other = handler ? undefined : this.kindOf(step.handler.name);
+    // A per-copy handler is registered: MM505 (check/steps.ts) says what is wrong with the step.
+    if (other) {
+      this.sink.error(
+        step.handler.span,
+        Codes.WrongKind,
+        `'${step.handler.name}' is ${other}, not a handler`,
+        'a pipeline step names a registered handler',
+      );
+    } else if (!handler) {
+      this.sink.error(
+        step.handler.span,
+        Codes.UnknownHandler,
+        `unknown handler '${step.handler.name}'`,
+        didYouMean(step.handler.name, this.env.registry.handlers.names()),
+      );
+    }
+    this.args(step.args, handler, step.handler, 'handler');
+    if (step.when) {
+      this.inPipeline = true;
+      this.condition(step.when);
+      this.inPipeline = false;
     }
   }
 }

@@ -8,6 +8,7 @@ import { compile, type CompileResult } from './compile.js';
 import { Codes, diagnostic, sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { checkChainGraph } from './graph.js';
 import type { ChainIr } from './ir.js';
+import type { BaseLookup } from './derive.js';
 import type { Registries } from './resolve.js';
 import { readSourceFile, type SourceText } from './source.js';
 
@@ -103,8 +104,43 @@ export function checkWorkspace(files: readonly DslFile[], options: { registry: R
   const sources = new Map<string, string>();
   const sourceTexts = new Map<string, SourceText>();
   const seenGiven = new Map<string, string>();
+  // A derived pipeline is checked against its base as compiled here, so bases compile first
+  // (through `from`); `deriving` holds the pipelines under way, to catch a loop.
+  const results = new Map<(typeof read)[number], CompileResult>();
+  const deriving: string[] = [];
+  const compileFile = (f: (typeof read)[number]): CompileResult => {
+    const done = results.get(f);
+    if (done) return done;
+    deriving.push(f.kind === 'pipeline' ? f.name : '');
+    try {
+      const result = compile(f.text, f.file, { chainNames, pipelineNames, registry: options.registry, pipelineBase });
+      results.set(f, result);
+      return result;
+    } finally {
+      deriving.pop();
+    }
+  };
+  const pipelineBase = (name: string): BaseLookup => {
+    const b = chosen.get(`pipeline:${name}`);
+    if (!b) return undefined;
+    const at = deriving.indexOf(name);
+    if (at >= 0) return { cycle: [name, ...deriving.slice(at + 1)] };
+    const compiled = compileFile(b);
+    if (compiled.ir?.kind === 'pipeline') return { ir: compiled.ir };
+    // A base that fails because it leads back here: the loop is the news, on each file of it.
+    const loop = [name];
+    for (let n = compiled.lowered?.kind === 'pipeline' ? compiled.lowered.from : undefined; n !== undefined;) {
+      loop.push(n);
+      if (n === deriving[deriving.length - 1]) return { cycle: loop };
+      if (loop.length > chosen.size) break;
+      const next = chosen.get(`pipeline:${n}`);
+      const lowered = next ? results.get(next)?.lowered : undefined;
+      n = lowered?.kind === 'pipeline' ? lowered.from : undefined;
+    }
+    return { broken: true };
+  };
   for (const f of read) {
-    const result = compile(f.text, f.file, { chainNames, pipelineNames, registry: options.registry });
+    const result = compileFile(f);
     checked.push({ ...f, result, overridden: chosen.get(`${f.kind}:${f.name}`) !== f });
     sources.set(f.file, f.text);
     sourceTexts.set(f.file, result.source);

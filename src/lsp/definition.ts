@@ -1,6 +1,7 @@
 // textDocument/definition: a `let` or `rule` of the file goes to its definition, a loop
 // variable to its `for`, and a chain after `jump` or `detour` to the file in force for that
-// name (the workspace's, else the built-in), at its declaration.
+// name (the workspace's, else the built-in), at its declaration; the base of a derived pipeline
+// (`from NAME`) likewise.
 import { pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { DefinitionParams, Location } from 'vscode-languageserver/node.js';
@@ -68,7 +69,10 @@ export function definition(
     case 'loop-field':
       return here(meaning.loop.variable.span);
     case 'chain':
-      return declarationOf('chain', meaning.name, workspace, registry, openText)?.location ?? null;
+      return (
+        declarationOf(meaning.pipeline ? 'pipeline' : 'chain', meaning.name, workspace, registry, openText)?.location ??
+        null
+      );
     default:
       return null;
   }

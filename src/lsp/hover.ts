@@ -49,11 +49,11 @@ export interface HoverContext {
   openText: OpenText;
 }
 
-function chainText(name: string, ctx: HoverContext): string {
-  const declared = declarationOf('chain', name, ctx.workspace, ctx.registry, ctx.openText);
-  if (!declared) return `**chain** \`${name}\`: no file in the workspace or the built-ins defines it`;
+function chainText(name: string, ctx: HoverContext, kind: 'chain' | 'pipeline' = 'chain'): string {
+  const declared = declarationOf(kind, name, ctx.workspace, ctx.registry, ctx.openText);
+  if (!declared) return `**${kind}** \`${name}\`: no file in the workspace or the built-ins defines it`;
   const description = declared.decl?.description?.value;
-  return [`**chain** \`${name}\``, ...(description ? ['', description] : []), '', `in ${declared.location.uri}`].join(
+  return [`**${kind}** \`${name}\``, ...(description ? ['', description] : []), '', `in ${declared.location.uri}`].join(
     '\n',
   );
 }
@@ -83,7 +83,7 @@ function text(analysis: Analysis, m: Meaning, ctx: HoverContext): string {
     case 'typed':
       return typed(`**${m.what}** \`${m.text}\``, m.type);
     case 'chain':
-      return chainText(m.name, ctx);
+      return chainText(m.name, ctx, m.pipeline ? 'pipeline' : 'chain');
     case 'declaration':
       return [
         `**${m.decl.kind === 'Chain' ? 'chain' : 'pipeline'}** \`${m.decl.name.name}\``,

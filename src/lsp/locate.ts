@@ -14,7 +14,8 @@ export type Found =
   | { kind: 'handler'; ident: Ast.Ident }
   | { kind: 'effect'; ident: Ast.Ident }
   | { kind: 'link-source'; path: Ast.Path }
-  | { kind: 'chain'; ident: Ast.Ident }
+  /** A chain name; `pipeline`: the base of a derived pipeline. */
+  | { kind: 'chain'; ident: Ast.Ident; pipeline?: true }
   | { kind: 'declaration'; decl: Ast.Declaration }
   | { kind: 'role'; ident: Ast.Ident }
   | { kind: 'param'; ident: Ast.Ident; owner: ArgOwner }
@@ -63,7 +64,10 @@ class Locator {
   private declaration(decl: Ast.Declaration): Found | undefined {
     if (this.on(decl.name)) return { kind: 'declaration', decl };
     if (decl.kind === 'Chain') return this.links(decl.links);
-    for (const step of decl.steps) {
+    if (decl.base && this.on(decl.base)) return { kind: 'chain', ident: decl.base, pipeline: true };
+    for (const edit of decl.edits) if (this.on(edit.anchor)) return { kind: 'handler', ident: edit.anchor };
+    const edited = decl.edits.flatMap((e) => (e.step ? [e.step] : []));
+    for (const step of [...decl.steps, ...edited]) {
       if (!this.on(step)) continue;
       if (this.on(step.handler)) return { kind: 'handler', ident: step.handler };
       const inArgs = this.args(step.args, { kind: 'handler', name: step.handler.name });

@@ -13,7 +13,7 @@ export type Meaning =
   | { kind: 'loop-field'; loop: Ast.ForLink; field: string; type?: string }
   | { kind: 'root'; root: string }
   | { kind: 'typed'; text: string; type: Ty; what: string }
-  | { kind: 'chain'; name: string }
+  | { kind: 'chain'; name: string; pipeline?: true }
   | { kind: 'declaration'; decl: Ast.Declaration }
   | { kind: 'role'; name: string }
   | { kind: 'param'; param: ParamSpec; owner: ArgOwner }
@@ -72,7 +72,7 @@ export function meaningOf(ast: Ast.FileAst, registry: Registries, found: Found):
       return component && { kind: 'component', what: 'link source', component };
     }
     case 'chain':
-      return { kind: 'chain', name: found.ident.name };
+      return { kind: 'chain', name: found.ident.name, ...(found.pipeline ? { pipeline: true as const } : {}) };
     case 'declaration':
       return { kind: 'declaration', decl: found.decl };
     case 'role':

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildChain, type ChainIr, compile, DslCatalog, formatReport } from '../../src/dsl/index.js';
+import { buildChain, type ChainIr, compile, CompileMemo, DslCatalog, formatReport } from '../../src/dsl/index.js';
 import { runChain } from '../../src/moderation/chain-executor.js';
 import { runPipeline } from '../../src/delivery/pipeline-executor.js';
 import {
@@ -248,6 +248,55 @@ test('a broken site file is left out and reported; the others still compile, eve
   await assert.rejects(
     runChain(catalog, 'fine', makeCtx()),
     /chain 'fine' continues in chain 'broken', which does not exist or does not compile/,
+  );
+});
+
+test('a derived pipeline runs its base steps as edited, and follows its base when the base changes', async () => {
+  const site = tempDir();
+  const write = (name: string, text: string) => writeFileSync(join(site, `${name}.pipeline`), text);
+  write(
+    'strict',
+    'pipeline strict from default-posting-pipeline {\n' +
+      '    before subject-prefix: owner-recipients\n    without tagger\n    replace dmarc: cleanse\n}\n',
+  );
+  write('stricter', 'pipeline stricter from strict {\n    after cook-headers: acknowledge\n}\n');
+  write('loop-a', 'pipeline loop-a from loop-b {\n    without tagger\n}\n');
+  write('loop-b', 'pipeline loop-b from loop-a {\n    without tagger\n}\n');
+  const memo = new CompileMemo();
+  const load = () => DslCatalog.load({ ...BUILTINS, sitePipelines: site }, { registry: standIns(), memo });
+  const steps = async (catalog: DslCatalog, name: string) => {
+    const ctx = makeCtx();
+    await runPipeline(catalog, name, ctx);
+    return ctx.msgdata.done;
+  };
+  const edited = POSTING_STEPS.filter((s) => s !== 'tagger').map((s) => (s === 'dmarc' ? 'cleanse' : s));
+  edited.splice(edited.indexOf('subject-prefix'), 0, 'owner-recipients');
+  let catalog = await load();
+  assert.deepEqual(await steps(catalog, 'strict'), edited);
+  const more = [...edited];
+  more.splice(more.indexOf('cook-headers') + 1, 0, 'acknowledge');
+  assert.deepEqual(await steps(catalog, 'stricter'), more);
+  const ir = catalog.ir('pipeline', 'stricter');
+  assert.equal(ir?.kind === 'pipeline' && ir.from, 'strict');
+  // Each pipeline of a loop says so, and neither is in force.
+  for (const name of ['loop-a', 'loop-b']) {
+    assert.ok(!catalog.hasPipeline(name));
+    assert.ok(catalog.diagnosticsOf('pipeline', name).some((d) => d.code === 'MM501' || d.code === 'MM312'));
+  }
+  assert.ok(catalog.diagnosticsOf('pipeline', 'loop-b').some((d) => d.code === 'MM501'));
+
+  // The site overrides the base: both derived pipelines follow it on the next load.
+  write(
+    'default-posting-pipeline',
+    'pipeline default-posting-pipeline {\n    tagger\n    subject-prefix\n    dmarc\n    to-outgoing\n}\n',
+  );
+  catalog = await load();
+  assert.deepEqual(await steps(catalog, 'strict'), ['owner-recipients', 'subject-prefix', 'cleanse', 'to-outgoing']);
+  // stricter's anchor is gone from the new base: MM313, and it is broken (it never compiled before).
+  assert.ok(!catalog.hasPipeline('stricter'));
+  assert.deepEqual(
+    catalog.diagnosticsOf('pipeline', 'stricter').map((d) => [d.code, d.message]),
+    [['MM313', "'cook-headers' is not a step of 'strict'"]],
   );
 });
 

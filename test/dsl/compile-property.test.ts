@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { compile, format } from '../../src/dsl/index.js';
+import { compile, format, type PipelineIr } from '../../src/dsl/index.js';
 import { registry } from '../helpers/registry.js';
 import { CHAINS_DIR, PIPELINES_DIR } from './support.js';
 
@@ -19,13 +19,32 @@ const REAL = [
     .filter((f) => f.endsWith('.pipeline'))
     .map((f) => ({ file: f, text: readFileSync(join(PIPELINES_DIR, f), 'utf8') })),
 ];
+/** The built-in pipelines as compiled: the bases derived pipelines are checked against. */
+const BASES = new Map(
+  REAL.filter((r) => r.file.endsWith('.pipeline')).map((r) => [
+    r.file.replace(/\.pipeline$/, ''),
+    compile(r.text, r.file, { registry }).ir as PipelineIr,
+  ]),
+);
 const NAMES = {
   chainNames: new Set(REAL.filter((r) => r.file.endsWith('.chain')).map((r) => r.file.replace(/\.chain$/, ''))),
   pipelineNames: new Set(
     REAL.filter((r) => r.file.endsWith('.pipeline')).map((r) => r.file.replace(/\.pipeline$/, '')),
   ),
   registry,
+  pipelineBase: (name: string) => (BASES.has(name) ? { ir: BASES.get(name)! } : undefined),
 };
+// A derived pipeline, so random edits reach `from`, `before`, `after`, `replace` and `without` too.
+REAL.push({
+  file: 'strict.pipeline',
+  text: `pipeline strict from default-posting-pipeline "Stricter" {
+    before subject-prefix: add-header(name: "X-Policy", value: "strict")
+    after cook-headers: remove-header(name: "X-Spam") when header "X-Spam" exists
+    without tagger
+    replace mime-delete: strip-parts(types: ["text/html"])
+}
+`,
+});
 
 /** A generous bound: a hang guard, not a performance assertion. */
 const HANG_MS = 2000;
@@ -97,6 +116,14 @@ const WORDS = [
   'part.size',
   'true',
   'false',
+  'from',
+  'before',
+  'after',
+  'without',
+  'replace',
+  'default-posting-pipeline',
+  'subject-prefix',
+  'add-header',
   'loop',
   'any',
   'member-moderation',
@@ -164,6 +191,9 @@ const WORDS = [
 const token = fc.constantFrom(...WORDS);
 const tokenSoup = fc.array(token, { maxLength: 40 }).map((ts) => ts.join(' '));
 const chainSoup = fc.array(token, { maxLength: 30 }).map((ts) => `chain x {\n  ${ts.join(' ')}\n}\n`);
+const derivedSoup = fc
+  .array(token, { maxLength: 30 })
+  .map((ts) => `pipeline x from default-posting-pipeline {\n  ${ts.join(' ')}\n}\n`);
 
 /** One edit of a text: delete, insert or swap characters, or delete, insert or swap tokens. */
 const edit = (text: string) =>
@@ -225,6 +255,49 @@ test('random token sequences of the language', () => {
   );
   fc.assert(
     fc.property(chainSoup, (s) => check(s, 'x.chain')),
+    { numRuns: 200 },
+  );
+  fc.assert(
+    fc.property(derivedSoup, (s) => check(s, 'x.pipeline')),
+    { numRuns: 200 },
+  );
+});
+
+/** Handlers an edit may add: ones that take no arguments, so the step is its name. */
+const ADDED = ['cleanse', 'acknowledge', 'to-archive', 'rfc-2369'];
+
+test('a derived pipeline has the steps of its base with the edits made in order, as if written out', () => {
+  const base = BASES.get('default-posting-pipeline')!.steps.map((s) => s.handler);
+  const editArb = fc.record({
+    op: fc.constantFrom('before', 'after', 'replace', 'without'),
+    anchor: fc.nat(),
+    step: fc.constantFrom(...ADDED),
+  });
+  fc.assert(
+    fc.property(fc.array(editArb, { minLength: 1, maxLength: 8 }), (edits) => {
+      // The model: a list of handler names, edited at the first step of each anchor.
+      const model = [...base];
+      const lines: string[] = [];
+      for (const e of edits) {
+        if (model.length === 0) break;
+        const anchor = model[e.anchor % model.length];
+        const i = model.indexOf(anchor);
+        if (e.op === 'without') model.splice(i, 1);
+        else if (e.op === 'replace') model.splice(i, 1, e.step);
+        else model.splice(e.op === 'before' ? i : i + 1, 0, e.step);
+        lines.push(e.op === 'without' ? `    without ${anchor}` : `    ${e.op} ${anchor}: ${e.step}`);
+      }
+      const text = `pipeline x from default-posting-pipeline {\n${lines.join('\n')}\n}\n`;
+      const result = compile(text, 'x.pipeline', NAMES);
+      const errors = result.diagnostics.filter((d) => d.severity === 'error');
+      assert.deepEqual(errors, [], text);
+      assert.deepEqual(result.lowered?.kind === 'pipeline' && result.lowered.steps.map((s) => s.handler), model, text);
+      // Written out, the same steps compile to the same IR (positions aside).
+      const written = compile(`pipeline x {\n${model.map((h) => `    ${h}`).join('\n')}\n}\n`, 'x.pipeline', NAMES);
+      const strip = (ir: PipelineIr | undefined) =>
+        ir?.steps.map(({ handler, args, when }) => ({ handler, args, when }));
+      assert.deepEqual(strip(result.lowered as PipelineIr), strip(written.lowered as PipelineIr));
+    }),
     { numRuns: 200 },
   );
 });

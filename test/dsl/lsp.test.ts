@@ -227,6 +227,25 @@ test('mailman lsp answers an editor over stdio: diagnostics, hover, completion, 
     });
     assert.deepEqual((await client.diagnostics(uri('site-posts.chain'), 2)).diagnostics, []);
 
+    // A derived pipeline is checked against its base: an anchor the base lacks is MM313.
+    open('strict.pipeline', 'pipeline strict from default-posting-pipeline {\n    without taggr\n}\n');
+    const derived = await client.diagnostics(uri('strict.pipeline'), 1);
+    assert.deepEqual(
+      derived.diagnostics.map((d) => [d.code, d.range]),
+      [['MM313', { start: { line: 1, character: 12 }, end: { line: 1, character: 17 } }]],
+    );
+    assert.deepEqual(
+      derived.diagnostics[0].relatedInformation?.map((r) => r.message),
+      ["hint: did you mean 'tagger'?"],
+    );
+    // Its base goes to the built-in pipeline's declaration.
+    const base = await client.result<{ uri: string; range: Range }>(
+      'textDocument/definition',
+      at('strict.pipeline', 0, 25),
+    );
+    assert.ok(base.uri.endsWith('/pipelines/default-posting-pipeline.pipeline'), base.uri);
+    assert.equal(base.range.start.line, 2);
+
     // Hover: a registered rule shows its description and parameters from the registry.
     const maxSize = registry.rules.get('max-size')!;
     const hover = await client.result<{ contents: { kind: string; value: string }; range: Range }>(

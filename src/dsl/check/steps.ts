@@ -3,6 +3,7 @@
 import type * as A from '../ast.js';
 import { Codes, type DiagnosticSink } from '../diagnostics.js';
 import type { Handler } from '../../registry.js';
+import type { StepIr } from '../ir.js';
 
 /** MM505 for a step naming a handler the out runner applies to each copy. */
 export function checkStep(step: A.Step, handler: Handler | undefined, sink: DiagnosticSink): void {
@@ -16,8 +17,9 @@ export function checkStep(step: A.Step, handler: Handler | undefined, sink: Diag
 }
 
 /** MM506 for a pipeline none of whose steps hands the message on for delivery. */
-export function checkPipeline(decl: A.PipelineDecl, sink: DiagnosticSink): void {
-  if (decl.steps.some((s) => s.handler.name === 'to-outgoing')) return;
+export function checkPipeline(decl: A.PipelineDecl, steps: readonly StepIr[], sink: DiagnosticSink): void {
+  // The steps as lowered: a derived pipeline's are its base's, edited.
+  if (steps.some((s) => s.handler === 'to-outgoing')) return;
   sink.warning(
     decl.name.span,
     Codes.NoOutgoing,

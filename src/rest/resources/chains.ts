@@ -136,7 +136,8 @@ export function routes(router: RestRouter, deps: RestDeps): void {
       const chainNames = new Set(snap.allChainNames);
       const pipelineNames = new Set(snap.allPipelineNames);
       (kind === 'chain' ? chainNames : pipelineNames).add(name);
-      const result = compile(source, file, { chainNames, pipelineNames, registry: snap.registry });
+      const pipelineBase = snap.pipelineBase(name);
+      const result = compile(source, file, { chainNames, pipelineNames, registry: snap.registry, pipelineBase });
       if (result.ir?.kind !== 'chain') return result;
       // A jump or detour that closes a loop through chains in force is refused too (MM501).
       const irs = new Map<string, ChainIr>();
