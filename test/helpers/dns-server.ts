@@ -56,10 +56,16 @@ export class DnsServer {
     header.writeUInt16BE(1, 4);
     header.writeUInt16BE(records.length, 6);
     const answers = records.map((strings) => {
+      // A character-string is at most 255 bytes: a longer one (a DKIM key) goes in several.
       const rdata = Buffer.concat(
-        strings.map((s) => {
+        strings.flatMap((s) => {
           const b = Buffer.from(s, 'latin1');
-          return Buffer.concat([Buffer.from([b.length]), b]);
+          const pieces = [];
+          for (let at = 0; at < b.length || at === 0; at += 255) {
+            const piece = b.subarray(at, at + 255);
+            pieces.push(Buffer.from([piece.length]), piece);
+          }
+          return pieces;
         }),
       );
       const rr = Buffer.alloc(12);
