@@ -60,6 +60,24 @@ function parse(source: SourceText, sink: DiagnosticSink): { ast: FileAst; syntax
   return { ast, syntaxErrorOffsets: parsed.syntaxErrorOffsets };
 }
 
+/**
+ * The lexical and syntax problems of a file (MM1xx, MM201, MM204, MM205), without the checks
+ * that need a registry: what `mailman fmt` reports for a file it will not touch.
+ */
+export function syntaxDiagnostics(text: string, file: string): Diagnostic[] {
+  const source = new SourceText(file, text);
+  if (text.length > MAX_SOURCE_CHARS) {
+    const sink = new DiagnosticSink(source);
+    sink.error(
+      { start: 0, end: 1 },
+      Codes.TooLarge,
+      `the file is ${text.length} characters long; the limit is ${MAX_SOURCE_CHARS}`,
+    );
+    return sink.items;
+  }
+  return sortDiagnostics(lexAndParse(source).diagnostics.filter((d) => d.severity === 'error'));
+}
+
 /** The tree of a file nothing could be salvaged from. */
 function emptyAst(file: string): FileAst {
   return { kind: 'File', file, definitions: [], declarations: [], items: [], span: { start: 0, end: 0 } };

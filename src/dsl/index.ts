@@ -9,7 +9,7 @@ export {
   type DslStatus,
   type LastGoodStore,
 } from './catalog.js';
-export { compile, type CompileOptions, type CompileResult } from './compile.js';
+export { compile, syntaxDiagnostics, type CompileOptions, type CompileResult } from './compile.js';
 export {
   Codes,
   formatDiagnostic,

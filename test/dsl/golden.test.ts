@@ -127,3 +127,38 @@ test('usage errors exit 2; --strict fails on warnings; --format json gives the d
     rmSync(file, { force: true });
   }
 });
+
+test('validate DIR checks each .chain and .pipeline in it; any other file is refused, naming the extensions', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'validate-dir-'));
+  try {
+    writeFileSync(join(dir, 'good.chain'), 'chain good {\n    accept\n}\n');
+    writeFileSync(join(dir, 'bad.chain'), 'chain bad {\n    if max-sise then hold\n    accept\n}\n');
+    writeFileSync(join(dir, 'good.pipeline'), 'pipeline good {\n    to-outgoing\n}\n');
+    writeFileSync(join(dir, 'notes.txt'), 'chain notes {\n    accept\n}\n');
+    const all = await validate(dir);
+    assert.equal(all.code, 1, all.stderr);
+    assert.match(all.stdout, /bad\.chain:2:8: error MM301: unknown rule 'max-sise'/);
+    assert.match(all.stdout, /^1 error, 0 warnings in 3 files$/m);
+    rmSync(join(dir, 'bad.chain'));
+    const clean = await validate(dir);
+    assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+    assert.match(clean.stdout, /^0 errors, 0 warnings in 2 files$/m);
+
+    const txt = await validate(join(dir, 'notes.txt'));
+    assert.equal(txt.code, 2);
+    assert.match(
+      txt.stderr,
+      /notes\.txt: not a chain or pipeline file: a file's name is NAME\.chain or NAME\.pipeline/,
+    );
+    const empty = mkdtempSync(join(tmpdir(), 'validate-empty-'));
+    try {
+      const none = await validate(empty);
+      assert.equal(none.code, 2);
+      assert.match(none.stderr, /no \.chain or \.pipeline files in/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

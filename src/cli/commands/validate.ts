@@ -2,14 +2,15 @@
 // server will load them (docs/language.md#command-line), before they reach a running list.
 //
 //   validate [PATH...]  every stage up to the graph; without paths, all built-in and site
-//                       files. Exit 0 clean, 1 with errors (or warnings under --strict),
+//                       files; a directory stands for its .chain and .pipeline files. Exit 0 clean, 1 with errors (or warnings under --strict),
 //                       2 on a usage error.
 //   compile [--out DIR] validate, then write each file's IR as NAME.chain.json /
 //                       NAME.pipeline.json.
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { CliContext, CliError, out } from '../context.js';
+import { dslPaths } from '../dsl-paths.js';
 import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../../paths.js';
 import { buildRegistry } from '../../registry.js';
 import {
@@ -37,13 +38,11 @@ function parseFormat(opts: { json?: boolean; format?: string }): 'text' | 'json'
 /** Built-in and site files, then the given paths (which must exist), checked together. */
 async function check(
   ctx: CliContext,
-  paths: string[],
+  given: string[],
 ): Promise<{ ws: WorkspaceResult; shown: Set<string>; count: number }> {
-  for (const p of paths) {
-    if (!existsSync(p)) throw new CliError(`no such file: ${p}`, 2);
-    if (statSync(p).isDirectory())
-      throw new CliError(`${p} is a directory: name the .chain and .pipeline files in it`, 2);
-  }
+  const paths = dslPaths(given);
+  if (given.length > 0 && paths.length === 0)
+    throw new CliError(`no .chain or .pipeline files in ${given.join(', ')}`, 2);
   const registry = await buildRegistry();
   const config = ctx.config;
   const files: DslFile[] = [
@@ -70,7 +69,10 @@ export function register(program: Command, ctx: CliContext): void {
     .description(
       'Check chain and pipeline files: names, types, regexes, targets, cycles (default: every built-in and site file).',
     )
-    .argument('[paths...]', '.chain and .pipeline files, checked against the built-in and site files')
+    .argument(
+      '[paths...]',
+      '.chain and .pipeline files or directories of them, checked against the built-in and site files',
+    )
     .option('--json', 'diagnostics as JSON (same as --format json)')
     .option('--format <format>', 'text or json', undefined)
     .option('--strict', 'warnings fail too')
