@@ -60,12 +60,19 @@ export interface ExecutablePipeline {
 
 export type Executable = ExecutableChain | ExecutablePipeline;
 
+/**
+ * Told of each leaf of a condition (a rule, a file's rule, a test, a role test, a value or a
+ * constant) right after it was evaluated, with its outcome: `explain` learns this way what
+ * `and`/`or` actually evaluated, and what they skipped. The runners build without one.
+ */
+export type CondObserver = (node: CondIr, ctx: MessageContext, hit: boolean) => void;
+
 export function buildExecutable(ir: DslIr, registry: Registries): Executable {
   return ir.kind === 'chain' ? buildChain(ir, registry) : buildPipeline(ir, registry);
 }
 
-export function buildChain(ir: ChainIr, registry: Registries): ExecutableChain {
-  const b = new Builder(registry, ir);
+export function buildChain(ir: ChainIr, registry: Registries, observe?: CondObserver): ExecutableChain {
+  const b = new Builder(registry, ir, observe);
   const links = b.links(ir.links);
   return { kind: 'chain', name: ir.name, description: ir.description, file: ir.file, links, ir };
 }
@@ -87,6 +94,7 @@ class Builder {
   constructor(
     private readonly registry: Registries,
     private readonly chain?: ChainIr,
+    private readonly observe?: CondObserver,
   ) {}
 
   links(links: ChainIr['links']): ExecLink[] {
@@ -127,6 +135,23 @@ class Builder {
   }
 
   cond(c: CondIr): Cond {
+    const built = this.leafOrCombination(c);
+    const observe = this.observe;
+    if (!observe || c.op === 'and' || c.op === 'or' || c.op === 'not') return built;
+    return (ctx) => {
+      const r = built(ctx);
+      if (typeof r === 'boolean') {
+        observe(c, ctx, r);
+        return r;
+      }
+      return r.then((v) => {
+        observe(c, ctx, v);
+        return v;
+      });
+    };
+  }
+
+  private leafOrCombination(c: CondIr): Cond {
     switch (c.op) {
       case 'const': {
         const v = c.value;

@@ -26,6 +26,7 @@ export {
   buildChain,
   buildExecutable,
   buildPipeline,
+  type CondObserver,
   type ExecLink,
   type Executable,
   type ExecutableChain,

@@ -97,6 +97,7 @@ export async function explainMessage(opts: ExplainOptions): Promise<ExplainTrace
       taken: step.hit,
       action: step.action,
     };
+    if (log?.notEvaluated.length) link.not_evaluated = log.notEvaluated;
     if (step.row !== undefined) link.row = step.row;
     if (step.target !== undefined) link.target = step.target;
     if (linkIr.action.do === 'run' && step.hit) link.effect = wouldRun(linkIr.action.effect, registry);
