@@ -10,7 +10,8 @@ import type { ActionIr, ArgsIr, ChainIr, CondIr, DslIr, PipelineIr, ValueIr } fr
 import type { Registries } from './resolve.js';
 import type { MemberRole } from '../model/entities.js';
 import { membership } from './lookups.js';
-import { describe, getter, template, test, truthy, type Cond, type Getter } from './values.js';
+import { describe, getter, template, test, truthy, usesCaptures, type Cond, type Getter } from './values.js';
+import { clearCaptures } from './reasons.js';
 
 export type { Cond, Getter } from './values.js';
 export type ArgsFn = (ctx: MessageContext) => Args;
@@ -98,7 +99,19 @@ class Builder {
   ) {}
 
   links(links: ChainIr['links']): ExecLink[] {
-    return links.map((l): ExecLink => ({ at: l.at, test: l.when && this.cond(l.when), action: this.action(l.action) }));
+    return links.map((l): ExecLink => {
+      let test = l.when && this.cond(l.when);
+      const a = l.action;
+      if (test && 'reason' in a && a.reason && usesCaptures(a.reason)) {
+        // `{match.N}` shows what this link's condition matched, never an earlier link's.
+        const inner = test;
+        test = (ctx) => {
+          clearCaptures(ctx);
+          return inner(ctx);
+        };
+      }
+      return { at: l.at, test, action: this.action(a) };
+    });
   }
 
   action(a: ActionIr): ExecAction {

@@ -53,8 +53,14 @@ export type ActionIr =
   /** `for AS in SOURCE { links }`: the links once per row of a registered link source. */
   | { do: 'for'; as: string; source: string; links: LinkIr[] };
 
-/** A reason: literal text and values, concatenated per message. */
-export type TemplateIr = (string | ValueIr)[];
+/**
+ * A reason: literal text and values, concatenated per message. Every value is shown bounded
+ * and without control characters; `size` pieces read as a human size ("2.1 MB"), `capture`
+ * pieces are the groups of the regex that last matched in the link's condition (`{match.N}`).
+ */
+export type TemplateIr = (string | ValueIr | TemplatePieceIr)[];
+
+export type TemplatePieceIr = { size: ValueIr } | { capture: number };
 
 export type CondIr =
   /** A registered rule; `args` includes the parameters' defaults. */

@@ -22,7 +22,8 @@ import { checkJumpValue } from './check/jump.js';
 import { checkDefer, checkUnreachable, endsChain, isUnknownAction } from './check/links.js';
 import { PatternChecks } from './check/patterns.js';
 import { checkPipeline, checkStep } from './check/steps.js';
-import { neverDefers } from './check/type-of.js';
+import { reasonSpecial } from './reasons.js';
+import { neverDefers, typeOf } from './check/type-of.js';
 
 const FAILED_VALUE: I.ValueIr = { lit: null };
 const FAILED_COND: I.CondIr = { op: 'const', value: false };
@@ -191,7 +192,15 @@ class Lowering {
   }
 
   private template(t: A.TemplateLit): I.TemplateIr {
-    return t.parts.map((p) => (typeof p === 'string' ? p : this.value(p)));
+    return t.parts.map((p): I.TemplateIr[number] => {
+      if (typeof p === 'string') return p;
+      const special = reasonSpecial(p);
+      if (special?.kind === 'header') return { header: special.name };
+      if (special?.kind === 'capture') return { capture: special.group };
+      if (special) return FAILED_VALUE;
+      const v = this.value(p);
+      return typeOf(p, this.res) === 'size' ? { size: v } : v;
+    });
   }
 
   // ---- conditions

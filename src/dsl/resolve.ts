@@ -17,6 +17,7 @@ import type { ComponentRegistry, Effect, Handler, LinkSource, Rule } from '../re
 import type { Ty } from './types.js';
 import { NestingDepths } from './nesting.js';
 import { ROOTS, type RootedBinding } from './resolve-paths.js';
+import { reasonSpecial } from './reasons.js';
 import { ConditionResolver } from './resolve-conditions.js';
 
 /** What names are resolved against: the part of a Registry (src/registry.ts) files can name. */
@@ -279,7 +280,12 @@ class Resolver extends ConditionResolver {
       case 'Hold':
       case 'Reject':
       case 'Discard':
-        for (const part of action.reason?.parts ?? []) if (typeof part !== 'string') this.value(part);
+        for (const part of action.reason?.parts ?? []) {
+          if (typeof part === 'string') continue;
+          const special = reasonSpecial(part);
+          if (special?.kind === 'bad') this.sink.error(part.span, Codes.UnknownName, special.message, special.hint);
+          else if (!special) this.value(part);
+        }
         return;
       case 'UnknownAction': {
         const word = action.word.name;

@@ -18,11 +18,13 @@ function re2js(): typeof RE2JS {
   return (engine ??= (createRequire(import.meta.url)('re2js') as { RE2JS: typeof RE2JS }).RE2JS);
 }
 
-/** A compiled pattern. Only `test` matches: no other code should see the engine. */
+/** A compiled pattern. Only `test` and `groups` match: no other code should see the engine. */
 export interface Pattern {
   readonly source: string;
   readonly flags: string;
   test(text: string): boolean;
+  /** The whole match and each group (empty when a group took no part), or null for no match. */
+  groups(text: string): string[] | null;
 }
 
 /** A pattern the engine refuses; `reason` says why, in words an admin can act on. */
@@ -63,6 +65,14 @@ class Re2Pattern implements Pattern {
 
   test(text: string): boolean {
     return this.fromStart ? this.re.matcher(text).lookingAt() : this.re.test(text);
+  }
+
+  groups(text: string): string[] | null {
+    const m = this.re.matcher(text);
+    if (!(this.fromStart ? m.lookingAt() : m.find())) return null;
+    const out: string[] = [];
+    for (let i = 0; i <= m.groupCount(); i++) out.push(m.group(i) ?? '');
+    return out;
   }
 
   toString(): string {

@@ -2,8 +2,8 @@
 // server will load them (docs/language.md#command-line), before they reach a running list.
 //
 //   validate [PATH...]  every stage up to the graph; without paths, all built-in and site
-//                       files; a directory stands for its .chain and .pipeline files. Exit 0 clean, 1 with errors (or warnings under --strict),
-//                       2 on a usage error.
+//                       files; a directory stands for its .chain and .pipeline files. Exit 0
+//                       clean, 1 with errors (or warnings under --strict), 2 on a usage error.
 //   compile [--out DIR] validate, then write each file's IR as NAME.chain.json /
 //                       NAME.pipeline.json.
 import type { Command } from 'commander';
