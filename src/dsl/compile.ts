@@ -1,7 +1,7 @@
 // The compiler's front door: source text and file name in, IR and diagnostics out.
 //   lex + parse (lex-parse.ts) -> AST (build-ast.ts) -> names (resolve.ts) -> IR (lower.ts)
 // Every stage runs even after errors, so one pass reports as much as it can; a syntax error
-// mutes the semantic checks of its own declaration only. Any error means no IR.
+// mutes the semantic checks of its own definition, link or step only. Any error means no IR.
 import { buildAst, checkShape } from './build-ast.js';
 import { parseAstFast } from './fast-parse.js';
 import { Codes, DiagnosticSink, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.js';

@@ -36,9 +36,12 @@ export function lower(
   sink: DiagnosticSink,
 ): I.DslIr | undefined {
   const decl = ast.declarations[0];
-  if (!decl || res.muted.has(decl)) return undefined;
+  if (!decl) return undefined;
   const l = new Lowering(res, registry, source, sink);
-  return decl.kind === 'Chain' ? l.chain(decl, ast.definitions) : l.pipeline(decl);
+  const ir = decl.kind === 'Chain' ? l.chain(decl, ast.definitions) : l.pipeline(decl);
+  // Checked link by link, but with links missing or muted it is not the chain that was meant:
+  // the graph checks (MM501, MM503) must not judge it.
+  return res.broken.has(decl) ? undefined : ir;
 }
 
 class Lowering {
@@ -86,6 +89,7 @@ class Lowering {
     let ended: A.Link | undefined;
     let reported = false;
     for (const link of links) {
+      if (this.res.muted.has(link)) continue;
       // An unknown action word is MM202 already: do not call it unreachable as well.
       if (ended && !reported && !isUnknownAction(link)) {
         reported = true; // once per run of unreachable links
@@ -116,15 +120,18 @@ class Lowering {
   }
 
   pipeline(decl: A.PipelineDecl): I.PipelineIr {
-    const steps: I.StepIr[] = decl.steps.map((step) => {
-      const handler = this.registry.handlers.get(step.handler.name);
-      checkStep(step, handler, this.sink);
-      const args = this.args(step.args, handler?.params, `handler '${step.handler.name}'`);
-      const out: I.StepIr = { at: this.at(step), handler: step.handler.name, args };
-      if (step.when) out.when = this.cond(step.when);
-      return out;
-    });
-    checkPipeline(decl, this.sink);
+    const steps: I.StepIr[] = decl.steps
+      .filter((step) => !this.res.muted.has(step))
+      .map((step) => {
+        const handler = this.registry.handlers.get(step.handler.name);
+        checkStep(step, handler, this.sink);
+        const args = this.args(step.args, handler?.params, `handler '${step.handler.name}'`);
+        const out: I.StepIr = { at: this.at(step), handler: step.handler.name, args };
+        if (step.when) out.when = this.cond(step.when);
+        return out;
+      });
+    // With a step lost to a syntax error, "no to-outgoing" may be that step: say nothing.
+    if (!this.res.broken.has(decl)) checkPipeline(decl, this.sink);
     return {
       ir: IR_VERSION,
       kind: 'pipeline',

@@ -11,7 +11,7 @@
 import type * as A from './ast.js';
 import { pathText } from './ast.js';
 import { Codes, type DiagnosticSink } from './diagnostics.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean, habit, suggest } from './suggest.js';
 import { MAX_NESTING } from '../../grammar/limits.js';
 import type { ComponentRegistry, Effect, Handler, LinkSource, Rule } from '../registry.js';
 import type { Ty } from './types.js';
@@ -50,8 +50,10 @@ export interface Resolution {
   paths: Map<A.Path, Binding>;
   /** The link source of each `for`. */
   sources: Map<A.ForLink, LinkSource>;
-  /** Declarations and definitions skipped because they hold a syntax error. */
+  /** Definitions, links and steps skipped because they hold a syntax error. */
   muted: Set<A.Node>;
+  /** Declarations holding a syntax error: checked link by link, but never lowered for the graph. */
+  broken: Set<A.Declaration>;
 }
 
 const ACTION_WORDS = ['accept', 'hold', 'reject', 'discard', 'defer', 'stop', 'jump', 'detour', 'run', 'if', 'for'];
@@ -72,24 +74,33 @@ export function resolve(
   const r = new Resolver(env, sink);
   r.mute(ast.items, syntaxErrorOffsets);
   r.file(ast);
-  return { paths: r.paths, muted: r.muted, sources: r.sources };
+  return { paths: r.paths, muted: r.muted, broken: r.broken, sources: r.sources };
 }
 
 class Resolver extends ConditionResolver {
   readonly muted = new Set<A.Node>();
-  /** For each muted item, the offset of its first syntax error. */
-  private readonly firstError = new Map<A.Node, number>();
   /** How deep each definition nests, through the definitions it names (MM204). */
   private readonly depths = new NestingDepths();
 
-  /** Each syntax error mutes the last item starting at or before it. */
+  readonly broken = new Set<A.Declaration>();
+
+  /**
+   * Each syntax error mutes the smallest thing it falls in: a definition, or the link or step
+   * of a chain or pipeline (the innermost, inside `for` blocks), so one mistake does not hide
+   * the rest of the file's. A link recovery could not salvage is not in the tree at all.
+   */
   mute(items: readonly (A.Definition | A.Declaration)[], offsets: readonly number[]): void {
     for (const at of offsets) {
-      let owner: A.Node | undefined;
+      let owner: A.Definition | A.Declaration | undefined;
       for (const item of items) if (item.span.start <= at) owner = item;
       if (!owner) continue;
+      if (owner.kind === 'Chain' || owner.kind === 'Pipeline') {
+        this.broken.add(owner);
+        const inner = owner.kind === 'Chain' ? linkAt(owner.links, at) : owner.steps.find((s) => within(s, at));
+        if (inner) this.muted.add(inner);
+        continue;
+      }
       this.muted.add(owner);
-      this.firstError.set(owner, Math.min(at, this.firstError.get(owner) ?? Infinity));
     }
   }
 
@@ -103,11 +114,6 @@ class Resolver extends ConditionResolver {
     }
     const expected = expectedFromFile(ast.file);
     for (const decl of ast.declarations) {
-      if (this.muted.has(decl)) {
-        // An unknown action word is a syntax problem: worth reporting even here.
-        if (decl.kind === 'Chain') this.unknownActions(decl.links, this.firstError.get(decl) ?? Infinity);
-        continue;
-      }
       // A second declaration is MM203 already; the file name speaks for the first only.
       const named = decl === ast.declarations[0] ? expected : undefined;
       const kind = decl.kind.toLowerCase();
@@ -186,33 +192,20 @@ class Resolver extends ConditionResolver {
   // ---- chains
 
   private links(links: readonly A.Link[]): void {
+    let previous: A.Action | undefined;
     for (const link of links) {
+      const after = previous;
+      previous = link.kind === 'For' ? undefined : link.action;
+      if (this.muted.has(link)) continue;
+      // `iff loop then …` makes two unknown words of one typo: report the first only.
+      if (link.kind === 'Do' && link.action.kind === 'UnknownAction' && after?.kind === 'UnknownAction' && !after.args)
+        continue;
       if (link.kind === 'If') this.condition(link.condition);
       if (link.kind === 'For') {
         this.forLink(link);
         continue;
       }
       this.action(link.action);
-    }
-  }
-
-  /**
-   * MM202 only, for a declaration muted by a syntax error, and only before that error: after
-   * it, recovery may have made words of anything.
-   */
-  private unknownActions(links: readonly A.Link[], before: number): void {
-    let previous: A.Action | undefined;
-    for (const link of links) {
-      if (link.span.start >= before) return;
-      if (link.kind === 'For') {
-        this.unknownActions(link.links, before);
-        previous = undefined;
-        continue;
-      }
-      // `iff loop then …` makes two unknown words of one typo: report the first.
-      const echo = previous?.kind === 'UnknownAction' && !previous.args;
-      if (link.action.kind === 'UnknownAction' && !echo) this.action(link.action);
-      previous = link.action;
     }
   }
 
@@ -271,7 +264,7 @@ class Resolver extends ConditionResolver {
             action.effect.span,
             Codes.UnknownEffect,
             `unknown effect '${action.effect.name}'`,
-            didYouMean(action.effect.name, this.env.registry.effects.names()),
+            suggest(action.effect.name, this.env.registry.effects.names(), 'effects', 'mailman components effects'),
           );
         }
         this.args(action.args, effect, action.effect, 'effect');
@@ -291,7 +284,8 @@ class Resolver extends ConditionResolver {
         const word = action.word.name;
         const hint = this.env.registry.effects.has(word)
           ? `to call the effect, write 'run ${word}'`
-          : (didYouMean(word, ACTION_WORDS) ??
+          : (habit(word) ??
+            didYouMean(word, ACTION_WORDS) ??
             'the actions are accept, hold, reject, discard, defer, stop, jump, detour and run');
         this.sink.error(action.word.span, Codes.UnknownAction, `unknown action '${word}'`, hint);
         return;
@@ -320,6 +314,7 @@ class Resolver extends ConditionResolver {
 
   private pipeline(decl: A.PipelineDecl): void {
     for (const step of decl.steps) {
+      if (this.muted.has(step)) continue;
       const handler = this.env.registry.handlers.get(step.handler.name);
       const other = handler ? undefined : this.kindOf(step.handler.name);
       // A per-copy handler is registered: MM505 (check/steps.ts) says what is wrong with the step.
@@ -335,7 +330,7 @@ class Resolver extends ConditionResolver {
           step.handler.span,
           Codes.UnknownHandler,
           `unknown handler '${step.handler.name}'`,
-          didYouMean(step.handler.name, this.env.registry.handlers.names()),
+          suggest(step.handler.name, this.env.registry.handlers.names(), 'handlers', 'mailman components handlers'),
         );
       }
       this.args(step.args, handler, step.handler, 'handler');
@@ -346,4 +341,17 @@ class Resolver extends ConditionResolver {
       }
     }
   }
+}
+
+function within(node: A.Node, at: number): boolean {
+  return node.span.start <= at && at < node.span.end;
+}
+
+/** The innermost link holding an offset, inside `for` blocks too. */
+function linkAt(links: readonly A.Link[], at: number): A.Link | undefined {
+  for (const link of links) {
+    if (!within(link, at)) continue;
+    return (link.kind === 'For' && linkAt(link.links, at)) || link;
+  }
+  return undefined;
 }

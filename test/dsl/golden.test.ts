@@ -162,3 +162,18 @@ test('validate DIR checks each .chain and .pipeline in it; any other file is ref
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('five distinct mistakes, syntax and semantic mixed, give five diagnostics at their places', async () => {
+  const { stdout, code } = await validate(join(GOLDEN, 'five-mistakes.chain'));
+  assert.equal(code, 1);
+  const found = [...stdout.matchAll(/^(\S+:\d+:\d+): error (MM\d{3}):/gm)].map((m) => `${m[1]} ${m[2]}`);
+  const at = (lineCol: string, code: string) => `${join(GOLDEN, 'five-mistakes.chain')}:${lineCol} ${code}`;
+  assert.deepEqual(found, [
+    at('4:8', 'MM301'), // max-sise: unknown rule
+    at('5:15', 'MM201'), // size > then: no value
+    at('6:20', 'MM306'), // membre: unknown role, in the link after a syntax error
+    at('7:13', 'MM201'), // if loop discard: no then
+    at('8:41', 'MM303'), // jump nowhere: unknown chain, after another syntax error
+  ]);
+  assert.match(stdout, /^5 errors, 0 warnings in 1 file$/m);
+});
