@@ -9,6 +9,7 @@ export {
   type DslStatus,
   type LastGoodStore,
 } from './catalog.js';
+export { CODE_GUIDE, explainCode, type CodeExample, type CodeGuideEntry } from './code-guide.js';
 export { compile, syntaxDiagnostics, type CompileOptions, type CompileResult } from './compile.js';
 export {
   Codes,

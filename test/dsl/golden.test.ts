@@ -96,6 +96,17 @@ test('every built-in chain and pipeline validates without an error (exit 0)', as
   assert.equal(named, 0);
 });
 
+test('validate --explain CODE prints the guide entry; an unknown code is a usage error', async () => {
+  const known = await validate('--explain', 'MM301');
+  assert.equal(known.code, 0, known.stderr);
+  assert.match(known.stdout, /^MM301: unknown rule\n/);
+  assert.match(known.stdout, /Broken \(typo\.chain\):\n.*\n {8}if max-sise then hold\n/);
+  assert.match(known.stdout, /Fixed \(typo\.chain\):\n.*\n {8}if max-size then hold\n/);
+  const unknown = await validate('--explain', 'MM999');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown code 'MM999': the codes are MM101, MM102/);
+});
+
 test('usage errors exit 2; --strict fails on warnings; --format json gives the diagnostic fields', async () => {
   assert.equal((await validate('no/such/file.chain')).code, 2);
   assert.equal((await validate('--format', 'yaml')).code, 2);

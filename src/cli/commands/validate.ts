@@ -4,6 +4,7 @@
 //   validate [PATH...]  every stage up to the graph; without paths, all built-in and site
 //                       files; a directory stands for its .chain and .pipeline files. Exit 0
 //                       clean, 1 with errors (or warnings under --strict), 2 on a usage error.
+//   validate --explain CODE  what a diagnostic code means, a file that draws it, and its fix.
 //   compile [--out DIR] validate, then write each file's IR as NAME.chain.json /
 //                       NAME.pipeline.json.
 import type { Command } from 'commander';
@@ -15,6 +16,8 @@ import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../../paths.js';
 import { buildRegistry } from '../../registry.js';
 import {
   checkWorkspace,
+  CODE_GUIDE,
+  explainCode,
   type Diagnostic,
   type DslFile,
   dslFilesIn,
@@ -76,7 +79,15 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'diagnostics as JSON (same as --format json)')
     .option('--format <format>', 'text or json', undefined)
     .option('--strict', 'warnings fail too')
-    .action(async (paths: string[], opts: { json?: boolean; format?: string; strict?: boolean }) => {
+    .option('--explain <code>', 'print what a diagnostic code means, with a broken example and its fix')
+    .action(async (paths: string[], opts: { json?: boolean; format?: string; strict?: boolean; explain?: string }) => {
+      if (opts.explain !== undefined) {
+        const entry = explainCode(opts.explain);
+        if (!entry)
+          throw new CliError(`unknown code '${opts.explain}': the codes are ${[...CODE_GUIDE.keys()].join(', ')}`, 2);
+        process.stdout.write(entry);
+        return;
+      }
       const format = parseFormat(opts);
       const { ws, shown, count } = await check(ctx, paths);
       const diagnostics = ws.diagnostics.filter((d) => shown.has(d.file));
