@@ -24,6 +24,15 @@ import {
   Starts,
   With,
   If,
+  Let,
+  RuleKw,
+  Dot,
+  Run,
+  Jump,
+  Detour,
+  Equals,
+  Chain,
+  Pipeline,
   Or,
   And,
   LParen,
@@ -112,8 +121,14 @@ export function repairHabits(tokens: IToken[], text: string, sink: DiagnosticSin
     }
     const next = tokens[i + 1];
     const word = t.image.toLowerCase();
+    const habitual = tokenMatcher(t, Name) ? HABIT_WORDS.has(word) : tokenMatcher(t, Colon);
+    if (!habitual || (!tokenMatcher(t, Colon) && isNamed(tokens[i - 1], next))) {
+      out?.push(t);
+      continue;
+    }
     let replacement: IToken[] | undefined;
-    if (tokenMatcher(t, Name) && (word === 'elsif' || word === 'else')) {
+    let skip = 0;
+    if (tokenMatcher(t, Name) && (word === 'elsif' || word === 'else') && startsLine(text, tokens[i - 1], t)) {
       // Sieve's `elsif TEST` is this language's next `if TEST` link; its `else` has no word.
       sink.error(
         { start: t.startOffset, end: t.endOffset! + 1 },
@@ -122,7 +137,7 @@ export function repairHabits(tokens: IToken[], text: string, sink: DiagnosticSin
         habit(word),
       );
       replacement = word === 'elsif' || (next && tokenMatcher(next, If)) ? [retyped(t, If)] : [];
-      if (word === 'else' && next && tokenMatcher(next, If)) i++; // `else if`: one `if`
+      if (word === 'else' && next && tokenMatcher(next, If)) skip = 1; // `else if`: one `if`
     } else if (tokenMatcher(t, Name) && (word === 'anyof' || word === 'allof') && next && tokenMatcher(next, LParen)) {
       // `anyof(A, B)` is `(A or B)`: the commas at the top level of its brackets become `or`.
       sink.error(
@@ -182,11 +197,36 @@ export function repairHabits(tokens: IToken[], text: string, sink: DiagnosticSin
     if (replacement) {
       out ??= tokens.slice(0, i);
       out.push(...replacement);
+      i += skip;
       continue;
     }
     out?.push(t);
   }
   return out ?? tokens;
+}
+
+/** The words repairHabits looks at; any other name is passed through at once. */
+const HABIT_WORDS: ReadonlySet<string> = new Set([
+  'elsif',
+  'else',
+  'anyof',
+  'allof',
+  'begins',
+  'startswith',
+  'beginswith',
+  'endswith',
+]);
+
+/** Whether a token is the first of its line: where a Sieve `elsif`/`else` would be. */
+function startsLine(text: string, prev: IToken | undefined, t: IToken): boolean {
+  return !prev || text.slice(prev.endOffset! + 1, t.startOffset).includes('\n');
+}
+
+/** A word being defined, called or read as a path is a name, whatever it looks like. */
+function isNamed(prev: IToken | undefined, next: IToken | undefined): boolean {
+  if (prev && [Let, RuleKw, Chain, Pipeline, Dot, Run, Jump, Detour].some((type) => tokenMatcher(prev, type)))
+    return true;
+  return next !== undefined && [Equals, Colon, Dot].some((type) => tokenMatcher(next, type));
 }
 
 export function lexAndParse(
