@@ -120,8 +120,10 @@ export function repairHabits(tokens: IToken[], text: string, sink: DiagnosticSin
       continue;
     }
     const next = tokens[i + 1];
-    const word = t.image.toLowerCase();
-    const habitual = tokenMatcher(t, Name) ? HABIT_WORDS.has(word) : tokenMatcher(t, Colon);
+    const isName = tokenMatcher(t, Name);
+    // Most tokens are neither a habit word nor a colon: pass them on before any string work.
+    const word = isName ? t.image.toLowerCase() : '';
+    const habitual = isName ? HABIT_WORDS.has(word) : tokenMatcher(t, Colon);
     if (!habitual || (!tokenMatcher(t, Colon) && isNamed(tokens[i - 1], next))) {
       out?.push(t);
       continue;
