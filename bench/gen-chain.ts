@@ -17,7 +17,7 @@ export function generateChain(lines: number, name = 'big'): string {
     (i) => [`    if member-moderation and not loop then defer                 # ${i}`],
     (i) => [`    if header "Subject" contains "offer ${i}" or header "X-Mailer" is "bulk-${i}" then discard`],
     (i) => [
-      `    if size > ${(i % 50) + 1}MB and list.emergency is false then reject "Too big ({size} bytes) for {list.display_name}"`,
+      `    if size > ${(i % 50) + 1}MB and list.emergency is false then reject "Too big ({size}) for {list.display_name}"`,
     ],
     (i) => [`    if sender.domain in ["d${i}.example", "e${i}.example"] then jump moderation`],
     () => ['    if big-post then hold'],

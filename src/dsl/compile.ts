@@ -1,7 +1,7 @@
 // The compiler's front door: source text and file name in, IR and diagnostics out.
 //   lex + parse (lex-parse.ts) -> AST (build-ast.ts) -> names (resolve.ts) -> IR (lower.ts)
 // Every stage runs even after errors, so one pass reports as much as it can; a syntax error
-// mutes the semantic checks of its own declaration only. Any error means no IR.
+// mutes the semantic checks of its own definition, link or step only. Any error means no IR.
 import { buildAst, checkShape } from './build-ast.js';
 import { parseAstFast } from './fast-parse.js';
 import { Codes, DiagnosticSink, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.js';
@@ -64,6 +64,24 @@ function parse(source: SourceText, sink: DiagnosticSink): { ast: FileAst; syntax
   for (const d of parsed.diagnostics) sink.items.push(d); // not push(...): a broken file may have very many
   const ast = buildAst(parsed.cst, source.file, sink, parsed.syntaxErrorOffsets.length > 0);
   return { ast, syntaxErrorOffsets: parsed.syntaxErrorOffsets };
+}
+
+/**
+ * The lexical and syntax problems of a file (MM1xx, MM201, MM204, MM205), without the checks
+ * that need a registry: what `mailman fmt` reports for a file it will not touch.
+ */
+export function syntaxDiagnostics(text: string, file: string): Diagnostic[] {
+  const source = new SourceText(file, text);
+  if (text.length > MAX_SOURCE_CHARS) {
+    const sink = new DiagnosticSink(source);
+    sink.error(
+      { start: 0, end: 1 },
+      Codes.TooLarge,
+      `the file is ${text.length} characters long; the limit is ${MAX_SOURCE_CHARS}`,
+    );
+    return sink.items;
+  }
+  return sortDiagnostics(lexAndParse(source).diagnostics.filter((d) => d.severity === 'error'));
 }
 
 /** The tree of a file nothing could be salvaged from. */

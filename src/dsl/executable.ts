@@ -10,7 +10,8 @@ import type { ActionIr, ArgsIr, ChainIr, CondIr, DslIr, PipelineIr, ValueIr } fr
 import type { Registries } from './resolve.js';
 import type { MemberRole } from '../model/entities.js';
 import { membership } from './lookups.js';
-import { describe, getter, template, test, truthy, type Cond, type Getter } from './values.js';
+import { describe, getter, template, test, truthy, usesCaptures, type Cond, type Getter } from './values.js';
+import { clearCaptures } from './reasons.js';
 
 export type { Cond, Getter } from './values.js';
 export type ArgsFn = (ctx: MessageContext) => Args;
@@ -64,12 +65,19 @@ export interface ExecutablePipeline {
 
 export type Executable = ExecutableChain | ExecutablePipeline;
 
+/**
+ * Told of each leaf of a condition (a rule, a file's rule, a test, a role test, a value or a
+ * constant) right after it was evaluated, with its outcome: `explain` learns this way what
+ * `and`/`or` actually evaluated, and what they skipped. The runners build without one.
+ */
+export type CondObserver = (node: CondIr, ctx: MessageContext, hit: boolean) => void;
+
 export function buildExecutable(ir: DslIr, registry: Registries): Executable {
   return ir.kind === 'chain' ? buildChain(ir, registry) : buildPipeline(ir, registry);
 }
 
-export function buildChain(ir: ChainIr, registry: Registries): ExecutableChain {
-  const b = new Builder(registry, ir);
+export function buildChain(ir: ChainIr, registry: Registries, observe?: CondObserver): ExecutableChain {
+  const b = new Builder(registry, ir, observe);
   const links = b.links(ir.links);
   return { kind: 'chain', name: ir.name, description: ir.description, file: ir.file, links, ir };
 }
@@ -91,11 +99,22 @@ class Builder {
   constructor(
     private readonly registry: Registries,
     private readonly chain?: ChainIr,
+    private readonly observe?: CondObserver,
   ) {}
 
   links(links: ChainIr['links']): ExecLink[] {
     return links.map((l): ExecLink => {
-      const link: ExecLink = { at: l.at, test: l.when && this.cond(l.when), action: this.action(l.action) };
+      let test = l.when && this.cond(l.when);
+      const a = l.action;
+      if (test && 'reason' in a && a.reason && usesCaptures(a.reason)) {
+        // `{match.N}` shows what this link's condition matched, never an earlier link's.
+        const inner = test;
+        test = (ctx) => {
+          clearCaptures(ctx);
+          return inner(ctx);
+        };
+      }
+      const link: ExecLink = { at: l.at, test, action: this.action(a) };
       if (l.else) link.otherwise = this.action(l.else);
       return link;
     });
@@ -137,6 +156,23 @@ class Builder {
   }
 
   cond(c: CondIr): Cond {
+    const built = this.leafOrCombination(c);
+    const observe = this.observe;
+    if (!observe || c.op === 'and' || c.op === 'or' || c.op === 'not') return built;
+    return (ctx) => {
+      const r = built(ctx);
+      if (typeof r === 'boolean') {
+        observe(c, ctx, r);
+        return r;
+      }
+      return r.then((v) => {
+        observe(c, ctx, v);
+        return v;
+      });
+    };
+  }
+
+  private leafOrCombination(c: CondIr): Cond {
     switch (c.op) {
       case 'const': {
         const v = c.value;

@@ -3,8 +3,9 @@
 // A token-stream formatter: the text is re-emitted token by token, comments included, and
 // only the whitespace between tokens is decided here. The parser's tree (built even after
 // syntax errors, thanks to recovery) only says where items begin: definitions, chains,
-// pipelines, links and steps. So a broken file is laid out too, and nothing is ever dropped
-// or reordered; as a last guard the result is re-lexed and compared with the input.
+// pipelines, links and steps. A file with a lexical or syntax error is returned as it is;
+// otherwise nothing is ever dropped or reordered, and as a last guard the result is re-lexed
+// and compared with the input.
 //
 // The layout depends only on the token sequence, plus three things taken from the source
 // that the output reproduces exactly (which is what makes the layout idempotent): whether a
@@ -15,14 +16,14 @@ import { tokenMatcher } from '../../grammar/chevrotain.js';
 import { joinSpacedSizes } from './lex-parse.js';
 import type { CstElement, CstNode, IToken, TokenType } from 'chevrotain';
 import * as T from '../../grammar/tokens.js';
-import { parseTokens } from '../../grammar/parser.js';
+import { dslParser, parseTokens } from '../../grammar/parser.js';
 import { MAX_SOURCE_CHARS, parseLimitProblem } from '../../grammar/limits.js';
 
 export interface FormatResult {
   text: string;
   changed: boolean;
   /** Why the text was returned as it was, if it was not formatted. */
-  skipped?: 'lexical-error' | 'unsafe' | 'too-large';
+  skipped?: 'lexical-error' | 'syntax-error' | 'unsafe' | 'too-large';
   /** For `skipped`: what the problem is, in words. */
   reason?: string;
 }
@@ -104,6 +105,16 @@ export function format(text: string): FormatResult {
   const comments = (lexed.groups.comments ?? []) as IToken[];
   const all = [...lexed.tokens, ...comments].sort((a, b) => a.startOffset - b.startOffset);
   const structure = findStructure(lexed.tokens, text);
+  // A layout guessed around a syntax error could move text to where it means something else
+  // once the error is fixed: a file that does not parse is left exactly as its author wrote it.
+  const syntaxError = dslParser.errors[0];
+  if (syntaxError)
+    return {
+      text,
+      changed: false,
+      skipped: 'syntax-error',
+      reason: `syntax error at ${lineColumn(text, syntaxError.token.startOffset)}: ${syntaxError.message}`,
+    };
   const out = layout(text, all, structure);
   const problem = sameTokens(all, out);
   if (problem) return { text, changed: false, skipped: 'unsafe', reason: problem };

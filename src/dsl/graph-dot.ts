@@ -11,7 +11,18 @@
 //
 // Node names and the order of statements depend only on the IR: equal IR, equal text.
 import { describe } from './values.js';
-import type { ActionIr, ArgsIr, ChainIr, CondIr, DslIr, LinkIr, PipelineIr, TestOp, ValueIr } from './ir.js';
+import type {
+  ActionIr,
+  ArgsIr,
+  ChainIr,
+  CondIr,
+  DslIr,
+  LinkIr,
+  PipelineIr,
+  TemplateIr,
+  TestOp,
+  ValueIr,
+} from './ir.js';
 import { nestedLinkRuns } from './ir.js';
 
 const PRED_WORDS: Record<TestOp, string> = {
@@ -71,7 +82,16 @@ export function actionText(a: ActionIr): string {
     case 'hold':
     case 'reject':
     case 'discard': {
-      const part = (p: string | ValueIr) => (typeof p === 'string' ? p : `{${valueText(p)}}`);
+      const part = (p: TemplateIr[number]) =>
+        typeof p === 'string'
+          ? p
+          : 'capture' in p
+            ? `{match.${p.capture}}`
+            : 'size' in p
+              ? `{${valueText(p.size)}}`
+              : 'header' in p
+                ? `{header.${p.header}}`
+                : `{${valueText(p)}}`;
       const reason = 'reason' in a && a.reason ? ` "${a.reason.map(part).join('')}"` : '';
       return a.do + reason;
     }

@@ -9,7 +9,8 @@ export {
   type DslStatus,
   type LastGoodStore,
 } from './catalog.js';
-export { compile, type CompileOptions, type CompileResult } from './compile.js';
+export { CODE_GUIDE, EXAMPLE_CODES, explainCode, type CodeExample, type CodeGuideEntry } from './code-guide.js';
+export { compile, syntaxDiagnostics, type CompileOptions, type CompileResult } from './compile.js';
 export {
   Codes,
   formatDiagnostic,
@@ -27,6 +28,7 @@ export {
   buildExecutable,
   buildPipeline,
   type ExecAction,
+  type CondObserver,
   type ExecLink,
   type Executable,
   type ExecutableChain,

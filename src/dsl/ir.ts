@@ -57,8 +57,14 @@ export type ActionIr =
   /** `then { links }` or `else { links }`: the links in order, then the link after this one. */
   | { do: 'block'; links: LinkIr[] };
 
-/** A reason: literal text and values, concatenated per message. */
-export type TemplateIr = (string | ValueIr)[];
+/**
+ * A reason: literal text and values, concatenated per message. Every value is shown bounded
+ * and without control characters; `size` pieces read as a human size ("2.1 MB"), `capture`
+ * pieces are the groups of the regex that last matched in the link's condition (`{match.N}`).
+ */
+export type TemplateIr = (string | ValueIr | TemplatePieceIr)[];
+
+export type TemplatePieceIr = { size: ValueIr } | { capture: number };
 
 export type CondIr =
   /** A registered rule; `args` includes the parameters' defaults. */

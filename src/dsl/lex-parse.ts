@@ -14,11 +14,36 @@ import {
   UnterminatedString,
   UnterminatedRegex,
   SingleQuotedString,
+  Colon,
+  Contains,
+  Ends,
+  Greater,
+  Is,
+  Less,
+  Matches,
+  Starts,
+  With,
+  If,
+  Let,
+  RuleKw,
+  Dot,
+  Run,
+  Jump,
+  Detour,
+  Equals,
+  Chain,
+  Pipeline,
+  Or,
+  And,
+  LParen,
+  RParen,
+  Comma,
 } from '../../grammar/tokens.js';
 import { dslParser, parseTokens, type StartRule } from '../../grammar/parser.js';
 import { MAX_LITERAL_CHARS, type LimitProblem } from '../../grammar/limits.js';
 import { Codes, DiagnosticSink, type Diagnostic } from './diagnostics.js';
 import { checkNumber, decodeRegex, decodeSize, decodeString, type LiteralProblem } from './literals.js';
+import { habit } from './suggest.js';
 import type { SourceText, Span } from './source.js';
 
 export interface LexParseResult {
@@ -55,9 +80,153 @@ export function lex(source: SourceText, sink: DiagnosticSink): { tokens: IToken[
       CHARACTER_HINTS[chars[0]],
     );
   }
-  const tokens = joinSpacedSizes(lexed.tokens, source.text);
+  const tokens = repairHabits(joinSpacedSizes(lexed.tokens, source.text), source.text, sink);
   for (const token of tokens) checkLiteral(token, sink);
   return { tokens, comments: (lexed.groups.comments ?? []) as IToken[] };
+}
+
+/** A token of another type in the same place: what the author meant, for the parser. */
+function retyped(t: IToken, type: TokenType): IToken {
+  return { ...t, tokenType: type, tokenTypeIdx: type.tokenTypeIdx! };
+}
+
+/** Sieve's `:comparator` tags, written against the colon: `header "X" :contains "y"`. */
+const SIEVE_TAGS: Readonly<Record<string, [TokenType, string]>> = {
+  contains: [Contains, 'contains'],
+  is: [Is, 'is'],
+  matches: [Matches, 'matches'],
+  regex: [Matches, 'matches'],
+  value: [Is, 'is'],
+  over: [Greater, '>'],
+  under: [Less, '<'],
+};
+
+/**
+ * Sieve habits that would otherwise derail the parser, reported once each (MM201, "did you
+ * mean …?") and read as what was meant, so the rest of the link, and of the file, is still
+ * parsed and checked: `begins with` and `startswith` (`starts with`), `endswith`, and the
+ * `:contains`, `:is`, `:matches`, `:regex`, `:over`, `:under` tags. The file still has an error,
+ * so it never compiles to something its author did not write.
+ */
+export function repairHabits(tokens: IToken[], text: string, sink: DiagnosticSink): IToken[] {
+  let out: IToken[] | undefined;
+  /** Commas of an `anyof(…)`/`allof(…)` to read as `or`/`and`, by index. */
+  const joiners = new Map<number, TokenType>();
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const joiner = joiners.get(i);
+    if (joiner) {
+      out!.push(retyped(t, joiner));
+      continue;
+    }
+    const next = tokens[i + 1];
+    const isName = tokenMatcher(t, Name);
+    // Most tokens are neither a habit word nor a colon: pass them on before any string work.
+    const word = isName ? t.image.toLowerCase() : '';
+    const habitual = isName ? HABIT_WORDS.has(word) : tokenMatcher(t, Colon);
+    if (!habitual || (!tokenMatcher(t, Colon) && isNamed(tokens[i - 1], next))) {
+      out?.push(t);
+      continue;
+    }
+    let replacement: IToken[] | undefined;
+    let skip = 0;
+    if (tokenMatcher(t, Name) && word === 'elsif' && startsLine(text, tokens[i - 1], t)) {
+      // Sieve's `elsif TEST` reads as this language's next `if TEST` link (`else` is a keyword here).
+      sink.error(
+        { start: t.startOffset, end: t.endOffset! + 1 },
+        Codes.Syntax,
+        `'${t.image}' is not a keyword`,
+        habit(word),
+      );
+      replacement = [retyped(t, If)];
+    } else if (tokenMatcher(t, Name) && (word === 'anyof' || word === 'allof') && next && tokenMatcher(next, LParen)) {
+      // `anyof(A, B)` is `(A or B)`: the commas at the top level of its brackets become `or`.
+      sink.error(
+        { start: t.startOffset, end: t.endOffset! + 1 },
+        Codes.Syntax,
+        `'${t.image}' is not a test`,
+        habit(word),
+      );
+      const joiner = word === 'anyof' ? Or : And;
+      let depth = 0;
+      for (let j = i + 1; j < tokens.length; j++) {
+        const u = tokens[j];
+        if (tokenMatcher(u, LParen)) depth++;
+        else if (tokenMatcher(u, RParen)) depth--;
+        else if (depth === 1 && tokenMatcher(u, Comma)) joiners.set(j, joiner);
+        if (depth === 0) break;
+      }
+      replacement = [];
+    } else if (tokenMatcher(t, Name) && word === 'begins' && next && tokenMatcher(next, With)) {
+      sink.error(
+        { start: t.startOffset, end: next.endOffset! + 1 },
+        Codes.Syntax,
+        "'begins with' is not a predicate",
+        "did you mean 'starts with'?",
+      );
+      replacement = [retyped(t, Starts)];
+    } else if (tokenMatcher(t, Name) && ['startswith', 'beginswith', 'endswith'].includes(word)) {
+      const ends = word === 'endswith';
+      sink.error(
+        { start: t.startOffset, end: t.endOffset! + 1 },
+        Codes.Syntax,
+        `'${t.image}' is not a predicate`,
+        `did you mean '${ends ? 'ends' : 'starts'} with'?`,
+      );
+      replacement = [retyped(t, ends ? Ends : Starts), retyped(t, With)];
+    } else if (
+      tokenMatcher(t, Colon) &&
+      next &&
+      next.startOffset === t.endOffset! + 1 &&
+      Object.hasOwn(SIEVE_TAGS, next.image.toLowerCase()) &&
+      i > 0 &&
+      /\s/.test(text[t.startOffset - 1] ?? '')
+    ) {
+      const [type, written] = SIEVE_TAGS[next.image.toLowerCase()];
+      sink.error(
+        { start: t.startOffset, end: next.endOffset! + 1 },
+        Codes.Syntax,
+        `':${next.image}' is Sieve's spelling`,
+        `did you mean '${written}'?`,
+      );
+      replacement = [retyped(next, type)];
+      out ??= tokens.slice(0, i);
+      out.push(...replacement);
+      i++; // the tag is consumed with its colon
+      continue;
+    }
+    if (replacement) {
+      out ??= tokens.slice(0, i);
+      out.push(...replacement);
+      i += skip;
+      continue;
+    }
+    out?.push(t);
+  }
+  return out ?? tokens;
+}
+
+/** The words repairHabits looks at; any other name is passed through at once. */
+const HABIT_WORDS: ReadonlySet<string> = new Set([
+  'elsif',
+  'anyof',
+  'allof',
+  'begins',
+  'startswith',
+  'beginswith',
+  'endswith',
+]);
+
+/** Whether a token is the first of its line: where a Sieve `elsif` would be. */
+function startsLine(text: string, prev: IToken | undefined, t: IToken): boolean {
+  return !prev || text.slice(prev.endOffset! + 1, t.startOffset).includes('\n');
+}
+
+/** A word being defined, called or read as a path is a name, whatever it looks like. */
+function isNamed(prev: IToken | undefined, next: IToken | undefined): boolean {
+  if (prev && [Let, RuleKw, Chain, Pipeline, Dot, Run, Jump, Detour].some((type) => tokenMatcher(prev, type)))
+    return true;
+  return next !== undefined && [Equals, Colon, Dot].some((type) => tokenMatcher(next, type));
 }
 
 export function lexAndParse(
@@ -204,6 +373,8 @@ function errorSpan(e: IRecognitionException, tokens: IToken[], textLength: numbe
 function syntaxHint(e: IRecognitionException): string | undefined {
   const rule = e.context?.ruleStack?.[e.context.ruleStack.length - 1];
   const found = e.token;
+  const known = found && habit(found.image);
+  if (known) return known;
   const wantedName = /^expected (a name|a condition|a value)/.test(e.message);
   if (found && tokenMatcher(found, Word) && !tokenMatcher(found, Name) && wantedName) {
     return `'${found.image}' is a reserved word; a name cannot be one`;

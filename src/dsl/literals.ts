@@ -25,7 +25,8 @@ export interface DecodedString {
 
 const NO_PROBLEMS: LiteralProblem[] = [];
 const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', n: '\n', t: '\t' };
-const PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*(?:\.[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)*$/;
+// After a dot a part may start with a digit: `{match.1}`.
+const PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*(?:\.[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*)*$/;
 const ESCAPE_HINT = 'the escapes are \\" \\\\ \\n \\t and \\u{…}';
 
 /**

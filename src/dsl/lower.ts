@@ -22,7 +22,8 @@ import { checkJumpValue } from './check/jump.js';
 import { checkDefer, checkUnreachable, endsChain, isUnknownAction } from './check/links.js';
 import { PatternChecks } from './check/patterns.js';
 import { checkPipeline, checkStep } from './check/steps.js';
-import { neverDefers } from './check/type-of.js';
+import { reasonSpecial } from './reasons.js';
+import { neverDefers, typeOf } from './check/type-of.js';
 import { checkPlacement, deriveSteps, type DeriveEnv } from './derive.js';
 
 const FAILED_VALUE: I.ValueIr = { lit: null };
@@ -37,9 +38,12 @@ export function lower(
   derive: DeriveEnv = {},
 ): I.DslIr | undefined {
   const decl = ast.declarations[0];
-  if (!decl || res.muted.has(decl)) return undefined;
+  if (!decl) return undefined;
   const l = new Lowering(res, registry, source, sink);
-  return decl.kind === 'Chain' ? l.chain(decl, ast.definitions) : l.pipeline(decl, derive);
+  const ir = decl.kind === 'Chain' ? l.chain(decl, ast.definitions) : l.pipeline(decl, derive);
+  // Checked link by link, but with links missing or muted it is not the chain that was meant:
+  // the graph checks (MM501, MM503) must not judge it.
+  return res.broken.has(decl) ? undefined : ir;
 }
 
 class Lowering {
@@ -87,6 +91,7 @@ class Lowering {
     let ended: A.Link | undefined;
     let reported = false;
     for (const link of links) {
+      if (this.res.muted.has(link)) continue;
       // An unknown action word is MM202 already: do not call it unreachable as well.
       if (ended && !reported && !isUnknownAction(link)) {
         reported = true; // once per run of unreachable links
@@ -120,7 +125,7 @@ class Lowering {
 
   pipeline(decl: A.PipelineDecl, derive: DeriveEnv): I.PipelineIr {
     checkPlacement(decl, this.sink);
-    let steps = decl.steps.map((step) => this.step(step));
+    let steps = decl.steps.filter((step) => !this.res.muted.has(step)).map((step) => this.step(step));
     let whole = true;
     if (decl.base) {
       const own = new Map<A.StepEdit, I.StepIr>();
@@ -129,8 +134,9 @@ class Lowering {
       whole = !!derived;
       steps = derived ?? [...own.values()];
     }
-    // Without the base's steps, whether any hands the post on is unknown.
-    if (whole) checkPipeline(decl, steps, this.sink);
+    // Without the base's steps, whether any hands the post on is unknown; with a step lost to a
+    // syntax error, "no to-outgoing" may be that step: say nothing.
+    if (whole && !this.res.broken.has(decl)) checkPipeline(decl, steps, this.sink);
     return {
       ir: IR_VERSION,
       kind: 'pipeline',
@@ -210,7 +216,15 @@ class Lowering {
   }
 
   private template(t: A.TemplateLit): I.TemplateIr {
-    return t.parts.map((p) => (typeof p === 'string' ? p : this.value(p)));
+    return t.parts.map((p): I.TemplateIr[number] => {
+      if (typeof p === 'string') return p;
+      const special = reasonSpecial(p);
+      if (special?.kind === 'header') return { header: special.name };
+      if (special?.kind === 'capture') return { capture: special.group };
+      if (special) return FAILED_VALUE;
+      const v = this.value(p);
+      return typeOf(p, this.res) === 'size' ? { size: v } : v;
+    });
   }
 
   // ---- conditions

@@ -4,7 +4,7 @@
 import type * as A from './ast.js';
 import { pathText } from './ast.js';
 import { Codes, type DiagnosticSink } from './diagnostics.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean, habit, suggest } from './suggest.js';
 import type { Component, LinkSource } from '../registry.js';
 import { MESSAGE_TYPES, ROLES, fromParamType } from './types.js';
 import { checkParams } from './resolve-params.js';
@@ -64,7 +64,7 @@ export abstract class ConditionResolver {
             role.span,
             Codes.UnknownRole,
             `unknown role '${role.name}'`,
-            didYouMean(role.name, ROLES) ?? `the roles are ${ROLES.join(', ')}`,
+            habit(role.name) ?? didYouMean(role.name, ROLES) ?? `the roles are ${ROLES.join(', ')}`,
           );
         }
         return;
@@ -166,7 +166,7 @@ export abstract class ConditionResolver {
       const candidates = this.inPipeline ? [] : [...this.env.registry.rules.names(), ...this.rules.keys()];
       const hint = this.later.has(head.name)
         ? `'${head.name}' is defined further down; move its definition up`
-        : didYouMean(head.name, candidates);
+        : suggest(head.name, candidates, 'rules', 'mailman components rules');
       this.sink.error(head.span, Codes.UnknownRule, `unknown rule '${head.name}'`, hint);
       return;
     }

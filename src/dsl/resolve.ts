@@ -11,12 +11,13 @@
 import type * as A from './ast.js';
 import { nestedRuns, pathText } from './ast.js';
 import { Codes, type DiagnosticSink } from './diagnostics.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean, habit, suggest } from './suggest.js';
 import { MAX_NESTING } from '../../grammar/limits.js';
 import type { ComponentRegistry, Effect, Handler, LinkSource, Rule } from '../registry.js';
 import type { Ty } from './types.js';
 import { NestingDepths } from './nesting.js';
 import { ROOTS, type RootedBinding } from './resolve-paths.js';
+import { reasonSpecial } from './reasons.js';
 import { ConditionResolver } from './resolve-conditions.js';
 
 /** What names are resolved against: the part of a Registry (src/registry.ts) files can name. */
@@ -49,8 +50,10 @@ export interface Resolution {
   paths: Map<A.Path, Binding>;
   /** The link source of each `for`. */
   sources: Map<A.ForLink, LinkSource>;
-  /** Declarations and definitions skipped because they hold a syntax error. */
+  /** Definitions, links and steps skipped because they hold a syntax error. */
   muted: Set<A.Node>;
+  /** Declarations holding a syntax error: checked link by link, but never lowered for the graph. */
+  broken: Set<A.Declaration>;
 }
 
 const ACTION_WORDS = ['accept', 'hold', 'reject', 'discard', 'defer', 'stop', 'jump', 'detour', 'run', 'if', 'for'];
@@ -71,24 +74,33 @@ export function resolve(
   const r = new Resolver(env, sink);
   r.mute(ast.items, syntaxErrorOffsets);
   r.file(ast);
-  return { paths: r.paths, muted: r.muted, sources: r.sources };
+  return { paths: r.paths, muted: r.muted, broken: r.broken, sources: r.sources };
 }
 
 class Resolver extends ConditionResolver {
   readonly muted = new Set<A.Node>();
-  /** For each muted item, the offset of its first syntax error. */
-  private readonly firstError = new Map<A.Node, number>();
   /** How deep each definition nests, through the definitions it names (MM204). */
   private readonly depths = new NestingDepths();
 
-  /** Each syntax error mutes the last item starting at or before it. */
+  readonly broken = new Set<A.Declaration>();
+
+  /**
+   * Each syntax error mutes the smallest thing it falls in: a definition, or the link or step
+   * of a chain or pipeline (the innermost, inside `for` blocks), so one mistake does not hide
+   * the rest of the file's. A link recovery could not salvage is not in the tree at all.
+   */
   mute(items: readonly (A.Definition | A.Declaration)[], offsets: readonly number[]): void {
     for (const at of offsets) {
-      let owner: A.Node | undefined;
+      let owner: A.Definition | A.Declaration | undefined;
       for (const item of items) if (item.span.start <= at) owner = item;
       if (!owner) continue;
+      if (owner.kind === 'Chain' || owner.kind === 'Pipeline') {
+        this.broken.add(owner);
+        const inner = owner.kind === 'Chain' ? linkAt(owner.links, at) : owner.steps.find((s) => within(s, at));
+        if (inner) this.muted.add(inner);
+        continue;
+      }
       this.muted.add(owner);
-      this.firstError.set(owner, Math.min(at, this.firstError.get(owner) ?? Infinity));
     }
   }
 
@@ -102,11 +114,6 @@ class Resolver extends ConditionResolver {
     }
     const expected = expectedFromFile(ast.file);
     for (const decl of ast.declarations) {
-      if (this.muted.has(decl)) {
-        // An unknown action word is a syntax problem: worth reporting even here.
-        if (decl.kind === 'Chain') this.unknownActions(decl.links, this.firstError.get(decl) ?? Infinity);
-        continue;
-      }
       // A second declaration is MM203 already; the file name speaks for the first only.
       const named = decl === ast.declarations[0] ? expected : undefined;
       const kind = decl.kind.toLowerCase();
@@ -185,7 +192,14 @@ class Resolver extends ConditionResolver {
   // ---- chains
 
   private links(links: readonly A.Link[]): void {
+    let previous: A.Action | undefined;
     for (const link of links) {
+      const after = previous;
+      previous = link.kind === 'For' ? undefined : link.action;
+      if (this.muted.has(link)) continue;
+      // `iff loop then …` makes two unknown words of one typo: report the first only.
+      if (link.kind === 'Do' && link.action.kind === 'UnknownAction' && after?.kind === 'UnknownAction' && !after.args)
+        continue;
       if (link.kind === 'If') this.condition(link.condition);
       if (link.kind === 'For') {
         this.forLink(link);
@@ -193,26 +207,6 @@ class Resolver extends ConditionResolver {
       }
       this.action(link.action);
       if (link.kind === 'If' && link.otherwise) this.action(link.otherwise);
-    }
-  }
-
-  /**
-   * MM202 only, for a declaration muted by a syntax error, and only before that error: after
-   * it, recovery may have made words of anything.
-   */
-  private unknownActions(links: readonly A.Link[], before: number): void {
-    let previous: A.Action | undefined;
-    for (const link of links) {
-      if (link.span.start >= before) return;
-      if (link.kind === 'For' || (link.kind === 'If' && (link.action.kind === 'Block' || link.otherwise))) {
-        for (const run of nestedRuns(link)) this.unknownActions(run, before);
-        previous = undefined;
-        if (link.kind === 'For') continue;
-      }
-      // `iff loop then …` makes two unknown words of one typo: report the first.
-      const echo = previous?.kind === 'UnknownAction' && !previous.args;
-      if (link.action.kind === 'UnknownAction' && !echo) this.action(link.action);
-      previous = link.action;
     }
   }
 
@@ -271,7 +265,7 @@ class Resolver extends ConditionResolver {
             action.effect.span,
             Codes.UnknownEffect,
             `unknown effect '${action.effect.name}'`,
-            didYouMean(action.effect.name, this.env.registry.effects.names()),
+            suggest(action.effect.name, this.env.registry.effects.names(), 'effects', 'mailman components effects'),
           );
         }
         this.args(action.args, effect, action.effect, 'effect');
@@ -280,7 +274,12 @@ class Resolver extends ConditionResolver {
       case 'Hold':
       case 'Reject':
       case 'Discard':
-        for (const part of action.reason?.parts ?? []) if (typeof part !== 'string') this.value(part);
+        for (const part of action.reason?.parts ?? []) {
+          if (typeof part === 'string') continue;
+          const special = reasonSpecial(part);
+          if (special?.kind === 'bad') this.sink.error(part.span, Codes.UnknownName, special.message, special.hint);
+          else if (!special) this.value(part);
+        }
         return;
       case 'Block':
         this.links(action.links);
@@ -289,7 +288,8 @@ class Resolver extends ConditionResolver {
         const word = action.word.name;
         const hint = this.env.registry.effects.has(word)
           ? `to call the effect, write 'run ${word}'`
-          : (didYouMean(word, ACTION_WORDS) ??
+          : (habit(word) ??
+            didYouMean(word, ACTION_WORDS) ??
             'the actions are accept, hold, reject, discard, defer, stop, jump, detour and run');
         this.sink.error(action.word.span, Codes.UnknownAction, `unknown action '${word}'`, hint);
         return;
@@ -317,7 +317,7 @@ class Resolver extends ConditionResolver {
   // ---- pipelines
 
   private pipeline(decl: A.PipelineDecl): void {
-    for (const step of decl.steps) this.step(step);
+    for (const step of decl.steps) if (!this.muted.has(step)) this.step(step);
     for (const edit of decl.edits) if (edit.step) this.step(edit.step);
   }
 
@@ -337,7 +337,7 @@ class Resolver extends ConditionResolver {
         step.handler.span,
         Codes.UnknownHandler,
         `unknown handler '${step.handler.name}'`,
-        didYouMean(step.handler.name, this.env.registry.handlers.names()),
+        suggest(step.handler.name, this.env.registry.handlers.names(), 'handlers', 'mailman components handlers'),
       );
     }
     this.args(step.args, handler, step.handler, 'handler');
@@ -347,4 +347,17 @@ class Resolver extends ConditionResolver {
       this.inPipeline = false;
     }
   }
+}
+
+function within(node: A.Node, at: number): boolean {
+  return node.span.start <= at && at < node.span.end;
+}
+
+/** The innermost link holding an offset, inside `for` blocks too. */
+function linkAt(links: readonly A.Link[], at: number): A.Link | undefined {
+  for (const link of links) {
+    if (!within(link, at)) continue;
+    return (link.kind === 'For' && linkAt(link.links, at)) || link;
+  }
+  return undefined;
 }

@@ -9,6 +9,7 @@ import { SETTINGS_BY_NAME } from '../model/list-settings.js';
 import type { TemplateIr, TestOp, ValueIr } from './ir.js';
 import { compilePattern, isPattern, tryPattern } from '../patterns/patterns.js';
 import { bodyText } from './message-text.js';
+import { capture, humanSize, setCaptures, shownValue } from './reasons.js';
 
 export type Getter = (ctx: MessageContext) => unknown;
 export type Cond = (ctx: MessageContext) => boolean | Promise<boolean>;
@@ -156,22 +157,34 @@ export function truthy(x: unknown): boolean {
   return Array.isArray(x) ? x.length > 0 : !!x;
 }
 
-function text(x: unknown): string {
-  if (x === undefined || x === null) return '';
-  return Array.isArray(x) ? x.map(text).join(', ') : String(x);
-}
-
 export function template(parts: TemplateIr): (ctx: MessageContext) => string {
   if (parts.every((p) => typeof p === 'string')) {
     const fixed = parts.join('');
     return () => fixed;
   }
-  const pieces = parts.map((p) => (typeof p === 'string' ? () => p : getter(p)));
+  const pieces = parts.map((p): ((ctx: MessageContext) => string) => {
+    if (typeof p === 'string') return () => p;
+    if ('capture' in p) {
+      const group = p.capture;
+      return (ctx) => shownValue(capture(ctx, group));
+    }
+    if ('size' in p) {
+      const g = getter(p.size);
+      return (ctx) => humanSize(g(ctx));
+    }
+    const g = getter(p);
+    return (ctx) => shownValue(g(ctx));
+  });
   return (ctx) => {
     let out = '';
-    for (const piece of pieces) out += text(piece(ctx));
+    for (const piece of pieces) out += piece(ctx);
     return out;
   };
+}
+
+/** Whether a reason shows a regex's groups: its link then clears them before its condition runs. */
+export function usesCaptures(parts: TemplateIr): boolean {
+  return parts.some((p) => typeof p !== 'string' && 'capture' in p);
 }
 
 // ---- predicates
@@ -235,10 +248,32 @@ export function test(op: TestOp, left: ValueIr, right: ValueIr | undefined): Con
   if (!right) throw new Error(`'${op}' needs a value`);
   const l = getter(left);
   const p = PREDICATES[op];
+  if (op === 'matches') return matchesCond(l, right);
   if ('lit' in right || 'regex' in right) {
     const r = prepareRight(op, getter(right)(undefined as unknown as MessageContext));
     return (ctx) => p(l(ctx), r);
   }
   const g = getter(right);
   return (ctx) => p(l(ctx), prepareRight(op, g(ctx)));
+}
+
+/** `matches`: on a hit, the groups of the first value that matched are kept for `{match.N}`. */
+function matchesCond(l: Getter, right: ValueIr): Cond {
+  const constant = 'lit' in right || 'regex' in right;
+  const fixed = constant ? prepareRight('matches', getter(right)(undefined as unknown as MessageContext)) : undefined;
+  const g = getter(right);
+  return (ctx) => {
+    const r = constant ? fixed : prepareRight('matches', g(ctx));
+    if (!isPattern(r)) return false;
+    const v = l(ctx);
+    for (const x of Array.isArray(v) ? v : [v]) {
+      if (x === undefined || x === null) continue;
+      const groups = r.groups(String(x));
+      if (groups) {
+        setCaptures(ctx, groups);
+        return true;
+      }
+    }
+    return false;
+  };
 }

@@ -98,6 +98,7 @@ export async function explainMessage(opts: ExplainOptions): Promise<ExplainTrace
       taken: step.hit,
       action: step.action,
     };
+    if (log?.notEvaluated.length) link.not_evaluated = log.notEvaluated;
     if (step.row !== undefined) link.row = step.row;
     if (linkIr.else) link.branch = step.else ? 'else' : 'then';
     if (step.target !== undefined) link.target = step.target;

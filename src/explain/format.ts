@@ -27,7 +27,8 @@ export function formatExplain(t: ExplainTrace): string {
     if (l.target !== undefined) outcome += `, to ${l.target}`;
     if (l.effect) outcome += ' (effect not run)';
     out.push(`${where[i].padEnd(w1)}  ${text[i].padEnd(w2)}  -> ${outcome}`);
-    const detail = l.rules.length > 1 || l.tests.length > 0 || l.rules.some((r) => r.reasons || r.args);
+    const detail =
+      l.rules.length > 1 || l.tests.length > 0 || l.not_evaluated || l.rules.some((r) => r.reasons || r.args);
     if (detail) {
       for (const r of l.rules) {
         out.push(
@@ -47,6 +48,7 @@ export function formatExplain(t: ExplainTrace): string {
             `${x.hit ? 'true' : 'false'}`,
         );
       }
+      for (const skipped of l.not_evaluated ?? []) out.push(`    ${skipped}: not evaluated (already decided)`);
     }
   });
   if (t.error) out.push(`error: ${t.error}`);

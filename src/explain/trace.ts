@@ -20,8 +20,11 @@
 //       chain, at: "LINE:COL", row?, file, source_text,   row: inside a `for` loop
 //       condition,                           the condition as text ("always": unconditional)
 //       rules: [{name, hit, args?, reasons?}],   registered rules called, in call order
-//       tests: [{test, left, right?, hit}],  inline tests and boolean values with the values
-//                                            read (after the condition was evaluated)
+//       tests: [{test, left, right?, hit}],  inline tests, role tests (`sender is a member`) and
+//                                            boolean values, with the values read, in the order
+//                                            they were evaluated
+//       not_evaluated?: [text],              operands `and`/`or` skipped once the outcome was
+//                                            known (absent when none), as written
 //       recorded: {hits, misses},            what this link added to rule_hits/rule_misses
 //       taken,                               whether the condition held
 //       branch?,                             for a link with `else`: "then" or "else", the one that ran
@@ -73,6 +76,8 @@ export interface ExplainLink {
   rules: ExplainRule[];
   tests: ExplainTest[];
   recorded: { hits: string[]; misses: string[] };
+  /** Operands skipped by `and`/`or` short-circuit; absent when every operand was evaluated. */
+  not_evaluated?: string[];
   taken: boolean;
   action: string;
   /** Inside a `for` loop: the row (0-based) the link was evaluated for. */

@@ -7,8 +7,6 @@ import {
   buildChain,
   conditionText,
   getter,
-  makeTest,
-  truthy,
   valueText,
   type ActionIr,
   type ChainIr,
@@ -48,6 +46,8 @@ export interface LinkLog {
   rules: ExplainRule[];
   tests: ExplainTest[];
   recorded: { hits: string[]; misses: string[] };
+  /** Operands `and`/`or` never evaluated, as written. */
+  notEvaluated: string[];
 }
 
 export class TracingChains implements ChainSource {
@@ -86,13 +86,37 @@ export class TracingChains implements ChainSource {
     if (cached) return cached;
     const original = this.catalog.chain(name);
     if (!original) return undefined;
-    const rebuilt = buildChain(original.ir, this.registry);
+    const rebuilt = buildChain(original.ir, this.registry, (node, ctx, hit) => this.evaluated(node, ctx, hit));
     const chain: ExecutableChain = {
       ...rebuilt,
       links: this.observeAll(original.ir, rebuilt.links, original.ir.links),
     };
     this.built.set(name, chain);
     return chain;
+  }
+
+  /** Nodes of the condition being evaluated that were evaluated, for what `and`/`or` skipped. */
+  private seen = new Set<CondIr>();
+
+  /** A leaf of the current link's condition was evaluated: tests and role tests show what they read. */
+  private evaluated(node: CondIr, ctx: MessageContext, hit: boolean): void {
+    this.seen.add(node);
+    const log = this.current;
+    if (!log) return;
+    switch (node.op) {
+      case 'truthy':
+        log.tests.push({ test: valueText(node.value), left: plain(getter(node.value)(ctx)), hit });
+        break;
+      case 'role':
+        log.tests.push({ test: conditionText(node), left: plain(getter(node.left)(ctx)), hit });
+        break;
+      case 'test': {
+        const entry: ExplainTest = { test: conditionText(node), left: plain(getter(node.left)(ctx)), hit };
+        if (node.right && !isConstant(node.right)) entry.right = plain(getter(node.right)(ctx));
+        log.tests.push(entry);
+        break;
+      }
+    }
   }
 
   private traced(rule: Rule): Rule {
@@ -136,15 +160,23 @@ export class TracingChains implements ChainSource {
     return (ctx: MessageContext): boolean | Promise<boolean> => {
       const hits = strings(ctx.msgdata.rule_hits).length;
       const misses = strings(ctx.msgdata.rule_misses).length;
-      const log: LinkLog = { chain: ir.name, at: linkIr.at, rules: [], tests: [], recorded: { hits: [], misses: [] } };
+      const log: LinkLog = {
+        chain: ir.name,
+        at: linkIr.at,
+        rules: [],
+        tests: [],
+        recorded: { hits: [], misses: [] },
+        notEvaluated: [],
+      };
       this.logs.push(log);
       this.current = log;
+      this.seen = new Set();
       const finish = (hit: boolean): boolean => {
         log.recorded = {
           hits: strings(ctx.msgdata.rule_hits).slice(hits),
           misses: strings(ctx.msgdata.rule_misses).slice(misses),
         };
-        log.tests = linkIr.when ? readTests(linkIr.when, ctx, ir.rules) : [];
+        if (linkIr.when) log.notEvaluated = skipped(linkIr.when, this.seen, ir.rules);
         return hit;
       };
       const r = inner(ctx);
@@ -164,40 +196,30 @@ export function describeEffect(e: unknown): string {
 }
 
 /**
- * The inline tests and boolean values of a condition (and of the file's own rules it names), with
- * the values they read.
+ * The operands of a condition that were never evaluated because `and` or `or` had already
+ * decided, as written; inside a file's own rule that was evaluated, its skipped operands too.
  */
-function readTests(c: CondIr, ctx: MessageContext, rules: ChainIr['rules']): ExplainTest[] {
-  const out: ExplainTest[] = [];
-  const seen = new Set<string>();
+function skipped(c: CondIr, seen: ReadonlySet<CondIr>, rules: ChainIr['rules']): string[] {
+  const out: string[] = [];
+  const opened = new Set<string>();
   const walk = (x: CondIr): void => {
     switch (x.op) {
-      case 'local-rule':
-        if (!seen.has(x.rule) && rules[x.rule]) {
-          seen.add(x.rule);
-          walk(rules[x.rule].when);
-        }
-        break;
       case 'and':
       case 'or':
         x.of.forEach(walk);
-        break;
+        return;
       case 'not':
         walk(x.of);
-        break;
-      case 'truthy': {
-        const v = getter(x.value)(ctx);
-        out.push({ test: valueText(x.value), left: plain(v), hit: truthy(v) });
-        break;
-      }
-      case 'test': {
-        const entry: ExplainTest = { test: conditionText(x), left: plain(getter(x.left)(ctx)), hit: false };
-        if (x.right && !isConstant(x.right)) entry.right = plain(getter(x.right)(ctx));
-        const r = makeTest(x.pred, x.left, x.right)(ctx);
-        entry.hit = r === true;
-        out.push(entry);
-        break;
-      }
+        return;
+      case 'local-rule':
+        if (!seen.has(x)) out.push(conditionText(x));
+        else if (!opened.has(x.rule) && rules[x.rule]) {
+          opened.add(x.rule);
+          walk(rules[x.rule].when);
+        }
+        return;
+      default:
+        if (!seen.has(x)) out.push(conditionText(x));
     }
   };
   walk(c);

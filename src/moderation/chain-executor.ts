@@ -139,6 +139,8 @@ export async function runChain(
       const link = level.links[level.index++];
       bindRows(ctx, levels);
       let hit = true;
+      const ownReason = link.action.kind === 'dispose' && link.action.reason !== undefined;
+      const reasonsBefore = ownReason ? reasonCount(ctx) : 0;
       if (link.test) {
         const r = link.test(ctx);
         hit = r === true || (r !== false && (await r));
@@ -160,7 +162,12 @@ export async function runChain(
           trace.disposition = chain.name;
           return trace;
         case 'dispose':
-          if (action.reason) appendReasons(ctx, [action.reason(ctx)]);
+          if (action.reason) {
+            // The link's own words replace the generic reasons its rules just gave: the
+            // sender reads "No spam here", not "Header ... matched" first.
+            if (ownReason) dropReasonsAfter(ctx, reasonsBefore);
+            appendReasons(ctx, [action.reason(ctx)]);
+          }
           enter(lookup(catalog, action.chain, chain.name));
           break;
         case 'jump':
@@ -203,4 +210,14 @@ export async function runChain(
   } finally {
     if (ctx.run) ctx.run.loopRows = undefined;
   }
+}
+
+function reasonCount(ctx: MessageContext): number {
+  const reasons = ctx.msgdata.moderation_reasons;
+  return Array.isArray(reasons) ? reasons.length : 0;
+}
+
+function dropReasonsAfter(ctx: MessageContext, count: number): void {
+  const reasons = ctx.msgdata.moderation_reasons;
+  if (Array.isArray(reasons) && reasons.length > count) reasons.length = count;
 }

@@ -18,13 +18,15 @@ function re2js(): typeof RE2JS {
   return (engine ??= (createRequire(import.meta.url)('re2js') as { RE2JS: typeof RE2JS }).RE2JS);
 }
 
-/** A compiled pattern. Only `test` matches: no other code should see the engine. */
+/** A compiled pattern. Only `test` and `groups` match: no other code should see the engine. */
 export interface Pattern {
   readonly source: string;
   readonly flags: string;
   test(text: string): boolean;
+  /** The whole match and each group (empty when a group took no part), or null for no match. */
+  groups(text: string): string[] | null;
   /** The named groups (`(?P<name>…)`) of the first match, or undefined when none matches. */
-  groups(text: string): Record<string, string> | undefined;
+  namedGroups(text: string): Record<string, string> | undefined;
   /** The names of the pattern's named groups. */
   readonly groupNames: readonly string[];
 }
@@ -73,7 +75,15 @@ class Re2Pattern implements Pattern {
     return Object.keys(this.re.namedGroups());
   }
 
-  groups(text: string): Record<string, string> | undefined {
+  groups(text: string): string[] | null {
+    const m = this.re.matcher(text);
+    if (!(this.fromStart ? m.lookingAt() : m.find())) return null;
+    const out: string[] = [];
+    for (let i = 0; i <= m.groupCount(); i++) out.push(m.group(i) ?? '');
+    return out;
+  }
+
+  namedGroups(text: string): Record<string, string> | undefined {
     const m = this.re.matcher(text);
     if (!(this.fromStart ? m.lookingAt() : m.find())) return undefined;
     const out: Record<string, string> = {};

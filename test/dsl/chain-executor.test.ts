@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DslCatalog, formatReport, registerMsgdataKey } from '../../src/dsl/index.js';
+import { compile, DslCatalog, formatReport, registerMsgdataKey } from '../../src/dsl/index.js';
+import { Message } from '../../src/email/message.js';
 import { ChainError, MAX_LINK_EVALUATIONS, runChain } from '../../src/moderation/chain-executor.js';
 import { type Args, type MessageContext } from '../../src/registry.js';
 import { registry } from '../helpers/registry.js';
@@ -196,12 +197,14 @@ test('and/or short-circuit left to right; a file rule records under its own name
   assert.deepEqual(ctx.msgdata.rule_misses, ['test-miss', 'test-miss', 'test-miss', 'both']);
 });
 
-test("a hit appends the rule's reasons and merges its msgdata; an action's reason is interpolated", async () => {
+test("a hit appends the rule's reasons and merges its msgdata; an action's own reason replaces them", async () => {
   const catalog = await catalogOf({
-    start: 'chain start { if test-reason then hold "Held: {sender} on {list.display_name}, {{literal}" }',
+    start:
+      'chain start { if test-reason then defer  if test-reason then hold "Held: {sender} on {list.display_name}, {{literal}" }',
   });
   const ctx = makeCtx({ msgdata: { moderation_reasons: ['Earlier'] } });
   const trace = await runChain(catalog, 'start', ctx);
+  // The deferring link's reason stays; the holding link's words replace its own rule's.
   assert.deepEqual(ctx.msgdata.moderation_reasons, [
     'Earlier',
     'Because of a test',
@@ -327,4 +330,55 @@ test('conditions on headers, list settings, msgdata and the sender', async () =>
     'in',
     'any of a list',
   ]);
+});
+
+test("a custom reject text is what the sender reads, not the header-match rule's generic reason", async () => {
+  const catalog = await catalogOf({
+    start:
+      'chain start { if header-match(header: "X-Spam", pattern: "yes", suffix: "t") then reject "No spam here, {sender}" }',
+    plain: 'chain plain { if header-match(header: "X-Spam", pattern: "yes", suffix: "t") then reject }',
+  });
+  const headers = 'From: anne@example.org\nTo: ant@example.com\nX-Spam: yes\n';
+  const custom = makeCtx({ headers });
+  await runChain(catalog, 'start', custom);
+  assert.deepEqual(custom.msgdata.moderation_reasons, ['No spam here, anne@example.org']);
+  assert.deepEqual(custom.msgdata.rule_hits, ['header-match-t'], 'the rule still records its hit');
+  const plain = makeCtx({ headers });
+  await runChain(catalog, 'plain', plain);
+  assert.deepEqual(plain.msgdata.moderation_reasons, ['Header "x-spam: yes" matched a header rule']);
+});
+
+test('reasons: {size} reads as a human size, {header.NAME} and {match.N} show message values, bounded and clean', async () => {
+  const catalog = await catalogOf({
+    start: `chain start {
+    if header "X-Spam-Score" matches /^(\\d+)\\.(\\d)/ and size > 2MB then hold "score {match.1}.{match.2} ({match.0}) of {header.X-Spam-Score}: post of {size} is over {list.max_message_size}"
+    if header "Subject" exists then hold "[{header.subject}] {match.1}"
+}`,
+  });
+  const big = makeCtx({ list: { max_message_size: 2048 } });
+  big.msg = new Message(
+    Buffer.from(`From: anne@example.org\nX-Spam-Score: 7.5 (high)\nSubject: s\n\n${'x'.repeat(2_200_000)}\n`),
+  );
+  await runChain(catalog, 'start', big);
+  assert.deepEqual(big.msgdata.moderation_reasons, ['score 7.5 (7.5) of 7.5 (high): post of 2.1 MB is over 2 MB']);
+
+  // A Subject with a line break, a bell and a bidi override, then 300 characters: one clean,
+  // bounded line; and no capture left over from another link.
+  const hostile = makeCtx({
+    headers: `From: anne@example.org\nSubject: =?utf-8?q?one=0Atwo=07three=E2=80=AEfour_${'y'.repeat(300)}?=\n`,
+  });
+  await runChain(catalog, 'start', hostile);
+  const [reason] = hostile.msgdata.moderation_reasons as string[];
+  assert.match(reason, /^\[one two three four y+…\] $/);
+  assert.equal([...reason].length, '[] '.length + 200 + 1);
+});
+
+test('{match.N} and {header} are checked: a capture is match.0 to match.9, a header needs a name', async () => {
+  const result = compile('chain x { if loop then hold "{match.10} {match.a.b} {header} {header.X-Ok}" }', 'x.chain', {
+    registry,
+  });
+  assert.deepEqual(
+    result.diagnostics.map((d) => `${d.code} ${d.message}`),
+    ["MM304 '{match.10}' is not a capture", "MM304 '{match.a.b}' is not a capture", "MM304 '{header}' names no header"],
+  );
 });

@@ -302,7 +302,9 @@ test('exactly one chain or pipeline, last (MM203)', () => {
 });
 
 test('diagnostics carry the JSON fields of `--format json`, end exclusive', () => {
-  const [d] = compile('chain broken {\n  if nope then accept\n}', 'broken.chain', NAMES).diagnostics;
+  const [{ hint, ...d }] = compile('chain broken {\n  if nope then accept\n}', 'broken.chain', NAMES).diagnostics;
+  // Nothing is close to 'nope': the hint lists the choices, bounded.
+  assert.match(hint ?? '', /^the rules are administrivia, any, .* … and \d+ more, see `mailman components rules`$/);
   assert.deepEqual(d, {
     file: 'broken.chain',
     line: 2,

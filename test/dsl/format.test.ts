@@ -206,8 +206,8 @@ test('comments keep their place: trailing ones after one space, own-line ones in
 
 test('a blank line separates definitions from the chain, before its comments', () => {
   assert.equal(
-    format('let a = 1\n# the chain\nchain x { accept }').text,
-    'let a = 1\n\n# the chain\nchain x {\n    accept\n}\n',
+    format('let n = 1\n# the chain\nchain x { accept }').text,
+    'let n = 1\n\n# the chain\nchain x {\n    accept\n}\n',
   );
   assert.equal(format('# only a header\nchain x { accept }').text, '# only a header\nchain x {\n    accept\n}\n');
 });
@@ -326,12 +326,21 @@ test('mailman fmt --check lists what would change and exits 1; fmt rewrites; the
 
     writeFileSync(join(dir, 'bad.chain'), 'chain bad { if loop && any then hold }');
     const bad = mailman(['fmt', '--check', join(dir, 'bad.chain')], dir);
-    assert.equal(bad.code, 0);
-    assert.match(bad.stderr, /bad\.chain: left as it is: unexpected character at 1:21/);
+    assert.equal(bad.code, 1, 'a file that does not parse fails --check');
+    assert.match(
+      bad.stderr,
+      /bad\.chain: left as it is: it does not parse \(MM101 at 1:21: unexpected characters '&&'\)/,
+    );
+    assert.match(
+      bad.stderr,
+      /bad\.chain:1:21: error MM101: unexpected characters '&&'\n.*\n {20}\^\^\nhint: write 'and'/,
+    );
 
     writeFileSync(join(dir, 'messy.chain'), messy);
     const json = mailman(['fmt', '--check', '--json', dir], dir);
     assert.equal(json.code, 1, json.stderr);
+    // bad.chain is in the directory now: fmt leaves it, says why, and fails even without --check.
+    assert.equal(mailman(['fmt', dir], dir).code, 1);
     assert.equal(json.stderr, '', 'what is left alone is in the JSON');
     const report = JSON.parse(json.stdout) as { changed: string[]; left_alone: { file: string; reason: string }[] };
     assert.deepEqual(report.changed, [join(dir, 'messy.chain')]);
@@ -339,7 +348,31 @@ test('mailman fmt --check lists what would change and exits 1; fmt rewrites; the
       report.left_alone.map((l) => l.file),
       [join(dir, 'bad.chain')],
     );
-    assert.match(report.left_alone[0].reason, /unexpected character at 1:21/);
+    assert.match(report.left_alone[0].reason, /MM101 at 1:21/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('mailman fmt leaves a file with syntax errors untouched, prints its diagnostics and exits 1', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mailman-fmt-'));
+  try {
+    const broken = 'chain broken {\n  if loop discard\n   if any then   hold\n}\n';
+    writeFileSync(join(dir, 'broken.chain'), broken);
+    for (const args of [['fmt'], ['fmt', '--check']]) {
+      const r = mailman([...args, join(dir, 'broken.chain')], dir);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stdout, '', 'not listed as changed');
+      assert.match(r.stderr, /broken\.chain:2:11: error MM201: expected 'then' after 'loop', found 'discard'/);
+      assert.match(r.stderr, /\d+ errors?, 0 warnings in 1 file/);
+      assert.equal(readFileSync(join(dir, 'broken.chain'), 'utf8'), broken, 'left byte for byte');
+    }
+    for (const fixture of ['broken-syntax.chain', 'broken-missing-brace.chain']) {
+      const text = readFileSync(join(FIXTURES, fixture), 'utf8');
+      const result = format(text);
+      assert.equal(result.skipped, 'syntax-error', fixture);
+      assert.equal(result.text, text);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -96,6 +96,17 @@ test('every built-in chain and pipeline validates without an error (exit 0)', as
   assert.equal(named, 0);
 });
 
+test('validate --explain CODE prints the guide entry; an unknown code is a usage error', async () => {
+  const known = await validate('--explain', 'MM301');
+  assert.equal(known.code, 0, known.stderr);
+  assert.match(known.stdout, /^MM301: unknown rule\n/);
+  assert.match(known.stdout, /Broken \(typo\.chain\):\n.*\n {8}if max-sise then hold\n/);
+  assert.match(known.stdout, /Fixed \(typo\.chain\):\n.*\n {8}if max-size then hold\n/);
+  const unknown = await validate('--explain', 'MM999');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown code 'MM999': the codes are MM101, MM102/);
+});
+
 test('usage errors exit 2; --strict fails on warnings; --format json gives the diagnostic fields', async () => {
   assert.equal((await validate('no/such/file.chain')).code, 2);
   assert.equal((await validate('--format', 'yaml')).code, 2);
@@ -126,4 +137,54 @@ test('usage errors exit 2; --strict fails on warnings; --format json gives the d
   } finally {
     rmSync(file, { force: true });
   }
+});
+
+test('validate DIR checks each .chain and .pipeline in it; any other file is refused, naming the extensions', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'validate-dir-'));
+  try {
+    writeFileSync(join(dir, 'good.chain'), 'chain good {\n    accept\n}\n');
+    writeFileSync(join(dir, 'bad.chain'), 'chain bad {\n    if max-sise then hold\n    accept\n}\n');
+    writeFileSync(join(dir, 'good.pipeline'), 'pipeline good {\n    to-outgoing\n}\n');
+    writeFileSync(join(dir, 'notes.txt'), 'chain notes {\n    accept\n}\n');
+    const all = await validate(dir);
+    assert.equal(all.code, 1, all.stderr);
+    assert.match(all.stdout, /bad\.chain:2:8: error MM301: unknown rule 'max-sise'/);
+    assert.match(all.stdout, /^1 error, 0 warnings in 3 files$/m);
+    rmSync(join(dir, 'bad.chain'));
+    const clean = await validate(dir);
+    assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+    assert.match(clean.stdout, /^0 errors, 0 warnings in 2 files$/m);
+
+    const txt = await validate(join(dir, 'notes.txt'));
+    assert.equal(txt.code, 2);
+    assert.match(
+      txt.stderr,
+      /notes\.txt: not a chain or pipeline file: a file's name is NAME\.chain or NAME\.pipeline/,
+    );
+    const empty = mkdtempSync(join(tmpdir(), 'validate-empty-'));
+    try {
+      const none = await validate(empty);
+      assert.equal(none.code, 2);
+      assert.match(none.stderr, /no \.chain or \.pipeline files in/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('five distinct mistakes, syntax and semantic mixed, give five diagnostics at their places', async () => {
+  const { stdout, code } = await validate(join(GOLDEN, 'five-mistakes.chain'));
+  assert.equal(code, 1);
+  const found = [...stdout.matchAll(/^(\S+:\d+:\d+): error (MM\d{3}):/gm)].map((m) => `${m[1]} ${m[2]}`);
+  const at = (lineCol: string, code: string) => `${join(GOLDEN, 'five-mistakes.chain')}:${lineCol} ${code}`;
+  assert.deepEqual(found, [
+    at('4:8', 'MM301'), // max-sise: unknown rule
+    at('5:15', 'MM201'), // size > then: no value
+    at('6:20', 'MM306'), // membre: unknown role, in the link after a syntax error
+    at('7:13', 'MM201'), // if loop discard: no then
+    at('8:41', 'MM303'), // jump nowhere: unknown chain, after another syntax error
+  ]);
+  assert.match(stdout, /^5 errors, 0 warnings in 1 file$/m);
 });

@@ -167,8 +167,8 @@ test('each deferred check, and the non-member post, is held with its reason', as
   const expected: Record<string, RegExp> = {
     'no-subject': /no subject/,
     implicit: /implicit destination/,
-    recipients: /10 recipients/,
-    size: /exceeds the limit of 40 KB/,
+    recipients: /Message has more than 10 recipients/,
+    size: /The message is larger than the 40 KB maximum size/,
     administrivia: /administrivia/,
     suspicious: /bounce_matching_headers/,
     digest: /digest subject/,

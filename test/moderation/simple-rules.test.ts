@@ -82,6 +82,8 @@ test('max-recipients: at least the limit of To and Cc addresses hits; 0 turns it
   assert.equal((await h.check('max-recipients', post({ to: to(9) }), { args: { limit: 10 } })).hit, false);
   const r = await h.check('max-recipients', post({ to: to(6), extra: [`Cc: ${to(4)}`] }), { args: { limit: 10 } });
   assert.equal(r.hit, true, 'ten is "at least ten"');
+  // Mailman 3.3.8's words, limit and all (its test is "at least" too).
+  assert.deepEqual(r.reasons, ['Message has more than 10 recipients']);
   assert.equal(r.msgdata?.moderation_sender, 'anne@example.org');
   assert.equal((await h.check('max-recipients', post({ to: to(50) }), { args: { limit: 0 } })).hit, false);
   // Without an argument the list's setting applies.
@@ -91,7 +93,12 @@ test('max-recipients: at least the limit of To and Cc addresses hits; 0 turns it
 test('max-size: bigger than the limit (KB in the setting, bytes as the argument) hits; 0 is off', async () => {
   const big = post({ body: 'x'.repeat(41 * 1024) });
   assert.equal(h.mlist.max_message_size, 40);
-  assert.equal((await h.check('max-size', big, { args: { limit: 40 * 1024 } })).hit, true);
+  const hit = await h.check('max-size', big, { args: { limit: 40 * 1024 } });
+  assert.equal(hit.hit, true);
+  assert.deepEqual(hit.reasons, ['The message is larger than the 40 KB maximum size']);
+  assert.deepEqual((await h.check('max-size', big, { args: { limit: 4 * 1024 } })).reasons, [
+    'The message is larger than the 4 KB maximum size',
+  ]);
   assert.equal((await h.check('max-size', post(), { args: { limit: 40 * 1024 } })).hit, false);
   assert.equal((await h.check('max-size', big, { args: { limit: 0 } })).hit, false);
   // The size is the message as received when the LMTP server recorded it.
@@ -106,7 +113,7 @@ test('max-size: bigger than the limit (KB in the setting, bytes as the argument)
   // No argument: the list's setting, in KB.
   const r = await h.check('max-size', big);
   assert.equal(r.hit, true);
-  assert.match(r.reasons![0], /limit of 40 KB/);
+  assert.match(r.reasons![0], /than the 40 KB maximum size/);
 });
 
 test('administrivia: a command word in the Subject or the first body lines, with the right argument count', async () => {
@@ -219,7 +226,15 @@ test('header-match: a header in any MIME part, decoded, ignoring case; records a
   const top = await h.check('header-match', post({ extra: ['X-Spam: Buy VIAGRA now'] }), { args });
   assert.equal(top.hit, true);
   assert.equal(top.recordAs, 'header-match-ant.example.com-0');
-  assert.deepEqual(top.reasons, ['Header "X-Spam" matched a header rule']);
+  assert.deepEqual(top.reasons, ['Header "x-spam: viagra" matched a header rule']);
+  assert.deepEqual(
+    (
+      await h.check('header-match', post({ extra: ['X-Spam: yes'] }), {
+        args: { header: 'X-Spam', pattern: 'yes', suffix: 's' },
+      })
+    ).reasons,
+    ['Header "x-spam: yes" matched a header rule'],
+  );
   const miss = await h.check('header-match', post({ extra: ['X-Spam: fine'] }), { args });
   assert.equal(miss.hit, false);
   assert.equal(miss.recordAs, 'header-match-ant.example.com-0', 'a miss records under the same name');

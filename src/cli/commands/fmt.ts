@@ -1,15 +1,14 @@
 // `mailman fmt [--check] [PATH...]`: rewrites chain and pipeline files in the canonical
 // layout (src/dsl/format.ts). Without paths: the built-in chains/ and pipelines/, and the
-// site's [dsl] chain_dir and pipeline_dir when they exist.
+// site's [dsl] chain_dir and pipeline_dir when they exist. A file with a lexical or syntax
+// error is left untouched and its diagnostics printed; the exit status is then 1.
 import type { Command } from 'commander';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import { writeFileAtomically } from '../../queue/atomic-file.js';
 import { CliContext, CliError, out } from '../context.js';
-import { format, readSourceFile } from '../../dsl/index.js';
+import { dslPaths } from '../dsl-paths.js';
+import { type Diagnostic, format, formatReport, readSourceFile, syntaxDiagnostics } from '../../dsl/index.js';
 import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../../paths.js';
-
-const EXTENSIONS = ['.chain', '.pipeline'];
 
 export function register(program: Command, ctx: CliContext): void {
   program
@@ -17,13 +16,27 @@ export function register(program: Command, ctx: CliContext): void {
     .description('Rewrite chain and pipeline files in the canonical layout (default: the built-in and site files).')
     .argument('[paths...]', 'files, or directories whose .chain and .pipeline files are formatted')
     .option('--check', 'write nothing; list the files that would change and exit 1 if any')
-    .option('--json', 'as JSON: {"changed": [files], "left_alone": [{"file", "reason"}]}')
+    .option('--json', 'as JSON: {"changed": [files], "left_alone": [{"file", "reason", "diagnostics"?}]}')
     .action((paths: string[], opts: { check?: boolean; json?: boolean }) => {
-      const files = collectFiles(paths.length > 0 ? paths : defaultDirs(ctx), paths.length > 0);
+      const files = dslPaths(paths.length > 0 ? paths : defaultDirs(ctx), paths.length === 0);
       const changed: string[] = [];
-      const leftAlone: { file: string; reason: string }[] = [];
+      const leftAlone: { file: string; reason: string; diagnostics?: Diagnostic[] }[] = [];
+      let unparsable = 0;
       for (const file of files) {
         const text = readSourceFile(file);
+        // A file that does not parse is not laid out: it is reported, as `validate` would.
+        const problems = syntaxDiagnostics(text, file);
+        if (problems.length > 0) {
+          unparsable++;
+          const first = problems[0];
+          const reason = `it does not parse (${first.code} at ${first.line}:${first.column}: ${first.message})`;
+          leftAlone.push({ file, reason, diagnostics: problems });
+          if (!opts.json) {
+            process.stderr.write(`mailman fmt: ${file}: left as it is: ${reason}\n`);
+            process.stderr.write(formatReport(problems, () => text) + '\n');
+          }
+          continue;
+        }
         const result = format(text);
         if (result.skipped) {
           leftAlone.push({ file, reason: result.reason ?? '' });
@@ -35,7 +48,7 @@ export function register(program: Command, ctx: CliContext): void {
         if (!opts.json) out(file);
       }
       if (opts.json) out(JSON.stringify({ changed, left_alone: leftAlone }, null, 2));
-      if (opts.check && changed.length > 0) process.exitCode = 1;
+      if (unparsable > 0 || (opts.check && changed.length > 0)) process.exitCode = 1;
     });
 }
 
@@ -47,29 +60,6 @@ function defaultDirs(ctx: CliContext): string[] {
     if (existsSync(dir) && !dirs.includes(dir)) dirs.push(dir);
   }
   return dirs;
-}
-
-/** Named files as given; directories give their .chain and .pipeline files, sorted. */
-function collectFiles(paths: string[], explicit: boolean): string[] {
-  const files: string[] = [];
-  for (const path of paths) {
-    let isDir: boolean;
-    try {
-      isDir = statSync(path).isDirectory();
-    } catch {
-      if (!explicit) continue;
-      throw new CliError(`${path}: no such file or directory`, 2);
-    }
-    if (!isDir) {
-      files.push(path);
-      continue;
-    }
-    for (const name of readdirSync(path).sort()) {
-      if (EXTENSIONS.some((ext) => name.endsWith(ext)) && statSync(join(path, name)).isFile())
-        files.push(join(path, name));
-    }
-  }
-  return [...new Set(files)];
 }
 
 /** A reader (a runner reloading site files) sees the old file or the new one, never half. */

@@ -2,20 +2,24 @@
 // server will load them (docs/language.md#command-line), before they reach a running list.
 //
 //   validate [PATH...]  every stage up to the graph; without paths, all built-in and site
-//                       files. Exit 0 clean, 1 with errors (or warnings under --strict),
-//                       2 on a usage error.
+//                       files; a directory stands for its .chain and .pipeline files. Exit 0
+//                       clean, 1 with errors (or warnings under --strict), 2 on a usage error.
 //                       Each file's examples (NAME.examples beside it) run too, dry, unless
 //                       --no-examples; a failing one is an error (./examples.ts).
+//   validate --explain CODE  what a diagnostic code means, a file that draws it, and its fix.
 //   compile [--out DIR] validate, then write each file's IR as NAME.chain.json /
 //                       NAME.pipeline.json.
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { CliContext, CliError, out } from '../context.js';
+import { dslPaths } from '../dsl-paths.js';
 import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../../paths.js';
 import { buildRegistry } from '../../registry.js';
 import {
   checkWorkspace,
+  CODE_GUIDE,
+  explainCode,
   type Diagnostic,
   type DslFile,
   dslFilesIn,
@@ -41,13 +45,11 @@ function parseFormat(opts: { json?: boolean; format?: string }): 'text' | 'json'
 /** Built-in and site files, then the given paths (which must exist), checked together. */
 async function check(
   ctx: CliContext,
-  paths: string[],
+  given: string[],
 ): Promise<{ ws: WorkspaceResult; shown: Set<string>; count: number; registry: Registries }> {
-  for (const p of paths) {
-    if (!existsSync(p)) throw new CliError(`no such file: ${p}`, 2);
-    if (statSync(p).isDirectory())
-      throw new CliError(`${p} is a directory: name the .chain and .pipeline files in it`, 2);
-  }
+  const paths = dslPaths(given);
+  if (given.length > 0 && paths.length === 0)
+    throw new CliError(`no .chain or .pipeline files in ${given.join(', ')}`, 2);
   const registry = await buildRegistry();
   const config = ctx.config;
   const files: DslFile[] = [
@@ -84,32 +86,48 @@ export function register(program: Command, ctx: CliContext): void {
     .description(
       'Check chain and pipeline files: names, types, regexes, targets, cycles (default: every built-in and site file).',
     )
-    .argument('[paths...]', '.chain and .pipeline files, checked against the built-in and site files')
+    .argument(
+      '[paths...]',
+      '.chain and .pipeline files or directories of them, checked against the built-in and site files',
+    )
     .option('--json', 'diagnostics as JSON (same as --format json)')
     .option('--format <format>', 'text or json', undefined)
     .option('--strict', 'warnings fail too')
     .option('--no-examples', 'do not run the examples files (NAME.examples) of the files checked')
-    .action(async (paths: string[], opts: { json?: boolean; format?: string; strict?: boolean; examples: boolean }) => {
-      const format = parseFormat(opts);
-      const { ws, shown, count, registry } = await check(ctx, paths);
-      const diagnostics = ws.diagnostics.filter((d) => shown.has(d.file));
-      let sources: ReadonlyMap<string, string> = ws.sources;
-      let examplesLine: string | undefined;
-      if (opts.examples) {
-        // Loaded only here: running examples opens a database, which plain checking never needs.
-        const { runExamples } = await import('../examples.js');
-        const report = await runExamples(ws, shown, registry, ctx.config, ctx.runners);
-        diagnostics.push(...report.diagnostics);
-        sources = new Map([...ws.sources, ...report.sources]);
-        examplesLine = report.run
-          ? `${report.run} example${report.run === 1 ? '' : 's'} run, ${report.failed} failed`
-          : undefined;
-      }
-      print(diagnostics, sources, count, format, examplesLine);
-      const failed =
-        hasErrors(diagnostics) || (opts.strict === true && diagnostics.some((d) => d.severity === 'warning'));
-      process.exitCode = failed ? 1 : 0;
-    });
+    .option('--explain <code>', 'print what a diagnostic code means, with a broken example and its fix')
+    .action(
+      async (
+        paths: string[],
+        opts: { json?: boolean; format?: string; strict?: boolean; examples: boolean; explain?: string },
+      ) => {
+        if (opts.explain !== undefined) {
+          const entry = explainCode(opts.explain);
+          if (!entry)
+            throw new CliError(`unknown code '${opts.explain}': the codes are ${[...CODE_GUIDE.keys()].join(', ')}`, 2);
+          process.stdout.write(entry);
+          return;
+        }
+        const format = parseFormat(opts);
+        const { ws, shown, count, registry } = await check(ctx, paths);
+        const diagnostics = ws.diagnostics.filter((d) => shown.has(d.file));
+        let sources: ReadonlyMap<string, string> = ws.sources;
+        let examplesLine: string | undefined;
+        if (opts.examples) {
+          // Loaded only here: running examples opens a database, which plain checking never needs.
+          const { runExamples } = await import('../examples.js');
+          const report = await runExamples(ws, shown, registry, ctx.config, ctx.runners);
+          diagnostics.push(...report.diagnostics);
+          sources = new Map([...ws.sources, ...report.sources]);
+          examplesLine = report.run
+            ? `${report.run} example${report.run === 1 ? '' : 's'} run, ${report.failed} failed`
+            : undefined;
+        }
+        print(diagnostics, sources, count, format, examplesLine);
+        const failed =
+          hasErrors(diagnostics) || (opts.strict === true && diagnostics.some((d) => d.severity === 'warning'));
+        process.exitCode = failed ? 1 : 0;
+      },
+    );
 
   program
     .command('compile')

@@ -84,7 +84,7 @@ export class VerpFormats {
    */
   memberOf(candidates: readonly string[], bouncesLocal: string): string | undefined {
     for (const candidate of candidates) {
-      const g = this.member.regexp.groups(candidate.trim().replace(/^<(.*)>$/, '$1'));
+      const g = this.member.regexp.namedGroups(candidate.trim().replace(/^<(.*)>$/, '$1'));
       if (!g || g.bounces!.toLowerCase() !== bouncesLocal.toLowerCase()) continue;
       const address = `${g.local}@${g.domain}`;
       if (g.local && g.domain && MAILBOX.test(address)) return address.toLowerCase();
@@ -100,7 +100,7 @@ export class VerpFormats {
 
   /** The token of a probe's bounce address, when the probe regexp reads one for this list. */
   probeToken(address: string, bouncesLocal: string): string | undefined {
-    const g = this.probe.regexp.groups(address.trim());
+    const g = this.probe.regexp.namedGroups(address.trim());
     return g && g.bounces!.toLowerCase() === bouncesLocal.toLowerCase() && g.token ? g.token : undefined;
   }
 
@@ -112,7 +112,7 @@ export class VerpFormats {
 
   /** The token in a reply's confirmation address (or a To: header naming it), if the regexp finds one. */
   confirmToken(address: string): string | undefined {
-    return this.confirm.regexp.groups(address.trim())?.cookie || undefined;
+    return this.confirm.regexp.namedGroups(address.trim())?.cookie || undefined;
   }
 }
 

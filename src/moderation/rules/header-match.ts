@@ -39,7 +39,8 @@ export default defineRule({
         return {
           hit: true,
           recordAs,
-          reasons: [`Header "${header}" matched a header rule`],
+          // Mailman's words: the header (lower-cased, as Mailman keeps it) and the pattern, quoted.
+          reasons: [`Header "${header.toLowerCase()}: ${String(args.pattern ?? '')}" matched a header rule`],
           msgdata: { moderation_sender: senders(ctx)[0] ?? 'N/A' },
         };
       }

@@ -10,15 +10,13 @@ import { ADDRESS_PATTERN } from '../../patterns/setting-patterns.js';
 
 const DESTINATION_HEADERS = ['to', 'cc', 'resent-to', 'resent-cc'];
 
-function aliasPattern(alias: string): Pattern {
+function aliasPattern(alias: string): Pick<Pattern, 'source' | 'flags' | 'test'> {
   const literal = alias.toLowerCase();
   return (
     tryPattern(alias, ADDRESS_PATTERN) ?? {
       source: alias,
       flags: 'i',
       test: (r) => r.toLowerCase().startsWith(literal),
-      groups: () => undefined,
-      groupNames: [],
     }
   );
 }

@@ -23,7 +23,8 @@ export default defineRule({
     if (count < limit) return { hit: false };
     return {
       hit: true,
-      reasons: [`Message has ${count} recipients; the limit is fewer than ${limit}`],
+      // Mailman's words, though the test is "at least": a held post reads as it would there.
+      reasons: [`Message has more than ${limit} recipients`],
       msgdata: { moderation_sender: senders(ctx)[0] ?? 'N/A' },
     };
   },

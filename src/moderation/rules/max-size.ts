@@ -21,10 +21,11 @@ export default defineRule({
     if (!Number.isFinite(limit) || limit <= 0) return { hit: false };
     const size = typeof ctx.msgdata.original_size === 'number' ? ctx.msgdata.original_size : ctx.msg.toBuffer().length;
     if (size <= limit) return { hit: false };
+    // Mailman's words, with the limit in KB as its setting holds it.
     const kb = (n: number) => (n / 1024).toFixed(1).replace(/\.0$/, '');
     return {
       hit: true,
-      reasons: [`The message's size of ${kb(size)} KB exceeds the limit of ${kb(limit)} KB`],
+      reasons: [`The message is larger than the ${kb(limit)} KB maximum size`],
       msgdata: { moderation_sender: senders(ctx)[0] ?? 'N/A' },
     };
   },
