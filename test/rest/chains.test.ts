@@ -152,9 +152,14 @@ test('PUT refuses a source that does not compile, a name that is not the declare
       severity: 'error',
       code: 'MM301',
       message: "unknown rule 'no-such-rule'",
-      hint: null,
+      hint: r.body.diagnostics[0]?.hint,
     },
   ]);
+  // Nothing is close to the name, so the hint lists the rules there are.
+  assert.match(
+    r.body.diagnostics[0].hint,
+    /^the rules are administrivia, any, approved, .* see `mailman components rules`$/,
+  );
   assert.equal(readFileSync(join(chainsDir(), 'marked.chain'), 'utf8'), before);
   const mismatch = await rest.put('/chains/elsewhere', { source: marker('marked', 'x') });
   assertError(mismatch, 400);
