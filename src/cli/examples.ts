@@ -177,6 +177,13 @@ async function listFor(services: Services, ex: Example): Promise<MailingList> {
   return (await services.lists.get(LIST))!;
 }
 
+/** What an example expected and did not get: the expectation, what happened instead, where it was decided. */
+interface ExampleFailure {
+  expect: ExampleExpect;
+  message: string;
+  hint?: string;
+}
+
 /** Why a chain example did not get its expectation, or undefined when it did. */
 async function runChainExample(
   services: Services,
@@ -184,7 +191,7 @@ async function runChainExample(
   name: string,
   ex: Example,
   mlist: MailingList,
-): Promise<{ expect: ExampleExpect; message: string; hint?: string } | undefined> {
+): Promise<ExampleFailure | undefined> {
   let trace;
   try {
     trace = await explainMessage({
@@ -222,7 +229,7 @@ async function runPipelineExample(
   name: string,
   ex: Example,
   mlist: MailingList,
-): Promise<{ expect: ExampleExpect; message: string; hint?: string } | undefined> {
+): Promise<ExampleFailure | undefined> {
   let prepared;
   try {
     prepared = prepareMessage({ services, catalog, mlist, raw: exampleMessage(ex), sender: ex.sender });

@@ -75,7 +75,7 @@ export { readSourceFile, SourceText } from './source.js';
 export type { BaseLookup } from './derive.js';
 export { registerMsgdataKey } from './types.js';
 export { getter, test as makeTest, truthy } from './values.js';
-export { isBanned, membership } from './lookups.js';
+export { isBanned, membership, once as lookupOnce } from './lookups.js';
 export {
   EXAMPLE_LIMITS,
   examplesPathOf,

@@ -4,7 +4,8 @@
 import type { Member, MemberRole } from '../model/entities.js';
 import type { MessageContext } from '../registry.js';
 
-function once<T>(ctx: MessageContext, key: string, load: () => Promise<T>): Promise<T> {
+/** An answer read at most once per chain run: `load` runs for the first rule that asks `key`. */
+export function once<T>(ctx: MessageContext, key: string, load: () => Promise<T>): Promise<T> {
   const table = ((ctx.run ??= {}).lookups ??= new Map());
   let answer = table.get(key) as Promise<T> | undefined;
   if (!answer) table.set(key, (answer = load()));

@@ -46,8 +46,8 @@ export class VerpFormats {
         throw new ConfigError(
           `[mta] ${key}: unknown $${unknown[0]}; it may use ${names.map((n) => `$${n}`).join(', ')}`,
         );
-      const lead = new RegExp(`^\\$(?:\\{${names[0]}\\}|${names[0]}(?!\\w))${escape(delimiter)}`);
-      if (!lead.test(format) || names.some((n) => !used.includes(n)))
+      const leads = [`\${${names[0]}}${delimiter}`, `$${names[0]}${delimiter}`];
+      if (!leads.some((lead) => format.startsWith(lead)) || names.some((n) => !used.includes(n)))
         throw new ConfigError(
           `[mta] ${key}: must start with $${names[0]} and the verp_delimiter (${delimiter}), ` +
             `and use ${names.map((n) => `$${n}`).join(', ')}, so the answer comes back to the list`,
@@ -114,10 +114,6 @@ export class VerpFormats {
   confirmToken(address: string): string | undefined {
     return this.confirm.regexp.namedGroups(address.trim())?.cookie || undefined;
   }
-}
-
-function escape(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 }
 
 const made = new WeakMap<Config, VerpFormats>();

@@ -5,15 +5,12 @@
 // passes when any signature verifies (and, with `aligned`, its domain aligns with From:).
 import { defineRule, type MessageContext } from '../../registry.js';
 import { authenticityOf, type Authenticity } from '../../delivery/authenticity.js';
+import { lookupOnce } from '../../dsl/index.js';
 
 const METHODS = ['dkim', 'arc', 'dmarc'];
 
-function assessed(ctx: MessageContext): Promise<Authenticity> {
-  const table = ((ctx.run ??= {}).lookups ??= new Map());
-  let answer = table.get('authenticity') as Promise<Authenticity> | undefined;
-  if (!answer) table.set('authenticity', (answer = authenticityOf(ctx.msg.toBuffer(), ctx.services.dns.resolve)));
-  return answer;
-}
+const assessed = (ctx: MessageContext): Promise<Authenticity> =>
+  lookupOnce(ctx, 'authenticity', () => authenticityOf(ctx.msg.toBuffer(), ctx.services.dns.resolve));
 
 export default defineRule({
   name: 'authenticated',
