@@ -60,8 +60,20 @@ function isAlwaysTrue(c: A.Condition): boolean {
   return c.kind === 'Test' && !c.predicate && c.operand.kind === 'Bool' && c.operand.value;
 }
 
-/** MM504: `defer` unconditionally, or after a condition that records no rule. */
+/**
+ * MM504: `defer` unconditionally, or after a condition that records no rule, or as an `else`:
+ * when the condition fails the chain goes on with the next link anyway, and the condition's
+ * rules have recorded whatever they record, so `else defer` never changes an outcome.
+ */
 export function checkDefer(link: A.IfLink | A.DoLink, res: Resolution, sink: DiagnosticSink): void {
+  if (link.kind === 'If' && link.otherwise?.kind === 'Defer') {
+    sink.warning(
+      link.otherwise.span,
+      Codes.DeferRecordsNothing,
+      "'else defer' does nothing: when the condition does not hold the chain goes on with the next link anyway",
+      "remove 'else defer'",
+    );
+  }
   if (link.action.kind !== 'Defer') return;
   if (link.kind === 'Do') {
     sink.warning(
