@@ -210,6 +210,11 @@ export class Config {
     return [...this.values.keys()].filter((s) => s.startsWith(`${head}.`)).sort();
   }
 
+  /** The runners this configuration was loaded knowing, for a configuration made from this one. */
+  runnerTable(): RunnerTable {
+    return this.runners;
+  }
+
   /** The runners this configuration was loaded knowing, in registration order. */
   runnerNames(): string[] {
     return Object.keys(this.runners);

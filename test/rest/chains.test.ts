@@ -342,3 +342,81 @@ test('a file renamed into the site directory is seen by the very next snapshot',
   }
   rmSync(join(chainsDir(), 'renamed.chain'));
 });
+
+const sized = (name: string, limit: string) =>
+  `chain ${name} "Size check" {\n    if max-size(limit: ${limit}) then reject "too big"\n    accept\n}\n`;
+const bigPostExample =
+  'example "big post"\n    attachment: big.pdf application/pdf 3MB\n    expect: reject "too big"\n';
+
+test('PUT runs the examples dry before writing: a failing one is a 400 at its line and nothing changes', async () => {
+  // Given with the source, passing: both files are written and GET shows the examples.
+  const ok = await rest.put('/chains/sized', { source: sized('sized', '2MB'), examples: bigPostExample });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.body.examples, bigPostExample);
+  assert.equal(readFileSync(join(chainsDir(), 'sized.examples'), 'utf8'), bigPostExample);
+  // A new version that breaks the examples beside the file (none given): refused.
+  const loose = await rest.put('/chains/sized', { source: sized('sized', '10MB') });
+  assert.equal(loose.status, 400);
+  assert.match(loose.body.description, /^chain 'sized' fails its examples: 1 error, first: MM603 /);
+  const failed = loose.body.diagnostics.find((d: { code: string }) => d.code === 'MM603');
+  assert.equal(failed.file, join(chainsDir(), 'sized.examples'));
+  assert.equal(failed.line, 3);
+  assert.match(failed.message, /expected reject, got accept/);
+  assert.equal(readFileSync(join(chainsDir(), 'sized.chain'), 'utf8'), sized('sized', '2MB'));
+  // Examples given with the change describe the new behaviour: accepted, both replaced.
+  const newExamples = 'example "big post"\n    attachment: big.pdf application/pdf 3MB\n    expect: accept\n';
+  const changed = await rest.put('/chains/sized', { source: sized('sized', '10MB'), examples: newExamples });
+  assert.equal(changed.status, 200, changed.text);
+  assert.equal(readFileSync(join(chainsDir(), 'sized.examples'), 'utf8'), newExamples);
+  // Examples that do not parse are refused with their own diagnostics.
+  const garbled = await rest.put('/chains/sized', {
+    source: sized('sized', '10MB'),
+    examples: 'example "x"\n    expect: maybe\n',
+  });
+  assert.equal(garbled.status, 400);
+  assert.ok(
+    garbled.body.diagnostics.some((d: { code: string }) => d.code.startsWith('MM60')),
+    garbled.text,
+  );
+  assert.equal(readFileSync(join(chainsDir(), 'sized.examples'), 'utf8'), newExamples);
+  // "" removes them; DELETE removes them with the file.
+  const cleared = await rest.put('/chains/sized', { source: sized('sized', '10MB'), examples: '' });
+  assert.equal(cleared.status, 200);
+  assert.equal(cleared.body.examples, null);
+  assert.ok(!existsSync(join(chainsDir(), 'sized.examples')));
+  assert.equal(
+    (await rest.put('/chains/sized', { source: sized('sized', '2MB'), examples: bigPostExample })).status,
+    200,
+  );
+  assert.equal((await rest.delete('/chains/sized')).status, 204);
+  assert.ok(!existsSync(join(chainsDir(), 'sized.examples')));
+});
+
+test('POST validate runs the examples it is given; pipelines carry examples too', async () => {
+  const bad = await rest.post('/chains/validate', {
+    source: sized('probe', '10MB'),
+    examples: bigPostExample,
+  });
+  assert.equal(bad.status, 200);
+  assert.equal(bad.body.ok, false);
+  assert.deepEqual(
+    bad.body.diagnostics.map((d: { code: string; line: number }) => [d.code, d.line]),
+    [['MM603', 3]],
+  );
+  const good = await rest.post('/chains/validate', { source: sized('probe', '2MB'), examples: bigPostExample });
+  assert.equal(good.body.ok, true, JSON.stringify(good.body.diagnostics));
+  assert.ok(!existsSync(join(chainsDir(), 'probe.chain')) && !existsSync(join(chainsDir(), 'probe.examples')));
+  const pipeline = 'pipeline tagged "Tag posts" {\n    add-header(name: "X-Tag", value: "yes")\n    to-outgoing\n}\n';
+  const wrong = await rest.put('/pipelines/tagged', {
+    source: pipeline,
+    examples: 'example "tag"\n    expect: header X-Tag: no\n',
+  });
+  assert.equal(wrong.status, 400, wrong.text);
+  assert.match(wrong.body.diagnostics.at(-1).message, /expected X-Tag: no, got "yes"/);
+  const right = await rest.put('/pipelines/tagged', {
+    source: pipeline,
+    examples: 'example "tag"\n    expect: header X-Tag: yes\n',
+  });
+  assert.equal(right.status, 200, right.text);
+  assert.equal((await rest.delete('/pipelines/tagged')).status, 204);
+});

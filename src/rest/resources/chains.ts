@@ -6,31 +6,42 @@
 //   GET    /chains/NAME             the same plus source, ir, lists, diagnostics
 //   GET    /chains/NAME/graph       (3.1) ?format=dot|svg: the version in force, drawn;
 //                                   409 if it has never compiled, 400 for another format
-//   PUT    /chains/NAME {source}    compile against the live names; 400 {title, description,
-//                                   diagnostics} and nothing written on an error; else
-//                                   written atomically to the site directory, in force at
-//                                   once, 200 with the resource (its warnings included).
-//                                   A new name is created the same way.
-//   DELETE /chains/NAME             204; a site override reverts to the built-in; 403 for a
-//                                   built-in; 409 while a list names it (or, for a chain,
-//                                   another chain jumps or detours to it).
-//   POST   /chains/validate {source[, name]}   200 {ok, diagnostics}; nothing stored.
-import { rmSync } from 'node:fs';
+//   PUT    /chains/NAME {source[, examples]}
+//                                   compile against the live names, then run the examples
+//                                   (the given text, else the site's NAME.examples) dry against
+//                                   the new version; 400 {title, description, diagnostics} and
+//                                   nothing written on an error or a failed example; else
+//                                   written atomically to the site directory (the examples
+//                                   beside it; "" removes them), in force at once, 200 with the
+//                                   resource (its warnings included). A new name is created
+//                                   the same way.
+//   DELETE /chains/NAME             204, with its examples; a site override reverts to the
+//                                   built-in; 403 for a built-in; 409 while a list names it
+//                                   (or, for a chain, another chain jumps or detours to it).
+//   POST   /chains/validate {source[, name][, examples]}   200 {ok, diagnostics}; nothing stored.
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../../queue/atomic-file.js';
 import {
+  buildExecutable,
   type ChainIr,
   checkChainGraph,
   compile,
   type Diagnostic,
   type DslCatalog,
   type DslKind,
+  type DslIr,
+  examplesPathOf,
+  type ExecutableChain,
+  type ExecutablePipeline,
   GRAPH_FORMATS,
   type GraphFormat,
   hasErrors,
   type LiveCatalog,
+  parseExamples,
   toDot,
 } from '../../dsl/index.js';
+import type { ExplainCatalog } from '../../explain/index.js';
 import type { MailingList } from '../../model/entities.js';
 import { apiOf, collection, noContent, okay, queryParam, type Resource } from '../helpers.js';
 import { drawGraph, type GraphLimits } from '../graph-job.js';
@@ -69,6 +80,24 @@ function diagnosticJson(d: Diagnostic): Resource {
   };
 }
 
+/** The text of a file, or undefined when there is none. */
+function readIfThere(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A one-line summary of the errors for a 400's description. */
+function firstError(what: string, diagnostics: Diagnostic[]): string {
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  return (
+    `${what}: ${errors.length} error${errors.length === 1 ? '' : 's'}, first: ` +
+    `${errors[0].code} ${errors[0].message} (line ${errors[0].line})`
+  );
+}
+
 /** 400 with the compiler's findings beside Mailman's title and description. */
 function refuse(ctx: RestContext, description: string, diagnostics: Diagnostic[]): void {
   ctx.status = 400;
@@ -90,6 +119,7 @@ export function routes(router: RestRouter, deps: RestDeps): void {
   router.get('/system/chains', (ctx) => okay(ctx, { chains: live().snapshot().chainNames() }));
   router.get('/system/pipelines', (ctx) => okay(ctx, { pipelines: live().snapshot().pipelineNames() }));
 
+  let exampleRuns: Promise<unknown> = Promise.resolve();
   for (const { kind, plural, settings } of KINDS) {
     const usedBy = async (name: string): Promise<string[]> =>
       (await services.lists.all())
@@ -120,8 +150,32 @@ export function routes(router: RestRouter, deps: RestDeps): void {
         ...(older !== undefined ? { in_force_source: older } : {}),
         ir: snap.ir(kind, name) ?? null,
         lists: await usedBy(name),
+        examples: readIfThere(examplesPathOf(e.file) ?? '') ?? null,
         diagnostics: snap.diagnosticsOf(kind, name).map(diagnosticJson),
       };
+    };
+
+    /**
+     * The examples (text of a NAME.examples file) run dry against `ir` as the version of `name`
+     * and the rest of the catalog in force. One run at a time: each opens a sandbox database.
+     */
+    const examplesOf = (snap: DslCatalog, name: string, ir: DslIr, text: string, file: string) => {
+      const run = exampleRuns.then(async (): Promise<Diagnostic[]> => {
+        const parsed = parseExamples(file, text, kind);
+        if (parsed.diagnostics.length) return parsed.diagnostics;
+        const exe = buildExecutable(ir, snap.registry);
+        const catalog: ExplainCatalog = {
+          chain: (n) => (exe.kind === 'chain' && n === name ? (exe as ExecutableChain) : snap.chain(n)),
+          pipeline: (n) => (exe.kind === 'pipeline' && n === name ? (exe as ExecutablePipeline) : snap.pipeline(n)),
+          registry: snap.registry,
+        };
+        // Loaded on first use: it brings in explain and the pipeline executor.
+        const { runExampleSets } = await import('../../explain/examples.js');
+        const sets = [{ name, kind, file, examples: parsed.examples }];
+        return (await runExampleSets(sets, catalog, services.config, services.config.runnerTable())).diagnostics;
+      });
+      exampleRuns = run.catch(() => undefined);
+      return run;
     };
 
     const known = (ctx: RestContext): { snap: DslCatalog; name: string } => {
@@ -162,8 +216,8 @@ export function routes(router: RestRouter, deps: RestDeps): void {
       ctx.body = await collection(ctx, names, (page) => page.map((n) => summary(ctx, snap, n)));
     });
 
-    router.post(`/${plural}/validate`, (ctx) => {
-      const input = validate(inputOf(ctx), { source: str, name: str }, ['name']);
+    router.post(`/${plural}/validate`, async (ctx) => {
+      const input = validate(inputOf(ctx), { source: str, name: str, examples: str }, ['name', 'examples']);
       const source = input.source!;
       const snap = live().snapshot();
       // Without a name, the file is taken to be named after what it declares.
@@ -173,7 +227,12 @@ export function routes(router: RestRouter, deps: RestDeps): void {
       }
       if (name !== undefined) checkName(kind, name);
       const result = check(snap, name ?? '', source, name ? `${name}.${kind}` : `<source>`);
-      okay(ctx, { ok: !hasErrors(result.diagnostics), diagnostics: result.diagnostics.map(diagnosticJson) });
+      const diagnostics = [...result.diagnostics];
+      if (input.examples !== undefined && result.ir && !hasErrors(diagnostics))
+        diagnostics.push(
+          ...(await examplesOf(snap, result.ir.name, result.ir, input.examples, `${result.ir.name}.examples`)),
+        );
+      okay(ctx, { ok: !hasErrors(diagnostics), diagnostics: diagnostics.map(diagnosticJson) });
     });
 
     router.get(`/${plural}/:name`, async (ctx) => {
@@ -199,25 +258,32 @@ export function routes(router: RestRouter, deps: RestDeps): void {
     router.put(`/${plural}/:name`, async (ctx) => {
       const name = ctx.params.name;
       checkName(kind, name);
-      const { source } = validate(inputOf(ctx), { source: str });
+      const { source, examples } = validate(inputOf(ctx), { source: str, examples: str }, ['examples']);
       const catalog = live();
       const dir = catalog.siteDir(kind);
       if (!dir) throw new RestError(403, `No site ${kind} directory is configured`);
       const file = join(dir, `${name}.${kind}`);
-      const result = check(catalog.snapshot(), name, source!, file);
+      const snap = catalog.snapshot();
+      const result = check(snap, name, source!, file);
       if (hasErrors(result.diagnostics)) {
-        const errors = result.diagnostics.filter((d) => d.severity === 'error');
-        refuse(
-          ctx,
-          `${kind} '${name}' does not compile: ${errors.length} error${errors.length === 1 ? '' : 's'}, first: ` +
-            `${errors[0].code} ${errors[0].message} (line ${errors[0].line})`,
-          result.diagnostics,
-        );
+        refuse(ctx, firstError(`${kind} '${name}' does not compile`, result.diagnostics), result.diagnostics);
         return;
       }
+      // The examples that stand beside the file must still hold for the new version: a change
+      // that breaks them is refused like one that does not compile.
+      const examplesFile = join(dir, `${name}.examples`);
+      const exampleText = examples ?? readIfThere(examplesFile);
+      if (exampleText && result.ir) {
+        const failed = await examplesOf(snap, name, result.ir, exampleText, examplesFile);
+        if (hasErrors(failed)) {
+          refuse(ctx, firstError(`${kind} '${name}' fails its examples`, failed), [...result.diagnostics, ...failed]);
+          return;
+        }
+      }
+      if (examples === '') rmSync(examplesFile, { force: true });
+      else if (examples !== undefined) writeFileAtomically(examplesFile, examples, { mkdir: true });
       writeFileAtomically(file, source!, { mkdir: true });
-      const snap = catalog.reload();
-      okay(ctx, await full(ctx, snap, name));
+      okay(ctx, await full(ctx, catalog.reload(), name));
     });
 
     router.delete(`/${plural}/:name`, async (ctx) => {
@@ -242,6 +308,8 @@ export function routes(router: RestRouter, deps: RestDeps): void {
         if (chains.length) throw new RestError(409, `chain '${name}' is the target of chain ${chains.join(', ')}`);
       }
       rmSync(e.file, { force: true });
+      const examples = examplesPathOf(e.file);
+      if (examples) rmSync(examples, { force: true });
       live().reload();
       noContent(ctx);
     });
