@@ -27,8 +27,12 @@ function activate(context) {
     'Mailman chains and pipelines',
     { command, args },
     {
-      documentSelector: [{ scheme: 'file', language: 'mailman-dsl' }, { scheme: 'untitled', language: 'mailman-dsl' }],
-      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{chain,pipeline}') },
+      documentSelector: [
+        { scheme: 'file', language: 'mailman-dsl' },
+        { scheme: 'untitled', language: 'mailman-dsl' },
+        { scheme: 'file', language: 'mailman-examples' },
+      ],
+      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{chain,pipeline,examples}') },
     },
   );
   context.subscriptions.push({ dispose: () => client && client.stop() });

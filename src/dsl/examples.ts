@@ -15,119 +15,24 @@
 import { SETTINGS_BY_NAME } from '../model/list-settings.js';
 import { Codes, type Diagnostic } from './diagnostics.js';
 import { didYouMean } from './suggest.js';
+import {
+  codePoints,
+  EXAMPLE_ACTIONS,
+  EXAMPLE_LIMITS,
+  EXAMPLE_ROLES,
+  type Example,
+  type ExampleAt,
+  type ExampleMember,
+  type ExamplesFile,
+  HEADER_NAME,
+  KEYS,
+  ParseError,
+  quoted,
+  SIZE,
+} from './example-syntax.js';
+import { parseExpect } from './example-expect.js';
 
-/** Limits of one examples file: it is admin input, read by every `validate`. */
-export const EXAMPLE_LIMITS = {
-  /** Characters in the file. */
-  fileChars: 200_000,
-  /** Examples in one file. */
-  examples: 200,
-  /** Lines (keys) in one example. */
-  linesPerExample: 200,
-  /** Characters in one line: a header value, a body line, a setting. */
-  lineChars: 2_000,
-  /** Bytes of all attachments of one example. */
-  attachmentBytes: 10 * 1024 * 1024,
-} as const;
-
-export const EXAMPLE_ROLES = ['member', 'owner', 'moderator', 'nonmember'] as const;
-export const EXAMPLE_ACTIONS = ['accept', 'hold', 'reject', 'discard', 'defer'] as const;
-const DISPOSITIONS = ['accept', 'hold', 'reject', 'discard', 'none'] as const;
-const PIPELINE_ENDS = ['discard', 'reject'] as const;
-
-/** Where a line of the file is: 1-based line and column (code points) of its value. */
-export interface ExampleAt {
-  line: number;
-  column: number;
-}
-
-export type ExampleExpect = ExampleAt &
-  (
-    | { kind: 'disposition'; disposition: (typeof DISPOSITIONS)[number]; reason?: string }
-    | { kind: 'header'; header: string; value?: string }
-    | { kind: 'no-header'; header: string }
-    | { kind: 'recipients'; addresses: string[] }
-    | { kind: 'part'; type: string; present: boolean }
-    | { kind: 'ends'; how: (typeof PIPELINE_ENDS)[number] }
-  );
-
-export interface ExampleMember extends ExampleAt {
-  address: string;
-  role: (typeof EXAMPLE_ROLES)[number];
-  action?: (typeof EXAMPLE_ACTIONS)[number];
-}
-
-export interface Example extends ExampleAt {
-  name: string;
-  from?: string;
-  /** The envelope sender (MAIL FROM); default: the From address. */
-  sender?: string;
-  to?: string;
-  cc?: string;
-  /** Undefined: "Example"; '': no Subject header. */
-  subject?: string;
-  body: string[];
-  headers: { name: string; value: string }[];
-  attachments: (ExampleAt & { filename: string; type: string; size: number })[];
-  settings: (ExampleAt & { name: string; value: string })[];
-  members: ExampleMember[];
-  msgdata: (ExampleAt & { key: string; value: unknown })[];
-  headerMatches: (ExampleAt & { header: string; pattern: string; action?: string })[];
-  /** Addresses (or ^patterns) banned from the list. */
-  bans: (ExampleAt & { address: string })[];
-  expects: ExampleExpect[];
-}
-
-export interface ExamplesFile {
-  file: string;
-  examples: Example[];
-  diagnostics: Diagnostic[];
-}
-
-const KEYS = [
-  'from',
-  'sender',
-  'to',
-  'cc',
-  'subject',
-  'body',
-  'header',
-  'attachment',
-  'list',
-  'member',
-  'msgdata',
-  'header-match',
-  'ban',
-  'expect',
-] as const;
-
-/** A header name as RFC 5322 allows it. */
-const HEADER_NAME = /^[!-9;-~]+$/;
-const SIZE = /^(\d+)(B|KB|MB)?$/;
-
-class ParseError extends Error {
-  constructor(
-    readonly column: number,
-    message: string,
-    readonly hint?: string,
-    readonly code: string = Codes.ExampleSyntax,
-  ) {
-    super(message);
-  }
-}
-
-function codePoints(s: string): number {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
-}
-
-/** A "quoted" string at the start of `text` (backslash escapes " and \), and what follows. */
-function quoted(text: string, column: number): { value: string; rest: string } {
-  const m = /^"((?:[^"\\]|\\.)*)"/.exec(text);
-  if (!m) throw new ParseError(column, `expected a "quoted" string, found '${text.slice(0, 20)}'`);
-  return { value: m[1].replace(/\\(.)/g, '$1'), rest: text.slice(m[0].length).trim() };
-}
+export { EXAMPLE_LIMITS, EXAMPLE_KEYS, type Example, type ExampleExpect, type ExamplesFile } from './example-syntax.js';
 
 function parseSize(text: string, column: number): number {
   const m = SIZE.exec(text);
@@ -149,61 +54,6 @@ function parseValue(text: string): unknown {
   if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
   if (text.startsWith('"')) return quoted(text, 0).value;
   return text;
-}
-
-function parseExpect(value: string, at: ExampleAt, kind: 'chain' | 'pipeline'): ExampleExpect {
-  const word = /^\S*/.exec(value)![0];
-  const rest = value.slice(word.length).trim();
-  const restColumn = at.column + codePoints(value) - codePoints(rest);
-  if (kind === 'chain') {
-    if (!(DISPOSITIONS as readonly string[]).includes(word))
-      throw new ParseError(
-        at.column,
-        `expected accept, hold, reject, discard or none after 'expect:', found '${word}'`,
-        didYouMean(word, DISPOSITIONS),
-      );
-    const d = word as (typeof DISPOSITIONS)[number];
-    if (!rest) return { ...at, kind: 'disposition', disposition: d };
-    const q = quoted(rest, restColumn);
-    if (q.rest) throw new ParseError(restColumn, `unexpected '${q.rest}' after the reason`);
-    return { ...at, kind: 'disposition', disposition: d, reason: q.value };
-  }
-  if ((PIPELINE_ENDS as readonly string[]).includes(word) && !rest)
-    return { ...at, kind: 'ends', how: word as (typeof PIPELINE_ENDS)[number] };
-  if (word === 'part' || (word === 'no' && rest.startsWith('part '))) {
-    const type = (word === 'part' ? rest : rest.slice('part '.length)).trim().toLowerCase();
-    if (!/^[\w.+-]+\/[\w.+-]+$/.test(type)) throw new ParseError(restColumn, `expected a MIME type, found '${type}'`);
-    return { ...at, kind: 'part', type, present: word === 'part' };
-  }
-  if (word === 'header' || word === 'no') {
-    let text = rest;
-    if (word === 'no') {
-      if (!rest.startsWith('header ')) throw new ParseError(restColumn, `expected 'no header NAME' or 'no part TYPE'`);
-      text = rest.slice('header '.length).trim();
-    }
-    const colon = text.indexOf(':');
-    const name = (colon < 0 ? text : text.slice(0, colon)).trim();
-    if (!HEADER_NAME.test(name)) throw new ParseError(restColumn, `expected a header name, found '${name}'`);
-    if (word === 'no') {
-      if (colon >= 0) throw new ParseError(restColumn, `'no header' takes a name only`);
-      return { ...at, kind: 'no-header', header: name };
-    }
-    return colon < 0
-      ? { ...at, kind: 'header', header: name }
-      : { ...at, kind: 'header', header: name, value: text.slice(colon + 1).trim() };
-  }
-  if (word === 'recipients') {
-    const addresses = rest === 'none' ? [] : rest.split(/[\s,]+/).filter(Boolean);
-    if (!rest) throw new ParseError(restColumn, "expected addresses (or 'none') after 'recipients'");
-    return { ...at, kind: 'recipients', addresses: addresses.map((a) => a.toLowerCase()) };
-  }
-  throw new ParseError(
-    at.column,
-    `expected 'header NAME: VALUE', 'no header NAME', 'recipients ADDRESS…', 'part TYPE', 'no part TYPE', ` +
-      `discard or reject after 'expect:' ` +
-      `in a pipeline's examples, found '${word}'`,
-    didYouMean(word, ['header', 'no', 'part', 'recipients', ...PIPELINE_ENDS]),
-  );
 }
 
 function parseLine(ex: Example, key: string, value: string, at: ExampleAt, kind: 'chain' | 'pipeline'): void {

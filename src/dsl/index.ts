@@ -77,6 +77,7 @@ export { registerMsgdataKey } from './types.js';
 export { getter, test as makeTest, truthy } from './values.js';
 export { isBanned, membership, once as lookupOnce } from './lookups.js';
 export {
+  EXAMPLE_KEYS,
   EXAMPLE_LIMITS,
   examplesPathOf,
   parseExamples,

@@ -16,7 +16,7 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   note: DiagnosticSeverity.Information,
 };
 
-export function toLspDiagnostic(analysis: Analysis, d: Diagnostic): LspDiagnostic {
+export function toLspDiagnostic(analysis: Pick<Analysis, 'doc'>, d: Diagnostic): LspDiagnostic {
   const range = diagnosticRange(analysis.doc, d);
   const out: LspDiagnostic = {
     range,

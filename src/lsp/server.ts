@@ -1,5 +1,5 @@
 // `mailman lsp`: a language server (LSP 3.17, JSON-RPC over stdio) for .chain and .pipeline
-// files. Framing, capabilities and incremental document sync are Microsoft's
+// files, and the .examples files beside them (examples.ts). Framing, capabilities and incremental document sync are Microsoft's
 // vscode-languageserver; every answer comes from the compiler and the registry (one module
 // per capability in this folder). A request that fails is answered with an error and the
 // server goes on: an editor must never lose its language server to one odd file.
@@ -23,6 +23,13 @@ import { VERSION } from '../version.js';
 import { Analyses } from './analysis.js';
 import { completion } from './completion.js';
 import { definition } from './definition.js';
+import {
+  examplesCompletion,
+  examplesDefinition,
+  examplesDiagnostics,
+  examplesHover,
+  isExamplesDocument,
+} from './examples.js';
 import { publishable } from './diagnostics.js';
 import { formatting } from './formatting.js';
 import { WorkspaceGraph } from './graph.js';
@@ -107,7 +114,7 @@ export function startLanguageServer(options: LspOptions): Connection {
     }
     if (watchFiles) {
       void connection.client.register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: '**/*.{chain,pipeline}' }],
+        watchers: [{ globPattern: '**/*.{chain,pipeline,examples}' }],
       });
     }
   });
@@ -138,6 +145,11 @@ export function startLanguageServer(options: LspOptions): Connection {
     queued.delete(uri);
     if (published.get(uri) === doc.version) return;
     try {
+      if (isExamplesDocument(uri)) {
+        published.set(uri, doc.version);
+        void connection.sendDiagnostics(examplesDiagnostics(doc, workspace));
+        return;
+      }
       const analysis = analyses.get(doc);
       const params = publishable(analysis, graph.diagnostics(analysis, openAnalysis));
       published.set(uri, doc.version);
@@ -182,23 +194,33 @@ export function startLanguageServer(options: LspOptions): Connection {
     if (!doc) throw new Error(`${uri} is not open`);
     return doc;
   };
+  const examples = (uri: string) => isExamplesDocument(uri);
   connection.onHover(
     guarded(connection, 'hover', (p) =>
-      hover(analyses.get(docOf(p.textDocument.uri)), { registry, workspace, openText }, p),
+      examples(p.textDocument.uri)
+        ? examplesHover(docOf(p.textDocument.uri), p.position)
+        : hover(analyses.get(docOf(p.textDocument.uri)), { registry, workspace, openText }, p),
     ),
   );
   connection.onCompletion(
     guarded(connection, 'completion', (p) =>
-      completion(analyses.get(docOf(p.textDocument.uri)), registry, workspace, p),
+      examples(p.textDocument.uri)
+        ? examplesCompletion(docOf(p.textDocument.uri), p.position, workspace)
+        : completion(analyses.get(docOf(p.textDocument.uri)), registry, workspace, p),
     ),
   );
   connection.onDefinition(
     guarded(connection, 'definition', (p) =>
-      definition(analyses.get(docOf(p.textDocument.uri)), p, workspace, registry, openText),
+      examples(p.textDocument.uri)
+        ? examplesDefinition(docOf(p.textDocument.uri), workspace)
+        : definition(analyses.get(docOf(p.textDocument.uri)), p, workspace, registry, openText),
     ),
   );
+  // An examples file has no formatter: its layout is the admin's.
   connection.onDocumentFormatting(
-    guarded(connection, 'formatting', (p) => formatting(analyses.get(docOf(p.textDocument.uri)))),
+    guarded(connection, 'formatting', (p) =>
+      examples(p.textDocument.uri) ? [] : formatting(analyses.get(docOf(p.textDocument.uri))),
+    ),
   );
 
   documents.listen(connection);
