@@ -30,6 +30,7 @@ import traceback
 import urllib.error
 import urllib.request
 
+import django_site
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
@@ -58,87 +59,24 @@ SETTINGS_TABS = [
     'bounce_processing',
 ]
 
-SETTINGS = '''
-import os
-BASE_DIR = os.path.dirname(os.path.abspath(__file__))
-SECRET_KEY = 'postorius-e2e-only'
-DEBUG = False
-ALLOWED_HOSTS = ['127.0.0.1', 'localhost']
-MAILMAN_REST_API_URL = {rest!r}
-MAILMAN_REST_API_USER = 'restadmin'
-MAILMAN_REST_API_PASS = 'restpass'
+
+def settings(site):
+    return django_site.settings(
+        secret='postorius-e2e-only',
+        rest=REST_ROOT,
+        apps=[*django_site.DJANGO_APPS, 'postorius', *django_site.MAILMAN_APPS],
+        middleware=['postorius.middleware.PostoriusMiddleware'],
+        processors=['postorius.context_processors.postorius'],
+        loggers=['postorius'],
+        extra=f'''
 # Where the core fetches the templates Postorius stores (list footers and the like).
 POSTORIUS_TEMPLATE_BASE_URL = {site!r} + '/postorius/api/templates/'
-INSTALLED_APPS = [
-    'django.contrib.admin',
-    'django.contrib.auth',
-    'django.contrib.contenttypes',
-    'django.contrib.sessions',
-    'django.contrib.sites',
-    'django.contrib.messages',
-    'django.contrib.staticfiles',
-    'postorius',
-    'django_mailman3',
-    'django_gravatar',
-    'allauth',
-    'allauth.account',
-    'allauth.socialaccount',
-]
-MIDDLEWARE = [
-    'django.contrib.sessions.middleware.SessionMiddleware',
-    'django.middleware.common.CommonMiddleware',
-    'django.middleware.csrf.CsrfViewMiddleware',
-    'django.middleware.locale.LocaleMiddleware',
-    'django.contrib.auth.middleware.AuthenticationMiddleware',
-    'django.contrib.messages.middleware.MessageMiddleware',
-    'postorius.middleware.PostoriusMiddleware',
-]
-ROOT_URLCONF = 'urls'
-TEMPLATES = [{{
-    'BACKEND': 'django.template.backends.django.DjangoTemplates',
-    'DIRS': [],
-    'APP_DIRS': True,
-    'OPTIONS': {{'context_processors': [
-        'django.template.context_processors.debug',
-        'django.template.context_processors.i18n',
-        'django.template.context_processors.static',
-        'django.template.context_processors.request',
-        'django.contrib.auth.context_processors.auth',
-        'django.contrib.messages.context_processors.messages',
-        'django_mailman3.context_processors.common',
-        'postorius.context_processors.postorius',
-    ]}},
-}}]
-DATABASES = {{'default': {{'ENGINE': 'django.db.backends.sqlite3', 'NAME': os.path.join(BASE_DIR, 'db.sqlite3')}}}}
-DEFAULT_AUTO_FIELD = 'django.db.models.AutoField'
-AUTHENTICATION_BACKENDS = [
-    'django.contrib.auth.backends.ModelBackend',
-    'allauth.account.auth_backends.AuthenticationBackend',
-]
-SITE_ID = 1
-LOGIN_URL = 'account_login'
 LOGIN_REDIRECT_URL = 'list_index'
-LOGOUT_URL = 'account_logout'
 ACCOUNT_EMAIL_VERIFICATION = 'none'
-EMAIL_BACKEND = 'django.core.mail.backends.console.EmailBackend'
 DEFAULT_FROM_EMAIL = 'postorius@example.com'
-USE_I18N = True
-USE_TZ = True
-TIME_ZONE = 'UTC'
-STATIC_URL = '/static/'
-STATIC_ROOT = os.path.join(BASE_DIR, 'static')
-CACHES = {{'default': {{'BACKEND': 'django.core.cache.backends.locmem.LocMemCache'}}}}
-LOGGING = {{
-    'version': 1,
-    'disable_existing_loggers': False,
-    'handlers': {{'console': {{'class': 'logging.StreamHandler'}}}},
-    'loggers': {{
-        'django': {{'handlers': ['console'], 'level': 'INFO'}},
-        'postorius': {{'handlers': ['console'], 'level': 'INFO'}},
-        'django_mailman3': {{'handlers': ['console'], 'level': 'INFO'}},
-    }},
-}}
-'''
+''',
+    )
+
 
 URLS = '''
 from django.contrib import admin
@@ -207,24 +145,13 @@ class Django:
         self.dir = tempfile.mkdtemp(prefix='postorius-')
         self.port = free_port()
         self.url = f'http://127.0.0.1:{self.port}'
-        with open(os.path.join(self.dir, 'settings.py'), 'w') as f:
-            f.write(SETTINGS.format(rest=REST_ROOT, site=self.url))
-        with open(os.path.join(self.dir, 'urls.py'), 'w') as f:
-            f.write(URLS)
-        self.env = dict(os.environ, DJANGO_SETTINGS_MODULE='settings', PYTHONPATH=self.dir)
+        self.env = django_site.write_project(self.dir, settings(self.url), URLS)
         self.log_path = os.path.join(self.dir, 'django.log')
         self.log_seen = 0
         self.proc = None
 
     def manage(self, *args, stdin=None):
-        res = subprocess.run(
-            ['/usr/bin/python3', '-m', 'django', *args],
-            env=self.env,
-            cwd=self.dir,
-            input=stdin,
-            capture_output=True,
-            text=True,
-        )
+        res = django_site.django(self.env, self.dir, *args, stdin=stdin)
         if res.returncode != 0:
             raise StepFailed(f'django-admin {" ".join(args)} failed:\n{res.stdout}\n{res.stderr}')
         return res.stdout
