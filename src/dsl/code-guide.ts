@@ -21,12 +21,24 @@ export interface CodeGuideEntry {
   advice: string;
   broken?: CodeExample;
   fixed?: CodeExample;
+  /** For a code of examples files: the chain the broken and fixed examples run through. */
+  subject?: CodeExample;
 }
 
 const chain = (name: string, ...links: string[]): string =>
   `chain ${name} {\n${links.map((l) => `    ${l}\n`).join('')}}\n`;
 const pipeline = (name: string, ...steps: string[]): string =>
   `pipeline ${name} {\n${steps.map((s) => `    ${s}\n`).join('')}}\n`;
+
+/** The chain the examples codes' examples are for, and an examples file with these lines. */
+const GATE: CodeExample = {
+  file: 'gate.chain',
+  text: chain('gate', 'if max-size(limit: 2MB) then reject "too big"', 'accept'),
+};
+const gateExamples = (...lines: string[]): CodeExample => ({
+  file: 'gate.examples',
+  text: `example "big post"\n${lines.map((l) => `    ${l}\n`).join('')}`,
+});
 
 const entries: CodeGuideEntry[] = [
   {
@@ -343,11 +355,17 @@ const entries: CodeGuideEntry[] = [
     advice:
       'An example is `example "NAME"` then indented key: value lines and one expect: line ' +
       '(docs/language.md#examples).',
+    subject: GATE,
+    broken: gateExamples('attachment: big.pdf application/pdf 3MB', 'expect: rejected'),
+    fixed: gateExamples('attachment: big.pdf application/pdf 3MB', 'expect: reject "too big"'),
   },
   {
     code: Codes.ExampleLimit,
     summary: 'an examples file over a [limit](#examples)',
     advice: 'Split the examples, or make their messages smaller.',
+    subject: GATE,
+    broken: gateExamples('attachment: big.pdf application/pdf 11MB', 'expect: reject'),
+    fixed: gateExamples('attachment: big.pdf application/pdf 3MB', 'expect: reject'),
   },
   {
     code: Codes.ExampleFailed,
@@ -355,6 +373,9 @@ const entries: CodeGuideEntry[] = [
     advice:
       'The chain or pipeline changed what happens to that message: fix the file, or the example if the ' +
       'change was meant.',
+    subject: GATE,
+    broken: gateExamples('attachment: big.pdf application/pdf 3MB', 'expect: accept'),
+    fixed: gateExamples('attachment: big.pdf application/pdf 3MB', 'expect: reject "too big"'),
   },
   {
     code: Codes.ExampleNotRun,
@@ -362,10 +383,13 @@ const entries: CodeGuideEntry[] = [
       'an example that could not run: a list setting, member or header filter refused, a malformed message, ' +
       'a pipeline that failed',
     advice: 'Fix the setting, member or message the example gives; the diagnostic says which.',
+    subject: GATE,
+    broken: gateExamples('list: max_num_recipients = many', 'expect: accept'),
+    fixed: gateExamples('list: max_num_recipients = 10', 'expect: accept'),
   },
 ];
 
-/** Codes drawn by examples files (NAME.examples), not by a chain or pipeline: no broken file to show. */
+/** Codes drawn by examples files (NAME.examples), not by a chain or pipeline: their examples run through `subject`. */
 export const EXAMPLE_CODES: ReadonlySet<Code> = new Set([
   Codes.ExampleSyntax,
   Codes.ExampleLimit,
@@ -391,6 +415,7 @@ export function explainCode(code: string): string | undefined {
   const entry = CODE_GUIDE.get(code.toUpperCase() as Code);
   if (!entry) return undefined;
   const out = [`${entry.code}: ${entry.summary.replace(/`/g, '')}`, '', entry.advice];
+  if (entry.subject) out.push('', `For (${entry.subject.file}):`, shown(entry.subject));
   if (entry.broken) out.push('', `Broken (${entry.broken.file}):`, shown(entry.broken));
   if (entry.fixed) out.push('', `Fixed (${entry.fixed.file}):`, shown(entry.fixed));
   return out.join('\n') + '\n';

@@ -3,7 +3,8 @@
 // every fix is clean (no error, no warning), and each summary is the row of docs/language.md.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -41,13 +42,14 @@ test('every diagnostic code has an entry; every one a file can draw has a broken
   assert.deepEqual([...CODE_GUIDE.keys()].sort(), Object.values(Codes).sort());
   for (const entry of CODE_GUIDE.values()) {
     if (entry.code === Codes.CompilerFailure) continue; // a compiler bug, drawn by no file on purpose
-    if (EXAMPLE_CODES.has(entry.code)) continue; // drawn by examples files: test/dsl/examples.test.ts
     assert.ok(entry.broken && entry.fixed, entry.code);
+    // Drawn by examples files, which run through a chain of their own.
+    assert.equal(EXAMPLE_CODES.has(entry.code), entry.subject !== undefined, entry.code);
   }
 });
 
 for (const entry of CODE_GUIDE.values()) {
-  if (!entry.broken || !entry.fixed) continue;
+  if (!entry.broken || !entry.fixed || entry.subject) continue;
   const { broken, fixed } = entry;
   test(`${entry.code}: the broken example draws it, the fix is clean`, () => {
     const drawn = validate(broken);
@@ -61,6 +63,37 @@ for (const entry of CODE_GUIDE.values()) {
       [],
       `${fixed.file} is clean`,
     );
+  });
+}
+
+/** `mailman validate` (examples run) on the subject chain with an examples file beside it: the codes drawn. */
+async function validateExamples(subject: CodeExample, examples: CodeExample): Promise<string[]> {
+  const var_ = mkdtempSync(join(tmpdir(), 'code-guide-examples-'));
+  try {
+    mkdirSync(join(var_, 'chains'));
+    writeFileSync(join(var_, 'chains', subject.file), subject.text);
+    writeFileSync(join(var_, 'chains', examples.file), examples.text);
+    writeFileSync(join(var_, 'mailman.conf'), `[paths]\nvar_dir: ${var_}\n`);
+    const args = ['bin/mailman.js', '-C', join(var_, 'mailman.conf'), 'validate', '--format=json'];
+    const r = spawnSync(process.execPath, [...args, join(var_, 'chains', subject.file)], {
+      cwd: ROOT,
+      env: { ...process.env, MAILMAN_CONFIG_FILE: '' },
+      encoding: 'utf8',
+    });
+    assert.equal(r.stderr, '');
+    return (JSON.parse(r.stdout) as { code: string }[]).map((d) => d.code);
+  } finally {
+    rmSync(var_, { recursive: true, force: true });
+  }
+}
+
+for (const entry of CODE_GUIDE.values()) {
+  const { broken, fixed, subject } = entry;
+  if (!broken || !fixed || !subject) continue;
+  test(`${entry.code}: the broken examples file draws it through validate, the fix is clean`, async () => {
+    const drawn = await validateExamples(subject, broken);
+    assert.ok(drawn.includes(entry.code), `${broken.file} draws ${drawn.join(', ') || 'nothing'}`);
+    assert.deepEqual(await validateExamples(subject, fixed), [], `${fixed.file} is clean`);
   });
 }
 
