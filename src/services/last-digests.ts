@@ -8,7 +8,7 @@ import type { DataSource, Repository } from 'typeorm';
 import { In } from 'typeorm';
 import { OneLastDigestEntity, type OneLastDigest } from '../model/one-last-digest.js';
 import type { Row, Sql } from '../model/sql.js';
-import { cascadeSql, USER_LAYER } from './preferences.js';
+import { cascadeSql, MEMBER_ADDRESS, USER_LAYER } from './preferences.js';
 
 /** Whose delivery_mode a change may move: the members under one layer of the cascade. */
 export type ModeScope = { memberId: number } | { addressId: number } | { userId: number };
@@ -17,7 +17,7 @@ const DIGEST_MODES = new Set(['mime_digests', 'plaintext_digests', 'summary_dige
 
 const MODES_OF = (where: string) => `SELECT m.list_id AS list_id, a.email AS email,
     ${cascadeSql('delivery_mode')} AS mode
-  FROM member m JOIN address a ON a.id = m.address_id ${USER_LAYER}
+  FROM member m ${MEMBER_ADDRESS} ${USER_LAYER}
   WHERE m.role = 'member' AND ${where}`;
 const BY_MEMBER = MODES_OF('m.id = ?');
 const BY_ADDRESS = MODES_OF('a.id = ?');

@@ -7,6 +7,7 @@ import {
   MemberEntity,
   MemberRole,
   MailingList,
+  User,
   ROLES,
   DELIVERY_MODES,
   DELIVERY_STATUSES,
@@ -20,7 +21,7 @@ import type { Sql, SqlStatement, SqlValue } from '../model/sql.js';
 import { limitSql, type Page, type Paged } from './paging.js';
 import { RowReader } from './rows.js';
 import { isValidEmail } from '../email/addresses.js';
-import { cascadeSql, USER_LAYER } from './preferences.js';
+import { cascadeSql, MEMBER_ADDRESS, USER_LAYER } from './preferences.js';
 import type { LastDigestManager } from './last-digests.js';
 
 export interface MemberView {
@@ -60,27 +61,27 @@ export interface DeliveryMember {
 // Recipient calculation runs once per post over the whole roster: raw prepared SQL, one row
 // of plain columns per member (TypeORM's hydration of Member and Address was most of the
 // pipeline runner's CPU at 1000 members), with the preference cascade evaluated in the
-// query. Members subscribed as a user (address_id null) are left out, as roster() leaves
-// them out. The sender's receive_own_postings is asked in the query too, after the email
+// query. A member subscribed as a user counts under the user's preferred address
+// (MEMBER_ADDRESS). The sender's receive_own_postings is asked in the query too, after the email
 // comparison, so the cascade is evaluated for that one row and not carried back for each.
 const REGULAR_RECIPIENTS = `SELECT a.email AS email
-  FROM member m JOIN address a ON a.id = m.address_id ${USER_LAYER}
+  FROM member m ${MEMBER_ADDRESS} ${USER_LAYER}
   WHERE m.list_id = ? AND m.role = 'member' AND ${cascadeSql('delivery_mode')} = 'regular'
     AND ${cascadeSql('delivery_status')} = 'enabled' AND (a.email <> ? OR ${cascadeSql('receive_own_postings')})
   ORDER BY a.email`;
 const DIGEST_RECIPIENTS = `SELECT a.email AS email, ${cascadeSql('delivery_mode')} AS mode
-  FROM member m JOIN address a ON a.id = m.address_id ${USER_LAYER}
+  FROM member m ${MEMBER_ADDRESS} ${USER_LAYER}
   WHERE m.list_id = ? AND m.role = 'member' AND ${cascadeSql('delivery_mode')} <> 'regular'
     AND ${cascadeSql('delivery_status')} = 'enabled'
   ORDER BY a.email`;
 const ENABLED_IN_ROLE = `SELECT a.email AS email
-  FROM member m JOIN address a ON a.id = m.address_id ${USER_LAYER}
+  FROM member m ${MEMBER_ADDRESS} ${USER_LAYER}
   WHERE m.list_id = ? AND m.role = ? AND ${cascadeSql('delivery_status')} = 'enabled'
   ORDER BY a.email`;
 // The language as far as the member, address and user say; decoration falls back to the list's.
 const DELIVERY_DATA = `SELECT a.email AS email, COALESCE(NULLIF(m.display_name, ''), a.display_name, '') AS name,
     ${cascadeSql('preferred_language')} AS language
-  FROM member m JOIN address a ON a.id = m.address_id ${USER_LAYER}
+  FROM member m ${MEMBER_ADDRESS} ${USER_LAYER}
   WHERE m.list_id = ? AND m.role = 'member'`;
 
 export class MemberManager {
@@ -99,7 +100,10 @@ export class MemberManager {
     this.rows = new RowReader(ds, MemberEntity);
     const select = `SELECT ${this.rows.columns} FROM member WHERE list_id = ? AND role = ?`;
     this.q = {
-      byAddress: `${select} AND address_id = ? ORDER BY id LIMIT 1`,
+      // The address's own membership, or that of the user whose preferred address it is.
+      byAddress:
+        `${select} AND (address_id = ? OR (address_id IS NULL AND user_id IN ` +
+        `(SELECT id FROM "user" WHERE preferred_address_id = ?))) ORDER BY id LIMIT 1`,
       byUserAddresses: `${select} AND address_id IN (SELECT id FROM address WHERE user_id = ?) ORDER BY id LIMIT 1`,
       byUser: `${select} AND user_id = ? ORDER BY id LIMIT 1`,
       byMemberId: `SELECT ${this.rows.columns} FROM member WHERE member_id = ?`,
@@ -121,6 +125,11 @@ export class MemberManager {
       verified?: boolean;
       /** Give an address without a user one, whatever the role (Mailman's REST does for every role). */
       makeUser?: boolean;
+      /**
+       * Subscribe this user (`email` is their preferred address) rather than the address: the
+       * membership follows the user's preferred address when it changes (as_user).
+       */
+      asUser?: User;
     } = {},
   ): Promise<MemberView> {
     const role = opts.role ?? 'member';
@@ -139,7 +148,12 @@ export class MemberManager {
     // subscription): the address if new, its verification, its user, the membership. The
     // writes find the address and user by their unique keys, so nothing runs between them.
     const address = await this.users.getAddress(lower);
-    if (address && (await this.sql.get(this.q.byAddress, [mlist.list_id, role, address.id])))
+    if (address && (await this.sql.get(this.q.byAddress, [mlist.list_id, role, address.id, address.id])))
+      throw new ConflictError('Member already subscribed');
+    const asUser = opts.asUser;
+    if (asUser && (address?.user_id !== asUser.id || asUser.preferred_address_id !== address?.id))
+      throw new BadRequestError('A user is subscribed through their preferred address');
+    if (asUser && (await this.sql.get(this.q.byUser, [mlist.list_id, role, asUser.id])))
       throw new ConflictError('Member already subscribed');
     const now = new Date();
     const writes: SqlStatement[] = [];
@@ -182,11 +196,13 @@ export class MemberManager {
       text:
         'INSERT INTO member (member_id, role, list_id, address_id, user_id, display_name, moderation_action, ' +
         'delivery_mode, delivery_status, bounce_score, total_warnings_sent, subscribed_on) ' +
-        "SELECT ?, ?, ?, id, NULL, COALESCE(?, display_name, ''), ?, ?, ?, 0, 0, ? FROM address WHERE email = ?",
+        `SELECT ?, ?, ?, ${asUser ? 'NULL' : 'id'}, ?, COALESCE(?, display_name, ''), ?, ?, ?, 0, 0, ? ` +
+        'FROM address WHERE email = ?',
       params: [
         memberId,
         role,
         mlist.list_id,
+        asUser?.id ?? null,
         opts.displayName ?? null,
         // As Mailman: the list's owners and moderators post unmoderated.
         role === 'owner' || role === 'moderator' ? 'accept' : null,
@@ -261,13 +277,25 @@ export class MemberManager {
     return out;
   }
 
+  /**
+   * The members with their addresses, by email. A member subscribed as a user has the user's
+   * preferred address; one whose user has none (or whose address is gone) is left out.
+   */
   async withAddresses(members: Member[]): Promise<MemberView[]> {
-    const ids = [...new Set(members.map((m) => m.address_id).filter((x): x is number => x != null))];
+    const userIds = [
+      ...new Set(members.filter((m) => m.address_id == null && m.user_id != null).map((m) => m.user_id!)),
+    ];
+    const preferred = new Map<number, number>();
+    for (const [id, u] of await this.users.usersById(userIds))
+      if (u.preferred_address_id != null) preferred.set(id, u.preferred_address_id);
+    const addressOf = (m: Member): number | undefined =>
+      m.address_id ?? (m.user_id != null ? preferred.get(m.user_id) : undefined);
+    const ids = [...new Set(members.map(addressOf).filter((x): x is number => x != null))];
     const addrs = ids.length ? await this.users.addresses.findBy({ id: In(ids) }) : [];
     const byId = new Map(addrs.map((a) => [a.id, a]));
     return members
-      .filter((m) => m.address_id != null && byId.has(m.address_id))
-      .map((m) => ({ member: m, address: byId.get(m.address_id!)! }))
+      .filter((m) => byId.has(addressOf(m) ?? -1))
+      .map((m) => ({ member: m, address: byId.get(addressOf(m)!)! }))
       .sort((a, b) => a.address.email.localeCompare(b.address.email));
   }
 
@@ -292,7 +320,7 @@ export class MemberManager {
   /**
    * One page of find() (or of a roster, by email), counted and cut in the database. The
    * delivery criteria are asked through the preference cascade, as delivery sees them.
-   * Members subscribed as a user (no address) are left out, as withAddresses() leaves them.
+   * A member subscribed as a user is found under the user's preferred address.
    */
   async findPage(q: MemberQuery, order: 'listing' | 'email' = 'listing', page?: Page): Promise<Paged<MemberView>> {
     const where: string[] = [];
@@ -315,9 +343,7 @@ export class MemberManager {
       if (q.exact || isValidEmail(s)) when('a.email = ?', s);
       else when("a.email LIKE ? ESCAPE '\\'", `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     }
-    const from = `FROM member m JOIN address a ON a.id = m.address_id ${USER_LAYER}${
-      where.length ? ` WHERE ${where.join(' AND ')}` : ''
-    }`;
+    const from = `FROM member m ${MEMBER_ADDRESS} ${USER_LAYER}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
     const orderBy = order === 'email' ? 'a.email, m.id' : `m.list_id, ${ROLE_ORDER_SQL}, a.email, m.id`;
     const limit = limitSql(page);
     const ids = (
@@ -337,9 +363,9 @@ export class MemberManager {
     return { items, total };
   }
 
-  /** The membership of exactly this address in a role, if any. */
-  getMembership(listId: string, role: MemberRole, addressId: number): Promise<Member | null> {
-    return this.repo.findOneBy({ list_id: listId, role, address_id: addressId });
+  /** The membership of this address in a role, if any: its own, or its user's when subscribed as the user. */
+  async getMembership(listId: string, role: MemberRole, addressId: number): Promise<Member | null> {
+    return this.rows.readOne(await this.sql.get(this.q.byAddress, [listId, role, addressId, addressId]));
   }
 
   /** Regular members per list, in one query rather than one per list. */
@@ -364,7 +390,7 @@ export class MemberManager {
     // Asked for each sender of each post by the moderation rules: prepared raw queries.
     const address = await this.users.getAddress(email);
     if (!address) return null;
-    const direct = this.rows.readOne(await this.sql.get(this.q.byAddress, [listId, role, address.id]));
+    const direct = this.rows.readOne(await this.sql.get(this.q.byAddress, [listId, role, address.id, address.id]));
     if (direct || !address.user_id) return direct;
     const found = this.rows.readOne(await this.sql.get(this.q.byUserAddresses, [listId, role, address.user_id]));
     return found ?? this.rows.readOne(await this.sql.get(this.q.byUser, [listId, role, address.user_id]));

@@ -26,6 +26,14 @@ const LAYERS = ['m', 'a', 'u'] as const;
 /** The join that brings in the cascade's third layer, the user owning the member's address `a`. */
 export const USER_LAYER = 'LEFT JOIN "user" u ON u.id = a.user_id';
 
+/**
+ * The address `a` of each member `m`: its own, or for a member subscribed as a user
+ * (address_id null) that user's preferred address, read at the time of the query, so a change
+ * of preferred address moves the membership with it. A user without one has no address here.
+ */
+export const MEMBER_ADDRESS =
+  'LEFT JOIN "user" su ON su.id = m.user_id JOIN address a ON a.id = COALESCE(m.address_id, su.preferred_address_id)';
+
 function sqlLiteral(value: string | boolean): string {
   // The values are this module's own constants, never input; booleans as both databases spell them.
   return typeof value === 'boolean' ? (value ? 'TRUE' : 'FALSE') : `'${value}'`;
@@ -68,7 +76,8 @@ const EFFECTIVE = new Map(
   BATCHES.map((n) => [
     n,
     `SELECT m.id AS member_row, ml.preferred_language AS list_language, ${EFFECTIVE_COLUMNS}
-  FROM member m LEFT JOIN address a ON a.id = m.address_id ${USER_LAYER}
+  FROM member m LEFT JOIN "user" su ON su.id = m.user_id
+    LEFT JOIN address a ON a.id = COALESCE(m.address_id, su.preferred_address_id) ${USER_LAYER}
     LEFT JOIN mailinglist ml ON ml.list_id = m.list_id
   WHERE m.id IN (${Array(n).fill('?').join(', ')})`,
   ]),

@@ -8,7 +8,7 @@
 //   confirm_then_moderate; pre_confirmed skips confirming, pre_approved skips the moderator)
 //   → the membership, a welcome message and the owners' notice.
 // Unsubscription: the same with unsubscription_policy, ending in a goodbye.
-import type { MailingList, Member } from '../model/entities.js';
+import type { MailingList, Member, User } from '../model/entities.js';
 import { DELIVERY_MODES, DELIVERY_STATUSES } from '../model/entities.js';
 import type { Pended, PendType, TokenOwner } from '../model/pending.js';
 import type { Config } from '../config/config.js';
@@ -42,6 +42,8 @@ export interface SubscribeOptions {
   sendWelcome?: boolean | null;
   deliveryMode?: string;
   deliveryStatus?: string;
+  /** Subscribe this user, whose preferred address `email` is, as the user (as_user). */
+  asUser?: User;
 }
 
 export interface UnsubscribeOptions {
@@ -72,6 +74,8 @@ interface WorkflowState {
   send_goodbye: boolean | null;
   delivery_mode: string | null;
   delivery_status: string | null;
+  /** The user (uid) to subscribe as the user; absent: the address is subscribed. */
+  as_user?: string | null;
 }
 
 /** A list's waiting subscription or unsubscription, as `GET /lists/L/requests` shows it. */
@@ -139,6 +143,7 @@ export class WorkflowManager {
       send_goodbye: null,
       delivery_mode: opts.deliveryMode ?? null,
       delivery_status: opts.deliveryStatus ?? null,
+      as_user: opts.asUser?.user_id ?? null,
     };
     if (opts.invitation) return this.wait(mlist, 'subscription', { ...state, step: 'invite' });
     if (!addr.verified_on) {
@@ -278,6 +283,7 @@ export class WorkflowManager {
         deliveryMode: state.delivery_mode ?? undefined,
         deliveryStatus: state.delivery_status ?? undefined,
         verified: true,
+        asUser: await this.stillPreferring(state),
       });
       await this.afterSubscribe(mlist, view, state.send_welcome);
       return { type, token: null, tokenOwner: 'no_one', member: view, email: state.email };
@@ -286,6 +292,17 @@ export class WorkflowManager {
     const member = address ? await this.d.members.getMembership(mlist.list_id, 'member', address.id) : null;
     if (member) await this.deleteMember(mlist, member, state.email, state.send_goodbye);
     return { type, token: null, tokenOwner: 'no_one', member: null, email: state.email };
+  }
+
+  /**
+   * The user a waiting subscription was for, when the address is still their preferred one;
+   * if it no longer is (or the user is gone), the address the subscriber confirmed is subscribed.
+   */
+  private async stillPreferring(state: WorkflowState): Promise<User | undefined> {
+    if (!state.as_user) return undefined;
+    const user = await this.d.users.getUserByUid(state.as_user);
+    const address = await this.d.users.getAddress(state.email);
+    return user && address && user.preferred_address_id === address.id ? user : undefined;
   }
 
   /** The welcome message and the owners' notice that follow a new membership; null means as the list says. */

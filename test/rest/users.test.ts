@@ -243,21 +243,29 @@ test('/addresses/<email>/user links, relinks and unlinks; PATCH and DELETE of an
   assert.equal((await rest.get('/addresses/carol@example.com/memberships')).body.total_size, 1);
   assert.equal((await rest.delete('/addresses/carol@example.com')).status, 204);
   assertError(await rest.get('/addresses/carol@example.com'), 404);
-  assert.equal((await rest.get('/lists/ant.example.com/roster/member')).body.total_size, 1, "only anne's is left");
+  // Anne is a member as her user (subscribed by user id), whose preferred address was cleared
+  // above: a membership with no address to list or deliver to.
+  assert.equal((await rest.get('/lists/ant.example.com/roster/member')).body.total_size, 0, "carol's went");
+  assert.equal(await rest.services.members.repo.countBy({ list_id: 'ant.example.com', role: 'member' }), 1);
 });
 
 test('DELETE /users/<id>: as in Mailman, its addresses go with it, and every membership of either', async () => {
   const user = (await rest.services.users.getUserByUid(userId))!;
   const members = rest.services.members.repo;
-  const byAddress = (await members.findOneBy({ list_id: 'ant.example.com', role: 'member' }))!;
-  // A membership held by the user itself rather than by one of their addresses.
-  const { id: _id, ...copy } = byAddress;
-  await members.save({ ...copy, member_id: newUuid(), role: 'owner', address_id: null, user_id: user.id });
-  assert.equal(await members.countBy({ user_id: user.id }), 1);
+  const asUser = (await members.findOneBy({ list_id: 'ant.example.com', role: 'member' }))!;
+  assert.equal(asUser.user_id, user.id, 'subscribed by user id: held by the user');
+  // One more held by the user, and one held by one of their addresses.
+  const { id: _id, ...copy } = asUser;
+  await members.save({ ...copy, member_id: newUuid(), role: 'owner' });
+  const address = (await rest.services.users.getAddress('anne@example.com'))!;
+  await members.save({ ...copy, member_id: newUuid(), role: 'moderator', address_id: address.id, user_id: null });
+  assert.equal(await members.countBy({ user_id: user.id }), 2);
+  assert.equal(await members.countBy({ address_id: address.id }), 1);
 
   assert.equal((await rest.delete(`/users/${userId}`)).status, 204);
   assertError(await rest.get(`/users/${userId}`), 404);
   assert.equal(await members.countBy({ user_id: user.id }), 0);
+  assert.equal(await members.countBy({ address_id: address.id }), 0);
   assertError(await rest.get('/addresses/anne@example.com'), 404);
   assert.equal(
     (await rest.get('/lists/ant.example.com/roster/member')).body.total_size,

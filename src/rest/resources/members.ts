@@ -1,7 +1,7 @@
 // /members: memberships in every role. A member joins and leaves through the subscription
 // workflows (202 with a token while a confirmation or an approval is awaited); owners,
 // moderators and nonmembers are added and removed at once, as in Mailman.
-import type { Member } from '../../model/entities.js';
+import type { Member, User } from '../../model/entities.js';
 import { DELIVERY_MODES, DELIVERY_STATUSES, ROLES } from '../../model/entities.js';
 import { ACTIONS } from '../../model/list-settings.js';
 import type { Services } from '../../services/services.js';
@@ -187,12 +187,13 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
     if (!mlist) throw badRequest('No such list');
     const role = args.role ?? 'member';
     let email: string;
+    let asUser: User | undefined;
     const sub = args.subscriber!;
     if ('uid' in sub) {
-      // A user is subscribed through their preferred address (as_user is not offered yet).
-      const user = await services.users.getUserByUid(sub.uid!);
-      if (!user) throw badRequest('No such user');
-      const preferred = await services.users.preferredAddress(user);
+      // A user is subscribed as the user (as_user): delivery follows their preferred address.
+      asUser = (await services.users.getUserByUid(sub.uid!)) ?? undefined;
+      if (!asUser) throw badRequest('No such user');
+      const preferred = await services.users.preferredAddress(asUser);
       if (!preferred) throw badRequest('User has no preferred address');
       email = preferred.email;
     } else {
@@ -211,6 +212,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
           sendWelcome: args.send_welcome_message ?? null,
           deliveryMode: args.delivery_mode ?? undefined,
           deliveryStatus: args.delivery_status ?? undefined,
+          asUser,
         }),
       );
       if (outcome.member) {
@@ -233,6 +235,7 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
         deliveryStatus: args.delivery_status ?? undefined,
         verified: !!(args.pre_verified || args.invitation),
         makeUser: true,
+        asUser,
       });
     } catch (err) {
       // Mailman answers 400 naming the role for the rosters other than members.
@@ -304,7 +307,9 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
       const clash = await services.members.getMembership(member.list_id, member.role, address.id);
       if (clash && clash.id !== member.id)
         throw badRequest(`${address.email} is already ${article(member.role)} ${member.role} of ${member.list_id}`);
+      // Given an address, the member is that address's from now on (as_address).
       changes.address_id = address.id;
+      changes.user_id = null;
     }
     // The member's own layer of the preference cascade, as /members/<id>/preferences sets it.
     if (args.delivery_mode) changes.delivery_mode = args.delivery_mode;
