@@ -131,3 +131,10 @@ test('a malformed JSON body is a 400, not a crash', async () => {
   const body = (await r.json()) as { title: string };
   assert.equal(body.title, '400 Bad Request');
 });
+
+test('DELETE /reserved/uids/orphans succeeds (no user id outlives its user here); nothing else is reserved', async () => {
+  assert.equal((await rest.delete('/reserved/uids/orphans')).status, 204);
+  assert.equal((await rest.delete('/reserved/uids/orphans', undefined, { version: '3.0' })).status, 204);
+  assertError(await rest.delete('/reserved/uids/assigned'), 404);
+  assertError(await rest.get('/reserved/uids/orphans'), 405);
+});

@@ -1,6 +1,7 @@
-// /system: versions, the effective configuration (read-only), default preferences.
+// /system: versions, the effective configuration (read-only), default preferences; and
+// /reserved/uids/orphans, Mailman's hook for test set-ups.
 import { SYSTEM_VERSION } from '../../version.js';
-import { apiOf, okay } from '../helpers.js';
+import { apiOf, noContent, okay } from '../helpers.js';
 import { notFound } from '../errors.js';
 import { shownValue } from '../../config/schema.js';
 import type { RestDeps, RestRouter, RestContext } from '../context.js';
@@ -37,4 +38,10 @@ export function routes(router: RestRouter, { services }: RestDeps): void {
   router.get('/system/preferences', (ctx) => {
     okay(ctx, renderPreferences(apiOf(ctx), 'system', services.preferences.system()));
   });
+
+  // Mailman keeps every user id it ever handed out, so one is never reused, and test set-ups
+  // cull those of deleted users with this DELETE. Here a user's id lives on the user's row
+  // only and goes with it, so there is never an orphan to cull: the call succeeds, as clients
+  // written for Mailman expect.
+  router.delete('/reserved/uids/orphans', (ctx) => noContent(ctx));
 }
