@@ -44,6 +44,12 @@ export interface OutgoingMessage {
   readonly eightBit: boolean;
 }
 
+/** The value of the decimal digit at `at`; NaN for anything else, which fails every check after. */
+function digit(text: string, at: number): number {
+  const c = text.charCodeAt(at) - 0x30;
+  return c >= 0 && c <= 9 ? c : NaN;
+}
+
 /** An address for MAIL FROM / RCPT TO: no CR, LF or angle brackets can get through. */
 const pathOf = (addr: string) => `<${addr.replace(/[\r\n<>]/g, '')}>`;
 
@@ -138,20 +144,21 @@ export class SmtpConnection {
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
       const end = nl > start && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
-      const line = text.slice(start, end);
+      const at = start;
       start = nl + 1;
-      if (line.length >= 4 && line.charCodeAt(3) === 0x2d /* - */) {
-        this.lines.push(line);
+      if (end - at >= 4 && text.charCodeAt(at + 3) === 0x2d /* - */) {
+        this.lines.push(text.slice(at, end));
         continue;
       }
-      const code = Number(line.slice(0, 3));
-      let body = line.slice(4);
+      // The code from its three digits, without a string for it: several replies per copy.
+      const code = digit(text, at) * 100 + digit(text, at + 1) * 10 + digit(text, at + 2);
+      let body = end - at > 4 ? text.slice(at + 4, end) : '';
       if (this.lines.length) {
-        this.lines.push(line);
+        this.lines.push(text.slice(at, end));
         body = this.lines.map((l) => l.slice(4)).join('\n');
         this.lines = [];
       }
-      const reply = { code: Number.isInteger(code) && code >= 200 ? code : 0, text: body };
+      const reply = { code: end - at >= 3 && code >= 200 && code < 1000 ? code : 0, text: body };
       const w = this.waiting.shift();
       if (w) w.resolve(reply);
       else this.replies.push(reply);
@@ -263,23 +270,22 @@ export class SmtpConnection {
   }
 
   /**
-   * Several transactions, in order. With PIPELINING and CHUNKING they all go in one write
-   * (RFC 2920 lets BDAT's counted bytes sit in a group), each after the first behind an RSET,
-   * since whether the one before it left a transaction open is not known when writing; the
-   * replies are then read back in order and each is given to its own transaction. Otherwise
-   * DATA waits for its 354, so they go one at a time. The outcomes of the transactions decided
-   * are returned even when the connection is lost before the rest (`lost`): those are undecided.
+   * As many of the transactions, from the first, as go in one write. With PIPELINING and
+   * CHUNKING that is all of them (RFC 2920 lets BDAT's counted bytes sit in a group), each
+   * after the first behind an RSET, since whether the one before it left a transaction open
+   * is not known when writing; the replies are then read back in order and each is given to
+   * its own transaction. Otherwise DATA waits for its 354, so only the first goes. The
+   * outcomes of the transactions decided are returned even when the connection is lost before
+   * the rest (`lost`): those are undecided.
    */
   async sendBatch(txs: readonly Transaction[]): Promise<BatchOutcome> {
     const outcomes: TransactionOutcome[] = [];
     if (!(this.pipelining && this.chunking)) {
-      for (const tx of txs) {
-        try {
-          outcomes.push(await this.send(tx.from, tx.recipients, tx.msg));
-        } catch (err) {
-          if (err instanceof ConnectionLost) return { outcomes, lost: err };
-          throw err;
-        }
+      try {
+        outcomes.push(await this.send(txs[0].from, txs[0].recipients, txs[0].msg));
+      } catch (err) {
+        if (err instanceof ConnectionLost) return { outcomes, lost: err };
+        throw err;
       }
       return { outcomes };
     }

@@ -59,7 +59,10 @@ class Prepared implements OutgoingMessage {
 }
 
 interface Transport {
-  /** The transactions in order; the first ones' outcomes, and `lost` if the rest are undecided. */
+  /**
+   * As many of the transactions, from the first, as one write takes (all of them where the
+   * server offers CHUNKING, else one): their outcomes, or `lost` when the rest are undecided.
+   */
   sendBatch(txs: { from: string; recipients: string[]; msg: Prepared }[]): Promise<BatchOutcome>;
   /** How many transactions one batch may hold. */
   readonly batch: number;
@@ -180,26 +183,29 @@ export class SmtpDelivery {
           broken = true;
           throw err;
         }
-        const out = await this.transport.sendBatch(txs);
-        // One record per batch: its decided transactions, in one append.
-        const final: string[] = [];
-        for (const o of out.outcomes) {
-          for (const r of o.accepted) {
-            result.delivered.push(r);
-            final.push(r);
+        // Each write's transactions are recorded in one append before the connection's next write.
+        for (let sent = 0; sent < txs.length;) {
+          const out = await this.transport.sendBatch(txs.slice(sent));
+          sent += out.outcomes.length;
+          const final: string[] = [];
+          for (const o of out.outcomes) {
+            for (const r of o.accepted) {
+              result.delivered.push(r);
+              final.push(r);
+            }
+            for (const f of o.refused) {
+              if (isPermanent(f.code)) {
+                result.permanent.push(f);
+                final.push(f.recipient);
+              } else result.temporary.push(f);
+            }
           }
-          for (const f of o.refused) {
-            if (isPermanent(f.code)) {
-              result.permanent.push(f);
-              final.push(f.recipient);
-            } else result.temporary.push(f);
+          if (onDecided && final.length) await onDecided(final);
+          if (out.lost || !out.outcomes.length) {
+            lost ??= out.lost ?? new ConnectionLost('no transaction was sent');
+            for (const tx of txs.slice(sent)) for (const r of tx.recipients) undecided.push(r);
+            return;
           }
-        }
-        if (onDecided && final.length) await onDecided(final);
-        if (out.lost) {
-          lost ??= out.lost;
-          for (const tx of txs.slice(out.outcomes.length)) for (const r of tx.recipients) undecided.push(r);
-          return;
         }
       }
     };
@@ -346,17 +352,13 @@ class NodemailerTransport implements Transport {
   /** nodemailer sends one transaction at a time. */
   readonly batch = 1;
 
-  async sendBatch(txs: { from: string; recipients: string[]; msg: Prepared }[]): Promise<BatchOutcome> {
-    const outcomes: TransactionOutcome[] = [];
-    for (const tx of txs) {
-      try {
-        outcomes.push(await this.send(tx.from, tx.recipients, tx.msg));
-      } catch (err) {
-        if (err instanceof ConnectionLost) return { outcomes, lost: err };
-        throw err;
-      }
+  async sendBatch([tx]: { from: string; recipients: string[]; msg: Prepared }[]): Promise<BatchOutcome> {
+    try {
+      return { outcomes: [await this.send(tx.from, tx.recipients, tx.msg)] };
+    } catch (err) {
+      if (err instanceof ConnectionLost) return { outcomes: [], lost: err };
+      throw err;
     }
-    return { outcomes };
   }
 
   private async send(from: string, recipients: string[], msg: Prepared): Promise<TransactionOutcome> {

@@ -21,6 +21,8 @@ export interface LeanSinkOptions {
   chunking?: boolean;
   /** A reply line for a refused recipient (e.g. '550 5.1.1 no such user'); undefined accepts. */
   rcptReply?: (address: string) => string | undefined;
+  /** A reply line for a refused MAIL FROM (e.g. '550 5.7.1 not you'); undefined accepts. */
+  mailReply?: (address: string) => string | undefined;
 }
 
 /** What a session holds between commands: the transaction under way, and DATA or BDAT bytes still to come. */
@@ -141,8 +143,9 @@ export class LeanSink {
           '250 OK\r\n';
       else if (verb === 'HELO' || verb === 'NOOP') out += '250 ok\r\n';
       else if (verb === 'MAIL') {
-        Object.assign(s, { from: path(), to: [], mail: true, parts: [] });
-        out += '250 2.1.0 ok\r\n';
+        const refusal = s.mail ? '503 5.5.1 nested MAIL' : this.opts.mailReply?.(path().toLowerCase());
+        if (!refusal) Object.assign(s, { from: path(), to: [], mail: true, parts: [] });
+        out += `${refusal ?? '250 2.1.0 ok'}\r\n`;
       } else if (verb === 'RCPT') {
         const refusal = s.mail ? this.opts.rcptReply?.(path().toLowerCase()) : '503 5.5.1 MAIL first';
         if (!refusal) s.to.push(path().toLowerCase());
