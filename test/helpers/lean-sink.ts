@@ -47,6 +47,8 @@ export class LeanSink {
   /** Completed transactions (one message each). */
   transactions = 0;
   readonly messages: LeanReceived[] = [];
+  /** Replies wait this long after what they answer was read (kill tests: writes in flight). */
+  delayMs = 0;
   port = 0;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
@@ -89,10 +91,22 @@ export class LeanSink {
     socket.setEncoding('latin1');
     const s: Session = { buffer: '', from: '', to: [], mail: false, inData: false, need: 0, last: false, parts: [] };
     socket.write('220 lean-sink ESMTP\r\n');
+    // Delayed replies go out in order whatever delayMs becomes meanwhile: each waits for the one before.
+    let tail = Promise.resolve();
+    let queued = 0;
     socket.on('data', (chunk: string) => {
       s.buffer += chunk;
       const out = this.advance(s, socket);
-      if (out) socket.write(out);
+      const delay = this.delayMs;
+      if (out && (delay || queued)) {
+        queued++;
+        tail = tail
+          .then(() => (delay ? new Promise((r) => setTimeout(r, delay)) : undefined))
+          .then(() => {
+            queued--;
+            if (!socket.destroyed) socket.write(out);
+          });
+      } else if (out) socket.write(out);
       this.check();
     });
   }
