@@ -1,9 +1,10 @@
 // A small SMTP client for the hot path: plain SMTP to the local MTA, where nodemailer's
 // per-recipient address parsing (punycode, tokenising, per-RCPT callbacks) was the out
-// runner's floor. One transaction at a time per connection; with PIPELINING (RFC 2920) the
-// whole envelope and DATA go in one write and the replies are read back in order. The
-// message is serialised for the wire (CRLF, dot-stuffed, terminated) once and shared by
-// every batch and connection. TLS and AUTH stay with nodemailer (smtp-delivery.ts).
+// runner's floor. With PIPELINING (RFC 2920) the whole envelope and DATA go in one write and
+// the replies are read back in order; with CHUNKING too (RFC 3030) several whole
+// transactions go in one write (sendBatch). The message is serialised for the wire
+// (wire-format.ts) once and shared by every batch and connection. TLS and AUTH stay with
+// nodemailer (smtp-delivery.ts).
 import { connect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 
@@ -18,18 +19,23 @@ export interface TransactionOutcome {
   refused: { recipient: string; code: number; response: string }[];
 }
 
+/** One transaction of a batch: its envelope and message. */
+export interface Transaction {
+  from: string;
+  recipients: readonly string[];
+  msg: OutgoingMessage;
+}
+
+/** The outcomes of a batch's first transactions, in order; `lost` when the rest are undecided. */
+export interface BatchOutcome {
+  outcomes: TransactionOutcome[];
+  lost?: ConnectionLost;
+}
+
 /** The connection failed or closed before the transaction was decided. */
 export class ConnectionLost extends Error {}
 
-/** A message ready for DATA: CRLF line ends, leading dots doubled, ".\r\n" appended. */
-export function wireFormat(raw: Buffer): Buffer {
-  return lineEnds(raw, true);
-}
-
-/** A message ready for BDAT (RFC 3030): CRLF line ends, ending with one; counted, so nothing is escaped. */
-export function chunkFormat(raw: Buffer): Buffer {
-  return lineEnds(raw, false);
-}
+export { wireFormat, chunkFormat } from './wire-format.js';
 
 /** What is sent of a message: the two forms, each made only if that command is used. */
 export interface OutgoingMessage {
@@ -38,47 +44,10 @@ export interface OutgoingMessage {
   readonly eightBit: boolean;
 }
 
-function lineEnds(raw: Buffer, forData: boolean): Buffer {
-  const out = Buffer.allocUnsafe(raw.length + (raw.length >> 6) + 8);
-  let n = 0;
-  let atLineStart = true;
-  let buf = out;
-  const grow = () => {
-    const bigger = Buffer.allocUnsafe(buf.length * 2);
-    buf.copy(bigger, 0, 0, n);
-    buf = bigger;
-  };
-  for (let i = 0; i < raw.length; i++) {
-    if (n + 3 >= buf.length) grow();
-    const c = raw[i];
-    if (forData && atLineStart && c === 0x2e) buf[n++] = 0x2e;
-    if (c === 0x0a) {
-      if (i === 0 || raw[i - 1] !== 0x0d) buf[n++] = 0x0d;
-      buf[n++] = 0x0a;
-      atLineStart = true;
-      continue;
-    }
-    if (c === 0x0d && raw[i + 1] !== 0x0a) {
-      // A bare CR becomes a line end too: the wire has no other kind.
-      buf[n++] = 0x0d;
-      buf[n++] = 0x0a;
-      atLineStart = true;
-      continue;
-    }
-    buf[n++] = c;
-    atLineStart = false;
-  }
-  if (n + 5 >= buf.length) grow();
-  if (!atLineStart) {
-    buf[n++] = 0x0d;
-    buf[n++] = 0x0a;
-  }
-  if (forData) {
-    buf[n++] = 0x2e;
-    buf[n++] = 0x0d;
-    buf[n++] = 0x0a;
-  }
-  return buf.subarray(0, n);
+/** The value of the decimal digit at `at`; NaN for anything else, which fails every check after. */
+function digit(text: string, at: number): number {
+  const c = text.charCodeAt(at) - 0x30;
+  return c >= 0 && c <= 9 ? c : NaN;
 }
 
 /** An address for MAIL FROM / RCPT TO: no CR, LF or angle brackets can get through. */
@@ -175,20 +144,21 @@ export class SmtpConnection {
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
       const end = nl > start && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
-      const line = text.slice(start, end);
+      const at = start;
       start = nl + 1;
-      if (line.length >= 4 && line.charCodeAt(3) === 0x2d /* - */) {
-        this.lines.push(line);
+      if (end - at >= 4 && text.charCodeAt(at + 3) === 0x2d /* - */) {
+        this.lines.push(text.slice(at, end));
         continue;
       }
-      const code = Number(line.slice(0, 3));
-      let body = line.slice(4);
+      // The code from its three digits, without a string for it: several replies per copy.
+      const code = digit(text, at) * 100 + digit(text, at + 1) * 10 + digit(text, at + 2);
+      let body = end - at > 4 ? text.slice(at + 4, end) : '';
       if (this.lines.length) {
-        this.lines.push(line);
+        this.lines.push(text.slice(at, end));
         body = this.lines.map((l) => l.slice(4)).join('\n');
         this.lines = [];
       }
-      const reply = { code: Number.isInteger(code) && code >= 200 ? code : 0, text: body };
+      const reply = { code: end - at >= 3 && code >= 200 && code < 1000 ? code : 0, text: body };
       const w = this.waiting.shift();
       if (w) w.resolve(reply);
       else this.replies.push(reply);
@@ -229,6 +199,11 @@ export class SmtpConnection {
     else this.socket.write(data);
   }
 
+  /** An 8-bit body is declared, so the server need not guess (RFC 6152); a 7-bit one says nothing. */
+  private mailFrom(from: string, msg: OutgoingMessage): string {
+    return `MAIL FROM:${pathOf(from)}${msg.eightBit && this.eightBitMime ? ' BODY=8BITMIME' : ''}`;
+  }
+
   private async command(line: string): Promise<Reply> {
     this.write(line + '\r\n');
     return this.read();
@@ -240,13 +215,16 @@ export class SmtpConnection {
    * unknown (nothing was accepted for sure).
    */
   async send(from: string, recipients: readonly string[], msg: OutgoingMessage): Promise<TransactionOutcome> {
+    if (this.pipelining && this.chunking) {
+      const { outcomes, lost } = await this.sendBatch([{ from, recipients, msg }]);
+      if (lost) throw lost;
+      return outcomes[0];
+    }
     this.transactions++;
-    // An 8-bit body is declared, so the server need not guess (RFC 6152); a 7-bit one says nothing.
-    const mailFrom = `MAIL FROM:${pathOf(from)}${msg.eightBit && this.eightBitMime ? ' BODY=8BITMIME' : ''}`;
+    const mailFrom = this.mailFrom(from, msg);
     this.answered = false;
     const refused: TransactionOutcome['refused'] = [];
     const accepted: string[] = [];
-    if (this.pipelining && this.chunking) return this.sendChunked(mailFrom, recipients, msg.chunk, accepted, refused);
     let mail: Reply;
     let data: Reply;
     if (this.pipelining) {
@@ -292,27 +270,69 @@ export class SmtpConnection {
   }
 
   /**
-   * A transaction in one write: the envelope and BDAT LAST with the message after it. DATA
-   * needs the server's 354 before the message may follow, so a write and a round trip more
-   * per transaction, which is what personalised delivery (a transaction per member) pays.
-   * The server reads the counted bytes whatever it said to the envelope; a transaction that
-   * failed anywhere is reset, so the connection's next one starts clean.
+   * As many of the transactions, from the first, as go in one write. With PIPELINING and
+   * CHUNKING that is all of them (RFC 2920 lets BDAT's counted bytes sit in a group), each
+   * after the first behind an RSET, since whether the one before it left a transaction open
+   * is not known when writing; the replies are then read back in order and each is given to
+   * its own transaction. Otherwise DATA waits for its 354, so only the first goes. The
+   * outcomes of the transactions decided are returned even when the connection is lost before
+   * the rest (`lost`): those are undecided.
    */
-  private async sendChunked(
-    mailFrom: string,
-    recipients: readonly string[],
-    chunk: Buffer,
-    accepted: string[],
-    refused: TransactionOutcome['refused'],
-  ): Promise<TransactionOutcome> {
-    let envelope = `${mailFrom}\r\n`;
-    for (const r of recipients) envelope += `RCPT TO:${pathOf(r)}\r\n`;
-    envelope += `BDAT ${chunk.length} LAST\r\n`;
-    if (this.failure) throw this.failure;
+  async sendBatch(txs: readonly Transaction[]): Promise<BatchOutcome> {
+    const outcomes: TransactionOutcome[] = [];
+    if (!(this.pipelining && this.chunking)) {
+      try {
+        outcomes.push(await this.send(txs[0].from, txs[0].recipients, txs[0].msg));
+      } catch (err) {
+        if (err instanceof ConnectionLost) return { outcomes, lost: err };
+        throw err;
+      }
+      return { outcomes };
+    }
+    if (this.failure) return { outcomes, lost: this.failure };
+    this.answered = false;
+    // One string for every command line, the messages as they are: nothing is concatenated
+    // with a message body, and cork() hands the socket the whole list in one writev.
     this.socket.cork();
-    this.socket.write(envelope, 'latin1');
-    this.socket.write(chunk);
+    for (let i = 0; i < txs.length; i++) {
+      const { from, recipients, msg } = txs[i];
+      this.transactions++;
+      const mailFrom = this.mailFrom(from, msg);
+      let envelope = i > 0 ? `RSET\r\n${mailFrom}\r\n` : `${mailFrom}\r\n`;
+      for (const r of recipients) envelope += `RCPT TO:${pathOf(r)}\r\n`;
+      envelope += `BDAT ${msg.chunk.length} LAST\r\n`;
+      this.socket.write(envelope, 'latin1');
+      this.socket.write(msg.chunk);
+    }
     this.socket.uncork();
+    for (let i = 0; i < txs.length; i++) {
+      try {
+        if (i > 0) {
+          const reset = await this.read();
+          if (reset.code === 421) throw new ConnectionLost(`${reset.code} ${reset.text}`);
+        }
+        const { recipients } = txs[i];
+        outcomes.push(await this.readTransaction(recipients));
+        // A failed last transaction may be left open: the connection's next call starts clean.
+        if (i === txs.length - 1 && outcomes[i].accepted.length !== recipients.length) {
+          const reset = await this.command('RSET');
+          if (reset.code === 421) throw new ConnectionLost(`${reset.code} ${reset.text}`);
+        }
+      } catch (err) {
+        if (err instanceof ConnectionLost) {
+          this.fail(err);
+          return { outcomes, lost: err };
+        }
+        throw err;
+      }
+    }
+    return { outcomes };
+  }
+
+  /** The replies of one BDAT transaction already written: MAIL, a RCPT each, BDAT. */
+  private async readTransaction(recipients: readonly string[]): Promise<TransactionOutcome> {
+    const accepted: string[] = [];
+    const refused: TransactionOutcome['refused'] = [];
     const mail = await this.read();
     for (const r of recipients) {
       const reply = await this.read();
@@ -321,8 +341,8 @@ export class SmtpConnection {
         refused.push({ recipient: r, code: reply.code, response: `${reply.code} ${reply.text}` });
     }
     const final = await this.read();
+    if (final.code === 421) throw new ConnectionLost(`${final.code} ${final.text}`);
     if (mail.code === 250 && accepted.length && final.code === 250) return { accepted, refused };
-    if (mail.code !== 421 && final.code !== 421) await this.command('RSET');
     if (mail.code !== 250) return this.refuseAll(recipients, mail, refused);
     if (!accepted.length) return { accepted, refused };
     return this.refuseAll(accepted, final, refused);

@@ -14,6 +14,7 @@ import {
   chunkFormat,
   type OutgoingMessage,
   type TransactionOutcome,
+  type BatchOutcome,
   type ClientOptions,
 } from './smtp-client.js';
 
@@ -29,9 +30,9 @@ export interface DeliveryResult {
 export class ConnectionFailure extends Error {}
 
 /**
- * Told the recipients of each transaction once their fate is final (delivered or refused for
- * good), before that connection starts its next transaction: the out runner records them so
- * a crash re-sends only the rest.
+ * Told the recipients of each batch of transactions (one write) once their fate is final
+ * (delivered or refused for good), before that connection starts its next batch: the out
+ * runner records them so a crash re-sends only the rest.
  */
 export type OnDecided = (recipients: string[]) => Promise<void>;
 
@@ -58,7 +59,13 @@ class Prepared implements OutgoingMessage {
 }
 
 interface Transport {
-  send(from: string, recipients: string[], msg: Prepared): Promise<TransactionOutcome>;
+  /**
+   * As many of the transactions, from the first, as one write takes (all of them where the
+   * server offers CHUNKING, else one): their outcomes, or `lost` when the rest are undecided.
+   */
+  sendBatch(txs: { from: string; recipients: string[]; msg: Prepared }[]): Promise<BatchOutcome>;
+  /** How many transactions one batch may hold. */
+  readonly batch: number;
   close(): void;
 }
 
@@ -71,6 +78,7 @@ interface Job {
 }
 
 export const MAX_DELIVERY_THREADS = 64;
+export const MAX_PIPELINED_TRANSACTIONS = 64;
 
 export class SmtpDelivery {
   private readonly transport: Transport;
@@ -86,6 +94,10 @@ export class SmtpDelivery {
     this.where = `${host}:${port}`;
     const perConnection = config.int('mta', 'max_sessions_per_connection');
     const plain = config.get('mta', 'smtp_secure_mode') === 'smtp' && !config.get('mta', 'smtp_user');
+    const pipelined = Math.min(
+      MAX_PIPELINED_TRANSACTIONS,
+      Math.max(1, config.int('mta', 'max_pipelined_transactions')),
+    );
     this.transport = plain
       ? new PipelinedTransport(
           {
@@ -98,6 +110,7 @@ export class SmtpDelivery {
           this.threads,
           perConnection,
           config.durationMs('mta', 'smtp_idle_quit'),
+          pipelined,
         )
       : new NodemailerTransport(config, this.threads, perConnection);
   }
@@ -139,9 +152,11 @@ export class SmtpDelivery {
   }
 
   /**
-   * Runs the transactions, `threads` at a time. Once a connection is lost no new transaction
-   * starts: if nothing at all was decided the whole message stays queued (ConnectionFailure),
-   * otherwise what is left is a temporary failure for the retry queue.
+   * Runs the transactions, `threads` connections at a time, each taking up to the transport's
+   * batch of them per write (fewer near the end, so the connections share what is left). Once
+   * a connection is lost no new batch starts: if nothing at all was decided the whole message
+   * stays queued (ConnectionFailure), otherwise what is left is a temporary failure for the
+   * retry queue.
    */
   private async run(jobs: Job[], from: string, onDecided?: OnDecided): Promise<DeliveryResult> {
     const result: DeliveryResult = { delivered: [], permanent: [], temporary: [] };
@@ -149,38 +164,52 @@ export class SmtpDelivery {
     let lost: Error | undefined;
     const undecided: string[] = [];
     let broken = false;
+    const threads = Math.min(this.threads, jobs.length);
     const worker = async () => {
       while (next < jobs.length && !lost && !broken) {
-        const job = jobs[next++];
-        let msg: Prepared;
+        const take = Math.min(this.transport.batch, Math.max(1, Math.floor((jobs.length - next) / threads)));
+        const batch = jobs.slice(next, next + take);
+        next += batch.length;
+        const txs: { from: string; recipients: string[]; msg: Prepared }[] = [];
         try {
-          msg = typeof job.msg === 'function' ? await job.msg() : job.msg;
+          for (const job of batch)
+            txs.push({
+              from: job.from ?? from,
+              recipients: job.recipients,
+              msg: typeof job.msg === 'function' ? await job.msg() : job.msg,
+            });
         } catch (err) {
           // Nothing more starts; what is in flight finishes and is recorded before the throw.
           broken = true;
           throw err;
         }
-        let out: TransactionOutcome;
-        try {
-          out = await this.transport.send(job.from ?? from, job.recipients, msg);
-        } catch (err) {
-          if (!(err instanceof ConnectionLost)) throw err;
-          lost ??= err;
-          for (const r of job.recipients) undecided.push(r);
-          return;
+        // Each write's transactions are recorded in one append before the connection's next write.
+        for (let sent = 0; sent < txs.length;) {
+          const out = await this.transport.sendBatch(txs.slice(sent));
+          sent += out.outcomes.length;
+          const final: string[] = [];
+          for (const o of out.outcomes) {
+            for (const r of o.accepted) {
+              result.delivered.push(r);
+              final.push(r);
+            }
+            for (const f of o.refused) {
+              if (isPermanent(f.code)) {
+                result.permanent.push(f);
+                final.push(f.recipient);
+              } else result.temporary.push(f);
+            }
+          }
+          if (onDecided && final.length) await onDecided(final);
+          if (out.lost || !out.outcomes.length) {
+            lost ??= out.lost ?? new ConnectionLost('no transaction was sent');
+            for (const tx of txs.slice(sent)) for (const r of tx.recipients) undecided.push(r);
+            return;
+          }
         }
-        for (const r of out.accepted) result.delivered.push(r);
-        const final: string[] = out.refused.length ? out.accepted.slice() : out.accepted;
-        for (const f of out.refused) {
-          if (isPermanent(f.code)) {
-            result.permanent.push(f);
-            final.push(f.recipient);
-          } else result.temporary.push(f);
-        }
-        if (onDecided && final.length) await onDecided(final);
       }
     };
-    const settled = await Promise.allSettled(Array.from({ length: Math.min(this.threads, jobs.length) }, worker));
+    const settled = await Promise.allSettled(Array.from({ length: threads }, worker));
     for (const s of settled) if (s.status === 'rejected') throw s.reason;
     if (lost) {
       for (const job of jobs.slice(next)) for (const r of job.recipients) undecided.push(r);
@@ -212,25 +241,37 @@ class PipelinedTransport implements Transport {
      * rather than its own idle timeout (Postfix's smtpd_timeout logs those as lost connections).
      */
     private readonly idleQuitMs: number,
+    /** [mta] max_pipelined_transactions: used only where the server offers CHUNKING too. */
+    readonly batch: number,
   ) {}
 
-  async send(from: string, recipients: string[], msg: Prepared): Promise<TransactionOutcome> {
+  async sendBatch(txs: { from: string; recipients: string[]; msg: Prepared }[]): Promise<BatchOutcome> {
     for (let attempt = 0; ; attempt++) {
       let conn = this.takeIdle();
       while (conn && !conn.alive) conn = this.takeIdle();
       const reused = !!conn;
-      conn ??= await SmtpConnection.open(this.opts);
       try {
-        const out = await conn.send(from, recipients, msg);
-        this.release(conn);
-        return out;
+        conn ??= await SmtpConnection.open(this.opts);
       } catch (err) {
-        conn.close();
-        // A kept connection the server had closed while idle answers nothing at all: the
-        // transaction never started, so one more try on a fresh connection is safe.
-        if (err instanceof ConnectionLost && reused && !conn.answered && attempt === 0) continue;
+        if (err instanceof ConnectionLost) return { outcomes: [], lost: err };
         throw err;
       }
+      let out: BatchOutcome;
+      try {
+        out = await conn.sendBatch(txs);
+      } catch (err) {
+        conn.close();
+        throw err;
+      }
+      if (!out.lost) {
+        this.release(conn);
+        return out;
+      }
+      conn.close();
+      // A kept connection the server had closed while idle answers nothing at all: the
+      // batch never started, so one more try on a fresh connection is safe.
+      if (reused && !out.outcomes.length && !conn.answered && attempt === 0) continue;
+      return out;
     }
   }
 
@@ -308,7 +349,19 @@ class NodemailerTransport implements Transport {
     });
   }
 
-  async send(from: string, recipients: string[], msg: Prepared): Promise<TransactionOutcome> {
+  /** nodemailer sends one transaction at a time. */
+  readonly batch = 1;
+
+  async sendBatch([tx]: { from: string; recipients: string[]; msg: Prepared }[]): Promise<BatchOutcome> {
+    try {
+      return { outcomes: [await this.send(tx.from, tx.recipients, tx.msg)] };
+    } catch (err) {
+      if (err instanceof ConnectionLost) return { outcomes: [], lost: err };
+      throw err;
+    }
+  }
+
+  private async send(from: string, recipients: string[], msg: Prepared): Promise<TransactionOutcome> {
     const refusal = (recipient: string, e: SmtpError) => ({
       recipient,
       code: e.responseCode ?? 444,

@@ -13,8 +13,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TestServer } from '../helpers/server.js';
 import { SmtpSink } from '../helpers/smtp-sink.js';
-import { makePost } from '../helpers/lmtp-client.js';
+import { makePost, sendLmtp } from '../helpers/lmtp-client.js';
 import { waitFor } from '../helpers/wait.js';
+import { barrierPost } from '../helpers/barrier.js';
 
 const run = promisify(execFile);
 const POSTFIX = '/usr/sbin/postfix';
@@ -251,4 +252,42 @@ test('a burst of 50 posts through Postfix arrives whole', async () => {
     .catch((err: Error) => {
       throw new Error(`${err.message}; ${delivered()} of 100 arrived\n${maillog()}`);
     });
+});
+
+test('personalised delivery to Postfix: pipelined BDAT batches, refusals mid-batch, one copy per member', async () => {
+  // Postfix offers PIPELINING and CHUNKING: each write holds up to max_pipelined_transactions
+  // whole transactions. Two members of no list at example.com are refused at RCPT (550) in
+  // the middle of those batches; everyone else must get one copy, their own.
+  const good = Array.from({ length: 30 }, (_, i) => `p${i}@example.org`);
+  const refused = ['nosuch1@example.com', 'nosuch2@example.com'];
+  const roster = [...good.slice(0, 7), refused[0], ...good.slice(7, 20), refused[1], ...good.slice(20)];
+  await server.createList('per@example.com', roster);
+  const r = await server.rest('PATCH', '/lists/per.example.com/config', {
+    personalize: 'individual',
+    member_regular_footer: '-- \nfor $user_address\n',
+  });
+  assert.equal(r.status, 204);
+  const messageId = '<pf-personal@example.org>';
+  // Straight to the server's LMTP: what is under test is its way out, through Postfix.
+  const res = await sendLmtp(
+    server.lmtpPort,
+    'p0@example.org',
+    ['per@example.com'],
+    makePost({ from: 'p0@example.org', to: 'per@example.com', subject: 'personal', messageId }),
+  );
+  assert.deepEqual(res.accepted, ['per@example.com']);
+  const copies = () => sink.received.filter((c) => c.msg.messageId === messageId);
+  await sink
+    .waitFor(() => good.every((m) => copies().some((c) => c.to.includes(m))), 120_000, 'a copy for every member')
+    .catch((err: Error) => {
+      throw new Error(`${err.message}; ${copies().length} arrived\n${maillog()}`);
+    });
+  await barrierPost(server, sink);
+  for (const m of good) {
+    const mine = copies().filter((c) => c.to.includes(m));
+    assert.equal(mine.length, 1, m);
+    assert.deepEqual(mine[0].to, [m]);
+    assert.match(mine[0].raw.toString('latin1'), new RegExp(`for ${m.replace('.', '\\.')}\\r?\\n`));
+  }
+  assert.equal(copies().length, good.length, 'nothing for the refused addresses');
 });

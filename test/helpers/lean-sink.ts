@@ -21,6 +21,8 @@ export interface LeanSinkOptions {
   chunking?: boolean;
   /** A reply line for a refused recipient (e.g. '550 5.1.1 no such user'); undefined accepts. */
   rcptReply?: (address: string) => string | undefined;
+  /** A reply line for a refused MAIL FROM (e.g. '550 5.7.1 not you'); undefined accepts. */
+  mailReply?: (address: string) => string | undefined;
 }
 
 /** What a session holds between commands: the transaction under way, and DATA or BDAT bytes still to come. */
@@ -45,6 +47,8 @@ export class LeanSink {
   /** Completed transactions (one message each). */
   transactions = 0;
   readonly messages: LeanReceived[] = [];
+  /** Replies wait this long after what they answer was read (kill tests: writes in flight). */
+  delayMs = 0;
   port = 0;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
@@ -87,10 +91,22 @@ export class LeanSink {
     socket.setEncoding('latin1');
     const s: Session = { buffer: '', from: '', to: [], mail: false, inData: false, need: 0, last: false, parts: [] };
     socket.write('220 lean-sink ESMTP\r\n');
+    // Delayed replies go out in order whatever delayMs becomes meanwhile: each waits for the one before.
+    let tail = Promise.resolve();
+    let queued = 0;
     socket.on('data', (chunk: string) => {
       s.buffer += chunk;
       const out = this.advance(s, socket);
-      if (out) socket.write(out);
+      const delay = this.delayMs;
+      if (out && (delay || queued)) {
+        queued++;
+        tail = tail
+          .then(() => (delay ? new Promise((r) => setTimeout(r, delay)) : undefined))
+          .then(() => {
+            queued--;
+            if (!socket.destroyed) socket.write(out);
+          });
+      } else if (out) socket.write(out);
       this.check();
     });
   }
@@ -141,8 +157,9 @@ export class LeanSink {
           '250 OK\r\n';
       else if (verb === 'HELO' || verb === 'NOOP') out += '250 ok\r\n';
       else if (verb === 'MAIL') {
-        Object.assign(s, { from: path(), to: [], mail: true, parts: [] });
-        out += '250 2.1.0 ok\r\n';
+        const refusal = s.mail ? '503 5.5.1 nested MAIL' : this.opts.mailReply?.(path().toLowerCase());
+        if (!refusal) Object.assign(s, { from: path(), to: [], mail: true, parts: [] });
+        out += `${refusal ?? '250 2.1.0 ok'}\r\n`;
       } else if (verb === 'RCPT') {
         const refusal = s.mail ? this.opts.rcptReply?.(path().toLowerCase()) : '503 5.5.1 MAIL first';
         if (!refusal) s.to.push(path().toLowerCase());
