@@ -99,7 +99,13 @@ async function main(): Promise<void> {
 
     const names = new Map<number, string>();
     names.set(server.master.pid!, 'master');
-    for (const r of server.status().runners) if (r.pid) names.set(r.pid, r.count > 1 ? `${r.name}:${r.slice}` : r.name);
+    // Runners may share a process (a host): the process is named after all of them.
+    for (const r of server.status().runners) {
+      if (!r.pid) continue;
+      const name = r.count > 1 ? `${r.name}:${r.slice}` : r.name;
+      const shared = names.get(r.pid);
+      names.set(r.pid, shared ? `${shared}+${name}` : name);
+    }
     if (prof) console.log(`profiles in ${prof}, by pid: ${JSON.stringify(Object.fromEntries(names))}`);
     const before = treeTicks(server.master.pid!);
     const selfBefore = process.cpuUsage();
