@@ -15,6 +15,7 @@ import {
 } from '../dsl/index.js';
 import type { ExplainCatalog } from '../explain/index.js';
 import { runExampleSets, type ExampleSet } from '../explain/examples.js';
+import { writeListSetting } from '../rest/resources/listconf.js';
 
 export interface ExamplesReport {
   diagnostics: Diagnostic[];
@@ -74,7 +75,7 @@ export async function runExamples(
     if (!compiled) continue;
     todo.push({ name: f.name, kind: f.kind, file, examples: parsed.examples });
   }
-  const run = await runExampleSets(todo, catalog, site, runners);
+  const run = await runExampleSets(todo, catalog, site, runners, writeListSetting);
   report.diagnostics.push(...run.diagnostics);
   report.run = run.run;
   report.failed = run.failed;

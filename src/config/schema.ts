@@ -163,7 +163,8 @@ export const SECTIONS: Record<string, SectionSpec> = {
     max_pipelined_transactions: {
       ...i(
         '8',
-        'transactions sent in one write on a connection, when the MTA offers PIPELINING and CHUNKING (1 to 64); a runner killed mid-write may send that many twice',
+        'transactions sent in one write on a connection, when the MTA offers PIPELINING and CHUNKING ' +
+          '(1 to 64); a runner killed mid-write may send that many twice',
       ),
       check: (v) =>
         /^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 64 ? undefined : 'must be a whole number from 1 to 64',

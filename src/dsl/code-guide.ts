@@ -329,7 +329,8 @@ const entries: CodeGuideEntry[] = [
     code: Codes.DeferRecordsNothing,
     summary: 'warning: a `defer` whose condition records nothing, or an `else defer`',
     advice:
-      "A 'defer' only matters after a rule that records its hit, for a later 'if any'; 'else defer' never matters, since a failed condition goes on with the next link anyway.",
+      "A 'defer' only matters after a rule that records its hit, for a later 'if any'; 'else defer' never " +
+      'matters, since a failed condition goes on with the next link anyway.',
     broken: { file: 'idle.chain', text: chain('idle', 'defer', 'accept') },
     fixed: { file: 'idle.chain', text: chain('idle', 'accept') },
   },

@@ -10,7 +10,6 @@ import type { RunnerTable } from '../config/schema.js';
 import type { Example } from '../dsl/index.js';
 import type { Services } from '../services/services.js';
 import type { MailingList } from '../model/entities.js';
-import { listAttributes, applySettings } from '../rest/resources/listconf.js';
 
 export const LIST = 'list@example.com';
 /** A fixed date, so an example reads the same every day. */
@@ -98,19 +97,20 @@ export class NotRun extends Error {
   }
 }
 
+/**
+ * Sets one list setting from its text, as an admin's `listconf --set` or REST does (checked and
+ * converted there); given by the caller, which sits above explain (REST, the CLI).
+ */
+export type ListSettingWriter = (services: Services, mlist: MailingList, name: string, value: string) => Promise<void>;
+
 /** A fresh list with the example's settings, rosters, bans and header filters. */
-export async function listFor(services: Services, ex: Example): Promise<MailingList> {
+export async function listFor(services: Services, ex: Example, writeSetting: ListSettingWriter): Promise<MailingList> {
   if (await services.lists.get(LIST)) await services.lists.remove(LIST);
   if (!(await services.domains.get('example.com'))) await services.domains.create('example.com');
   const mlist = await services.lists.create(LIST);
-  const attrs = listAttributes(services, {
-    services,
-    chainExists: undefined,
-    pipelineExists: undefined,
-  } as Parameters<typeof listAttributes>[1]);
   for (const s of ex.settings) {
     try {
-      await applySettings(services, attrs, mlist, { [s.name]: s.value });
+      await writeSetting(services, mlist, s.name, s.value);
     } catch (err) {
       // REST's wording names the parameter; here the line already does.
       const why = (err as Error).message.replace(/^Invalid Parameter "[^"]*": /, '').replace(/\.$/, '');

@@ -15,7 +15,9 @@ import { DiscardMessage, RejectMessage, type MessageContext } from '../registry.
 import type { Services } from '../services/services.js';
 import type { MailingList } from '../model/entities.js';
 import { Message } from '../email/message.js';
-import { exampleMessage, listFor, NotRun, openSandbox } from './example-sandbox.js';
+import { exampleMessage, listFor, type ListSettingWriter, NotRun, openSandbox } from './example-sandbox.js';
+
+export type { ListSettingWriter } from './example-sandbox.js';
 
 /** The examples of one chain or pipeline, parsed without errors. */
 export interface ExampleSet {
@@ -164,6 +166,7 @@ export async function runExampleSets(
   catalog: ExplainCatalog,
   site: Config,
   runners: RunnerTable,
+  writeSetting: ListSettingWriter,
 ): Promise<ExampleRun> {
   const report: ExampleRun = { diagnostics: [], run: 0, failed: 0 };
   if (sets.length === 0) return report;
@@ -188,7 +191,7 @@ export async function runExampleSets(
           report.diagnostics.push(d);
         };
         try {
-          const mlist = await listFor(sandbox.services, ex);
+          const mlist = await listFor(sandbox.services, ex, writeSetting);
           const failure =
             t.kind === 'chain'
               ? await runChainExample(sandbox.services, catalog, t.name, ex, mlist)

@@ -1,8 +1,9 @@
 // `mailman lsp`: a language server (LSP 3.17, JSON-RPC over stdio) for .chain and .pipeline
-// files, and the .examples files beside them (examples.ts). Framing, capabilities and incremental document sync are Microsoft's
-// vscode-languageserver; every answer comes from the compiler and the registry (one module
-// per capability in this folder). A request that fails is answered with an error and the
-// server goes on: an editor must never lose its language server to one odd file.
+// files, and the .examples files beside them (examples.ts). Framing, capabilities and
+// incremental document sync are Microsoft's vscode-languageserver; every answer comes from the
+// compiler and the registry (one module per capability in this folder). A request that fails
+// is answered with an error and the server goes on: an editor must never lose its language
+// server to one odd file.
 import { format as inspect } from 'node:util';
 import {
   createConnection,

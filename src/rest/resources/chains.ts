@@ -42,6 +42,7 @@ import {
   toDot,
 } from '../../dsl/index.js';
 import type { ExplainCatalog } from '../../explain/index.js';
+import { writeListSetting } from './listconf.js';
 import type { MailingList } from '../../model/entities.js';
 import { apiOf, collection, noContent, okay, queryParam, type Resource } from '../helpers.js';
 import { drawGraph, type GraphLimits } from '../graph-job.js';
@@ -172,7 +173,14 @@ export function routes(router: RestRouter, deps: RestDeps): void {
         // Loaded on first use: it brings in explain and the pipeline executor.
         const { runExampleSets } = await import('../../explain/examples.js');
         const sets = [{ name, kind, file, examples: parsed.examples }];
-        return (await runExampleSets(sets, catalog, services.config, services.config.runnerTable())).diagnostics;
+        const run = await runExampleSets(
+          sets,
+          catalog,
+          services.config,
+          services.config.runnerTable(),
+          writeListSetting,
+        );
+        return run.diagnostics;
       });
       exampleRuns = run.catch(() => undefined);
       return run;

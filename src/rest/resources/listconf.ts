@@ -274,3 +274,9 @@ export function routes(router: RestRouter, deps: RestDeps): void {
     throw badRequest('Cannot delete the list configuration itself');
   });
 }
+
+/** One list setting from its text, checked and converted as PATCH /lists/L/config does it. */
+export async function writeListSetting(services: Services, mlist: MailingList, name: string, value: string) {
+  const attrs = listAttributes(services, { services });
+  await applySettings(services, attrs, mlist, { [name]: value });
+}
