@@ -8,13 +8,5 @@ import type * as Chevrotain from 'chevrotain';
 const entry = import.meta.resolve('chevrotain');
 const chevrotain = (await import(new URL('../chevrotain.mjs', entry).href)) as typeof Chevrotain;
 
-export const {
-  createToken,
-  Lexer,
-  CstParser,
-  EmbeddedActionsParser,
-  EOF,
-  tokenMatcher,
-  createSyntaxDiagramsCode,
-  generateCstDts,
-} = chevrotain;
+export const { createToken, Lexer, CstParser, EOF, tokenMatcher, createSyntaxDiagramsCode, generateCstDts } =
+  chevrotain;

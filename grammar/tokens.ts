@@ -6,7 +6,7 @@
 // (an unterminated string is still a STRING to the parser); src/dsl/lex-parse.ts reports
 // them as MM1xx diagnostics, so one typo does not cascade into a page of syntax errors.
 import { createToken, Lexer } from './chevrotain.js';
-import type { ILexingResult, TokenType } from 'chevrotain';
+import type { ILexingResult, IToken, TokenType } from 'chevrotain';
 
 /** Any identifier-like token: what may follow `.` or precede `:` (keywords included). */
 export const Word = createToken({ name: 'Word', pattern: Lexer.NA, label: 'a word' });
@@ -20,8 +20,9 @@ export const Name = createToken({
   label: 'a name',
 });
 
-// Reserved words, in the order of docs/language.md#lexical-structure. They are tried longest first (see allTokens) and
-// fall back to Name when the word goes on (`reject-message`, `andy`).
+// Reserved words, in the order of docs/language.md#lexical-structure. The lexer never tries them
+// one by one: it reads a Name and makes it the keyword when the whole word is one (DslLexer), so
+// a word that goes on (`reject-message`, `andy`) stays a Name.
 const KEYWORDS = [
   'chain',
   'pipeline',
@@ -77,8 +78,7 @@ function keyword(word: Keyword): TokenType {
   const name = word.charAt(0).toUpperCase() + word.slice(1);
   return createToken({
     name,
-    pattern: new RegExp(word),
-    longer_alt: Name,
+    pattern: new RegExp(word), // what the word is; the lexer finds it as a Name (DslLexer)
     categories: CHAIN_KEYWORDS.has(word) ? [Word, ChainName] : [Word],
     label: `'${word}'`,
   });
@@ -200,8 +200,9 @@ export const WhiteSpace = createToken({
   line_breaks: true,
 });
 
-// Longest keyword first: `an` must not win over `and`, nor `a` over `accept`.
-const keywordTokens = [...KEYWORDS].sort((x, y) => y.length - x.length).map((w) => keywords[w]);
+const keywordTokens = KEYWORDS.map((w) => keywords[w]);
+/** A whole word to its keyword token type. */
+const KEYWORD_OF: ReadonlyMap<string, TokenType> = new Map(KEYWORDS.map((w) => [w, keywords[w]]));
 
 /** Every token type, in lexing order (the order matters: first match wins). */
 export const allTokens: TokenType[] = [
@@ -236,18 +237,43 @@ export const allTokens: TokenType[] = [
 ];
 
 /**
- * The lexer, built once per process. It tracks start offsets only: line and column tracking
- * cost a fifth of a 10,000-line compile, and diagnostics turn offsets into lines and columns
- * themselves (SourceText). Use tokenize(), which adds the end offsets.
+ * Chevrotain's lexer, making each token whole as it is found: a Name that is a reserved word
+ * becomes that keyword (one regex per word instead of trying each keyword that starts with its
+ * letter), and every token gets its endOffset (inclusive) at once, as with full tracking. Adding
+ * endOffset afterwards gave each of a big file's tokens a second allocation and a second shape.
  */
-export const dslLexer = new Lexer(allTokens, { positionTracking: 'onlyOffset', ensureOptimizations: true });
-
-/** Lexes `text`; every token and comment gets its endOffset (inclusive), as with full tracking. */
-export function tokenize(text: string): ILexingResult {
-  const result = dslLexer.tokenize(text);
-  for (const t of result.tokens) t.endOffset = t.startOffset + t.image.length - 1;
-  for (const group of Object.values(result.groups)) {
-    for (const t of group) t.endOffset = t.startOffset + t.image.length - 1;
+class DslLexer extends Lexer {
+  // Chevrotain's constructor picks this method by name for positionTracking 'onlyOffset'; the
+  // check below dslLexer fails loudly at load if a Chevrotain upgrade stops calling it.
+  createOffsetOnlyToken(image: string, startOffset: number, tokenTypeIdx: number, tokenType: TokenType): IToken {
+    if (tokenType === Name) {
+      const kw = KEYWORD_OF.get(image);
+      if (kw !== undefined) {
+        tokenType = kw;
+        tokenTypeIdx = kw.tokenTypeIdx!;
+      }
+    }
+    return { image, startOffset, endOffset: startOffset + image.length - 1, tokenTypeIdx, tokenType } as IToken;
   }
-  return result;
+}
+
+/** Not lexed by pattern: DslLexer makes a Name a keyword. */
+const keywordSet: ReadonlySet<TokenType> = new Set(keywordTokens);
+
+/**
+ * The lexer, built once per process. It tracks offsets only: line and column tracking
+ * cost a fifth of a 10,000-line compile, and diagnostics turn offsets into lines and columns
+ * themselves (SourceText).
+ */
+export const dslLexer = new DslLexer(
+  allTokens.filter((t) => !keywordSet.has(t)),
+  { positionTracking: 'onlyOffset', ensureOptimizations: true },
+);
+
+const probe = dslLexer.tokenize('if').tokens[0];
+if (probe?.tokenType !== If || probe.endOffset !== 1) throw new Error('grammar/tokens.ts: DslLexer is not in use');
+
+/** Lexes `text`; every token and comment has its endOffset (inclusive). */
+export function tokenize(text: string): ILexingResult {
+  return dslLexer.tokenize(text);
 }

@@ -42,7 +42,7 @@ import {
 import { dslParser, parseTokens, type StartRule } from '../../grammar/parser.js';
 import { MAX_LITERAL_CHARS, type LimitProblem } from '../../grammar/limits.js';
 import { Codes, DiagnosticSink, type Diagnostic } from './diagnostics.js';
-import { checkNumber, decodeRegex, decodeSize, decodeString, type LiteralProblem } from './literals.js';
+import { checkNumber, decodeRegex, decodeSize, decodeString, isPlainString, type LiteralProblem } from './literals.js';
 import { habit } from './suggest.js';
 import type { SourceText, Span } from './source.js';
 
@@ -322,6 +322,9 @@ export function reportLimit(p: LimitProblem, sink: DiagnosticSink): void {
   sink.error({ start: p.start, end: p.end }, p.kind === 'depth' ? Codes.TooDeep : Codes.TooLarge, p.message, p.hint);
 }
 
+/** No problem: shared, so the many clean literals allocate nothing. */
+const NONE: readonly LiteralProblem[] = [];
+
 function checkLiteral(token: IToken, sink: DiagnosticSink): void {
   const type = token.tokenType;
   if (!LITERAL_TYPES.has(type)) return;
@@ -336,14 +339,15 @@ function checkLiteral(token: IToken, sink: DiagnosticSink): void {
     );
     return;
   }
-  let problems: LiteralProblem[] = [];
+  let problems: readonly LiteralProblem[] = NONE;
   if (type === SingleQuotedString) {
     const inner = token.image.slice(1, -1);
     const hint = `write "${inner.replace(/["\\]/g, '\\$&')}"`;
     const message = 'strings are written in double quotes';
     problems = [{ offset: 0, length: token.image.length, code: 'MM101', message, hint }];
-  } else if (type === StringLit || type === UnterminatedString) problems = decodeString(token.image).problems;
-  else if (type === RegexLit || type === UnterminatedRegex) problems = decodeRegex(token.image).problems;
+  } else if (type === StringLit || type === UnterminatedString) {
+    if (!isPlainString(token.image)) problems = decodeString(token.image).problems;
+  } else if (type === RegexLit || type === UnterminatedRegex) problems = decodeRegex(token.image).problems;
   else if (type === Size || type === BadNumber) {
     const p = decodeSize(token.image).problem;
     if (p) problems = [p];

@@ -30,13 +30,21 @@ const PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*(?:\.[A-Za-z0-9_]+(?:-[A
 const ESCAPE_HINT = 'the escapes are \\" \\\\ \\n \\t and \\u{…}';
 
 /**
+ * Whether a STRING token's image is closed and has no escape: then its value is the text
+ * between the quotes, and read as a plain string it has no problem. The lexer checks every
+ * string this way before decoding any.
+ */
+export function isPlainString(image: string): boolean {
+  return image.length >= 2 && image.charCodeAt(image.length - 1) === 34 && !image.includes('\\');
+}
+
+/**
  * Decodes a STRING token's image (quotes included). With `template`, `{path}` is an
  * interpolation and `{{` a literal brace; otherwise braces are plain text.
  */
 export function decodeString(image: string, template = false): DecodedString {
   // Most strings are plain: no escape, no brace, properly closed. Skip the character walk.
-  const closed = image.length >= 2 && image.charCodeAt(image.length - 1) === 34;
-  if (closed && !image.includes('\\') && !(template && image.includes('{'))) {
+  if (isPlainString(image) && !(template && image.includes('{'))) {
     const value = image.slice(1, -1);
     return { value, parts: value ? [value] : [], problems: NO_PROBLEMS };
   }

@@ -139,3 +139,59 @@ test('random token sequences: the fast path declines exactly what has a syntax e
     { numRuns: 300 },
   );
 });
+
+test('random pipeline bodies and definitions: the fast path declines exactly what has a syntax error', () => {
+  const words = [
+    'pipeline',
+    'p',
+    'from',
+    'base',
+    '"about"',
+    '{',
+    '}',
+    'step',
+    'other',
+    '(',
+    ')',
+    'n',
+    ':',
+    ',',
+    '"v"',
+    '3',
+    'when',
+    'not',
+    'list.emergency',
+    'is',
+    'true',
+    'in',
+    '[',
+    ']',
+    'before',
+    'after',
+    'replace',
+    'without',
+    'let',
+    'rule',
+    'r',
+    '=',
+    '"d"',
+    'and',
+    'or',
+    'count',
+    'as',
+    'number',
+    'header',
+    '"X"',
+    'exists',
+    '>',
+    '2MB',
+  ];
+  // Half inside a pipeline's braces, so that steps and edits are reached; half as a whole file.
+  const soup = fc
+    .tuple(fc.boolean(), fc.array(fc.constantFrom(...words), { maxLength: 30 }))
+    .map(([inside, ts]) => (inside ? `pipeline p {\n${ts.join(' ')}\n}` : ts.join(' ')));
+  fc.assert(
+    fc.property(soup, (text) => void agree(text, 'x.pipeline')),
+    { numRuns: 300 },
+  );
+});
