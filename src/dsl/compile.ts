@@ -2,7 +2,8 @@
 //   lex + parse (lex-parse.ts) -> AST (build-ast.ts) -> names (resolve.ts) -> IR (lower.ts)
 // Every stage runs even after errors, so one pass reports as much as it can; a syntax error
 // mutes the semantic checks of its own definition, link or step only. Any error means no IR.
-import { buildAst, checkShape } from './build-ast.js';
+import { buildAst } from './build-ast.js';
+import { checkShape } from './shape.js';
 import { parseAstFast } from './fast-parse.js';
 import { Codes, DiagnosticSink, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { MAX_SOURCE_CHARS } from '../../grammar/limits.js';
