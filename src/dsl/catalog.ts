@@ -9,11 +9,9 @@
 // "stale"), taken from the last-good store (a site file's previous good text) or, for a
 // site file overriding a built-in, the built-in. A name with no good version is "broken":
 // a list naming it has its messages shunted, and its diagnostics say why.
-import { readdirSync, readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compile, type CompileResult } from './compile.js';
-import { readSourceFile } from './source.js';
 import { checkChainGraph } from './graph.js';
 import { Codes, diagnostic, formatReport, type Diagnostic } from './diagnostics.js';
 import { buildChain, buildPipeline, type ExecutableChain, type ExecutablePipeline } from './executable.js';
@@ -21,92 +19,36 @@ import type { DslIr } from './ir.js';
 import type { BaseLookup } from './derive.js';
 import type { Registries } from './resolve.js';
 import { registryFingerprint } from '../registry.js';
+import {
+  CompileMemo,
+  key,
+  readText,
+  scan,
+  sha,
+  type CatalogDirs,
+  type CatalogEntry,
+  type Compiled,
+  type DslKind,
+  type DslStatus,
+  type Found,
+  type LastGoodStore,
+} from './catalog-parts.js';
 
-export interface CatalogDirs {
-  builtinChains: string;
-  builtinPipelines: string;
-  /** Searched first; a missing directory is fine. */
-  siteChains?: string;
-  sitePipelines?: string;
-}
-
-export type DslKind = 'chain' | 'pipeline';
-
-/** ok: the file is in force; stale: it does not compile, an older good version is; broken: nothing is. */
-export type DslStatus = 'ok' | 'stale' | 'broken';
-
-/** One name of the catalog, compiled or not (for `GET /3.1/chains`). */
-export interface CatalogEntry {
-  name: string;
-  kind: DslKind;
-  file: string;
-  origin: 'builtin' | 'site';
-  /** Some version of the name is in force (status ok or stale). */
-  ok: boolean;
-  status: DslStatus;
-  description?: string;
-  /** The built-in file this site file replaces. */
-  overrides?: string;
-  /** For a stale name: where the version in force comes from. */
-  inForce?: 'last-good' | 'builtin';
-}
-
-/**
- * Where a site file's last good text is kept between reloads and restarts
- * (var/cache/dsl/ in a server). Only site names are stored.
- */
-export interface LastGoodStore {
-  get(kind: DslKind, name: string): string | undefined;
-  put(kind: DslKind, name: string, text: string): void;
-  drop(kind: DslKind, name: string): void;
-  names(kind: DslKind): string[];
-}
-
-/**
- * Compile results by file, text and name set, so a reload recompiles only what changed
- * (and what a change of the name set may change). sweep() forgets what the last build did
- * not use.
- */
-export class CompileMemo {
-  private entries = new Map<string, Compiled>();
-  private used = new Set<string>();
-
-  get(key: string, make: () => Compiled, fresh: (c: Compiled) => boolean = () => true): Compiled {
-    this.used.add(key);
-    let c = this.entries.get(key);
-    if (!c || !fresh(c)) {
-      c = make();
-      this.entries.set(key, c);
-    }
-    return c;
-  }
-
-  sweep(): void {
-    for (const k of this.entries.keys()) if (!this.used.has(k)) this.entries.delete(k);
-    this.used.clear();
-  }
-}
-
-interface Compiled {
-  result: CompileResult;
-  executable?: ExecutableChain | ExecutablePipeline;
-  /** For a derived pipeline: each base it read, and a fingerprint of what it read. */
-  bases?: Map<string, string>;
-}
+// What callers of the catalog name, kept importable from here.
+export {
+  CompileMemo,
+  type CatalogDirs,
+  type CatalogEntry,
+  type DslKind,
+  type DslStatus,
+  type LastGoodStore,
+} from './catalog-parts.js';
 
 export interface LoadOptions {
   /** What the files are compiled against; kept by the catalog (DslCatalog.registry). */
   registry: Registries;
   lastGood?: LastGoodStore;
   memo?: CompileMemo;
-}
-
-interface Found {
-  name: string;
-  kind: DslKind;
-  file: string;
-  origin: 'builtin' | 'site';
-  overrides?: string;
 }
 
 /** What the catalog knows of one name beyond its entry. */
@@ -119,9 +61,6 @@ interface Detail {
   ir?: DslIr;
   diagnostics: Diagnostic[];
 }
-
-const key = (kind: DslKind, name: string) => `${kind}:${name}`;
-const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
 export class DslCatalog {
   private constructor(
@@ -429,37 +368,4 @@ export class DslCatalog {
   report(): string {
     return formatReport(this.diagnostics(), this.sources);
   }
-}
-
-function readText(file: string): string | undefined {
-  try {
-    return readSourceFile(file);
-  } catch {
-    return undefined;
-  }
-}
-
-function scan(
-  dir: string | undefined,
-  kind: DslKind,
-  origin: 'builtin' | 'site',
-  builtins: Map<string, Found> | undefined,
-): Found[] {
-  if (!dir) return [];
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  const suffix = `.${kind}`;
-  return names
-    .filter((n) => n.endsWith(suffix) && n.length > suffix.length && !n.startsWith('.'))
-    .sort()
-    .map((n) => {
-      const name = n.slice(0, -suffix.length);
-      const over = builtins?.get(key(kind, name));
-      return { name, kind, file: join(dir, n), origin, ...(over ? { overrides: over.file } : {}) };
-    });
 }
