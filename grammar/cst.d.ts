@@ -7,9 +7,20 @@ export interface FileCstNode extends CstNode {
 }
 
 export type FileCstChildren = {
+  useDecl?: UseDeclCstNode[];
   definition?: DefinitionCstNode[];
   chainDecl?: ChainDeclCstNode[];
   pipelineDecl?: PipelineDeclCstNode[];
+};
+
+export interface UseDeclCstNode extends CstNode {
+  name: "useDecl";
+  children: UseDeclCstChildren;
+}
+
+export type UseDeclCstChildren = {
+  Use: IToken[];
+  StringLit: IToken[];
 };
 
 export interface DefinitionCstNode extends CstNode {
@@ -349,6 +360,7 @@ export type ArgCstChildren = {
 
 export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   file(children: FileCstChildren, param?: IN): OUT;
+  useDecl(children: UseDeclCstChildren, param?: IN): OUT;
   definition(children: DefinitionCstChildren, param?: IN): OUT;
   chainDecl(children: ChainDeclCstChildren, param?: IN): OUT;
   link(children: LinkCstChildren, param?: IN): OUT;

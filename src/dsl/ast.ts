@@ -14,6 +14,8 @@ export interface Ident extends Node {
 export interface FileAst extends Node {
   kind: 'File';
   file: string;
+  /** `use "NAME.rules"` declarations, in order (they come first in a valid file). */
+  uses: UseDecl[];
   definitions: Definition[];
   /** The chain or pipeline declarations, in order (exactly one when the file is valid). */
   declarations: Declaration[];
@@ -22,6 +24,12 @@ export interface FileAst extends Node {
 }
 
 export type Definition = LetDef | RuleDef;
+
+/** `use "site.rules"`: that file's `rule` and `let` definitions come into scope. */
+export interface UseDecl extends Node {
+  kind: 'Use';
+  path: StringLit;
+}
 export type Declaration = ChainDecl | PipelineDecl;
 
 export interface LetDef extends Node {

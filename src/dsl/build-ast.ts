@@ -70,13 +70,19 @@ class AstBuilder extends BaseVisitor implements C.ICstNodeVisitor<unknown, unkno
   }
 
   file(ctx: C.FileCstChildren): Omit<A.FileAst, 'file'> {
+    const uses = this.buildAll<A.UseDecl>(ctx.useDecl);
     const all = [...(ctx.definition ?? []), ...(ctx.chainDecl ?? []), ...(ctx.pipelineDecl ?? [])];
     all.sort((a, b) => (a.location?.startOffset ?? 0) - (b.location?.startOffset ?? 0));
     const items = this.buildAll<A.Definition | A.Declaration>(all);
     const definitions = items.filter((i): i is A.Definition => i.kind === 'Let' || i.kind === 'RuleDef');
     const declarations = items.filter((i): i is A.Declaration => i.kind === 'Chain' || i.kind === 'Pipeline');
     const span = items.length ? join(items[0].span, items[items.length - 1].span) : { start: 0, end: 0 };
-    return { kind: 'File', definitions, declarations, items, span };
+    return { kind: 'File', uses, definitions, declarations, items, span };
+  }
+
+  useDecl(ctx: C.UseDeclCstChildren): A.UseDecl {
+    const path = this.string(need(ctx.StringLit));
+    return { kind: 'Use', path, span: join(tokenSpan(need(ctx.Use)), path.span) };
   }
 
   definition(ctx: C.DefinitionCstChildren): A.Definition {
@@ -351,7 +357,7 @@ export function buildAst(cst: CstNode, file: string, sink: DiagnosticSink, hadSy
     ast = { ...(builder.visit(cst) as Omit<A.FileAst, 'file'>), file };
   } catch (e) {
     if (!(e instanceof Incomplete)) throw e;
-    ast = { kind: 'File', file, definitions: [], declarations: [], items: [], span: { start: 0, end: 0 } };
+    ast = { kind: 'File', file, uses: [], definitions: [], declarations: [], items: [], span: { start: 0, end: 0 } };
   }
   checkShape(ast, sink, hadSyntaxErrors);
   return ast;

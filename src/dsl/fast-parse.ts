@@ -16,7 +16,7 @@ import type { DiagnosticSink } from './diagnostics.js';
 import * as N from './fast-parse-nodes.js';
 import { ConditionParser } from './fast-parse-conditions.js';
 
-type Item = A.Definition | A.Declaration;
+type Item = A.Definition | A.Declaration | A.UseDecl;
 
 class AstParser extends ConditionParser {
   /** Where MM104 problems of reasons go, for the parse under way. */
@@ -32,6 +32,7 @@ class AstParser extends ConditionParser {
     this.MANY(() => {
       const item = this.OR(
         (this.alts[0] ??= [
+          { ALT: () => this.SUBRULE(this.useDecl) as Item },
           { ALT: () => this.SUBRULE(this.definition) as Item },
           { ALT: () => this.SUBRULE(this.chainDecl) as Item },
           { ALT: () => this.SUBRULE(this.pipelineDecl) as Item },
@@ -40,6 +41,12 @@ class AstParser extends ConditionParser {
       this.ACTION(() => items.push(item));
     });
     return items;
+  });
+
+  public useDecl = this.RULE('useDecl', (): A.UseDecl => {
+    const kw = this.CONSUME(T.Use);
+    const path = this.CONSUME(T.StringLit);
+    return this.ACTION(() => N.useDecl(kw, path));
   });
 
   public definition = this.RULE('definition', (): A.Definition => {

@@ -187,7 +187,7 @@ function firstOffset(node: CstNode): number | undefined {
  */
 const BREAKS_BEFORE: TokenType[] = [T.Then, T.And, T.Or, T.When, T.Else];
 /** Reserved words that always begin an item where they may (not after `.`, not before `:`). */
-const TOP_LEVEL_WORDS: TokenType[] = [T.Let, T.RuleKw, T.Chain, T.Pipeline];
+const TOP_LEVEL_WORDS: TokenType[] = [T.Use, T.Let, T.RuleKw, T.Chain, T.Pipeline];
 
 /** What the layout needs to know of each token before it is placed. */
 interface Placed {
@@ -220,7 +220,7 @@ function place(tokens: IToken[], structure: Structure): Placed[] {
     p.item = structure.items.get(t.startOffset);
     const topLevelWord = TOP_LEVEL_WORDS.some((type) => is(t, type));
     if (!p.item && depth === 0 && !is(prevCode, T.Dot) && !is(p.next, T.Colon) && topLevelWord) {
-      p.item = is(t, T.Let) || is(t, T.RuleKw) ? 'definition' : 'declaration';
+      p.item = is(t, T.Let) || is(t, T.RuleKw) || is(t, T.Use) ? 'definition' : 'declaration';
     }
     if (p.item) itemFirst = t;
     p.afterRuleEquals = is(prevCode, T.Equals) && is(itemFirst, T.RuleKw);

@@ -5,8 +5,38 @@ import type * as A from './ast.js';
 import { nestedRuns } from './ast.js';
 import { Codes, type DiagnosticSink } from './diagnostics.js';
 
-/** MM203: exactly one chain or pipeline, after every definition. */
+/** Whether a file is a shared definitions file (NAME.rules): definitions only. */
+export function isRulesFile(file: string): boolean {
+  return file.endsWith('.rules');
+}
+
+/**
+ * MM203: `use` declarations first, then definitions, then exactly one chain or pipeline (none
+ * in a .rules file).
+ */
 export function checkShape(ast: A.FileAst, sink: DiagnosticSink, hadSyntaxErrors: boolean): void {
+  const firstItem = ast.items[0];
+  for (const use of ast.uses) {
+    if (firstItem && use.span.start > firstItem.span.start) {
+      sink.error(
+        use.span,
+        Codes.NotOneDeclaration,
+        `'use' comes after a definition or declaration`,
+        "put every 'use' at the top of the file, before 'let', 'rule', 'chain' and 'pipeline'",
+      );
+    }
+  }
+  if (isRulesFile(ast.file)) {
+    for (const d of ast.declarations) {
+      sink.error(
+        d.name.span,
+        Codes.NotOneDeclaration,
+        `a ${d.kind === 'Chain' ? 'chain' : 'pipeline'} in a .rules file`,
+        `a .rules file holds only 'use', 'let' and 'rule'; move '${d.name.name}' to ${d.name.name}.${d.kind.toLowerCase()}`,
+      );
+    }
+    return;
+  }
   const [first, ...extra] = ast.declarations;
   if (!first) {
     if (!hadSyntaxErrors) {
