@@ -42,8 +42,9 @@ export interface CatalogEntry {
  * (var/cache/dsl/ in a server). Only site names are stored.
  */
 export interface LastGoodStore {
-  get(kind: DslKind, name: string): string | undefined;
-  put(kind: DslKind, name: string, text: string): void;
+  /** Kind 'rules': a shared definitions file (catalog-rules.ts). */
+  get(kind: DslKind | 'rules', name: string): string | undefined;
+  put(kind: DslKind | 'rules', name: string, text: string): void;
   drop(kind: DslKind, name: string): void;
   names(kind: DslKind): string[];
 }

@@ -19,6 +19,8 @@ import type { DslIr } from './ir.js';
 import type { BaseLookup } from './derive.js';
 import type { Registries } from './resolve.js';
 import { registryFingerprint } from '../registry.js';
+import { catalogRules, usesUnchanged } from './catalog-rules.js';
+import type { DirRulesFiles } from './rules-files.js';
 import {
   CompileMemo,
   key,
@@ -111,7 +113,9 @@ export class DslCatalog {
     const pipelineNames = new Set(entries.filter((f) => f.kind === 'pipeline').map((f) => f.name));
     // What a file compiles to depends on the names around it and on what is registered.
     const names = [...chainNames].sort().join(',') + '|' + [...pipelineNames].sort().join(',');
-    const namesKey = sha(`${names}\0${registryFingerprint(registry)}`);
+    const rules = catalogRules(dirs, registry, options.lastGood);
+    const rulesNames = rules.current.names().join(',');
+    const namesKey = sha(`${names}\0${rulesNames}\0${registryFingerprint(registry)}`);
 
     // A derived pipeline compiles against its base in force, so bases are settled first
     // (settle() recurses through `from`); `deriving` is the chain of pipelines under way.
@@ -127,7 +131,7 @@ export class DslCatalog {
     };
     const baseKey = (name: string) => sha(JSON.stringify(baseLookup(name) ?? null));
 
-    const compileText = (f: Found, text: string): Compiled => {
+    const compileText = (f: Found, text: string, rulesFiles: DirRulesFiles = rules.current): Compiled => {
       const make = (): Compiled => {
         const bases = new Map<string, string>();
         const pipelineBase = (name: string): BaseLookup => {
@@ -135,7 +139,7 @@ export class DslCatalog {
           bases.set(name, sha(JSON.stringify(found ?? null)));
           return found;
         };
-        const result = compile(text, f.file, { chainNames, pipelineNames, registry, pipelineBase });
+        const result = compile(text, f.file, { chainNames, pipelineNames, registry, pipelineBase, rulesFiles });
         const ir = result.ir;
         try {
           const executable =
@@ -155,10 +159,13 @@ export class DslCatalog {
         }
       };
       // A derived pipeline's result holds while each base it read is as it was.
-      const fresh = (c: Compiled) => [...(c.bases ?? [])].every(([name, was]) => baseKey(name) === was);
+      // So does any result while each .rules file it used is as it was.
+      const fresh = (c: Compiled) =>
+        usesUnchanged(c.result.uses, rulesFiles) && [...(c.bases ?? [])].every(([name, was]) => baseKey(name) === was);
+      const set = rulesFiles === rules.current ? 'current' : 'good';
       deriving.push(f);
       try {
-        return memo.get(`${f.kind}\0${f.file}\0${sha(text)}\0${namesKey}`, make, fresh);
+        return memo.get(`${f.kind}\0${f.file}\0${sha(text)}\0${namesKey}\0${set}`, make, fresh);
       } finally {
         deriving.pop();
       }
@@ -197,20 +204,24 @@ export class DslCatalog {
       if (inForce && f.origin === 'site' && store && store.get(f.kind, f.name) !== text && readText(f.file) === text) {
         store.put(f.kind, f.name, text);
       }
-      if (!inForce && f.origin === 'site') {
-        // The last good text of the site file, else the built-in it overrides.
-        const previous = options.lastGood?.get(f.kind, f.name);
-        const fallbacks: [string | undefined, 'last-good' | 'builtin', Found][] = [
-          [previous, 'last-good', f],
-          [
-            f.overrides ? readFileSync(f.overrides, 'utf8') : undefined,
-            'builtin',
-            { ...f, file: f.overrides ?? f.file, origin: 'builtin' },
-          ],
+      if (!inForce && (f.origin === 'site' || rules.anyBroken)) {
+        // The last good text of the site file, else the built-in it overrides; and when a
+        // .rules file is broken, each against the last good .rules texts too.
+        const previous = f.origin === 'site' ? options.lastGood?.get(f.kind, f.name) : undefined;
+        const builtin: Found = { ...f, file: f.overrides ?? f.file, origin: 'builtin' };
+        const original = f.overrides ? readFileSync(f.overrides, 'utf8') : undefined;
+        const good = rules.anyBroken ? rules.good : undefined;
+        const fallbacks: [string | undefined, 'last-good' | 'builtin', Found, DirRulesFiles | undefined][] = [
+          [previous, 'last-good', f, undefined],
+          [text, 'last-good', f, good],
+          [previous, 'last-good', f, good],
+          [original, 'builtin', builtin, undefined],
+          [original, 'builtin', builtin, good],
         ];
-        for (const [older, kindOf, as] of fallbacks) {
-          if (older === undefined || older === text) continue;
-          const c = compileText(as, older);
+        for (const [older, kindOf, as, against] of fallbacks) {
+          if (older === undefined || (older === text && !against)) continue;
+          if (against && !good) continue;
+          const c = compileText(as, older, against);
           if (c.executable) {
             inForce = c;
             inForceSource = older;
