@@ -4,6 +4,7 @@
 // checks each summary against the codes table of docs/language.md.
 import { MAX_LITERAL_CHARS, MAX_NESTING } from '../../grammar/limits.js';
 import { Codes, type Code } from './diagnostics.js';
+import { USE_ENTRIES } from './code-guide-uses.js';
 
 export interface CodeExample {
   /** The file's name: it matters (MM308, MM309). */
@@ -23,6 +24,8 @@ export interface CodeGuideEntry {
   fixed?: CodeExample;
   /** For a code of examples files: the chain the broken and fixed examples run through. */
   subject?: CodeExample;
+  /** Files beside the broken and fixed ones (the .rules files a `use` names). */
+  beside?: CodeExample[];
 }
 
 const chain = (name: string, ...links: string[]): string =>
@@ -397,7 +400,9 @@ export const EXAMPLE_CODES: ReadonlySet<Code> = new Set([
   Codes.ExampleNotRun,
 ]);
 
-export const CODE_GUIDE: ReadonlyMap<Code, CodeGuideEntry> = new Map(entries.map((e) => [e.code, e]));
+export const CODE_GUIDE: ReadonlyMap<Code, CodeGuideEntry> = new Map(
+  [...entries, ...USE_ENTRIES].map((e) => [e.code, e]),
+);
 
 /** Lines of an example wider than this are cut, so a limit's example stays readable. */
 const SHOWN_WIDTH = 100;
@@ -416,6 +421,7 @@ export function explainCode(code: string): string | undefined {
   if (!entry) return undefined;
   const out = [`${entry.code}: ${entry.summary.replace(/`/g, '')}`, '', entry.advice];
   if (entry.subject) out.push('', `For (${entry.subject.file}):`, shown(entry.subject));
+  for (const b of (entry.beside ?? []).slice(0, 2)) out.push('', `Beside it (${b.file}):`, shown(b));
   if (entry.broken) out.push('', `Broken (${entry.broken.file}):`, shown(entry.broken));
   if (entry.fixed) out.push('', `Fixed (${entry.fixed.file}):`, shown(entry.fixed));
   return out.join('\n') + '\n';
