@@ -157,7 +157,8 @@ function compileChecked(source: SourceText, sink: DiagnosticSink, options: Compi
 function compileUsed(options: CompileOptions) {
   return (text: string, file: string, useContext: UseContext): UsedResult => {
     const r = compile(text, file, { ...options, useContext });
-    return { diagnostics: r.diagnostics, source: r.source, ...(r.exports ? { exports: r.exports } : {}) };
+    const names = r.ast.definitions.map((d) => d.name.name);
+    return { diagnostics: r.diagnostics, source: r.source, names, ...(r.exports ? { exports: r.exports } : {}) };
   };
 }
 
@@ -167,7 +168,7 @@ function exportsOf(ast: FileAst, source: SourceText, shared: SharedScope, res: R
   const own = ast.definitions.filter((d) => !res.muted.has(d)).map((def) => ({ def, from, source }));
   const paths = new Map(shared.paths);
   for (const [p, b] of res.paths) paths.set(p, b);
-  return { defs: [...shared.defs, ...own], paths };
+  return { defs: [...shared.defs, ...own], paths, broken: new Set() };
 }
 
 /** The definitions of a file as written, for finding where a name is defined; none if it does not parse. */

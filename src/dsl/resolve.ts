@@ -116,6 +116,8 @@ class Resolver extends ConditionResolver {
   /** The definitions `use` brought in, resolved in their own file: in scope before the file's own. */
   private useShared(scope: SharedScope | undefined): void {
     if (!scope) return;
+    // MM320 at the `use` says why these are missing: no MM301 at every use of them as well.
+    for (const name of scope.broken) this.tooDeep.add(name);
     for (const [p, b] of scope.paths) this.paths.set(p, b);
     for (const s of scope.defs) {
       const def = s.def;

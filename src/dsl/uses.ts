@@ -37,6 +37,8 @@ export interface SharedScope {
   defs: SharedDef[];
   /** What each path inside the shared definitions denotes (resolved in their own file). */
   paths: Map<A.Path, Binding>;
+  /** Names a used file that does not compile defines: their uses are not reported again. */
+  broken: Set<string>;
 }
 
 /** What compiling one .rules file gives a file that uses it. */
@@ -44,6 +46,8 @@ export interface UsedResult {
   diagnostics: Diagnostic[];
   /** Its own definitions and those it uses, when it compiles. */
   exports?: SharedScope;
+  /** The names it defines itself, compiling or not. */
+  names: string[];
   source: SourceText;
 }
 
@@ -57,7 +61,7 @@ export interface UseContext {
 }
 
 export function emptyScope(): SharedScope {
-  return { defs: [], paths: new Map() };
+  return { defs: [], paths: new Map(), broken: new Set() };
 }
 
 const RULES_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*\.rules$/;
@@ -168,6 +172,7 @@ export function gatherUses(
             ? `the first error is ${describe(cause)}`
             : `run 'mailman validate' on ${name}`;
       sink.error(span, Codes.BrokenUse, `'${name}' does not compile`, hint);
+      for (const n of result.names) scope.broken.add(n);
       continue;
     }
     for (const [p, b] of result.exports.paths) scope.paths.set(p, b);
