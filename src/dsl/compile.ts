@@ -53,6 +53,8 @@ export interface CompileResult {
   uses?: ReadonlyMap<string, string>;
   /** Of a .rules file: its definitions and those it uses, for the files that use it. */
   exports?: SharedScope;
+  /** What the file's `use` declarations brought in (for tools: definition, completion). */
+  shared?: SharedScope;
 }
 
 /**
@@ -150,7 +152,8 @@ function compileChecked(source: SourceText, sink: DiagnosticSink, options: Compi
   const uses = options.useContext ? {} : { uses: context.read };
   const exports = rulesFile ? { exports: exportsOf(ast, source, shared, resolution) } : {};
   const out = ir && whole && !hasErrors(diagnostics) ? ir : undefined;
-  return { ir: out, lowered: ir, diagnostics, ast, source, ...uses, ...exports };
+  const used = ast.uses.length ? { shared } : {};
+  return { ir: out, lowered: ir, diagnostics, ast, source, ...uses, ...exports, ...used };
 }
 
 /** Compiles a used .rules file inside the compile of the file that uses it. */
