@@ -21,6 +21,7 @@ import type { Registries } from './resolve.js';
 import { registryFingerprint } from '../registry.js';
 import { catalogRules, usesUnchanged } from './catalog-rules.js';
 import type { DirRulesFiles } from './rules-files.js';
+import type { RulesFiles } from './uses.js';
 import {
   CompileMemo,
   key,
@@ -75,6 +76,8 @@ export class DslCatalog {
     /** Every name found, compiled or not: what jump and detour targets are checked against. */
     readonly allChainNames: ReadonlySet<string>,
     readonly allPipelineNames: ReadonlySet<string>,
+    /** The .rules files as found: what a new text (REST PUT, validate) is compiled against. */
+    readonly rulesFiles: RulesFiles,
   ) {}
 
   /** Reads and compiles every NAME.chain and NAME.pipeline against the registry given. */
@@ -282,7 +285,7 @@ export class DslCatalog {
       }
     }
     memo.sweep();
-    return new DslCatalog(registry, chains, pipelines, details, sources, chainNames, pipelineNames);
+    return new DslCatalog(registry, chains, pipelines, details, sources, chainNames, pipelineNames, rules.current);
   }
 
   /** The chain in force, or undefined if there is none of that name or it never compiled. */
