@@ -45,8 +45,8 @@ export interface LastGoodStore {
   /** Kind 'rules': a shared definitions file (catalog-rules.ts). */
   get(kind: DslKind | 'rules', name: string): string | undefined;
   put(kind: DslKind | 'rules', name: string, text: string): void;
-  drop(kind: DslKind, name: string): void;
-  names(kind: DslKind): string[];
+  drop(kind: DslKind | 'rules', name: string): void;
+  names(kind: DslKind | 'rules'): string[];
 }
 
 /**

@@ -45,6 +45,10 @@ export function catalogRules(
     const older = lastGood?.get(RULES_KIND, stem);
     good.set(name, older !== undefined ? { file: found.file, text: older } : found);
   }
+  // A .rules file that is gone takes its last good text with it, as a chain's does.
+  for (const stem of lastGood?.names(RULES_KIND) ?? []) {
+    if (!current.names().includes(`${stem}.rules`)) lastGood?.drop(RULES_KIND, stem);
+  }
   return { current, good: new DirRulesFiles(search, good), anyBroken };
 }
 

@@ -64,11 +64,11 @@ export class FileLastGoodStore implements LastGoodStore {
     }
   }
 
-  drop(kind: DslKind, name: string): void {
+  drop(kind: DslKind | 'rules', name: string): void {
     rmSync(this.file(kind, name), { force: true });
   }
 
-  names(kind: DslKind): string[] {
+  names(kind: DslKind | 'rules'): string[] {
     try {
       const suffix = `.${kind}`;
       return readdirSync(this.dir)

@@ -3,7 +3,7 @@
 // replaces the working one: the chains stay in force, stale, with MM320 naming the .rules file.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LiveCatalog, type ChainIr } from '../../src/dsl/index.js';
@@ -79,4 +79,14 @@ test('fixed again, the .rules file is in force at once; an unknown one leaves a 
   const d = catalog.diagnosticsOf('chain', 'lonely')[0];
   assert.equal(d.code, 'MM315');
   assert.equal(d.hint, "did you mean 'site.rules'?");
+});
+
+test('the last good text of a .rules file is kept, and goes when the file does', () => {
+  assert.equal(readFileSync(join(root, 'last-good', 'site.rules'), 'utf8'), RULES);
+  rmSync(join(site, 'site.rules'));
+  const catalog = live.reload();
+  assert.ok(!existsSync(join(root, 'last-good', 'site.rules')));
+  // As with a chain jumped to that is deleted: nothing of the old meaning stays in force.
+  assert.equal(catalog.entry('chain', 'members')?.status, 'broken');
+  assert.equal(catalog.diagnosticsOf('chain', 'members')[0]?.code, 'MM315');
 });
