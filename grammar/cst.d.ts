@@ -174,9 +174,20 @@ export interface FileCstNode extends CstNode {
 }
 
 export type FileCstChildren = {
+  useDecl?: UseDeclCstNode[];
   definition?: DefinitionCstNode[];
   chainDecl?: ChainDeclCstNode[];
   pipelineDecl?: PipelineDeclCstNode[];
+};
+
+export interface UseDeclCstNode extends CstNode {
+  name: "useDecl";
+  children: UseDeclCstChildren;
+}
+
+export type UseDeclCstChildren = {
+  Use: IToken[];
+  StringLit: IToken[];
 };
 
 export interface DefinitionCstNode extends CstNode {
@@ -362,6 +373,7 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   args(children: ArgsCstChildren, param?: IN): OUT;
   arg(children: ArgCstChildren, param?: IN): OUT;
   file(children: FileCstChildren, param?: IN): OUT;
+  useDecl(children: UseDeclCstChildren, param?: IN): OUT;
   definition(children: DefinitionCstChildren, param?: IN): OUT;
   chainDecl(children: ChainDeclCstChildren, param?: IN): OUT;
   link(children: LinkCstChildren, param?: IN): OUT;

@@ -20,15 +20,23 @@ export class DslParser extends ConditionRules {
     this.performSelfAnalysis();
   }
 
-  // file = { definition | chain | pipeline }   (exactly one chain or pipeline, last: MM203)
+  // file = { use | definition | chain | pipeline }   (uses first, then definitions, then
+  // exactly one chain or pipeline, or none in a .rules file: MM203)
   public file = this.RULE('file', () => {
     this.MANY(() => {
       this.OR([
+        { ALT: () => this.SUBRULE(this.useDecl) },
         { ALT: () => this.SUBRULE(this.definition) },
         { ALT: () => this.SUBRULE(this.chainDecl) },
         { ALT: () => this.SUBRULE(this.pipelineDecl) },
       ]);
     });
+  });
+
+  // use = "use" STRING   (a NAME.rules file whose definitions come into scope)
+  public useDecl = this.RULE('useDecl', () => {
+    this.CONSUME(T.Use);
+    this.CONSUME(T.StringLit);
   });
 
   // definition = "let" NAME "=" value | "rule" NAME [ STRING ] "=" condition

@@ -68,6 +68,7 @@ const KEYWORDS = [
   'after',
   'without',
   'replace',
+  'use',
 ] as const;
 export type Keyword = (typeof KEYWORDS)[number];
 
@@ -132,6 +133,7 @@ export const {
   after: After,
   without: Without,
   replace: Replace,
+  use: Use,
 } = keywords;
 
 // Literals. SIZE comes before NUMBER so `40KB` is one token; a digit run glued to letters

@@ -14,6 +14,7 @@ const E2E = [
   'rest/',
   'delivery/e2e.test',
   'delivery/smtp-out.test',
+  'delivery/smtp-pipelined-kill.test',
   'moderation/conformance.test',
   'moderation/rest-config.test',
 ];

@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from './context.js';
 
-export const DSL_EXTENSIONS = ['.chain', '.pipeline'];
+export const DSL_EXTENSIONS = ['.chain', '.pipeline', '.rules'];
 
 const isDslName = (name: string): boolean => DSL_EXTENSIONS.some((ext) => name.endsWith(ext) && name !== ext);
 
@@ -30,7 +30,8 @@ export function dslPaths(paths: readonly string[], missingOk = false): string[] 
     }
     if (!isDslName(path))
       throw new CliError(
-        `${path}: not a chain or pipeline file: a file's name is NAME.chain or NAME.pipeline, after what it declares`,
+        `${path}: not a chain, pipeline or rules file: a file's name is NAME.chain or NAME.pipeline, ` +
+          'after what it declares, or NAME.rules',
         2,
       );
     files.push(path);

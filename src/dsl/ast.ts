@@ -14,6 +14,8 @@ export interface Ident extends Node {
 export interface FileAst extends Node {
   kind: 'File';
   file: string;
+  /** `use "NAME.rules"` declarations, in order (they come first in a valid file). */
+  uses: UseDecl[];
   definitions: Definition[];
   /** The chain or pipeline declarations, in order (exactly one when the file is valid). */
   declarations: Declaration[];
@@ -22,6 +24,12 @@ export interface FileAst extends Node {
 }
 
 export type Definition = LetDef | RuleDef;
+
+/** `use "site.rules"`: that file's `rule` and `let` definitions come into scope. */
+export interface UseDecl extends Node {
+  kind: 'Use';
+  path: StringLit;
+}
 export type Declaration = ChainDecl | PipelineDecl;
 
 export interface LetDef extends Node {
@@ -303,4 +311,18 @@ export function nestedRuns(link: Link): Link[][] {
   if (link.action.kind === 'Block') runs.push(link.action.links);
   if (link.otherwise?.kind === 'Block') runs.push(link.otherwise.links);
   return runs;
+}
+
+/** Whether a node's span holds an offset. */
+export function within(node: Node, at: number): boolean {
+  return node.span.start <= at && at < node.span.end;
+}
+
+/** The innermost link holding an offset, inside `for` blocks too. */
+export function linkAt(links: readonly Link[], at: number): Link | undefined {
+  for (const link of links) {
+    if (!within(link, at)) continue;
+    return (link.kind === 'For' && linkAt(link.links, at)) || link;
+  }
+  return undefined;
 }

@@ -7,55 +7,27 @@
 // declaration is muted anyway, and no IR is produced from a file with errors).
 import type { CstNode, IToken } from 'chevrotain';
 import { dslParser } from '../../grammar/parser.js';
-import { MAX_LINKS } from '../../grammar/limits.js';
 import type * as C from '../../grammar/cst.js';
 import type * as A from './ast.js';
-import { nestedRuns } from './ast.js';
-import { Codes, type DiagnosticSink } from './diagnostics.js';
-import { decodeRegex, decodeSize, decodeString } from './literals.js';
-import type { Span } from './source.js';
+import type { DiagnosticSink } from './diagnostics.js';
+import { decodeRegex, decodeSize } from './literals.js';
+import {
+  closing,
+  converted,
+  elseIf,
+  ident,
+  Incomplete,
+  join,
+  need,
+  reasonLit,
+  stringLit,
+  tokenSpan,
+  type ConversionParts,
+} from './ast-leaves.js';
+import { checkShape } from './shape.js';
 
-/** Thrown when a recovered CST node lacks a piece; caught where an item can be dropped. */
-class Incomplete extends Error {}
-
-function need<T>(items: T[] | undefined, index = 0): T {
-  const item = items?.[index];
-  if (item === undefined) throw new Incomplete();
-  return item;
-}
-
-/** The span of a closing bracket, unless recovery made it up. */
-function closing(tokens: IToken[] | undefined): Span | undefined {
-  const t = tokens?.[0];
-  return t && !t.isInsertedInRecovery ? tokenSpan(t) : undefined;
-}
-
-export function tokenSpan(t: IToken): Span {
-  if (!Number.isFinite(t.startOffset) || t.isInsertedInRecovery) throw new Incomplete();
-  return { start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 };
-}
-
-export function join(a: Span, b: Span): Span {
-  return { start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
-}
-
-export function ident(t: IToken): A.Ident {
-  return { name: t.image, span: tokenSpan(t) };
-}
-
-/** A `{a.b}` of a reason as a Path node, with spans inside the string token. */
-function templatePath(t: IToken, names: string[], offset: number): A.Path {
-  const parts: A.Ident[] = [];
-  let at = t.startOffset + offset + 1;
-  const text = t.image;
-  for (const name of names) {
-    const i = text.indexOf(name, at - t.startOffset);
-    at = t.startOffset + (i < 0 ? at - t.startOffset : i);
-    parts.push({ name, span: { start: at, end: at + name.length } });
-    at += name.length;
-  }
-  return { kind: 'Path', parts, span: { start: parts[0].span.start, end: parts[parts.length - 1].span.end } };
-}
+// The fast parser builds the same leaves; it imports them from here.
+export { converted, elseIf, ident, join, reasonLit, stringLit, tokenSpan, type ConversionParts } from './ast-leaves.js';
 
 /** Predicates named by their first keyword: CST key, operator, words as written. */
 const SIMPLE_PREDICATES: readonly [Exclude<keyof C.PredicateCstChildren, 'value'>, A.PredicateOp, string][] = [
@@ -98,13 +70,19 @@ class AstBuilder extends BaseVisitor implements C.ICstNodeVisitor<unknown, unkno
   }
 
   file(ctx: C.FileCstChildren): Omit<A.FileAst, 'file'> {
+    const uses = this.buildAll<A.UseDecl>(ctx.useDecl);
     const all = [...(ctx.definition ?? []), ...(ctx.chainDecl ?? []), ...(ctx.pipelineDecl ?? [])];
     all.sort((a, b) => (a.location?.startOffset ?? 0) - (b.location?.startOffset ?? 0));
     const items = this.buildAll<A.Definition | A.Declaration>(all);
     const definitions = items.filter((i): i is A.Definition => i.kind === 'Let' || i.kind === 'RuleDef');
     const declarations = items.filter((i): i is A.Declaration => i.kind === 'Chain' || i.kind === 'Pipeline');
     const span = items.length ? join(items[0].span, items[items.length - 1].span) : { start: 0, end: 0 };
-    return { kind: 'File', definitions, declarations, items, span };
+    return { kind: 'File', uses, definitions, declarations, items, span };
+  }
+
+  useDecl(ctx: C.UseDeclCstChildren): A.UseDecl {
+    const path = this.string(need(ctx.StringLit));
+    return { kind: 'Use', path, span: join(tokenSpan(need(ctx.Use)), path.span) };
   }
 
   definition(ctx: C.DefinitionCstChildren): A.Definition {
@@ -368,43 +346,6 @@ class AstBuilder extends BaseVisitor implements C.ICstNodeVisitor<unknown, unkno
   }
 }
 
-/** `as TYPE` (with the type) or `count` (without). */
-export interface ConversionParts {
-  type?: A.Ident;
-  span: Span;
-}
-
-export function converted(of: A.RefOperand | A.HeaderOperand, c: ConversionParts): A.ConvertOperand {
-  return { kind: 'Convert', of, type: c.type, span: join(of.span, c.span) };
-}
-
-/** `else if …`: a block holding that one link, so the IR needs no form of its own for it. */
-export function elseIf(link: A.IfLink): A.BlockAction {
-  return { kind: 'Block', links: [link], span: link.span };
-}
-
-export function stringLit(t: IToken): A.StringLit {
-  return { kind: 'String', value: decodeString(t.image).value, raw: t.image, span: tokenSpan(t) };
-}
-
-/** A reason: a string whose `{path}` parts interpolate; their problems are MM104. */
-export function reasonLit(t: IToken, sink: DiagnosticSink): A.TemplateLit {
-  const decoded = decodeString(t.image, true);
-  const bad = new Set<number>();
-  for (const p of decoded.problems) {
-    if (!p.template) continue;
-    const start = t.startOffset + p.offset;
-    bad.add(p.offset);
-    sink.error({ start, end: start + p.length }, Codes.BadEscape, p.message, p.hint);
-  }
-  const parts: (string | A.Path)[] = [];
-  for (const part of decoded.parts) {
-    if (typeof part === 'string') parts.push(part);
-    else if (!bad.has(part.offset)) parts.push(templatePath(t, part.path, part.offset));
-  }
-  return { ...stringLit(t), parts };
-}
-
 /**
  * Builds the AST of a file. `hadSyntaxErrors` mutes MM203 "no chain or pipeline" when the
  * parser could not salvage the declaration.
@@ -416,65 +357,8 @@ export function buildAst(cst: CstNode, file: string, sink: DiagnosticSink, hadSy
     ast = { ...(builder.visit(cst) as Omit<A.FileAst, 'file'>), file };
   } catch (e) {
     if (!(e instanceof Incomplete)) throw e;
-    ast = { kind: 'File', file, definitions: [], declarations: [], items: [], span: { start: 0, end: 0 } };
+    ast = { kind: 'File', file, uses: [], definitions: [], declarations: [], items: [], span: { start: 0, end: 0 } };
   }
   checkShape(ast, sink, hadSyntaxErrors);
   return ast;
-}
-
-/** MM203: exactly one chain or pipeline, after every definition. */
-export function checkShape(ast: A.FileAst, sink: DiagnosticSink, hadSyntaxErrors: boolean): void {
-  const [first, ...extra] = ast.declarations;
-  if (!first) {
-    if (!hadSyntaxErrors) {
-      sink.error(
-        { start: 0, end: 1 },
-        Codes.NotOneDeclaration,
-        'the file declares no chain or pipeline',
-        "a file ends with one 'chain NAME { … }' or 'pipeline NAME { … }'",
-      );
-    }
-    return;
-  }
-  for (const d of ast.declarations) {
-    const count = d.kind === 'Pipeline' ? d.steps.length : countLinks(d.links);
-    if (count > MAX_LINKS) {
-      const what = d.kind === 'Pipeline' ? 'steps' : 'links';
-      sink.error(
-        d.name.span,
-        Codes.TooLarge,
-        `${d.kind.toLowerCase()} '${d.name.name}' has ${count} ${what}; the limit is ${MAX_LINKS}`,
-        'split it into several chains joined by jump or detour',
-      );
-    }
-  }
-  for (const d of extra) {
-    sink.error(
-      d.name.span,
-      Codes.NotOneDeclaration,
-      `a second ${d.kind === 'Chain' ? 'chain' : 'pipeline'} '${d.name.name}' in one file`,
-      'put each chain or pipeline in its own file, named after it',
-    );
-  }
-  for (const def of ast.definitions) {
-    if (def.span.start > first.span.start) {
-      sink.error(
-        def.name.span,
-        Codes.NotOneDeclaration,
-        `'${def.name.name}' is defined after the ${first.kind === 'Chain' ? 'chain' : 'pipeline'}`,
-        "move 'let' and 'rule' definitions before it",
-      );
-    }
-  }
-}
-
-/** Links of a chain, those inside `for` blocks included; without recursion. */
-function countLinks(links: readonly A.Link[]): number {
-  let n = 0;
-  const todo: (readonly A.Link[])[] = [links];
-  for (let run = todo.pop(); run; run = todo.pop()) {
-    n += run.length;
-    for (const l of run) todo.push(...nestedRuns(l));
-  }
-  return n;
 }

@@ -9,11 +9,9 @@
 // "stale"), taken from the last-good store (a site file's previous good text) or, for a
 // site file overriding a built-in, the built-in. A name with no good version is "broken":
 // a list naming it has its messages shunted, and its diagnostics say why.
-import { readdirSync, readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compile, type CompileResult } from './compile.js';
-import { readSourceFile } from './source.js';
 import { checkChainGraph } from './graph.js';
 import { Codes, diagnostic, formatReport, type Diagnostic } from './diagnostics.js';
 import { buildChain, buildPipeline, type ExecutableChain, type ExecutablePipeline } from './executable.js';
@@ -21,92 +19,39 @@ import type { DslIr } from './ir.js';
 import type { BaseLookup } from './derive.js';
 import type { Registries } from './resolve.js';
 import { registryFingerprint } from '../registry.js';
+import { catalogRules, usesUnchanged } from './catalog-rules.js';
+import type { DirRulesFiles } from './rules-files.js';
+import type { RulesFiles } from './uses.js';
+import {
+  CompileMemo,
+  key,
+  readText,
+  scan,
+  sha,
+  type CatalogDirs,
+  type CatalogEntry,
+  type Compiled,
+  type DslKind,
+  type DslStatus,
+  type Found,
+  type LastGoodStore,
+} from './catalog-parts.js';
 
-export interface CatalogDirs {
-  builtinChains: string;
-  builtinPipelines: string;
-  /** Searched first; a missing directory is fine. */
-  siteChains?: string;
-  sitePipelines?: string;
-}
-
-export type DslKind = 'chain' | 'pipeline';
-
-/** ok: the file is in force; stale: it does not compile, an older good version is; broken: nothing is. */
-export type DslStatus = 'ok' | 'stale' | 'broken';
-
-/** One name of the catalog, compiled or not (for `GET /3.1/chains`). */
-export interface CatalogEntry {
-  name: string;
-  kind: DslKind;
-  file: string;
-  origin: 'builtin' | 'site';
-  /** Some version of the name is in force (status ok or stale). */
-  ok: boolean;
-  status: DslStatus;
-  description?: string;
-  /** The built-in file this site file replaces. */
-  overrides?: string;
-  /** For a stale name: where the version in force comes from. */
-  inForce?: 'last-good' | 'builtin';
-}
-
-/**
- * Where a site file's last good text is kept between reloads and restarts
- * (var/cache/dsl/ in a server). Only site names are stored.
- */
-export interface LastGoodStore {
-  get(kind: DslKind, name: string): string | undefined;
-  put(kind: DslKind, name: string, text: string): void;
-  drop(kind: DslKind, name: string): void;
-  names(kind: DslKind): string[];
-}
-
-/**
- * Compile results by file, text and name set, so a reload recompiles only what changed
- * (and what a change of the name set may change). sweep() forgets what the last build did
- * not use.
- */
-export class CompileMemo {
-  private entries = new Map<string, Compiled>();
-  private used = new Set<string>();
-
-  get(key: string, make: () => Compiled, fresh: (c: Compiled) => boolean = () => true): Compiled {
-    this.used.add(key);
-    let c = this.entries.get(key);
-    if (!c || !fresh(c)) {
-      c = make();
-      this.entries.set(key, c);
-    }
-    return c;
-  }
-
-  sweep(): void {
-    for (const k of this.entries.keys()) if (!this.used.has(k)) this.entries.delete(k);
-    this.used.clear();
-  }
-}
-
-interface Compiled {
-  result: CompileResult;
-  executable?: ExecutableChain | ExecutablePipeline;
-  /** For a derived pipeline: each base it read, and a fingerprint of what it read. */
-  bases?: Map<string, string>;
-}
+// What callers of the catalog name, kept importable from here.
+export {
+  CompileMemo,
+  type CatalogDirs,
+  type CatalogEntry,
+  type DslKind,
+  type DslStatus,
+  type LastGoodStore,
+} from './catalog-parts.js';
 
 export interface LoadOptions {
   /** What the files are compiled against; kept by the catalog (DslCatalog.registry). */
   registry: Registries;
   lastGood?: LastGoodStore;
   memo?: CompileMemo;
-}
-
-interface Found {
-  name: string;
-  kind: DslKind;
-  file: string;
-  origin: 'builtin' | 'site';
-  overrides?: string;
 }
 
 /** What the catalog knows of one name beyond its entry. */
@@ -120,9 +65,6 @@ interface Detail {
   diagnostics: Diagnostic[];
 }
 
-const key = (kind: DslKind, name: string) => `${kind}:${name}`;
-const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-
 export class DslCatalog {
   private constructor(
     /** The registry this catalog's files were compiled against. */
@@ -134,6 +76,8 @@ export class DslCatalog {
     /** Every name found, compiled or not: what jump and detour targets are checked against. */
     readonly allChainNames: ReadonlySet<string>,
     readonly allPipelineNames: ReadonlySet<string>,
+    /** The .rules files as found: what a new text (REST PUT, validate) is compiled against. */
+    readonly rulesFiles: RulesFiles,
   ) {}
 
   /** Reads and compiles every NAME.chain and NAME.pipeline against the registry given. */
@@ -172,7 +116,9 @@ export class DslCatalog {
     const pipelineNames = new Set(entries.filter((f) => f.kind === 'pipeline').map((f) => f.name));
     // What a file compiles to depends on the names around it and on what is registered.
     const names = [...chainNames].sort().join(',') + '|' + [...pipelineNames].sort().join(',');
-    const namesKey = sha(`${names}\0${registryFingerprint(registry)}`);
+    const rules = catalogRules(dirs, registry, options.lastGood);
+    const rulesNames = rules.current.names().join(',');
+    const namesKey = sha(`${names}\0${rulesNames}\0${registryFingerprint(registry)}`);
 
     // A derived pipeline compiles against its base in force, so bases are settled first
     // (settle() recurses through `from`); `deriving` is the chain of pipelines under way.
@@ -188,7 +134,7 @@ export class DslCatalog {
     };
     const baseKey = (name: string) => sha(JSON.stringify(baseLookup(name) ?? null));
 
-    const compileText = (f: Found, text: string): Compiled => {
+    const compileText = (f: Found, text: string, rulesFiles: DirRulesFiles = rules.current): Compiled => {
       const make = (): Compiled => {
         const bases = new Map<string, string>();
         const pipelineBase = (name: string): BaseLookup => {
@@ -196,7 +142,7 @@ export class DslCatalog {
           bases.set(name, sha(JSON.stringify(found ?? null)));
           return found;
         };
-        const result = compile(text, f.file, { chainNames, pipelineNames, registry, pipelineBase });
+        const result = compile(text, f.file, { chainNames, pipelineNames, registry, pipelineBase, rulesFiles });
         const ir = result.ir;
         try {
           const executable =
@@ -216,10 +162,13 @@ export class DslCatalog {
         }
       };
       // A derived pipeline's result holds while each base it read is as it was.
-      const fresh = (c: Compiled) => [...(c.bases ?? [])].every(([name, was]) => baseKey(name) === was);
+      // So does any result while each .rules file it used is as it was.
+      const fresh = (c: Compiled) =>
+        usesUnchanged(c.result.uses, rulesFiles) && [...(c.bases ?? [])].every(([name, was]) => baseKey(name) === was);
+      const set = rulesFiles === rules.current ? 'current' : 'good';
       deriving.push(f);
       try {
-        return memo.get(`${f.kind}\0${f.file}\0${sha(text)}\0${namesKey}`, make, fresh);
+        return memo.get(`${f.kind}\0${f.file}\0${sha(text)}\0${namesKey}\0${set}`, make, fresh);
       } finally {
         deriving.pop();
       }
@@ -258,20 +207,24 @@ export class DslCatalog {
       if (inForce && f.origin === 'site' && store && store.get(f.kind, f.name) !== text && readText(f.file) === text) {
         store.put(f.kind, f.name, text);
       }
-      if (!inForce && f.origin === 'site') {
-        // The last good text of the site file, else the built-in it overrides.
-        const previous = options.lastGood?.get(f.kind, f.name);
-        const fallbacks: [string | undefined, 'last-good' | 'builtin', Found][] = [
-          [previous, 'last-good', f],
-          [
-            f.overrides ? readFileSync(f.overrides, 'utf8') : undefined,
-            'builtin',
-            { ...f, file: f.overrides ?? f.file, origin: 'builtin' },
-          ],
+      if (!inForce && (f.origin === 'site' || rules.anyBroken)) {
+        // The last good text of the site file, else the built-in it overrides; and when a
+        // .rules file is broken, each against the last good .rules texts too.
+        const previous = f.origin === 'site' ? options.lastGood?.get(f.kind, f.name) : undefined;
+        const builtin: Found = { ...f, file: f.overrides ?? f.file, origin: 'builtin' };
+        const original = f.overrides ? readFileSync(f.overrides, 'utf8') : undefined;
+        const good = rules.anyBroken ? rules.good : undefined;
+        const fallbacks: [string | undefined, 'last-good' | 'builtin', Found, DirRulesFiles | undefined][] = [
+          [previous, 'last-good', f, undefined],
+          [text, 'last-good', f, good],
+          [previous, 'last-good', f, good],
+          [original, 'builtin', builtin, undefined],
+          [original, 'builtin', builtin, good],
         ];
-        for (const [older, kindOf, as] of fallbacks) {
-          if (older === undefined || older === text) continue;
-          const c = compileText(as, older);
+        for (const [older, kindOf, as, against] of fallbacks) {
+          if (older === undefined || (older === text && !against)) continue;
+          if (against && !good) continue;
+          const c = compileText(as, older, against);
           if (c.executable) {
             inForce = c;
             inForceSource = older;
@@ -332,7 +285,7 @@ export class DslCatalog {
       }
     }
     memo.sweep();
-    return new DslCatalog(registry, chains, pipelines, details, sources, chainNames, pipelineNames);
+    return new DslCatalog(registry, chains, pipelines, details, sources, chainNames, pipelineNames, rules.current);
   }
 
   /** The chain in force, or undefined if there is none of that name or it never compiled. */
@@ -429,37 +382,4 @@ export class DslCatalog {
   report(): string {
     return formatReport(this.diagnostics(), this.sources);
   }
-}
-
-function readText(file: string): string | undefined {
-  try {
-    return readSourceFile(file);
-  } catch {
-    return undefined;
-  }
-}
-
-function scan(
-  dir: string | undefined,
-  kind: DslKind,
-  origin: 'builtin' | 'site',
-  builtins: Map<string, Found> | undefined,
-): Found[] {
-  if (!dir) return [];
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  const suffix = `.${kind}`;
-  return names
-    .filter((n) => n.endsWith(suffix) && n.length > suffix.length && !n.startsWith('.'))
-    .sort()
-    .map((n) => {
-      const name = n.slice(0, -suffix.length);
-      const over = builtins?.get(key(kind, name));
-      return { name, kind, file: join(dir, n), origin, ...(over ? { overrides: over.file } : {}) };
-    });
 }

@@ -4,6 +4,8 @@
 // checks each summary against the codes table of docs/language.md.
 import { MAX_LITERAL_CHARS, MAX_NESTING } from '../../grammar/limits.js';
 import { Codes, type Code } from './diagnostics.js';
+import { USE_ENTRIES } from './code-guide-uses.js';
+import { EXAMPLE_ENTRIES } from './code-guide-examples.js';
 
 export interface CodeExample {
   /** The file's name: it matters (MM308, MM309). */
@@ -23,22 +25,14 @@ export interface CodeGuideEntry {
   fixed?: CodeExample;
   /** For a code of examples files: the chain the broken and fixed examples run through. */
   subject?: CodeExample;
+  /** Files beside the broken and fixed ones (the .rules files a `use` names). */
+  beside?: CodeExample[];
 }
 
 const chain = (name: string, ...links: string[]): string =>
   `chain ${name} {\n${links.map((l) => `    ${l}\n`).join('')}}\n`;
 const pipeline = (name: string, ...steps: string[]): string =>
   `pipeline ${name} {\n${steps.map((s) => `    ${s}\n`).join('')}}\n`;
-
-/** The chain the examples codes' examples are for, and an examples file with these lines. */
-const GATE: CodeExample = {
-  file: 'gate.chain',
-  text: chain('gate', 'if max-size(limit: 2MB) then reject "too big"', 'accept'),
-};
-const gateExamples = (...lines: string[]): CodeExample => ({
-  file: 'gate.examples',
-  text: `example "big post"\n${lines.map((l) => `    ${l}\n`).join('')}`,
-});
 
 const entries: CodeGuideEntry[] = [
   {
@@ -348,46 +342,7 @@ const entries: CodeGuideEntry[] = [
     broken: { file: 'nowhere.pipeline', text: pipeline('nowhere', 'cook-headers') },
     fixed: { file: 'nowhere.pipeline', text: pipeline('nowhere', 'cook-headers', 'to-outgoing') },
   },
-  {
-    code: Codes.ExampleSyntax,
-    summary:
-      'an [examples](#examples) line that cannot be read: an unknown key, a bad `expect:`, an unknown list ' +
-      'setting, an example without `expect:`',
-    advice:
-      'An example is `example "NAME"` then indented key: value lines and one expect: line ' +
-      '(docs/language.md#examples).',
-    subject: GATE,
-    broken: gateExamples('attachment: big.pdf application/pdf 3MB', 'expect: rejected'),
-    fixed: gateExamples('attachment: big.pdf application/pdf 3MB', 'expect: reject "too big"'),
-  },
-  {
-    code: Codes.ExampleLimit,
-    summary: 'an examples file over a [limit](#examples)',
-    advice: 'Split the examples, or make their messages smaller.',
-    subject: GATE,
-    broken: gateExamples('attachment: big.pdf application/pdf 11MB', 'expect: reject'),
-    fixed: gateExamples('attachment: big.pdf application/pdf 3MB', 'expect: reject'),
-  },
-  {
-    code: Codes.ExampleFailed,
-    summary: 'an example whose message did not get what its `expect:` says',
-    advice:
-      'The chain or pipeline changed what happens to that message: fix the file, or the example if the ' +
-      'change was meant.',
-    subject: GATE,
-    broken: gateExamples('attachment: big.pdf application/pdf 3MB', 'expect: accept'),
-    fixed: gateExamples('attachment: big.pdf application/pdf 3MB', 'expect: reject "too big"'),
-  },
-  {
-    code: Codes.ExampleNotRun,
-    summary:
-      'an example that could not run: a list setting, member or header filter refused, a malformed message, ' +
-      'a pipeline that failed',
-    advice: 'Fix the setting, member or message the example gives; the diagnostic says which.',
-    subject: GATE,
-    broken: gateExamples('list: max_num_recipients = many', 'expect: accept'),
-    fixed: gateExamples('list: max_num_recipients = 10', 'expect: accept'),
-  },
+  ...EXAMPLE_ENTRIES,
 ];
 
 /** Codes drawn by examples files (NAME.examples), not by a chain or pipeline: their examples run through `subject`. */
@@ -398,7 +353,9 @@ export const EXAMPLE_CODES: ReadonlySet<Code> = new Set([
   Codes.ExampleNotRun,
 ]);
 
-export const CODE_GUIDE: ReadonlyMap<Code, CodeGuideEntry> = new Map(entries.map((e) => [e.code, e]));
+export const CODE_GUIDE: ReadonlyMap<Code, CodeGuideEntry> = new Map(
+  [...entries, ...USE_ENTRIES].map((e) => [e.code, e]),
+);
 
 /** Lines of an example wider than this are cut, so a limit's example stays readable. */
 const SHOWN_WIDTH = 100;
@@ -417,6 +374,7 @@ export function explainCode(code: string): string | undefined {
   if (!entry) return undefined;
   const out = [`${entry.code}: ${entry.summary.replace(/`/g, '')}`, '', entry.advice];
   if (entry.subject) out.push('', `For (${entry.subject.file}):`, shown(entry.subject));
+  for (const b of (entry.beside ?? []).slice(0, 2)) out.push('', `Beside it (${b.file}):`, shown(b));
   if (entry.broken) out.push('', `Broken (${entry.broken.file}):`, shown(entry.broken));
   if (entry.fixed) out.push('', `Fixed (${entry.fixed.file}):`, shown(entry.fixed));
   return out.join('\n') + '\n';

@@ -2,7 +2,8 @@
 //   lex + parse (lex-parse.ts) -> AST (build-ast.ts) -> names (resolve.ts) -> IR (lower.ts)
 // Every stage runs even after errors, so one pass reports as much as it can; a syntax error
 // mutes the semantic checks of its own definition, link or step only. Any error means no IR.
-import { buildAst, checkShape } from './build-ast.js';
+import { buildAst } from './build-ast.js';
+import { checkShape } from './shape.js';
 import { parseAstFast } from './fast-parse.js';
 import { Codes, DiagnosticSink, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { MAX_SOURCE_CHARS } from '../../grammar/limits.js';
@@ -11,8 +12,10 @@ import type { DslIr } from './ir.js';
 import type { BaseLookup } from './derive.js';
 import { lex, lexAndParse } from './lex-parse.js';
 import { lower } from './lower.js';
-import { resolve, type Registries } from './resolve.js';
+import { resolve, type Registries, type Resolution } from './resolve.js';
 import { SourceText } from './source.js';
+import { isRulesFile } from './shape.js';
+import { emptyScope, gatherUses, type RulesFiles, type SharedScope, type UseContext, type UsedResult } from './uses.js';
 
 export interface CompileOptions {
   /** Every chain name known (the catalog's); undefined: jump and detour targets are not checked. */
@@ -26,6 +29,10 @@ export interface CompileOptions {
    * the base is not checked and a derived pipeline lowers to its own steps only (never run).
    */
   pipelineBase?: (name: string) => BaseLookup;
+  /** The .rules files `use` may name; undefined: none (every `use` is MM315). */
+  rulesFiles?: RulesFiles;
+  /** Inside the compile of a file that uses this one: the uses under way (uses.ts). */
+  useContext?: UseContext;
 }
 
 export interface CompileResult {
@@ -42,6 +49,12 @@ export interface CompileResult {
   /** The tree, even with errors (for tools: explain, fmt, a language server). */
   ast: FileAst;
   source: SourceText;
+  /** Every .rules file read for `use`, path to text: the result holds while they do. */
+  uses?: ReadonlyMap<string, string>;
+  /** Of a .rules file: its definitions and those it uses, for the files that use it. */
+  exports?: SharedScope;
+  /** What the file's `use` declarations brought in (for tools: definition, completion). */
+  shared?: SharedScope;
 }
 
 /**
@@ -86,7 +99,7 @@ export function syntaxDiagnostics(text: string, file: string): Diagnostic[] {
 
 /** The tree of a file nothing could be salvaged from. */
 function emptyAst(file: string): FileAst {
-  return { kind: 'File', file, definitions: [], declarations: [], items: [], span: { start: 0, end: 0 } };
+  return { kind: 'File', file, uses: [], definitions: [], declarations: [], items: [], span: { start: 0, end: 0 } };
 }
 
 /**
@@ -123,12 +136,51 @@ export function compile(text: string, file: string, options: CompileOptions): Co
 }
 
 function compileChecked(source: SourceText, sink: DiagnosticSink, options: CompileOptions): CompileResult {
-  const { registry, chainNames, pipelineNames, pipelineBase } = options;
+  const { registry, chainNames, pipelineNames, pipelineBase, rulesFiles } = options;
   const { ast, syntaxErrorOffsets } = parse(source, sink);
-  const resolution = resolve(ast, { registry, chainNames, pipelineNames }, sink, syntaxErrorOffsets);
+  const rulesFile = isRulesFile(source.file);
+  const self = source.file.split(/[\\/]/).pop() ?? source.file;
+  const context = options.useContext ?? { stack: rulesFile ? [self] : [], done: new Map(), read: new Map() };
+  const shared = ast.uses.length ? gatherUses(ast, sink, rulesFiles, context, compileUsed(options)) : emptyScope();
+  const definedIn = rulesFiles?.definedIn?.bind(rulesFiles);
+  const env = { registry, chainNames, pipelineNames, shared, definedIn };
+  const resolution = resolve(ast, env, sink, syntaxErrorOffsets);
   const ir = lower(ast, resolution, registry, source, sink, { pipelineBase, pipelineNames, chainNames });
   const diagnostics = sortDiagnostics(sink.items);
   // A derived pipeline compiled with no catalog lacks its base's steps: never one to run.
   const whole = !(ast.declarations[0]?.kind === 'Pipeline' && ast.declarations[0].base && !pipelineBase);
-  return { ir: ir && whole && !hasErrors(diagnostics) ? ir : undefined, lowered: ir, diagnostics, ast, source };
+  const uses = options.useContext ? {} : { uses: context.read };
+  const exports = rulesFile ? { exports: exportsOf(ast, source, shared, resolution) } : {};
+  const out = ir && whole && !hasErrors(diagnostics) ? ir : undefined;
+  const used = ast.uses.length ? { shared } : {};
+  return { ir: out, lowered: ir, diagnostics, ast, source, ...uses, ...exports, ...used };
+}
+
+/** Compiles a used .rules file inside the compile of the file that uses it. */
+function compileUsed(options: CompileOptions) {
+  return (text: string, file: string, useContext: UseContext): UsedResult => {
+    const r = compile(text, file, { ...options, useContext });
+    const names = r.ast.definitions.map((d) => d.name.name);
+    return { diagnostics: r.diagnostics, source: r.source, names, ...(r.exports ? { exports: r.exports } : {}) };
+  };
+}
+
+/** What a .rules file passes on: what it uses, then its own definitions that resolved. */
+function exportsOf(ast: FileAst, source: SourceText, shared: SharedScope, res: Resolution): SharedScope {
+  const from = source.file.split(/[\\/]/).pop() ?? source.file;
+  const own = ast.definitions.filter((d) => !res.muted.has(d)).map((def) => ({ def, from, source }));
+  const paths = new Map(shared.paths);
+  for (const [p, b] of res.paths) paths.set(p, b);
+  return { defs: [...shared.defs, ...own], paths, broken: new Set() };
+}
+
+/** The definitions of a file as written, for finding where a name is defined; none if it does not parse. */
+export function definitionsOf(text: string, file: string): { definitions: FileAst['definitions']; source: SourceText } {
+  const source = new SourceText(file, text);
+  if (text.length > MAX_SOURCE_CHARS) return { definitions: [], source };
+  try {
+    return { definitions: parse(source, new DiagnosticSink(source)).ast.definitions, source };
+  } catch {
+    return { definitions: [], source };
+  }
 }

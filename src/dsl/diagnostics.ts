@@ -59,6 +59,18 @@ export const Codes = {
   UnknownAnchor: 'MM313',
   /** A plain step in a derived pipeline, or an edit in a pipeline with no base. */
   StepPlacement: 'MM314',
+  /** `use` names no .rules file known (or a name that is not NAME.rules). */
+  UnknownUse: 'MM315',
+  /** .rules files that use each other in a loop. */
+  UseCycle: 'MM316',
+  /** More `use` nesting or more used files than src/dsl/uses.ts allows. */
+  UseLimit: 'MM317',
+  /** One name defined in two used files (or twice through them). */
+  SharedDuplicate: 'MM318',
+  /** A file's own `let` or `rule` has the name of one it uses. */
+  ShadowsShared: 'MM319',
+  /** A used .rules file does not compile. */
+  BrokenUse: 'MM320',
   // MM4xx types
   UnknownParam: 'MM401',
   MissingParam: 'MM402',

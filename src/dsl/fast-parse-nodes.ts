@@ -94,9 +94,16 @@ export function literal(t: IToken, type: TokenType): A.Literal {
   }
 }
 
-export function fileAst(items: Item[], file: string): A.FileAst {
+export function useDecl(kw: IToken, path: IToken): A.UseDecl {
+  const lit = stringLit(path);
+  return { kind: 'Use', path: lit, span: join(tokenSpan(kw), lit.span) };
+}
+
+export function fileAst(all: (Item | A.UseDecl)[], file: string): A.FileAst {
+  const uses = all.filter((i): i is A.UseDecl => i.kind === 'Use');
+  const items = all.filter((i): i is Item => i.kind !== 'Use');
   const definitions = items.filter((i): i is A.Definition => i.kind === 'Let' || i.kind === 'RuleDef');
   const declarations = items.filter((i): i is A.Declaration => i.kind === 'Chain' || i.kind === 'Pipeline');
   const span = items.length ? join(items[0].span, items[items.length - 1].span) : { start: 0, end: 0 };
-  return { kind: 'File', definitions, declarations, items, span, file };
+  return { kind: 'File', uses, definitions, declarations, items, span, file };
 }

@@ -17,7 +17,7 @@ import type { DiagnosticSink } from './diagnostics.js';
 import * as N from './fast-parse-nodes.js';
 import { ConditionParser, DECLINED } from './fast-parse-conditions.js';
 
-type Item = A.Definition | A.Declaration;
+type Item = A.Definition | A.Declaration | A.UseDecl;
 
 /** What a link starts with (an action word, or any NAME: an unknown action, MM202 later). */
 const LINK_START: ReadonlySet<TokenType> = new Set([
@@ -47,7 +47,8 @@ class AstParser extends ConditionParser {
     try {
       const items: Item[] = [];
       for (;;) {
-        if (this.at(T.Let) || this.at(T.RuleKw)) items.push(this.definition());
+        if (this.at(T.Use)) items.push(N.useDecl(this.take(T.Use), this.take(T.StringLit)));
+        else if (this.at(T.Let) || this.at(T.RuleKw)) items.push(this.definition());
         else if (this.at(T.Chain)) items.push(this.chainDecl());
         else if (this.at(T.Pipeline)) items.push(this.pipelineDecl());
         else break;

@@ -13,10 +13,10 @@
 // where the author broke a long item (before `then`, `and`, `or`, `when`, or after a rule's
 // `=`).
 import { tokenMatcher } from '../../grammar/chevrotain.js';
-import { joinSpacedSizes } from './lex-parse.js';
-import type { CstElement, CstNode, IToken, TokenType } from 'chevrotain';
+import type { IToken, TokenType } from 'chevrotain';
 import * as T from '../../grammar/tokens.js';
-import { dslParser, parseTokens } from '../../grammar/parser.js';
+import { dslParser } from '../../grammar/parser.js';
+import { findStructure, isReal, isToken, type ItemKind, type Structure } from './format-structure.js';
 import { MAX_SOURCE_CHARS, parseLimitProblem } from '../../grammar/limits.js';
 
 export interface FormatResult {
@@ -34,14 +34,6 @@ const INDENT = '    ';
 
 const is = (token: IToken | undefined, type: TokenType): boolean => token !== undefined && tokenMatcher(token, type);
 const isComment = (token: IToken | undefined): boolean => token !== undefined && token.tokenType === T.Comment;
-
-type ItemKind = 'definition' | 'declaration' | 'if' | 'for' | 'action' | 'step';
-
-interface Structure {
-  items: Map<number, ItemKind>;
-  /** `(` opening an argument list, written against its name: `max-size(limit: 2MB)`. */
-  argParens: Set<number>;
-}
 
 interface Line {
   text: string;
@@ -122,63 +114,6 @@ export function format(text: string): FormatResult {
 }
 
 // ---------------------------------------------------------------------------------------
-// Where items begin, from the concrete syntax tree.
-
-function findStructure(tokens: IToken[], text: string): Structure {
-  const structure: Structure = { items: new Map(), argParens: new Set() };
-  const cst = parseTokens(joinSpacedSizes(tokens, text), 'file');
-  walk(cst, structure);
-  return structure;
-}
-
-const ITEM_RULES: Record<string, ItemKind | undefined> = {
-  definition: 'definition',
-  chainDecl: 'declaration',
-  pipelineDecl: 'declaration',
-  step: 'step',
-  stepEdit: 'step',
-};
-
-/** `inEdit`: the node is inside a `before X: STEP` edit, whose step is not an item of its own. */
-function walk(node: CstNode, structure: Structure, inEdit = false): void {
-  let kind = inEdit && node.name === 'step' ? undefined : ITEM_RULES[node.name];
-  if (node.name === 'link') kind = node.children.ifLink ? 'if' : node.children.For ? 'for' : 'action';
-  if (kind) {
-    // The parser tracks each node's first offset; walking the subtree (a whole chain for its
-    // declaration) is the fallback for nodes recovery made up.
-    const tracked = node.location?.startOffset;
-    const first = tracked !== undefined && Number.isFinite(tracked) ? tracked : firstOffset(node);
-    if (first !== undefined && !structure.items.has(first)) structure.items.set(first, kind);
-  }
-  if (node.name === 'args') {
-    for (const p of node.children.LParen ?? []) if (isToken(p) && isReal(p)) structure.argParens.add(p.startOffset);
-  }
-  for (const children of Object.values(node.children)) {
-    for (const child of children) if (!isToken(child)) walk(child, structure, inEdit || node.name === 'stepEdit');
-  }
-}
-
-function isToken(element: CstElement): element is IToken {
-  return (element as IToken).image !== undefined && (element as CstNode).children === undefined;
-}
-
-/** Tokens the parser made up while recovering have no place in the text. */
-function isReal(token: IToken): boolean {
-  return Number.isFinite(token.startOffset) && !token.isInsertedInRecovery;
-}
-
-function firstOffset(node: CstNode): number | undefined {
-  let best: number | undefined;
-  for (const children of Object.values(node.children)) {
-    for (const child of children) {
-      const at = isToken(child) ? (isReal(child) ? child.startOffset : undefined) : firstOffset(child);
-      if (at !== undefined && (best === undefined || at < best)) best = at;
-    }
-  }
-  return best;
-}
-
-// ---------------------------------------------------------------------------------------
 // Emitting the tokens.
 
 /**
@@ -187,7 +122,7 @@ function firstOffset(node: CstNode): number | undefined {
  */
 const BREAKS_BEFORE: TokenType[] = [T.Then, T.And, T.Or, T.When, T.Else];
 /** Reserved words that always begin an item where they may (not after `.`, not before `:`). */
-const TOP_LEVEL_WORDS: TokenType[] = [T.Let, T.RuleKw, T.Chain, T.Pipeline];
+const TOP_LEVEL_WORDS: TokenType[] = [T.Use, T.Let, T.RuleKw, T.Chain, T.Pipeline];
 
 /** What the layout needs to know of each token before it is placed. */
 interface Placed {
@@ -220,7 +155,7 @@ function place(tokens: IToken[], structure: Structure): Placed[] {
     p.item = structure.items.get(t.startOffset);
     const topLevelWord = TOP_LEVEL_WORDS.some((type) => is(t, type));
     if (!p.item && depth === 0 && !is(prevCode, T.Dot) && !is(p.next, T.Colon) && topLevelWord) {
-      p.item = is(t, T.Let) || is(t, T.RuleKw) ? 'definition' : 'declaration';
+      p.item = is(t, T.Let) || is(t, T.RuleKw) || is(t, T.Use) ? 'definition' : 'declaration';
     }
     if (p.item) itemFirst = t;
     p.afterRuleEquals = is(prevCode, T.Equals) && is(itemFirst, T.RuleKw);

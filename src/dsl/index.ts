@@ -11,6 +11,8 @@ export {
 } from './catalog.js';
 export { CODE_GUIDE, EXAMPLE_CODES, explainCode, type CodeExample, type CodeGuideEntry } from './code-guide.js';
 export { compile, syntaxDiagnostics, type CompileOptions, type CompileResult } from './compile.js';
+export { DirRulesFiles, givenRules, RULES_SUFFIX } from './rules-files.js';
+export type { RulesFiles, SharedDef, SharedScope } from './uses.js';
 export {
   Codes,
   formatDiagnostic,

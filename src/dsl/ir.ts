@@ -26,6 +26,8 @@ export interface ChainIr {
 
 export interface LocalRuleIr {
   at: string;
+  /** A rule brought in by `use`: the .rules file it is written in (its `at`s are of that file). */
+  file?: string;
   description?: string;
   when: CondIr;
 }

@@ -43,11 +43,11 @@ export interface DslStatusFile {
 export class FileLastGoodStore implements LastGoodStore {
   constructor(readonly dir: string) {}
 
-  private file(kind: DslKind, name: string): string {
+  private file(kind: DslKind | 'rules', name: string): string {
     return join(this.dir, `${name}.${kind}`);
   }
 
-  get(kind: DslKind, name: string): string | undefined {
+  get(kind: DslKind | 'rules', name: string): string | undefined {
     try {
       return readFileSync(this.file(kind, name), 'utf8');
     } catch {
@@ -55,7 +55,7 @@ export class FileLastGoodStore implements LastGoodStore {
     }
   }
 
-  put(kind: DslKind, name: string, text: string): void {
+  put(kind: DslKind | 'rules', name: string, text: string): void {
     try {
       mkdirSync(this.dir, { recursive: true });
       writeFileAtomically(this.file(kind, name), text);
@@ -64,11 +64,11 @@ export class FileLastGoodStore implements LastGoodStore {
     }
   }
 
-  drop(kind: DslKind, name: string): void {
+  drop(kind: DslKind | 'rules', name: string): void {
     rmSync(this.file(kind, name), { force: true });
   }
 
-  names(kind: DslKind): string[] {
+  names(kind: DslKind | 'rules'): string[] {
     try {
       const suffix = `.${kind}`;
       return readdirSync(this.dir)
@@ -226,9 +226,9 @@ export class LiveCatalog {
   /** Names, inode, size and mtime of every site file: any write, rename or delete changes it. */
   private siteSignature(): string {
     const parts: string[] = [];
-    for (const [dir, suffix] of [
-      [this.options.dirs.siteChains, '.chain'],
-      [this.options.dirs.sitePipelines, '.pipeline'],
+    for (const [dir, suffixes] of [
+      [this.options.dirs.siteChains, ['.chain', '.rules']],
+      [this.options.dirs.sitePipelines, ['.pipeline']],
     ] as const) {
       if (!dir) continue;
       let names: string[];
@@ -239,7 +239,7 @@ export class LiveCatalog {
         continue;
       }
       for (const n of names.sort()) {
-        if (!n.endsWith(suffix) || n.startsWith('.')) continue;
+        if (!suffixes.some((s) => n.endsWith(s)) || n.startsWith('.')) continue;
         try {
           const s = statSync(join(dir, n));
           parts.push(`${n}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`);

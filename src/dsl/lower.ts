@@ -8,7 +8,7 @@
 // on a file with errors; compile.ts gives it out as `ir` only when there is no error.
 import type * as A from './ast.js';
 import { pathText } from './ast.js';
-import type { DiagnosticSink } from './diagnostics.js';
+import { DiagnosticSink } from './diagnostics.js';
 import type * as I from './ir.js';
 import { IR_VERSION } from './ir.js';
 import type { Registries, Resolution } from './resolve.js';
@@ -48,15 +48,33 @@ export function lower(
 
 class Lowering {
   private readonly targets = new Set<string>();
-  private readonly patterns: PatternChecks;
+  private patterns: PatternChecks;
 
   constructor(
     private readonly res: Resolution,
     private readonly registry: Registries,
-    private readonly source: SourceText,
-    private readonly sink: DiagnosticSink,
+    private source: SourceText,
+    private sink: DiagnosticSink,
   ) {
     this.patterns = new PatternChecks(res, sink);
+  }
+
+  /**
+   * Lowers a definition `use` brought in: its `at`s are of its own file, and its problems were
+   * reported when that file was compiled, so they go nowhere here.
+   */
+  private inFileOf<T>(def: A.Definition, lowerIt: () => T): T {
+    const shared = this.res.shared.get(def);
+    if (!shared) return lowerIt();
+    const saved = [this.source, this.sink, this.patterns] as const;
+    this.source = shared.source;
+    this.sink = new DiagnosticSink(shared.source);
+    this.patterns = new PatternChecks(this.res, this.sink);
+    try {
+      return lowerIt();
+    } finally {
+      [this.source, this.sink, this.patterns] = saved;
+    }
   }
 
   private at(node: A.Node): string {
@@ -65,10 +83,16 @@ class Lowering {
 
   chain(decl: A.ChainDecl, definitions: readonly A.Definition[]): I.ChainIr {
     const rules: Record<string, I.LocalRuleIr> = {};
-    for (const def of definitions) {
+    for (const def of [...this.res.shared.keys(), ...definitions]) {
       if (def.kind !== 'RuleDef' || this.res.muted.has(def)) continue;
       const description = def.description ? { description: def.description.value } : {};
-      rules[def.name.name] = { at: this.at(def), ...description, when: this.cond(def.condition) };
+      const file = this.res.shared.has(def) ? { file: this.res.shared.get(def)!.source.file } : {};
+      rules[def.name.name] = this.inFileOf(def, () => ({
+        at: this.at(def),
+        ...file,
+        ...description,
+        when: this.cond(def.condition),
+      }));
     }
     for (const def of definitions) if (def.kind === 'Let' && !this.res.muted.has(def)) this.value(def.value);
     const links = this.links(decl.links);
@@ -325,7 +349,7 @@ class Lowering {
     if (!b) return FAILED_VALUE;
     switch (b.kind) {
       case 'const':
-        return this.value(b.def.value);
+        return this.inFileOf(b.def, () => this.value(b.def.value));
       case 'setting':
         return KB_SETTINGS.has(b.name) ? { setting: b.name, kb: true } : { setting: b.name };
       case 'msgdata':

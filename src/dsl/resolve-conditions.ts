@@ -35,6 +35,12 @@ export abstract class ConditionResolver {
     protected readonly sink: DiagnosticSink,
   ) {}
 
+  /** The hint for a name a .rules file defines that this file does not use. */
+  private definedElsewhere(name: string): string | undefined {
+    const found = this.env.definedIn?.(name);
+    return found && `defined in ${found.from}:${found.at}; add \`use "${found.from}"\``;
+  }
+
   // ---- conditions
 
   protected condition(c: A.Condition): void {
@@ -166,7 +172,8 @@ export abstract class ConditionResolver {
       const candidates = this.inPipeline ? [] : [...this.env.registry.rules.names(), ...this.rules.keys()];
       const hint = this.later.has(head.name)
         ? `'${head.name}' is defined further down; move its definition up`
-        : suggest(head.name, candidates, 'rules', 'mailman components rules');
+        : ((this.inPipeline ? undefined : this.definedElsewhere(head.name)) ??
+          suggest(head.name, candidates, 'rules', 'mailman components rules'));
       this.sink.error(head.span, Codes.UnknownRule, `unknown rule '${head.name}'`, hint);
       return;
     }
@@ -218,7 +225,7 @@ export abstract class ConditionResolver {
       }
       const hint = this.later.has(name)
         ? `'${name}' is defined further down; move its definition up`
-        : didYouMean(name, [...this.lets.keys(), ...this.loopVars.keys(), ...ROOTS]);
+        : (this.definedElsewhere(name) ?? didYouMean(name, [...this.lets.keys(), ...this.loopVars.keys(), ...ROOTS]));
       this.sink.error(path.span, Codes.UnknownName, `unknown name '${name}'`, hint);
       return undefined;
     }

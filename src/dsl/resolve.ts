@@ -9,7 +9,7 @@
 // A declaration holding a syntax error is skipped: its tree is incomplete, and its real
 // problem was already reported.
 import type * as A from './ast.js';
-import { nestedRuns, pathText } from './ast.js';
+import { linkAt, nestedRuns, pathText, within } from './ast.js';
 import { Codes, type DiagnosticSink } from './diagnostics.js';
 import { didYouMean, habit, suggest } from './suggest.js';
 import { MAX_NESTING } from '../../grammar/limits.js';
@@ -19,6 +19,7 @@ import { NestingDepths } from './nesting.js';
 import { ROOTS, type RootedBinding } from './resolve-paths.js';
 import { reasonSpecial } from './reasons.js';
 import { ConditionResolver } from './resolve-conditions.js';
+import { whereDefined, type SharedDef, type SharedScope } from './uses.js';
 
 /** What names are resolved against: the part of a Registry (src/registry.ts) files can name. */
 export interface Registries {
@@ -35,6 +36,10 @@ export interface ResolveEnv {
   chainNames?: ReadonlySet<string>;
   /** Every pipeline name in the catalog (for MM309 on a jump to a pipeline). */
   pipelineNames?: ReadonlySet<string>;
+  /** What the file's `use` declarations bring in (uses.ts). */
+  shared?: SharedScope;
+  /** Where a .rules file not used defines a name: the hint of an unknown name. */
+  definedIn?: (name: string) => { from: string; at: string } | undefined;
 }
 
 /** What a path denotes. */
@@ -54,6 +59,8 @@ export interface Resolution {
   muted: Set<A.Node>;
   /** Declarations holding a syntax error: checked link by link, but never lowered for the graph. */
   broken: Set<A.Declaration>;
+  /** Definitions brought in by `use`, with the file they are written in. */
+  shared: Map<A.Definition, SharedDef>;
 }
 
 const ACTION_WORDS = ['accept', 'hold', 'reject', 'discard', 'defer', 'stop', 'jump', 'detour', 'run', 'if', 'for'];
@@ -74,7 +81,7 @@ export function resolve(
   const r = new Resolver(env, sink);
   r.mute(ast.items, syntaxErrorOffsets);
   r.file(ast);
-  return { paths: r.paths, muted: r.muted, broken: r.broken, sources: r.sources };
+  return { paths: r.paths, muted: r.muted, broken: r.broken, sources: r.sources, shared: r.shared };
 }
 
 class Resolver extends ConditionResolver {
@@ -83,6 +90,8 @@ class Resolver extends ConditionResolver {
   private readonly depths = new NestingDepths();
 
   readonly broken = new Set<A.Declaration>();
+  readonly shared = new Map<A.Definition, SharedDef>();
+  private readonly sharedNames = new Map<string, SharedDef>();
 
   /**
    * Each syntax error mutes the smallest thing it falls in: a definition, or the link or step
@@ -104,7 +113,24 @@ class Resolver extends ConditionResolver {
     }
   }
 
+  /** The definitions `use` brought in, resolved in their own file: in scope before the file's own. */
+  private useShared(scope: SharedScope | undefined): void {
+    if (!scope) return;
+    // MM320 at the `use` says why these are missing: no MM301 at every use of them as well.
+    for (const name of scope.broken) this.tooDeep.add(name);
+    for (const [p, b] of scope.paths) this.paths.set(p, b);
+    for (const s of scope.defs) {
+      const def = s.def;
+      this.depths.remember(def.name.name, this.depths.measure(def));
+      if (def.kind === 'Let') this.lets.set(def.name.name, def);
+      else this.rules.set(def.name.name, def);
+      this.shared.set(def, s);
+      this.sharedNames.set(def.name.name, s);
+    }
+  }
+
   file(ast: A.FileAst): void {
+    this.useShared(this.env.shared);
     this.later = new Set(ast.definitions.map((d) => d.name.name));
     for (const def of ast.definitions) {
       this.later.delete(def.name.name);
@@ -141,6 +167,18 @@ class Resolver extends ConditionResolver {
 
   private define(def: A.Definition): void {
     const name = def.name.name;
+    const used = this.sharedNames.get(name);
+    if (used) {
+      // An error, not a quiet override: a chain would run a rule of the same name as the
+      // shared one but of other meaning, and a reader of either file could not tell.
+      this.sink.error(
+        def.name.span,
+        Codes.ShadowsShared,
+        `'${name}' is already defined at ${whereDefined(used)}, which this file uses`,
+        'give this definition a name of its own, or drop it and use the shared one',
+      );
+      return;
+    }
     if (this.lets.has(name) || this.rules.has(name)) {
       this.sink.error(def.name.span, Codes.Duplicate, `'${name}' is already defined in this file`);
       return;
@@ -347,17 +385,4 @@ class Resolver extends ConditionResolver {
       this.inPipeline = false;
     }
   }
-}
-
-function within(node: A.Node, at: number): boolean {
-  return node.span.start <= at && at < node.span.end;
-}
-
-/** The innermost link holding an offset, inside `for` blocks too. */
-function linkAt(links: readonly A.Link[], at: number): A.Link | undefined {
-  for (const link of links) {
-    if (!within(link, at)) continue;
-    return (link.kind === 'For' && linkAt(link.links, at)) || link;
-  }
-  return undefined;
 }

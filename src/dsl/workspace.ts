@@ -11,6 +11,7 @@ import type { ChainIr } from './ir.js';
 import type { BaseLookup } from './derive.js';
 import type { Registries } from './resolve.js';
 import { readSourceFile, type SourceText } from './source.js';
+import { DirRulesFiles } from './rules-files.js';
 
 export type FileOrigin = 'builtin' | 'site' | 'given';
 
@@ -43,7 +44,7 @@ export interface WorkspaceResult {
 /** What a file declares: its first declaration after comments and definitions. */
 const DECLARED_KIND = /^\s*(?:#[^\n]*\n\s*)*(?:(?:let|rule)\b[\s\S]*?)?\b(chain|pipeline)\s/m;
 
-/** NAME.chain and NAME.pipeline files of a directory, sorted; none when it does not exist. */
+/** NAME.chain, NAME.pipeline and NAME.rules files of a directory, sorted; none when it does not exist. */
 export function dslFilesIn(
   dir: string | undefined,
   origin: FileOrigin,
@@ -58,7 +59,7 @@ export function dslFilesIn(
     throw e;
   }
   return names
-    .filter((n) => /^.+\.(chain|pipeline)$/.test(n))
+    .filter((n) => /^.+\.(chain|pipeline|rules)$/.test(n))
     .sort()
     .map((n) => ({ file: show(join(dir, n)), path: join(dir, n), origin }));
 }
@@ -81,14 +82,27 @@ function real(path: string): string {
  * (built-in, then site, then given); a site or given file overriding a built-in gets MM310;
  * two given files of one name get MM307.
  */
-export function checkWorkspace(files: readonly DslFile[], options: { registry: Registries }): WorkspaceResult {
+export function checkWorkspace(
+  files: readonly DslFile[],
+  options: {
+    registry: Registries;
+    /** Where else `use` looks (the directories of given files). */ rulesDirs?: string[];
+  },
+): WorkspaceResult {
   // A file named twice (a site file also given on the command line) is checked once, as given.
   const last = new Map<string, number>();
   files.forEach((f, i) => last.set(real(f.path), i));
   const unique = files.filter((f, i) => last.get(real(f.path)) === i);
   const read = unique.map((f) => ({ ...f, ...nameOf(f.path), text: readSourceFile(f.path) }));
   // Undeclared kinds (an odd extension) take the kind their text declares.
-  for (const f of read) f.kind ??= DECLARED_KIND.exec(f.text)?.[1] as 'chain' | 'pipeline' | undefined;
+  for (const f of read) {
+    if (!f.path.endsWith('.rules')) f.kind ??= DECLARED_KIND.exec(f.text)?.[1] as 'chain' | 'pipeline' | undefined;
+  }
+  // `use` finds the .rules files among these (later ones first, as for chains), then in rulesDirs.
+  const rulesGiven = new Map(
+    read.filter((f) => f.path.endsWith('.rules')).map((f) => [basename(f.path), { file: f.file, text: f.text }]),
+  );
+  const rulesFiles = new DirRulesFiles(options.rulesDirs ?? [], rulesGiven);
   const chosen = new Map<string, (typeof read)[number]>();
   const builtins = new Map<string, (typeof read)[number]>();
   for (const f of read) {
@@ -113,7 +127,8 @@ export function checkWorkspace(files: readonly DslFile[], options: { registry: R
     if (done) return done;
     deriving.push(f.kind === 'pipeline' ? f.name : '');
     try {
-      const result = compile(f.text, f.file, { chainNames, pipelineNames, registry: options.registry, pipelineBase });
+      const registry = options.registry;
+      const result = compile(f.text, f.file, { chainNames, pipelineNames, registry, pipelineBase, rulesFiles });
       results.set(f, result);
       return result;
     } finally {

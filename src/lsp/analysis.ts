@@ -48,6 +48,7 @@ export class Analyses {
       chainNames: this.workspace.names('chain'),
       pipelineNames: this.workspace.names('pipeline'),
       pipelineBase: (name) => this.base(name, [self]),
+      rulesFiles: this.workspace.rulesFiles(),
     });
     const analysis: Analysis = { doc, file, kind: kindOf(file, result.ast), result };
     this.cache.set(doc.uri, { version: doc.version, generation: this.workspace.generation, analysis });

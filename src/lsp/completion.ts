@@ -125,6 +125,13 @@ export function completion(
     for (const def of ast.definitions) {
       items.add(def.name.name, CompletionItemKind.Variable, def.kind === 'Let' ? 'constant' : 'rule of this file');
     }
+    for (const s of analysis.result.shared?.defs ?? []) {
+      items.add(
+        s.def.name.name,
+        CompletionItemKind.Variable,
+        `${s.def.kind === 'Let' ? 'constant' : 'rule'} of ${s.from}`,
+      );
+    }
     items.components(registry, 'rule');
     for (const root of ['list', 'msgdata', 'site']) items.add(root, CompletionItemKind.Module, `${root}.…`);
     items.typed(

@@ -54,17 +54,31 @@ export function definition(
   registry: Registries,
   openText: OpenText,
 ): Location | null {
-  const found = locate(analysis.result.ast, analysis.doc.offsetAt(params.position));
+  const offset = analysis.doc.offsetAt(params.position);
+  // `use "x.rules"`: the file itself.
+  const use = analysis.result.ast.uses.find((u) => u.path.span.start <= offset && offset < u.path.span.end);
+  if (use) {
+    const file = workspace.rulesFiles().read(use.path.value)?.file;
+    return file
+      ? { uri: pathToFileURL(file).href, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }
+      : null;
+  }
+  const found = locate(analysis.result.ast, offset);
   if (!found) return null;
-  const meaning = meaningOf(analysis.result.ast, registry, found);
+  const meaning = meaningOf(analysis.result.ast, registry, found, analysis.result.shared?.defs);
   const here = (span: { start: number; end: number }): Location => ({
     uri: analysis.doc.uri,
     range: spanRange(analysis.doc, span),
   });
   switch (meaning?.kind) {
     case 'let':
-    case 'local-rule':
-      return here(meaning.def.name.span);
+    case 'local-rule': {
+      const shared = meaning.shared;
+      if (!shared) return here(meaning.def.name.span);
+      // In the .rules file, at the name as that file's text has it.
+      const doc = TextDocument.create(pathToFileURL(shared.source.file).href, 'mailman-dsl', 0, shared.source.text);
+      return { uri: doc.uri, range: spanRange(doc, meaning.def.name.span) };
+    }
     case 'loop-variable':
     case 'loop-field':
       return here(meaning.loop.variable.span);

@@ -103,7 +103,7 @@ export function hover(analysis: Analysis, ctx: HoverContext, params: HoverParams
   const offset = analysis.doc.offsetAt(params.position);
   const found = locate(analysis.result.ast, offset);
   if (!found) return null;
-  const meaning = meaningOf(analysis.result.ast, registry, found);
+  const meaning = meaningOf(analysis.result.ast, registry, found, analysis.result.shared?.defs);
   if (!meaning) return null;
   const span =
     found.kind === 'path'

@@ -2,12 +2,13 @@
 // file's `let` and `rule` definitions, the `for` loops around it, the registry, and the
 // language's own tables (src/dsl/vocabulary.ts). Hover shows it; definition jumps to it.
 import type { Component, ParamSpec } from '../registry.js';
-import { pathText, rootedPathType, type Ast, type Registries, type Ty } from '../dsl/index.js';
+import { pathText, rootedPathType, type Ast, type Registries, type SharedDef, type Ty } from '../dsl/index.js';
 import type { ArgOwner, Found } from './locate.js';
 
 export type Meaning =
-  | { kind: 'let'; def: Ast.LetDef }
-  | { kind: 'local-rule'; def: Ast.RuleDef }
+  /** `shared`: brought in by `use`, written in that .rules file. */
+  | { kind: 'let'; def: Ast.LetDef; shared?: SharedDef }
+  | { kind: 'local-rule'; def: Ast.RuleDef; shared?: SharedDef }
   | { kind: 'component'; what: 'rule' | 'effect' | 'handler' | 'link source'; component: Component }
   | { kind: 'loop-variable'; loop: Ast.ForLink; source?: Component & { fields?: Record<string, string> } }
   | { kind: 'loop-field'; loop: Ast.ForLink; field: string; type?: string }
@@ -31,6 +32,7 @@ function pathMeaning(
   ast: Ast.FileAst,
   registry: Registries,
   found: Extract<Found, { kind: 'path' }>,
+  shared: readonly SharedDef[],
 ): Meaning | undefined {
   const names = found.path.parts.map((p) => p.name);
   const head = names[0];
@@ -44,6 +46,9 @@ function pathMeaning(
     const def = ast.definitions.find((d) => d.name.name === head);
     if (def?.kind === 'Let') return { kind: 'let', def };
     if (def?.kind === 'RuleDef') return { kind: 'local-rule', def };
+    const used = shared.find((s) => s.def.name.name === head);
+    if (used?.def.kind === 'Let') return { kind: 'let', def: used.def, shared: used };
+    if (used?.def.kind === 'RuleDef') return { kind: 'local-rule', def: used.def, shared: used };
     const rule = registry.rules.get(head);
     if (rule) return { kind: 'component', what: 'rule', component: rule };
   }
@@ -53,10 +58,15 @@ function pathMeaning(
   return { kind: 'typed', text: names.join('.'), type, what: ROOT_WHAT[head] ?? 'message value' };
 }
 
-export function meaningOf(ast: Ast.FileAst, registry: Registries, found: Found): Meaning | undefined {
+export function meaningOf(
+  ast: Ast.FileAst,
+  registry: Registries,
+  found: Found,
+  shared: readonly SharedDef[] = [],
+): Meaning | undefined {
   switch (found.kind) {
     case 'path':
-      return pathMeaning(ast, registry, found);
+      return pathMeaning(ast, registry, found, shared);
     case 'definition':
       return found.def.kind === 'Let' ? { kind: 'let', def: found.def } : { kind: 'local-rule', def: found.def };
     case 'handler': {

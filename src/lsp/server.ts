@@ -1,5 +1,5 @@
-// `mailman lsp`: a language server (LSP 3.17, JSON-RPC over stdio) for .chain and .pipeline
-// files, and the .examples files beside them (examples.ts). Framing, capabilities and
+// `mailman lsp`: a language server (LSP 3.17, JSON-RPC over stdio) for .chain, .pipeline and
+// .rules files, and the .examples files beside them (examples.ts). Framing, capabilities and
 // incremental document sync are Microsoft's vscode-languageserver; every answer comes from the
 // compiler and the registry (one module per capability in this folder). A request that fails
 // is answered with an error and the server goes on: an editor must never lose its language
@@ -115,7 +115,7 @@ export function startLanguageServer(options: LspOptions): Connection {
     }
     if (watchFiles) {
       void connection.client.register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: '**/*.{chain,pipeline,examples}' }],
+        watchers: [{ globPattern: '**/*.{chain,pipeline,rules,examples}' }],
       });
     }
   });

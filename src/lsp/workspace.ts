@@ -7,7 +7,7 @@
 // definition in it is asked for.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dslFilesIn, expectedFromFile } from '../dsl/index.js';
+import { DirRulesFiles, dslFilesIn, expectedFromFile } from '../dsl/index.js';
 
 /** Files indexed at most, over every directory: a huge folder opened by mistake stays cheap. */
 export const MAX_INDEXED_FILES = 10_000;
@@ -40,6 +40,7 @@ export class LspWorkspace {
   private files = new Map<string, string>();
   /** Bumped on each rescan, so analyses made against older names are redone. */
   generation = 0;
+  private rules: DirRulesFiles | undefined;
 
   constructor(
     private readonly builtinDirs: readonly string[],
@@ -87,7 +88,14 @@ export class LspWorkspace {
       }
     }
     this.files = files;
+    this.rules = undefined;
     this.generation++;
+  }
+
+  /** The .rules files `use` finds: later directories first, as for chains (read when asked). */
+  rulesFiles(): DirRulesFiles {
+    this.rules ??= new DirRulesFiles([...this.directories()].reverse());
+    return this.rules;
   }
 
   names(kind: DslKindName): Set<string> {

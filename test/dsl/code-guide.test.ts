@@ -25,16 +25,22 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const builtins = [...dslFilesIn(CHAINS_DIR, 'builtin'), ...dslFilesIn(PIPELINES_DIR, 'builtin')];
 
 /** The example validated with the built-in files, as `mailman validate FILE` would: its diagnostics. */
-function validate(example: CodeExample) {
+function validate(example: CodeExample, beside: readonly CodeExample[] = []) {
   const path = join(dir, example.file);
+  const others = beside.map((b) => ({ file: b.file, path: join(dir, b.file), origin: 'given' as const }));
+  beside.forEach((b, i) => writeFileSync(others[i].path, b.text));
   writeFileSync(path, example.text);
   try {
-    const ws = checkWorkspace([...builtins, { file: example.file, path, origin: example.origin ?? 'given' }], {
-      registry,
-    });
+    const ws = checkWorkspace(
+      [...builtins, ...others, { file: example.file, path, origin: example.origin ?? 'given' }],
+      {
+        registry,
+      },
+    );
     return ws.diagnostics.filter((d) => d.file === example.file);
   } finally {
     rmSync(path, { force: true });
+    for (const o of others) rmSync(o.path, { force: true });
   }
 }
 
@@ -52,12 +58,12 @@ for (const entry of CODE_GUIDE.values()) {
   if (!entry.broken || !entry.fixed || entry.subject) continue;
   const { broken, fixed } = entry;
   test(`${entry.code}: the broken example draws it, the fix is clean`, () => {
-    const drawn = validate(broken);
+    const drawn = validate(broken, entry.beside);
     assert.ok(
       drawn.some((d) => d.code === entry.code),
       `${broken.file} draws ${drawn.map((d) => `${d.code} ${d.message}`).join('; ') || 'nothing'}`,
     );
-    const left = validate(fixed).filter((d) => d.severity !== 'note');
+    const left = validate(fixed, entry.beside).filter((d) => d.severity !== 'note');
     assert.deepEqual(
       left.map((d) => `${d.line}:${d.column} ${d.code} ${d.message}`),
       [],

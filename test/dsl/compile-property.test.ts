@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { compile, format, type PipelineIr } from '../../src/dsl/index.js';
 import { registry } from '../helpers/registry.js';
+import { DirRulesFiles, givenRules } from '../../src/dsl/rules-files.js';
 import { CHAINS_DIR, PIPELINES_DIR } from './support.js';
 
 const REAL = [
@@ -399,5 +400,59 @@ test('generated programs with blocks, else, header numbers, counts and parts loo
       assert.deepEqual(placeless(again.ir), placeless(result.ir), `formatting changed the IR of:\n${text}`);
     }),
     { numRuns: 150 },
+  );
+});
+
+/**
+ * Definitions moved out of a chain into .rules files it uses (some into a second file the first
+ * one uses) mean the same: the IR is the one of the chain with the definitions written in it,
+ * and formatting the .rules files changes nothing.
+ */
+test('definitions moved into .rules files the chain uses compile to the same IR', () => {
+  const definitions = fc.array(fc.tuple(testText(false), fc.boolean()), { minLength: 1, maxLength: 5 });
+  fc.assert(
+    fc.property(definitions, fc.nat(), linksArb(0, false), (defs, cut, links) => {
+      const lines = defs.map(([c, isRule], i) =>
+        isRule ? `rule r${i} "shared ${i}" = ${c}` : `let v${i} = ${i + 1}KB`,
+      );
+      const uses = defs.map(([, isRule], i) =>
+        isRule ? `    if r${i} then hold` : `    if max-size(limit: v${i}) then reject`,
+      );
+      const chain = (head: string[]) => [...head, '', 'chain x {', ...uses, ...links, '    accept', '}', ''].join('\n');
+      const k = cut % (lines.length + 1);
+      const deep = lines.slice(0, k).join('\n') + '\n';
+      const top = ['use "deep.rules"', '', ...lines.slice(k), ''].join('\n');
+      const rulesFiles = new DirRulesFiles(
+        [],
+        givenRules([
+          { file: 'top.rules', text: top },
+          { file: 'deep.rules', text: deep },
+        ]),
+      );
+      const inline = compile(chain(lines), 'x.chain', NAMES);
+      const shared = compile(chain(['use "top.rules"']), 'x.chain', { ...NAMES, rulesFiles });
+      assert.deepEqual(
+        shared.diagnostics.filter((d) => d.severity === 'error'),
+        [],
+        `${top}\n${deep}`,
+      );
+      assert.ok(inline.ir, 'the inline version compiles');
+      assert.deepEqual(placeless(shared.ir), placeless(inline.ir));
+      for (const text of [top, deep]) {
+        const once = format(text);
+        assert.equal(once.skipped, undefined, `${once.reason}\n${text}`);
+        assert.equal(format(once.text).text, once.text, `not idempotent:\n${text}`);
+      }
+      const formatted = new DirRulesFiles(
+        [],
+        givenRules([
+          { file: 'top.rules', text: format(top).text },
+          { file: 'deep.rules', text: format(deep).text },
+        ]),
+      );
+      const again = compile(chain(['use "top.rules"']), 'x.chain', { ...NAMES, rulesFiles: formatted });
+      assert.deepEqual(placeless(again.ir), placeless(shared.ir));
+    }),
+    { numRuns: 100 },
   );
 });

@@ -49,7 +49,7 @@ function agree(text: string, file?: string): boolean {
 
 const dirFiles = (dir: string) =>
   readdirSync(dir)
-    .filter((f) => /\.(chain|pipeline)$/.test(f))
+    .filter((f) => /\.(chain|pipeline|rules)$/.test(f))
     .map((f) => join(dir, f));
 
 test('the built-in files: the fast path builds the same AST', () => {

@@ -27,14 +27,14 @@ import { CHAINS_DIR, PIPELINES_DIR, ROOT } from './support.js';
 const FIXTURES = join(ROOT, 'test', 'dsl', 'fmt-fixtures');
 const EXPECTED = join(FIXTURES, 'expected');
 
-/** Every .chain and .pipeline file below a directory (none if it does not exist). */
+/** Every .chain, .pipeline and .rules file below a directory (none if it does not exist). */
 function dslFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   const found: string[] = [];
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) found.push(...dslFiles(path));
-    else if (name.endsWith('.chain') || name.endsWith('.pipeline')) found.push(path);
+    else if (['.chain', '.pipeline', '.rules'].some((ext) => name.endsWith(ext))) found.push(path);
   }
   return found;
 }

@@ -8,11 +8,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Codes } from '../../src/dsl/index.js';
+import { MAX_USE_FILES } from '../../src/dsl/uses.js';
 import { ROOT } from './support.js';
 
 const run = promisify(execFile);
@@ -40,13 +41,15 @@ async function validate(...args: string[]): Promise<{ stdout: string; stderr: st
   }
 }
 
+// .rules files are goldens too, except shared-*.rules: the files the goldens `use` (one broken on purpose).
 const files = readdirSync(join(ROOT, GOLDEN))
-  .filter((f) => /\.(chain|pipeline)$/.test(f))
+  .filter((f) => /\.(chain|pipeline)$/.test(f) || (f.endsWith('.rules') && !f.startsWith('shared-')))
   .sort();
 
 test('the corpus is large and every file is named after what it declares', () => {
   assert.ok(files.length >= 45, `${files.length} golden files`);
   for (const f of files) {
+    if (f.endsWith('.rules')) continue; // declares no chain or pipeline
     const text = readFileSync(join(ROOT, GOLDEN, f), 'utf8');
     const name = f.replace(/\.(chain|pipeline)$/, '');
     // Files about MM203/MM308 are the exceptions that prove the rule.
@@ -68,6 +71,31 @@ for (const f of files) {
     assert.equal(code, 1, 'every golden file has at least one error');
   });
 }
+
+// MM317 needs more .rules files than the corpus should hold: they are written for the test,
+// under test-output/ so the paths in the report are the same on every run.
+test('golden use-limit.chain (65 generated .rules files beside it)', async () => {
+  const dir = join('test-output', 'golden-use-limit');
+  rmSync(join(ROOT, dir), { recursive: true, force: true });
+  mkdirSync(join(ROOT, dir), { recursive: true });
+  try {
+    const uses: string[] = [];
+    for (let i = 0; i <= MAX_USE_FILES; i++) {
+      writeFileSync(join(ROOT, dir, `part${i}.rules`), `let part${i} = ${i}\n`);
+      uses.push(`use "part${i}.rules"`);
+    }
+    writeFileSync(join(ROOT, dir, 'use-limit.chain'), `${uses.join('\n')}\n\nchain use-limit {\n    accept\n}\n`);
+    const { stdout, stderr, code } = await validate(join(dir, 'use-limit.chain'));
+    assert.equal(stderr, '');
+    for (const m of stdout.matchAll(/^\S+:\d+:\d+: (?:error|warning|note) (MM\d{3}):/gm)) seen.add(m[1]);
+    const expectedFile = join(ROOT, GOLDEN, 'use-limit.chain.expected');
+    if (UPDATE) writeFileSync(expectedFile, stdout);
+    assert.equal(stdout, readFileSync(expectedFile, 'utf8'));
+    assert.equal(code, 1);
+  } finally {
+    rmSync(join(ROOT, dir), { recursive: true, force: true });
+  }
+});
 
 /**
  * MM206 is what compile() says when a stage throws: no well-formed or broken file can produce
@@ -139,7 +167,7 @@ test('usage errors exit 2; --strict fails on warnings; --format json gives the d
   }
 });
 
-test('validate DIR checks each .chain and .pipeline in it; any other file is refused, naming the extensions', async () => {
+test('validate DIR checks each .chain, .pipeline and .rules in it; any other file is refused, naming the extensions', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'validate-dir-'));
   try {
     writeFileSync(join(dir, 'good.chain'), 'chain good {\n    accept\n}\n');
@@ -159,13 +187,13 @@ test('validate DIR checks each .chain and .pipeline in it; any other file is ref
     assert.equal(txt.code, 2);
     assert.match(
       txt.stderr,
-      /notes\.txt: not a chain or pipeline file: a file's name is NAME\.chain or NAME\.pipeline/,
+      /notes\.txt: not a chain, pipeline or rules file: a file's name is NAME\.chain or NAME\.pipeline, after what it declares, or NAME\.rules/,
     );
     const empty = mkdtempSync(join(tmpdir(), 'validate-empty-'));
     try {
       const none = await validate(empty);
       assert.equal(none.code, 2);
-      assert.match(none.stderr, /no \.chain or \.pipeline files in/);
+      assert.match(none.stderr, /no \.chain, \.pipeline or \.rules files in/);
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }

@@ -227,6 +227,97 @@ test('mailman lsp answers an editor over stdio: diagnostics, hover, completion, 
   }
 });
 
+const SITE_RULES =
+  '# Shared by the site\'s chains.\nlet big = 2MB\nrule spammy "flagged" = header "X-Spam-Flag" is "YES"\n';
+const MEMBERS = [
+  'use "site.rules"',
+  '',
+  'chain members {',
+  '    if spammy then hold',
+  '    if max-size(limit: big) then reject',
+  '    accept',
+  '}',
+  '',
+].join('\n');
+
+test('mailman lsp and shared definitions: a .rules file checked, definition into it and to it, completion of its names', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'lsp-rules-'));
+  const proc = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'mailman.js'), 'lsp', '--stdio'], { cwd: root });
+  const client = new Client(proc);
+  try {
+    mkdirSync(join(root, 'chains'));
+    writeFileSync(join(root, 'chains', 'site.rules'), SITE_RULES);
+    const uri = (name: string) => pathToFileURL(join(root, 'chains', name)).href;
+    const open = (name: string, text: string) =>
+      client.notify('textDocument/didOpen', {
+        textDocument: { uri: uri(name), languageId: 'mailman-dsl', version: 1, text },
+      });
+    const at = (name: string, line: number, character: number) => ({
+      textDocument: { uri: uri(name) },
+      position: { line, character },
+    });
+    await client.result('initialize', {
+      processId: null,
+      rootUri: pathToFileURL(root).href,
+      workspaceFolders: [{ uri: pathToFileURL(root).href, name: 'site' }],
+      capabilities: {},
+    });
+    client.notify('initialized', {});
+
+    // A .rules file is checked as validate checks it; a chain using a sound one is clean.
+    open('broken.rules', 'let limit = nowhere\n');
+    const broken = await client.diagnostics(uri('broken.rules'), 1);
+    assert.deepEqual(
+      broken.diagnostics.map((d) => [d.code, d.range]),
+      [['MM304', { start: { line: 0, character: 12 }, end: { line: 0, character: 19 } }]],
+    );
+    open('members.chain', MEMBERS);
+    assert.deepEqual((await client.diagnostics(uri('members.chain'), 1)).diagnostics, []);
+
+    // A shared rule and a shared constant go to their definitions in site.rules …
+    const toRule = await client.result<{ uri: string; range: Range }>(
+      'textDocument/definition',
+      at('members.chain', 3, 9),
+    );
+    assert.deepEqual(toRule, {
+      uri: uri('site.rules'),
+      range: { start: { line: 2, character: 5 }, end: { line: 2, character: 11 } },
+    });
+    const toLet = await client.result<{ uri: string; range: Range }>(
+      'textDocument/definition',
+      at('members.chain', 4, 25),
+    );
+    assert.deepEqual(toLet.range, { start: { line: 1, character: 4 }, end: { line: 1, character: 7 } });
+    // … and the `use` string to the file.
+    const toFile = await client.result<{ uri: string }>('textDocument/definition', at('members.chain', 0, 8));
+    assert.equal(toFile.uri, uri('site.rules'));
+
+    // Completion after `if ` offers the used file's names.
+    const items = await client.result<{ label: string; detail?: string }[]>(
+      'textDocument/completion',
+      at('members.chain', 3, 7),
+    );
+    const spammy = items.find((i) => i.label === 'spammy');
+    assert.ok(spammy, items.map((i) => i.label).join(', '));
+    assert.ok(items.some((i) => i.label === 'big'));
+
+    // An unknown name some .rules file defines: the hint says where and what to add.
+    open('other.chain', 'chain other {\n    if spammy then hold\n    accept\n}\n');
+    const other = await client.diagnostics(uri('other.chain'), 1);
+    assert.deepEqual(
+      other.diagnostics[0].relatedInformation?.map((r) => r.message),
+      ['hint: defined in site.rules:3:6; add `use "site.rules"`'],
+    );
+
+    assert.equal((await client.request('shutdown', null)).result, null);
+    client.notify('exit', null);
+    assert.equal(await client.exited, 0, client.stderr);
+  } finally {
+    proc.kill();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('mailman lsp without --stdio is a usage error', async () => {
   const proc = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'mailman.js'), 'lsp'], { cwd: tmpdir() });
   let stderr = '';

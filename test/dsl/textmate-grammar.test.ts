@@ -39,12 +39,12 @@ function allRegexes(rule: GrammarRule, out: string[] = []): string[] {
 
 test('the grammar and the VS Code manifest describe the same language', () => {
   assert.equal(grammar.scopeName, 'source.mailman-dsl');
-  assert.deepEqual(grammar.fileTypes, ['chain', 'pipeline']);
+  assert.deepEqual(grammar.fileTypes, ['chain', 'pipeline', 'rules']);
   const manifest = JSON.parse(readFileSync(join(DIR, 'package.json'), 'utf8'));
   const contributed = manifest.contributes.grammars[0];
   assert.equal(contributed.scopeName, grammar.scopeName);
   assert.equal(join(DIR, contributed.path), join(DIR, 'mailman-dsl.tmLanguage.json'));
-  assert.deepEqual(manifest.contributes.languages[0].extensions, ['.chain', '.pipeline']);
+  assert.deepEqual(manifest.contributes.languages[0].extensions, ['.chain', '.pipeline', '.rules']);
   JSON.parse(readFileSync(join(DIR, 'language-configuration.json'), 'utf8'));
 });
 

@@ -38,6 +38,8 @@ before(async () => {
   const chains = join(server.varDir, 'chains');
   mkdirSync(chains, { recursive: true });
   writeFileSync(join(chains, 'partners.txt'), readFileSync(join(POLICIES, 'partners.txt')));
+  // Shared definitions have no REST resource: the site puts them beside its chains.
+  writeFileSync(join(chains, 'site.rules'), readFileSync(join(POLICIES, 'site.rules')));
   for (const file of readdirSync(POLICIES).filter((f) => /\.(chain|pipeline)$/.test(f))) {
     const [name, kind] = file.split('.') as [string, string];
     const put = await server.rest('PUT', `/${kind}s/${name}`, { source: readFileSync(join(POLICIES, file), 'utf8') });
@@ -150,13 +152,15 @@ test('Sieve spam rules: a flag and scores read as numbers', async () => {
   await prove(list, 'accept', { from: MEMBER, extra: ['X-Spam-Score: not scored'] });
 });
 
-test('mail loops: more than 30 Received headers, or our own X-Loop', async () => {
+test('mail loops: more than 30 Received headers, our own X-Loop, or spam flagged (a rule shared with spam-scores)', async () => {
   const list = await policyList('mail-loops');
   const hops = (n: number) =>
     Array.from({ length: n }, (_, i) => `Received: from hop${i}.example by x; Mon, 7 Dec 2026`);
   await prove(list, 'discard', { from: MEMBER, extra: hops(31), reason: 'More than 30 hops' });
   await prove(list, 'accept', { from: MEMBER, extra: hops(3) });
   await prove(list, 'discard', { from: MEMBER, extra: ['X-Loop: loops@example.com'] });
+  // The rule spam-scores uses, from the same site.rules.
+  await prove(list, 'discard', { from: MEMBER, extra: ['X-Spam-Flag: YES'], reason: 'Flagged as spam' });
 });
 
 test('attachments: a program is rejected naming it, a part over 1 MB held, a small PDF accepted', async () => {

@@ -4,7 +4,7 @@
 // change under a running message).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RestHarness, assertEtag, assertError } from './harness.js';
@@ -190,6 +190,34 @@ test('PUT refuses a source that does not compile, a name that is not the declare
   assertError(loop, 400, /does not compile: 1 error, first: MM501/);
   assert.match(loop.body.diagnostics.find((d: { code: string }) => d.code === 'MM501').message, /ping → pong → ping/);
   assert.equal(readFileSync(join(chainsDir(), 'ping.chain'), 'utf8'), 'chain ping { accept }');
+});
+
+test('PUT of a chain using a site .rules file: in force when the file is there, a 400 with MM315 when it is not', async () => {
+  mkdirSync(chainsDir(), { recursive: true });
+  writeFileSync(join(chainsDir(), 'site.rules'), 'rule flagged "marked upstream" = header "X-Flag" exists\n');
+  const source = 'use "site.rules"\n\nchain flagger {\n    if flagged then hold "flagged"\n    accept\n}\n';
+  const r = await rest.put('/chains/flagger', { source });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.status, 'ok');
+  assert.equal(live.snapshot().ir('chain', 'flagger')?.kind, 'chain');
+  const unknown = await rest.put('/chains/flagger2', {
+    source: source.replace('site.rules', 'sight.rules').replace('flagger', 'flagger2'),
+  });
+  assertError(unknown, 400, /does not compile: 2 errors, first: MM315/);
+  assert.deepEqual(
+    unknown.body.diagnostics.map((d: { code: string; line: number; column: number; hint?: string }) => [
+      d.code,
+      d.line,
+      d.column,
+      d.hint,
+    ]),
+    [
+      ['MM315', 1, 5, "did you mean 'site.rules'?"],
+      ['MM301', 4, 8, 'defined in site.rules:1:6; add `use "site.rules"`'],
+    ],
+  );
+  assert.ok(!existsSync(join(chainsDir(), 'flagger2.chain')));
+  assert.equal((await rest.delete('/chains/flagger')).status, 204);
 });
 
 test('DELETE: 403 for a built-in, 409 while a list or a chain uses it, 204 otherwise', async () => {

@@ -11,7 +11,7 @@
 //                       NAME.pipeline.json.
 import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { CliContext, CliError, out } from '../context.js';
 import { dslPaths } from '../dsl-paths.js';
 import { BUILTIN_CHAIN_DIR, BUILTIN_PIPELINE_DIR } from '../../paths.js';
@@ -49,7 +49,7 @@ async function check(
 ): Promise<{ ws: WorkspaceResult; shown: Set<string>; count: number; registry: Registries }> {
   const paths = dslPaths(given);
   if (given.length > 0 && paths.length === 0)
-    throw new CliError(`no .chain or .pipeline files in ${given.join(', ')}`, 2);
+    throw new CliError(`no .chain, .pipeline or .rules files in ${given.join(', ')}`, 2);
   const registry = await buildRegistry();
   const config = ctx.config;
   const files: DslFile[] = [
@@ -59,7 +59,9 @@ async function check(
     ...dslFilesIn(config.path('dsl', 'pipeline_dir'), 'site', show),
     ...paths.map((p): DslFile => ({ file: p, path: p, origin: 'given' })),
   ];
-  const ws = checkWorkspace(files, { registry });
+  // A given file's `use` also finds the .rules files beside it.
+  const rulesDirs = [...new Set(paths.map((p) => dirname(p)))];
+  const ws = checkWorkspace(files, { registry, rulesDirs });
   // With paths, the other files are context only: report on the given ones.
   const shown = new Set(paths.length ? paths : ws.files.map((f) => f.file));
   return { ws, shown, count: shown.size, registry };
@@ -155,6 +157,7 @@ export function register(program: Command, ctx: CliContext): void {
       }[] = [];
       for (const f of ws.files) {
         if (!shown.has(f.file) || f.overridden) continue; // a replaced built-in is not what runs
+        if (f.path.endsWith('.rules')) continue; // no IR of its own: its rules are in the chains that use it
         const ir = f.result.ir;
         const errors = ws.diagnostics.filter((d) => d.file === f.file && d.severity === 'error').length;
         if (!ir || errors > 0) {

@@ -199,7 +199,14 @@ export function routes(router: RestRouter, deps: RestDeps): void {
       const pipelineNames = new Set(snap.allPipelineNames);
       (kind === 'chain' ? chainNames : pipelineNames).add(name);
       const pipelineBase = snap.pipelineBase(name);
-      const result = compile(source, file, { chainNames, pipelineNames, registry: snap.registry, pipelineBase });
+      const registry = snap.registry;
+      const result = compile(source, file, {
+        chainNames,
+        pipelineNames,
+        registry,
+        pipelineBase,
+        rulesFiles: snap.rulesFiles,
+      });
       if (result.ir?.kind !== 'chain') return result;
       // A jump or detour that closes a loop through chains in force is refused too (MM501).
       const irs = new Map<string, ChainIr>();
