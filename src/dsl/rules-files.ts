@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { definitionsOf } from './compile.js';
 import { readSourceFile } from './source.js';
-import type { RulesFiles } from './uses.js';
+import { MAX_USE_FILES, type RulesFiles } from './uses.js';
 
 export const RULES_SUFFIX = '.rules';
 
@@ -50,7 +50,9 @@ export class DirRulesFiles implements RulesFiles {
   definedIn(name: string): { from: string; at: string } | undefined {
     if (!this.defined) {
       this.defined = new Map();
-      for (const n of this.names()) {
+      // Only for a hint, so bounded as `use` itself is: a directory of thousands of .rules
+      // files must not make one typo parse all of them.
+      for (const n of this.names().slice(0, MAX_USE_FILES)) {
         const found = this.read(n);
         if (!found) continue;
         const { definitions, source } = definitionsOf(found.text, found.file);

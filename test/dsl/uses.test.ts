@@ -71,3 +71,15 @@ test('a file reached by two paths is one set of definitions', () => {
   assert.equal(ir?.kind, 'chain');
   assert.deepEqual(Object.keys(ir.kind === 'chain' ? ir.rules : {}).sort(), ['a-side', 'b-side', 'spammy']);
 });
+
+test(`the "defined in" hint searches the first ${MAX_USE_FILES} .rules files by name, no more`, () => {
+  const map: Record<string, string> = {};
+  // Names sort as f000 … f064: the file defining `late` is one past the bound.
+  for (let i = 0; i <= MAX_USE_FILES; i++) map[`f${String(i).padStart(3, '0')}.rules`] = `let v${i} = ${i}KB\n`;
+  map['f000.rules'] += 'rule early = loop\n';
+  map[`f${String(MAX_USE_FILES).padStart(3, '0')}.rules`] += 'rule late = loop\n';
+  const hint = (name: string) =>
+    errors(chain([], `if ${name} then hold\n    accept`), files(map)).find((d) => d.code === 'MM301')?.hint;
+  assert.match(hint('early') ?? '', /^defined in f000\.rules:2:6; add `use "f000\.rules"`$/);
+  assert.doesNotMatch(hint('late') ?? '', /defined in/);
+});
