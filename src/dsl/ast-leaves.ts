@@ -4,7 +4,7 @@
 import type { IToken } from 'chevrotain';
 import type * as A from './ast.js';
 import { Codes, type DiagnosticSink } from './diagnostics.js';
-import { decodeString } from './literals.js';
+import { decodeString, isPlainString } from './literals.js';
 import type { Span } from './source.js';
 
 /** Thrown when a recovered CST node lacks a piece; caught where an item can be dropped. */
@@ -65,23 +65,27 @@ export function elseIf(link: A.IfLink): A.BlockAction {
 }
 
 export function stringLit(t: IToken): A.StringLit {
-  return { kind: 'String', value: decodeString(t.image).value, raw: t.image, span: tokenSpan(t) };
+  // Most strings are plain; their value is a slice, with no decoding record to throw away.
+  const value = isPlainString(t.image) ? t.image.slice(1, -1) : decodeString(t.image).value;
+  return { kind: 'String', value, raw: t.image, span: tokenSpan(t) };
 }
 
 /** A reason: a string whose `{path}` parts interpolate; their problems are MM104. */
 export function reasonLit(t: IToken, sink: DiagnosticSink): A.TemplateLit {
   const decoded = decodeString(t.image, true);
-  const bad = new Set<number>();
+  // A set of bad offsets only when there are problems: most reasons have none.
+  let bad: Set<number> | undefined;
   for (const p of decoded.problems) {
     if (!p.template) continue;
     const start = t.startOffset + p.offset;
-    bad.add(p.offset);
+    (bad ??= new Set()).add(p.offset);
     sink.error({ start, end: start + p.length }, Codes.BadEscape, p.message, p.hint);
   }
   const parts: (string | A.Path)[] = [];
   for (const part of decoded.parts) {
     if (typeof part === 'string') parts.push(part);
-    else if (!bad.has(part.offset)) parts.push(templatePath(t, part.path, part.offset));
+    else if (!bad?.has(part.offset)) parts.push(templatePath(t, part.path, part.offset));
   }
-  return { ...stringLit(t), parts };
+  const lit = stringLit(t);
+  return { kind: lit.kind, value: lit.value, raw: lit.raw, span: lit.span, parts };
 }

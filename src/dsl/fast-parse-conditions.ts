@@ -59,14 +59,21 @@ export abstract class ConditionParser {
     return this.at(type) ? this.tokens[this.pos++] : undefined;
   }
 
+  // A lone operand (the usual case) is returned as it is, with no array made for it.
   protected condition(): A.Condition {
-    const operands: A.Condition[] = [this.conjunct()];
+    const first = this.conjunct();
+    if (!this.at(T.Or)) return first;
+    this.pos++;
+    const operands: A.Condition[] = [first, this.conjunct()];
     while (this.maybe(T.Or)) operands.push(this.conjunct());
     return N.joined('Or', operands);
   }
 
   private conjunct(): A.Condition {
-    const operands: A.Condition[] = [this.negation()];
+    const first = this.negation();
+    if (!this.at(T.And)) return first;
+    this.pos++;
+    const operands: A.Condition[] = [first, this.negation()];
     while (this.maybe(T.And)) operands.push(this.negation());
     return N.joined('And', operands);
   }
@@ -179,8 +186,14 @@ export abstract class ConditionParser {
   }
 
   protected path(): A.Path {
-    const parts = [ident(this.take(T.Name))];
-    while (this.maybe(T.Dot)) parts.push(ident(this.take(T.Word)));
+    const first = ident(this.take(T.Name));
+    let parts: A.Ident[];
+    if (!this.maybe(T.Dot)) parts = [first];
+    else {
+      // Sized by literal for the usual two parts: a push would grow the array by 16 slots.
+      parts = [first, ident(this.take(T.Word))];
+      while (this.maybe(T.Dot)) parts.push(ident(this.take(T.Word)));
+    }
     return { kind: 'Path', parts, span: join(parts[0].span, parts[parts.length - 1].span) };
   }
 
