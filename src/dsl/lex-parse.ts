@@ -81,7 +81,7 @@ export function lex(source: SourceText, sink: DiagnosticSink): { tokens: IToken[
     );
   }
   const tokens = repairHabits(joinSpacedSizes(lexed.tokens, source.text), source.text, sink);
-  for (const token of tokens) checkLiteral(token, sink);
+  for (let i = 0; i < tokens.length; i++) checkLiteral(tokens[i], sink); // no iterator result per token
   return { tokens, comments: (lexed.groups.comments ?? []) as IToken[] };
 }
 

@@ -81,12 +81,13 @@ export abstract class ConditionResolver {
   /** `part.header "X"`: a field of a loop's row read with a name. */
   private keyed(ref: A.RefOperand): void {
     const path = ref.path;
-    const [head, ...rest] = path.parts;
+    const head = path.parts[0];
+    const more = path.parts.length - 1; // not a rest array: this runs for every path
     const loop = this.loopVars.get(head.name);
     const source = loop && this.sources.get(loop);
     const keyed = source?.keyedFields ?? {};
     if (loop && !source) return; // an unknown link source: reported at the `for`
-    if (!loop || rest.length !== 1 || !keyed[rest[0].name]) {
+    if (!loop || more !== 1 || !keyed[path.parts[1].name]) {
       const names = Object.keys(keyed).map((f) => `${head.name}.${f} "Name"`);
       this.sink.error(
         ref.key!.span,
@@ -100,7 +101,7 @@ export abstract class ConditionResolver {
       return;
     }
     if (ref.args) this.sink.error(ref.args.span, Codes.UnknownParam, `'${pathText(path)}' takes no arguments`);
-    const field = rest[0].name;
+    const field = path.parts[1].name;
     this.paths.set(path, {
       kind: 'loop-var',
       link: loop,
@@ -124,8 +125,9 @@ export abstract class ConditionResolver {
   /** A Ref with no predicate: a rule, or a boolean value. */
   private bareTest(ref: A.RefOperand): void {
     const path = ref.path;
-    const [head, ...rest] = path.parts;
-    if (rest.length === 0) {
+    const head = path.parts[0];
+    const more = path.parts.length - 1;
+    if (more === 0) {
       if (this.tooDeep.has(head.name)) return;
       const local = this.rules.get(head.name);
       const rule = this.env.registry.rules.get(head.name);
@@ -194,11 +196,12 @@ export abstract class ConditionResolver {
   }
 
   private valuePath(path: A.Path): Binding | undefined {
-    const [head, ...rest] = path.parts;
+    const head = path.parts[0];
+    const more = path.parts.length - 1;
     const name = head.name;
     const loop = this.loopVars.get(name);
     if (loop) return this.loopField(path, loop);
-    if (rest.length === 0) {
+    if (more === 0) {
       if (this.tooDeep.has(name)) return undefined;
       const def = this.lets.get(name);
       if (def) return { kind: 'const', def };
@@ -229,7 +232,7 @@ export abstract class ConditionResolver {
       this.sink.error(path.span, Codes.UnknownName, `unknown name '${name}'`, hint);
       return undefined;
     }
-    const looped = ROOTS.includes(name) || rest.length !== 1 ? undefined : this.sourceWithField(rest[0].name);
+    const looped = ROOTS.includes(name) || more !== 1 ? undefined : this.sourceWithField(path.parts[1].name);
     if (looped && !this.lets.has(name)) {
       // `part.type` outside its loop: say where such a name comes from.
       this.sink.error(
@@ -251,19 +254,20 @@ export abstract class ConditionResolver {
 
   /** `c.header`: a field of the row a `for` is at, typed by its link source. */
   private loopField(path: A.Path, loop: A.ForLink): Binding | undefined {
-    const [head, ...rest] = path.parts;
+    const head = path.parts[0];
+    const more = path.parts.length - 1;
     const source = this.sources.get(loop);
-    if (rest.length !== 1) {
+    if (more !== 1) {
       const fields = source ? Object.keys(source.fields) : [];
       this.sink.error(
         path.span,
         Codes.UnknownName,
-        rest.length === 0 ? `loop variable '${head.name}' is a row, not a value` : `'${pathText(path)}' goes too deep`,
+        more === 0 ? `loop variable '${head.name}' is a row, not a value` : `'${pathText(path)}' goes too deep`,
         fields.length ? `name a field: ${fields.map((f) => `${head.name}.${f}`).join(', ')}` : undefined,
       );
       return undefined;
     }
-    const field = rest[0].name;
+    const field = path.parts[1].name;
     // An unknown source was reported at the `for`.
     if (!source) return { kind: 'loop-var', link: loop, field, type: 'unknown' };
     const type = source.fields[field];
@@ -279,7 +283,7 @@ export abstract class ConditionResolver {
     if (!type) {
       const fields = Object.keys(source.fields);
       this.sink.error(
-        rest[0].span,
+        path.parts[1].span,
         Codes.UnknownName,
         `rows of '${source.name}' have no field '${field}'`,
         didYouMean(field, fields) ?? `the fields are ${fields.join(', ')}`,

@@ -15,19 +15,21 @@ export function checkParams(
   sink: DiagnosticSink,
 ): void {
   const declared: readonly ParamSpec[] = component?.params ?? [];
-  const given = new Set<string>();
+  const entries = args?.entries ?? [];
+  // Built only when needed: this runs for every call of a rule, effect or handler.
+  const given = entries.length ? new Set<string>() : undefined;
   /** Parameters a misspelt argument was probably meant for: not also "missing". */
-  const meant = new Set<string>();
-  for (const arg of args?.entries ?? []) {
+  let meant: Set<string> | undefined;
+  for (const arg of entries) {
     const name = arg.name.name;
-    if (given.has(name)) sink.error(arg.name.span, Codes.Duplicate, `argument '${name}' is given twice`);
-    given.add(name);
+    if (given!.has(name)) sink.error(arg.name.span, Codes.Duplicate, `argument '${name}' is given twice`);
+    given!.add(name);
     if (component && !declared.some((p) => p.name === name)) {
       const guess = closest(
         name,
         declared.map((p) => p.name),
       );
-      if (guess) meant.add(guess);
+      if (guess) (meant ??= new Set()).add(guess);
       const hint = guess
         ? `did you mean '${guess}'?`
         : declared.length
@@ -36,10 +38,13 @@ export function checkParams(
       sink.error(arg.name.span, Codes.UnknownParam, `${kind} '${owner.name}' has no parameter '${name}'`, hint);
     }
   }
-  const missing = declared
-    .filter((p) => p.required && p.default === undefined && !given.has(p.name) && !meant.has(p.name))
-    .map((p) => p.name);
-  if (!missing.length) return;
+  let missing: string[] | undefined;
+  for (const p of declared) {
+    if (p.required && p.default === undefined && !given?.has(p.name) && !meant?.has(p.name)) {
+      (missing ??= []).push(p.name);
+    }
+  }
+  if (!missing) return;
   const list =
     missing.length === 1
       ? `the argument '${missing[0]}'`
