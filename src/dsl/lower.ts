@@ -28,6 +28,7 @@ import { checkPlacement, deriveSteps, type DeriveEnv } from './derive.js';
 
 const FAILED_VALUE: I.ValueIr = { lit: null };
 const FAILED_COND: I.CondIr = { op: 'const', value: false };
+type Params = readonly ParamSpec[] | undefined;
 
 export function lower(
   ast: A.FileAst,
@@ -176,7 +177,7 @@ class Lowering {
   private step(step: A.Step): I.StepIr {
     const handler = this.registry.handlers.get(step.handler.name);
     checkStep(step, handler, this.sink);
-    const args = this.args(step.args, handler?.params, `handler '${step.handler.name}'`);
+    const args = this.args(step.args, handler?.params, 'handler', step.handler.name);
     const out: I.StepIr = { at: this.at(step), handler: step.handler.name, args };
     if (step.when) out.when = this.cond(step.when);
     return out;
@@ -217,7 +218,7 @@ class Lowering {
       }
       case 'Run': {
         const effect = this.registry.effects.get(a.effect.name);
-        const args = this.args(a.args, effect?.params, `effect '${a.effect.name}'`);
+        const args = this.args(a.args, effect?.params, 'effect', a.effect.name);
         return { do: 'run', effect: a.effect.name, args };
       }
       case 'Block':
@@ -278,7 +279,7 @@ class Lowering {
     const b = this.res.paths.get(o.path)!;
     switch (b.kind) {
       case 'rule': {
-        const args = this.args(o.args, b.rule.params, `rule '${b.rule.name}'`);
+        const args = this.args(o.args, b.rule.params, 'rule', b.rule.name);
         return { op: 'rule', rule: b.rule.name, args, at: this.at(o) };
       }
       case 'local-rule':
@@ -376,13 +377,13 @@ class Lowering {
    * Given arguments (type-checked against the parameters, MM403), then every declared default
    * not overridden: `list.X` reads the setting.
    */
-  private args(args: A.Args | undefined, params: readonly ParamSpec[] | undefined, owner: string): I.ArgsIr {
+  private args(args: A.Args | undefined, params: Params, kind: string, name: string): I.ArgsIr {
     const out: I.ArgsIr = {};
     for (const a of args?.entries ?? []) {
       out[a.name.name] = this.value(a.value);
       const spec = params?.find((p) => p.name === a.name.name);
       if (!spec || (a.value.kind === 'Path' && !this.res.paths.has(a.value))) continue; // unknown: reported by resolve
-      checkArg(a, spec, owner, this.res, this.sink, this.patterns);
+      checkArg(a, spec, kind, name, this.res, this.sink, this.patterns);
     }
     for (const p of params ?? []) {
       if (p.name in out || p.default === undefined) continue;

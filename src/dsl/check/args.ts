@@ -16,10 +16,16 @@ const TYPE_HINTS: Partial<Record<ParamSpec['type'], string>> = {
   string: 'write a string in double quotes',
 };
 
+/** "rule 'x'": put together only for a message, as most arguments are fine. */
+function ownerWords(kind: string, name: string): string {
+  return `${kind} '${name}'`;
+}
+
 export function checkArg(
   a: A.Arg,
   spec: ParamSpec,
-  owner: string,
+  ownerKind: string,
+  ownerName: string,
   res: Resolution,
   sink: DiagnosticSink,
   patterns: PatternChecks,
@@ -30,14 +36,19 @@ export function checkArg(
     sink.error(
       a.value.span,
       Codes.WrongArgType,
-      `argument '${a.name.name}' of ${owner} takes ${wanted}, not ${describeType(given)}`,
+      `argument '${a.name.name}' of ${ownerWords(ownerKind, ownerName)} takes ${wanted}, not ${describeType(given)}`,
       TYPE_HINTS[spec.type],
     );
   } else if (spec.pattern) {
     patterns.stringPattern(a.value, spec.pattern);
   } else if (spec.check && constantText(a.value) !== undefined) {
     const why = spec.check(constantText(a.value)!);
-    if (why) sink.error(a.value.span, Codes.WrongArgType, `argument '${a.name.name}' of ${owner}: ${why}`);
+    if (why)
+      sink.error(
+        a.value.span,
+        Codes.WrongArgType,
+        `argument '${a.name.name}' of ${ownerWords(ownerKind, ownerName)}: ${why}`,
+      );
   } else if (spec.type === 'action' && a.value.kind === 'String' && !isAction(a.value.value)) {
     sink.error(
       a.value.span,

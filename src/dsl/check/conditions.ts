@@ -28,7 +28,6 @@ export const CONVERSION_TYPES = ['number'] as const;
  */
 export function checkConvert(o: A.ConvertOperand, res: Resolution, sink: DiagnosticSink): boolean {
   const of = o.of;
-  const what = operandText(of);
   const t = of.kind === 'Header' ? 'string[]' : typeOf(of.path, res);
   if (t === 'unknown' || (of.kind === 'Ref' && !res.paths.has(of.path))) return false; // reported by resolve
   if (!o.type) {
@@ -36,7 +35,7 @@ export function checkConvert(o: A.ConvertOperand, res: Resolution, sink: Diagnos
     sink.error(
       o.span,
       Codes.BadOperator,
-      `'count' is not defined for ${what}, which is ${describeType(t)}`,
+      `'count' is not defined for ${operandText(of)}, which is ${describeType(t)}`,
       '\'count\' counts the values of a list: header "Received" count, recipients count',
     );
     return false;
@@ -56,8 +55,8 @@ export function checkConvert(o: A.ConvertOperand, res: Resolution, sink: Diagnos
     sink.error(
       o.span,
       Codes.BadOperator,
-      `'as number' reads a header's text; ${what} is ${describeType(t)}`,
-      isNumeric(elem(t)) ? `compare it as it is: ${what} > …` : `write header "Name" as number`,
+      `'as number' reads a header's text; ${operandText(of)} is ${describeType(t)}`,
+      isNumeric(elem(t)) ? `compare it as it is: ${operandText(of)} > …` : `write header "Name" as number`,
     );
     return false;
   }
@@ -75,10 +74,14 @@ export function checkTest(
   const operand = c.operand;
   const lt = operand.kind === 'Header' ? 'string[]' : typeOf(operand.kind === 'Ref' ? operand.path : operand, res);
   const le = elem(lt);
-  const what = operandText(operand);
   const undefinedFor = (hint?: string): false => {
     const is = operand.kind === 'Header' ? 'text' : describeType(lt);
-    sink.error(p.span, Codes.BadOperator, `'${p.words}' is not defined for ${what}, which is ${is}`, hint);
+    sink.error(
+      p.span,
+      Codes.BadOperator,
+      `'${p.words}' is not defined for ${operandText(operand)}, which is ${is}`,
+      hint,
+    );
     return false;
   };
   switch (p.op) {
@@ -108,17 +111,17 @@ export function checkTest(
         const regex = value.kind === 'Regex' ? `/${value.source}/${value.flags}` : '…';
         return wrongValue(
           `'${p.words}' compares with a value, not a regex`,
-          `to search with a regex, write '${what} matches ${regex}'`,
+          `to search with a regex, write '${operandText(operand)} matches ${regex}'`,
         );
       }
       if (isList(rt)) {
         return wrongValue(
           `'${p.words}' compares with one value, not a list`,
-          `to test membership, write '${what} ${p.op === 'is' ? 'in' : 'not in'} […]'`,
+          `to test membership, write '${operandText(operand)} ${p.op === 'is' ? 'in' : 'not in'} […]'`,
         );
       }
       if (!comparable(le, re)) {
-        return undefinedFor(`${what} is ${describeType(lt)} and cannot equal ${describeType(rt)}`);
+        return undefinedFor(`${operandText(operand)} is ${describeType(lt)} and cannot equal ${describeType(rt)}`);
       }
       const actionWord = (le === 'action' || le === 'disposition') && value.kind === 'String';
       if (actionWord && !isAction(value.value.toLowerCase())) {
@@ -133,6 +136,7 @@ export function checkTest(
       // A list only: `x in "partner.example"` was once a substring test, so that
       // `evil@ner.example` passed a check meant for one domain (issue 9).
       if (!isList(rt) && rt !== 'unknown') {
+        const what = operandText(operand);
         return wrongValue(
           `'${p.words}' takes a list, not ${describeType(rt)}`,
           isText(re)
@@ -141,7 +145,7 @@ export function checkTest(
         );
       }
       if (!comparable(le, re)) {
-        return undefinedFor(`${what} is ${describeType(lt)}; the list holds ${describeType(rt)}`);
+        return undefinedFor(`${operandText(operand)} is ${describeType(lt)}; the list holds ${describeType(rt)}`);
       }
       return true;
     case 'contains':
