@@ -205,6 +205,13 @@ export const WhiteSpace = createToken({
 const keywordTokens = KEYWORDS.map((w) => keywords[w]);
 /** A whole word to its keyword token type. */
 const KEYWORD_OF: ReadonlyMap<string, TokenType> = new Map(KEYWORDS.map((w) => [w, keywords[w]]));
+/**
+ * Each keyword's word as one shared string, by token type index: a keyword token holds it
+ * instead of its own copy of the text, which then dies young instead of being kept and promoted
+ * with the token through a whole compile (issue 15).
+ */
+const KEYWORD_IMAGE: string[] = [];
+for (const w of KEYWORDS) KEYWORD_IMAGE[keywords[w].tokenTypeIdx!] = w;
 
 /** Every token type, in lexing order (the order matters: first match wins). */
 export const allTokens: TokenType[] = [
@@ -253,6 +260,7 @@ class DslLexer extends Lexer {
       if (kw !== undefined) {
         tokenType = kw;
         tokenTypeIdx = kw.tokenTypeIdx!;
+        image = KEYWORD_IMAGE[tokenTypeIdx];
       }
     }
     return { image, startOffset, endOffset: startOffset + image.length - 1, tokenTypeIdx, tokenType } as IToken;

@@ -29,6 +29,8 @@ export abstract class ConditionResolver {
   protected later = new Set<string>();
   protected loopVars = new Map<string, A.ForLink>();
   protected inPipeline = false;
+  /** The file's own names for a hint; one function for all paths, not a closure per path. */
+  private readonly ownNames = (): string[] => [...this.lets.keys(), ...this.loopVars.keys(), ...ROOTS];
 
   constructor(
     protected readonly env: ResolveEnv,
@@ -243,7 +245,7 @@ export abstract class ConditionResolver {
       );
       return undefined;
     }
-    return resolveRooted(path, this.sink, () => [...this.lets.keys(), ...this.loopVars.keys(), ...ROOTS]);
+    return resolveRooted(path, this.sink, this.ownNames);
   }
 
   /** The first link source whose rows have a field of this name, for a hint. */
