@@ -3,13 +3,8 @@
 // list settings and expectations, hover on a key, definition to the chain, no formatting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PACKAGE_ROOT } from '../../src/paths.js';
-import { Client } from '../helpers/lsp-client.js';
+import { startLsp } from '../helpers/lsp-client.js';
 
 const GATE = 'chain gate {\n    if max-size(limit: 2MB) then reject "too big"\n    accept\n}\n';
 const TAGGER = 'pipeline tagger {\n    add-header(name: "X-Tag", value: "yes")\n    to-outgoing\n}\n';
@@ -23,22 +18,10 @@ const GATE_EXAMPLES = [
 ].join('\n');
 
 test('mailman lsp reads .examples files: diagnostics, completion, hover, definition', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'lsp-examples-'));
-  const proc = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'mailman.js'), 'lsp', '--stdio'], { cwd: root });
-  const client = new Client(proc);
+  const lsp = startLsp('lsp-examples-', { 'gate.chain': GATE, 'tagger.pipeline': TAGGER });
+  const { root, client, uri, at } = lsp;
+  const open = (name: string, text: string) => lsp.open(name, text, 'mailman-examples');
   try {
-    mkdirSync(join(root, 'chains'));
-    writeFileSync(join(root, 'chains', 'gate.chain'), GATE);
-    writeFileSync(join(root, 'chains', 'tagger.pipeline'), TAGGER);
-    const uri = (name: string) => pathToFileURL(join(root, 'chains', name)).href;
-    const open = (name: string, text: string, version = 1) =>
-      client.notify('textDocument/didOpen', {
-        textDocument: { uri: uri(name), languageId: 'mailman-examples', version, text },
-      });
-    const at = (name: string, line: number, character: number) => ({
-      textDocument: { uri: uri(name) },
-      position: { line, character },
-    });
     await client.result('initialize', {
       processId: null,
       rootUri: pathToFileURL(root).href,
@@ -105,7 +88,6 @@ test('mailman lsp reads .examples files: diagnostics, completion, hover, definit
     client.notify('exit', null);
     assert.equal(await client.exited, 0);
   } finally {
-    proc.kill();
-    rmSync(root, { recursive: true, force: true });
+    lsp.close();
   }
 });

@@ -7,14 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { format } from '../../src/dsl/index.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { registry } from '../helpers/registry.js';
-import { Client, type Position, type Published, type Range } from '../helpers/lsp-client.js';
+import { startLsp, type Position, type Published, type Range } from '../helpers/lsp-client.js';
 
 /** Applies LSP edits (ranges in UTF-16 positions) to a text, last first. */
 function applyEdits(text: string, edits: { range: Range; newText: string }[]): string {
@@ -45,22 +44,10 @@ const SPAM_CHECK = [
 ].join('\n');
 
 test('mailman lsp answers an editor over stdio: diagnostics, hover, completion, definition, formatting', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'lsp-'));
-  const proc = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'mailman.js'), 'lsp', '--stdio'], { cwd: root });
-  const client = new Client(proc);
+  const lsp = startLsp('lsp-', { 'spam-check.chain': SPAM_CHECK });
+  const { root, client, uri, at } = lsp;
+  const open = (name: string, text: string) => lsp.open(name, text);
   try {
-    mkdirSync(join(root, 'chains'));
-    writeFileSync(join(root, 'chains', 'spam-check.chain'), SPAM_CHECK);
-    const uri = (name: string) => pathToFileURL(join(root, 'chains', name)).href;
-    const open = (name: string, text: string) =>
-      client.notify('textDocument/didOpen', {
-        textDocument: { uri: uri(name), languageId: 'mailman-dsl', version: 1, text },
-      });
-    const at = (name: string, line: number, character: number) => ({
-      textDocument: { uri: uri(name) },
-      position: { line, character },
-    });
-
     const init = await client.result<{ capabilities: Record<string, unknown> }>('initialize', {
       processId: null,
       rootUri: pathToFileURL(root).href,
@@ -222,8 +209,7 @@ test('mailman lsp answers an editor over stdio: diagnostics, hover, completion, 
     client.notify('exit', null);
     assert.equal(await client.exited, 0, client.stderr);
   } finally {
-    proc.kill();
-    rmSync(root, { recursive: true, force: true });
+    lsp.close();
   }
 });
 
@@ -241,21 +227,10 @@ const MEMBERS = [
 ].join('\n');
 
 test('mailman lsp and shared definitions: a .rules file checked, definition into it and to it, completion of its names', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'lsp-rules-'));
-  const proc = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'mailman.js'), 'lsp', '--stdio'], { cwd: root });
-  const client = new Client(proc);
+  const lsp = startLsp('lsp-rules-', { 'site.rules': SITE_RULES });
+  const { root, client, uri, at } = lsp;
+  const open = (name: string, text: string) => lsp.open(name, text);
   try {
-    mkdirSync(join(root, 'chains'));
-    writeFileSync(join(root, 'chains', 'site.rules'), SITE_RULES);
-    const uri = (name: string) => pathToFileURL(join(root, 'chains', name)).href;
-    const open = (name: string, text: string) =>
-      client.notify('textDocument/didOpen', {
-        textDocument: { uri: uri(name), languageId: 'mailman-dsl', version: 1, text },
-      });
-    const at = (name: string, line: number, character: number) => ({
-      textDocument: { uri: uri(name) },
-      position: { line, character },
-    });
     await client.result('initialize', {
       processId: null,
       rootUri: pathToFileURL(root).href,
@@ -313,8 +288,7 @@ test('mailman lsp and shared definitions: a .rules file checked, definition into
     client.notify('exit', null);
     assert.equal(await client.exited, 0, client.stderr);
   } finally {
-    proc.kill();
-    rmSync(root, { recursive: true, force: true });
+    lsp.close();
   }
 });
 

@@ -1,7 +1,12 @@
 // A language-server client for tests, written by hand (not the library's client, so a framing
 // mistake on either side shows): JSON-RPC with Content-Length framing over a child's stdio.
 import assert from 'node:assert/strict';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PACKAGE_ROOT } from '../../src/paths.js';
 
 export interface Message {
   jsonrpc: '2.0';
@@ -133,4 +138,35 @@ export class Client {
       (p) => p.uri === uri && p.version === version,
     );
   }
+}
+
+/**
+ * `mailman lsp --stdio` started in a temporary folder whose chains/ holds `files`, with the
+ * client and the helpers every session needs: a document's URI, didOpen, a position in it.
+ * `close()` kills the server and removes the folder.
+ */
+export function startLsp(prefix: string, files: Record<string, string> = {}) {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  mkdirSync(join(root, 'chains'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(root, 'chains', name), text);
+  const proc = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'mailman.js'), 'lsp', '--stdio'], { cwd: root });
+  const client = new Client(proc);
+  const uri = (name: string) => pathToFileURL(join(root, 'chains', name)).href;
+  return {
+    root,
+    proc,
+    client,
+    uri,
+    open(name: string, text: string, languageId = 'mailman-dsl', version = 1): void {
+      client.notify('textDocument/didOpen', { textDocument: { uri: uri(name), languageId, version, text } });
+    },
+    at: (name: string, line: number, character: number) => ({
+      textDocument: { uri: uri(name) },
+      position: { line, character },
+    }),
+    close(): void {
+      proc.kill();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
 }
