@@ -92,17 +92,8 @@ test('the out runner killed mid-delivery of a large list: after restart only wha
   const transactions = () => sink.received.filter((r) => r.msg.messageId === id).length;
   await post('big@example.com', list[1], id);
   await sink.waitFor(() => transactions() >= 8, 30_000, 'deliveries under way');
-  const pid = server.runnerPid('out')!;
   const deliveredBefore = transactions() * BATCH;
-  process.kill(pid, 'SIGKILL');
-  await server.waitUntil(
-    () => {
-      const p = server.runnerPid('out');
-      return p !== null && p !== pid;
-    },
-    30_000,
-    'the out runner to be restarted',
-  );
+  await server.killRunner('out');
   sink.delayMs = 0;
   await sink.waitFor(() => list.every((m) => copies(m, id) >= 1), 60_000, 'every member');
   await barrierPost(server, sink);

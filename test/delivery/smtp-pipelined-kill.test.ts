@@ -50,17 +50,8 @@ test('killed mid-batch: at most the writes in flight (threads x batch) go out tw
   );
   assert.deepEqual(res.accepted, ['kp@example.com']);
   await sink.waitFor(() => ours().length >= 3 * THREADS * K, 60_000, 'deliveries under way');
-  const pid = server.runnerPid('out')!;
   const deliveredBefore = ours().length;
-  process.kill(pid, 'SIGKILL');
-  await server.waitUntil(
-    () => {
-      const p = server.runnerPid('out');
-      return p !== null && p !== pid;
-    },
-    30_000,
-    'the out runner to be restarted',
-  );
+  await server.killRunner('out');
   sink.delayMs = 0;
   await sink.waitFor(() => members.every((m) => copies().has(m)), 60_000, 'every member');
   await queuesIdle(server);

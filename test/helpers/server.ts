@@ -116,6 +116,20 @@ export class TestServer {
     return this.status().runners.find((r) => r.name === name)?.pid ?? null;
   }
 
+  /** SIGKILLs a runner's process and waits for the master to have started a new one. */
+  async killRunner(name: string, timeoutMs = 30_000): Promise<void> {
+    const pid = this.runnerPid(name)!;
+    process.kill(pid, 'SIGKILL');
+    await this.waitUntil(
+      () => {
+        const p = this.runnerPid(name);
+        return p !== null && p !== pid;
+      },
+      timeoutMs,
+      `the ${name} runner to be restarted`,
+    );
+  }
+
   /** A list, its domain created on first use, with members subscribed as an admin does it. */
   async createList(fqdn: string, members: readonly string[] = []): Promise<void> {
     const domain = fqdn.slice(fqdn.lastIndexOf('@') + 1);
