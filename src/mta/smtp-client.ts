@@ -50,6 +50,9 @@ function digit(text: string, at: number): number {
   return c >= 0 && c <= 9 ? c : NaN;
 }
 
+/** A RCPT reply that takes the recipient: 250, or 251 (not local, will be forwarded). */
+const rcptTaken = (code: number) => code === 250 || code === 251;
+
 /** An address for MAIL FROM / RCPT TO: no CR, LF or angle brackets can get through. */
 const pathOf = (addr: string) => `<${addr.replace(/[\r\n<>]/g, '')}>`;
 
@@ -234,7 +237,7 @@ export class SmtpConnection {
       mail = await this.read();
       for (const r of recipients) {
         const reply = await this.read();
-        if (mail.code === 250 && reply.code === 250) accepted.push(r);
+        if (mail.code === 250 && rcptTaken(reply.code)) accepted.push(r);
         else if (mail.code === 250)
           refused.push({ recipient: r, code: reply.code, response: `${reply.code} ${reply.text}` });
       }
@@ -244,7 +247,7 @@ export class SmtpConnection {
       if (mail.code === 250) {
         for (const r of recipients) {
           const reply = await this.command(`RCPT TO:${pathOf(r)}`);
-          if (reply.code === 250 || reply.code === 251) accepted.push(r);
+          if (rcptTaken(reply.code)) accepted.push(r);
           else refused.push({ recipient: r, code: reply.code, response: `${reply.code} ${reply.text}` });
         }
       }
@@ -336,7 +339,7 @@ export class SmtpConnection {
     const mail = await this.read();
     for (const r of recipients) {
       const reply = await this.read();
-      if (mail.code === 250 && (reply.code === 250 || reply.code === 251)) accepted.push(r);
+      if (mail.code === 250 && rcptTaken(reply.code)) accepted.push(r);
       else if (mail.code === 250)
         refused.push({ recipient: r, code: reply.code, response: `${reply.code} ${reply.text}` });
     }

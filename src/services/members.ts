@@ -58,7 +58,13 @@ export interface MemberQuery {
 export class MemberManager {
   readonly repo: Repository<Member>;
   private readonly rows: RowReader<Member>;
-  private readonly q: { byAddress: string; byUserAddresses: string; byUser: string; byMemberId: string };
+  private readonly q: {
+    byAddress: string;
+    preferredBy: string;
+    byUserAddresses: string;
+    byUser: string;
+    byMemberId: string;
+  };
   constructor(
     ds: DataSource,
     private readonly sql: Sql,
@@ -71,10 +77,11 @@ export class MemberManager {
     this.rows = new RowReader(ds, MemberEntity);
     const select = `SELECT ${this.rows.columns} FROM member WHERE list_id = ? AND role = ?`;
     this.q = {
-      // The address's own membership, or that of the user whose preferred address it is.
-      byAddress:
-        `${select} AND (address_id = ? OR (address_id IS NULL AND user_id IN ` +
-        `(SELECT id FROM "user" WHERE preferred_address_id = ?))) ORDER BY id LIMIT 1`,
+      byAddress: `${select} AND address_id = ? ORDER BY id LIMIT 1`,
+      // The user (row id) whose preferred address this address (row id) is: two primary-key reads.
+      preferredBy:
+        'SELECT u.id AS id FROM "user" u JOIN address a ON a.user_id = u.id ' +
+        'WHERE a.id = ? AND u.preferred_address_id = a.id',
       byUserAddresses: `${select} AND address_id IN (SELECT id FROM address WHERE user_id = ?) ORDER BY id LIMIT 1`,
       byUser: `${select} AND user_id = ? ORDER BY id LIMIT 1`,
       byMemberId: `SELECT ${this.rows.columns} FROM member WHERE member_id = ?`,
@@ -119,7 +126,7 @@ export class MemberManager {
     // subscription): the address if new, its verification, its user, the membership. The
     // writes find the address and user by their unique keys, so nothing runs between them.
     const address = await this.users.getAddress(lower);
-    if (address && (await this.sql.get(this.q.byAddress, [mlist.list_id, role, address.id, address.id])))
+    if (address && (await this.getMembership(mlist.list_id, role, address.id)))
       throw new ConflictError('Member already subscribed');
     const asUser = opts.asUser;
     if (asUser && (address?.user_id !== asUser.id || asUser.preferred_address_id !== address?.id))
@@ -336,7 +343,10 @@ export class MemberManager {
 
   /** The membership of this address in a role, if any: its own, or its user's when subscribed as the user. */
   async getMembership(listId: string, role: MemberRole, addressId: number): Promise<Member | null> {
-    return this.rows.readOne(await this.sql.get(this.q.byAddress, [listId, role, addressId, addressId]));
+    const direct = this.rows.readOne(await this.sql.get(this.q.byAddress, [listId, role, addressId]));
+    if (direct) return direct;
+    const user = await this.sql.get<{ id: number }>(this.q.preferredBy, [addressId]);
+    return user ? this.rows.readOne(await this.sql.get(this.q.byUser, [listId, role, user.id])) : null;
   }
 
   /** Regular members per list, in one query rather than one per list. */
@@ -361,7 +371,7 @@ export class MemberManager {
     // Asked for each sender of each post by the moderation rules: prepared raw queries.
     const address = await this.users.getAddress(email);
     if (!address) return null;
-    const direct = this.rows.readOne(await this.sql.get(this.q.byAddress, [listId, role, address.id, address.id]));
+    const direct = this.rows.readOne(await this.sql.get(this.q.byAddress, [listId, role, address.id]));
     if (direct || !address.user_id) return direct;
     const found = this.rows.readOne(await this.sql.get(this.q.byUserAddresses, [listId, role, address.user_id]));
     return found ?? this.rows.readOne(await this.sql.get(this.q.byUser, [listId, role, address.user_id]));
