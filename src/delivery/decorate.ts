@@ -14,7 +14,6 @@ import { multipartBody, newBoundary, textPart } from '../email/new-part.js';
 import type { MailingList } from '../model/entities.js';
 import type { MsgData } from '../queue/qfile.js';
 import { listAddresses } from '../model/list-addresses.js';
-import { formatAddress } from '../email/addresses.js';
 import { expandTemplate, listSubstitutions, type TemplateLoader } from '../services/templates.js';
 
 /** What a copy's recipient contributes to a personalised footer. */
@@ -32,7 +31,7 @@ export function substitutions(mlist: MailingList, member?: MemberData, msgdata: 
 }
 
 /** The list's share of the placeholders, the same for every copy. */
-function listPlaceholders(mlist: MailingList): Record<string, string> {
+export function listPlaceholders(mlist: MailingList): Record<string, string> {
   return {
     ...listSubstitutions(mlist),
     mail_host: mlist.mail_host,
@@ -42,7 +41,7 @@ function listPlaceholders(mlist: MailingList): Record<string, string> {
 }
 
 /** The member's share, by Mailman's names. */
-function memberPlaceholders(mlist: MailingList, member: MemberData): Record<string, string> {
+export function memberPlaceholders(mlist: MailingList, member: MemberData): Record<string, string> {
   return {
     member: member.email,
     user_email: member.email,
@@ -55,7 +54,7 @@ function memberPlaceholders(mlist: MailingList, member: MemberData): Record<stri
 }
 
 /** msgdata's decoration-data, over everything else. */
-function withDecorationData(subs: Record<string, string>, msgdata: MsgData): Record<string, string> {
+export function withDecorationData(subs: Record<string, string>, msgdata: MsgData): Record<string, string> {
   const extra = msgdata['decoration-data'];
   if (extra && typeof extra === 'object') for (const [k, v] of Object.entries(extra)) subs[k] = String(v);
   return subs;
@@ -109,7 +108,7 @@ export function decorate(
 }
 
 /** A copy of the message with these (expanded) header and footer texts. */
-function decorateWith(original: Message, header: string, footer: string): Message {
+export function decorateWith(original: Message, header: string, footer: string): Message {
   const msg = new Message(original.toBuffer());
   if (!header && !footer) return msg;
   const ctype = parseContentType(msg.getEncoded('content-type'));
@@ -145,7 +144,7 @@ function withNewlines(text: string, nl: string): string {
  * footer around it. What each copy derives from it (the text as UTF-8, its line end) is
  * kept here the first time it is needed.
  */
-interface PlainBody {
+export interface PlainBody {
   charset: string;
   cte: string;
   hasCte: boolean;
@@ -159,7 +158,7 @@ interface PlainBody {
 }
 
 /** The body of a text/plain message decoded, or undefined when its transfer encoding is unknown. */
-function plainBody(msg: Message, ctype: StructuredValue): PlainBody | undefined {
+export function plainBody(msg: Message, ctype: StructuredValue): PlainBody | undefined {
   const cte = normalizeEncoding(msg.get('content-transfer-encoding'));
   if (!isKnownEncoding(cte)) return undefined;
   return {
@@ -173,8 +172,9 @@ function plainBody(msg: Message, ctype: StructuredValue): PlainBody | undefined 
 }
 
 /** The new bytes of a text/plain part with header and footer, and the header edits they need. */
-interface Inlined {
-  body: Buffer;
+export interface Inlined {
+  /** The new body, in pieces: a copy is spliced from its head and these in one allocation. */
+  parts: Buffer[];
   /** The charset the body is now in (utf-8 when the decoration was not ASCII). */
   charset: string;
   /** Whether Content-Transfer-Encoding must now say 8bit. */
@@ -182,7 +182,7 @@ interface Inlined {
 }
 
 /** Header, body, footer in the part's own charset and transfer encoding; undefined if it cannot be done faithfully. */
-function inline(plain: PlainBody, header: string, footer: string): Inlined | undefined {
+export function inline(plain: PlainBody, header: string, footer: string): Inlined | undefined {
   let text: Buffer;
   let charset = plain.charset;
   if (ASCII.test(header + footer) && ASCII_COMPATIBLE.test(charset)) {
@@ -209,24 +209,21 @@ function inline(plain: PlainBody, header: string, footer: string): Inlined | und
   const afterHeader = header && !header.endsWith('\n') ? nl : '';
   const beforeFooter = footer && text.length && !shape.endsWithNl ? nl : '';
   const end = footer ? bytes(footer) : EMPTY;
-  const result = Buffer.concat([
-    front,
-    Buffer.from(afterHeader, 'latin1'),
-    text,
-    Buffer.from(beforeFooter, 'latin1'),
-    end,
-  ]);
+  const parts = [front, lineEnd(afterHeader), text, lineEnd(beforeFooter), end];
   const { cte } = plain;
   if (cte === 'base64' || cte === 'quoted-printable')
-    return { body: encodeTransfer(result, cte, nl), charset, eightBit: false };
+    return { parts: [encodeTransfer(Buffer.concat(parts), cte, nl)], charset, eightBit: false };
   const ascii = shape.ascii && isAscii(front) && isAscii(end);
-  return { body: result, charset, eightBit: !ascii && (cte === '7bit' || !plain.hasCte) };
+  return { parts, charset, eightBit: !ascii && (cte === '7bit' || !plain.hasCte) };
 }
+
+const LINE_ENDS: Record<string, Buffer> = { '': Buffer.alloc(0), '\n': Buffer.from('\n'), '\r\n': Buffer.from('\r\n') };
+const lineEnd = (nl: string) => LINE_ENDS[nl] ?? Buffer.from(nl, 'latin1');
 
 const EMPTY = Buffer.alloc(0);
 
 /** The header edits inline() asks for, on a message or on a header block alone. */
-function editHeaders(msg: Message, plain: PlainBody, done: Inlined): void {
+export function editHeaders(msg: Message, plain: PlainBody, done: Inlined): void {
   if (done.charset !== plain.charset) setParam(msg, 'charset', done.charset);
   if (done.eightBit) msg.set('Content-Transfer-Encoding', '8bit');
 }
@@ -236,7 +233,7 @@ function addInline(msg: Message, plain: PlainBody, header: string, footer: strin
   const done = inline(plain, header, footer);
   if (!done) return false;
   editHeaders(msg, plain, done);
-  msg.body = done.body;
+  msg.body = Buffer.concat(done.parts);
   return true;
 }
 
@@ -296,96 +293,8 @@ function wrap(msg: Message, header: string, footer: string): void {
   msg.body = multipartBody(boundary, parts, nl);
 }
 
-/**
- * Every personalised copy of one message (personalize individual or full), built from one
- * parse. A copy differs from the next only in its header and footer texts, its To (full)
- * and X-Mailman-Copy, so those are all that is computed per member: the list's
- * placeholders, the decoded body of a text/plain post and each variant of the header block
- * are made once and spliced around the member's texts. Copies that come out the same
- * (a footer without member placeholders) are one Buffer, so the SMTP side serialises it
- * once. Anything other than a single text/plain body is decorated whole per copy, as
- * decorate() does it. The bytes are those decorate() and the header edits would give.
- */
-export class PersonalCopies {
-  private readonly listSubs: Record<string, string>;
-  private readonly personal: boolean;
-  /** The post's header block, once per variant of the edits made to it. */
-  private readonly heads = new Map<string, Buffer>();
-  /** Whole copies that are the same for many members, by what they differ in. */
-  private readonly shared = new Map<string, Buffer>();
-  private plain: PlainBody | undefined | null = null;
-
-  constructor(
-    private readonly original: Message,
-    private readonly mlist: MailingList,
-    private readonly msgdata: MsgData,
-    /** undefined: the copies are not decorated at all (shouldDecorate). */
-    private readonly texts: DecorationTexts | undefined,
-  ) {
-    this.listSubs = listPlaceholders(mlist);
-    this.personal = !!texts && isPersonal(texts);
-  }
-
-  /** The copy for one recipient; `dup`: also addressed directly, so marked X-Mailman-Copy. */
-  copy(recipient: string, member: MemberData, dup: boolean): Buffer {
-    const to = this.mlist.personalize === 'full' ? formatAddress(recipient, member.displayName) : undefined;
-    let header = '';
-    let footer = '';
-    if (this.texts) {
-      const subs = this.personal
-        ? withDecorationData({ ...this.listSubs, ...memberPlaceholders(this.mlist, member) }, this.msgdata)
-        : withDecorationData({ ...this.listSubs }, this.msgdata);
-      header = expandTemplate(this.texts.header, subs);
-      footer = expandTemplate(this.texts.footer, subs);
-    }
-    if (to === undefined && !this.personal) {
-      const key = dup ? 'dup' : '';
-      let copy = this.shared.get(key);
-      if (!copy) this.shared.set(key, (copy = this.whole(header, footer, dup, to)));
-      return copy;
-    }
-    if (!header && !footer) return Buffer.concat([this.head('', dup, to), this.original.body]);
-    const plain = this.plainBody();
-    const done = plain && inline(plain, header, footer);
-    if (!plain || !done) return this.whole(header, footer, dup, to);
-    return Buffer.concat([this.head(`${done.charset}\0${done.eightBit}`, dup, to, plain, done), done.body]);
-  }
-
-  /** The copy decorated whole, for the shapes of message that are not spliced. */
-  private whole(header: string, footer: string, dup: boolean, to: string | undefined): Buffer {
-    const msg = decorateWith(this.original, header, footer);
-    personalHeaders(msg, dup, to);
-    return msg.toBuffer();
-  }
-
-  /** The post's single text/plain body, decoded once; undefined for any other shape. */
-  private plainBody(): PlainBody | undefined {
-    if (this.plain !== null) return this.plain;
-    const ctype = parseContentType(this.original.getEncoded('content-type'));
-    // A post without headers keeps its leading blank line only while unedited: not spliced.
-    const spliceable = ctype.value === 'text/plain' && this.original.names().length > 0;
-    return (this.plain = spliceable ? plainBody(this.original, ctype) : undefined);
-  }
-
-  /** The header block with the decoration's edits, then X-Mailman-Copy and To. */
-  private head(variant: string, dup: boolean, to?: string, plain?: PlainBody, done?: Inlined): Buffer {
-    const key = `${variant}\0${dup}`;
-    let head = this.heads.get(key);
-    if (!head) {
-      const msg = new Message(this.original.headerBytes());
-      if (plain && done) editHeaders(msg, plain, done);
-      personalHeaders(msg, dup);
-      this.heads.set(key, (head = msg.headerBytes()));
-    }
-    if (to === undefined) return head;
-    const msg = new Message(head);
-    personalHeaders(msg, false, to);
-    return msg.headerBytes();
-  }
-}
-
 /** What marks a personalised copy as its member's: X-Mailman-Copy (avoid-duplicates), and To for `full`. */
-function personalHeaders(msg: Message, dup: boolean, to?: string): void {
+export function personalHeaders(msg: Message, dup: boolean, to?: string): void {
   if (dup) msg.set('X-Mailman-Copy', 'yes');
   if (to !== undefined) msg.set('To', to);
 }

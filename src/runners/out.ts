@@ -9,13 +9,14 @@ import {
   decorate,
   decorationTexts,
   shouldDecorate,
-  PersonalCopies,
   type DecorationTexts,
   type MemberData,
 } from '../delivery/decorate.js';
+import { PersonalCopies } from '../delivery/personal-copies.js';
 import { formatAddress } from '../email/addresses.js';
 import { verpFormats } from '../email/bounces/index.js';
 import { sealCopy } from '../delivery/handlers/arc-sign.js';
+import { arcSettings } from '../delivery/authenticity.js';
 import { Message } from '../email/message.js';
 import type { MailingList } from '../model/entities.js';
 import type { MsgData } from '../queue/qfile.js';
@@ -151,14 +152,15 @@ export class OutgoingRunner extends QueueRunner {
     mlist: MailingList,
     msgdata: MsgData,
     texts?: DecorationTexts,
-  ): Promise<(recipient: string) => Promise<Buffer>> {
+  ): Promise<(recipient: string) => Buffer | Promise<Buffer>> {
     const members: Map<string, MemberData> = await this.env.services.members.deliveryData(mlist.list_id);
     const dup = new Set(Array.isArray(msgdata['add-dup-header']) ? (msgdata['add-dup-header'] as string[]) : []);
     const copies = new PersonalCopies(msg, mlist, msgdata, texts);
+    const sealing = arcSettings(this.env.config) !== undefined;
     return (recipient) => {
       const key = recipient.toLowerCase();
       const raw = copies.copy(recipient, members.get(key) ?? { email: recipient }, dup.has(key));
-      return sealCopy(this.env.config, msgdata, raw);
+      return sealing ? sealCopy(this.env.config, msgdata, raw) : raw;
     };
   }
 

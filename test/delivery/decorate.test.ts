@@ -12,11 +12,11 @@ import {
   decorate,
   decorationTexts,
   isPersonal,
-  PersonalCopies,
   shouldDecorate,
   substitutions,
   type MemberData,
 } from '../../src/delivery/decorate.js';
+import { PersonalCopies } from '../../src/delivery/personal-copies.js';
 import { expandTemplate } from '../../src/services/templates.js';
 import { formatAddress } from '../../src/email/addresses.js';
 import type { MsgData } from '../../src/queue/qfile.js';
@@ -307,37 +307,45 @@ test('a personalised copy spliced from one parse is byte for byte the message de
     list({ member_regular_header: 'For $user_delivered_to\r', member_regular_footer: '' }),
     list({ member_regular_footer: '$user_name' }),
     list({ member_regular_footer: '-- für ${user_name_or_address} $extra\n' }),
+    // Slots next to each other, a dollar, an unknown name, and names msgdata overrides.
+    list({ member_regular_footer: '$$member$member${user_name}$$ $nosuch ${list_id} $user_language $display_name' }),
+    list({ member_regular_header: '$member:$user_email:', member_regular_footer: '$$$$' }),
   ];
   const members: MemberData[] = [
     { email: 'anne@example.org', displayName: 'Anne' },
     { email: 'bart@example.org' },
     { email: 'jörg@example.org', displayName: 'Jörg Ü', language: 'de' },
+    { email: 'eve@example.org', displayName: 'Eve $user_address\r\nBcc: x@example.org' },
   ];
-  const msgdata: MsgData = { 'decoration-data': { extra: 'X' } };
-  for (const [what, post] of posts)
-    for (const base of lists)
-      for (const personalize of ['individual', 'full']) {
-        const mlist = { ...base, personalize } as MailingList;
-        const texts = await decorationTexts(world.services.templates, mlist);
-        for (const decorated of [texts, undefined]) {
-          const copies = new PersonalCopies(post, mlist, msgdata, decorated);
-          for (const member of members)
-            for (const dup of [false, true]) {
-              // As the out runner built every copy before: the whole message decorated, then edited.
-              const whole = decorated
-                ? decorate(post, mlist, decorated, msgdata, member)
-                : new Message(post.toBuffer());
-              if (dup) whole.set('X-Mailman-Copy', 'yes');
-              if (personalize === 'full') whole.set('To', formatAddress(member.email, member.displayName));
-              // A wrapped post's new boundary is random in each: that is the one difference allowed.
-              const bytes = (b: Buffer) => b.toString('latin1').replace(/={15}[0-9a-f]{24}==/g, 'BOUNDARY');
-              assert.equal(
-                bytes(copies.copy(member.email, member, dup)),
-                bytes(whole.toBuffer()),
-                `${what}, footer ${JSON.stringify(mlist.member_regular_footer)}, ${personalize}, ` +
-                  `${member.email}, dup ${dup}`,
-              );
-            }
+  const msgdatas: MsgData[] = [
+    { 'decoration-data': { extra: 'X' } },
+    { 'decoration-data': { extra: 'X', user_language: 'over', display_name: 'Over $member' } },
+  ];
+  for (const msgdata of msgdatas)
+    for (const [what, post] of posts)
+      for (const base of lists)
+        for (const personalize of ['individual', 'full']) {
+          const mlist = { ...base, personalize } as MailingList;
+          const texts = await decorationTexts(world.services.templates, mlist);
+          for (const decorated of [texts, undefined]) {
+            const copies = new PersonalCopies(post, mlist, msgdata, decorated);
+            for (const member of members)
+              for (const dup of [false, true]) {
+                // As the out runner built every copy before: the whole message decorated, then edited.
+                const whole = decorated
+                  ? decorate(post, mlist, decorated, msgdata, member)
+                  : new Message(post.toBuffer());
+                if (dup) whole.set('X-Mailman-Copy', 'yes');
+                if (personalize === 'full') whole.set('To', formatAddress(member.email, member.displayName));
+                // A wrapped post's new boundary is random in each: that is the one difference allowed.
+                const bytes = (b: Buffer) => b.toString('latin1').replace(/={15}[0-9a-f]{24}==/g, 'BOUNDARY');
+                assert.equal(
+                  bytes(copies.copy(member.email, member, dup)),
+                  bytes(whole.toBuffer()),
+                  `${what}, footer ${JSON.stringify(mlist.member_regular_footer)}, ${personalize}, ` +
+                    `${member.email}, dup ${dup}`,
+                );
+              }
+          }
         }
-      }
 });
