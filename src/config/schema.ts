@@ -156,7 +156,11 @@ export const SECTIONS: Record<string, SectionSpec> = {
     max_recipients: i('500', 'recipients per SMTP transaction'),
     max_sessions_per_connection: i('0', 'transactions per SMTP connection before it is renewed; 0: no limit'),
     max_delivery_threads: {
-      ...i('4', 'SMTP transactions in flight at once, each on its own connection (1 to 64)'),
+      ...i(
+        '4',
+        'SMTP connections an out runner slice keeps, across the messages it delivers at once: ' +
+          'transactions in flight at once, each on its own connection (1 to 64)',
+      ),
       check: (v) =>
         /^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 64 ? undefined : 'must be a whole number from 1 to 64',
     },

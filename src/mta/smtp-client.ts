@@ -85,6 +85,8 @@ export class SmtpConnection {
   private lines: string[] = [];
   private waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
   private replies: Reply[] = [];
+  /** A batch's reader: woken once `count` replies are in, or at a 421 or a failure. */
+  private batchReader: { count: number; wake: () => void } | undefined;
   private failure: Error | undefined;
   pipelining = false;
   /** The server takes BODY=8BITMIME (RFC 6152). */
@@ -166,6 +168,12 @@ export class SmtpConnection {
       if (w) w.resolve(reply);
       else this.replies.push(reply);
     }
+    const batch = this.batchReader;
+    // A 421 ends the batch early: the server is closing, and may not say more before it does.
+    if (batch && (this.replies.length >= batch.count || this.replies.at(-1)?.code === 421)) {
+      this.batchReader = undefined;
+      batch.wake();
+    }
     this.buffer = start < text.length ? text.slice(start) : '';
     // A server that never ends a line must not grow us without bound.
     if (this.buffer.length > 64 * 1024) this.fail(new ConnectionLost('reply line too long'));
@@ -175,6 +183,9 @@ export class SmtpConnection {
     if (this.failure) return;
     this.failure = err;
     for (const w of this.waiting.splice(0)) w.reject(err);
+    const batch = this.batchReader;
+    this.batchReader = undefined;
+    batch?.wake();
     this.socket.destroy();
   }
 
@@ -194,6 +205,19 @@ export class SmtpConnection {
         reject,
       }),
     );
+  }
+
+  /**
+   * The next `count` replies at once, or those that came before a 421 or before the connection
+   * failed: a batch's replies are many (four a personalised copy), and one wait for all of them
+   * costs a promise where a wait for each cost several.
+   */
+  private async takeReplies(count: number): Promise<Reply[]> {
+    const has = () => this.replies.length >= count || this.replies.some((r) => r.code === 421);
+    if (!has() && !this.failure) await new Promise<void>((wake) => (this.batchReader = { count, wake }));
+    const taken = this.replies.splice(0, count);
+    if (taken.length) this.answered = true;
+    return taken;
   }
 
   private write(data: string | Buffer): void {
@@ -308,14 +332,27 @@ export class SmtpConnection {
       this.socket.write(msg.chunk);
     }
     this.socket.uncork();
+    let expected = 0;
+    for (let i = 0; i < txs.length; i++) expected += (i > 0 ? 1 : 0) + 2 + txs[i].recipients.length;
+    const replies = await this.takeReplies(expected);
+    let at = 0;
     for (let i = 0; i < txs.length; i++) {
       try {
         if (i > 0) {
-          const reset = await this.read();
+          const reset = replies[at++];
+          if (!reset) throw this.failure ?? new ConnectionLost('no reply to RSET');
           if (reset.code === 421) throw new ConnectionLost(`${reset.code} ${reset.text}`);
         }
         const { recipients } = txs[i];
-        outcomes.push(await this.readTransaction(recipients));
+        if (at + 2 + recipients.length > replies.length) {
+          // Cut short: the replies up to a 421 in it say why, else the connection's failure does.
+          const closing = replies.slice(at).find((r) => r.code === 421);
+          throw closing
+            ? new ConnectionLost(`${closing.code} ${closing.text}`)
+            : (this.failure ?? new ConnectionLost('the replies stopped'));
+        }
+        outcomes.push(this.transactionOutcome(recipients, replies, at));
+        at += 2 + recipients.length;
         // A failed last transaction may be left open: the connection's next call starts clean.
         if (i === txs.length - 1 && outcomes[i].accepted.length !== recipients.length) {
           const reset = await this.command('RSET');
@@ -332,18 +369,19 @@ export class SmtpConnection {
     return { outcomes };
   }
 
-  /** The replies of one BDAT transaction already written: MAIL, a RCPT each, BDAT. */
-  private async readTransaction(recipients: readonly string[]): Promise<TransactionOutcome> {
+  /** One BDAT transaction's outcome from its replies, from `at`: MAIL, a RCPT each, BDAT. */
+  private transactionOutcome(recipients: readonly string[], replies: Reply[], at: number): TransactionOutcome {
     const accepted: string[] = [];
     const refused: TransactionOutcome['refused'] = [];
-    const mail = await this.read();
-    for (const r of recipients) {
-      const reply = await this.read();
+    const mail = replies[at];
+    for (let k = 0; k < recipients.length; k++) {
+      const r = recipients[k];
+      const reply = replies[at + 1 + k];
       if (mail.code === 250 && rcptTaken(reply.code)) accepted.push(r);
       else if (mail.code === 250)
         refused.push({ recipient: r, code: reply.code, response: `${reply.code} ${reply.text}` });
     }
-    const final = await this.read();
+    const final = replies[at + 1 + recipients.length];
     if (final.code === 421) throw new ConnectionLost(`${final.code} ${final.text}`);
     if (mail.code === 250 && accepted.length && final.code === 250) return { accepted, refused };
     if (mail.code !== 250) return this.refuseAll(recipients, mail, refused);

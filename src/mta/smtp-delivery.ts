@@ -34,7 +34,7 @@ export class ConnectionFailure extends Error {}
  * (delivered or refused for good), before that connection starts its next batch: the out
  * runner records them so a crash re-sends only the rest.
  */
-export type OnDecided = (recipients: string[]) => Promise<void>;
+export type OnDecided = (recipients: string[]) => void | Promise<void>;
 
 const isPermanent = (code: number) => code >= 500 && code !== 552;
 
@@ -72,7 +72,7 @@ interface Transport {
 interface Job {
   recipients: string[];
   /** The message, or how to build it when its transaction starts (a personalised copy). */
-  msg: Prepared | (() => Promise<Prepared>);
+  msg: Prepared | (() => Prepared | Promise<Prepared>);
   /** This transaction's envelope sender when not the message's (VERP). */
   from?: string;
 }
@@ -132,18 +132,34 @@ export class SmtpDelivery {
    * cannot be built fails the message before any member has it.
    */
   async deliverEach(
-    copies: { recipient: string; raw: Buffer | (() => Promise<Buffer>); from?: string }[],
+    copies: { recipient: string; raw: Buffer | (() => Buffer | Promise<Buffer>); from?: string }[],
     from: string,
     onDecided?: OnDecided,
   ): Promise<DeliveryResult> {
-    // Weak: a personalised copy's wire form goes once its transaction is done with it.
-    const prepared = new WeakMap<Buffer, Prepared>();
-    const of = (raw: Buffer) => prepared.get(raw) ?? prepared.set(raw, new Prepared(raw)).get(raw)!;
+    // A copy shared by many recipients (a footer without their data) comes back as the same
+    // Buffer each time: the last few are remembered, so its wire form is made once. Not a
+    // WeakMap over every copy: at thousands of copies a second its entries cost the collector
+    // more than the lookups save.
+    const recent = new Map<Buffer, Prepared>();
+    const of = (raw: Buffer) => {
+      let msg = recent.get(raw);
+      if (!msg) {
+        if (recent.size >= 4) recent.clear();
+        recent.set(raw, (msg = new Prepared(raw)));
+      }
+      return msg;
+    };
     const first = copies.length && typeof copies[0].raw === 'function' ? of(await copies[0].raw()) : undefined;
+    // Built synchronously where it can be (no ARC seal to wait for): a promise per copy is
+    // measurable at thousands of copies a second.
+    const build = (raw: () => Buffer | Promise<Buffer>) => () => {
+      const copy = raw();
+      return copy instanceof Promise ? copy.then(of) : of(copy);
+    };
     return this.run(
       copies.map((c, i) => {
         const { raw } = c;
-        const msg = i === 0 && first ? first : typeof raw === 'function' ? async () => of(await raw()) : of(raw);
+        const msg = i === 0 && first ? first : typeof raw === 'function' ? build(raw) : of(raw);
         return { recipients: [c.recipient], msg, from: c.from };
       }),
       from,
@@ -172,12 +188,11 @@ export class SmtpDelivery {
         next += batch.length;
         const txs: { from: string; recipients: string[]; msg: Prepared }[] = [];
         try {
-          for (const job of batch)
-            txs.push({
-              from: job.from ?? from,
-              recipients: job.recipients,
-              msg: typeof job.msg === 'function' ? await job.msg() : job.msg,
-            });
+          for (const job of batch) {
+            let msg = typeof job.msg === 'function' ? job.msg() : job.msg;
+            if (msg instanceof Promise) msg = await msg;
+            txs.push({ from: job.from ?? from, recipients: job.recipients, msg });
+          }
         } catch (err) {
           // Nothing more starts; what is in flight finishes and is recorded before the throw.
           broken = true;
@@ -200,7 +215,10 @@ export class SmtpDelivery {
               } else result.temporary.push(f);
             }
           }
-          if (onDecided && final.length) await onDecided(final);
+          if (onDecided && final.length) {
+            const recorded = onDecided(final);
+            if (recorded instanceof Promise) await recorded;
+          }
           if (out.lost || !out.outcomes.length) {
             lost ??= out.lost ?? new ConnectionLost('no transaction was sent');
             for (const tx of txs.slice(sent)) for (const r of tx.recipients) undecided.push(r);
@@ -225,11 +243,21 @@ export class SmtpDelivery {
   }
 }
 
-/** Our pipelining client: up to `size` connections, kept open between messages while busy. */
+/**
+ * Our pipelining client: up to `size` connections, kept open between messages while busy. The
+ * bound is the runner's, across the messages it delivers at once: a batch waits for a
+ * connection rather than open one that would be closed again on return (the runner's
+ * concurrency times max_delivery_threads wanted more than the pool kept, and each surplus
+ * connection cost a connect and an EHLO).
+ */
 class PipelinedTransport implements Transport {
   private readonly idle: SmtpConnection[] = [];
   private readonly idleTimers = new Map<SmtpConnection, NodeJS.Timeout>();
   private closed = false;
+  /** Connections open or opening, idle ones included. */
+  private count = 0;
+  /** Batches waiting for a connection to come back or to go. */
+  private readonly waiters: (() => void)[] = [];
 
   constructor(
     private readonly opts: ClientOptions,
@@ -247,12 +275,12 @@ class PipelinedTransport implements Transport {
 
   async sendBatch(txs: { from: string; recipients: string[]; msg: Prepared }[]): Promise<BatchOutcome> {
     for (let attempt = 0; ; attempt++) {
-      let conn = this.takeIdle();
-      while (conn && !conn.alive) conn = this.takeIdle();
+      let conn = await this.acquire();
       const reused = !!conn;
       try {
         conn ??= await SmtpConnection.open(this.opts);
       } catch (err) {
+        this.gone();
         if (err instanceof ConnectionLost) return { outcomes: [], lost: err };
         throw err;
       }
@@ -260,14 +288,14 @@ class PipelinedTransport implements Transport {
       try {
         out = await conn.sendBatch(txs);
       } catch (err) {
-        conn.close();
+        this.drop(conn);
         throw err;
       }
       if (!out.lost) {
         this.release(conn);
         return out;
       }
-      conn.close();
+      this.drop(conn);
       // A kept connection the server had closed while idle answers nothing at all: the
       // batch never started, so one more try on a fresh connection is safe.
       if (reused && !out.outcomes.length && !conn.answered && attempt === 0) continue;
@@ -275,25 +303,53 @@ class PipelinedTransport implements Transport {
     }
   }
 
-  private release(conn: SmtpConnection): void {
-    if (
-      this.closed ||
-      !conn.alive ||
-      this.idle.length >= this.size ||
-      (this.perConnection > 0 && conn.transactions >= this.perConnection)
-    )
-      conn.close();
-    else {
-      this.idle.push(conn);
-      const timer = setTimeout(() => {
-        this.idleTimers.delete(conn);
-        const at = this.idle.indexOf(conn);
-        if (at >= 0) this.idle.splice(at, 1);
-        conn.close();
-      }, this.idleQuitMs);
-      timer.unref();
-      this.idleTimers.set(conn, timer);
+  /** A kept connection; else undefined with room counted for a new one; else waits for either. */
+  private async acquire(): Promise<SmtpConnection | undefined> {
+    for (;;) {
+      let conn = this.takeIdle();
+      while (conn && !conn.alive) {
+        this.gone();
+        conn = this.takeIdle();
+      }
+      if (conn) return conn;
+      if (this.count < this.size) {
+        this.count++;
+        return undefined;
+      }
+      await new Promise<void>((wake) => this.waiters.push(wake));
     }
+  }
+
+  /** A connection closed or never opened: its place goes to a waiting batch. */
+  private gone(): void {
+    this.count--;
+    this.waiters.shift()?.();
+  }
+
+  private drop(conn: SmtpConnection): void {
+    conn.close();
+    this.gone();
+  }
+
+  private release(conn: SmtpConnection): void {
+    if (this.closed || !conn.alive || (this.perConnection > 0 && conn.transactions >= this.perConnection)) {
+      this.drop(conn);
+      return;
+    }
+    this.idle.push(conn);
+    const waiter = this.waiters.shift();
+    // A batch waiting takes it at once (it takes an idle connection before anything else):
+    // no idle timer to set and clear per batch.
+    if (waiter) return waiter();
+    const timer = setTimeout(() => {
+      this.idleTimers.delete(conn);
+      const at = this.idle.indexOf(conn);
+      if (at < 0) return;
+      this.idle.splice(at, 1);
+      this.drop(conn);
+    }, this.idleQuitMs);
+    timer.unref();
+    this.idleTimers.set(conn, timer);
   }
 
   private takeIdle(): SmtpConnection | undefined {
@@ -309,7 +365,7 @@ class PipelinedTransport implements Transport {
     this.closed = true;
     for (const t of this.idleTimers.values()) clearTimeout(t);
     this.idleTimers.clear();
-    for (const c of this.idle.splice(0)) c.close();
+    for (const c of this.idle.splice(0)) this.drop(c);
   }
 }
 

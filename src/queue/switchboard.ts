@@ -255,7 +255,7 @@ export class Switchboard {
    * Records recipients of a claimed message as done (delivered, or refused for good), so
    * that recover() puts the message back with only the others (see progress.ts).
    */
-  async recordDone(base: string, recipients: readonly string[]): Promise<void> {
+  recordDone(base: string, recipients: readonly string[]): void {
     appendProgress(join(this.dir, base + DONE), recipients);
   }
 

@@ -157,3 +157,28 @@ test('CHUNKING: whole BDAT transactions per write, refusals mid-batch stay with 
     await sink.close();
   }
 });
+
+test('max_delivery_threads bounds the connections of all the messages a runner delivers at once, kept between them', async () => {
+  const sink = await new LeanSink({ keep: true }).start();
+  const out = delivery(sink.port); // max_delivery_threads: 2
+  try {
+    // As the out runner does with [runner.out] concurrency 4: four posts at once, each wanting
+    // two connections of its own; then a fifth after them.
+    const post = (n: number) =>
+      out.deliverEach(
+        members.map((recipient) => ({
+          recipient,
+          raw: () => Buffer.from(`Subject: ${n}\r\n\r\nfor ${recipient}\r\n`),
+        })),
+        'ant-bounces@example.com',
+      );
+    const results = [...(await Promise.all([1, 2, 3, 4].map(post))), await post(5)];
+    for (const r of results) assert.deepEqual([...r.delivered].sort(), [...members].sort());
+    assert.equal(sink.messages.length, 5 * N);
+    assert.equal(sink.peakConnections, 2, 'never more than max_delivery_threads open');
+    assert.equal(sink.connections, 2, 'the two connections served every post');
+  } finally {
+    out.close();
+    await sink.close();
+  }
+});

@@ -50,6 +50,9 @@ export class LeanSink {
   /** Replies wait this long after what they answer was read (kill tests: writes in flight). */
   delayMs = 0;
   port = 0;
+  /** Connections accepted in all, and the most open at once. */
+  connections = 0;
+  peakConnections = 0;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private waiters: { pred: () => boolean; resolve: () => void }[] = [];
@@ -85,6 +88,8 @@ export class LeanSink {
 
   private session(socket: Socket): void {
     this.sockets.add(socket);
+    this.connections++;
+    this.peakConnections = Math.max(this.peakConnections, this.sockets.size);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => undefined);
     socket.setNoDelay(true);

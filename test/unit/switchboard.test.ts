@@ -114,15 +114,15 @@ test('recovery puts a claimed file back with only the recipients not recorded as
       recipients: ['a@x', 'b@x', 'c@x', 'd@x'],
     });
     await sb.dequeue(base);
-    await sb.recordDone(base, ['a@x']);
-    await sb.recordDone(base, ['c@x']);
+    sb.recordDone(base, ['a@x']);
+    sb.recordDone(base, ['c@x']);
     // A write cut short by the kill: no newline, so not a record.
     appendFileSync(join(sb.dir, base + '.done'), 'b@');
     assert.deepEqual(await sb.recover(shunt), { requeued: 1, shunted: 0 });
     assert.deepEqual(readdirSync(sb.dir), [base + '.qmsg']);
     assert.deepEqual((await sb.dequeue(base)).msgdata.recipients, ['b@x', 'd@x']);
     // Finished: no record outlives its message, even one left by a crash between the removals.
-    await sb.recordDone(base, ['b@x']);
+    sb.recordDone(base, ['b@x']);
     await sb.finish(base);
     assert.deepEqual(readdirSync(sb.dir), []);
     writeFileSync(join(sb.dir, base + '.done'), 'd@x\n');
