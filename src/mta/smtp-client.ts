@@ -54,7 +54,8 @@ function digit(text: string, at: number): number {
 const rcptTaken = (code: number) => code === 250 || code === 251;
 
 /** An address for MAIL FROM / RCPT TO: no CR, LF or angle brackets can get through. */
-const pathOf = (addr: string) => `<${addr.replace(/[\r\n<>]/g, '')}>`;
+const UNSAFE_IN_PATH = /[\r\n<>]/;
+const pathOf = (addr: string) => `<${UNSAFE_IN_PATH.test(addr) ? addr.replace(/[\r\n<>]/g, '') : addr}>`;
 
 /**
  * The name we greet with: [mta] smtp_ehlo_name when set, else the host's name if it is fully

@@ -49,9 +49,8 @@ export class OutgoingRunner extends QueueRunner {
       ? await decorationTexts(this.env.services.templates, mlist)
       : undefined;
     const formats = verpFormats(this.env.config);
-    const verp = this.verps(mlist, msgdata)
-      ? (r: string) => formats.envelope(listAddresses(mlist).bounces, r)
-      : undefined;
+    const bounces = listAddresses(mlist).bounces;
+    const verp = this.verps(mlist, msgdata) ? (r: string) => formats.envelope(bounces, r) : undefined;
     let result;
     try {
       if (mlist.personalize !== 'none') {
