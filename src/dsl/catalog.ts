@@ -263,8 +263,8 @@ export class DslCatalog {
         ...(from ? { inForce: from } : {}),
       };
       const stale = inForceSource !== undefined ? { inForceSource } : {};
-      const uses = [...new Set([...(current.result.uses?.keys() ?? []), ...(inForce?.result.uses?.keys() ?? [])])];
-      const used = uses.map((u) => basename(u));
+      const read = [...(current.result.uses?.keys() ?? []), ...(inForce?.result.uses?.keys() ?? [])];
+      const used = [...new Set(read.map((u) => basename(u)))];
       const detail: Detail = { entry, source: text, ...stale, ...(ir ? { ir } : {}), diagnostics, uses: used };
       details.set(key(f.kind, f.name), detail);
       settled.set(f, detail);
