@@ -10,7 +10,7 @@
 // site file overriding a built-in, the built-in. A name with no good version is "broken":
 // a list naming it has its messages shunted, and its diagnostics say why.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { compile, type CompileResult } from './compile.js';
 import { checkChainGraph } from './graph.js';
 import { Codes, diagnostic, formatReport, type Diagnostic } from './diagnostics.js';
@@ -19,7 +19,7 @@ import type { DslIr } from './ir.js';
 import type { BaseLookup } from './derive.js';
 import type { Registries } from './resolve.js';
 import { registryFingerprint } from '../registry.js';
-import { catalogRules, usesUnchanged } from './catalog-rules.js';
+import { catalogRules, usesUnchanged, type CatalogRules } from './catalog-rules.js';
 import type { DirRulesFiles } from './rules-files.js';
 import type { RulesFiles } from './uses.js';
 import {
@@ -63,6 +63,8 @@ interface Detail {
   inForceSource?: string;
   ir?: DslIr;
   diagnostics: Diagnostic[];
+  /** The .rules files (`a.rules`) its text, or the one in force, read. */
+  uses: string[];
 }
 
 export class DslCatalog {
@@ -76,9 +78,19 @@ export class DslCatalog {
     /** Every name found, compiled or not: what jump and detour targets are checked against. */
     readonly allChainNames: ReadonlySet<string>,
     readonly allPipelineNames: ReadonlySet<string>,
-    /** The .rules files as found: what a new text (REST PUT, validate) is compiled against. */
-    readonly rulesFiles: RulesFiles,
+    /** The .rules files: as found, their good texts (what stale names use), each one's state. */
+    readonly rules: CatalogRules,
   ) {}
+
+  /** The .rules files as found: what a new text (REST PUT, validate) is compiled against. */
+  get rulesFiles(): RulesFiles {
+    return this.rules.current;
+  }
+
+  /** The .rules files a name's text (or the version in force) read, those they use included. */
+  usesOf(kind: DslKind, name: string): readonly string[] {
+    return this.details.get(key(kind, name))?.uses ?? [];
+  }
 
   /** Reads and compiles every NAME.chain and NAME.pipeline against the registry given. */
   static async load(dirs: CatalogDirs, options: LoadOptions): Promise<DslCatalog> {
@@ -251,7 +263,9 @@ export class DslCatalog {
         ...(from ? { inForce: from } : {}),
       };
       const stale = inForceSource !== undefined ? { inForceSource } : {};
-      const detail: Detail = { entry, source: text, ...stale, ...(ir ? { ir } : {}), diagnostics };
+      const read = [...(current.result.uses?.keys() ?? []), ...(inForce?.result.uses?.keys() ?? [])];
+      const used = [...new Set(read.map((u) => basename(u)))];
+      const detail: Detail = { entry, source: text, ...stale, ...(ir ? { ir } : {}), diagnostics, uses: used };
       details.set(key(f.kind, f.name), detail);
       settled.set(f, detail);
       return detail;
@@ -285,7 +299,7 @@ export class DslCatalog {
       }
     }
     memo.sweep();
-    return new DslCatalog(registry, chains, pipelines, details, sources, chainNames, pipelineNames, rules.current);
+    return new DslCatalog(registry, chains, pipelines, details, sources, chainNames, pipelineNames, rules);
   }
 
   /** The chain in force, or undefined if there is none of that name or it never compiled. */

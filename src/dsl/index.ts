@@ -12,6 +12,7 @@ export {
 export { CODE_GUIDE, EXAMPLE_CODES, explainCode, type CodeExample, type CodeGuideEntry } from './code-guide.js';
 export { compile, syntaxDiagnostics, type CompileOptions, type CompileResult } from './compile.js';
 export { DirRulesFiles, givenRules, RULES_SUFFIX } from './rules-files.js';
+export type { RulesFileState } from './catalog-rules.js';
 export type { RulesFiles, SharedDef, SharedScope } from './uses.js';
 export {
   Codes,

@@ -37,6 +37,8 @@ export interface DslStatusFile {
     in_force?: string;
     diagnostics: Diagnostic[];
   }[];
+  /** The .rules files, each compiled on its own (absent from files written before they were). */
+  rules?: { name: string; origin: string; file: string; status: 'ok' | 'error'; diagnostics: Diagnostic[] }[];
 }
 
 /** Last good texts as files: DIR/NAME.chain and DIR/NAME.pipeline. */
@@ -208,12 +210,31 @@ export class LiveCatalog {
         logger('error').info(what, `${e.kind} '${e.name}' compiles again and is in force`);
       }
     }
+    const rules: NonNullable<DslStatusFile['rules']> = [];
+    for (const r of catalog.rules.files) {
+      const { name, origin, file, diagnostics } = r;
+      rules.push({ name, origin, file, status: r.ok ? 'ok' : 'error', diagnostics });
+      const k = `rules:${name}`;
+      const state = JSON.stringify([r.ok, diagnostics]);
+      seen.set(k, state);
+      if (this.reported.get(k) === state || this.options.log === false) continue;
+      if (!r.ok) {
+        const text = diagnostics
+          .filter((d) => d.severity === 'error')
+          .map((d) => formatDiagnostic(d, r.text))
+          .join('\n\n');
+        const why = `'${name}.rules' does not compile; the chains and pipelines using it keep its last good text`;
+        logger('error').error({ kind: 'rules', name, file, codes: diagnostics.map((d) => d.code) }, `${why}\n${text}`);
+      } else if (this.reported.has(k) && JSON.parse(this.reported.get(k)!)[0] !== true) {
+        logger('error').info({ kind: 'rules', name, file }, `'${name}.rules' compiles again`);
+      }
+    }
     this.reported = seen;
     if (this.options.statusFile) {
-      const body = JSON.stringify(names);
+      const body = JSON.stringify([names, rules]);
       if (body !== this.statusText) {
         this.statusText = body;
-        const status: DslStatusFile = { pid: process.pid, updated: new Date().toISOString(), names };
+        const status: DslStatusFile = { pid: process.pid, updated: new Date().toISOString(), names, rules };
         try {
           writeFileAtomically(this.options.statusFile, JSON.stringify(status, null, 2), { mkdir: true });
         } catch (err) {

@@ -66,7 +66,27 @@ test('a broken .rules file leaves the chains using it in force with its last goo
     const d = catalog.diagnosticsOf('chain', name).find((x) => x.code === 'MM320');
     assert.ok(d, catalog.report());
     assert.equal(d.hint, "the first error is site.rules:1:11: MM304 unknown name 'nowhere'");
+    // Still known to read it, though it is in force on the last good text (REST /rules).
+    assert.deepEqual(catalog.usesOf('chain', name), ['site.rules']);
   }
+  const [state] = catalog.rules.files;
+  assert.equal(state.name, 'site');
+  assert.equal(state.origin, 'site');
+  assert.equal(state.ok, false);
+  assert.equal(state.diagnostics[0].code, 'MM304');
+  assert.equal(state.diagnostics[0].line, 1);
+});
+
+test('a .rules file read through another is among the files a chain uses', () => {
+  writeFileSync(join(site, 'outer.rules'), 'use "site.rules"\nlet small = 1KB\n');
+  writeFileSync(join(site, 'deep.chain'), 'use "outer.rules"\n\nchain deep {\n    accept\n}\n');
+  const catalog = live.reload();
+  assert.deepEqual([...catalog.usesOf('chain', 'deep')].sort(), ['outer.rules', 'site.rules']);
+  const outer = catalog.rules.files.find((r) => r.name === 'outer');
+  assert.deepEqual(outer?.uses, ['site.rules']);
+  assert.equal(outer?.ok, false, 'site.rules is still broken here');
+  rmSync(join(site, 'deep.chain'));
+  rmSync(join(site, 'outer.rules'));
 });
 
 test('fixed again, the .rules file is in force at once; an unknown one leaves a new chain broken', () => {

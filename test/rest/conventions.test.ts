@@ -77,6 +77,7 @@ before(async () => {
   for (const email of ['spam1@example.net', 'spam2@example.net'])
     await ok(rest.post('/lists/ant.example.com/bans', { email }));
   for (const email of ['troll1@example.net', 'troll2@example.net']) await ok(rest.post('/bans', { email }));
+  for (const name of ['r1', 'r2']) await ok(rest.put(`/rules/${name}`, { source: `let ${name} = 1\n` }), 200);
   await ok(
     rest.post('/lists/ant.example.com/header-matches', {
       header: 'X-Spam',
@@ -125,6 +126,7 @@ const COLLECTIONS = () => [
   '/queues',
   '/chains',
   '/pipelines',
+  '/rules',
 ];
 
 const withQuery = (path: string, query: string) => `${path}${path.includes('?') ? '&' : '?'}${query}`;
@@ -252,6 +254,8 @@ const WRITES = (): [string, string, Record<string, unknown>][] => [
   ['POST', '/chains/validate', { source: 'chain c "c" {\n  accept\n}\n' }],
   ['PUT', '/chains/c', { source: 'chain c "c" {\n  accept\n}\n' }],
   ['POST', '/pipelines/validate', { source: 'pipeline p "p" {\n  run to-outgoing\n}\n' }],
+  ['POST', '/rules/validate', { source: 'let n = 1\n' }],
+  ['PUT', '/rules/r', { source: 'let n = 1\n' }],
   ['POST', '/lists/ant.example.com/explain', { message: 'From: a@example.org\n\nx\n' }],
 ];
 
@@ -267,6 +271,7 @@ test('every write refuses a parameter it does not know, JSON or form, and nothin
   assert.equal((await rest.get('/lists/ant.example.com/roster/member')).body.total_size, before);
   assert.equal((await rest.get('/domains/new.example')).status, 404);
   assert.equal((await rest.get('/chains/c')).status, 404);
+  assert.equal((await rest.get('/rules/r')).status, 404);
 });
 
 test('config refuses what Mailman refuses: unknown attribute, read-only one, two at once', async () => {
@@ -320,6 +325,7 @@ const READABLE = (v: Record<string, string>) => [
   '/system/preferences',
   '/system/pipelines',
   '/system/chains',
+  '/rules/r1',
   '/queues',
   '/queues/in',
   '/domains/example.com',
@@ -423,6 +429,8 @@ test('a wrong method on a path that exists is 405 with Allow and the error body'
     ['DELETE', '/owners'],
     ['PATCH', '/bans'],
     ['POST', '/chains'],
+    ['POST', '/rules'],
+    ['PATCH', '/rules/r1'],
   ];
   for (const [method, path] of wrong) {
     const r = await rest.call(method, path, {});

@@ -15,6 +15,15 @@ import { Switchboard } from '../../queue/switchboard.js';
 interface ChainsReport {
   total: number;
   not_compiling: { kind: string; name: string; status: string; in_force: string | null; error: string | null }[];
+  rules_total: number;
+  /** Shared .rules files that do not compile: their users run on the last good texts. */
+  rules_not_compiling: { name: string; file: string; error: string | null }[];
+}
+
+/** `file:line:col: error CODE: message` of the first error, or null. */
+function firstError(diagnostics: DslStatusFile['names'][number]['diagnostics']): string | null {
+  const d = diagnostics.find((x) => x.severity === 'error');
+  return d ? `${d.file}:${d.line}:${d.column}: ${d.severity} ${d.code}: ${d.message}` : null;
 }
 
 /** Chains and pipelines that do not compile, as the in runner last saw them; undefined before it wrote. */
@@ -27,13 +36,17 @@ function dslReport(file: string): ChainsReport | undefined {
     return undefined;
   }
   const bad = status.names.filter((n) => n.status !== 'ok');
+  const rules = status.rules ?? [];
   return {
     total: status.names.length,
     not_compiling: bad.map((n) => {
-      const d = n.diagnostics.find((x) => x.severity === 'error');
-      const error = d ? `${d.file}:${d.line}:${d.column}: ${d.severity} ${d.code}: ${d.message}` : null;
+      const error = firstError(n.diagnostics);
       return { kind: n.kind, name: n.name, status: n.status, in_force: n.in_force ?? null, error };
     }),
+    rules_total: rules.length,
+    rules_not_compiling: rules
+      .filter((r) => r.status !== 'ok')
+      .map((r) => ({ name: r.name, file: r.file, error: firstError(r.diagnostics) })),
   };
 }
 
@@ -52,6 +65,23 @@ function printDslStatus(report: ChainsReport | undefined): void {
         : 'broken (never compiled; its messages are shunted)';
     out(`  ${n.kind} ${n.name}: ${why}`);
     if (n.error) out(`    ${n.error}`);
+  }
+}
+
+/** Only when there are .rules files: a site without any hears nothing of them. */
+function printRulesStatus(report: ChainsReport): void {
+  const bad = report.rules_not_compiling;
+  if (!report.rules_total) return;
+  if (!bad.length) {
+    out(`Shared .rules files: all ${report.rules_total} compile`);
+    return;
+  }
+  out(
+    `Shared .rules files: ${bad.length} of ${report.rules_total} do not compile (their users keep the last good texts)`,
+  );
+  for (const r of bad) {
+    out(`  rules ${r.name}`);
+    if (r.error) out(`    ${r.error}`);
   }
 }
 
@@ -160,6 +190,7 @@ export function register(program: Command, ctx: CliContext): void {
       printRunners(rows);
       printBacklog(backlog);
       printDslStatus(chains);
+      if (chains) printRulesStatus(chains);
       if (problems.length) out(`Problems: ${problems.join('; ')}`);
     });
 }

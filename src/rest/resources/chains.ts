@@ -43,6 +43,7 @@ import {
 } from '../../dsl/index.js';
 import type { ExplainCatalog } from '../../explain/index.js';
 import { writeListSetting } from './listconf.js';
+import { checkName as checkDslName, diagnosticJson, firstError, refuse } from '../dsl-replies.js';
 import type { MailingList } from '../../model/entities.js';
 import { apiOf, collection, noContent, okay, queryParam, type Resource } from '../helpers.js';
 import { drawGraph, type GraphLimits } from '../graph-job.js';
@@ -52,34 +53,15 @@ import type { RestContext, RestDeps, RestRouter } from '../context.js';
 
 /** A NAME (docs/language.md#lexical-structure): also what keeps a name a plain file name in the site directory. */
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*(-[A-Za-z0-9_]+)*$/;
-/** The name becomes a file name (NAME.chain, and its last-good copy): well under 255 bytes. */
-const MAX_NAME_LENGTH = 100;
 
 function checkName(kind: DslKind, name: string): void {
-  if (name.length > MAX_NAME_LENGTH)
-    throw badRequest(`Invalid ${kind} name: longer than ${MAX_NAME_LENGTH} characters`);
-  if (!NAME.test(name)) throw badRequest(`Invalid ${kind} name: ${name}`);
+  checkDslName(kind, name, NAME);
 }
 
 const KINDS: readonly { kind: DslKind; plural: string; settings: readonly (keyof MailingList)[] }[] = [
   { kind: 'chain', plural: 'chains', settings: ['posting_chain', 'owner_chain'] },
   { kind: 'pipeline', plural: 'pipelines', settings: ['posting_pipeline', 'owner_pipeline'] },
 ];
-
-/** A diagnostic in formatDiagnostic's JSON form, with every key present. */
-function diagnosticJson(d: Diagnostic): Resource {
-  return {
-    file: d.file,
-    line: d.line,
-    column: d.column,
-    endLine: d.endLine,
-    endColumn: d.endColumn,
-    severity: d.severity,
-    code: d.code,
-    message: d.message,
-    hint: d.hint ?? null,
-  };
-}
 
 /** The text of a file, or undefined when there is none. */
 function readIfThere(path: string): string | undefined {
@@ -88,21 +70,6 @@ function readIfThere(path: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** A one-line summary of the errors for a 400's description. */
-function firstError(what: string, diagnostics: Diagnostic[]): string {
-  const errors = diagnostics.filter((d) => d.severity === 'error');
-  return (
-    `${what}: ${errors.length} error${errors.length === 1 ? '' : 's'}, first: ` +
-    `${errors[0].code} ${errors[0].message} (line ${errors[0].line})`
-  );
-}
-
-/** 400 with the compiler's findings beside Mailman's title and description. */
-function refuse(ctx: RestContext, description: string, diagnostics: Diagnostic[]): void {
-  ctx.status = 400;
-  ctx.body = { title: '400 Bad Request', description, diagnostics: diagnostics.map(diagnosticJson) };
 }
 
 export function routes(router: RestRouter, deps: RestDeps): void {

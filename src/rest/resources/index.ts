@@ -10,6 +10,7 @@ const IN_ORDER = [
   'queues',
   'plugins',
   'chains',
+  'rules-files',
   'domains',
   'lists',
   'listconf',
