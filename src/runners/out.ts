@@ -49,8 +49,7 @@ export class OutgoingRunner extends QueueRunner {
       ? await decorationTexts(this.env.services.templates, mlist)
       : undefined;
     const formats = verpFormats(this.env.config);
-    const bounces = listAddresses(mlist).bounces;
-    const verp = this.verps(mlist, msgdata) ? (r: string) => formats.envelope(bounces, r) : undefined;
+    const verp = this.verps(mlist, msgdata) ? formats.envelopes(listAddresses(mlist).bounces) : undefined;
     let result;
     try {
       if (mlist.personalize !== 'none') {

@@ -82,6 +82,11 @@ test('VERP: the member address comes back in the -bounces address, only for this
   const verpAddress = (c: string[], local: string) => formats.memberOf(c, local);
   const envelope = formats.envelope('ant-bounces@example.com', 'Anne.Person@example.org');
   assert.equal(envelope, 'ant-bounces+Anne.Person=example.org@example.com');
+  // A member's own $ and a quoted @ stay as they are; the per-list form agrees.
+  const forList = formats.envelopes('ant-bounces@example.com');
+  assert.equal(forList('Anne.Person@example.org'), envelope);
+  assert.equal(forList('$local+x@example.org'), 'ant-bounces+$local+x=example.org@example.com');
+  assert.equal(forList('"a@b"@example.org'), 'ant-bounces+"a@b"=example.org@example.com');
   assert.equal(verpAddress([envelope], 'ant-bounces'), 'anne.person@example.org');
   assert.equal(verpAddress(['<ant-bounces+a=b=example.org@example.com>'], 'ant-bounces'), 'a=b@example.org');
   assert.equal(verpAddress(['bee-bounces+anne=example.org@example.com'], 'ant-bounces'), undefined);
@@ -108,6 +113,8 @@ test("VERP: a site's own formats ([mta] verp_*) build and read the addresses, an
   });
   const envelope = formats.envelope('ant-bounces@example.com', 'anne@example.org');
   assert.equal(envelope, 'ant-bounces-example.org-at-anne@example.com');
+  // The names may come in any order, and the same literal text as a name ('local') stays text.
+  assert.equal(formats.envelopes('ant-bounces@example.com')('local@domain'), 'ant-bounces-domain-at-local@example.com');
   assert.equal(formats.memberOf([envelope], 'ant-bounces'), 'anne@example.org');
   assert.equal(formats.probeSender('ant-bounces@example.com', 'ab12'), 'ant-bounces-probe-ab12@example.com');
   assert.equal(formats.probeToken('ant-bounces-probe-ab12@example.com', 'ant-bounces'), 'ab12');
