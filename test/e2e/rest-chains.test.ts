@@ -36,21 +36,6 @@ async function post(list: string): Promise<string> {
   return messageId;
 }
 
-async function heldReason(list: string, messageId: string): Promise<string> {
-  let reason = '';
-  await server.waitUntil(
-    async () => {
-      const held = (await server.rest('GET', `/lists/${list}.example.com/held`)).body;
-      const e = (held.entries ?? []).find((x: { message_id: string }) => x.message_id === messageId);
-      reason = e?.reason ?? '';
-      return !!e;
-    },
-    20_000,
-    `${messageId} to be held on ${list}`,
-  );
-  return reason;
-}
-
 before(async () => {
   sink = await new SmtpSink().start();
   server = await TestServer.start({ smtpPort: sink.port });
@@ -85,7 +70,7 @@ test("a chain PUT over REST and assigned to one list holds that list's mail only
   );
 
   const toAnt = await post('ant');
-  assert.match(await heldReason('ant', toAnt), /Quarantined/);
+  assert.match((await server.heldEntry('ant.example.com', toAnt)).reason, /Quarantined/);
   const toBee = await post('bee');
   await sink.waitFor(
     () => sink.copiesFor('anne@example.org', (r) => r.msg.messageId === toBee).length === 1,
@@ -98,7 +83,7 @@ test("a chain PUT over REST and assigned to one list holds that list's mail only
 test('once a PUT has answered, the next message runs against the new version', async () => {
   for (const reason of ['Second version', 'Third version']) {
     assert.equal((await server.rest('PUT', '/chains/quarantine', { source: chain(reason) })).status, 200);
-    assert.match(await heldReason('ant', await post('ant')), new RegExp(reason));
+    assert.match((await server.heldEntry('ant.example.com', await post('ant'))).reason, new RegExp(reason));
   }
 });
 

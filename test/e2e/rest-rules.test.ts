@@ -42,21 +42,6 @@ async function post(header: string): Promise<string> {
   return messageId;
 }
 
-async function heldReason(messageId: string): Promise<string> {
-  let reason = '';
-  await server.waitUntil(
-    async () => {
-      const held = (await server.rest('GET', `/lists/${LIST}/held`)).body;
-      const e = (held.entries ?? []).find((x: { message_id: string }) => x.message_id === messageId);
-      reason = e?.reason ?? '';
-      return !!e;
-    },
-    20_000,
-    `${messageId} to be held`,
-  );
-  return reason;
-}
-
 async function delivered(messageId: string): Promise<void> {
   await sink.waitFor(
     () => sink.copiesFor('anne@example.org', (r) => r.msg.messageId === messageId).length === 1,
@@ -70,17 +55,7 @@ const siteFile = () => join(server.varDir, 'chains', 'site.rules');
 before(async () => {
   sink = await new SmtpSink().start();
   server = await TestServer.start({ smtpPort: sink.port });
-  assert.equal((await server.rest('POST', '/domains', { mail_host: 'example.com' })).status, 201);
-  assert.equal((await server.rest('POST', '/lists', { fqdn_listname: 'ant@example.com' })).status, 201);
-  const res = await server.rest('POST', '/members', {
-    list_id: LIST,
-    subscriber: 'anne@example.org',
-    pre_verified: true,
-    pre_confirmed: true,
-    pre_approved: true,
-    send_welcome_message: false,
-  });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
+  await server.createList('ant@example.com', ['anne@example.org']);
 });
 
 after(async () => {
@@ -122,7 +97,7 @@ test('a .rules file PUT over REST is listed and read with the chain that uses it
   assert.equal(old.status, 200);
   assert.match(((await old.json()) as { self_link: string }).self_link, /\/3\.0\/rules\/site$/);
 
-  assert.match(await heldReason(await post('X-Mark')), /Marked by the site rules/);
+  assert.match((await server.heldEntry(LIST, await post('X-Mark'))).reason, /Marked by the site rules/);
   assert.equal((await server.rest('GET', '/rules/nonesuch')).status, 404);
 });
 
@@ -161,7 +136,7 @@ test('a good PUT changes what the chain using the file does to the next message'
   const put = await server.rest('PUT', '/rules/site', { source: rules('X-Other') });
   assert.equal(put.status, 200, JSON.stringify(put.body));
   assert.deepEqual(put.body.used_by.chains, ['guarded']);
-  assert.match(await heldReason(await post('X-Other')), /Marked by the site rules/);
+  assert.match((await server.heldEntry(LIST, await post('X-Other'))).reason, /Marked by the site rules/);
   await delivered(await post('X-Mark'));
 });
 

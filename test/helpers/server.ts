@@ -151,6 +151,21 @@ export class TestServer {
     }
   }
 
+  /** The held-message entry of a post, once the list holds it (its `reason` says why). */
+  async heldEntry(listId: string, messageId: string, timeoutMs = 20_000): Promise<{ reason: string }> {
+    let entry: { reason: string } | undefined;
+    await this.waitUntil(
+      async () => {
+        const body = (await this.rest('GET', `/lists/${listId}/held`)).body;
+        entry = (body.entries ?? []).find((e: { message_id: string }) => e.message_id === messageId);
+        return !!entry;
+      },
+      timeoutMs,
+      `${messageId} to be held on ${listId}`,
+    );
+    return entry!;
+  }
+
   async rest(method: string, path: string, body?: Record<string, unknown>): Promise<RestResponse> {
     const res = await fetch(`http://127.0.0.1:${this.restPort}/3.1${path}`, {
       method,
