@@ -75,7 +75,8 @@ interface Refusal {
 function check(snap: DslCatalog, name: string, source: string, file: string): Refusal | Diagnostic[] {
   const registry = snap.registry;
   const own = `${name}${SUFFIX}`;
-  const result = compile(source, file, { registry, rulesFiles: withText(snap.rules.current, name, file, source) });
+  const current = withText(snap.rules.current, name, file, source);
+  const result = compile(source, file, { registry, rulesFiles: current });
   if (hasErrors(result.diagnostics))
     return {
       description: firstError(`rules '${name}' does not compile`, result.diagnostics),
@@ -102,10 +103,7 @@ function check(snap: DslCatalog, name: string, source: string, file: string): Re
   }
   for (const other of snap.rules.files) {
     if (!other.ok || other.name === name || !other.uses.includes(own)) continue;
-    const r = compile(other.text, other.file, {
-      registry,
-      rulesFiles: withText(snap.rules.current, name, file, source),
-    });
+    const r = compile(other.text, other.file, { registry, rulesFiles: current });
     if (hasErrors(r.diagnostics))
       return {
         description: firstError(`rules '${name}' would break rules '${other.name}'`, r.diagnostics),
